@@ -1,0 +1,19 @@
+#!/bin/sh
+# deps.sh - installs the Debian packages trailscope needs to build, test
+# and benchmark, skipping those already present (idempotent).
+set -e
+PKGS="build-essential pkg-config libncurses-dev libsqlite3-dev libpcre2-dev \
+libjansson-dev libssl-dev zlib1g-dev tmux sqlite3 jq ncurses-term"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "deps: all packages present"
+	exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "deps: installing$missing"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing

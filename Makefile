@@ -1,0 +1,99 @@
+# Makefile - builds ./trailscope, its tests, and the sanitizer variant.
+#
+#   make            build ./trailscope
+#   make test       build and run every test; ends with "N passed, N failed"
+#   make check-san  the same tests under AddressSanitizer + UBSan (build-san/)
+#   make demo       generate a demo store, sign it, open it in the TUI
+#   make deps       install missing Debian packages (idempotent)
+#   make bench      run the benchmarks in bench/ (slow; not a test)
+#   V=1             show full commands
+
+PKG_CONFIG ?= pkg-config
+CC ?= cc
+PKGS = ncursesw sqlite3 libpcre2-8 jansson libcrypto zlib
+
+BUILD ?= build
+SAN ?=
+
+WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wvla -Wwrite-strings -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -Iinclude \
+	     $(shell $(PKG_CONFIG) --cflags $(PKGS))
+ALL_LDFLAGS = $(LDFLAGS)
+LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread -lm
+ifdef WERROR
+ALL_CFLAGS += -Werror
+endif
+ifdef SAN
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ALL_LDFLAGS += -fsanitize=address,undefined
+endif
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+CORE_SRC = $(sort $(wildcard src/core/*.c))
+CMD_SRC = $(sort $(wildcard src/cmd/*.c))
+TUI_SRC = $(sort $(wildcard src/tui/*.c))
+MAIN_SRC = src/main.c
+UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+
+CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
+APP_OBJ = $(CMD_SRC:%.c=$(BUILD)/%.o) $(TUI_SRC:%.c=$(BUILD)/%.o) $(MAIN_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+CORE_LIB = $(BUILD)/libtscore.a
+
+ifeq ($(BUILD),build)
+PROGRAM = trailscope
+else
+PROGRAM = $(BUILD)/trailscope
+endif
+
+all: $(PROGRAM)
+
+$(PROGRAM): $(APP_OBJ) $(CORE_LIB)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(APP_OBJ) $(CORE_LIB) $(LIBS)
+
+$(CORE_LIB): $(CORE_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $(CORE_OBJ)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(CORE_LIB) $(LIBS)
+
+units: $(UNIT_BIN)
+
+test: $(PROGRAM) units
+	@TRAILSCOPE=$(abspath $(PROGRAM)) UNIT_DIR=$(abspath $(BUILD)/tests) \
+		SHARED=$(abspath ../shared) sh tests/run.sh
+
+check-san:
+	$(MAKE) BUILD=build-san SAN=1 test
+
+demo: $(PROGRAM)
+	@sh tests/demo.sh
+
+bench: $(PROGRAM)
+	@sh bench/run.sh
+
+deps:
+	@sh .ci/deps.sh
+
+clean:
+	rm -rf build build-san trailscope
+
+.PHONY: all test units check-san demo bench deps clean
+
+-include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d)

@@ -1,0 +1,37 @@
+/*
+ * entry.h - reading one stored event back: its display columns, its
+ * parsed leaf (context, source, raw record, states) and its per-field
+ * changes, plus which checkpoint covers it. Shared by `show`, the TUI and
+ * exports.
+ */
+#ifndef TRAILSCOPE_ENTRY_H
+#define TRAILSCOPE_ENTRY_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include "trailscope/diff.h"
+#include "trailscope/store.h"
+
+struct entry {
+	int64_t seq;
+	char *event_id, *ts, *actor, *actor_type, *action, *target, *target_kind, *environment;
+	char *summary;
+	json_t *leaf;            /* the parsed leaf, or NULL when it does not parse */
+	struct change_list changes;
+	uint64_t covered_by;     /* size of the smallest checkpoint covering seq, 0 if pending */
+};
+
+/* Loads by seq (when id is all digits) or by event id. Returns 1 found,
+ * 0 not found, -1 on error. Release with entry_release(). */
+int entry_load(struct store *s, const char *id, struct entry *e);
+int entry_load_seq(struct store *s, int64_t seq, struct entry *e);
+void entry_release(struct entry *e);
+
+/* Convenience accessors into the leaf ("" or NULL when absent). */
+const char *entry_context_str(const struct entry *e, const char *key);
+json_t *entry_leaf_get(const struct entry *e, const char *key);
+
+/* The entry as the JSON object `show --format json` prints (new ref). */
+json_t *entry_to_json(const struct entry *e);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * event.h - the normalised audit event, how it is read from a JSON record
+ * (the generic schema of docs/EVENTS.md, which includes both shapes shown
+ * in DESIGN.md), and how it becomes a leaf: the RFC 8785 canonical JSON
+ * bytes that the store keeps verbatim and the Merkle tree hashes.
+ */
+#ifndef TRAILSCOPE_EVENT_H
+#define TRAILSCOPE_EVENT_H
+
+#include <jansson.h>
+#include "trailscope/buf.h"
+#include "trailscope/diff.h"
+#include "trailscope/util.h"
+
+#define LEAF_VERSION 1
+
+struct event {
+	char *event_id;       /* from the source, or "sha256:" + digest of the record */
+	usec_t ts;            /* UTC microseconds */
+	char *ts_source;      /* the source's own text for the time */
+	char *actor_id;
+	char *actor_name;     /* display name, or NULL */
+	char *actor_type;     /* "user", "service", or "unknown" */
+	char *actor_auth;     /* auth method, or NULL */
+	char *action;
+	char *target_kind;
+	char *target_key;
+	char *environment;    /* "" when the source has none */
+	json_t *before;       /* state before, or NULL (absent or unknown) */
+	json_t *after;        /* state after, or NULL (absent, e.g. a delete) */
+	int before_known;     /* the source recorded the state before */
+	json_t *context;      /* object: scope, reason, correlation_id, ticket,
+			       * links, approval (members only when present) */
+	json_t *source;       /* object: format, file, line (+ index) */
+	char *raw;            /* the original record's text, verbatim */
+	size_t raw_len;
+};
+
+void event_release(struct event *ev);
+
+/*
+ * Reads one generic-schema record (already parsed from raw). On error
+ * returns -1 and writes a reason into err (e.g. 'missing "timestamp"',
+ * 'expected string for "actor"'); *col, when set >0, is not known here,
+ * so callers report the record's line. Takes its own references to parts
+ * of rec; rec may be released afterwards. raw is copied.
+ */
+int event_from_generic(const json_t *rec, const char *raw, size_t raw_len,
+		       struct event *ev, struct buf *err);
+
+/* Sets ev->source = {"format": format, "file": file, "line": line}. */
+void event_set_source(struct event *ev, const char *format, const char *file, long line);
+
+/* When the source gave no id: "sha256:" + hex SHA-256 of the record's
+ * canonical JSON, so importing it again is recognised. */
+void event_derive_id(struct event *ev, const json_t *rec);
+
+/* Builds the leaf (canonical JSON object, docs/STORE.md) for seq. */
+void event_leaf(const struct event *ev, int64_t seq, struct buf *out);
+
+/* The actor's display name if known, else the id. */
+const char *event_actor_display(const struct event *ev);
+
+#endif

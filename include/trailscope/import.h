@@ -1,0 +1,41 @@
+/*
+ * import.h - appending audit events to a store, atomically.
+ *
+ * One import is one transaction: every file is read, every record is
+ * normalised, diffed, canonicalised, hashed and appended, the Merkle
+ * cache is extended and (with a signer) a checkpoint of the new head is
+ * signed, and only then is anything committed. A bad record stops the
+ * import with "FILE:LINE:COL: reason" and the store is left as it was,
+ * unless skip_invalid is set, in which case each bad record is reported
+ * and skipped. Events whose id is already stored are not added again.
+ */
+#ifndef TRAILSCOPE_IMPORT_H
+#define TRAILSCOPE_IMPORT_H
+
+#include <stdint.h>
+#include "trailscope/event.h"
+#include "trailscope/note.h"
+#include "trailscope/store.h"
+
+struct import_options {
+	int skip_invalid;                 /* report and skip bad records */
+	int progress;                     /* show progress on stderr */
+	const struct note_signer *signer; /* sign the new head, or NULL */
+};
+
+struct import_stats {
+	uint64_t records;     /* records read */
+	uint64_t added;       /* entries appended */
+	uint64_t duplicates;  /* already stored (same event id) */
+	uint64_t skipped;     /* bad records skipped */
+	uint64_t first_seq;   /* first appended seq, 0 if none */
+	uint64_t size;        /* store size after the import */
+	int signed_head;      /* a checkpoint was signed */
+};
+
+/* Returns EXIT_OK, EXIT_BADINPUT (a bad record; nothing written) or
+ * EXIT_IO; messages are already printed. "-" reads standard input. */
+int import_files(struct store *s, char *const *files, int nfiles,
+		 const struct import_options *opt, struct import_stats *stats);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * store.h - the audit store: one SQLite file (WAL) holding append-only
+ * entries, their per-field changes, cached Merkle subtrees and signed
+ * checkpoints. docs/STORE.md specifies the schema for other programs.
+ *
+ * Read-only opens use SQLITE_OPEN_READONLY plus PRAGMA query_only, so
+ * browsing can never change a byte of evidence.
+ */
+#ifndef TRAILSCOPE_STORE_H
+#define TRAILSCOPE_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include "trailscope/buf.h"
+#include "trailscope/merkle.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_APPLICATION_ID 0x74727363 /* "trsc" */
+#define STORE_NODE_STRIDE 4 /* merkle_nodes caches levels 4, 8, 12, ... */
+
+enum store_flags {
+	STORE_READONLY = 1 << 0,
+	STORE_CREATE = 1 << 1, /* create the file and schema when missing */
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;            /* owned */
+	unsigned flags;
+	char *origin;          /* owned; the checkpoint origin line */
+	sqlite3_stmt *leaf_hash_stmt;  /* cached statements, lazily prepared */
+	sqlite3_stmt *leaf_range_stmt;
+	sqlite3_stmt *node_stmt;
+	sqlite3_stmt *node_range_stmt;
+};
+
+/* Opens (or with STORE_CREATE creates) the store at path. A file that is
+ * not SQLite, or SQLite without our schema, or a newer schema version,
+ * is refused with a message saying so. Returns 0 or -1 (reported). */
+int store_open(struct store *s, const char *path, unsigned flags);
+void store_close(struct store *s);
+
+/* Sets the origin of a store that has no entries yet. */
+int store_set_origin(struct store *s, const char *origin);
+
+/* Number of entries (the largest seq; 0 when empty). -1 on error. */
+int64_t store_size(struct store *s);
+
+/* A merkle_source reading the store's leaf hashes and cached nodes. */
+void store_merkle_source(struct store *s, struct merkle_source *src);
+int store_root(struct store *s, uint64_t size, unsigned char out[HASH_LEN]);
+
+/* Transactions for writers. begin takes the write lock (IMMEDIATE). */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+/* Runs SQL with no result rows; reports errors with context. */
+int store_exec(struct store *s, const char *sql);
+/* Prepares a statement, reporting errors. */
+int store_prepare(struct store *s, const char *sql, sqlite3_stmt **stmt);
+/* Reports the SQLite error of the store's connection with context. */
+int store_error(struct store *s, const char *what);
+
+/* Checkpoints. */
+int store_add_checkpoint(struct store *s, uint64_t size, const char *note);
+/* Latest checkpoint (largest size): returns 1 and fills size/note, 0 when
+ * there is none, -1 on error. */
+int store_latest_checkpoint(struct store *s, uint64_t *size, struct buf *note);
+
+/* Meta key/value (origin, created_at, ...): returns 1 found, 0 not, -1 err. */
+int store_get_meta(struct store *s, const char *key, struct buf *value);
+int store_set_meta(struct store *s, const char *key, const char *value);
+
+#endif

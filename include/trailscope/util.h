@@ -1,0 +1,70 @@
+/*
+ * util.h - allocation wrappers that abort, error reporting, small helpers.
+ *
+ * Only main and the CLI layer exit; library code returns error() (-1)
+ * after printing a message. die() is for broken invariants and
+ * allocation failure.
+ */
+#ifndef TRAILSCOPE_UTIL_H
+#define TRAILSCOPE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Grows *arr (of *alloc elements of size elem) to hold at least n. */
+void *xgrow(void *arr, size_t *alloc, size_t n, size_t elem);
+#define ALLOC_GROW(arr, n, alloc) ((arr) = xgrow((arr), &(alloc), (n), sizeof(*(arr))))
+
+/* Prints "trailscope: error: ..." to stderr and returns -1. */
+int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "trailscope: fatal: ..." and exits with EXIT_INTERNAL. Before
+ * exiting it calls the hook set by set_die_hook (the TUI restores the
+ * terminal there). */
+_Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void set_die_hook(void (*hook)(void));
+/* When set, error() and warning() are silent (used by the TUI, which
+ * shows messages itself via last_error()). */
+void set_error_quiet(int quiet);
+const char *last_error(void);
+
+/* Exit statuses: stable, documented in README.md. */
+enum exit_status {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,       /* verification found faults */
+	EXIT_UNVERIFIABLE = 2, /* no trusted key to verify against */
+	EXIT_USAGE = 3,        /* bad command line or query */
+	EXIT_BADINPUT = 4,     /* bad input data (record, key, note, bundle) */
+	EXIT_IO = 5,           /* I/O error, or a store that cannot be used */
+	EXIT_INTERNAL = 6,     /* a bug */
+};
+
+/* Time: microseconds since the Unix epoch, UTC. */
+typedef int64_t usec_t;
+/* Parses RFC 3339 / ISO 8601 ("2026-01-12T14:32:08Z", with fraction and
+ * offset, "2026-01-12 14:32", a date alone). Returns 0, or -1 with a
+ * reason in *why. Rejects impossible dates (Feb 30, hour 25). */
+int time_parse_iso(const char *s, usec_t *out, const char **why);
+/* Formats as "2026-01-12T14:32:08.000000Z" (27 chars + NUL). */
+void time_format(usec_t t, char out[32]);
+usec_t time_now(void);
+
+int hex_decode(const char *hex, unsigned char *out, size_t outlen);
+/* Returns a malloc'd copy of the file's contents (NUL-terminated) or NULL
+ * with errno set; refuses files larger than max bytes (errno EFBIG). */
+char *read_file(const char *path, size_t max, size_t *len);
+/* Parses a decimal in [min,max]; returns 0 or -1. */
+int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
+/* Writes a file atomically (temp file + rename) with the given mode. */
+int write_file_atomic(const char *path, const void *data, size_t len, int mode);
+/* mkdir -p with mode. */
+int mkdir_p(const char *path, int mode);
+
+#endif

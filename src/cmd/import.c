@@ -1,0 +1,78 @@
+/*
+ * import.c - "trailscope import STORE FILE... [--sign KEY] [--skip-invalid]".
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "trailscope/cli.h"
+#include "trailscope/cmd.h"
+#include "trailscope/import.h"
+#include "trailscope/keys.h"
+#include "trailscope/util.h"
+
+static const char usage[] =
+	"trailscope import STORE FILE... [--sign KEYFILE] [--skip-invalid] [--quiet]";
+
+int cmd_import(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "sign", required_argument, NULL, 's' },
+		{ "skip-invalid", no_argument, NULL, 'k' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct import_options io = { 0 };
+	struct import_stats st;
+	struct note_signer key = { 0 };
+	const char *keyfile = NULL;
+	struct store s;
+	int c, quiet = 0, ret;
+	char n1[32], n2[32];
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "s:kqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': keyfile = optarg; break;
+		case 'k': io.skip_invalid = 1; break;
+		case 'q': quiet = 1; break;
+		case 'h':
+			printf("usage: %s\n"
+			       "Appends events from JSON lines files (- reads standard input), creating STORE\n"
+			       "when missing. One import is atomic: a bad record stops it with FILE:LINE:COL and\n"
+			       "nothing is written, unless --skip-invalid. Events already stored (same event id)\n"
+			       "are not added again. --sign signs a checkpoint of the new head.\n", usage);
+			return EXIT_OK;
+		default: return cli_usage_error(usage, "import: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind < 2)
+		return cli_usage_error(usage, "import: expected STORE and at least one FILE");
+	if (keyfile && keyfile_load_signer(keyfile, &key))
+		return EXIT_BADINPUT;
+	if (store_open(&s, argv[optind], STORE_CREATE)) {
+		note_signer_release(&key);
+		return EXIT_IO;
+	}
+	io.signer = keyfile ? &key : NULL;
+	io.progress = !quiet && isatty(2);
+	ret = import_files(&s, argv + optind + 1, argc - optind - 1, &io, &st);
+	if (ret == EXIT_BADINPUT)
+		fprintf(stderr, "trailscope: import stopped; nothing was written "
+				"(--skip-invalid skips bad records)\n");
+	else if (ret == EXIT_OK && !quiet) {
+		printf("%llu records: %llu added, %llu already present",
+		       (unsigned long long)st.records, (unsigned long long)st.added,
+		       (unsigned long long)st.duplicates);
+		if (st.skipped)
+			printf(", %llu skipped", (unsigned long long)st.skipped);
+		printf("; store has %s entries", cli_thousands(st.size, n1));
+		if (st.signed_head)
+			printf("; signed checkpoint at %s", cli_thousands(st.size, n2));
+		printf("\n");
+	}
+	store_close(&s);
+	note_signer_release(&key);
+	return ret;
+}

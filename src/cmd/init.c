@@ -1,0 +1,54 @@
+/*
+ * init.c - "trailscope init STORE [--origin NAME]": creates an empty store.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "trailscope/cli.h"
+#include "trailscope/cmd.h"
+#include "trailscope/note.h"
+#include "trailscope/util.h"
+
+static const char usage[] = "trailscope init STORE [--origin NAME]";
+
+int cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "origin", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *origin = NULL;
+	struct store s;
+	struct stat st;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': origin = optarg; break;
+		case 'h': printf("usage: %s\nCreates an empty store. The origin names the log in its "
+				 "checkpoints; without --origin the first signing key's name is used.\n", usage);
+			return EXIT_OK;
+		default: return cli_usage_error(usage, "init: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(usage, "init: expected one STORE");
+	if (origin && !note_name_valid(origin))
+		return cli_usage_error(usage, "init: bad origin '%s' (no spaces or '+')", origin);
+	if (stat(argv[optind], &st) == 0) {
+		error("'%s' already exists", argv[optind]);
+		return EXIT_IO;
+	}
+	if (store_open(&s, argv[optind], STORE_CREATE))
+		return EXIT_IO;
+	if (origin && store_set_origin(&s, origin)) {
+		store_close(&s);
+		return EXIT_IO;
+	}
+	store_close(&s);
+	printf("created %s\n", argv[optind]);
+	return EXIT_OK;
+}

@@ -1,0 +1,78 @@
+/*
+ * keygen.c - "trailscope keygen NAME --out DIR": writes DIR/STEM.key (the
+ * signer key, mode 0600) and DIR/STEM.pub (the verifier key), where STEM
+ * is NAME with '/' and other path characters replaced by '_'.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "trailscope/cli.h"
+#include "trailscope/cmd.h"
+#include "trailscope/keys.h"
+#include "trailscope/note.h"
+#include "trailscope/util.h"
+
+static const char usage[] = "trailscope keygen NAME --out DIR";
+
+int cmd_keygen(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct buf skey = BUF_INIT, vkey = BUF_INIT, stem = BUF_INIT, kpath = BUF_INIT, ppath = BUF_INIT;
+	const char *dir = NULL, *name;
+	struct stat st;
+	int c, ret = EXIT_IO;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': dir = optarg; break;
+		case 'h':
+			printf("usage: %s\nWrites DIR/STEM.key (signer, PRIVATE+KEY+..., mode 0600) and "
+			       "DIR/STEM.pub (verifier,\nNAME+KEYID+BASE64), STEM being NAME with '/' "
+			       "replaced by '_'. NAME is usually the\nlog's origin, e.g. example.org/audit.\n", usage);
+			return EXIT_OK;
+		default: return cli_usage_error(usage, "keygen: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1 || !dir)
+		return cli_usage_error(usage, "keygen: expected NAME and --out DIR");
+	name = argv[optind];
+	if (!note_name_valid(name))
+		return cli_usage_error(usage, "keygen: bad key name '%s' (no spaces or '+')", name);
+	if (mkdir_p(dir, 0700))
+		goto out;
+	keyfile_stem(name, &stem);
+	buf_addf(&kpath, "%s/%s.key", dir, stem.buf);
+	buf_addf(&ppath, "%s/%s.pub", dir, stem.buf);
+	if (stat(kpath.buf, &st) == 0 || stat(ppath.buf, &st) == 0) {
+		error("'%s' or '%s' already exists: refusing to overwrite a key", kpath.buf, ppath.buf);
+		goto out;
+	}
+	if (note_keygen(name, &skey, &vkey)) {
+		error("cannot generate a key");
+		goto out;
+	}
+	buf_addch(&skey, '\n');
+	buf_addch(&vkey, '\n');
+	if (write_file_atomic(kpath.buf, skey.buf, skey.len, 0600) ||
+	    write_file_atomic(ppath.buf, vkey.buf, vkey.len, 0644))
+		goto out;
+	printf("signer key:   %s\nverifier key: %s\n%s", kpath.buf, ppath.buf, vkey.buf);
+	ret = EXIT_OK;
+out:
+	if (skey.len)
+		memset(skey.buf, 0, skey.len);
+	buf_release(&skey);
+	buf_release(&vkey);
+	buf_release(&stem);
+	buf_release(&kpath);
+	buf_release(&ppath);
+	return ret;
+}

@@ -1,0 +1,161 @@
+/*
+ * show.c - "trailscope show STORE SEQ|EVENT_ID [--format text|json]": one
+ * event's metadata, per-field changes and proof status.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "trailscope/cli.h"
+#include "trailscope/cmd.h"
+#include "trailscope/entry.h"
+#include "trailscope/jcs.h"
+#include "trailscope/util.h"
+
+static const char usage[] = "trailscope show STORE SEQ|EVENT_ID [--format text|json]";
+
+static void field(const char *label, const char *value)
+{
+	if (!value || !*value)
+		return;
+	printf("%-12s", label);
+	cli_put_safe(stdout, value);
+	putchar('\n');
+}
+
+static void put_value(const json_t *v, int unknown)
+{
+	struct buf b = BUF_INIT;
+
+	if (unknown)
+		buf_addstr(&b, "(unknown)");
+	else if (!v)
+		buf_addstr(&b, "(absent)");
+	else
+		json_append(&b, v);
+	cli_put_safe(stdout, b.buf);
+	buf_release(&b);
+}
+
+static void print_text(const struct entry *e)
+{
+	json_t *actor = entry_leaf_get(e, "actor"), *source = entry_leaf_get(e, "source");
+	json_t *approval = json_object_get(entry_leaf_get(e, "context"), "approval");
+	struct buf b = BUF_INIT;
+
+	printf("event       %" PRId64 "  ", e->seq);
+	cli_put_safe(stdout, e->event_id);
+	putchar('\n');
+	field("time", e->ts);
+	buf_addstr(&b, e->actor);
+	if (json_is_string(json_object_get(actor, "name")))
+		buf_addf(&b, " (%s)", json_string_value(json_object_get(actor, "name")));
+	buf_addf(&b, ", %s", e->actor_type);
+	if (json_is_string(json_object_get(actor, "auth")))
+		buf_addf(&b, ", auth %s", json_string_value(json_object_get(actor, "auth")));
+	field("actor", b.buf);
+	field("action", e->action);
+	buf_reset(&b);
+	buf_addf(&b, "%s %s", e->target_kind, e->target);
+	field("target", b.buf);
+	field("environment", e->environment);
+	field("reason", entry_context_str(e, "reason"));
+	field("ticket", entry_context_str(e, "ticket"));
+	field("correlation", entry_context_str(e, "correlation_id"));
+	if (json_is_object(approval)) {
+		json_t *by = json_object_get(approval, "approved_by");
+
+		buf_reset(&b);
+		buf_addstr(&b, json_is_true(json_object_get(approval, "required")) ? "required" : "not required");
+		if (json_is_string(by))
+			buf_addf(&b, ", approved by %s", json_string_value(by));
+		else if (json_is_true(json_object_get(approval, "required")))
+			buf_addstr(&b, ", NOT APPROVED");
+		if (json_is_string(json_object_get(approval, "approved_at")))
+			buf_addf(&b, " at %s", json_string_value(json_object_get(approval, "approved_at")));
+		field("approval", b.buf);
+	}
+	if (json_is_object(source)) {
+		buf_reset(&b);
+		buf_addf(&b, "%s:%lld (%s)", json_string_value(json_object_get(source, "file")),
+			 (long long)json_number_value(json_object_get(source, "line")),
+			 json_string_value(json_object_get(source, "format")));
+		field("source", b.buf);
+	}
+	buf_reset(&b);
+	if (e->covered_by)
+		buf_addf(&b, "covered by the checkpoint at size %" PRIu64, e->covered_by);
+	else
+		buf_addstr(&b, "pending: no checkpoint covers it yet");
+	field("proof", b.buf);
+	printf("changes     %zu\n", e->changes.n);
+	for (size_t i = 0; i < e->changes.n; i++) {
+		const struct change *c = &e->changes.v[i];
+
+		printf("  %-8s ", change_kind_name(c->kind));
+		cli_put_safe(stdout, *c->path ? c->path : "(state)");
+		printf(": ");
+		if (c->kind == CHANGE_ADDED) {
+			put_value(c->after, 0);
+		} else if (c->kind == CHANGE_REMOVED) {
+			put_value(c->before, 0);
+		} else {
+			put_value(c->before, c->before_unknown);
+			printf(" \u2192 ");
+			put_value(c->after, 0);
+		}
+		putchar('\n');
+	}
+	buf_release(&b);
+}
+
+int cmd_show(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum out_format fmt = FMT_TEXT;
+	struct store s;
+	struct entry e;
+	int c, rc, ret = EXIT_IO;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (cli_parse_format("show", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt))
+				return EXIT_USAGE;
+			break;
+		case 'h': printf("usage: %s\nPrints one event: metadata, per-field changes, proof status.\n", usage);
+			return EXIT_OK;
+		default: return cli_usage_error(usage, "show: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		return cli_usage_error(usage, "show: expected STORE and SEQ or EVENT_ID");
+	if (store_open(&s, argv[optind], STORE_READONLY))
+		return EXIT_IO;
+	rc = entry_load(&s, argv[optind + 1], &e);
+	if (rc == 0) {
+		fputs("trailscope: no event '", stderr);
+		cli_put_safe(stderr, argv[optind + 1]);
+		fputs("' in the store\n", stderr);
+		ret = EXIT_BADINPUT;
+	} else if (rc > 0) {
+		if (fmt == FMT_JSON) {
+			json_t *j = entry_to_json(&e);
+
+			json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+			putchar('\n');
+			json_decref(j);
+		} else {
+			print_text(&e);
+		}
+		entry_release(&e);
+		ret = EXIT_OK;
+	}
+	store_close(&s);
+	return ret;
+}

@@ -1,0 +1,199 @@
+/*
+ * verify.c - "trailscope verify STORE [--trust PUB]... [--format text|json]
+ * [--deep] [--no-remember]": prints the verdict, every checkpoint with its
+ * status and every fault with its location; exits 0, 1 or 2 as DESIGN.md
+ * fixes.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "trailscope/cli.h"
+#include "trailscope/cmd.h"
+#include "trailscope/verify.h"
+#include "trailscope/util.h"
+
+static const char usage[] =
+	"trailscope verify STORE [--trust PUBFILE]... [--format text|json] [--deep] [--no-remember]";
+
+static void print_json(const struct verify_report *r)
+{
+	json_t *o = json_object(), *faults = json_array(), *cps = json_array(), *notes = json_array();
+
+	json_object_set_new(o, "verdict", json_string(r->verdict));
+	json_object_set_new(o, "origin", json_string(r->origin));
+	json_object_set_new(o, "entries", json_integer((json_int_t)r->entries));
+	json_object_set_new(o, "verified_through", json_integer((json_int_t)r->verified_through));
+	json_object_set_new(o, "pending", json_integer((json_int_t)r->pending));
+	for (size_t i = 0; i < r->nfaults; i++) {
+		const struct verify_fault *f = &r->faults[i];
+		json_t *j = json_object();
+
+		json_object_set_new(j, "kind", json_string(f->kind));
+		if (f->checkpoint) {
+			json_object_set_new(j, "size", json_integer((json_int_t)f->size));
+		} else {
+			json_object_set_new(j, "seq", json_integer((json_int_t)f->seq));
+			json_object_set_new(j, "seq_end", json_integer((json_int_t)f->seq_end));
+		}
+		json_object_set_new(j, "detail", json_string(f->detail));
+		json_array_append_new(faults, j);
+	}
+	for (size_t i = 0; i < r->ncheckpoints; i++) {
+		json_t *j = json_object();
+
+		json_object_set_new(j, "size", json_integer((json_int_t)r->checkpoints[i].size));
+		json_object_set_new(j, "status", json_string(r->checkpoints[i].status));
+		if (r->checkpoints[i].signer)
+			json_object_set_new(j, "signed_by", json_string(r->checkpoints[i].signer));
+		json_array_append_new(cps, j);
+	}
+	for (size_t i = 0; i < r->nnotes; i++)
+		json_array_append_new(notes, json_string(r->notes[i]));
+	json_object_set_new(o, "faults", faults);
+	json_object_set_new(o, "faults_total", json_integer((json_int_t)r->faults_total));
+	json_object_set_new(o, "checkpoints", cps);
+	json_object_set_new(o, "notes", notes);
+	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	putchar('\n');
+	json_decref(o);
+}
+
+static void print_text(const struct verify_report *r, const char *path)
+{
+	char a[32], b[32];
+
+	printf("store:       ");
+	cli_put_safe(stdout, path);
+	printf(" (origin ");
+	cli_put_safe(stdout, *r->origin ? r->origin : "(none)");
+	printf(", %s entries)\n", cli_thousands(r->entries, a));
+	printf("checkpoints: %zu\n", r->ncheckpoints);
+	for (size_t i = 0; i < r->ncheckpoints; i++) {
+		printf("  size %-12s %-14s", cli_thousands(r->checkpoints[i].size, a), r->checkpoints[i].status);
+		if (r->checkpoints[i].signer) {
+			printf(" signed by ");
+			cli_put_safe(stdout, r->checkpoints[i].signer);
+		}
+		putchar('\n');
+	}
+	if (r->nfaults) {
+		printf("faults:      %zu\n", r->faults_total);
+		for (size_t i = 0; i < r->nfaults; i++) {
+			const struct verify_fault *f = &r->faults[i];
+
+			if (f->checkpoint)
+				printf("  %-14s checkpoint %s: ", f->kind, cli_thousands(f->size, a));
+			else if (f->seq == f->seq_end)
+				printf("  %-14s seq %s: ", f->kind, cli_thousands(f->seq, a));
+			else
+				printf("  %-14s seq %s-%s: ", f->kind, cli_thousands(f->seq, a),
+				       cli_thousands(f->seq_end, b));
+			cli_put_safe(stdout, f->detail);
+			putchar('\n');
+		}
+		if (r->faults_total > r->nfaults)
+			printf("  ... and %zu more\n", r->faults_total - r->nfaults);
+	}
+	for (size_t i = 0; i < r->nnotes; i++) {
+		printf("note:        ");
+		cli_put_safe(stdout, r->notes[i]);
+		putchar('\n');
+	}
+	if (!r->exit_code)
+		printf("verdict:     VERIFIED through %s (+%s pending)\n",
+		       cli_thousands(r->verified_through, a), cli_thousands(r->pending, b));
+	else if (r->exit_code == EXIT_FAILED)
+		printf("verdict:     FAILED: %zu fault%s\n", r->faults_total, r->faults_total == 1 ? "" : "s");
+	else
+		printf("verdict:     UNVERIFIABLE: no trusted key\n");
+}
+
+static void show_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	char a[32];
+
+	(void)ctx;
+	(void)total;
+	fprintf(stderr, "\rverifying: %s entries", cli_thousands(done, a));
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "trust", required_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "deep", no_argument, NULL, 'd' },
+		{ "no-remember", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum out_format fmt = FMT_TEXT;
+	struct verify_options vo = { 0 };
+	struct verify_report r;
+	struct trust t;
+	struct store s;
+	int c, ret = EXIT_IO, remember = 1;
+
+	if (trust_load(&t))
+		return EXIT_IO;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "t:f:dnh", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (trust_add_file(&t, optarg, 1)) {
+				trust_release(&t);
+				return EXIT_BADINPUT;
+			}
+			break;
+		case 'f':
+			if (cli_parse_format("verify", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt)) {
+				trust_release(&t);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'd': vo.deep = 1; break;
+		case 'n': remember = 0; break;
+		case 'h':
+			printf("usage: %s\n"
+			       "Recomputes every leaf hash and the Merkle root at every checkpoint, checks the\n"
+			       "signatures against trusted keys, cross-checks the display columns against each\n"
+			       "leaf, and compares the store with the newest checkpoint seen before (kept in\n"
+			       "$XDG_STATE_HOME/trailscope). --trust pins a verifier key there. --deep also\n"
+			       "checks that every leaf is canonical JSON.\n"
+			       "Exit: 0 VERIFIED, 1 FAILED, 2 UNVERIFIABLE (no trusted key), 3+ errors.\n", usage);
+			trust_release(&t);
+			return EXIT_OK;
+		default:
+			trust_release(&t);
+			return cli_usage_error(usage, "verify: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1) {
+		trust_release(&t);
+		return cli_usage_error(usage, "verify: expected one STORE");
+	}
+	if (store_open(&s, argv[optind], STORE_READONLY)) {
+		trust_release(&t);
+		return EXIT_IO;
+	}
+	vo.trust = &t;
+	vo.remember = remember;
+	if (isatty(2) && fmt == FMT_TEXT)
+		vo.progress = show_progress;
+	if (verify_store(&s, &vo, &r) == 0) {
+		if (vo.progress && r.entries >= 65536)
+			fputc('\n', stderr);
+		if (fmt == FMT_JSON)
+			print_json(&r);
+		else
+			print_text(&r, argv[optind]);
+		ret = r.exit_code;
+		verify_report_release(&r);
+	}
+	store_close(&s);
+	trust_release(&t);
+	return ret;
+}

@@ -1,0 +1,187 @@
+/*
+ * entry.c - loads one event with its changes from the store (see entry.h).
+ * Cost: two indexed lookups plus one leaf parse.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "trailscope/entry.h"
+#include "trailscope/jcs.h"
+#include "trailscope/util.h"
+
+static char *col_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return xstrndup(t ? (const char *)t : "", (size_t)sqlite3_column_bytes(st, col));
+}
+
+static json_t *parse_value(const unsigned char *text, int len)
+{
+	int l, c;
+	struct buf err = BUF_INIT;
+	json_t *v;
+
+	if (!text)
+		return NULL;
+	v = json_parse_strict((const char *)text, (size_t)len, &l, &c, &err);
+	buf_release(&err);
+	return v;
+}
+
+static int load_changes(struct store *s, struct entry *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT path, kind, before, after, before_unknown FROM changes "
+			       "WHERE seq = ?1 ORDER BY idx", -1, &st, NULL) != SQLITE_OK)
+		return store_error(s, "cannot read changes");
+	sqlite3_bind_int64(st, 1, e->seq);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct change *c;
+		const char *kind = (const char *)sqlite3_column_text(st, 1);
+
+		ALLOC_GROW(e->changes.v, e->changes.n + 1, e->changes.alloc);
+		c = &e->changes.v[e->changes.n++];
+		memset(c, 0, sizeof(*c));
+		c->path = col_dup(st, 0);
+		c->kind = kind && !strcmp(kind, "added") ? CHANGE_ADDED :
+			  kind && !strcmp(kind, "removed") ? CHANGE_REMOVED : CHANGE_CHANGED;
+		c->before = parse_value(sqlite3_column_text(st, 2), sqlite3_column_bytes(st, 2));
+		c->after = parse_value(sqlite3_column_text(st, 3), sqlite3_column_bytes(st, 3));
+		c->before_unknown = sqlite3_column_int(st, 4);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_error(s, "cannot read changes");
+}
+
+static int load_where(struct store *s, const char *where, int64_t seq, const char *id, struct entry *e)
+{
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *st;
+	int rc, ret = -1;
+
+	memset(e, 0, sizeof(*e));
+	buf_addf(&sql, "SELECT seq, event_id, ts, actor, actor_type, action, target, target_kind, "
+		 "environment, summary, leaf, (SELECT min(size) FROM checkpoints WHERE size >= entries.seq) "
+		 "FROM entries WHERE %s", where);
+	if (sqlite3_prepare_v2(s->db, sql.buf, -1, &st, NULL) != SQLITE_OK) {
+		buf_release(&sql);
+		return store_error(s, "cannot read entry");
+	}
+	buf_release(&sql);
+	if (id)
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, seq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		ret = 0;
+	} else if (rc == SQLITE_ROW) {
+		e->seq = sqlite3_column_int64(st, 0);
+		e->event_id = col_dup(st, 1);
+		e->ts = col_dup(st, 2);
+		e->actor = col_dup(st, 3);
+		e->actor_type = col_dup(st, 4);
+		e->action = col_dup(st, 5);
+		e->target = col_dup(st, 6);
+		e->target_kind = col_dup(st, 7);
+		e->environment = col_dup(st, 8);
+		e->summary = col_dup(st, 9);
+		e->leaf = parse_value(sqlite3_column_blob(st, 10), sqlite3_column_bytes(st, 10));
+		e->covered_by = (uint64_t)sqlite3_column_int64(st, 11);
+		ret = load_changes(s, e) ? -1 : 1;
+	} else {
+		store_error(s, "cannot read entry");
+	}
+	sqlite3_finalize(st);
+	if (ret != 1 && e->event_id)
+		entry_release(e);
+	return ret;
+}
+
+int entry_load_seq(struct store *s, int64_t seq, struct entry *e)
+{
+	return load_where(s, "seq = ?1", seq, NULL, e);
+}
+
+int entry_load(struct store *s, const char *id, struct entry *e)
+{
+	int64_t seq;
+
+	if (parse_int64(id, 1, INT64_MAX, &seq) == 0)
+		return entry_load_seq(s, seq, e);
+	return load_where(s, "event_id = ?1", 0, id, e);
+}
+
+void entry_release(struct entry *e)
+{
+	free(e->event_id);
+	free(e->ts);
+	free(e->actor);
+	free(e->actor_type);
+	free(e->action);
+	free(e->target);
+	free(e->target_kind);
+	free(e->environment);
+	free(e->summary);
+	json_decref(e->leaf);
+	change_list_release(&e->changes);
+	memset(e, 0, sizeof(*e));
+}
+
+json_t *entry_leaf_get(const struct entry *e, const char *key)
+{
+	return e->leaf ? json_object_get(e->leaf, key) : NULL;
+}
+
+const char *entry_context_str(const struct entry *e, const char *key)
+{
+	json_t *v = json_object_get(entry_leaf_get(e, "context"), key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static json_t *or_null(json_t *v)
+{
+	return v ? json_incref(v) : json_null();
+}
+
+json_t *entry_to_json(const struct entry *e)
+{
+	json_t *o = json_object(), *changes = json_array();
+	json_t *actor = entry_leaf_get(e, "actor");
+
+	json_object_set_new(o, "seq", json_integer(e->seq));
+	json_object_set_new(o, "event_id", json_string(e->event_id));
+	json_object_set_new(o, "ts", json_string(e->ts));
+	json_object_set_new(o, "actor", json_string(e->actor));
+	json_object_set_new(o, "actor_type", json_string(e->actor_type));
+	json_object_set_new(o, "actor_name", or_null(json_object_get(actor, "name")));
+	json_object_set_new(o, "action", json_string(e->action));
+	json_object_set_new(o, "target", json_string(e->target));
+	json_object_set_new(o, "target_kind", json_string(e->target_kind));
+	json_object_set_new(o, "environment", json_string(e->environment));
+	json_object_set_new(o, "summary", json_string(e->summary));
+	for (size_t i = 0; i < e->changes.n; i++) {
+		const struct change *c = &e->changes.v[i];
+		json_t *j = json_object();
+
+		json_object_set_new(j, "path", json_string(c->path));
+		json_object_set_new(j, "kind", json_string(change_kind_name(c->kind)));
+		json_object_set_new(j, "before", or_null(c->before));
+		json_object_set_new(j, "after", or_null(c->after));
+		if (c->before_unknown)
+			json_object_set_new(j, "before_unknown", json_true());
+		json_array_append_new(changes, j);
+	}
+	json_object_set_new(o, "changes", changes);
+	json_object_set_new(o, "context", or_null(entry_leaf_get(e, "context")));
+	json_object_set_new(o, "source", or_null(entry_leaf_get(e, "source")));
+	json_object_set_new(o, "ts_source", or_null(entry_leaf_get(e, "ts_source")));
+	json_object_set_new(o, "covered_by_checkpoint",
+			    e->covered_by ? json_integer((json_int_t)e->covered_by) : json_null());
+	json_object_set_new(o, "raw", or_null(entry_leaf_get(e, "raw")));
+	return o;
+}

@@ -1,0 +1,414 @@
+/*
+ * event.c - reads an audit event in the generic schema (docs/EVENTS.md)
+ * into a struct event, and writes the canonical leaf that the store keeps
+ * and hashes. Both shapes in DESIGN.md are instances of the generic schema:
+ * field names have a few documented aliases.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <openssl/sha.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "trailscope/event.h"
+#include "trailscope/jcs.h"
+
+void event_release(struct event *ev)
+{
+	free(ev->event_id);
+	free(ev->ts_source);
+	free(ev->actor_id);
+	free(ev->actor_name);
+	free(ev->actor_type);
+	free(ev->actor_auth);
+	free(ev->action);
+	free(ev->target_kind);
+	free(ev->target_key);
+	free(ev->environment);
+	json_decref(ev->before);
+	json_decref(ev->after);
+	json_decref(ev->context);
+	json_decref(ev->source);
+	free(ev->raw);
+	memset(ev, 0, sizeof(*ev));
+}
+
+/* The first member of obj named in names (NULL-terminated) that is present. */
+static json_t *member(const json_t *obj, const char *const *names, const char **which)
+{
+	for (; *names; names++) {
+		json_t *v = json_object_get(obj, *names);
+
+		if (v) {
+			if (which)
+				*which = *names;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+/* A string member (numbers are accepted and written canonically, for ids).
+ * Returns 1 and sets *out (malloc'd), 0 when absent or null, -1 on a bad type. */
+static int get_string(const json_t *obj, const char *const *names, char **out, struct buf *err)
+{
+	const char *which = names[0];
+	json_t *v = member(obj, names, &which);
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (json_is_string(v)) {
+		if (strlen(json_string_value(v)) != json_string_length(v)) {
+			buf_addf(err, "NUL character in \"%s\"", which);
+			return -1;
+		}
+		*out = xstrdup(json_string_value(v));
+		return 1;
+	}
+	if (json_is_number(v)) {
+		struct buf b = BUF_INIT;
+
+		json_append(&b, v);
+		*out = buf_detach(&b, NULL);
+		return 1;
+	}
+	buf_addf(err, "expected string for \"%s\"", which);
+	return -1;
+}
+
+static int require_string(const json_t *obj, const char *const *names, char **out, struct buf *err)
+{
+	int rc = get_string(obj, names, out, err);
+
+	if (rc == 0) {
+		buf_addf(err, "missing \"%s\"", names[0]);
+		return -1;
+	}
+	if (rc > 0 && !**out) {
+		buf_addf(err, "empty \"%s\"", names[0]);
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+static const char *const K_ID[] = { "event_id", "eventId", "id", "uuid", NULL };
+static const char *const K_TIME[] = { "timestamp", "timestamp_utc", "ts", "time", "occurred_at", NULL };
+static const char *const K_ACTOR[] = { "actor", NULL };
+static const char *const K_ACTOR_ID[] = { "actor_id", "actorId", "user", NULL };
+static const char *const K_ACTOR_NAME[] = { "actor_name", "actor_display_name", NULL };
+static const char *const K_ACTOR_TYPE[] = { "actor_type", NULL };
+static const char *const K_AUTH[] = { "auth_method", NULL };
+static const char *const K_OBJ_ID[] = { "id", "email", "username", NULL };
+static const char *const K_OBJ_NAME[] = { "display_name", "name", NULL };
+static const char *const K_OBJ_TYPE[] = { "type", NULL };
+static const char *const K_OBJ_AUTH[] = { "auth_method", "auth", NULL };
+static const char *const K_ACTION[] = { "action", "event_type", NULL };
+static const char *const K_TARGET[] = { "target", NULL };
+static const char *const K_FLAG[] = { "flag_key", "flag_id", "flag", NULL };
+static const char *const K_TARGET_KEY[] = { "target_key", "target_id", NULL };
+static const char *const K_TARGET_KIND[] = { "target_kind", "target_type", NULL };
+static const char *const K_OBJ_KEY[] = { "key", "id", "name", NULL };
+static const char *const K_OBJ_KIND[] = { "kind", "type", NULL };
+static const char *const K_ENV[] = { "environment", "env", NULL };
+static const char *const K_BEFORE[] = { "previous_state", "before", "old_state", "previous", NULL };
+static const char *const K_AFTER[] = { "new_state", "after", "current_state", "state", NULL };
+
+/* Epoch numbers: the unit is chosen by magnitude (s, ms, us, ns). */
+static int time_from_number(double d, usec_t *out)
+{
+	if (!isfinite(d) || d < 0)
+		return -1;
+	if (d < 1e11)
+		d *= 1e6;
+	else if (d < 1e14)
+		d *= 1e3;
+	else if (d >= 1e17)
+		d /= 1e3;
+	if (d > 253402300799e6)
+		return -1;
+	*out = (usec_t)llround(d);
+	return 0;
+}
+
+static int read_time(const json_t *rec, struct event *ev, struct buf *err)
+{
+	const char *which = K_TIME[0];
+	json_t *v = member(rec, K_TIME, &which);
+	const char *why;
+
+	if (!v || json_is_null(v)) {
+		buf_addf(err, "missing \"timestamp\"");
+		return -1;
+	}
+	if (json_is_number(v)) {
+		struct buf b = BUF_INIT;
+
+		if (time_from_number(json_number_value(v), &ev->ts)) {
+			buf_addf(err, "impossible epoch time in \"%s\"", which);
+			return -1;
+		}
+		json_append(&b, v);
+		ev->ts_source = buf_detach(&b, NULL);
+		return 0;
+	}
+	if (!json_is_string(v)) {
+		buf_addf(err, "expected string for \"%s\"", which);
+		return -1;
+	}
+	if (time_parse_iso(json_string_value(v), &ev->ts, &why)) {
+		buf_addf(err, "bad time in \"%s\": %s", which, why);
+		return -1;
+	}
+	ev->ts_source = xstrdup(json_string_value(v));
+	return 0;
+}
+
+static char *normalise_actor_type(const char *t, const char *id)
+{
+	if (id && !strncmp(id, "system:serviceaccount:", 22))
+		return xstrdup("service");
+	if (!t)
+		return xstrdup("unknown");
+	if (!strcasecmp(t, "user") || !strcasecmp(t, "human") || !strcasecmp(t, "person") ||
+	    !strcasecmp(t, "member"))
+		return xstrdup("user");
+	if (!strcasecmp(t, "service") || !strcasecmp(t, "service_account") ||
+	    !strcasecmp(t, "serviceaccount") || !strcasecmp(t, "bot") || !strcasecmp(t, "token") ||
+	    !strcasecmp(t, "system") || !strcasecmp(t, "api"))
+		return xstrdup("service");
+	return xstrdup("unknown");
+}
+
+static int read_actor(const json_t *rec, struct event *ev, struct buf *err)
+{
+	json_t *a = member(rec, K_ACTOR, NULL);
+	char *type = NULL;
+
+	if (a && json_is_object(a)) {
+		if (require_string(a, K_OBJ_ID, &ev->actor_id, err) ||
+		    get_string(a, K_OBJ_NAME, &ev->actor_name, err) < 0 ||
+		    get_string(a, K_OBJ_TYPE, &type, err) < 0 ||
+		    get_string(a, K_OBJ_AUTH, &ev->actor_auth, err) < 0) {
+			free(type);
+			if (!strncmp(err->buf, "missing", 7) || !strncmp(err->buf, "empty", 5)) {
+				buf_reset(err);
+				buf_addstr(err, "missing \"actor.id\"");
+			}
+			return -1;
+		}
+	} else if (a && !json_is_null(a)) {
+		if (require_string(rec, K_ACTOR, &ev->actor_id, err))
+			return -1;
+	} else if (require_string(rec, K_ACTOR_ID, &ev->actor_id, err)) {
+		buf_reset(err);
+		buf_addstr(err, "missing \"actor\" (or \"actor_id\")");
+		return -1;
+	}
+	if (!ev->actor_name && get_string(rec, K_ACTOR_NAME, &ev->actor_name, err) < 0)
+		goto fail;
+	if (!type && get_string(rec, K_ACTOR_TYPE, &type, err) < 0)
+		goto fail;
+	if (!ev->actor_auth && get_string(rec, K_AUTH, &ev->actor_auth, err) < 0)
+		goto fail;
+	ev->actor_type = normalise_actor_type(type, ev->actor_id);
+	free(type);
+	return 0;
+fail:
+	free(type);
+	return -1;
+}
+
+static int read_target(const json_t *rec, struct event *ev, struct buf *err)
+{
+	json_t *t = member(rec, K_TARGET, NULL);
+	int rc;
+
+	if (t && json_is_object(t)) {
+		if (require_string(t, K_OBJ_KEY, &ev->target_key, err)) {
+			buf_reset(err);
+			buf_addstr(err, "missing \"target.key\"");
+			return -1;
+		}
+		if (get_string(t, K_OBJ_KIND, &ev->target_kind, err) < 0)
+			return -1;
+	} else if (t && !json_is_null(t)) {
+		if (require_string(rec, K_TARGET, &ev->target_key, err))
+			return -1;
+	} else if ((rc = get_string(rec, K_FLAG, &ev->target_key, err)) != 0) {
+		if (rc < 0)
+			return -1;
+		ev->target_kind = xstrdup("flag");
+	} else if (require_string(rec, K_TARGET_KEY, &ev->target_key, err)) {
+		buf_reset(err);
+		buf_addstr(err, "missing \"target\" (or \"flag_key\", \"flag_id\")");
+		return -1;
+	}
+	if (!ev->target_kind && get_string(rec, K_TARGET_KIND, &ev->target_kind, err) < 0)
+		return -1;
+	if (!ev->target_kind)
+		ev->target_kind = xstrdup("object");
+	if (!*ev->target_key) {
+		buf_addstr(err, "empty target key");
+		return -1;
+	}
+	return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* Context members: name, expected JSON type (0 any string, 'o' object). */
+static const struct {
+	const char *name;
+	char type;
+} context_fields[] = {
+	{ "scope", 'o' }, { "reason", 's' }, { "correlation_id", 's' }, { "ticket", 's' },
+	{ "links", 'o' }, { "approval", 'o' }, { "pr", 's' }, { "build", 's' },
+	{ "request_id", 's' }, { "source_ip", 's' }, { "user_agent", 's' }, { "comment", 's' },
+};
+
+static int read_context(const json_t *rec, struct event *ev, struct buf *err)
+{
+	ev->context = json_object();
+	for (size_t i = 0; i < ARRAY_SIZE(context_fields); i++) {
+		json_t *v = json_object_get(rec, context_fields[i].name);
+
+		if (!v || json_is_null(v))
+			continue;
+		if (context_fields[i].type == 's' && !json_is_string(v)) {
+			buf_addf(err, "expected string for \"%s\"", context_fields[i].name);
+			return -1;
+		}
+		if (context_fields[i].type == 'o' && !json_is_object(v)) {
+			buf_addf(err, "expected object for \"%s\"", context_fields[i].name);
+			return -1;
+		}
+		json_object_set(ev->context, context_fields[i].name, v);
+	}
+	return 0;
+}
+
+int event_from_generic(const json_t *rec, const char *raw, size_t raw_len,
+		       struct event *ev, struct buf *err)
+{
+	json_t *before, *after;
+	int rc;
+
+	memset(ev, 0, sizeof(*ev));
+	if (!json_is_object(rec)) {
+		buf_addstr(err, "expected a JSON object");
+		return -1;
+	}
+	ev->raw = xstrndup(raw, raw_len);
+	ev->raw_len = raw_len;
+	if ((rc = get_string(rec, K_ID, &ev->event_id, err)) < 0)
+		goto fail;
+	if (rc > 0 && !*ev->event_id) {
+		buf_addstr(err, "empty \"event_id\"");
+		goto fail;
+	}
+	if (read_time(rec, ev, err) || read_actor(rec, ev, err) || read_target(rec, ev, err))
+		goto fail;
+	if (get_string(rec, K_ACTION, &ev->action, err) < 0)
+		goto fail;
+	if (!ev->action || !*ev->action) {
+		free(ev->action);
+		ev->action = xstrdup(!strcmp(ev->target_kind, "flag") ? "flag.update" : "update");
+	}
+	if (get_string(rec, K_ENV, &ev->environment, err) < 0)
+		goto fail;
+	if (!ev->environment)
+		ev->environment = xstrdup("");
+	before = member(rec, K_BEFORE, NULL);
+	after = member(rec, K_AFTER, NULL);
+	if (before) {
+		ev->before_known = 1;
+		ev->before = json_is_null(before) ? NULL : json_incref(before);
+	} else if (ends_with(ev->action, "create") || ends_with(ev->action, "created")) {
+		ev->before_known = 1;
+	}
+	ev->after = after && !json_is_null(after) ? json_incref(after) : NULL;
+	if (read_context(rec, ev, err))
+		goto fail;
+	if (!ev->event_id)
+		event_derive_id(ev, rec);
+	return 0;
+fail:
+	event_release(ev);
+	return -1;
+}
+
+void event_derive_id(struct event *ev, const json_t *rec)
+{
+	struct buf b = BUF_INIT, id = BUF_INIT;
+	unsigned char md[SHA256_DIGEST_LENGTH];
+
+	json_append(&b, rec);
+	SHA256((const unsigned char *)b.buf, b.len, md);
+	buf_addstr(&id, "sha256:");
+	buf_addhex(&id, md, 16);
+	free(ev->event_id);
+	ev->event_id = buf_detach(&id, NULL);
+	buf_release(&b);
+}
+
+void event_set_source(struct event *ev, const char *format, const char *file, long line)
+{
+	json_decref(ev->source);
+	ev->source = json_pack("{s:s, s:s, s:I}", "format", format, "file", file, "line", (json_int_t)line);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+void event_leaf(const struct event *ev, int64_t seq, struct buf *out)
+{
+	char tsbuf[32];
+	json_t *leaf = json_object(), *actor = json_object(), *target = json_object();
+
+	time_format(ev->ts, tsbuf);
+	json_object_set_new(leaf, "v", json_integer(LEAF_VERSION));
+	json_object_set_new(leaf, "seq", json_integer(seq));
+	json_object_set_new(leaf, "event_id", json_string(ev->event_id));
+	json_object_set_new(leaf, "ts", json_string(tsbuf));
+	json_object_set_new(leaf, "ts_source", json_string(ev->ts_source));
+	json_object_set_new(actor, "id", json_string(ev->actor_id));
+	json_object_set_new(actor, "name", str_or_null(ev->actor_name));
+	json_object_set_new(actor, "type", json_string(ev->actor_type));
+	json_object_set_new(actor, "auth", str_or_null(ev->actor_auth));
+	json_object_set_new(leaf, "actor", actor);
+	json_object_set_new(leaf, "action", json_string(ev->action));
+	json_object_set_new(target, "kind", json_string(ev->target_kind));
+	json_object_set_new(target, "key", json_string(ev->target_key));
+	json_object_set_new(leaf, "target", target);
+	json_object_set_new(leaf, "environment", json_string(ev->environment));
+	json_object_set_new(leaf, "before_known", json_boolean(ev->before_known));
+	if (ev->before)
+		json_object_set(leaf, "before", ev->before);
+	if (ev->after)
+		json_object_set(leaf, "after", ev->after);
+	if (ev->context)
+		json_object_set(leaf, "context", ev->context);
+	else
+		json_object_set_new(leaf, "context", json_object());
+	if (ev->source)
+		json_object_set(leaf, "source", ev->source);
+	json_object_set_new(leaf, "raw", json_stringn(ev->raw, ev->raw_len));
+	json_append(out, leaf);
+	json_decref(leaf);
+}
+
+const char *event_actor_display(const struct event *ev)
+{
+	return ev->actor_name ? ev->actor_name : ev->actor_id;
+}

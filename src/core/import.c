@@ -1,0 +1,354 @@
+/*
+ * import.c - the import pipeline: read JSON lines, normalise each record
+ * into an event, diff its states, build its canonical leaf, hash it and
+ * append it with its changes and the Merkle subtrees it completes, all in
+ * one transaction.
+ *
+ * Cost per event: one strict JSON parse, one canonical serialisation, one
+ * SHA-256 of the leaf, one indexed uniqueness probe and 1 + changes row
+ * inserts; memory is constant (one record at a time, a 64-entry frontier).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "trailscope/import.h"
+#include "trailscope/jcs.h"
+#include "trailscope/keys.h"
+#include "trailscope/util.h"
+
+struct importer {
+	struct store *s;
+	const struct import_options *opt;
+	struct import_stats *stats;
+	struct merkle_builder tree;
+	int64_t next_seq;
+	sqlite3_stmt *exists, *ins_entry, *ins_change, *ins_node, *ins_fts;
+	struct buf leaf, summary, err, val1, val2;
+	usec_t started, last_progress;
+	int node_error;
+};
+
+static int prepare(struct importer *im)
+{
+	return store_prepare(im->s, "SELECT 1 FROM entries WHERE event_id = ?1", &im->exists) ||
+	       store_prepare(im->s,
+		"INSERT INTO entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
+		" target, target_kind, environment, summary, nchanges, source_file, source_line)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+		&im->ins_entry) ||
+	       store_prepare(im->s,
+		"INSERT INTO changes(seq, idx, path, kind, before, after, before_unknown)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", &im->ins_change) ||
+	       store_prepare(im->s, "INSERT OR REPLACE INTO merkle_nodes(level, idx, hash) VALUES(?1, ?2, ?3)",
+			     &im->ins_node) ||
+	       store_prepare(im->s, "INSERT INTO entries_fts(rowid, reason, target, actor, ticket)"
+			     " VALUES(?1, ?2, ?3, ?4, ?5)", &im->ins_fts);
+}
+
+static void node_complete(void *ctx, unsigned level, uint64_t idx, const unsigned char hash[HASH_LEN])
+{
+	struct importer *im = ctx;
+
+	if (level % STORE_NODE_STRIDE)
+		return;
+	sqlite3_bind_int(im->ins_node, 1, (int)level);
+	sqlite3_bind_int64(im->ins_node, 2, (sqlite3_int64)idx);
+	sqlite3_bind_blob(im->ins_node, 3, hash, HASH_LEN, SQLITE_STATIC);
+	if (sqlite3_step(im->ins_node) != SQLITE_DONE && !im->node_error)
+		im->node_error = store_error(im->s, "cannot cache Merkle node");
+	sqlite3_reset(im->ins_node);
+}
+
+static void bind_json_or_null(sqlite3_stmt *st, int col, const json_t *v, struct buf *b)
+{
+	if (!v) {
+		sqlite3_bind_null(st, col);
+		return;
+	}
+	buf_reset(b);
+	json_append(b, v);
+	sqlite3_bind_text(st, col, b->buf, (int)b->len, SQLITE_STATIC);
+}
+
+/* 1 when the event id is stored, 0 when not, -1 on error. */
+static int already_stored(struct importer *im, const char *event_id)
+{
+	int rc;
+
+	sqlite3_bind_text(im->exists, 1, event_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(im->exists);
+	sqlite3_reset(im->exists);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_error(im->s, "cannot look up event id");
+}
+
+static int append_event(struct importer *im, struct event *ev)
+{
+	struct change_list changes = CHANGE_LIST_INIT;
+	unsigned char hash[HASH_LEN];
+	char tsbuf[32];
+	int64_t seq;
+	int rc, ret = -1;
+
+	rc = already_stored(im, ev->event_id);
+	if (rc) {
+		if (rc > 0)
+			im->stats->duplicates++;
+		return rc < 0 ? -1 : 0;
+	}
+	seq = im->next_seq;
+	buf_reset(&im->leaf);
+	event_leaf(ev, seq, &im->leaf);
+	merkle_leaf_hash(im->leaf.buf, im->leaf.len, hash);
+	diff_json(ev->before, ev->after, ev->before_known, &changes);
+	buf_reset(&im->summary);
+	change_list_summary(&changes, 60, &im->summary);
+	time_format(ev->ts, tsbuf);
+
+	sqlite3_stmt *st = im->ins_entry;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_blob(st, 2, im->leaf.buf, (int)im->leaf.len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, hash, HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, ev->event_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, tsbuf, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, ev->actor_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, ev->actor_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, ev->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, ev->target_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, ev->target_kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, ev->environment, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, im->summary.buf, (int)im->summary.len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 13, (sqlite3_int64)changes.n);
+	sqlite3_bind_text(st, 14, json_string_value(json_object_get(ev->source, "file")), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 15, json_integer_value(json_object_get(ev->source, "line")));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_error(im->s, "cannot append entry");
+		goto out;
+	}
+	for (size_t i = 0; i < changes.n; i++) {
+		const struct change *c = &changes.v[i];
+
+		st = im->ins_change;
+		sqlite3_bind_int64(st, 1, seq);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+		sqlite3_bind_text(st, 3, c->path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, change_kind_name(c->kind), -1, SQLITE_STATIC);
+		bind_json_or_null(st, 5, c->before, &im->val1);
+		bind_json_or_null(st, 6, c->after, &im->val2);
+		sqlite3_bind_int(st, 7, c->before_unknown);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			store_error(im->s, "cannot append change");
+			goto out;
+		}
+	}
+	st = im->ins_fts;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_text(st, 2, json_string_value(json_object_get(ev->context, "reason")), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ev->target_key, -1, SQLITE_STATIC);
+	if (ev->actor_name) {
+		buf_reset(&im->val1);
+		buf_addf(&im->val1, "%s %s", ev->actor_id, ev->actor_name);
+		sqlite3_bind_text(st, 4, im->val1.buf, (int)im->val1.len, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_text(st, 4, ev->actor_id, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_text(st, 5, json_string_value(json_object_get(ev->context, "ticket")), -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_error(im->s, "cannot index entry text");
+		goto out;
+	}
+	merkle_builder_push(&im->tree, hash, node_complete, im);
+	if (im->node_error)
+		goto out;
+	if (!im->stats->first_seq)
+		im->stats->first_seq = (uint64_t)seq;
+	im->next_seq++;
+	im->stats->added++;
+	ret = 0;
+out:
+	change_list_release(&changes);
+	return ret;
+}
+
+static void progress(struct importer *im, int final)
+{
+	usec_t now;
+
+	if (!im->opt->progress)
+		return;
+	now = time_now();
+	if (!final && now - im->last_progress < 250000)
+		return;
+	if (now - im->started < 1000000 && !final)
+		return;
+	if (final && !im->last_progress)
+		return;
+	im->last_progress = now;
+	double secs = (double)(now - im->started) / 1e6;
+	fprintf(stderr, "\rimporting: %llu records, %llu added (%.0f/s)%s",
+		(unsigned long long)im->stats->records, (unsigned long long)im->stats->added,
+		secs > 0 ? (double)im->stats->records / secs : 0.0, final ? "\n" : "");
+}
+
+static void report_bad(struct importer *im, const char *file, long line, int col, const char *why)
+{
+	struct buf safe = BUF_INIT;
+
+	buf_add_term_safe(&safe, file, strlen(file));
+	if (im->opt->progress && im->last_progress)
+		fputc('\n', stderr);
+	fprintf(stderr, "%s:%ld:%d: %s%s\n", safe.buf, line, col, why,
+		im->opt->skip_invalid ? " (skipped)" : "");
+	buf_release(&safe);
+}
+
+/* Returns EXIT_OK, EXIT_BADINPUT or EXIT_IO. */
+static int import_stream(struct importer *im, FILE *f, const char *file)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long lineno = 0;
+	int ret = EXIT_OK;
+
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		struct event ev;
+		json_t *rec;
+		int l = 0, c = 0;
+
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (n == 0)
+			continue;
+		im->stats->records++;
+		buf_reset(&im->err);
+		if ((size_t)n > JSON_MAX_RECORD) {
+			report_bad(im, file, lineno, 1, "record larger than 4 MiB");
+			goto bad;
+		}
+		rec = json_parse_strict(line, (size_t)n, &l, &c, &im->err);
+		if (!rec) {
+			report_bad(im, file, lineno, c > 0 ? c : 1, im->err.buf);
+			goto bad;
+		}
+		if (event_from_generic(rec, line, (size_t)n, &ev, &im->err)) {
+			json_decref(rec);
+			report_bad(im, file, lineno, 1, im->err.buf);
+			goto bad;
+		}
+		json_decref(rec);
+		event_set_source(&ev, "jsonl", file, lineno);
+		if (append_event(im, &ev)) {
+			event_release(&ev);
+			ret = EXIT_IO;
+			break;
+		}
+		event_release(&ev);
+		progress(im, 0);
+		continue;
+bad:
+		if (!im->opt->skip_invalid) {
+			ret = EXIT_BADINPUT;
+			break;
+		}
+		im->stats->skipped++;
+	}
+	if (ret == EXIT_OK && ferror(f))
+	{
+		error("cannot read '%s': %s", file, strerror(errno));
+		ret = EXIT_IO;
+	}
+	free(line);
+	return ret;
+}
+
+int import_files(struct store *s, char *const *files, int nfiles,
+		 const struct import_options *opt, struct import_stats *stats)
+{
+	struct importer im = { .s = s, .opt = opt, .stats = stats };
+	struct merkle_source src;
+	int64_t size;
+	int ret = EXIT_IO;
+
+	memset(stats, 0, sizeof(*stats));
+	buf_init(&im.leaf);
+	buf_init(&im.summary);
+	buf_init(&im.err);
+	buf_init(&im.val1);
+	buf_init(&im.val2);
+	im.started = time_now();
+	if (store_begin(s))
+		return EXIT_IO;
+	size = store_size(s);
+	if (size < 0 || prepare(&im))
+		goto out;
+	store_merkle_source(s, &src);
+	if (merkle_builder_resume(&im.tree, &src, (uint64_t)size)) {
+		error("%s: cannot read the Merkle tree frontier at size %lld", s->path, (long long)size);
+		goto out;
+	}
+	im.next_seq = size + 1;
+	for (int i = 0; i < nfiles; i++) {
+		FILE *f = strcmp(files[i], "-") ? fopen(files[i], "r") : stdin;
+		const char *name = strcmp(files[i], "-") ? files[i] : "<stdin>";
+
+		if (!f) {
+			error("cannot open '%s': %s", files[i], strerror(errno));
+			ret = EXIT_IO;
+			goto out;
+		}
+		ret = import_stream(&im, f, name);
+		if (f != stdin)
+			fclose(f);
+		if (ret != EXIT_OK)
+			goto out;
+	}
+	ret = EXIT_IO;
+	stats->size = (uint64_t)(im.next_seq - 1);
+	if (opt->signer && stats->size > 0) {
+		unsigned char root[HASH_LEN];
+
+		merkle_builder_root(&im.tree, root);
+		if (store_sign_head(s, opt->signer, stats->size, root))
+			goto out;
+		stats->signed_head = 1;
+	}
+	sqlite3_finalize(im.exists);
+	sqlite3_finalize(im.ins_entry);
+	sqlite3_finalize(im.ins_change);
+	sqlite3_finalize(im.ins_node);
+	sqlite3_finalize(im.ins_fts);
+	im.exists = im.ins_entry = im.ins_change = im.ins_node = im.ins_fts = NULL;
+	if (store_commit(s))
+		goto out;
+	ret = EXIT_OK;
+out:
+	progress(&im, 1);
+	sqlite3_finalize(im.exists);
+	sqlite3_finalize(im.ins_entry);
+	sqlite3_finalize(im.ins_change);
+	sqlite3_finalize(im.ins_node);
+	sqlite3_finalize(im.ins_fts);
+	if (ret != EXIT_OK)
+		store_rollback(s);
+	buf_release(&im.leaf);
+	buf_release(&im.summary);
+	buf_release(&im.err);
+	buf_release(&im.val1);
+	buf_release(&im.val2);
+	return ret;
+}

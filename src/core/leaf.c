@@ -1,0 +1,366 @@
+/*
+ * leaf.c - scans a leaf's top-level members in one pass: strings that
+ * verification needs are decoded, everything else is skipped with
+ * structural checks only. Runs at memory speed so verify stays
+ * hashing-bound; full canonical re-serialisation is verify --deep.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "trailscope/leaf.h"
+
+void leaf_fields_init(struct leaf_fields *f)
+{
+	f->seq = -1;
+	buf_init(&f->event_id);
+	buf_init(&f->ts);
+	buf_init(&f->actor);
+	buf_init(&f->actor_type);
+	buf_init(&f->action);
+	buf_init(&f->target);
+	buf_init(&f->target_kind);
+	buf_init(&f->environment);
+}
+
+void leaf_fields_release(struct leaf_fields *f)
+{
+	buf_release(&f->event_id);
+	buf_release(&f->ts);
+	buf_release(&f->actor);
+	buf_release(&f->actor_type);
+	buf_release(&f->action);
+	buf_release(&f->target);
+	buf_release(&f->target_kind);
+	buf_release(&f->environment);
+}
+
+struct scan {
+	const char *p, *end;
+	const char *why;
+};
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static void put_utf8(struct buf *b, unsigned cp)
+{
+	if (cp < 0x80) {
+		buf_addch(b, (int)cp);
+	} else if (cp < 0x800) {
+		buf_addch(b, (int)(0xc0 | cp >> 6));
+		buf_addch(b, (int)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		buf_addch(b, (int)(0xe0 | cp >> 12));
+		buf_addch(b, (int)(0x80 | (cp >> 6 & 0x3f)));
+		buf_addch(b, (int)(0x80 | (cp & 0x3f)));
+	} else {
+		buf_addch(b, (int)(0xf0 | cp >> 18));
+		buf_addch(b, (int)(0x80 | (cp >> 12 & 0x3f)));
+		buf_addch(b, (int)(0x80 | (cp >> 6 & 0x3f)));
+		buf_addch(b, (int)(0x80 | (cp & 0x3f)));
+	}
+}
+
+/* At a '"': reads a string, decoding into out when out is not NULL. */
+static int scan_string(struct scan *s, struct buf *out)
+{
+	if (s->p >= s->end || *s->p != '"')
+		return s->why = "expected a string", -1;
+	s->p++;
+	for (;;) {
+		const char *q = s->p;
+
+		while (q < s->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+			q++;
+		if (out)
+			buf_add(out, s->p, (size_t)(q - s->p));
+		s->p = q;
+		if (q >= s->end)
+			return s->why = "unterminated string", -1;
+		if (*q == '"') {
+			s->p++;
+			return 0;
+		}
+		if ((unsigned char)*q < 0x20)
+			return s->why = "control character in string", -1;
+		if (q + 1 >= s->end)
+			return s->why = "unterminated escape", -1;
+		char e = q[1];
+		s->p = q + 2;
+		switch (e) {
+		case '"': case '\\': case '/':
+			if (out)
+				buf_addch(out, e);
+			break;
+		case 'b': if (out) buf_addch(out, '\b'); break;
+		case 'f': if (out) buf_addch(out, '\f'); break;
+		case 'n': if (out) buf_addch(out, '\n'); break;
+		case 'r': if (out) buf_addch(out, '\r'); break;
+		case 't': if (out) buf_addch(out, '\t'); break;
+		case 'u': {
+			unsigned cp = 0;
+
+			if (s->end - s->p < 4)
+				return s->why = "bad \\u escape", -1;
+			for (int i = 0; i < 4; i++) {
+				int v = hexval(s->p[i]);
+
+				if (v < 0)
+					return s->why = "bad \\u escape", -1;
+				cp = cp << 4 | (unsigned)v;
+			}
+			s->p += 4;
+			if (cp >= 0xd800 && cp < 0xdc00 && s->end - s->p >= 6 && s->p[0] == '\\' && s->p[1] == 'u') {
+				unsigned lo = 0;
+
+				for (int i = 2; i < 6; i++) {
+					int v = hexval(s->p[i]);
+
+					if (v < 0)
+						return s->why = "bad \\u escape", -1;
+					lo = lo << 4 | (unsigned)v;
+				}
+				if (lo >= 0xdc00 && lo < 0xe000) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+					s->p += 6;
+				}
+			}
+			if (out)
+				put_utf8(out, cp);
+			break;
+		}
+		default:
+			return s->why = "bad escape", -1;
+		}
+	}
+}
+
+static int scan_value(struct scan *s, int depth);
+
+static int scan_container(struct scan *s, int depth, char close)
+{
+	int first = 1;
+
+	if (depth > 200)
+		return s->why = "nesting too deep", -1;
+	s->p++;
+	for (;;) {
+		if (s->p >= s->end)
+			return s->why = "unterminated container", -1;
+		if (*s->p == close) {
+			s->p++;
+			return 0;
+		}
+		if (!first) {
+			if (*s->p != ',')
+				return s->why = "expected ','", -1;
+			s->p++;
+		}
+		first = 0;
+		if (close == '}') {
+			if (scan_string(s, NULL))
+				return -1;
+			if (s->p >= s->end || *s->p != ':')
+				return s->why = "expected ':'", -1;
+			s->p++;
+		}
+		if (scan_value(s, depth + 1))
+			return -1;
+	}
+}
+
+static int scan_value(struct scan *s, int depth)
+{
+	if (s->p >= s->end)
+		return s->why = "expected a value", -1;
+	switch (*s->p) {
+	case '"':
+		return scan_string(s, NULL);
+	case '{':
+		return scan_container(s, depth, '}');
+	case '[':
+		return scan_container(s, depth, ']');
+	case 't':
+		if (s->end - s->p >= 4 && !memcmp(s->p, "true", 4))
+			return s->p += 4, 0;
+		break;
+	case 'f':
+		if (s->end - s->p >= 5 && !memcmp(s->p, "false", 5))
+			return s->p += 5, 0;
+		break;
+	case 'n':
+		if (s->end - s->p >= 4 && !memcmp(s->p, "null", 4))
+			return s->p += 4, 0;
+		break;
+	default:
+		if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')) {
+			s->p++;
+			while (s->p < s->end && strchr("0123456789.eE+-", *s->p))
+				s->p++;
+			return 0;
+		}
+	}
+	return s->why = "unexpected character", -1;
+}
+
+/* Reads an object, storing string members named in names[] into outs[]. */
+static int scan_members(struct scan *s, const char *const *names, struct buf **outs)
+{
+	struct buf key = BUF_INIT;
+	int first = 1, ret = -1;
+
+	if (s->p >= s->end || *s->p != '{') {
+		s->why = "expected an object";
+		goto out;
+	}
+	s->p++;
+	for (;;) {
+		if (s->p >= s->end) {
+			s->why = "unterminated object";
+			goto out;
+		}
+		if (*s->p == '}') {
+			s->p++;
+			ret = 0;
+			goto out;
+		}
+		if (!first) {
+			if (*s->p != ',') {
+				s->why = "expected ','";
+				goto out;
+			}
+			s->p++;
+		}
+		first = 0;
+		buf_reset(&key);
+		if (scan_string(s, &key))
+			goto out;
+		if (s->p >= s->end || *s->p != ':') {
+			s->why = "expected ':'";
+			goto out;
+		}
+		s->p++;
+		int matched = 0;
+		for (int i = 0; names[i]; i++) {
+			if (strcmp(key.buf, names[i]))
+				continue;
+			matched = 1;
+			if (outs[i]) {
+				if (s->p < s->end && *s->p == 'n' && !scan_value(s, 1))
+					break; /* null: leave empty */
+				if (scan_string(s, outs[i]))
+					goto out;
+			}
+			break;
+		}
+		if (!matched && scan_value(s, 1))
+			goto out;
+	}
+out:
+	buf_release(&key);
+	return ret;
+}
+
+int leaf_scan(const char *leaf, size_t len, struct leaf_fields *f, struct buf *err)
+{
+	static const char *const top[] = { "seq", "event_id", "ts", "action", "environment", NULL };
+	static const char *const actor[] = { "id", "type", NULL };
+	static const char *const target[] = { "key", "kind", NULL };
+	struct scan s = { leaf, leaf + len, NULL };
+	struct buf key = BUF_INIT;
+	int first = 1, ret = -1;
+	int have_actor = 0, have_target = 0;
+
+	/* The top level is walked here so that the nested actor and target
+	 * objects can be read with their own member lists. */
+	if (s.p >= s.end || *s.p != '{') {
+		s.why = "leaf is not a JSON object";
+		goto out;
+	}
+	s.p++;
+	for (;;) {
+		if (s.p >= s.end) {
+			s.why = "unterminated object";
+			goto out;
+		}
+		if (*s.p == '}') {
+			s.p++;
+			break;
+		}
+		if (!first) {
+			if (*s.p != ',') {
+				s.why = "expected ','";
+				goto out;
+			}
+			s.p++;
+		}
+		first = 0;
+		buf_reset(&key);
+		if (scan_string(&s, &key))
+			goto out;
+		if (s.p >= s.end || *s.p != ':') {
+			s.why = "expected ':'";
+			goto out;
+		}
+		s.p++;
+		if (!strcmp(key.buf, "actor")) {
+			struct buf *o[] = { &f->actor, &f->actor_type };
+
+			if (scan_members(&s, actor, o))
+				goto out;
+			have_actor = 1;
+		} else if (!strcmp(key.buf, "target")) {
+			struct buf *o[] = { &f->target, &f->target_kind };
+
+			if (scan_members(&s, target, o))
+				goto out;
+			have_target = 1;
+		} else {
+			int i;
+
+			for (i = 0; top[i] && strcmp(key.buf, top[i]); i++)
+				;
+			if (i == 0) {
+				const char *start = s.p;
+				int64_t v = 0;
+
+				while (s.p < s.end && *s.p >= '0' && *s.p <= '9' && v < INT64_MAX / 10)
+					v = v * 10 + (*s.p++ - '0');
+				if (s.p == start || (s.p < s.end && strchr(".eE", *s.p))) {
+					s.why = "\"seq\" is not a whole number";
+					goto out;
+				}
+				f->seq = v;
+			} else if (top[i]) {
+				struct buf *dst[] = { NULL, &f->event_id, &f->ts, &f->action, &f->environment };
+
+				if (scan_string(&s, dst[i]))
+					goto out;
+			} else if (scan_value(&s, 1)) {
+				goto out;
+			}
+		}
+	}
+	if (s.p != s.end) {
+		s.why = "trailing bytes after the leaf object";
+		goto out;
+	}
+	if (f->seq < 0 || !f->event_id.len || !f->ts.len || !have_actor || !have_target || !f->action.len) {
+		s.why = "leaf lacks a required member (seq, event_id, ts, actor, target, action)";
+		goto out;
+	}
+	ret = 0;
+out:
+	if (ret && err)
+		buf_addf(err, "%s at byte %zu", s.why ? s.why : "malformed", (size_t)(s.p - leaf));
+	buf_release(&key);
+	return ret;
+}

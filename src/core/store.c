@@ -1,0 +1,452 @@
+/*
+ * store.c - opening, creating and reading the SQLite audit store, its
+ * Merkle subtree cache and its checkpoints. The schema is specified in
+ * docs/STORE.md; keep the two in step.
+ *
+ * Cost: the Merkle source answers any perfect subtree with one indexed
+ * range read of at most 2^STORE_NODE_STRIDE rows, so roots and proofs
+ * cost O(log n) small reads.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "trailscope/store.h"
+#include "trailscope/util.h"
+
+static const char schema_sql[] =
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+	"CREATE TABLE entries(\n"
+	"  seq INTEGER PRIMARY KEY,\n"
+	"  leaf BLOB NOT NULL,\n"
+	"  leaf_hash BLOB NOT NULL,\n"
+	"  event_id TEXT NOT NULL,\n"
+	"  ts TEXT NOT NULL,\n"
+	"  actor TEXT NOT NULL,\n"
+	"  actor_type TEXT NOT NULL,\n"
+	"  action TEXT NOT NULL,\n"
+	"  target TEXT NOT NULL,\n"
+	"  target_kind TEXT NOT NULL,\n"
+	"  environment TEXT NOT NULL,\n"
+	"  summary TEXT NOT NULL,\n"
+	"  nchanges INTEGER NOT NULL,\n"
+	"  source_file TEXT NOT NULL,\n"
+	"  source_line INTEGER NOT NULL);\n"
+	"CREATE UNIQUE INDEX entries_event_id ON entries(event_id);\n"
+	"CREATE INDEX entries_ts ON entries(ts, seq);\n"
+	"CREATE INDEX entries_actor ON entries(actor, ts);\n"
+	"CREATE INDEX entries_action ON entries(action, ts);\n"
+	"CREATE INDEX entries_target ON entries(target, ts);\n"
+	"CREATE INDEX entries_environment ON entries(environment, ts);\n"
+	"CREATE TABLE changes(\n"
+	"  seq INTEGER NOT NULL,\n"
+	"  idx INTEGER NOT NULL,\n"
+	"  path TEXT NOT NULL,\n"
+	"  kind TEXT NOT NULL,\n"
+	"  before TEXT,\n"
+	"  after TEXT,\n"
+	"  before_unknown INTEGER NOT NULL DEFAULT 0,\n"
+	"  PRIMARY KEY(seq, idx)) WITHOUT ROWID;\n"
+	"CREATE INDEX changes_path ON changes(path, seq);\n"
+	"CREATE VIRTUAL TABLE entries_fts USING fts5(reason, target, actor, ticket,"
+	" content='', tokenize='unicode61 remove_diacritics 2');\n"
+	"CREATE TABLE merkle_nodes(\n"
+	"  level INTEGER NOT NULL,\n"
+	"  idx INTEGER NOT NULL,\n"
+	"  hash BLOB NOT NULL,\n"
+	"  PRIMARY KEY(level, idx)) WITHOUT ROWID;\n"
+	"CREATE TABLE checkpoints(\n"
+	"  size INTEGER PRIMARY KEY,\n"
+	"  note TEXT NOT NULL,\n"
+	"  added_at TEXT NOT NULL);\n"
+	"CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries\n"
+	"  BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END;\n"
+	"CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries\n"
+	"  BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END;\n"
+	"CREATE TRIGGER changes_no_update BEFORE UPDATE ON changes\n"
+	"  BEGIN SELECT RAISE(ABORT, 'changes are append-only'); END;\n"
+	"CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints\n"
+	"  BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;\n";
+
+int store_error(struct store *s, const char *what)
+{
+	return error("%s: %s: %s", s->path ? s->path : "store", what, sqlite3_errmsg(s->db));
+}
+
+int store_exec(struct store *s, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		error("%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int store_prepare(struct store *s, const char *sql, sqlite3_stmt **stmt)
+{
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) != SQLITE_OK)
+		return store_error(s, "cannot prepare query");
+	return 0;
+}
+
+static int pragma_int(struct store *s, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int create_schema(struct store *s)
+{
+	char tsbuf[32];
+	struct buf sql = BUF_INIT;
+	int ret;
+
+	time_format(time_now(), tsbuf);
+	buf_addstr(&sql, "BEGIN IMMEDIATE;\n");
+	buf_addstr(&sql, schema_sql);
+	buf_addf(&sql, "INSERT INTO meta VALUES('created_at', '%s');\n", tsbuf);
+	buf_addf(&sql, "INSERT INTO meta VALUES('schema', '%d');\n", STORE_SCHEMA_VERSION);
+	buf_addf(&sql, "PRAGMA application_id = %d;\n", STORE_APPLICATION_ID);
+	buf_addf(&sql, "PRAGMA user_version = %d;\n", STORE_SCHEMA_VERSION);
+	buf_addstr(&sql, "COMMIT;");
+	ret = store_exec(s, sql.buf);
+	if (ret)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	buf_release(&sql);
+	return ret;
+}
+
+/* Refuses files that are not ours: wrong application id, wrong version,
+ * or missing tables. */
+static int check_schema(struct store *s)
+{
+	int64_t version = 0, appid = 0, tables = 0;
+
+	if (pragma_int(s, "PRAGMA user_version", &version) < 0)
+		return error("%s: not a trailscope store (%s)", s->path, sqlite3_errmsg(s->db));
+	if (pragma_int(s, "PRAGMA application_id", &appid) < 0)
+		return store_error(s, "cannot read application id");
+	if (version == 0 && appid == 0)
+		return error("%s: not a trailscope store (an SQLite database without its schema)", s->path);
+	if (appid != STORE_APPLICATION_ID)
+		return error("%s: not a trailscope store (foreign SQLite application id 0x%08llx)",
+			     s->path, (unsigned long long)appid);
+	if (version > STORE_SCHEMA_VERSION)
+		return error("%s: store schema version %lld is newer than this trailscope supports (%d)",
+			     s->path, (long long)version, STORE_SCHEMA_VERSION);
+	if (version < 1)
+		return error("%s: unknown store schema version %lld", s->path, (long long)version);
+	if (pragma_int(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
+			  "('meta', 'entries', 'changes', 'merkle_nodes', 'checkpoints')", &tables) < 0)
+		return store_error(s, "cannot read schema");
+	if (tables != 5)
+		return error("%s: damaged trailscope store: %lld of 5 tables present",
+			     s->path, (long long)tables);
+	return 0;
+}
+
+static int load_origin(struct store *s)
+{
+	struct buf v = BUF_INIT;
+	int rc = store_get_meta(s, "origin", &v);
+
+	if (rc < 0)
+		return -1;
+	free(s->origin);
+	s->origin = rc ? buf_detach(&v, NULL) : xstrdup("");
+	buf_release(&v);
+	return 0;
+}
+
+int store_open(struct store *s, const char *path, unsigned flags)
+{
+	struct stat st;
+	int oflags, exists;
+
+	memset(s, 0, sizeof(*s));
+	s->path = xstrdup(path);
+	s->flags = flags;
+	exists = stat(path, &st) == 0;
+	if (!exists && !(flags & STORE_CREATE)) {
+		error("cannot open store '%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	if (exists && !S_ISREG(st.st_mode)) {
+		error("cannot open store '%s': not a regular file", path);
+		goto fail;
+	}
+	if (flags & STORE_READONLY)
+		oflags = SQLITE_OPEN_READONLY;
+	else
+		oflags = SQLITE_OPEN_READWRITE | (flags & STORE_CREATE ? SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		error("cannot open store '%s': %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+	if (flags & STORE_READONLY) {
+		if (store_exec(s, "PRAGMA query_only = 1"))
+			goto fail;
+	} else {
+		int64_t dummy;
+
+		if (!exists || st.st_size == 0) {
+			if (pragma_int(s, "PRAGMA journal_mode = WAL", &dummy) < 0) {
+				store_error(s, "cannot enable WAL");
+				goto fail;
+			}
+			if (create_schema(s))
+				goto fail;
+		}
+		if (store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+				  "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY"))
+			goto fail;
+	}
+	if (check_schema(s) || load_origin(s))
+		goto fail;
+	return 0;
+fail:
+	store_close(s);
+	return -1;
+}
+
+void store_close(struct store *s)
+{
+	sqlite3_finalize(s->leaf_hash_stmt);
+	sqlite3_finalize(s->leaf_range_stmt);
+	sqlite3_finalize(s->node_stmt);
+	sqlite3_finalize(s->node_range_stmt);
+	if (s->db)
+		sqlite3_close_v2(s->db);
+	free(s->path);
+	free(s->origin);
+	memset(s, 0, sizeof(*s));
+}
+
+int store_get_meta(struct store *s, const char *key, struct buf *value)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
+		return store_error(s, "cannot read meta");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		buf_reset(value);
+		buf_add(value, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+		ret = 1;
+	} else if (rc == SQLITE_DONE) {
+		ret = 0;
+	} else {
+		ret = store_error(s, "cannot read meta");
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_set_meta(struct store *s, const char *key, const char *value)
+{
+	sqlite3_stmt *st;
+	int ret = 0;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return store_error(s, "cannot write meta");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		ret = store_error(s, "cannot write meta");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_set_origin(struct store *s, const char *origin)
+{
+	if (store_set_meta(s, "origin", origin))
+		return -1;
+	free(s->origin);
+	s->origin = xstrdup(origin);
+	return 0;
+}
+
+int64_t store_size(struct store *s)
+{
+	int64_t n = 0;
+
+	if (pragma_int(s, "SELECT coalesce(max(seq), 0) FROM entries", &n) < 0)
+		return store_error(s, "cannot count entries");
+	return n;
+}
+
+static int copy_hash(sqlite3_stmt *st, int col, unsigned char out[HASH_LEN])
+{
+	if (sqlite3_column_bytes(st, col) != HASH_LEN)
+		return -1;
+	memcpy(out, sqlite3_column_blob(st, col), HASH_LEN);
+	return 0;
+}
+
+/* Reads count consecutive hashes at level (0: leaves, else a cached level)
+ * starting at idx, into out. Returns 0, or -1 when any is missing. */
+static int read_hashes(struct store *s, unsigned level, uint64_t idx, uint64_t count,
+		       unsigned char (*out)[HASH_LEN])
+{
+	sqlite3_stmt *st;
+	uint64_t got = 0;
+	int rc;
+
+	if (level == 0) {
+		if (!s->leaf_range_stmt && store_prepare(s,
+		    "SELECT seq, leaf_hash FROM entries WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq",
+		    &s->leaf_range_stmt))
+			return -1;
+		st = s->leaf_range_stmt;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)idx + 1);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)(idx + count));
+	} else {
+		if (!s->node_range_stmt && store_prepare(s,
+		    "SELECT idx, hash FROM merkle_nodes WHERE level = ?1 AND idx BETWEEN ?2 AND ?3 ORDER BY idx",
+		    &s->node_range_stmt))
+			return -1;
+		st = s->node_range_stmt;
+		sqlite3_bind_int(st, 1, (int)level);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)(idx + count - 1));
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint64_t at = (uint64_t)sqlite3_column_int64(st, 0) - (level == 0 ? 1 : 0);
+
+		if (at != idx + got || copy_hash(st, 1, out[got]))
+			break;
+		got++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		store_error(s, "cannot read Merkle hashes");
+	sqlite3_reset(st);
+	return got == count ? 0 : -1;
+}
+
+static int subtree_hash(void *ctx, unsigned level, uint64_t idx, unsigned char out[HASH_LEN])
+{
+	struct store *s = ctx;
+	unsigned base = level - level % STORE_NODE_STRIDE;
+	uint64_t count = (uint64_t)1 << (level - base);
+	unsigned char hashes[1 << STORE_NODE_STRIDE][HASH_LEN];
+
+	if (level >= 63)
+		return -1;
+	if (count == 1 && level > 0 && read_hashes(s, level, idx, 1, hashes) == 0) {
+		memcpy(out, hashes[0], HASH_LEN);
+		return 0;
+	}
+	if (count == 1 && level > 0) {
+		/* not cached (a store written by another program): compute */
+		unsigned char l[HASH_LEN], r[HASH_LEN];
+
+		if (subtree_hash(s, level - 1, idx * 2, l) || subtree_hash(s, level - 1, idx * 2 + 1, r))
+			return -1;
+		merkle_node_hash(l, r, out);
+		return 0;
+	}
+	if (read_hashes(s, base, idx * count, count, hashes)) {
+		if (base == 0)
+			return -1;
+		for (uint64_t i = 0; i < count; i++)
+			if (subtree_hash(s, base, idx * count + i, hashes[i]))
+				return -1;
+	}
+	for (uint64_t n = count; n > 1; n /= 2)
+		for (uint64_t i = 0; i < n / 2; i++)
+			merkle_node_hash(hashes[2 * i], hashes[2 * i + 1], hashes[i]);
+	memcpy(out, hashes[0], HASH_LEN);
+	return 0;
+}
+
+void store_merkle_source(struct store *s, struct merkle_source *src)
+{
+	src->subtree = subtree_hash;
+	src->ctx = s;
+}
+
+int store_root(struct store *s, uint64_t size, unsigned char out[HASH_LEN])
+{
+	struct merkle_source src;
+
+	store_merkle_source(s, &src);
+	if (merkle_root(&src, size, out))
+		return error("%s: cannot compute the Merkle root at size %llu (entries missing?)",
+			     s->path, (unsigned long long)size);
+	return 0;
+}
+
+int store_begin(struct store *s)
+{
+	return store_exec(s, "BEGIN IMMEDIATE");
+}
+
+int store_commit(struct store *s)
+{
+	return store_exec(s, "COMMIT");
+}
+
+void store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_add_checkpoint(struct store *s, uint64_t size, const char *note)
+{
+	sqlite3_stmt *st;
+	char tsbuf[32];
+	int ret = 0;
+
+	time_format(time_now(), tsbuf);
+	if (sqlite3_prepare_v2(s->db,
+	    "INSERT INTO checkpoints(size, note, added_at) VALUES(?1, ?2, ?3) "
+	    "ON CONFLICT(size) DO NOTHING", -1, &st, NULL) != SQLITE_OK)
+		return store_error(s, "cannot add checkpoint");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	sqlite3_bind_text(st, 2, note, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, tsbuf, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		ret = store_error(s, "cannot add checkpoint");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_latest_checkpoint(struct store *s, uint64_t *size, struct buf *note)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return store_error(s, "cannot read checkpoints");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*size = (uint64_t)sqlite3_column_int64(st, 0);
+		buf_reset(note);
+		buf_add(note, sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+		ret = 1;
+	} else {
+		ret = rc == SQLITE_DONE ? 0 : store_error(s, "cannot read checkpoints");
+	}
+	sqlite3_finalize(st);
+	return ret;
+}

@@ -1,0 +1,491 @@
+/*
+ * test_jcs.c - unit tests for jcs.c: the RFC 8785 vectors in
+ * $SHARED/vectors/jcs, ECMAScript number formatting, UTF-16 key order,
+ * minimal string escaping, and the strict reader's rejections with their
+ * positions. Cheap: the biggest input is one 4 MiB buffer of spaces.
+ */
+#include <dirent.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "trailscope/jcs.h"
+#include "trailscope/util.h"
+
+/* Parses text strictly and returns its canonical form (malloc'd), or NULL. */
+static char *canon(const char *text, size_t len, size_t *outlen)
+{
+	struct buf out = BUF_INIT, err = BUF_INIT;
+	int line, col;
+	json_t *v = json_parse_strict(text, len, &line, &col, &err);
+	char *s = NULL;
+
+	if (!v) {
+		fprintf(stderr, "  parse failed at %d:%d: %s\n", line, col, err.buf);
+	} else if (jcs_serialize(v, &out, &err)) {
+		fprintf(stderr, "  serialize failed: %s\n", err.buf);
+	} else {
+		s = buf_detach(&out, outlen);
+	}
+	json_decref(v);
+	buf_release(&out);
+	buf_release(&err);
+	return s;
+}
+
+#define CANON_STR(text) canon((text), strlen(text), NULL)
+
+/* Expects text to be rejected at line:col with a reason containing why. */
+static int rejects(const char *text, size_t len, int eline, int ecol, const char *why)
+{
+	struct buf err = BUF_INIT;
+	int line = -1, col = -1, ok = 1;
+	json_t *v = json_parse_strict(text, len, &line, &col, &err);
+
+	if (v) {
+		fprintf(stderr, "  accepted \"%.40s\"\n", text);
+		ok = 0;
+	} else if (line != eline || col != ecol || !strstr(err.buf, why)) {
+		fprintf(stderr, "  expected %d:%d \"%s\", got %d:%d \"%s\"\n",
+			eline, ecol, why, line, col, err.buf);
+		ok = 0;
+	}
+	json_decref(v);
+	buf_release(&err);
+	return ok;
+}
+
+#define REJECTS(text, l, c, why) CHECK(rejects((text), sizeof(text) - 1, (l), (c), (why)))
+
+static int has_json_suffix(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 5 && !strcmp(name + n - 5, ".json");
+}
+
+TEST(test_vectors)
+{
+	struct buf dir = BUF_INIT, in = BUF_INIT, out = BUF_INIT;
+	struct dirent *de;
+	int count = 0;
+	DIR *d;
+
+	buf_addf(&dir, "%s/vectors/jcs/input", shared_dir());
+	d = opendir(dir.buf);
+	CHECK(d != NULL);
+	while (d && (de = readdir(d))) {
+		size_t ilen, olen, clen = 0;
+		char *itext, *otext, *c;
+
+		if (!has_json_suffix(de->d_name))
+			continue;
+		buf_reset(&in);
+		buf_reset(&out);
+		buf_addf(&in, "%s/vectors/jcs/input/%s", shared_dir(), de->d_name);
+		buf_addf(&out, "%s/vectors/jcs/output/%s", shared_dir(), de->d_name);
+		itext = read_file(in.buf, JSON_MAX_RECORD, &ilen);
+		otext = read_file(out.buf, JSON_MAX_RECORD, &olen);
+		CHECK(itext != NULL);
+		CHECK(otext != NULL);
+		if (itext && otext) {
+			c = canon(itext, ilen, &clen);
+			if (!c || clen != olen || memcmp(c, otext, olen)) {
+				fprintf(stderr, "  %s: expected %s\n  got %s\n", de->d_name,
+					otext, c ? c : "(null)");
+				check_case_failed = 1;
+			}
+			free(c);
+		}
+		free(itext);
+		free(otext);
+		count++;
+	}
+	if (d)
+		closedir(d);
+	CHECK(count > 0);
+	buf_release(&dir);
+	buf_release(&in);
+	buf_release(&out);
+}
+
+static double from_bits(uint64_t u)
+{
+	double d;
+
+	memcpy(&d, &u, sizeof(d));
+	return d;
+}
+
+static int number_is(double d, const char *want)
+{
+	struct buf b = BUF_INIT;
+	int ok;
+
+	buf_addstr(&b, "x"); /* must append, not overwrite */
+	jcs_format_number(d, &b);
+	ok = !strcmp(b.buf + 1, want) && b.buf[0] == 'x';
+	if (!ok)
+		fprintf(stderr, "  %.17g: expected %s, got %s\n", d, want, b.buf + 1);
+	buf_release(&b);
+	return ok;
+}
+
+TEST(test_numbers_ecmascript)
+{
+	CHECK(number_is(0.0, "0"));
+	CHECK(number_is(-0.0, "0"));
+	CHECK(number_is(1, "1"));
+	CHECK(number_is(-1, "-1"));
+	CHECK(number_is(0.1, "0.1"));
+	CHECK(number_is(0.3 - 0.1, "0.19999999999999998"));
+	CHECK(number_is(100, "100"));
+	CHECK(number_is(4.5, "4.5"));
+	CHECK(number_is(0.002, "0.002"));
+	CHECK(number_is(1e20, "100000000000000000000"));
+	CHECK(number_is(1e21, "1e+21"));
+	CHECK(number_is(1e30, "1e+30"));
+	CHECK(number_is(1.5e300, "1.5e+300"));
+	CHECK(number_is(123456789012345680000.0, "123456789012345680000"));
+	CHECK(number_is(1e-6, "0.000001"));
+	CHECK(number_is(0.000001234, "0.000001234"));
+	CHECK(number_is(1e-7, "1e-7"));
+	CHECK(number_is(-1.5e-9, "-1.5e-9"));
+	CHECK(number_is(1e-27, "1e-27"));
+	CHECK(number_is(333333333.33333329, "333333333.3333333"));
+	CHECK(number_is(5e-324, "5e-324"));
+	CHECK(number_is(1.7976931348623157e308, "1.7976931348623157e+308"));
+	/* At a power of two the nearest 16-digit decimal does not read back,
+	 * but the one on the other side does. */
+	CHECK(number_is(ldexp(1, -1017), "7.120236347223045e-307"));
+}
+
+TEST(test_numbers_rfc8785)
+{
+	static const struct {
+		uint64_t bits;
+		const char *want;
+	} cases[] = {
+		{ 0x0000000000000000, "0" },
+		{ 0x8000000000000000, "0" },
+		{ 0x0000000000000001, "5e-324" },
+		{ 0x8000000000000001, "-5e-324" },
+		{ 0x7fefffffffffffff, "1.7976931348623157e+308" },
+		{ 0xffefffffffffffff, "-1.7976931348623157e+308" },
+		{ 0x4340000000000000, "9007199254740992" },
+		{ 0xc340000000000000, "-9007199254740992" },
+		{ 0x4430000000000000, "295147905179352830000" },
+		{ 0x44b52d02c7e14af5, "9.999999999999997e+22" },
+		{ 0x44b52d02c7e14af6, "1e+23" },
+		{ 0x44b52d02c7e14af7, "1.0000000000000001e+23" },
+		{ 0x444b1ae4d6e2ef4e, "999999999999999700000" },
+		{ 0x444b1ae4d6e2ef4f, "999999999999999900000" },
+		{ 0x444b1ae4d6e2ef50, "1e+21" },
+		{ 0x3eb0c6f7a0b5ed8c, "9.999999999999997e-7" },
+		{ 0x3eb0c6f7a0b5ed8d, "0.000001" },
+		{ 0x41b3de4355555553, "333333333.3333332" },
+		{ 0x41b3de4355555554, "333333333.33333325" },
+		{ 0x41b3de4355555555, "333333333.3333333" },
+		{ 0x41b3de4355555556, "333333333.3333334" },
+		{ 0x41b3de4355555557, "333333333.33333343" },
+		{ 0xbecbf647612f3696, "-0.0000033333333333333333" },
+		{ 0x43143ff3c1cb0959, "1424953923781206.2" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		CHECK(number_is(from_bits(cases[i].bits), cases[i].want));
+}
+
+TEST(test_numbers_from_text)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "9007199254740993", "9007199254740992" },
+		{ "[9007199254740993, -0, -0.0, 0e10]", "[9007199254740992,0,0,0]" },
+		{ "[1E30, 4.50, 2e-3, 0.000000000000000000000000001]", "[1e+30,4.5,0.002,1e-27]" },
+		{ "[1e21, 1e-7, 1e-6, 123456789012345680000]", "[1e+21,1e-7,0.000001,123456789012345680000]" },
+		{ "[5e-324, 1.7976931348623157e308, 56.0]", "[5e-324,1.7976931348623157e+308,56]" },
+		{ "{\"n\": 100}", "{\"n\":100}" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *c = CANON_STR(cases[i].in);
+
+		CHECK_STR(c, cases[i].want);
+		free(c);
+	}
+	REJECTS("[1e400]", 1, 6, "overflow");
+}
+
+TEST(test_integers_and_scalars)
+{
+	struct buf out = BUF_INIT, err = BUF_INIT;
+	json_t *a = json_pack("[I,I,I,f,b,b,n,s]", (json_int_t)9007199254740993LL,
+			      (json_int_t)-5, (json_int_t)INT64_MAX, 2.5, 1, 0, "x");
+
+	CHECK(jcs_serialize(a, &out, &err) == 0);
+	CHECK_STR(out.buf, "[9007199254740992,-5,9223372036854776000,2.5,true,false,null,\"x\"]");
+	json_decref(a);
+
+	char *c = CANON_STR(" \"top\" ");
+	CHECK_STR(c, "\"top\"");
+	free(c);
+	c = CANON_STR("null");
+	CHECK_STR(c, "null");
+	free(c);
+	c = CANON_STR("[ ]");
+	CHECK_STR(c, "[]");
+	free(c);
+	buf_release(&out);
+	buf_release(&err);
+}
+
+TEST(test_key_order_utf16)
+{
+	/* UTF-8 byte order would be: "", "a", "ab", "b", U+20AC, U+FB33,
+	 * U+1F602. UTF-16 puts the surrogate pair (0xD83D) before U+FB33. */
+	char *c = CANON_STR("{\"\\ufb33\":1,\"\\ud83d\\ude02\":2,\"\\u20ac\":3,"
+			    "\"b\":4,\"ab\":5,\"a\":6,\"\":7,\"\\uffff\":8,\"\\ud800\\udc00\":9}");
+
+	CHECK_STR(c, "{\"\":7,\"a\":6,\"ab\":5,\"b\":4,\"\xe2\x82\xac\":3,"
+		  "\"\xf0\x90\x80\x80\":9,\"\xf0\x9f\x98\x82\":2,"
+		  "\"\xef\xac\xb3\":1,\"\xef\xbf\xbf\":8}");
+	free(c);
+
+	/* Nested objects are sorted too; arrays keep their order. */
+	c = CANON_STR("{\"z\":[{\"y\":1,\"x\":2},3,1],\"A\":{\"b\":{},\"a\":[]}}");
+	CHECK_STR(c, "{\"A\":{\"a\":[],\"b\":{}},\"z\":[{\"x\":2,\"y\":1},3,1]}");
+	free(c);
+}
+
+TEST(test_string_escaping)
+{
+	struct buf want = BUF_INIT, out = BUF_INIT, err = BUF_INIT;
+	char raw[32 + 16];
+	size_t n = 0;
+	json_t *s;
+
+	for (int i = 0; i < 32; i++)
+		raw[n++] = (char)i;
+	memcpy(raw + n, "\"\\/\x7f\xc2\x80\xe2\x80\xa8<>'", 13);
+	n += 13;
+	s = json_stringn(raw, n);
+	CHECK(s != NULL);
+
+	buf_addstr(&want, "\"\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007"
+		   "\\b\\t\\n\\u000b\\f\\r\\u000e\\u000f"
+		   "\\u0010\\u0011\\u0012\\u0013\\u0014\\u0015\\u0016\\u0017"
+		   "\\u0018\\u0019\\u001a\\u001b\\u001c\\u001d\\u001e\\u001f"
+		   "\\\"\\\\/\x7f\xc2\x80\xe2\x80\xa8<>'\"");
+	CHECK(jcs_serialize(s, &out, &err) == 0);
+	CHECK_STR(out.buf, want.buf);
+	json_decref(s);
+
+	/* Escapes in the input are decoded, then only the needed ones return. */
+	char *c = CANON_STR("[\"\\u0041\\u00e9\\u2028\\u007f\\/\\u001F\"]");
+	CHECK_STR(c, "[\"A\xc3\xa9\xe2\x80\xa8\x7f/\\u001f\"]");
+	free(c);
+
+	buf_release(&want);
+	buf_release(&out);
+	buf_release(&err);
+}
+
+TEST(test_nul_in_strings)
+{
+	static const char text[] = "{\"k\":\"a\\u0000b\"}";
+	struct buf out = BUF_INIT, err = BUF_INIT;
+	int line, col;
+	json_t *v = json_parse_strict(text, sizeof(text) - 1, &line, &col, &err);
+	json_t *s = json_object_get(v, "k");
+
+	CHECK(v != NULL);
+	CHECK(json_string_length(s) == 3);
+	CHECK(s && !memcmp(json_string_value(s), "a\0b", 3));
+	CHECK(jcs_serialize(v, &out, &err) == 0);
+	CHECK_STR(out.buf, "{\"k\":\"a\\u0000b\"}");
+	json_decref(v);
+
+	/* jansson cannot hold a NUL in a key; that is a clear rejection. */
+	REJECTS("{\"a\\u0000b\":1}", 1, 10, "NUL");
+	buf_release(&out);
+	buf_release(&err);
+}
+
+TEST(test_duplicate_keys)
+{
+	REJECTS("{\"a\":1,\"a\":2}", 1, 10, "duplicate object key");
+	REJECTS("{\"a\":1,\n \"a\":2}", 2, 4, "duplicate object key");
+	REJECTS("[{},\n{\"x\":{\"a\":1,\"b\":{},\"a\":2}}]", 2, 24, "duplicate object key");
+	/* Same key spelled with an escape is still a duplicate. */
+	REJECTS("{\"a\":1,\"\\u0061\":2}", 1, 15, "duplicate object key");
+}
+
+TEST(test_invalid_utf8)
+{
+	REJECTS("[\"\xff\"]", 1, 3, "invalid UTF-8");
+	REJECTS("[\"\xc3\xa9\xff\"]", 1, 5, "invalid UTF-8");
+	REJECTS("\n[\"\xc0\xaf\"]", 2, 3, "invalid UTF-8");          /* overlong "/" */
+	REJECTS("[\"\xed\xa0\x80\"]", 1, 3, "invalid UTF-8");         /* encoded surrogate */
+	REJECTS("[\"\xf4\x90\x80\x80\"]", 1, 3, "invalid UTF-8");     /* above U+10FFFF */
+	REJECTS("[\"\xe2\x82\"]", 1, 3, "invalid UTF-8");             /* truncated */
+	REJECTS("[\"\\ud800\"]", 1, 9, "invalid Unicode");           /* lone surrogate */
+	REJECTS("\xef\xbb\xbf[]", 1, 1, "byte order mark");
+
+	/* Values built in code with invalid UTF-8 cannot be canonicalized. */
+	struct buf out = BUF_INIT, err = BUF_INIT;
+	json_t *v = json_pack("[s]", "ok");
+
+	json_array_append_new(v, json_stringn_nocheck("\xff", 1));
+	buf_addstr(&out, "keep");
+	CHECK(jcs_serialize(v, &out, &err) == -1);
+	CHECK(strstr(err.buf, "invalid UTF-8") != NULL);
+	CHECK_STR(out.buf, "keep");
+	json_decref(v);
+	buf_reset(&err);
+	CHECK(jcs_serialize(NULL, &out, &err) == -1);
+	CHECK_STR(out.buf, "keep");
+	buf_release(&out);
+	buf_release(&err);
+}
+
+static void nested(struct buf *b, int levels)
+{
+	for (int i = 0; i < levels; i++)
+		buf_addstr(b, i % 2 ? "{\"k\":" : "[");
+	for (int i = levels - 1; i >= 0; i--)
+		buf_addch(b, i % 2 ? '}' : ']');
+}
+
+TEST(test_depth)
+{
+	struct buf b = BUF_INIT, err = BUF_INIT;
+	int line, col;
+	json_t *v;
+
+	nested(&b, JSON_MAX_DEPTH);
+	v = json_parse_strict(b.buf, b.len, &line, &col, &err);
+	CHECK(v != NULL);
+	json_decref(v);
+
+	buf_reset(&b);
+	buf_addstr(&b, "\n \"[[{\" ");
+	buf_addstr(&b, "\n\t");
+	nested(&b, JSON_MAX_DEPTH + 1);
+	CHECK(!rejects(b.buf, b.len, 0, 0, "")); /* not valid JSON: two values */
+	buf_reset(&b);
+	buf_addstr(&b, "[\"[[{\\\"\", \n\t");
+	nested(&b, JSON_MAX_DEPTH);
+	buf_addstr(&b, "]");
+	/* Level 65 opens at byte 3 of line 2 plus the 63 levels before it:
+	 * 32 "[" and 31 "{\"k\":" of 5 bytes. */
+	CHECK(rejects(b.buf, b.len, 2, 2 + 32 + 31 * 5 + 1, "nesting deeper than 64 levels"));
+
+	/* Deeper than jansson's own limit: same message, same place. */
+	buf_reset(&b);
+	for (int i = 0; i < 5000; i++)
+		buf_addch(&b, '[');
+	CHECK(rejects(b.buf, b.len, 1, 65, "nesting deeper than 64 levels"));
+
+	buf_release(&b);
+	buf_release(&err);
+}
+
+TEST(test_syntax_errors)
+{
+	REJECTS("\n\n  [1,,2]", 3, 6, "unexpected token");
+	REJECTS("[1,2", 1, 5, "expected");
+	REJECTS("[1,2\n", 2, 1, "expected");
+	REJECTS("", 1, 1, "");
+	REJECTS("[1]x", 1, 4, "end of file expected");
+	REJECTS("[\"ab\x01\"]", 1, 4, "control character");
+	REJECTS("[01]", 1, 2, "invalid token");
+	REJECTS("{'a':1}", 1, 2, "");
+	REJECTS("[NaN]", 1, 2, "");
+	REJECTS("[\"a\0b\"]", 1, 4, "control character");
+
+	char *big = xmalloc(JSON_MAX_RECORD + 1);
+
+	memset(big, ' ', JSON_MAX_RECORD + 1);
+	big[0] = '0';
+	CHECK(rejects(big, JSON_MAX_RECORD + 1, 1, 1, "larger than 4 MiB"));
+	free(big);
+}
+
+TEST(test_append)
+{
+	struct buf b = BUF_INIT;
+	json_t *v = json_pack("{s:f,s:[]}", "b", 0.5, "a");
+
+	buf_addstr(&b, "leaf=");
+	json_append(&b, v);
+	CHECK_STR(b.buf, "leaf={\"a\":[],\"b\":0.5}");
+	json_decref(v);
+	buf_release(&b);
+}
+
+static int equal_texts(const char *a, const char *b)
+{
+	struct buf err = BUF_INIT;
+	int l, c, eq;
+	json_t *va = json_parse_strict(a, strlen(a), &l, &c, &err);
+	json_t *vb = json_parse_strict(b, strlen(b), &l, &c, &err);
+
+	if (!va || !vb)
+		fprintf(stderr, "  parse failed: %s\n", err.buf);
+	eq = va && vb && json_equal_canonical(va, vb);
+	if (eq != json_equal_canonical(vb, va))
+		eq = -1;
+	json_decref(va);
+	json_decref(vb);
+	buf_release(&err);
+	return eq;
+}
+
+TEST(test_equal_canonical)
+{
+	CHECK(equal_texts("{\"a\":1,\"b\":[1,2,{\"c\":null}]}", "{\"b\":[1.0,2e0,{\"c\":null}],\"a\":1}") == 1);
+	CHECK(equal_texts("[0]", "[-0]") == 1);
+	CHECK(equal_texts("[\"a\\u0000b\"]", "[\"a\\u0000b\"]") == 1);
+	CHECK(equal_texts("[\"a\\u0000b\"]", "[\"a\\u0000c\"]") == 0);
+	CHECK(equal_texts("[\"a\\u0000\"]", "[\"a\"]") == 0);
+	CHECK(equal_texts("[1,2]", "[2,1]") == 0);
+	CHECK(equal_texts("{\"a\":1}", "{\"a\":1,\"b\":2}") == 0);
+	CHECK(equal_texts("{\"a\":1,\"c\":2}", "{\"a\":1,\"b\":2}") == 0);
+	CHECK(equal_texts("{\"a\":true}", "{\"a\":false}") == 0);
+	CHECK(equal_texts("{\"a\":null}", "{\"a\":{}}") == 0);
+	CHECK(equal_texts("{}", "[]") == 0);
+	CHECK(equal_texts("\"1\"", "1") == 0);
+
+	json_t *i = json_integer(3), *r = json_real(3.0), *r2 = json_real(3.5);
+
+	CHECK(json_equal_canonical(i, r));
+	CHECK(!json_equal_canonical(i, r2));
+	CHECK(!json_equal_canonical(i, NULL));
+	json_decref(i);
+	json_decref(r);
+	json_decref(r2);
+}
+
+int main(void)
+{
+	RUN(test_vectors);
+	RUN(test_numbers_ecmascript);
+	RUN(test_numbers_rfc8785);
+	RUN(test_numbers_from_text);
+	RUN(test_integers_and_scalars);
+	RUN(test_key_order_utf16);
+	RUN(test_string_escaping);
+	RUN(test_nul_in_strings);
+	RUN(test_duplicate_keys);
+	RUN(test_invalid_utf8);
+	RUN(test_depth);
+	RUN(test_syntax_errors);
+	RUN(test_append);
+	RUN(test_equal_canonical);
+	return CHECK_DONE();
+}

@@ -1,0 +1,587 @@
+/*
+ * test_verify.c - imports small signed stores through the real import
+ * path, tampers with them the ways DESIGN.md lists, and checks that
+ * verify_store() reports each tamper with the right verdict, kind and
+ * location.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "trailscope/import.h"
+#include "trailscope/keys.h"
+#include "trailscope/merkle.h"
+#include "trailscope/verify.h"
+#include "trailscope/util.h"
+
+static char tmpdir[256];
+static struct note_signer key, foreign;
+static struct note_verifier vkey;
+
+static void write_events(const char *path, int from, int to)
+{
+	FILE *f = fopen(path, "w");
+
+	for (int i = from; i <= to; i++)
+		fprintf(f, "{\"event_id\":\"e%d\",\"timestamp\":\"2026-01-12T14:%02d:%02dZ\",\"actor\":"
+			"{\"id\":\"user%d@example.com\",\"type\":\"user\"},\"action\":\"flag.update\","
+			"\"flag_key\":\"flag-%d\",\"environment\":\"production\","
+			"\"previous_state\":{\"enabled\":false,\"pct\":%d},"
+			"\"new_state\":{\"enabled\":true,\"pct\":%d}}\n",
+			i, i / 60, i % 60, i % 5, i % 7, i, i + 1);
+	fclose(f);
+}
+
+/* A store with 30 entries and checkpoints at 10, 20 and 30. */
+static void make_store(const char *name, struct store *s)
+{
+	char path[512], ev[512];
+	struct import_options io = { .signer = &key };
+	struct import_stats st;
+
+	snprintf(path, sizeof(path), "%s/%s.db", tmpdir, name);
+	unlink(path);
+	CHECK(store_open(s, path, STORE_CREATE) == 0);
+	for (int b = 0; b < 3; b++) {
+		char *files[1] = { ev };
+
+		snprintf(ev, sizeof(ev), "%s/ev%d.jsonl", tmpdir, b);
+		write_events(ev, b * 10 + 1, b * 10 + 10);
+		CHECK_INT(import_files(s, files, 1, &io, &st), EXIT_OK);
+	}
+	CHECK_INT(store_size(s), 30);
+}
+
+static void sql(struct store *s, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	if (store_exec(s, b.buf))
+		fprintf(stderr, "  sql failed: %s\n", b.buf);
+	buf_release(&b);
+}
+
+static void untrigger(struct store *s)
+{
+	sql(s, "DROP TRIGGER entries_no_update; DROP TRIGGER entries_no_delete;"
+	       "DROP TRIGGER checkpoints_no_update");
+}
+
+static struct trust trust_with(int nkeys, const char *statedir)
+{
+	struct trust t = { 0 };
+
+	t.dir = xstrdup(statedir);
+	if (nkeys) {
+		struct buf err = BUF_INIT, txt = BUF_INIT;
+
+		note_signer_verifier_text(&key, &txt);
+		t.keys = xcalloc(1, sizeof(*t.keys));
+		CHECK(note_verifier_parse(txt.buf, &t.keys[0], &err) == 0);
+		t.n = t.alloc = 1;
+		buf_release(&err);
+		buf_release(&txt);
+	}
+	return t;
+}
+
+static int run_verify(struct store *s, struct trust *t, int remember, struct verify_report *r)
+{
+	struct verify_options vo = { .trust = t, .remember = remember };
+
+	return verify_store(s, &vo, r);
+}
+
+/* Finds a fault of kind covering seq (entry) or of size (checkpoint). */
+static const struct verify_fault *find_fault(const struct verify_report *r, const char *kind,
+					     int checkpoint, uint64_t where)
+{
+	for (size_t i = 0; i < r->nfaults; i++) {
+		const struct verify_fault *f = &r->faults[i];
+
+		if (strcmp(f->kind, kind) || f->checkpoint != checkpoint)
+			continue;
+		if (checkpoint ? f->size == where : (f->seq <= where && where <= f->seq_end))
+			return f;
+	}
+	return NULL;
+}
+
+static void dump(const struct verify_report *r)
+{
+	for (size_t i = 0; i < r->nfaults; i++)
+		fprintf(stderr, "    fault %s cp=%d seq=%llu-%llu size=%llu: %s\n", r->faults[i].kind,
+			r->faults[i].checkpoint, (unsigned long long)r->faults[i].seq,
+			(unsigned long long)r->faults[i].seq_end, (unsigned long long)r->faults[i].size,
+			r->faults[i].detail);
+}
+
+static const char *statedir(const char *name)
+{
+	static char p[512];
+
+	snprintf(p, sizeof(p), "%s/state-%s", tmpdir, name);
+	return p;
+}
+
+TEST(clean_store_verifies)
+{
+	struct store s;
+	struct trust t = trust_with(1, statedir("clean"));
+	struct verify_report r;
+
+	make_store("clean", &s);
+	CHECK(run_verify(&s, &t, 1, &r) == 0);
+	CHECK_STR(r.verdict, "VERIFIED");
+	CHECK_INT(r.exit_code, EXIT_OK);
+	CHECK_INT(r.verified_through, 30);
+	CHECK_INT(r.pending, 0);
+	CHECK_INT(r.ncheckpoints, 3);
+	CHECK_INT(r.nfaults, 0);
+	dump(&r);
+	verify_report_release(&r);
+	/* a second verification compares with the remembered checkpoint */
+	CHECK(run_verify(&s, &t, 1, &r) == 0);
+	CHECK_STR(r.verdict, "VERIFIED");
+	verify_report_release(&r);
+	trust_release(&t);
+	store_close(&s);
+}
+
+TEST(no_trusted_key_is_unverifiable)
+{
+	struct store s;
+	struct trust t = trust_with(0, statedir("nokey"));
+	struct verify_report r;
+
+	make_store("nokey", &s);
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK_STR(r.verdict, "UNVERIFIABLE");
+	CHECK_INT(r.exit_code, EXIT_UNVERIFIABLE);
+	verify_report_release(&r);
+	trust_release(&t);
+	store_close(&s);
+}
+
+TEST(changed_leaf_is_modified)
+{
+	struct store s;
+	struct trust t = trust_with(1, statedir("leaf"));
+	struct verify_report r;
+
+	make_store("leaf", &s);
+	untrigger(&s);
+	sql(&s, "UPDATE entries SET leaf = CAST(replace(CAST(leaf AS TEXT), 'user0@', 'mallory') AS BLOB)"
+		" WHERE seq = 5");
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK_STR(r.verdict, "FAILED");
+	CHECK_INT(r.exit_code, EXIT_FAILED);
+	CHECK(find_fault(&r, "MODIFIED", 0, 5) != NULL);
+	CHECK(find_fault(&r, "MODIFIED", 0, 4) == NULL);
+	CHECK(find_fault(&r, "MODIFIED", 0, 6) == NULL);
+	CHECK(find_fault(&r, "ROOT_MISMATCH", 1, 10) == NULL); /* the tree is over stored hashes */
+	dump(&r);
+	verify_report_release(&r);
+	trust_release(&t);
+	store_close(&s);
+}
+
+TEST(changed_column_is_modified)
+{
+	struct store s;
+	struct trust t = trust_with(1, statedir("col"));
+	struct verify_report r;
+	const struct verify_fault *f;
+
+	make_store("col", &s);
+	untrigger(&s);
+	sql(&s, "UPDATE entries SET actor = 'someone-else' WHERE seq = 12");
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK_STR(r.verdict, "FAILED");
+	f = find_fault(&r, "MODIFIED", 0, 12);
+	CHECK(f && strstr(f->detail, "actor"));
+	CHECK(find_fault(&r, "ROOT_MISMATCH", 1, 20) == NULL);
+	verify_report_release(&r);
+	trust_release(&t);
+	store_close(&s);
+}
+
+TEST(deleted_row_is_missing)
+{
+	struct store s;
+	struct trust t = trust_with(1, statedir("del"));
+	struct verify_report r;
+	const struct verify_fault *f;
+
+	make_store("del", &s);
+	untrigger(&s);
+	sql(&s, "DELETE FROM entries WHERE seq = 15");
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK_STR(r.verdict, "FAILED");
+	CHECK(find_fault(&r, "MISSING", 0, 15) != NULL);
+	f = find_fault(&r, "ROOT_MISMATCH", 1, 20);
+	CHECK(f && strstr(f->detail, "11-20"));
+	CHECK(find_fault(&r, "ROOT_MISMATCH", 1, 10) == NULL);
+	dump(&r);
+	verify_report_release(&r);
+	trust_release(&t);
+	store_close(&s);
+}
+
+TEST(inserted_row_is_caught_or_pending)
+{
+	struct store s;
+	struct trust t = trust_with(1, statedir("ins"));
+	struct verify_report r;
+
+	make_store("ins", &s);
+	untrigger(&s);
+	/* a row slipped into the middle: every later row renumbered */
+	sql(&s, "CREATE TEMP TABLE moved AS SELECT * FROM entries WHERE seq >= 16;"
+		"DELETE FROM entries WHERE seq >= 16;"
+		"INSERT INTO entries SELECT seq + 1, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
+		" target, target_kind, environment, summary, nchanges, source_file, source_line FROM moved;"
+		"INSERT INTO entries SELECT 16, leaf, leaf_hash, 'forged', ts, actor, actor_type, action,"
+		" target, target_kind, environment, summary, nchanges, source_file, source_line FROM moved"
+		" WHERE seq = 16");
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK_STR(r.verdict, "FAILED");
+	CHECK(find_fault(&r, "MODIFIED", 0, 17) != NULL);
+	CHECK(find_fault(&r, "ROOT_MISMATCH", 1, 20) != NULL);
+	dump(&r);
+	verify_report_release(&r);
+	trust_release(&t);
+	store_close(&s);
+
+	/* appended after the last checkpoint: pending, and said so */
+	make_store("ins2", &s);
+	t = trust_with(1, statedir("ins2"));
+	sql(&s, "INSERT INTO entries SELECT 31, leaf, leaf_hash, 'e31', ts, actor, actor_type, action,"
+		" target, target_kind, environment, summary, nchanges, source_file, source_line FROM entries"
+		" WHERE seq = 30");
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK_INT(r.pending, 1);
+	CHECK(find_fault(&r, "MODIFIED", 0, 31) != NULL); /* its leaf says seq 30 */
+	int said = 0;
+	for (size_t i = 0; i < r.nnotes; i++)
+		said |= strstr(r.notes[i], "PENDING") != NULL;
+	CHECK(said);
+	verify_report_release(&r);
+	trust_release(&t);
+	store_close(&s);
+}
+
+TEST(swapped_rows_are_modified)
+{
+	struct store s;
+	struct trust t = trust_with(1, statedir("swap"));
+	struct verify_report r;
+
+	make_store("swap", &s);
+	untrigger(&s);
+	sql(&s, "CREATE TEMP TABLE a AS SELECT * FROM entries WHERE seq IN (5, 6);"
+		"DELETE FROM entries WHERE seq IN (5, 6);"
+		"INSERT INTO entries SELECT 11 - seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
+		" target, target_kind, environment, summary, nchanges, source_file, source_line FROM a");
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK_STR(r.verdict, "FAILED");
+	CHECK(find_fault(&r, "MODIFIED", 0, 5) != NULL);
+	CHECK(find_fault(&r, "MODIFIED", 0, 6) != NULL);
+	CHECK(find_fault(&r, "ROOT_MISMATCH", 1, 10) != NULL);
+	verify_report_release(&r);
+	trust_release(&t);
+	store_close(&s);
+}
+
+/* Rewrites seq's leaf with hashes recomputed and the Merkle cache dropped,
+ * as a careful attacker without the key would. */
+static void rewrite_leaf(struct store *s, int seq)
+{
+	sqlite3_stmt *st;
+	struct buf leaf = BUF_INIT;
+	unsigned char h[HASH_LEN];
+
+	untrigger(s);
+	CHECK(sqlite3_prepare_v2(s->db, "SELECT leaf FROM entries WHERE seq = ?1", -1, &st, NULL) == SQLITE_OK);
+	sqlite3_bind_int(st, 1, seq);
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	buf_add(&leaf, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+	sqlite3_finalize(st);
+	char *p = strstr(leaf.buf, "\"enabled\":true");
+	CHECK(p != NULL);
+	if (p)
+		memcpy(p, "\"enabled\":null", 14);
+	merkle_leaf_hash(leaf.buf, leaf.len, h);
+	CHECK(sqlite3_prepare_v2(s->db, "UPDATE entries SET leaf = ?1, leaf_hash = ?2 WHERE seq = ?3",
+				 -1, &st, NULL) == SQLITE_OK);
+	sqlite3_bind_blob(st, 1, leaf.buf, (int)leaf.len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, h, HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, seq);
+	CHECK(sqlite3_step(st) == SQLITE_DONE);
+	sqlite3_finalize(st);
+	sql(s, "DELETE FROM merkle_nodes");
+	buf_release(&leaf);
+}
+
+TEST(rewritten_tail_is_localised)
+{
+	struct store s;
+	struct trust t = trust_with(1, statedir("tail"));
+	struct verify_report r;
+	const struct verify_fault *f;
+
+	make_store("tail", &s);
+	rewrite_leaf(&s, 25);
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK_STR(r.verdict, "FAILED");
+	f = find_fault(&r, "ROOT_MISMATCH", 1, 30);
+	CHECK(f && strstr(f->detail, "21-30"));
+	CHECK(find_fault(&r, "ROOT_MISMATCH", 1, 20) == NULL);
+	CHECK_INT(r.verified_through, 20);
+	dump(&r);
+	verify_report_release(&r);
+	trust_release(&t);
+	store_close(&s);
+}
+
+TEST(key_holder_rewrite_needs_an_anchor)
+{
+	struct store s;
+	struct trust t = trust_with(1, statedir("resign"));
+	struct verify_report r;
+
+	make_store("resign", &s);
+	CHECK(run_verify(&s, &t, 1, &r) == 0); /* remembers size 30 */
+	CHECK_STR(r.verdict, "VERIFIED");
+	verify_report_release(&r);
+	rewrite_leaf(&s, 25);
+	sql(&s, "DELETE FROM checkpoints WHERE size = 30");
+	CHECK(store_sign_head(&s, &key, 30, NULL) == 0);
+	/* without the remembered checkpoint this would pass; with it: a fork */
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK_STR(r.verdict, "FAILED");
+	CHECK(find_fault(&r, "FORK", 1, 30) != NULL);
+	dump(&r);
+	verify_report_release(&r);
+	trust_release(&t);
+	/* a fresh machine has no anchor: it passes, and says what it cannot see */
+	t = trust_with(1, statedir("resign-fresh"));
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK_STR(r.verdict, "VERIFIED");
+	int said = 0;
+	for (size_t i = 0; i < r.nnotes; i++)
+		said |= strstr(r.notes[i], "cannot be detected") != NULL;
+	CHECK(said);
+	verify_report_release(&r);
+	trust_release(&t);
+	store_close(&s);
+}
+
+TEST(earlier_checkpoint_contradicting_later_is_inconsistent)
+{
+	struct store s;
+	struct trust t = trust_with(1, statedir("incons"));
+	struct verify_report r;
+
+	make_store("incons", &s);
+	rewrite_leaf(&s, 5);
+	sql(&s, "DELETE FROM checkpoints WHERE size IN (20, 30)");
+	CHECK(store_sign_head(&s, &key, 20, NULL) == 0);
+	CHECK(store_sign_head(&s, &key, 30, NULL) == 0);
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK_STR(r.verdict, "FAILED");
+	CHECK(find_fault(&r, "INCONSISTENT", 1, 10) != NULL);
+	dump(&r);
+	verify_report_release(&r);
+	trust_release(&t);
+	store_close(&s);
+}
+
+TEST(truncation_and_rollback)
+{
+	struct store s;
+	struct trust t = trust_with(1, statedir("trunc"));
+	struct verify_report r;
+
+	make_store("trunc", &s);
+	CHECK(run_verify(&s, &t, 1, &r) == 0);
+	verify_report_release(&r);
+	untrigger(&s);
+	/* the store is put back as it was at size 20 */
+	sql(&s, "DELETE FROM entries WHERE seq > 20; DELETE FROM checkpoints WHERE size > 20;"
+		"DELETE FROM merkle_nodes");
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK_STR(r.verdict, "FAILED");
+	CHECK(find_fault(&r, "TRUNCATED", 1, 30) != NULL);
+	CHECK(find_fault(&r, "ROLLBACK", 1, 30) != NULL);
+	verify_report_release(&r);
+	trust_release(&t);
+	store_close(&s);
+
+	/* entries cut but the checkpoint left in place */
+	make_store("trunc2", &s);
+	t = trust_with(1, statedir("trunc2"));
+	untrigger(&s);
+	sql(&s, "DELETE FROM entries WHERE seq > 25");
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK(find_fault(&r, "TRUNCATED", 1, 30) != NULL);
+	verify_report_release(&r);
+	trust_release(&t);
+	store_close(&s);
+
+	/* only the newest checkpoint removed: a rollback of the checkpoints */
+	make_store("rollback", &s);
+	t = trust_with(1, statedir("rollback"));
+	CHECK(run_verify(&s, &t, 1, &r) == 0);
+	verify_report_release(&r);
+	sql(&s, "DELETE FROM checkpoints WHERE size = 30");
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK(find_fault(&r, "ROLLBACK", 1, 30) != NULL);
+	CHECK(find_fault(&r, "TRUNCATED", 1, 30) == NULL);
+	verify_report_release(&r);
+	trust_release(&t);
+	store_close(&s);
+}
+
+TEST(foreign_key_bad_signature_malformed_wrong_origin)
+{
+	struct store s;
+	struct trust t = trust_with(1, statedir("sig"));
+	struct verify_report r;
+	struct buf text = BUF_INIT, note = BUF_INIT, err = BUF_INIT;
+	unsigned char root[HASH_LEN];
+
+	make_store("sig", &s);
+	untrigger(&s);
+	/* re-signed with a foreign key */
+	sql(&s, "DELETE FROM checkpoints WHERE size = 20");
+	CHECK(store_sign_head(&s, &foreign, 20, NULL) == 0);
+	/* a bad signature line on 10 */
+	sql(&s, "UPDATE checkpoints SET note = substr(note, 1, length(note) - 6) || "
+		"CASE substr(note, length(note) - 5, 1) WHEN 'A' THEN 'B' ELSE 'A' END || substr(note, length(note) - 4)"
+		" WHERE size = 10");
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK_STR(r.verdict, "FAILED");
+	CHECK(find_fault(&r, "UNTRUSTED", 1, 20) != NULL);
+	CHECK(find_fault(&r, "BAD_SIGNATURE", 1, 10) != NULL);
+	dump(&r);
+	verify_report_release(&r);
+	/* malformed and wrong origin on 30 */
+	sql(&s, "UPDATE checkpoints SET note = 'not a note' WHERE size = 30");
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK(find_fault(&r, "MALFORMED", 1, 30) != NULL);
+	verify_report_release(&r);
+	CHECK(store_root(&s, 30, root) == 0);
+	checkpoint_format("other.example/log", 30, root, &text);
+	CHECK(note_sign(&key, text.buf, text.len, &note, &err) == 0);
+	sql(&s, "DELETE FROM checkpoints WHERE size = 30");
+	CHECK(store_add_checkpoint(&s, 30, note.buf) == 0);
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK(find_fault(&r, "WRONG_ORIGIN", 1, 30) != NULL);
+	verify_report_release(&r);
+	buf_release(&text);
+	buf_release(&note);
+	buf_release(&err);
+	trust_release(&t);
+	store_close(&s);
+}
+
+TEST(tampered_merkle_cache_is_caught)
+{
+	struct store s;
+	struct trust t = trust_with(1, statedir("cache"));
+	struct verify_report r;
+
+	make_store("cache", &s);
+	sql(&s, "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 4 AND idx = 0");
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK_STR(r.verdict, "FAILED");
+	CHECK(find_fault(&r, "MODIFIED", 0, 1) != NULL);
+	CHECK(find_fault(&r, "MODIFIED", 0, 16) != NULL);
+	verify_report_release(&r);
+	trust_release(&t);
+	store_close(&s);
+}
+
+TEST(import_is_atomic_and_idempotent)
+{
+	struct store s;
+	char path[512], ev[512];
+	char *files[1] = { ev };
+	struct import_options io = { 0 };
+	struct import_stats st;
+	FILE *f;
+
+	make_store("atomic", &s);
+	snprintf(path, sizeof(path), "%s/bad.jsonl", tmpdir);
+	f = fopen(path, "w");
+	fprintf(f, "{\"event_id\":\"n1\",\"timestamp\":\"2026-01-12T15:00:00Z\",\"actor\":\"a\",\"target\":\"t\"}\n");
+	fprintf(f, "{\"event_id\":\"n2\",\"timestamp\":\"2026-02-30T15:00:00Z\",\"actor\":\"a\",\"target\":\"t\"}\n");
+	fclose(f);
+	snprintf(ev, sizeof(ev), "%s", path);
+	CHECK_INT(import_files(&s, files, 1, &io, &st), EXIT_BADINPUT);
+	CHECK_INT(store_size(&s), 30);
+	io.skip_invalid = 1;
+	CHECK_INT(import_files(&s, files, 1, &io, &st), EXIT_OK);
+	CHECK_INT(st.added, 1);
+	CHECK_INT(st.skipped, 1);
+	CHECK_INT(store_size(&s), 31);
+	snprintf(ev, sizeof(ev), "%s/ev0.jsonl", tmpdir);
+	write_events(ev, 1, 10);
+	CHECK_INT(import_files(&s, files, 1, &io, &st), EXIT_OK);
+	CHECK_INT(st.added, 0);
+	CHECK_INT(st.duplicates, 10);
+	CHECK_INT(store_size(&s), 31);
+	store_close(&s);
+}
+
+int main(void)
+{
+	struct buf sk = BUF_INIT, vk = BUF_INIT, err = BUF_INIT;
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ts-verify-XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return 1;
+	if (note_keygen("example.org/audit", &sk, &vk) || note_signer_parse(sk.buf, &key, &err) ||
+	    note_verifier_parse(vk.buf, &vkey, &err))
+		return 1;
+	buf_reset(&sk);
+	buf_reset(&vk);
+	if (note_keygen("example.org/audit", &sk, &vk) || note_signer_parse(sk.buf, &foreign, &err))
+		return 1;
+	RUN(clean_store_verifies);
+	RUN(no_trusted_key_is_unverifiable);
+	RUN(changed_leaf_is_modified);
+	RUN(changed_column_is_modified);
+	RUN(deleted_row_is_missing);
+	RUN(inserted_row_is_caught_or_pending);
+	RUN(swapped_rows_are_modified);
+	RUN(rewritten_tail_is_localised);
+	RUN(key_holder_rewrite_needs_an_anchor);
+	RUN(earlier_checkpoint_contradicting_later_is_inconsistent);
+	RUN(truncation_and_rollback);
+	RUN(foreign_key_bad_signature_malformed_wrong_origin);
+	RUN(tampered_merkle_cache_is_caught);
+	RUN(import_is_atomic_and_idempotent);
+	note_signer_release(&key);
+	note_signer_release(&foreign);
+	note_verifier_release(&vkey);
+	buf_release(&sk);
+	buf_release(&vk);
+	buf_release(&err);
+	{
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		if (system(cmd))
+			return 1;
+	}
+	return CHECK_DONE();
+}
