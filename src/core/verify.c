@@ -159,7 +159,7 @@ static void check_signatures(struct verifier *v)
 				bad = 1;
 			}
 		}
-		if (!ok && bad) {
+		if (bad) { /* a failing line from a trusted key taints the note */
 			c->status = "BAD_SIGNATURE";
 			c->detail = xstrdup("a signature line names a trusted key but does not verify");
 		} else if (!ok) {

@@ -368,7 +368,7 @@ TEST(test_malformed_notes)
 	}
 
 	/* NUL inside the text, with the length given */
-	buf_add(&b, "te\0xt\n\n", 8);
+	buf_add(&b, "te\0xt\n\n", 7);
 	sig = vector_sig_line(&vec);
 	buf_addstr(&b, sig);
 	CHECK(!parses(b.buf, b.len));
