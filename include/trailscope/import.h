@@ -14,10 +14,14 @@
 
 #include <stdint.h>
 #include "trailscope/event.h"
+#include "trailscope/formats.h"
 #include "trailscope/note.h"
 #include "trailscope/store.h"
 
 struct import_options {
+	const char *format;               /* a format name, or NULL/"auto" to detect */
+	struct format_options fopt;       /* format options (--include-reads, --map) */
+	int verbose;                      /* say which format was detected */
 	int skip_invalid;                 /* report and skip bad records */
 	int progress;                     /* show progress on stderr */
 	const struct note_signer *signer; /* sign the new head, or NULL */

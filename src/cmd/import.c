@@ -3,6 +3,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "trailscope/cli.h"
@@ -12,7 +13,8 @@
 #include "trailscope/util.h"
 
 static const char usage[] =
-	"trailscope import STORE FILE... [--sign KEYFILE] [--skip-invalid] [--quiet]";
+	"trailscope import STORE FILE... [--format auto|FORMAT] [--map FILE] [--include-reads]\n"
+	"                         [--sign KEYFILE] [--skip-invalid] [--quiet]";
 
 int cmd_import(int argc, char **argv)
 {
@@ -20,6 +22,9 @@ int cmd_import(int argc, char **argv)
 		{ "sign", required_argument, NULL, 's' },
 		{ "skip-invalid", no_argument, NULL, 'k' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "map", required_argument, NULL, 'm' },
+		{ "include-reads", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -32,8 +37,22 @@ int cmd_import(int argc, char **argv)
 	char n1[32], n2[32];
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "s:kqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:kqf:m:rh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'f':
+			if (strcmp(optarg, "auto") && !format_find(optarg)) {
+				struct buf names = BUF_INIT;
+
+				for (int i = 0; formats[i]; i++)
+					buf_addf(&names, " %s", formats[i]->name);
+				c = cli_usage_error(usage, "import: unknown format '%s' (auto%s)", optarg, names.buf);
+				buf_release(&names);
+				return c;
+			}
+			io.format = optarg;
+			break;
+		case 'm': io.fopt.map_file = optarg; io.format = "map"; break;
+		case 'r': io.fopt.include_reads = 1; break;
 		case 's': keyfile = optarg; break;
 		case 'k': io.skip_invalid = 1; break;
 		case 'q': quiet = 1; break;
@@ -42,7 +61,10 @@ int cmd_import(int argc, char **argv)
 			       "Appends events from JSON lines files (- reads standard input), creating STORE\n"
 			       "when missing. One import is atomic: a bad record stops it with FILE:LINE:COL and\n"
 			       "nothing is written, unless --skip-invalid. Events already stored (same event id)\n"
-			       "are not added again. --sign signs a checkpoint of the new head.\n", usage);
+			       "are not added again. --sign signs a checkpoint of the new head.\n"
+			       "--format picks the source format (default auto: detected from content and\n"
+			       "reported); gzip files are read transparently. See docs/EVENTS.md and\n"
+			       "docs/FORMATS.md.\n", usage);
 			return EXIT_OK;
 		default: return cli_usage_error(usage, "import: unknown option '%s'", argv[optind - 1]);
 		}
@@ -57,6 +79,7 @@ int cmd_import(int argc, char **argv)
 	}
 	io.signer = keyfile ? &key : NULL;
 	io.progress = !quiet && isatty(2);
+	io.verbose = !quiet;
 	ret = import_files(&s, argv + optind + 1, argc - optind - 1, &io, &st);
 	if (ret == EXIT_BADINPUT)
 		fprintf(stderr, "trailscope: import stopped; nothing was written "

@@ -30,6 +30,9 @@ struct importer {
 	struct buf leaf, summary, err, val1, val2;
 	usec_t started, last_progress;
 	int node_error;
+	int bad_input;           /* a bad record stopped the import */
+	const char *file;        /* the file being read, for messages */
+	sqlite3_stmt *prev;      /* previous-state lookup, lazily prepared */
 };
 
 static int prepare(struct importer *im)
@@ -203,77 +206,111 @@ static void progress(struct importer *im, int final)
 		secs > 0 ? (double)im->stats->records / secs : 0.0, final ? "\n" : "");
 }
 
-static void report_bad(struct importer *im, const char *file, long line, int col, const char *why)
+static int sink_bad(void *ctx, long line, int col, long index, const char *why)
 {
-	struct buf safe = BUF_INIT;
+	struct importer *im = ctx;
+	struct buf safe = BUF_INIT, msg = BUF_INIT;
 
-	buf_add_term_safe(&safe, file, strlen(file));
+	buf_add_term_safe(&safe, im->file, strlen(im->file));
+	buf_add_term_safe(&msg, why, strlen(why));
 	if (im->opt->progress && im->last_progress)
 		fputc('\n', stderr);
-	fprintf(stderr, "%s:%ld:%d: %s%s\n", safe.buf, line, col, why,
-		im->opt->skip_invalid ? " (skipped)" : "");
+	if (index >= 0)
+		fprintf(stderr, "%s:%ld:%d: record %ld: %s%s\n", safe.buf, line, col, index, msg.buf,
+			im->opt->skip_invalid ? " (skipped)" : "");
+	else
+		fprintf(stderr, "%s:%ld:%d: %s%s\n", safe.buf, line, col, msg.buf,
+			im->opt->skip_invalid ? " (skipped)" : "");
 	buf_release(&safe);
+	buf_release(&msg);
+	im->stats->records++;
+	if (!im->opt->skip_invalid) {
+		im->bad_input = 1;
+		return -1;
+	}
+	im->stats->skipped++;
+	return 0;
+}
+
+static int sink_emit(void *ctx, struct event *ev)
+{
+	struct importer *im = ctx;
+	int rc;
+
+	im->stats->records++;
+	rc = append_event(im, ev);
+	event_release(ev);
+	free(ev);
+	progress(im, 0);
+	return rc;
+}
+
+static json_t *sink_previous_state(void *ctx, const char *kind, const char *key, const char *env)
+{
+	struct importer *im = ctx;
+	json_t *after = NULL;
+	int rc;
+
+	if (!im->prev && store_prepare(im->s, "SELECT leaf FROM entries WHERE target = ?1 AND "
+				       "environment = ?2 AND target_kind = ?3 ORDER BY ts DESC, seq DESC LIMIT 1",
+				       &im->prev))
+		return NULL;
+	sqlite3_bind_text(im->prev, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(im->prev, 2, env, -1, SQLITE_STATIC);
+	sqlite3_bind_text(im->prev, 3, kind, -1, SQLITE_STATIC);
+	rc = sqlite3_step(im->prev);
+	if (rc == SQLITE_ROW) {
+		struct buf err = BUF_INIT;
+		int l, c;
+		json_t *leaf = json_parse_strict(sqlite3_column_blob(im->prev, 0),
+						 (size_t)sqlite3_column_bytes(im->prev, 0), &l, &c, &err);
+
+		after = json_incref(json_object_get(leaf, "after"));
+		json_decref(leaf);
+		buf_release(&err);
+	}
+	sqlite3_reset(im->prev);
+	return after;
 }
 
 /* Returns EXIT_OK, EXIT_BADINPUT or EXIT_IO. */
-static int import_stream(struct importer *im, FILE *f, const char *file)
+static int import_one(struct importer *im, const char *path)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	long lineno = 0;
-	int ret = EXIT_OK;
+	enum { HEAD = 65536 };
+	struct record_sink sink = { sink_emit, sink_bad, sink_previous_state, im };
+	const struct format_ops *fmt = NULL;
+	char *head = xmalloc(HEAD + 1);
+	size_t head_len = 0;
+	FILE *f;
+	int rc;
 
-	while ((n = getline(&line, &cap, f)) >= 0) {
-		struct event ev;
-		json_t *rec;
-		int l = 0, c = 0;
-
-		lineno++;
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
-		if (n == 0)
-			continue;
-		im->stats->records++;
-		buf_reset(&im->err);
-		if ((size_t)n > JSON_MAX_RECORD) {
-			report_bad(im, file, lineno, 1, "record larger than 4 MiB");
-			goto bad;
-		}
-		rec = json_parse_strict(line, (size_t)n, &l, &c, &im->err);
-		if (!rec) {
-			report_bad(im, file, lineno, c > 0 ? c : 1, im->err.buf);
-			goto bad;
-		}
-		if (event_from_generic(rec, line, (size_t)n, &ev, &im->err)) {
-			json_decref(rec);
-			report_bad(im, file, lineno, 1, im->err.buf);
-			goto bad;
-		}
-		json_decref(rec);
-		event_set_source(&ev, "jsonl", file, lineno);
-		if (append_event(im, &ev)) {
-			event_release(&ev);
-			ret = EXIT_IO;
-			break;
-		}
-		event_release(&ev);
-		progress(im, 0);
-		continue;
-bad:
-		if (!im->opt->skip_invalid) {
-			ret = EXIT_BADINPUT;
-			break;
-		}
-		im->stats->skipped++;
+	im->file = strcmp(path, "-") ? path : "<stdin>";
+	f = format_open(path, head, HEAD, &head_len);
+	if (!f) {
+		error("cannot open '%s': %s", path, strerror(errno));
+		free(head);
+		return EXIT_IO;
 	}
-	if (ret == EXIT_OK && ferror(f))
-	{
-		error("cannot read '%s': %s", file, strerror(errno));
-		ret = EXIT_IO;
+	if (im->opt->format && strcmp(im->opt->format, "auto")) {
+		fmt = format_find(im->opt->format);
+	} else {
+		fmt = format_detect(head, head_len);
+		if (!fmt && head_len == 0)
+			fmt = &format_jsonl; /* an empty file imports nothing */
+		if (fmt && im->opt->verbose)
+			fprintf(stderr, "%s: detected format %s\n", im->file, fmt->name);
 	}
-	free(line);
-	return ret;
+	free(head);
+	if (!fmt) {
+		fclose(f);
+		error("%s: cannot tell the format (use --format)", im->file);
+		return EXIT_BADINPUT;
+	}
+	rc = fmt->read(f, im->file, &im->opt->fopt, &sink);
+	fclose(f);
+	if (!rc)
+		return EXIT_OK;
+	return im->bad_input ? EXIT_BADINPUT : EXIT_IO;
 }
 
 int import_files(struct store *s, char *const *files, int nfiles,
@@ -303,17 +340,7 @@ int import_files(struct store *s, char *const *files, int nfiles,
 	}
 	im.next_seq = size + 1;
 	for (int i = 0; i < nfiles; i++) {
-		FILE *f = strcmp(files[i], "-") ? fopen(files[i], "r") : stdin;
-		const char *name = strcmp(files[i], "-") ? files[i] : "<stdin>";
-
-		if (!f) {
-			error("cannot open '%s': %s", files[i], strerror(errno));
-			ret = EXIT_IO;
-			goto out;
-		}
-		ret = import_stream(&im, f, name);
-		if (f != stdin)
-			fclose(f);
+		ret = import_one(&im, files[i]);
 		if (ret != EXIT_OK)
 			goto out;
 	}
@@ -332,6 +359,8 @@ int import_files(struct store *s, char *const *files, int nfiles,
 	sqlite3_finalize(im.ins_change);
 	sqlite3_finalize(im.ins_node);
 	sqlite3_finalize(im.ins_fts);
+	sqlite3_finalize(im.prev);
+	im.prev = NULL;
 	im.exists = im.ins_entry = im.ins_change = im.ins_node = im.ins_fts = NULL;
 	if (store_commit(s))
 		goto out;
@@ -343,6 +372,7 @@ out:
 	sqlite3_finalize(im.ins_change);
 	sqlite3_finalize(im.ins_node);
 	sqlite3_finalize(im.ins_fts);
+	sqlite3_finalize(im.prev);
 	if (ret != EXIT_OK)
 		store_rollback(s);
 	buf_release(&im.leaf);

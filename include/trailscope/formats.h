@@ -1,0 +1,66 @@
+/*
+ * formats.h - source formats that import reads: each turns a file of
+ * records into normalised events and hands them to a sink. The generic
+ * JSON-lines schema (docs/EVENTS.md) is one format; Kubernetes audit,
+ * CloudTrail, LaunchDarkly, Unleash and mapped JSON are others
+ * (docs/FORMATS.md).
+ */
+#ifndef TRAILSCOPE_FORMATS_H
+#define TRAILSCOPE_FORMATS_H
+
+#include <stdio.h>
+#include <jansson.h>
+#include "trailscope/event.h"
+
+struct format_options {
+	int include_reads;       /* keep read-only events (get/list/watch, readOnly) */
+	const char *map_file;    /* --map FILE for the "map" format, or NULL */
+};
+
+/* Where a format delivers its results. */
+struct record_sink {
+	/* Takes an event whose source is set (event_set_source and, for
+	 * records inside an array, a "index" member). The sink owns ev
+	 * afterwards (it releases it). Returns 0, or -1 to stop (I/O error,
+	 * already reported). */
+	int (*emit)(void *ctx, struct event *ev);
+	/* Reports a bad record at line:col (index >= 0: position inside a
+	 * Records/items/events array). Returns 0 to go on (skip it) or -1
+	 * to stop the import. */
+	int (*bad)(void *ctx, long line, int col, long index, const char *why);
+	/* The newest stored state ("after") of target+environment before this
+	 * import, for sources that do not record the state before; NULL when
+	 * unknown. Returns a new reference. May be NULL itself. */
+	json_t *(*previous_state)(void *ctx, const char *target_kind, const char *target_key,
+				  const char *environment);
+	void *ctx;
+};
+
+struct format_ops {
+	const char *name;        /* "jsonl", "k8s", "cloudtrail", ... */
+	/* How sure (0-100) the format is that head (the first bytes of a
+	 * file, NUL-terminated) is its own. */
+	int (*detect)(const char *head, size_t len);
+	/* Reads every record of f ("file" is the name for messages). Returns
+	 * 0, or -1 when the sink asked to stop or reading failed. */
+	int (*read)(FILE *f, const char *file, const struct format_options *opt,
+		    struct record_sink *sink);
+};
+
+/* The registered formats, NULL-terminated. */
+extern const struct format_ops *const formats[];
+const struct format_ops *format_find(const char *name);
+/* Picks the most likely format for head; NULL if none is plausible. */
+const struct format_ops *format_detect(const char *head, size_t len);
+
+/* Opens path for reading, transparently decompressing gzip files; "-" is
+ * standard input. When head is not NULL, up to cap bytes from the start
+ * are copied there (NUL-terminated, so head needs cap + 1 bytes) and
+ * *head_len set; the returned stream still starts at the beginning.
+ * Returns NULL with errno set. */
+FILE *format_open(const char *path, char *head, size_t cap, size_t *head_len);
+
+/* The generic JSON-lines format (format_jsonl.c). */
+extern const struct format_ops format_jsonl;
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * format_jsonl.c - the generic JSON-lines format (docs/EVENTS.md): one
+ * record per line, read strictly, normalised by event_from_generic().
+ * Cost: one strict parse per line; memory is one line.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trailscope/formats.h"
+#include "trailscope/jcs.h"
+#include "trailscope/util.h"
+
+/* Any JSON object per line is plausible; real platform formats that also
+ * start with '{' score higher. */
+static int jsonl_detect(const char *head, size_t len)
+{
+	const char *p = head;
+
+	while (p < head + len && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p < head + len && *p == '{' ? 10 : 0;
+}
+
+static int jsonl_read(FILE *f, const char *file, const struct format_options *opt,
+		      struct record_sink *sink)
+{
+	struct buf err = BUF_INIT;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long lineno = 0;
+	int ret = 0;
+
+	(void)opt;
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		struct event *ev;
+		json_t *rec;
+		int l = 0, c = 0;
+
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (n == 0)
+			continue;
+		buf_reset(&err);
+		if ((size_t)n > JSON_MAX_RECORD) {
+			if (sink->bad(sink->ctx, lineno, 1, -1, "record larger than 4 MiB"))
+				goto stop;
+			continue;
+		}
+		rec = json_parse_strict(line, (size_t)n, &l, &c, &err);
+		if (!rec) {
+			if (sink->bad(sink->ctx, lineno, c > 0 ? c : 1, -1, err.buf))
+				goto stop;
+			continue;
+		}
+		ev = xmalloc(sizeof(*ev));
+		if (event_from_generic(rec, line, (size_t)n, ev, &err)) {
+			free(ev);
+			json_decref(rec);
+			if (sink->bad(sink->ctx, lineno, 1, -1, err.buf))
+				goto stop;
+			continue;
+		}
+		json_decref(rec);
+		event_set_source(ev, "jsonl", file, lineno);
+		if (sink->emit(sink->ctx, ev))
+			goto stop;
+	}
+	if (ferror(f)) {
+		error("cannot read '%s': %s", file, strerror(errno));
+		goto stop;
+	}
+	goto out;
+stop:
+	ret = -1;
+out:
+	free(line);
+	buf_release(&err);
+	return ret;
+}
+
+const struct format_ops format_jsonl = { "jsonl", jsonl_detect, jsonl_read };
