@@ -218,7 +218,7 @@ TEST(test_numbers_from_text)
 		CHECK_STR(c, cases[i].want);
 		free(c);
 	}
-	REJECTS("[1e400]", 1, 6, "overflow");
+	REJECTS("[1e400]", 1, 2, "overflow");
 }
 
 TEST(test_integers_and_scalars)
@@ -271,8 +271,8 @@ TEST(test_string_escaping)
 
 	for (int i = 0; i < 32; i++)
 		raw[n++] = (char)i;
-	memcpy(raw + n, "\"\\/\x7f\xc2\x80\xe2\x80\xa8<>'", 13);
-	n += 13;
+	memcpy(raw + n, "\"\\/\x7f\xc2\x80\xe2\x80\xa8<>'", 12);
+	n += 12;
 	s = json_stringn(raw, n);
 	CHECK(s != NULL);
 
@@ -311,18 +311,18 @@ TEST(test_nul_in_strings)
 	json_decref(v);
 
 	/* jansson cannot hold a NUL in a key; that is a clear rejection. */
-	REJECTS("{\"a\\u0000b\":1}", 1, 10, "NUL");
+	REJECTS("{\"a\\u0000b\":1}", 1, 2, "NUL");
 	buf_release(&out);
 	buf_release(&err);
 }
 
 TEST(test_duplicate_keys)
 {
-	REJECTS("{\"a\":1,\"a\":2}", 1, 10, "duplicate object key");
-	REJECTS("{\"a\":1,\n \"a\":2}", 2, 4, "duplicate object key");
-	REJECTS("[{},\n{\"x\":{\"a\":1,\"b\":{},\"a\":2}}]", 2, 24, "duplicate object key");
+	REJECTS("{\"a\":1,\"a\":2}", 1, 8, "duplicate object key");
+	REJECTS("{\"a\":1,\n \"a\":2}", 2, 2, "duplicate object key");
+	REJECTS("[{},\n{\"x\":{\"a\":1,\"b\":{},\"a\":2}}]", 2, 20, "duplicate object key");
 	/* Same key spelled with an escape is still a duplicate. */
-	REJECTS("{\"a\":1,\"\\u0061\":2}", 1, 15, "duplicate object key");
+	REJECTS("{\"a\":1,\"\\u0061\":2}", 1, 8, "duplicate object key");
 }
 
 TEST(test_invalid_utf8)
@@ -333,7 +333,7 @@ TEST(test_invalid_utf8)
 	REJECTS("[\"\xed\xa0\x80\"]", 1, 3, "invalid UTF-8");         /* encoded surrogate */
 	REJECTS("[\"\xf4\x90\x80\x80\"]", 1, 3, "invalid UTF-8");     /* above U+10FFFF */
 	REJECTS("[\"\xe2\x82\"]", 1, 3, "invalid UTF-8");             /* truncated */
-	REJECTS("[\"\\ud800\"]", 1, 9, "invalid Unicode");           /* lone surrogate */
+	REJECTS("[\"\\ud800\"]", 1, 2, "invalid Unicode");           /* lone surrogate */
 	REJECTS("\xef\xbb\xbf[]", 1, 1, "byte order mark");
 
 	/* Values built in code with invalid UTF-8 cannot be canonicalized. */
@@ -357,6 +357,7 @@ static void nested(struct buf *b, int levels)
 {
 	for (int i = 0; i < levels; i++)
 		buf_addstr(b, i % 2 ? "{\"k\":" : "[");
+	buf_addch(b, '0');
 	for (int i = levels - 1; i >= 0; i--)
 		buf_addch(b, i % 2 ? '}' : ']');
 }
@@ -373,17 +374,12 @@ TEST(test_depth)
 	json_decref(v);
 
 	buf_reset(&b);
-	buf_addstr(&b, "\n \"[[{\" ");
-	buf_addstr(&b, "\n\t");
-	nested(&b, JSON_MAX_DEPTH + 1);
-	CHECK(!rejects(b.buf, b.len, 0, 0, "")); /* not valid JSON: two values */
-	buf_reset(&b);
 	buf_addstr(&b, "[\"[[{\\\"\", \n\t");
 	nested(&b, JSON_MAX_DEPTH);
 	buf_addstr(&b, "]");
-	/* Level 65 opens at byte 3 of line 2 plus the 63 levels before it:
-	 * 32 "[" and 31 "{\"k\":" of 5 bytes. */
-	CHECK(rejects(b.buf, b.len, 2, 2 + 32 + 31 * 5 + 1, "nesting deeper than 64 levels"));
+	/* Level 65 opens on line 2 after the tab and 63 more levels: 32 "["
+	 * and 31 "{\"k\":" of 5 bytes. Brackets in the string do not count. */
+	CHECK(rejects(b.buf, b.len, 2, 1 + 32 + 31 * 5 + 1, "nesting deeper than 64 levels"));
 
 	/* Deeper than jansson's own limit: same message, same place. */
 	buf_reset(&b);
@@ -402,8 +398,9 @@ TEST(test_syntax_errors)
 	REJECTS("[1,2\n", 2, 1, "expected");
 	REJECTS("", 1, 1, "");
 	REJECTS("[1]x", 1, 4, "end of file expected");
-	REJECTS("[\"ab\x01\"]", 1, 4, "control character");
+	REJECTS("[\"ab\x01\"]", 1, 5, "control character");
 	REJECTS("[01]", 1, 2, "invalid token");
+	REJECTS("[tru]", 1, 2, "invalid token");
 	REJECTS("{'a':1}", 1, 2, "");
 	REJECTS("[NaN]", 1, 2, "");
 	REJECTS("[\"a\0b\"]", 1, 4, "control character");
