@@ -18,6 +18,7 @@
 #include "trailscope/import.h"
 #include "trailscope/jcs.h"
 #include "trailscope/keys.h"
+#include "trailscope/risk.h"
 #include "trailscope/util.h"
 
 struct importer {
@@ -33,6 +34,7 @@ struct importer {
 	int bad_input;           /* a bad record stopped the import */
 	const char *file;        /* the file being read, for messages */
 	sqlite3_stmt *prev;      /* previous-state lookup, lazily prepared */
+	sqlite3_stmt *toggles;   /* recent-toggle count, lazily prepared */
 };
 
 static int prepare(struct importer *im)
@@ -40,8 +42,8 @@ static int prepare(struct importer *im)
 	return store_prepare(im->s, "SELECT 1 FROM entries WHERE event_id = ?1", &im->exists) ||
 	       store_prepare(im->s,
 		"INSERT INTO entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
-		" target, target_kind, environment, summary, nchanges, source_file, source_line)"
-		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
 		&im->ins_entry) ||
 	       store_prepare(im->s,
 		"INSERT INTO changes(seq, idx, path, kind, before, after, before_unknown)"
@@ -92,12 +94,40 @@ static int already_stored(struct importer *im, const char *event_id)
 	return store_error(im->s, "cannot look up event id");
 }
 
+/* Toggles of the same target and environment in the 30 minutes before ev
+ * (for RISK_RAPID_TOGGLE), or -1 on error. */
+static int recent_toggles(struct importer *im, const struct event *ev, const char *ts)
+{
+	char from[32];
+	int rc, n = -1;
+
+	if (!im->toggles && store_prepare(im->s,
+	    "SELECT count(DISTINCT e.seq) FROM entries e JOIN changes c ON c.seq = e.seq"
+	    " WHERE e.target = ?1 AND e.environment = ?2 AND e.ts >= ?3 AND e.ts < ?4"
+	    " AND c.kind = 'changed' AND (c.path = '' OR c.path = 'enabled' OR c.path LIKE '%.enabled')",
+	    &im->toggles))
+		return -1;
+	time_format(ev->ts - (usec_t)30 * 60 * 1000000, from);
+	sqlite3_bind_text(im->toggles, 1, ev->target_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(im->toggles, 2, ev->environment, -1, SQLITE_STATIC);
+	sqlite3_bind_text(im->toggles, 3, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(im->toggles, 4, ts, -1, SQLITE_STATIC);
+	rc = sqlite3_step(im->toggles);
+	if (rc == SQLITE_ROW)
+		n = sqlite3_column_int(im->toggles, 0);
+	else
+		store_error(im->s, "cannot look up recent toggles");
+	sqlite3_reset(im->toggles);
+	return n;
+}
+
 static int append_event(struct importer *im, struct event *ev)
 {
 	struct change_list changes = CHANGE_LIST_INIT;
 	unsigned char hash[HASH_LEN];
 	char tsbuf[32];
 	int64_t seq;
+	unsigned risk;
 	int rc, ret = -1;
 
 	rc = already_stored(im, ev->event_id);
@@ -114,6 +144,14 @@ static int append_event(struct importer *im, struct event *ev)
 	buf_reset(&im->summary);
 	change_list_summary(&changes, 60, &im->summary);
 	time_format(ev->ts, tsbuf);
+	risk = risk_of_event(ev, &changes);
+	if (risk_is_toggle(&changes)) {
+		rc = recent_toggles(im, ev, tsbuf);
+		if (rc < 0)
+			goto out;
+		if (rc >= 2)
+			risk |= RISK_RAPID_TOGGLE;
+	}
 
 	sqlite3_stmt *st = im->ins_entry;
 	sqlite3_bind_int64(st, 1, seq);
@@ -131,6 +169,7 @@ static int append_event(struct importer *im, struct event *ev)
 	sqlite3_bind_int64(st, 13, (sqlite3_int64)changes.n);
 	sqlite3_bind_text(st, 14, json_string_value(json_object_get(ev->source, "file")), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 15, json_integer_value(json_object_get(ev->source, "line")));
+	sqlite3_bind_int(st, 16, (int)risk);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -360,7 +399,8 @@ int import_files(struct store *s, char *const *files, int nfiles,
 	sqlite3_finalize(im.ins_node);
 	sqlite3_finalize(im.ins_fts);
 	sqlite3_finalize(im.prev);
-	im.prev = NULL;
+	sqlite3_finalize(im.toggles);
+	im.prev = im.toggles = NULL;
 	im.exists = im.ins_entry = im.ins_change = im.ins_node = im.ins_fts = NULL;
 	if (store_commit(s))
 		goto out;
@@ -373,6 +413,7 @@ out:
 	sqlite3_finalize(im.ins_node);
 	sqlite3_finalize(im.ins_fts);
 	sqlite3_finalize(im.prev);
+	sqlite3_finalize(im.toggles);
 	if (ret != EXIT_OK)
 		store_rollback(s);
 	buf_release(&im.leaf);

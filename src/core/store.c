@@ -32,6 +32,7 @@ static const char schema_sql[] =
 	"  environment TEXT NOT NULL,\n"
 	"  summary TEXT NOT NULL,\n"
 	"  nchanges INTEGER NOT NULL,\n"
+	"  risk INTEGER NOT NULL DEFAULT 0,\n"
 	"  source_file TEXT NOT NULL,\n"
 	"  source_line INTEGER NOT NULL);\n"
 	"CREATE UNIQUE INDEX entries_event_id ON entries(event_id);\n"
@@ -40,6 +41,19 @@ static const char schema_sql[] =
 	"CREATE INDEX entries_action ON entries(action, ts);\n"
 	"CREATE INDEX entries_target ON entries(target, ts);\n"
 	"CREATE INDEX entries_environment ON entries(environment, ts);\n"
+	"CREATE INDEX entries_risk ON entries(risk) WHERE risk != 0;\n"
+	"CREATE TABLE incidents(\n"
+	"  id TEXT PRIMARY KEY,\n"
+	"  title TEXT NOT NULL,\n"
+	"  severity TEXT NOT NULL,\n"
+	"  services TEXT NOT NULL,\n"
+	"  environment TEXT NOT NULL,\n"
+	"  started_at TEXT NOT NULL,\n"
+	"  detected_at TEXT,\n"
+	"  resolved_at TEXT,\n"
+	"  raw TEXT NOT NULL,\n"
+	"  source_file TEXT NOT NULL,\n"
+	"  source_line INTEGER NOT NULL);\n"
 	"CREATE TABLE changes(\n"
 	"  seq INTEGER NOT NULL,\n"
 	"  idx INTEGER NOT NULL,\n"
@@ -150,10 +164,11 @@ static int check_schema(struct store *s)
 	if (version < 1)
 		return error("%s: unknown store schema version %lld", s->path, (long long)version);
 	if (pragma_int(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
-			  "('meta', 'entries', 'changes', 'merkle_nodes', 'checkpoints')", &tables) < 0)
+			  "('meta', 'entries', 'changes', 'merkle_nodes', 'checkpoints', 'incidents')",
+		       &tables) < 0)
 		return store_error(s, "cannot read schema");
-	if (tables != 5)
-		return error("%s: damaged trailscope store: %lld of 5 tables present",
+	if (tables != 6)
+		return error("%s: damaged trailscope store: %lld of 6 tables present",
 			     s->path, (long long)tables);
 	return 0;
 }
