@@ -247,13 +247,14 @@ TEST(inserted_row_is_caught_or_pending)
 	sql(&s, "CREATE TEMP TABLE moved AS SELECT * FROM entries WHERE seq >= 16;"
 		"DELETE FROM entries WHERE seq >= 16;"
 		"INSERT INTO entries SELECT seq + 1, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
-		" target, target_kind, environment, summary, nchanges, source_file, source_line FROM moved;"
+		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk FROM moved;"
 		"INSERT INTO entries SELECT 16, leaf, leaf_hash, 'forged', ts, actor, actor_type, action,"
-		" target, target_kind, environment, summary, nchanges, source_file, source_line FROM moved"
+		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk FROM moved"
 		" WHERE seq = 16");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK_STR(r.verdict, "FAILED");
-	CHECK(find_fault(&r, "MODIFIED", 0, 17) != NULL);
+	const struct verify_fault *f = find_fault(&r, "MODIFIED", 0, 17);
+	CHECK(f && strstr(f->detail, "leaf records seq 16"));
 	CHECK(find_fault(&r, "ROOT_MISMATCH", 1, 20) != NULL);
 	dump(&r);
 	verify_report_release(&r);
@@ -264,7 +265,7 @@ TEST(inserted_row_is_caught_or_pending)
 	make_store("ins2", &s);
 	t = trust_with(1, statedir("ins2"));
 	sql(&s, "INSERT INTO entries SELECT 31, leaf, leaf_hash, 'e31', ts, actor, actor_type, action,"
-		" target, target_kind, environment, summary, nchanges, source_file, source_line FROM entries"
+		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk FROM entries"
 		" WHERE seq = 30");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK_INT(r.pending, 1);
@@ -280,6 +281,7 @@ TEST(inserted_row_is_caught_or_pending)
 
 TEST(swapped_rows_are_modified)
 {
+	const struct verify_fault *f;
 	struct store s;
 	struct trust t = trust_with(1, statedir("swap"));
 	struct verify_report r;
@@ -289,11 +291,14 @@ TEST(swapped_rows_are_modified)
 	sql(&s, "CREATE TEMP TABLE a AS SELECT * FROM entries WHERE seq IN (5, 6);"
 		"DELETE FROM entries WHERE seq IN (5, 6);"
 		"INSERT INTO entries SELECT 11 - seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
-		" target, target_kind, environment, summary, nchanges, source_file, source_line FROM a");
+		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk FROM a");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK_STR(r.verdict, "FAILED");
-	CHECK(find_fault(&r, "MODIFIED", 0, 5) != NULL);
-	CHECK(find_fault(&r, "MODIFIED", 0, 6) != NULL);
+	f = find_fault(&r, "MODIFIED", 0, 5);
+	CHECK(f && strstr(f->detail, "leaf records seq 6"));
+	f = find_fault(&r, "MODIFIED", 0, 6);
+	CHECK(f && strstr(f->detail, "leaf records seq 5"));
+	CHECK(find_fault(&r, "MISSING", 0, 5) == NULL);
 	CHECK(find_fault(&r, "ROOT_MISMATCH", 1, 10) != NULL);
 	verify_report_release(&r);
 	trust_release(&t);
