@@ -380,7 +380,9 @@ static int subtree_hash(void *ctx, unsigned level, uint64_t idx, unsigned char o
 	}
 	if (read_hashes(s, base, idx * count, count, hashes)) {
 		if (base == 0)
-			return -1;
+			return error("%s: entries %llu-%llu are missing: cannot hash the Merkle tree",
+				     s->path, (unsigned long long)(idx * count + 1),
+				     (unsigned long long)((idx + 1) * count));
 		for (uint64_t i = 0; i < count; i++)
 			if (subtree_hash(s, base, idx * count + i, hashes[i]))
 				return -1;
