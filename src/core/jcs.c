@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "trailscope/jcs.h"
@@ -154,6 +155,17 @@ void jcs_format_number(double d, struct buf *out)
 	if (d < 0) {
 		buf_addch(out, '-');
 		d = -d;
+	}
+	if (d < 9007199254740992.0 && d == (double)(uint64_t)d) {
+		/* fast path: a whole number below 2^53 prints as its integer */
+		char tmp[24];
+		int len = 0;
+
+		for (uint64_t u = (uint64_t)d; u; u /= 10)
+			tmp[len++] = (char)('0' + u % 10);
+		while (len)
+			buf_addch(out, tmp[--len]);
+		return;
 	}
 	k = shortest_digits(d, digits, &e);
 	n = e + 1; /* the value is 0.digits x 10^n */
