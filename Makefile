@@ -75,14 +75,23 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(CORE_LIB)
 
 units: $(UNIT_BIN)
 
-test: $(PROGRAM) units
+# test and demo first install what is missing (a no-op when all is there),
+# then build in a sub-make so pkg-config sees the installed libraries.
+test:
+	@sh .ci/deps.sh >/dev/null
+	@$(MAKE) --no-print-directory run-tests
+
+run-tests: $(PROGRAM) units
 	@TRAILSCOPE=$(abspath $(PROGRAM)) UNIT_DIR=$(abspath $(BUILD)/tests) \
 		SHARED=$(abspath ../shared) sh tests/run.sh
 
 check-san:
-	$(MAKE) BUILD=build-san SAN=1 test
+	@sh .ci/deps.sh >/dev/null
+	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 run-tests
 
-demo: $(PROGRAM)
+demo:
+	@sh .ci/deps.sh >/dev/null
+	@$(MAKE) --no-print-directory $(PROGRAM)
 	@sh tests/demo.sh
 
 bench: $(PROGRAM)
@@ -94,6 +103,6 @@ deps:
 clean:
 	rm -rf build build-san trailscope
 
-.PHONY: all test units check-san demo bench deps clean
+.PHONY: all test run-tests units check-san demo bench deps clean
 
 -include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d)

@@ -1,0 +1,43 @@
+#!/bin/sh
+# import.sh - import and verify throughput on 1,000,000 generated events,
+# next to jq and lnav reading the same file and sha256sum over the same
+# leaf bytes. Writes bench/results-import.txt.
+. "$(dirname "$0")/lib.sh"
+N=${N:-1000000}
+ev=$(events "$N")
+db=$DATA/import-$N.db
+out=$top/bench/results-import.txt
+rm -f "$db" "$db-wal" "$db-shm"
+XDG_STATE_HOME=$DATA/state; export XDG_STATE_HOME
+rm -rf "$DATA/keys" "$XDG_STATE_HOME"
+"$TS" keygen bench.example/audit --out "$DATA/keys" >/dev/null
+size=$(stat -c %s "$ev")
+t_import=$(timed "$TS" import "$db" "$ev" --sign "$DATA/keys/bench.example_audit.key" --quiet)
+t_jq=$(timed sh -c "jq -c . '$ev' > /dev/null")
+t_verify=$(timed "$TS" verify "$db" --trust "$DATA/keys/bench.example_audit.pub" --no-remember)
+sqlite3 "$db" "SELECT writefile('$DATA/leaves.bin', (SELECT group_concat(CAST(leaf AS TEXT), '') FROM entries))" >/dev/null 2>&1 || \
+	sqlite3 -batch "$db" "SELECT CAST(leaf AS TEXT) FROM entries" > "$DATA/leaves.bin"
+t_sha=$(timed sha256sum "$DATA/leaves.bin")
+leafbytes=$(stat -c %s "$DATA/leaves.bin")
+rss_import=$(rm -f "$db.2"; peak_rss_mb "$TS" import "$db.2" "$ev" --quiet); rm -f "$db.2" "$db.2-wal" "$db.2-shm"
+rss_verify=$(peak_rss_mb "$TS" verify "$db" --trust "$DATA/keys/bench.example_audit.pub" --no-remember)
+if command -v lnav >/dev/null 2>&1; then
+	t_lnav=$(timed lnav -n -c ';SELECT count(*) FROM all_logs' "$ev")
+else
+	t_lnav=n/a
+fi
+{
+	echo "# import and verify, $N generated events ($(date -u +%Y-%m-%d), $(nproc) cores)"
+	echo "input: $(( size / 1048576 )) MiB of JSON lines; leaves: $(( leafbytes / 1048576 )) MiB"
+	python3 - "$N" "$t_import" "$t_jq" "$t_verify" "$t_sha" "$t_lnav" "$rss_import" "$rss_verify" <<'PY'
+import sys
+n, ti, tj, tv, ts, tl, ri, rv = sys.argv[1:]
+n = int(n)
+print(f"trailscope import (parse, diff, JCS, SHA-256, SQLite, sign): {float(ti):.2f} s = {n/float(ti):,.0f} events/s, peak RSS {ri} MB")
+print(f"jq -c . over the same file:                                   {float(tj):.2f} s = {n/float(tj):,.0f} events/s")
+print(f"lnav indexing the same file:                                  {tl} s")
+print(f"trailscope verify (hash every leaf, roots, columns, sigs):    {float(tv):.2f} s, peak RSS {rv} MB")
+print(f"sha256sum over the same leaf bytes:                           {float(ts):.2f} s")
+print(f"verify / sha256sum:                                           {float(tv)/float(ts):.2f}x")
+PY
+} | tee "$out"

@@ -1,0 +1,27 @@
+# lib.sh - helpers for the benchmarks: data generation (cached in
+# bench/data/), timing with a monotonic clock, peak RSS via /usr/bin/time.
+# Benchmarks are never run by `make test`.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+TS=${TRAILSCOPE:-$top/trailscope}
+DATA=$top/bench/data
+mkdir -p "$DATA"
+export TZ=UTC LC_ALL=C.UTF-8
+
+# events N: path of a cached generated file of N events (seed 7)
+events() {
+	f=$DATA/events-$1.jsonl
+	[ -s "$f" ] || "$TS" gen --events "$1" --seed 7 --incidents "$DATA/incidents-$1.jsonl" > "$f"
+	echo "$f"
+}
+# now_ms: monotonic milliseconds
+now_ms() { python3 -c 'import time; print(int(time.monotonic()*1000))'; }
+# timed CMD...: runs CMD, prints elapsed seconds (3 decimals)
+timed() {
+	t0=$(now_ms); "$@" >/dev/null 2>&1 || true; t1=$(now_ms)
+	python3 -c "print('%.3f' % (($t1 - $t0) / 1000))"
+}
+# peak_rss_mb CMD...: peak resident set size of CMD in MB
+peak_rss_mb() {
+	/usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.1f", $1/1024}'
+}

@@ -1,0 +1,8 @@
+#!/bin/sh
+# run.sh - runs every benchmark in bench/ (slow: builds stores of 1M and
+# more events). Results land in bench/results-*.txt; README.md quotes them.
+set -e
+cd "$(dirname "$0")"
+for b in import.sh query.sh formats.sh correlate.sh tui.sh; do
+	[ -f "$b" ] && { echo "== $b"; sh "$b"; }
+done
