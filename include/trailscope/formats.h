@@ -45,7 +45,11 @@ struct format_ops {
 	 * 0, or -1 when the sink asked to stop or reading failed. */
 	int (*read)(FILE *f, const char *file, const struct format_options *opt,
 		    struct record_sink *sink);
+	unsigned flags;          /* FORMAT_PARALLEL when read() never calls
+				  * previous_state: import may then run it on
+				  * a reader thread (sink calls come from it) */
 };
+enum { FORMAT_PARALLEL = 1 << 0 };
 
 /* The registered formats, NULL-terminated. */
 extern const struct format_ops *const formats[];

@@ -81,4 +81,4 @@ out:
 	return ret;
 }
 
-const struct format_ops format_jsonl = { "jsonl", jsonl_detect, jsonl_read };
+const struct format_ops format_jsonl = { "jsonl", jsonl_detect, jsonl_read, FORMAT_PARALLEL };

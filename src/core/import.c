@@ -6,9 +6,14 @@
  *
  * Cost per event: one strict JSON parse, one canonical serialisation, one
  * SHA-256 of the leaf, one indexed uniqueness probe and 1 + changes row
- * inserts; memory is constant (one record at a time, a 64-entry frontier).
+ * inserts. Formats that need no store look-ups while reading (the generic
+ * JSON lines) run on two threads: a reader parses, diffs and canonicalises
+ * into a bounded queue, the writer (this thread, which owns the SQLite
+ * connection) assigns seqs, hashes and inserts. Memory is constant: a
+ * queue of at most QUEUE_LEN prepared events and a 64-entry frontier.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,17 +73,6 @@ static void node_complete(void *ctx, unsigned level, uint64_t idx, const unsigne
 	sqlite3_reset(im->ins_node);
 }
 
-static void bind_json_or_null(sqlite3_stmt *st, int col, const json_t *v, struct buf *b)
-{
-	if (!v) {
-		sqlite3_bind_null(st, col);
-		return;
-	}
-	buf_reset(b);
-	json_append(b, v);
-	sqlite3_bind_text(st, col, b->buf, (int)b->len, SQLITE_STATIC);
-}
-
 /* 1 when the event id is stored, 0 when not, -1 on error. */
 static int already_stored(struct importer *im, const char *event_id)
 {
@@ -121,14 +115,96 @@ static int recent_toggles(struct importer *im, const struct event *ev, const cha
 	return n;
 }
 
-static int append_event(struct importer *im, struct event *ev)
-{
-	struct change_list changes = CHANGE_LIST_INIT;
-	unsigned char hash[HASH_LEN];
-	char tsbuf[32];
-	int64_t seq;
+/* An event made ready for the store by any thread: everything but its seq,
+ * which only the writer can assign. */
+struct prepared {
+	struct event *ev;          /* owned */
+	struct change_list changes;
+	struct buf summary;
+	struct buf leaf_pre;       /* leaf bytes up to and including "seq": */
+	struct buf leaf_post;      /* leaf bytes after the seq number */
+	struct buf vals;           /* each change's before and after as canonical JSON, NUL-separated */
 	unsigned risk;
-	int rc, ret = -1;
+	int toggle;                /* flips a switch: check for rapid toggling */
+	char ts[32];
+	/* a bad record instead of an event (reader thread only) */
+	int bad;
+	long line, index;
+	int col;
+	char *why;
+};
+
+static void prepared_free(struct prepared *p)
+{
+	if (p->ev) {
+		event_release(p->ev);
+		free(p->ev);
+	}
+	change_list_release(&p->changes);
+	buf_release(&p->summary);
+	buf_release(&p->leaf_pre);
+	buf_release(&p->leaf_post);
+	buf_release(&p->vals);
+	free(p->why);
+	free(p);
+}
+
+static void add_value(struct buf *vals, const json_t *v)
+{
+	if (v)
+		json_append(vals, v);
+	else
+		buf_addch(vals, 1); /* NULL marker: absent */
+	buf_addch(vals, '\0');
+}
+
+/* Diffs, summarises and canonicalises ev (taking ownership). Pure: no
+ * store access, so it may run on the reader thread. */
+static struct prepared *prepare_event(struct event *ev)
+{
+	struct prepared *p = xcalloc(1, sizeof(*p));
+	struct buf leaf = BUF_INIT;
+	static const char key[] = "\"seq\":0,";
+	const char *at = NULL;
+
+	p->ev = ev;
+	buf_init(&p->summary);
+	buf_init(&p->leaf_pre);
+	buf_init(&p->leaf_post);
+	buf_init(&p->vals);
+	diff_json(ev->before, ev->after, ev->before_known, &p->changes);
+	change_list_summary(&p->changes, 60, &p->summary);
+	p->risk = risk_of_event(ev, &p->changes);
+	p->toggle = risk_is_toggle(&p->changes);
+	time_format(ev->ts, p->ts);
+	for (size_t i = 0; i < p->changes.n; i++) {
+		add_value(&p->vals, p->changes.v[i].before);
+		add_value(&p->vals, p->changes.v[i].after);
+	}
+	/* The leaf with seq 0, split around the number. Members are sorted
+	 * and strings never hold an unescaped quote, so the last "seq":0,
+	 * is the top-level member (it sorts after every state member). */
+	event_leaf(ev, 0, &leaf);
+	for (const char *q = leaf.buf; (q = memmem(q, leaf.len - (size_t)(q - leaf.buf), key, sizeof(key) - 1)); q++)
+		at = q;
+	if (!at)
+		die("leaf without a seq member");
+	buf_add(&p->leaf_pre, leaf.buf, (size_t)(at - leaf.buf) + 6);
+	buf_add(&p->leaf_post, at + 7, leaf.len - (size_t)(at + 7 - leaf.buf));
+	buf_release(&leaf);
+	return p;
+}
+
+/* Writer only: assigns the seq and appends the prepared event. Returns 0
+ * (also for a duplicate, which is counted and dropped) or -1. */
+static int commit_event(struct importer *im, struct prepared *p)
+{
+	const struct event *ev = p->ev;
+	unsigned char hash[HASH_LEN];
+	const char *val = p->vals.buf;
+	sqlite3_stmt *st;
+	int64_t seq;
+	int rc;
 
 	rc = already_stored(im, ev->event_id);
 	if (rc) {
@@ -138,61 +214,61 @@ static int append_event(struct importer *im, struct event *ev)
 	}
 	seq = im->next_seq;
 	buf_reset(&im->leaf);
-	event_leaf(ev, seq, &im->leaf);
+	buf_add(&im->leaf, p->leaf_pre.buf, p->leaf_pre.len);
+	buf_addf(&im->leaf, "%lld", (long long)seq);
+	buf_add(&im->leaf, p->leaf_post.buf, p->leaf_post.len);
 	merkle_leaf_hash(im->leaf.buf, im->leaf.len, hash);
-	diff_json(ev->before, ev->after, ev->before_known, &changes);
-	buf_reset(&im->summary);
-	change_list_summary(&changes, 60, &im->summary);
-	time_format(ev->ts, tsbuf);
-	risk = risk_of_event(ev, &changes);
-	if (risk_is_toggle(&changes)) {
-		rc = recent_toggles(im, ev, tsbuf);
+	if (p->toggle) {
+		rc = recent_toggles(im, ev, p->ts);
 		if (rc < 0)
-			goto out;
+			return -1;
 		if (rc >= 2)
-			risk |= RISK_RAPID_TOGGLE;
+			p->risk |= RISK_RAPID_TOGGLE;
 	}
 
-	sqlite3_stmt *st = im->ins_entry;
+	st = im->ins_entry;
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_blob(st, 2, im->leaf.buf, (int)im->leaf.len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, hash, HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, ev->event_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, tsbuf, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, p->ts, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, ev->actor_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, ev->actor_type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, ev->action, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, ev->target_key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 10, ev->target_kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 11, ev->environment, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, im->summary.buf, (int)im->summary.len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 13, (sqlite3_int64)changes.n);
+	sqlite3_bind_text(st, 12, p->summary.buf, (int)p->summary.len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 13, (sqlite3_int64)p->changes.n);
 	sqlite3_bind_text(st, 14, json_string_value(json_object_get(ev->source, "file")), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 15, json_integer_value(json_object_get(ev->source, "line")));
-	sqlite3_bind_int(st, 16, (int)risk);
+	sqlite3_bind_int(st, 16, (int)p->risk);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_error(im->s, "cannot append entry");
-		goto out;
-	}
-	for (size_t i = 0; i < changes.n; i++) {
-		const struct change *c = &changes.v[i];
+	if (rc != SQLITE_DONE)
+		return store_error(im->s, "cannot append entry");
+	for (size_t i = 0; i < p->changes.n; i++) {
+		const struct change *c = &p->changes.v[i];
 
 		st = im->ins_change;
 		sqlite3_bind_int64(st, 1, seq);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
 		sqlite3_bind_text(st, 3, c->path, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, change_kind_name(c->kind), -1, SQLITE_STATIC);
-		bind_json_or_null(st, 5, c->before, &im->val1);
-		bind_json_or_null(st, 6, c->after, &im->val2);
+		for (int k = 5; k <= 6; k++) {
+			size_t n = strlen(val);
+
+			if (n == 1 && val[0] == 1)
+				sqlite3_bind_null(st, k);
+			else
+				sqlite3_bind_text(st, k, val, (int)n, SQLITE_STATIC);
+			val += n + 1;
+		}
 		sqlite3_bind_int(st, 7, c->before_unknown);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
-		if (rc != SQLITE_DONE) {
-			store_error(im->s, "cannot append change");
-			goto out;
-		}
+		if (rc != SQLITE_DONE)
+			return store_error(im->s, "cannot append change");
 	}
 	st = im->ins_fts;
 	sqlite3_bind_int64(st, 1, seq);
@@ -208,21 +284,16 @@ static int append_event(struct importer *im, struct event *ev)
 	sqlite3_bind_text(st, 5, json_string_value(json_object_get(ev->context, "ticket")), -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_error(im->s, "cannot index entry text");
-		goto out;
-	}
+	if (rc != SQLITE_DONE)
+		return store_error(im->s, "cannot index entry text");
 	merkle_builder_push(&im->tree, hash, node_complete, im);
 	if (im->node_error)
-		goto out;
+		return -1;
 	if (!im->stats->first_seq)
 		im->stats->first_seq = (uint64_t)seq;
 	im->next_seq++;
 	im->stats->added++;
-	ret = 0;
-out:
-	change_list_release(&changes);
-	return ret;
+	return 0;
 }
 
 static void progress(struct importer *im, int final)
@@ -276,10 +347,12 @@ static int sink_emit(void *ctx, struct event *ev)
 	struct importer *im = ctx;
 	int rc;
 
+	struct prepared *p;
+
 	im->stats->records++;
-	rc = append_event(im, ev);
-	event_release(ev);
-	free(ev);
+	p = prepare_event(ev);
+	rc = commit_event(im, p);
+	prepared_free(p);
 	progress(im, 0);
 	return rc;
 }
@@ -310,6 +383,145 @@ static json_t *sink_previous_state(void *ctx, const char *kind, const char *key,
 	}
 	sqlite3_reset(im->prev);
 	return after;
+}
+
+/* The bounded queue between the reader thread and the writer. */
+#define QUEUE_LEN 256
+
+struct queue {
+	pthread_mutex_t lock;
+	pthread_cond_t not_empty, not_full;
+	struct prepared *items[QUEUE_LEN];
+	size_t head, count;
+	int done;                /* the reader has finished */
+	int stop;                /* the writer wants no more */
+	int skip_invalid;
+};
+
+static int queue_push(struct queue *q, struct prepared *p)
+{
+	pthread_mutex_lock(&q->lock);
+	while (q->count == QUEUE_LEN && !q->stop)
+		pthread_cond_wait(&q->not_full, &q->lock);
+	if (q->stop) {
+		pthread_mutex_unlock(&q->lock);
+		prepared_free(p);
+		return -1;
+	}
+	q->items[(q->head + q->count++) % QUEUE_LEN] = p;
+	/* wake the writer only when it may be waiting: at a quarter full */
+	if (q->count == QUEUE_LEN / 4)
+		pthread_cond_signal(&q->not_empty);
+	pthread_mutex_unlock(&q->lock);
+	return 0;
+}
+
+/* Moves up to max prepared events into out; 0 when the reader is done and
+ * the queue empty. */
+static size_t queue_pop(struct queue *q, struct prepared **out, size_t max)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&q->lock);
+	while (q->count < QUEUE_LEN / 4 && !q->done)
+		pthread_cond_wait(&q->not_empty, &q->lock);
+	while (q->count && n < max) {
+		out[n++] = q->items[q->head];
+		q->head = (q->head + 1) % QUEUE_LEN;
+		q->count--;
+	}
+	pthread_cond_signal(&q->not_full);
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+static int reader_emit(void *ctx, struct event *ev)
+{
+	return queue_push(ctx, prepare_event(ev));
+}
+
+static int reader_bad(void *ctx, long line, int col, long index, const char *why)
+{
+	struct queue *q = ctx;
+	struct prepared *p = xcalloc(1, sizeof(*p));
+
+	p->bad = 1;
+	p->line = line;
+	p->col = col;
+	p->index = index;
+	p->why = xstrdup(why);
+	if (queue_push(q, p))
+		return -1;
+	return q->skip_invalid ? 0 : -1;
+}
+
+struct reader {
+	struct queue *q;
+	const struct format_ops *fmt;
+	FILE *f;
+	const char *file;
+	const struct format_options *fopt;
+	int rc;
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	struct record_sink sink = { reader_emit, reader_bad, NULL, r->q };
+
+	r->rc = r->fmt->read(r->f, r->file, r->fopt, &sink);
+	pthread_mutex_lock(&r->q->lock);
+	r->q->done = 1;
+	pthread_cond_signal(&r->q->not_empty);
+	pthread_mutex_unlock(&r->q->lock);
+	return NULL;
+}
+
+/* Reads f on a reader thread while this thread writes. Returns EXIT_*. */
+static int import_parallel(struct importer *im, const struct format_ops *fmt, FILE *f)
+{
+	struct queue q = { .skip_invalid = im->opt->skip_invalid };
+	struct reader r = { &q, fmt, f, im->file, &im->opt->fopt, 0 };
+	struct prepared *p, *batch[QUEUE_LEN];
+	pthread_t tid;
+	size_t n;
+	int failed = 0;
+
+	pthread_mutex_init(&q.lock, NULL);
+	pthread_cond_init(&q.not_empty, NULL);
+	pthread_cond_init(&q.not_full, NULL);
+	if (pthread_create(&tid, NULL, reader_main, &r))
+		die("cannot start the reader thread");
+	while ((n = queue_pop(&q, batch, QUEUE_LEN))) {
+		for (size_t i = 0; i < n; i++) {
+			p = batch[i];
+			if (!failed) {
+				if (p->bad)
+					failed = sink_bad(im, p->line, p->col, p->index, p->why) ? 1 : 0;
+				else {
+					im->stats->records++;
+					failed = commit_event(im, p) ? 2 : 0;
+				}
+				if (failed) {
+					pthread_mutex_lock(&q.lock);
+					q.stop = 1;
+					pthread_cond_signal(&q.not_full);
+					pthread_mutex_unlock(&q.lock);
+				}
+			}
+			prepared_free(p);
+		}
+		progress(im, 0);
+	}
+	pthread_join(tid, NULL);
+	pthread_mutex_destroy(&q.lock);
+	pthread_cond_destroy(&q.not_empty);
+	pthread_cond_destroy(&q.not_full);
+	if (im->bad_input)
+		return EXIT_BADINPUT;
+	if (failed || r.rc)
+		return EXIT_IO;
+	return EXIT_OK;
 }
 
 /* Returns EXIT_OK, EXIT_BADINPUT or EXIT_IO. */
@@ -344,6 +556,11 @@ static int import_one(struct importer *im, const char *path)
 		fclose(f);
 		error("%s: cannot tell the format (use --format)", im->file);
 		return EXIT_BADINPUT;
+	}
+	if (fmt->flags & FORMAT_PARALLEL) {
+		rc = import_parallel(im, fmt, f);
+		fclose(f);
+		return rc;
 	}
 	rc = fmt->read(f, im->file, &im->opt->fopt, &sink);
 	fclose(f);
