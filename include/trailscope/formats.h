@@ -42,7 +42,9 @@ struct format_ops {
 	 * file, NUL-terminated) is its own. */
 	int (*detect)(const char *head, size_t len);
 	/* Reads every record of f ("file" is the name for messages). Returns
-	 * 0, or -1 when the sink asked to stop or reading failed. */
+	 * 0; -1 when the sink asked to stop or reading failed; -2 when the
+	 * format's own options or input cannot be used at all (a bad --map
+	 * file: reported, exit status "bad input"). */
 	int (*read)(FILE *f, const char *file, const struct format_options *opt,
 		    struct record_sink *sink);
 	unsigned flags;          /* FORMAT_PARALLEL when read() never calls

@@ -97,7 +97,7 @@ static int recent_toggles(struct importer *im, const struct event *ev, const cha
 
 	if (!im->toggles && store_prepare(im->s,
 	    "SELECT count(DISTINCT e.seq) FROM entries e JOIN changes c ON c.seq = e.seq"
-	    " WHERE e.target = ?1 AND e.environment = ?2 AND e.ts >= ?3 AND e.ts < ?4"
+	    " WHERE e.target = ?1 AND +e.environment = ?2 AND e.ts >= ?3 AND e.ts < ?4"
 	    " AND c.kind = 'changed' AND (c.path = '' OR c.path = 'enabled' OR c.path LIKE '%.enabled')",
 	    &im->toggles))
 		return -1;
@@ -364,7 +364,7 @@ static json_t *sink_previous_state(void *ctx, const char *kind, const char *key,
 	int rc;
 
 	if (!im->prev && store_prepare(im->s, "SELECT leaf FROM entries WHERE target = ?1 AND "
-				       "environment = ?2 AND target_kind = ?3 ORDER BY ts DESC, seq DESC LIMIT 1",
+				       "+environment = ?2 AND target_kind = ?3 ORDER BY ts DESC, seq DESC LIMIT 1",
 				       &im->prev))
 		return NULL;
 	sqlite3_bind_text(im->prev, 1, key, -1, SQLITE_STATIC);
@@ -517,7 +517,7 @@ static int import_parallel(struct importer *im, const struct format_ops *fmt, FI
 	pthread_mutex_destroy(&q.lock);
 	pthread_cond_destroy(&q.not_empty);
 	pthread_cond_destroy(&q.not_full);
-	if (im->bad_input)
+	if (im->bad_input || r.rc == -2)
 		return EXIT_BADINPUT;
 	if (failed || r.rc)
 		return EXIT_IO;
@@ -566,7 +566,7 @@ static int import_one(struct importer *im, const char *path)
 	fclose(f);
 	if (!rc)
 		return EXIT_OK;
-	return im->bad_input ? EXIT_BADINPUT : EXIT_IO;
+	return im->bad_input || rc == -2 ? EXIT_BADINPUT : EXIT_IO;
 }
 
 int import_files(struct store *s, char *const *files, int nfiles,

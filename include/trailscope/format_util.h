@@ -1,0 +1,109 @@
+/*
+ * format_util.h - what the platform formats (format_k8s.c,
+ * format_cloudtrail.c, format_launchdarkly.c, format_unleash.c,
+ * format_map.c) share: one reader that finds the records of a file,
+ * whatever its shape, with their verbatim text and their position;
+ * reporting and emitting through the sink; times; JSON Pointers; small
+ * JSON getters.
+ *
+ * Shapes (docs/FORMATS.md): JSON lines (one record per line, streamed);
+ * one JSON document that is an array of records, or an object holding
+ * the records in an array member named in the reader's wrappers
+ * ("Records", "items", "events", ...), or a single record. A document is
+ * read whole, at most FMT_MAX_DOCUMENT bytes; each of its records is
+ * sliced from the original bytes (its raw text is verbatim) and parsed
+ * with json_parse_strict, so each record is still at most 4 MiB and a bad
+ * one is reported at its own line and column with its array index.
+ */
+#ifndef TRAILSCOPE_FORMAT_UTIL_H
+#define TRAILSCOPE_FORMAT_UTIL_H
+
+#include <stdio.h>
+#include <jansson.h>
+#include "trailscope/buf.h"
+#include "trailscope/event.h"
+#include "trailscope/formats.h"
+
+/* The platform formats (registered in format_registry.c). */
+extern const struct format_ops format_k8s;
+extern const struct format_ops format_cloudtrail;
+extern const struct format_ops format_launchdarkly;
+extern const struct format_ops format_unleash;
+extern const struct format_ops format_map;
+
+#define FMT_MAX_DOCUMENT ((size_t)256 << 20) /* 256 MiB per whole-document file */
+
+/* One record as the reader found it. */
+struct fmt_record {
+	json_t *json;        /* parsed record (borrowed; valid during the call) */
+	const char *raw;     /* its verbatim text (not NUL-terminated) */
+	size_t raw_len;
+	long line;           /* 1-based line of its first byte */
+	int col;             /* 1-based byte column of its first byte */
+	long index;          /* position inside the document's array, or -1 */
+};
+
+struct fmt_reader {
+	const char *format;              /* format name, for ev->source */
+	const char *file;                /* file name, for messages */
+	const struct format_options *opt;
+	struct record_sink *sink;
+	const char *const *wrappers;     /* NULL-terminated array member names, or NULL */
+	/* Handles one record: returns 0, or -1 to stop (already reported). */
+	int (*record)(struct fmt_reader *r, const struct fmt_record *rec);
+	/* Called once after the last record, or NULL: returns 0 or -1. */
+	int (*finish)(struct fmt_reader *r);
+	void *data;                      /* the format's own state */
+	int doc;                         /* set by fmt_read: the file is one document */
+};
+
+/* Reads every record of f and hands each to r->record, then calls
+ * r->finish. Syntax errors go to the sink's bad(). Returns 0, or -1 when
+ * the sink asked to stop or reading failed (reported). */
+int fmt_read(struct fmt_reader *r, FILE *f);
+
+/* Reports rec as bad: "FILE:LINE:COL[: record N]: reason". Returns the
+ * sink's answer: 0 to go on, -1 to stop. */
+int fmt_bad(struct fmt_reader *r, const struct fmt_record *rec, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Completes ev and hands it to the sink, which owns it afterwards (ev must
+ * be malloc'd): copies rec's raw text when ev->raw is NULL, derives the
+ * id when ev->event_id is NULL, fills a NULL environment with "", a NULL
+ * context with {}, a NULL actor_type with "unknown", and sets the source
+ * (format, file, line, and index for array members). Returns 0 or -1
+ * (stop). */
+int fmt_emit(struct fmt_reader *r, const struct fmt_record *rec, struct event *ev);
+
+/* A new zeroed event (release with event_release + free, or fmt_emit). */
+struct event *fmt_event_new(void);
+
+/* Times. Each sets ev->ts and ev->ts_source, or returns -1 with a reason
+ * in err. fmt_time_iso: RFC 3339 text. fmt_time_epoch: a JSON number or
+ * a string of digits (exact) counting units per second (1, 1000,
+ * 1000000, 1000000000); ts_source is the number's text. */
+int fmt_time_iso(struct event *ev, const char *s, struct buf *err);
+int fmt_time_epoch(struct event *ev, const json_t *v, long units_per_sec, struct buf *err);
+
+/* RFC 6901 JSON Pointer. fmt_pointer_check: 0 if ptr is well formed,
+ * else -1 with a reason in err. fmt_pointer_get: the value at ptr in v
+ * (borrowed), or NULL when absent. */
+int fmt_pointer_check(const char *ptr, struct buf *err);
+json_t *fmt_pointer_get(const json_t *v, const char *ptr);
+
+/* Getters: the string member name of obj (NULL when absent, null or not
+ * a string); the same following a path of member names ending in NULL. */
+const char *fmt_str(const json_t *obj, const char *name);
+const char *fmt_str_path(const json_t *obj, ...) __attribute__((sentinel));
+/* A copy of s, or NULL. */
+char *fmt_dup(const char *s);
+/* Sets context[name] = string s when s is not NULL or empty. */
+void fmt_ctx_str(json_t *context, const char *name, const char *s);
+/* Sets context[name] = a new reference to v when v is present and not null. */
+void fmt_ctx_json(json_t *context, const char *name, const json_t *v);
+
+/* Detection helper: 1 when the NUL-terminated head contains the member
+ * name "key" (with its quotes) followed by optional spaces and ':'. */
+int fmt_head_has_key(const char *head, const char *key);
+
+#endif

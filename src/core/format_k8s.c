@@ -1,0 +1,406 @@
+/*
+ * format_k8s.c - Kubernetes API-server audit logs (audit.k8s.io/v1,
+ * v1beta1, and the older shape without apiVersion): JSON lines of Event
+ * objects, or an EventList document. One event per auditID: the server
+ * logs a request once per stage, and the ResponseComplete (or Panic)
+ * stage is kept; a request seen only at earlier stages is kept at its
+ * latest stage, at the end of the file. Read-only verbs are skipped
+ * unless --include-reads. Kubernetes does not record the state before a
+ * change: it is the stored state after the previous event for the same
+ * object, or unknown.
+ *
+ * Cost: one strict parse per record; memory holds the requests whose
+ * final stage has not been seen yet (usually none).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "trailscope/format_util.h"
+#include "trailscope/jcs.h"
+#include "trailscope/util.h"
+
+/* A request seen at a stage before its last. */
+struct pending {
+	json_t *json;          /* NULL once emitted */
+	char *raw;
+	size_t raw_len;
+	struct fmt_record rec; /* position of that stage */
+	int rank;
+};
+
+struct k8s {
+	struct pending *v;
+	size_t n, alloc;
+	/* auditID -> index in v + 1 (0: free slot), open addressing */
+	char **ids;
+	size_t *slot_to;
+	size_t nslots, used;
+};
+
+static int stage_rank(const char *stage)
+{
+	if (!stage)
+		return 4;       /* no stage: the event as logged */
+	if (!strcmp(stage, "RequestReceived"))
+		return 1;
+	if (!strcmp(stage, "ResponseStarted"))
+		return 2;
+	if (!strcmp(stage, "Panic"))
+		return 3;
+	if (!strcmp(stage, "ResponseComplete"))
+		return 4;
+	return 0;
+}
+
+static int is_final(int rank)
+{
+	return rank >= 3;
+}
+
+static size_t hash_str(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot for id (found, or the free slot where it would go). */
+static size_t find_slot(const struct k8s *k, const char *id)
+{
+	size_t i = hash_str(id) & (k->nslots - 1);
+
+	while (k->ids[i] && strcmp(k->ids[i], id))
+		i = (i + 1) & (k->nslots - 1);
+	return i;
+}
+
+static void grow_table(struct k8s *k)
+{
+	char **ids = k->ids;
+	size_t *to = k->slot_to, n = k->nslots;
+
+	k->nslots = n ? n * 2 : 64;
+	k->ids = xcalloc(k->nslots, sizeof(*k->ids));
+	k->slot_to = xcalloc(k->nslots, sizeof(*k->slot_to));
+	for (size_t i = 0; i < n; i++)
+		if (ids[i]) {
+			size_t j = find_slot(k, ids[i]);
+
+			k->ids[j] = ids[i];
+			k->slot_to[j] = to[i];
+		}
+	free(ids);
+	free(to);
+}
+
+static void k8s_release(struct k8s *k)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		json_decref(k->v[i].json);
+		free(k->v[i].raw);
+	}
+	for (size_t i = 0; i < k->nslots; i++)
+		free(k->ids[i]);
+	free(k->v);
+	free(k->ids);
+	free(k->slot_to);
+}
+
+static const char *const read_verbs[] = { "get", "list", "watch", NULL };
+
+static int is_read_verb(const char *verb)
+{
+	for (const char *const *v = read_verbs; *v; v++)
+		if (!strcmp(verb, *v))
+			return 1;
+	return 0;
+}
+
+static char *actor_type_of(const char *user)
+{
+	if (!strncmp(user, "system:serviceaccount:", 22) || !strncmp(user, "system:node:", 12))
+		return xstrdup("service");
+	if (!strcmp(user, "system:anonymous") || !strcmp(user, "unknown"))
+		return xstrdup("unknown");
+	if (!strncmp(user, "system:", 7))
+		return xstrdup("service");
+	return xstrdup("user");
+}
+
+/* A full object state: an object that is not a Status or options. */
+static json_t *as_state(json_t *v)
+{
+	const char *kind = fmt_str(v, "kind");
+
+	if (!json_is_object(v))
+		return NULL;
+	if (kind && (!strcmp(kind, "Status") || !strcmp(kind, "DeleteOptions")))
+		return NULL;
+	return v;
+}
+
+static json_t *previous(struct fmt_reader *r, const struct event *ev)
+{
+	if (!r->sink->previous_state)
+		return NULL;
+	return r->sink->previous_state(r->sink->ctx, ev->target_kind, ev->target_key, ev->environment);
+}
+
+/* Builds the event of one request from its kept stage, and emits it. */
+static int k8s_emit(struct fmt_reader *r, const struct fmt_record *rec)
+{
+	json_t *j = rec->json, *obj = json_object_get(j, "objectRef"), *user = json_object_get(j, "user");
+	json_t *imp = json_object_get(j, "impersonatedUser"), *resp = json_object_get(j, "responseObject");
+	json_t *req = json_object_get(j, "requestObject"), *status = json_object_get(j, "responseStatus");
+	json_t *code = json_object_get(status, "code"), *ips = json_object_get(j, "sourceIPs");
+	const char *verb = fmt_str(j, "verb"), *username = fmt_str(user, "username");
+	const char *t, *ns, *name, *res, *sub;
+	struct event *ev = fmt_event_new();
+	struct buf b = BUF_INIT, err = BUF_INIT;
+	json_t *state = NULL, *prev;
+	int failed = json_is_number(code) && json_number_value(code) >= 400;
+
+	ev->event_id = xstrdup(fmt_str(j, "auditID"));
+	if (!(t = fmt_str(j, "requestReceivedTimestamp")) && !(t = fmt_str(j, "stageTimestamp")) &&
+	    !(t = fmt_str(j, "timestamp"))) {
+		buf_addstr(&err, "missing \"requestReceivedTimestamp\"");
+		goto bad;
+	}
+	if (fmt_time_iso(ev, t, &err))
+		goto bad;
+
+	ev->actor_id = xstrdup(username && *username ? username : "unknown");
+	ev->actor_type = actor_type_of(ev->actor_id);
+	ev->context = json_object();
+	if (json_is_object(imp)) {
+		const char *as = fmt_str(imp, "username");
+
+		ev->actor_auth = xstrdup("impersonation");
+		if (as) {
+			buf_addf(&b, "%s (as %s)", ev->actor_id, as);
+			ev->actor_name = buf_detach(&b, NULL);
+		}
+		fmt_ctx_json(ev->context, "impersonated_user", imp);
+	}
+	fmt_ctx_json(ev->context, "groups", json_object_get(user, "groups"));
+	fmt_ctx_json(ev->context, "user_extra", json_object_get(user, "extra"));
+	ev->action = xstrdup(verb);
+
+	if (json_is_object(obj)) {
+		if (!(res = fmt_str(obj, "resource")) || !*res) {
+			buf_addstr(&err, "missing \"objectRef.resource\"");
+			goto bad;
+		}
+		sub = fmt_str(obj, "subresource");
+		ns = fmt_str(obj, "namespace");
+		name = fmt_str(obj, "name");
+		if (!name || !*name)
+			name = fmt_str_path(as_state(resp), "metadata", "name", (const char *)NULL);
+		if ((!name || !*name) && strcmp(verb, "patch"))
+			name = fmt_str_path(as_state(req), "metadata", "name", (const char *)NULL);
+		buf_addstr(&b, res);
+		if (sub && *sub)
+			buf_addf(&b, "/%s", sub);
+		ev->target_kind = buf_detach(&b, NULL);
+		if (ns && *ns)
+			buf_addf(&b, "%s/", ns);
+		buf_addstr(&b, name && *name ? name : "*");
+		ev->target_key = buf_detach(&b, NULL);
+		fmt_ctx_str(ev->context, "api_group", fmt_str(obj, "apiGroup"));
+		fmt_ctx_str(ev->context, "api_version", fmt_str(obj, "apiVersion"));
+		fmt_ctx_str(ev->context, "uid", fmt_str(obj, "uid"));
+	} else {
+		const char *uri = fmt_str(j, "requestURI");
+
+		ev->target_kind = xstrdup("url");
+		ev->target_key = xstrdup(uri && *uri ? uri : "/");
+	}
+	ev->environment = xstrdup("");
+
+	fmt_ctx_str(ev->context, "stage", fmt_str(j, "stage"));
+	fmt_ctx_str(ev->context, "level", fmt_str(j, "level"));
+	fmt_ctx_str(ev->context, "request_uri", fmt_str(j, "requestURI"));
+	if (json_is_array(ips) && json_is_string(json_array_get(ips, 0)))
+		fmt_ctx_str(ev->context, "source_ip", json_string_value(json_array_get(ips, 0)));
+	fmt_ctx_json(ev->context, "source_ips", ips);
+	fmt_ctx_str(ev->context, "user_agent", fmt_str(j, "userAgent"));
+	fmt_ctx_json(ev->context, "response_status", status);
+	fmt_ctx_json(ev->context, "annotations", json_object_get(j, "annotations"));
+	if (failed)
+		json_object_set_new(ev->context, "failed", json_true());
+
+	/* the states */
+	sub = json_is_object(obj) ? fmt_str(obj, "subresource") : NULL;
+	if (!failed && strcmp(verb, "delete") && strcmp(verb, "deletecollection")) {
+		if ((state = as_state(resp)))
+			fmt_ctx_str(ev->context, "state_from", "responseObject");
+		else if ((!strcmp(verb, "create") || !strcmp(verb, "update")) && (state = as_state(req)))
+			fmt_ctx_str(ev->context, "state_from", "requestObject");
+	}
+	if (failed) {
+		prev = previous(r, ev);
+		ev->before_known = prev != NULL;
+		ev->before = prev;
+		ev->after = json_incref(prev);
+	} else if (!strcmp(verb, "delete") || !strcmp(verb, "deletecollection")) {
+		prev = previous(r, ev);
+		ev->before_known = prev != NULL;
+		ev->before = prev;
+	} else if (!state) {
+		ev->before_known = 0;   /* nothing known before or after */
+	} else if (!strcmp(verb, "create") && !(sub && *sub)) {
+		ev->before_known = 1;   /* nothing existed */
+		ev->after = json_incref(state);
+	} else {
+		prev = previous(r, ev);
+		ev->before_known = prev != NULL;
+		ev->before = prev;
+		ev->after = json_incref(state);
+	}
+	buf_release(&b);
+	buf_release(&err);
+	return fmt_emit(r, rec, ev);
+bad:
+	event_release(ev);
+	free(ev);
+	buf_release(&b);
+	{
+		int rc = fmt_bad(r, rec, "%s", err.buf);
+
+		buf_release(&err);
+		return rc;
+	}
+}
+
+static int check_event(struct fmt_reader *r, const struct fmt_record *rec)
+{
+	json_t *j = rec->json, *kind = json_object_get(j, "kind");
+	const char *api = fmt_str(j, "apiVersion"), *id = fmt_str(j, "auditID");
+	const char *verb = fmt_str(j, "verb");
+
+	if (!json_is_object(j))
+		return fmt_bad(r, rec, "expected a Kubernetes audit Event object");
+	if (json_is_string(kind) && !strcmp(json_string_value(kind), "EventList"))
+		return fmt_bad(r, rec, "an EventList must be the whole file, not one of many lines");
+	if (!json_is_string(kind) || strcmp(json_string_value(kind), "Event"))
+		return fmt_bad(r, rec, "not a Kubernetes audit event (\"kind\" is not \"Event\")");
+	if (json_object_get(j, "apiVersion") &&
+	    (!api || (strcmp(api, "audit.k8s.io/v1") && strcmp(api, "audit.k8s.io/v1beta1") &&
+		      strcmp(api, "audit.k8s.io/v1alpha1"))))
+		return fmt_bad(r, rec, "unsupported apiVersion (want audit.k8s.io/v1 or v1beta1)");
+	if (!id || !*id)
+		return fmt_bad(r, rec, "missing \"auditID\"");
+	if (!verb || !*verb)
+		return fmt_bad(r, rec, "missing \"verb\"");
+	if (json_object_get(j, "stage") && !stage_rank(fmt_str(j, "stage")))
+		return fmt_bad(r, rec, "unknown \"stage\"");
+	return 1;
+}
+
+static int k8s_record(struct fmt_reader *r, const struct fmt_record *rec)
+{
+	struct k8s *k = r->data;
+	const char *id, *stage;
+	struct pending *p;
+	size_t slot;
+	int rank, rc = check_event(r, rec);
+
+	if (rc <= 0)
+		return rc;
+	if (!r->opt->include_reads && is_read_verb(fmt_str(rec->json, "verb")))
+		return 0;
+	id = fmt_str(rec->json, "auditID");
+	stage = fmt_str(rec->json, "stage");
+	rank = stage_rank(stage);
+	if (!k->nslots || (k->used + 1) * 2 > k->nslots)
+		grow_table(k);
+	slot = find_slot(k, id);
+	p = k->ids[slot] ? &k->v[k->slot_to[slot] - 1] : NULL;
+	if (p && !p->json)
+		return 0;               /* a later stage of a request already kept */
+	if (is_final(rank)) {
+		if (p) {                /* drop the earlier stage */
+			json_decref(p->json);
+			p->json = NULL;
+			free(p->raw);
+			p->raw = NULL;
+		}
+		return k8s_emit(r, rec);
+	}
+	if (p && p->rank >= rank)
+		return 0;
+	if (!p) {
+		ALLOC_GROW(k->v, k->n + 1, k->alloc);
+		p = &k->v[k->n++];
+		memset(p, 0, sizeof(*p));
+		k->ids[slot] = xstrdup(id);
+		k->slot_to[slot] = k->n;
+		k->used++;
+	}
+	json_decref(p->json);
+	free(p->raw);
+	p->json = json_incref(rec->json);
+	p->raw = xstrndup(rec->raw, rec->raw_len);
+	p->raw_len = rec->raw_len;
+	p->rec = *rec;
+	p->rank = rank;
+	return 0;
+}
+
+/* Emits the requests never seen at their final stage, in file order. */
+static int k8s_finish(struct fmt_reader *r)
+{
+	struct k8s *k = r->data;
+
+	for (size_t i = 0; i < k->n; i++) {
+		struct pending *p = &k->v[i];
+		struct fmt_record rec;
+		int rc;
+
+		if (!p->json)
+			continue;
+		rec = p->rec;
+		rec.json = p->json;
+		rec.raw = p->raw;
+		rc = k8s_emit(r, &rec);
+		json_decref(p->json);
+		p->json = NULL;
+		free(p->raw);
+		p->raw = NULL;
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+static int k8s_detect(const char *head, size_t len)
+{
+	(void)len;
+	if (fmt_head_has_key(head, "auditID") &&
+	    (strstr(head, "audit.k8s.io") || fmt_head_has_key(head, "stage") ||
+	     fmt_head_has_key(head, "verb")))
+		return 90;
+	if (strstr(head, "\"EventList\"") && strstr(head, "audit.k8s.io"))
+		return 90;
+	return 0;
+}
+
+static int k8s_read(FILE *f, const char *file, const struct format_options *opt,
+		    struct record_sink *sink)
+{
+	static const char *const wrappers[] = { "items", NULL };
+	struct k8s k = { 0 };
+	struct fmt_reader r = {
+		.format = "k8s", .file = file, .opt = opt, .sink = sink, .wrappers = wrappers,
+		.record = k8s_record, .finish = k8s_finish, .data = &k,
+	};
+	int rc = fmt_read(&r, f);
+
+	k8s_release(&k);
+	return rc;
+}
+
+/* Not parallel: it asks the store for the state before. */
+const struct format_ops format_k8s = { "k8s", k8s_detect, k8s_read, 0 };

@@ -1,0 +1,297 @@
+/*
+ * format_map.c - any JSON-lines source, read through a map file
+ * (--map FILE): a JSON Pointer (RFC 6901) or a constant per event field,
+ * and the timestamp's format (RFC 3339, or epoch seconds, milliseconds,
+ * microseconds or nanoseconds). docs/FORMATS.md has an example.
+ *
+ * Cost: the map is read once per input file; one strict parse and a few
+ * pointer walks per record.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trailscope/format_util.h"
+#include "trailscope/jcs.h"
+#include "trailscope/util.h"
+
+enum map_field {
+	M_EVENT_ID, M_TIMESTAMP, M_ACTOR_ID, M_ACTOR_NAME, M_ACTOR_TYPE, M_ACTOR_AUTH,
+	M_ACTION, M_TARGET_KIND, M_TARGET_KEY, M_ENVIRONMENT, M_BEFORE, M_AFTER,
+	M_REASON, M_TICKET, M_CORRELATION_ID, M_NFIELDS
+};
+
+static const char *const field_names[M_NFIELDS] = {
+	"event_id", "timestamp", "actor_id", "actor_name", "actor_type", "actor_auth",
+	"action", "target_kind", "target_key", "environment", "before", "after",
+	"reason", "ticket", "correlation_id",
+};
+
+static const struct {
+	const char *name;
+	long units;            /* per second; 0: RFC 3339 text */
+} time_formats[] = {
+	{ "rfc3339", 0 }, { "epoch_s", 1 }, { "epoch_ms", 1000 },
+	{ "epoch_us", 1000000 }, { "epoch_ns", 1000000000 },
+};
+
+struct map {
+	char *ptr[M_NFIELDS];   /* JSON Pointer, or NULL */
+	json_t *konst[M_NFIELDS]; /* constant value, or NULL */
+	long units;
+	const char *file;
+};
+
+static void map_release(struct map *m)
+{
+	for (int i = 0; i < M_NFIELDS; i++) {
+		free(m->ptr[i]);
+		json_decref(m->konst[i]);
+	}
+}
+
+/* Reads and checks the map file; errors name the map file. */
+static int map_load(struct map *m, const char *path)
+{
+	struct buf err = BUF_INIT;
+	json_t *doc = NULL, *fields, *tf, *v;
+	const char *key;
+	size_t len;
+	char *text;
+	int l, c, ret = -1;
+
+	memset(m, 0, sizeof(*m));
+	m->file = path;
+	if (!path)
+		return error("the map format needs --map FILE");
+	text = read_file(path, 1 << 20, &len);
+	if (!text)
+		return error("cannot read map '%s': %s", path,
+			     errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
+	doc = json_parse_strict(text, len, &l, &c, &err);
+	free(text);
+	if (!doc) {
+		error("%s:%d:%d: %s", path, l, c, err.buf);
+		goto out;
+	}
+	if (!json_is_object(doc)) {
+		error("%s: expected a JSON object with \"fields\"", path);
+		goto out;
+	}
+	json_object_foreach(doc, key, v)
+		if (strcmp(key, "fields") && strcmp(key, "timestamp_format") && strcmp(key, "description")) {
+			error("%s: unknown member \"%s\" (expected \"fields\", \"timestamp_format\")", path, key);
+			goto out;
+		}
+	fields = json_object_get(doc, "fields");
+	if (!json_is_object(fields)) {
+		error("%s: missing \"fields\" (an object of field: JSON Pointer)", path);
+		goto out;
+	}
+	json_object_foreach(fields, key, v) {
+		int f;
+
+		for (f = 0; f < M_NFIELDS && strcmp(field_names[f], key); f++)
+			;
+		if (f == M_NFIELDS) {
+			struct buf names = BUF_INIT;
+
+			for (int i = 0; i < M_NFIELDS; i++)
+				buf_addf(&names, "%s%s", i ? ", " : "", field_names[i]);
+			error("%s: unknown field \"%s\" in \"fields\" (known: %s)", path, key, names.buf);
+			buf_release(&names);
+			goto out;
+		}
+		if (json_is_string(v)) {
+			buf_reset(&err);
+			if (fmt_pointer_check(json_string_value(v), &err)) {
+				error("%s: field \"%s\": %s", path, key, err.buf);
+				goto out;
+			}
+			m->ptr[f] = xstrdup(json_string_value(v));
+		} else if (json_is_object(v) && json_object_size(v) == 1 && json_object_get(v, "const") &&
+			   f != M_TIMESTAMP) {
+			m->konst[f] = json_incref(json_object_get(v, "const"));
+		} else {
+			error("%s: field \"%s\": expected a JSON Pointer string%s", path, key,
+			      f == M_TIMESTAMP ? "" : " or {\"const\": value}");
+			goto out;
+		}
+	}
+	if (!m->ptr[M_TIMESTAMP] || (!m->ptr[M_ACTOR_ID] && !m->konst[M_ACTOR_ID]) ||
+	    (!m->ptr[M_TARGET_KEY] && !m->konst[M_TARGET_KEY])) {
+		error("%s: \"fields\" must map \"timestamp\", \"actor_id\" and \"target_key\"", path);
+		goto out;
+	}
+	tf = json_object_get(doc, "timestamp_format");
+	if (tf) {
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(time_formats); i++)
+			if (json_is_string(tf) && !strcmp(json_string_value(tf), time_formats[i].name))
+				break;
+		if (i == ARRAY_SIZE(time_formats)) {
+			error("%s: \"timestamp_format\" must be rfc3339, epoch_s, epoch_ms, epoch_us or epoch_ns",
+			      path);
+			goto out;
+		}
+		m->units = time_formats[i].units;
+	}
+	ret = 0;
+out:
+	json_decref(doc);
+	buf_release(&err);
+	if (ret)
+		map_release(m);
+	return ret;
+}
+
+/* The value of field f in rec: the constant, or what its pointer finds. */
+static json_t *value_of(const struct map *m, const json_t *rec, int f)
+{
+	if (m->konst[f])
+		return m->konst[f];
+	if (!m->ptr[f])
+		return NULL;
+	return fmt_pointer_get(rec, m->ptr[f]);
+}
+
+/* A string field: 1 set, 0 absent/null, -1 bad (err set). */
+static int string_of(const struct map *m, const json_t *rec, int f, char **out, struct buf *err)
+{
+	json_t *v = value_of(m, rec, f);
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (json_is_string(v)) {
+		if (strlen(json_string_value(v)) != json_string_length(v)) {
+			buf_addf(err, "NUL character at \"%s\" (%s)", m->ptr[f] ? m->ptr[f] : "", field_names[f]);
+			return -1;
+		}
+		*out = xstrdup(json_string_value(v));
+		return 1;
+	}
+	if (json_is_number(v) || json_is_boolean(v)) {
+		struct buf b = BUF_INIT;
+
+		json_append(&b, v);
+		*out = buf_detach(&b, NULL);
+		return 1;
+	}
+	buf_addf(err, "expected a string at \"%s\" (%s)", m->ptr[f] ? m->ptr[f] : "", field_names[f]);
+	return -1;
+}
+
+static int required(const struct map *m, const json_t *rec, int f, char **out, struct buf *err)
+{
+	int rc = string_of(m, rec, f, out, err);
+
+	if (rc == 0 || (rc > 0 && !**out)) {
+		free(*out);
+		*out = NULL;
+		buf_addf(err, "%s \"%s\" (%s)", rc ? "empty value at" : "nothing at",
+			 m->ptr[f] ? m->ptr[f] : "", field_names[f]);
+		return -1;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+static int map_record(struct fmt_reader *r, const struct fmt_record *rec)
+{
+	const struct map *m = r->data;
+	json_t *t, *before, *after;
+	struct buf err = BUF_INIT;
+	struct event *ev;
+	char *s = NULL, *type = NULL;
+	int rc;
+
+	if (!json_is_object(rec->json) && !json_is_array(rec->json))
+		return fmt_bad(r, rec, "expected a JSON object");
+	ev = fmt_event_new();
+	ev->context = json_object();
+	t = value_of(m, rec->json, M_TIMESTAMP);
+	if (!t || json_is_null(t)) {
+		buf_addf(&err, "nothing at \"%s\" (timestamp)", m->ptr[M_TIMESTAMP]);
+		goto bad;
+	}
+	if (m->units) {
+		if (fmt_time_epoch(ev, t, m->units, &err))
+			goto bad;
+	} else if (!json_is_string(t)) {
+		buf_addf(&err, "expected RFC 3339 text at \"%s\" (timestamp); set \"timestamp_format\" "
+			 "for epoch numbers", m->ptr[M_TIMESTAMP]);
+		goto bad;
+	} else if (fmt_time_iso(ev, json_string_value(t), &err)) {
+		goto bad;
+	}
+	if (string_of(m, rec->json, M_EVENT_ID, &ev->event_id, &err) < 0 ||
+	    required(m, rec->json, M_ACTOR_ID, &ev->actor_id, &err) ||
+	    string_of(m, rec->json, M_ACTOR_NAME, &ev->actor_name, &err) < 0 ||
+	    string_of(m, rec->json, M_ACTOR_TYPE, &type, &err) < 0 ||
+	    string_of(m, rec->json, M_ACTOR_AUTH, &ev->actor_auth, &err) < 0 ||
+	    string_of(m, rec->json, M_ACTION, &ev->action, &err) < 0 ||
+	    string_of(m, rec->json, M_TARGET_KIND, &ev->target_kind, &err) < 0 ||
+	    required(m, rec->json, M_TARGET_KEY, &ev->target_key, &err) ||
+	    string_of(m, rec->json, M_ENVIRONMENT, &ev->environment, &err) < 0)
+		goto bad;
+	if (type && (!strcmp(type, "user") || !strcmp(type, "human") || !strcmp(type, "member")))
+		ev->actor_type = xstrdup("user");
+	else if (type && (!strcmp(type, "service") || !strcmp(type, "bot") || !strcmp(type, "token") ||
+			  !strcmp(type, "system") || !strcmp(type, "service_account")))
+		ev->actor_type = xstrdup("service");
+	else
+		ev->actor_type = xstrdup("unknown");
+	free(type);
+	type = NULL;
+	if (!ev->action || !*ev->action) {
+		free(ev->action);
+		ev->action = xstrdup("update");
+	}
+	if (!ev->target_kind || !*ev->target_kind) {
+		free(ev->target_kind);
+		ev->target_kind = xstrdup("object");
+	}
+	before = value_of(m, rec->json, M_BEFORE);
+	after = value_of(m, rec->json, M_AFTER);
+	if (before) {
+		ev->before_known = 1;
+		ev->before = json_is_null(before) ? NULL : json_incref(before);
+	}
+	ev->after = after && !json_is_null(after) ? json_incref(after) : NULL;
+	for (int f = M_REASON; f <= M_CORRELATION_ID; f++) {
+		if (string_of(m, rec->json, f, &s, &err) < 0)
+			goto bad;
+		fmt_ctx_str(ev->context, field_names[f], s);
+		free(s);
+		s = NULL;
+	}
+	buf_release(&err);
+	return fmt_emit(r, rec, ev);
+bad:
+	free(type);
+	event_release(ev);
+	free(ev);
+	rc = fmt_bad(r, rec, "%s", err.buf);
+	buf_release(&err);
+	return rc;
+}
+
+static int map_read(FILE *f, const char *file, const struct format_options *opt,
+		    struct record_sink *sink)
+{
+	struct map m;
+	struct fmt_reader r = {
+		.format = "map", .file = file, .opt = opt, .sink = sink, .record = map_record, .data = &m,
+	};
+	int rc;
+
+	if (map_load(&m, opt->map_file))
+		return -2; /* an unusable map file: bad input, not I/O */
+	rc = fmt_read(&r, f);
+	map_release(&m);
+	return rc;
+}
+
+/* Never detected: chosen with --map. */
+const struct format_ops format_map = { "map", NULL, map_read, FORMAT_PARALLEL };

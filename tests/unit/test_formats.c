@@ -1,0 +1,735 @@
+/*
+ * test_formats.c - the platform source formats against the real samples
+ * in $SHARED/samples and the crafted cases in testdata/formats: event
+ * counts and fields, stage de-duplication, impersonation, the state
+ * before from the previous event, gzip, epoch units, JSON Pointers, the
+ * document splitter's positions, and mapping errors.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "check.h"
+#include "trailscope/format_util.h"
+#include "trailscope/formats.h"
+#include "trailscope/jcs.h"
+#include "trailscope/util.h"
+
+/* A sink that keeps everything, and answers previous_state from what it
+ * was given, like the importer does within one transaction. */
+struct collect {
+	struct event **ev;
+	size_t n, alloc;
+	char *bad[16];
+	long bad_line[16], bad_index[16];
+	int bad_col[16];
+	size_t nbad;
+	int stop_on_bad;
+};
+
+static int c_emit(void *ctx, struct event *ev)
+{
+	struct collect *c = ctx;
+
+	ALLOC_GROW(c->ev, c->n + 1, c->alloc);
+	c->ev[c->n++] = ev;
+	return 0;
+}
+
+static int c_bad(void *ctx, long line, int col, long index, const char *why)
+{
+	struct collect *c = ctx;
+
+	if (c->nbad < 16) {
+		c->bad[c->nbad] = xstrdup(why);
+		c->bad_line[c->nbad] = line;
+		c->bad_col[c->nbad] = col;
+		c->bad_index[c->nbad] = index;
+	}
+	c->nbad++;
+	return c->stop_on_bad ? -1 : 0;
+}
+
+static json_t *c_prev(void *ctx, const char *kind, const char *key, const char *env)
+{
+	struct collect *c = ctx;
+
+	for (size_t i = c->n; i-- > 0;)
+		if (!strcmp(c->ev[i]->target_kind, kind) && !strcmp(c->ev[i]->target_key, key) &&
+		    !strcmp(c->ev[i]->environment, env))
+			return c->ev[i]->after ? json_incref(c->ev[i]->after) : NULL;
+	return NULL;
+}
+
+static void collect_reset(struct collect *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		event_release(c->ev[i]);
+		free(c->ev[i]);
+	}
+	free(c->ev);
+	for (size_t i = 0; i < c->nbad && i < 16; i++)
+		free(c->bad[i]);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Reads path with format name (NULL: detect) into c; returns read()'s result. */
+static int run_file(const char *name, const char *path, int include_reads, const char *map,
+		    struct collect *c)
+{
+	char head[65537];
+	size_t hlen = 0;
+	struct format_options opt = { include_reads, map };
+	struct record_sink sink = { c_emit, c_bad, c_prev, c };
+	const struct format_ops *fmt;
+	FILE *f = format_open(path, head, sizeof(head) - 1, &hlen);
+	int rc;
+
+	if (!f) {
+		fprintf(stderr, "  cannot open %s\n", path);
+		return -2;
+	}
+	fmt = name ? format_find(name) : format_detect(head, hlen);
+	if (!fmt) {
+		fclose(f);
+		return -3;
+	}
+	rc = fmt->read(f, path, &opt, &sink);
+	fclose(f);
+	return rc;
+}
+
+static int run_text(const char *name, const char *text, struct collect *c)
+{
+	struct format_options opt = { 0, NULL };
+	struct record_sink sink = { c_emit, c_bad, c_prev, c };
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int rc = format_find(name)->read(f, "mem", &opt, &sink);
+
+	fclose(f);
+	return rc;
+}
+
+static char *sample(const char *rel)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addf(&b, "%s/samples/%s", shared_dir(), rel);
+	return buf_detach(&b, NULL);
+}
+
+static const char *ctx_str(const struct event *ev, const char *name)
+{
+	return json_string_value(json_object_get(ev->context, name));
+}
+
+/* ---- Kubernetes ---- */
+
+TEST(k8s_stages_dedup_and_states)
+{
+	struct collect c = { 0 };
+
+	CHECK_INT(run_file("k8s", "testdata/formats/k8s-stages.jsonl", 0, NULL, &c), 0);
+	CHECK_INT(c.nbad, 0);
+	CHECK_INT(c.n, 6);   /* 10 lines: 3 extra stages, 1 get */
+	if (c.n != 6)
+		goto out;
+	/* A: kept at ResponseComplete (line 3), created from nothing */
+	CHECK_STR(c.ev[0]->event_id, "aaaaaaaa-0000-0000-0000-000000000001");
+	CHECK_STR(ctx_str(c.ev[0], "stage"), "ResponseComplete");
+	CHECK_INT(json_integer_value(json_object_get(c.ev[0]->source, "line")), 3);
+	CHECK_STR(c.ev[0]->ts_source, "2026-03-01T10:00:00.123456Z");
+	CHECK_INT(c.ev[0]->ts, 1772359200123456LL);
+	CHECK_STR(c.ev[0]->target_kind, "configmaps");
+	CHECK_STR(c.ev[0]->target_key, "shop/checkout");
+	CHECK_STR(c.ev[0]->environment, "");
+	CHECK_INT(c.ev[0]->before_known, 1);
+	CHECK(c.ev[0]->before == NULL);
+	CHECK_STR(ctx_str(c.ev[0], "user_agent"), "kubectl/v1.29.0");
+	CHECK_STR(ctx_str(c.ev[0], "source_ip"), "10.0.0.5");
+	CHECK_INT(json_array_size(json_object_get(c.ev[0]->context, "groups")), 2);
+	/* the raw text is the line, verbatim */
+	CHECK(c.ev[0]->raw_len > 100 && !strncmp(c.ev[0]->raw, "{\"kind\":\"Event\"", 15));
+	/* D: update, state before from A */
+	CHECK_STR(c.ev[1]->action, "update");
+	CHECK_INT(c.ev[1]->before_known, 1);
+	CHECK_STR(fmt_str_path(c.ev[1]->before, "data", "new_flow", (const char *)NULL), "off");
+	CHECK_STR(fmt_str_path(c.ev[1]->after, "data", "new_flow", (const char *)NULL), "on");
+	/* E: impersonation */
+	CHECK_STR(c.ev[2]->actor_id, "ci-admin");
+	CHECK_STR(c.ev[2]->actor_auth, "impersonation");
+	CHECK_STR(c.ev[2]->actor_name, "ci-admin (as system:serviceaccount:shop:deployer)");
+	CHECK_STR(fmt_str_path(c.ev[2]->context, "impersonated_user", "username", (const char *)NULL),
+		  "system:serviceaccount:shop:deployer");
+	CHECK_STR(fmt_str_path(c.ev[2]->before, "data", "new_flow", (const char *)NULL), "on");
+	/* F: delete, before known, nothing after */
+	CHECK_STR(c.ev[3]->action, "delete");
+	CHECK_INT(c.ev[3]->before_known, 1);
+	CHECK(c.ev[3]->before != NULL && c.ev[3]->after == NULL);
+	/* G: a forbidden create is a failed attempt with no state invented */
+	CHECK(json_is_true(json_object_get(c.ev[4]->context, "failed")));
+	CHECK_INT(c.ev[4]->before_known, 0);
+	CHECK(c.ev[4]->after == NULL);
+	/* B: never completed; kept at its latest stage, at the end */
+	CHECK_STR(c.ev[5]->event_id, "aaaaaaaa-0000-0000-0000-000000000002");
+	CHECK_STR(ctx_str(c.ev[5], "stage"), "ResponseStarted");
+	CHECK_STR(c.ev[5]->target_kind, "pods/exec");
+	CHECK_INT(json_integer_value(json_object_get(c.ev[5]->source, "line")), 4);
+out:
+	collect_reset(&c);
+	CHECK_INT(run_file("k8s", "testdata/formats/k8s-stages.jsonl", 1, NULL, &c), 0);
+	CHECK_INT(c.n, 7);   /* with the get */
+	collect_reset(&c);
+}
+
+TEST(k8s_eventlist_and_service_accounts)
+{
+	struct collect c = { 0 };
+
+	CHECK_INT(run_file(NULL, "testdata/formats/k8s-eventlist.json", 0, NULL, &c), 0);
+	CHECK_INT(c.n, 2);
+	if (c.n == 2) {
+		CHECK_STR(c.ev[0]->target_key, "payments");
+		CHECK_INT(json_integer_value(json_object_get(c.ev[1]->source, "index")), 1);
+		CHECK_INT(json_integer_value(json_object_get(c.ev[1]->source, "line")), 7);
+		CHECK_STR(c.ev[1]->actor_type, "service");
+		CHECK_STR(c.ev[0]->actor_type, "user");
+		/* raw is the member's original bytes */
+		CHECK(!strncmp(c.ev[1]->raw, "{\"kind\":\"Event\"", 15) &&
+		      c.ev[1]->raw[c.ev[1]->raw_len - 1] == '}');
+	}
+	collect_reset(&c);
+}
+
+TEST(k8s_gzip)
+{
+	char path[] = "/tmp/tstest-k8s-XXXXXX";
+	size_t len;
+	char *text = read_file("testdata/formats/k8s-stages.jsonl", 1 << 20, &len);
+	int fd = mkstemp(path);
+	gzFile gz = fd >= 0 ? gzdopen(fd, "wb") : NULL;
+	struct collect c = { 0 };
+
+	CHECK(text && gz);
+	if (!text || !gz)
+		return;
+	gzwrite(gz, text, (unsigned)len);
+	gzclose(gz);
+	CHECK_INT(run_file(NULL, path, 0, NULL, &c), 0);   /* detected through gzip */
+	CHECK_INT(c.n, 6);
+	collect_reset(&c);
+	unlink(path);
+	free(text);
+}
+
+TEST(k8s_samples)
+{
+	char *dir = sample("k8s-falco");
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct collect c = { 0 };
+	size_t files = 0, bad_files = 0, events = 0;
+	int found_sa = 0, found_v1beta1_create = 0;
+
+	CHECK(d != NULL);
+	if (!d) {
+		free(dir);
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct buf p = BUF_INIT;
+		int rc;
+
+		if (!strstr(de->d_name, ".json"))
+			continue;
+		buf_addf(&p, "%s/%s", dir, de->d_name);
+		rc = run_file("k8s", p.buf, 0, NULL, &c);
+		files++;
+		if (!strcmp(de->d_name, "fal_01_003.json")) {
+			CHECK_INT(c.nbad, 1);
+			CHECK(c.nbad && strstr(c.bad[0], "\"kind\" is not \"Event\""));
+			bad_files++;
+		} else {
+			CHECK_INT(rc, 0);
+			if (c.nbad)
+				fprintf(stderr, "  %s: %s\n", de->d_name, c.bad[0]);
+			CHECK_INT(c.nbad, 0);
+		}
+		for (size_t i = 0; i < c.n; i++) {
+			CHECK(c.ev[i]->event_id && *c.ev[i]->event_id && c.ev[i]->ts > 0);
+			if (!strcmp(c.ev[i]->actor_id, "system:serviceaccount:kube-system:replicaset-controller")) {
+				found_sa++;
+				CHECK_STR(c.ev[i]->actor_type, "service");
+				CHECK_STR(c.ev[i]->target_kind, "pods");
+			}
+			if (!strcmp(de->d_name, "anonymous_creates_namespace_foo.json")) {
+				found_v1beta1_create = 1;
+				CHECK_STR(c.ev[i]->actor_id, "system:anonymous");
+				CHECK_STR(c.ev[i]->target_key, "foo");
+				CHECK_STR(c.ev[i]->ts_source, "2018-10-25T13:58:49.730588Z");
+				CHECK_STR(ctx_str(c.ev[i], "state_from"), "requestObject");
+			}
+			if (!strcmp(de->d_name, "create_nginx_pod_unsensitive_mount.json"))
+				CHECK(!"a get was not skipped");
+		}
+		events += c.n;
+		collect_reset(&c);
+		buf_release(&p);
+	}
+	closedir(d);
+	free(dir);
+	CHECK_INT(files, 47);
+	CHECK_INT(bad_files, 1);
+	CHECK_INT(events, 50);   /* 51 records, one a read-only get */
+	CHECK_INT(found_sa, 10);
+	CHECK(found_v1beta1_create);
+}
+
+/* ---- CloudTrail ---- */
+
+TEST(cloudtrail_samples)
+{
+	static const struct {
+		const char *file;
+		size_t events;
+		const char *action, *kind, *key;
+	} want[] = {
+		{ "01-ec2-StartInstances.json", 1, "ec2.amazonaws.com:StartInstances", "AWS::EC2::Instance", "i-ebeaf9e2" },
+		{ "02-ec2-StopInstances.json", 1, "ec2.amazonaws.com:StopInstances", "AWS::EC2::Instance", "i-ebeaf9e2" },
+		{ "03-ec2-CreateKeyPair-console-backend.json", 1, "ec2.amazonaws.com:CreateKeyPair", "AWS::EC2::KeyPair", "mykeypair" },
+		{ "04-iam-CreateUser.json", 1, "iam.amazonaws.com:CreateUser", "AWS::IAM::User", "Bob" },
+		{ "05-iam-AddUserToGroup.json", 1, "iam.amazonaws.com:AddUserToGroup", "AWS::IAM::User", "Bob" },
+		{ "07-cloudtrail-UpdateTrail-errorCode.json", 1, "cloudtrail.amazonaws.com:UpdateTrail", "cloudtrail", "myTrail2" },
+		{ "08-insights-event-pair.json", 2, "insight:ApiCallRateInsight:Start", "api", "ssm.amazonaws.com:UpdateInstanceInformation" },
+	};
+	struct collect c = { 0 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		struct buf rel = BUF_INIT;
+		char *path;
+
+		buf_addf(&rel, "cloudtrail/%s", want[i].file);
+		path = sample(rel.buf);
+		CHECK_INT(run_file(NULL, path, 0, NULL, &c), 0);
+		CHECK_INT(c.nbad, 0);
+		CHECK_INT(c.n, want[i].events);
+		if (c.n) {
+			const struct event *ev = c.ev[0];
+			size_t len;
+			char *text = read_file(path, 1 << 20, &len);
+
+			CHECK_STR(ev->action, want[i].action);
+			CHECK_STR(ev->target_kind, want[i].kind);
+			CHECK_STR(ev->target_key, want[i].key);
+			CHECK_INT(ev->before_known, 0);
+			CHECK_INT(json_integer_value(json_object_get(ev->source, "index")), 0);
+			/* raw is a verbatim slice of the file */
+			CHECK(text && memmem(text, len, ev->raw, ev->raw_len) != NULL);
+			CHECK(ev->raw[0] == '{' && ev->raw[ev->raw_len - 1] == '}');
+			free(text);
+		}
+		collect_reset(&c);
+		free(path);
+		buf_release(&rel);
+	}
+
+	/* fields of 01 */
+	{
+		char *path = sample("cloudtrail/01-ec2-StartInstances.json");
+
+		run_file("cloudtrail", path, 0, NULL, &c);
+		if (c.n == 1) {
+			const struct event *ev = c.ev[0];
+
+			CHECK_STR(ev->actor_id, "arn:aws:iam::123456789012:user/Alice");
+			CHECK_STR(ev->actor_name, "Alice");
+			CHECK_STR(ev->actor_type, "user");
+			CHECK_STR(ev->environment, "123456789012/us-east-2");
+			CHECK_STR(ev->ts_source, "2014-03-06T21:22:54Z");
+			CHECK_INT(ev->ts, 1394140974000000LL);
+			CHECK(!strncmp(ev->event_id, "sha256:", 7));   /* no eventID in 2014 */
+			CHECK(json_is_object(json_object_get(ev->context, "response_elements")));
+			CHECK(json_is_object(ev->after));
+		}
+		collect_reset(&c);
+		free(path);
+	}
+	/* 07: a failed attempt */
+	{
+		char *path = sample("cloudtrail/07-cloudtrail-UpdateTrail-errorCode.json");
+
+		run_file("cloudtrail", path, 0, NULL, &c);
+		if (c.n == 1) {
+			CHECK(json_is_true(json_object_get(c.ev[0]->context, "failed")));
+			CHECK_STR(ctx_str(c.ev[0], "error_code"), "TrailNotFoundException");
+			CHECK_STR(ctx_str(c.ev[0], "correlation_id"), "5d40662a-49f7-11e6-97e4-d9cb6ff7d6a3");
+			CHECK_STR(c.ev[0]->event_id, "b7d4398e-b2f0-4faa-9c76-e2d316a8d67f");
+			CHECK(c.ev[0]->after == NULL);
+		}
+		collect_reset(&c);
+		free(path);
+	}
+	/* 08: two Insights records, the second at index 1 */
+	{
+		char *path = sample("cloudtrail/08-insights-event-pair.json");
+
+		run_file("cloudtrail", path, 0, NULL, &c);
+		if (c.n == 2) {
+			CHECK_STR(c.ev[1]->action, "insight:ApiCallRateInsight:End");
+			CHECK_STR(c.ev[1]->actor_type, "service");
+			CHECK_STR(c.ev[1]->environment, "123456789012/us-east-1");
+			CHECK_INT(json_integer_value(json_object_get(c.ev[1]->source, "index")), 1);
+			CHECK_INT(json_integer_value(json_object_get(c.ev[1]->source, "line")), 29);
+			CHECK_STR(ctx_str(c.ev[1], "correlation_id"), "EXAMPLE2-1729-42f1-b735-5d8c0EXAMPLE");
+		}
+		collect_reset(&c);
+		free(path);
+	}
+}
+
+TEST(cloudtrail_invalid_sample)
+{
+	char *path = sample("cloudtrail/06-iam-CreateRole.INVALID-json-control-char.json");
+	struct collect c = { 0 };
+
+	c.stop_on_bad = 1;
+	CHECK_INT(run_file(NULL, path, 0, NULL, &c), -1);
+	CHECK_INT(c.n, 0);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad) {
+		CHECK_INT(c.bad_line[0], 19);
+		CHECK_INT(c.bad_col[0], 124);
+		CHECK_INT(c.bad_index[0], 0);
+		CHECK(strstr(c.bad[0], "newline") != NULL);
+	}
+	collect_reset(&c);
+	free(path);
+}
+
+TEST(cloudtrail_lookup_events)
+{
+	struct collect c = { 0 };
+
+	CHECK_INT(run_file(NULL, "testdata/formats/cloudtrail-lookup.jsonl", 0, NULL, &c), 0);
+	CHECK_INT(c.n, 1);   /* the second is ReadOnly */
+	if (c.n == 1) {
+		const struct event *ev = c.ev[0];
+
+		CHECK_STR(ev->event_id, "c0ffee00-0000-4000-8000-000000000001");
+		CHECK_STR(ev->action, "s3.amazonaws.com:PutBucketPolicy");
+		CHECK_STR(ev->target_kind, "AWS::S3::Bucket");
+		CHECK_STR(ev->target_key, "arn:aws:s3:::audit-logs");
+		CHECK_STR(ev->actor_type, "user");   /* an SSO session */
+		CHECK_STR(ev->actor_auth, "mfa");
+		CHECK_STR(ev->actor_name, "AWSReservedSSO_Admin_abc/jane@example.com");
+		CHECK_STR(ctx_str(ev, "session_issuer"), "arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_abc");
+		CHECK_STR(ev->environment, "111122223333/eu-west-1");
+		CHECK(!strncmp(ev->raw, "{\"EventId\"", 10));   /* the line, verbatim */
+	}
+	collect_reset(&c);
+	CHECK_INT(run_file("cloudtrail", "testdata/formats/cloudtrail-lookup.jsonl", 1, NULL, &c), 0);
+	CHECK_INT(c.n, 2);
+	collect_reset(&c);
+}
+
+/* ---- LaunchDarkly ---- */
+
+TEST(launchdarkly_samples)
+{
+	static const char *const files[] = {
+		"member/update.json", "environment/create.json", "environment/update.json",
+		"environment/delete.json", "flag/update-all-environments.json", "flag/create.json",
+		"flag/archive.json", "flag/targeting-rule-update.json", "flag/toggle.json",
+		"flag/copy.json", "project/create.json", "project/update.json", "project/delete.json",
+		"other/metric.create.json", "other/segment.create.json", "other/segment.update.json",
+		"other/webhook.enable.json",
+	};
+	struct collect c = { 0 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		struct buf rel = BUF_INIT;
+		char *path;
+
+		buf_addf(&rel, "launchdarkly/%s", files[i]);
+		path = sample(rel.buf);
+		CHECK_INT(run_file(NULL, path, 0, NULL, &c), 0);
+		CHECK_INT(c.n, 1);
+		CHECK_INT(c.nbad, 0);
+		if (c.n == 1) {
+			const struct event *ev = c.ev[0];
+
+			CHECK_STR(ev->actor_id, "testing@launchdarkly.com");
+			CHECK_STR(ev->actor_type, "user");
+			CHECK_STR(json_string_value(json_object_get(ev->source, "format")), "launchdarkly");
+			if (!strcmp(files[i], "flag/toggle.json")) {
+				CHECK_STR(ev->event_id, "5e38bf6706121d8aaf15392a");
+				CHECK_STR(ev->action, "updateOn");
+				CHECK_STR(ev->target_kind, "flag");
+				CHECK_STR(ev->target_key, "demo-flag");
+				CHECK_STR(ev->environment, "production");
+				CHECK_STR(ev->actor_name, "Henrietta Powell");
+				CHECK_STR(ctx_str(ev, "reason"), "Do it live!");
+				CHECK_INT(ev->ts, 1580777319650000LL);
+				CHECK_STR(ev->ts_source, "1580777319650");
+			}
+			if (!strcmp(files[i], "flag/create.json"))
+				CHECK_STR(ev->environment, "");   /* "~": every environment */
+			if (!strcmp(files[i], "other/segment.update.json")) {
+				CHECK_STR(ev->target_kind, "segment");
+				CHECK_STR(ev->target_key, "new-segment");
+			}
+			if (!strcmp(files[i], "member/update.json")) {
+				CHECK_STR(ev->target_kind, "member");
+				CHECK_STR(ev->target_key, "6241dc4740fba70b235672b5");
+			}
+			if (!strcmp(files[i], "other/metric.create.json"))
+				CHECK_STR(ctx_str(ev, "time_conflict"), "2020-02-04T00:56:18Z");
+			else
+				CHECK(ctx_str(ev, "time_conflict") == NULL);
+		}
+		collect_reset(&c);
+		free(path);
+		buf_release(&rel);
+	}
+}
+
+TEST(launchdarkly_rest_items)
+{
+	struct collect c = { 0 };
+
+	CHECK_INT(run_file(NULL, "testdata/formats/ld-items.json", 0, NULL, &c), 0);
+	CHECK_INT(c.n, 2);
+	if (c.n == 2) {
+		CHECK_STR(c.ev[0]->target_key, "new-checkout");
+		CHECK_STR(c.ev[0]->environment, "production");
+		CHECK_STR(c.ev[0]->action, "updateFallthrough");
+		CHECK_STR(c.ev[0]->actor_name, "Ariel Flores");
+		CHECK_STR(ctx_str(c.ev[0], "project"), "shop");
+		CHECK_INT(c.ev[0]->before_known, 1);
+		CHECK_INT(c.ev[0]->ts, 1772539200123000LL);
+		CHECK_STR(c.ev[1]->actor_id, "token:t1");
+		CHECK_STR(c.ev[1]->actor_type, "service");
+		CHECK_STR(c.ev[1]->actor_auth, "token");
+		CHECK(json_is_false(json_object_get(c.ev[1]->after, "on")));
+		CHECK_INT(json_integer_value(json_object_get(c.ev[1]->source, "index")), 1);
+	}
+	collect_reset(&c);
+}
+
+/* ---- Unleash ---- */
+
+TEST(unleash_export)
+{
+	struct collect c = { 0 };
+
+	CHECK_INT(run_file(NULL, "testdata/formats/unleash-export.json", 0, NULL, &c), 0);
+	CHECK_INT(c.n, 4);
+	if (c.n == 4) {
+		CHECK_STR(c.ev[0]->event_id, "unleash:101");
+		CHECK_STR(c.ev[0]->action, "feature-created");
+		CHECK_INT(c.ev[0]->before_known, 1);
+		CHECK_STR(c.ev[1]->environment, "production");
+		CHECK(json_is_true(json_object_get(c.ev[1]->after, "enabled")));
+		CHECK_INT(c.ev[1]->before_known, 0);
+		CHECK_STR(c.ev[2]->actor_type, "service");
+		CHECK_STR(fmt_str_path(c.ev[2]->before, "parameters", "rollout", (const char *)NULL), "10");
+		CHECK_STR(c.ev[2]->ts_source, "2026-03-04T08:10:00.500Z");
+		CHECK_STR(c.ev[3]->target_kind, "segment");
+		CHECK_STR(c.ev[3]->target_key, "beta-testers");
+	}
+	collect_reset(&c);
+}
+
+/* ---- mapped JSON ---- */
+
+TEST(map_epoch_units)
+{
+	static const struct {
+		const char *unit;
+		long long ts0;
+	} want[] = {
+		{ "s", 1772611200000000LL }, { "ms", 1772611200123000LL },
+		{ "us", 1772611200123456LL }, { "ns", 1772611200123457LL },
+	};
+	struct collect c = { 0 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		struct buf map = BUF_INIT, data = BUF_INIT;
+
+		buf_addf(&map, "testdata/formats/map-epoch-%s.json", want[i].unit);
+		buf_addf(&data, "testdata/formats/epoch-%s.jsonl", want[i].unit);
+		CHECK_INT(run_file("map", data.buf, 0, map.buf, &c), 0);
+		CHECK(c.n >= 1);
+		if (c.n >= 1)
+			CHECK_INT(c.ev[0]->ts, want[i].ts0);
+		if (c.n == 2)   /* nanoseconds as a number, exactly representable */
+			CHECK_INT(c.ev[1]->ts, 1772611200123456LL);
+		collect_reset(&c);
+		buf_release(&map);
+		buf_release(&data);
+	}
+}
+
+TEST(map_fields_and_errors)
+{
+	struct collect c = { 0 };
+
+	CHECK_INT(run_file("map", "testdata/formats/map-app.jsonl", 0, "testdata/formats/map-app.json", &c), 0);
+	CHECK_INT(c.n, 2);
+	if (c.n == 2) {
+		CHECK_STR(c.ev[0]->event_id, "app-1");
+		CHECK_STR(c.ev[0]->actor_name, "Kim");
+		CHECK_STR(c.ev[0]->target_kind, "flag");
+		CHECK_STR(c.ev[0]->target_key, "search-v2");
+		CHECK_STR(c.ev[0]->environment, "staging");
+		CHECK_STR(ctx_str(c.ev[0], "ticket"), "OPS-7");
+		CHECK_STR(ctx_str(c.ev[0], "reason"), "QA sign-off");
+		CHECK_INT(c.ev[0]->before_known, 1);
+		CHECK_INT(c.ev[1]->before_known, 0);   /* /change/old absent */
+		CHECK_STR(c.ev[1]->actor_type, "service");
+	}
+	collect_reset(&c);
+	c.stop_on_bad = 1;
+	CHECK_INT(run_file("map", "testdata/formats/map-missing-actor.jsonl", 0,
+			   "testdata/formats/map-app.json", &c), -1);
+	CHECK_INT(c.n, 1);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad) {
+		CHECK_STR(c.bad[0], "nothing at \"/who/email\" (actor_id)");
+		CHECK_INT(c.bad_line[0], 2);
+	}
+	collect_reset(&c);
+	set_error_quiet(1);
+	CHECK_INT(run_file("map", "testdata/formats/map-app.jsonl", 0, "testdata/formats/map-bad-field.json", &c), -2);
+	CHECK(strstr(last_error(), "unknown field \"actor\""));
+	CHECK_INT(run_file("map", "testdata/formats/map-app.jsonl", 0, "testdata/formats/map-bad-pointer.json", &c), -2);
+	CHECK(strstr(last_error(), "must be empty or start with '/'"));
+	CHECK_INT(run_file("map", "testdata/formats/map-app.jsonl", 0, "testdata/formats/map-bad-json.json", &c), -2);
+	CHECK(strstr(last_error(), "map-bad-json.json:2:"));
+	CHECK_INT(run_file("map", "testdata/formats/map-app.jsonl", 0, "testdata/formats/map-bad-format.json", &c), -2);
+	CHECK(strstr(last_error(), "timestamp_format"));
+	CHECK_INT(run_file("map", "testdata/formats/map-app.jsonl", 0, NULL, &c), -2);
+	set_error_quiet(0);
+	CHECK_INT(c.n, 0);
+	collect_reset(&c);
+}
+
+TEST(json_pointer)
+{
+	struct buf err = BUF_INIT;
+	int l, col;
+	static const char text[] = "{\"a/b\":{\"m~n\":[10,{\"x\":\"y\"}]},\"\":1}";
+	json_t *v = json_parse_strict(text, strlen(text), &l, &col, &err);
+
+	CHECK(v != NULL);
+	CHECK(fmt_pointer_get(v, "") == v);
+	CHECK_INT(json_number_value(fmt_pointer_get(v, "/a~1b/m~0n/0")), 10);
+	CHECK_STR(json_string_value(fmt_pointer_get(v, "/a~1b/m~0n/1/x")), "y");
+	CHECK_INT(json_number_value(fmt_pointer_get(v, "/")), 1);
+	CHECK(fmt_pointer_get(v, "/a~1b/m~0n/01") == NULL);
+	CHECK(fmt_pointer_get(v, "/a~1b/m~0n/2") == NULL);
+	CHECK(fmt_pointer_get(v, "/nope") == NULL);
+	CHECK_INT(fmt_pointer_check("/a/~2", &err), -1);
+	CHECK_INT(fmt_pointer_check("a", &err), -1);
+	CHECK_INT(fmt_pointer_check("/a~0/~1", &err), 0);
+	json_decref(v);
+	buf_release(&err);
+}
+
+/* ---- the document splitter ---- */
+
+TEST(document_positions)
+{
+	struct collect c = { 0 };
+
+	/* a bad member reported at its own position and index */
+	CHECK_INT(run_text("unleash", "{\"events\": [\n"
+			   " {\"id\":1,\"type\":\"x-created\",\"createdAt\":\"2026-01-01T00:00:00Z\"},\n"
+			   " {\"id\":2,\"type\":\"x\",\"createdAt\":\"2026-01-01T00:00:00Z\" \"a\":1}\n]}\n", &c), 0);
+	CHECK_INT(c.n, 1);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad) {
+		CHECK_INT(c.bad_line[0], 3);
+		CHECK_INT(c.bad_col[0], 56);
+		CHECK_INT(c.bad_index[0], 1);
+	}
+	collect_reset(&c);
+	/* duplicate top-level keys */
+	CHECK_INT(run_text("unleash", "{\"events\": [],\n \"events\": []}", &c), 0);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad) {
+		CHECK(strstr(c.bad[0], "duplicate"));
+		CHECK_INT(c.bad_line[0], 2);
+		CHECK_INT(c.bad_col[0], 2);
+	}
+	collect_reset(&c);
+	/* text after the document */
+	CHECK_INT(run_text("launchdarkly", "[]\n]", &c), 0);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad)
+		CHECK_INT(c.bad_line[0], 2);
+	collect_reset(&c);
+	/* an empty array, and a bare array of records */
+	CHECK_INT(run_text("unleash", "{\"events\":[]}", &c), 0);
+	CHECK_INT(c.n + c.nbad, 0);
+	collect_reset(&c);
+	CHECK_INT(run_text("unleash", "[{\"id\":\"7\",\"type\":\"t\",\"createdAt\":\"2026-01-01T00:00:00Z\"}]", &c), 0);
+	CHECK_INT(c.n, 1);
+	if (c.n)
+		CHECK_STR(c.ev[0]->event_id, "unleash:7");
+	collect_reset(&c);
+	/* unterminated document */
+	CHECK_INT(run_text("cloudtrail", "{\"Records\": [{\"eventTime\":\"x\"", &c), 0);
+	CHECK_INT(c.nbad, 1);
+	collect_reset(&c);
+	/* a mixed file: a record of another format */
+	CHECK_INT(run_text("k8s", "{\"eventTime\":\"2026-01-01T00:00:00Z\",\"eventSource\":\"s3\"}\n", &c), 0);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad)
+		CHECK(strstr(c.bad[0], "not a Kubernetes audit event"));
+	collect_reset(&c);
+}
+
+TEST(detection)
+{
+	static const struct {
+		const char *head, *want;
+	} cases[] = {
+		{ "{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"auditID\":\"x\"}", "k8s" },
+		{ "{\"Records\": [{\"eventVersion\": \"1.0\"", "cloudtrail" },
+		{ "{\"EventId\":\"x\",\"CloudTrailEvent\":\"{}\"}", "cloudtrail" },
+		{ "{\n  \"_links\": {},\n  \"_id\": \"x\",\n  \"_accountId\": \"y\"", "launchdarkly" },
+		{ "{\"items\":[{\"_id\":\"x\",\"date\":1}]}", "launchdarkly" },
+		{ "{\"version\":1,\"events\":[{\"id\":1,\"type\":\"feature-created\",\"createdBy\":\"a\"", "unleash" },
+		{ "{\"timestamp\":\"2026-01-01T00:00:00Z\",\"actor\":\"a\",\"flag_key\":\"f\"}", "jsonl" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct format_ops *f = format_detect(cases[i].head, strlen(cases[i].head));
+
+		CHECK_STR(f ? f->name : "(none)", cases[i].want);
+	}
+	CHECK(format_find("map") != NULL);
+}
+
+int main(void)
+{
+	RUN(k8s_stages_dedup_and_states);
+	RUN(k8s_eventlist_and_service_accounts);
+	RUN(k8s_gzip);
+	RUN(k8s_samples);
+	RUN(cloudtrail_samples);
+	RUN(cloudtrail_invalid_sample);
+	RUN(cloudtrail_lookup_events);
+	RUN(launchdarkly_samples);
+	RUN(launchdarkly_rest_items);
+	RUN(unleash_export);
+	RUN(map_epoch_units);
+	RUN(map_fields_and_errors);
+	RUN(json_pointer);
+	RUN(document_positions);
+	RUN(detection);
+	return CHECK_DONE();
+}
