@@ -1,0 +1,128 @@
+/*
+ * bundle.h - evidence bundles: a BagIt bag (bagit.h) holding a selection
+ * of events with their exact leaves, one c2sp.org/tlog-proof@v1 inclusion
+ * proof each against one signed checkpoint, readable renderings (JSON
+ * lines, CSV, a timeline report), the investigator's notes, and a signed
+ * chain-of-custody record (custody.h). docs/BUNDLE.md is the contract.
+ *
+ * Export reads the store read-only; only when the selection is not yet
+ * covered by a checkpoint and a key is given does it open the store
+ * read-write, once, to sign and store a checkpoint of the head.
+ * Verification uses nothing but the bundle's files and the trusted keys.
+ * No ncurses here: the CLI and the TUI's export dialog call the same code.
+ */
+#ifndef TRAILSCOPE_BUNDLE_H
+#define TRAILSCOPE_BUNDLE_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include "trailscope/bagit.h"
+#include "trailscope/buf.h"
+#include "trailscope/custody.h"
+#include "trailscope/note.h"
+
+#define BUNDLE_INCIDENT_LOOKBACK_USEC (2 * 3600 * (int64_t)1000000) /* 2 h before start */
+#define BUNDLE_MAX_LEAF (16u << 20)
+
+enum bundle_select {
+	BUNDLE_EVENTS,   /* .events: "SEQ,A-B,EVENT_ID,..." or .seqs/.nseqs */
+	BUNDLE_INCIDENT, /* .incident: events in [started_at - 2 h, resolved_at] */
+	BUNDLE_QUERY,    /* .query: the query language (query.h) */
+	BUNDLE_MARKED,   /* the case file's marks */
+};
+
+/* Progress: phase is a short word ("proofs", "records"); done of total. */
+typedef void bundle_progress_fn(void *ctx, const char *phase, uint64_t done, uint64_t total);
+
+struct bundle_export_options {
+	const char *store_path;
+	const char *out_dir;
+	int force;                  /* replace the contents of a non-empty out_dir */
+	enum bundle_select select;
+	const char *events;         /* BUNDLE_EVENTS, text form; or: */
+	const int64_t *seqs;        /* BUNDLE_EVENTS, when events is NULL */
+	size_t nseqs;
+	const char *incident;       /* BUNDLE_INCIDENT: incident id */
+	const char *query;          /* BUNDLE_QUERY */
+	const char *case_path;      /* NULL: STORE.case (missing: no notes) */
+	const char *case_id;        /* required */
+	const char *examiner;       /* required */
+	const char *role;           /* NULL: "examiner" */
+	const char *keyfile;        /* signer key: signs custody entry 1, and a new
+				     * checkpoint when events are pending; may be NULL */
+	const char *note;           /* purpose, recorded in custody entry 1 */
+	bundle_progress_fn *progress; /* may be NULL */
+	void *progress_ctx;
+	volatile int *cancel;       /* non-zero: stop (EXIT_IO, partial bag left) */
+};
+
+struct bundle_export_result {
+	uint64_t events;            /* events exported */
+	uint64_t checkpoint_size;   /* the checkpoint the proofs are against */
+	int signed_checkpoint;      /* 1: export signed a new checkpoint */
+	int custody_signed;         /* 1: custody entry 1 is signed */
+	char *origin;               /* owned */
+};
+void bundle_export_result_release(struct bundle_export_result *r);
+
+/* Writes the bundle. Returns an exit status (enum exit_status): EXIT_OK;
+ * EXIT_USAGE for missing options; EXIT_BADINPUT for an unknown event or
+ * incident, an empty selection, or pending events without a key;
+ * EXIT_FAILED when the store contradicts its own checkpoint; EXIT_IO
+ * otherwise. Messages are reported with error(). */
+int bundle_export(const struct bundle_export_options *o, struct bundle_export_result *r);
+
+/* Renderings shared by export and verify (both regenerate them from the
+ * leaves). leaf is the parsed leaf object. */
+void bundle_record_line(const json_t *leaf, struct buf *out);    /* events.jsonl line */
+void bundle_events_csv_header(struct buf *out);
+void bundle_events_csv_row(const json_t *leaf, struct buf *out);
+void bundle_changes_csv_header(struct buf *out);
+void bundle_changes_csv_rows(const json_t *leaf, struct buf *out);
+/* The changes of a leaf as the JSON array an events.jsonl record carries. */
+json_t *bundle_leaf_changes(const json_t *leaf);
+
+/* ---- verification ---- */
+
+struct bundle_fault {
+	const char *kind;  /* BAG, CHECKPOINT, PROOF, LEAF, RECORD, CUSTODY, MISSING */
+	char *file;        /* relative to the bundle; owned */
+	long line;         /* 0 when not about a line */
+	char *detail;      /* owned */
+};
+
+struct bundle_report {
+	const char *verdict;       /* VERIFIED, FAILED, UNVERIFIABLE */
+	int exit_code;             /* EXIT_OK, EXIT_FAILED, EXIT_UNVERIFIABLE */
+	char *origin;              /* checkpoint origin, owned (or NULL) */
+	uint64_t checkpoint_size;
+	char *checkpoint_signer;   /* trusted key name that signed it, owned (or NULL) */
+	uint64_t events;           /* events whose leaf, proof and record all check */
+	uint64_t events_total;     /* leaves in the bundle */
+	struct bundle_fault *faults;
+	size_t nfaults, faults_alloc;
+	char **warnings;           /* owned; plain statements, not failures */
+	size_t nwarnings, warnings_alloc;
+	struct custody_report custody;
+};
+void bundle_report_release(struct bundle_report *r);
+
+/* Verifies the bundle in dir against the n trusted verifier keys. Returns 0
+ * with r filled, or -1 when dir cannot be opened (reported). */
+int bundle_verify(const char *dir, const struct note_verifier *trusted, size_t n,
+		  struct bundle_report *r);
+
+/*
+ * Appends a custody entry to the bundle in dir (after checking that the
+ * bag, its manifests and the custody chain are intact: a damaged bundle is
+ * refused), then rewrites the tag manifests. Returns an exit status:
+ * EXIT_OK, EXIT_FAILED (damaged bundle), EXIT_USAGE, EXIT_IO.
+ */
+int bundle_custody_append(const char *dir, const struct custody_fields *f,
+			  const struct note_signer *key);
+
+/* The tag files a bundle's tag manifests list. */
+extern const char *const bundle_tag_files[];
+extern const size_t bundle_ntag_files;
+
+#endif

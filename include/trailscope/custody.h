@@ -1,0 +1,77 @@
+/*
+ * custody.h - the chain-of-custody record of an evidence bundle:
+ * custody.jsonl, a tag file at the bag's root, one JSON object per line
+ * in RFC 8785 canonical form. Each entry names an action (created,
+ * transferred, received, verified, note), the actor, role, UTC time, host,
+ * tool version, case id, a note, the SHA-256 of manifest-sha256.txt when
+ * it was written, the SHA-256 of the previous line ("prev"), the actor's
+ * verifier key and an Ed25519 signature over
+ *     "trailscope-custody-v1\n" || JCS(entry without "sig").
+ * Editing, removing, inserting or reordering a line breaks a link or a
+ * signature. docs/BUNDLE.md specifies the members.
+ */
+#ifndef TRAILSCOPE_CUSTODY_H
+#define TRAILSCOPE_CUSTODY_H
+
+#include <stddef.h>
+#include "trailscope/bagit.h"
+#include "trailscope/buf.h"
+#include "trailscope/note.h"
+
+#define CUSTODY_FILE "custody.jsonl"
+#define CUSTODY_SIG_DOMAIN "trailscope-custody-v1\n"
+#define CUSTODY_MAX_SIZE (16u << 20)
+
+struct custody_fields {
+	const char *action;          /* created, transferred, received, verified, note */
+	const char *actor;           /* who (non-empty) */
+	const char *role;            /* NULL: derived from the action */
+	const char *case_id;         /* the case (export's --case) */
+	const char *note;            /* purpose or note, or NULL */
+	const char *manifest_sha256; /* hex SHA-256 of manifest-sha256.txt */
+	const char *time;            /* NULL: now (UTC) */
+	const char *host;            /* NULL: this host's name */
+	const char *tool;            /* NULL: "trailscope VERSION" */
+};
+
+/* Whether action is one custody knows. */
+int custody_action_valid(const char *action);
+
+/*
+ * Appends one entry line (with "\n") to out: seq is its 1-based line
+ * number, prev the previous line without its newline (NULL for the
+ * first). key may be NULL only for "created" (an unsigned entry, which
+ * verification reports). Returns 0 or -1 (reported).
+ */
+int custody_entry(const struct custody_fields *f, long seq, const char *prev, size_t prev_len,
+		  const struct note_signer *key, struct buf *out);
+
+struct custody_item {
+	long line;
+	char *action, *actor, *role, *time; /* owned */
+	char *signer;                       /* key name, or NULL when unsigned; owned */
+	int trusted;                        /* signer is one of the trusted keys */
+};
+
+struct custody_report {
+	struct custody_item *v;
+	size_t n, alloc;
+	char *case_id;                      /* from the first entry; owned */
+	size_t unsigned_entries, untrusted_entries;
+};
+void custody_report_release(struct custody_report *r);
+
+/*
+ * Checks custody.jsonl text: every line canonical JSON with the members
+ * above, seq equal to its line, "created" first and only first, the same
+ * case id throughout, each prev the SHA-256 of the line before, each
+ * signature valid for the key it carries, each manifest_sha256 equal to
+ * manifest_hex (the bag's manifest-sha256.txt now). Faults are added to
+ * F against CUSTODY_FILE and a line. Keys in trusted (n of them) mark an
+ * entry trusted. Always fills r.
+ */
+void custody_verify(const char *text, size_t len, const char *manifest_hex,
+		    const struct note_verifier *trusted, size_t ntrusted,
+		    struct bag_faults *F, struct custody_report *r);
+
+#endif

@@ -1,0 +1,272 @@
+/*
+ * bundle.c - "trailscope bundle verify DIR --trust PUBFILE... [--format
+ * text|json]" and "trailscope bundle custody DIR --action ACTION --actor
+ * NAME --key KEYFILE [--note TEXT] [--role ROLE]": checking an evidence
+ * bundle offline and adding to its chain of custody (docs/BUNDLE.md).
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trailscope/bundle.h"
+#include "trailscope/cli.h"
+#include "trailscope/cmd.h"
+#include "trailscope/keys.h"
+#include "trailscope/util.h"
+
+static const char usage_verify[] = "trailscope bundle verify DIR --trust PUBFILE... [--format text|json]";
+static const char usage_custody[] =
+	"trailscope bundle custody DIR --action transferred|received|verified|note --actor NAME "
+	"--key KEYFILE [--note TEXT] [--role ROLE]";
+
+static void print_json(const struct bundle_report *r)
+{
+	json_t *o = json_object(), *faults = json_array(), *warns = json_array(), *cust = json_array();
+
+	json_object_set_new(o, "verdict", json_string(r->verdict));
+	json_object_set_new(o, "origin", r->origin ? json_string(r->origin) : json_null());
+	json_object_set_new(o, "checkpoint_size", json_integer((json_int_t)r->checkpoint_size));
+	json_object_set_new(o, "checkpoint_signed_by",
+			    r->checkpoint_signer ? json_string(r->checkpoint_signer) : json_null());
+	json_object_set_new(o, "events_verified", json_integer((json_int_t)r->events));
+	json_object_set_new(o, "events", json_integer((json_int_t)r->events_total));
+	for (size_t i = 0; i < r->nfaults; i++) {
+		json_t *f = json_object();
+
+		json_object_set_new(f, "kind", json_string(r->faults[i].kind));
+		json_object_set_new(f, "file", json_string(r->faults[i].file));
+		json_object_set_new(f, "line", r->faults[i].line ? json_integer(r->faults[i].line) : json_null());
+		json_object_set_new(f, "detail", json_string(r->faults[i].detail));
+		json_array_append_new(faults, f);
+	}
+	for (size_t i = 0; i < r->nwarnings; i++)
+		json_array_append_new(warns, json_string(r->warnings[i]));
+	for (size_t i = 0; i < r->custody.n; i++) {
+		const struct custody_item *c = &r->custody.v[i];
+		json_t *j = json_object();
+
+		json_object_set_new(j, "line", json_integer(c->line));
+		json_object_set_new(j, "action", json_string(c->action));
+		json_object_set_new(j, "actor", json_string(c->actor));
+		json_object_set_new(j, "role", json_string(c->role));
+		json_object_set_new(j, "time", json_string(c->time));
+		json_object_set_new(j, "signed_by", c->signer ? json_string(c->signer) : json_null());
+		json_object_set_new(j, "trusted", json_boolean(c->trusted));
+		json_array_append_new(cust, j);
+	}
+	json_object_set_new(o, "faults", faults);
+	json_object_set_new(o, "warnings", warns);
+	json_object_set_new(o, "custody", cust);
+	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	putchar('\n');
+	json_decref(o);
+}
+
+static void print_text(const struct bundle_report *r, const char *dir)
+{
+	char a[32], b[32];
+
+	printf("bundle:      ");
+	cli_put_safe(stdout, dir);
+	printf("\ncheckpoint:  ");
+	if (r->origin) {
+		cli_put_safe(stdout, r->origin);
+		printf(" at size %s", cli_thousands(r->checkpoint_size, a));
+		if (r->checkpoint_signer) {
+			printf(", signed by ");
+			cli_put_safe(stdout, r->checkpoint_signer);
+		}
+	} else {
+		printf("(none)");
+	}
+	printf("\nevents:      %s of %s proven\n", cli_thousands(r->events, a), cli_thousands(r->events_total, b));
+	printf("custody:     %zu entr%s\n", r->custody.n, r->custody.n == 1 ? "y" : "ies");
+	for (size_t i = 0; i < r->custody.n; i++) {
+		const struct custody_item *c = &r->custody.v[i];
+
+		printf("  %ld  %-11s ", c->line, c->action);
+		cli_put_safe(stdout, c->time);
+		printf("  ");
+		cli_put_safe(stdout, c->actor);
+		printf(" (");
+		cli_put_safe(stdout, c->role);
+		printf(")  ");
+		if (c->signer) {
+			printf("signed by ");
+			cli_put_safe(stdout, c->signer);
+			printf(c->trusted ? " (trusted)" : " (untrusted key)");
+		} else {
+			printf("unsigned");
+		}
+		putchar('\n');
+	}
+	if (r->nfaults) {
+		printf("faults:      %zu\n", r->nfaults);
+		for (size_t i = 0; i < r->nfaults; i++) {
+			const struct bundle_fault *f = &r->faults[i];
+
+			printf("  %-10s ", f->kind);
+			cli_put_safe(stdout, *f->file ? f->file : "(bundle)");
+			if (f->line)
+				printf(":%ld", f->line);
+			printf(": ");
+			cli_put_safe(stdout, f->detail);
+			putchar('\n');
+		}
+	}
+	for (size_t i = 0; i < r->nwarnings; i++) {
+		printf("warning:     ");
+		cli_put_safe(stdout, r->warnings[i]);
+		putchar('\n');
+	}
+	if (!r->exit_code)
+		printf("verdict:     VERIFIED: %s events proven in %s at size %s\n", cli_thousands(r->events, a),
+		       r->origin, cli_thousands(r->checkpoint_size, b));
+	else if (r->exit_code == EXIT_FAILED)
+		printf("verdict:     FAILED: %zu fault%s\n", r->nfaults, r->nfaults == 1 ? "" : "s");
+	else
+		printf("verdict:     UNVERIFIABLE: the checkpoint is not signed by a trusted key\n");
+}
+
+static int bundle_verify_cmd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "trust", required_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct note_verifier *keys = NULL;
+	size_t nkeys = 0, alloc = 0;
+	enum out_format fmt = FMT_TEXT;
+	struct bundle_report r;
+	int c, ret = EXIT_USAGE;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "t:f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			ALLOC_GROW(keys, nkeys + 1, alloc);
+			if (keyfile_load_verifier(optarg, &keys[nkeys])) {
+				ret = EXIT_BADINPUT;
+				goto out;
+			}
+			nkeys++;
+			break;
+		case 'f':
+			if (cli_parse_format("bundle verify", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt))
+				goto out;
+			break;
+		case 'h':
+			printf("usage: %s\n"
+			       "Checks an evidence bundle with nothing but its files and the trusted keys: the\n"
+			       "BagIt manifests (every file listed, present, unchanged; no path outside the bag),\n"
+			       "the checkpoint's signature, each event's inclusion proof for its exact leaf, each\n"
+			       "record and CSV row against the leaves, and the chain of custody's links and\n"
+			       "signatures. Every fault is named with its file and line.\n"
+			       "Exit: 0 VERIFIED, 1 FAILED, 2 UNVERIFIABLE (no trusted signature), 3+ errors.\n",
+			       usage_verify);
+			ret = EXIT_OK;
+			goto out;
+		default:
+			ret = cli_usage_error(usage_verify, "bundle verify: unknown option or missing value '%s'",
+					      argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (argc - optind != 1) {
+		ret = cli_usage_error(usage_verify, "bundle verify: expected one DIR");
+		goto out;
+	}
+	if (bundle_verify(argv[optind], keys, nkeys, &r)) {
+		ret = EXIT_IO;
+		goto out;
+	}
+	if (fmt == FMT_JSON)
+		print_json(&r);
+	else
+		print_text(&r, argv[optind]);
+	ret = r.exit_code;
+	bundle_report_release(&r);
+out:
+	for (size_t i = 0; i < nkeys; i++)
+		note_verifier_release(&keys[i]);
+	free(keys);
+	return ret;
+}
+
+static int bundle_custody_cmd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "action", required_argument, NULL, 'a' },
+		{ "actor", required_argument, NULL, 'A' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "note", required_argument, NULL, 'n' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct custody_fields f = { 0 };
+	struct note_signer key = { 0 };
+	const char *keyfile = NULL;
+	int c, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "a:A:k:n:r:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': f.action = optarg; break;
+		case 'A': f.actor = optarg; break;
+		case 'k': keyfile = optarg; break;
+		case 'n': f.note = optarg; break;
+		case 'r': f.role = optarg; break;
+		case 'h':
+			printf("usage: %s\n"
+			       "Appends a signed entry to the bundle's chain of custody (custody.jsonl), linked\n"
+			       "by hash to the entry before it, and updates the tag manifests. A bundle whose\n"
+			       "bag or custody record is damaged is refused.\n", usage_custody);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(usage_custody, "bundle custody: unknown option or missing value '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(usage_custody, "bundle custody: expected one DIR");
+	if (!f.action || !f.actor || !*f.actor || !keyfile)
+		return cli_usage_error(usage_custody, "bundle custody: --action, --actor and --key are required");
+	if (!custody_action_valid(f.action) || !strcmp(f.action, "created"))
+		return cli_usage_error(usage_custody, "bundle custody: --action must be transferred, received, "
+				       "verified or note");
+	if (keyfile_load_signer(keyfile, &key))
+		return EXIT_BADINPUT;
+	ret = bundle_custody_append(argv[optind], &f, &key);
+	if (ret == EXIT_OK) {
+		printf("custody: %s by ", f.action);
+		cli_put_safe(stdout, f.actor);
+		printf(" recorded in ");
+		cli_put_safe(stdout, argv[optind]);
+		putchar('\n');
+	}
+	note_signer_release(&key);
+	return ret;
+}
+
+int cmd_bundle(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		printf("usage: %s\n       %s\n", usage_verify, usage_custody);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	if (!strcmp(argv[1], "verify"))
+		return bundle_verify_cmd(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "custody"))
+		return bundle_custody_cmd(argc - 1, argv + 1);
+	fputs("trailscope: bundle: unknown subcommand '", stderr);
+	cli_put_safe(stderr, argv[1]);
+	fprintf(stderr, "'\nusage: %s\n       %s\n", usage_verify, usage_custody);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,1063 @@
+/*
+ * bundle_export.c - writes an evidence bundle (see bundle.h, docs/BUNDLE.md)
+ * and the renderings of events that export and verify share.
+ *
+ * Cost: per event, one leaf read, one O(log n) inclusion proof from the
+ * store's cached subtrees, and a few small files; the readable renderings
+ * are streamed in separate passes over the selection, so memory stays
+ * proportional to the selection's seq list, not to its bytes. Everything
+ * under data/ is a function of the store, the selection and the case
+ * file's notes only: dates live in the tag files.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trailscope/b64.h"
+#include "trailscope/bundle.h"
+#include "trailscope/casefile.h"
+#include "trailscope/cmd.h"
+#include "trailscope/diff.h"
+#include "trailscope/jcs.h"
+#include "trailscope/keys.h"
+#include "trailscope/query.h"
+#include "trailscope/store.h"
+#include "trailscope/tlogproof.h"
+#include "trailscope/util.h"
+
+const char *const bundle_tag_files[] = {
+	"bag-info.txt", "bagit.txt", CUSTODY_FILE, "manifest-sha256.txt", "manifest-sha512.txt",
+};
+const size_t bundle_ntag_files = ARRAY_SIZE(bundle_tag_files);
+
+/* ---- renderings ---- */
+
+static const char *leaf_str(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+json_t *bundle_leaf_changes(const json_t *leaf)
+{
+	struct change_list cl = CHANGE_LIST_INIT;
+	json_t *arr = json_array();
+	const json_t *bk = json_object_get(leaf, "before_known");
+
+	diff_json(json_object_get(leaf, "before"), json_object_get(leaf, "after"),
+		  !json_is_false(bk), &cl);
+	for (size_t i = 0; i < cl.n; i++) {
+		json_t *c = json_object();
+
+		json_object_set_new(c, "path", json_string(cl.v[i].path));
+		json_object_set_new(c, "kind", json_string(change_kind_name(cl.v[i].kind)));
+		json_object_set_new(c, "before", cl.v[i].before ? json_incref(cl.v[i].before) : json_null());
+		json_object_set_new(c, "after", cl.v[i].after ? json_incref(cl.v[i].after) : json_null());
+		json_object_set_new(c, "before_unknown", json_boolean(cl.v[i].before_unknown));
+		json_array_append_new(arr, c);
+	}
+	change_list_release(&cl);
+	return arr;
+}
+
+void bundle_record_line(const json_t *leaf, struct buf *out)
+{
+	json_t *rec = json_deep_copy(leaf);
+
+	json_object_set_new(rec, "changes", bundle_leaf_changes(leaf));
+	json_append(out, rec);
+	buf_addch(out, '\n');
+	json_decref(rec);
+}
+
+/* RFC 4180 field; control characters escaped; formula-leading characters
+ * (= + - @) prefixed with ' so a spreadsheet does not run them. */
+static void csv_field(struct buf *out, const char *s)
+{
+	struct buf safe = BUF_INIT;
+	int formula, quote;
+
+	buf_add_term_safe(&safe, s, strlen(s));
+	formula = safe.len && strchr("=+-@", safe.buf[0]);
+	quote = formula || strpbrk(safe.buf, "\",\n\r ") != NULL;
+	if (!quote) {
+		buf_add(out, safe.buf, safe.len);
+	} else {
+		buf_addch(out, '"');
+		if (formula)
+			buf_addch(out, '\'');
+		for (size_t i = 0; i < safe.len; i++) {
+			if (safe.buf[i] == '"')
+				buf_addch(out, '"');
+			buf_addch(out, safe.buf[i]);
+		}
+		buf_addch(out, '"');
+	}
+	buf_release(&safe);
+}
+
+static void csv_json(struct buf *out, const json_t *v)
+{
+	struct buf b = BUF_INIT;
+
+	if (v)
+		json_append(&b, v);
+	csv_field(out, b.buf);
+	buf_release(&b);
+}
+
+void bundle_events_csv_header(struct buf *out)
+{
+	buf_addstr(out, "seq,event_id,ts,actor,actor_name,actor_type,action,target_kind,target,"
+		   "environment,reason,ticket,correlation_id,approval_required,approved_by,"
+		   "nchanges,summary\n");
+}
+
+void bundle_events_csv_row(const json_t *leaf, struct buf *out)
+{
+	const json_t *actor = json_object_get(leaf, "actor"), *target = json_object_get(leaf, "target");
+	const json_t *ctx = json_object_get(leaf, "context"), *appr = json_object_get(ctx, "approval");
+	const json_t *seq = json_object_get(leaf, "seq");
+	struct change_list cl = CHANGE_LIST_INIT;
+	struct buf sum = BUF_INIT;
+
+	diff_json(json_object_get(leaf, "before"), json_object_get(leaf, "after"),
+		  !json_is_false(json_object_get(leaf, "before_known")), &cl);
+	change_list_summary(&cl, 80, &sum);
+	buf_addf(out, "%lld,", (long long)json_number_value(seq));
+	csv_field(out, leaf_str(leaf, "event_id"));
+	buf_addch(out, ',');
+	csv_field(out, leaf_str(leaf, "ts"));
+	buf_addch(out, ',');
+	csv_field(out, leaf_str(actor, "id"));
+	buf_addch(out, ',');
+	csv_field(out, leaf_str(actor, "name"));
+	buf_addch(out, ',');
+	csv_field(out, leaf_str(actor, "type"));
+	buf_addch(out, ',');
+	csv_field(out, leaf_str(leaf, "action"));
+	buf_addch(out, ',');
+	csv_field(out, leaf_str(target, "kind"));
+	buf_addch(out, ',');
+	csv_field(out, leaf_str(target, "key"));
+	buf_addch(out, ',');
+	csv_field(out, leaf_str(leaf, "environment"));
+	buf_addch(out, ',');
+	csv_field(out, leaf_str(ctx, "reason"));
+	buf_addch(out, ',');
+	if (json_is_string(json_object_get(ctx, "ticket")))
+		csv_field(out, leaf_str(ctx, "ticket"));
+	else
+		csv_json(out, json_object_get(ctx, "ticket"));
+	buf_addch(out, ',');
+	csv_field(out, leaf_str(ctx, "correlation_id"));
+	buf_addch(out, ',');
+	buf_addstr(out, !json_is_object(appr) ? "" :
+		   json_is_true(json_object_get(appr, "required")) ? "true" : "false");
+	buf_addch(out, ',');
+	csv_field(out, leaf_str(appr, "approved_by"));
+	buf_addf(out, ",%zu,", cl.n);
+	csv_field(out, sum.buf);
+	buf_addch(out, '\n');
+	buf_release(&sum);
+	change_list_release(&cl);
+}
+
+void bundle_changes_csv_header(struct buf *out)
+{
+	buf_addstr(out, "seq,event_id,path,kind,before,after,before_unknown\n");
+}
+
+void bundle_changes_csv_rows(const json_t *leaf, struct buf *out)
+{
+	json_t *changes = bundle_leaf_changes(leaf);
+	long long seq = (long long)json_number_value(json_object_get(leaf, "seq"));
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(changes, i, c) {
+		const json_t *before = json_object_get(c, "before"), *after = json_object_get(c, "after");
+		int unknown = json_is_true(json_object_get(c, "before_unknown"));
+
+		buf_addf(out, "%lld,", seq);
+		csv_field(out, leaf_str(leaf, "event_id"));
+		buf_addch(out, ',');
+		csv_field(out, leaf_str(c, "path"));
+		buf_addch(out, ',');
+		csv_field(out, leaf_str(c, "kind"));
+		buf_addch(out, ',');
+		csv_json(out, json_is_null(before) && (unknown || !strcmp(leaf_str(c, "kind"), "added")) ?
+			 NULL : before);
+		buf_addch(out, ',');
+		csv_json(out, json_is_null(after) && !strcmp(leaf_str(c, "kind"), "removed") ? NULL : after);
+		buf_addf(out, ",%s\n", unknown ? "true" : "false");
+	}
+	json_decref(changes);
+}
+
+/* ---- selection ---- */
+
+struct seqlist {
+	int64_t *v;
+	size_t n, alloc;
+};
+
+static void seq_push(struct seqlist *l, int64_t seq)
+{
+	ALLOC_GROW(l->v, l->n + 1, l->alloc);
+	l->v[l->n++] = seq;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void seq_sort_unique(struct seqlist *l)
+{
+	size_t o = 0;
+
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_i64);
+	for (size_t i = 0; i < l->n; i++)
+		if (!o || l->v[o - 1] != l->v[i])
+			l->v[o++] = l->v[i];
+	l->n = o;
+}
+
+static int lookup_id(struct store *s, const char *id, int64_t *seq)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_prepare(s, "SELECT seq FROM entries WHERE event_id = ?1", &st))
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*seq = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : store_error(s, "cannot look up event");
+}
+
+/* "3,7-9,uuid-1234": seqs, inclusive ranges, event ids. */
+static int select_events(struct store *s, const char *text, int64_t size, struct seqlist *out)
+{
+	char *copy = xstrdup(text), *tok, *save = NULL;
+	int ret = EXIT_OK;
+
+	for (tok = strtok_r(copy, ",", &save); tok && !ret; tok = strtok_r(NULL, ",", &save)) {
+		char *dash = strchr(tok, '-');
+		int64_t a, b;
+
+		while (*tok == ' ')
+			tok++;
+		if (!*tok)
+			continue;
+		if (parse_int64(tok, 1, INT64_MAX, &a) == 0) {
+			b = a;
+		} else if (dash && (*dash = '\0', parse_int64(tok, 1, INT64_MAX, &a) == 0) &&
+			   parse_int64(dash + 1, 1, INT64_MAX, &b) == 0) {
+			if (b < a || b - a > 10000000) {
+				ret = EXIT_USAGE;
+				error("--events: bad range %s-%s", tok, dash + 1);
+				break;
+			}
+		} else {
+			int rc;
+
+			if (dash)
+				*dash = '-';
+			rc = lookup_id(s, tok, &a);
+			if (rc < 0) {
+				ret = EXIT_IO;
+			} else if (rc == 0) {
+				ret = EXIT_BADINPUT;
+				error("--events: no event '%s' in the store", tok);
+			} else {
+				seq_push(out, a);
+			}
+			continue;
+		}
+		if (b > size) {
+			ret = EXIT_BADINPUT;
+			error("--events: no event %lld in the store (it has %lld)", (long long)b, (long long)size);
+			break;
+		}
+		for (int64_t q = a; q <= b; q++)
+			seq_push(out, q);
+	}
+	free(copy);
+	return ret;
+}
+
+static int push_row(const struct query_row *row, void *ctx)
+{
+	seq_push(ctx, row->seq);
+	return 0;
+}
+
+/* The query language (query.h); relative times are relative to now. */
+static int select_query(struct store *s, const char *text, struct seqlist *out)
+{
+	struct query_fetch f = { NULL, 0, 0, 0 };
+	struct query_error qe;
+	struct query *q;
+	int64_t n;
+
+	if (query_compile(s, text, time_now(), &q, &qe)) {
+		error("--query: col %d: %s", qe.col, qe.msg);
+		return EXIT_USAGE;
+	}
+	n = query_each(q, &f, push_row, out);
+	query_free(q);
+	return n < 0 ? EXIT_IO : EXIT_OK;
+}
+
+struct bundle_incident {
+	json_t *obj;      /* incident.json content */
+	char *from, *to;  /* window, UTC text; to may be NULL (open) */
+};
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? xstrndup((const char *)t, (size_t)sqlite3_column_bytes(st, i)) : NULL;
+}
+
+static int load_incident(struct store *s, const char *id, struct bundle_incident *inc, struct seqlist *out)
+{
+	static const char *const cols[] = { "id", "title", "severity", "services", "environment",
+					    "started_at", "detected_at", "resolved_at", "raw" };
+	sqlite3_stmt *st;
+	char from[32];
+	usec_t start;
+	const char *why;
+	int rc, ret = EXIT_OK;
+
+	if (store_prepare(s, "SELECT id, title, severity, services, environment, started_at, detected_at, "
+			  "resolved_at, raw FROM incidents WHERE id = ?1", &st))
+		return EXIT_IO;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return store_error(s, "cannot read incidents"), EXIT_IO;
+		error("--incident: no incident '%s' in the store", id);
+		return EXIT_BADINPUT;
+	}
+	inc->obj = json_object();
+	for (int i = 0; i < (int)ARRAY_SIZE(cols); i++) {
+		char *v = col_dup(st, i);
+		json_t *j = NULL;
+
+		if (v && i == 3) {
+			int l, c;
+			struct buf err = BUF_INIT;
+
+			j = json_parse_strict(v, strlen(v), &l, &c, &err);
+			buf_release(&err);
+		}
+		json_object_set_new(inc->obj, cols[i], j ? j : v ? json_string(v) : json_null());
+		if (i == 5 && v && time_parse_iso(v, &start, &why) == 0) {
+			time_format(start - BUNDLE_INCIDENT_LOOKBACK_USEC, from);
+			inc->from = xstrdup(from);
+		}
+		if (i == 7 && v)
+			inc->to = xstrdup(v);
+		free(v);
+	}
+	sqlite3_finalize(st);
+	if (!inc->from) {
+		error("incident '%s': bad started_at", id);
+		return EXIT_BADINPUT;
+	}
+	{
+		json_t *w = json_object();
+
+		json_object_set_new(w, "from", json_string(inc->from));
+		json_object_set_new(w, "to", inc->to ? json_string(inc->to) : json_null());
+		json_object_set_new(w, "rule", json_string("events with ts in [started_at - 2h, resolved_at]"));
+		json_object_set_new(inc->obj, "window", w);
+	}
+	if (store_prepare(s, "SELECT seq FROM entries WHERE ts >= ?1 AND (?2 IS NULL OR ts <= ?2) ORDER BY seq",
+			  &st))
+		return EXIT_IO;
+	sqlite3_bind_text(st, 1, inc->from, -1, SQLITE_TRANSIENT);
+	if (inc->to)
+		sqlite3_bind_text(st, 2, inc->to, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 2);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		seq_push(out, sqlite3_column_int64(st, 0));
+	if (rc != SQLITE_DONE)
+		ret = (store_error(s, "cannot select the incident's events"), EXIT_IO);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---- the export ---- */
+
+struct export {
+	const struct bundle_export_options *o;
+	struct store s;
+	int store_open;
+	struct seqlist seqs;
+	struct bundle_incident inc;
+	struct buf label;          /* what was selected, for bag-info and report */
+	struct buf cp_note;        /* checkpoint note, verbatim */
+	struct checkpoint cp;
+	struct note_signer key;
+	int have_key;
+	struct bag_writer w;
+	sqlite3_stmt *leaf_stmt;
+};
+
+static int cancelled(const struct export *x)
+{
+	return x->o->cancel && *x->o->cancel;
+}
+
+static void progress(const struct export *x, const char *phase, uint64_t done)
+{
+	if (x->o->progress)
+		x->o->progress(x->o->progress_ctx, phase, done, x->seqs.n);
+}
+
+/* Reads the leaf of seq into out and checks it against its stored hash. */
+static int read_leaf(struct export *x, int64_t seq, struct buf *out, unsigned char hash[HASH_LEN])
+{
+	int rc;
+
+	if (!x->leaf_stmt && store_prepare(&x->s, "SELECT leaf, leaf_hash FROM entries WHERE seq = ?1",
+					   &x->leaf_stmt))
+		return -1;
+	sqlite3_reset(x->leaf_stmt);
+	sqlite3_bind_int64(x->leaf_stmt, 1, seq);
+	rc = sqlite3_step(x->leaf_stmt);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? error("no entry %lld in the store", (long long)seq)
+					 : store_error(&x->s, "cannot read entry");
+	buf_reset(out);
+	buf_add(out, sqlite3_column_blob(x->leaf_stmt, 0), (size_t)sqlite3_column_bytes(x->leaf_stmt, 0));
+	merkle_leaf_hash(out->buf, out->len, hash);
+	if (sqlite3_column_bytes(x->leaf_stmt, 1) != HASH_LEN ||
+	    memcmp(sqlite3_column_blob(x->leaf_stmt, 1), hash, HASH_LEN))
+		return error("entry %lld: the leaf does not match its stored hash (run trailscope verify)",
+			     (long long)seq);
+	return 0;
+}
+
+static json_t *parse_leaf(const struct buf *leaf, int64_t seq)
+{
+	struct buf err = BUF_INIT;
+	int l, c;
+	json_t *j = json_parse_strict(leaf->buf, leaf->len, &l, &c, &err);
+
+	if (!j || !json_is_object(j)) {
+		error("entry %lld: the leaf is not a JSON object: %s", (long long)seq, err.buf);
+		json_decref(j);
+		j = NULL;
+	}
+	buf_release(&err);
+	return j;
+}
+
+static int find_checkpoint(struct export *x, int64_t max)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_prepare(&x->s, "SELECT note FROM checkpoints WHERE size >= ?1 ORDER BY size LIMIT 1", &st))
+		return -1;
+	sqlite3_bind_int64(st, 1, max);
+	rc = sqlite3_step(st);
+	buf_reset(&x->cp_note);
+	if (rc == SQLITE_ROW)
+		buf_add(&x->cp_note, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : store_error(&x->s, "cannot read checkpoints");
+}
+
+/* Signs a checkpoint of the head: the one read-write open of the store. */
+static int sign_head(struct export *x)
+{
+	struct store rw;
+	int64_t size;
+	int ret = -1;
+
+	if (x->leaf_stmt) {
+		sqlite3_finalize(x->leaf_stmt);
+		x->leaf_stmt = NULL;
+	}
+	store_close(&x->s);
+	x->store_open = 0;
+	if (store_open(&rw, x->o->store_path, 0))
+		return -1;
+	if (store_begin(&rw) == 0) {
+		size = store_size(&rw);
+		if (size > 0 && store_sign_head(&rw, &x->key, (uint64_t)size, NULL) == 0 && store_commit(&rw) == 0)
+			ret = 0;
+		else
+			store_rollback(&rw);
+	}
+	store_close(&rw);
+	if (store_open(&x->s, x->o->store_path, STORE_READONLY))
+		return -1;
+	x->store_open = 1;
+	return ret;
+}
+
+static int prepare_checkpoint(struct export *x, struct bundle_export_result *r)
+{
+	struct buf err = BUF_INIT;
+	struct note n = { 0 };
+	unsigned char root[HASH_LEN];
+	int64_t max = x->seqs.v[x->seqs.n - 1];
+	int rc = find_checkpoint(x, max), ret = EXIT_IO;
+
+	if (rc < 0)
+		return EXIT_IO;
+	if (rc == 0) {
+		if (!x->have_key) {
+			struct buf dummy = BUF_INIT;
+			uint64_t latest = 0;
+			size_t pending = 0;
+
+			if (store_latest_checkpoint(&x->s, &latest, &dummy) < 0)
+				latest = 0;
+			buf_release(&dummy);
+			for (size_t i = 0; i < x->seqs.n; i++)
+				pending += (uint64_t)x->seqs.v[i] > latest;
+			error("%zu of the %zu selected events are pending (after the newest checkpoint, at size "
+			      "%llu): pass --key KEYFILE to sign a checkpoint of the store's head, or run "
+			      "'trailscope checkpoint' first", pending, x->seqs.n, (unsigned long long)latest);
+			return EXIT_BADINPUT;
+		}
+		if (sign_head(x))
+			return EXIT_IO;
+		r->signed_checkpoint = 1;
+		if (find_checkpoint(x, max) != 1) {
+			error("cannot find the checkpoint just signed");
+			return EXIT_IO;
+		}
+	}
+	if (note_parse(x->cp_note.buf, x->cp_note.len, &n, &err) ||
+	    checkpoint_parse(n.text, n.text_len, &x->cp, &err)) {
+		error("the store's checkpoint covering seq %lld is malformed: %s", (long long)max, err.buf);
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	if (*x->s.origin && strcmp(x->cp.origin, x->s.origin)) {
+		error("the checkpoint's origin '%s' is not the store's '%s'", x->cp.origin, x->s.origin);
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	if (store_root(&x->s, x->cp.size, root)) {
+		ret = EXIT_IO;
+		goto out;
+	}
+	if (memcmp(root, x->cp.root, HASH_LEN)) {
+		error("the store does not match its checkpoint at size %llu (run 'trailscope verify')",
+		      (unsigned long long)x->cp.size);
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	ret = EXIT_OK;
+out:
+	note_release(&n);
+	buf_release(&err);
+	return ret;
+}
+
+static int write_proofs(struct export *x)
+{
+	struct merkle_source src;
+	struct buf leaf = BUF_INIT, text = BUF_INIT, path = BUF_INIT;
+	unsigned char hash[HASH_LEN];
+	int ret = 0;
+
+	store_merkle_source(&x->s, &src);
+	for (size_t i = 0; i < x->seqs.n && !ret; i++) {
+		int64_t seq = x->seqs.v[i];
+		struct merkle_proof p = { 0 };
+
+		if (cancelled(x)) {
+			ret = error("export cancelled");
+			break;
+		}
+		if (read_leaf(x, seq, &leaf, hash) ||
+		    merkle_inclusion_proof(&src, (uint64_t)seq - 1, x->cp.size, &p)) {
+			ret = -1;
+			break;
+		}
+		if (merkle_verify_inclusion((uint64_t)seq - 1, x->cp.size, hash, &p, x->cp.root)) {
+			ret = error("entry %lld: its inclusion proof does not verify against the checkpoint "
+				    "(run 'trailscope verify')", (long long)seq);
+		} else {
+			buf_reset(&path);
+			buf_addf(&path, "data/entries/%lld.leaf", (long long)seq);
+			ret = bag_write_file(&x->w, path.buf, leaf.buf, leaf.len);
+			buf_reset(&text);
+			tlog_proof_format(&text, NULL, 0, (uint64_t)seq - 1, &p, x->cp_note.buf, x->cp_note.len);
+			buf_reset(&path);
+			buf_addf(&path, "data/proofs/%lld.tlog-proof", (long long)seq);
+			if (!ret)
+				ret = bag_write_file(&x->w, path.buf, text.buf, text.len);
+		}
+		merkle_proof_release(&p);
+		if ((i & 255) == 255 || i + 1 == x->seqs.n)
+			progress(x, "proofs", i + 1);
+	}
+	buf_release(&leaf);
+	buf_release(&text);
+	buf_release(&path);
+	return ret;
+}
+
+enum rendering { R_JSONL, R_EVENTS_CSV, R_CHANGES_CSV, R_REPORT };
+
+static void report_value(struct buf *out, const json_t *v, int unknown)
+{
+	struct buf b = BUF_INIT;
+
+	if (unknown)
+		buf_addstr(&b, "(unknown)");
+	else if (!v)
+		buf_addstr(&b, "(absent)");
+	else
+		json_append(&b, v);
+	buf_add_term_safe(out, b.buf, b.len);
+	buf_release(&b);
+}
+
+static void report_line(struct buf *out, const char *label, const char *value)
+{
+	if (!value || !*value)
+		return;
+	buf_addf(out, "    %-11s ", label);
+	buf_add_term_safe(out, value, strlen(value));
+	buf_addch(out, '\n');
+}
+
+static void report_event(const json_t *leaf, struct buf *out)
+{
+	const json_t *actor = json_object_get(leaf, "actor"), *target = json_object_get(leaf, "target");
+	const json_t *ctx = json_object_get(leaf, "context"), *appr = json_object_get(ctx, "approval");
+	json_t *changes = bundle_leaf_changes(leaf), *c;
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	buf_addf(&b, "%s  #%lld  %s  %s  %s %s", leaf_str(leaf, "ts"),
+		 (long long)json_number_value(json_object_get(leaf, "seq")), leaf_str(actor, "id"),
+		 leaf_str(leaf, "action"), leaf_str(target, "kind"), leaf_str(target, "key"));
+	if (*leaf_str(leaf, "environment"))
+		buf_addf(&b, "  [%s]", leaf_str(leaf, "environment"));
+	buf_add_term_safe(out, b.buf, b.len);
+	buf_addch(out, '\n');
+	report_line(out, "event id", leaf_str(leaf, "event_id"));
+	report_line(out, "actor type", leaf_str(actor, "type"));
+	report_line(out, "reason", leaf_str(ctx, "reason"));
+	report_line(out, "ticket", leaf_str(ctx, "ticket"));
+	report_line(out, "correlation", leaf_str(ctx, "correlation_id"));
+	if (json_is_object(appr)) {
+		buf_reset(&b);
+		buf_addstr(&b, json_is_true(json_object_get(appr, "required")) ? "required" : "not required");
+		if (*leaf_str(appr, "approved_by"))
+			buf_addf(&b, ", approved by %s", leaf_str(appr, "approved_by"));
+		else if (json_is_true(json_object_get(appr, "required")))
+			buf_addstr(&b, ", NOT APPROVED");
+		report_line(out, "approval", b.buf);
+	}
+	json_array_foreach(changes, i, c) {
+		const char *kind = leaf_str(c, "kind"), *path = leaf_str(c, "path");
+
+		buf_addf(out, "    %-8s ", kind);
+		buf_add_term_safe(out, *path ? path : "(state)", strlen(*path ? path : "(state)"));
+		buf_addstr(out, ": ");
+		if (!strcmp(kind, "added")) {
+			report_value(out, json_object_get(c, "after"), 0);
+		} else if (!strcmp(kind, "removed")) {
+			report_value(out, json_object_get(c, "before"), 0);
+		} else {
+			report_value(out, json_object_get(c, "before"),
+				     json_is_true(json_object_get(c, "before_unknown")));
+			buf_addstr(out, " \u2192 ");
+			report_value(out, json_object_get(c, "after"), 0);
+		}
+		buf_addch(out, '\n');
+	}
+	buf_addstr(out, "    proof       entries/");
+	buf_addf(out, "%lld.leaf, proofs/%lld.tlog-proof\n\n",
+		 (long long)json_number_value(json_object_get(leaf, "seq")),
+		 (long long)json_number_value(json_object_get(leaf, "seq")));
+	json_decref(changes);
+	buf_release(&b);
+}
+
+static void report_header(struct export *x, struct buf *out)
+{
+	struct buf root = BUF_INIT;
+
+	b64_encode(&root, x->cp.root, HASH_LEN);
+	buf_addstr(out, "TRAILSCOPE EVIDENCE BUNDLE: TIMELINE\n\n");
+	buf_addstr(out, "store origin   ");
+	buf_add_term_safe(out, x->cp.origin, strlen(x->cp.origin));
+	buf_addf(out, "\ncheckpoint     size %llu, root %s (data/checkpoint)\n",
+		 (unsigned long long)x->cp.size, root.buf);
+	buf_addstr(out, "selection      ");
+	buf_add_term_safe(out, x->label.buf, x->label.len);
+	buf_addf(out, "\nevents         %zu (seq %lld to %lld)\n", x->seqs.n, (long long)x->seqs.v[0],
+		 (long long)x->seqs.v[x->seqs.n - 1]);
+	buf_addstr(out, "\nEach event below is in data/entries/SEQ.leaf byte for byte, and\n"
+		   "data/proofs/SEQ.tlog-proof proves it is in the log the checkpoint signs.\n"
+		   "Verify with: trailscope bundle verify DIR --trust PUBFILE\n\n"
+		   "Times are UTC, oldest first.\n\n");
+	buf_release(&root);
+}
+
+static int write_rendering(struct export *x, enum rendering what)
+{
+	static const char *const names[] = { "data/events.jsonl", "data/events.csv", "data/changes.csv",
+					     "data/report.txt" };
+	struct buf leaf = BUF_INIT, out = BUF_INIT;
+	unsigned char hash[HASH_LEN];
+	int ret;
+
+	if (bag_file_begin(&x->w, names[what]))
+		return -1;
+	if (what == R_EVENTS_CSV)
+		bundle_events_csv_header(&out);
+	else if (what == R_CHANGES_CSV)
+		bundle_changes_csv_header(&out);
+	else if (what == R_REPORT)
+		report_header(x, &out);
+	ret = 0;
+	for (size_t i = 0; i < x->seqs.n && !ret; i++) {
+		json_t *j;
+
+		if (cancelled(x)) {
+			ret = error("export cancelled");
+			break;
+		}
+		if (read_leaf(x, x->seqs.v[i], &leaf, hash) || !(j = parse_leaf(&leaf, x->seqs.v[i]))) {
+			ret = -1;
+			break;
+		}
+		if (what == R_JSONL)
+			bundle_record_line(j, &out);
+		else if (what == R_EVENTS_CSV)
+			bundle_events_csv_row(j, &out);
+		else if (what == R_CHANGES_CSV)
+			bundle_changes_csv_rows(j, &out);
+		else
+			report_event(j, &out);
+		json_decref(j);
+		if (out.len >= 1 << 16) {
+			ret = bag_file_write(&x->w, out.buf, out.len);
+			buf_reset(&out);
+		}
+	}
+	if (!ret && what == R_REPORT)
+		buf_addstr(&out, "END OF TIMELINE\n");
+	if (!ret && out.len)
+		ret = bag_file_write(&x->w, out.buf, out.len);
+	if (bag_file_end(&x->w))
+		ret = -1;
+	buf_release(&leaf);
+	buf_release(&out);
+	return ret;
+}
+
+static int write_notes(struct export *x)
+{
+	struct casefile cf;
+	struct case_notes notes = { 0 };
+	struct buf path = BUF_INIT, md = BUF_INIT;
+	size_t k = 0, count = 0;
+	int ret = -1;
+
+	if (x->o->case_path)
+		buf_addstr(&path, x->o->case_path);
+	else
+		casefile_default_path(x->o->store_path, &path);
+	if (casefile_open(&cf, path.buf, CASEFILE_READONLY))
+		goto out;
+	if (casefile_notes(&cf, 0, &notes)) {
+		casefile_close(&cf);
+		goto out;
+	}
+	casefile_close(&cf);
+	buf_addstr(&md, "# Case notes\n\n"
+		   "The investigator's notes on the exported events, from the case file.\n"
+		   "They are context, not evidence: no checkpoint covers them.\n\n");
+	for (size_t i = 0; i < x->seqs.n; i++) {
+		int64_t seq = x->seqs.v[i];
+
+		while (k < notes.n && notes.v[k].seq < seq)
+			k++;
+		for (size_t j = k; j < notes.n && notes.v[j].seq == seq; j++) {
+			const struct case_note *n = &notes.v[j];
+
+			buf_addf(&md, "## Event %lld (", (long long)seq);
+			buf_add_term_safe(&md, n->event_id, strlen(n->event_id));
+			buf_addstr(&md, ")\n\n*");
+			buf_add_term_safe(&md, n->author, strlen(n->author));
+			buf_addf(&md, ", %s, note %lld*\n\n", n->created_at, (long long)n->id);
+			for (const char *p = n->text; *p;) {
+				const char *nl = strchr(p, '\n');
+				size_t l = nl ? (size_t)(nl - p) : strlen(p);
+
+				buf_addstr(&md, "> ");
+				buf_add_term_safe(&md, p, l);
+				buf_addch(&md, '\n');
+				p += l + (nl ? 1 : 0);
+			}
+			buf_addch(&md, '\n');
+			count++;
+		}
+	}
+	if (!count)
+		buf_addstr(&md, "(no notes on these events)\n");
+	ret = bag_write_file(&x->w, "data/notes.md", md.buf, md.len);
+out:
+	case_notes_release(&notes);
+	buf_release(&path);
+	buf_release(&md);
+	return ret;
+}
+
+/* One line for bag-info: control characters become spaces. */
+static char *one_line(const char *s)
+{
+	char *c = xstrdup(s ? s : "");
+
+	for (char *p = c; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return c;
+}
+
+static int write_tags(struct export *x, struct bundle_export_result *r)
+{
+	struct buf root = BUF_INIT, date = BUF_INIT, hex = BUF_INIT, why = BUF_INIT, line = BUF_INIT;
+	char now[32], size[32], count[32];
+	char *case_id = one_line(x->o->case_id), *examiner = one_line(x->o->examiner);
+	char *origin = one_line(x->cp.origin), *label = one_line(x->label.buf);
+	struct custody_fields f = { 0 };
+	int ret;
+
+	time_format(time_now(), now);
+	buf_add(&date, now, 10);
+	b64_encode(&root, x->cp.root, HASH_LEN);
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)x->cp.size);
+	snprintf(count, sizeof(count), "%zu", x->seqs.n);
+	{
+		const char *const info[][2] = {
+			{ "Bagging-Date", date.buf },
+			{ "External-Identifier", case_id },
+			{ "Contact-Name", examiner },
+			{ "Bag-Software-Agent", "trailscope " TRAILSCOPE_VERSION },
+			{ "Trailscope-Store-Origin", origin },
+			{ "Trailscope-Checkpoint-Size", size },
+			{ "Trailscope-Checkpoint-Root", root.buf },
+			{ "Trailscope-Selection", label },
+			{ "Trailscope-Event-Count", count },
+		};
+
+		ret = bag_write_manifests(&x->w, info, ARRAY_SIZE(info));
+	}
+	free(case_id);
+	free(examiner);
+	free(origin);
+	free(label);
+	if (!ret && bag_hash_file(x->w.dirfd, "manifest-sha256.txt", "sha256", &hex, &why))
+		ret = error("cannot hash manifest-sha256.txt: %s", why.buf);
+	if (!ret) {
+		f.action = "created";
+		f.actor = x->o->examiner;
+		f.role = x->o->role;
+		f.case_id = x->o->case_id;
+		f.note = x->o->note;
+		f.manifest_sha256 = hex.buf;
+		ret = custody_entry(&f, 1, NULL, 0, x->have_key ? &x->key : NULL, &line);
+	}
+	if (!ret)
+		ret = bag_write_file(&x->w, CUSTODY_FILE, line.buf, line.len);
+	if (!ret)
+		ret = bag_write_tagmanifests(x->w.dirfd, bundle_tag_files, bundle_ntag_files);
+	r->custody_signed = x->have_key;
+	buf_release(&root);
+	buf_release(&date);
+	buf_release(&hex);
+	buf_release(&why);
+	buf_release(&line);
+	return ret;
+}
+
+static int resolve_selection(struct export *x)
+{
+	const struct bundle_export_options *o = x->o;
+	int64_t size = store_size(&x->s);
+	int ret = EXIT_OK;
+
+	if (size < 0)
+		return EXIT_IO;
+	switch (o->select) {
+	case BUNDLE_EVENTS:
+		if (o->events) {
+			ret = select_events(&x->s, o->events, size, &x->seqs);
+		} else {
+			for (size_t i = 0; i < o->nseqs; i++) {
+				if (o->seqs[i] < 1 || o->seqs[i] > size) {
+					error("no event %lld in the store", (long long)o->seqs[i]);
+					return EXIT_BADINPUT;
+				}
+				seq_push(&x->seqs, o->seqs[i]);
+			}
+		}
+		break;
+	case BUNDLE_INCIDENT:
+		ret = load_incident(&x->s, o->incident, &x->inc, &x->seqs);
+		buf_addf(&x->label, "incident %s: events from %s to %s", o->incident,
+			 x->inc.from ? x->inc.from : "?", x->inc.to ? x->inc.to : "the end of the log");
+		break;
+	case BUNDLE_MARKED: {
+		struct casefile cf;
+		struct case_marks m = { 0 };
+		struct buf path = BUF_INIT;
+
+		if (o->case_path)
+			buf_addstr(&path, o->case_path);
+		else
+			casefile_default_path(o->store_path, &path);
+		if (casefile_open(&cf, path.buf, CASEFILE_READONLY) == 0) {
+			if (casefile_marks(&cf, &m))
+				ret = EXIT_IO;
+			casefile_close(&cf);
+		} else {
+			ret = EXIT_IO;
+		}
+		for (size_t i = 0; i < m.n; i++)
+			if (m.v[i].seq >= 1 && m.v[i].seq <= size)
+				seq_push(&x->seqs, m.v[i].seq);
+		case_marks_release(&m);
+		buf_release(&path);
+		buf_addstr(&x->label, "events marked in the case file");
+		break;
+	}
+	case BUNDLE_QUERY:
+		ret = select_query(&x->s, o->query ? o->query : "", &x->seqs);
+		buf_addf(&x->label, "query %s", o->query ? o->query : "");
+		break;
+	}
+	if (ret)
+		return ret;
+	seq_sort_unique(&x->seqs);
+	if (!x->seqs.n) {
+		error("the selection is empty: nothing to export");
+		return EXIT_BADINPUT;
+	}
+	if (o->select == BUNDLE_EVENTS) {
+		/* the resolved seqs as ranges: the same selection gives the same label */
+		buf_addstr(&x->label, "events ");
+		for (size_t i = 0, j; i < x->seqs.n; i = j) {
+			for (j = i + 1; j < x->seqs.n && x->seqs.v[j] == x->seqs.v[j - 1] + 1; j++)
+				;
+			buf_addf(&x->label, "%s%lld", i ? "," : "", (long long)x->seqs.v[i]);
+			if (j - i > 1)
+				buf_addf(&x->label, "-%lld", (long long)x->seqs.v[j - 1]);
+		}
+	}
+	return EXIT_OK;
+}
+
+void bundle_export_result_release(struct bundle_export_result *r)
+{
+	free(r->origin);
+	memset(r, 0, sizeof(*r));
+}
+
+int bundle_export(const struct bundle_export_options *o, struct bundle_export_result *r)
+{
+	struct export x;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	memset(&x, 0, sizeof(x));
+	x.o = o;
+	x.w.dirfd = x.w.fd = -1;
+	buf_init(&x.label);
+	buf_init(&x.cp_note);
+	if (!o->store_path || !o->out_dir || !o->case_id || !*o->case_id || !o->examiner || !*o->examiner) {
+		error("export needs a store, --out DIR, --case CASE_ID and --examiner NAME");
+		return EXIT_USAGE;
+	}
+	if (o->keyfile) {
+		if (keyfile_load_signer(o->keyfile, &x.key))
+			return EXIT_BADINPUT;
+		x.have_key = 1;
+	}
+	ret = EXIT_IO;
+	if (store_open(&x.s, o->store_path, STORE_READONLY))
+		goto out;
+	x.store_open = 1;
+	ret = resolve_selection(&x);
+	if (ret)
+		goto out;
+	ret = prepare_checkpoint(&x, r);
+	if (ret)
+		goto out;
+	ret = EXIT_IO;
+	if (bag_writer_open(&x.w, o->out_dir, o->force))
+		goto out;
+	if (write_proofs(&x) || write_rendering(&x, R_JSONL) || write_rendering(&x, R_EVENTS_CSV) ||
+	    write_rendering(&x, R_CHANGES_CSV) || write_rendering(&x, R_REPORT) ||
+	    bag_write_file(&x.w, "data/checkpoint", x.cp_note.buf, x.cp_note.len) || write_notes(&x))
+		goto out;
+	if (x.inc.obj) {
+		char *text = json_dumps(x.inc.obj, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+		struct buf b = BUF_INIT;
+
+		buf_addstr(&b, text);
+		buf_addch(&b, '\n');
+		free(text);
+		if (bag_write_file(&x.w, "data/incident.json", b.buf, b.len)) {
+			buf_release(&b);
+			goto out;
+		}
+		buf_release(&b);
+	}
+	progress(&x, "manifests", x.seqs.n);
+	if (write_tags(&x, r))
+		goto out;
+	r->events = x.seqs.n;
+	r->checkpoint_size = x.cp.size;
+	r->origin = xstrdup(x.cp.origin);
+	ret = EXIT_OK;
+out:
+	if (x.leaf_stmt)
+		sqlite3_finalize(x.leaf_stmt);
+	if (x.store_open)
+		store_close(&x.s);
+	bag_writer_release(&x.w);
+	if (x.have_key)
+		note_signer_release(&x.key);
+	checkpoint_release(&x.cp);
+	json_decref(x.inc.obj);
+	free(x.inc.from);
+	free(x.inc.to);
+	free(x.seqs.v);
+	buf_release(&x.label);
+	buf_release(&x.cp_note);
+	return ret;
+}

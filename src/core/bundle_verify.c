@@ -1,0 +1,623 @@
+/*
+ * bundle_verify.c - checks an evidence bundle offline (see bundle.h,
+ * docs/BUNDLE.md): the bag and its manifests, the checkpoint's signature
+ * by a trusted key, every inclusion proof for the leaf it names, every
+ * record and CSV row against the leaves, and the custody chain. It reads
+ * nothing but the bundle's files and the trusted keys.
+ *
+ * Cost: the bag validation hashes every file twice (SHA-256, SHA-512);
+ * then each leaf is read and hashed a few times, and each proof verified
+ * with O(log n) hashes. events.jsonl and the CSVs are read whole.
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "trailscope/b64.h"
+#include "trailscope/bundle.h"
+#include "trailscope/jcs.h"
+#include "trailscope/tlogproof.h"
+#include "trailscope/util.h"
+
+#define RENDER_MAX (1u << 30) /* events.jsonl and the CSVs: 1 GiB */
+
+static void fault(struct bundle_report *r, const char *kind, const char *file, long line,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void fault(struct bundle_report *r, const char *kind, const char *file, long line,
+		  const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	ALLOC_GROW(r->faults, r->nfaults + 1, r->faults_alloc);
+	r->faults[r->nfaults].kind = kind;
+	r->faults[r->nfaults].file = xstrdup(file ? file : "");
+	r->faults[r->nfaults].line = line;
+	r->faults[r->nfaults].detail = buf_detach(&b, NULL);
+	r->nfaults++;
+}
+
+static void warn(struct bundle_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void warn(struct bundle_report *r, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	ALLOC_GROW(r->warnings, r->nwarnings + 1, r->warnings_alloc);
+	r->warnings[r->nwarnings++] = buf_detach(&b, NULL);
+}
+
+void bundle_report_release(struct bundle_report *r)
+{
+	for (size_t i = 0; i < r->nfaults; i++) {
+		free(r->faults[i].file);
+		free(r->faults[i].detail);
+	}
+	free(r->faults);
+	for (size_t i = 0; i < r->nwarnings; i++)
+		free(r->warnings[i]);
+	free(r->warnings);
+	free(r->origin);
+	free(r->checkpoint_signer);
+	custody_report_release(&r->custody);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Reads a bundle file; a failure is a MISSING fault. */
+static int read_part(int dfd, const char *path, size_t max, struct buf *out, struct bundle_report *r)
+{
+	struct buf why = BUF_INIT;
+	int ret = 0;
+
+	buf_reset(out);
+	if (bag_read(dfd, path, max, out, &why)) {
+		fault(r, "MISSING", path, 0, "cannot read: %s", why.buf);
+		ret = -1;
+	}
+	buf_release(&why);
+	return ret;
+}
+
+/* "data/entries/12.leaf" -> 12 when dir and suffix match; 0 otherwise. */
+static int64_t seq_of(const char *path, const char *dir, const char *suffix)
+{
+	size_t dl = strlen(dir), sl = strlen(suffix), len = strlen(path);
+	int64_t v = 0;
+	const char *p;
+
+	if (len <= dl + sl || strncmp(path, dir, dl) || strcmp(path + len - sl, suffix))
+		return -1;
+	p = path + dl;
+	if (*p == '0')
+		return -1;
+	for (; p < path + len - sl; p++) {
+		if (*p < '0' || *p > '9' || v > INT64_MAX / 10 - 10)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	return v;
+}
+
+struct item {
+	int64_t seq;
+	int leaf, proof, record;  /* present */
+	int ok;                   /* leaf and proof check */
+	long record_line;
+};
+
+static int cmp_item(const void *a, const void *b)
+{
+	int64_t x = ((const struct item *)a)->seq, y = ((const struct item *)b)->seq;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct item *find_item(struct item *v, size_t n, int64_t seq)
+{
+	struct item key = { .seq = seq };
+
+	return n ? bsearch(&key, v, n, sizeof(*v), cmp_item) : NULL;
+}
+
+static json_t *load_leaf(int dfd, int64_t seq, struct buf *bytes, struct bundle_report *r, int report)
+{
+	struct buf path = BUF_INIT, err = BUF_INIT;
+	json_t *j = NULL;
+	int l, c;
+
+	buf_addf(&path, "data/entries/%lld.leaf", (long long)seq);
+	if (report ? read_part(dfd, path.buf, BUNDLE_MAX_LEAF, bytes, r) == 0 :
+	    (buf_reset(bytes), bag_read(dfd, path.buf, BUNDLE_MAX_LEAF, bytes, &err) == 0)) {
+		buf_reset(&err);
+		j = json_parse_strict(bytes->buf, bytes->len, &l, &c, &err);
+		if (!j || !json_is_object(j)) {
+			if (report)
+				fault(r, "LEAF", path.buf, j ? 1 : l, "not a JSON object%s%s",
+				      j ? "" : ": ", j ? "" : err.buf);
+			json_decref(j);
+			j = NULL;
+		}
+	}
+	buf_release(&path);
+	buf_release(&err);
+	return j;
+}
+
+static void check_event(int dfd, struct item *it, const struct buf *cp_bytes, const struct checkpoint *cp,
+			struct bundle_report *r)
+{
+	struct buf leaf = BUF_INIT, text = BUF_INIT, path = BUF_INIT, lpath = BUF_INIT, err = BUF_INIT;
+	struct tlog_proof p;
+	unsigned char hash[HASH_LEN];
+	json_t *j;
+	long line;
+	size_t nf = r->nfaults;
+
+	buf_addf(&lpath, "data/entries/%lld.leaf", (long long)it->seq);
+	buf_addf(&path, "data/proofs/%lld.tlog-proof", (long long)it->seq);
+	j = load_leaf(dfd, it->seq, &leaf, r, 1);
+	if (j) {
+		const json_t *s = json_object_get(j, "seq");
+
+		if (!json_is_number(s) || json_number_value(s) != (double)it->seq)
+			fault(r, "LEAF", lpath.buf, 1, "its \"seq\" member is not %lld (a leaf moved or renamed)",
+			      (long long)it->seq);
+		json_decref(j);
+	}
+	if (read_part(dfd, path.buf, 1 << 20, &text, r))
+		goto out;
+	if (tlog_proof_parse(text.buf, text.len, &p, &line, &err)) {
+		fault(r, "PROOF", path.buf, line, "%s", err.buf);
+		goto out;
+	}
+	if (p.index != (uint64_t)it->seq - 1)
+		fault(r, "PROOF", path.buf, p.has_extra ? 3 : 2,
+		      "index %llu is not the leaf's position %lld (seq %lld - 1)",
+		      (unsigned long long)p.index, (long long)it->seq - 1, (long long)it->seq);
+	if (p.checkpoint.len != cp_bytes->len || memcmp(p.checkpoint.buf, cp_bytes->buf, cp_bytes->len))
+		fault(r, "PROOF", path.buf, (long)(p.path.n + (p.has_extra ? 3 : 2) + 2),
+		      "its checkpoint is not data/checkpoint byte for byte");
+	if (cp && leaf.len) {
+		merkle_leaf_hash(leaf.buf, leaf.len, hash);
+		if (p.index >= cp->size)
+			fault(r, "PROOF", path.buf, p.has_extra ? 3 : 2, "index %llu is beyond the checkpoint's "
+			      "size %llu", (unsigned long long)p.index, (unsigned long long)cp->size);
+		else if (merkle_verify_inclusion(p.index, cp->size, hash, &p.path, cp->root))
+			fault(r, "PROOF", path.buf, 0, "does not prove %s (its bytes) at index %llu in the tree "
+			      "of size %llu the checkpoint signs: the leaf or the proof was altered", lpath.buf,
+			      (unsigned long long)p.index, (unsigned long long)cp->size);
+	}
+	tlog_proof_release(&p);
+out:
+	it->ok = r->nfaults == nf && cp && leaf.len;
+	buf_release(&leaf);
+	buf_release(&text);
+	buf_release(&path);
+	buf_release(&lpath);
+	buf_release(&err);
+}
+
+/* Says which member of a record differs from what its leaf gives. */
+static void explain_record(const json_t *rec, const json_t *leaf, const char *lpath, long line,
+			   struct bundle_report *r)
+{
+	const char *key;
+	json_t *v, *changes = bundle_leaf_changes(leaf);
+
+	json_object_foreach((json_t *)leaf, key, v) {
+		if (!json_object_get(rec, key) || !json_equal_canonical(json_object_get(rec, key), v)) {
+			fault(r, "RECORD", "data/events.jsonl", line, "member \"%s\" differs from %s", key, lpath);
+			goto out;
+		}
+	}
+	json_object_foreach((json_t *)rec, key, v) {
+		if (!strcmp(key, "changes")) {
+			if (!json_equal_canonical(v, changes)) {
+				fault(r, "RECORD", "data/events.jsonl", line,
+				      "\"changes\" differ from the diff of %s", lpath);
+				goto out;
+			}
+		} else if (!json_object_get(leaf, key)) {
+			fault(r, "RECORD", "data/events.jsonl", line, "member \"%s\" is not in %s", key, lpath);
+			goto out;
+		}
+	}
+	fault(r, "RECORD", "data/events.jsonl", line, "not the canonical record of %s", lpath);
+out:
+	json_decref(changes);
+}
+
+static void check_records(int dfd, struct item *items, size_t n, struct bundle_report *r)
+{
+	struct buf text = BUF_INIT, leaf = BUF_INIT, want = BUF_INIT, err = BUF_INIT, lpath = BUF_INIT;
+	size_t pos = 0;
+	long no = 0;
+
+	if (read_part(dfd, "data/events.jsonl", RENDER_MAX, &text, r))
+		goto out;
+	while (pos < text.len) {
+		const char *s = text.buf + pos, *nl = memchr(s, '\n', text.len - pos);
+		size_t l = nl ? (size_t)(nl - s) : text.len - pos;
+		json_t *rec, *lj;
+		struct item *it;
+		const json_t *seq;
+		int line, col;
+
+		no++;
+		pos += l + 1;
+		buf_reset(&err);
+		rec = json_parse_strict(s, l, &line, &col, &err);
+		if (!rec || !json_is_object(rec)) {
+			fault(r, "RECORD", "data/events.jsonl", no, "col %d: %s", rec ? 1 : col,
+			      rec ? "not a JSON object" : err.buf);
+			json_decref(rec);
+			continue;
+		}
+		seq = json_object_get(rec, "seq");
+		it = json_is_number(seq) ? find_item(items, n, (int64_t)json_number_value(seq)) : NULL;
+		if (!it || !it->leaf) {
+			fault(r, "RECORD", "data/events.jsonl", no, "no leaf in data/entries/ for this record's seq");
+			json_decref(rec);
+			continue;
+		}
+		if (it->record) {
+			fault(r, "RECORD", "data/events.jsonl", no, "a second record for seq %lld (line %ld)",
+			      (long long)it->seq, it->record_line);
+			json_decref(rec);
+			continue;
+		}
+		it->record = 1;
+		it->record_line = no;
+		buf_reset(&lpath);
+		buf_addf(&lpath, "data/entries/%lld.leaf", (long long)it->seq);
+		lj = load_leaf(dfd, it->seq, &leaf, r, 0);
+		if (lj) {
+			buf_reset(&want);
+			bundle_record_line(lj, &want);
+			if (want.len != l + 1 || memcmp(want.buf, s, l)) {
+				explain_record(rec, lj, lpath.buf, no, r);
+				it->ok = 0;
+			}
+			json_decref(lj);
+		}
+		json_decref(rec);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (items[i].leaf && !items[i].record) {
+			fault(r, "RECORD", "data/events.jsonl", 0, "no record for data/entries/%lld.leaf",
+			      (long long)items[i].seq);
+			items[i].ok = 0;
+		}
+out:
+	buf_release(&text);
+	buf_release(&leaf);
+	buf_release(&want);
+	buf_release(&err);
+	buf_release(&lpath);
+}
+
+/* Regenerates a CSV from the leaves and names the first line that differs. */
+static void check_csv(int dfd, const char *file, int changes, const struct item *items, size_t n,
+		      struct bundle_report *r)
+{
+	struct buf text = BUF_INIT, want = BUF_INIT, leaf = BUF_INIT;
+	size_t i, common;
+	long line = 1;
+
+	if (read_part(dfd, file, RENDER_MAX, &text, r))
+		goto out;
+	if (changes)
+		bundle_changes_csv_header(&want);
+	else
+		bundle_events_csv_header(&want);
+	for (i = 0; i < n; i++) {
+		json_t *j;
+
+		if (!items[i].leaf || !(j = load_leaf(dfd, items[i].seq, &leaf, r, 0)))
+			continue;
+		if (changes)
+			bundle_changes_csv_rows(j, &want);
+		else
+			bundle_events_csv_row(j, &want);
+		json_decref(j);
+	}
+	if (want.len == text.len && !memcmp(want.buf, text.buf, text.len))
+		goto out;
+	for (common = 0; common < want.len && common < text.len && want.buf[common] == text.buf[common]; common++)
+		if (text.buf[common] == '\n')
+			line++;
+	fault(r, "RECORD", file, line, "differs from the rendering of the leaves in data/entries/");
+out:
+	buf_release(&text);
+	buf_release(&want);
+	buf_release(&leaf);
+}
+
+static void check_checkpoint(int dfd, const struct bag_contents *C, const struct note_verifier *trusted,
+			     size_t ntrusted, struct buf *cp_bytes, struct checkpoint *cp, int *have_cp,
+			     int *trusted_sig, struct bundle_report *r)
+{
+	struct buf err = BUF_INIT, names = BUF_INIT, root = BUF_INIT;
+	struct note n = { 0 };
+	const char *v;
+	int bad = 0;
+
+	*have_cp = *trusted_sig = 0;
+	if (read_part(dfd, "data/checkpoint", NOTE_MAX_SIZE, cp_bytes, r))
+		return;
+	if (note_parse(cp_bytes->buf, cp_bytes->len, &n, &err) ||
+	    checkpoint_parse(n.text, n.text_len, cp, &err)) {
+		fault(r, "CHECKPOINT", "data/checkpoint", 0, "malformed: %s", err.buf);
+		goto out;
+	}
+	*have_cp = 1;
+	r->origin = xstrdup(cp->origin);
+	r->checkpoint_size = cp->size;
+	for (size_t i = 0; i < ntrusted; i++) {
+		enum note_sig_status st = note_verify(&n, &trusted[i]);
+
+		if (st == NOTE_SIG_OK && !r->checkpoint_signer) {
+			r->checkpoint_signer = xstrdup(trusted[i].name);
+		} else if (st == NOTE_SIG_BAD) {
+			fault(r, "CHECKPOINT", "data/checkpoint", 0,
+			      "the signature by trusted key '%s' does not verify", trusted[i].name);
+			bad = 1;
+		}
+	}
+	*trusted_sig = r->checkpoint_signer && !bad;
+	if (!r->checkpoint_signer && !bad) {
+		for (size_t i = 0; i < n.nsigs; i++)
+			buf_addf(&names, "%s%s", i ? ", " : "", n.sigs[i].name);
+		warn(r, "the checkpoint is not signed by any trusted key (it carries signatures by: %s); "
+		     "pass the log's verifier key with --trust", names.buf);
+	}
+	b64_encode(&root, cp->root, HASH_LEN);
+	if ((v = bag_info_get(C, "Trailscope-Store-Origin")) && strcmp(v, cp->origin))
+		fault(r, "BAG", "bag-info.txt", 0, "Trailscope-Store-Origin '%s' is not the checkpoint's origin", v);
+	if ((v = bag_info_get(C, "Trailscope-Checkpoint-Size")) &&
+	    strtoull(v, NULL, 10) != cp->size)
+		fault(r, "BAG", "bag-info.txt", 0, "Trailscope-Checkpoint-Size %s is not the checkpoint's size", v);
+	if ((v = bag_info_get(C, "Trailscope-Checkpoint-Root")) && strcmp(v, root.buf))
+		fault(r, "BAG", "bag-info.txt", 0, "Trailscope-Checkpoint-Root is not the checkpoint's root");
+out:
+	note_release(&n);
+	buf_release(&err);
+	buf_release(&names);
+	buf_release(&root);
+}
+
+static void check_custody(int dfd, const struct note_verifier *trusted, size_t ntrusted,
+			  struct bundle_report *r)
+{
+	struct buf text = BUF_INIT, hex = BUF_INIT, why = BUF_INIT;
+	struct bag_faults F = BAG_FAULTS_INIT;
+
+	if (read_part(dfd, CUSTODY_FILE, CUSTODY_MAX_SIZE, &text, r))
+		goto out;
+	if (bag_hash_file(dfd, "manifest-sha256.txt", "sha256", &hex, &why))
+		buf_reset(&hex);
+	custody_verify(text.buf, text.len, hex.len ? hex.buf : NULL, trusted, ntrusted, &F, &r->custody);
+	for (size_t i = 0; i < F.n; i++)
+		fault(r, "CUSTODY", F.v[i].file, F.v[i].line, "%s", F.v[i].msg);
+	if (r->custody.unsigned_entries)
+		warn(r, "custody.jsonl:1: the \"created\" entry is not signed (exported without --key)");
+	for (size_t i = 0; i < r->custody.n; i++)
+		if (r->custody.v[i].signer && !r->custody.v[i].trusted)
+			warn(r, "custody.jsonl:%ld: signed by '%s', a key not among the trusted ones",
+			     r->custody.v[i].line, r->custody.v[i].signer);
+out:
+	bag_faults_release(&F);
+	buf_release(&text);
+	buf_release(&hex);
+	buf_release(&why);
+}
+
+int bundle_verify(const char *dir, const struct note_verifier *trusted, size_t ntrusted,
+		  struct bundle_report *r)
+{
+	static const char *const required[] = {
+		"bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt",
+		"tagmanifest-sha256.txt", "tagmanifest-sha512.txt", CUSTODY_FILE, "data/checkpoint",
+		"data/events.jsonl", "data/events.csv", "data/changes.csv",
+	};
+	struct bag_faults bf = BAG_FAULTS_INIT;
+	struct bag_contents C = { 0 };
+	struct buf cp_bytes = BUF_INIT, why = BUF_INIT;
+	struct checkpoint cp = { 0 };
+	struct item *items = NULL;
+	size_t nitems = 0, ialloc = 0;
+	int dfd, have_cp = 0, trusted_sig = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (bagit_validate(dir, &bf, &C))
+		return -1;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		bag_faults_release(&bf);
+		bag_contents_release(&C);
+		return error("cannot open bundle '%s'", dir);
+	}
+	for (size_t i = 0; i < bf.n; i++)
+		fault(r, "BAG", bf.v[i].file, bf.v[i].line, "%s", bf.v[i].msg);
+	for (size_t i = 0; i < ARRAY_SIZE(required); i++) {
+		int fd;
+
+		buf_reset(&why);
+		fd = bag_open_read(dfd, required[i], &why);
+		if (fd < 0)
+			fault(r, "MISSING", required[i], 0, "required bundle file: %s", why.buf);
+		else
+			close(fd);
+	}
+	check_checkpoint(dfd, &C, trusted, ntrusted, &cp_bytes, &cp, &have_cp, &trusted_sig, r);
+	for (size_t i = 0; i < C.npayload; i++) {
+		const char *p = C.payload[i];
+		int64_t seq;
+		int leaf = 0;
+
+		if (!strncmp(p, "data/entries/", 13)) {
+			seq = seq_of(p, "data/entries/", ".leaf");
+			leaf = 1;
+		} else if (!strncmp(p, "data/proofs/", 12)) {
+			seq = seq_of(p, "data/proofs/", ".tlog-proof");
+		} else {
+			continue;
+		}
+		if (seq <= 0) {
+			fault(r, "BAG", p, 0, "unexpected file (expected %s)",
+			      leaf ? "data/entries/SEQ.leaf" : "data/proofs/SEQ.tlog-proof");
+			continue;
+		}
+		{
+			size_t k;
+
+			for (k = 0; k < nitems && items[k].seq != seq; k++)
+				;
+			if (k == nitems) {
+				ALLOC_GROW(items, nitems + 1, ialloc);
+				memset(&items[nitems], 0, sizeof(*items));
+				items[nitems++].seq = seq;
+			}
+			if (leaf)
+				items[k].leaf = 1;
+			else
+				items[k].proof = 1;
+		}
+	}
+	if (nitems)
+		qsort(items, nitems, sizeof(*items), cmp_item);
+	for (size_t i = 0; i < nitems; i++) {
+		struct item *it = &items[i];
+
+		if (it->leaf)
+			r->events_total++;
+		if (!it->proof) {
+			fault(r, "MISSING", "data/proofs/", 0, "no proof %lld.tlog-proof for data/entries/%lld.leaf",
+			      (long long)it->seq, (long long)it->seq);
+			continue;
+		}
+		if (!it->leaf) {
+			fault(r, "MISSING", "data/entries/", 0, "no leaf %lld.leaf for data/proofs/%lld.tlog-proof",
+			      (long long)it->seq, (long long)it->seq);
+			continue;
+		}
+		check_event(dfd, it, &cp_bytes, have_cp ? &cp : NULL, r);
+	}
+	if (!nitems)
+		fault(r, "MISSING", "data/entries/", 0, "the bundle holds no events");
+	check_records(dfd, items, nitems, r);
+	check_csv(dfd, "data/events.csv", 0, items, nitems, r);
+	check_csv(dfd, "data/changes.csv", 1, items, nitems, r);
+	check_custody(dfd, trusted, ntrusted, r);
+	for (size_t i = 0; i < nitems; i++)
+		r->events += items[i].ok;
+	if (!ntrusted)
+		warn(r, "no trusted key given: the checkpoint's signature was not checked");
+	if (r->nfaults) {
+		r->verdict = "FAILED";
+		r->exit_code = EXIT_FAILED;
+	} else if (!trusted_sig) {
+		r->verdict = "UNVERIFIABLE";
+		r->exit_code = EXIT_UNVERIFIABLE;
+	} else {
+		r->verdict = "VERIFIED";
+		r->exit_code = EXIT_OK;
+	}
+	close(dfd);
+	free(items);
+	checkpoint_release(&cp);
+	bag_faults_release(&bf);
+	bag_contents_release(&C);
+	buf_release(&cp_bytes);
+	buf_release(&why);
+	return 0;
+}
+
+int bundle_custody_append(const char *dir, const struct custody_fields *f, const struct note_signer *key)
+{
+	struct bag_faults bf = BAG_FAULTS_INIT;
+	struct custody_report cr;
+	struct buf text = BUF_INIT, hex = BUF_INIT, why = BUF_INIT, line = BUF_INIT;
+	struct custody_fields g = *f;
+	const char *prev = NULL;
+	size_t prev_len = 0;
+	long n = 0;
+	int dfd = -1, fd, ret = EXIT_FAILED;
+
+	if (!custody_action_valid(f->action) || !strcmp(f->action, "created")) {
+		error("custody: --action must be transferred, received, verified or note");
+		return EXIT_USAGE;
+	}
+	if (bagit_validate(dir, &bf, NULL))
+		return EXIT_IO;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		error("cannot open bundle '%s'", dir);
+		ret = EXIT_IO;
+		goto out;
+	}
+	if (bf.n) {
+		error("%s: the bag is damaged (%s%s%ld: %s%s); run 'trailscope bundle verify'", dir,
+		      bf.v[0].file, bf.v[0].line ? ":" : "", bf.v[0].line, bf.v[0].msg,
+		      bf.n > 1 ? ", ..." : "");
+		goto out;
+	}
+	if (bag_read(dfd, CUSTODY_FILE, CUSTODY_MAX_SIZE, &text, &why) ||
+	    bag_hash_file(dfd, "manifest-sha256.txt", "sha256", &hex, &why)) {
+		error("%s: %s", dir, why.buf);
+		goto out;
+	}
+	custody_verify(text.buf, text.len, hex.buf, NULL, 0, &bf, &cr);
+	if (bf.n) {
+		error("%s: the custody record is damaged (%s:%ld: %s); nothing appended", dir, bf.v[0].file,
+		      bf.v[0].line, bf.v[0].msg);
+		custody_report_release(&cr);
+		goto out;
+	}
+	for (size_t pos = 0; pos < text.len;) {
+		const char *nl = memchr(text.buf + pos, '\n', text.len - pos);
+
+		prev = text.buf + pos;
+		prev_len = (size_t)(nl - prev);
+		pos += prev_len + 1;
+		n++;
+	}
+	g.case_id = cr.case_id;
+	g.manifest_sha256 = hex.buf;
+	ret = EXIT_IO;
+	if (custody_entry(&g, n + 1, prev, prev_len, key, &line)) {
+		custody_report_release(&cr);
+		goto out;
+	}
+	custody_report_release(&cr);
+	fd = openat(dfd, CUSTODY_FILE, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || write(fd, line.buf, line.len) != (ssize_t)line.len || fsync(fd)) {
+		error("cannot append to %s/%s", dir, CUSTODY_FILE);
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	close(fd);
+	if (bag_write_tagmanifests(dfd, bundle_tag_files, bundle_ntag_files))
+		goto out;
+	ret = EXIT_OK;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	bag_faults_release(&bf);
+	buf_release(&text);
+	buf_release(&hex);
+	buf_release(&why);
+	buf_release(&line);
+	return ret;
+}
