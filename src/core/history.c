@@ -1,0 +1,129 @@
+/*
+ * history.c - a target's changes and its reconstructed states (see
+ * history.h). Listing is one read on the entries_target index; a state is
+ * one entry load (leaf parse) at the point asked for.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "trailscope/entry.h"
+#include "trailscope/history.h"
+#include "trailscope/util.h"
+
+static char *col_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return xstrndup(t ? (const char *)t : "", (size_t)sqlite3_column_bytes(st, col));
+}
+
+int history_load(struct store *s, const char *target, const char *environment, struct history *h)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	h->target = xstrdup(target);
+	h->environment = xstrdup(environment);
+	if (store_prepare(s, "SELECT seq, ts, actor, actor_type, action, summary FROM entries "
+			  "WHERE target = ?1 AND environment = ?2 ORDER BY ts, seq", &st))
+		return -1;
+	sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, environment, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct history_item *it;
+		const unsigned char *ts;
+
+		h->total++;
+		if (h->n >= HISTORY_MAX)
+			continue;
+		ALLOC_GROW(h->v, h->n + 1, h->alloc);
+		it = &h->v[h->n++];
+		it->seq = sqlite3_column_int64(st, 0);
+		ts = sqlite3_column_text(st, 1);
+		snprintf(it->ts, sizeof(it->ts), "%s", ts ? (const char *)ts : "");
+		it->actor = col_dup(st, 2);
+		it->actor_type = col_dup(st, 3);
+		it->action = col_dup(st, 4);
+		it->summary = col_dup(st, 5);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_error(s, "cannot read the history");
+	return 0;
+}
+
+void history_release(struct history *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		free(h->v[i].actor);
+		free(h->v[i].actor_type);
+		free(h->v[i].action);
+		free(h->v[i].summary);
+	}
+	free(h->v);
+	free(h->target);
+	free(h->environment);
+	memset(h, 0, sizeof(*h));
+}
+
+int history_state_at(struct store *s, const struct history *h, long index, json_t **state,
+		     int64_t *how)
+{
+	struct entry e;
+	json_t *v;
+	int ret, kind;
+	int64_t seq;
+	int before = index < 0;
+
+	*state = NULL;
+	*how = 0;
+	if (!h->n)
+		return HISTORY_UNKNOWN;
+	if (index >= (long)h->n)
+		index = (long)h->n - 1;
+	seq = h->v[before ? 0 : index].seq;
+	ret = entry_load_seq(s, seq, &e);
+	if (ret < 0)
+		return -1;
+	if (ret == 0)
+		return error("entry %lld vanished", (long long)seq);
+	*how = seq;
+	if (before) {
+		json_t *known = entry_leaf_get(&e, "before_known");
+
+		if (!json_is_true(known)) {
+			kind = HISTORY_UNKNOWN;
+		} else {
+			v = entry_leaf_get(&e, "before");
+			kind = v ? HISTORY_PRESENT : HISTORY_ABSENT;
+			if (v && json_is_null(v))
+				kind = HISTORY_ABSENT;
+			else if (v)
+				*state = json_incref(v);
+		}
+	} else if (!e.leaf) {
+		kind = HISTORY_UNKNOWN; /* an unreadable leaf settles nothing */
+	} else {
+		v = entry_leaf_get(&e, "after");
+		if (!v || json_is_null(v)) {
+			kind = HISTORY_ABSENT;
+		} else {
+			kind = HISTORY_PRESENT;
+			*state = json_incref(v);
+		}
+	}
+	entry_release(&e);
+	return kind;
+}
+
+int history_diff(int from_kind, const json_t *from, int to_kind, const json_t *to,
+		 struct change_list *out)
+{
+	if (to_kind == HISTORY_UNKNOWN)
+		return 1;
+	diff_json(from_kind == HISTORY_PRESENT ? from : NULL,
+		  to_kind == HISTORY_PRESENT ? to : NULL,
+		  from_kind != HISTORY_UNKNOWN, out);
+	return 0;
+}

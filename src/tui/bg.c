@@ -1,0 +1,309 @@
+/*
+ * bg.c - the TUI's background work: verification, the density strip and
+ * position counts. Each task is one thread with its own read-only
+ * connection (SQLite connections are never shared across threads); it
+ * publishes progress and results under its mutex and the main loop polls
+ * them between keys. Stopping a task sets its cancel flag and joins it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "trailscope/timeline.h"
+#include "tui.h"
+
+static void set_err(char *dst, size_t n, const char *fallback)
+{
+	const char *e = last_error();
+
+	snprintf(dst, n, "%s", e && *e ? e : fallback);
+}
+
+static void verify_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	struct bg_verify *b = ctx;
+
+	pthread_mutex_lock(&b->lock);
+	b->done = done;
+	b->total = total;
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* One verification, in the worker thread. */
+static void verify_once(struct bg_verify *b)
+{
+	struct verify_options vo;
+	struct verify_report r;
+	struct store s;
+	int ok;
+
+	if (store_open(&s, b->path, STORE_READONLY)) {
+		pthread_mutex_lock(&b->lock);
+		set_err(b->err, sizeof(b->err), "cannot open the store");
+		b->state = TASK_FAILED;
+		pthread_mutex_unlock(&b->lock);
+		return;
+	}
+	memset(&vo, 0, sizeof(vo));
+	vo.trust = b->trust;
+	vo.remember = 1;
+	vo.progress = verify_progress;
+	vo.progress_ctx = b;
+	vo.cancel = &b->cancel;
+	pthread_mutex_lock(&b->lock);
+	b->total = (uint64_t)store_size(&s);
+	pthread_mutex_unlock(&b->lock);
+	ok = verify_store(&s, &vo, &r) == 0;
+	store_close(&s);
+	pthread_mutex_lock(&b->lock);
+	if (ok) {
+		if (b->report.verdict)
+			verify_report_release(&b->report);
+		b->report = r;
+		b->state = TASK_DONE;
+	} else {
+		set_err(b->err, sizeof(b->err), "verification stopped");
+		b->state = TASK_FAILED;
+	}
+	b->finished_at = time_now();
+	pthread_mutex_unlock(&b->lock);
+}
+
+/*
+ * The verify worker lives as long as the process: hashing keeps
+ * per-thread state in libcrypto and the Merkle code, which a thread per
+ * run would leave behind at every exit. It waits for requests and is
+ * never joined.
+ */
+static void *verify_worker(void *arg)
+{
+	struct bg_verify *b = arg;
+
+	pthread_mutex_lock(&b->lock);
+	for (;;) {
+		while (!b->requested)
+			pthread_cond_wait(&b->wake, &b->lock);
+		b->requested = 0;
+		pthread_mutex_unlock(&b->lock);
+		verify_once(b);
+		pthread_mutex_lock(&b->lock);
+		pthread_cond_broadcast(&b->idle);
+	}
+	return NULL;
+}
+
+static struct bg_verify verify_singleton = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.wake = PTHREAD_COND_INITIALIZER,
+	.idle = PTHREAD_COND_INITIALIZER,
+};
+
+struct bg_verify *bg_verify_get(void)
+{
+	return &verify_singleton;
+}
+
+void bg_verify_start(struct bg_verify *b, const char *path, struct trust *trust)
+{
+	pthread_mutex_lock(&b->lock);
+	if (b->state == TASK_RUNNING) {
+		pthread_mutex_unlock(&b->lock);
+		return;
+	}
+	if (!b->started) {
+		pthread_attr_t attr;
+
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&b->thread, &attr, verify_worker, b)) {
+			b->state = TASK_FAILED;
+			snprintf(b->err, sizeof(b->err), "cannot start a thread");
+			pthread_attr_destroy(&attr);
+			pthread_mutex_unlock(&b->lock);
+			return;
+		}
+		pthread_attr_destroy(&attr);
+		b->started = 1;
+	}
+	free(b->path);
+	b->path = xstrdup(path);
+	b->trust = trust;
+	b->cancel = 0;
+	b->done = 0;
+	b->state = TASK_RUNNING;
+	b->requested = 1;
+	pthread_cond_signal(&b->wake);
+	pthread_mutex_unlock(&b->lock);
+}
+
+enum task_state bg_verify_poll(struct bg_verify *b)
+{
+	enum task_state st;
+
+	pthread_mutex_lock(&b->lock);
+	st = b->state;
+	pthread_mutex_unlock(&b->lock);
+	return st;
+}
+
+void bg_verify_stop(struct bg_verify *b)
+{
+	pthread_mutex_lock(&b->lock);
+	b->cancel = 1;
+	while (b->state == TASK_RUNNING)
+		pthread_cond_wait(&b->idle, &b->lock);
+	if (b->report.verdict)
+		verify_report_release(&b->report);
+	memset(&b->report, 0, sizeof(b->report));
+	free(b->path);
+	b->path = NULL;
+	b->state = TASK_IDLE;
+	pthread_mutex_unlock(&b->lock);
+}
+
+static void *density_main(void *arg)
+{
+	struct bg_density *b = arg;
+	uint64_t *counts = xcalloc(DENSITY_BUCKETS, sizeof(*counts));
+	struct store s;
+	int ok = 0;
+
+	if (store_open(&s, b->path, STORE_READONLY) == 0) {
+		ok = timeline_density(&s, b->first, b->last, DENSITY_BUCKETS, counts, &b->cancel) == 0;
+		store_close(&s);
+	}
+	pthread_mutex_lock(&b->lock);
+	if (ok) {
+		b->max = 0;
+		for (size_t i = 0; i < DENSITY_BUCKETS; i++) {
+			b->counts[i] = counts[i];
+			if (counts[i] > b->max)
+				b->max = counts[i];
+		}
+	}
+	b->state = ok ? TASK_DONE : TASK_FAILED;
+	pthread_mutex_unlock(&b->lock);
+	free(counts);
+	return NULL;
+}
+
+void bg_density_start(struct bg_density *b, const char *path, usec_t first, usec_t last)
+{
+	bg_density_poll(b);
+	if (b->started)
+		return;
+	if (!b->path)
+		pthread_mutex_init(&b->lock, NULL);
+	free(b->path);
+	b->path = xstrdup(path);
+	b->first = first;
+	b->last = last;
+	b->cancel = 0;
+	b->state = TASK_RUNNING;
+	if (pthread_create(&b->thread, NULL, density_main, b)) {
+		b->state = TASK_FAILED;
+		return;
+	}
+	b->started = 1;
+}
+
+enum task_state bg_density_poll(struct bg_density *b)
+{
+	enum task_state st;
+
+	if (!b->path)
+		return TASK_IDLE;
+	pthread_mutex_lock(&b->lock);
+	st = b->state;
+	pthread_mutex_unlock(&b->lock);
+	if (b->started && st != TASK_RUNNING) {
+		pthread_join(b->thread, NULL);
+		b->started = 0;
+	}
+	return st;
+}
+
+void bg_density_stop(struct bg_density *b)
+{
+	if (!b->path)
+		return;
+	b->cancel = 1;
+	if (b->started)
+		pthread_join(b->thread, NULL);
+	b->started = 0;
+	free(b->path);
+	b->path = NULL;
+	pthread_mutex_destroy(&b->lock);
+}
+
+static void *rank_main(void *arg)
+{
+	struct bg_rank *b = arg;
+	struct tl_key key;
+	struct store s;
+	int64_t n = -1;
+
+	snprintf(key.ts, sizeof(key.ts), "%s", b->ts);
+	key.seq = b->seq;
+	if (store_open(&s, b->path, STORE_READONLY) == 0) {
+		n = timeline_count_before(&s, &key, &b->cancel);
+		store_close(&s);
+	}
+	pthread_mutex_lock(&b->lock);
+	b->result = n;
+	b->state = n >= 0 ? TASK_DONE : TASK_FAILED;
+	pthread_mutex_unlock(&b->lock);
+	return NULL;
+}
+
+void bg_rank_start(struct bg_rank *b, const char *path, const char *ts, int64_t seq, unsigned gen)
+{
+	if (b->path && b->started) {
+		b->cancel = 1;
+		pthread_join(b->thread, NULL);
+		b->started = 0;
+	}
+	if (!b->path)
+		pthread_mutex_init(&b->lock, NULL);
+	free(b->path);
+	b->path = xstrdup(path);
+	snprintf(b->ts, sizeof(b->ts), "%s", ts);
+	b->seq = seq;
+	b->gen = gen;
+	b->cancel = 0;
+	b->result = -1;
+	b->state = TASK_RUNNING;
+	if (pthread_create(&b->thread, NULL, rank_main, b)) {
+		b->state = TASK_FAILED;
+		return;
+	}
+	b->started = 1;
+}
+
+enum task_state bg_rank_poll(struct bg_rank *b)
+{
+	enum task_state st;
+
+	if (!b->path)
+		return TASK_IDLE;
+	pthread_mutex_lock(&b->lock);
+	st = b->state;
+	pthread_mutex_unlock(&b->lock);
+	if (b->started && st != TASK_RUNNING) {
+		pthread_join(b->thread, NULL);
+		b->started = 0;
+	}
+	return st;
+}
+
+void bg_rank_stop(struct bg_rank *b)
+{
+	if (!b->path)
+		return;
+	b->cancel = 1;
+	if (b->started)
+		pthread_join(b->thread, NULL);
+	b->started = 0;
+	free(b->path);
+	b->path = NULL;
+	pthread_mutex_destroy(&b->lock);
+}

@@ -1,0 +1,426 @@
+/*
+ * draw.c - the only way text reaches the screen: data is made safe
+ * (buf_add_term_safe, then anything without a display width escaped),
+ * measured with wcwidth so wide characters keep columns aligned, and
+ * clipped to the space given. Also styled lines and the generic pager
+ * the event, verify and help views scroll with.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "tui.h"
+
+/* Decodes one UTF-8 sequence of already-valid text; returns its length. */
+static size_t utf8_next(const unsigned char *p, size_t len, unsigned *cp)
+{
+	unsigned c = p[0];
+	size_t n = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+
+	if (n > len || c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	*cp = c & (n == 2 ? 0x1f : n == 3 ? 0x0f : 0x07);
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80) {
+			*cp = '?';
+			return i;
+		}
+		*cp = (*cp << 6) | (p[i] & 0x3f);
+	}
+	return n;
+}
+
+static int cp_width(unsigned cp)
+{
+	if (cp < 0x80)
+		return cp >= 0x20 && cp < 0x7f ? 1 : -1;
+	return wcwidth((wchar_t)cp);
+}
+
+void tui_safe(struct buf *out, const char *s, size_t len)
+{
+	struct buf tmp = BUF_INIT;
+	const unsigned char *p;
+
+	buf_add_term_safe(&tmp, s, len);
+	p = (const unsigned char *)tmp.buf;
+	for (size_t i = 0; i < tmp.len;) {
+		unsigned cp;
+		size_t n = utf8_next(p + i, tmp.len - i, &cp);
+		int w = cp_width(cp);
+
+		if (w <= 0 || w > 2)
+			buf_addf(out, cp < 0x100 ? "\\x%02x" : "\\u%04x", cp);
+		else
+			buf_add(out, p + i, n);
+		i += n;
+	}
+	buf_release(&tmp);
+}
+
+int text_cols(const char *s, size_t len)
+{
+	int used;
+
+	text_fit(s, len, 1 << 30, &used);
+	return used;
+}
+
+size_t text_fit(const char *s, size_t len, int cols, int *used)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	int w = 0;
+
+	while (i < len) {
+		unsigned cp;
+		size_t n = utf8_next(p + i, len - i, &cp);
+		int cw = cp_width(cp);
+
+		if (cw <= 0)
+			cw = 1;
+		if (w + cw > cols)
+			break;
+		w += cw;
+		i += n;
+	}
+	*used = w;
+	return i;
+}
+
+int draw_text(int y, int x, int xmax, enum role r, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	wchar_t wb[256];
+	int n = 0, startx = x;
+	size_t i = 0;
+
+	if (x >= xmax)
+		return x;
+	attrset(role_attr(r));
+	while (i < len) {
+		unsigned cp;
+		size_t k = utf8_next(p + i, len - i, &cp);
+		int cw = cp_width(cp);
+
+		if (cw <= 0 || cw > 2) {
+			cp = '?';
+			cw = 1;
+		}
+		if (x + cw > xmax) {
+			if (x < xmax) {
+				wb[n++] = L' ';
+				x++;
+			}
+			break;
+		}
+		wb[n++] = (wchar_t)cp;
+		x += cw;
+		i += k;
+		if (n == (int)ARRAY_SIZE(wb) - 1) {
+			mvaddnwstr(y, startx, wb, n);
+			startx = x;
+			n = 0;
+		}
+	}
+	if (n)
+		mvaddnwstr(y, startx, wb, n);
+	return x;
+}
+
+void draw_fill(int y, int x, int xmax, enum role r)
+{
+	if (x >= xmax)
+		return;
+	attrset(role_attr(r));
+	mvhline(y, x, ' ', xmax - x);
+}
+
+static const char *ellipsis(void)
+{
+	return wcwidth(0x2026) == 1 ? "\xe2\x80\xa6" : "~";
+}
+
+int draw_field(int y, int x, int width, enum role r, const char *data)
+{
+	struct buf safe = BUF_INIT;
+
+	tui_safe(&safe, data, strlen(data));
+	x = draw_field_safe(y, x, width, r, safe.buf, safe.len);
+	buf_release(&safe);
+	return x;
+}
+
+int draw_field_safe(int y, int x, int width, enum role r, const char *s, size_t len)
+{
+	struct buf safe = { (char *)s, len, 0 };
+	int used;
+
+	if (width <= 0)
+		return x;
+	if (text_cols(safe.buf, safe.len) <= width) {
+		int nx = draw_text(y, x, x + width, r, safe.buf, safe.len);
+
+		draw_fill(y, nx, x + width, r);
+	} else {
+		size_t n = text_fit(safe.buf, safe.len, width - 1, &used);
+		int nx = draw_text(y, x, x + width, r, safe.buf, n);
+
+		nx = draw_str(y, nx, x + width, r, ellipsis());
+		draw_fill(y, nx, x + width, r);
+	}
+	return x + width;
+}
+
+struct line *lines_add(struct lines *L)
+{
+	struct line *l;
+
+	ALLOC_GROW(L->v, L->n + 1, L->alloc);
+	l = &L->v[L->n++];
+	memset(l, 0, sizeof(*l));
+	buf_init(&l->text);
+	return l;
+}
+
+void lines_clear(struct lines *L)
+{
+	for (size_t i = 0; i < L->n; i++) {
+		buf_release(&L->v[i].text);
+		free(L->v[i].spans);
+	}
+	L->n = 0;
+}
+
+void lines_release(struct lines *L)
+{
+	lines_clear(L);
+	free(L->v);
+	memset(L, 0, sizeof(*L));
+}
+
+void line_add(struct line *l, enum role r, const char *safe, size_t len)
+{
+	if (!len)
+		return;
+	if (l->nspans && l->spans[l->nspans - 1].role == r &&
+	    l->spans[l->nspans - 1].off + l->spans[l->nspans - 1].len == l->text.len) {
+		l->spans[l->nspans - 1].len += len;
+	} else {
+		ALLOC_GROW(l->spans, l->nspans + 1, l->alloc);
+		l->spans[l->nspans].role = r;
+		l->spans[l->nspans].off = l->text.len;
+		l->spans[l->nspans].len = len;
+		l->nspans++;
+	}
+	buf_add(&l->text, safe, len);
+}
+
+void line_addstr(struct line *l, enum role r, const char *safe)
+{
+	line_add(l, r, safe, strlen(safe));
+}
+
+void line_add_data(struct line *l, enum role r, const char *data)
+{
+	struct buf safe = BUF_INIT;
+
+	tui_safe(&safe, data, strlen(data));
+	line_add(l, r, safe.buf, safe.len);
+	buf_release(&safe);
+}
+
+static void add_spaces(struct line *l, enum role r, int n)
+{
+	for (int i = 0; i < n; i++)
+		line_add(l, r, " ", 1);
+}
+
+void lines_add_wrapped_safe(struct lines *L, enum role prefix_role, const char *prefix,
+			    enum role r, const char *safe, size_t len, int width, int indent)
+{
+	int pw = text_cols(prefix, strlen(prefix));
+	size_t off = 0;
+	int first = 1;
+
+	if (indent >= width - 8)
+		indent = width > 16 ? 8 : 0;
+	do {
+		struct line *l = lines_add(L);
+		int avail, used;
+		size_t n;
+
+		if (first) {
+			line_addstr(l, prefix_role, prefix);
+			avail = width - pw;
+		} else {
+			add_spaces(l, r, indent);
+			avail = width - indent;
+		}
+		if (avail < 1)
+			avail = 1;
+		n = text_fit(safe + off, len - off, avail, &used);
+		if (!n && off < len)
+			n = 1;
+		line_add(l, r, safe + off, n);
+		off += n;
+		first = 0;
+	} while (off < len);
+}
+
+void lines_add_wrapped(struct lines *L, enum role prefix_role, const char *prefix,
+		       enum role r, const char *data, int width, int indent)
+{
+	struct buf safe = BUF_INIT;
+
+	tui_safe(&safe, data, strlen(data));
+	lines_add_wrapped_safe(L, prefix_role, prefix, r, safe.buf, safe.len, width, indent);
+	buf_release(&safe);
+}
+
+void draw_line(int y, int x, int xmax, const struct line *l, int selected)
+{
+	for (size_t i = 0; i < l->nspans && x < xmax; i++) {
+		const struct span *sp = &l->spans[i];
+
+		x = draw_text(y, x, xmax, selected ? ROLE_SELECTION : sp->role,
+			      l->text.buf + sp->off, sp->len);
+	}
+	draw_fill(y, x, xmax, selected ? ROLE_SELECTION : ROLE_DEFAULT);
+}
+
+static long next_selectable(struct pager *p, long from, int dir)
+{
+	for (long i = from; i >= 0 && i < (long)p->L.n; i += dir)
+		if (p->L.v[i].selectable)
+			return i;
+	return -1;
+}
+
+static void pager_clamp(struct pager *p)
+{
+	long maxtop = (long)p->L.n - p->h;
+
+	if (maxtop < 0)
+		maxtop = 0;
+	if (p->cur >= 0) {
+		if (p->cur < p->top)
+			p->top = p->cur;
+		if (p->cur >= p->top + p->h)
+			p->top = p->cur - p->h + 1;
+	}
+	if (p->top > maxtop)
+		p->top = maxtop;
+	if (p->top < 0)
+		p->top = 0;
+}
+
+/* Moves the cursor (or the view, without one) by n lines. */
+static void pager_move(struct pager *p, long n)
+{
+	if (p->cur < 0 || next_selectable(p, 0, 1) < 0) {
+		p->top += n;
+		pager_clamp(p);
+		return;
+	}
+	long target = p->cur + n, i;
+
+	if (target < 0)
+		target = 0;
+	if (target >= (long)p->L.n)
+		target = (long)p->L.n - 1;
+	i = next_selectable(p, target, n > 0 ? 1 : -1);
+	if (i < 0)
+		i = next_selectable(p, target, n > 0 ? -1 : 1);
+	if (i == p->cur) {
+		/* nothing selectable further: scroll the text instead */
+		p->top += n;
+		pager_clamp(p);
+		if (p->cur < p->top || p->cur >= p->top + p->h) {
+			long j = next_selectable(p, n > 0 ? p->top : p->top + p->h - 1, n > 0 ? 1 : -1);
+
+			if (j >= p->top && j < p->top + p->h)
+				p->cur = j;
+		}
+		pager_clamp(p);
+		return;
+	}
+	if (i >= 0)
+		p->cur = i;
+	if (n > 1 || n < -1) {
+		p->top += n;
+		if (p->top < 0)
+			p->top = 0;
+	}
+	pager_clamp(p);
+}
+
+int pager_request(struct pager *p, enum request req)
+{
+	long h = p->h > 1 ? p->h : 1;
+
+	switch (req) {
+	case REQ_MOVE_DOWN: pager_move(p, 1); return 1;
+	case REQ_MOVE_UP: pager_move(p, -1); return 1;
+	case REQ_PAGE_DOWN: pager_move(p, h); return 1;
+	case REQ_PAGE_UP: pager_move(p, -h); return 1;
+	case REQ_HALF_DOWN: pager_move(p, h / 2 ? h / 2 : 1); return 1;
+	case REQ_HALF_UP: pager_move(p, -(h / 2 ? h / 2 : 1)); return 1;
+	case REQ_FIRST:
+		p->top = 0;
+		if (p->cur >= 0 && next_selectable(p, 0, 1) >= 0)
+			p->cur = next_selectable(p, 0, 1);
+		pager_clamp(p);
+		return 1;
+	case REQ_LAST:
+		p->top = (long)p->L.n;
+		if (p->cur >= 0 && next_selectable(p, (long)p->L.n - 1, -1) >= 0)
+			p->cur = next_selectable(p, (long)p->L.n - 1, -1);
+		pager_clamp(p);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void pager_draw(struct pager *p, int y, int h, int w)
+{
+	p->h = h;
+	pager_clamp(p);
+	for (int i = 0; i < h; i++) {
+		long k = p->top + i;
+
+		if (k < (long)p->L.n)
+			draw_line(y + i, 0, w, &p->L.v[k], k == p->cur);
+		else
+			draw_fill(y + i, 0, w, ROLE_DEFAULT);
+	}
+}
+
+int pager_mouse(struct pager *p, MEVENT *m, int y0)
+{
+	if (m->bstate & BUTTON4_PRESSED) {
+		pager_move(p, -3);
+		return 1;
+	}
+#ifdef BUTTON5_PRESSED
+	if (m->bstate & BUTTON5_PRESSED) {
+		pager_move(p, 3);
+		return 1;
+	}
+#endif
+	if (m->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED)) {
+		long k = p->top + (m->y - y0);
+
+		if (k >= 0 && k < (long)p->L.n && p->L.v[k].selectable) {
+			int again = k == p->cur;
+
+			p->cur = k;
+			return again ? 2 : 1;
+		}
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,106 @@
+/*
+ * keys.h - the one table of requests and key bindings. REQ_INFO lists
+ * every action with its help text; KEYMAP binds keys to requests per
+ * scope. The key dispatcher, the help view and the status hints are all
+ * generated from these two lists, so help can never disagree with the
+ * bindings.
+ */
+#ifndef TUI_KEYS_H
+#define TUI_KEYS_H
+
+#define CTRL(c) ((c) & 0x1f)
+#define KEY_ESC 27
+
+/* _(NAME, "help text") */
+#define REQ_INFO(_) \
+	_(NONE, "") \
+	_(MOVE_DOWN, "Move down one line") \
+	_(MOVE_UP, "Move up one line") \
+	_(PAGE_DOWN, "Move down one page") \
+	_(PAGE_UP, "Move up one page") \
+	_(HALF_DOWN, "Move down half a page") \
+	_(HALF_UP, "Move up half a page") \
+	_(FIRST, "Go to the first line") \
+	_(LAST, "Go to the last line") \
+	_(ENTER, "Open the selected item (go deeper)") \
+	_(BACK, "Go back to the previous view") \
+	_(QUIT, "Quit trailscope") \
+	_(HELP, "Show this help") \
+	_(VERIFY, "Show checkpoints and verification faults") \
+	_(HISTORY, "History of the selected event's target and environment") \
+	_(JUMP_TIME, "Jump to a time: 2026-03-05 14:00, 14:00, -2h, +30m (from the cursor)") \
+	_(TOGGLE_ORDER, "Toggle newest first / oldest first") \
+	_(TOGGLE_DIFF, "Toggle unified / side-by-side diff") \
+	_(MARK, "Mark this point; with two marks, show the diff between them") \
+	_(CLEAR_MARKS, "Clear the marks") \
+	_(DETAIL_DOWN, "Scroll the state/diff pane down") \
+	_(DETAIL_UP, "Scroll the state/diff pane up") \
+	_(NEXT_EVENT, "Show the next event in the timeline") \
+	_(PREV_EVENT, "Show the previous event in the timeline") \
+	_(NEXT_THEME, "Cycle colour themes") \
+	_(REDRAW, "Redraw the screen")
+
+#define REQ_ENUM(name, help) REQ_##name,
+enum request { REQ_INFO(REQ_ENUM) REQ__COUNT };
+#undef REQ_ENUM
+
+/* Scopes a binding applies in; GLOBAL applies wherever a view declines. */
+enum key_scope { SCOPE_GLOBAL, SCOPE_TIMELINE, SCOPE_EVENT, SCOPE_HISTORY, SCOPE_VERIFY };
+
+/* _(SCOPE, key code, "key name", REQUEST) */
+#define KEYMAP(_) \
+	_(GLOBAL, 'j', "j", MOVE_DOWN) \
+	_(GLOBAL, KEY_DOWN, "Down", MOVE_DOWN) \
+	_(GLOBAL, 'k', "k", MOVE_UP) \
+	_(GLOBAL, KEY_UP, "Up", MOVE_UP) \
+	_(GLOBAL, KEY_NPAGE, "PgDn", PAGE_DOWN) \
+	_(GLOBAL, ' ', "Space", PAGE_DOWN) \
+	_(GLOBAL, KEY_PPAGE, "PgUp", PAGE_UP) \
+	_(GLOBAL, CTRL('d'), "Ctrl-D", HALF_DOWN) \
+	_(GLOBAL, CTRL('u'), "Ctrl-U", HALF_UP) \
+	_(GLOBAL, 'g', "g", FIRST) \
+	_(GLOBAL, KEY_HOME, "Home", FIRST) \
+	_(GLOBAL, 'G', "G", LAST) \
+	_(GLOBAL, KEY_END, "End", LAST) \
+	_(GLOBAL, '\n', "Enter", ENTER) \
+	_(GLOBAL, '\r', "Enter", ENTER) \
+	_(GLOBAL, KEY_ENTER, "Enter", ENTER) \
+	_(GLOBAL, 'q', "q", BACK) \
+	_(GLOBAL, KEY_ESC, "Esc", BACK) \
+	_(GLOBAL, KEY_LEFT, "Left", BACK) \
+	_(GLOBAL, 'Q', "Q", QUIT) \
+	_(GLOBAL, '?', "?", HELP) \
+	_(GLOBAL, KEY_F(1), "F1", HELP) \
+	_(GLOBAL, 'v', "v", VERIFY) \
+	_(GLOBAL, 'T', "T", NEXT_THEME) \
+	_(GLOBAL, CTRL('l'), "Ctrl-L", REDRAW) \
+	_(TIMELINE, 'h', "h", HISTORY) \
+	_(TIMELINE, 't', "t", JUMP_TIME) \
+	_(TIMELINE, 'o', "o", TOGGLE_ORDER) \
+	_(TIMELINE, KEY_RIGHT, "Right", ENTER) \
+	_(EVENT, 'h', "h", HISTORY) \
+	_(EVENT, 's', "s", TOGGLE_DIFF) \
+	_(EVENT, 'n', "n", NEXT_EVENT) \
+	_(EVENT, 'p', "p", PREV_EVENT) \
+	_(HISTORY, 'm', "m", MARK) \
+	_(HISTORY, 'c', "c", CLEAR_MARKS) \
+	_(HISTORY, 'J', "J", DETAIL_DOWN) \
+	_(HISTORY, 'K', "K", DETAIL_UP) \
+	_(VERIFY, KEY_RIGHT, "Right", ENTER)
+
+struct keybinding {
+	enum key_scope scope;
+	int key;
+	const char *name;
+	enum request req;
+};
+
+extern const struct keybinding keymap[];
+extern const size_t keymap_size;
+extern const char *const request_help[];
+extern const char *const scope_names[];
+
+/* The request bound to key in scope (falling back to GLOBAL), or REQ_NONE. */
+enum request key_to_request(enum key_scope scope, int key);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * open.c - "trailscope open STORE [--trust PUBFILE]... [--theme NAME]
+ * [--oldest-first]" (also "trailscope STORE"): parses the options, loads
+ * the trust state like `trailscope verify`, and runs the terminal UI on
+ * the store opened read-only.
+ */
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+
+#include "trailscope/cli.h"
+#include "trailscope/cmd.h"
+#include "trailscope/keys.h"
+#include "trailscope/util.h"
+#include "tui.h"
+
+static const char usage[] =
+	"trailscope open STORE [--trust PUBFILE]... [--theme NAME] [--oldest-first]";
+
+static void help(void)
+{
+	printf("usage: %s\n"
+	       "Browses the store in the terminal: timeline, event diffs, target history,\n"
+	       "verification. The store is opened read-only. Verification runs in the\n"
+	       "background against the keys pinned in $XDG_STATE_HOME/trailscope; --trust pins\n"
+	       "a verifier key there, as 'trailscope verify --trust' does. --theme picks a\n"
+	       "theme (default, light, high-contrast, monochrome, or a file path); NO_COLOR\n"
+	       "turns colours off. Press ? inside for the keys.\n", usage);
+}
+
+int cmd_open(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "trust", required_argument, NULL, 't' },
+		{ "theme", required_argument, NULL, 'T' },
+		{ "oldest-first", no_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	usec_t started = time_now();
+	const char *theme = NULL;
+	int c, newest_first = 1, ret;
+	struct trust t;
+
+	setlocale(LC_ALL, "");
+	if (trust_load(&t))
+		return EXIT_IO;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "t:T:oh", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (trust_add_file(&t, optarg, 1)) {
+				trust_release(&t);
+				return EXIT_BADINPUT;
+			}
+			break;
+		case 'T': theme = optarg; break;
+		case 'o': newest_first = 0; break;
+		case 'h':
+			help();
+			trust_release(&t);
+			return EXIT_OK;
+		default:
+			trust_release(&t);
+			return cli_usage_error(usage, "open: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1) {
+		trust_release(&t);
+		return cli_usage_error(usage, "open: expected one STORE");
+	}
+	ret = tui_run(argv[optind], &t, theme, newest_first, started);
+	trust_release(&t);
+	return ret;
+}

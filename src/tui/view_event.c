@@ -1,0 +1,371 @@
+/*
+ * view_event.c - one event: metadata (actor and type, reason, ticket,
+ * correlation id, approval, source file and line), its proof status, the
+ * per-field diff (unified or side by side, values pretty-printed and
+ * wrapped) and the raw source record. Lines are rebuilt when the width,
+ * the diff mode or the verify report changes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "trailscope/entry.h"
+#include "trailscope/jcs.h"
+#include "tui.h"
+
+#define LABEL_W 13
+
+struct evv {
+	int64_t seq;
+	struct entry e;
+	int loaded;
+	int side;          /* side-by-side diff */
+	int built_w;       /* width the lines were built for */
+	int built_gen;
+	struct pager pg;
+};
+
+static void label_line(struct lines *L, const char *label, enum role r, const char *data, int w)
+{
+	char pre[64];
+
+	snprintf(pre, sizeof(pre), " %-*.40s", LABEL_W - 1, label);
+	lines_add_wrapped(L, ROLE_LABEL, pre, r, data, w, LABEL_W);
+}
+
+static void section(struct lines *L, const char *title, int w)
+{
+	struct line *l;
+
+	lines_add(L);
+	l = lines_add(L);
+	line_addstr(l, ROLE_SECTION, " ");
+	line_addstr(l, ROLE_SECTION, title);
+	(void)w;
+}
+
+static void value_compact(const json_t *v, struct buf *out)
+{
+	if (json_is_string(v))
+		buf_addstr(out, json_string_value(v));
+	else
+		json_append(out, v);
+}
+
+static const char *const context_order[] = {
+	"reason", "ticket", "correlation_id", "approval", "scope", "links", "pr", "build",
+	"request_id", "source_ip", "user_agent", "comment",
+};
+
+static void build_approval(struct lines *L, struct evv *p, int w)
+{
+	json_t *ctx = entry_leaf_get(&p->e, "context");
+	json_t *a = json_object_get(ctx, "approval");
+	json_t *req = json_object_get(a, "required"), *by = json_object_get(a, "approved_by");
+	json_t *at = json_object_get(a, "approved_at");
+	struct buf b = BUF_INIT;
+	int prod = !strncmp(p->e.environment, "prod", 4) || !strcmp(p->e.environment, "live");
+	int approved = json_is_string(by) && *json_string_value(by);
+
+	if (!a) {
+		label_line(L, "Approval", prod ? ROLE_RISK : ROLE_MUTED,
+			   prod ? "MISSING: none recorded for a production change" : "none recorded", w);
+		return;
+	}
+	if (approved) {
+		buf_addf(&b, "%sapproved by %s", json_is_true(req) ? "required, " : "", json_string_value(by));
+		if (json_is_string(at))
+			buf_addf(&b, " at %s", json_string_value(at));
+		label_line(L, "Approval", ROLE_DIFF_ADDED, b.buf, w);
+	} else if (json_is_true(req) || (prod && !json_is_false(req))) {
+		label_line(L, "Approval", ROLE_RISK, "MISSING: required, but nobody approved", w);
+	} else {
+		label_line(L, "Approval", ROLE_MUTED, "not required", w);
+	}
+	buf_release(&b);
+}
+
+static void build_meta(struct lines *L, struct evv *p, int w)
+{
+	struct entry *e = &p->e;
+	json_t *actor = entry_leaf_get(e, "actor"), *ctx = entry_leaf_get(e, "context");
+	json_t *src = entry_leaf_get(e, "source"), *tsrc = entry_leaf_get(e, "ts_source");
+	struct buf b = BUF_INIT;
+
+	ts_display(e->ts, 1, &b);
+	buf_addstr(&b, strlen(e->ts) > 20 ? e->ts + 19 : "");
+	buf_setlen(&b, b.len > 0 && b.buf[b.len - 1] == 'Z' ? b.len - 1 : b.len);
+	buf_addstr(&b, " UTC");
+	if (json_is_string(tsrc) && strcmp(json_string_value(tsrc), e->ts)) {
+		buf_addstr(&b, "  (source wrote ");
+		buf_addstr(&b, json_string_value(tsrc));
+		buf_addstr(&b, ")");
+	}
+	label_line(L, "Time", ROLE_TIME, b.buf, w);
+	buf_reset(&b);
+	buf_addstr(&b, e->actor);
+	if (json_is_string(json_object_get(actor, "name")))
+		buf_addf(&b, " (%s)", json_string_value(json_object_get(actor, "name")));
+	buf_addf(&b, " \xc2\xb7 %s", !strcmp(e->actor_type, "service") ? "SERVICE ACCOUNT" : e->actor_type);
+	if (json_is_string(json_object_get(actor, "auth")))
+		buf_addf(&b, " \xc2\xb7 auth %s", json_string_value(json_object_get(actor, "auth")));
+	label_line(L, "Actor", !strcmp(e->actor_type, "service") ? ROLE_ACTOR_SERVICE : ROLE_ACTOR, b.buf, w);
+	label_line(L, "Action", ROLE_ACTION, e->action, w);
+	buf_reset(&b);
+	buf_addf(&b, "%s %s", e->target_kind, e->target);
+	label_line(L, "Target", ROLE_TARGET, b.buf, w);
+	label_line(L, "Environment", !strncmp(e->environment, "prod", 4) ? ROLE_ENV_PROD : ROLE_ENV,
+		   *e->environment ? e->environment : "(none)", w);
+	for (size_t i = 0; i < ARRAY_SIZE(context_order); i++) {
+		json_t *v = json_object_get(ctx, context_order[i]);
+		char label[32];
+
+		if (!strcmp(context_order[i], "approval")) {
+			build_approval(L, p, w);
+			continue;
+		}
+		if (!v)
+			continue;
+		snprintf(label, sizeof(label), "%s", !strcmp(context_order[i], "correlation_id") ?
+			 "Correlation" : context_order[i]);
+		label[0] = (char)(label[0] >= 'a' && label[0] <= 'z' ? label[0] - 32 : label[0]);
+		buf_reset(&b);
+		value_compact(v, &b);
+		label_line(L, label, ROLE_DEFAULT, b.buf, w);
+	}
+	{
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(ctx, k, v) {
+			int known = 0;
+
+			for (size_t i = 0; i < ARRAY_SIZE(context_order); i++)
+				known |= !strcmp(k, context_order[i]);
+			if (known)
+				continue;
+			struct buf safe_key = BUF_INIT;
+
+			tui_safe(&safe_key, k, strlen(k));
+			buf_reset(&b);
+			value_compact(v, &b);
+			label_line(L, safe_key.buf, ROLE_DEFAULT, b.buf, w);
+			buf_release(&safe_key);
+		}
+	}
+	buf_reset(&b);
+	if (json_is_string(json_object_get(src, "file")))
+		buf_addstr(&b, json_string_value(json_object_get(src, "file")));
+	if (json_is_number(json_object_get(src, "line")))
+		buf_addf(&b, ":%.0f", json_number_value(json_object_get(src, "line")));
+	if (json_is_string(json_object_get(src, "format")))
+		buf_addf(&b, " (%s)", json_string_value(json_object_get(src, "format")));
+	label_line(L, "Source", ROLE_DEFAULT, b.len ? b.buf : "(unknown)", w);
+	label_line(L, "Event id", ROLE_MUTED, e->event_id, w);
+	buf_release(&b);
+	{
+		/* the proof status is filled in by build(), which knows the tui */
+		struct line *l = lines_add(L);
+		char pre[32];
+
+		snprintf(pre, sizeof(pre), " %-*s", LABEL_W - 1, "Proof");
+		line_addstr(l, ROLE_LABEL, pre);
+	}
+}
+
+static void build_changes(struct lines *L, struct evv *p, int w)
+{
+	char title[128];
+
+	snprintf(title, sizeof(title), "Changes (%zu) \xc2\xb7 %s  [s: %s]", p->e.changes.n,
+		 p->side ? "side by side" : "unified", p->side ? "unified" : "side by side");
+	section(L, title, w);
+	diff_lines(L, &p->e.changes, p->side, w);
+}
+
+static void build_raw(struct lines *L, struct evv *p, int w)
+{
+	json_t *raw = entry_leaf_get(&p->e, "raw");
+
+	section(L, "Raw source record", w);
+	if (!json_is_string(raw)) {
+		lines_add_wrapped(L, ROLE_MUTED, "   ", ROLE_MUTED, "(not recorded)", w, 3);
+		return;
+	}
+	{
+		json_error_t jerr;
+		json_t *v = json_loadb(json_string_value(raw), json_string_length(raw),
+				       JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+
+		if (v) {
+			pretty_json(v, L, ROLE_DEFAULT, "   ", w, 3);
+			json_decref(v);
+		} else {
+			lines_add_wrapped(L, ROLE_DEFAULT, "   ", ROLE_DEFAULT, json_string_value(raw), w, 3);
+		}
+	}
+}
+
+static void build(struct view *v, int w)
+{
+	struct evv *p = v->priv;
+	struct lines *L = &p->pg.L;
+	long top = p->pg.top;
+
+	lines_clear(L);
+	p->built_w = w;
+	p->built_gen = v->tui->verify_gen;
+	if (!p->loaded) {
+		lines_add_wrapped(L, ROLE_ERROR, " ", ROLE_ERROR, "this event could not be read", w, 1);
+		return;
+	}
+	build_meta(L, p, w);
+	/* the proof line was added last by build_meta: fill it in */
+	{
+		struct buf proof = BUF_INIT;
+		enum role r = ROLE_CHAIN_WARN;
+		struct line *l = &L->v[L->n - 1];
+
+		proof_status(v->tui, p->e.seq, p->e.covered_by, &proof, &r);
+		line_add(l, r, proof.buf, proof.len);
+		buf_release(&proof);
+	}
+	if (!p->e.leaf)
+		lines_add_wrapped(L, ROLE_ERROR, " ", ROLE_ERROR,
+				  "the stored leaf does not parse: this entry is MALFORMED", w, 1);
+	build_changes(L, p, w);
+	build_raw(L, p, w);
+	p->pg.top = top;
+}
+
+static void load(struct view *v, int64_t seq)
+{
+	struct evv *p = v->priv;
+
+	if (p->loaded)
+		entry_release(&p->e);
+	p->seq = seq;
+	p->loaded = entry_load_seq(&v->tui->store, seq, &p->e) == 1;
+	p->built_w = 0;
+	p->pg.top = 0;
+}
+
+static void evv_draw(struct view *v, int y, int h, int w)
+{
+	struct evv *p = v->priv;
+	struct buf t = BUF_INIT;
+	char a[32];
+	int x;
+
+	if (p->built_w != w || p->built_gen != v->tui->verify_gen)
+		build(v, w);
+	buf_addf(&t, " event \xc2\xb7 seq %s", thousands((unsigned long long)p->seq, a));
+	if (p->loaded) {
+		buf_addstr(&t, " \xc2\xb7 ");
+		ts_display(p->e.ts, 1, &t);
+		buf_addstr(&t, " UTC \xc2\xb7 ");
+		tui_safe(&t, p->e.action, strlen(p->e.action));
+		buf_addch(&t, ' ');
+		tui_safe(&t, p->e.target, strlen(p->e.target));
+		if (*p->e.environment) {
+			buf_addstr(&t, " [");
+			tui_safe(&t, p->e.environment, strlen(p->e.environment));
+			buf_addstr(&t, "]");
+		}
+	}
+	x = draw_text(y, 0, w, ROLE_HEADER, t.buf, t.len);
+	draw_fill(y, x, w, ROLE_HEADER);
+	buf_release(&t);
+	pager_draw(&p->pg, y + 1, h - 1, w);
+}
+
+static int evv_request(struct view *v, enum request req)
+{
+	struct evv *p = v->priv;
+
+	if (pager_request(&p->pg, req))
+		return 1;
+	switch (req) {
+	case REQ_TOGGLE_DIFF:
+		p->side = !p->side;
+		p->built_w = 0;
+		return 1;
+	case REQ_HISTORY:
+		if (p->loaded)
+			tui_push(v->tui, history_view_new(v->tui, p->e.target, p->e.environment, p->seq));
+		return 1;
+	case REQ_NEXT_EVENT:
+	case REQ_PREV_EVENT: {
+		int64_t next = timeline_view_neighbour(tui_timeline(v->tui), p->seq, req == REQ_NEXT_EVENT);
+
+		if (next > 0)
+			load(v, next);
+		else
+			tui_message(v->tui, ROLE_STATUS, "no %s event", req == REQ_NEXT_EVENT ? "next" : "previous");
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
+
+static int evv_mouse(struct view *v, MEVENT *m)
+{
+	struct evv *p = v->priv;
+
+	return pager_mouse(&p->pg, m, v->y + 1) ? 1 : 0;
+}
+
+static void evv_refresh(struct view *v, int store_changed)
+{
+	struct evv *p = v->priv;
+
+	if (store_changed && p->loaded && !p->e.covered_by)
+		load(v, p->seq); /* a new checkpoint may cover it now */
+	p->built_w = 0;
+}
+
+static void evv_position(struct view *v, struct buf *pos, struct buf *filter)
+{
+	struct evv *p = v->priv;
+	char a[32], b[32];
+
+	(void)filter;
+	buf_addf(pos, "event seq %s of %s", thousands((unsigned long long)p->seq, a),
+		 thousands((unsigned long long)v->tui->max_seq, b));
+}
+
+static void evv_close(struct view *v)
+{
+	struct evv *p = v->priv;
+
+	if (p->loaded)
+		entry_release(&p->e);
+	lines_release(&p->pg.L);
+	free(p);
+}
+
+struct view *event_view_new(struct tui *t, int64_t seq)
+{
+	struct view *v = xcalloc(1, sizeof(*v));
+	struct evv *p = xcalloc(1, sizeof(*p));
+
+	v->ops = &event_view_ops;
+	v->tui = t;
+	v->priv = p;
+	p->pg.cur = -1;
+	load(v, seq);
+	if (!p->loaded)
+		tui_message(t, ROLE_ERROR, "cannot read event %lld: %s", (long long)seq, last_error());
+	return v;
+}
+
+const struct view_ops event_view_ops = {
+	.name = "event",
+	.scope = SCOPE_EVENT,
+	.close = evv_close,
+	.draw = evv_draw,
+	.request = evv_request,
+	.mouse = evv_mouse,
+	.reload = evv_refresh,
+	.position = evv_position,
+};

@@ -1,0 +1,160 @@
+/*
+ * view_help.c - the help screen, generated from the key map in keys.h:
+ * every binding of every scope with its request's help text, so the help
+ * cannot drift from what the keys do. Ends with a legend of the marks.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+struct helpv {
+	struct pager pg;
+	int built_w;
+};
+
+static void add_scope(struct lines *L, enum key_scope scope, int w)
+{
+	struct line *l;
+	int seen[REQ__COUNT] = { 0 };
+
+	lines_add(L);
+	l = lines_add(L);
+	line_addstr(l, ROLE_SECTION, " ");
+	line_addstr(l, ROLE_SECTION, scope_names[scope]);
+	for (size_t i = 0; i < keymap_size; i++) {
+		struct buf keys = BUF_INIT;
+		char pad[40];
+
+		if (keymap[i].scope != scope || seen[keymap[i].req])
+			continue;
+		seen[keymap[i].req] = 1;
+		for (size_t j = i; j < keymap_size; j++) {
+			if (keymap[j].scope != scope || keymap[j].req != keymap[i].req)
+				continue;
+			if (keys.len && strstr(keys.buf, keymap[j].name))
+				continue; /* Enter is bound to three codes */
+			buf_addf(&keys, "%s%s", keys.len ? ", " : "", keymap[j].name);
+		}
+		snprintf(pad, sizeof(pad), "   %-20s ", keys.buf);
+		l = lines_add(L);
+		line_addstr(l, ROLE_KEY, pad);
+		line_addstr(l, ROLE_DEFAULT, request_help[keymap[i].req]);
+		buf_release(&keys);
+	}
+	(void)w;
+}
+
+static void legend(struct lines *L, const char *mark, enum role r, const char *text)
+{
+	struct line *l = lines_add(L);
+	char pad[40];
+
+	line_addstr(l, ROLE_DEFAULT, "   ");
+	line_addstr(l, r, mark);
+	snprintf(pad, sizeof(pad), "%*s", 20 - text_cols(mark, strlen(mark)) + 1, "");
+	line_addstr(l, ROLE_DEFAULT, pad);
+	line_addstr(l, ROLE_DEFAULT, text);
+}
+
+static void build(struct helpv *p, int w)
+{
+	struct lines *L = &p->pg.L;
+	struct line *l;
+
+	lines_clear(L);
+	p->built_w = w;
+	l = lines_add(L);
+	line_addstr(l, ROLE_DEFAULT, " Views stack like tig's: Enter goes deeper, q or Esc goes back. Times are UTC.");
+	add_scope(L, SCOPE_GLOBAL, w);
+	add_scope(L, SCOPE_TIMELINE, w);
+	add_scope(L, SCOPE_EVENT, w);
+	add_scope(L, SCOPE_HISTORY, w);
+	add_scope(L, SCOPE_VERIFY, w);
+	lines_add(L);
+	l = lines_add(L);
+	line_addstr(l, ROLE_SECTION, " Marks");
+	legend(L, "!APPR  !A", ROLE_RISK, "approval required (or production) but nobody approved");
+	legend(L, "PROD   P", ROLE_ENV_PROD, "production environment");
+	legend(L, "\xe2\x9a\x99", ROLE_ACTOR_SERVICE, "service account (not a person)");
+	legend(L, "- old  + new", ROLE_DIFF_CHANGED, "field diff: removed / added values");
+	legend(L, "? unknown", ROLE_DIFF_UNKNOWN, "the source never recorded the value");
+	legend(L, "\xe2\x96\x81\xe2\x96\x83\xe2\x96\x85\xe2\x96\x88", ROLE_DENSITY,
+	       "events per time slice over the store's range; cursor highlighted");
+	lines_add(L);
+	l = lines_add(L);
+	line_addstr(l, ROLE_SECTION, " Status bar verdicts");
+	legend(L, "VERIFIED through N", ROLE_CHAIN_OK, "entries 1..N proven by a trusted signed checkpoint");
+	legend(L, "(+P pending)", ROLE_CHAIN_WARN, "P newer entries not yet covered by a checkpoint");
+	legend(L, "FAILED: K faults", ROLE_CHAIN_FAILED, "tampering or damage found; v lists where");
+	legend(L, "UNVERIFIABLE", ROLE_CHAIN_WARN, "no trusted key: use --trust PUBFILE");
+	lines_add(L);
+	l = lines_add(L);
+	line_addstr(l, ROLE_MUTED, " The store is opened read-only; browsing never changes it.");
+}
+
+static void helpv_draw(struct view *v, int y, int h, int w)
+{
+	struct helpv *p = v->priv;
+	int x;
+
+	if (p->built_w != w)
+		build(p, w);
+	x = draw_str(y, 0, w, ROLE_HEADER, " help \xc2\xb7 keys (q or Esc to go back)");
+	draw_fill(y, x, w, ROLE_HEADER);
+	pager_draw(&p->pg, y + 1, h - 1, w);
+}
+
+static int helpv_request(struct view *v, enum request req)
+{
+	struct helpv *p = v->priv;
+
+	if (req == REQ_HELP)
+		return 1;
+	return pager_request(&p->pg, req);
+}
+
+static int helpv_mouse(struct view *v, MEVENT *m)
+{
+	struct helpv *p = v->priv;
+
+	return pager_mouse(&p->pg, m, v->y + 1) ? 1 : 0;
+}
+
+static void helpv_position(struct view *v, struct buf *pos, struct buf *filter)
+{
+	struct helpv *p = v->priv;
+
+	(void)filter;
+	buf_addf(pos, "help %ld/%zu", p->pg.top + 1, p->pg.L.n);
+}
+
+static void helpv_close(struct view *v)
+{
+	struct helpv *p = v->priv;
+
+	lines_release(&p->pg.L);
+	free(p);
+}
+
+struct view *help_view_new(struct tui *t)
+{
+	struct view *v = xcalloc(1, sizeof(*v));
+	struct helpv *p = xcalloc(1, sizeof(*p));
+
+	v->ops = &help_view_ops;
+	v->tui = t;
+	v->priv = p;
+	p->pg.cur = -1;
+	return v;
+}
+
+const struct view_ops help_view_ops = {
+	.name = "help",
+	.scope = SCOPE_GLOBAL,
+	.close = helpv_close,
+	.draw = helpv_draw,
+	.request = helpv_request,
+	.mouse = helpv_mouse,
+	.position = helpv_position,
+};

@@ -1,0 +1,758 @@
+/*
+ * view_timeline.c - the timeline: one line per event, newest or oldest
+ * first, with the time-density strip on top. Only the rows on screen are
+ * held; every move is a keyset fetch of a few rows on the (ts, seq) index,
+ * so cost and memory do not depend on the store's size. The position
+ * ("event N of M") is tracked exactly across moves and, after a jump, is
+ * counted in the background.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "trailscope/timeline.h"
+#include "tui.h"
+
+struct tlv {
+	struct timeline tl;
+	struct tl_page page;  /* rows on screen, in display order */
+	int cur;              /* cursor index in page */
+	int rows;             /* rows that fit (last draw) */
+	int64_t dpos;         /* cursor's 0-based position in display order, -1 unknown */
+	int rank_pending;     /* a background count was asked for */
+	unsigned rank_gen;
+	int64_t rank_delta;   /* moves (display order) since the count was asked */
+	int64_t unseen;       /* new events not shown (follow mode off) */
+	int strip_y;          /* row of the density strip (last draw) */
+	int rows_y;           /* first row of events (last draw) */
+	int following;        /* the cursor is on the newest event (follow mode) */
+};
+
+static struct tlv *priv(struct view *v)
+{
+	return v->priv;
+}
+
+static void swap_pages(struct tl_page *a, struct tl_page *b)
+{
+	struct tl_page t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+static int rows_wanted(struct tlv *p)
+{
+	return p->rows > 0 ? p->rows : 20;
+}
+
+/* Fills the page with up to `above` rows before key and the rest from key
+ * on (inclusive); the cursor lands on key. */
+static void center_on(struct view *v, const struct tl_key *key, int above)
+{
+	struct tlv *p = priv(v);
+	struct tl_page back = TL_PAGE_INIT, fwd = TL_PAGE_INIT;
+	int n = rows_wanted(p), got;
+
+	if (above >= n)
+		above = n - 1;
+	timeline_fetch(&p->tl, key, 0, 0, (size_t)above, &back);
+	got = timeline_fetch(&p->tl, key, 1, 1, (size_t)(n - (int)back.n), &fwd);
+	if (got >= 0 && (int)(back.n + fwd.n) < n && back.n == (size_t)above) {
+		/* near the end: show more rows above */
+		timeline_fetch(&p->tl, back.n ? &back.v[back.n - 1].key : key, 0, 0,
+			       (size_t)(n - (int)(back.n + fwd.n)), &back);
+	}
+	tl_page_clear(&p->page);
+	for (size_t i = back.n; i-- > 0;) {
+		ALLOC_GROW(p->page.v, p->page.n + 1, p->page.alloc);
+		tl_row_move(&p->page.v[p->page.n++], &back.v[i]);
+	}
+	p->cur = (int)p->page.n;
+	for (size_t i = 0; i < fwd.n; i++) {
+		ALLOC_GROW(p->page.v, p->page.n + 1, p->page.alloc);
+		tl_row_move(&p->page.v[p->page.n++], &fwd.v[i]);
+	}
+	if (p->cur >= (int)p->page.n)
+		p->cur = (int)p->page.n - 1;
+	if (p->cur < 0)
+		p->cur = 0;
+	back.n = fwd.n = 0;
+	tl_page_release(&back);
+	tl_page_release(&fwd);
+}
+
+static void go_first(struct view *v)
+{
+	struct tlv *p = priv(v);
+
+	tl_page_clear(&p->page);
+	timeline_fetch(&p->tl, NULL, 1, 0, (size_t)rows_wanted(p), &p->page);
+	p->cur = 0;
+	p->dpos = 0;
+	p->rank_pending = 0;
+}
+
+static void go_last(struct view *v)
+{
+	struct tlv *p = priv(v);
+	struct tl_page back = TL_PAGE_INIT;
+
+	timeline_fetch(&p->tl, NULL, 0, 0, (size_t)rows_wanted(p), &back);
+	tl_page_clear(&p->page);
+	for (size_t i = back.n; i-- > 0;) {
+		ALLOC_GROW(p->page.v, p->page.n + 1, p->page.alloc);
+		tl_row_move(&p->page.v[p->page.n++], &back.v[i]);
+	}
+	back.n = 0;
+	tl_page_release(&back);
+	p->cur = p->page.n ? (int)p->page.n - 1 : 0;
+	p->dpos = v->tui->max_seq > 0 ? v->tui->max_seq - 1 : 0;
+	p->rank_pending = 0;
+}
+
+/* Scrolls the page by k rows (positive: later in display order); returns
+ * how far it moved. The cursor stays on the same row if still shown. */
+static int tl_scroll(struct view *v, int k)
+{
+	struct tlv *p = priv(v);
+	struct tl_page more = TL_PAGE_INIT, np = TL_PAGE_INIT;
+	int n = rows_wanted(p), got;
+
+	if (!k || !p->page.n)
+		return 0;
+	if (k > 0) {
+		got = timeline_fetch(&p->tl, &p->page.v[p->page.n - 1].key, 1, 0, (size_t)k, &more);
+		if (got <= 0)
+			goto out;
+		/* keep the last n rows of page + more */
+		size_t total = p->page.n + more.n, drop = total > (size_t)n ? total - (size_t)n : 0;
+
+		for (size_t i = 0; i < p->page.n; i++) {
+			if (i < drop) {
+				tl_row_release(&p->page.v[i]);
+				continue;
+			}
+			ALLOC_GROW(np.v, np.n + 1, np.alloc);
+			tl_row_move(&np.v[np.n++], &p->page.v[i]);
+		}
+		for (size_t i = 0; i < more.n; i++) {
+			if (p->page.n + i < drop) {
+				tl_row_release(&more.v[i]);
+				continue;
+			}
+			ALLOC_GROW(np.v, np.n + 1, np.alloc);
+			tl_row_move(&np.v[np.n++], &more.v[i]);
+		}
+		p->page.n = 0;
+		more.n = 0;
+		swap_pages(&p->page, &np);
+		p->cur -= (int)drop;
+		got = (int)drop;
+	} else {
+		got = timeline_fetch(&p->tl, &p->page.v[0].key, 0, 0, (size_t)-k, &more);
+		if (got <= 0)
+			goto out;
+		for (size_t i = more.n; i-- > 0;) {
+			ALLOC_GROW(np.v, np.n + 1, np.alloc);
+			tl_row_move(&np.v[np.n++], &more.v[i]);
+		}
+		for (size_t i = 0; i < p->page.n; i++) {
+			if (np.n >= (size_t)n) {
+				tl_row_release(&p->page.v[i]);
+				continue;
+			}
+			ALLOC_GROW(np.v, np.n + 1, np.alloc);
+			tl_row_move(&np.v[np.n++], &p->page.v[i]);
+		}
+		p->page.n = 0;
+		more.n = 0;
+		swap_pages(&p->page, &np);
+		p->cur += got;
+		got = -got;
+	}
+out:
+	tl_page_release(&more);
+	tl_page_release(&np);
+	return got < 0 && k > 0 ? 0 : got;
+}
+
+static void set_cur(struct view *v, int newcur)
+{
+	struct tlv *p = priv(v);
+
+	if (newcur >= (int)p->page.n)
+		newcur = (int)p->page.n - 1;
+	if (newcur < 0)
+		newcur = 0;
+	p->dpos += p->dpos >= 0 ? newcur - p->cur : 0;
+	p->rank_delta += newcur - p->cur;
+	p->cur = newcur;
+}
+
+/* Moves the cursor by n rows, scrolling only as needed. */
+static void tl_move(struct view *v, int n)
+{
+	struct tlv *p = priv(v);
+
+	if (!p->page.n)
+		return;
+	if (n > 0 && p->cur + n >= (int)p->page.n && (int)p->page.n >= rows_wanted(p))
+		tl_scroll(v, p->cur + n - ((int)p->page.n - 1));
+	else if (n < 0 && p->cur + n < 0)
+		tl_scroll(v, p->cur + n);
+	/* scrolling kept p->cur on its row; now move it */
+	set_cur(v, p->cur + n);
+}
+
+/* Pages: the view moves by n rows, the cursor keeps its screen line (or
+ * moves the rest of the way at either end). */
+static void tl_page_by(struct view *v, int n)
+{
+	struct tlv *p = priv(v);
+
+	if (!p->page.n)
+		return;
+	tl_scroll(v, n);
+	set_cur(v, p->cur + n);
+}
+
+/* Puts the cursor on the row with key, if shown; returns 1 when found. */
+static int cursor_to_key(struct tlv *p, const struct tl_key *key)
+{
+	for (size_t i = 0; i < p->page.n; i++) {
+		if (p->page.v[i].key.seq == key->seq) {
+			p->cur = (int)i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void forget_position(struct tlv *p)
+{
+	p->dpos = -1;
+	p->rank_pending = 0;
+}
+
+static void jump_time(struct view *v)
+{
+	struct tlv *p = priv(v);
+	struct buf in = BUF_INIT;
+	const char *why;
+	usec_t ref = time_now(), t;
+	struct tl_key key;
+
+	if (p->page.n)
+		timeline_parse_ts(p->page.v[p->cur].key.ts, &ref);
+	if (tui_prompt(v->tui, "Jump to time (UTC; 2026-03-05 14:00, 14:00, -2h, +30m): ", &in)) {
+		buf_release(&in);
+		return;
+	}
+	if (!in.len) {
+		buf_release(&in);
+		return;
+	}
+	if (timeline_parse_user_time(in.buf, ref, &t, &why)) {
+		struct buf safe = BUF_INIT;
+
+		tui_safe(&safe, in.buf, in.len);
+		tui_message(v->tui, ROLE_ERROR, "bad time '%s': %s", safe.buf, why);
+		buf_release(&safe);
+	} else if (timeline_seek_time(&p->tl, t, &key) == 1) {
+		char when[32];
+
+		center_on(v, &key, rows_wanted(p) / 3);
+		forget_position(p);
+		time_format(t, when);
+		when[19] = 0;
+		when[10] = ' ';
+		tui_message(v->tui, ROLE_STATUS, "jumped to %s UTC", when);
+	}
+	buf_release(&in);
+}
+
+static void toggle_order(struct view *v)
+{
+	struct tlv *p = priv(v);
+	struct tl_key key;
+	int have = p->page.n > 0;
+
+	if (have)
+		key = p->page.v[p->cur].key;
+	v->tui->newest_first = !v->tui->newest_first;
+	timeline_close(&p->tl);
+	if (timeline_open(&p->tl, &v->tui->store, v->tui->newest_first))
+		die("cannot reopen the timeline: %s", last_error());
+	if (have) {
+		center_on(v, &key, rows_wanted(p) / 3);
+		if (p->dpos >= 0)
+			p->dpos = v->tui->max_seq - 1 - p->dpos;
+		else
+			forget_position(p);
+	} else {
+		go_first(v);
+	}
+	tui_message(v->tui, ROLE_STATUS, "%s first", v->tui->newest_first ? "newest" : "oldest");
+}
+
+static int at_newest(struct view *v);
+
+static int tlv_request_1(struct view *v, enum request req);
+
+static int tlv_request(struct view *v, enum request req)
+{
+	int handled = tlv_request_1(v, req);
+
+	priv(v)->following = at_newest(v);
+	return handled;
+}
+
+static int tlv_request_1(struct view *v, enum request req)
+{
+	struct tlv *p = priv(v);
+	int half = rows_wanted(p) / 2 ? rows_wanted(p) / 2 : 1;
+
+	switch (req) {
+	case REQ_MOVE_DOWN: tl_move(v, 1); return 1;
+	case REQ_MOVE_UP: tl_move(v, -1); return 1;
+	case REQ_PAGE_DOWN: tl_page_by(v, rows_wanted(p)); return 1;
+	case REQ_PAGE_UP: tl_page_by(v, -rows_wanted(p)); return 1;
+	case REQ_HALF_DOWN: tl_page_by(v, half); return 1;
+	case REQ_HALF_UP: tl_page_by(v, -half); return 1;
+	case REQ_FIRST: go_first(v); return 1;
+	case REQ_LAST: go_last(v); return 1;
+	case REQ_JUMP_TIME: jump_time(v); return 1;
+	case REQ_TOGGLE_ORDER: toggle_order(v); return 1;
+	case REQ_ENTER:
+		if (p->page.n)
+			tui_push(v->tui, event_view_new(v->tui, p->page.v[p->cur].key.seq));
+		return 1;
+	case REQ_HISTORY:
+		if (p->page.n)
+			tui_push(v->tui, history_view_new(v->tui, p->page.v[p->cur].target,
+							  p->page.v[p->cur].environment,
+							  p->page.v[p->cur].key.seq));
+		return 1;
+	case REQ_BACK:
+		v->tui->quit = 1;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int tlv_mouse(struct view *v, MEVENT *m)
+{
+	struct tlv *p = priv(v);
+
+	if (m->bstate & BUTTON4_PRESSED) {
+		tl_page_by(v, -3);
+		p->following = at_newest(v);
+		return 1;
+	}
+#ifdef BUTTON5_PRESSED
+	if (m->bstate & BUTTON5_PRESSED) {
+		tl_page_by(v, 3);
+		p->following = at_newest(v);
+		return 1;
+	}
+#endif
+	if (!(m->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED)))
+		return 0;
+	if (m->y == p->strip_y && v->tui->have_range && v->w > 0) {
+		/* click on the density strip: jump to that time */
+		struct tl_key key;
+		usec_t span = v->tui->range_last - v->tui->range_first;
+		usec_t t = v->tui->range_first + (usec_t)((double)span * m->x / v->w);
+
+		if (timeline_seek_time(&p->tl, t, &key) == 1) {
+			center_on(v, &key, rows_wanted(p) / 3);
+			forget_position(p);
+		}
+		return 1;
+	}
+	if (m->y >= p->rows_y && m->y - p->rows_y < (int)p->page.n) {
+		int row = m->y - p->rows_y, again = row == p->cur;
+
+		set_cur(v, row);
+		if (again || (m->bstate & BUTTON1_DOUBLE_CLICKED))
+			tlv_request(v, REQ_ENTER);
+		p->following = at_newest(v);
+		return 1;
+	}
+	return 1;
+}
+
+struct layout {
+	int time, actor, action, target, env, summary, badges;
+	int with_date;
+};
+
+static void compute_layout(int w, struct layout *L)
+{
+	if (w >= 110) {
+		*L = (struct layout){ 19, 16, 14, 22, 11, 0, 11, 1 };
+	} else if (w >= 96) {
+		*L = (struct layout){ 19, 14, 12, 16, 8, 0, 5, 1 };
+	} else {
+		*L = (struct layout){ 14, 11, 10, 14, 5, 0, 4, 0 };
+	}
+	L->summary = w - (L->time + L->actor + L->action + L->target + L->env + L->badges + 6);
+	if (L->summary < 8) {
+		/* very narrow: give the summary what the target can spare */
+		int need = 8 - L->summary;
+
+		L->target -= need;
+		if (L->target < 6)
+			L->target = 6;
+		L->summary = w - (L->time + L->actor + L->action + L->target + L->env + L->badges + 6);
+		if (L->summary < 1)
+			L->summary = 1;
+	}
+}
+
+static void draw_badges(int y, int x, int width, const struct tl_row *r, int sel)
+{
+	int xmax = x + width, wide = width >= 10;
+
+	draw_fill(y, x, xmax, sel ? ROLE_SELECTION : ROLE_DEFAULT);
+	if (r->flags & TL_APPROVAL_MISSING)
+		x = draw_str(y, x, xmax, sel ? ROLE_SELECTION : ROLE_RISK, wide ? "!APPR" : "!A") + 1;
+	if (r->flags & TL_PRODUCTION)
+		draw_str(y, x, xmax, sel ? ROLE_SELECTION : ROLE_ENV_PROD, wide ? "PROD" : "P");
+}
+
+/* Common environment names shortened to fit a narrow column. */
+static const char *env_short(const char *env, int width)
+{
+	static const char *const names[][2] = {
+		{ "production", "prod" }, { "staging", "stage" }, { "development", "dev" },
+	};
+
+	if ((int)strlen(env) <= width)
+		return env;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(env, names[i][0]))
+			return names[i][1];
+	return env;
+}
+
+static void draw_row(int y, int w, const struct layout *L, const struct tl_row *r, int sel)
+{
+	struct buf t = BUF_INIT, actor = BUF_INIT;
+	int x = 0;
+
+	ts_display(r->key.ts, L->with_date, &t);
+	draw_fill(y, 0, w, sel ? ROLE_SELECTION : ROLE_DEFAULT);
+	x = draw_field(y, x, L->time, sel ? ROLE_SELECTION : ROLE_TIME, t.buf) + 1;
+	if (r->flags & TL_SERVICE)
+		buf_addstr(&actor, wcwidth(0x2699) == 1 ? "\xe2\x9a\x99" : "*");
+	buf_addstr(&actor, r->actor);
+	/* the service mark is ours, the rest is data: draw_field makes it safe */
+	x = draw_field(y, x, L->actor, sel ? ROLE_SELECTION : (r->flags & TL_SERVICE) ?
+		       ROLE_ACTOR_SERVICE : ROLE_ACTOR, actor.buf) + 1;
+	x = draw_field(y, x, L->action, sel ? ROLE_SELECTION : ROLE_ACTION, r->action) + 1;
+	x = draw_field(y, x, L->target, sel ? ROLE_SELECTION : ROLE_TARGET, r->target) + 1;
+	x = draw_field(y, x, L->env, sel ? ROLE_SELECTION : (r->flags & TL_PRODUCTION) ?
+		       ROLE_ENV_PROD : ROLE_ENV, env_short(r->environment, L->env)) + 1;
+	x = draw_field(y, x, L->summary, sel ? ROLE_SELECTION : ROLE_SUMMARY, r->summary) + 1;
+	draw_badges(y, x, w - x, r, sel);
+	buf_release(&t);
+	buf_release(&actor);
+}
+
+static void draw_strip(struct view *v, int y, int w)
+{
+	struct tlv *p = priv(v);
+	struct tui *t = v->tui;
+	static const char *const blocks[] = { " ", "\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83",
+		"\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86", "\xe2\x96\x87", "\xe2\x96\x88" };
+	static const char ascii[] = " .:-=+*#@";
+	int utf8 = wcwidth(0x2581) == 1, curcol = -1;
+	uint64_t cols[512], max = 0;
+	usec_t cur;
+
+	if (w > 512)
+		w = 512;
+	if (bg_density_poll(&t->density) != TASK_DONE) {
+		draw_fill(y, 0, w, ROLE_DENSITY);
+		draw_str(y, 1, w, ROLE_MUTED, t->max_seq ? "density: counting events per time bucket..." :
+			 "(no events)");
+		return;
+	}
+	if (p->page.n && timeline_parse_ts(p->page.v[p->cur].key.ts, &cur) == 0)
+		curcol = (int)timeline_bucket_of(t->density.first, t->density.last, (size_t)w, cur);
+	for (int c = 0; c < w; c++) {
+		size_t a = (size_t)c * DENSITY_BUCKETS / (size_t)w;
+		size_t b = (size_t)(c + 1) * DENSITY_BUCKETS / (size_t)w;
+
+		if (b <= a)
+			b = a + 1;
+		cols[c] = 0;
+		for (size_t i = a; i < b && i < DENSITY_BUCKETS; i++)
+			cols[c] += t->density.counts[i];
+		if (cols[c] > max)
+			max = cols[c];
+	}
+	for (int c = 0; c < w; c++) {
+		int level = max ? (int)((cols[c] * 8 + max - 1) / max) : 0;
+		enum role r = c == curcol ? ROLE_DENSITY_CURSOR : ROLE_DENSITY;
+
+		if (level > 8)
+			level = 8;
+		if (utf8) {
+			draw_str(y, c, c + 1, r, c == curcol && !level ? "|" : blocks[level]);
+		} else {
+			char ch[2] = { c == curcol && !level ? '|' : ascii[level], 0 };
+
+			draw_str(y, c, c + 1, r, ch);
+		}
+	}
+}
+
+static void tlv_draw(struct view *v, int y, int h, int w)
+{
+	struct tlv *p = priv(v);
+	struct layout L;
+	struct buf hdr = BUF_INIT;
+	int rows = h - 3, x;
+
+	if (rows < 1)
+		rows = 1;
+	if (rows != p->rows) {
+		int old = p->rows;
+
+		p->rows = rows;
+		if (p->page.n && rows > old) {
+			struct tl_key key = p->page.v[0].key, ckey = p->page.v[p->cur].key;
+
+			center_on(v, &key, 0);
+			if (!cursor_to_key(p, &ckey))
+				forget_position(p);
+		} else if ((int)p->page.n > rows) {
+			/* shrink: keep the cursor visible */
+			int drop_top = p->cur >= rows ? p->cur - rows + 1 : 0;
+
+			for (int i = 0; i < drop_top; i++)
+				tl_row_release(&p->page.v[i]);
+			memmove(p->page.v, p->page.v + drop_top, (p->page.n - (size_t)drop_top) * sizeof(*p->page.v));
+			p->page.n -= (size_t)drop_top;
+			p->cur -= drop_top;
+			while ((int)p->page.n > rows)
+				tl_row_release(&p->page.v[--p->page.n]);
+		} else if (!p->page.n) {
+			go_first(v);
+		}
+	}
+	/* title */
+	buf_addf(&hdr, " timeline \xc2\xb7 %s first \xc2\xb7 times in UTC",
+		 v->tui->newest_first ? "newest" : "oldest");
+	if (v->tui->have_range && w >= 70) {
+		char a[32], b[32];
+
+		time_format(v->tui->range_first, a);
+		time_format(v->tui->range_last, b);
+		a[16] = b[16] = 0;
+		a[10] = b[10] = ' ';
+		buf_addf(&hdr, " \xc2\xb7 %s \xe2\x86\x92 %s", a, b);
+	}
+	x = draw_text(y, 0, w, ROLE_HEADER, hdr.buf, hdr.len);
+	draw_fill(y, x, w, ROLE_HEADER);
+	buf_release(&hdr);
+	p->strip_y = y + 1;
+	draw_strip(v, y + 1, w);
+	/* column headings */
+	compute_layout(w, &L);
+	draw_fill(y + 2, 0, w, ROLE_COLUMNS);
+	x = draw_field(y + 2, 0, L.time, ROLE_COLUMNS, "TIME (UTC)") + 1;
+	x = draw_field(y + 2, x, L.actor, ROLE_COLUMNS, "ACTOR") + 1;
+	x = draw_field(y + 2, x, L.action, ROLE_COLUMNS, "ACTION") + 1;
+	x = draw_field(y + 2, x, L.target, ROLE_COLUMNS, "TARGET") + 1;
+	x = draw_field(y + 2, x, L.env, ROLE_COLUMNS, "ENV") + 1;
+	x = draw_field(y + 2, x, L.summary, ROLE_COLUMNS, "CHANGE") + 1;
+	draw_field(y + 2, x, w - x, ROLE_COLUMNS, L.badges >= 10 ? "RISK" : "!");
+	p->rows_y = y + 3;
+	for (int i = 0; i < rows; i++) {
+		if (i < (int)p->page.n)
+			draw_row(y + 3 + i, w, &L, &p->page.v[i], i == p->cur);
+		else
+			draw_fill(y + 3 + i, 0, w, ROLE_DEFAULT);
+	}
+	if (!p->page.n)
+		draw_str(y + 3, 1, w, ROLE_MUTED, "(no events in this store)");
+}
+
+static void tlv_position(struct view *v, struct buf *pos, struct buf *filter)
+{
+	struct tlv *p = priv(v);
+	char a[32], b[32];
+
+	(void)filter;
+	if (p->unseen > 0)
+		buf_addf(pos, "+%s new  ", thousands((unsigned long long)p->unseen, a));
+	if (!p->page.n)
+		buf_addstr(pos, "no events");
+	else if (p->dpos >= 0)
+		buf_addf(pos, "event %s of %s", thousands((unsigned long long)p->dpos + 1, a),
+			 thousands((unsigned long long)v->tui->max_seq, b));
+	else
+		buf_addf(pos, "event ? of %s (counting)", thousands((unsigned long long)v->tui->max_seq, b));
+}
+
+static int tlv_tick(struct view *v)
+{
+	struct tlv *p = priv(v);
+	struct tui *t = v->tui;
+
+	if (p->dpos < 0 && p->page.n && !p->rank_pending) {
+		p->rank_gen++;
+		p->rank_delta = 0;
+		p->rank_pending = 1;
+		bg_rank_start(&t->rank, t->path, p->page.v[p->cur].key.ts, p->page.v[p->cur].key.seq,
+			      p->rank_gen);
+		return 0;
+	}
+	if (p->rank_pending && bg_rank_poll(&t->rank) != TASK_RUNNING) {
+		p->rank_pending = 0;
+		if (t->rank.state == TASK_DONE && t->rank.gen == p->rank_gen) {
+			int64_t asc = t->rank.result;
+
+			p->dpos = (t->newest_first ? t->max_seq - 1 - asc : asc) + p->rank_delta;
+			if (p->dpos < 0 || p->dpos >= t->max_seq)
+				p->dpos = -1; /* the store moved under us: count again */
+			return 1;
+		}
+		p->dpos = -1;
+	}
+	return 0;
+}
+
+/* Is the cursor on the newest event? */
+static int at_newest(struct view *v)
+{
+	struct tlv *p = priv(v);
+	struct tl_page probe = TL_PAGE_INIT;
+	int ret;
+
+	if (!p->page.n)
+		return 1;
+	if (v->tui->newest_first) {
+		if (p->cur != 0)
+			return 0;
+		ret = timeline_fetch(&p->tl, &p->page.v[0].key, 0, 0, 1, &probe) == 0;
+	} else {
+		if (p->cur != (int)p->page.n - 1)
+			return 0;
+		ret = timeline_fetch(&p->tl, &p->page.v[p->page.n - 1].key, 1, 0, 1, &probe) == 0;
+	}
+	tl_page_release(&probe);
+	return ret;
+}
+
+static void tlv_refresh(struct view *v, int store_changed)
+{
+	struct tlv *p = priv(v);
+
+	if (!store_changed)
+		return;
+	if (p->page.n == 0 || p->following) {
+		/* follow: stay on the newest event, like less +F */
+		if (v->tui->newest_first)
+			go_first(v);
+		else
+			go_last(v);
+		p->unseen = 0;
+	} else {
+		struct tl_key key = p->page.v[0].key, ckey = p->page.v[p->cur].key;
+
+		center_on(v, &key, 0);
+		cursor_to_key(p, &ckey);
+		forget_position(p);
+	}
+}
+
+void timeline_view_note_new(struct view *v, int64_t n, int followed)
+{
+	struct tlv *p = priv(v);
+
+	if (followed)
+		p->unseen = 0;
+	else
+		p->unseen += n;
+}
+
+int timeline_view_following(struct view *v)
+{
+	return priv(v)->following;
+}
+
+void timeline_view_goto_seq(struct view *v, int64_t seq)
+{
+	struct tlv *p = priv(v);
+	struct tl_key key;
+	sqlite3_stmt *st;
+
+	if (store_prepare(&v->tui->store, "SELECT ts FROM entries WHERE seq = ?1", &st))
+		return;
+	sqlite3_bind_int64(st, 1, seq);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *ts = sqlite3_column_text(st, 0);
+
+		snprintf(key.ts, sizeof(key.ts), "%s", ts ? (const char *)ts : "");
+		key.seq = seq;
+		center_on(v, &key, rows_wanted(p) / 3);
+		forget_position(p);
+	}
+	sqlite3_finalize(st);
+}
+
+int64_t timeline_view_neighbour(struct view *v, int64_t seq, int forward)
+{
+	struct tlv *p = priv(v);
+
+	if (!p->page.n)
+		return 0;
+	if (p->page.v[p->cur].key.seq != seq)
+		timeline_view_goto_seq(v, seq);
+	if (!p->page.n || p->page.v[p->cur].key.seq != seq)
+		return 0;
+	tl_move(v, forward ? 1 : -1);
+	return p->page.v[p->cur].key.seq != seq ? p->page.v[p->cur].key.seq : 0;
+}
+
+static void tlv_close(struct view *v)
+{
+	struct tlv *p = priv(v);
+
+	tl_page_release(&p->page);
+	timeline_close(&p->tl);
+	free(p);
+}
+
+struct view *timeline_view_new(struct tui *t)
+{
+	struct view *v = xcalloc(1, sizeof(*v));
+	struct tlv *p = xcalloc(1, sizeof(*p));
+
+	v->ops = &timeline_view_ops;
+	v->tui = t;
+	v->priv = p;
+	if (timeline_open(&p->tl, &t->store, t->newest_first))
+		die("cannot read the timeline: %s", last_error());
+	p->rows = LINES - 4 > 1 ? LINES - 4 : 1;
+	go_first(v);
+	p->following = at_newest(v);
+	return v;
+}
+
+const struct view_ops timeline_view_ops = {
+	.name = "timeline",
+	.scope = SCOPE_TIMELINE,
+	.close = tlv_close,
+	.draw = tlv_draw,
+	.request = tlv_request,
+	.mouse = tlv_mouse,
+	.reload = tlv_refresh,
+	.position = tlv_position,
+	.tick = tlv_tick,
+};

@@ -1,0 +1,82 @@
+# tmux.sh - real-terminal tests: trailscope under tmux (120x40), driven
+# with send-keys and read back with capture-pane -p: start-up, navigation,
+# the diff view, help, hostile data, resize, follow mode and quit.
+. tests/tui/common.inc
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "tmux not installed: real-terminal tests not run"
+	exit 0
+fi
+make_store "$T/st"
+SOCK=$T/tmux.sock
+tm() { tmux -S "$SOCK" -f /dev/null "$@"; }
+trap 'tm kill-server >/dev/null 2>&1; rm -rf "$T"' EXIT
+
+# wait_for PATTERN [SECONDS]: polls the pane until PATTERN shows
+wait_for() {
+	i=0 limit=$(( ${2:-10} * 10 ))
+	while [ $i -lt $limit ]; do
+		tm capture-pane -p -t ts > "$T/pane" 2>/dev/null
+		grep -Eq -- "$1" "$T/pane" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+check() { # check NAME PATTERN [SECONDS]
+	if wait_for "$2" "${3:-10}"; then pass "$1"; else fail "$1" "pane never showed /$2/:" "$(cat "$T/pane")"; fi
+}
+keys() { tm send-keys -t ts "$@"; }
+
+tm new-session -d -s ts -x 120 -y 40 \
+	"cd '$T/st' && env TERM=xterm-256color TZ=UTC LC_ALL=C.UTF-8 '$TRAILSCOPE' open s.db --trust '$PUB'; echo \"exit=\$?\" > '$T/rc'; sleep 30"
+check "tmux: start-up shows the timeline" 'timeline · newest first · times in UTC'
+check "tmux: status bar verdict" '^ VERIFIED through 8 \(\+0 pending\) +s\.db +event 1 of 8'
+keys j j
+check "tmux: j moves the cursor" 'event 3 of 8'
+keys G
+check "tmux: G goes to the last event" 'event 8 of 8'
+keys g C-d
+check "tmux: Ctrl-D pages half down" 'event [2-9] of 8'
+keys g j j j j j Enter
+check "tmux: Enter opens the diff view" 'Changes \(3\) · unified'
+check "tmux: field diff shown" '^ ~ enabled  \(changed\)'
+keys s
+check "tmux: s toggles side by side" '│ \+ true'
+keys q
+check "tmux: q goes back to the timeline" 'TIME \(UTC\)'
+keys ?
+check "tmux: ? opens help" '^ Everywhere'
+keys Escape
+check "tmux: Esc leaves help" 'TIME \(UTC\)'
+keys g j Enter
+check "tmux: hostile data shown escaped" 'mallory\\x1b\]0;PWNED\\x07@evil'
+tm capture-pane -p -e -t ts > "$T/pane-e"
+if grep -q 'PWNED' "$T/pane-e" && ! grep -q "$(printf '\033]0;')" "$T/pane-e" &&
+   ! tm display-message -p -t ts '#{pane_title}' | grep -q PWNED; then
+	pass "tmux: hostile escape did not reach the terminal (title unchanged)"
+else
+	fail "tmux: hostile escape did not reach the terminal (title unchanged)" "$(tm display-message -p -t ts '#{pane_title}')"
+fi
+keys q
+tm resize-window -t ts -x 80 -y 24
+check "tmux: resize to 80x24 redraws" '^ VERIFIED through 8 \(\+0 pending\) +s\.db +event 2 of 8$'
+lines=$(wc -l < "$T/pane")
+expect_eq "tmux: resized screen is 24 lines" "$lines" 24
+if [ "$(wc -L < "$T/pane")" -le 80 ]; then pass "tmux: no line wider than 80"
+else fail "tmux: no line wider than 80" "$(cat "$T/pane")"; fi
+tm resize-window -t ts -x 120 -y 40
+check "tmux: resize back to 120x40" 'TIME \(UTC\) +ACTOR +ACTION'
+
+# follow mode: an import by another process shows up at the top
+keys g
+cat > "$T/st/more.jsonl" <<'JSONL'
+{"event_id":"e09","timestamp":"2026-01-12T21:00:00Z","actor":"dave@example.com","action":"flag.update","flag_key":"late_flag","environment":"production","previous_state":{"on":false},"new_state":{"on":true}}
+JSONL
+(cd "$T/st" && "$TRAILSCOPE" import s.db more.jsonl > "$T/imp.out" 2>&1; echo "rc=$?" >> "$T/imp.out"; grep -q "rc=0" "$T/imp.out") || fail "tmux: import while the TUI runs" "$(cat "$T/imp.out")"
+check "tmux: follow mode shows the appended event" 'late_flag' 5
+check "tmux: new event is pending in the status bar" '\(\+1 pending\)|event 1 of 9' 5
+
+keys Q
+if wait_for 'NEVER' 1; then :; fi
+i=0; while [ ! -s "$T/rc" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+expect_eq "tmux: Q quits with status 0" "$(cat "$T/rc" 2>/dev/null)" "exit=0"
