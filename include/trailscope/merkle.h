@@ -19,6 +19,9 @@ void merkle_leaf_hash(const void *leaf, size_t len, unsigned char out[HASH_LEN])
 void merkle_node_hash(const unsigned char left[HASH_LEN], const unsigned char right[HASH_LEN],
 		      unsigned char out[HASH_LEN]);
 void merkle_empty_root(unsigned char out[HASH_LEN]);
+/* Frees this thread's hashing contexts (set up on first use); a thread
+ * that hashed should call it before it exits. */
+void merkle_thread_release(void);
 
 /*
  * A source of complete-subtree hashes: subtree(ctx, level, idx, out) writes

@@ -50,6 +50,14 @@ static void sha256_setup(void)
 		die("libcrypto cannot provide SHA-256");
 }
 
+void merkle_thread_release(void)
+{
+	for (int i = 0; i < 2; i++)
+		EVP_MD_CTX_free(sha.prefixed[i]);
+	EVP_MD_CTX_free(sha.work);
+	memset(&sha, 0, sizeof(sha));
+}
+
 /* SHA-256(prefix || a || b), prefix 0x00 or 0x01. */
 static void hash3(unsigned prefix, const void *a, size_t alen, const void *b, size_t blen,
 		  unsigned char out[HASH_LEN])

@@ -15,7 +15,7 @@
 
 static void (*die_hook)(void);
 static int error_quiet;
-static char last_error_text[1024];
+static _Thread_local char last_error_text[1024]; /* per thread: the TUI reports from workers */
 
 void set_die_hook(void (*hook)(void)) { die_hook = hook; }
 void set_error_quiet(int quiet) { error_quiet = quiet; }
