@@ -33,7 +33,7 @@ int risk_after_hours(usec_t ts, int from_hour, int to_hour, int utc_offset_min)
 	int64_t secs = ts / 1000000 + (int64_t)utc_offset_min * 60;
 	int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
 	int hour = (int)((secs - days * 86400) / 3600);
-	int wday = (int)(((days % 7) + 11) % 7); /* 1970-01-01 was a Thursday: 0 = Monday */
+	int wday = (int)(((days % 7) + 10) % 7); /* 1970-01-01 was a Thursday (3); 0 = Monday */
 
 	return wday >= 5 || hour < from_hour || hour >= to_hour;
 }
@@ -88,7 +88,6 @@ unsigned risk_of_event(const struct event *ev, const struct change_list *changes
 {
 	unsigned r = 0;
 	json_t *approval = json_object_get(ev->context, "approval");
-	json_t *scope = json_object_get(ev->context, "scope");
 
 	if (json_is_true(json_object_get(approval, "required")) &&
 	    !json_is_string(json_object_get(approval, "approved_by")))
@@ -102,9 +101,6 @@ unsigned risk_of_event(const struct event *ev, const struct change_list *changes
 		r |= RISK_PRODUCTION;
 	if (strstr(ev->action, "delete") || (ev->before && !ev->after && ev->before_known))
 		r |= RISK_DELETE;
-	if (json_is_number(json_object_get(scope, "percent")) &&
-	    json_number_value(json_object_get(scope, "percent")) >= 100)
-		r |= RISK_MASS_ROLLOUT;
 	for (size_t i = 0; i < changes->n; i++) {
 		const struct change *c = &changes->v[i];
 

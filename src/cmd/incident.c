@@ -1,0 +1,350 @@
+/*
+ * incident.c - "trailscope incident import STORE FILE... [--skip-invalid]",
+ * "trailscope incident list STORE [--format table|json|jsonl|csv]" (also
+ * "trailscope incidents STORE") and "trailscope incident show STORE ID":
+ * incidents kept beside the events for correlation (docs/CORRELATION.md).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "trailscope/cli.h"
+#include "trailscope/cmd.h"
+#include "trailscope/incident.h"
+#include "trailscope/util.h"
+
+static const char usage[] =
+	"trailscope incident import STORE FILE... [--skip-invalid] [--quiet]\n"
+	"       trailscope incident list STORE [--format table|json|jsonl|csv]\n"
+	"       trailscope incident show STORE ID [--format text|json]";
+
+static int import_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "skip-invalid", no_argument, NULL, 'k' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct incident_import_options io = { 0 };
+	struct incident_import_stats st;
+	struct store s;
+	int c, quiet = 0, ret;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "kqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': io.skip_invalid = 1; break;
+		case 'q': quiet = 1; break;
+		case 'h':
+			printf("usage: %s\n\n"
+			       "Stores incidents beside the events, creating STORE when missing. FILE holds\n"
+			       "JSON lines (id, title, severity, services, environment, started_at,\n"
+			       "detected_at, resolved_at) or a PagerDuty-style export {\"incidents\": [...]}\n"
+			       "(created_at, service, urgency); - reads standard input. A bad record stops\n"
+			       "the import with FILE:LINE:COL and nothing is written, unless --skip-invalid.\n"
+			       "An id already stored is replaced: incidents are context, not evidence.\n", usage);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(usage, "incident import: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind < 2)
+		return cli_usage_error(usage, "incident import: expected STORE and at least one FILE");
+	if (store_open(&s, argv[optind], STORE_CREATE))
+		return EXIT_IO;
+	ret = incident_import(&s, argv + optind + 1, argc - optind - 1, &io, &st);
+	if (ret == EXIT_BADINPUT)
+		fprintf(stderr, "trailscope: incident import stopped; nothing was written "
+				"(--skip-invalid skips bad records)\n");
+	else if (ret == EXIT_OK && !quiet) {
+		printf("%llu incidents: %llu added, %llu updated, %llu unchanged",
+		       (unsigned long long)st.records - st.skipped, (unsigned long long)st.added,
+		       (unsigned long long)st.updated, (unsigned long long)st.unchanged);
+		if (st.skipped)
+			printf(", %llu skipped", (unsigned long long)st.skipped);
+		printf("\n");
+	}
+	store_close(&s);
+	return ret;
+}
+
+/* "2026-03-05 13:39:17Z" or "-". */
+static void short_time(usec_t t, char out[32])
+{
+	if (t == INCIDENT_NO_TIME) {
+		snprintf(out, 32, "-");
+		return;
+	}
+	time_format(t, out);
+	out[10] = ' ';
+	out[19] = 'Z';
+	out[20] = '\0';
+}
+
+static void services_text(const struct incident *in, struct buf *out)
+{
+	for (size_t i = 0; i < in->nservices; i++) {
+		if (i)
+			buf_addch(out, ',');
+		buf_addstr(out, in->services[i]);
+	}
+}
+
+/* Writes s safely, padded or cut to width display columns (bytes of the
+ * escaped text; wide characters make it approximate). */
+static void put_cell(const char *s, int width, int last)
+{
+	struct buf b = BUF_INIT;
+
+	buf_add_term_safe(&b, s, strlen(s));
+	if (!last && (int)b.len > width) {
+		buf_setlen(&b, (size_t)(width > 1 ? width - 1 : 0));
+		buf_addch(&b, '~');
+	}
+	fputs(b.buf, stdout);
+	if (!last)
+		printf("%*s", width - (int)b.len + 2 > 0 ? width - (int)b.len + 2 : 1, "");
+	buf_release(&b);
+}
+
+static void print_table(const struct incident_list *l)
+{
+	struct buf svc = BUF_INIT;
+	int idw = 8;
+
+	for (size_t i = 0; i < l->n; i++)
+		if ((int)strlen(l->v[i].id) > idw)
+			idw = strlen(l->v[i].id) > 24 ? 24 : (int)strlen(l->v[i].id);
+	printf("%-*s  %-6s  %-20s  %-20s  %-12s  %-20s  %s\n", idw, "ID", "SEV", "STARTED", "RESOLVED",
+	       "ENVIRONMENT", "SERVICES", "TITLE");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct incident *in = &l->v[i];
+		char t1[32], t2[32];
+
+		short_time(in->started, t1);
+		short_time(in->resolved, t2);
+		buf_reset(&svc);
+		services_text(in, &svc);
+		put_cell(in->id, idw, 0);
+		put_cell(in->severity, 6, 0);
+		put_cell(t1, 20, 0);
+		put_cell(t2, 20, 0);
+		put_cell(in->environment, 12, 0);
+		put_cell(svc.buf, 20, 0);
+		put_cell(in->title, 0, 1);
+		putchar('\n');
+	}
+	buf_release(&svc);
+}
+
+static void print_csv(const struct incident_list *l)
+{
+	struct buf line = BUF_INIT, svc = BUF_INIT;
+
+	puts("id,severity,started_at,detected_at,resolved_at,environment,services,title");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct incident *in = &l->v[i];
+		usec_t times[3] = { in->started, in->detected, in->resolved };
+
+		buf_reset(&line);
+		cli_csv_field(&line, in->id, strlen(in->id));
+		buf_addch(&line, ',');
+		cli_csv_field(&line, in->severity, strlen(in->severity));
+		for (int k = 0; k < 3; k++) {
+			char ts[32] = "";
+
+			if (times[k] != INCIDENT_NO_TIME)
+				time_format(times[k], ts);
+			buf_addch(&line, ',');
+			buf_addstr(&line, ts);
+		}
+		buf_addch(&line, ',');
+		cli_csv_field(&line, in->environment, strlen(in->environment));
+		buf_reset(&svc);
+		services_text(in, &svc);
+		buf_addch(&line, ',');
+		cli_csv_field(&line, svc.buf, svc.len);
+		buf_addch(&line, ',');
+		cli_csv_field(&line, in->title, strlen(in->title));
+		puts(line.buf);
+	}
+	buf_release(&line);
+	buf_release(&svc);
+}
+
+static void print_json(const struct incident_list *l, int lines)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < l->n; i++) {
+		json_t *o = incident_to_json(&l->v[i]);
+
+		if (lines) {
+			json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+			putchar('\n');
+			json_decref(o);
+		} else {
+			json_array_append_new(arr, o);
+		}
+	}
+	if (!lines) {
+		json_t *doc = json_pack("{s:o}", "incidents", arr);
+
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		putchar('\n');
+		json_decref(doc);
+	} else {
+		json_decref(arr);
+	}
+}
+
+static int list_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum out_format fmt = FMT_TABLE;
+	struct incident_list l;
+	struct store s;
+	int c;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (cli_parse_format("incident list", optarg, 1u << FMT_TABLE | 1u << FMT_JSON |
+					     1u << FMT_JSONL | 1u << FMT_CSV, &fmt))
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			printf("usage: %s\n\nLists the stored incidents, oldest impact start first.\n", usage);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(usage, "incident list: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(usage, "incident list: expected STORE");
+	if (store_open(&s, argv[optind], STORE_READONLY))
+		return EXIT_IO;
+	if (incident_list_load(&s, &l)) {
+		store_close(&s);
+		return EXIT_IO;
+	}
+	if (fmt == FMT_JSON || fmt == FMT_JSONL)
+		print_json(&l, fmt == FMT_JSONL);
+	else if (fmt == FMT_CSV)
+		print_csv(&l);
+	else
+		print_table(&l);
+	incident_list_release(&l);
+	store_close(&s);
+	return EXIT_OK;
+}
+
+static void field(const char *label, const char *value)
+{
+	printf("%-12s", label);
+	cli_put_safe(stdout, value);
+	putchar('\n');
+}
+
+static int show_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum out_format fmt = FMT_TEXT;
+	struct incident in;
+	struct store s;
+	int c, rc;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (cli_parse_format("incident show", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt))
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			printf("usage: %s\n\nPrints one incident and the source record it was read from.\n", usage);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(usage, "incident show: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		return cli_usage_error(usage, "incident show: expected STORE and ID");
+	if (store_open(&s, argv[optind], STORE_READONLY))
+		return EXIT_IO;
+	rc = incident_load(&s, argv[optind + 1], &in);
+	if (rc <= 0) {
+		if (rc == 0) {
+			fputs("trailscope: no incident '", stderr);
+			cli_put_safe(stderr, argv[optind + 1]);
+			fputs("' in the store\n", stderr);
+		}
+		store_close(&s);
+		return rc == 0 ? EXIT_BADINPUT : EXIT_IO;
+	}
+	if (fmt == FMT_JSON) {
+		json_t *o = incident_to_json(&in);
+
+		json_object_set_new(o, "raw", json_string(in.raw));
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		putchar('\n');
+		json_decref(o);
+	} else {
+		struct buf b = BUF_INIT;
+		char t[32];
+
+		field("incident", in.id);
+		field("title", in.title);
+		field("severity", in.severity);
+		services_text(&in, &b);
+		field("services", b.buf);
+		field("environment", *in.environment ? in.environment : "(not given)");
+		short_time(in.started, t);
+		field("started", t);
+		short_time(in.detected, t);
+		field("detected", t);
+		short_time(in.resolved, t);
+		field("resolved", t);
+		buf_reset(&b);
+		buf_addf(&b, "%s:%ld", in.source_file, in.source_line);
+		field("source", b.buf);
+		field("raw", in.raw);
+		buf_release(&b);
+	}
+	incident_release(&in);
+	store_close(&s);
+	return EXIT_OK;
+}
+
+int cmd_incident(int argc, char **argv)
+{
+	if (!strcmp(argv[0], "incidents"))
+		return list_main(argc, argv);
+	if (argc < 2)
+		return cli_usage_error(usage, "incident: expected a subcommand (import, list, show)");
+	if (!strcmp(argv[1], "import"))
+		return import_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "list"))
+		return list_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "show"))
+		return show_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		printf("usage: %s\n\nIncidents are kept beside the events for `trailscope correlate`;\n"
+		       "see docs/CORRELATION.md.\n", usage);
+		return EXIT_OK;
+	}
+	return cli_usage_error(usage, "incident: unknown subcommand '%s' (import, list, show)", argv[1]);
+}

@@ -1,0 +1,992 @@
+/*
+ * correlate.c - the incident correlation model (see correlate.h and
+ * docs/CORRELATION.md): a candidate's score is the sum of weighted,
+ * explained signals. The weights are the one table below.
+ *
+ * Cost: one range read of the window on entries_ts (at most max_changes
+ * rows, each leaf parsed once and diffed once), for each change made by a
+ * service account one read of at most 500 rows of its target's history on
+ * entries_target, and a revert check against at most 64 later changes to
+ * the same target. Memory: the window's states, nothing else.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "trailscope/correlate.h"
+#include "trailscope/diff.h"
+#include "trailscope/jcs.h"
+#include "trailscope/risk.h"
+
+#define MINUTE ((usec_t)60 * 1000000)
+#define HISTORY_ROWS 500      /* a target's recent changes read for the service-account signal */
+#define UNDO_SCAN 64          /* later changes to the same target checked for a revert */
+
+const struct correlate_signal_def correlate_signals[NSIGNALS] = {
+	[SIG_TIME] = { "time", 0.30 },
+	[SIG_DURING] = { "during", -0.20 },
+	[SIG_ENVIRONMENT] = { "environment", 0.30 },
+	[SIG_OTHER_ENV] = { "other-environment", -0.40 },
+	[SIG_SERVICE] = { "service", 0.35 },
+	[SIG_EXPOSURE] = { "exposure", 0.30 },
+	[SIG_MASS_ROLLOUT] = { "mass-rollout", 0.10 },
+	[SIG_WIDENED] = { "targeting", 0.25 },
+	[SIG_DELETE] = { "delete", 0.25 },
+	[SIG_NO_APPROVAL] = { "no-approval", 0.10 },
+	[SIG_AFTER_HOURS] = { "after-hours", 0.05 },
+	[SIG_SERVICE_ACCOUNT] = { "service-account", 0.10 },
+	[SIG_RAPID_TOGGLE] = { "rapid-toggle", 0.10 },
+	[SIG_REVERTED] = { "reverted", 0.50 },
+	[SIG_UNDONE_BEFORE] = { "undone-before", -0.30 },
+	[SIG_IS_REVERT] = { "is-revert", -0.20 },
+};
+
+int correlate_signal_lookup(const char *name)
+{
+	for (int i = 0; i < NSIGNALS; i++)
+		if (!strcmp(correlate_signals[i].name, name))
+			return i;
+	return -1;
+}
+
+void correlate_options_init(struct correlate_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->lookback = 120 * MINUTE;
+	o->time_scale = 60 * MINUTE;
+	o->biz_from = 9;
+	o->biz_to = 18;
+	o->utc_offset_min = 0;
+	o->max_changes = 20000;
+	for (int i = 0; i < NSIGNALS; i++)
+		o->weight[i] = correlate_signals[i].weight;
+}
+
+void correlate_facts_init(struct correlate_facts *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->environment = f->target = f->actor = f->actor_type = f->action = "";
+	f->before_known = 1;
+	f->people_share = -1;
+	f->reverted_at = INCIDENT_NO_TIME;
+}
+
+/* ---- option values ------------------------------------------------------ */
+
+int correlate_parse_duration(const char *s, usec_t *out, const char **why)
+{
+	usec_t total = 0;
+	const char *p = s;
+
+	*why = "expected a duration like 2h, 90m, 1d or 1h30m";
+	if (!*p)
+		return -1;
+	while (*p) {
+		int64_t n = 0, unit;
+		int digits = 0;
+
+		while (*p >= '0' && *p <= '9') {
+			if (n > 100000000)
+				return -1;
+			n = n * 10 + (*p++ - '0');
+			digits++;
+		}
+		if (!digits)
+			return -1;
+		switch (*p++) {
+		case 's': unit = 1; break;
+		case 'm': unit = 60; break;
+		case 'h': unit = 3600; break;
+		case 'd': unit = 86400; break;
+		case 'w': unit = 7 * 86400; break;
+		default: return -1;
+		}
+		if (n * unit > (int64_t)3660 * 86400 || total + (usec_t)n * unit * 1000000 >
+							(usec_t)3660 * 86400 * 1000000) {
+			*why = "duration longer than ten years";
+			return -1;
+		}
+		total += (usec_t)n * unit * 1000000;
+	}
+	if (total <= 0) {
+		*why = "duration must be positive";
+		return -1;
+	}
+	*out = total;
+	return 0;
+}
+
+static int parse_small(const char **p, int max, int *out)
+{
+	int n = 0, digits = 0;
+
+	while (**p >= '0' && **p <= '9' && digits < 2) {
+		n = n * 10 + (*(*p)++ - '0');
+		digits++;
+	}
+	if (!digits || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+int correlate_parse_hours(const char *s, int *from, int *to, const char **why)
+{
+	const char *p = s;
+	int a, b;
+
+	*why = "expected business hours like 09-18 (whole hours, local time)";
+	if (parse_small(&p, 24, &a) || *p++ != '-' || parse_small(&p, 24, &b) || *p)
+		return -1;
+	if (a >= b) {
+		*why = "business hours must start before they end (09-18)";
+		return -1;
+	}
+	*from = a;
+	*to = b;
+	return 0;
+}
+
+int correlate_parse_tz(const char *s, int *offset_min, const char **why)
+{
+	const char *p = s;
+	int sign, h, m = 0;
+
+	*why = "expected a UTC offset like +02:00, -0530 or UTC";
+	if (!strcasecmp(s, "utc") || !strcmp(s, "Z") || !strcasecmp(s, "gmt")) {
+		*offset_min = 0;
+		return 0;
+	}
+	if (*p != '+' && *p != '-')
+		return -1;
+	sign = *p++ == '-' ? -1 : 1;
+	if (parse_small(&p, 14, &h))
+		return -1;
+	if (*p == ':')
+		p++;
+	if (*p && parse_small(&p, 59, &m))
+		return -1;
+	if (*p)
+		return -1;
+	*offset_min = sign * (h * 60 + m);
+	return 0;
+}
+
+int correlate_parse_weight(struct correlate_options *o, const char *s, const char **why)
+{
+	const char *eq = strchr(s, '=');
+	char name[32], *end;
+	double w;
+	int sig;
+
+	*why = "expected NAME=WEIGHT, e.g. reverted=0.6";
+	if (!eq || eq == s || (size_t)(eq - s) >= sizeof(name))
+		return -1;
+	memcpy(name, s, (size_t)(eq - s));
+	name[eq - s] = '\0';
+	sig = correlate_signal_lookup(name);
+	if (sig < 0) {
+		*why = "unknown signal name (see docs/CORRELATION.md)";
+		return -1;
+	}
+	w = strtod(eq + 1, &end);
+	if (end == eq + 1 || *end || !isfinite(w) || fabs(w) > 100) {
+		*why = "the weight must be a number between -100 and 100";
+		return -1;
+	}
+	o->weight[sig] = w;
+	return 0;
+}
+
+/* ---- facts derived from states ------------------------------------------- */
+
+static int is_production(const char *env)
+{
+	return !strncasecmp(env, "prod", 4) || !strcasecmp(env, "prd") || !strcasecmp(env, "live");
+}
+
+/* 1 on, 0 off, -1 not a switch value. */
+static int switch_value(const json_t *v)
+{
+	static const char *const on[] = { "on", "true", "enabled", "active" };
+	static const char *const off[] = { "off", "false", "disabled", "inactive" };
+
+	if (json_is_boolean(v))
+		return json_is_true(v);
+	if (!json_is_string(v))
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(on); i++) {
+		if (!strcasecmp(json_string_value(v), on[i]))
+			return 1;
+		if (!strcasecmp(json_string_value(v), off[i]))
+			return 0;
+	}
+	return -1;
+}
+
+static int is_pct_key(const char *key)
+{
+	return strcasestr(key, "pct") || strcasestr(key, "percent") || !strcasecmp(key, "rollout");
+}
+
+/* The state's top-level rollout percentage, or -1. */
+static double rollout_of(const json_t *state)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(state))
+		return -1;
+	json_object_foreach((json_t *)state, key, v)
+		if (is_pct_key(key) && json_is_number(v))
+			return json_number_value(v) < 0 ? 0 : json_number_value(v) > 100 ? 100 :
+			       json_number_value(v);
+	return -1;
+}
+
+double correlate_exposure(const json_t *state)
+{
+	static const char *const keys[] = { "enabled", "on", "state", "active" };
+	int sw = -1;
+
+	if (!state || json_is_null(state))
+		return 0;
+	if (!json_is_object(state)) {
+		sw = switch_value(state);
+		return sw < 0 ? -1 : sw * 100.0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(keys) && sw < 0; i++)
+		sw = switch_value(json_object_get(state, keys[i]));
+	if (sw < 0)
+		return -1;
+	if (!sw)
+		return 0;
+	return rollout_of(state) >= 0 ? rollout_of(state) : 100;
+}
+
+/* Does path name the member key anywhere ("rules[0].conditions" has
+ * "conditions")? */
+static int path_has_key(const char *path, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = strstr(path, key); p; p = strstr(p + 1, key)) {
+		int before_ok = p == path || p[-1] == '.' || p[-1] == '"';
+		char after = p[n];
+
+		if (before_ok && (after == '\0' || after == '.' || after == '[' || after == '"'))
+			return 1;
+	}
+	return 0;
+}
+
+static int is_targeting_path(const char *path)
+{
+	static const char *const keys[] = {
+		"rules", "conditions", "clauses", "targets", "segments", "included", "includes",
+		"values", "audience", "audiences", "constraints", "strategies", "userIds", "groups",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (path_has_key(path, keys[i]))
+			return 1;
+	return 0;
+}
+
+static const char *last_key(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	return dot ? dot + 1 : path;
+}
+
+/* Members that change with every write and say nothing about behaviour. */
+static int is_bookkeeping(const char *path)
+{
+	static const char *const keys[] = {
+		"version", "_version", "revision", "resourceVersion", "generation", "etag", "_etag",
+		"updated_at", "updatedAt", "modified_at", "modifiedAt", "last_modified", "lastModified",
+		"_lastModified", "managedFields",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (path_has_key(path, keys[i]))
+			return 1;
+	return 0;
+}
+
+/* Is one path the other or inside it? */
+static int paths_related(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	const char *s = la <= lb ? a : b, *l = la <= lb ? b : a;
+	size_t n = la <= lb ? la : lb;
+
+	if (!n)
+		return 1;
+	return !strncmp(s, l, n) && (l[n] == '\0' || l[n] == '.' || l[n] == '[');
+}
+
+int correlate_is_undo(const json_t *before, int before_known, const json_t *after,
+		      const json_t *later_after)
+{
+	struct change_list mine = CHANGE_LIST_INIT, left = CHANGE_LIST_INIT;
+	int undone = 1, counted = 0;
+
+	if (!before_known)
+		return 0;
+	if (!before || !later_after)
+		return !before && !later_after && after; /* created, then deleted */
+	diff_json(before, after, 1, &mine);
+	diff_json(before, later_after, 1, &left);
+	for (size_t i = 0; i < mine.n && undone; i++) {
+		if (is_bookkeeping(mine.v[i].path))
+			continue;
+		counted++;
+		for (size_t k = 0; k < left.n && undone; k++)
+			if (!is_bookkeeping(left.v[k].path) && paths_related(mine.v[i].path, left.v[k].path))
+				undone = 0;
+	}
+	change_list_release(&mine);
+	change_list_release(&left);
+	return undone && counted;
+}
+
+/* Lower-case words of s joined by '-' ("My Mail Service" -> "my-mail-service"). */
+static void normalise(const char *s, struct buf *out)
+{
+	int dash = 0;
+
+	buf_reset(out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80) {
+			if (dash && out->len)
+				buf_addch(out, '-');
+			buf_addch(out, c);
+			dash = 0;
+		} else if (c >= 'A' && c <= 'Z') {
+			if (dash && out->len)
+				buf_addch(out, '-');
+			buf_addch(out, c - 'A' + 'a');
+			dash = 0;
+		} else {
+			dash = 1;
+		}
+	}
+}
+
+/* Equal words, a trailing "s" aside ("payment" is "payments"). */
+static int word_eq(const char *a, size_t la, const char *b, size_t lb)
+{
+	if (la > 3 && a[la - 1] == 's')
+		la--;
+	if (lb > 3 && b[lb - 1] == 's')
+		lb--;
+	return la == lb && !memcmp(a, b, la);
+}
+
+/* Do the words of svc appear, in order and next to each other, among the
+ * words of text (both normalised: words joined by '-')? */
+static int words_match(const char *text, const char *svc)
+{
+	for (const char *t = text; *t; ) {
+		const char *a = t, *b = svc;
+
+		for (;;) {
+			size_t la = strcspn(a, "-"), lb = strcspn(b, "-");
+
+			if (!word_eq(a, la, b, lb))
+				break;
+			if (!b[lb])
+				return 1;
+			if (!a[la])
+				return 0;
+			a += la + 1;
+			b += lb + 1;
+		}
+		t += strcspn(t, "-");
+		if (*t)
+			t++;
+	}
+	return 0;
+}
+
+static int value_matches(const json_t *v, const char *svc, struct buf *tmp)
+{
+	if (!json_is_string(v))
+		return 0;
+	normalise(json_string_value(v), tmp);
+	return !strcmp(tmp->buf, svc) || words_match(tmp->buf, svc);
+}
+
+int correlate_service_match(const char *service, const char *target, const json_t *state, struct buf *why)
+{
+	static const char *const single[] = { "service", "app", "application", "component", "team", "owner" };
+	struct buf svc = BUF_INIT, tmp = BUF_INIT;
+	const json_t *labels;
+	int ret = 0;
+	size_t i;
+	json_t *v;
+
+	normalise(service, &svc);
+	if (!svc.len)
+		goto out;
+	normalise(target, &tmp);
+	if (words_match(tmp.buf, svc.buf)) {
+		buf_addstr(why, "key");
+		ret = 1;
+		goto out;
+	}
+	if (!json_is_object(state))
+		goto out;
+	json_array_foreach(json_object_get(state, "tags"), i, v) {
+		if (value_matches(v, svc.buf, &tmp)) {
+			buf_addstr(why, "tag");
+			ret = 1;
+			goto out;
+		}
+	}
+	json_array_foreach(json_object_get(state, "services"), i, v) {
+		if (value_matches(v, svc.buf, &tmp)) {
+			buf_addstr(why, "services");
+			ret = 1;
+			goto out;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(single); i++) {
+		if (value_matches(json_object_get(state, single[i]), svc.buf, &tmp)) {
+			buf_addf(why, "%s", single[i]);
+			ret = 1;
+			goto out;
+		}
+	}
+	labels = json_object_get(state, "labels");
+	if (!labels)
+		labels = json_object_get(json_object_get(state, "metadata"), "labels");
+	if (json_is_object(labels)) {
+		const char *key;
+
+		json_object_foreach((json_t *)labels, key, v) {
+			if (value_matches(v, svc.buf, &tmp)) {
+				buf_addstr(why, "label ");
+				buf_add_term_safe(why, key, strlen(key) > 64 ? 64 : strlen(key));
+				ret = 1;
+				goto out;
+			}
+		}
+	}
+out:
+	buf_release(&svc);
+	buf_release(&tmp);
+	return ret;
+}
+
+/* ---- scoring -------------------------------------------------------------- */
+
+/* "45 s", "12 min", "2 h 05 min", "3 d 4 h". */
+static void fmt_dur(usec_t d, struct buf *out)
+{
+	int64_t s = (d < 0 ? -d : d) / 1000000;
+
+	if (s < 60)
+		buf_addf(out, "%lld s", (long long)s);
+	else if (s < 7200)
+		buf_addf(out, "%lld min", (long long)(s / 60));
+	else if (s < 172800)
+		buf_addf(out, "%lld h %02lld min", (long long)(s / 3600), (long long)(s / 60 % 60));
+	else
+		buf_addf(out, "%lld d %lld h", (long long)(s / 86400), (long long)(s / 3600 % 24));
+}
+
+static void add_reason(struct correlate_candidate *c, enum correlate_signal sig, double w,
+		       const struct buf *text)
+{
+	struct correlate_reason *r;
+
+	if (w == 0)
+		return;
+	ALLOC_GROW(c->reasons, c->nreasons + 1, c->alloc);
+	r = &c->reasons[c->nreasons++];
+	r->signal = sig;
+	r->weight = w;
+	r->text = xstrdup(text->buf);
+	c->score += w;
+}
+
+static int reason_cmp(const void *a, const void *b)
+{
+	const struct correlate_reason *x = a, *y = b;
+
+	if (x->weight != y->weight)
+		return x->weight > y->weight ? -1 : 1;
+	return (int)x->signal - (int)y->signal;
+}
+
+/* The targeting widened: the first path that gained a rule, a value, a
+ * target or switched a rule to serve. Appends it to out; returns the
+ * number of such changes. */
+static int widened(const struct change_list *l, struct buf *out)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct change *c = &l->v[i];
+		int grew = 0;
+
+		if (c->before_unknown || !is_targeting_path(c->path))
+			continue;
+		if (c->kind == CHANGE_ADDED)
+			grew = 1;
+		else if (c->kind == CHANGE_CHANGED && (!strcmp(last_key(c->path), "serve") ||
+						       !strcmp(last_key(c->path), "enabled")) &&
+			 switch_value(c->after) == 1 && switch_value(c->before) == 0)
+			grew = 1;
+		if (grew && !n++)
+			buf_add_term_safe(out, c->path, strlen(c->path) > 80 ? 80 : strlen(c->path));
+	}
+	return n;
+}
+
+static const char *const weekdays[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+
+void correlate_score(const struct incident *in, const struct correlate_options *o,
+		     const struct correlate_facts *f, struct correlate_candidate *c)
+{
+	const double *w = o->weight;
+	struct buf t = BUF_INIT, tmp = BUF_INIT;
+	usec_t dt = in->started - f->t;
+	const char *ienv = *in->environment ? in->environment : "production";
+	const json_t *state = f->after ? f->after : f->before;
+	double eb, ea;
+
+	c->score = 0;
+	/* time */
+	buf_addstr(&t, "made ");
+	fmt_dur(dt, &t);
+	if (dt >= 0) {
+		buf_addstr(&t, " before impact start");
+		add_reason(c, SIG_TIME, w[SIG_TIME] * exp(-(double)dt / (double)o->time_scale), &t);
+	} else {
+		buf_addstr(&t, " after impact start");
+		add_reason(c, SIG_DURING, w[SIG_DURING], &t);
+	}
+	/* environment */
+	if (*f->environment) {
+		int same = (is_production(ienv) && is_production(f->environment)) ||
+			   !strcasecmp(ienv, f->environment);
+
+		buf_reset(&t);
+		buf_addstr(&t, "in ");
+		buf_add_term_safe(&t, f->environment, strlen(f->environment) > 40 ? 40 : strlen(f->environment));
+		if (same) {
+			buf_addstr(&t, *in->environment ? ", the incident's environment" :
+				   " (the incident gives none: production assumed)");
+			add_reason(c, SIG_ENVIRONMENT, w[SIG_ENVIRONMENT], &t);
+		} else {
+			buf_addstr(&t, ", not ");
+			buf_add_term_safe(&t, ienv, strlen(ienv) > 40 ? 40 : strlen(ienv));
+			add_reason(c, SIG_OTHER_ENV, w[SIG_OTHER_ENV], &t);
+		}
+	}
+	/* service */
+	for (size_t i = 0; i < in->nservices; i++) {
+		buf_reset(&tmp);
+		if (correlate_service_match(in->services[i], f->target, state, &tmp)) {
+			buf_reset(&t);
+			buf_addstr(&t, "belongs to ");
+			buf_add_term_safe(&t, in->services[i], strlen(in->services[i]) > 40 ? 40 :
+					  strlen(in->services[i]));
+			buf_addf(&t, " (%s)", tmp.buf);
+			add_reason(c, SIG_SERVICE, w[SIG_SERVICE], &t);
+			break;
+		}
+	}
+	/* blast radius */
+	eb = f->before_known ? correlate_exposure(f->before) : -1;
+	ea = correlate_exposure(f->after);
+	if (eb >= 0 && ea > eb) {
+		buf_reset(&t);
+		buf_addf(&t, "exposure %g%% \u2192 %g%%", eb, ea);
+		if (!f->before)
+			buf_addstr(&t, " (created on)");
+		else if (correlate_exposure(f->before) == 0)
+			buf_addstr(&t, " (switched on)");
+		add_reason(c, SIG_EXPOSURE, w[SIG_EXPOSURE] * (ea - eb) / 100.0, &t);
+	}
+	if (f->before_known) {
+		double rb = f->before ? rollout_of(f->before) : 0, ra = rollout_of(f->after);
+
+		if (rb >= 0 && ra >= 0 && ((ra >= 100 && rb < 100) || ra - rb >= 50)) {
+			buf_reset(&t);
+			buf_addf(&t, "rollout %g%% \u2192 %g%%", rb, ra);
+			add_reason(c, SIG_MASS_ROLLOUT, w[SIG_MASS_ROLLOUT], &t);
+		}
+	}
+	if (f->before_known && f->before && f->after) {
+		struct change_list l = CHANGE_LIST_INIT;
+		int n;
+
+		diff_json(f->before, f->after, 1, &l);
+		buf_reset(&tmp);
+		n = widened(&l, &tmp);
+		if (n) {
+			buf_reset(&t);
+			buf_addf(&t, "targeting widened at %s", tmp.buf);
+			if (n > 1)
+				buf_addf(&t, " (+%d more)", n - 1);
+			add_reason(c, SIG_WIDENED, w[SIG_WIDENED], &t);
+		}
+		change_list_release(&l);
+	}
+	if ((f->before && !f->after && f->before_known) || strstr(f->action, "delete")) {
+		buf_reset(&t);
+		buf_addstr(&t, "deleted");
+		add_reason(c, SIG_DELETE, w[SIG_DELETE], &t);
+	}
+	/* risk signals */
+	if (f->risk & RISK_NO_APPROVAL) {
+		buf_reset(&t);
+		buf_addstr(&t, "approval required, nobody approved");
+		add_reason(c, SIG_NO_APPROVAL, w[SIG_NO_APPROVAL], &t);
+	}
+	{
+		int64_t secs = f->t / 1000000 + (int64_t)o->utc_offset_min * 60;
+		int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+		int64_t rem = secs - days * 86400;
+		int wday = (int)(((days % 7) + 10) % 7); /* 1970-01-01 was a Thursday; 0 = Monday */
+		int hour = (int)(rem / 3600);
+		int off = o->utc_offset_min < 0 ? -o->utc_offset_min : o->utc_offset_min;
+
+		if (wday >= 5 || hour < o->biz_from || hour >= o->biz_to) {
+			buf_reset(&t);
+			buf_addf(&t, "outside business hours (%s %02d:%02d at UTC%c%02d:%02d; hours %02d-%02d Mon-Fri)",
+				 weekdays[wday], hour, (int)(rem / 60 % 60),
+				 o->utc_offset_min < 0 ? '-' : '+', off / 60, off % 60, o->biz_from, o->biz_to);
+			add_reason(c, SIG_AFTER_HOURS, w[SIG_AFTER_HOURS], &t);
+		}
+	}
+	if (!strcmp(f->actor_type, "service") && f->people_share >= 0.75 && f->people_sample >= 5) {
+		buf_reset(&t);
+		buf_addstr(&t, "service account ");
+		buf_add_term_safe(&t, f->actor, strlen(f->actor) > 40 ? 40 : strlen(f->actor));
+		buf_addf(&t, " made a change people make (%.0f%% of %d recent ", 100 * f->people_share,
+			 f->people_sample);
+		buf_add_term_safe(&t, f->action, strlen(f->action) > 40 ? 40 : strlen(f->action));
+		buf_addstr(&t, " changes to this target)");
+		add_reason(c, SIG_SERVICE_ACCOUNT, w[SIG_SERVICE_ACCOUNT], &t);
+	}
+	if (f->risk & RISK_RAPID_TOGGLE) {
+		buf_reset(&t);
+		buf_addstr(&t, "toggled again within 30 min of other toggles");
+		add_reason(c, SIG_RAPID_TOGGLE, w[SIG_RAPID_TOGGLE], &t);
+	}
+	/* reverts */
+	if (f->reverted_at != INCIDENT_NO_TIME) {
+		buf_reset(&t);
+		if (f->reverted_at >= in->started) {
+			/* responders revert once they know: before detection it may be chance */
+			int known = in->detected == INCIDENT_NO_TIME || f->reverted_at >= in->detected;
+
+			buf_addstr(&t, "reverted ");
+			fmt_dur(f->reverted_at - in->started, &t);
+			buf_addf(&t, " after impact start%s (by #%lld)", known ? "" : ", before detection",
+				 (long long)f->reverted_by);
+			add_reason(c, SIG_REVERTED, w[SIG_REVERTED] * (known ? 1.0 : 0.5), &t);
+		} else {
+			buf_addf(&t, "undone before impact start (by #%lld)", (long long)f->reverted_by);
+			add_reason(c, SIG_UNDONE_BEFORE, w[SIG_UNDONE_BEFORE], &t);
+		}
+	}
+	if (f->reverts && dt < 0) {
+		buf_reset(&t);
+		buf_addf(&t, "undoes #%lld", (long long)f->reverts);
+		add_reason(c, SIG_IS_REVERT, w[SIG_IS_REVERT], &t);
+	}
+	if (c->nreasons > 1)
+		qsort(c->reasons, c->nreasons, sizeof(*c->reasons), reason_cmp);
+	buf_release(&t);
+	buf_release(&tmp);
+}
+
+void correlate_reason_format(const struct correlate_reason *r, struct buf *out)
+{
+	buf_addf(out, "%+.2f %s", r->weight, r->text);
+}
+
+/* ---- over the store ------------------------------------------------------ */
+
+struct window_row {
+	struct correlate_candidate c;
+	json_t *before, *after, *context; /* own references */
+	int before_known;
+};
+
+static char *col_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return xstrndup(t ? (const char *)t : "", (size_t)sqlite3_column_bytes(st, col));
+}
+
+/* Share of the target's recent changes (of this action when there are
+ * enough) made by people. Returns 0 or -1. */
+static int people_share(struct store *s, sqlite3_stmt **st, const struct correlate_candidate *c,
+			double *share, int *sample)
+{
+	int rc, same = 0, same_people = 0, all = 0, all_people = 0;
+
+	if (!*st && store_prepare(s, "SELECT actor_type, action FROM entries WHERE target = ?1 AND ts < ?2"
+				  " ORDER BY ts DESC LIMIT 500", st))
+		return -1;
+	sqlite3_bind_text(*st, 1, c->target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(*st, 2, c->ts, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(*st)) == SQLITE_ROW) {
+		const char *type = (const char *)sqlite3_column_text(*st, 0);
+		const char *action = (const char *)sqlite3_column_text(*st, 1);
+		int person = type && !strcmp(type, "user");
+
+		all++;
+		all_people += person;
+		if (action && !strcmp(action, c->action)) {
+			same++;
+			same_people += person;
+		}
+	}
+	sqlite3_reset(*st);
+	if (rc != SQLITE_DONE)
+		return store_error(s, "cannot read the target's history");
+	if (same >= 5) {
+		*share = (double)same_people / same;
+		*sample = same;
+	} else {
+		*share = all ? (double)all_people / all : -1;
+		*sample = all;
+	}
+	return 0;
+}
+
+static int candidate_cmp(const void *a, const void *b)
+{
+	const struct correlate_candidate *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->seq < y->seq ? 1 : x->seq > y->seq ? -1 : 0; /* later (closer) first */
+}
+
+void correlate_candidate_release(struct correlate_candidate *c)
+{
+	free(c->event_id);
+	free(c->actor);
+	free(c->actor_type);
+	free(c->action);
+	free(c->target);
+	free(c->target_kind);
+	free(c->environment);
+	free(c->summary);
+	for (size_t i = 0; i < c->nreasons; i++)
+		free(c->reasons[i].text);
+	free(c->reasons);
+}
+
+int correlate_run(struct store *s, const struct incident *in, const struct correlate_options *o,
+		  struct correlation *out)
+{
+	struct window_row *rows = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *st = NULL, *hist = NULL;
+	char from[32], to[32];
+	struct buf err = BUF_INIT;
+	usec_t end = in->resolved != INCIDENT_NO_TIME ? in->resolved :
+		     (in->detected != INCIDENT_NO_TIME ? in->detected : in->started) + o->lookback;
+	int rc, ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->from = in->started - o->lookback;
+	out->to = end < in->started ? in->started : end;
+	time_format(out->from, from);
+	time_format(out->to, to);
+	if (store_prepare(s, "SELECT seq, event_id, ts, actor, actor_type, action, target, target_kind,"
+			  " environment, summary, risk, leaf FROM entries WHERE ts >= ?1 AND ts <= ?2"
+			  " ORDER BY ts, seq LIMIT ?3", &st))
+		return -1;
+	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)o->max_changes + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct window_row *r;
+		const char *ts = (const char *)sqlite3_column_text(st, 2), *why;
+		json_t *leaf;
+		int l, c;
+
+		if (n == o->max_changes) {
+			out->truncated = 1;
+			break;
+		}
+		ALLOC_GROW(rows, n + 1, alloc);
+		r = &rows[n++];
+		memset(r, 0, sizeof(*r));
+		r->c.seq = sqlite3_column_int64(st, 0);
+		r->c.event_id = col_dup(st, 1);
+		snprintf(r->c.ts, sizeof(r->c.ts), "%s", ts ? ts : "");
+		if (!ts || time_parse_iso(ts, &r->c.t, &why))
+			r->c.t = in->started;
+		r->c.actor = col_dup(st, 3);
+		r->c.actor_type = col_dup(st, 4);
+		r->c.action = col_dup(st, 5);
+		r->c.target = col_dup(st, 6);
+		r->c.target_kind = col_dup(st, 7);
+		r->c.environment = col_dup(st, 8);
+		r->c.summary = col_dup(st, 9);
+		r->c.risk = (unsigned)sqlite3_column_int(st, 10);
+		buf_reset(&err);
+		leaf = json_parse_strict(sqlite3_column_blob(st, 11), (size_t)sqlite3_column_bytes(st, 11),
+					 &l, &c, &err);
+		r->before_known = json_is_true(json_object_get(leaf, "before_known"));
+		r->before = json_incref(json_object_get(leaf, "before"));
+		r->after = json_incref(json_object_get(leaf, "after"));
+		r->context = json_incref(json_object_get(leaf, "context"));
+		if (json_is_null(r->before)) {
+			json_decref(r->before);
+			r->before = NULL;
+		}
+		if (json_is_null(r->after)) {
+			json_decref(r->after);
+			r->after = NULL;
+		}
+		json_decref(leaf);
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_error(s, "cannot read the incident's window");
+		goto out;
+	}
+	out->changes = n;
+	for (size_t i = 0; i < n; i++) {
+		struct window_row *r = &rows[i];
+		struct correlate_facts f;
+		int scanned = 0;
+
+		correlate_facts_init(&f);
+		f.t = r->c.t;
+		f.environment = r->c.environment;
+		f.target = r->c.target;
+		f.actor = r->c.actor;
+		f.actor_type = r->c.actor_type;
+		f.action = r->c.action;
+		f.before = r->before;
+		f.after = r->after;
+		f.before_known = r->before_known;
+		f.context = r->context;
+		f.risk = r->c.risk;
+		if (!strcmp(r->c.actor_type, "service") &&
+		    people_share(s, &hist, &r->c, &f.people_share, &f.people_sample))
+			goto out;
+		/* the first later change to the same target that undoes this one */
+		for (size_t k = i + 1; k < n && scanned < UNDO_SCAN; k++) {
+			struct window_row *q = &rows[k];
+
+			if (strcmp(q->c.target, r->c.target) || strcmp(q->c.environment, r->c.environment))
+				continue;
+			scanned++;
+			if (correlate_is_undo(r->before, r->before_known, r->after, q->after)) {
+				f.reverted_at = q->c.t;
+				f.reverted_by = q->c.seq;
+				r->c.reverted_by = q->c.t >= in->started ? q->c.seq : 0;
+				break;
+			}
+		}
+		/* does this change undo an earlier one? (the nearest earlier change) */
+		for (size_t k = i; k-- > 0;) {
+			struct window_row *q = &rows[k];
+
+			if (strcmp(q->c.target, r->c.target) || strcmp(q->c.environment, r->c.environment))
+				continue;
+			if (correlate_is_undo(q->before, q->before_known, q->after, r->after))
+				f.reverts = q->c.seq;
+			break;
+		}
+		correlate_score(in, o, &f, &r->c);
+	}
+	for (size_t i = 0; i < n; i++) {
+		ALLOC_GROW(out->v, out->n + 1, out->alloc);
+		out->v[out->n++] = rows[i].c;
+		memset(&rows[i].c, 0, sizeof(rows[i].c));
+	}
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), candidate_cmp);
+	for (size_t i = 0; i < out->n; i++)
+		out->v[i].rank = (int)i + 1;
+	ret = 0;
+out:
+	for (size_t i = 0; i < n; i++) {
+		correlate_candidate_release(&rows[i].c);
+		json_decref(rows[i].before);
+		json_decref(rows[i].after);
+		json_decref(rows[i].context);
+	}
+	free(rows);
+	sqlite3_finalize(st);
+	sqlite3_finalize(hist);
+	buf_release(&err);
+	if (ret)
+		correlation_release(out);
+	return ret;
+}
+
+void correlation_release(struct correlation *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		correlate_candidate_release(&c->v[i]);
+	free(c->v);
+	memset(c, 0, sizeof(*c));
+}
+
+json_t *correlation_to_json(const struct incident *in, const struct correlation *c, size_t limit)
+{
+	json_t *o = json_object(), *cands = json_array();
+	char from[32], to[32];
+	struct buf b = BUF_INIT;
+
+	time_format(c->from, from);
+	time_format(c->to, to);
+	json_object_set_new(o, "incident", incident_to_json(in));
+	json_object_set_new(o, "window", json_pack("{s:s, s:s, s:I, s:b}", "from", from, "to", to,
+						   "changes", (json_int_t)c->changes, "truncated", c->truncated));
+	for (size_t i = 0; i < c->n && (!limit || i < limit); i++) {
+		const struct correlate_candidate *k = &c->v[i];
+		json_t *j = json_object(), *reasons = json_array(), *signals = json_array();
+
+		json_object_set_new(j, "rank", json_integer(k->rank));
+		json_object_set_new(j, "seq", json_integer((json_int_t)k->seq));
+		json_object_set_new(j, "event_id", json_string(k->event_id));
+		json_object_set_new(j, "score", json_real(round(k->score * 1000) / 1000));
+		json_object_set_new(j, "ts", json_string(k->ts));
+		json_object_set_new(j, "actor", json_string(k->actor));
+		json_object_set_new(j, "actor_type", json_string(k->actor_type));
+		json_object_set_new(j, "action", json_string(k->action));
+		json_object_set_new(j, "target", json_string(k->target));
+		json_object_set_new(j, "target_kind", json_string(k->target_kind));
+		json_object_set_new(j, "environment", json_string(k->environment));
+		json_object_set_new(j, "summary", json_string(k->summary));
+		for (size_t r = 0; r < k->nreasons; r++) {
+			buf_reset(&b);
+			correlate_reason_format(&k->reasons[r], &b);
+			json_array_append_new(reasons, json_string(b.buf));
+			json_array_append_new(signals, json_pack("{s:s, s:f, s:s}",
+				"signal", correlate_signals[k->reasons[r].signal].name,
+				"weight", round(k->reasons[r].weight * 1000) / 1000,
+				"detail", k->reasons[r].text));
+		}
+		json_object_set_new(j, "reasons", reasons);
+		json_object_set_new(j, "signals", signals);
+		if (k->reverted_by)
+			json_object_set_new(j, "reverted_by", json_integer((json_int_t)k->reverted_by));
+		json_array_append_new(cands, j);
+	}
+	json_object_set_new(o, "candidates", cands);
+	buf_release(&b);
+	return o;
+}
