@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "trailscope/cmd.h"
 #include "trailscope/cli.h"
@@ -17,16 +18,32 @@ static const struct command {
 } commands[] = {
 	{ "open", cmd_open, "open STORE [--trust PUB]... [--theme NAME]", "browse a store in the terminal UI" },
 	{ "init", cmd_init, "init STORE [--origin NAME]", "create an empty store" },
-	{ "import", cmd_import, "import STORE FILE... [--sign KEY] [--skip-invalid]",
-	  "append events from JSON lines (- for stdin)" },
+	{ "import", cmd_import, "import STORE FILE... [--format F] [--sign KEY] [--skip-invalid]",
+	  "append events (JSON lines, k8s, CloudTrail, LaunchDarkly, Unleash, --map)" },
 	{ "verify", cmd_verify, "verify STORE [--trust PUB]... [--format text|json] [--deep]",
 	  "check every entry, checkpoint and signature" },
 	{ "keygen", cmd_keygen, "keygen NAME --out DIR", "create an Ed25519 signer/verifier key pair" },
 	{ "checkpoint", cmd_checkpoint, "checkpoint STORE --key KEY", "sign a checkpoint of the current head" },
+	{ "query", cmd_query, "query STORE QUERY [--format table|json|jsonl|csv] [--limit N] [--count]",
+	  "events matching a query (docs/QUERY.md)" },
+	{ "sql", cmd_sql, "sql STORE 'SELECT ...' [--format table|json|jsonl|csv]",
+	  "read-only SQL over the events and changes views" },
 	{ "show", cmd_show, "show STORE SEQ|EVENT_ID [--format text|json]",
 	  "one event: metadata and per-field changes" },
 	{ "gen", cmd_gen, "gen [--events N] [--seed S] [--incidents FILE]",
 	  "generate realistic test events (JSON lines)" },
+	{ "incident", cmd_incident, "incident import|list|show STORE ...", "incidents kept beside the events" },
+	{ "incidents", cmd_incident, "incidents STORE [--format table|json|jsonl|csv]", "list incidents" },
+	{ "correlate", cmd_correlate, "correlate STORE INCIDENT_ID [--lookback 2h] [--format text|json]",
+	  "rank the changes that could have caused an incident" },
+	{ "history", cmd_history, "history STORE TARGET [--env ENV] [--format table|json|jsonl|csv]",
+	  "every change to one target" },
+	{ "state", cmd_state, "state STORE TARGET --at TIME [--env ENV] [--diff TIME2]",
+	  "a target's state rebuilt at a time, or between two" },
+	{ "export", cmd_export, "export STORE --out DIR (--events|--incident|--query|--marked) --case ID --examiner NAME",
+	  "write an evidence bundle (BagIt, proofs, custody)" },
+	{ "bundle", cmd_bundle, "bundle verify|custody DIR ...", "verify a bundle offline; add to its chain of custody" },
+	{ "case", cmd_case, "case STORE mark|unmark|note|notes|list ...", "the investigator's marks and notes" },
 };
 
 static void usage(FILE *f)
@@ -34,7 +51,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: trailscope STORE              open STORE in the terminal UI\n"
 		   "       trailscope COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-56s %s\n", commands[i].usage, commands[i].help);
+		fprintf(f, "  %s\n      %s\n", commands[i].usage, commands[i].help);
 	fprintf(f, "\n'trailscope COMMAND --help' describes one command. Exit status: 0 ok or verified,\n"
 		   "1 verification failed, 2 unverifiable (no trusted key), 3 usage, 4 bad input,\n"
 		   "5 I/O or store error, 6 internal error.\n");
@@ -57,7 +74,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	if (argv[1][0] != '-' && (strchr(argv[1], '.') || strchr(argv[1], '/'))) {
+	if (argv[1][0] != '-' && (strchr(argv[1], '.') || strchr(argv[1], '/') || !access(argv[1], F_OK))) {
 		argv[0] = (char *)"open";
 		return cmd_open(argc, argv);
 	}

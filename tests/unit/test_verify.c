@@ -246,9 +246,11 @@ TEST(inserted_row_is_caught_or_pending)
 	/* a row slipped into the middle: every later row renumbered */
 	sql(&s, "CREATE TEMP TABLE moved AS SELECT * FROM entries WHERE seq >= 16;"
 		"DELETE FROM entries WHERE seq >= 16;"
-		"INSERT INTO entries SELECT seq + 1, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
+		"INSERT INTO entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
+		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk) SELECT seq + 1, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
 		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk FROM moved;"
-		"INSERT INTO entries SELECT 16, leaf, leaf_hash, 'forged', ts, actor, actor_type, action,"
+		"INSERT INTO entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
+		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk) SELECT 16, leaf, leaf_hash, 'forged', ts, actor, actor_type, action,"
 		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk FROM moved"
 		" WHERE seq = 16");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
@@ -264,7 +266,8 @@ TEST(inserted_row_is_caught_or_pending)
 	/* appended after the last checkpoint: pending, and said so */
 	make_store("ins2", &s);
 	t = trust_with(1, statedir("ins2"));
-	sql(&s, "INSERT INTO entries SELECT 31, leaf, leaf_hash, 'e31', ts, actor, actor_type, action,"
+	sql(&s, "INSERT INTO entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
+		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk) SELECT 31, leaf, leaf_hash, 'e31', ts, actor, actor_type, action,"
 		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk FROM entries"
 		" WHERE seq = 30");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
@@ -290,7 +293,8 @@ TEST(swapped_rows_are_modified)
 	untrigger(&s);
 	sql(&s, "CREATE TEMP TABLE a AS SELECT * FROM entries WHERE seq IN (5, 6);"
 		"DELETE FROM entries WHERE seq IN (5, 6);"
-		"INSERT INTO entries SELECT 11 - seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
+		"INSERT INTO entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
+		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk) SELECT 11 - seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
 		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk FROM a");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK_STR(r.verdict, "FAILED");

@@ -1,0 +1,265 @@
+/*
+ * query.c - "trailscope query STORE QUERY [--format table|json|jsonl|csv]
+ * [--limit N] [--count] [--reverse] [--now TIME] [--explain]": the events
+ * matching a query (docs/QUERY.md), oldest first. Streams rows as they
+ * come: memory stays constant however many events match.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trailscope/cli.h"
+#include "trailscope/cmd.h"
+#include "trailscope/query.h"
+#include "trailscope/risk.h"
+#include "trailscope/timeline.h"
+#include "trailscope/util.h"
+
+static const char usage[] = "trailscope query STORE QUERY [--format table|json|jsonl|csv] [--limit N]"
+	" [--count] [--reverse] [--now TIME] [--explain]";
+
+struct out {
+	enum out_format fmt;
+	int64_t n;
+	struct buf line;
+};
+
+static void json_str(struct buf *b, const char *key, const char *v)
+{
+	json_t *s = json_string(v);
+	char *enc = s ? json_dumps(s, JSON_ENCODE_ANY | JSON_ENSURE_ASCII) : NULL;
+
+	buf_addf(b, "\"%s\":%s", key, enc ? enc : "null");
+	free(enc);
+	json_decref(s);
+}
+
+static void risk_list(struct buf *b, unsigned risk, int json)
+{
+	int first = 1;
+
+	for (int i = 0; risk_names[i].name; i++) {
+		if (!(risk & risk_names[i].flag))
+			continue;
+		if (json)
+			buf_addf(b, "%s\"%s\"", first ? "" : ",", risk_names[i].name);
+		else
+			buf_addf(b, "%s%s", first ? "" : " ", risk_names[i].name);
+		first = 0;
+	}
+}
+
+static int print_row(const struct query_row *r, void *ctx)
+{
+	struct out *o = ctx;
+	struct buf *b = &o->line;
+
+	buf_reset(b);
+	switch (o->fmt) {
+	case FMT_JSON:
+	case FMT_JSONL:
+		if (o->fmt == FMT_JSON)
+			buf_addstr(b, o->n ? ",\n  " : "[\n  ");
+		buf_addf(b, "{\"seq\":%" PRId64 ",", r->seq);
+		json_str(b, "event_id", r->event_id);
+		buf_addch(b, ',');
+		json_str(b, "ts", r->ts);
+		buf_addch(b, ',');
+		json_str(b, "actor", r->actor);
+		buf_addch(b, ',');
+		json_str(b, "actor_type", r->actor_type);
+		buf_addch(b, ',');
+		json_str(b, "action", r->action);
+		buf_addch(b, ',');
+		json_str(b, "target", r->target);
+		buf_addch(b, ',');
+		json_str(b, "target_kind", r->target_kind);
+		buf_addch(b, ',');
+		json_str(b, "environment", r->environment);
+		buf_addch(b, ',');
+		json_str(b, "summary", r->summary);
+		buf_addstr(b, ",\"risk\":[");
+		risk_list(b, r->risk, 1);
+		buf_addch(b, ']');
+		buf_addch(b, '}');
+		if (o->fmt == FMT_JSONL)
+			buf_addch(b, '\n');
+		fwrite(b->buf, 1, b->len, stdout);
+		break;
+	case FMT_CSV: {
+		const char *cols[] = { NULL, r->ts, r->event_id, r->actor, r->actor_type, r->action,
+				       r->target, r->target_kind, r->environment, r->summary };
+		struct buf risk = BUF_INIT;
+
+		if (!o->n)
+			fputs("seq,ts,event_id,actor,actor_type,action,target,target_kind,environment,summary,risk\n",
+			      stdout);
+		buf_addf(b, "%" PRId64, r->seq);
+		for (size_t i = 1; i < ARRAY_SIZE(cols); i++) {
+			buf_addch(b, ',');
+			cli_csv_field(b, cols[i], strlen(cols[i]));
+		}
+		buf_addch(b, ',');
+		risk_list(&risk, r->risk, 0);
+		cli_csv_field(b, risk.buf, risk.len);
+		buf_release(&risk);
+		buf_addch(b, '\n');
+		fwrite(b->buf, 1, b->len, stdout);
+		break;
+	}
+	default: {
+		struct buf risk = BUF_INIT;
+
+		if (!o->n)
+			printf("%8s  %-19s  %-24s %-16s %-28s %-11s %s\n", "SEQ", "TIME (UTC)", "ACTOR",
+			       "ACTION", "TARGET", "ENV", "CHANGE");
+		printf("%8" PRId64 "  %.10s %.8s  ", r->seq, r->ts, r->ts + 11);
+		buf_add_term_safe(b, r->actor, strlen(r->actor));
+		printf("%-24s ", b->buf);
+		buf_reset(b);
+		buf_add_term_safe(b, r->action, strlen(r->action));
+		printf("%-16s ", b->buf);
+		buf_reset(b);
+		buf_add_term_safe(b, r->target, strlen(r->target));
+		printf("%-28s ", b->buf);
+		buf_reset(b);
+		buf_add_term_safe(b, r->environment, strlen(r->environment));
+		printf("%-11s ", b->buf);
+		buf_reset(b);
+		buf_add_term_safe(b, r->summary, strlen(r->summary));
+		risk_list(&risk, r->risk, 0);
+		printf("%s%s%s\n", b->buf, risk.len ? "  !" : "", risk.buf);
+		buf_release(&risk);
+		break;
+	}
+	}
+	o->n++;
+	return ferror(stdout) != 0;
+}
+
+/* Prints "trailscope: query: col N: message", the query and a caret. */
+static void report(const char *text, const struct query_error *err)
+{
+	struct buf b = BUF_INIT;
+
+	fprintf(stderr, "trailscope: query: col %d: ", err->col);
+	cli_put_safe(stderr, err->msg);
+	buf_add_term_safe(&b, text, strlen(text));
+	if (b.len == strlen(text)) {
+		fprintf(stderr, "\n  %s\n  %*s^\n", b.buf, err->col - 1, "");
+	} else {
+		fputc('\n', stderr);
+	}
+	buf_release(&b);
+}
+
+int cmd_query(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "count", no_argument, NULL, 'c' },
+		{ "reverse", no_argument, NULL, 'r' },
+		{ "now", required_argument, NULL, 'N' },
+		{ "explain", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct out o = { FMT_TABLE, 0, BUF_INIT };
+	int64_t limit = 0, n;
+	int c, count = 0, reverse = 0, explain = 0, ret = EXIT_IO;
+	usec_t now = time_now();
+	struct query_error err;
+	struct query *q = NULL;
+	struct query_fetch f;
+	struct store s;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "f:n:crh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (cli_parse_format("query", optarg, 1u << FMT_TABLE | 1u << FMT_JSON | 1u << FMT_JSONL |
+					     1u << FMT_CSV, &o.fmt))
+				return EXIT_USAGE;
+			break;
+		case 'n':
+			if (parse_int64(optarg, 1, INT64_MAX, &limit))
+				return cli_usage_error(usage, "query: --limit wants a positive number, not '%s'", optarg);
+			break;
+		case 'c': count = 1; break;
+		case 'r': reverse = 1; break;
+		case 'e': explain = 1; break;
+		case 'N': {
+			const char *why = NULL;
+
+			if (timeline_parse_user_time(optarg, time_now(), &now, &why))
+				return cli_usage_error(usage, "query: bad --now '%s': %s", optarg, why ? why : "");
+			break;
+		}
+		case 'h':
+			printf("usage: %s\n"
+			       "Prints the events matching QUERY, oldest first (--reverse: newest first).\n"
+			       "The language is in docs/QUERY.md, e.g.\n"
+			       "  'actor-type:service target:checkout-* env:production since:-2h'\n"
+			       "  'changed:rules[*].conditions[*].values after.enabled:true -actor:*-bot'\n"
+			       "--count prints only the number of matches; --now TIME sets the time that\n"
+			       "relative times (since:-2h) count from; --explain prints the SQL and its\n"
+			       "parameters. Exit status: 0, 3 for a malformed query (with its column),\n"
+			       "5 when the store cannot be read or the query fails.\n", usage);
+			return EXIT_OK;
+		default: return cli_usage_error(usage, "query: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		return cli_usage_error(usage, "query: expected STORE and QUERY");
+	if (store_open(&s, argv[optind], STORE_READONLY))
+		return EXIT_IO;
+	if (query_compile(&s, argv[optind + 1], now, &q, &err)) {
+		report(argv[optind + 1], &err);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (explain) {
+		struct buf b = BUF_INIT;
+
+		query_explain(q, &b);
+		for (char *line = b.buf, *nl; *line; line = nl + 1) {
+			nl = strchr(line, '\n');
+			*nl = 0;
+			cli_put_safe(stdout, line);
+			putchar('\n');
+		}
+		buf_release(&b);
+		ret = EXIT_OK;
+		goto out;
+	}
+	if (count) {
+		n = query_count(q);
+		if (n < 0)
+			goto out;
+		printf("%" PRId64 "\n", n);
+		ret = EXIT_OK;
+		goto out;
+	}
+	memset(&f, 0, sizeof(f));
+	f.desc = reverse;
+	f.limit = limit;
+	n = query_each(q, &f, print_row, &o);
+	if (n < 0)
+		goto out;
+	if (o.fmt == FMT_JSON)
+		fputs(o.n ? "\n]\n" : "[]\n", stdout);
+	if (fflush(stdout) || ferror(stdout)) {
+		error("query: cannot write the output");
+		goto out;
+	}
+	ret = EXIT_OK;
+out:
+	buf_release(&o.line);
+	query_free(q);
+	store_close(&s);
+	return ret;
+}

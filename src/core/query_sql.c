@@ -1,0 +1,473 @@
+/*
+ * query_sql.c - compiles a parsed query (query_parse.c) into one SQL
+ * condition over `entries AS e` with numbered parameters, and runs it:
+ * counts, keyset pages in (ts, seq) order, single-event tests (query.h).
+ *
+ * Every piece of SQL text here is a constant of this file; every value
+ * from the query is a bound parameter. Field terms compare indexed
+ * columns (a literal-prefix range in front of GLOB so the index is used),
+ * time terms the entries_ts range, path terms a changes_path range on the
+ * literal prefix before the first wildcard, free text the FTS5 index.
+ * Cost of compiling: linear in the query, plus one indexed read per
+ * around: term. Statements are prepared lazily and kept.
+ *
+ * Planner shaping: set terms are written `+e.seq IN (...)` so that SQLite
+ * does not drive the query by rowid lookups into entries (whose rows are
+ * wide, the leaf coming first) but scans a covering index (entries_ts in
+ * time order for a page, the smallest for a count) and probes the set;
+ * `risk:` adds `e.risk != 0` so that the partial index entries_risk
+ * serves counts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "query_int.h"
+#include "trailscope/timeline.h"
+
+#define AROUND_BEFORE ((usec_t)2 * 3600 * 1000000) /* around: starts 2 h before the incident */
+#define AROUND_OPEN ((usec_t)2 * 3600 * 1000000)   /* and ends 2 h after an unresolved start */
+
+enum { P_TEXT, P_INT };
+
+struct qparam {
+	int type;
+	char *text;            /* owned */
+	size_t len;
+	int64_t i;
+};
+
+struct query {
+	struct store *s;       /* borrowed */
+	struct qnode *tree;
+	struct buf where;      /* the SQL condition over entries AS e */
+	struct qparam *params;
+	size_t nparams, alloc;
+	sqlite3_stmt *each[6]; /* [desc * 3 + (no key, exclusive, inclusive)] */
+	sqlite3_stmt *count, *match;
+	volatile int *cancel;
+};
+
+struct gen {
+	struct query *q;
+	const char *text;
+	struct query_error *err;
+};
+
+static int add_text(struct query *q, const char *s, size_t len)
+{
+	struct qparam *p;
+
+	ALLOC_GROW(q->params, q->nparams + 1, q->alloc);
+	p = &q->params[q->nparams++];
+	p->type = P_TEXT;
+	p->text = xstrndup(s, len);
+	p->len = len;
+	return (int)q->nparams;
+}
+
+static int add_str(struct query *q, const char *s) { return add_text(q, s, strlen(s)); }
+
+static int add_int(struct query *q, int64_t i)
+{
+	struct qparam *p;
+
+	ALLOC_GROW(q->params, q->nparams + 1, q->alloc);
+	p = &q->params[q->nparams++];
+	p->type = P_INT;
+	p->text = NULL;
+	p->i = i;
+	return (int)q->nparams;
+}
+
+static const char *const field_columns[] = {
+	[QF_ACTOR] = "e.actor", [QF_ACTOR_TYPE] = "e.actor_type", [QF_TARGET] = "e.target",
+	[QF_TARGET_KIND] = "e.target_kind", [QF_ENV] = "e.environment", [QF_ACTION] = "e.action",
+	[QF_ID] = "e.event_id",
+};
+
+/* "col >= ?a AND col < ?b" for the strings starting with prefix, or
+ * nothing when the prefix is empty. Appends " AND " after it. */
+static void prefix_range(struct query *q, const char *col, const char *prefix, size_t len)
+{
+	struct buf hi = BUF_INIT;
+
+	if (!len)
+		return;
+	buf_addf(&q->where, "%s >= ?%d AND ", col, add_text(q, prefix, len));
+	if (str_prefix_upper(prefix, len, &hi))
+		buf_addf(&q->where, "%s < ?%d AND ", col, add_text(q, hi.buf, hi.len));
+	buf_release(&hi);
+}
+
+static void gen_field(struct query *q, const struct qnode *n)
+{
+	const char *col = field_columns[n->field];
+	struct buf b = BUF_INIT;
+
+	if (!vpat_has_wild(n->value)) {
+		vpat_literal(n->value, &b);
+		buf_addf(&q->where, "%s = ?%d", col, add_text(q, b.buf, b.len));
+	} else {
+		vpat_prefix(n->value, &b);
+		buf_addch(&q->where, '(');
+		prefix_range(q, col, b.buf, b.len);
+		buf_reset(&b);
+		vpat_to_glob(n->value, &b);
+		buf_addf(&q->where, "%s GLOB ?%d)", col, add_text(q, b.buf, b.len));
+	}
+	buf_release(&b);
+}
+
+static void gen_changed(struct query *q, const struct qnode *n)
+{
+	struct buf pre = BUF_INIT;
+
+	ppat_prefix(n->path, &pre);
+	buf_addstr(&q->where, "+e.seq IN (SELECT seq FROM changes WHERE ");
+	prefix_range(q, "path", pre.buf, pre.len);
+	buf_addf(&q->where, "ts_path_match(?%d, path))", add_str(q, n->path));
+	buf_release(&pre);
+}
+
+static void gen_value(struct query *q, const struct qnode *n)
+{
+	const char *col = n->field ? "after" : "before";
+	struct buf pre = BUF_INIT;
+	size_t i = 0;
+	struct seg g = ppat_next_seg(n->path, strlen(n->path), &i, 1);
+	int pp, op, v;
+
+	/* changes at or below the path, or enclosing it: the range of the
+	 * first member name's literal part, plus the whole state ("") */
+	if (g.kind == SEG_NAME)
+		for (size_t k = 0; k < g.len && g.s[k] != '*'; k++)
+			buf_addch(&pre, g.s[k]);
+	pp = add_str(q, n->path);
+	op = add_int(q, n->op);
+	v = add_str(q, n->value);
+	buf_addstr(&q->where, "+e.seq IN (SELECT seq FROM changes WHERE ");
+	prefix_range(q, "path", pre.buf, pre.len);
+	buf_addf(&q->where, "ts_value(?%d, path, %s, ?%d, ?%d)", pp, col, op, v);
+	if (pre.len)
+		buf_addf(&q->where, " UNION ALL SELECT seq FROM changes WHERE path = '' AND"
+			 " ts_value(?%d, path, %s, ?%d, ?%d)", pp, col, op, v);
+	buf_addch(&q->where, ')');
+	buf_release(&pre);
+}
+
+static void gen_time(struct query *q, const char *cmp, usec_t t)
+{
+	char ts[32];
+
+	time_format(t, ts);
+	buf_addf(&q->where, "e.ts %s ?%d", cmp, add_str(q, ts));
+}
+
+/*
+ * around:ID - the hook for incident-relative time. Resolves the incident
+ * to a window [started_at - 2h, resolved_at) (or started_at + 2h when
+ * unresolved). Later work (offsets like around:INC-42-30m, detected_at)
+ * changes only this function.
+ */
+static int gen_around(struct gen *g, const struct qnode *n)
+{
+	struct query *q = g->q;
+	sqlite3_stmt *st;
+	usec_t start, end;
+	int rc;
+
+	if (store_prepare(q->s, "SELECT started_at, resolved_at FROM incidents WHERE id = ?1", &st))
+		return qerror_at(g->err, g->text, n->vpos, "cannot read the incidents table");
+	sqlite3_bind_text(st, 1, n->value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return qerror_at(g->err, g->text, n->vpos, "no incident '%.100s' in the store", n->value);
+	}
+	if (timeline_parse_ts((const char *)sqlite3_column_text(st, 0), &start)) {
+		sqlite3_finalize(st);
+		return qerror_at(g->err, g->text, n->vpos, "incident '%.100s' has an unreadable start", n->value);
+	}
+	if (sqlite3_column_type(st, 1) == SQLITE_NULL ||
+	    timeline_parse_ts((const char *)sqlite3_column_text(st, 1), &end) || end < start)
+		end = start + AROUND_OPEN;
+	sqlite3_finalize(st);
+	buf_addch(&q->where, '(');
+	gen_time(q, ">=", start - AROUND_BEFORE);
+	buf_addstr(&q->where, " AND ");
+	gen_time(q, "<", end);
+	buf_addch(&q->where, ')');
+	return 0;
+}
+
+/* An FTS5 phrase: the text in double quotes (quotes doubled), "*" for a
+ * prefix search. */
+static void gen_text(struct query *q, const struct qnode *n)
+{
+	struct buf f = BUF_INIT;
+
+	buf_addch(&f, '"');
+	for (const char *p = n->value; *p; p++) {
+		if (*p == '"')
+			buf_addch(&f, '"');
+		buf_addch(&f, *p);
+	}
+	buf_addch(&f, '"');
+	if (n->flags[0] == '*')
+		buf_addstr(&f, " *");
+	buf_addf(&q->where, "+e.seq IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?%d)",
+		 add_text(q, f.buf, f.len));
+	buf_release(&f);
+}
+
+static int gen(struct gen *g, const struct qnode *n)
+{
+	struct query *q = g->q;
+
+	switch (n->kind) {
+	case QN_AND:
+	case QN_OR:
+		buf_addch(&q->where, '(');
+		if (gen(g, n->a))
+			return -1;
+		buf_addstr(&q->where, n->kind == QN_AND ? " AND " : " OR ");
+		if (gen(g, n->b))
+			return -1;
+		buf_addch(&q->where, ')');
+		return 0;
+	case QN_NOT:
+		buf_addstr(&q->where, "NOT (");
+		if (gen(g, n->a))
+			return -1;
+		buf_addch(&q->where, ')');
+		return 0;
+	case QN_ALL: buf_addstr(&q->where, "1"); return 0;
+	case QN_FIELD: gen_field(q, n); return 0;
+	case QN_CHANGED: gen_changed(q, n); return 0;
+	case QN_VALUE: gen_value(q, n); return 0;
+	case QN_TIME: gen_time(q, n->field ? "<" : ">=", n->t); return 0;
+	case QN_AROUND: return gen_around(g, n);
+	case QN_TEXT: gen_text(q, n); return 0;
+	case QN_REGEX:
+		buf_addf(&q->where, "ts_regexp(?%d, ?%d, e.summary, e.leaf)", add_str(q, n->value),
+			 add_str(q, n->flags));
+		return 0;
+	case QN_RISK:
+		buf_addf(&q->where, "(e.risk != 0 AND (e.risk & ?%d) != 0)", add_int(q, n->bits));
+		return 0;
+	}
+	return qerror_at(g->err, g->text, n->pos, "internal error: unknown term");
+}
+
+int query_compile(struct store *s, const char *text, usec_t now, struct query **out,
+		  struct query_error *err)
+{
+	struct query *q;
+	struct gen g;
+
+	*out = NULL;
+	memset(err, 0, sizeof(*err));
+	if (sqlfuncs_register(s->db))
+		return qerror_at(err, text, 0, "cannot set up the query functions");
+	q = xcalloc(1, sizeof(*q));
+	q->s = s;
+	buf_init(&q->where);
+	q->tree = qparse(text, now, err);
+	if (!q->tree) {
+		query_free(q);
+		return -1;
+	}
+	g.q = q;
+	g.text = text;
+	g.err = err;
+	if (gen(&g, q->tree)) {
+		query_free(q);
+		return -1;
+	}
+	*out = q;
+	return 0;
+}
+
+void query_free(struct query *q)
+{
+	if (!q)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(q->each); i++)
+		sqlite3_finalize(q->each[i]);
+	sqlite3_finalize(q->count);
+	sqlite3_finalize(q->match);
+	for (size_t i = 0; i < q->nparams; i++)
+		free(q->params[i].text);
+	free(q->params);
+	buf_release(&q->where);
+	qnode_free(q->tree);
+	free(q);
+}
+
+void query_explain(const struct query *q, struct buf *out)
+{
+	buf_addf(out, "WHERE %s\n", q->where.buf);
+	for (size_t i = 0; i < q->nparams; i++) {
+		const struct qparam *p = &q->params[i];
+
+		if (p->type == P_INT) {
+			buf_addf(out, "?%zu = %lld\n", i + 1, (long long)p->i);
+			continue;
+		}
+		buf_addf(out, "?%zu = '", i + 1);
+		for (size_t k = 0; k < p->len; k++) {
+			if (p->text[k] == '\'')
+				buf_addch(out, '\'');
+			buf_addch(out, p->text[k]);
+		}
+		buf_addstr(out, "'\n");
+	}
+}
+
+/* Named parameters (:kts, :lim, ...) must come after the condition in
+ * the SQL text, so that SQLite numbers them after its ?N. */
+static sqlite3_stmt *prepare(struct query *q, sqlite3_stmt **slot, const char *head, const char *tail)
+{
+	struct buf sql = BUF_INIT;
+
+	if (*slot) {
+		sqlite3_reset(*slot);
+		return *slot;
+	}
+	buf_addf(&sql, "%s (%s)%s", head, q->where.buf, tail);
+	if (sqlite3_prepare_v3(q->s->db, sql.buf, (int)sql.len, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {
+		store_error(q->s, "cannot prepare the query");
+		*slot = NULL;
+	}
+	buf_release(&sql);
+	if (!*slot)
+		return NULL;
+	for (size_t i = 0; i < q->nparams; i++) {
+		const struct qparam *p = &q->params[i];
+
+		if (p->type == P_INT)
+			sqlite3_bind_int64(*slot, (int)i + 1, p->i);
+		else
+			sqlite3_bind_text(*slot, (int)i + 1, p->text, (int)p->len, SQLITE_STATIC);
+	}
+	return *slot;
+}
+
+/* Maps a failed step to QUERY_CANCELLED or -1 (reported). */
+static int step_error(struct query *q, int rc)
+{
+	if (rc == SQLITE_INTERRUPT)
+		return QUERY_CANCELLED;
+	return error("query: %s", sqlite3_errmsg(q->s->db));
+}
+
+#define ROW_SQL "SELECT e.seq, e.ts, e.event_id, e.actor, e.actor_type, e.action, e.target," \
+	" e.target_kind, e.environment, e.summary, e.risk FROM entries AS e WHERE"
+
+static const char *const each_tail[6] = {
+	" ORDER BY e.ts, e.seq LIMIT :lim",
+	" AND (e.ts, e.seq) > (:kts, :kseq) ORDER BY e.ts, e.seq LIMIT :lim",
+	" AND (e.ts, e.seq) >= (:kts, :kseq) ORDER BY e.ts, e.seq LIMIT :lim",
+	" ORDER BY e.ts DESC, e.seq DESC LIMIT :lim",
+	" AND (e.ts, e.seq) < (:kts, :kseq) ORDER BY e.ts DESC, e.seq DESC LIMIT :lim",
+	" AND (e.ts, e.seq) <= (:kts, :kseq) ORDER BY e.ts DESC, e.seq DESC LIMIT :lim",
+};
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+
+	return t ? t : "";
+}
+
+int64_t query_each(struct query *q, const struct query_fetch *f, query_row_fn fn, void *ctx)
+{
+	int v = (f->desc ? 3 : 0) + (f->from ? (f->inclusive ? 2 : 1) : 0);
+	sqlite3_stmt *st = prepare(q, &q->each[v], ROW_SQL, each_tail[v]);
+	int64_t n = 0;
+	int rc;
+
+	if (!st)
+		return -1;
+	if (f->from) {
+		sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":kts"), f->from->ts, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":kseq"), f->from->seq);
+	}
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":lim"), f->limit > 0 ? f->limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct query_row r;
+
+		r.seq = sqlite3_column_int64(st, 0);
+		r.ts = col_text(st, 1);
+		r.event_id = col_text(st, 2);
+		r.actor = col_text(st, 3);
+		r.actor_type = col_text(st, 4);
+		r.action = col_text(st, 5);
+		r.target = col_text(st, 6);
+		r.target_kind = col_text(st, 7);
+		r.environment = col_text(st, 8);
+		r.summary = col_text(st, 9);
+		r.risk = (unsigned)sqlite3_column_int64(st, 10);
+		n++;
+		if (fn && fn(&r, ctx)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return step_error(q, rc);
+	return n;
+}
+
+int64_t query_count(struct query *q)
+{
+	sqlite3_stmt *st = prepare(q, &q->count, "SELECT count(*) FROM entries AS e WHERE", "");
+	int64_t n;
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return step_error(q, rc);
+	return n;
+}
+
+int query_matches(struct query *q, int64_t seq)
+{
+	sqlite3_stmt *st = prepare(q, &q->match, "SELECT 1 FROM entries AS e WHERE", " AND e.seq = :seq");
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":seq"), seq);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return step_error(q, rc);
+}
+
+void query_interrupt(struct query *q)
+{
+	sqlite3_interrupt(q->s->db);
+}
+
+static int progress_cancel(void *ctx)
+{
+	struct query *q = ctx;
+
+	return q->cancel && *q->cancel;
+}
+
+void query_set_cancel(struct query *q, volatile int *flag)
+{
+	q->cancel = flag;
+	sqlite3_progress_handler(q->s->db, flag ? 1000 : 0, flag ? progress_cancel : NULL, q);
+}

@@ -1,0 +1,80 @@
+# query.sh - `trailscope query` and `trailscope sql` end to end: formats,
+# --count, --limit, --reverse, --now, error columns with a caret and exit
+# 3, injection-shaped values, the read-only sql surface.
+. tests/lib.sh
+S=$T/q.db
+ts gen --events 800 --seed 5 --incidents "$T/inc.jsonl" > "$T/ev.jsonl"
+expect_status "import generated events" 0 ts import "$S" "$T/ev.jsonl" --quiet
+ts incident import "$S" "$T/inc.jsonl" >/dev/null 2>&1
+
+expect_status "query jsonl" 0 ts query "$S" 'env:production actor-type:service' --format jsonl
+n=$(wc -l < "$T/out")
+expect_eq "jsonl rows agree with --count" "$n" "$(ts query "$S" 'env:production actor-type:service' --count)"
+expect_eq "jsonl carries the required members" \
+	"$(head -1 "$T/out" | jq -c 'has("seq") and has("event_id") and has("ts") and has("actor") and has("action") and has("target") and has("environment")')" true
+expect_eq "every row satisfies the terms" \
+	"$(jq -s -c 'map(select(.environment != "production" or .actor_type != "service")) | length' "$T/out")" 0
+expect_eq "rows come in (ts, seq) order" "$(jq -r .ts "$T/out" | sort -c && echo sorted)" sorted
+expect_eq "--reverse gives newest first" \
+	"$(ts query "$S" 'env:production' --reverse --limit 1 --format jsonl | jq .seq)" \
+	"$(ts query "$S" 'env:production' --format jsonl | tail -1 | jq .seq)"
+expect_eq "--limit" "$(ts query "$S" 'changed:rollout_pct' --limit 7 --format jsonl | wc -l)" 7
+expect_status "json format is one array" 0 ts query "$S" 'changed:enabled after.enabled:true' --format json
+expect_eq "json parses; after.enabled:true" "$(jq -r 'length > 0' "$T/out")" true
+expect_status "csv format" 0 ts query "$S" 'risk:after-hours' --format csv --limit 3
+expect_grep "csv header" '^seq,ts,event_id,actor,actor_type,action,target,target_kind,environment,summary,risk$' "$T/out"
+expect_status "table format" 0 ts query "$S" 'changed:rules[*].conditions[*].values' --limit 3
+expect_grep "table header" 'SEQ +TIME \(UTC\) +ACTOR' "$T/out"
+
+# relative times against --now
+all=$(ts query "$S" '' --count)
+expect_eq "empty query matches everything" "$all" "$(sqlite3 "$S" 'SELECT count(*) FROM entries')"
+last=$(sqlite3 "$S" "SELECT max(ts) FROM entries")
+expect_eq "since:-1d with --now" "$(ts query "$S" 'since:-1d' --now "$last" --count)" \
+	"$(sqlite3 "$S" "SELECT count(*) FROM entries WHERE ts >= strftime('%Y-%m-%dT%H:%M:%f', '$last', '-1 day') || '000Z'")"
+expect_eq "since and until partition the events" \
+	"$(( $(ts query "$S" 'since:2026-03-05' --count) + $(ts query "$S" 'until:2026-03-05' --count) ))" "$all"
+
+# incidents
+inc=$(sqlite3 "$S" 'SELECT id FROM incidents ORDER BY id LIMIT 1')
+if [ -n "$inc" ]; then
+	expect_status "around:INCIDENT" 0 ts query "$S" "around:$inc" --count
+else
+	pass "around:INCIDENT (no incidents imported)"
+fi
+
+# errors
+expect_status "malformed query exits 3" 3 ts query "$S" '(actor:alice OR target:x'
+expect_grep "error names the column" 'col 25: expected .\).' "$T/err"
+expect_grep "caret under the column" '^ {26}\^$' "$T/err"
+expect_status "unknown key exits 3" 3 ts query "$S" 'colour:red'
+expect_grep "unknown key message" "col 1: unknown key 'colour'" "$T/err"
+expect_status "bad regex exits 3" 3 ts query "$S" '/a(b/'
+expect_grep "bad regex message" 'col [0-9]+: bad regex' "$T/err"
+expect_status "missing store exits 5" 5 ts query "$T/nope.db" 'env:x'
+expect_status "bad --limit exits 3" 3 ts query "$S" 'env:x' --limit 0
+expect_status "control characters in an error are escaped" 3 ts query "$S" "$(printf 'foo\033[31m:x')"
+expect_nogrep "no raw escape reaches the terminal" "$(printf '\033')" "$T/err"
+
+# injection-shaped values are values
+before=$(sqlite3 "$S" 'SELECT count(*) FROM entries')
+expect_status "injection-shaped value" 0 ts query "$S" "actor:\"x'; DROP TABLE entries; --\"" --count
+expect_eq "it matches nothing" "$(cat "$T/out")" 0
+expect_eq "and changes nothing" "$(sqlite3 "$S" 'SELECT count(*) FROM entries')" "$before"
+ts query "$S" "target:\"a' OR 'a'='a\"" --explain > "$T/explain"
+expect_grep "--explain binds the value" "^\?1 = 'a'' OR ''a''=''a'$" "$T/explain"
+expect_nogrep "--explain: no value in the SQL" "OR 'a'" "$(head -1 "$T/explain" > "$T/e1"; echo "$T/e1")"
+
+# sql
+expect_status "sql select" 0 ts sql "$S" 'SELECT count(*) AS n FROM events' --format jsonl
+expect_eq "sql counts events" "$(jq .n "$T/out")" "$before"
+expect_status "sql over event_changes" 0 ts sql "$S" \
+	"SELECT seq, path FROM event_changes WHERE ts_path_match('rules[*]', path) LIMIT 2" --format csv
+expect_grep "sql csv header" '^seq,path$' "$T/out"
+expect_status "sql regexp function" 0 ts sql "$S" "SELECT count(*) FROM events WHERE ts_regexp('rollout', 'i', raw)"
+for bad in "DELETE FROM entries" "DROP TABLE entries" "ATTACH '$T/x.db' AS x" "PRAGMA user_version=9" \
+	   "SELECT 1; DELETE FROM entries" "CREATE TEMP TABLE t(x)" "PRAGMA query_only=0"; do
+	expect_status "sql refuses: $bad" 3 ts sql "$S" "$bad"
+done
+expect_eq "sql changed nothing" "$(sqlite3 "$S" 'SELECT count(*) FROM entries')" "$before"
+expect_eq "sql did not create the attached file" "$(ls "$T/x.db" 2>/dev/null)" ""

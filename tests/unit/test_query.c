@@ -1,0 +1,969 @@
+/*
+ * test_query.c - the query language: the parser (valid queries, invalid
+ * ones with their error columns), equivalence of compiled queries with a
+ * brute-force scan of the same generated events for hundreds of random
+ * queries (the brute force here is written independently: POSIX globs
+ * and regexes, flattened JSON leaves), injection-shaped values, invalid
+ * and catastrophic regexes, keyset paging, cancelling, completion and the
+ * read-only sql surface.
+ */
+#include <ctype.h>
+#include <fnmatch.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "trailscope/entry.h"
+#include "trailscope/gen.h"
+#include "trailscope/import.h"
+#include "trailscope/query.h"
+#include "trailscope/risk.h"
+#include "trailscope/util.h"
+
+static char tmpdir[256], store_path[300];
+static struct store S;
+static usec_t NOW;     /* 2026-04-01T00:00:00Z */
+
+/* Every event, loaded once for the brute force. */
+struct ev {
+	struct entry e;
+	char *raw, *reason, *ticket, *actor_name;
+	unsigned risk;
+};
+static struct ev *evs;
+static size_t nevs;
+
+static const char extra_records[] =
+	"{\"event_id\":\"inj-1\",\"timestamp\":\"2026-03-02T10:00:00Z\",\"actor\":{\"id\":\"o'brien\\\"; DROP TABLE entries; --\",\"type\":\"user\"},"
+	"\"action\":\"flag.update\",\"flag_key\":\"x' OR '1'='1\",\"environment\":\"production\","
+	"\"previous_state\":{\"enabled\":false},\"new_state\":{\"enabled\":true},"
+	"\"reason\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\"}\n"
+	"{\"event_id\":\"q-1\",\"timestamp\":\"2026-03-03T11:00:00Z\",\"actor\":{\"id\":\"kube-bot\",\"type\":\"service\"},"
+	"\"action\":\"config.update\",\"flag_key\":\"star*key?[x]\",\"environment\":\"staging\","
+	"\"previous_state\":{\"labels\":{\"app.kubernetes.io/name\":\"a\"}},"
+	"\"new_state\":{\"labels\":{\"app.kubernetes.io/name\":\"b\"}},\"reason\":\"relabel (quoted) key\"}\n";
+
+static void setup(void)
+{
+	struct gen_options go;
+	struct import_options io;
+	struct import_stats st;
+	char evpath[300], *files[1];
+	FILE *f;
+	const char *why;
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s/tsq.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(tmpdir))
+		die("mkdtemp");
+	snprintf(evpath, sizeof(evpath), "%s/ev.jsonl", tmpdir);
+	snprintf(store_path, sizeof(store_path), "%s/s.db", tmpdir);
+	gen_options_init(&go);
+	go.events = 1000;
+	go.seed = 11;
+	f = fopen(evpath, "w");
+	if (!f || gen_run(&go, f, NULL))
+		die("gen");
+	fputs(extra_records, f);
+	fclose(f);
+	memset(&io, 0, sizeof(io));
+	files[0] = evpath;
+	if (store_open(&S, store_path, STORE_CREATE) || import_files(&S, files, 1, &io, &st) != EXIT_OK)
+		die("import");
+	store_close(&S);
+	if (store_open(&S, store_path, STORE_READONLY))
+		die("reopen");
+	if (time_parse_iso("2026-04-01T00:00:00Z", &NOW, &why))
+		die("time");
+
+	nevs = (size_t)store_size(&S);
+	evs = xcalloc(nevs, sizeof(*evs));
+	for (size_t i = 0; i < nevs; i++) {
+		struct ev *v = &evs[i];
+		sqlite3_stmt *q;
+		json_t *ctx, *actor;
+
+		if (entry_load_seq(&S, (int64_t)i + 1, &v->e) != 1)
+			die("load %zu", i + 1);
+		v->raw = xstrdup(json_string_value(json_object_get(v->e.leaf, "raw")));
+		ctx = json_object_get(v->e.leaf, "context");
+		actor = json_object_get(v->e.leaf, "actor");
+		v->reason = xstrdup(json_is_string(json_object_get(ctx, "reason")) ?
+				    json_string_value(json_object_get(ctx, "reason")) : "");
+		v->ticket = xstrdup(json_is_string(json_object_get(ctx, "ticket")) ?
+				    json_string_value(json_object_get(ctx, "ticket")) : "");
+		v->actor_name = xstrdup(json_is_string(json_object_get(actor, "name")) ?
+					json_string_value(json_object_get(actor, "name")) : "");
+		store_prepare(&S, "SELECT risk FROM entries WHERE seq = ?1", &q);
+		sqlite3_bind_int64(q, 1, (int64_t)i + 1);
+		sqlite3_step(q);
+		v->risk = (unsigned)sqlite3_column_int(q, 0);
+		sqlite3_finalize(q);
+	}
+}
+
+static void free_pool_res(void);
+
+static void teardown(void)
+{
+	char cmd[400];
+
+	for (size_t i = 0; i < nevs; i++) {
+		entry_release(&evs[i].e);
+		free(evs[i].raw);
+		free(evs[i].reason);
+		free(evs[i].ticket);
+		free(evs[i].actor_name);
+	}
+	free(evs);
+	free_pool_res();
+	store_close(&S);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd))
+		fprintf(stderr, "cannot remove %s\n", tmpdir);
+}
+
+/* --- running a query ------------------------------------------------ */
+
+struct seqs {
+	int64_t *v;
+	size_t n, alloc;
+};
+
+static int collect(const struct query_row *r, void *ctx)
+{
+	struct seqs *s = ctx;
+
+	ALLOC_GROW(s->v, s->n + 1, s->alloc);
+	s->v[s->n++] = r->seq;
+	return 0;
+}
+
+/* Runs text; returns the matching seqs sorted by seq, or -1 on error. */
+static int run(const char *text, struct seqs *out, struct query_error *err)
+{
+	struct query *q;
+	struct query_fetch f = { NULL, 0, 0, 0 };
+	int64_t n;
+
+	out->n = 0;
+	if (query_compile(&S, text, NOW, &q, err))
+		return -1;
+	n = query_each(q, &f, collect, out);
+	query_free(q);
+	return n < 0 ? -1 : 0;
+}
+
+/* --- parser --------------------------------------------------------- */
+
+TEST(test_valid_queries)
+{
+	static const char *const ok[] = {
+		"", "   ", "actor:alice@example.com", "actor:*-bot", "target:checkout-*", "env:production",
+		"action:delete", "actor-type:service", "changed:rollout_pct",
+		"changed:rules[*].conditions[*].values", "after.enabled:true", "before.rollout_pct<50",
+		"after.rules[*].conditions[*].values:pro", "since:-2h", "since:-7d", "until:2026-03-05",
+		"since:2026-03-01T14:00:00Z", "checkout", "\"payment integration\"", "/roll+out/",
+		"/ROLLOUT/i", "actor:a AND target:b", "actor:a OR target:b", "NOT actor:a", "-actor:a",
+		"(actor:a OR actor:b) env:production", "target:\"with space\"", "risk:no-approval",
+		"risk:after-hours risk:mass-rollout risk:rapid-toggle risk:service-account",
+		"changed:labels[\"app.kubernetes.io/name\"]", "after.rollout_pct>=50 after.rollout_pct<=100",
+		"-(env:staging OR env:dev)", "after:on", "before:off", "JIRA*", "kind:flag", "id:evt-00000001",
+		"after.rules[*].serve:\"off\"", "changed:values.*",
+	};
+	struct query_error err;
+	struct query *q;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		if (query_compile(&S, ok[i], NOW, &q, &err)) {
+			fprintf(stderr, "  valid query refused: %s: col %d: %s\n", ok[i], err.col, err.msg);
+			CHECK(0);
+			continue;
+		}
+		CHECK(query_count(q) >= 0);
+		query_free(q);
+	}
+}
+
+TEST(test_invalid_queries)
+{
+	static const struct {
+		const char *q;
+		int col;
+		const char *msg;
+	} bad[] = {
+		{ "(actor:alice OR target:x", 25, "expected ')'" },
+		{ "(actor:a target:b", 18, "expected ')'" },
+		{ "actor:", 7, "expected a value" },
+		{ "foo:bar", 1, "unknown key 'foo'" },
+		{ "since:yesterday", 7, "bad time" },
+		{ "risk:spicy", 6, "unknown risk" },
+		{ "actor:a AND", 12, "expected a term after AND" },
+		{ "actor:a OR ", 12, "expected a term after OR" },
+		{ "/(/", 3, "bad regex" },
+		{ "/abc", 1, "unterminated regex" },
+		{ "/abc/q", 6, "unknown regex flag" },
+		{ "after.rules[x]:1", 12, "bad path" },
+		{ ")", 1, "unexpected ')'" },
+		{ "actor:a )", 9, "unexpected ')'" },
+		{ "actor<5", 6, "takes ':'" },
+		{ "\"unterminated", 1, "unterminated" },
+		{ "-", 1, "expected a term after '-'" },
+		{ "changed:", 9, "expected a path" },
+		{ "after.enabled", 14, "expected ':'" },
+		{ "()", 2, "expected a term inside" },
+		{ "target:\"é\" (", 13, "expected a term" },
+		{ "around:INC-nope", 8, "no incident" },
+		{ "actor:a\x01", 8, "control character" },
+	};
+	struct query_error err;
+	struct query *q;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		int rc = query_compile(&S, bad[i].q, NOW, &q, &err);
+
+		if (rc == 0) {
+			fprintf(stderr, "  invalid query accepted: %s\n", bad[i].q);
+			query_free(q);
+			CHECK(0);
+			continue;
+		}
+		CHECK(q == NULL);
+		if (err.col != bad[i].col || !strstr(err.msg, bad[i].msg)) {
+			fprintf(stderr, "  %s: got col %d: %s; want col %d: %s\n", bad[i].q, err.col, err.msg,
+				bad[i].col, bad[i].msg);
+			CHECK(0);
+		}
+	}
+	{
+		/* too long, too deep */
+		char *big = xmalloc(QUERY_MAX_LEN + 10);
+
+		memset(big, 'a', QUERY_MAX_LEN + 9);
+		big[QUERY_MAX_LEN + 9] = 0;
+		CHECK(query_compile(&S, big, NOW, &q, &err) == -1);
+		CHECK(strstr(err.msg, "too long") != NULL);
+		memset(big, '(', 200);
+		big[200] = 0;
+		CHECK(query_compile(&S, big, NOW, &q, &err) == -1);
+		CHECK(strstr(err.msg, "nested too deeply") != NULL);
+		free(big);
+	}
+}
+
+/* --- the brute force ------------------------------------------------ */
+
+enum bkind { B_FIELD, B_CHANGED, B_VALUE, B_SINCE, B_UNTIL, B_RISK, B_TEXT, B_REGEX };
+
+struct bterm {
+	enum bkind kind;
+	const char *key;     /* field key or "before"/"after" */
+	const char *path;    /* path pattern */
+	const char *op;      /* ":", "<", ... */
+	const char *value;
+	int icase;
+};
+
+static const struct bterm pool[] = {
+	{ B_FIELD, "actor", 0, 0, "terraform-ci", 0 },
+	{ B_FIELD, "actor", 0, 0, "*-ci", 0 },
+	{ B_FIELD, "actor", 0, 0, "*@example.com", 0 },
+	{ B_FIELD, "actor", 0, 0, "zoe*", 0 },
+	{ B_FIELD, "actor", 0, 0, "flag-sync", 0 },
+	{ B_FIELD, "actor", 0, 0, "o'brien\"; DROP TABLE entries; --", 0 },
+	{ B_FIELD, "target", 0, 0, "checkout-*", 0 },
+	{ B_FIELD, "target", 0, 0, "*-v2", 0 },
+	{ B_FIELD, "target", 0, 0, "payments-*", 0 },
+	{ B_FIELD, "target", 0, 0, "x' OR '1'='1", 0 },
+	{ B_FIELD, "env", 0, 0, "production", 0 },
+	{ B_FIELD, "env", 0, 0, "staging", 0 },
+	{ B_FIELD, "env", 0, 0, "prod*", 0 },
+	{ B_FIELD, "action", 0, 0, "flag.update", 0 },
+	{ B_FIELD, "action", 0, 0, "flag.*", 0 },
+	{ B_FIELD, "action", 0, 0, "*.create", 0 },
+	{ B_FIELD, "actor-type", 0, 0, "service", 0 },
+	{ B_FIELD, "actor-type", 0, 0, "user", 0 },
+	{ B_CHANGED, 0, "rollout_pct", 0, 0, 0 },
+	{ B_CHANGED, 0, "enabled", 0, 0, 0 },
+	{ B_CHANGED, 0, "rules[*].conditions[*].values", 0, 0, 0 },
+	{ B_CHANGED, 0, "rules[*]", 0, 0, 0 },
+	{ B_CHANGED, 0, "rules[0].serve", 0, 0, 0 },
+	{ B_CHANGED, 0, "targets", 0, 0, 0 },
+	{ B_CHANGED, 0, "values.*", 0, 0, 0 },
+	{ B_CHANGED, 0, "ru*[*].serve", 0, 0, 0 },
+	{ B_CHANGED, 0, "description", 0, 0, 0 },
+	{ B_CHANGED, 0, "labels[\"app.kubernetes.io/name\"]", 0, 0, 0 },
+	{ B_VALUE, "after", "enabled", ":", "true", 0 },
+	{ B_VALUE, "before", "enabled", ":", "true", 0 },
+	{ B_VALUE, "after", "rollout_pct", ">=", "50", 0 },
+	{ B_VALUE, "before", "rollout_pct", "<", "50", 0 },
+	{ B_VALUE, "after", "rollout_pct", ":", "100", 0 },
+	{ B_VALUE, "after", "rules[*].conditions[*].values", ":", "ios", 0 },
+	{ B_VALUE, "after", "rules[*].serve", ":", "off", 0 },
+	{ B_VALUE, "after", "tags", ":", "checkout", 0 },
+	{ B_VALUE, "after", "", ":", "on", 0 },
+	{ B_VALUE, "before", "", ":", "off", 0 },
+	{ B_VALUE, "after", "description", ":", "*checkout*", 0 },
+	{ B_VALUE, "after", "version", ">", "3", 0 },
+	{ B_VALUE, "after", "values.*", "<=", "100", 0 },
+	{ B_VALUE, "after", "rules[*].conditions[*].attribute", ":", "platform", 0 },
+	{ B_VALUE, "after", "labels[\"app.kubernetes.io/name\"]", ":", "b", 0 },
+	{ B_SINCE, 0, 0, 0, "2026-03-05", 0 },
+	{ B_SINCE, 0, 0, 0, "-30d", 0 },
+	{ B_UNTIL, 0, 0, 0, "2026-03-10T12:00:00Z", 0 },
+	{ B_UNTIL, 0, 0, 0, "-25d", 0 },
+	{ B_RISK, 0, 0, 0, "no-approval", 0 },
+	{ B_RISK, 0, 0, 0, "after-hours", 0 },
+	{ B_RISK, 0, 0, 0, "mass-rollout", 0 },
+	{ B_RISK, 0, 0, 0, "rapid-toggle", 0 },
+	{ B_RISK, 0, 0, 0, "service-account", 0 },
+	{ B_RISK, 0, 0, 0, "delete", 0 },
+	{ B_TEXT, 0, 0, 0, "checkout", 0 },
+	{ B_TEXT, 0, 0, 0, "rollout", 0 },
+	{ B_TEXT, 0, 0, 0, "payments", 0 },
+	{ B_TEXT, 0, 0, 0, "JIRA*", 0 },
+	{ B_TEXT, 0, 0, 0, "terraform", 0 },
+	{ B_REGEX, 0, 0, 0, "rollout_pct\":100", 0 },
+	{ B_REGEX, 0, 0, 0, "ENABLED", 1 },
+	{ B_REGEX, 0, 0, 0, "\"type\":\"service\"", 0 },
+	{ B_REGEX, 0, 0, 0, "kill-switch|ios", 0 },
+	{ B_REGEX, 0, 0, 0, "[0-9]{3}-[0-9]", 0 },
+};
+
+/* A glob with '*' only, through fnmatch (pool values avoid ? and [). */
+static int glob_ok(const char *pat, const char *s)
+{
+	return fnmatch(pat, s, 0) == 0;
+}
+
+/* POSIX ERE for "path at or below pattern". */
+static void path_regex(const char *pat, regex_t *re)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addch(&b, '^');
+	for (const char *p = pat; *p; p++) {
+		if (!strncmp(p, "[*]", 3)) {
+			buf_addstr(&b, "\\[[0-9]+\\]");
+			p += 2;
+		} else if (*p == '*') {
+			buf_addstr(&b, "[^.[]*");
+		} else if (strchr(".[]()\\^$|+?{}\"", *p)) {
+			buf_addch(&b, '\\');
+			buf_addch(&b, *p);
+		} else {
+			buf_addch(&b, *p);
+		}
+	}
+	buf_addstr(&b, *pat ? "([.[].*)?$" : ".*$");
+	if (regcomp(re, b.buf, REG_EXTENDED | REG_NOSUB))
+		die("bad test regex %s", b.buf);
+	buf_release(&b);
+}
+
+static int is_number(const char *s)
+{
+	char *end;
+
+	if (!*s)
+		return 0;
+	strtod(s, &end);
+	return !*end;
+}
+
+static int scalar_ok(const json_t *v, const char *op, const char *val)
+{
+	int num = is_number(val), c;
+
+	if (json_is_string(v)) {
+		if (!strcmp(op, ":"))
+			return glob_ok(val, json_string_value(v));
+		if (num)
+			return 0;
+		c = strcmp(json_string_value(v), val);
+	} else if (json_is_number(v)) {
+		double d = json_number_value(v), w = strtod(val, NULL);
+
+		if (!num)
+			return 0;
+		c = d < w ? -1 : d > w;
+	} else {
+		if (strcmp(op, ":"))
+			return 0;
+		return (json_is_true(v) && !strcmp(val, "true")) || (json_is_false(v) && !strcmp(val, "false")) ||
+		       (json_is_null(v) && !strcmp(val, "null"));
+	}
+	if (!strcmp(op, "<")) return c < 0;
+	if (!strcmp(op, "<=")) return c <= 0;
+	if (!strcmp(op, ">")) return c > 0;
+	if (!strcmp(op, ">=")) return c >= 0;
+	return c == 0;
+}
+
+/* Does any scalar leaf under v (at path) sit at or below the pattern and match? */
+static int leaves_ok(const json_t *v, struct buf *path, const regex_t *re, const char *op, const char *val)
+{
+	size_t len = path->len, i;
+	const char *k;
+	json_t *e;
+	int ok = 0;
+
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, e) {
+			path_append_key(path, k, strlen(k));
+			ok = leaves_ok(e, path, re, op, val);
+			buf_setlen(path, len);
+			if (ok)
+				return 1;
+		}
+		return 0;
+	}
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, e) {
+			path_append_index(path, i);
+			ok = leaves_ok(e, path, re, op, val);
+			buf_setlen(path, len);
+			if (ok)
+				return 1;
+		}
+		return 0;
+	}
+	return !regexec(re, path->buf, 0, NULL, 0) && scalar_ok(v, op, val);
+}
+
+/* unicode61-ish tokens, ASCII folded: does text hold the word (or a
+ * token starting with it when prefix)? */
+static int has_token(const char *text, const char *word, int prefix)
+{
+	size_t wl = strlen(word);
+
+	for (const char *p = text; *p;) {
+		const char *s;
+
+		while (*p && !isalnum((unsigned char)*p) && !((unsigned char)*p & 0x80))
+			p++;
+		s = p;
+		while (*p && (isalnum((unsigned char)*p) || ((unsigned char)*p & 0x80)))
+			p++;
+		if ((size_t)(p - s) >= wl && !strncasecmp(s, word, wl) && (prefix || (size_t)(p - s) == wl))
+			return 1;
+	}
+	return 0;
+}
+
+static regex_t pool_re[ARRAY_SIZE(pool)];
+static int pool_re_ok[ARRAY_SIZE(pool)];
+
+static void free_pool_res(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(pool); i++)
+		if (pool_re_ok[i])
+			regfree(&pool_re[i]);
+}
+
+/* The compiled regex of a pool term (path or regex terms), kept. */
+static const regex_t *term_re(const struct bterm *t)
+{
+	size_t i = (size_t)(t - pool);
+
+	if (!pool_re_ok[i]) {
+		if (t->kind == B_REGEX) {
+			if (regcomp(&pool_re[i], t->value, REG_EXTENDED | REG_NOSUB | (t->icase ? REG_ICASE : 0)))
+				die("bad test regex");
+		} else {
+			path_regex(t->path, &pool_re[i]);
+		}
+		pool_re_ok[i] = 1;
+	}
+	return &pool_re[i];
+}
+
+static int term_ok(const struct bterm *t, const struct ev *v)
+{
+	const struct entry *e = &v->e;
+
+	switch (t->kind) {
+	case B_FIELD: {
+		const char *col = !strcmp(t->key, "actor") ? e->actor : !strcmp(t->key, "target") ? e->target :
+				  !strcmp(t->key, "env") ? e->environment : !strcmp(t->key, "action") ? e->action :
+				  e->actor_type;
+		return glob_ok(t->value, col);
+	}
+	case B_CHANGED: {
+		const regex_t *re = term_re(t);
+		int ok = 0;
+
+		for (size_t i = 0; i < e->changes.n && !ok; i++)
+			ok = !regexec(re, e->changes.v[i].path, 0, NULL, 0);
+		return ok;
+	}
+	case B_VALUE: {
+		const regex_t *re = term_re(t);
+		int ok = 0, after = t->key[0] == 'a';
+		struct buf path = BUF_INIT;
+
+		for (size_t i = 0; i < e->changes.n && !ok; i++) {
+			const json_t *val = after ? e->changes.v[i].after : e->changes.v[i].before;
+
+			if (!val)
+				continue;
+			buf_reset(&path);
+			buf_addstr(&path, e->changes.v[i].path);
+			ok = leaves_ok(val, &path, re, t->op, t->value);
+		}
+		buf_release(&path);
+		return ok;
+	}
+	case B_SINCE:
+	case B_UNTIL: {
+		usec_t at;
+		char ts[32];
+		const char *why;
+
+		if (t->value[0] == '-')
+			at = NOW - (usec_t)atoi(t->value + 1) * 86400 * 1000000;
+		else
+			time_parse_iso(t->value, &at, &why);
+		time_format(at, ts);
+		return t->kind == B_SINCE ? strcmp(e->ts, ts) >= 0 : strcmp(e->ts, ts) < 0;
+	}
+	case B_RISK:
+		return (v->risk & risk_lookup(t->value)) != 0;
+	case B_TEXT: {
+		size_t n = strlen(t->value);
+		char w[64];
+		int prefix = t->value[n - 1] == '*';
+
+		snprintf(w, sizeof(w), "%.*s", (int)(n - prefix), t->value);
+		return has_token(v->reason, w, prefix) || has_token(e->target, w, prefix) ||
+		       has_token(e->actor, w, prefix) || has_token(v->actor_name, w, prefix) ||
+		       has_token(v->ticket, w, prefix);
+	}
+	case B_REGEX: {
+		const regex_t *re = term_re(t);
+
+		return !regexec(re, e->summary, 0, NULL, 0) || !regexec(re, v->raw, 0, NULL, 0);
+	}
+	}
+	return 0;
+}
+
+static void render_term(const struct bterm *t, struct buf *q)
+{
+	switch (t->kind) {
+	case B_FIELD:
+		buf_addf(q, "%s:", t->key);
+		if (strpbrk(t->value, " \"'()")) {
+			buf_addch(q, '"');
+			for (const char *p = t->value; *p; p++) {
+				if (*p == '"' || *p == '\\')
+					buf_addch(q, '\\');
+				buf_addch(q, *p);
+			}
+			buf_addch(q, '"');
+		} else {
+			buf_addstr(q, t->value);
+		}
+		break;
+	case B_CHANGED: buf_addf(q, "changed:%s", t->path); break;
+	case B_VALUE:
+		if (*t->path)
+			buf_addf(q, "%s.%s%s%s", t->key, t->path, t->op, t->value);
+		else
+			buf_addf(q, "%s%s%s", t->key, t->op, t->value);
+		break;
+	case B_SINCE: buf_addf(q, "since:%s", t->value); break;
+	case B_UNTIL: buf_addf(q, "until:%s", t->value); break;
+	case B_RISK: buf_addf(q, "risk:%s", t->value); break;
+	case B_TEXT: buf_addstr(q, t->value); break;
+	case B_REGEX: buf_addf(q, "/%s/%s", t->value, t->icase ? "i" : ""); break;
+	}
+}
+
+/* A random boolean tree over the pool: its text and, for every event,
+ * whether it matches. */
+static uint64_t rng = 88172645463325252ull;
+static unsigned rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+static void random_query(int depth, struct buf *q, unsigned char *m)
+{
+	unsigned r = depth > 2 ? 9 : rnd(12);
+
+	if (r < 5) {
+		unsigned char *m2 = xmalloc(nevs);
+		int or = r < 2;
+
+		buf_addch(q, '(');
+		random_query(depth + 1, q, m);
+		buf_addstr(q, or ? " OR " : rnd(2) ? " AND " : " ");
+		random_query(depth + 1, q, m2);
+		buf_addch(q, ')');
+		for (size_t i = 0; i < nevs; i++)
+			m[i] = or ? (m[i] | m2[i]) : (m[i] & m2[i]);
+		free(m2);
+	} else if (r < 6) {
+		int dash = rnd(2);
+
+		buf_addstr(q, dash ? "-(" : "NOT ");
+		random_query(depth + 1, q, m);
+		if (dash)
+			buf_addch(q, ')');
+		for (size_t i = 0; i < nevs; i++)
+			m[i] = !m[i];
+	} else {
+		const struct bterm *t = &pool[rnd(ARRAY_SIZE(pool))];
+
+		render_term(t, q);
+		for (size_t i = 0; i < nevs; i++)
+			m[i] = (unsigned char)term_ok(t, &evs[i]);
+	}
+}
+
+static int compare(const char *text, const unsigned char *m)
+{
+	struct seqs got = { NULL, 0, 0 };
+	struct query_error err;
+	size_t want = 0, j = 0;
+	int ok = 1;
+
+	if (run(text, &got, &err)) {
+		fprintf(stderr, "  query failed: %s: col %d: %s\n", text, err.col, err.msg);
+		free(got.v);
+		return 0;
+	}
+	for (size_t i = 0; i < nevs; i++)
+		want += m[i];
+	if (got.n != want)
+		ok = 0;
+	for (size_t i = 0; i < got.n && ok; i++)
+		if (got.v[i] < 1 || (size_t)got.v[i] > nevs || !m[got.v[i] - 1])
+			ok = 0;
+	if (!ok) {
+		fprintf(stderr, "  mismatch: %s: got %zu, brute force %zu\n", text, got.n, want);
+		for (size_t i = 0; i < nevs && j < 5; i++) {
+			int in = 0;
+
+			for (size_t k = 0; k < got.n; k++)
+				in |= got.v[k] == (int64_t)i + 1;
+			if (in != m[i]) {
+				fprintf(stderr, "    seq %zu: query %d, brute force %d\n", i + 1, in, m[i]);
+				j++;
+			}
+		}
+	}
+	free(got.v);
+	return ok;
+}
+
+TEST(test_each_term_matches_brute_force)
+{
+	unsigned char *m = xmalloc(nevs);
+	struct buf q = BUF_INIT;
+	int nonempty = 0;
+
+	for (size_t t = 0; t < ARRAY_SIZE(pool); t++) {
+		size_t hits = 0;
+
+		buf_reset(&q);
+		render_term(&pool[t], &q);
+		for (size_t i = 0; i < nevs; i++)
+			hits += m[i] = (unsigned char)term_ok(&pool[t], &evs[i]);
+		nonempty += hits > 0;
+		CHECK(compare(q.buf, m));
+	}
+	/* the pool is meant to exercise real matches, not empty sets */
+	CHECK(nonempty >= (int)ARRAY_SIZE(pool) - 4);
+	buf_release(&q);
+	free(m);
+}
+
+TEST(test_random_queries_match_brute_force)
+{
+	unsigned char *m = xmalloc(nevs);
+	struct buf q = BUF_INIT;
+	int bad = 0;
+
+	for (int n = 0; n < 250 && bad < 5; n++) {
+		buf_reset(&q);
+		random_query(0, &q, m);
+		if (!compare(q.buf, m))
+			bad++;
+	}
+	CHECK(bad == 0);
+	buf_release(&q);
+	free(m);
+}
+
+/* --- safety --------------------------------------------------------- */
+
+TEST(test_injection_shaped_values)
+{
+	static const char *const q[] = {
+		"actor:\"x' OR 1=1 --\"", "target:\"'; DROP TABLE entries; --\"", "env:\"\\\"); DELETE FROM changes; --\"",
+		"\"') UNION SELECT 1 --\"", "changed:\"a'];DROP TABLE x;--\"", "after.enabled:\"1' OR '1'='1\"",
+		"\"NEAR(a b) OR x\"", "actor:?1", "target:%", "id:\"'||(SELECT leaf FROM entries)||'\"",
+	};
+	struct seqs got = { NULL, 0, 0 };
+	struct query_error err;
+	int64_t before = store_size(&S);
+
+	for (size_t i = 0; i < ARRAY_SIZE(q); i++) {
+		int rc = run(q[i], &got, &err);
+
+		if (rc == 0 && got.n != 0)
+			fprintf(stderr, "  %s matched %zu\n", q[i], got.n);
+		CHECK(rc == 0 || strstr(err.msg, "bad path"));
+		CHECK(got.n == 0);
+	}
+	CHECK_INT(store_size(&S), before);
+	/* the hostile-looking actor is data like any other: found exactly */
+	CHECK(run("actor:\"o'brien\\\"; DROP TABLE entries; --\"", &got, &err) == 0);
+	CHECK_INT(got.n, 1);
+	CHECK(run("target:\"x' OR '1'='1\"", &got, &err) == 0);
+	CHECK_INT(got.n, 1);
+	/* glob characters of SQLite that are literals in the language */
+	CHECK(run("target:star*key?[x]", &got, &err) == 0);
+	CHECK_INT(got.n, 1);
+	CHECK(run("target:star\\*key?[x]", &got, &err) == 0);
+	CHECK_INT(got.n, 1);
+	CHECK(run("target:sta?*", &got, &err) == 0);
+	CHECK_INT(got.n, 0);
+	CHECK(run("target:star\\*", &got, &err) == 0);
+	CHECK_INT(got.n, 0);
+	free(got.v);
+}
+
+TEST(test_regex_invalid_and_catastrophic)
+{
+	struct query_error err;
+	struct query *q;
+	struct timespec a, b;
+	int64_t n;
+
+	CHECK(query_compile(&S, "/a{2,1}/", NOW, &q, &err) == -1);
+	CHECK(strstr(err.msg, "bad regex") != NULL);
+	CHECK(query_compile(&S, "/[z-a]/", NOW, &q, &err) == -1);
+	CHECK(query_compile(&S, "env:production /(?<n/", NOW, &q, &err) == -1);
+	CHECK(err.col >= 17);
+	/* exponential backtracking on the 48 a's of inj-1's reason */
+	CHECK(query_compile(&S, "/(a|aa)+$/", NOW, &q, &err) == 0);
+	set_error_quiet(1);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	n = query_count(q);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	set_error_quiet(0);
+	CHECK_INT(n, -1);
+	CHECK(strstr(last_error(), "match limit") != NULL);
+	CHECK((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < 5000);
+	query_free(q);
+	/* and the same text with a sane pattern */
+	CHECK(query_compile(&S, "/a{40}!/", NOW, &q, &err) == 0);
+	CHECK_INT(query_count(q), 1);
+	query_free(q);
+}
+
+/* --- paging, single tests, cancel ---------------------------------- */
+
+struct pager {
+	struct query_key last;
+	int64_t n;
+	struct seqs all;
+};
+
+static int page_row(const struct query_row *r, void *ctx)
+{
+	struct pager *p = ctx;
+
+	snprintf(p->last.ts, sizeof(p->last.ts), "%s", r->ts);
+	p->last.seq = r->seq;
+	ALLOC_GROW(p->all.v, p->all.n + 1, p->all.alloc);
+	p->all.v[p->all.n++] = r->seq;
+	return 0;
+}
+
+TEST(test_keyset_paging)
+{
+	struct query_error err;
+	struct query *q;
+	struct pager p = { { "", 0 }, 0, { NULL, 0, 0 } }, whole = { { "", 0 }, 0, { NULL, 0, 0 } };
+	struct query_fetch f = { NULL, 0, 0, 0 };
+	int64_t n, total;
+
+	CHECK(query_compile(&S, "env:production OR changed:rollout_pct", NOW, &q, &err) == 0);
+	total = query_count(q);
+	CHECK(total > 100);
+	CHECK_INT(query_each(q, &f, page_row, &whole), total);
+	for (int desc = 0; desc < 2; desc++) {
+		p.all.n = 0;
+		f.from = NULL;
+		f.desc = desc;
+		f.limit = 37;
+		while ((n = query_each(q, &f, page_row, &p)) > 0)
+			f.from = &p.last;
+		CHECK_INT(n, 0);
+		CHECK_INT(p.all.n, total);
+		for (size_t i = 0; i < p.all.n && i < (size_t)total; i++)
+			CHECK(p.all.v[i] == whole.all.v[desc ? total - 1 - (int64_t)i : (int64_t)i]);
+	}
+	/* inclusive starts at the key itself */
+	f.desc = 0;
+	f.limit = 1;
+	f.inclusive = 1;
+	snprintf(p.last.ts, sizeof(p.last.ts), "%s", evs[whole.all.v[5] - 1].e.ts);
+	p.last.seq = whole.all.v[5];
+	f.from = &p.last;
+	p.all.n = 0;
+	CHECK_INT(query_each(q, &f, page_row, &p), 1);
+	CHECK(p.all.n == 1 && p.all.v[0] == whole.all.v[5]);
+	/* single-event tests agree */
+	for (size_t i = 0; i < 50; i++) {
+		int64_t seq = (int64_t)i * 29 + 1;
+		int in = 0;
+
+		for (size_t k = 0; k < whole.all.n; k++)
+			in |= whole.all.v[k] == seq;
+		CHECK_INT(query_matches(q, seq), in);
+	}
+	query_free(q);
+	free(p.all.v);
+	free(whole.all.v);
+}
+
+TEST(test_cancel)
+{
+	struct query_error err;
+	struct query *q;
+	volatile int flag = 1;
+
+	CHECK(query_compile(&S, "/zzz-never/ OR changed:*", NOW, &q, &err) == 0);
+	query_set_cancel(q, &flag);
+	CHECK_INT(query_count(q), QUERY_CANCELLED);
+	flag = 0;
+	CHECK(query_count(q) >= 0);
+	query_set_cancel(q, NULL);
+	query_free(q);
+}
+
+/* --- completion ----------------------------------------------------- */
+
+static int has(const struct query_strings *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], s))
+			return 1;
+	return 0;
+}
+
+TEST(test_completion)
+{
+	struct query_strings l = QUERY_STRINGS_INIT;
+	size_t start;
+	const char *t;
+
+	t = "env:production act";
+	CHECK_INT(query_complete_context(t, strlen(t), &start), QC_KEY);
+	CHECK_INT(start, 15);
+	CHECK(query_complete(&S, QC_KEY, "act", 10, &l) == 3);
+	CHECK(has(&l, "actor:") && has(&l, "action:") && has(&l, "actor-type:"));
+	query_strings_release(&l);
+
+	t = "(changed:rules[0].con";
+	CHECK_INT(query_complete_context(t, strlen(t), &start), QC_PATH);
+	CHECK_INT(start, 9);
+	t = "-after.rollout";
+	CHECK_INT(query_complete_context(t, strlen(t), &start), QC_PATH);
+	CHECK_INT(start, 7);
+	t = "actor:terr";
+	CHECK_INT(query_complete_context(t, strlen(t), &start), QC_ACTOR);
+	CHECK_INT(start, 6);
+	t = "risk:a";
+	CHECK_INT(query_complete_context(t, strlen(t), &start), QC_RISK);
+
+	CHECK(query_complete(&S, QC_PATH, "rules", 50, &l) > 0);
+	CHECK(has(&l, "rules[*]"));
+	CHECK(has(&l, "rules[*].conditions[*].values[*]"));
+	for (size_t i = 0; i < l.n; i++)
+		CHECK(!strncmp(l.v[i], "rules", 5) && !strpbrk(l.v[i], "0123456789"));
+	query_strings_release(&l);
+	CHECK(query_complete(&S, QC_ACTOR, "terr", 10, &l) == 1);
+	CHECK(has(&l, "terraform-ci"));
+	query_strings_release(&l);
+	CHECK(query_complete(&S, QC_TARGET, "checkout-", 3, &l) == 3);
+	query_strings_release(&l);
+	CHECK(query_complete(&S, QC_RISK, "r", 10, &l) == 1);
+	CHECK(has(&l, "rapid-toggle"));
+	query_strings_release(&l);
+	CHECK(query_complete(&S, QC_ENV, "", 10, &l) >= 2);
+	CHECK(has(&l, "production") && has(&l, "staging"));
+	query_strings_release(&l);
+}
+
+/* --- sql surface ---------------------------------------------------- */
+
+TEST(test_sqlview_read_only)
+{
+	static const char *const denied[] = {
+		"DELETE FROM entries", "INSERT INTO meta VALUES('a','b')", "UPDATE entries SET actor='x'",
+		"DROP TABLE entries", "ATTACH DATABASE '/tmp/x.db' AS x", "PRAGMA user_version = 7",
+		"PRAGMA query_only = 0", "CREATE TABLE t(x)", "CREATE TEMP TABLE t(x)", "BEGIN",
+		"SELECT 1; DELETE FROM entries", "VACUUM", "PRAGMA writable_schema = 1",
+		"SELECT load_extension('x')", "REINDEX", "ANALYZE",
+	};
+	struct store s;
+	struct buf err = BUF_INIT;
+	sqlite3_stmt *st;
+
+	CHECK(store_open(&s, store_path, STORE_READONLY) == 0);
+	CHECK(sqlview_open(&s) == 0);
+	for (size_t i = 0; i < ARRAY_SIZE(denied); i++) {
+		buf_reset(&err);
+		if (sqlview_prepare(&s, denied[i], &st, &err) == 0) {
+			fprintf(stderr, "  allowed: %s\n", denied[i]);
+			sqlite3_finalize(st);
+			CHECK(0);
+		}
+	}
+	buf_reset(&err);
+	CHECK(sqlview_prepare(&s, "SELECT count(*) FROM events WHERE ts_regexp('rollout', '', raw)", &st, &err) == 0);
+	CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0);
+	sqlite3_finalize(st);
+	CHECK(sqlview_prepare(&s, "SELECT raw FROM events WHERE seq = 1", &st, &err) == 0);
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(st, 0), evs[0].raw);
+	sqlite3_finalize(st);
+	CHECK(sqlview_prepare(&s, "PRAGMA table_info(entries)", &st, &err) == 0);
+	sqlite3_finalize(st);
+	CHECK(sqlview_prepare(&s, "SELECT count(*) FROM event_changes WHERE ts_path_match('rules[*]', path)",
+			      &st, &err) == 0);
+	sqlite3_finalize(st);
+	buf_release(&err);
+	store_close(&s);
+}
+
+int main(void)
+{
+	setup();
+	RUN(test_valid_queries);
+	RUN(test_invalid_queries);
+	RUN(test_each_term_matches_brute_force);
+	RUN(test_random_queries_match_brute_force);
+	RUN(test_injection_shaped_values);
+	RUN(test_regex_invalid_and_catastrophic);
+	RUN(test_keyset_paging);
+	RUN(test_cancel);
+	RUN(test_completion);
+	RUN(test_sqlview_read_only);
+	teardown();
+	return CHECK_DONE();
+}
