@@ -52,8 +52,9 @@ struct verify_options {
 	volatile int *cancel;  /* when set non-zero, verification stops (-1) */
 };
 
-/* Returns 0 with the report filled, or -1 on an I/O error or cancel
- * (reported). Release the report with verify_report_release(). */
+/* Returns 0 with the report filled (release it with
+ * verify_report_release()), or -1 on an I/O error or cancel (reported;
+ * nothing to release). */
 int verify_store(struct store *s, const struct verify_options *opt, struct verify_report *r);
 void verify_report_release(struct verify_report *r);
 

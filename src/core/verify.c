@@ -256,10 +256,8 @@ static int scan_entries(struct verifier *v)
 		size_t len = (size_t)sqlite3_column_bytes(st, 1);
 		unsigned char hash[HASH_LEN];
 
-		if (v->opt->cancel && *v->opt->cancel) {
-			error("verification cancelled");
-			goto out;
-		}
+		if (v->opt->cancel && *v->opt->cancel)
+			goto out; /* the caller asked: nothing to report */
 		r->entries++;
 		if (seq < 1) {
 			entry_fault(r, "MALFORMED", 0, 0, "an entry has a seq below 1");
@@ -525,6 +523,8 @@ out:
 		checkpoint_release(&rcp);
 	buf_release(&rtext);
 	buf_release(&err);
+	if (ret)
+		verify_report_release(r);
 	return ret;
 }
 
