@@ -42,6 +42,10 @@ void buf_addhex(struct buf *b, const unsigned char *data, size_t len);
 /* Appends s with control characters, DEL, C1 controls, invalid UTF-8 and
  * bidirectional overrides escaped (\x1b, \u202e), safe for a terminal. */
 void buf_add_term_safe(struct buf *b, const char *s, size_t len);
+/* Decodes the UTF-8 sequence at s[0..len) into *cp and returns its length
+ * (1..4), or 0 when it is not well-formed (overlong, surrogate, beyond
+ * U+10FFFF, truncated). len must be at least 1. */
+size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp);
 /* Returns the malloc'd string (caller frees) and resets b; *len may be NULL. */
 char *buf_detach(struct buf *b, size_t *len);
 

@@ -121,8 +121,7 @@ void buf_addhex(struct buf *b, const unsigned char *data, size_t len)
 	b->buf[b->len] = '\0';
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4) and its code point, or 0. */
-static size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
+size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
 {
 	unsigned c = s[0];
 	size_t n;

@@ -22,40 +22,6 @@
  * at JSON_MAX_DEPTH long before this. */
 #define JCS_NEST_LIMIT 1024
 
-/*
- * Decodes the UTF-8 sequence at s[0..len) into *cp. Returns its length
- * (1..4), or 0 if it is not valid UTF-8 (overlong, surrogate, beyond
- * U+10FFFF, truncated).
- */
-static size_t utf8_next(const unsigned char *s, size_t len, unsigned *cp)
-{
-	unsigned c = s[0], min;
-	size_t n;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if ((c & 0xe0) == 0xc0) {
-		n = 2; *cp = c & 0x1f; min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 3; *cp = c & 0x0f; min = 0x800;
-	} else if ((c & 0xf8) == 0xf0) {
-		n = 4; *cp = c & 0x07; min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		*cp = (*cp << 6) | (s[i] & 0x3f);
-	}
-	if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* ---- numbers ---- */
 
 /* Parses digits[0..k) as the decimal d.ddd x 10^exp10, without a decimal
@@ -215,7 +181,7 @@ static long u16_next(struct u16_iter *it)
 	}
 	if (it->i >= it->len)
 		return -1;
-	n = utf8_next(it->s + it->i, it->len - it->i, &cp);
+	n = utf8_decode(it->s + it->i, it->len - it->i, &cp);
 	if (!n) {
 		n = 1;
 		cp = it->s[it->i];
@@ -267,7 +233,7 @@ static int write_string(const char *str, size_t len, struct buf *out, struct buf
 			continue;
 		}
 		if (s[i] >= 0x80) {
-			n = utf8_next(s + i, len - i, &cp);
+			n = utf8_decode(s + i, len - i, &cp);
 			if (!n) {
 				buf_addf(err, "invalid UTF-8 in string (byte 0x%02x at offset %zu)",
 					 s[i], i);

@@ -31,39 +31,6 @@
 #define SIG_PREFIX_LEN 4
 
 /*
- * Length (1..4) of the well-formed UTF-8 sequence at s, storing its code
- * point in *cp; 0 for an invalid, overlong, surrogate or truncated one.
- */
-static size_t utf8_len(const unsigned char *s, size_t len, unsigned *cp)
-{
-	unsigned c = s[0], min;
-	size_t n;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if ((c & 0xe0) == 0xc0) {
-		n = 2; *cp = c & 0x1f; min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 3; *cp = c & 0x0f; min = 0x800;
-	} else if ((c & 0xf8) == 0xf0) {
-		n = 4; *cp = c & 0x07; min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		*cp = (*cp << 6) | (s[i] & 0x3f);
-	}
-	if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/*
  * Checks that s is valid UTF-8 with no ASCII control character other than
  * newline (the signed-note rule). Returns 0, or -1 with a reason in err.
  */
@@ -73,7 +40,7 @@ static int check_text(const char *s, size_t len, const char *what, struct buf *e
 
 	for (size_t i = 0; i < len;) {
 		unsigned cp;
-		size_t n = utf8_len(p + i, len - i, &cp);
+		size_t n = utf8_decode(p + i, len - i, &cp);
 
 		if (!n) {
 			buf_addf(err, "%s: invalid UTF-8 at byte %zu", what, i);
@@ -104,7 +71,7 @@ static int name_valid(const char *name, size_t len)
 		return 0;
 	for (size_t i = 0; i < len;) {
 		unsigned cp;
-		size_t n = utf8_len(p + i, len - i, &cp);
+		size_t n = utf8_decode(p + i, len - i, &cp);
 
 		/* controls are not spaces, but no note could carry them */
 		if (!n || cp == '+' || is_unicode_space(cp) || cp < 0x20 || cp == 0x7f ||
