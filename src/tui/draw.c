@@ -9,6 +9,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "trailscope/risk.h"
 #include "tui.h"
 
 /* Decodes one UTF-8 sequence of already-valid text; returns its length. */
@@ -423,4 +424,123 @@ int pager_mouse(struct pager *p, MEVENT *m, int y0)
 		return 1;
 	}
 	return 0;
+}
+
+/* Appends code point cp as UTF-8 (a lone surrogate becomes U+FFFD). */
+static void add_utf8(struct buf *out, unsigned cp)
+{
+	if (cp >= 0xd800 && cp < 0xe000)
+		cp = 0xfffd;
+	if (cp < 0x80) {
+		buf_addch(out, (int)cp);
+	} else if (cp < 0x800) {
+		buf_addch(out, (int)(0xc0 | cp >> 6));
+		buf_addch(out, (int)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		buf_addch(out, (int)(0xe0 | cp >> 12));
+		buf_addch(out, (int)(0x80 | ((cp >> 6) & 0x3f)));
+		buf_addch(out, (int)(0x80 | (cp & 0x3f)));
+	} else {
+		buf_addch(out, (int)(0xf0 | cp >> 18));
+		buf_addch(out, (int)(0x80 | ((cp >> 12) & 0x3f)));
+		buf_addch(out, (int)(0x80 | ((cp >> 6) & 0x3f)));
+		buf_addch(out, (int)(0x80 | (cp & 0x3f)));
+	}
+}
+
+static int hex4(const char *s, size_t len, unsigned *out)
+{
+	unsigned v = 0;
+
+	if (len < 4)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		int c = s[i], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+				  c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+		if (d < 0)
+			return -1;
+		v = v << 4 | (unsigned)d;
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * Summaries hold values as canonical JSON, so a control character in a
+ * string value is stored as "\u001b": made safe as it is, that would
+ * show as "\\u001b". Inside double-quoted strings the JSON escapes are
+ * decoded first, then everything is made safe like any other data: the
+ * escape shows once, as "\x1b". A string cut by "…" is decoded as far as
+ * it goes; an escape cut short is kept as written.
+ */
+void summary_display(struct buf *out, const char *summary)
+{
+	struct buf raw = BUF_INIT;
+	size_t len = strlen(summary);
+	int in_str = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = summary[i];
+		unsigned cp, lo;
+
+		if (!in_str || c != '\\' || i + 1 >= len) {
+			if (c == '"')
+				in_str = !in_str;
+			buf_addch(&raw, c);
+			continue;
+		}
+		c = summary[++i];
+		switch (c) {
+		case 'n': buf_addch(&raw, '\n'); break;
+		case 't': buf_addch(&raw, '\t'); break;
+		case 'r': buf_addch(&raw, '\r'); break;
+		case 'b': buf_addch(&raw, '\b'); break;
+		case 'f': buf_addch(&raw, '\f'); break;
+		case '"': case '\\': case '/': buf_addch(&raw, c); break;
+		case 'u':
+			if (hex4(summary + i + 1, len - i - 1, &cp)) {
+				buf_add(&raw, "\\u", 2);
+				break;
+			}
+			i += 4;
+			if (cp >= 0xd800 && cp < 0xdc00 && i + 6 < len && summary[i + 1] == '\\' &&
+			    summary[i + 2] == 'u' && !hex4(summary + i + 3, len - i - 3, &lo) &&
+			    lo >= 0xdc00 && lo < 0xe000) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				i += 6;
+			}
+			if (!cp)
+				buf_add(&raw, "\\u0000", 6); /* a NUL would end the text */
+			else
+				add_utf8(&raw, cp);
+			break;
+		default:
+			buf_addch(&raw, '\\');
+			buf_addch(&raw, c);
+		}
+	}
+	tui_safe(out, raw.buf, raw.len);
+	buf_release(&raw);
+}
+
+void risk_badges(struct line *l, unsigned risk, int wide)
+{
+	static const struct { unsigned flag; const char *letter; enum role role; } badges[] = {
+		{ RISK_NO_APPROVAL, "A", ROLE_RISK },
+		{ RISK_MASS_ROLLOUT, "R", ROLE_RISK },
+		{ RISK_RAPID_TOGGLE, "T", ROLE_RISK },
+		{ RISK_AFTER_HOURS, "H", ROLE_RISK_LOW },
+		{ RISK_SERVICE_ACCOUNT, "S", ROLE_RISK_LOW },
+		{ RISK_PRODUCTION, "P", ROLE_ENV_PROD },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(badges); i++) {
+		if (wide && i)
+			line_add(l, ROLE_DEFAULT, " ", 1);
+		if (risk & badges[i].flag)
+			line_addstr(l, badges[i].role, badges[i].letter);
+		else if (wide)
+			line_add(l, ROLE_DEFAULT, " ", 1);
+	}
 }

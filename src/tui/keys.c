@@ -13,7 +13,10 @@ const size_t keymap_size = ARRAY_SIZE(keymap);
 const char *const request_help[] = { REQ_INFO(REQ_HELP) };
 #undef REQ_HELP
 
-const char *const scope_names[] = { "Everywhere", "Timeline", "Event", "History", "Verify" };
+const char *const scope_names[] = {
+	"Everywhere", "Timeline", "Event", "History", "Verify", "Incidents", "Correlation",
+	"Marks", "SQL result", "Export dialog",
+};
 
 enum request key_to_request(enum key_scope scope, int key)
 {

@@ -38,14 +38,31 @@
 	_(NEXT_EVENT, "Show the next event in the timeline") \
 	_(PREV_EVENT, "Show the previous event in the timeline") \
 	_(NEXT_THEME, "Cycle colour themes") \
-	_(REDRAW, "Redraw the screen")
+	_(REDRAW, "Redraw the screen") \
+	_(FILTER, "Filter the timeline: query bar with live count (Enter applies, Esc clears)") \
+	_(CLEAR_FILTER, "Clear the filter and search; with none active, quit like q") \
+	_(SEARCH, "Search: keep every row, jump to events matching a query") \
+	_(SEARCH_NEXT, "Next search match, after the cursor in display order") \
+	_(SEARCH_PREV, "Previous search match (N is for notes, not search)") \
+	_(COMMAND, "Command line: :sql SELECT ..., :goto SEQ, :theme NAME, :q") \
+	_(INCIDENTS, "Incidents; Enter ranks the changes that could have caused one") \
+	_(TOGGLE_MARK, "Mark or unmark the selected event (case file)") \
+	_(LIST_MARKS, "List marked events and their notes") \
+	_(NOTE, "Attach a note to the selected event (case file)") \
+	_(EXPORT, "Export an evidence bundle: marked events, the filter or an incident") \
+	_(EDIT, "Edit the selected field") \
+	_(START, "Start the export")
 
 #define REQ_ENUM(name, help) REQ_##name,
 enum request { REQ_INFO(REQ_ENUM) REQ__COUNT };
 #undef REQ_ENUM
 
 /* Scopes a binding applies in; GLOBAL applies wherever a view declines. */
-enum key_scope { SCOPE_GLOBAL, SCOPE_TIMELINE, SCOPE_EVENT, SCOPE_HISTORY, SCOPE_VERIFY };
+enum key_scope {
+	SCOPE_GLOBAL, SCOPE_TIMELINE, SCOPE_EVENT, SCOPE_HISTORY, SCOPE_VERIFY,
+	SCOPE_INCIDENTS, SCOPE_CORRELATION, SCOPE_MARKS, SCOPE_SQL, SCOPE_EXPORT,
+	SCOPE__COUNT
+};
 
 /* _(SCOPE, key code, "key name", REQUEST) */
 #define KEYMAP(_) \
@@ -74,19 +91,44 @@ enum key_scope { SCOPE_GLOBAL, SCOPE_TIMELINE, SCOPE_EVENT, SCOPE_HISTORY, SCOPE
 	_(GLOBAL, 'v', "v", VERIFY) \
 	_(GLOBAL, 'T', "T", NEXT_THEME) \
 	_(GLOBAL, CTRL('l'), "Ctrl-L", REDRAW) \
+	_(GLOBAL, '/', "/", FILTER) \
+	_(GLOBAL, ':', ":", COMMAND) \
+	_(GLOBAL, 'i', "i", INCIDENTS) \
+	_(GLOBAL, 'M', "M", LIST_MARKS) \
+	_(GLOBAL, 'e', "e", EXPORT) \
 	_(TIMELINE, 'h', "h", HISTORY) \
 	_(TIMELINE, 't', "t", JUMP_TIME) \
 	_(TIMELINE, 'o', "o", TOGGLE_ORDER) \
 	_(TIMELINE, KEY_RIGHT, "Right", ENTER) \
+	_(TIMELINE, KEY_ESC, "Esc", CLEAR_FILTER) \
+	_(TIMELINE, 's', "s", SEARCH) \
+	_(TIMELINE, CTRL('f'), "Ctrl-F", SEARCH) \
+	_(TIMELINE, 'n', "n", SEARCH_NEXT) \
+	_(TIMELINE, 'p', "p", SEARCH_PREV) \
+	_(TIMELINE, 'm', "m", TOGGLE_MARK) \
+	_(TIMELINE, 'N', "N", NOTE) \
 	_(EVENT, 'h', "h", HISTORY) \
 	_(EVENT, 's', "s", TOGGLE_DIFF) \
 	_(EVENT, 'n', "n", NEXT_EVENT) \
 	_(EVENT, 'p', "p", PREV_EVENT) \
+	_(EVENT, 'm', "m", TOGGLE_MARK) \
+	_(EVENT, 'N', "N", NOTE) \
 	_(HISTORY, 'm', "m", MARK) \
 	_(HISTORY, 'c', "c", CLEAR_MARKS) \
 	_(HISTORY, 'J', "J", DETAIL_DOWN) \
 	_(HISTORY, 'K', "K", DETAIL_UP) \
-	_(VERIFY, KEY_RIGHT, "Right", ENTER)
+	_(VERIFY, KEY_RIGHT, "Right", ENTER) \
+	_(INCIDENTS, KEY_RIGHT, "Right", ENTER) \
+	_(CORRELATION, KEY_RIGHT, "Right", ENTER) \
+	_(CORRELATION, 'm', "m", TOGGLE_MARK) \
+	_(CORRELATION, 'N', "N", NOTE) \
+	_(MARKS, 'm', "m", TOGGLE_MARK) \
+	_(MARKS, 'N', "N", NOTE) \
+	_(EXPORT, '\n', "Enter", EDIT) \
+	_(EXPORT, '\r', "Enter", EDIT) \
+	_(EXPORT, KEY_ENTER, "Enter", EDIT) \
+	_(EXPORT, 'x', "x", START) \
+	_(EXPORT, CTRL('x'), "Ctrl-X", START)
 
 struct keybinding {
 	enum key_scope scope;

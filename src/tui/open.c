@@ -15,7 +15,7 @@
 #include "tui.h"
 
 static const char usage[] =
-	"trailscope open STORE [--trust PUBFILE]... [--theme NAME] [--oldest-first]";
+	"trailscope open STORE [--trust PUBFILE]... [--theme NAME] [--oldest-first] [--case FILE]";
 
 static void help(void)
 {
@@ -25,7 +25,9 @@ static void help(void)
 	       "background against the keys pinned in $XDG_STATE_HOME/trailscope; --trust pins\n"
 	       "a verifier key there, as 'trailscope verify --trust' does. --theme picks a\n"
 	       "theme (default, light, high-contrast, monochrome, or a file path); NO_COLOR\n"
-	       "turns colours off. Press ? inside for the keys.\n", usage);
+	       "turns colours off. Marks and notes go to the case file, STORE.case beside the\n"
+	       "store unless --case FILE; the store itself is never written. Press ? inside\n"
+	       "for the keys (docs/TUI.md).\n", usage);
 }
 
 int cmd_open(int argc, char **argv)
@@ -34,11 +36,12 @@ int cmd_open(int argc, char **argv)
 		{ "trust", required_argument, NULL, 't' },
 		{ "theme", required_argument, NULL, 'T' },
 		{ "oldest-first", no_argument, NULL, 'o' },
+		{ "case", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	usec_t started = time_now();
-	const char *theme = NULL;
+	const char *theme = NULL, *case_path = NULL;
 	int c, newest_first = 1, ret;
 	struct trust t;
 
@@ -47,7 +50,7 @@ int cmd_open(int argc, char **argv)
 		return EXIT_IO;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:T:oh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:T:oc:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (trust_add_file(&t, optarg, 1)) {
@@ -57,6 +60,7 @@ int cmd_open(int argc, char **argv)
 			break;
 		case 'T': theme = optarg; break;
 		case 'o': newest_first = 0; break;
+		case 'c': case_path = optarg; break;
 		case 'h':
 			help();
 			trust_release(&t);
@@ -70,7 +74,7 @@ int cmd_open(int argc, char **argv)
 		trust_release(&t);
 		return cli_usage_error(usage, "open: expected one STORE");
 	}
-	ret = tui_run(argv[optind], &t, theme, newest_first, started);
+	ret = tui_run(argv[optind], &t, theme, newest_first, started, case_path);
 	trust_release(&t);
 	return ret;
 }

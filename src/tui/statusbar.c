@@ -154,8 +154,12 @@ void statusbar_draw(struct tui *t, int y, int w)
 	} else {
 		right = w - (int)pos.len - 1;
 		buf_add(&mid, store.buf, store.len);
+		if (!filter.len && t->filter.len) {
+			buf_addstr(&filter, "filter: ");
+			tui_safe(&filter, t->filter.buf, t->filter.len);
+		}
 		if (filter.len)
-			buf_addf(&mid, "  filter: %s", filter.buf);
+			buf_addf(&mid, "  %s", filter.buf);
 		if (right - 1 > x)
 			x = draw_field_safe(y, x, right - 1 - x, ROLE_STATUS, mid.buf, mid.len);
 		draw_fill(y, x, w, ROLE_STATUS);

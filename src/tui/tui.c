@@ -8,7 +8,10 @@
  *
  * Scripted mode, for tests and benchmarks: TRAILSCOPE_SCRIPT=FILE gives
  * keys one per line ("j", "<Enter>", "<C-d>", ":type 14:00", ":wait-idle",
- * ":resize 100 30", ":click ROW COL", ":dump FILE"); TRAILSCOPE_DUMP=FILE
+ * ":resize 100 30", ":click ROW COL", ":dump FILE", ":sleep MS"); inside the
+ * query bar ":wait-idle" also settles the live count; while a slow
+ * statement runs, the key after it is read once it has run 300 ms (so
+ * "<Esc>" there cancels it). TRAILSCOPE_DUMP=FILE
  * gets the final screen as plain text; TRAILSCOPE_TIMING=FILE gets the
  * time to the first screen, the time of every key and the peak RSS.
  */
@@ -22,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "trailscope/casefile.h"
 #include "trailscope/timeline.h"
 #include "tui.h"
 
@@ -165,6 +169,10 @@ static void script_wait(struct tui *t, int verify, int density, int rank)
 			busy = 1;
 		if (density && t->have_range && bg_density_poll(&t->density) == TASK_RUNNING)
 			busy = 1;
+		if (rank && t->count.path && bg_count_poll(&t->count) == TASK_RUNNING)
+			busy = 1;
+		if (rank && t->export && export_job_running(t))
+			busy = 1;
 		if (rank && tl->ops->tick) {
 			tl->ops->tick(tl);
 			if (t->rank.path && bg_rank_poll(&t->rank) == TASK_RUNNING)
@@ -223,7 +231,8 @@ static int script_key(struct tui *t)
 			return KEY_RESIZE;
 		}
 		if (!strncmp(line, ":dump ", 6)) {
-			draw_all(t);
+			if (!t->in_busy)
+				draw_all(t);
 			dump_screen(line + 6);
 			continue;
 		}
@@ -252,23 +261,121 @@ static int script_key(struct tui *t)
 
 static int read_key(struct tui *t)
 {
-	if (t->script)
-		return script_key(t);
-	return getch();
+	int c;
+
+	if (t->pushback) {
+		c = t->pushback;
+		t->pushback = 0;
+	} else if (t->script) {
+		c = script_key(t);
+	} else {
+		c = getch();
+	}
+	if (c != ERR && c != KEY_RESIZE && t->script && !t->in_busy) {
+		/* scripts: a message lasts until the next key, not for seconds */
+		buf_reset(&t->message);
+	}
+	if (c != ERR) {
+		t->key_t0 = mono_ms();
+		t->cancelled = 0;
+		t->busy_drawn = 0;
+	}
+	return c;
+}
+
+int tui_read_key(struct tui *t)
+{
+	return read_key(t);
+}
+
+int tui_cancelled(struct tui *t)
+{
+	return t->cancelled;
+}
+
+#define BUSY_AFTER_MS 300
+
+/*
+ * The progress handler of the main connection (and of the SQL view's):
+ * a statement that runs longer than BUSY_AFTER_MS after a key shows
+ * "working..." with the elapsed time in the status line and reads keys:
+ * Esc, Ctrl-G or Ctrl-C cancel the key's work (the statement stops with
+ * SQLITE_INTERRUPT and the caller backs out), any other key waits until
+ * the work is done. Never touches the connection, so it may run inside
+ * a statement.
+ */
+static int busy_progress(void *ctx)
+{
+	struct tui *t = ctx;
+	double now = mono_ms();
+	int c;
+
+	if (t->cancelled)
+		return 1;
+	if (!t->key_t0 || now - t->key_t0 < BUSY_AFTER_MS || now - t->busy_drawn < 100)
+		return 0;
+	t->busy_drawn = now;
+	{
+		char msg[96];
+		int x;
+
+		snprintf(msg, sizeof(msg), " working... %.1f s  (Esc cancels) ", (now - t->key_t0) / 1000.0);
+		x = draw_str(LINES - 1, 0, COLS, ROLE_CHAIN_WARN, msg);
+		draw_fill(LINES - 1, x, COLS, ROLE_STATUS);
+		refresh();
+	}
+	if (t->pushback)
+		return 0;
+	t->in_busy = 1;
+	if (t->script) {
+		c = script_key(t);
+	} else {
+		timeout(0);
+		c = getch();
+		timeout(POLL_MS);
+	}
+	t->in_busy = 0;
+	if (c == ERR)
+		return 0;
+	if (c == KEY_ESC || c == CTRL('g') || c == CTRL('c')) {
+		t->cancelled = 1;
+		return 1;
+	}
+	if (c != KEY_RESIZE)
+		t->pushback = c;
+	return 0;
+}
+
+void tui_busy_attach(struct tui *t, sqlite3 *db)
+{
+	sqlite3_progress_handler(db, 4000, busy_progress, t);
 }
 
 int tui_prompt(struct tui *t, const char *prompt, struct buf *out)
 {
+	buf_reset(out);
+	return tui_prompt_edit(t, prompt, out);
+}
+
+int tui_prompt_edit(struct tui *t, const char *prompt, struct buf *out)
+{
 	int y = LINES - 1;
 
-	buf_reset(out);
 	for (;;) {
 		struct buf safe = BUF_INIT;
-		int x, c;
+		int x, c, room;
+		size_t skip = 0;
 
 		x = draw_str(y, 0, COLS, ROLE_PROMPT, prompt);
 		tui_safe(&safe, out->buf, out->len);
-		x = draw_text(y, x, COLS, ROLE_PROMPT, safe.buf, safe.len);
+		/* show the end of a long text */
+		room = COLS - x - 2;
+		while (room > 0 && skip < safe.len && text_cols(safe.buf + skip, safe.len - skip) > room) {
+			skip++;
+			while (skip < safe.len && (safe.buf[skip] & 0xc0) == 0x80)
+				skip++;
+		}
+		x = draw_text(y, x, COLS, ROLE_PROMPT, safe.buf + skip, safe.len - skip);
 		buf_release(&safe);
 		x = draw_str(y, x, COLS, ROLE_SELECTION, " ");
 		draw_fill(y, x, COLS, ROLE_PROMPT);
@@ -294,7 +401,7 @@ int tui_prompt(struct tui *t, const char *prompt, struct buf *out)
 			out->buf[out->len] = 0;
 		} else if (c == CTRL('u')) {
 			buf_reset(out);
-		} else if (c >= 0x20 && c < 0x100 && c != 0x7f && out->len < 200) {
+		} else if (c >= 0x20 && c < 0x100 && c != 0x7f && out->len < 2000) {
 			buf_addch(out, c);
 		}
 	}
@@ -317,9 +424,16 @@ static void draw_all(struct tui *t)
 	v->w = COLS;
 	v->ops->draw(v, 0, LINES - 1, COLS);
 	statusbar_draw(t, LINES - 1, COLS);
+	if (t->overlay)
+		t->overlay(t);
 	attrset(A_NORMAL);
 	refresh();
 	t->dirty = 0;
+}
+
+void tui_draw(struct tui *t)
+{
+	draw_all(t);
 }
 
 static void handle_global(struct tui *t, enum request req)
@@ -360,6 +474,32 @@ static void handle_global(struct tui *t, enum request req)
 	}
 	case REQ_REDRAW:
 		clearok(curscr, TRUE);
+		break;
+	case REQ_FILTER:
+		while (t->depth > 1)
+			tui_pop(t);
+		querybar_filter(t);
+		break;
+	case REQ_COMMAND:
+		querybar_command(t);
+		break;
+	case REQ_INCIDENTS:
+		if (v->ops != &incidents_view_ops)
+			tui_push(t, incidents_view_new(t));
+		break;
+	case REQ_LIST_MARKS:
+		if (v->ops != &marks_view_ops)
+			tui_push(t, marks_view_new(t));
+		break;
+	case REQ_EXPORT:
+		if (v->ops != &export_view_ops)
+			tui_push(t, export_view_new(t));
+		break;
+	case REQ_TOGGLE_MARK:
+		tui_toggle_mark(t, v->ops->cursor_seq ? v->ops->cursor_seq(v) : 0);
+		break;
+	case REQ_NOTE:
+		tui_add_note(t, v->ops->cursor_seq ? v->ops->cursor_seq(v) : 0);
 		break;
 	default:
 		break;
@@ -467,6 +607,16 @@ static void poll_tasks(struct tui *t)
 	}
 	if (tl->ops->tick && tl->ops->tick(tl))
 		t->dirty = 1;
+	if (tui_top(t) != tl && tui_top(t)->ops->tick && tui_top(t)->ops->tick(tui_top(t)))
+		t->dirty = 1;
+	if (t->count.path) {
+		static enum task_state last_count = TASK_IDLE;
+		enum task_state cs = bg_count_poll(&t->count);
+
+		if (cs != last_count)
+			t->dirty = 1;
+		last_count = cs;
+	}
 	/* entries arrived since the last verification: verify again */
 	if (vs != TASK_RUNNING && t->verify->report.verdict &&
 	    t->verify->report.entries != (uint64_t)t->max_seq &&
@@ -545,7 +695,7 @@ static int setup_terminal(struct tui *t)
 }
 
 int tui_run(const char *path, struct trust *trust, const char *theme, int newest_first,
-	    usec_t started)
+	    usec_t started, const char *case_path)
 {
 	struct tui *t = xcalloc(1, sizeof(*t));
 	struct buf err = BUF_INIT;
@@ -557,11 +707,16 @@ int tui_run(const char *path, struct trust *trust, const char *theme, int newest
 	t->trust = trust;
 	t->newest_first = newest_first;
 	t->verify = bg_verify_get();
+	t->case_path = case_path;
 	buf_init(&t->message);
+	buf_init(&t->filter);
+	buf_init(&t->search);
+	t->filter_now = time_now();
 	if (store_open(&t->store, path, STORE_READONLY)) {
 		free(t);
 		return EXIT_IO;
 	}
+	tui_busy_attach(t, t->store.db);
 	t->max_seq = store_size(&t->store);
 	t->have_range = timeline_range(&t->store, &t->range_first, &t->range_last) == 1;
 	t->data_version = data_version(t);
@@ -593,11 +748,13 @@ int tui_run(const char *path, struct trust *trust, const char *theme, int newest
 		c = read_key(t);
 		t0 = mono_ms();
 		if (c == ERR) {
+			t->key_t0 = 0;
 			if (t->script)
 				break;
 			continue;
 		}
 		handle_key(t, c);
+		t->key_t0 = 0;
 		if (t->dirty && !t->quit) {
 			draw_all(t);
 			if (c != KEY_RESIZE)
@@ -614,12 +771,21 @@ int tui_run(const char *path, struct trust *trust, const char *theme, int newest
 	bg_verify_stop(t->verify);
 	bg_density_stop(&t->density);
 	bg_rank_stop(&t->rank);
+	bg_count_stop(&t->count);
 	while (t->depth > 0) {
 		struct view *v = t->stack[--t->depth];
 
 		v->ops->close(v);
 		free(v);
 	}
+	export_job_free(t);
+	if (t->cf) {
+		casefile_close(t->cf);
+		free(t->cf);
+	}
+	free(t->marks);
+	buf_release(&t->filter);
+	buf_release(&t->search);
 	store_close(&t->store);
 	buf_release(&t->message);
 	if (err.len)

@@ -39,7 +39,8 @@
 	_(ENV, "env", "environments") \
 	_(ENV_PROD, "env-prod", "production environments") \
 	_(SUMMARY, "summary", "change summaries") \
-	_(RISK, "risk", "risk badges (approval missing)") \
+	_(RISK, "risk", "risk badges (approval missing, mass rollout, rapid toggles)") \
+	_(RISK_LOW, "risk-low", "milder risk badges (after hours, service account)") \
 	_(DIFF_ADDED, "diff-added", "added values") \
 	_(DIFF_REMOVED, "diff-removed", "removed values") \
 	_(DIFF_CHANGED, "diff-changed", "changed field paths") \
@@ -49,7 +50,9 @@
 	_(MUTED, "muted", "less important text") \
 	_(DENSITY, "density", "the time-density strip") \
 	_(DENSITY_CURSOR, "density-cursor", "the cursor on the density strip") \
-	_(MARK, "mark", "marked history points") \
+	_(DENSITY_INCIDENT, "density-incident", "an incident's window on the density strip") \
+	_(MARK, "mark", "marked history points and marked events") \
+	_(SCORE, "score", "correlation score bars") \
 	_(KEY, "key", "keys in help") \
 	_(PROMPT, "prompt", "the prompt line") \
 	_(ERROR, "error", "error messages")
@@ -149,6 +152,8 @@ struct view_ops {
 	void (*position)(struct view *v, struct buf *pos, struct buf *filter);
 	/* called in the idle loop: returns 1 when it needs a redraw */
 	int (*tick)(struct view *v);
+	/* the event under the cursor (seq), 0 when none: m, N and e act on it */
+	int64_t (*cursor_seq)(struct view *v);
 };
 
 struct view {
@@ -164,7 +169,12 @@ struct view {
 	_(EVENT, event_view_ops) \
 	_(HISTORY, history_view_ops) \
 	_(VERIFY, verify_view_ops) \
-	_(HELP, help_view_ops)
+	_(HELP, help_view_ops) \
+	_(INCIDENTS, incidents_view_ops) \
+	_(CORRELATION, correlation_view_ops) \
+	_(MARKS, marks_view_ops) \
+	_(SQL, sql_view_ops) \
+	_(EXPORT, export_view_ops)
 
 #define VIEW_DECL(name, ops) extern const struct view_ops ops;
 VIEW_INFO(VIEW_DECL)
@@ -175,6 +185,17 @@ struct view *event_view_new(struct tui *t, int64_t seq);
 struct view *history_view_new(struct tui *t, const char *target, const char *env, int64_t seq);
 struct view *verify_view_new(struct tui *t);
 struct view *help_view_new(struct tui *t);
+struct view *incidents_view_new(struct tui *t);
+struct view *correlation_view_new(struct tui *t, const char *incident_id);
+struct view *marks_view_new(struct tui *t);
+/* Runs sql (read-only, on a connection of its own); NULL with a message
+ * in the status bar when it is refused. */
+struct view *sql_view_new(struct tui *t, const char *sql);
+struct view *export_view_new(struct tui *t);
+struct export_job;
+/* Is an export running (view_export.c)? Frees the job at exit. */
+int export_job_running(struct tui *t);
+void export_job_free(struct tui *t);
 
 /* Background tasks (bg.c): each runs in its own thread with its own
  * read-only connection, publishes under a mutex. */
@@ -222,6 +243,25 @@ struct bg_rank {
 	unsigned gen;     /* request generation, echoed back */
 };
 
+/* A match count of a query, on its own connection (bgquery.c). */
+struct bg_count {
+	pthread_mutex_t lock;
+	pthread_t thread;
+	int started;
+	volatile int cancel;
+	enum task_state state;
+	char *path;
+	char *text;       /* the query counted (owned) */
+	usec_t now;
+	int64_t result;   /* matches when DONE */
+	char err[512];    /* why when FAILED ("cancelled" when cancelled) */
+};
+void bg_count_start(struct bg_count *b, const char *path, const char *text, usec_t now);
+/* Cancels a running count and waits for it. */
+void bg_count_cancel(struct bg_count *b);
+enum task_state bg_count_poll(struct bg_count *b);
+void bg_count_stop(struct bg_count *b);
+
 /* The process's one verify worker. */
 struct bg_verify *bg_verify_get(void);
 void bg_verify_start(struct bg_verify *b, const char *path, struct trust *trust);
@@ -258,6 +298,32 @@ struct tui {
 	int script;             /* driven by TRAILSCOPE_SCRIPT */
 	MEVENT script_mouse;    /* the mouse event a script line made */
 	int dirty;
+	/* the query bar and the active filter (querybar.c) */
+	struct buf filter;      /* applied filter text, "" none */
+	struct buf search;      /* search text for n/p, "" none */
+	usec_t filter_now;      /* reference time the filter was compiled with */
+	struct bg_count count;  /* match count of the filter, or of the bar's text */
+	int count_is_filter;    /* count is for the applied filter */
+	void (*overlay)(struct tui *t); /* drawn over the screen (bars, dialogs) */
+	void *overlay_ctx;
+	int pushback;           /* a key read while busy, given back next (0 none) */
+	/* long statements on the main connection (tui.c) */
+	double key_t0;          /* when the key being handled was read (ms) */
+	int cancelled;          /* the user cancelled the current key's work */
+	double busy_drawn;
+	int in_busy;            /* inside the progress handler */
+	/* the case file (case.c): marks and notes beside the store */
+	const char *case_path;  /* --case, or NULL for STORE.case */
+	struct casefile *cf;    /* opened on first use */
+	int64_t *marks;         /* marked seqs, sorted */
+	size_t nmarks, marks_alloc;
+	int marks_loaded;
+	/* an incident's window, shaded on the density strip */
+	usec_t inc_from, inc_to;
+	int have_inc;
+	char inc_id[128];
+	/* export in the background (view_export.c) */
+	struct export_job *export;
 };
 
 void tui_push(struct tui *t, struct view *v);
@@ -267,6 +333,50 @@ struct view *tui_top(struct tui *t);
 void tui_message(struct tui *t, enum role r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Reads a line at the bottom; returns 0 and fills out, -1 when cancelled. */
 int tui_prompt(struct tui *t, const char *prompt, struct buf *out);
+/* Like tui_prompt, starting from the text already in out. */
+int tui_prompt_edit(struct tui *t, const char *prompt, struct buf *out);
+/* The next key (script or terminal); ERR at the end of a script. */
+int tui_read_key(struct tui *t);
+/* Draws the whole screen now (views, status bar, overlay). */
+void tui_draw(struct tui *t);
+/* Did the user cancel the work of the current key (Esc while busy)? */
+int tui_cancelled(struct tui *t);
+/* Installs the busy handler (progress and Esc-to-cancel) on a connection. */
+void tui_busy_attach(struct tui *t, sqlite3 *db);
+
+/* querybar.c: the query bar (/ filter, s search), the command line (:) */
+void querybar_filter(struct tui *t);
+void querybar_search(struct tui *t);
+void querybar_command(struct tui *t);
+/* n / p: the next search match after the cursor. */
+void querybar_search_step(struct tui *t, int forward);
+/* Clears filter and search; returns 0 when neither was active. */
+int querybar_clear(struct tui *t);
+/* Sets the filter (already known to compile) and refreshes the timeline. */
+int querybar_apply(struct tui *t, const char *text);
+
+/* case.c: marks and notes */
+struct casefile;
+/* Opens the case file read-write on first use; NULL with a message. */
+struct casefile *tui_case(struct tui *t);
+int tui_is_marked(struct tui *t, int64_t seq);
+/* Marks or unmarks seq; says which in the status bar. */
+void tui_toggle_mark(struct tui *t, int64_t seq);
+/* Prompts for a note on seq and stores it. */
+void tui_add_note(struct tui *t, int64_t seq);
+/* The event id of seq (owned), or NULL. */
+char *tui_event_id(struct tui *t, int64_t seq);
+/* Default case file path (STORE.case unless --case). */
+void tui_case_path(struct tui *t, struct buf *out);
+
+/* Risk badges of an entries.risk bit set: appends "A H R T S P"-style
+ * letters (wide) or only those set (narrow) with their roles. */
+void risk_badges(struct line *l, unsigned risk, int wide);
+
+/* A stored summary for display: JSON string escapes in its values
+ * decoded, then made safe (a control character shows as \x1b, not \\u001b). */
+void summary_display(struct buf *out, const char *summary);
+
 /* The timeline view at the bottom of the stack. */
 struct view *tui_timeline(struct tui *t);
 /* Pops to the timeline and moves its cursor to seq. */
@@ -282,7 +392,16 @@ void timeline_view_note_new(struct view *v, int64_t n, int followed);
 /* tui.c: runs the interface on an opened store until the user quits.
  * Returns an exit status. */
 int tui_run(const char *path, struct trust *trust, const char *theme, int newest_first,
-	    usec_t started);
+	    usec_t started, const char *case_path);
+/* The timeline's filter changed: refetch the first page. Returns 0, or -1
+ * when the fetch failed or was cancelled (the caller restores the old). */
+int timeline_view_refilter(struct view *v);
+/* Number of timeline rows currently matched (-1 while counting). */
+int64_t timeline_view_total(struct view *v);
+/* Moves to the next match of q (a compiled query on the main connection)
+ * after the cursor: 1 found, 0 none, -1 error or cancelled. */
+struct query;
+int timeline_view_find(struct view *v, struct query *q, int forward);
 
 /* statusbar.c */
 void statusbar_draw(struct tui *t, int y, int w);

@@ -359,6 +359,13 @@ struct view *event_view_new(struct tui *t, int64_t seq)
 	return v;
 }
 
+static int64_t evv_cursor_seq(struct view *v)
+{
+	struct evv *p = v->priv;
+
+	return p->seq;
+}
+
 const struct view_ops event_view_ops = {
 	.name = "event",
 	.scope = SCOPE_EVENT,
@@ -368,4 +375,5 @@ const struct view_ops event_view_ops = {
 	.mouse = evv_mouse,
 	.reload = evv_refresh,
 	.position = evv_position,
+	.cursor_seq = evv_cursor_seq,
 };

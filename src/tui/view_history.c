@@ -330,7 +330,7 @@ static void histv_position(struct view *v, struct buf *pos, struct buf *filter)
 	char a[32], b[32];
 
 	if (p->loaded) {
-		buf_addstr(filter, "target=");
+		buf_addstr(filter, "filter: target=");
 		tui_safe(filter, p->h.target, strlen(p->h.target));
 		buf_addstr(filter, " env=");
 		tui_safe(filter, p->h.environment, strlen(p->h.environment));

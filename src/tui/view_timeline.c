@@ -1,19 +1,27 @@
 /*
  * view_timeline.c - the timeline: one line per event, newest or oldest
  * first, with the time-density strip on top. Only the rows on screen are
- * held; every move is a keyset fetch of a few rows on the (ts, seq) index,
- * so cost and memory do not depend on the store's size. The position
- * ("event N of M") is tracked exactly across moves and, after a jump, is
- * counted in the background.
+ * held; every move is a keyset fetch of a few rows on the (ts, seq) index
+ * through the query API (query.h: the active filter, or the empty query
+ * that matches everything), so cost and memory do not depend on the
+ * store's size, filtered or not. The position ("event N of M") is tracked
+ * exactly across moves and, after a jump, is counted in the background
+ * (unfiltered); filtered, M is the filter's match count.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "trailscope/query.h"
+#include "trailscope/risk.h"
 #include "trailscope/timeline.h"
 #include "tui.h"
 
+/* tl_row.flags carries the entries.risk bits above the TL_ flags */
+#define RISK_SHIFT 8
+
 struct tlv {
-	struct timeline tl;
+	struct query *q;      /* the filter compiled on the main connection ("" all) */
+	int fetch_failed;     /* the last fetch failed or was cancelled */
 	struct tl_page page;  /* rows on screen, in display order */
 	int cur;              /* cursor index in page */
 	int rows;             /* rows that fit (last draw) */
@@ -25,11 +33,91 @@ struct tlv {
 	int strip_y;          /* row of the density strip (last draw) */
 	int rows_y;           /* first row of events (last draw) */
 	int following;        /* the cursor is on the newest event (follow mode) */
+	int from_end;         /* dpos is total - 1 + rank_delta once the total is known */
 };
 
 static struct tlv *priv(struct view *v)
 {
 	return v->priv;
+}
+
+struct fetch_ctx {
+	struct tl_page *out;
+};
+
+static int take_row(const struct query_row *r, void *ctx)
+{
+	struct fetch_ctx *c = ctx;
+	struct tl_row *row;
+
+	ALLOC_GROW(c->out->v, c->out->n + 1, c->out->alloc);
+	row = &c->out->v[c->out->n++];
+	memset(row, 0, sizeof(*row));
+	snprintf(row->key.ts, sizeof(row->key.ts), "%s", r->ts);
+	row->key.seq = r->seq;
+	row->actor = xstrdup(r->actor);
+	row->actor_type = xstrdup(r->actor_type);
+	row->action = xstrdup(r->action);
+	row->target = xstrdup(r->target);
+	row->environment = xstrdup(r->environment);
+	row->summary = xstrdup(r->summary);
+	if (!strcmp(r->actor_type, "service"))
+		row->flags |= TL_SERVICE;
+	if (r->risk & RISK_PRODUCTION)
+		row->flags |= TL_PRODUCTION;
+	if (r->risk & RISK_NO_APPROVAL)
+		row->flags |= TL_APPROVAL_MISSING;
+	row->flags |= r->risk << RISK_SHIFT;
+	return 0;
+}
+
+/* timeline_fetch()'s contract, over the filter: up to n rows next to from,
+ * in display order when forward, nearest first when not. */
+static int tl_fetch(struct tlv *p, int newest_first, const struct tl_key *from, int forward,
+		    int inclusive, size_t n, struct tl_page *out)
+{
+	struct query_key key;
+	struct query_fetch f;
+	struct fetch_ctx c = { out };
+	int64_t got;
+
+	if (!n)
+		return 0;
+	memset(&f, 0, sizeof(f));
+	if (from) {
+		snprintf(key.ts, sizeof(key.ts), "%s", from->ts);
+		key.seq = from->seq;
+		f.from = &key;
+	}
+	f.inclusive = inclusive;
+	f.desc = newest_first ? forward : !forward;
+	f.limit = (int64_t)n;
+	got = query_each(p->q, &f, take_row, &c);
+	if (got < 0) {
+		p->fetch_failed = got == QUERY_CANCELLED ? 2 : 1;
+		return -1;
+	}
+	return (int)got;
+}
+
+/* The first row at or after time t (time order), else the newest one. */
+static int tl_seek(struct view *v, usec_t t, struct tl_key *out)
+{
+	struct tlv *p = priv(v);
+	struct tl_key from;
+	struct tl_page pg = TL_PAGE_INIT;
+	int got;
+
+	time_format(t, from.ts);
+	from.seq = 0;
+	/* ascending from the time: forward in display order when oldest first */
+	got = tl_fetch(p, 0, &from, 1, 1, 1, &pg);
+	if (got == 0)
+		got = tl_fetch(p, 0, NULL, 0, 0, 1, &pg);
+	if (got > 0)
+		*out = pg.v[0].key;
+	tl_page_release(&pg);
+	return got > 0 ? 1 : got;
 }
 
 static void swap_pages(struct tl_page *a, struct tl_page *b)
@@ -55,11 +143,11 @@ static void center_on(struct view *v, const struct tl_key *key, int above)
 
 	if (above >= n)
 		above = n - 1;
-	timeline_fetch(&p->tl, key, 0, 0, (size_t)above, &back);
-	got = timeline_fetch(&p->tl, key, 1, 1, (size_t)(n - (int)back.n), &fwd);
+	tl_fetch(p, v->tui->newest_first, key, 0, 0, (size_t)above, &back);
+	got = tl_fetch(p, v->tui->newest_first, key, 1, 1, (size_t)(n - (int)back.n), &fwd);
 	if (got >= 0 && (int)(back.n + fwd.n) < n && back.n == (size_t)above) {
 		/* near the end: show more rows above */
-		timeline_fetch(&p->tl, back.n ? &back.v[back.n - 1].key : key, 0, 0,
+		tl_fetch(p, v->tui->newest_first, back.n ? &back.v[back.n - 1].key : key, 0, 0,
 			       (size_t)(n - (int)(back.n + fwd.n)), &back);
 	}
 	tl_page_clear(&p->page);
@@ -86,9 +174,10 @@ static void go_first(struct view *v)
 	struct tlv *p = priv(v);
 
 	tl_page_clear(&p->page);
-	timeline_fetch(&p->tl, NULL, 1, 0, (size_t)rows_wanted(p), &p->page);
+	tl_fetch(p, v->tui->newest_first, NULL, 1, 0, (size_t)rows_wanted(p), &p->page);
 	p->cur = 0;
 	p->dpos = 0;
+	p->from_end = 0;
 	p->rank_pending = 0;
 }
 
@@ -97,7 +186,7 @@ static void go_last(struct view *v)
 	struct tlv *p = priv(v);
 	struct tl_page back = TL_PAGE_INIT;
 
-	timeline_fetch(&p->tl, NULL, 0, 0, (size_t)rows_wanted(p), &back);
+	tl_fetch(p, v->tui->newest_first, NULL, 0, 0, (size_t)rows_wanted(p), &back);
 	tl_page_clear(&p->page);
 	for (size_t i = back.n; i-- > 0;) {
 		ALLOC_GROW(p->page.v, p->page.n + 1, p->page.alloc);
@@ -106,8 +195,10 @@ static void go_last(struct view *v)
 	back.n = 0;
 	tl_page_release(&back);
 	p->cur = p->page.n ? (int)p->page.n - 1 : 0;
-	p->dpos = v->tui->max_seq > 0 ? v->tui->max_seq - 1 : 0;
+	p->dpos = timeline_view_total(v) > 0 ? timeline_view_total(v) - 1 : v->tui->filter.len ? -1 : 0;
 	p->rank_pending = 0;
+	p->rank_delta = 0;
+	p->from_end = p->dpos < 0;
 }
 
 /* Scrolls the page by k rows (positive: later in display order); returns
@@ -121,7 +212,7 @@ static int tl_scroll(struct view *v, int k)
 	if (!k || !p->page.n)
 		return 0;
 	if (k > 0) {
-		got = timeline_fetch(&p->tl, &p->page.v[p->page.n - 1].key, 1, 0, (size_t)k, &more);
+		got = tl_fetch(p, v->tui->newest_first, &p->page.v[p->page.n - 1].key, 1, 0, (size_t)k, &more);
 		if (got <= 0)
 			goto out;
 		/* keep the last n rows of page + more */
@@ -149,7 +240,7 @@ static int tl_scroll(struct view *v, int k)
 		p->cur -= (int)drop;
 		got = (int)drop;
 	} else {
-		got = timeline_fetch(&p->tl, &p->page.v[0].key, 0, 0, (size_t)-k, &more);
+		got = tl_fetch(p, v->tui->newest_first, &p->page.v[0].key, 0, 0, (size_t)-k, &more);
 		if (got <= 0)
 			goto out;
 		for (size_t i = more.n; i-- > 0;) {
@@ -231,6 +322,7 @@ static int cursor_to_key(struct tlv *p, const struct tl_key *key)
 static void forget_position(struct tlv *p)
 {
 	p->dpos = -1;
+	p->from_end = 0;
 	p->rank_pending = 0;
 }
 
@@ -258,7 +350,7 @@ static void jump_time(struct view *v)
 		tui_safe(&safe, in.buf, in.len);
 		tui_message(v->tui, ROLE_ERROR, "bad time '%s': %s", safe.buf, why);
 		buf_release(&safe);
-	} else if (timeline_seek_time(&p->tl, t, &key) == 1) {
+	} else if (tl_seek(v, t, &key) == 1) {
 		char when[32];
 
 		center_on(v, &key, rows_wanted(p) / 3);
@@ -280,13 +372,12 @@ static void toggle_order(struct view *v)
 	if (have)
 		key = p->page.v[p->cur].key;
 	v->tui->newest_first = !v->tui->newest_first;
-	timeline_close(&p->tl);
-	if (timeline_open(&p->tl, &v->tui->store, v->tui->newest_first))
-		die("cannot reopen the timeline: %s", last_error());
 	if (have) {
+		int64_t total = timeline_view_total(v);
+
 		center_on(v, &key, rows_wanted(p) / 3);
-		if (p->dpos >= 0)
-			p->dpos = v->tui->max_seq - 1 - p->dpos;
+		if (p->dpos >= 0 && total >= 0)
+			p->dpos = total - 1 - p->dpos;
 		else
 			forget_position(p);
 	} else {
@@ -336,6 +427,13 @@ static int tlv_request_1(struct view *v, enum request req)
 	case REQ_BACK:
 		v->tui->quit = 1;
 		return 1;
+	case REQ_CLEAR_FILTER:
+		if (!querybar_clear(v->tui))
+			v->tui->quit = 1;
+		return 1;
+	case REQ_SEARCH: querybar_search(v->tui); return 1;
+	case REQ_SEARCH_NEXT: querybar_search_step(v->tui, 1); return 1;
+	case REQ_SEARCH_PREV: querybar_search_step(v->tui, 0); return 1;
 	default:
 		return 0;
 	}
@@ -365,7 +463,7 @@ static int tlv_mouse(struct view *v, MEVENT *m)
 		usec_t span = v->tui->range_last - v->tui->range_first;
 		usec_t t = v->tui->range_first + (usec_t)((double)span * m->x / v->w);
 
-		if (timeline_seek_time(&p->tl, t, &key) == 1) {
+		if (tl_seek(v, t, &key) == 1) {
 			center_on(v, &key, rows_wanted(p) / 3);
 			forget_position(p);
 		}
@@ -388,16 +486,39 @@ struct layout {
 	int with_date;
 };
 
+/*
+ * Column widths: fixed for time, action, environment and the badges; the
+ * change summary takes the rest, and actor and target give up columns
+ * first (down to 12 and 14) so that the summary gets at least 40% of a
+ * wide screen. One column on the left is the mark gutter.
+ */
 static void compute_layout(int w, struct layout *L)
 {
-	if (w >= 110) {
+	int want, min_actor, min_target;
+
+	w -= 1; /* gutter */
+	if (w >= 109) {
 		*L = (struct layout){ 19, 16, 14, 22, 11, 0, 11, 1 };
-	} else if (w >= 96) {
-		*L = (struct layout){ 19, 14, 12, 16, 8, 0, 5, 1 };
+		min_actor = 12;
+		min_target = 14;
+	} else if (w >= 95) {
+		*L = (struct layout){ 19, 14, 12, 16, 8, 0, 6, 1 };
+		min_actor = 11;
+		min_target = 12;
 	} else {
 		*L = (struct layout){ 14, 11, 10, 14, 5, 0, 4, 0 };
+		min_actor = 9;
+		min_target = 10;
 	}
 	L->summary = w - (L->time + L->actor + L->action + L->target + L->env + L->badges + 6);
+	want = w * 2 / 5;
+	while (L->summary < want && (L->actor > min_actor || L->target > min_target)) {
+		if (L->target > min_target && (L->target - min_target >= L->actor - min_actor))
+			L->target--;
+		else
+			L->actor--;
+		L->summary++;
+	}
 	if (L->summary < 8) {
 		/* very narrow: give the summary what the target can spare */
 		int need = 8 - L->summary;
@@ -413,13 +534,16 @@ static void compute_layout(int w, struct layout *L)
 
 static void draw_badges(int y, int x, int width, const struct tl_row *r, int sel)
 {
-	int xmax = x + width, wide = width >= 10;
+	struct line l;
+	int xmax = x + width;
 
+	memset(&l, 0, sizeof(l));
+	buf_init(&l.text);
+	risk_badges(&l, r->flags >> RISK_SHIFT, width >= 11);
 	draw_fill(y, x, xmax, sel ? ROLE_SELECTION : ROLE_DEFAULT);
-	if (r->flags & TL_APPROVAL_MISSING)
-		x = draw_str(y, x, xmax, sel ? ROLE_SELECTION : ROLE_RISK, wide ? "!APPR" : "!A") + 1;
-	if (r->flags & TL_PRODUCTION)
-		draw_str(y, x, xmax, sel ? ROLE_SELECTION : ROLE_ENV_PROD, wide ? "PROD" : "P");
+	draw_line(y, x, xmax, &l, sel);
+	buf_release(&l.text);
+	free(l.spans);
 }
 
 /* Common environment names shortened to fit a narrow column. */
@@ -437,13 +561,17 @@ static const char *env_short(const char *env, int width)
 	return env;
 }
 
-static void draw_row(int y, int w, const struct layout *L, const struct tl_row *r, int sel)
+static void draw_row(struct tui *tui, int y, int w, const struct layout *L, const struct tl_row *r,
+		     int sel)
 {
-	struct buf t = BUF_INIT, actor = BUF_INIT;
+	struct buf t = BUF_INIT, actor = BUF_INIT, sum = BUF_INIT;
 	int x = 0;
 
 	ts_display(r->key.ts, L->with_date, &t);
 	draw_fill(y, 0, w, sel ? ROLE_SELECTION : ROLE_DEFAULT);
+	if (tui_is_marked(tui, r->key.seq))
+		draw_str(y, 0, 1, ROLE_MARK, "*");
+	x = 1;
 	x = draw_field(y, x, L->time, sel ? ROLE_SELECTION : ROLE_TIME, t.buf) + 1;
 	if (r->flags & TL_SERVICE)
 		buf_addstr(&actor, wcwidth(0x2699) == 1 ? "\xe2\x9a\x99" : "*");
@@ -455,10 +583,12 @@ static void draw_row(int y, int w, const struct layout *L, const struct tl_row *
 	x = draw_field(y, x, L->target, sel ? ROLE_SELECTION : ROLE_TARGET, r->target) + 1;
 	x = draw_field(y, x, L->env, sel ? ROLE_SELECTION : (r->flags & TL_PRODUCTION) ?
 		       ROLE_ENV_PROD : ROLE_ENV, env_short(r->environment, L->env)) + 1;
-	x = draw_field(y, x, L->summary, sel ? ROLE_SELECTION : ROLE_SUMMARY, r->summary) + 1;
+	summary_display(&sum, r->summary);
+	x = draw_field_safe(y, x, L->summary, sel ? ROLE_SELECTION : ROLE_SUMMARY, sum.buf, sum.len) + 1;
 	draw_badges(y, x, w - x, r, sel);
 	buf_release(&t);
 	buf_release(&actor);
+	buf_release(&sum);
 }
 
 static void draw_strip(struct view *v, int y, int w)
@@ -468,7 +598,7 @@ static void draw_strip(struct view *v, int y, int w)
 	static const char *const blocks[] = { " ", "\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83",
 		"\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86", "\xe2\x96\x87", "\xe2\x96\x88" };
 	static const char ascii[] = " .:-=+*#@";
-	int utf8 = wcwidth(0x2581) == 1, curcol = -1;
+	int utf8 = wcwidth(0x2581) == 1, curcol = -1, inc_a = -2, inc_b = -2;
 	uint64_t cols[512], max = 0;
 	usec_t cur;
 
@@ -494,9 +624,17 @@ static void draw_strip(struct view *v, int y, int w)
 		if (cols[c] > max)
 			max = cols[c];
 	}
+	if (t->have_inc) {
+		/* the incident's window, shaded */
+		inc_a = (int)timeline_bucket_of(t->density.first, t->density.last, (size_t)w, t->inc_from);
+		inc_b = (int)timeline_bucket_of(t->density.first, t->density.last, (size_t)w, t->inc_to);
+		if (t->inc_to < t->density.first || t->inc_from > t->density.last)
+			inc_a = inc_b = -2;
+	}
 	for (int c = 0; c < w; c++) {
 		int level = max ? (int)((cols[c] * 8 + max - 1) / max) : 0;
-		enum role r = c == curcol ? ROLE_DENSITY_CURSOR : ROLE_DENSITY;
+		enum role r = c == curcol ? ROLE_DENSITY_CURSOR :
+			      c >= inc_a && c <= inc_b ? ROLE_DENSITY_INCIDENT : ROLE_DENSITY;
 
 		if (level > 8)
 			level = 8;
@@ -547,6 +685,10 @@ static void tlv_draw(struct view *v, int y, int h, int w)
 	/* title */
 	buf_addf(&hdr, " timeline \xc2\xb7 %s first \xc2\xb7 times in UTC",
 		 v->tui->newest_first ? "newest" : "oldest");
+	if (v->tui->have_inc) {
+		buf_addstr(&hdr, " \xc2\xb7 incident ");
+		tui_safe(&hdr, v->tui->inc_id, strlen(v->tui->inc_id));
+	}
 	if (v->tui->have_range && w >= 70) {
 		char a[32], b[32];
 
@@ -564,7 +706,7 @@ static void tlv_draw(struct view *v, int y, int h, int w)
 	/* column headings */
 	compute_layout(w, &L);
 	draw_fill(y + 2, 0, w, ROLE_COLUMNS);
-	x = draw_field(y + 2, 0, L.time, ROLE_COLUMNS, "TIME (UTC)") + 1;
+	x = draw_field(y + 2, 1, L.time, ROLE_COLUMNS, "TIME (UTC)") + 1;
 	x = draw_field(y + 2, x, L.actor, ROLE_COLUMNS, "ACTOR") + 1;
 	x = draw_field(y + 2, x, L.action, ROLE_COLUMNS, "ACTION") + 1;
 	x = draw_field(y + 2, x, L.target, ROLE_COLUMNS, "TARGET") + 1;
@@ -574,12 +716,13 @@ static void tlv_draw(struct view *v, int y, int h, int w)
 	p->rows_y = y + 3;
 	for (int i = 0; i < rows; i++) {
 		if (i < (int)p->page.n)
-			draw_row(y + 3 + i, w, &L, &p->page.v[i], i == p->cur);
+			draw_row(v->tui, y + 3 + i, w, &L, &p->page.v[i], i == p->cur);
 		else
 			draw_fill(y + 3 + i, 0, w, ROLE_DEFAULT);
 	}
 	if (!p->page.n)
-		draw_str(y + 3, 1, w, ROLE_MUTED, "(no events in this store)");
+		draw_str(y + 3, 1, w, ROLE_MUTED, v->tui->filter.len ? "(no events match the filter; Esc clears it)" :
+			 "(no events in this store)");
 }
 
 static void tlv_position(struct view *v, struct buf *pos, struct buf *filter)
@@ -587,7 +730,35 @@ static void tlv_position(struct view *v, struct buf *pos, struct buf *filter)
 	struct tlv *p = priv(v);
 	char a[32], b[32];
 
-	(void)filter;
+	if (v->tui->filter.len) {
+		int64_t total = timeline_view_total(v);
+
+		buf_addstr(filter, "filter: ");
+		tui_safe(filter, v->tui->filter.buf, v->tui->filter.len);
+		if (total >= 0)
+			buf_addf(filter, " (%s match%s)", thousands((unsigned long long)total, a),
+				 total == 1 ? "" : "es");
+		else if (bg_count_poll(&v->tui->count) == TASK_FAILED)
+			buf_addf(filter, " (count: %s)", v->tui->count.err);
+		else
+			buf_addstr(filter, " (counting...)");
+		if (!p->page.n) {
+			buf_addstr(pos, "no matches");
+		} else if (p->dpos >= 0) {
+			buf_addf(pos, "match %s", thousands((unsigned long long)p->dpos + 1, a));
+			if (total >= 0)
+				buf_addf(pos, " of %s", thousands((unsigned long long)total, b));
+		} else {
+			buf_addstr(pos, "match ?");
+			if (total >= 0)
+				buf_addf(pos, " of %s", thousands((unsigned long long)total, b));
+		}
+		return;
+	}
+	if (v->tui->search.len) {
+		buf_addstr(filter, "search: ");
+		tui_safe(filter, v->tui->search.buf, v->tui->search.len);
+	}
 	if (p->unseen > 0)
 		buf_addf(pos, "+%s new  ", thousands((unsigned long long)p->unseen, a));
 	if (!p->page.n)
@@ -604,7 +775,12 @@ static int tlv_tick(struct view *v)
 	struct tlv *p = priv(v);
 	struct tui *t = v->tui;
 
-	if (p->dpos < 0 && p->page.n && !p->rank_pending) {
+	if (p->from_end && timeline_view_total(v) >= 0) {
+		p->dpos = timeline_view_total(v) - 1 + p->rank_delta;
+		p->from_end = 0;
+		return 1;
+	}
+	if (p->dpos < 0 && p->page.n && !p->rank_pending && !t->filter.len) {
 		p->rank_gen++;
 		p->rank_delta = 0;
 		p->rank_pending = 1;
@@ -639,11 +815,11 @@ static int at_newest(struct view *v)
 	if (v->tui->newest_first) {
 		if (p->cur != 0)
 			return 0;
-		ret = timeline_fetch(&p->tl, &p->page.v[0].key, 0, 0, 1, &probe) == 0;
+		ret = tl_fetch(p, v->tui->newest_first, &p->page.v[0].key, 0, 0, 1, &probe) == 0;
 	} else {
 		if (p->cur != (int)p->page.n - 1)
 			return 0;
-		ret = timeline_fetch(&p->tl, &p->page.v[p->page.n - 1].key, 1, 0, 1, &probe) == 0;
+		ret = tl_fetch(p, v->tui->newest_first, &p->page.v[p->page.n - 1].key, 1, 0, 1, &probe) == 0;
 	}
 	tl_page_release(&probe);
 	return ret;
@@ -655,6 +831,10 @@ static void tlv_refresh(struct view *v, int store_changed)
 
 	if (!store_changed)
 		return;
+	if (v->tui->filter.len && v->tui->count_is_filter) {
+		/* new events may match: count again */
+		bg_count_start(&v->tui->count, v->tui->path, v->tui->filter.buf, v->tui->filter_now);
+	}
 	if (p->page.n == 0 || p->following) {
 		/* follow: stay on the newest event, like less +F */
 		if (v->tui->newest_first)
@@ -725,8 +905,120 @@ static void tlv_close(struct view *v)
 	struct tlv *p = priv(v);
 
 	tl_page_release(&p->page);
-	timeline_close(&p->tl);
+	query_free(p->q);
 	free(p);
+}
+
+static int compile_filter(struct view *v, struct query **out)
+{
+	struct query_error qe;
+	struct tui *t = v->tui;
+
+	if (query_compile(&t->store, t->filter.buf, t->filter_now, out, &qe))
+		return error("query: col %d: %s", qe.col, qe.msg);
+	return 0;
+}
+
+int timeline_view_refilter(struct view *v)
+{
+	struct tlv *p = priv(v);
+	struct query *q, *old = p->q;
+	struct tl_key ckey;
+	int have = p->page.n > 0;
+
+	if (compile_filter(v, &q))
+		return -1;
+	if (have)
+		ckey = p->page.v[p->cur].key;
+	p->q = q;
+	p->fetch_failed = 0;
+	p->unseen = 0;
+	if (v->tui->filter.len || !have) {
+		go_first(v);
+	} else {
+		/* unfiltered again: back where the cursor was */
+		center_on(v, &ckey, rows_wanted(p) / 3);
+		forget_position(p);
+	}
+	if (p->fetch_failed) {
+		p->q = old;
+		query_free(q);
+		tl_page_clear(&p->page);
+		p->fetch_failed = 0;
+		if (have) {
+			center_on(v, &ckey, rows_wanted(p) / 3);
+			forget_position(p);
+		} else {
+			go_first(v);
+		}
+		return -1;
+	}
+	query_free(old);
+	p->following = at_newest(v);
+	return 0;
+}
+
+int64_t timeline_view_total(struct view *v)
+{
+	struct tui *t = v->tui;
+
+	if (!t->filter.len)
+		return t->max_seq;
+	if (t->count_is_filter && bg_count_poll(&t->count) == TASK_DONE)
+		return t->count.result;
+	return -1;
+}
+
+struct find_ctx {
+	struct tl_key key;
+	int found;
+};
+
+static int take_key(const struct query_row *r, void *ctx)
+{
+	struct find_ctx *c = ctx;
+
+	snprintf(c->key.ts, sizeof(c->key.ts), "%s", r->ts);
+	c->key.seq = r->seq;
+	c->found = 1;
+	return 1;
+}
+
+int timeline_view_find(struct view *v, struct query *q, int forward)
+{
+	struct tlv *p = priv(v);
+	struct query_key from;
+	struct query_fetch f;
+	struct find_ctx c;
+	int64_t got;
+
+	memset(&f, 0, sizeof(f));
+	memset(&c, 0, sizeof(c));
+	if (p->page.n) {
+		snprintf(from.ts, sizeof(from.ts), "%s", p->page.v[p->cur].key.ts);
+		from.seq = p->page.v[p->cur].key.seq;
+		f.from = &from;
+	}
+	f.desc = v->tui->newest_first ? forward : !forward;
+	f.limit = 1;
+	got = query_each(q, &f, take_key, &c);
+	if (got < 0)
+		return -1;
+	if (!c.found)
+		return 0;
+	if (!cursor_to_key(p, &c.key) || !(p->cur > 0 && p->cur < (int)p->page.n - 1)) {
+		center_on(v, &c.key, rows_wanted(p) / 3);
+		cursor_to_key(p, &c.key);
+	}
+	forget_position(p);
+	return 1;
+}
+
+static int64_t tlv_cursor_seq(struct view *v)
+{
+	struct tlv *p = priv(v);
+
+	return p->page.n ? p->page.v[p->cur].key.seq : 0;
 }
 
 struct view *timeline_view_new(struct tui *t)
@@ -737,7 +1029,7 @@ struct view *timeline_view_new(struct tui *t)
 	v->ops = &timeline_view_ops;
 	v->tui = t;
 	v->priv = p;
-	if (timeline_open(&p->tl, &t->store, t->newest_first))
+	if (compile_filter(v, &p->q))
 		die("cannot read the timeline: %s", last_error());
 	p->rows = LINES - 4 > 1 ? LINES - 4 : 1;
 	go_first(v);
@@ -755,4 +1047,5 @@ const struct view_ops timeline_view_ops = {
 	.reload = tlv_refresh,
 	.position = tlv_position,
 	.tick = tlv_tick,
+	.cursor_seq = tlv_cursor_seq,
 };

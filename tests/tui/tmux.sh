@@ -76,7 +76,63 @@ JSONL
 check "tmux: follow mode shows the appended event" 'late_flag' 5
 check "tmux: new event is pending in the status bar" '\(\+1 pending\)|event 1 of 9' 5
 
+# the query bar in a real terminal: live count while typing, apply, clear
+keys g
+keys /
+keys -l 'env:production'
+check "tmux: / shows a live match count" '^[0-9]+ match(es)?  \(Enter filters' 5
+check "tmux: live count is 5 (4 + the appended one)" '^5 matches' 5
+keys Enter
+check "tmux: Enter applies the filter (status bar)" 'filter: env:production \(5 matches\) +match 1 of 5'
+keys /
+keys -l ' (x'
+check "tmux: bad query: caret under its column" '^                  \^ col 18: expected' 5
+keys C-u
+keys -l 'actor:ca'
+keys Tab
+check "tmux: Tab completes an actor" '^/actor:carol@example\.com' 5
+keys Escape
+check "tmux: Esc clears the filter" 'filter cleared' 5
+check "tmux: every event again" 'deploy-bot' 5
+keys /
+keys Up
+check "tmux: Up recalls the last applied query" '^/env:production' 5
+keys C-g
+# :sql
+keys :
+keys -l 'sql SELECT count(*) AS n FROM events'
+keys Enter
+check "tmux: :sql shows its rows" '^ n *$' 5
+keys q
+# marks and notes
+keys g m
+check "tmux: m marks" 'marked \(1 marked\)' 5
+keys N
+keys -l 'checked with the owner'
+keys Enter
+check "tmux: N adds a note" 'note 1 added to seq' 5
+keys M
+check "tmux: M lists marks and notes" 'checked with the owner' 5
+keys q
+
 keys Q
 if wait_for 'NEVER' 1; then :; fi
 i=0; while [ ! -s "$T/rc" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 expect_eq "tmux: Q quits with status 0" "$(cat "$T/rc" 2>/dev/null)" "exit=0"
+
+# a slow regex over a store big enough for it to take seconds: the screen
+# keeps answering ("working...") and Esc cancels it
+(cd "$T/st" && "$TRAILSCOPE" gen --events 8000 --seed 5 > big.jsonl &&
+	"$TRAILSCOPE" import big.db big.jsonl > /dev/null 2>&1) || fail "tmux: cannot build the big store"
+tm kill-session -t ts 2>/dev/null
+tm new-session -d -s ts -x 120 -y 40 \
+	"cd '$T/st' && env TERM=xterm-256color TZ=UTC LC_ALL=C.UTF-8 '$TRAILSCOPE' open big.db; sleep 30"
+check "tmux: big store opens" 'event 1 of 8,000'
+# a slow regex: the screen keeps answering and Esc cancels it
+keys /
+keys -l '/.*.*zzz/'
+keys Enter
+check "tmux: a slow query says it is working" 'working\.\.\. [0-9.]+ s  \(Esc cancels\)' 10
+keys Escape
+check "tmux: Esc cancels the slow query" 'query cancelled: the filter was not applied' 10
+keys Q

@@ -1,0 +1,498 @@
+/*
+ * view_export.c - the export dialog: scope (marked events, the current
+ * filter, or an incident), case id, examiner, output directory, signer key
+ * file and a note; then bundle_export() (bundle.h) runs in a thread of its
+ * own with a progress bar and Esc to cancel, and the result shows the
+ * bundle's manifest digest (SHA-256 of manifest-sha256.txt, the value the
+ * custody record signs). The store stays read-only unless events in the
+ * selection are after the newest checkpoint: then the dialog says so, and
+ * export needs a key file to sign a checkpoint (the one write it makes).
+ * The export thread hashes, so it calls merkle_thread_release() before it
+ * ends.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "trailscope/bagit.h"
+#include "trailscope/bundle.h"
+#include "trailscope/merkle.h"
+#include "tui.h"
+
+enum field { F_SCOPE, F_INCIDENT, F_CASE, F_EXAMINER, F_OUT, F_KEY, F_NOTE, F_GO, F__COUNT };
+enum scope { S_MARKED, S_FILTER, S_INCIDENT, S__COUNT };
+
+static const char *const field_names[F__COUNT] = {
+	"Scope", "Incident", "Case id", "Examiner", "Output dir", "Key file", "Note", "",
+};
+
+struct export_job {
+	pthread_t thread;
+	int started;
+	pthread_mutex_t lock;
+	volatile int cancel;
+	enum task_state state;
+	/* options: owned copies */
+	char *store, *out, *incident, *query, *case_path, *case_id, *examiner, *keyfile, *note;
+	enum bundle_select select;
+	/* progress */
+	char phase[32];
+	uint64_t done, total;
+	/* result */
+	int rc;
+	char err[512];
+	struct bundle_export_result res;
+	char digest[80];
+};
+
+struct expv {
+	int cur;                   /* selected field */
+	enum scope scope;
+	struct buf val[F__COUNT];
+	int64_t checkpoint_size;   /* newest checkpoint, -1 unknown */
+	int64_t max_marked;
+};
+
+static void progress(void *ctx, const char *phase, uint64_t done, uint64_t total)
+{
+	struct export_job *j = ctx;
+
+	pthread_mutex_lock(&j->lock);
+	snprintf(j->phase, sizeof(j->phase), "%s", phase);
+	j->done = done;
+	j->total = total;
+	pthread_mutex_unlock(&j->lock);
+}
+
+static void *export_main(void *arg)
+{
+	struct export_job *j = arg;
+	struct bundle_export_options o;
+	struct bundle_export_result r;
+	char err[512] = "", digest[80] = "";
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(&r, 0, sizeof(r));
+	o.store_path = j->store;
+	o.out_dir = j->out;
+	o.select = j->select;
+	o.incident = j->incident;
+	o.query = j->query;
+	o.case_path = j->case_path;
+	o.case_id = j->case_id;
+	o.examiner = j->examiner;
+	o.keyfile = j->keyfile && *j->keyfile ? j->keyfile : NULL;
+	o.note = j->note && *j->note ? j->note : NULL;
+	o.progress = progress;
+	o.progress_ctx = j;
+	o.cancel = &j->cancel;
+	rc = bundle_export(&o, &r);
+	if (rc != EXIT_OK) {
+		snprintf(err, sizeof(err), "%s", j->cancel ? "cancelled (a partial bag is left in the directory)" :
+			 *last_error() ? last_error() : "export failed");
+	} else {
+		struct buf hex = BUF_INIT, why = BUF_INIT;
+		int fd = open(j->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd >= 0 && bag_hash_file(fd, "manifest-sha256.txt", "sha256", &hex, &why) == 0)
+			snprintf(digest, sizeof(digest), "%s", hex.buf);
+		else
+			snprintf(digest, sizeof(digest), "(cannot read manifest-sha256.txt)");
+		if (fd >= 0)
+			close(fd);
+		buf_release(&hex);
+		buf_release(&why);
+	}
+	merkle_thread_release();
+	pthread_mutex_lock(&j->lock);
+	j->rc = rc;
+	j->res = r;
+	snprintf(j->err, sizeof(j->err), "%s", err);
+	snprintf(j->digest, sizeof(j->digest), "%s", digest);
+	j->state = rc == EXIT_OK ? TASK_DONE : TASK_FAILED;
+	pthread_mutex_unlock(&j->lock);
+	return NULL;
+}
+
+static enum task_state job_poll(struct export_job *j)
+{
+	enum task_state st;
+
+	if (!j)
+		return TASK_IDLE;
+	pthread_mutex_lock(&j->lock);
+	st = j->state;
+	pthread_mutex_unlock(&j->lock);
+	if (j->started && st != TASK_RUNNING) {
+		pthread_join(j->thread, NULL);
+		j->started = 0;
+	}
+	return st;
+}
+
+int export_job_running(struct tui *t)
+{
+	return job_poll(t->export) == TASK_RUNNING;
+}
+
+void export_job_free(struct tui *t)
+{
+	struct export_job *j = t->export;
+
+	if (!j)
+		return;
+	j->cancel = 1;
+	if (j->started)
+		pthread_join(j->thread, NULL);
+	pthread_mutex_destroy(&j->lock);
+	bundle_export_result_release(&j->res);
+	free(j->store);
+	free(j->out);
+	free(j->incident);
+	free(j->query);
+	free(j->case_path);
+	free(j->case_id);
+	free(j->examiner);
+	free(j->keyfile);
+	free(j->note);
+	free(j);
+	t->export = NULL;
+}
+
+static char *dup_or_null(const struct buf *b)
+{
+	return b->len ? xstrdup(b->buf) : NULL;
+}
+
+static void start(struct view *v)
+{
+	struct expv *p = v->priv;
+	struct tui *t = v->tui;
+	struct export_job *j;
+	struct buf cp = BUF_INIT;
+	const char *missing = NULL;
+
+	if (export_job_running(t)) {
+		tui_message(t, ROLE_CHAIN_WARN, "an export is running");
+		return;
+	}
+	if (p->scope == S_INCIDENT && !p->val[F_INCIDENT].len)
+		missing = "an incident id";
+	else if (p->scope == S_FILTER && !t->filter.len)
+		missing = "a filter (press / on the timeline first)";
+	else if (!p->val[F_CASE].len)
+		missing = "a case id";
+	else if (!p->val[F_EXAMINER].len)
+		missing = "an examiner";
+	else if (!p->val[F_OUT].len)
+		missing = "an output directory";
+	if (missing) {
+		tui_message(t, ROLE_ERROR, "export needs %s", missing);
+		return;
+	}
+	export_job_free(t);
+	j = xcalloc(1, sizeof(*j));
+	pthread_mutex_init(&j->lock, NULL);
+	j->store = xstrdup(t->path);
+	j->out = xstrdup(p->val[F_OUT].buf);
+	j->select = p->scope == S_MARKED ? BUNDLE_MARKED : p->scope == S_FILTER ? BUNDLE_QUERY : BUNDLE_INCIDENT;
+	j->incident = p->scope == S_INCIDENT ? dup_or_null(&p->val[F_INCIDENT]) : NULL;
+	j->query = p->scope == S_FILTER ? xstrdup(t->filter.buf) : NULL;
+	tui_case_path(t, &cp);
+	j->case_path = buf_detach(&cp, NULL);
+	j->case_id = dup_or_null(&p->val[F_CASE]);
+	j->examiner = dup_or_null(&p->val[F_EXAMINER]);
+	j->keyfile = dup_or_null(&p->val[F_KEY]);
+	j->note = dup_or_null(&p->val[F_NOTE]);
+	j->state = TASK_RUNNING;
+	snprintf(j->phase, sizeof(j->phase), "starting");
+	t->export = j;
+	if (pthread_create(&j->thread, NULL, export_main, j)) {
+		j->state = TASK_FAILED;
+		snprintf(j->err, sizeof(j->err), "cannot start a thread");
+		return;
+	}
+	j->started = 1;
+}
+
+static void edit(struct view *v)
+{
+	struct expv *p = v->priv;
+	struct buf prompt = BUF_INIT, val = BUF_INIT;
+
+	if (p->cur == F_SCOPE) {
+		p->scope = (p->scope + 1) % S__COUNT;
+		return;
+	}
+	if (p->cur == F_GO) {
+		start(v);
+		return;
+	}
+	buf_addf(&prompt, "%s: ", field_names[p->cur]);
+	buf_add(&val, p->val[p->cur].buf, p->val[p->cur].len);
+	if (tui_prompt_edit(v->tui, prompt.buf, &val) == 0) {
+		buf_reset(&p->val[p->cur]);
+		buf_add(&p->val[p->cur], val.buf, val.len);
+		if (p->cur == F_INCIDENT && val.len)
+			p->scope = S_INCIDENT;
+	}
+	buf_release(&prompt);
+	buf_release(&val);
+}
+
+static void scope_text(struct view *v, struct buf *out)
+{
+	struct expv *p = v->priv;
+	struct tui *t = v->tui;
+
+	switch (p->scope) {
+	case S_MARKED:
+		buf_addf(out, "marked events (%zu)", t->nmarks);
+		break;
+	case S_FILTER:
+		buf_addstr(out, "current filter: ");
+		if (t->filter.len)
+			tui_safe(out, t->filter.buf, t->filter.len);
+		else
+			buf_addstr(out, "(none: press / on the timeline)");
+		break;
+	default:
+		buf_addstr(out, "an incident (its window: 2 h before the start to the resolution)");
+	}
+}
+
+static int row_text(struct view *v, int y, int w, const char *label, enum role lr, const char *safe,
+		    enum role r, int sel)
+{
+	char pad[32];
+	int x;
+
+	snprintf(pad, sizeof(pad), "  %-12s ", label);
+	draw_fill(y, 0, w, sel ? ROLE_SELECTION : ROLE_DEFAULT);
+	x = draw_str(y, 0, w, sel ? ROLE_SELECTION : lr, pad);
+	x = draw_text(y, x, w, sel ? ROLE_SELECTION : r, safe, strlen(safe));
+	(void)v;
+	return x;
+}
+
+static void expv_draw(struct view *v, int y, int h, int w)
+{
+	struct expv *p = v->priv;
+	struct tui *t = v->tui;
+	struct export_job *j = t->export;
+	enum task_state st = job_poll(j);
+	int x, row = y + 2;
+	char a[32], b[32];
+
+	x = draw_str(y, 0, w, ROLE_HEADER, " export \xc2\xb7 evidence bundle (BagIt, inclusion proofs, custody) "
+		     "\xc2\xb7 Up/Down, Enter edits, x exports, q closes");
+	draw_fill(y, x, w, ROLE_HEADER);
+	for (int i = y + 1; i < y + h; i++)
+		draw_fill(i, 0, w, ROLE_DEFAULT);
+	for (int f = 0; f < F__COUNT && row < y + h; f++, row++) {
+		struct buf s = BUF_INIT;
+
+		if (f == F_GO) {
+			row++;
+			draw_fill(row, 0, w, ROLE_DEFAULT);
+			x = draw_str(row, 2, w, p->cur == f ? ROLE_SELECTION : ROLE_KEY,
+				     st == TASK_RUNNING ? "[ exporting... Esc cancels ]" : "[ Export ]");
+			continue;
+		}
+		if (f == F_SCOPE)
+			scope_text(v, &s);
+		else if (p->val[f].len)
+			tui_safe(&s, p->val[f].buf, p->val[f].len);
+		row_text(v, row, w, field_names[f], ROLE_LABEL, s.len ? s.buf :
+			 f == F_KEY ? "(none)" : f == F_NOTE ? "(optional)" : "", ROLE_DEFAULT, p->cur == f);
+		buf_release(&s);
+	}
+	row++;
+	/* what the store will see */
+	if (row < y + h) {
+		struct buf s = BUF_INIT;
+		enum role r = ROLE_MUTED;
+
+		if (p->checkpoint_size < 0) {
+			buf_addstr(&s, "The store has no checkpoint: a key file is needed to sign one "
+				   "(the store is then opened read-write once, to store it).");
+			r = ROLE_CHAIN_WARN;
+		} else if (t->max_seq > p->checkpoint_size) {
+			buf_addf(&s, "%s event%s after the newest checkpoint (size %s)",
+				 thousands((unsigned long long)(t->max_seq - p->checkpoint_size), a),
+				 t->max_seq - p->checkpoint_size == 1 ? " is" : "s are",
+				 thousands((unsigned long long)p->checkpoint_size, b));
+			if (p->scope == S_MARKED && p->max_marked <= p->checkpoint_size)
+				buf_addstr(&s, "; the marked events are all covered: no key needed.");
+			else
+				buf_addstr(&s, ": if the selection includes any, a key file is needed to sign a "
+					   "checkpoint (the store is then opened read-write once).");
+			r = ROLE_CHAIN_WARN;
+		} else {
+			buf_addstr(&s, "Every event is covered by a checkpoint: the store is only read. "
+				   "A key file signs the custody record.");
+		}
+		{
+			struct lines L = { 0 };
+
+			lines_add_wrapped(&L, ROLE_DEFAULT, "  ", r, s.buf, w - 2, 2);
+			for (size_t i = 0; i < L.n && row < y + h; i++, row++)
+				draw_line(row, 0, w, &L.v[i], 0);
+			lines_release(&L);
+		}
+		buf_release(&s);
+	}
+	row++;
+	if (!j || row >= y + h)
+		return;
+	pthread_mutex_lock(&j->lock);
+	if (st == TASK_RUNNING) {
+		int cells = w - 30 > 50 ? 50 : w - 30, fill;
+		struct buf bar = BUF_INIT;
+
+		if (cells < 10)
+			cells = 10;
+		fill = j->total ? (int)(j->done * (uint64_t)cells / j->total) : 0;
+		for (int i = 0; i < cells; i++)
+			buf_addstr(&bar, i < fill ? "\xe2\x96\x88" : "\xc2\xb7");
+		x = draw_str(row, 2, w, ROLE_SCORE, bar.buf);
+		buf_reset(&bar);
+		buf_addf(&bar, " %s %s/%s", j->phase, thousands(j->done, a), thousands(j->total, b));
+		draw_str(row, x, w, ROLE_DEFAULT, bar.buf);
+		buf_release(&bar);
+	} else if (st == TASK_DONE) {
+		struct buf s = BUF_INIT, safe = BUF_INIT;
+		struct lines L = { 0 };
+
+		tui_safe(&safe, j->out, strlen(j->out));
+		buf_addf(&s, "Exported %s event%s to %s, proven against checkpoint size %s%s; custody %s.",
+			 thousands(j->res.events, a), j->res.events == 1 ? "" : "s", safe.buf,
+			 thousands(j->res.checkpoint_size, b),
+			 j->res.signed_checkpoint ? " (signed now)" : "",
+			 j->res.custody_signed ? "signed" : "unsigned (no key file)");
+		lines_add_wrapped_safe(&L, ROLE_CHAIN_OK, "  Done  ", ROLE_DEFAULT, s.buf, s.len, w, 8);
+		buf_reset(&s);
+		buf_addstr(&s, j->digest);
+		lines_add_wrapped_safe(&L, ROLE_LABEL, "  Manifest digest (SHA-256 of manifest-sha256.txt)  ",
+				       ROLE_KEY, s.buf, s.len, w, 8);
+		buf_reset(&s);
+		buf_addf(&s, "trailscope bundle verify %s --trust PUBFILE", safe.buf);
+		lines_add_wrapped_safe(&L, ROLE_LABEL, "  Check it: ", ROLE_DEFAULT, s.buf, s.len, w, 8);
+		for (size_t i = 0; i < L.n && row < y + h; i++, row++)
+			draw_line(row, 0, w, &L.v[i], 0);
+		lines_release(&L);
+		buf_release(&s);
+		buf_release(&safe);
+	} else if (st == TASK_FAILED) {
+		struct lines L = { 0 };
+
+		lines_add_wrapped(&L, ROLE_CHAIN_FAILED, "  Failed  ", ROLE_ERROR, j->err, w, 10);
+		for (size_t i = 0; i < L.n && row < y + h; i++, row++)
+			draw_line(row, 0, w, &L.v[i], 0);
+		lines_release(&L);
+	}
+	pthread_mutex_unlock(&j->lock);
+}
+
+static int expv_request(struct view *v, enum request req)
+{
+	struct expv *p = v->priv;
+	struct tui *t = v->tui;
+
+	switch (req) {
+	case REQ_MOVE_DOWN:
+		if (p->cur < F_GO)
+			p->cur++;
+		return 1;
+	case REQ_MOVE_UP:
+		if (p->cur > 0)
+			p->cur--;
+		return 1;
+	case REQ_FIRST: p->cur = 0; return 1;
+	case REQ_LAST: p->cur = F_GO; return 1;
+	case REQ_EDIT: edit(v); return 1;
+	case REQ_ENTER: edit(v); return 1;
+	case REQ_START: start(v); return 1;
+	case REQ_EXPORT: return 1;
+	case REQ_BACK:
+		if (export_job_running(t)) {
+			t->export->cancel = 1;
+			tui_message(t, ROLE_CHAIN_WARN, "cancelling the export...");
+			return 1;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int expv_tick(struct view *v)
+{
+	return job_poll(v->tui->export) != TASK_IDLE;
+}
+
+static void expv_position(struct view *v, struct buf *pos, struct buf *filter)
+{
+	struct expv *p = v->priv;
+
+	(void)filter;
+	buf_addf(pos, "field %d of %d", p->cur + 1, F__COUNT);
+}
+
+static void expv_close(struct view *v)
+{
+	struct expv *p = v->priv;
+
+	for (int i = 0; i < F__COUNT; i++)
+		buf_release(&p->val[i]);
+	free(p);
+}
+
+struct view *export_view_new(struct tui *t)
+{
+	struct view *v = xcalloc(1, sizeof(*v));
+	struct expv *p = xcalloc(1, sizeof(*p));
+	struct view *below = tui_top(t);
+	const char *user = getenv("USER");
+	sqlite3_stmt *st;
+
+	v->ops = &export_view_ops;
+	v->tui = t;
+	v->priv = p;
+	for (int i = 0; i < F__COUNT; i++)
+		buf_init(&p->val[i]);
+	tui_is_marked(t, 0);
+	p->max_marked = t->nmarks ? t->marks[t->nmarks - 1] : 0;
+	if (below && (below->ops == &incidents_view_ops || below->ops == &correlation_view_ops) && t->inc_id[0])
+		p->scope = S_INCIDENT;
+	else if (t->nmarks)
+		p->scope = S_MARKED;
+	else if (t->filter.len)
+		p->scope = S_FILTER;
+	else if (t->inc_id[0])
+		p->scope = S_INCIDENT;
+	buf_addstr(&p->val[F_INCIDENT], t->inc_id);
+	if (user && *user)
+		buf_addstr(&p->val[F_EXAMINER], user);
+	buf_addstr(&p->val[F_OUT], "bundle");
+	p->cur = F_CASE;
+	p->checkpoint_size = -1;
+	if (store_prepare(&t->store, "SELECT max(size) FROM checkpoints", &st) == 0) {
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+			p->checkpoint_size = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	return v;
+}
+
+const struct view_ops export_view_ops = {
+	.name = "export",
+	.scope = SCOPE_EXPORT,
+	.close = expv_close,
+	.draw = expv_draw,
+	.request = expv_request,
+	.position = expv_position,
+	.tick = expv_tick,
+};
