@@ -167,11 +167,11 @@ static void *density_main(void *arg)
 	struct store s;
 	int ok = 0;
 
-	if (store_open(&s, b->path, STORE_READONLY) == 0) {
-		ok = timeline_density(&s, b->first, b->last, DENSITY_BUCKETS, counts, &b->cancel) == 0;
+	if (store_open(&s, b->task.path, STORE_READONLY) == 0) {
+		ok = timeline_density(&s, b->first, b->last, DENSITY_BUCKETS, counts, &b->task.cancel) == 0;
 		store_close(&s);
 	}
-	pthread_mutex_lock(&b->lock);
+	pthread_mutex_lock(&b->task.lock);
 	if (ok) {
 		b->max = 0;
 		for (size_t i = 0; i < DENSITY_BUCKETS; i++) {
@@ -180,59 +180,20 @@ static void *density_main(void *arg)
 				b->max = counts[i];
 		}
 	}
-	b->state = ok ? TASK_DONE : TASK_FAILED;
-	pthread_mutex_unlock(&b->lock);
+	b->task.state = ok ? TASK_DONE : TASK_FAILED;
+	pthread_mutex_unlock(&b->task.lock);
 	free(counts);
 	return NULL;
 }
 
 void bg_density_start(struct bg_density *b, const char *path, usec_t first, usec_t last)
 {
-	bg_density_poll(b);
-	if (b->started)
+	bg_task_poll(&b->task);
+	if (b->task.started)
 		return;
-	if (!b->path)
-		pthread_mutex_init(&b->lock, NULL);
-	free(b->path);
-	b->path = xstrdup(path);
 	b->first = first;
 	b->last = last;
-	b->cancel = 0;
-	b->state = TASK_RUNNING;
-	if (pthread_create(&b->thread, NULL, density_main, b)) {
-		b->state = TASK_FAILED;
-		return;
-	}
-	b->started = 1;
-}
-
-enum task_state bg_density_poll(struct bg_density *b)
-{
-	enum task_state st;
-
-	if (!b->path)
-		return TASK_IDLE;
-	pthread_mutex_lock(&b->lock);
-	st = b->state;
-	pthread_mutex_unlock(&b->lock);
-	if (b->started && st != TASK_RUNNING) {
-		pthread_join(b->thread, NULL);
-		b->started = 0;
-	}
-	return st;
-}
-
-void bg_density_stop(struct bg_density *b)
-{
-	if (!b->path)
-		return;
-	b->cancel = 1;
-	if (b->started)
-		pthread_join(b->thread, NULL);
-	b->started = 0;
-	free(b->path);
-	b->path = NULL;
-	pthread_mutex_destroy(&b->lock);
+	bg_task_launch(&b->task, path, density_main, b);
 }
 
 static void *rank_main(void *arg)
@@ -244,66 +205,23 @@ static void *rank_main(void *arg)
 
 	snprintf(key.ts, sizeof(key.ts), "%s", b->ts);
 	key.seq = b->seq;
-	if (store_open(&s, b->path, STORE_READONLY) == 0) {
-		n = timeline_count_before(&s, &key, &b->cancel);
+	if (store_open(&s, b->task.path, STORE_READONLY) == 0) {
+		n = timeline_count_before(&s, &key, &b->task.cancel);
 		store_close(&s);
 	}
-	pthread_mutex_lock(&b->lock);
+	pthread_mutex_lock(&b->task.lock);
 	b->result = n;
-	b->state = n >= 0 ? TASK_DONE : TASK_FAILED;
-	pthread_mutex_unlock(&b->lock);
+	b->task.state = n >= 0 ? TASK_DONE : TASK_FAILED;
+	pthread_mutex_unlock(&b->task.lock);
 	return NULL;
 }
 
 void bg_rank_start(struct bg_rank *b, const char *path, const char *ts, int64_t seq, unsigned gen)
 {
-	if (b->path && b->started) {
-		b->cancel = 1;
-		pthread_join(b->thread, NULL);
-		b->started = 0;
-	}
-	if (!b->path)
-		pthread_mutex_init(&b->lock, NULL);
-	free(b->path);
-	b->path = xstrdup(path);
+	bg_task_cancel(&b->task);
 	snprintf(b->ts, sizeof(b->ts), "%s", ts);
 	b->seq = seq;
 	b->gen = gen;
-	b->cancel = 0;
 	b->result = -1;
-	b->state = TASK_RUNNING;
-	if (pthread_create(&b->thread, NULL, rank_main, b)) {
-		b->state = TASK_FAILED;
-		return;
-	}
-	b->started = 1;
-}
-
-enum task_state bg_rank_poll(struct bg_rank *b)
-{
-	enum task_state st;
-
-	if (!b->path)
-		return TASK_IDLE;
-	pthread_mutex_lock(&b->lock);
-	st = b->state;
-	pthread_mutex_unlock(&b->lock);
-	if (b->started && st != TASK_RUNNING) {
-		pthread_join(b->thread, NULL);
-		b->started = 0;
-	}
-	return st;
-}
-
-void bg_rank_stop(struct bg_rank *b)
-{
-	if (!b->path)
-		return;
-	b->cancel = 1;
-	if (b->started)
-		pthread_join(b->thread, NULL);
-	b->started = 0;
-	free(b->path);
-	b->path = NULL;
-	pthread_mutex_destroy(&b->lock);
+	bg_task_launch(&b->task, path, rank_main, b);
 }

@@ -21,13 +21,13 @@ static void *count_main(void *arg)
 	int64_t n = -1;
 	char err[512] = "";
 
-	if (store_open(&s, b->path, STORE_READONLY)) {
+	if (store_open(&s, b->task.path, STORE_READONLY)) {
 		snprintf(err, sizeof(err), "%s", last_error());
 	} else {
 		if (query_compile(&s, b->text, b->now, &q, &qe)) {
 			snprintf(err, sizeof(err), "col %d: %s", qe.col, qe.msg);
 		} else {
-			query_set_cancel(q, &b->cancel);
+			query_set_cancel(q, &b->task.cancel);
 			n = query_count(q);
 			if (n == QUERY_CANCELLED)
 				snprintf(err, sizeof(err), "cancelled");
@@ -37,69 +37,39 @@ static void *count_main(void *arg)
 		}
 		store_close(&s);
 	}
-	pthread_mutex_lock(&b->lock);
+	pthread_mutex_lock(&b->task.lock);
 	b->result = n;
 	snprintf(b->err, sizeof(b->err), "%s", err);
-	b->state = n >= 0 ? TASK_DONE : TASK_FAILED;
-	pthread_mutex_unlock(&b->lock);
+	b->task.state = n >= 0 ? TASK_DONE : TASK_FAILED;
+	pthread_mutex_unlock(&b->task.lock);
 	return NULL;
 }
 
 void bg_count_cancel(struct bg_count *b)
 {
-	if (!b->path)
-		return;
-	b->cancel = 1;
-	if (b->started)
-		pthread_join(b->thread, NULL);
-	b->started = 0;
+	bg_task_cancel(&b->task);
 }
 
 void bg_count_start(struct bg_count *b, const char *path, const char *text, usec_t now)
 {
-	bg_count_cancel(b);
-	if (!b->path)
-		pthread_mutex_init(&b->lock, NULL);
-	free(b->path);
+	bg_task_cancel(&b->task);
 	free(b->text);
-	b->path = xstrdup(path);
 	b->text = xstrdup(text);
 	b->now = now;
-	b->cancel = 0;
 	b->result = -1;
 	b->err[0] = 0;
-	b->state = TASK_RUNNING;
-	if (pthread_create(&b->thread, NULL, count_main, b)) {
+	if (bg_task_launch(&b->task, path, count_main, b))
 		snprintf(b->err, sizeof(b->err), "cannot start a thread");
-		b->state = TASK_FAILED;
-		return;
-	}
-	b->started = 1;
 }
 
 enum task_state bg_count_poll(struct bg_count *b)
 {
-	enum task_state st;
-
-	if (!b->path)
-		return TASK_IDLE;
-	pthread_mutex_lock(&b->lock);
-	st = b->state;
-	pthread_mutex_unlock(&b->lock);
-	if (b->started && st != TASK_RUNNING) {
-		pthread_join(b->thread, NULL);
-		b->started = 0;
-	}
-	return st;
+	return bg_task_poll(&b->task);
 }
 
 void bg_count_stop(struct bg_count *b)
 {
-	if (!b->path)
-		return;
-	bg_count_cancel(b);
-	free(b->path);
+	bg_task_stop(&b->task);
 	free(b->text);
-	b->path = b->text = NULL;
-	pthread_mutex_destroy(&b->lock);
+	b->text = NULL;
 }

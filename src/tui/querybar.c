@@ -213,7 +213,7 @@ static int bar_poll(struct bar *b)
 	enum task_state st;
 	char a[32];
 
-	if (b->err_pos >= 0 || !t->count.path || t->count_is_filter || b->count_taken)
+	if (b->err_pos >= 0 || !t->count.task.path || t->count_is_filter || b->count_taken)
 		return 0;
 	st = bg_count_poll(&t->count);
 	if (st == TASK_DONE) {
@@ -514,7 +514,7 @@ static void run_bar(struct tui *t, enum bar_mode mode)
 			if (t->script) {
 				if (b.changed)
 					bar_check(&b);
-				while (t->count.path && !t->count_is_filter &&
+				while (t->count.task.path && !t->count_is_filter &&
 				       bg_count_poll(&t->count) == TASK_RUNNING)
 					napms(5);
 				bar_poll(&b);

@@ -167,15 +167,15 @@ static void script_wait(struct tui *t, int verify, int density, int rank)
 
 		if (verify && bg_verify_poll(t->verify) == TASK_RUNNING)
 			busy = 1;
-		if (density && t->have_range && bg_density_poll(&t->density) == TASK_RUNNING)
+		if (density && t->have_range && bg_task_poll(&t->density.task) == TASK_RUNNING)
 			busy = 1;
-		if (rank && t->count.path && bg_count_poll(&t->count) == TASK_RUNNING)
+		if (rank && t->count.task.path && bg_count_poll(&t->count) == TASK_RUNNING)
 			busy = 1;
 		if (rank && t->export && export_job_running(t))
 			busy = 1;
 		if (rank && tl->ops->tick) {
 			tl->ops->tick(tl);
-			if (t->rank.path && bg_rank_poll(&t->rank) == TASK_RUNNING)
+			if (t->rank.task.path && bg_task_poll(&t->rank.task) == TASK_RUNNING)
 				busy = 1;
 			tl->ops->tick(tl);
 		}
@@ -581,7 +581,7 @@ static void poll_store(struct tui *t)
 		t->have_range = timeline_range(&t->store, &t->range_first, &t->range_last) == 1;
 		refresh_views(t, 1);
 		timeline_view_note_new(tui_timeline(t), added, following);
-		if (t->have_range && bg_density_poll(&t->density) != TASK_RUNNING)
+		if (t->have_range && bg_task_poll(&t->density.task) != TASK_RUNNING)
 			bg_density_start(&t->density, t->path, t->range_first, t->range_last);
 	}
 }
@@ -589,7 +589,7 @@ static void poll_store(struct tui *t)
 static void poll_tasks(struct tui *t)
 {
 	static enum task_state last_verify = TASK_IDLE, last_density = TASK_IDLE;
-	enum task_state vs = bg_verify_poll(t->verify), ds = bg_density_poll(&t->density);
+	enum task_state vs = bg_verify_poll(t->verify), ds = bg_task_poll(&t->density.task);
 	struct view *tl = tui_timeline(t);
 
 	if (vs == TASK_RUNNING)
@@ -609,7 +609,7 @@ static void poll_tasks(struct tui *t)
 		t->dirty = 1;
 	if (tui_top(t) != tl && tui_top(t)->ops->tick && tui_top(t)->ops->tick(tui_top(t)))
 		t->dirty = 1;
-	if (t->count.path) {
+	if (t->count.task.path) {
 		static enum task_state last_count = TASK_IDLE;
 		enum task_state cs = bg_count_poll(&t->count);
 
@@ -769,8 +769,8 @@ int tui_run(const char *path, struct trust *trust, const char *theme, int newest
 	set_die_hook(NULL);
 	set_error_quiet(0);
 	bg_verify_stop(t->verify);
-	bg_density_stop(&t->density);
-	bg_rank_stop(&t->rank);
+	bg_task_stop(&t->density.task);
+	bg_task_stop(&t->rank.task);
 	bg_count_stop(&t->count);
 	while (t->depth > 0) {
 		struct view *v = t->stack[--t->depth];

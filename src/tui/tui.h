@@ -217,26 +217,38 @@ struct bg_verify {
 	usec_t finished_at;
 };
 
-#define DENSITY_BUCKETS 480
-struct bg_density {
+/*
+ * A one-shot background task (bgtask.c): a thread with its own read-only
+ * connection to path, publishing state and results under lock. Launching
+ * again cancels and joins the previous run first.
+ */
+struct bg_task {
 	pthread_mutex_t lock;
 	pthread_t thread;
 	int started;
 	volatile int cancel;
 	enum task_state state;
 	char *path;
+};
+/* Starts fn(arg) for path; returns 0, or -1 with state TASK_FAILED. */
+int bg_task_launch(struct bg_task *t, const char *path, void *(*fn)(void *), void *arg);
+/* The task's state; joins the thread once it has finished. */
+enum task_state bg_task_poll(struct bg_task *t);
+/* Sets the cancel flag and waits for the thread. */
+void bg_task_cancel(struct bg_task *t);
+/* Cancels, waits, and frees what the task holds. */
+void bg_task_stop(struct bg_task *t);
+
+#define DENSITY_BUCKETS 480
+struct bg_density {
+	struct bg_task task;
 	usec_t first, last;
 	uint64_t counts[DENSITY_BUCKETS];
 	uint64_t max;
 };
 
 struct bg_rank {
-	pthread_mutex_t lock;
-	pthread_t thread;
-	int started;
-	volatile int cancel;
-	enum task_state state;
-	char *path;
+	struct bg_task task;
 	char ts[32];
 	int64_t seq;
 	int64_t result;   /* rows before (ts, seq) in time order */
@@ -245,12 +257,7 @@ struct bg_rank {
 
 /* A match count of a query, on its own connection (bgquery.c). */
 struct bg_count {
-	pthread_mutex_t lock;
-	pthread_t thread;
-	int started;
-	volatile int cancel;
-	enum task_state state;
-	char *path;
+	struct bg_task task;
 	char *text;       /* the query counted (owned) */
 	usec_t now;
 	int64_t result;   /* matches when DONE */
@@ -267,13 +274,9 @@ struct bg_verify *bg_verify_get(void);
 void bg_verify_start(struct bg_verify *b, const char *path, struct trust *trust);
 void bg_verify_stop(struct bg_verify *b);
 void bg_density_start(struct bg_density *b, const char *path, usec_t first, usec_t last);
-void bg_density_stop(struct bg_density *b);
 void bg_rank_start(struct bg_rank *b, const char *path, const char *ts, int64_t seq, unsigned gen);
-void bg_rank_stop(struct bg_rank *b);
 /* Returns the task state, joining a finished thread. */
 enum task_state bg_verify_poll(struct bg_verify *b);
-enum task_state bg_density_poll(struct bg_density *b);
-enum task_state bg_rank_poll(struct bg_rank *b);
 
 struct tui {
 	struct store store;

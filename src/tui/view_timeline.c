@@ -604,7 +604,7 @@ static void draw_strip(struct view *v, int y, int w)
 
 	if (w > 512)
 		w = 512;
-	if (bg_density_poll(&t->density) != TASK_DONE) {
+	if (bg_task_poll(&t->density.task) != TASK_DONE) {
 		draw_fill(y, 0, w, ROLE_DENSITY);
 		draw_str(y, 1, w, ROLE_MUTED, t->max_seq ? "density: counting events per time bucket..." :
 			 "(no events)");
@@ -788,9 +788,9 @@ static int tlv_tick(struct view *v)
 			      p->rank_gen);
 		return 0;
 	}
-	if (p->rank_pending && bg_rank_poll(&t->rank) != TASK_RUNNING) {
+	if (p->rank_pending && bg_task_poll(&t->rank.task) != TASK_RUNNING) {
 		p->rank_pending = 0;
-		if (t->rank.state == TASK_DONE && t->rank.gen == p->rank_gen) {
+		if (t->rank.task.state == TASK_DONE && t->rank.gen == p->rank_gen) {
 			int64_t asc = t->rank.result;
 
 			p->dpos = (t->newest_first ? t->max_seq - 1 - asc : asc) + p->rank_delta;
