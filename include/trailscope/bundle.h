@@ -60,7 +60,6 @@ struct bundle_export_result {
 	uint64_t events;            /* events exported */
 	uint64_t checkpoint_size;   /* the checkpoint the proofs are against */
 	int signed_checkpoint;      /* 1: export signed a new checkpoint */
-	int custody_signed;         /* 1: custody entry 1 is signed */
 	char *origin;               /* owned */
 };
 void bundle_export_result_release(struct bundle_export_result *r);

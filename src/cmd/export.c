@@ -1,6 +1,6 @@
 /*
  * export.c - "trailscope export STORE --out DIR (--query Q | --incident ID |
- * --events SEQ,... | --marked) --case CASE_ID --examiner NAME [--key KEYFILE]
+ * --events SEQ,... | --marked) --case CASE_ID --examiner NAME --key KEYFILE
  * [--note TEXT] [--case-file FILE] [--force]": writes an evidence bundle
  * (docs/BUNDLE.md) through bundle_export().
  */
@@ -15,7 +15,7 @@
 
 static const char usage[] =
 	"trailscope export STORE --out DIR (--query QUERY | --incident ID | --events SEQ,... | --marked)\n"
-	"       --case CASE_ID --examiner NAME [--key KEYFILE] [--note TEXT] [--case-file FILE] [--force]";
+	"       --case CASE_ID --examiner NAME --key KEYFILE [--note TEXT] [--case-file FILE] [--force]";
 
 static void show_progress(void *ctx, const char *phase, uint64_t done, uint64_t total)
 {
@@ -41,7 +41,8 @@ static void help(void)
 	       "  --marked           events marked in the case file\n"
 	       "  --case CASE_ID     the case id (bag-info External-Identifier)\n"
 	       "  --examiner NAME    who exports (bag-info Contact-Name, custody actor)\n"
-	       "  --key KEYFILE      signer key: signs the custody record's first entry, and, when\n"
+	       "  --key KEYFILE      the examiner's signer key (required): signs the custody\n"
+	       "                     record's first entry, and, when\n"
 	       "                     selected events are after the newest checkpoint, a new\n"
 	       "                     checkpoint of the store's head. Only then is the store opened\n"
 	       "                     read-write (once, to store that checkpoint); otherwise export\n"
@@ -49,8 +50,8 @@ static void help(void)
 	       "  --note TEXT        purpose of the export (custody record)\n"
 	       "  --case-file FILE   the case file (default STORE.case)\n"
 	       "  --force            replace the contents of a non-empty DIR\n"
-	       "Exit: 0 written, 1 the store contradicts its checkpoint, 3 usage, 4 bad selection\n"
-	       "or pending events without --key, 5 I/O.\n", usage);
+	       "Exit: 0 written, 1 the store contradicts its checkpoint, 3 usage (also: no --key),\n"
+	       "4 bad selection or key, 5 I/O.\n", usage);
 }
 
 int cmd_export(int argc, char **argv)
@@ -110,9 +111,6 @@ int cmd_export(int argc, char **argv)
 		cli_put_safe(stdout, o.out_dir);
 		printf(" (proofs against the checkpoint at size %llu%s)\n", (unsigned long long)r.checkpoint_size,
 		       r.signed_checkpoint ? ", signed now" : "");
-		if (!r.custody_signed)
-			fprintf(stderr, "trailscope: warning: the custody record's first entry is unsigned "
-				"(no --key)\n");
 		bundle_export_result_release(&r);
 	}
 	return ret;

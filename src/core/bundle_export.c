@@ -415,7 +415,6 @@ struct export {
 	struct buf cp_note;        /* checkpoint note, verbatim */
 	struct checkpoint cp;
 	struct note_signer key;
-	int have_key;
 	struct bag_writer w;
 	sqlite3_stmt *leaf_stmt;
 };
@@ -528,21 +527,6 @@ static int prepare_checkpoint(struct export *x, struct bundle_export_result *r)
 	if (rc < 0)
 		return EXIT_IO;
 	if (rc == 0) {
-		if (!x->have_key) {
-			struct buf dummy = BUF_INIT;
-			uint64_t latest = 0;
-			size_t pending = 0;
-
-			if (store_latest_checkpoint(&x->s, &latest, &dummy) < 0)
-				latest = 0;
-			buf_release(&dummy);
-			for (size_t i = 0; i < x->seqs.n; i++)
-				pending += (uint64_t)x->seqs.v[i] > latest;
-			error("%zu of the %zu selected events are pending (after the newest checkpoint, at size "
-			      "%llu): pass --key KEYFILE to sign a checkpoint of the store's head, or run "
-			      "'trailscope checkpoint' first", pending, x->seqs.n, (unsigned long long)latest);
-			return EXIT_BADINPUT;
-		}
 		if (sign_head(x))
 			return EXIT_IO;
 		r->signed_checkpoint = 1;
@@ -889,13 +873,12 @@ static int write_tags(struct export *x, struct bundle_export_result *r)
 		f.case_id = x->o->case_id;
 		f.note = x->o->note;
 		f.manifest_sha256 = hex.buf;
-		ret = custody_entry(&f, 1, NULL, 0, x->have_key ? &x->key : NULL, &line);
+		ret = custody_entry(&f, 1, NULL, 0, &x->key, &line);
 	}
 	if (!ret)
 		ret = bag_write_file(&x->w, CUSTODY_FILE, line.buf, line.len);
 	if (!ret)
 		ret = bag_write_tagmanifests(x->w.dirfd, bundle_tag_files, bundle_ntag_files);
-	r->custody_signed = x->have_key;
 	buf_release(&root);
 	buf_release(&date);
 	buf_release(&hex);
@@ -1002,11 +985,14 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 		error("export needs a store, --out DIR, --case CASE_ID and --examiner NAME");
 		return EXIT_USAGE;
 	}
-	if (o->keyfile) {
-		if (keyfile_load_signer(o->keyfile, &x.key))
-			return EXIT_BADINPUT;
-		x.have_key = 1;
+	if (!o->keyfile) {
+		/* every custody entry is signed by its actor, the first too */
+		error("export needs the examiner's signer key (--key KEYFILE): it signs the "
+		      "custody record, and a checkpoint when selected events are pending");
+		return EXIT_USAGE;
 	}
+	if (keyfile_load_signer(o->keyfile, &x.key))
+		return EXIT_BADINPUT;
 	ret = EXIT_IO;
 	if (store_open(&x.s, o->store_path, STORE_READONLY))
 		goto out;
@@ -1050,8 +1036,7 @@ out:
 	if (x.store_open)
 		store_close(&x.s);
 	bag_writer_release(&x.w);
-	if (x.have_key)
-		note_signer_release(&x.key);
+	note_signer_release(&x.key);
 	checkpoint_release(&x.cp);
 	json_decref(x.inc.obj);
 	free(x.inc.from);

@@ -409,8 +409,6 @@ static void check_custody(int dfd, const struct note_verifier *trusted, size_t n
 	custody_verify(text.buf, text.len, hex.len ? hex.buf : NULL, trusted, ntrusted, &F, &r->custody);
 	for (size_t i = 0; i < F.n; i++)
 		fault(r, "CUSTODY", F.v[i].file, F.v[i].line, "%s", F.v[i].msg);
-	if (r->custody.unsigned_entries)
-		warn(r, "custody.jsonl:1: the \"created\" entry is not signed (exported without --key)");
 	for (size_t i = 0; i < r->custody.n; i++)
 		if (r->custody.v[i].signer && !r->custody.v[i].trusted)
 			warn(r, "custody.jsonl:%ld: signed by '%s', a key not among the trusted ones",

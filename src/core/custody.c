@@ -279,11 +279,9 @@ static void check_line(const char *s, size_t len, long no, const char *prev, siz
 		if (!json_is_string(pv) || strcmp(json_string_value(pv), h.buf))
 			FAULT("\"prev\" does not match the SHA-256 of line %ld: the chain is broken", no - 1);
 	}
-	if (!keytext && !sig64 && json_is_null(json_object_get(o, "key")) &&
-	    json_is_null(json_object_get(o, "sig")) && no == 1) {
+	if (!keytext || !sig64) {
 		r->unsigned_entries++;
-	} else if (!keytext || !sig64) {
-		FAULT("missing \"key\" or \"sig\": every entry after the first must be signed");
+		FAULT("missing \"key\" or \"sig\": every custody entry must be signed by its actor");
 	} else {
 		struct note_verifier v = { 0 };
 		struct buf kerr = BUF_INIT;

@@ -6,7 +6,7 @@
  * bundle's manifest digest (SHA-256 of manifest-sha256.txt, the value the
  * custody record signs). The store stays read-only unless events in the
  * selection are after the newest checkpoint: then the dialog says so, and
- * export needs a key file to sign a checkpoint (the one write it makes).
+ * export also signs a checkpoint with the key file (the one write it makes).
  * The export thread hashes, so it calls merkle_thread_release() before it
  * ends.
  */
@@ -316,7 +316,7 @@ static void expv_draw(struct view *v, int y, int h, int w)
 		enum role r = ROLE_MUTED;
 
 		if (p->checkpoint_size < 0) {
-			buf_addstr(&s, "The store has no checkpoint: a key file is needed to sign one "
+			buf_addstr(&s, "The store has no checkpoint: the key file also signs one "
 				   "(the store is then opened read-write once, to store it).");
 			r = ROLE_CHAIN_WARN;
 		} else if (t->max_seq > p->checkpoint_size) {
@@ -325,14 +325,14 @@ static void expv_draw(struct view *v, int y, int h, int w)
 				 t->max_seq - p->checkpoint_size == 1 ? " is" : "s are",
 				 thousands((unsigned long long)p->checkpoint_size, b));
 			if (p->scope == S_MARKED && p->max_marked <= p->checkpoint_size)
-				buf_addstr(&s, "; the marked events are all covered: no key needed.");
+				buf_addstr(&s, "; the marked events are all covered: the store is only read.");
 			else
-				buf_addstr(&s, ": if the selection includes any, a key file is needed to sign a "
+				buf_addstr(&s, ": if the selection includes any, the key file also signs a "
 					   "checkpoint (the store is then opened read-write once).");
 			r = ROLE_CHAIN_WARN;
 		} else {
 			buf_addstr(&s, "Every event is covered by a checkpoint: the store is only read. "
-				   "A key file signs the custody record.");
+				   "The key file (required) signs the custody record.");
 		}
 		{
 			struct lines L = { 0 };
@@ -367,11 +367,10 @@ static void expv_draw(struct view *v, int y, int h, int w)
 		struct lines L = { 0 };
 
 		tui_safe(&safe, j->out, strlen(j->out));
-		buf_addf(&s, "Exported %s event%s to %s, proven against checkpoint size %s%s; custody %s.",
+		buf_addf(&s, "Exported %s event%s to %s, proven against checkpoint size %s%s; custody signed.",
 			 thousands(j->res.events, a), j->res.events == 1 ? "" : "s", safe.buf,
 			 thousands(j->res.checkpoint_size, b),
-			 j->res.signed_checkpoint ? " (signed now)" : "",
-			 j->res.custody_signed ? "signed" : "unsigned (no key file)");
+			 j->res.signed_checkpoint ? " (signed now)" : "");
 		lines_add_wrapped_safe(&L, ROLE_CHAIN_OK, "  Done  ", ROLE_DEFAULT, s.buf, s.len, w, 8);
 		buf_reset(&s);
 		buf_addstr(&s, j->digest);

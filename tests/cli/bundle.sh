@@ -69,11 +69,11 @@ expect_eq "verify json" "$(jq -c '[.verdict, .events_verified, .checkpoint_size,
 expect_status "verify of a missing dir is an I/O error" 5 ts bundle verify "$T/nope" --trust "$P"
 
 # refusals
-expect_status "non-empty DIR refused" 5 ts export "$S" --out "$B" --events 5 --case C --examiner A
+expect_status "non-empty DIR refused" 5 ts export "$S" --out "$B" --events 5 --case C --examiner A --key "$K"
 expect_grep "refusal says --force" 'not empty.*--force' "$T/err"
-expect_status "missing --case is a usage error" 3 ts export "$S" --out "$T/x" --events 5 --examiner A
-expect_status "two selections is a usage error" 3 ts export "$S" --out "$T/x" --events 5 --incident I --case C --examiner A
-expect_status "unknown event is bad input" 4 ts export "$S" --out "$T/x" --events 999 --case C --examiner A
+expect_status "missing --case is a usage error" 3 ts export "$S" --out "$T/x" --events 5 --examiner A --key "$K"
+expect_status "two selections is a usage error" 3 ts export "$S" --out "$T/x" --events 5 --incident I --case C --examiner A --key "$K"
+expect_status "unknown event is bad input" 4 ts export "$S" --out "$T/x" --events 999 --case C --examiner A --key "$K"
 [ ! -e "$T/x" ] && pass "nothing written for a bad selection" || fail "nothing written for a bad selection"
 
 # determinism: same selection, other case/examiner/time -> identical data/
@@ -83,15 +83,15 @@ if diff -r "$B/data" "$T/b2/data" >/dev/null; then pass "data/ is byte-identical
 # --force replaces the contents and never follows a symlink out of DIR
 mkdir -p "$T/outside" && echo keep > "$T/outside/keep"
 mkdir -p "$T/bf" && ln -s "$T/outside" "$T/bf/link" && echo x > "$T/bf/old"
-expect_status "export --force" 0 ts export "$S" --out "$T/bf" --events 5 --case C --examiner A --force
+expect_status "export --force" 0 ts export "$S" --out "$T/bf" --events 5 --case C --examiner A --key "$K" --force
 expect_eq "--force left the outside alone" "$(cat "$T/outside/keep")" "keep"
 [ ! -e "$T/bf/old" ] && [ ! -e "$T/bf/link" ] && pass "--force emptied DIR" || fail "--force emptied DIR"
 
 # pending events
 printf '%s\n' '{"event_id":"late-1","timestamp":"2026-05-01T10:00:00Z","actor":"zed","flag_key":"late_flag","previous_state":"off","new_state":"on"}' > "$T/late.jsonl"
 ts import "$S" "$T/late.jsonl" >/dev/null 2>&1
-expect_status "pending event without --key stops" 4 ts export "$S" --out "$T/p" --events late-1 --case C --examiner A
-expect_grep "the message says they are pending" '1 of the 1 selected events are pending.*--key' "$T/err"
+expect_status "export without --key is a usage error" 3 ts export "$S" --out "$T/p" --events late-1 --case C --examiner A
+expect_grep "the message says the key signs the custody record" 'signer key \(--key KEYFILE\): it signs the custody record' "$T/err"
 expect_status "pending event with --key signs a checkpoint" 0 ts export "$S" --out "$T/p" --events late-1,5 --case C --examiner A --key "$K"
 expect_grep "export says it signed" 'size 41, signed now' "$T/out"
 expect_status "that bundle verifies" 0 ts bundle verify "$T/p" --trust "$P"
@@ -99,18 +99,18 @@ expect_status "that bundle verifies" 0 ts bundle verify "$T/p" --trust "$P"
 # incident and marked
 sqlite3 "$S" "INSERT INTO incidents VALUES ('INC-1', 'Checkout errors', 'sev1', '[\"checkout\"]', 'production', \
 	'$(jq -r .ts "$B/data/events.jsonl" | sed -n 3p)', NULL, '$(jq -r .ts "$B/data/events.jsonl" | sed -n 4p)', '{}', 'inc.jsonl', 1)"
-expect_status "export by incident" 0 ts export "$S" --out "$T/inc" --incident INC-1 --case C --examiner A
+expect_status "export by incident" 0 ts export "$S" --out "$T/inc" --incident INC-1 --case C --examiner A --key "$K"
 expect_grep "incident.json" '"id": "INC-1"' "$T/inc/data/incident.json"
 expect_grep "incident window is documented" '"from": ' "$T/inc/data/incident.json"
 expect_grep "incident selection covers its events" '"seq":9' "$T/inc/data/events.jsonl"
 expect_status "incident bundle verifies" 0 ts bundle verify "$T/inc" --trust "$P"
-expect_status "unknown incident" 4 ts export "$S" --out "$T/inc2" --incident NOPE --case C --examiner A
-expect_status "export the marked events" 0 ts export "$S" --out "$T/m" --marked --case C --examiner A
+expect_status "unknown incident" 4 ts export "$S" --out "$T/inc2" --incident NOPE --case C --examiner A --key "$K"
+expect_status "export the marked events" 0 ts export "$S" --out "$T/m" --marked --case C --examiner A --key "$K"
 expect_eq "marked events exported" "$(jq -r .seq "$T/m/data/events.jsonl" | tr '\n' ' ')" "5 9 "
 
-expect_status "export by query" 0 ts export "$S" --out "$T/q" --query 'id:evt-00000005 OR id:evt-00000009' --case C --examiner A
+expect_status "export by query" 0 ts export "$S" --out "$T/q" --query 'id:evt-00000005 OR id:evt-00000009' --case C --examiner A --key "$K"
 expect_eq "query selected its events" "$(jq -r .seq "$T/q/data/events.jsonl" | tr '\n' ' ')" "5 9 "
-expect_status "export by a query that fails to compile" 3 ts export "$S" --out "$T/q2" --query 'env:(' --case C --examiner A
+expect_status "export by a query that fails to compile" 3 ts export "$S" --out "$T/q2" --query 'env:(' --case C --examiner A --key "$K"
 expect_grep "query error has its column" 'query: col [0-9]+' "$T/err"
 
 # custody
@@ -135,7 +135,7 @@ tamper "edited leaf, manifests recomputed" 'PROOF +data/proofs/8.tlog-proof: doe
 expect_grep "edited leaf: custody sees the manifest change" 'CUSTODY +custody.jsonl:1: manifest_sha256' "$T/out"
 fresh "$T/good" "$T/t"; sed -i 's/"action":"flag\./"action":"flaG./' "$T/t/data/entries/8.leaf"
 tamper "edited leaf" 'BAG +manifest-sha256.txt:[0-9]+: data/entries/8.leaf: sha256 mismatch'
-fresh "$T/good" "$T/t"; sed -i '4s/^./A/; 4s/^AA/BA/' "$T/t/data/proofs/7.tlog-proof"; rebag "$T/t"
+fresh "$T/good" "$T/t"; sed -i '4{s/^A/#/;s/^[^#]/A/;s/^#/B/}' "$T/t/data/proofs/7.tlog-proof"; rebag "$T/t"
 tamper "edited proof" 'PROOF +data/proofs/7.tlog-proof'
 fresh "$T/good" "$T/t"; sed -i 's/^index 6$/index 7/' "$T/t/data/proofs/7.tlog-proof"; rebag "$T/t"
 tamper "proof index changed" 'PROOF +data/proofs/7.tlog-proof:2: index 7'
@@ -150,8 +150,10 @@ tamper "added file" "BAG +manifest-sha256.txt: payload file 'data/extra.txt' is 
 fresh "$T/good" "$T/t"; sed -i '1s/courier/COURIER/; 2s/courier/COURIER/' "$T/t/custody.jsonl"; rebag "$T/t"
 tamper "rewritten custody entry, manifests recomputed" 'CUSTODY +custody.jsonl:2: signature does not verify'
 expect_grep "rewritten custody entry breaks the next link" 'CUSTODY +custody.jsonl:3: "prev" does not match' "$T/out"
-fresh "$T/good" "$T/t"; sed -i '2s/"sig":"[A-Za-z0-9]/"sig":"A/; 2s/"sig":"AA/"sig":"BA/' "$T/t/custody.jsonl"; rebag "$T/t"
+fresh "$T/good" "$T/t"; sed -i '2{s/"sig":"A/"sig":"#/;s/"sig":"[^#]/"sig":"A/;s/"sig":"#/"sig":"B/}' "$T/t/custody.jsonl"; rebag "$T/t"
 tamper "forged custody signature" 'CUSTODY +custody.jsonl:2: signature does not verify'
+fresh "$T/good" "$T/t"; sed -i '1s/"sig":"[^"]*"/"sig":null/' "$T/t/custody.jsonl"; rebag "$T/t"
+tamper "unsigned custody entry" 'CUSTODY +custody.jsonl:1: missing "key" or "sig": every custody entry must be signed'
 fresh "$T/good" "$T/t"; sed -i '3d' "$T/t/custody.jsonl"; sed -i '2d' "$T/t/custody.jsonl"; cat "$T/good/custody.jsonl" | sed -n 3p >> "$T/t/custody.jsonl"; rebag "$T/t"
 tamper "removed custody entry" 'CUSTODY +custody.jsonl:2: "seq" must be 2'
 fresh "$T/good" "$T/t"; ts bundle custody "$T/t" --action note --actor Mallory --key "$MK" >/dev/null 2>&1

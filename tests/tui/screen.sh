@@ -277,6 +277,10 @@ j
 <C-u>
 :type $T/bundle1
 <Enter>
+j
+<Enter>
+:type $T/st/keys/example.org_audit.key
+<Enter>
 x
 :wait-idle
 K
@@ -290,7 +294,7 @@ expect_grep "export dialog: manifest digest shown" "${digest:-NODIGEST}" "$T/exp
 expect_status "exported bundle verifies" 0 ts bundle verify "$T/bundle1" --trust "$PUB"
 expect_grep "bundle holds the note" 'Enabled in prod: check ticket' "$T/bundle1/data/notes.md"
 expect_eq "store unchanged by export" "$(cmp "$T/st/s.db" "$T/pristine.db" && echo same)" same
-# pending events: the dialog says a key is needed; with one, export signs a checkpoint
+# pending events: the dialog says so; without a key export is refused, with one it signs a checkpoint
 cp "$T/st/s.db" "$T/st/p.db"
 cp "$T/st/s.db.case" "$T/st/p.db.case"
 printf '{"event_id":"e10","timestamp":"2026-01-12T22:00:00Z","actor":"erin@example.com","action":"flag.update","flag_key":"late","environment":"production","previous_state":{"on":false},"new_state":{"on":true}}\n' > "$T/st/late.jsonl"
