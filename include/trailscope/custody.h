@@ -40,8 +40,8 @@ int custody_action_valid(const char *action);
 /*
  * Appends one entry line (with "\n") to out: seq is its 1-based line
  * number, prev the previous line without its newline (NULL for the
- * first). key may be NULL only for "created" (an unsigned entry, which
- * verification reports). Returns 0 or -1 (reported).
+ * first), key the actor's signer key (required: every entry is signed).
+ * Returns 0 or -1 (reported).
  */
 int custody_entry(const struct custody_fields *f, long seq, const char *prev, size_t prev_len,
 		  const struct note_signer *key, struct buf *out);

@@ -106,7 +106,7 @@ int custody_entry(const struct custody_fields *f, long seq, const char *prev, si
 			     f->action);
 	if (!f->actor || !*f->actor)
 		return error("a custody entry needs an actor");
-	if (!key && strcmp(f->action, "created"))
+	if (!key)
 		return error("a custody entry needs the actor's signing key");
 	if (!f->time)
 		time_format(time_now(), now);

@@ -234,18 +234,19 @@ TEST(custody_chain)
 	verify_text(t.buf, trusted, 2, &F, &r);
 	CHECK(fault_at(&F, 3, "no newline"));
 
-	/* an unsigned "created" entry is allowed (reported), later ones not */
+	/* every entry needs its actor's key, the first too; an unsigned line is a fault */
 	{
 		struct custody_fields f = { .action = "created", .actor = "alice", .case_id = "C",
 					    .manifest_sha256 = mhex };
 
 		buf_reset(&t);
-		CHECK(custody_entry(&f, 1, NULL, 0, NULL, &t) == 0);
+		CHECK(custody_entry(&f, 1, NULL, 0, NULL, &t) == -1);
+		buf_reset(&t);
+		buf_addf(&t, "{\"action\":\"created\",\"actor\":\"alice\",\"case_id\":\"C\","
+			 "\"key\":null,\"manifest_sha256\":\"%s\",\"prev\":null,\"seq\":1,\"sig\":null}\n", mhex);
 		verify_text(t.buf, trusted, 2, &F, &r);
-		CHECK_INT(F.n, 0);
+		CHECK(fault_at(&F, 1, "must be signed"));
 		CHECK_INT(r.unsigned_entries, 1);
-		f.action = "note";
-		CHECK(custody_entry(&f, 2, t.buf, t.len - 1, NULL, &t) == -1);
 		f.action = "stolen";
 		CHECK(custody_entry(&f, 2, t.buf, t.len - 1, &a, &t) == -1);
 	}
