@@ -3,7 +3,7 @@
 # and benchmark, skipping those already present (idempotent).
 set -e
 PKGS="build-essential pkg-config libncurses-dev libsqlite3-dev libpcre2-dev \
-libjansson-dev libssl-dev zlib1g-dev tmux sqlite3 jq ncurses-term"
+libjansson-dev libssl-dev zlib1g-dev tmux sqlite3 jq ncurses-term xxd gzip"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
