@@ -58,7 +58,5 @@ void event_derive_id(struct event *ev, const json_t *rec);
 /* Builds the leaf (canonical JSON object, docs/STORE.md) for seq. */
 void event_leaf(const struct event *ev, int64_t seq, struct buf *out);
 
-/* The actor's display name if known, else the id. */
-const char *event_actor_display(const struct event *ev);
 
 #endif

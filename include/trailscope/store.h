@@ -64,9 +64,6 @@ int store_error(struct store *s, const char *what);
 
 /* Checkpoints. */
 int store_add_checkpoint(struct store *s, uint64_t size, const char *note);
-/* Latest checkpoint (largest size): returns 1 and fills size/note, 0 when
- * there is none, -1 on error. */
-int store_latest_checkpoint(struct store *s, uint64_t *size, struct buf *note);
 
 /* Meta key/value (origin, created_at, ...): returns 1 found, 0 not, -1 err. */
 int store_get_meta(struct store *s, const char *key, struct buf *value);

@@ -407,8 +407,3 @@ void event_leaf(const struct event *ev, int64_t seq, struct buf *out)
 	json_append(out, leaf);
 	json_decref(leaf);
 }
-
-const char *event_actor_display(const struct event *ev)
-{
-	return ev->actor_name ? ev->actor_name : ev->actor_id;
-}

@@ -33,7 +33,8 @@ struct importer {
 	struct merkle_builder tree;
 	int64_t next_seq;
 	sqlite3_stmt *exists, *ins_entry, *ins_change, *ins_node, *ins_fts;
-	struct buf leaf, summary, err, val1, val2;
+	struct buf leaf;          /* the leaf being appended */
+	struct buf actor_text;    /* actor id and name, for the text index */
 	usec_t started, last_progress;
 	int node_error;
 	int bad_input;           /* a bad record stopped the import */
@@ -275,9 +276,9 @@ static int commit_event(struct importer *im, struct prepared *p)
 	sqlite3_bind_text(st, 2, json_string_value(json_object_get(ev->context, "reason")), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, ev->target_key, -1, SQLITE_STATIC);
 	if (ev->actor_name) {
-		buf_reset(&im->val1);
-		buf_addf(&im->val1, "%s %s", ev->actor_id, ev->actor_name);
-		sqlite3_bind_text(st, 4, im->val1.buf, (int)im->val1.len, SQLITE_STATIC);
+		buf_reset(&im->actor_text);
+		buf_addf(&im->actor_text, "%s %s", ev->actor_id, ev->actor_name);
+		sqlite3_bind_text(st, 4, im->actor_text.buf, (int)im->actor_text.len, SQLITE_STATIC);
 	} else {
 		sqlite3_bind_text(st, 4, ev->actor_id, -1, SQLITE_STATIC);
 	}
@@ -569,6 +570,18 @@ static int import_one(struct importer *im, const char *path)
 	return im->bad_input || rc == -2 ? EXIT_BADINPUT : EXIT_IO;
 }
 
+/* Finalizes the importer's statements (before COMMIT, and on every exit). */
+static void finalize_statements(struct importer *im)
+{
+	sqlite3_stmt **all[] = { &im->exists, &im->ins_entry, &im->ins_change, &im->ins_node,
+				 &im->ins_fts, &im->prev, &im->toggles };
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+		sqlite3_finalize(*all[i]);
+		*all[i] = NULL;
+	}
+}
+
 int import_files(struct store *s, char *const *files, int nfiles,
 		 const struct import_options *opt, struct import_stats *stats)
 {
@@ -579,10 +592,7 @@ int import_files(struct store *s, char *const *files, int nfiles,
 
 	memset(stats, 0, sizeof(*stats));
 	buf_init(&im.leaf);
-	buf_init(&im.summary);
-	buf_init(&im.err);
-	buf_init(&im.val1);
-	buf_init(&im.val2);
+	buf_init(&im.actor_text);
 	im.started = time_now();
 	if (store_begin(s))
 		return EXIT_IO;
@@ -610,33 +620,16 @@ int import_files(struct store *s, char *const *files, int nfiles,
 			goto out;
 		stats->signed_head = 1;
 	}
-	sqlite3_finalize(im.exists);
-	sqlite3_finalize(im.ins_entry);
-	sqlite3_finalize(im.ins_change);
-	sqlite3_finalize(im.ins_node);
-	sqlite3_finalize(im.ins_fts);
-	sqlite3_finalize(im.prev);
-	sqlite3_finalize(im.toggles);
-	im.prev = im.toggles = NULL;
-	im.exists = im.ins_entry = im.ins_change = im.ins_node = im.ins_fts = NULL;
+	finalize_statements(&im);
 	if (store_commit(s))
 		goto out;
 	ret = EXIT_OK;
 out:
 	progress(&im, 1);
-	sqlite3_finalize(im.exists);
-	sqlite3_finalize(im.ins_entry);
-	sqlite3_finalize(im.ins_change);
-	sqlite3_finalize(im.ins_node);
-	sqlite3_finalize(im.ins_fts);
-	sqlite3_finalize(im.prev);
-	sqlite3_finalize(im.toggles);
+	finalize_statements(&im);
 	if (ret != EXIT_OK)
 		store_rollback(s);
 	buf_release(&im.leaf);
-	buf_release(&im.summary);
-	buf_release(&im.err);
-	buf_release(&im.val1);
-	buf_release(&im.val2);
+	buf_release(&im.actor_text);
 	return ret;
 }

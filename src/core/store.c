@@ -447,24 +447,3 @@ int store_add_checkpoint(struct store *s, uint64_t size, const char *note)
 	sqlite3_finalize(st);
 	return ret;
 }
-
-int store_latest_checkpoint(struct store *s, uint64_t *size, struct buf *note)
-{
-	sqlite3_stmt *st;
-	int rc, ret;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return store_error(s, "cannot read checkpoints");
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*size = (uint64_t)sqlite3_column_int64(st, 0);
-		buf_reset(note);
-		buf_add(note, sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1));
-		ret = 1;
-	} else {
-		ret = rc == SQLITE_DONE ? 0 : store_error(s, "cannot read checkpoints");
-	}
-	sqlite3_finalize(st);
-	return ret;
-}

@@ -402,8 +402,7 @@ static void decide_roots(struct verifier *v)
 	}
 }
 
-static void check_remembered(struct verifier *v, struct note *rnote, struct checkpoint *rc,
-			     uint64_t newest_cp)
+static void check_remembered(struct verifier *v, const struct checkpoint *rc, uint64_t newest_cp)
 {
 	struct buf b = BUF_INIT;
 
@@ -423,7 +422,6 @@ static void check_remembered(struct verifier *v, struct note *rnote, struct chec
 		checkpoint_fault(v->r, "ROLLBACK", rc->size, b.buf);
 	}
 	buf_release(&b);
-	(void)rnote;
 }
 
 int verify_store(struct store *s, const struct verify_options *opt, struct verify_report *r)
@@ -474,7 +472,7 @@ int verify_store(struct store *s, const struct verify_options *opt, struct verif
 			checkpoint_fault(r, c->status, c->size, c->detail ? c->detail : "");
 	}
 	if (have_remembered)
-		check_remembered(&v, &rnote, &rcp, newest_cp);
+		check_remembered(&v, &rcp, newest_cp);
 
 	r->verified_through = newest_ok != (size_t)-1 ? v.cps[newest_ok].size : 0;
 	r->pending = r->entries > r->verified_through ? r->entries - r->verified_through : 0;
