@@ -89,44 +89,32 @@ static int already_stored(struct importer *im, const char *event_id)
 	return store_error(im->s, "cannot look up event id");
 }
 
-/* Toggles of the same target and environment in the 30 minutes before ev
- * (for RISK_RAPID_TOGGLE), or -1 on error. */
-static int recent_toggles(struct importer *im, const struct event *ev, const char *ts)
-{
-	char from[32];
-	int rc, n = -1;
-
-	if (!im->toggles && store_prepare(im->s,
-	    "SELECT count(DISTINCT e.seq) FROM entries e JOIN changes c ON c.seq = e.seq"
-	    " WHERE e.target = ?1 AND +e.environment = ?2 AND e.ts >= ?3 AND e.ts < ?4"
-	    " AND c.kind = 'changed' AND (c.path = '' OR c.path = 'enabled' OR c.path LIKE '%.enabled')",
-	    &im->toggles))
-		return -1;
-	time_format(ev->ts - (usec_t)30 * 60 * 1000000, from);
-	sqlite3_bind_text(im->toggles, 1, ev->target_key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(im->toggles, 2, ev->environment, -1, SQLITE_STATIC);
-	sqlite3_bind_text(im->toggles, 3, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(im->toggles, 4, ts, -1, SQLITE_STATIC);
-	rc = sqlite3_step(im->toggles);
-	if (rc == SQLITE_ROW)
-		n = sqlite3_column_int(im->toggles, 0);
-	else
-		store_error(im->s, "cannot look up recent toggles");
-	sqlite3_reset(im->toggles);
-	return n;
-}
+/* One change as the writer needs it: offsets into prepared.strs. */
+struct pchange {
+	size_t path;
+	enum change_kind kind;
+	int before_unknown;
+};
 
 /* An event made ready for the store by any thread: everything but its seq,
- * which only the writer can assign. */
+ * which only the writer can assign. Flat (no jansson values), so the
+ * thread that prepared it frees the event's many small allocations itself
+ * and the writer frees only a handful of buffers. */
 struct prepared {
-	struct event *ev;          /* owned */
-	struct change_list changes;
+	/* the event's strings, NUL-terminated, in strs */
+	const char *event_id, *actor_id, *actor_name, *actor_type, *action, *target_key,
+		*target_kind, *environment, *source_file, *reason, *ticket;
+	long source_line;
+	struct buf strs;
+	struct pchange *changes;
+	size_t nchanges;
 	struct buf summary;
 	struct buf leaf_pre;       /* leaf bytes up to and including "seq": */
 	struct buf leaf_post;      /* leaf bytes after the seq number */
 	struct buf vals;           /* each change's before and after as canonical JSON, NUL-separated */
 	unsigned risk;
 	int toggle;                /* flips a switch: check for rapid toggling */
+	usec_t t;
 	char ts[32];
 	/* a bad record instead of an event (reader thread only) */
 	int bad;
@@ -137,11 +125,8 @@ struct prepared {
 
 static void prepared_free(struct prepared *p)
 {
-	if (p->ev) {
-		event_release(p->ev);
-		free(p->ev);
-	}
-	change_list_release(&p->changes);
+	buf_release(&p->strs);
+	free(p->changes);
 	buf_release(&p->summary);
 	buf_release(&p->leaf_pre);
 	buf_release(&p->leaf_post);
@@ -159,29 +144,88 @@ static void add_value(struct buf *vals, const json_t *v)
 	buf_addch(vals, '\0');
 }
 
-/* Diffs, summarises and canonicalises ev (taking ownership). Pure: no
- * store access, so it may run on the reader thread. */
+/* Appends s (or nothing for NULL) to strs; returns its offset + 1, or 0. */
+static size_t add_str(struct buf *strs, const char *s)
+{
+	size_t at = strs->len + 1;
+
+	if (!s)
+		return 0;
+	buf_add(strs, s, strlen(s) + 1);
+	return at;
+}
+
+static const char *str_at(const struct buf *strs, size_t off)
+{
+	return off ? strs->buf + off - 1 : NULL;
+}
+
+/* Copies what the writer needs out of ev, and its changes' paths. */
+static void flatten(struct prepared *p, const struct event *ev, const struct change_list *cl)
+{
+	size_t off[11];
+	const json_t *line = json_object_get(ev->source, "line");
+
+	buf_init(&p->strs);
+	off[0] = add_str(&p->strs, ev->event_id);
+	off[1] = add_str(&p->strs, ev->actor_id);
+	off[2] = add_str(&p->strs, ev->actor_name);
+	off[3] = add_str(&p->strs, ev->actor_type);
+	off[4] = add_str(&p->strs, ev->action);
+	off[5] = add_str(&p->strs, ev->target_key);
+	off[6] = add_str(&p->strs, ev->target_kind);
+	off[7] = add_str(&p->strs, ev->environment);
+	off[8] = add_str(&p->strs, json_string_value(json_object_get(ev->source, "file")));
+	off[9] = add_str(&p->strs, json_string_value(json_object_get(ev->context, "reason")));
+	off[10] = add_str(&p->strs, json_string_value(json_object_get(ev->context, "ticket")));
+	p->source_line = (long)json_integer_value(line);
+	p->nchanges = cl->n;
+	p->changes = xcalloc(cl->n ? cl->n : 1, sizeof(*p->changes));
+	for (size_t i = 0; i < cl->n; i++) {
+		p->changes[i].path = add_str(&p->strs, cl->v[i].path);
+		p->changes[i].kind = cl->v[i].kind;
+		p->changes[i].before_unknown = cl->v[i].before_unknown;
+	}
+	/* the buffer is final: turn offsets into pointers */
+	p->event_id = str_at(&p->strs, off[0]);
+	p->actor_id = str_at(&p->strs, off[1]);
+	p->actor_name = str_at(&p->strs, off[2]);
+	p->actor_type = str_at(&p->strs, off[3]);
+	p->action = str_at(&p->strs, off[4]);
+	p->target_key = str_at(&p->strs, off[5]);
+	p->target_kind = str_at(&p->strs, off[6]);
+	p->environment = str_at(&p->strs, off[7]);
+	p->source_file = str_at(&p->strs, off[8]);
+	p->reason = str_at(&p->strs, off[9]);
+	p->ticket = str_at(&p->strs, off[10]);
+}
+
+/* Diffs, summarises and canonicalises ev (taking ownership, and freeing
+ * it). Pure: no store access, so it may run on the reader thread. */
 static struct prepared *prepare_event(struct event *ev)
 {
 	struct prepared *p = xcalloc(1, sizeof(*p));
+	struct change_list changes = CHANGE_LIST_INIT;
 	struct buf leaf = BUF_INIT;
 	static const char key[] = "\"seq\":0,";
 	const char *at = NULL;
 
-	p->ev = ev;
 	buf_init(&p->summary);
 	buf_init(&p->leaf_pre);
 	buf_init(&p->leaf_post);
 	buf_init(&p->vals);
-	diff_json(ev->before, ev->after, ev->before_known, &p->changes);
-	change_list_summary(&p->changes, 60, &p->summary);
-	p->risk = risk_of_event(ev, &p->changes);
-	p->toggle = risk_is_toggle(&p->changes);
+	diff_json(ev->before, ev->after, ev->before_known, &changes);
+	change_list_summary(&changes, 60, &p->summary);
+	p->risk = risk_of_event(ev, &changes);
+	p->toggle = risk_is_toggle(&changes);
+	p->t = ev->ts;
 	time_format(ev->ts, p->ts);
-	for (size_t i = 0; i < p->changes.n; i++) {
-		add_value(&p->vals, p->changes.v[i].before);
-		add_value(&p->vals, p->changes.v[i].after);
+	for (size_t i = 0; i < changes.n; i++) {
+		add_value(&p->vals, changes.v[i].before);
+		add_value(&p->vals, changes.v[i].after);
 	}
+	flatten(p, ev, &changes);
+	change_list_release(&changes);
 	/* The leaf with seq 0, split around the number. Members are sorted
 	 * and strings never hold an unescaped quote, so the last "seq":0,
 	 * is the top-level member (it sorts after every state member). */
@@ -193,21 +237,49 @@ static struct prepared *prepare_event(struct event *ev)
 	buf_add(&p->leaf_pre, leaf.buf, (size_t)(at - leaf.buf) + 6);
 	buf_add(&p->leaf_post, at + 7, leaf.len - (size_t)(at + 7 - leaf.buf));
 	buf_release(&leaf);
+	event_release(ev);
+	free(ev);
 	return p;
+}
+
+/* Toggles of the same target and environment in the 30 minutes before p
+ * (for RISK_RAPID_TOGGLE), or -1 on error. */
+static int recent_toggles(struct importer *im, const struct prepared *p)
+{
+	char from[32];
+	int rc, n = -1;
+
+	if (!im->toggles && store_prepare(im->s,
+	    "SELECT count(DISTINCT e.seq) FROM entries e JOIN changes c ON c.seq = e.seq"
+	    " WHERE e.target = ?1 AND +e.environment = ?2 AND e.ts >= ?3 AND e.ts < ?4"
+	    " AND c.kind = 'changed' AND (c.path = '' OR c.path = 'enabled' OR c.path LIKE '%.enabled')",
+	    &im->toggles))
+		return -1;
+	time_format(p->t - (usec_t)30 * 60 * 1000000, from);
+	sqlite3_bind_text(im->toggles, 1, p->target_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(im->toggles, 2, p->environment, -1, SQLITE_STATIC);
+	sqlite3_bind_text(im->toggles, 3, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(im->toggles, 4, p->ts, -1, SQLITE_STATIC);
+	rc = sqlite3_step(im->toggles);
+	if (rc == SQLITE_ROW)
+		n = sqlite3_column_int(im->toggles, 0);
+	else
+		store_error(im->s, "cannot look up recent toggles");
+	sqlite3_reset(im->toggles);
+	return n;
 }
 
 /* Writer only: assigns the seq and appends the prepared event. Returns 0
  * (also for a duplicate, which is counted and dropped) or -1. */
 static int commit_event(struct importer *im, struct prepared *p)
 {
-	const struct event *ev = p->ev;
 	unsigned char hash[HASH_LEN];
 	const char *val = p->vals.buf;
 	sqlite3_stmt *st;
 	int64_t seq;
 	int rc;
 
-	rc = already_stored(im, ev->event_id);
+	rc = already_stored(im, p->event_id);
 	if (rc) {
 		if (rc > 0)
 			im->stats->duplicates++;
@@ -220,7 +292,7 @@ static int commit_event(struct importer *im, struct prepared *p)
 	buf_add(&im->leaf, p->leaf_post.buf, p->leaf_post.len);
 	merkle_leaf_hash(im->leaf.buf, im->leaf.len, hash);
 	if (p->toggle) {
-		rc = recent_toggles(im, ev, p->ts);
+		rc = recent_toggles(im, p);
 		if (rc < 0)
 			return -1;
 		if (rc >= 2)
@@ -231,30 +303,30 @@ static int commit_event(struct importer *im, struct prepared *p)
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_blob(st, 2, im->leaf.buf, (int)im->leaf.len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, hash, HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, ev->event_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, p->event_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, p->ts, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, ev->actor_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, ev->actor_type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, ev->action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, ev->target_key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, ev->target_kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, ev->environment, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, p->actor_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, p->actor_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, p->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, p->target_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, p->target_kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, p->environment, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 12, p->summary.buf, (int)p->summary.len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 13, (sqlite3_int64)p->changes.n);
-	sqlite3_bind_text(st, 14, json_string_value(json_object_get(ev->source, "file")), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 15, json_integer_value(json_object_get(ev->source, "line")));
+	sqlite3_bind_int64(st, 13, (sqlite3_int64)p->nchanges);
+	sqlite3_bind_text(st, 14, p->source_file, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 15, p->source_line);
 	sqlite3_bind_int(st, 16, (int)p->risk);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_error(im->s, "cannot append entry");
-	for (size_t i = 0; i < p->changes.n; i++) {
-		const struct change *c = &p->changes.v[i];
+	for (size_t i = 0; i < p->nchanges; i++) {
+		const struct pchange *c = &p->changes[i];
 
 		st = im->ins_change;
 		sqlite3_bind_int64(st, 1, seq);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
-		sqlite3_bind_text(st, 3, c->path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, str_at(&p->strs, c->path), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, change_kind_name(c->kind), -1, SQLITE_STATIC);
 		for (int k = 5; k <= 6; k++) {
 			size_t n = strlen(val);
@@ -273,16 +345,16 @@ static int commit_event(struct importer *im, struct prepared *p)
 	}
 	st = im->ins_fts;
 	sqlite3_bind_int64(st, 1, seq);
-	sqlite3_bind_text(st, 2, json_string_value(json_object_get(ev->context, "reason")), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, ev->target_key, -1, SQLITE_STATIC);
-	if (ev->actor_name) {
+	sqlite3_bind_text(st, 2, p->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->target_key, -1, SQLITE_STATIC);
+	if (p->actor_name) {
 		buf_reset(&im->actor_text);
-		buf_addf(&im->actor_text, "%s %s", ev->actor_id, ev->actor_name);
+		buf_addf(&im->actor_text, "%s %s", p->actor_id, p->actor_name);
 		sqlite3_bind_text(st, 4, im->actor_text.buf, (int)im->actor_text.len, SQLITE_STATIC);
 	} else {
-		sqlite3_bind_text(st, 4, ev->actor_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, p->actor_id, -1, SQLITE_STATIC);
 	}
-	sqlite3_bind_text(st, 5, json_string_value(json_object_get(ev->context, "ticket")), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, p->ticket, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
