@@ -14,7 +14,7 @@
 #include "trailscope/buf.h"
 #include "trailscope/merkle.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_APPLICATION_ID 0x74727363 /* "trsc" */
 #define STORE_NODE_STRIDE 4 /* merkle_nodes caches levels 4, 8, 12, ... */
 
@@ -28,6 +28,7 @@ struct store {
 	char *path;            /* owned */
 	unsigned flags;
 	char *origin;          /* owned; the checkpoint origin line */
+	int schema;            /* PRAGMA user_version: 1 has no entry_text */
 	sqlite3_stmt *leaf_hash_stmt;  /* cached statements, lazily prepared */
 	sqlite3_stmt *leaf_range_stmt;
 	sqlite3_stmt *node_stmt;

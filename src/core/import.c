@@ -32,7 +32,7 @@ struct importer {
 	struct import_stats *stats;
 	struct merkle_builder tree;
 	int64_t next_seq;
-	sqlite3_stmt *exists, *ins_entry, *ins_change, *ins_node, *ins_fts;
+	sqlite3_stmt *exists, *ins_entry, *ins_change, *ins_node, *ins_fts, *ins_text;
 	struct buf leaf;          /* the leaf being appended */
 	struct buf actor_text;    /* actor id and name, for the text index */
 	usec_t started, last_progress;
@@ -57,7 +57,9 @@ static int prepare(struct importer *im)
 	       store_prepare(im->s, "INSERT OR REPLACE INTO merkle_nodes(level, idx, hash) VALUES(?1, ?2, ?3)",
 			     &im->ins_node) ||
 	       store_prepare(im->s, "INSERT INTO entries_fts(rowid, reason, target, actor, ticket)"
-			     " VALUES(?1, ?2, ?3, ?4, ?5)", &im->ins_fts);
+			     " VALUES(?1, ?2, ?3, ?4, ?5)", &im->ins_fts) ||
+	       store_prepare(im->s, "INSERT INTO entry_text(seq, summary, raw) VALUES(?1, ?2, ?3)",
+			     &im->ins_text);
 }
 
 static void node_complete(void *ctx, unsigned level, uint64_t idx, const unsigned char hash[HASH_LEN])
@@ -106,6 +108,7 @@ struct prepared {
 		*target_kind, *environment, *source_file, *reason, *ticket;
 	long source_line;
 	struct buf strs;
+	size_t raw, raw_len;       /* the record verbatim: offset into strs */
 	struct pchange *changes;
 	size_t nchanges;
 	struct buf summary;
@@ -179,6 +182,10 @@ static void flatten(struct prepared *p, const struct event *ev, const struct cha
 	off[9] = add_str(&p->strs, json_string_value(json_object_get(ev->context, "reason")));
 	off[10] = add_str(&p->strs, json_string_value(json_object_get(ev->context, "ticket")));
 	p->source_line = (long)json_integer_value(line);
+	p->raw = p->strs.len;
+	p->raw_len = ev->raw_len;
+	buf_add(&p->strs, ev->raw ? ev->raw : "", ev->raw ? ev->raw_len : 0);
+	buf_addch(&p->strs, '\0');
 	p->nchanges = cl->n;
 	p->changes = xcalloc(cl->n ? cl->n : 1, sizeof(*p->changes));
 	for (size_t i = 0; i < cl->n; i++) {
@@ -359,6 +366,14 @@ static int commit_event(struct importer *im, struct prepared *p)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_error(im->s, "cannot index entry text");
+	st = im->ins_text;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_text(st, 2, p->summary.buf, (int)p->summary.len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->strs.buf + p->raw, (int)p->raw_len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_error(im->s, "cannot store entry text");
 	merkle_builder_push(&im->tree, hash, node_complete, im);
 	if (im->node_error)
 		return -1;
@@ -646,7 +661,7 @@ static int import_one(struct importer *im, const char *path)
 static void finalize_statements(struct importer *im)
 {
 	sqlite3_stmt **all[] = { &im->exists, &im->ins_entry, &im->ins_change, &im->ins_node,
-				 &im->ins_fts, &im->prev, &im->toggles };
+				 &im->ins_fts, &im->ins_text, &im->prev, &im->toggles };
 
 	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
 		sqlite3_finalize(*all[i]);

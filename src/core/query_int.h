@@ -43,6 +43,9 @@ struct qnode {
 	char flags[8];         /* QN_REGEX: flags; QN_TEXT: "*" for a prefix search */
 	unsigned bits;         /* QN_RISK */
 	usec_t t;              /* QN_TIME */
+	char *set_sql;         /* leaves: "SELECT seq ..." of the matching entries on
+				  their own, using the query's ?N (query_sql.c);
+				  NULL when that would read every entries row */
 };
 
 /* Parses text into a tree (query_parse.c). Returns NULL with *err filled. */
@@ -83,6 +86,18 @@ struct seg {
 struct seg ppat_next_seg(const char *s, size_t n, size_t *i, int wild);
 /* Glob match of a name pattern (`*` only). */
 int ppat_name_match(const char *pat, size_t plen, const char *s, size_t slen);
+
+/*
+ * Counting by sets (query_count.c): when every leaf of the tree has a
+ * set_sql and at least one leaf is a set term (changed:, after./before.,
+ * free text, regex), each leaf's seqs go into a bitmap of the store's
+ * size and the tree is evaluated word by word. bind binds the query's
+ * parameters to a statement. Returns the count, QUERY_CANCELLED, or -1
+ * (reported); qcount_can says whether the tree qualifies.
+ */
+int qcount_can(const struct qnode *n);
+int64_t qcount_sets(sqlite3 *db, const struct qnode *tree, int64_t size,
+		    void (*bind)(void *ctx, sqlite3_stmt *st), void *ctx);
 
 /* Upper bound of the index range of strings starting with prefix: the
  * prefix with its last byte incremented (bytes 0xff dropped). Returns 0

@@ -90,6 +90,7 @@ void qnode_free(struct qnode *n)
 	qnode_free(n->b);
 	free(n->path);
 	free(n->value);
+	free(n->set_sql);
 	free(n);
 }
 

@@ -11,6 +11,10 @@
  * Cost of compiling: linear in the query, plus one indexed read per
  * around: term. Statements are prepared lazily and kept.
  *
+ * Counts of queries with set terms (changed:, values, free text, regex)
+ * are evaluated as bitmaps instead (query_count.c), from each leaf's
+ * set_sql.
+ *
  * Planner shaping: set terms are written `+e.seq IN (...)` so that SQLite
  * does not drive the query by rowid lookups into entries (whose rows are
  * wide, the leaf coming first) but scans a covering index (entries_ts in
@@ -88,16 +92,24 @@ static const char *const field_columns[] = {
 
 /* "col >= ?a AND col < ?b" for the strings starting with prefix, or
  * nothing when the prefix is empty. Appends " AND " after it. */
-static void prefix_range(struct query *q, const char *col, const char *prefix, size_t len)
+static void prefix_range(struct query *q, struct buf *out, const char *col, const char *prefix, size_t len)
 {
 	struct buf hi = BUF_INIT;
 
 	if (!len)
 		return;
-	buf_addf(&q->where, "%s >= ?%d AND ", col, add_text(q, prefix, len));
+	buf_addf(out, "%s >= ?%d AND ", col, add_text(q, prefix, len));
 	if (str_prefix_upper(prefix, len, &hi))
-		buf_addf(&q->where, "%s < ?%d AND ", col, add_text(q, hi.buf, hi.len));
+		buf_addf(out, "%s < ?%d AND ", col, add_text(q, hi.buf, hi.len));
 	buf_release(&hi);
+}
+
+/* A set term: "+e.seq IN (inner)" in the condition, and inner (which
+ * selects the matching seqs from the term's own index) as its set_sql. */
+static void add_set_term(struct query *q, struct qnode *n, struct buf *inner)
+{
+	buf_addf(&q->where, "+e.seq IN (%s)", inner->buf);
+	n->set_sql = buf_detach(inner, NULL);
 }
 
 static void gen_field(struct query *q, const struct qnode *n)
@@ -111,7 +123,7 @@ static void gen_field(struct query *q, const struct qnode *n)
 	} else {
 		vpat_prefix(n->value, &b);
 		buf_addch(&q->where, '(');
-		prefix_range(q, col, b.buf, b.len);
+		prefix_range(q, &q->where, col, b.buf, b.len);
 		buf_reset(&b);
 		vpat_to_glob(n->value, &b);
 		buf_addf(&q->where, "%s GLOB ?%d)", col, add_text(q, b.buf, b.len));
@@ -119,21 +131,22 @@ static void gen_field(struct query *q, const struct qnode *n)
 	buf_release(&b);
 }
 
-static void gen_changed(struct query *q, const struct qnode *n)
+static void gen_changed(struct query *q, struct qnode *n)
 {
-	struct buf pre = BUF_INIT;
+	struct buf pre = BUF_INIT, in = BUF_INIT;
 
 	ppat_prefix(n->path, &pre);
-	buf_addstr(&q->where, "+e.seq IN (SELECT seq FROM changes WHERE ");
-	prefix_range(q, "path", pre.buf, pre.len);
-	buf_addf(&q->where, "ts_path_match(?%d, path))", add_str(q, n->path));
+	buf_addstr(&in, "SELECT seq FROM changes WHERE ");
+	prefix_range(q, &in, "path", pre.buf, pre.len);
+	buf_addf(&in, "ts_path_match(?%d, path)", add_str(q, n->path));
+	add_set_term(q, n, &in);
 	buf_release(&pre);
 }
 
-static void gen_value(struct query *q, const struct qnode *n)
+static void gen_value(struct query *q, struct qnode *n)
 {
 	const char *col = n->field ? "after" : "before";
-	struct buf pre = BUF_INIT;
+	struct buf pre = BUF_INIT, in = BUF_INIT;
 	size_t i = 0;
 	struct seg g = ppat_next_seg(n->path, strlen(n->path), &i, 1);
 	int pp, op, v;
@@ -146,13 +159,13 @@ static void gen_value(struct query *q, const struct qnode *n)
 	pp = add_str(q, n->path);
 	op = add_int(q, n->op);
 	v = add_str(q, n->value);
-	buf_addstr(&q->where, "+e.seq IN (SELECT seq FROM changes WHERE ");
-	prefix_range(q, "path", pre.buf, pre.len);
-	buf_addf(&q->where, "ts_value(?%d, path, %s, ?%d, ?%d)", pp, col, op, v);
+	buf_addstr(&in, "SELECT seq FROM changes WHERE ");
+	prefix_range(q, &in, "path", pre.buf, pre.len);
+	buf_addf(&in, "ts_value(?%d, path, %s, ?%d, ?%d)", pp, col, op, v);
 	if (pre.len)
-		buf_addf(&q->where, " UNION ALL SELECT seq FROM changes WHERE path = '' AND"
+		buf_addf(&in, " UNION ALL SELECT seq FROM changes WHERE path = '' AND"
 			 " ts_value(?%d, path, %s, ?%d, ?%d)", pp, col, op, v);
-	buf_addch(&q->where, ')');
+	add_set_term(q, n, &in);
 	buf_release(&pre);
 }
 
@@ -203,9 +216,9 @@ static int gen_around(struct gen *g, const struct qnode *n)
 
 /* An FTS5 phrase: the text in double quotes (quotes doubled), "*" for a
  * prefix search. */
-static void gen_text(struct query *q, const struct qnode *n)
+static void gen_text(struct query *q, struct qnode *n)
 {
-	struct buf f = BUF_INIT;
+	struct buf f = BUF_INIT, in = BUF_INIT;
 
 	buf_addch(&f, '"');
 	for (const char *p = n->value; *p; p++) {
@@ -216,14 +229,47 @@ static void gen_text(struct query *q, const struct qnode *n)
 	buf_addch(&f, '"');
 	if (n->flags[0] == '*')
 		buf_addstr(&f, " *");
-	buf_addf(&q->where, "+e.seq IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?%d)",
-		 add_text(q, f.buf, f.len));
+	buf_addf(&in, "SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?%d", add_text(q, f.buf, f.len));
+	add_set_term(q, n, &in);
 	buf_release(&f);
 }
 
-static int gen(struct gen *g, const struct qnode *n)
+/*
+ * A regex over the change summary and the raw record. Version 2 stores
+ * keep both in the narrow entry_text table: a page looks each row up by
+ * seq, a count (set_sql) scans the table alone. Version 1 stores (opened
+ * read-only, so not upgraded) read the raw record out of the leaf.
+ */
+static void gen_regex(struct query *q, struct qnode *n)
+{
+	int re = add_str(q, n->value), fl = add_str(q, n->flags);
+	struct buf in = BUF_INIT;
+
+	if (q->s->schema < 2) {
+		buf_addf(&q->where, "ts_regexp(?%d, ?%d, e.summary, e.leaf)", re, fl);
+		return;
+	}
+	buf_addf(&q->where, "(SELECT ts_regexp(?%d, ?%d, t.summary, t.raw) FROM entry_text AS t"
+		 " WHERE t.seq = e.seq)", re, fl);
+	buf_addf(&in, "SELECT seq FROM entry_text WHERE ts_regexp(?%d, ?%d, summary, raw)", re, fl);
+	n->set_sql = buf_detach(&in, NULL);
+}
+
+/* Leaves whose condition is answered from an index of entries: their
+ * set_sql selects from entries with the same condition. */
+static void set_from_entries(struct query *q, struct qnode *n, size_t start)
+{
+	struct buf in = BUF_INIT;
+
+	buf_addstr(&in, "SELECT e.seq FROM entries AS e WHERE ");
+	buf_add(&in, q->where.buf + start, q->where.len - start);
+	n->set_sql = buf_detach(&in, NULL);
+}
+
+static int gen(struct gen *g, struct qnode *n)
 {
 	struct query *q = g->q;
+	size_t start = q->where.len;
 
 	switch (n->kind) {
 	case QN_AND:
@@ -243,18 +289,28 @@ static int gen(struct gen *g, const struct qnode *n)
 		buf_addch(&q->where, ')');
 		return 0;
 	case QN_ALL: buf_addstr(&q->where, "1"); return 0;
-	case QN_FIELD: gen_field(q, n); return 0;
+	case QN_FIELD:
+		gen_field(q, n);
+		/* actor_type and target_kind have no index */
+		if (n->field != QF_ACTOR_TYPE && n->field != QF_TARGET_KIND)
+			set_from_entries(q, n, start);
+		return 0;
 	case QN_CHANGED: gen_changed(q, n); return 0;
 	case QN_VALUE: gen_value(q, n); return 0;
-	case QN_TIME: gen_time(q, n->field ? "<" : ">=", n->t); return 0;
-	case QN_AROUND: return gen_around(g, n);
-	case QN_TEXT: gen_text(q, n); return 0;
-	case QN_REGEX:
-		buf_addf(&q->where, "ts_regexp(?%d, ?%d, e.summary, e.leaf)", add_str(q, n->value),
-			 add_str(q, n->flags));
+	case QN_TIME:
+		gen_time(q, n->field ? "<" : ">=", n->t);
+		set_from_entries(q, n, start);
 		return 0;
+	case QN_AROUND:
+		if (gen_around(g, n))
+			return -1;
+		set_from_entries(q, n, start);
+		return 0;
+	case QN_TEXT: gen_text(q, n); return 0;
+	case QN_REGEX: gen_regex(q, n); return 0;
 	case QN_RISK:
 		buf_addf(&q->where, "(e.risk != 0 AND (e.risk & ?%d) != 0)", add_int(q, n->bits));
+		set_from_entries(q, n, start);
 		return 0;
 	}
 	return qerror_at(g->err, g->text, n->pos, "internal error: unknown term");
@@ -325,6 +381,21 @@ void query_explain(const struct query *q, struct buf *out)
 	}
 }
 
+static void bind_params(void *ctx, sqlite3_stmt *st)
+{
+	struct query *q = ctx;
+	int max = sqlite3_bind_parameter_count(st);
+
+	for (size_t i = 0; i < q->nparams && (int)i < max; i++) {
+		const struct qparam *p = &q->params[i];
+
+		if (p->type == P_INT)
+			sqlite3_bind_int64(st, (int)i + 1, p->i);
+		else
+			sqlite3_bind_text(st, (int)i + 1, p->text, (int)p->len, SQLITE_STATIC);
+	}
+}
+
 /* Named parameters (:kts, :lim, ...) must come after the condition in
  * the SQL text, so that SQLite numbers them after its ?N. */
 static sqlite3_stmt *prepare(struct query *q, sqlite3_stmt **slot, const char *head, const char *tail)
@@ -343,14 +414,7 @@ static sqlite3_stmt *prepare(struct query *q, sqlite3_stmt **slot, const char *h
 	buf_release(&sql);
 	if (!*slot)
 		return NULL;
-	for (size_t i = 0; i < q->nparams; i++) {
-		const struct qparam *p = &q->params[i];
-
-		if (p->type == P_INT)
-			sqlite3_bind_int64(*slot, (int)i + 1, p->i);
-		else
-			sqlite3_bind_text(*slot, (int)i + 1, p->text, (int)p->len, SQLITE_STATIC);
-	}
+	bind_params(q, *slot);
 	return *slot;
 }
 
@@ -423,10 +487,18 @@ int64_t query_each(struct query *q, const struct query_fetch *f, query_row_fn fn
 
 int64_t query_count(struct query *q)
 {
-	sqlite3_stmt *st = prepare(q, &q->count, "SELECT count(*) FROM entries AS e WHERE", "");
+	sqlite3_stmt *st;
 	int64_t n;
 	int rc;
 
+	if (qcount_can(q->tree)) {
+		int64_t size = store_size(q->s);
+
+		if (size < 0)
+			return -1;
+		return qcount_sets(q->s->db, q->tree, size, bind_params, q);
+	}
+	st = prepare(q, &q->count, "SELECT count(*) FROM entries AS e WHERE", "");
 	if (!st)
 		return -1;
 	rc = sqlite3_step(st);

@@ -3,7 +3,8 @@
  * (query.h): path patterns over changes.path, value comparisons on the
  * canonical JSON of changes.before/after, and pcre2 regexes (JIT, with a
  * match limit so a catastrophic pattern fails fast with a clear error)
- * over the change summary and the raw record inside the leaf.
+ * over texts: the change summary and the raw record (entry_text, or a
+ * leaf given as a BLOB, whose raw member is read).
  *
  * Cost: ts_path_match is a segment walk of two short strings; ts_value
  * parses one JSON value (a memmem pre-check skips most rows that cannot
@@ -432,7 +433,7 @@ static void fn_leaf_raw(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, s, (int)len, free);
 }
 
-/* --- ts_regexp(pattern, flags, summary, leaf) ---------------------- */
+/* --- ts_regexp(pattern, flags, text...) ---------------------------- */
 
 struct rx {
 	pcre2_code *code;
@@ -561,6 +562,10 @@ static void fn_regexp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	const char *leaf;
 	int m = 0;
 
+	if (argc < 3) {
+		sqlite3_result_error(ctx, "ts_regexp(pattern, flags, text, ...) takes at least three arguments", -1);
+		return;
+	}
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
 		sqlite3_result_null(ctx);
 		return;
@@ -571,8 +576,8 @@ static void fn_regexp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	for (int i = 2; i < argc && !m; i++) {
 		if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
 			continue;
-		if (i == 3) {
-			/* the leaf: match its raw record */
+		if (sqlite3_value_type(argv[i]) == SQLITE_BLOB) {
+			/* a leaf: match its raw record */
 			leaf = sqlite3_value_blob(argv[i]);
 			buf_reset(&r->raw);
 			if (!leaf || leaf_raw(leaf, (size_t)sqlite3_value_bytes(argv[i]), &r->raw))
@@ -599,8 +604,7 @@ int sqlfuncs_register(sqlite3 *db)
 		{ "ts_path_match", 2, fn_path_match },
 		{ "ts_value", 5, fn_value },
 		{ "ts_leaf_raw", 1, fn_leaf_raw },
-		{ "ts_regexp", 3, fn_regexp },
-		{ "ts_regexp", 4, fn_regexp },
+		{ "ts_regexp", -1, fn_regexp },
 	};
 	sqlite3_stmt *st;
 

@@ -13,8 +13,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "trailscope/query.h"
 #include "trailscope/store.h"
 #include "trailscope/util.h"
+
+/* Added in schema version 2: what a /regex/ reads, kept narrow. */
+#define ENTRY_TEXT_SQL \
+	"CREATE TABLE entry_text(\n" \
+	"  seq INTEGER PRIMARY KEY,\n" \
+	"  summary TEXT NOT NULL,\n" \
+	"  raw TEXT NOT NULL);\n" \
+	"CREATE TRIGGER entry_text_no_update BEFORE UPDATE ON entry_text\n" \
+	"  BEGIN SELECT RAISE(ABORT, 'entry_text is append-only'); END;\n"
 
 static const char schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
@@ -83,7 +93,8 @@ static const char schema_sql[] =
 	"CREATE TRIGGER changes_no_update BEFORE UPDATE ON changes\n"
 	"  BEGIN SELECT RAISE(ABORT, 'changes are append-only'); END;\n"
 	"CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints\n"
-	"  BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;\n";
+	"  BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;\n"
+	ENTRY_TEXT_SQL;
 
 int store_error(struct store *s, const char *what)
 {
@@ -164,6 +175,7 @@ static int check_schema(struct store *s)
 			     s->path, (long long)version, STORE_SCHEMA_VERSION);
 	if (version < 1)
 		return error("%s: unknown store schema version %lld", s->path, (long long)version);
+	s->schema = (int)version;
 	if (pragma_int(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
 			  "('meta', 'entries', 'changes', 'merkle_nodes', 'checkpoints', 'incidents')",
 		       &tables) < 0)
@@ -171,6 +183,31 @@ static int check_schema(struct store *s)
 	if (tables != 6)
 		return error("%s: damaged trailscope store: %lld of 6 tables present",
 			     s->path, (long long)tables);
+	return 0;
+}
+
+/*
+ * Brings a version 1 store to version 2 when it is opened for writing:
+ * adds entry_text and fills it from the leaves (one pass; entries and
+ * everything else untouched), in one transaction. Read-only opens leave
+ * the file alone and the query compiler reads the leaves instead.
+ */
+static int upgrade_schema(struct store *s)
+{
+	if (s->schema >= STORE_SCHEMA_VERSION || (s->flags & STORE_READONLY))
+		return 0;
+	if (sqlfuncs_register(s->db) || store_exec(s, "BEGIN IMMEDIATE"))
+		return -1;
+	if (store_exec(s, ENTRY_TEXT_SQL
+		       "INSERT INTO entry_text(seq, summary, raw)"
+		       " SELECT seq, summary, coalesce(ts_leaf_raw(leaf), '') FROM entries ORDER BY seq;"
+		       "UPDATE meta SET value = '2' WHERE key = 'schema';"
+		       "PRAGMA user_version = 2;") ||
+	    store_exec(s, "COMMIT")) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return error("%s: cannot upgrade the store to schema version 2", s->path);
+	}
+	s->schema = 2;
 	return 0;
 }
 
@@ -232,7 +269,7 @@ int store_open(struct store *s, const char *path, unsigned flags)
 				  "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY"))
 			goto fail;
 	}
-	if (check_schema(s) || load_origin(s))
+	if (check_schema(s) || upgrade_schema(s) || load_origin(s))
 		goto fail;
 	return 0;
 fail:

@@ -78,3 +78,29 @@ for bad in "DELETE FROM entries" "DROP TABLE entries" "ATTACH '$T/x.db' AS x" "P
 done
 expect_eq "sql changed nothing" "$(sqlite3 "$S" 'SELECT count(*) FROM entries')" "$before"
 expect_eq "sql did not create the attached file" "$(ls "$T/x.db" 2>/dev/null)" ""
+
+# schema version 1 stores (no entry_text): read-only queries read the raw
+# record out of the leaf; the first write opens upgrade them to version 2
+rx='/rollout_pct":(100|0)\b/'
+want=$(ts query "$S" "$rx" --count)
+wantrows=$(ts query "$S" "$rx env:production" --format jsonl | jq -c .seq | tr '\n' ' ')
+expect_eq "regex count equals its rows" "$(ts query "$S" "$rx" --format jsonl | wc -l)" "$want"
+expect_eq "entry_text holds each raw record and summary" "$(ts sql "$S" 'SELECT count(*) AS n FROM entry_text t
+	JOIN entries e USING (seq) WHERE t.raw = ts_leaf_raw(e.leaf) AND t.summary = e.summary' --format jsonl | jq .n)" "$before"
+V1=$T/v1.db
+cp "$S" "$V1"
+sqlite3 "$V1" "DROP TRIGGER entry_text_no_update; DROP TABLE entry_text; UPDATE meta SET value = '1' WHERE key = 'schema'; PRAGMA user_version = 1"
+expect_eq "version 1: regex count from the leaves" "$(ts query "$V1" "$rx" --count)" "$want"
+expect_eq "version 1: regex rows from the leaves" \
+	"$(ts query "$V1" "$rx env:production" --format jsonl | jq -c .seq | tr '\n' ' ')" "$wantrows"
+expect_eq "a read-only open leaves version 1 alone" "$(sqlite3 "$V1" 'PRAGMA user_version')" 1
+ts gen --events 40 --seed 99 | jq -c '.event_id = "more-" + .event_id' > "$T/more.jsonl"
+ts import "$T/more.db" "$T/more.jsonl" --quiet
+expect_status "importing into a version 1 store" 0 ts import "$V1" "$T/more.jsonl" --quiet
+expect_eq "the import upgraded it to version 2" "$(sqlite3 "$V1" 'PRAGMA user_version')" 2
+expect_eq "entry_text filled for old and new entries" "$(sqlite3 "$V1" 'SELECT count(*) FROM entry_text')" \
+	"$(sqlite3 "$V1" 'SELECT count(*) FROM entries')"
+expect_eq "upgraded: regex finds the old and the new events" "$(ts query "$V1" "$rx" --count)" \
+	"$(( want + $(ts query "$T/more.db" "$rx" --count) ))"
+ts verify "$V1" --format json > "$T/v1.json" 2>/dev/null
+expect_eq "upgraded store: no faults" "$(jq ".faults | length" "$T/v1.json")" 0

@@ -144,18 +144,25 @@ static int collect(const struct query_row *r, void *ctx)
 	return 0;
 }
 
-/* Runs text; returns the matching seqs sorted by seq, or -1 on error. */
+/* Runs text; returns the matching seqs sorted by seq, or -1 on error.
+ * The count (by sets or by SQL, query_count.c) must agree with the rows. */
 static int run(const char *text, struct seqs *out, struct query_error *err)
 {
 	struct query *q;
 	struct query_fetch f = { NULL, 0, 0, 0 };
-	int64_t n;
+	int64_t n, count;
 
 	out->n = 0;
 	if (query_compile(&S, text, NOW, &q, err))
 		return -1;
 	n = query_each(q, &f, collect, out);
+	count = query_count(q);
 	query_free(q);
+	if (n >= 0 && count != n) {
+		snprintf(err->msg, sizeof(err->msg), "count %lld but %lld rows", (long long)count, (long long)n);
+		err->col = 0;
+		return -1;
+	}
 	return n < 0 ? -1 : 0;
 }
 
