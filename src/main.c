@@ -8,6 +8,7 @@
 
 #include "trailscope/cmd.h"
 #include "trailscope/cli.h"
+#include "trailscope/json_arena.h"
 #include "trailscope/util.h"
 
 static const struct command {
@@ -59,6 +60,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	json_arena_install(); /* before any JSON value exists */
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

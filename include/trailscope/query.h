@@ -138,7 +138,8 @@ void query_strings_release(struct query_strings *l);
  * `trailscope sql`:
  *   ts_path_match(pattern, path)   1 when path is at or below pattern
  *   ts_value(pattern, path, json, op, value)   see docs/QUERY.md
- *   ts_regexp(pattern, flags, summary, leaf)   pcre2 over summary or raw
+ *   ts_regexp(pattern, flags, text...)   1 when pcre2 matches any text (a BLOB
+ *                                  argument is a leaf: its raw record)
  *   ts_leaf_raw(leaf)              the leaf's `raw` member, unescaped
  * Returns 0 or -1 (reported).
  */

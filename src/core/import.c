@@ -9,7 +9,9 @@
  * inserts. Formats that need no store look-ups while reading (the generic
  * JSON lines) run on two threads: a reader parses, diffs and canonicalises
  * into a bounded queue, the writer (this thread, which owns the SQLite
- * connection) assigns seqs, hashes and inserts. Memory is constant: a
+ * connection) assigns seqs, hashes and inserts; the reader allocates its
+ * JSON values from a per-record arena (json_arena.c) and hands over flat
+ * events, so the two threads never contend for malloc. Memory is constant: a
  * queue of at most QUEUE_LEN prepared events and a 64-entry frontier.
  */
 #include <errno.h>
@@ -22,6 +24,7 @@
 
 #include "trailscope/import.h"
 #include "trailscope/jcs.h"
+#include "trailscope/json_arena.h"
 #include "trailscope/keys.h"
 #include "trailscope/risk.h"
 #include "trailscope/util.h"
@@ -556,8 +559,11 @@ static void *reader_main(void *arg)
 {
 	struct reader *r = arg;
 	struct record_sink sink = { reader_emit, reader_bad, NULL, r->q };
+	/* the reader's JSON values live and die within each record */
+	struct json_arena *arena = json_arena_enter();
 
 	r->rc = r->fmt->read(r->f, r->file, r->fopt, &sink);
+	json_arena_leave(arena);
 	pthread_mutex_lock(&r->q->lock);
 	r->q->done = 1;
 	pthread_cond_signal(&r->q->not_empty);

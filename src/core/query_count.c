@@ -10,9 +10,18 @@
  * Used only when every leaf has an index to read (qcount_can), so no
  * leaf reads the wide entries rows.
  *
+ * A leaf that scans a whole table (a regex over entry_text) is read in two
+ * seq halves at once: this thread takes the first, a helper thread with
+ * its own read-only connection the second, each setting bits in its own
+ * words (the halves are split on a 64-seq boundary). Cancelling stops
+ * both.
+ *
  * Memory: one bitmap of size/8 bytes per level of the tree being
  * evaluated (a 10,000,000-event store: 1.25 MB each).
  */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +37,19 @@ struct counter {
 	int64_t size;
 	void (*bind)(void *ctx, sqlite3_stmt *st);
 	void *ctx;
+	volatile int *cancel;  /* the caller's flag, or NULL */
+};
+
+/* One range of a leaf's seqs, read on one connection into b. */
+struct scan {
+	struct counter *c;
+	sqlite3 *db;
+	const struct qnode *n;
+	struct bitmap *b;
+	int64_t lo, hi;          /* lo <= seq < hi */
+	atomic_int *stop;        /* set when the other half failed */
+	int rc;
+	char msg[256];           /* when rc is -1; reported by this thread */
 };
 
 static int has_set_term(const struct qnode *n)
@@ -82,31 +104,112 @@ static void bitmap_fill(struct bitmap *b, int64_t size)
 	b->w[b->nwords - 1] &= ((uint64_t)2 << (size % 64)) - 1;
 }
 
-/* Reads a leaf's seqs into b. Returns 0, QUERY_CANCELLED or -1. */
-static int eval_leaf(struct counter *c, const struct qnode *n, struct bitmap *b)
+/* Reads the seqs of sc->n in [lo, hi) into sc->b. Sets sc->rc to 0,
+ * QUERY_CANCELLED or -1 (with sc->msg; any thread may run it, so it does
+ * not report). */
+static void scan_range(struct scan *sc)
 {
 	sqlite3_stmt *st;
 	int rc;
+
+	if (sqlite3_prepare_v2(sc->db, sc->n->set_sql, -1, &st, NULL) != SQLITE_OK) {
+		snprintf(sc->msg, sizeof(sc->msg), "cannot prepare a term: %s", sqlite3_errmsg(sc->db));
+		sc->rc = -1;
+		return;
+	}
+	sc->c->bind(sc->c->ctx, st);
+	if (sc->n->set_scan) {
+		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":lo"), sc->lo);
+		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":hi"), sc->hi);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 seq = sqlite3_column_int64(st, 0);
+
+		if (seq >= sc->lo && seq < sc->hi)
+			sc->b->w[seq / 64] |= (uint64_t)1 << (seq % 64);
+	}
+	if (rc == SQLITE_INTERRUPT)
+		sc->rc = QUERY_CANCELLED;
+	else if (rc != SQLITE_DONE) {
+		snprintf(sc->msg, sizeof(sc->msg), "%s", sqlite3_errmsg(sc->db));
+		sc->rc = -1;
+	} else
+		sc->rc = 0;
+	sqlite3_finalize(st);
+}
+
+static int scan_result(const struct scan *sc)
+{
+	if (sc->rc == -1)
+		return error("query: %s", sc->msg);
+	return sc->rc;
+}
+
+static int helper_progress(void *arg)
+{
+	struct scan *sc = arg;
+
+	return atomic_load(sc->stop) || (sc->c->cancel && *sc->c->cancel);
+}
+
+static void *helper_main(void *arg)
+{
+	struct scan *sc = arg;
+
+	sqlite3_progress_handler(sc->db, 1000, helper_progress, sc);
+	scan_range(sc);
+	return NULL;
+}
+
+/* A second read-only connection to the same store, or NULL. */
+static sqlite3 *open_helper(sqlite3 *db)
+{
+	const char *path = sqlite3_db_filename(db, "main");
+	sqlite3 *h = NULL;
+
+	if (!path || !*path ||
+	    sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_exec(h, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlfuncs_register(h)) {
+		sqlite3_close(h);
+		return NULL;
+	}
+	sqlite3_busy_timeout(h, 5000);
+	return h;
+}
+
+/* Reads a leaf's seqs into b. Returns 0, QUERY_CANCELLED or -1. */
+static int eval_leaf(struct counter *c, const struct qnode *n, struct bitmap *b)
+{
+	atomic_int stop = 0;
+	struct scan first = { .c = c, .db = c->db, .n = n, .b = b, .lo = 1, .hi = c->size + 1, .stop = &stop },
+		second;
+	int64_t mid = (c->size / 2) & ~(int64_t)63;
+	pthread_t tid;
+	sqlite3 *h;
 
 	if (n->kind == QN_ALL) {
 		bitmap_fill(b, c->size);
 		return 0;
 	}
-	if (sqlite3_prepare_v2(c->db, n->set_sql, -1, &st, NULL) != SQLITE_OK)
-		return error("query: cannot prepare a term: %s", sqlite3_errmsg(c->db));
-	c->bind(c->ctx, st);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		sqlite3_int64 seq = sqlite3_column_int64(st, 0);
-
-		if (seq >= 1 && seq <= c->size)
-			b->w[seq / 64] |= (uint64_t)1 << (seq % 64);
+	if (!n->set_scan || mid < 64 || !(h = open_helper(c->db))) {
+		scan_range(&first);
+		return scan_result(&first);
 	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_INTERRUPT)
-		return QUERY_CANCELLED;
-	if (rc != SQLITE_DONE)
-		return error("query: %s", sqlite3_errmsg(c->db));
-	return 0;
+	second = first;
+	second.db = h;
+	second.lo = first.hi = mid;
+	if (pthread_create(&tid, NULL, helper_main, &second)) {
+		sqlite3_close(h);
+		scan_range(&first);
+		return scan_result(&first);
+	}
+	scan_range(&first);
+	if (first.rc)
+		atomic_store(&stop, 1);
+	pthread_join(tid, NULL);
+	sqlite3_close(h);
+	return scan_result(first.rc ? &first : &second);
 }
 
 /* Evaluates n into b (zeroed by the caller). */
@@ -143,9 +246,9 @@ static int eval(struct counter *c, const struct qnode *n, struct bitmap *b)
 }
 
 int64_t qcount_sets(sqlite3 *db, const struct qnode *tree, int64_t size,
-		    void (*bind)(void *ctx, sqlite3_stmt *st), void *ctx)
+		    void (*bind)(void *ctx, sqlite3_stmt *st), void *ctx, volatile int *cancel)
 {
-	struct counter c = { db, size, bind, ctx };
+	struct counter c = { db, size, bind, ctx, cancel };
 	struct bitmap b;
 	int64_t n = 0;
 	int rc;

@@ -46,6 +46,8 @@ struct qnode {
 	char *set_sql;         /* leaves: "SELECT seq ..." of the matching entries on
 				  their own, using the query's ?N (query_sql.c);
 				  NULL when that would read every entries row */
+	int set_scan;          /* set_sql scans a whole table; it then takes a seq
+				  range :lo <= seq < :hi, so halves can run at once */
 };
 
 /* Parses text into a tree (query_parse.c). Returns NULL with *err filled. */
@@ -92,12 +94,13 @@ int ppat_name_match(const char *pat, size_t plen, const char *s, size_t slen);
  * set_sql and at least one leaf is a set term (changed:, after./before.,
  * free text, regex), each leaf's seqs go into a bitmap of the store's
  * size and the tree is evaluated word by word. bind binds the query's
- * parameters to a statement. Returns the count, QUERY_CANCELLED, or -1
+ * parameters to a statement; a set_scan leaf is read in two halves, the
+ * second on a helper thread with its own read-only connection. Returns the count, QUERY_CANCELLED, or -1
  * (reported); qcount_can says whether the tree qualifies.
  */
 int qcount_can(const struct qnode *n);
 int64_t qcount_sets(sqlite3 *db, const struct qnode *tree, int64_t size,
-		    void (*bind)(void *ctx, sqlite3_stmt *st), void *ctx);
+		    void (*bind)(void *ctx, sqlite3_stmt *st), void *ctx, volatile int *cancel);
 
 /* Upper bound of the index range of strings starting with prefix: the
  * prefix with its last byte incremented (bytes 0xff dropped). Returns 0

@@ -247,12 +247,17 @@ static void gen_regex(struct query *q, struct qnode *n)
 
 	if (q->s->schema < 2) {
 		buf_addf(&q->where, "ts_regexp(?%d, ?%d, e.summary, e.leaf)", re, fl);
-		return;
+		buf_addf(&in, "SELECT e.seq FROM entries AS e WHERE ts_regexp(?%d, ?%d, e.summary, e.leaf)"
+			 " AND e.seq >= :lo AND e.seq < :hi", re, fl);
+	} else {
+		buf_addf(&q->where, "(SELECT ts_regexp(?%d, ?%d, t.summary, t.raw) FROM entry_text AS t"
+			 " WHERE t.seq = e.seq)", re, fl);
+		/* the named range after every ?N, so that SQLite numbers it last */
+		buf_addf(&in, "SELECT seq FROM entry_text WHERE ts_regexp(?%d, ?%d, summary, raw)"
+			 " AND seq >= :lo AND seq < :hi", re, fl);
 	}
-	buf_addf(&q->where, "(SELECT ts_regexp(?%d, ?%d, t.summary, t.raw) FROM entry_text AS t"
-		 " WHERE t.seq = e.seq)", re, fl);
-	buf_addf(&in, "SELECT seq FROM entry_text WHERE ts_regexp(?%d, ?%d, summary, raw)", re, fl);
 	n->set_sql = buf_detach(&in, NULL);
+	n->set_scan = 1;
 }
 
 /* Leaves whose condition is answered from an index of entries: their
@@ -496,7 +501,7 @@ int64_t query_count(struct query *q)
 
 		if (size < 0)
 			return -1;
-		return qcount_sets(q->s->db, q->tree, size, bind_params, q);
+		return qcount_sets(q->s->db, q->tree, size, bind_params, q, q->cancel);
 	}
 	st = prepare(q, &q->count, "SELECT count(*) FROM entries AS e WHERE", "");
 	if (!st)
