@@ -46,6 +46,7 @@ run 'env:production' '--limit 50 --format jsonl'
 run 'target:checkout-*' --count
 run 'actor:*-ci env:production' '--limit 50 --format jsonl'
 run 'actor-type:service target:checkout-* env:production since:2026-06-01T14:00:00Z' --count
+run 'actor-type:service target:checkout-* env:production since:2026-06-01T14:00:00Z' '--limit 50 --format jsonl'
 run 'since:2026-06-01 until:2026-06-02' --count
 run 'since:2026-06-01 until:2026-06-02' '--limit 50 --format jsonl'
 run 'risk:no-approval env:production' '--limit 50 --format jsonl'
@@ -68,6 +69,9 @@ r=$(best "$TRAILSCOPE" query "$S" '/rollout_pct":100\b/' --count); row "query '/
 g=$(best grep -cP 'rollout_pct":100\b' "$J"); row "grep -cP 'rollout_pct\":100\\b' ev.jsonl" "${g%% *}" "${g#* }"
 r2=$(best "$TRAILSCOPE" query "$S" '/canary|kill.switch/i' --count); row "query '/canary|kill.switch/i' --count" "${r2%% *}" "${r2#* }"
 g2=$(best grep -ciP 'canary|kill.switch' "$J"); row "grep -ciP 'canary|kill.switch' ev.jsonl" "${g2%% *}" "${g2#* }"
+run '/rollout_pct":100\b/' '--limit 50 --format jsonl'
+x=$(best "$TRAILSCOPE" sql "$S" "SELECT count(*) FROM entry_text WHERE ts_regexp('rollout_pct\":100\\b', '', summary, raw)")
+row "one thread over entry_text (sql)" "${x%% *}" "${x#* }"
 x=$(best "$TRAILSCOPE" sql "$S" "SELECT count(*) FROM entries WHERE ts_regexp('rollout_pct\":100\\b', '', ts_leaf_raw(leaf))")
 row "raw via ts_leaf_raw(leaf) (own scanner)" "${x%% *}" "${x#* }"
 x=$(best "$TRAILSCOPE" sql "$S" "SELECT count(*) FROM entries WHERE ts_regexp('rollout_pct\":100\\b', '', json_extract(CAST(leaf AS TEXT), '\$.raw'))")

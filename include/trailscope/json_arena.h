@@ -6,6 +6,8 @@
 #ifndef TRAILSCOPE_JSON_ARENA_H
 #define TRAILSCOPE_JSON_ARENA_H
 
+#include <stddef.h>
+
 struct json_arena;
 
 /* Installs the arena-aware allocator in jansson (once per process; safe
@@ -14,5 +16,7 @@ void json_arena_install(void);
 /* The calling thread's jansson values come from a new arena until leave. */
 struct json_arena *json_arena_enter(void);
 void json_arena_leave(struct json_arena *a);
+/* Blocks of a handed out and not yet freed (for tests). */
+size_t json_arena_live(const struct json_arena *a);
 
 #endif

@@ -124,6 +124,11 @@ struct json_arena *json_arena_enter(void)
 	return a;
 }
 
+size_t json_arena_live(const struct json_arena *a)
+{
+	return a->live;
+}
+
 void json_arena_leave(struct json_arena *a)
 {
 	struct chunk *c, *next;
