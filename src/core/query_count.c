@@ -1,14 +1,16 @@
 /*
- * query_count.c - counts a query by sets: each leaf term's matching seqs
- * (its set_sql, written by query_sql.c) go into a bitmap over 1..size,
- * and AND, OR and NOT combine bitmaps word by word; the count is the
- * number of bits set.
+ * query_count.c - counts by sets: each set term's matching seqs (its
+ * set_sql, written by query_sql.c: changed:, after./before., free text,
+ * regex) go into a bitmap over 1..size. A tree of set terms only is
+ * evaluated here, AND, OR and NOT word by word, the count being the bits
+ * set; a tree that mixes in field and time terms is counted by SQLite
+ * over their indexes with each set term replaced by a test of its bitmap
+ * (ts_inset, query_sql.c).
  *
  * Why: a count of `changed:rollout_pct` otherwise probes every row of an
- * entries index against the set of matching seqs; here it costs one read
- * of the matching changes_path range and a pass over size/64 words.
- * Used only when every leaf has an index to read (qcount_can), so no
- * leaf reads the wide entries rows.
+ * entries index against an ephemeral index of matching seqs; here it
+ * costs one read of the matching changes_path range and a pass over
+ * size/64 words, and a bit test replaces each probe.
  *
  * A leaf that scans a whole table (a regex over entry_text) is read in two
  * seq halves at once: this thread takes the first, a helper thread with
@@ -27,77 +29,61 @@
 
 #include "query_int.h"
 
-struct bitmap {
-	uint64_t *w;
-	size_t nwords;
-};
-
-struct counter {
-	sqlite3 *db;
-	int64_t size;
-	void (*bind)(void *ctx, sqlite3_stmt *st);
-	void *ctx;
-	volatile int *cancel;  /* the caller's flag, or NULL */
-};
-
 /* One range of a leaf's seqs, read on one connection into b. */
 struct scan {
-	struct counter *c;
+	struct qcounter *c;
 	sqlite3 *db;
 	const struct qnode *n;
-	struct bitmap *b;
+	struct seqset *b;
 	int64_t lo, hi;          /* lo <= seq < hi */
 	atomic_int *stop;        /* set when the other half failed */
 	int rc;
 	char msg[256];           /* when rc is -1; reported by this thread */
 };
 
-static int has_set_term(const struct qnode *n)
+int qnode_is_set_term(const struct qnode *n)
 {
-	switch (n->kind) {
-	case QN_AND:
-	case QN_OR:
-		return has_set_term(n->a) || has_set_term(n->b);
-	case QN_NOT:
-		return has_set_term(n->a);
-	case QN_CHANGED:
-	case QN_VALUE:
-	case QN_TEXT:
-	case QN_REGEX:
-		return 1;
-	default:
-		return 0;
-	}
+	return n->kind == QN_CHANGED || n->kind == QN_VALUE || n->kind == QN_TEXT || n->kind == QN_REGEX;
 }
 
-static int all_leaves_indexed(const struct qnode *n)
+int qcount_has_set_term(const struct qnode *n)
 {
-	switch (n->kind) {
-	case QN_AND:
-	case QN_OR:
-		return all_leaves_indexed(n->a) && all_leaves_indexed(n->b);
-	case QN_NOT:
-		return all_leaves_indexed(n->a);
-	case QN_ALL:
-		return 1;
-	default:
-		return n->set_sql != NULL;
-	}
+	if (n->kind == QN_AND || n->kind == QN_OR)
+		return qcount_has_set_term(n->a) || qcount_has_set_term(n->b);
+	if (n->kind == QN_NOT)
+		return qcount_has_set_term(n->a);
+	return qnode_is_set_term(n);
 }
 
-int qcount_can(const struct qnode *n)
+int qcount_only_set_terms(const struct qnode *n)
 {
-	return n && has_set_term(n) && all_leaves_indexed(n);
+	if (n->kind == QN_AND || n->kind == QN_OR)
+		return qcount_only_set_terms(n->a) && qcount_only_set_terms(n->b);
+	if (n->kind == QN_NOT)
+		return qcount_only_set_terms(n->a);
+	return qnode_is_set_term(n) || n->kind == QN_ALL;
 }
 
-static void bitmap_init(struct bitmap *b, int64_t size)
+int seqset_has(const struct seqset *s, int64_t seq)
+{
+	return seq >= 0 && (size_t)(seq / 64) < s->nwords && (s->w[seq / 64] >> (seq % 64)) & 1;
+}
+
+void seqset_release(struct seqset *s)
+{
+	free(s->w);
+	s->w = NULL;
+	s->nwords = 0;
+}
+
+static void bitmap_init(struct seqset *b, int64_t size)
 {
 	b->nwords = (size_t)(size / 64) + 1;
 	b->w = xcalloc(b->nwords, sizeof(*b->w));
 }
 
 /* Sets bits 1..size: every entry. */
-static void bitmap_fill(struct bitmap *b, int64_t size)
+static void bitmap_fill(struct seqset *b, int64_t size)
 {
 	memset(b->w, 0xff, b->nwords * sizeof(*b->w));
 	b->w[0] &= ~(uint64_t)1; /* there is no seq 0 */
@@ -179,7 +165,7 @@ static sqlite3 *open_helper(sqlite3 *db)
 }
 
 /* Reads a leaf's seqs into b. Returns 0, QUERY_CANCELLED or -1. */
-static int eval_leaf(struct counter *c, const struct qnode *n, struct bitmap *b)
+static int eval_leaf(struct qcounter *c, const struct qnode *n, struct seqset *b)
 {
 	atomic_int stop = 0;
 	struct scan first = { .c = c, .db = c->db, .n = n, .b = b, .lo = 1, .hi = c->size + 1, .stop = &stop },
@@ -213,9 +199,9 @@ static int eval_leaf(struct counter *c, const struct qnode *n, struct bitmap *b)
 }
 
 /* Evaluates n into b (zeroed by the caller). */
-static int eval(struct counter *c, const struct qnode *n, struct bitmap *b)
+static int eval(struct qcounter *c, const struct qnode *n, struct seqset *b)
 {
-	struct bitmap o;
+	struct seqset o;
 	int rc;
 
 	switch (n->kind) {
@@ -245,18 +231,27 @@ static int eval(struct counter *c, const struct qnode *n, struct bitmap *b)
 	}
 }
 
-int64_t qcount_sets(sqlite3 *db, const struct qnode *tree, int64_t size,
-		    void (*bind)(void *ctx, sqlite3_stmt *st), void *ctx, volatile int *cancel)
+int qcount_fill(struct qcounter *c, const struct qnode *leaf, struct seqset *out)
 {
-	struct counter c = { db, size, bind, ctx, cancel };
-	struct bitmap b;
+	int rc;
+
+	bitmap_init(out, c->size);
+	rc = eval_leaf(c, leaf, out);
+	if (rc)
+		seqset_release(out);
+	return rc;
+}
+
+int64_t qcount_sets(struct qcounter *c, const struct qnode *tree)
+{
+	struct seqset b;
 	int64_t n = 0;
 	int rc;
 
-	bitmap_init(&b, size);
-	rc = eval(&c, tree, &b);
+	bitmap_init(&b, c->size);
+	rc = eval(c, tree, &b);
 	for (size_t i = 0; !rc && i < b.nwords; i++)
 		n += __builtin_popcountll(b.w[i]);
-	free(b.w);
+	seqset_release(&b);
 	return rc ? rc : n;
 }

@@ -43,11 +43,14 @@ struct qnode {
 	char flags[8];         /* QN_REGEX: flags; QN_TEXT: "*" for a prefix search */
 	unsigned bits;         /* QN_RISK */
 	usec_t t;              /* QN_TIME */
-	char *set_sql;         /* leaves: "SELECT seq ..." of the matching entries on
-				  their own, using the query's ?N (query_sql.c);
-				  NULL when that would read every entries row */
+	/* set terms (changed:, after./before., free text, regex), filled by
+	 * query_sql.c for counting (query_count.c): */
+	char *set_sql;         /* "SELECT seq ..." of the matching entries, using
+				  the query's ?N */
 	int set_scan;          /* set_sql scans a whole table; it then takes a seq
 				  range :lo <= seq < :hi, so halves can run at once */
+	size_t wpos, wlen;     /* the term's text in the query's condition */
+	int pparam;            /* ?N that carries its seq set to ts_inset() */
 };
 
 /* Parses text into a tree (query_parse.c). Returns NULL with *err filled. */
@@ -90,17 +93,35 @@ struct seg ppat_next_seg(const char *s, size_t n, size_t *i, int wild);
 int ppat_name_match(const char *pat, size_t plen, const char *s, size_t slen);
 
 /*
- * Counting by sets (query_count.c): when every leaf of the tree has a
- * set_sql and at least one leaf is a set term (changed:, after./before.,
- * free text, regex), each leaf's seqs go into a bitmap of the store's
- * size and the tree is evaluated word by word. bind binds the query's
- * parameters to a statement; a set_scan leaf is read in two halves, the
- * second on a helper thread with its own read-only connection. Returns the count, QUERY_CANCELLED, or -1
- * (reported); qcount_can says whether the tree qualifies.
+ * Counting by sets (query_count.c). Each set term's matching seqs are
+ * read from its own index into a bitmap over 1..size (a set_scan leaf in
+ * two halves, the second on a helper thread with its own read-only
+ * connection). When every leaf is a set term the tree is then evaluated
+ * word by word (qcount_sets); otherwise the caller binds each bitmap to
+ * its term's ts_inset(?N, e.seq) and lets SQLite count the rest over the
+ * indexes. bind binds the query's parameters to a statement. Functions
+ * return 0 or the count, QUERY_CANCELLED, or -1 (reported).
  */
-int qcount_can(const struct qnode *n);
-int64_t qcount_sets(sqlite3 *db, const struct qnode *tree, int64_t size,
-		    void (*bind)(void *ctx, sqlite3_stmt *st), void *ctx, volatile int *cancel);
+struct seqset {
+	uint64_t *w;
+	size_t nwords;
+};
+#define SEQSET_POINTER "trailscope_seqset"   /* sqlite3_bind_pointer type */
+struct qcounter {
+	sqlite3 *db;
+	int64_t size;
+	void (*bind)(void *ctx, sqlite3_stmt *st);
+	void *ctx;
+	volatile int *cancel;  /* the caller's flag, or NULL */
+};
+int qnode_is_set_term(const struct qnode *n);
+int qcount_has_set_term(const struct qnode *n);
+int qcount_only_set_terms(const struct qnode *n);
+int qcount_fill(struct qcounter *c, const struct qnode *leaf, struct seqset *out);
+void seqset_release(struct seqset *s);
+int64_t qcount_sets(struct qcounter *c, const struct qnode *tree);
+/* 1 when seq is in the set (for ts_inset). */
+int seqset_has(const struct seqset *s, int64_t seq);
 
 /* Upper bound of the index range of strings starting with prefix: the
  * prefix with its last byte incremented (bytes 0xff dropped). Returns 0

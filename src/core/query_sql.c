@@ -12,8 +12,8 @@
  * around: term. Statements are prepared lazily and kept.
  *
  * Counts of queries with set terms (changed:, values, free text, regex)
- * are evaluated as bitmaps instead (query_count.c), from each leaf's
- * set_sql.
+ * read each such term's seqs into a bitmap first (query_count.c, from the
+ * term's set_sql) and test bits in their place (ts_inset).
  *
  * Planner shaping: set terms are written `+e.seq IN (...)` so that SQLite
  * does not drive the query by rowid lookups into entries (whose rows are
@@ -32,7 +32,7 @@
 #define AROUND_BEFORE ((usec_t)2 * 3600 * 1000000) /* around: starts 2 h before the incident */
 #define AROUND_OPEN ((usec_t)2 * 3600 * 1000000)   /* and ends 2 h after an unresolved start */
 
-enum { P_TEXT, P_INT };
+enum { P_TEXT, P_INT, P_SET };
 
 struct qparam {
 	int type;
@@ -49,6 +49,7 @@ struct query {
 	size_t nparams, alloc;
 	sqlite3_stmt *each[6]; /* [desc * 3 + (no key, exclusive, inclusive)] */
 	sqlite3_stmt *count, *match;
+	sqlite3_stmt *set_count;  /* count with set terms as ts_inset() tests */
 	volatile int *cancel;
 };
 
@@ -71,6 +72,16 @@ static int add_text(struct query *q, const char *s, size_t len)
 }
 
 static int add_str(struct query *q, const char *s) { return add_text(q, s, strlen(s)); }
+
+/* A parameter bound only by counts, to a set term's seq bitmap. */
+static int add_set(struct query *q)
+{
+	ALLOC_GROW(q->params, q->nparams + 1, q->alloc);
+	q->params[q->nparams].type = P_SET;
+	q->params[q->nparams].text = NULL;
+	q->nparams++;
+	return (int)q->nparams;
+}
 
 static int add_int(struct query *q, int64_t i)
 {
@@ -108,8 +119,11 @@ static void prefix_range(struct query *q, struct buf *out, const char *col, cons
  * selects the matching seqs from the term's own index) as its set_sql. */
 static void add_set_term(struct query *q, struct qnode *n, struct buf *inner)
 {
+	n->wpos = q->where.len;
 	buf_addf(&q->where, "+e.seq IN (%s)", inner->buf);
+	n->wlen = q->where.len - n->wpos;
 	n->set_sql = buf_detach(inner, NULL);
+	n->pparam = add_set(q);
 }
 
 static void gen_field(struct query *q, const struct qnode *n)
@@ -245,6 +259,7 @@ static void gen_regex(struct query *q, struct qnode *n)
 	int re = add_str(q, n->value), fl = add_str(q, n->flags);
 	struct buf in = BUF_INIT;
 
+	n->wpos = q->where.len;
 	if (q->s->schema < 2) {
 		buf_addf(&q->where, "ts_regexp(?%d, ?%d, e.summary, e.leaf)", re, fl);
 		buf_addf(&in, "SELECT e.seq FROM entries AS e WHERE ts_regexp(?%d, ?%d, e.summary, e.leaf)"
@@ -256,25 +271,15 @@ static void gen_regex(struct query *q, struct qnode *n)
 		buf_addf(&in, "SELECT seq FROM entry_text WHERE ts_regexp(?%d, ?%d, summary, raw)"
 			 " AND seq >= :lo AND seq < :hi", re, fl);
 	}
+	n->wlen = q->where.len - n->wpos;
 	n->set_sql = buf_detach(&in, NULL);
 	n->set_scan = 1;
-}
-
-/* Leaves whose condition is answered from an index of entries: their
- * set_sql selects from entries with the same condition. */
-static void set_from_entries(struct query *q, struct qnode *n, size_t start)
-{
-	struct buf in = BUF_INIT;
-
-	buf_addstr(&in, "SELECT e.seq FROM entries AS e WHERE ");
-	buf_add(&in, q->where.buf + start, q->where.len - start);
-	n->set_sql = buf_detach(&in, NULL);
+	n->pparam = add_set(q);
 }
 
 static int gen(struct gen *g, struct qnode *n)
 {
 	struct query *q = g->q;
-	size_t start = q->where.len;
 
 	switch (n->kind) {
 	case QN_AND:
@@ -294,28 +299,15 @@ static int gen(struct gen *g, struct qnode *n)
 		buf_addch(&q->where, ')');
 		return 0;
 	case QN_ALL: buf_addstr(&q->where, "1"); return 0;
-	case QN_FIELD:
-		gen_field(q, n);
-		/* actor_type and target_kind have no index */
-		if (n->field != QF_ACTOR_TYPE && n->field != QF_TARGET_KIND)
-			set_from_entries(q, n, start);
-		return 0;
+	case QN_FIELD: gen_field(q, n); return 0;
 	case QN_CHANGED: gen_changed(q, n); return 0;
 	case QN_VALUE: gen_value(q, n); return 0;
-	case QN_TIME:
-		gen_time(q, n->field ? "<" : ">=", n->t);
-		set_from_entries(q, n, start);
-		return 0;
-	case QN_AROUND:
-		if (gen_around(g, n))
-			return -1;
-		set_from_entries(q, n, start);
-		return 0;
+	case QN_TIME: gen_time(q, n->field ? "<" : ">=", n->t); return 0;
+	case QN_AROUND: return gen_around(g, n);
 	case QN_TEXT: gen_text(q, n); return 0;
 	case QN_REGEX: gen_regex(q, n); return 0;
 	case QN_RISK:
 		buf_addf(&q->where, "(e.risk != 0 AND (e.risk & ?%d) != 0)", add_int(q, n->bits));
-		set_from_entries(q, n, start);
 		return 0;
 	}
 	return qerror_at(g->err, g->text, n->pos, "internal error: unknown term");
@@ -358,6 +350,7 @@ void query_free(struct query *q)
 		sqlite3_finalize(q->each[i]);
 	sqlite3_finalize(q->count);
 	sqlite3_finalize(q->match);
+	sqlite3_finalize(q->set_count);
 	for (size_t i = 0; i < q->nparams; i++)
 		free(q->params[i].text);
 	free(q->params);
@@ -374,6 +367,10 @@ void query_explain(const struct query *q, struct buf *out)
 
 		if (p->type == P_INT) {
 			buf_addf(out, "?%zu = %lld\n", i + 1, (long long)p->i);
+			continue;
+		}
+		if (p->type == P_SET) {
+			buf_addf(out, "?%zu = (counts: the term's seqs, read first from its index)\n", i + 1);
 			continue;
 		}
 		buf_addf(out, "?%zu = '", i + 1);
@@ -396,7 +393,7 @@ static void bind_params(void *ctx, sqlite3_stmt *st)
 
 		if (p->type == P_INT)
 			sqlite3_bind_int64(st, (int)i + 1, p->i);
-		else
+		else if (p->type == P_TEXT)
 			sqlite3_bind_text(st, (int)i + 1, p->text, (int)p->len, SQLITE_STATIC);
 	}
 }
@@ -490,19 +487,97 @@ int64_t query_each(struct query *q, const struct query_fetch *f, query_row_fn fn
 	return n;
 }
 
+static void collect_set_terms(struct qnode *n, struct qnode ***v, size_t *nv, size_t *alloc)
+{
+	if (n->kind == QN_AND || n->kind == QN_OR) {
+		collect_set_terms(n->a, v, nv, alloc);
+		collect_set_terms(n->b, v, nv, alloc);
+	} else if (n->kind == QN_NOT) {
+		collect_set_terms(n->a, v, nv, alloc);
+	} else if (qnode_is_set_term(n)) {
+		ALLOC_GROW(*v, *nv + 1, *alloc);
+		(*v)[(*nv)++] = n;
+	}
+}
+
+/*
+ * A count with set terms (query_count.c). Only set terms: bitmaps all the
+ * way. Mixed with field and time terms: each set term's bitmap is read
+ * first and bound to ts_inset(?N, e.seq) in its place in the condition,
+ * so SQLite counts over the field and time indexes with a bit test per
+ * row instead of a probe into an ephemeral index.
+ */
+static int64_t count_by_sets(struct query *q)
+{
+	struct qcounter c = { q->s->db, store_size(q->s), bind_params, q, q->cancel };
+	struct qnode **terms = NULL;
+	struct seqset *sets;
+	size_t nterms = 0, alloc = 0, done = 0;
+	int64_t n = -1;
+	int rc = 0;
+
+	if (c.size < 0)
+		return -1;
+	if (qcount_only_set_terms(q->tree))
+		return qcount_sets(&c, q->tree);
+	collect_set_terms(q->tree, &terms, &nterms, &alloc);
+	if (!q->set_count) {
+		struct buf sql = BUF_INIT;
+		size_t at = 0;
+
+		/* the terms were written in this order, so their spans ascend */
+		buf_addstr(&sql, "SELECT count(*) FROM entries AS e WHERE (");
+		for (size_t i = 0; i < nterms; i++) {
+			buf_add(&sql, q->where.buf + at, terms[i]->wpos - at);
+			buf_addf(&sql, "ts_inset(?%d, e.seq)", terms[i]->pparam);
+			at = terms[i]->wpos + terms[i]->wlen;
+		}
+		buf_add(&sql, q->where.buf + at, q->where.len - at);
+		buf_addch(&sql, ')');
+		if (sqlite3_prepare_v3(q->s->db, sql.buf, (int)sql.len, SQLITE_PREPARE_PERSISTENT,
+				       &q->set_count, NULL) != SQLITE_OK) {
+			store_error(q->s, "cannot prepare the query");
+			q->set_count = NULL;
+		}
+		buf_release(&sql);
+		if (!q->set_count) {
+			free(terms);
+			return -1;
+		}
+	}
+	sets = xcalloc(nterms ? nterms : 1, sizeof(*sets));
+	for (; done < nterms && !rc; done++)
+		rc = qcount_fill(&c, terms[done], &sets[done]);
+	if (!rc) {
+		sqlite3_stmt *st = q->set_count;
+
+		bind_params(q, st);
+		for (size_t i = 0; i < nterms; i++)
+			sqlite3_bind_pointer(st, terms[i]->pparam, &sets[i], SEQSET_POINTER, NULL);
+		rc = sqlite3_step(st);
+		n = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		if (rc != SQLITE_ROW)
+			n = step_error(q, rc);
+	} else {
+		n = rc;
+	}
+	for (size_t i = 0; i < nterms; i++)
+		seqset_release(&sets[i]);
+	free(sets);
+	free(terms);
+	return n;
+}
+
 int64_t query_count(struct query *q)
 {
 	sqlite3_stmt *st;
 	int64_t n;
 	int rc;
 
-	if (qcount_can(q->tree)) {
-		int64_t size = store_size(q->s);
-
-		if (size < 0)
-			return -1;
-		return qcount_sets(q->s->db, q->tree, size, bind_params, q, q->cancel);
-	}
+	if (qcount_has_set_term(q->tree))
+		return count_by_sets(q);
 	st = prepare(q, &q->count, "SELECT count(*) FROM entries AS e WHERE", "");
 	if (!st)
 		return -1;

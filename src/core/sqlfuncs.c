@@ -594,6 +594,19 @@ static void fn_regexp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, m);
 }
 
+/* --- ts_inset(set, seq) --------------------------------------------- */
+
+/* 1 when seq is in the seq bitmap bound (sqlite3_bind_pointer) as set;
+ * query counts bind one per set term (query_sql.c). Any other value is
+ * an empty set. */
+static void fn_inset(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct seqset *set = sqlite3_value_pointer(argv[0], SEQSET_POINTER);
+
+	(void)argc;
+	sqlite3_result_int(ctx, set && seqset_has(set, sqlite3_value_int64(argv[1])));
+}
+
 int sqlfuncs_register(sqlite3 *db)
 {
 	static const struct {
@@ -605,6 +618,7 @@ int sqlfuncs_register(sqlite3 *db)
 		{ "ts_value", 5, fn_value },
 		{ "ts_leaf_raw", 1, fn_leaf_raw },
 		{ "ts_regexp", -1, fn_regexp },
+		{ "ts_inset", 2, fn_inset },
 	};
 	sqlite3_stmt *st;
 
