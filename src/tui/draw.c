@@ -61,6 +61,20 @@ void tui_safe(struct buf *out, const char *s, size_t len)
 	buf_release(&tmp);
 }
 
+void tui_safe_typed(struct buf *out, const char *s, size_t len)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && s[i] != '\\')
+			continue;
+		tui_safe(out, s + start, i - start);
+		if (i < len)
+			buf_addch(out, '\\');
+		start = i + 1;
+	}
+}
+
 int text_cols(const char *s, size_t len)
 {
 	int used;

@@ -338,7 +338,7 @@ static void bar_overlay(struct tui *t)
 		draw_fill(y - 1, x, COLS, ROLE_DEFAULT);
 	}
 	pw = draw_str(y, 0, COLS, ROLE_PROMPT, prompt);
-	tui_safe(&safe, b->text.buf, b->text.len);
+	tui_safe_typed(&safe, b->text.buf, b->text.len);
 	room = COLS - pw - 2;
 	while (room > 0 && skip < safe.len && text_cols(safe.buf + skip, safe.len - skip) > room) {
 		skip++;
@@ -353,7 +353,7 @@ static void bar_overlay(struct tui *t)
 	draw_fill(y + 1, 0, COLS, ROLE_STATUS);
 	x = 0;
 	if (b->err_pos >= 0 && (size_t)b->err_pos <= b->text.len) {
-		tui_safe(&pre, b->text.buf, (size_t)b->err_pos);
+		tui_safe_typed(&pre, b->text.buf, (size_t)b->err_pos);
 		x = pw + text_cols(pre.buf, pre.len) - skipw;
 		if (x < 0)
 			x = 0;

@@ -156,7 +156,7 @@ void statusbar_draw(struct tui *t, int y, int w)
 		buf_add(&mid, store.buf, store.len);
 		if (!filter.len && t->filter.len) {
 			buf_addstr(&filter, "filter: ");
-			tui_safe(&filter, t->filter.buf, t->filter.len);
+			tui_safe_typed(&filter, t->filter.buf, t->filter.len);
 		}
 		if (filter.len)
 			buf_addf(&mid, "  %s", filter.buf);

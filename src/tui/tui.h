@@ -78,6 +78,9 @@ void theme_next(struct buf *name);
 /* Appends s made terminal-safe: buf_add_term_safe, then zero-width and
  * unprintable characters escaped too, so every character has width 1/2. */
 void tui_safe(struct buf *out, const char *s, size_t len);
+/* The same for text the user typed (a query): backslashes shown as typed,
+ * so a regex's \b does not read \\b. */
+void tui_safe_typed(struct buf *out, const char *s, size_t len);
 /* Display columns of safe text. */
 int text_cols(const char *s, size_t len);
 /* Bytes of safe text that fit in cols columns; *used gets their width. */

@@ -734,7 +734,7 @@ static void tlv_position(struct view *v, struct buf *pos, struct buf *filter)
 		int64_t total = timeline_view_total(v);
 
 		buf_addstr(filter, "filter: ");
-		tui_safe(filter, v->tui->filter.buf, v->tui->filter.len);
+		tui_safe_typed(filter, v->tui->filter.buf, v->tui->filter.len);
 		if (total >= 0)
 			buf_addf(filter, " (%s match%s)", thousands((unsigned long long)total, a),
 				 total == 1 ? "" : "es");

@@ -97,6 +97,10 @@ check "tmux: every event again" 'deploy-bot' 5
 keys /
 keys Up
 check "tmux: Up recalls the last applied query" '^/env:production' 5
+keys C-u
+keys -l '/roll\w+/'
+check "tmux: a typed backslash shows as typed" '^//roll\\w\+/$' 5
+check "tmux: the regex counts" '^[0-9]+ match(es)?  \(Enter filters' 5
 keys C-g
 # :sql
 keys :
