@@ -6,13 +6,14 @@
  *
  * Cost per event: one strict JSON parse, one canonical serialisation, one
  * SHA-256 of the leaf, one indexed uniqueness probe and 1 + changes row
- * inserts. Formats that need no store look-ups while reading (the generic
- * JSON lines) run on two threads: a reader parses, diffs and canonicalises
- * into a bounded queue, the writer (this thread, which owns the SQLite
- * connection) assigns seqs, hashes and inserts; the reader allocates its
- * JSON values from a per-record arena (json_arena.c) and hands over flat
- * events, so the two threads never contend for malloc. Memory is constant: a
- * queue of at most QUEUE_LEN prepared events and a 64-entry frontier.
+ * inserts, plus the record's row in entry_text. Formats that need no store
+ * look-ups while reading (all but Kubernetes) run on two threads: a reader
+ * parses, diffs and canonicalises into a bounded queue, the writer (this
+ * thread, which owns the SQLite connection) assigns seqs, hashes and
+ * inserts. The reader hands over flat events, so the two threads never
+ * contend for malloc. Whichever thread reads takes its JSON values from a
+ * per-record arena (json_arena.c). Memory is constant: a queue of at most
+ * QUEUE_LEN prepared events and a 64-entry frontier.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -624,6 +625,7 @@ static int import_one(struct importer *im, const char *path)
 	enum { HEAD = 65536 };
 	struct record_sink sink = { sink_emit, sink_bad, sink_previous_state, im };
 	const struct format_ops *fmt = NULL;
+	struct json_arena *arena;
 	char *head = xmalloc(HEAD + 1);
 	size_t head_len = 0;
 	FILE *f;
@@ -656,7 +658,9 @@ static int import_one(struct importer *im, const char *path)
 		fclose(f);
 		return rc;
 	}
+	arena = json_arena_enter();
 	rc = fmt->read(f, im->file, &im->opt->fopt, &sink);
+	json_arena_leave(arena);
 	fclose(f);
 	if (!rc)
 		return EXIT_OK;
