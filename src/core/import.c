@@ -121,7 +121,7 @@ struct prepared {
 	struct buf vals;           /* each change's before and after as canonical JSON, NUL-separated */
 	unsigned risk;
 	int toggle;                /* flips a switch: check for rapid toggling */
-	usec_t t;
+	usec_t t;                  /* the event time, for the rapid-toggle window */
 	char ts[32];
 	/* a bad record instead of an event (reader thread only) */
 	int bad;
