@@ -29,6 +29,8 @@ struct store {
 	unsigned flags;
 	char *origin;          /* owned; the checkpoint origin line */
 	int schema;            /* PRAGMA user_version: 1 has no entry_text */
+	char *private_path;    /* store_create_private: the file being built */
+	int private_fd;        /* and its flock */
 	sqlite3_stmt *leaf_hash_stmt;  /* cached statements, lazily prepared */
 	sqlite3_stmt *leaf_range_stmt;
 	sqlite3_stmt *node_stmt;
@@ -40,6 +42,16 @@ struct store {
  * is refused with a message saying so. Returns 0 or -1 (reported). */
 int store_open(struct store *s, const char *path, unsigned flags);
 void store_close(struct store *s);
+
+/*
+ * A new store built privately (store_private.c): PATH.importing-XXXXXX
+ * beside PATH, without a journal, made PATH by store_publish (WAL mode,
+ * synced, linked into place; fails if PATH appeared meanwhile) or removed
+ * by store_discard. Both close s. Return 0 or -1 (reported).
+ */
+int store_create_private(struct store *s, const char *path);
+int store_publish(struct store *s);
+void store_discard(struct store *s);
 
 /* Sets the origin of a store that has no entries yet. */
 int store_set_origin(struct store *s, const char *origin);

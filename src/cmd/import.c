@@ -1,6 +1,7 @@
 /*
  * import.c - "trailscope import STORE FILE... [--sign KEY] [--skip-invalid]".
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,7 +34,7 @@ int cmd_import(int argc, char **argv)
 	struct note_signer key = { 0 };
 	const char *keyfile = NULL;
 	struct store s;
-	int c, quiet = 0, ret;
+	int c, quiet = 0, ret, fresh;
 	char n1[32], n2[32];
 
 	opterr = 0;
@@ -73,7 +74,10 @@ int cmd_import(int argc, char **argv)
 		return cli_usage_error(usage, "import: expected STORE and at least one FILE");
 	if (keyfile && keyfile_load_signer(keyfile, &key))
 		return EXIT_BADINPUT;
-	if (store_open(&s, argv[optind], STORE_CREATE)) {
+	/* a store that does not exist yet is built privately and appears
+	 * whole at the end (store_private.c) */
+	fresh = access(argv[optind], F_OK) != 0 && errno == ENOENT;
+	if (fresh ? store_create_private(&s, argv[optind]) : store_open(&s, argv[optind], STORE_CREATE)) {
 		note_signer_release(&key);
 		return EXIT_IO;
 	}
@@ -81,6 +85,12 @@ int cmd_import(int argc, char **argv)
 	io.progress = !quiet && isatty(2);
 	io.verbose = !quiet;
 	ret = import_files(&s, argv + optind + 1, argc - optind - 1, &io, &st);
+	if (fresh) {
+		if (ret == EXIT_OK && store_publish(&s))
+			ret = EXIT_IO;
+		else if (ret != EXIT_OK)
+			store_discard(&s);
+	}
 	if (ret == EXIT_BADINPUT)
 		fprintf(stderr, "trailscope: import stopped; nothing was written "
 				"(--skip-invalid skips bad records)\n");
@@ -95,7 +105,8 @@ int cmd_import(int argc, char **argv)
 			printf("; signed checkpoint at %s", cli_thousands(st.size, n2));
 		printf("\n");
 	}
-	store_close(&s);
+	if (!fresh)
+		store_close(&s);
 	note_signer_release(&key);
 	return ret;
 }

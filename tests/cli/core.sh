@@ -66,6 +66,17 @@ expect_status "missing store is an I/O error" 5 ts verify "$T/nope.db"
 expect_status "unknown option is a usage error" 3 ts import "$S" --bogus x
 expect_status "stdin import" 0 sh -c "cat $D/rules.jsonl | $TRAILSCOPE import $T/stdin.db -"
 
+# a first import builds the store privately and publishes it whole
+mkdir -p "$T/fresh"
+expect_status "a failed first import exits 4" 4 ts import "$T/fresh/s.db" $D/bad-syntax.jsonl
+expect_eq "a failed first import leaves no store and no leftovers" "$(ls -A "$T/fresh")" ""
+expect_status "a first import" 0 ts import "$T/fresh/s.db" $D/design-shapes.jsonl $D/rules.jsonl
+expect_eq "only the store is left" "$(ls -A "$T/fresh")" "s.db"
+expect_eq "published in WAL mode" "$(sqlite3 "$T/fresh/s.db" 'PRAGMA journal_mode')" "wal"
+nrec=$(cat $D/design-shapes.jsonl $D/rules.jsonl | grep -c .)
+expect_eq "published whole" "$(sqlite3 "$T/fresh/s.db" 'PRAGMA integrity_check' 'SELECT count(*) FROM entries' | tr '\n' ' ')" "ok $nrec "
+expect_eq "file mode follows the umask" "$(umask 022; rm -f "$T/fresh/m.db"; $TRAILSCOPE import "$T/fresh/m.db" $D/rules.jsonl >/dev/null 2>&1; stat -c %a "$T/fresh/m.db")" 644
+
 # verify
 expect_status "verify without a trusted key is UNVERIFIABLE" 2 ts verify "$S"
 expect_grep "unverifiable says why" 'UNVERIFIABLE: no trusted key' "$T/out"

@@ -25,3 +25,31 @@ expect_status "store verifies after the kill" 0 ts verify "$S" --trust "$T/k/cra
 expect_status "import again completes" 0 ts import "$S" "$T/b.jsonl" --sign "$T/k/crash.example_log.key"
 expect_eq "all events present once" "$(sqlite3 "$S" 'SELECT count(*) FROM entries')" "$((before + 8000))"
 expect_status "store verifies after the re-import" 0 ts verify "$S"
+
+# a kill -9 during a first import: no store appears; its private file is
+# left behind and the next first import at the same path removes it
+F=$T/first/f.db
+mkdir -p "$T/first"
+"$TRAILSCOPE" import "$F" "$T/b.jsonl" --quiet &
+pid=$!
+i=0
+while [ $i -lt 200 ]; do
+	sz=$(stat -c %s "$F".importing-* 2>/dev/null | head -1)
+	[ "${sz:-0}" -ge 200000 ] && break
+	sleep 0.05; i=$((i + 1))
+done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+if [ -e "$F" ]; then
+	# the import finished before the kill: it must be whole
+	expect_eq "killed first import is all or nothing" "$(sqlite3 "$F" 'SELECT count(*) FROM entries')" 8000
+	want=10000
+else
+	pass "killed first import: no store appeared"
+	expect_eq "its private file is left behind" "$(ls "$T/first" | grep -c '^f\.db\.importing-')" 1
+	want=2000
+fi
+expect_status "the next first import completes" 0 ts import "$F" "$T/a.jsonl" --quiet
+expect_eq "and removed the leftover" "$(ls -A "$T/first")" "f.db"
+expect_eq "with every event once" "$(sqlite3 "$F" 'SELECT count(*) FROM entries')" "$want"
+ts verify "$F" --format json > "$T/first.json" 2>/dev/null
+expect_eq "and it verifies without faults" "$(jq '.faults | length' "$T/first.json")" 0
