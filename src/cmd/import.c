@@ -60,9 +60,10 @@ int cmd_import(int argc, char **argv)
 		case 'h':
 			printf("usage: %s\n"
 			       "Appends events from JSON lines files (- reads standard input), creating STORE\n"
-			       "when missing. One import is atomic: a bad record stops it with FILE:LINE:COL and\n"
-			       "nothing is written, unless --skip-invalid. Events already stored (same event id)\n"
-			       "are not added again. --sign signs a checkpoint of the new head.\n"
+			       "when missing (built beside it, it appears whole at the end). One import is\n"
+			       "atomic: a bad record stops it with FILE:LINE:COL and nothing is written, unless\n"
+			       "--skip-invalid. Events already stored (same event id) are not added again.\n"
+			       "--sign signs a checkpoint of the new head.\n"
 			       "--format picks the source format (default auto: detected from content and\n"
 			       "reported); gzip files are read transparently. See docs/EVENTS.md and\n"
 			       "docs/FORMATS.md.\n", usage);
