@@ -74,7 +74,8 @@ static const char schema_sql[] =
 	"  after TEXT,\n"
 	"  before_unknown INTEGER NOT NULL DEFAULT 0,\n"
 	"  PRIMARY KEY(seq, idx)) WITHOUT ROWID;\n"
-	"CREATE INDEX changes_path ON changes(path, seq);\n"
+	/* covering: value terms read before/after without a table look-up */
+	"CREATE INDEX changes_path ON changes(path, seq, after, before);\n"
 	"CREATE VIRTUAL TABLE entries_fts USING fts5(reason, target, actor, ticket,"
 	" content='', tokenize='unicode61 remove_diacritics 2');\n"
 	"CREATE TABLE merkle_nodes(\n"
@@ -188,8 +189,9 @@ static int check_schema(struct store *s)
 
 /*
  * Brings a version 1 store to version 2 when it is opened for writing:
- * adds entry_text and fills it from the leaves (one pass; entries and
- * everything else untouched), in one transaction. Read-only opens leave
+ * adds entry_text and fills it from the leaves (one pass), and rebuilds
+ * changes_path to cover before and after; entries and every other table
+ * untouched; one transaction. Read-only opens leave
  * the file alone and the query compiler reads the leaves instead.
  */
 static int upgrade_schema(struct store *s)
@@ -199,6 +201,8 @@ static int upgrade_schema(struct store *s)
 	if (sqlfuncs_register(s->db) || store_exec(s, "BEGIN IMMEDIATE"))
 		return -1;
 	if (store_exec(s, ENTRY_TEXT_SQL
+		       "DROP INDEX changes_path;"
+		       "CREATE INDEX changes_path ON changes(path, seq, after, before);"
 		       "INSERT INTO entry_text(seq, summary, raw)"
 		       " SELECT seq, summary, coalesce(ts_leaf_raw(leaf), '') FROM entries ORDER BY seq;"
 		       "UPDATE meta SET value = '2' WHERE key = 'schema';"
