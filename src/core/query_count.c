@@ -82,12 +82,18 @@ static void bitmap_init(struct seqset *b, int64_t size)
 	b->w = xcalloc(b->nwords, sizeof(*b->w));
 }
 
+/* Clears the bits that are no seq: 0 and those above size. */
+static void bitmap_clip(struct seqset *b, int64_t size)
+{
+	b->w[0] &= ~(uint64_t)1;
+	b->w[b->nwords - 1] &= ((uint64_t)2 << (size % 64)) - 1;
+}
+
 /* Sets bits 1..size: every entry. */
 static void bitmap_fill(struct seqset *b, int64_t size)
 {
 	memset(b->w, 0xff, b->nwords * sizeof(*b->w));
-	b->w[0] &= ~(uint64_t)1; /* there is no seq 0 */
-	b->w[b->nwords - 1] &= ((uint64_t)2 << (size % 64)) - 1;
+	bitmap_clip(b, size);
 }
 
 /* Reads the seqs of sc->n in [lo, hi) into sc->b. Sets sc->rc to 0,
@@ -220,11 +226,9 @@ static int eval(struct qcounter *c, const struct qnode *n, struct seqset *b)
 	case QN_NOT:
 		if ((rc = eval(c, n->a, b)))
 			return rc;
-		bitmap_init(&o, c->size);
-		bitmap_fill(&o, c->size);
 		for (size_t i = 0; i < b->nwords; i++)
-			b->w[i] = ~b->w[i] & o.w[i];
-		free(o.w);
+			b->w[i] = ~b->w[i];
+		bitmap_clip(b, c->size);
 		return 0;
 	default:
 		return eval_leaf(c, n, b);

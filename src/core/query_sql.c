@@ -59,13 +59,22 @@ struct gen {
 	struct query_error *err;
 };
 
-static int add_text(struct query *q, const char *s, size_t len)
+/* A new parameter of type; its number is q->nparams. */
+static struct qparam *new_param(struct query *q, int type)
 {
 	struct qparam *p;
 
 	ALLOC_GROW(q->params, q->nparams + 1, q->alloc);
 	p = &q->params[q->nparams++];
-	p->type = P_TEXT;
+	memset(p, 0, sizeof(*p));
+	p->type = type;
+	return p;
+}
+
+static int add_text(struct query *q, const char *s, size_t len)
+{
+	struct qparam *p = new_param(q, P_TEXT);
+
 	p->text = xstrndup(s, len);
 	p->len = len;
 	return (int)q->nparams;
@@ -76,22 +85,13 @@ static int add_str(struct query *q, const char *s) { return add_text(q, s, strle
 /* A parameter bound only by counts, to a set term's seq bitmap. */
 static int add_set(struct query *q)
 {
-	ALLOC_GROW(q->params, q->nparams + 1, q->alloc);
-	q->params[q->nparams].type = P_SET;
-	q->params[q->nparams].text = NULL;
-	q->nparams++;
+	new_param(q, P_SET);
 	return (int)q->nparams;
 }
 
 static int add_int(struct query *q, int64_t i)
 {
-	struct qparam *p;
-
-	ALLOC_GROW(q->params, q->nparams + 1, q->alloc);
-	p = &q->params[q->nparams++];
-	p->type = P_INT;
-	p->text = NULL;
-	p->i = i;
+	new_param(q, P_INT)->i = i;
 	return (int)q->nparams;
 }
 
@@ -115,12 +115,16 @@ static void prefix_range(struct query *q, struct buf *out, const char *col, cons
 	buf_release(&hi);
 }
 
-/* A set term: "+e.seq IN (inner)" in the condition, and inner (which
- * selects the matching seqs from the term's own index) as its set_sql. */
-static void add_set_term(struct query *q, struct qnode *n, struct buf *inner)
+/* A set term: cond in the condition (NULL: "+e.seq IN (inner)"), inner
+ * (which selects the matching seqs on its own) as its set_sql, and the
+ * span of cond and a bitmap parameter for counts. */
+static void add_set_term(struct query *q, struct qnode *n, const char *cond, struct buf *inner)
 {
 	n->wpos = q->where.len;
-	buf_addf(&q->where, "+e.seq IN (%s)", inner->buf);
+	if (cond)
+		buf_addstr(&q->where, cond);
+	else
+		buf_addf(&q->where, "+e.seq IN (%s)", inner->buf);
 	n->wlen = q->where.len - n->wpos;
 	n->set_sql = buf_detach(inner, NULL);
 	n->pparam = add_set(q);
@@ -153,7 +157,7 @@ static void gen_changed(struct query *q, struct qnode *n)
 	buf_addstr(&in, "SELECT seq FROM changes WHERE ");
 	prefix_range(q, &in, "path", pre.buf, pre.len);
 	buf_addf(&in, "ts_path_match(?%d, path)", add_str(q, n->path));
-	add_set_term(q, n, &in);
+	add_set_term(q, n, NULL, &in);
 	buf_release(&pre);
 }
 
@@ -179,7 +183,7 @@ static void gen_value(struct query *q, struct qnode *n)
 	if (pre.len)
 		buf_addf(&in, " UNION ALL SELECT seq FROM changes WHERE path = '' AND"
 			 " ts_value(?%d, path, %s, ?%d, ?%d)", pp, col, op, v);
-	add_set_term(q, n, &in);
+	add_set_term(q, n, NULL, &in);
 	buf_release(&pre);
 }
 
@@ -244,7 +248,7 @@ static void gen_text(struct query *q, struct qnode *n)
 	if (n->flags[0] == '*')
 		buf_addstr(&f, " *");
 	buf_addf(&in, "SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?%d", add_text(q, f.buf, f.len));
-	add_set_term(q, n, &in);
+	add_set_term(q, n, NULL, &in);
 	buf_release(&f);
 }
 
@@ -257,24 +261,22 @@ static void gen_text(struct query *q, struct qnode *n)
 static void gen_regex(struct query *q, struct qnode *n)
 {
 	int re = add_str(q, n->value), fl = add_str(q, n->flags);
-	struct buf in = BUF_INIT;
+	struct buf cond = BUF_INIT, in = BUF_INIT;
 
-	n->wpos = q->where.len;
+	/* the named range after every ?N, so that SQLite numbers it last */
 	if (q->s->schema < 2) {
-		buf_addf(&q->where, "ts_regexp(?%d, ?%d, e.summary, e.leaf)", re, fl);
+		buf_addf(&cond, "ts_regexp(?%d, ?%d, e.summary, e.leaf)", re, fl);
 		buf_addf(&in, "SELECT e.seq FROM entries AS e WHERE ts_regexp(?%d, ?%d, e.summary, e.leaf)"
 			 " AND e.seq >= :lo AND e.seq < :hi", re, fl);
 	} else {
-		buf_addf(&q->where, "(SELECT ts_regexp(?%d, ?%d, t.summary, t.raw) FROM entry_text AS t"
+		buf_addf(&cond, "(SELECT ts_regexp(?%d, ?%d, t.summary, t.raw) FROM entry_text AS t"
 			 " WHERE t.seq = e.seq)", re, fl);
-		/* the named range after every ?N, so that SQLite numbers it last */
 		buf_addf(&in, "SELECT seq FROM entry_text WHERE ts_regexp(?%d, ?%d, summary, raw)"
 			 " AND seq >= :lo AND seq < :hi", re, fl);
 	}
-	n->wlen = q->where.len - n->wpos;
-	n->set_sql = buf_detach(&in, NULL);
 	n->set_scan = 1;
-	n->pparam = add_set(q);
+	add_set_term(q, n, cond.buf, &in);
+	buf_release(&cond);
 }
 
 static int gen(struct gen *g, struct qnode *n)
@@ -400,7 +402,8 @@ static void bind_params(void *ctx, sqlite3_stmt *st)
 
 /* Named parameters (:kts, :lim, ...) must come after the condition in
  * the SQL text, so that SQLite numbers them after its ?N. */
-static sqlite3_stmt *prepare(struct query *q, sqlite3_stmt **slot, const char *head, const char *tail)
+static sqlite3_stmt *prepare_cond(struct query *q, sqlite3_stmt **slot, const char *head, const char *cond,
+				   const char *tail)
 {
 	struct buf sql = BUF_INIT;
 
@@ -408,7 +411,7 @@ static sqlite3_stmt *prepare(struct query *q, sqlite3_stmt **slot, const char *h
 		sqlite3_reset(*slot);
 		return *slot;
 	}
-	buf_addf(&sql, "%s (%s)%s", head, q->where.buf, tail);
+	buf_addf(&sql, "%s (%s)%s", head, cond, tail);
 	if (sqlite3_prepare_v3(q->s->db, sql.buf, (int)sql.len, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {
 		store_error(q->s, "cannot prepare the query");
 		*slot = NULL;
@@ -418,6 +421,11 @@ static sqlite3_stmt *prepare(struct query *q, sqlite3_stmt **slot, const char *h
 		return NULL;
 	bind_params(q, *slot);
 	return *slot;
+}
+
+static sqlite3_stmt *prepare(struct query *q, sqlite3_stmt **slot, const char *head, const char *tail)
+{
+	return prepare_cond(q, slot, head, q->where.buf, tail);
 }
 
 /* Maps a failed step to QUERY_CANCELLED or -1 (reported). */
@@ -512,7 +520,9 @@ static int64_t count_by_sets(struct query *q)
 	struct qcounter c = { q->s->db, store_size(q->s), bind_params, q, q->cancel };
 	struct qnode **terms = NULL;
 	struct seqset *sets;
-	size_t nterms = 0, alloc = 0, done = 0;
+	struct buf cond = BUF_INIT;
+	sqlite3_stmt *st;
+	size_t nterms = 0, alloc = 0;
 	int64_t n = -1;
 	int rc = 0;
 
@@ -522,44 +532,36 @@ static int64_t count_by_sets(struct query *q)
 		return qcount_sets(&c, q->tree);
 	collect_set_terms(q->tree, &terms, &nterms, &alloc);
 	if (!q->set_count) {
-		struct buf sql = BUF_INIT;
 		size_t at = 0;
 
 		/* the terms were written in this order, so their spans ascend */
-		buf_addstr(&sql, "SELECT count(*) FROM entries AS e WHERE (");
 		for (size_t i = 0; i < nterms; i++) {
-			buf_add(&sql, q->where.buf + at, terms[i]->wpos - at);
-			buf_addf(&sql, "ts_inset(?%d, e.seq)", terms[i]->pparam);
+			buf_add(&cond, q->where.buf + at, terms[i]->wpos - at);
+			buf_addf(&cond, "ts_inset(?%d, e.seq)", terms[i]->pparam);
 			at = terms[i]->wpos + terms[i]->wlen;
 		}
-		buf_add(&sql, q->where.buf + at, q->where.len - at);
-		buf_addch(&sql, ')');
-		if (sqlite3_prepare_v3(q->s->db, sql.buf, (int)sql.len, SQLITE_PREPARE_PERSISTENT,
-				       &q->set_count, NULL) != SQLITE_OK) {
-			store_error(q->s, "cannot prepare the query");
-			q->set_count = NULL;
-		}
-		buf_release(&sql);
-		if (!q->set_count) {
-			free(terms);
-			return -1;
-		}
+		buf_add(&cond, q->where.buf + at, q->where.len - at);
+	}
+	st = prepare_cond(q, &q->set_count, "SELECT count(*) FROM entries AS e WHERE", cond.buf, "");
+	buf_release(&cond);
+	if (!st) {
+		free(terms);
+		return -1;
 	}
 	sets = xcalloc(nterms ? nterms : 1, sizeof(*sets));
-	for (; done < nterms && !rc; done++)
-		rc = qcount_fill(&c, terms[done], &sets[done]);
+	for (size_t i = 0; i < nterms && !rc; i++)
+		rc = qcount_fill(&c, terms[i], &sets[i]);
 	if (!rc) {
-		sqlite3_stmt *st = q->set_count;
-
-		bind_params(q, st);
 		for (size_t i = 0; i < nterms; i++)
 			sqlite3_bind_pointer(st, terms[i]->pparam, &sets[i], SEQSET_POINTER, NULL);
 		rc = sqlite3_step(st);
 		n = sqlite3_column_int64(st, 0);
 		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
 		if (rc != SQLITE_ROW)
 			n = step_error(q, rc);
+		/* no pointer outlives its bitmap */
+		for (size_t i = 0; i < nterms; i++)
+			sqlite3_bind_null(st, terms[i]->pparam);
 	} else {
 		n = rc;
 	}
