@@ -46,7 +46,8 @@ struct verify_options {
 	struct trust *trust;   /* pinned keys and remembered checkpoints */
 	int deep;              /* also re-canonicalise every leaf */
 	int remember;          /* record the newest verified checkpoint */
-	/* progress, called about every 64k entries; may be NULL */
+	/* progress, called about every 64k entries with the entries read and
+	 * the store's size; may be NULL */
 	void (*progress)(void *ctx, uint64_t done, uint64_t total);
 	void *progress_ctx;
 	volatile int *cancel;  /* when set non-zero, verification stops (-1) */

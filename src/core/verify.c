@@ -239,6 +239,7 @@ static int scan_entries(struct verifier *v)
 	struct buf err = BUF_INIT, detail = BUF_INIT, canon = BUF_INIT;
 	sqlite3_stmt *st;
 	uint64_t expected = 1;
+	int64_t total = store_size(v->s); /* for progress only */
 	int rc, ret = -1;
 
 	if (store_prepare(v->s, "SELECT seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
@@ -314,7 +315,7 @@ static int scan_entries(struct verifier *v)
 		merkle_builder_push(&v->tree, hash, check_node, v);
 		at_size(v);
 		if (v->opt->progress && (r->entries & 0xffff) == 0)
-			v->opt->progress(v->opt->progress_ctx, r->entries, 0);
+			v->opt->progress(v->opt->progress_ctx, r->entries, total > 0 ? (uint64_t)total : 0);
 	}
 	if (rc != SQLITE_DONE) {
 		store_error(v->s, "cannot read entries");

@@ -24,8 +24,7 @@ static void verify_progress(void *ctx, uint64_t done, uint64_t total)
 
 	pthread_mutex_lock(&b->lock);
 	b->done = done;
-	if (total) /* verify reports 0 when it does not know; the store size stands */
-		b->total = total;
+	b->total = total;
 	pthread_mutex_unlock(&b->lock);
 }
 
