@@ -170,22 +170,22 @@ static const char *str_at(const struct buf *strs, size_t off)
 /* Copies what the writer needs out of ev, and its changes' paths. */
 static void flatten(struct prepared *p, const struct event *ev, const struct change_list *cl)
 {
-	size_t off[11];
-	const json_t *line = json_object_get(ev->source, "line");
+	const char *const src[] = {
+		ev->event_id, ev->actor_id, ev->actor_name, ev->actor_type, ev->action, ev->target_key,
+		ev->target_kind, ev->environment, json_string_value(json_object_get(ev->source, "file")),
+		json_string_value(json_object_get(ev->context, "reason")),
+		json_string_value(json_object_get(ev->context, "ticket")),
+	};
+	const char **const dst[ARRAY_SIZE(src)] = {
+		&p->event_id, &p->actor_id, &p->actor_name, &p->actor_type, &p->action, &p->target_key,
+		&p->target_kind, &p->environment, &p->source_file, &p->reason, &p->ticket,
+	};
+	size_t off[ARRAY_SIZE(src)];
 
 	buf_init(&p->strs);
-	off[0] = add_str(&p->strs, ev->event_id);
-	off[1] = add_str(&p->strs, ev->actor_id);
-	off[2] = add_str(&p->strs, ev->actor_name);
-	off[3] = add_str(&p->strs, ev->actor_type);
-	off[4] = add_str(&p->strs, ev->action);
-	off[5] = add_str(&p->strs, ev->target_key);
-	off[6] = add_str(&p->strs, ev->target_kind);
-	off[7] = add_str(&p->strs, ev->environment);
-	off[8] = add_str(&p->strs, json_string_value(json_object_get(ev->source, "file")));
-	off[9] = add_str(&p->strs, json_string_value(json_object_get(ev->context, "reason")));
-	off[10] = add_str(&p->strs, json_string_value(json_object_get(ev->context, "ticket")));
-	p->source_line = (long)json_integer_value(line);
+	for (size_t i = 0; i < ARRAY_SIZE(src); i++)
+		off[i] = add_str(&p->strs, src[i]);
+	p->source_line = (long)json_integer_value(json_object_get(ev->source, "line"));
 	p->raw = p->strs.len;
 	p->raw_len = ev->raw_len;
 	buf_add(&p->strs, ev->raw ? ev->raw : "", ev->raw ? ev->raw_len : 0);
@@ -198,17 +198,8 @@ static void flatten(struct prepared *p, const struct event *ev, const struct cha
 		p->changes[i].before_unknown = cl->v[i].before_unknown;
 	}
 	/* the buffer is final: turn offsets into pointers */
-	p->event_id = str_at(&p->strs, off[0]);
-	p->actor_id = str_at(&p->strs, off[1]);
-	p->actor_name = str_at(&p->strs, off[2]);
-	p->actor_type = str_at(&p->strs, off[3]);
-	p->action = str_at(&p->strs, off[4]);
-	p->target_key = str_at(&p->strs, off[5]);
-	p->target_kind = str_at(&p->strs, off[6]);
-	p->environment = str_at(&p->strs, off[7]);
-	p->source_file = str_at(&p->strs, off[8]);
-	p->reason = str_at(&p->strs, off[9]);
-	p->ticket = str_at(&p->strs, off[10]);
+	for (size_t i = 0; i < ARRAY_SIZE(src); i++)
+		*dst[i] = str_at(&p->strs, off[i]);
 }
 
 /* Diffs, summarises and canonicalises ev (taking ownership, and freeing

@@ -26,6 +26,9 @@
 	"CREATE TRIGGER entry_text_no_update BEFORE UPDATE ON entry_text\n" \
 	"  BEGIN SELECT RAISE(ABORT, 'entry_text is append-only'); END;\n"
 
+/* Covering since schema version 2: value terms read before/after from it. */
+#define CHANGES_PATH_SQL "CREATE INDEX changes_path ON changes(path, seq, after, before);\n"
+
 static const char schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
 	"CREATE TABLE entries(\n"
@@ -74,8 +77,7 @@ static const char schema_sql[] =
 	"  after TEXT,\n"
 	"  before_unknown INTEGER NOT NULL DEFAULT 0,\n"
 	"  PRIMARY KEY(seq, idx)) WITHOUT ROWID;\n"
-	/* covering: value terms read before/after without a table look-up */
-	"CREATE INDEX changes_path ON changes(path, seq, after, before);\n"
+	CHANGES_PATH_SQL
 	"CREATE VIRTUAL TABLE entries_fts USING fts5(reason, target, actor, ticket,"
 	" content='', tokenize='unicode61 remove_diacritics 2');\n"
 	"CREATE TABLE merkle_nodes(\n"
@@ -191,8 +193,8 @@ static int check_schema(struct store *s)
  * Brings a version 1 store to version 2 when it is opened for writing:
  * adds entry_text and fills it from the leaves (one pass), and rebuilds
  * changes_path to cover before and after; entries and every other table
- * untouched; one transaction. Read-only opens leave
- * the file alone and the query compiler reads the leaves instead.
+ * untouched; one transaction. Read-only opens leave the file alone and
+ * the query compiler reads the leaves instead.
  */
 static int upgrade_schema(struct store *s)
 {
@@ -201,8 +203,7 @@ static int upgrade_schema(struct store *s)
 	if (sqlfuncs_register(s->db) || store_exec(s, "BEGIN IMMEDIATE"))
 		return -1;
 	if (store_exec(s, ENTRY_TEXT_SQL
-		       "DROP INDEX changes_path;"
-		       "CREATE INDEX changes_path ON changes(path, seq, after, before);"
+		       "DROP INDEX changes_path;" CHANGES_PATH_SQL
 		       "INSERT INTO entry_text(seq, summary, raw)"
 		       " SELECT seq, summary, coalesce(ts_leaf_raw(leaf), '') FROM entries ORDER BY seq;"
 		       "UPDATE meta SET value = '2' WHERE key = 'schema';"
