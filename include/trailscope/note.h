@@ -79,8 +79,9 @@ void note_release(struct note *n);
 
 enum note_sig_status {
 	NOTE_SIG_NONE = 0,         /* no signature line from this key */
-	NOTE_SIG_OK = 1,           /* a line from this key verifies */
-	NOTE_SIG_BAD = -1,         /* a line names this key but does not verify */
+	NOTE_SIG_OK = 1,           /* every line from this key verifies */
+	NOTE_SIG_BAD = -1,         /* a line names this key but does not verify,
+				    * whatever the other lines from it say */
 };
 enum note_sig_status note_verify(const struct note *n, const struct note_verifier *v);
 

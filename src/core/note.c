@@ -508,15 +508,17 @@ enum note_sig_status note_verify(const struct note *n, const struct note_verifie
 
 	if (!v->name)
 		return NOTE_SIG_NONE;
+	/* Every line naming the key is checked: one that fails taints the
+	 * note even when another line from the key verifies (Go's note.Open
+	 * rejects such a note too). */
 	for (size_t i = 0; i < n->nsigs; i++) {
 		const struct note_sig *sig = &n->sigs[i];
 
 		if (sig->keyid != v->keyid || strcmp(sig->name, v->name))
 			continue;
-		if (sig->sig_len == ED25519_SIG_LEN &&
-		    ed25519_verify(v->pub, sig->sig, n->text, n->text_len))
-			return NOTE_SIG_OK;
-		st = NOTE_SIG_BAD;
+		if (sig->sig_len != ED25519_SIG_LEN || !ed25519_verify(v->pub, sig->sig, n->text, n->text_len))
+			return NOTE_SIG_BAD;
+		st = NOTE_SIG_OK;
 	}
 	return st;
 }

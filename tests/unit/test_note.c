@@ -276,23 +276,35 @@ TEST(test_multiple_signatures)
 	CHECK_INT(note_verify(&n, &pv), NOTE_SIG_BAD);
 	note_release(&n);
 
-	/* a bad line before a good one from the same key still verifies */
-	buf_reset(&msg2);
-	buf_add(&msg2, msg.buf, (size_t)(nl - msg.buf) + 2);
-	{
+	/* a bad line from the same key taints the note, before or after a
+	 * good one (as Go's note.Open: any failing known signature is an
+	 * error) */
+	for (int bad_first = 1; bad_first >= 0; bad_first--) {
 		const char *line = nl + 2, *b64 = strrchr(line, ' ') + 1;
+		struct buf bad = BUF_INIT;
 
-		buf_add(&msg2, line, (size_t)(b64 - line));
-		buf_addch(&msg2, b64[0]);
-		buf_addch(&msg2, b64[1]);
-		buf_addch(&msg2, b64[2]);
-		buf_addch(&msg2, b64[3]);
-		buf_addch(&msg2, b64[4]);
-		buf_addch(&msg2, b64[5]);
-		buf_addch(&msg2, b64[6] == 'A' ? 'B' : 'A');
-		buf_addstr(&msg2, b64 + 7);
-		buf_addstr(&msg2, line);
+		/* the 7th base64 character is past the 4-byte key id */
+		buf_add(&bad, line, (size_t)(b64 - line) + 6);
+		buf_addch(&bad, b64[6] == 'A' ? 'B' : 'A');
+		buf_addstr(&bad, b64 + 7);
+		buf_reset(&msg2);
+		buf_add(&msg2, msg.buf, (size_t)(nl - msg.buf) + 2);
+		buf_addstr(&msg2, bad_first ? bad.buf : line);
+		buf_addstr(&msg2, bad_first ? line : bad.buf);
+		CHECK_INT(note_parse(msg2.buf, msg2.len, &n, &err), 0);
+		CHECK_INT(n.nsigs, 2);
+		CHECK_INT(n.sigs[0].keyid, v.keyid);
+		CHECK_INT(n.sigs[1].keyid, v.keyid);
+		note_release(&n);
+		CHECK_INT(verify_msg(msg2.buf, msg2.len, &v), NOTE_SIG_BAD);
+		buf_release(&bad);
 	}
+	/* the good line alone verifies */
+	CHECK_INT(verify_msg(msg.buf, msg.len, &v), NOTE_SIG_OK);
+	/* two good lines from the same key verify */
+	buf_reset(&msg2);
+	buf_addstr(&msg2, msg.buf);
+	buf_addstr(&msg2, nl + 2);
 	CHECK_INT(verify_msg(msg2.buf, msg2.len, &v), NOTE_SIG_OK);
 
 	/* the text may hold blank lines: the last one splits */
