@@ -4,10 +4,14 @@
  *
  * Trust lives in the user's state directory ($XDG_STATE_HOME/trailscope,
  * default ~/.local/state/trailscope): "trusted.keys" holds pinned verifier
- * keys, one per line; "checkpoints/ORIGIN" holds the newest checkpoint of
- * each origin seen verified (ORIGIN with '/' and other unsafe bytes
- * escaped as %XX). A store can lie about itself, this directory cannot be
- * reached by whoever edits the store.
+ * keys, one per line; "seen/KEY/ORIGIN" holds, per trusted key (KEY is
+ * the key's name made file-safe, "+", its key id), the newest checkpoint
+ * of each origin that key was seen to sign, when it was remembered, and
+ * the log's roots at power-of-two sizes (docs/STORE.md). Older versions
+ * wrote "checkpoints/ORIGIN" (the note alone); those files are still
+ * read. ORIGIN has '/' and other unsafe bytes escaped as %XX. A store can
+ * lie about itself, this directory cannot be reached by whoever edits the
+ * store.
  */
 #ifndef TRAILSCOPE_KEYS_H
 #define TRAILSCOPE_KEYS_H
@@ -32,9 +36,41 @@ int trust_load(struct trust *t);
 void trust_release(struct trust *t);
 /* Adds the verifier key in pubfile; pin also records it in trusted.keys. */
 int trust_add_file(struct trust *t, const char *pubfile, int pin);
-/* The remembered checkpoint note for origin: 1 found, 0 none, -1 error. */
-int trust_remembered(const struct trust *t, const char *origin, struct buf *note);
-int trust_remember(const struct trust *t, const char *origin, const char *note);
+/* The root of a log at one size. */
+struct trust_root {
+	uint64_t size;
+	unsigned char root[HASH_LEN];
+};
+
+/* One remembered checkpoint. */
+struct trust_memory {
+	char *path;                 /* the state file it was read from, owned */
+	char *when;                 /* UTC time it was remembered (the file's
+				     * mtime for an old-layout file), owned */
+	long key;                   /* index in trust.keys it was remembered
+				     * under; -1 for an old checkpoints/ORIGIN file */
+	char *note;                 /* the checkpoint, a signed note, owned */
+	struct trust_root *roots;   /* the log's roots at power-of-two sizes
+				     * below the checkpoint's (may be none), owned */
+	size_t nroots;
+};
+
+/*
+ * Loads what is remembered that can concern a store of this origin: the
+ * old-layout file checkpoints/ORIGIN (when origin is not empty) and every
+ * checkpoint remembered under each trusted key, whatever its origin. A
+ * file that does not parse is warned about and skipped. Returns 0 with
+ * *out (free with trust_memories_free()) or -1 on an I/O error.
+ */
+int trust_memories_load(const struct trust *t, const char *origin, struct trust_memory **out, size_t *n);
+void trust_memories_free(struct trust_memory *m, size_t n);
+/*
+ * Remembers note, a checkpoint of origin verified under t->keys[key],
+ * with the log's roots at power-of-two sizes, and the current time, in
+ * seen/KEY/ORIGIN (replacing what was there). Returns 0 or -1.
+ */
+int trust_remember(const struct trust *t, size_t key, const char *origin, const char *note,
+		   const struct trust_root *roots, size_t nroots);
 
 /*
  * Signs a checkpoint of the store's current head with key and stores it

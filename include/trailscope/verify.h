@@ -40,6 +40,10 @@ struct verify_report {
 	size_t ncheckpoints, checkpoints_alloc;
 	char **notes;          /* plain statements of what could not be checked */
 	size_t nnotes, notes_alloc;
+	char *reason;          /* owned; why the verdict is UNVERIFIABLE ("no trusted
+				* key", "empty store, nothing to verify", "no checkpoint
+				* signed by a trusted key anchors the N entries");
+				* NULL otherwise */
 };
 
 struct verify_options {
@@ -58,5 +62,39 @@ struct verify_options {
  * nothing to release). */
 int verify_store(struct store *s, const struct verify_options *opt, struct verify_report *r);
 void verify_report_release(struct verify_report *r);
+
+/*
+ * Appends the one-line verdict every surface prints: "VERIFIED through N
+ * (+P pending)", "FAILED: N faults" or "UNVERIFIABLE: REASON". entries is
+ * the store's size for the pending count (0: the report's own). A report
+ * that would say VERIFIED through 0 is printed UNVERIFIABLE: nothing is
+ * anchored.
+ */
+void verify_verdict_line(const struct verify_report *r, uint64_t entries, struct buf *out);
+/* The role of the verdict line: 1 when it says VERIFIED (the same guard). */
+int verify_report_verified(const struct verify_report *r);
+/* The smallest checkpoint of the report with status OK whose size covers
+ * seq, or 0 when no verified checkpoint covers it. */
+uint64_t verify_report_cover(const struct verify_report *r, uint64_t seq);
+/* The report's status of the checkpoint of that size, or NULL. */
+const char *verify_report_checkpoint_status(const struct verify_report *r, uint64_t size);
+
+/*
+ * What proves one entry, for `show`: the smallest checkpoint row covering
+ * seq that verifies (parses, has the store's origin, is signed by a
+ * trusted key with no failing line from one, its root is the store's tree
+ * at its size and the entry's leaf is proven included under it), and the
+ * first covering row before it that does not, with why.
+ */
+struct verify_cover {
+	uint64_t size;         /* the verified checkpoint, 0 when none */
+	char *signer;          /* its trusted signer's name, owned */
+	uint64_t rejected;     /* a covering row that does not verify, 0 when none */
+	char *why;             /* why it does not, owned */
+};
+/* Returns 0 with out filled (release with verify_cover_release()), or -1
+ * on an I/O error (reported). */
+int verify_cover(struct store *s, const struct trust *t, uint64_t seq, struct verify_cover *out);
+void verify_cover_release(struct verify_cover *c);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * keys.c - key files, the trust state directory, and signing store heads.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,9 +204,9 @@ int trust_add_file(struct trust *t, const char *pubfile, int pin)
 	return ret;
 }
 
-static void origin_file(const struct trust *t, const char *origin, struct buf *out)
+/* Appends origin to out as a file name: unsafe bytes as %XX. */
+static void origin_name(const char *origin, struct buf *out)
 {
-	buf_addf(out, "%s/checkpoints/", t->dir);
 	for (const unsigned char *p = (const unsigned char *)origin; *p; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || (*p == '.' && p != (const unsigned char *)origin))
@@ -215,39 +216,241 @@ static void origin_file(const struct trust *t, const char *origin, struct buf *o
 	}
 }
 
-int trust_remembered(const struct trust *t, const char *origin, struct buf *note)
+/* seen/KEY: the directory of what was remembered under one key. */
+static void key_dir(const struct trust *t, const struct note_verifier *k, struct buf *out)
 {
-	struct buf path = BUF_INIT;
-	size_t len;
-	char *text;
-	int ret;
+	buf_addf(out, "%s/seen/", t->dir);
+	keyfile_stem(k->name, out);
+	buf_addf(out, "+%08x", (unsigned)k->keyid);
+}
 
-	origin_file(t, origin, &path);
-	text = read_file(path.buf, 1 << 20, &len);
-	if (!text) {
-		ret = errno == ENOENT ? 0 : error("cannot read '%s': %s", path.buf, strerror(errno));
-	} else {
-		buf_reset(note);
-		buf_add(note, text, len);
-		free(text);
-		ret = 1;
+#define MEMORY_MAGIC "trailscope-seen 1\n"
+#define MEMORY_SUFFIX ".cp"
+#define MEMORY_MAX (NOTE_MAX_SIZE + 8192)
+
+static void utc_seconds(usec_t t, struct buf *out)
+{
+	char ts[32];
+
+	time_format(t, ts);
+	buf_add(out, ts, 19); /* YYYY-MM-DDTHH:MM:SS */
+	buf_addch(out, 'Z');
+}
+
+static void memory_release(struct trust_memory *m)
+{
+	free(m->path);
+	free(m->when);
+	free(m->note);
+	free(m->roots);
+	memset(m, 0, sizeof(*m));
+}
+
+void trust_memories_free(struct trust_memory *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		memory_release(&m[i]);
+	free(m);
+}
+
+/*
+ * Parses a seen/ file: MEMORY_MAGIC, "remembered-at TIME", "root SIZE
+ * BASE64" lines, a blank line, the note. Returns 0, or -1 with a reason.
+ */
+static int memory_parse(const char *text, size_t len, struct trust_memory *m, struct buf *why)
+{
+	const char *p = text, *end = text + len;
+	size_t alloc = 0;
+
+	if (len < strlen(MEMORY_MAGIC) || memcmp(text, MEMORY_MAGIC, strlen(MEMORY_MAGIC))) {
+		buf_addstr(why, "not a remembered checkpoint (no \"" "trailscope-seen 1\" line)");
+		return -1;
 	}
-	buf_release(&path);
+	p += strlen(MEMORY_MAGIC);
+	while (p < end && *p != '\n') {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n;
+
+		if (!nl) {
+			buf_addstr(why, "the header does not end");
+			return -1;
+		}
+		n = (size_t)(nl - p);
+		if (n > 14 && !memcmp(p, "remembered-at ", 14) && !m->when) {
+			m->when = xstrndup(p + 14, n - 14);
+		} else if (n > 5 && !memcmp(p, "root ", 5)) {
+			const char *sp = memchr(p + 5, ' ', n - 5);
+			struct buf num = BUF_INIT, raw = BUF_INIT;
+			int64_t size;
+			int bad;
+
+			bad = !sp;
+			if (!bad) {
+				buf_add(&num, p + 5, (size_t)(sp - (p + 5)));
+				bad = parse_int64(num.buf, 1, INT64_MAX, &size) ||
+				      b64_decode(&raw, sp + 1, (size_t)(nl - sp - 1)) || raw.len != HASH_LEN;
+			}
+			if (!bad) {
+				ALLOC_GROW(m->roots, m->nroots + 1, alloc);
+				m->roots[m->nroots].size = (uint64_t)size;
+				memcpy(m->roots[m->nroots++].root, raw.buf, HASH_LEN);
+			}
+			buf_release(&num);
+			buf_release(&raw);
+			if (bad) {
+				buf_addstr(why, "a bad \"root\" line");
+				return -1;
+			}
+		} /* other lines: from a newer version, ignored */
+		p = nl + 1;
+	}
+	if (p >= end) {
+		buf_addstr(why, "no checkpoint after the header");
+		return -1;
+	}
+	m->note = xstrndup(p + 1, (size_t)(end - p - 1));
+	if (!m->when)
+		m->when = xstrdup("(time unknown)");
+	return 0;
+}
+
+/* Reads one remembered checkpoint; 1 read, 0 absent or skipped, -1 error. */
+static int memory_read(const char *path, long key, struct trust_memory *m)
+{
+	struct buf why = BUF_INIT, when = BUF_INIT;
+	struct stat st;
+	size_t len;
+	char *text = read_file(path, MEMORY_MAX, &len);
+	int ret = 1;
+
+	memset(m, 0, sizeof(*m));
+	if (!text) {
+		if (errno == ENOENT)
+			return 0;
+		return error("cannot read '%s': %s", path, strerror(errno));
+	}
+	if (strlen(text) != len) {
+		warning("ignoring the remembered checkpoint '%s': it holds a NUL byte", path);
+		ret = 0;
+	} else if (key < 0) { /* old layout: the note alone; the time is the file's */
+		m->note = xstrndup(text, len);
+		if (stat(path, &st) == 0)
+			utc_seconds((usec_t)st.st_mtime * 1000000, &when);
+		else
+			buf_addstr(&when, "(time unknown)");
+		m->when = buf_detach(&when, NULL);
+	} else if (memory_parse(text, len, m, &why)) {
+		warning("ignoring the remembered checkpoint '%s': %s", path, why.buf);
+		memory_release(m);
+		ret = 0;
+	}
+	if (ret > 0) {
+		m->path = xstrdup(path);
+		m->key = key;
+	}
+	free(text);
+	buf_release(&why);
+	buf_release(&when);
 	return ret;
 }
 
-int trust_remember(const struct trust *t, const char *origin, const char *note)
+int trust_memories_load(const struct trust *t, const char *origin, struct trust_memory **out, size_t *n)
 {
-	struct buf path = BUF_INIT, dir = BUF_INIT;
+	struct buf path = BUF_INIT;
+	struct trust_memory *v = NULL, m;
+	size_t nv = 0, alloc = 0;
+	int ret = 0, rc;
+
+	if (origin && *origin) {
+		buf_addf(&path, "%s/checkpoints/", t->dir);
+		origin_name(origin, &path);
+		rc = memory_read(path.buf, -1, &m);
+		if (rc < 0) {
+			ret = -1;
+			goto out;
+		}
+		if (rc > 0) {
+			ALLOC_GROW(v, nv + 1, alloc);
+			v[nv++] = m;
+		}
+	}
+	for (size_t k = 0; k < t->n; k++) {
+		DIR *d;
+		struct dirent *de;
+		size_t base;
+
+		buf_reset(&path);
+		key_dir(t, &t->keys[k], &path);
+		d = opendir(path.buf);
+		if (!d) {
+			if (errno == ENOENT)
+				continue;
+			ret = error("cannot read '%s': %s", path.buf, strerror(errno));
+			goto out;
+		}
+		buf_addch(&path, '/');
+		base = path.len;
+		while ((de = readdir(d))) {
+			size_t nl = strlen(de->d_name);
+
+			/* temporary files of write_file_atomic end otherwise */
+			if (de->d_name[0] == '.' || nl <= strlen(MEMORY_SUFFIX) ||
+			    strcmp(de->d_name + nl - strlen(MEMORY_SUFFIX), MEMORY_SUFFIX))
+				continue;
+			buf_setlen(&path, base);
+			buf_addstr(&path, de->d_name);
+			rc = memory_read(path.buf, (long)k, &m);
+			if (rc < 0) {
+				ret = -1;
+				break;
+			}
+			if (rc > 0) {
+				ALLOC_GROW(v, nv + 1, alloc);
+				v[nv++] = m;
+			}
+		}
+		closedir(d);
+		if (ret)
+			goto out;
+	}
+out:
+	buf_release(&path);
+	if (ret) {
+		trust_memories_free(v, nv);
+		v = NULL;
+		nv = 0;
+	}
+	*out = v;
+	*n = nv;
+	return ret;
+}
+
+int trust_remember(const struct trust *t, size_t key, const char *origin, const char *note,
+		   const struct trust_root *roots, size_t nroots)
+{
+	struct buf path = BUF_INIT, text = BUF_INIT;
 	int ret;
 
-	buf_addf(&dir, "%s/checkpoints", t->dir);
-	origin_file(t, origin, &path);
-	ret = mkdir_p(dir.buf, 0700);
+	key_dir(t, &t->keys[key], &path);
+	ret = mkdir_p(path.buf, 0700);
+	buf_addch(&path, '/');
+	origin_name(origin, &path);
+	buf_addstr(&path, MEMORY_SUFFIX);
+	buf_addstr(&text, MEMORY_MAGIC);
+	buf_addstr(&text, "remembered-at ");
+	utc_seconds(time_now(), &text);
+	buf_addch(&text, '\n');
+	for (size_t i = 0; i < nroots; i++) {
+		buf_addf(&text, "root %llu ", (unsigned long long)roots[i].size);
+		b64_encode(&text, roots[i].root, HASH_LEN);
+		buf_addch(&text, '\n');
+	}
+	buf_addch(&text, '\n');
+	buf_addstr(&text, note);
 	if (!ret)
-		ret = write_file_atomic(path.buf, note, strlen(note), 0600);
+		ret = write_file_atomic(path.buf, text.buf, text.len, 0600);
 	buf_release(&path);
-	buf_release(&dir);
+	buf_release(&text);
 	return ret;
 }
 

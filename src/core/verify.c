@@ -3,13 +3,17 @@
  * against each leaf, rebuilds the Merkle tree in one streaming pass (O(log n)
  * memory), compares the root at every checkpoint, checks signatures against
  * the trusted keys, proves each checkpoint consistent with the one before,
- * and compares the store with the checkpoint remembered outside it.
+ * and compares the store with the checkpoints remembered outside it (per
+ * trusted key, docs/STORE.md "What is outside the store"). Also the one
+ * verdict line every surface prints, and what proves one entry for `show`.
  *
  * Cost: one sequential scan of the entries table; SHA-256 over every leaf
- * byte dominates.
+ * byte dominates. Roots at remembered and power-of-two sizes cost O(log n)
+ * each, O(log^2 n) in all.
  */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +32,20 @@ struct cp {
 	char *detail;
 	int root_known, root_ok; /* the store's root at size was computed */
 	char *note_text;
+	unsigned char *by;       /* per trusted key: 1 when its line verifies, owned */
+};
+
+/* A root of the store's tree wanted at one size (a remembered checkpoint's). */
+struct want {
+	uint64_t size;
+	unsigned char root[HASH_LEN];
+	int known;
+};
+
+/* A remembered checkpoint, parsed. */
+struct memory {
+	const struct trust_memory *m;
+	struct checkpoint cp;
 };
 
 struct verifier {
@@ -36,9 +54,10 @@ struct verifier {
 	struct verify_report *r;
 	struct cp *cps;
 	size_t ncps, cps_alloc;
-	uint64_t want_sizes[2];  /* extra sizes whose root is wanted (remembered) */
-	unsigned char want_roots[2][HASH_LEN];
-	int want_known[2];
+	struct want *want;       /* sorted by size, unique */
+	size_t nwant, want_alloc, next_want;
+	struct trust_root pow[64]; /* the store's roots at sizes 2^i, i < npow */
+	unsigned npow;
 	size_t next_cp;          /* next checkpoint (by size) to compare */
 	sqlite3_stmt *node_stmt;
 	struct merkle_builder tree;
@@ -55,6 +74,21 @@ static void add_note(struct verify_report *r, const char *fmt, ...)
 	va_end(ap);
 	ALLOC_GROW(r->notes, r->nnotes + 1, r->notes_alloc);
 	r->notes[r->nnotes++] = buf_detach(&b, NULL);
+}
+
+/* n with thousands separators, as every verdict line prints it. */
+static const char *verify_thousands(uint64_t n, char out[32])
+{
+	char tmp[32];
+	int len = snprintf(tmp, sizeof(tmp), "%" PRIu64, n), o = 0;
+
+	for (int i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = tmp[i];
+	}
+	out[o] = 0;
+	return out;
 }
 
 /* Records an entry fault; merges with the previous fault when it is the
@@ -139,6 +173,7 @@ static void check_signatures(struct verifier *v)
 		struct cp *c = &v->cps[i];
 		int ok = 0, bad = 0;
 
+		c->by = xcalloc(t && t->n ? t->n : 1, 1);
 		if (c->status)
 			continue;
 		if (strcmp(c->body.origin, v->s->origin)) {
@@ -152,6 +187,8 @@ static void check_signatures(struct verifier *v)
 		for (size_t k = 0; t && k < t->n; k++) {
 			enum note_sig_status st = note_verify(&c->note, &t->keys[k]);
 
+			if (st == NOTE_SIG_OK)
+				c->by[k] = 1;
 			if (st == NOTE_SIG_OK && !ok) {
 				ok = 1;
 				c->signer = xstrdup(t->keys[k].name);
@@ -214,12 +251,56 @@ static void at_size(struct verifier *v)
 		c->root_known = 1;
 		c->root_ok = !memcmp(root, c->body.root, HASH_LEN);
 	}
-	for (int i = 0; i < 2; i++) {
-		if (v->want_sizes[i] == n && !v->want_known[i]) {
-			merkle_builder_root(&v->tree, v->want_roots[i]);
-			v->want_known[i] = 1;
+	while (v->next_want < v->nwant && v->want[v->next_want].size <= n) {
+		struct want *w = &v->want[v->next_want++];
+
+		if (w->size == n) {
+			merkle_builder_root(&v->tree, w->root);
+			w->known = 1;
 		}
 	}
+	if (n && !(n & (n - 1)) && v->npow < 64) { /* a power of two */
+		v->pow[v->npow].size = n;
+		merkle_builder_root(&v->tree, v->pow[v->npow++].root);
+	}
+}
+
+static int want_cmp(const void *a, const void *b)
+{
+	const struct want *x = a, *y = b;
+
+	return x->size < y->size ? -1 : x->size > y->size;
+}
+
+static void want_size(struct verifier *v, uint64_t size)
+{
+	ALLOC_GROW(v->want, v->nwant + 1, v->want_alloc);
+	v->want[v->nwant++] = (struct want){ .size = size };
+}
+
+/* Sorts the wanted sizes and drops repeats; before the scan. */
+static void want_done(struct verifier *v)
+{
+	size_t o = 0;
+
+	if (v->nwant)
+		qsort(v->want, v->nwant, sizeof(*v->want), want_cmp);
+	for (size_t i = 0; i < v->nwant; i++)
+		if (!o || v->want[o - 1].size != v->want[i].size)
+			v->want[o++] = v->want[i];
+	v->nwant = o;
+}
+
+/* The store's root at size, when the scan computed it; NULL otherwise. */
+static const unsigned char *root_at(const struct verifier *v, uint64_t size)
+{
+	for (size_t i = 0; i < v->nwant; i++)
+		if (v->want[i].size == size)
+			return v->want[i].known ? v->want[i].root : NULL;
+	for (unsigned i = 0; i < v->npow; i++)
+		if (v->pow[i].size == size)
+			return v->pow[i].root;
+	return NULL;
 }
 
 static int column_differs(sqlite3_stmt *st, int col, const struct buf *leafval)
@@ -403,58 +484,234 @@ static void decide_roots(struct verifier *v)
 	}
 }
 
-static void check_remembered(struct verifier *v, const struct checkpoint *rc, uint64_t newest_cp)
+/* " (remembered in PATH at WHEN)": where and when the checkpoint was seen. */
+static void seen_where(struct buf *b, const struct trust_memory *m)
 {
+	buf_addf(b, " (remembered in %s at %s)", m->path, m->when);
+}
+
+static void store_origin_words(struct buf *b, const char *origin)
+{
+	if (*origin)
+		buf_addf(b, "says origin \"%s\"", origin);
+	else
+		buf_addstr(b, "has no origin");
+}
+
+/* A remembered checkpoint of the store's own origin. */
+static void check_remembered(struct verifier *v, const struct memory *mem, uint64_t newest_cp)
+{
+	const struct checkpoint *rc = &mem->cp;
+	const unsigned char *root = root_at(v, rc->size);
 	struct buf b = BUF_INIT;
 
 	if (rc->size > v->r->entries) {
 		buf_addf(&b, "a checkpoint of size %" PRIu64 " was seen before, but the store has only "
 			 "%" PRIu64 " entries", rc->size, v->r->entries);
+		seen_where(&b, mem->m);
 		checkpoint_fault(v->r, "TRUNCATED", rc->size, b.buf);
-	} else if (!v->want_known[0] || memcmp(v->want_roots[0], rc->root, HASH_LEN)) {
+	} else if (!root || memcmp(root, rc->root, HASH_LEN)) {
 		buf_addf(&b, "the store's tree at size %" PRIu64 " differs from the checkpoint seen "
 			 "before: two histories of this log exist", rc->size);
+		seen_where(&b, mem->m);
 		checkpoint_fault(v->r, "FORK", rc->size, b.buf);
 	}
 	buf_reset(&b);
 	if (newest_cp < rc->size) {
-		buf_addf(&b, "the store's newest checkpoint (size %" PRIu64 ") is older than the checkpoint "
-			 "of size %" PRIu64 " seen before", newest_cp, rc->size);
+		if (newest_cp)
+			buf_addf(&b, "the store's newest checkpoint (size %" PRIu64 ") is older than the "
+				 "checkpoint of size %" PRIu64 " seen before", newest_cp, rc->size);
+		else
+			buf_addf(&b, "the store has no checkpoint, but one of size %" PRIu64 " was seen "
+				 "before", rc->size);
+		seen_where(&b, mem->m);
 		checkpoint_fault(v->r, "ROLLBACK", rc->size, b.buf);
 	}
 	buf_release(&b);
 }
 
+/* 1 when a checkpoint of the store with status OK is signed by key k. */
+static int store_signed_by(const struct verifier *v, long k)
+{
+	for (size_t i = 0; i < v->ncps; i++)
+		if (v->cps[i].status && !strcmp(v->cps[i].status, "OK") && v->cps[i].by && v->cps[i].by[k])
+			return 1;
+	return 0;
+}
+
+/*
+ * A checkpoint remembered under a trusted key for another origin, checked
+ * against a store that key has not signed: is the store that log, renamed
+ * or stripped of its origin and checkpoints? It is when the store's tree
+ * at the remembered size has the remembered root (ROLLBACK: it keeps the
+ * entries but lost the checkpoints), or, for a store shorter than that,
+ * when its tree at the largest remembered power-of-two size it still
+ * holds (more than half of it) has that size's remembered root
+ * (TRUNCATED). Another log signed by the same key differs there.
+ * Returns 1 when a fault was reported.
+ */
+static int check_other_origin(struct verifier *v, const struct memory *mem)
+{
+	const struct checkpoint *rc = &mem->cp;
+	const char *key = v->opt->trust->keys[mem->m->key].name;
+	const unsigned char *root;
+	struct buf b = BUF_INIT;
+	uint64_t n = v->r->entries;
+
+	if (n >= rc->size) {
+		root = root_at(v, rc->size);
+		if (!rc->size || !root || memcmp(root, rc->root, HASH_LEN))
+			return 0;
+		buf_addf(&b, "the store's first %" PRIu64 " entries are the log that %s signed as origin "
+			 "\"%s\"", rc->size, key, rc->origin);
+		seen_where(&b, mem->m);
+		buf_addstr(&b, ", but the store ");
+		store_origin_words(&b, v->s->origin);
+		buf_addstr(&b, " and no checkpoint by that key: its checkpoints were removed or its "
+			   "origin changed");
+		checkpoint_fault(v->r, "ROLLBACK", rc->size, b.buf);
+	} else {
+		const struct trust_root *best = NULL;
+
+		for (size_t i = 0; i < mem->m->nroots; i++) {
+			const struct trust_root *p = &mem->m->roots[i];
+
+			if (p->size <= n && p->size < rc->size && !(p->size & (p->size - 1)) &&
+			    (!best || p->size > best->size))
+				best = p;
+		}
+		if (!best || !(root = root_at(v, best->size)) || memcmp(root, best->root, HASH_LEN))
+			return 0;
+		buf_addf(&b, "the store's first %" PRIu64 " entries are the log that %s signed as origin "
+			 "\"%s\" up to size %" PRIu64, best->size, key, rc->origin, rc->size);
+		seen_where(&b, mem->m);
+		buf_addf(&b, ", but the store has only %" PRIu64 " entries, ", n);
+		store_origin_words(&b, v->s->origin);
+		buf_addstr(&b, " and no checkpoint by that key: it was cut back and its checkpoints "
+			   "removed or its origin changed");
+		checkpoint_fault(v->r, "TRUNCATED", rc->size, b.buf);
+	}
+	buf_release(&b);
+	return 1;
+}
+
+/* Parses the remembered checkpoints; drops those that do not parse. */
+static struct memory *parse_memories(const struct trust_memory *m, size_t n, size_t *nout)
+{
+	struct memory *mem = xcalloc(n ? n : 1, sizeof(*mem));
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct buf err = BUF_INIT;
+		struct note note;
+
+		if (note_parse(m[i].note, strlen(m[i].note), &note, &err)) {
+			warning("ignoring the remembered checkpoint '%s': %s", m[i].path, err.buf);
+		} else {
+			if (checkpoint_parse(note.text, note.text_len, &mem[o].cp, &err))
+				warning("ignoring the remembered checkpoint '%s': %s", m[i].path, err.buf);
+			else
+				mem[o++].m = &m[i];
+			note_release(&note);
+		}
+		buf_release(&err);
+	}
+	*nout = o;
+	return mem;
+}
+
+/* The remembered checkpoint of origin under key k, or NULL. */
+static const struct memory *memory_of(const struct memory *mem, size_t n, long k, const char *origin)
+{
+	for (size_t i = 0; i < n; i++)
+		if (mem[i].m->key == k && !strcmp(mem[i].cp.origin, origin))
+			return &mem[i];
+	return NULL;
+}
+
+/* Compares the store with everything remembered; adds the notes. */
+static void check_memories(struct verifier *v, const struct memory *mem, size_t nmem, uint64_t newest_cp)
+{
+	const char *origin = v->s->origin;
+	size_t same = 0;
+
+	for (size_t i = 0; i < nmem; i++) {
+		const struct memory *m = &mem[i];
+
+		if (*origin && !strcmp(m->cp.origin, origin)) {
+			int newer_elsewhere = 0;
+
+			/* an old-layout file that a per-key one has superseded */
+			for (size_t k = 0; m->m->key < 0 && k < nmem; k++)
+				if (mem[k].m->key >= 0 && !strcmp(mem[k].cp.origin, origin) &&
+				    mem[k].cp.size >= m->cp.size)
+					newer_elsewhere = 1;
+			if (newer_elsewhere)
+				continue;
+			check_remembered(v, m, newest_cp);
+			add_note(v->r, "compared with the checkpoint of size %" PRIu64 " seen before "
+				 "(remembered in %s at %s)", m->cp.size, m->m->path, m->m->when);
+			same++;
+		} else if (m->m->key >= 0 && !store_signed_by(v, m->m->key)) {
+			check_other_origin(v, m);
+		}
+	}
+	if (!same)
+		add_note(v->r, "no checkpoint of this origin was seen before on this machine: a store cut back "
+			 "to an earlier checkpoint, or rewritten and re-signed by the key holder, cannot be "
+			 "detected on this first verification");
+}
+
+/* Remembers the newest verified checkpoint under every trusted key that
+ * signed it, unless as large a one of this origin is remembered. */
+static int remember_newest(struct verifier *v, const struct cp *c, const struct memory *mem, size_t nmem)
+{
+	const struct trust *t = v->opt->trust;
+	struct trust_root roots[64];
+	size_t nroots = 0;
+
+	for (unsigned i = 0; i < v->npow; i++)
+		if (v->pow[i].size < c->size)
+			roots[nroots++] = v->pow[i];
+	for (size_t k = 0; k < t->n; k++) {
+		const struct memory *m;
+
+		if (!c->by[k])
+			continue;
+		m = memory_of(mem, nmem, (long)k, v->s->origin);
+		if (m && m->cp.size >= c->size)
+			continue;
+		if (trust_remember(t, k, v->s->origin, c->note_text, roots, nroots))
+			return -1;
+	}
+	return 0;
+}
+
 int verify_store(struct store *s, const struct verify_options *opt, struct verify_report *r)
 {
 	struct verifier v = { .s = s, .opt = opt, .r = r };
-	struct buf rtext = BUF_INIT, err = BUF_INIT;
-	struct note rnote = { 0 };
-	struct checkpoint rcp = { 0 };
-	int have_remembered = 0, ret = -1;
+	struct trust_memory *tm = NULL;
+	struct memory *mem = NULL;
+	size_t ntm = 0, nmem = 0;
+	int ret = -1;
 	uint64_t newest_cp = 0;
 	size_t newest_ok = (size_t)-1;
 	const struct trust *t = opt->trust;
+	struct buf b = BUF_INIT;
+	char a[32];
 
 	memset(r, 0, sizeof(*r));
 	r->origin = xstrdup(s->origin);
 	if (load_checkpoints(&v))
 		goto out;
 	check_signatures(&v);
-	if (t && *s->origin) {
-		int rc = trust_remembered(t, s->origin, &rtext);
-
-		if (rc < 0)
+	if (t && t->n) {
+		if (trust_memories_load(t, s->origin, &tm, &ntm))
 			goto out;
-		if (rc > 0) {
-			if (note_parse(rtext.buf, rtext.len, &rnote, &err) ||
-			    checkpoint_parse(rnote.text, rnote.text_len, &rcp, &err)) {
-				warning("ignoring the remembered checkpoint of '%s': %s", s->origin, err.buf);
-			} else {
-				have_remembered = 1;
-				v.want_sizes[0] = rcp.size;
-			}
-		}
+		mem = parse_memories(tm, ntm, &nmem);
+		for (size_t i = 0; i < nmem; i++)
+			want_size(&v, mem[i].cp.size);
+		want_done(&v);
 	}
 	if (scan_entries(&v))
 		goto out;
@@ -472,38 +729,45 @@ int verify_store(struct store *s, const struct verify_options *opt, struct verif
 		else if (strcmp(c->status, "UNTRUSTED") || (t && t->n))
 			checkpoint_fault(r, c->status, c->size, c->detail ? c->detail : "");
 	}
-	if (have_remembered)
-		check_remembered(&v, &rcp, newest_cp);
+	if (t && t->n)
+		check_memories(&v, mem, nmem, newest_cp);
 
 	r->verified_through = newest_ok != (size_t)-1 ? v.cps[newest_ok].size : 0;
 	r->pending = r->entries > r->verified_through ? r->entries - r->verified_through : 0;
+	/* VERIFIED needs entries anchored by a trusted checkpoint: an
+	 * unsigned store is never VERIFIED, whatever keys are pinned */
 	if (r->faults_total) {
 		r->verdict = "FAILED";
 		r->exit_code = EXIT_FAILED;
-	} else if (!t || !t->n) {
+	} else if (!t || !t->n || !r->entries || !r->verified_through) {
 		r->verdict = "UNVERIFIABLE";
 		r->exit_code = EXIT_UNVERIFIABLE;
-		add_note(r, "no trusted key: signatures prove nothing until a verifier key is pinned "
-			 "(trailscope verify STORE --trust KEY.pub)");
+		if (!t || !t->n) {
+			r->reason = xstrdup("no trusted key");
+			add_note(r, "no trusted key: signatures prove nothing until a verifier key is pinned "
+				 "(trailscope verify STORE --trust KEY.pub)");
+		} else if (!r->entries) {
+			r->reason = xstrdup("empty store, nothing to verify");
+		} else {
+			buf_addf(&b, "no checkpoint signed by a trusted key anchors the %s entr%s",
+				 verify_thousands(r->entries, a), r->entries == 1 ? "y" : "ies");
+			r->reason = buf_detach(&b, NULL);
+		}
 	} else {
 		r->verdict = "VERIFIED";
 		r->exit_code = EXIT_OK;
 	}
-	if (r->pending)
+	if (r->pending && r->entries)
 		add_note(r, "entries %" PRIu64 "-%" PRIu64 " are after the last verified checkpoint "
 			 "(PENDING): no signature covers them yet, so a change to them cannot be detected",
 			 r->verified_through + 1, r->entries);
-	if (!have_remembered)
+	if (!t || !t->n)
 		add_note(r, "no checkpoint of this origin was seen before on this machine: a store cut back "
 			 "to an earlier checkpoint, or rewritten and re-signed by the key holder, cannot be "
 			 "detected on this first verification");
-	else
-		add_note(r, "compared with the checkpoint of size %" PRIu64 " seen before", rcp.size);
-	if (r->exit_code == EXIT_OK && opt->remember && newest_ok != (size_t)-1 &&
-	    (!have_remembered || v.cps[newest_ok].size >= rcp.size) && *s->origin) {
-		if (trust_remember(t, s->origin, v.cps[newest_ok].note_text))
-			goto out;
-	}
+	if (r->exit_code == EXIT_OK && opt->remember && *s->origin &&
+	    remember_newest(&v, &v.cps[newest_ok], mem, nmem))
+		goto out;
 	ret = 0;
 out:
 	for (size_t i = 0; i < v.ncps; i++) {
@@ -514,14 +778,15 @@ out:
 		free(v.cps[i].signer);
 		free(v.cps[i].detail);
 		free(v.cps[i].note_text);
+		free(v.cps[i].by);
 	}
 	free(v.cps);
-	if (have_remembered || rnote.text)
-		note_release(&rnote);
-	if (rcp.origin)
-		checkpoint_release(&rcp);
-	buf_release(&rtext);
-	buf_release(&err);
+	free(v.want);
+	for (size_t i = 0; i < nmem; i++)
+		checkpoint_release(&mem[i].cp);
+	free(mem);
+	trust_memories_free(tm, ntm);
+	buf_release(&b);
 	if (ret)
 		verify_report_release(r);
 	return ret;
@@ -539,5 +804,189 @@ void verify_report_release(struct verify_report *r)
 		free(r->notes[i]);
 	free(r->notes);
 	free(r->origin);
+	free(r->reason);
 	memset(r, 0, sizeof(*r));
+}
+
+int verify_report_verified(const struct verify_report *r)
+{
+	return r->verdict && r->exit_code == EXIT_OK && r->verified_through > 0;
+}
+
+void verify_verdict_line(const struct verify_report *r, uint64_t entries, struct buf *out)
+{
+	char a[32], b[32];
+
+	if (!entries)
+		entries = r->entries;
+	if (verify_report_verified(r)) {
+		buf_addf(out, "VERIFIED through %s (+%s pending)", verify_thousands(r->verified_through, a),
+			 verify_thousands(entries > r->verified_through ? entries - r->verified_through : 0, b));
+	} else if (r->exit_code == EXIT_FAILED) {
+		buf_addf(out, "FAILED: %s fault%s", verify_thousands(r->faults_total, a),
+			 r->faults_total == 1 ? "" : "s");
+	} else {
+		/* also a report claiming VERIFIED through 0: nothing is anchored */
+		buf_addstr(out, "UNVERIFIABLE: ");
+		if (r->reason)
+			buf_addstr(out, r->reason);
+		else
+			buf_addf(out, "no checkpoint signed by a trusted key anchors the %s entries",
+				 verify_thousands(entries, a));
+	}
+}
+
+uint64_t verify_report_cover(const struct verify_report *r, uint64_t seq)
+{
+	uint64_t best = 0;
+
+	for (size_t i = 0; i < r->ncheckpoints; i++) {
+		const struct verify_checkpoint *c = &r->checkpoints[i];
+
+		if (c->status && !strcmp(c->status, "OK") && c->size >= seq && seq > 0 &&
+		    (!best || c->size < best))
+			best = c->size;
+	}
+	return best;
+}
+
+const char *verify_report_checkpoint_status(const struct verify_report *r, uint64_t size)
+{
+	for (size_t i = 0; i < r->ncheckpoints; i++)
+		if (r->checkpoints[i].size == size)
+			return r->checkpoints[i].status;
+	return NULL;
+}
+
+/* Why one checkpoint row does not prove entry seq; NULL when it does. */
+static char *cover_check(struct store *s, const struct trust *t, uint64_t seq, uint64_t size,
+			 const char *text, char **signer)
+{
+	struct note note;
+	struct checkpoint body;
+	struct buf why = BUF_INIT, err = BUF_INIT;
+	struct merkle_source src;
+	struct merkle_proof p = { NULL, 0 };
+	unsigned char root[HASH_LEN], hash[HASH_LEN];
+	sqlite3_stmt *st = NULL;
+	int parsed = 0, ok = 0, bad = 0;
+
+	if (note_parse(text, strlen(text), &note, &err)) {
+		buf_addf(&why, "MALFORMED: %s", err.buf);
+		goto out;
+	}
+	if (checkpoint_parse(note.text, note.text_len, &body, &err)) {
+		note_release(&note);
+		buf_addf(&why, "MALFORMED: %s", err.buf);
+		goto out;
+	}
+	parsed = 1;
+	if (body.size != size) {
+		buf_addf(&why, "MALFORMED: the row says size %" PRIu64 " but its note says %" PRIu64,
+			 size, body.size);
+		goto out;
+	}
+	if (strcmp(body.origin, s->origin)) {
+		buf_addstr(&why, "WRONG_ORIGIN: not the store's origin");
+		goto out;
+	}
+	for (size_t k = 0; t && k < t->n; k++) {
+		enum note_sig_status sst = note_verify(&note, &t->keys[k]);
+
+		if (sst == NOTE_SIG_BAD)
+			bad = 1;
+		if (sst == NOTE_SIG_OK && !ok) {
+			ok = 1;
+			*signer = xstrdup(t->keys[k].name);
+		}
+	}
+	if (bad) {
+		buf_addstr(&why, "BAD_SIGNATURE: a signature line names a trusted key but does not verify");
+		goto out;
+	}
+	if (!ok) {
+		buf_addstr(&why, !t || !t->n ? "UNTRUSTED: no trusted key is pinned"
+					     : "UNTRUSTED: not signed by a trusted key");
+		goto out;
+	}
+	if (store_size(s) < (int64_t)size) {
+		buf_addstr(&why, "TRUNCATED: the store is smaller than the checkpoint");
+		goto out;
+	}
+	if (store_root(s, size, root) || memcmp(root, body.root, HASH_LEN)) {
+		buf_addstr(&why, "ROOT_MISMATCH: the store's tree at its size does not have its root");
+		goto out;
+	}
+	store_merkle_source(s, &src);
+	if (store_prepare(s, "SELECT leaf FROM entries WHERE seq = ?1", &st)) {
+		buf_addstr(&why, "the entry cannot be read");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		buf_addstr(&why, "the entry cannot be read");
+		goto out;
+	}
+	merkle_leaf_hash(sqlite3_column_blob(st, 0) ? sqlite3_column_blob(st, 0) : "",
+			 (size_t)sqlite3_column_bytes(st, 0), hash);
+	if (merkle_inclusion_proof(&src, seq - 1, size, &p) ||
+	    merkle_verify_inclusion(seq - 1, size, hash, &p, body.root))
+		buf_addstr(&why, "MODIFIED: the entry's leaf is not included under its root");
+out:
+	sqlite3_finalize(st);
+	merkle_proof_release(&p);
+	if (parsed) {
+		note_release(&note);
+		checkpoint_release(&body);
+	}
+	buf_release(&err);
+	if (why.len) {
+		free(*signer);
+		*signer = NULL;
+		return buf_detach(&why, NULL);
+	}
+	buf_release(&why);
+	return NULL;
+}
+
+int verify_cover(struct store *s, const struct trust *t, uint64_t seq, struct verify_cover *out)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_DONE;
+
+	memset(out, 0, sizeof(*out));
+	if (store_prepare(s, "SELECT size, note FROM checkpoints WHERE size >= ?1 ORDER BY size", &st))
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	while (seq > 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint64_t size = (uint64_t)sqlite3_column_int64(st, 0);
+		const char *text = (const char *)sqlite3_column_text(st, 1);
+		char *signer = NULL, *why = cover_check(s, t, seq, size, text ? text : "", &signer);
+
+		if (!why) {
+			out->size = size;
+			out->signer = signer;
+			break;
+		}
+		if (!out->rejected) {
+			out->rejected = size;
+			out->why = why;
+		} else {
+			free(why);
+		}
+	}
+	if (seq > 0 && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		verify_cover_release(out);
+		return store_error(s, "cannot read checkpoints");
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+void verify_cover_release(struct verify_cover *c)
+{
+	free(c->signer);
+	free(c->why);
+	memset(c, 0, sizeof(*c));
 }
