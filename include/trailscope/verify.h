@@ -71,6 +71,9 @@ void verify_report_release(struct verify_report *r);
  * anchored.
  */
 void verify_verdict_line(const struct verify_report *r, uint64_t entries, struct buf *out);
+/* The same for a status bar: UNVERIFIABLE says only "no trusted key",
+ * "empty store" or "no trusted checkpoint". */
+void verify_verdict_short(const struct verify_report *r, uint64_t entries, struct buf *out);
 /* The role of the verdict line: 1 when it says VERIFIED (the same guard). */
 int verify_report_verified(const struct verify_report *r);
 /* The smallest checkpoint of the report with status OK whose size covers

@@ -10,6 +10,7 @@
 #include "trailscope/cmd.h"
 #include "trailscope/entry.h"
 #include "trailscope/jcs.h"
+#include "trailscope/verify.h"
 #include "trailscope/util.h"
 
 static const char usage[] = "trailscope show STORE SEQ|EVENT_ID [--format text|json]";
@@ -37,7 +38,31 @@ static void put_value(const json_t *v, int unknown)
 	buf_release(&b);
 }
 
-static void print_text(const struct entry *e)
+/*
+ * The proof line: a checkpoint is cited as cover only when it verifies
+ * (trusted signature, root of the store's tree at its size, the entry's
+ * leaf included under it); a covering row that does not is named with
+ * why.
+ */
+static void proof_line(const struct entry *e, const struct verify_cover *cv, struct buf *b)
+{
+	if (cv->size) {
+		buf_addf(b, "covered by the checkpoint at size %" PRIu64 ", signed by %s "
+			 "(signature, root and inclusion checked)", cv->size, cv->signer);
+		if (cv->rejected)
+			buf_addf(b, "; the checkpoint at size %" PRIu64 " does not verify: %s", cv->rejected,
+				 cv->why);
+	} else if (cv->rejected) {
+		buf_addf(b, "not covered by a verified checkpoint: the checkpoint at size %" PRIu64
+			 " does not verify: %s", cv->rejected, cv->why);
+	} else if (e->covered_by) {
+		buf_addstr(b, "not covered by a verified checkpoint");
+	} else {
+		buf_addstr(b, "pending: no checkpoint covers it yet");
+	}
+}
+
+static void print_text(const struct entry *e, const struct verify_cover *cv)
 {
 	json_t *actor = entry_leaf_get(e, "actor"), *source = entry_leaf_get(e, "source");
 	json_t *approval = json_object_get(entry_leaf_get(e, "context"), "approval");
@@ -83,10 +108,7 @@ static void print_text(const struct entry *e)
 		field("source", b.buf);
 	}
 	buf_reset(&b);
-	if (e->covered_by)
-		buf_addf(&b, "covered by the checkpoint at size %" PRIu64, e->covered_by);
-	else
-		buf_addstr(&b, "pending: no checkpoint covers it yet");
+	proof_line(e, cv, &b);
 	field("proof", b.buf);
 	printf("changes     %zu\n", e->changes.n);
 	for (size_t i = 0; i < e->changes.n; i++) {
@@ -117,6 +139,8 @@ int cmd_show(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	enum out_format fmt = FMT_TEXT;
+	struct verify_cover cv;
+	struct trust t;
 	struct store s;
 	struct entry e;
 	int c, rc, ret = EXIT_IO;
@@ -128,16 +152,27 @@ int cmd_show(int argc, char **argv)
 			if (cli_parse_format("show", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt))
 				return EXIT_USAGE;
 			break;
-		case 'h': printf("usage: %s\nPrints one event: metadata, per-field changes, proof status.\n", usage);
+		case 'h': printf("usage: %s\nPrints one event: metadata, per-field changes, proof status.\n"
+		       "A checkpoint is cited as proof only when it is signed by a key pinned in\n"
+		       "$XDG_STATE_HOME/trailscope, its root is the store's tree at its size and the\n"
+		       "event's leaf is included under it.\n", usage);
 			return EXIT_OK;
 		default: return cli_usage_error(usage, "show: unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 2)
 		return cli_usage_error(usage, "show: expected STORE and SEQ or EVENT_ID");
-	if (store_open(&s, argv[optind], STORE_READONLY))
+	if (trust_load(&t))
 		return EXIT_IO;
+	if (store_open(&s, argv[optind], STORE_READONLY)) {
+		trust_release(&t);
+		return EXIT_IO;
+	}
 	rc = entry_load(&s, argv[optind + 1], &e);
+	if (rc > 0 && verify_cover(&s, &t, (uint64_t)e.seq, &cv)) {
+		entry_release(&e);
+		rc = -1;
+	}
 	if (rc == 0) {
 		fputs("trailscope: no event '", stderr);
 		cli_put_safe(stderr, argv[optind + 1]);
@@ -146,16 +181,26 @@ int cmd_show(int argc, char **argv)
 	} else if (rc > 0) {
 		if (fmt == FMT_JSON) {
 			json_t *j = entry_to_json(&e);
+			struct buf pl = BUF_INIT;
+
+			/* only a checkpoint that verifies is cover */
+			json_object_set_new(j, "covered_by_checkpoint",
+					    cv.size ? json_integer((json_int_t)cv.size) : json_null());
+			proof_line(&e, &cv, &pl);
+			json_object_set_new(j, "proof", json_string(pl.buf));
+			buf_release(&pl);
 
 			json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 			putchar('\n');
 			json_decref(j);
 		} else {
-			print_text(&e);
+			print_text(&e, &cv);
 		}
+		verify_cover_release(&cv);
 		entry_release(&e);
 		ret = EXIT_OK;
 	}
 	store_close(&s);
+	trust_release(&t);
 	return ret;
 }

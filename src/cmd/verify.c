@@ -22,7 +22,16 @@ static void print_json(const struct verify_report *r)
 {
 	json_t *o = json_object(), *faults = json_array(), *cps = json_array(), *notes = json_array();
 
-	json_object_set_new(o, "verdict", json_string(r->verdict));
+	struct buf line = BUF_INIT;
+
+	verify_verdict_line(r, 0, &line);
+	/* the same guard as the text: never VERIFIED with nothing anchored */
+	json_object_set_new(o, "verdict", json_string(verify_report_verified(r) || r->exit_code ? r->verdict
+												: "UNVERIFIABLE"));
+	json_object_set_new(o, "verdict_line", json_string(line.buf));
+	if (r->reason)
+		json_object_set_new(o, "reason", json_string(r->reason));
+	buf_release(&line);
 	json_object_set_new(o, "origin", json_string(r->origin));
 	json_object_set_new(o, "entries", json_integer((json_int_t)r->entries));
 	json_object_set_new(o, "verified_through", json_integer((json_int_t)r->verified_through));
@@ -63,6 +72,7 @@ static void print_json(const struct verify_report *r)
 
 static void print_text(const struct verify_report *r, const char *path)
 {
+	struct buf line = BUF_INIT;
 	char a[32], b[32];
 
 	printf("store:       ");
@@ -102,13 +112,11 @@ static void print_text(const struct verify_report *r, const char *path)
 		cli_put_safe(stdout, r->notes[i]);
 		putchar('\n');
 	}
-	if (!r->exit_code)
-		printf("verdict:     VERIFIED through %s (+%s pending)\n",
-		       cli_thousands(r->verified_through, a), cli_thousands(r->pending, b));
-	else if (r->exit_code == EXIT_FAILED)
-		printf("verdict:     FAILED: %zu fault%s\n", r->faults_total, r->faults_total == 1 ? "" : "s");
-	else
-		printf("verdict:     UNVERIFIABLE: no trusted key\n");
+	verify_verdict_line(r, 0, &line);
+	printf("verdict:     ");
+	cli_put_safe(stdout, line.buf);
+	putchar('\n');
+	buf_release(&line);
 }
 
 static void show_progress(void *ctx, uint64_t done, uint64_t total)
@@ -160,10 +168,11 @@ int cmd_verify(int argc, char **argv)
 			printf("usage: %s\n"
 			       "Recomputes every leaf hash and the Merkle root at every checkpoint, checks the\n"
 			       "signatures against trusted keys, cross-checks the display columns against each\n"
-			       "leaf, and compares the store with the newest checkpoint seen before (kept in\n"
-			       "$XDG_STATE_HOME/trailscope). --trust pins a verifier key there. --deep also\n"
-			       "checks that every leaf is canonical JSON.\n"
-			       "Exit: 0 VERIFIED, 1 FAILED, 2 UNVERIFIABLE (no trusted key), 3+ errors.\n", usage);
+			       "leaf, and compares the store with the checkpoints seen before (kept per trusted\n"
+			       "key in $XDG_STATE_HOME/trailscope). --trust pins a verifier key there. --deep\n"
+			       "also checks that every leaf is canonical JSON.\n"
+			       "Exit: 0 VERIFIED, 1 FAILED, 2 UNVERIFIABLE (no trusted key, an empty store, or no\n"
+			       "checkpoint signed by a trusted key), 3+ errors.\n", usage);
 			trust_release(&t);
 			return EXIT_OK;
 		default:
@@ -190,7 +199,8 @@ int cmd_verify(int argc, char **argv)
 			print_json(&r);
 		else
 			print_text(&r, argv[optind]);
-		ret = r.exit_code;
+		/* the exit status follows the printed verdict */
+		ret = verify_report_verified(&r) || r.exit_code ? r.exit_code : EXIT_UNVERIFIABLE;
 		verify_report_release(&r);
 	}
 	store_close(&s);

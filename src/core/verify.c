@@ -649,8 +649,8 @@ static void check_memories(struct verifier *v, const struct memory *mem, size_t 
 			if (newer_elsewhere)
 				continue;
 			check_remembered(v, m, newest_cp);
-			add_note(v->r, "compared with the checkpoint of size %" PRIu64 " seen before "
-				 "(remembered in %s at %s)", m->cp.size, m->m->path, m->m->when);
+			add_note(v->r, "compared with the checkpoint of size %" PRIu64 " seen before",
+				 m->cp.size);
 			same++;
 		} else if (m->m->key >= 0 && !store_signed_by(v, m->m->key)) {
 			check_other_origin(v, m);
@@ -813,7 +813,7 @@ int verify_report_verified(const struct verify_report *r)
 	return r->verdict && r->exit_code == EXIT_OK && r->verified_through > 0;
 }
 
-void verify_verdict_line(const struct verify_report *r, uint64_t entries, struct buf *out)
+static void verdict_line(const struct verify_report *r, uint64_t entries, int compact, struct buf *out)
 {
 	char a[32], b[32];
 
@@ -828,12 +828,26 @@ void verify_verdict_line(const struct verify_report *r, uint64_t entries, struct
 	} else {
 		/* also a report claiming VERIFIED through 0: nothing is anchored */
 		buf_addstr(out, "UNVERIFIABLE: ");
-		if (r->reason)
+		if (compact && r->reason && !strcmp(r->reason, "empty store, nothing to verify"))
+			buf_addstr(out, "empty store");
+		else if (compact && (!r->reason || strcmp(r->reason, "no trusted key")))
+			buf_addstr(out, "no trusted checkpoint");
+		else if (r->reason)
 			buf_addstr(out, r->reason);
 		else
 			buf_addf(out, "no checkpoint signed by a trusted key anchors the %s entries",
 				 verify_thousands(entries, a));
 	}
+}
+
+void verify_verdict_line(const struct verify_report *r, uint64_t entries, struct buf *out)
+{
+	verdict_line(r, entries, 0, out);
+}
+
+void verify_verdict_short(const struct verify_report *r, uint64_t entries, struct buf *out)
+{
+	verdict_line(r, entries, 1, out);
 }
 
 uint64_t verify_report_cover(const struct verify_report *r, uint64_t seq)

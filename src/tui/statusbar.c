@@ -55,6 +55,7 @@ void proof_status(struct tui *t, int64_t seq, uint64_t covered_by, struct buf *o
 {
 	const struct verify_report *rep = t->verify->report.verdict ? &t->verify->report : NULL;
 	enum task_state st = bg_verify_poll(t->verify);
+	uint64_t cover;
 	char a[32];
 
 	if (rep && st != TASK_RUNNING) {
@@ -67,27 +68,40 @@ void proof_status(struct tui *t, int64_t seq, uint64_t covered_by, struct buf *o
 			return;
 		}
 	}
+	/* covered_by is only the smallest checkpoint row at or past seq: a
+	 * row is cited as cover only once verification found it OK (signed
+	 * by a trusted key, its root the store's tree at its size) */
 	if (!covered_by) {
 		buf_addstr(out, "PENDING: after the last checkpoint, not yet covered by a signature");
 		*r = ROLE_CHAIN_WARN;
 		return;
 	}
-	buf_addf(out, "covered by signed checkpoint %s", thousands(covered_by, a));
 	if (!rep || st == TASK_RUNNING) {
-		buf_addstr(out, " (verification running)");
+		buf_addf(out, "checkpoint %s, not yet verified (verification running)", thousands(covered_by, a));
 		*r = ROLE_CHAIN_WARN;
-	} else if (!strcmp(rep->verdict, "VERIFIED") && covered_by <= rep->verified_through) {
+		return;
+	}
+	cover = verify_report_cover(rep, (uint64_t)seq);
+	if (!cover) {
+		const char *cs = verify_report_checkpoint_status(rep, covered_by);
+
+		buf_addf(out, "not covered by a verified checkpoint: checkpoint %s is %s",
+			 thousands(covered_by, a), cs ? cs : "unchecked");
+		if (rep->reason) {
+			buf_addstr(out, " (");
+			buf_addstr(out, rep->reason);
+			buf_addch(out, ')');
+		}
+		*r = cs && strcmp(cs, "UNTRUSTED") ? ROLE_CHAIN_FAILED : ROLE_CHAIN_WARN;
+		return;
+	}
+	buf_addf(out, "covered by signed checkpoint %s", thousands(cover, a));
+	if (verify_report_verified(rep)) {
 		buf_addstr(out, ": VERIFIED (inclusion and signature checked)");
 		*r = ROLE_CHAIN_OK;
-	} else if (!strcmp(rep->verdict, "UNVERIFIABLE")) {
-		buf_addstr(out, ", but UNVERIFIABLE: no trusted key");
-		*r = ROLE_CHAIN_WARN;
-	} else if (!strcmp(rep->verdict, "FAILED")) {
+	} else {
 		buf_addstr(out, "; the store FAILED verification elsewhere (v for faults)");
 		*r = ROLE_CHAIN_FAILED;
-	} else {
-		buf_addstr(out, " (not yet verified)");
-		*r = ROLE_CHAIN_WARN;
 	}
 }
 
@@ -115,21 +129,14 @@ static void verdict(struct tui *t, struct buf *out, enum role *r)
 		*r = ROLE_CHAIN_FAILED;
 		return;
 	}
-	if (rep->exit_code == EXIT_OK) {
-		uint64_t pending = (uint64_t)t->max_seq > rep->verified_through ?
-				   (uint64_t)t->max_seq - rep->verified_through : 0;
-
-		buf_addf(out, "VERIFIED through %s (+%s pending)", thousands(rep->verified_through, a),
-			 thousands(pending, b));
+	/* pending counts the store as the TUI sees it now */
+	verify_verdict_short(rep, t->max_seq > 0 ? (uint64_t)t->max_seq : 0, out);
+	if (verify_report_verified(rep))
 		*r = ROLE_CHAIN_OK;
-	} else if (rep->exit_code == EXIT_FAILED) {
-		buf_addf(out, "FAILED: %s fault%s", thousands(rep->faults_total, a),
-			 rep->faults_total == 1 ? "" : "s");
+	else if (rep->exit_code == EXIT_FAILED)
 		*r = ROLE_CHAIN_FAILED;
-	} else {
-		buf_addstr(out, "UNVERIFIABLE: no trusted key");
+	else
 		*r = ROLE_CHAIN_WARN;
-	}
 }
 
 void statusbar_draw(struct tui *t, int y, int w)

@@ -62,16 +62,22 @@ static void build(struct view *v, int w)
 	line_addstr(l, ROLE_DEFAULT, thousands(r->entries, a));
 	l = lines_add(L);
 	line_addstr(l, ROLE_LABEL, " Verdict      ");
-	if (r->exit_code == EXIT_OK) {
-		snprintf(title, sizeof(title), "VERIFIED through %s (+%s pending)",
-			 thousands(r->verified_through, a), thousands(r->pending, b));
-		line_addstr(l, ROLE_CHAIN_OK, title);
-	} else if (r->exit_code == EXIT_FAILED) {
-		snprintf(title, sizeof(title), "FAILED: %s fault%s", thousands(r->faults_total, a),
-			 r->faults_total == 1 ? "" : "s");
-		line_addstr(l, ROLE_CHAIN_FAILED, title);
-	} else {
-		line_addstr(l, ROLE_CHAIN_WARN, "UNVERIFIABLE: no trusted key (open with --trust PUBFILE)");
+	{
+		struct buf vl = BUF_INIT;
+
+		verify_verdict_line(r, 0, &vl);
+		if (verify_report_verified(r)) {
+			line_addstr(l, ROLE_CHAIN_OK, vl.buf);
+		} else if (r->exit_code == EXIT_FAILED) {
+			line_addstr(l, ROLE_CHAIN_FAILED, vl.buf);
+		} else {
+			line_addstr(l, ROLE_CHAIN_WARN, vl.buf);
+			if (r->reason && !strcmp(r->reason, "no trusted key"))
+				line_addstr(l, ROLE_MUTED, "  (open with --trust PUBFILE)");
+			else if (!r->ncheckpoints && r->entries)
+				line_addstr(l, ROLE_MUTED, "  (sign with trailscope checkpoint)");
+		}
+		buf_release(&vl);
 	}
 	snprintf(title, sizeof(title), "Checkpoints (%zu)", r->ncheckpoints);
 	heading(L, title);
