@@ -99,7 +99,7 @@ static void build(struct helpv *p, int w)
 	legend(L, "VERIFIED through N", ROLE_CHAIN_OK, "entries 1..N proven by a trusted signed checkpoint");
 	legend(L, "(+P pending)", ROLE_CHAIN_WARN, "P newer entries not yet covered by a checkpoint");
 	legend(L, "FAILED: K faults", ROLE_CHAIN_FAILED, "tampering or damage found; v lists where");
-	legend(L, "UNVERIFIABLE", ROLE_CHAIN_WARN, "no trusted key: use --trust PUBFILE");
+	legend(L, "UNVERIFIABLE", ROLE_CHAIN_WARN, "no trusted key (--trust PUBFILE), or nothing signed by one");
 	lines_add(L);
 	l = lines_add(L);
 	line_addstr(l, ROLE_MUTED, " The store is opened read-only; browsing never changes it.");

@@ -23,7 +23,8 @@ expect_eq "show json: changes of the VIP toggle" \
 	'[["enabled","changed",false,true],["rollout_pct","added",null,10],["targets[0]","added",null,"vip_segment"]]'
 expect_eq "show json: metadata" "$(jq -c '[.seq, .event_id, .ts, .actor, .action, .target, .environment]' "$T/show.json")" \
 	'[2,"uuid-1234","2026-01-12T14:32:08.000000Z","user-234","toggle_update","payments_new_flow","production"]'
-expect_eq "show json: covered by the checkpoint" "$(jq .covered_by_checkpoint "$T/show.json")" "2"
+expect_eq "show json: no pinned key, no cover" "$(jq .covered_by_checkpoint "$T/show.json")" "null"
+expect_grep "show json: the proof says why" '"proof": "not covered by a verified checkpoint: the checkpoint at size 2 does not verify: UNTRUSTED' "$T/show.json"
 ts show "$S" 1 --format json > "$T/show1.json"
 expect_eq "shape 1: flag_id and scalar states" \
 	"$(jq -c '[.target, .target_kind, .action, .changes[0].path, .changes[0].before, .changes[0].after]' "$T/show1.json")" \
@@ -84,6 +85,10 @@ expect_status "checkpoint signs the head" 0 ts checkpoint "$S" --key "$K"
 expect_status "verify with --trust is VERIFIED" 0 ts verify "$S" --trust "$P"
 expect_grep "verdict line" "VERIFIED through $(count) \\(\\+0 pending\\)" "$T/out"
 expect_status "the key stays pinned" 0 ts verify "$S"
+ts show "$S" uuid-1234 --format json > "$T/show.json"
+expect_eq "show json: covered by the checkpoint" "$(jq .covered_by_checkpoint "$T/show.json")" "2"
+ts show "$S" uuid-1234 > "$T/show.txt"
+expect_grep "show text: proof names the signer" '^proof +covered by the checkpoint at size 2, signed by example\.org/audit \(signature, root and inclusion checked\)' "$T/show.txt"
 ts verify "$S" --format json > "$T/v.json"
 expect_eq "verify json fields" "$(jq -c '[.verdict, .verified_through, .pending, (.faults|length), (.checkpoints|map(.status)|unique)]' "$T/v.json")" \
 	"[\"VERIFIED\",$(count),0,0,[\"OK\"]]"
