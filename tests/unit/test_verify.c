@@ -430,6 +430,13 @@ TEST(truncation_and_rollback)
 	CHECK_STR(r.verdict, "FAILED");
 	CHECK(find_fault(&r, "TRUNCATED", 1, 30) != NULL);
 	CHECK(find_fault(&r, "ROLLBACK", 1, 30) != NULL);
+	{
+		const struct verify_fault *f = find_fault(&r, "ROLLBACK", 1, 30);
+
+		/* where and when the newer checkpoint was seen */
+		CHECK(f && strstr(f->detail, "(remembered in ") && strstr(f->detail, statedir("trunc")) &&
+		      strstr(f->detail, " at 20"));
+	}
 	verify_report_release(&r);
 	trust_release(&t);
 	store_close(&s);
@@ -519,6 +526,250 @@ TEST(tampered_merkle_cache_is_caught)
 	store_close(&s);
 }
 
+/* Reopens the store (meta.origin is read at open). */
+static void reopen(const char *name, struct store *s)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s.db", tmpdir, name);
+	store_close(s);
+	CHECK(store_open(s, path, 0) == 0);
+}
+
+static int has_note(const struct verify_report *r, const char *needle)
+{
+	for (size_t i = 0; i < r->nnotes; i++)
+		if (strstr(r->notes[i], needle))
+			return 1;
+	return 0;
+}
+
+TEST(unsigned_or_empty_store_is_never_verified)
+{
+	struct store s;
+	struct trust t = trust_with(1, statedir("unsigned"));
+	struct verify_report r, forged;
+	struct buf line = BUF_INIT;
+	char path[512];
+
+	make_store("unsigned", &s);
+	sql(&s, "DELETE FROM checkpoints");
+	CHECK(run_verify(&s, &t, 1, &r) == 0);
+	CHECK_STR(r.verdict, "UNVERIFIABLE");
+	CHECK_INT(r.exit_code, EXIT_UNVERIFIABLE);
+	CHECK_INT(r.verified_through, 0);
+	CHECK_INT(r.nfaults, 0);
+	CHECK_STR(r.reason, "no checkpoint signed by a trusted key anchors the 30 entries");
+	verify_verdict_line(&r, 0, &line);
+	CHECK_STR(line.buf, "UNVERIFIABLE: no checkpoint signed by a trusted key anchors the 30 entries");
+	buf_reset(&line);
+	verify_verdict_short(&r, 0, &line);
+	CHECK_STR(line.buf, "UNVERIFIABLE: no trusted checkpoint");
+	CHECK(!verify_report_verified(&r));
+	CHECK_INT(verify_report_cover(&r, 1), 0);
+	verify_report_release(&r);
+	store_close(&s);
+
+	/* an empty store */
+	snprintf(path, sizeof(path), "%s/empty.db", tmpdir);
+	unlink(path);
+	CHECK(store_open(&s, path, STORE_CREATE) == 0);
+	CHECK(run_verify(&s, &t, 1, &r) == 0);
+	CHECK_INT(r.exit_code, EXIT_UNVERIFIABLE);
+	CHECK_STR(r.reason, "empty store, nothing to verify");
+	verify_report_release(&r);
+	store_close(&s);
+
+	/* the formatting site refuses "VERIFIED through 0" whatever it is given */
+	memset(&forged, 0, sizeof(forged));
+	forged.verdict = "VERIFIED";
+	forged.exit_code = EXIT_OK;
+	forged.entries = 5;
+	forged.pending = 5;
+	buf_reset(&line);
+	verify_verdict_line(&forged, 0, &line);
+	CHECK_STR(line.buf, "UNVERIFIABLE: no checkpoint signed by a trusted key anchors the 5 entries");
+	CHECK(!verify_report_verified(&forged));
+	buf_release(&line);
+	trust_release(&t);
+}
+
+TEST(report_cover_is_the_smallest_ok_checkpoint)
+{
+	struct store s;
+	struct trust t = trust_with(1, statedir("cover"));
+	struct verify_report r;
+	struct verify_cover cv;
+
+	make_store("cover", &s);
+	untrigger(&s);
+	sql(&s, "UPDATE checkpoints SET note = 'garbage' WHERE size = 10");
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK_INT(verify_report_cover(&r, 5), 20); /* 10 is MALFORMED */
+	CHECK_INT(verify_report_cover(&r, 25), 30);
+	CHECK_INT(verify_report_cover(&r, 31), 0);
+	CHECK_STR(verify_report_checkpoint_status(&r, 10), "MALFORMED");
+	verify_report_release(&r);
+	/* show's cover: the same, from the store */
+	CHECK(verify_cover(&s, &t, 5, &cv) == 0);
+	CHECK_INT(cv.size, 20);
+	CHECK_STR(cv.signer, "example.org/audit");
+	CHECK_INT(cv.rejected, 10);
+	CHECK(cv.why && !strncmp(cv.why, "MALFORMED", 9));
+	verify_cover_release(&cv);
+	/* a foreign signature over the right root is not cover */
+	sql(&s, "DELETE FROM checkpoints WHERE size = 20");
+	CHECK(store_sign_head(&s, &foreign, 20, NULL) == 0);
+	CHECK(verify_cover(&s, &t, 15, &cv) == 0);
+	CHECK_INT(cv.size, 30);
+	CHECK_INT(cv.rejected, 20);
+	CHECK(cv.why && !strncmp(cv.why, "UNTRUSTED", 9));
+	verify_cover_release(&cv);
+	/* no key pinned: nothing is cover */
+	{
+		struct trust none = trust_with(0, statedir("cover-none"));
+
+		CHECK(verify_cover(&s, &none, 25, &cv) == 0);
+		CHECK_INT(cv.size, 0);
+		CHECK_INT(cv.rejected, 30);
+		verify_cover_release(&cv);
+		trust_release(&none);
+	}
+	trust_release(&t);
+	store_close(&s);
+}
+
+TEST(bad_second_signature_line_is_bad_signature)
+{
+	struct store s;
+	struct trust t = trust_with(1, statedir("sig2"));
+	struct verify_report r;
+	struct buf note = BUF_INIT;
+	sqlite3_stmt *st;
+	const char *last;
+
+	make_store("sig2", &s);
+	CHECK(store_prepare(&s, "SELECT note FROM checkpoints WHERE size = 20", &st) == 0);
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	buf_addstr(&note, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	/* the good line stays first; a copy with one changed signature
+	 * character (past the key id) follows it */
+	last = strstr(note.buf, "\n\n") + 2;
+	{
+		size_t off = (size_t)(last - note.buf), len = note.len - off;
+		char *copy = xstrndup(last, len);
+		char *b64 = strrchr(copy, ' ') + 1;
+
+		b64[20] = b64[20] == 'A' ? 'B' : 'A';
+		buf_addstr(&note, copy);
+		free(copy);
+	}
+	sql(&s, "DELETE FROM checkpoints WHERE size = 20");
+	CHECK(store_add_checkpoint(&s, 20, note.buf) == 0);
+	CHECK(run_verify(&s, &t, 0, &r) == 0);
+	CHECK_STR(r.verdict, "FAILED");
+	CHECK(find_fault(&r, "BAD_SIGNATURE", 1, 20) != NULL);
+	CHECK(find_fault(&r, "BAD_SIGNATURE", 1, 10) == NULL);
+	verify_report_release(&r);
+	buf_release(&note);
+	trust_release(&t);
+	store_close(&s);
+}
+
+TEST(stripped_or_renamed_store_is_still_that_log)
+{
+	struct store s;
+	struct trust t = trust_with(1, statedir("strip"));
+	struct verify_report r;
+	const struct verify_fault *f;
+
+	/* remembered at 30, then checkpoints and origin removed */
+	make_store("strip", &s);
+	CHECK(run_verify(&s, &t, 1, &r) == 0);
+	CHECK_STR(r.verdict, "VERIFIED");
+	verify_report_release(&r);
+	sql(&s, "DELETE FROM checkpoints; DELETE FROM meta WHERE key = 'origin'");
+	reopen("strip", &s);
+	CHECK_STR(s.origin, "");
+	CHECK(run_verify(&s, &t, 1, &r) == 0);
+	CHECK_STR(r.verdict, "FAILED");
+	CHECK(f = find_fault(&r, "ROLLBACK", 1, 30));
+	if (f) {
+		CHECK(strstr(f->detail, "has no origin") != NULL);
+		CHECK(strstr(f->detail, statedir("strip")) != NULL);
+		CHECK(strstr(f->detail, "/seen/example.org_audit+") != NULL);
+	}
+	dump(&r);
+	verify_report_release(&r);
+	/* renamed instead */
+	sql(&s, "INSERT INTO meta (key, value) VALUES ('origin', 'renamed.example/log')");
+	reopen("strip", &s);
+	CHECK(run_verify(&s, &t, 1, &r) == 0);
+	CHECK(f = find_fault(&r, "ROLLBACK", 1, 30));
+	if (f)
+		CHECK(strstr(f->detail, "says origin \"renamed.example/log\"") != NULL);
+	verify_report_release(&r);
+	/* and cut back to 20 entries: TRUNCATED, matched on the first 16 */
+	untrigger(&s);
+	sql(&s, "DELETE FROM entries WHERE seq > 20; DELETE FROM merkle_nodes");
+	CHECK(run_verify(&s, &t, 1, &r) == 0);
+	CHECK(f = find_fault(&r, "TRUNCATED", 1, 30));
+	if (f)
+		CHECK(strstr(f->detail, "first 16 entries") != NULL);
+	verify_report_release(&r);
+	/* cut to 8: still the same first 8 */
+	sql(&s, "DELETE FROM entries WHERE seq > 8");
+	CHECK(run_verify(&s, &t, 1, &r) == 0);
+	CHECK(find_fault(&r, "TRUNCATED", 1, 30) != NULL);
+	verify_report_release(&r);
+	/* another log (other entries) signed by nobody is not that log */
+	sql(&s, "UPDATE entries SET leaf_hash = zeroblob(32) WHERE seq = 1");
+	CHECK(run_verify(&s, &t, 1, &r) == 0);
+	CHECK(find_fault(&r, "TRUNCATED", 1, 30) == NULL);
+	CHECK(find_fault(&r, "ROLLBACK", 1, 30) == NULL);
+	CHECK(find_fault(&r, "MODIFIED", 0, 1) != NULL);
+	verify_report_release(&r);
+	trust_release(&t);
+	store_close(&s);
+}
+
+TEST(two_logs_signed_by_one_key_both_verify)
+{
+	struct store a, b;
+	struct trust t = trust_with(1, statedir("twologs"));
+	struct verify_report r;
+	char path[512], ev[512];
+	char *files[1] = { ev };
+	struct import_options io = { .signer = &key };
+	struct import_stats st;
+
+	make_store("loga", &a);
+	snprintf(path, sizeof(path), "%s/logb.db", tmpdir);
+	unlink(path);
+	CHECK(store_open(&b, path, STORE_CREATE) == 0);
+	CHECK(store_set_origin(&b, "other.example/log") == 0);
+	snprintf(ev, sizeof(ev), "%s/evb.jsonl", tmpdir);
+	write_events(ev, 101, 140);
+	CHECK_INT(import_files(&b, files, 1, &io, &st), EXIT_OK);
+	for (int round = 0; round < 2; round++) {
+		CHECK(run_verify(&a, &t, 1, &r) == 0);
+		CHECK_STR(r.verdict, "VERIFIED");
+		dump(&r);
+		verify_report_release(&r);
+		CHECK(run_verify(&b, &t, 1, &r) == 0);
+		CHECK_STR(r.verdict, "VERIFIED");
+		CHECK_INT(r.verified_through, 40);
+		CHECK(has_note(&r, round ? "compared with the checkpoint of size 40" : "no checkpoint of this "
+			       "origin was seen before"));
+		dump(&r);
+		verify_report_release(&r);
+	}
+	trust_release(&t);
+	store_close(&a);
+	store_close(&b);
+}
+
 TEST(import_is_atomic_and_idempotent)
 {
 	struct store s;
@@ -578,6 +829,11 @@ int main(void)
 	RUN(truncation_and_rollback);
 	RUN(foreign_key_bad_signature_malformed_wrong_origin);
 	RUN(tampered_merkle_cache_is_caught);
+	RUN(unsigned_or_empty_store_is_never_verified);
+	RUN(report_cover_is_the_smallest_ok_checkpoint);
+	RUN(bad_second_signature_line_is_bad_signature);
+	RUN(stripped_or_renamed_store_is_still_that_log);
+	RUN(two_logs_signed_by_one_key_both_verify);
 	RUN(import_is_atomic_and_idempotent);
 	note_signer_release(&key);
 	note_signer_release(&foreign);
