@@ -7,10 +7,6 @@ make_store "$T/st"
 # pin the key on the signed store first
 printf ':wait-idle\n' | run_screen 100x24 "$T/signed" --trust "$PUB"
 expect_grep "signed store: VERIFIED (the key is pinned)" '^ VERIFIED through 8 \(\+0 pending\)' "$T/signed"
-# the colour drawn just before the verdict text (default theme: chain-ok
-# green, chain-warn yellow backgrounds)
-verdict_sgr() { LC_ALL=C grep -ao "$(printf '\033')\\[4[0-9]m $1" "$2" | tail -1 | cut -c2-5; }
-expect_eq "VERIFIED is drawn green (chain-ok)" "$(verdict_sgr VERIFIED "$T/signed.raw")" "[42m"
 
 # other events (the last five), unsigned, in another store
 (cd "$T/st" && tail -n 5 events.jsonl > u.jsonl && "$TRAILSCOPE" import u.db u.jsonl >/dev/null 2>&1)
@@ -24,10 +20,37 @@ printf ':wait-idle\n' | urun 100x24 "$T/u"
 expect_grep "unsigned store, pinned key: UNVERIFIABLE in the status bar" \
 	'^ UNVERIFIABLE: no trusted checkpoint  u\.db' "$T/u"
 expect_nogrep "never VERIFIED through 0" 'VERIFIED through' "$T/u"
-expect_eq "drawn in the warning colour (chain-warn), not green" "$(verdict_sgr UNVERIFIABLE "$T/u.raw")" "[43m"
 printf ':wait-idle\nv\n' | urun 100x24 "$T/uv"
 expect_grep "verify view: the verdict says nothing anchors the entries" \
 	'Verdict +UNVERIFIABLE: no checkpoint signed by a trusted key anchors the 5 entries' "$T/uv"
+
+# the colour of the status bar, read back from a real terminal (tmux
+# capture-pane -e): default theme chain-ok has a green background (71,
+# or 42 in 8 colours), chain-warn a yellow one (214, or 43)
+if command -v tmux >/dev/null 2>&1; then
+	SOCK=$T/tmux.sock
+	tm() { tmux -S "$SOCK" -f /dev/null "$@"; }
+	trap 'tm kill-server >/dev/null 2>&1; rm -rf "$T"' EXIT
+	status_line() { # status_line DB: the last line of the pane, with its SGR
+		tm new-session -d -s v -x 120 -y 20 \
+			"cd '$T/st' && env TERM=xterm-256color TZ=UTC LC_ALL=C.UTF-8 '$TRAILSCOPE' open $1; sleep 30"
+		i=0
+		while [ $i -lt 100 ]; do
+			tm capture-pane -p -t v > "$T/pane" 2>/dev/null
+			grep -Eq '^ (VERIFIED|UNVERIFIABLE|FAILED)' "$T/pane" && break
+			sleep 0.1; i=$((i + 1))
+		done
+		tm capture-pane -e -p -t v | grep -a 'VERIFIED\|UNVERIFIABLE\|FAILED' | tail -1
+		tm kill-session -t v
+	}
+	status_line s.db > "$T/s-status"
+	expect_grep "tmux: VERIFIED in chain-ok green" '(42|48;5;71)m VERIFIED through 8' "$T/s-status"
+	status_line u.db > "$T/u-status"
+	expect_grep "tmux: unsigned store UNVERIFIABLE in chain-warn yellow" '(43|48;5;214)m UNVERIFIABLE: no trusted checkpoint' "$T/u-status"
+	expect_nogrep "tmux: and nothing green on it" '(\[42|48;5;71)m' "$T/u-status"
+else
+	echo "tmux not installed: colour of the status bar not checked"
+fi
 
 # a checkpoint row signed by a foreign key is not cited as cover
 (cd "$T/st" && "$TRAILSCOPE" keygen foreign.example/k --out fk >/dev/null &&
@@ -39,3 +62,4 @@ expect_nogrep "event view: no 'covered by' for it" 'covered by signed checkpoint
 printf ':wait-idle\n<Enter>\n' | run_screen 120x30 "$T/se"
 expect_grep "event view: a verified checkpoint is cover" \
 	'Proof +covered by signed checkpoint 8: VERIFIED' "$T/se"
+
