@@ -49,7 +49,8 @@ struct verify_report {
 struct verify_options {
 	struct trust *trust;   /* pinned keys and remembered checkpoints */
 	int deep;              /* also re-canonicalise every leaf */
-	int remember;          /* record the newest verified checkpoint */
+	int remember;          /* on VERIFIED, record the newest verified checkpoint
+				* under each trusted key that signed it */
 	/* progress, called about every 64k entries with the entries read and
 	 * the store's size; may be NULL */
 	void (*progress)(void *ctx, uint64_t done, uint64_t total);

@@ -263,7 +263,7 @@ static int memory_parse(const char *text, size_t len, struct trust_memory *m, st
 	size_t alloc = 0;
 
 	if (len < strlen(MEMORY_MAGIC) || memcmp(text, MEMORY_MAGIC, strlen(MEMORY_MAGIC))) {
-		buf_addstr(why, "not a remembered checkpoint (no \"" "trailscope-seen 1\" line)");
+		buf_addstr(why, "not a remembered checkpoint (its first line is not \"trailscope-seen 1\")");
 		return -1;
 	}
 	p += strlen(MEMORY_MAGIC);

@@ -705,7 +705,7 @@ int verify_store(struct store *s, const struct verify_options *opt, struct verif
 	if (load_checkpoints(&v))
 		goto out;
 	check_signatures(&v);
-	if (t && t->n) {
+	if (t) { /* with no key pinned, only an old-layout file of this origin */
 		if (trust_memories_load(t, s->origin, &tm, &ntm))
 			goto out;
 		mem = parse_memories(tm, ntm, &nmem);
@@ -729,7 +729,7 @@ int verify_store(struct store *s, const struct verify_options *opt, struct verif
 		else if (strcmp(c->status, "UNTRUSTED") || (t && t->n))
 			checkpoint_fault(r, c->status, c->size, c->detail ? c->detail : "");
 	}
-	if (t && t->n)
+	if (t)
 		check_memories(&v, mem, nmem, newest_cp);
 
 	r->verified_through = newest_ok != (size_t)-1 ? v.cps[newest_ok].size : 0;
@@ -761,7 +761,7 @@ int verify_store(struct store *s, const struct verify_options *opt, struct verif
 		add_note(r, "entries %" PRIu64 "-%" PRIu64 " are after the last verified checkpoint "
 			 "(PENDING): no signature covers them yet, so a change to them cannot be detected",
 			 r->verified_through + 1, r->entries);
-	if (!t || !t->n)
+	if (!t)
 		add_note(r, "no checkpoint of this origin was seen before on this machine: a store cut back "
 			 "to an earlier checkpoint, or rewritten and re-signed by the key holder, cannot be "
 			 "detected on this first verification");
