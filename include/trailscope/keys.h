@@ -4,7 +4,7 @@
  *
  * Trust lives in the user's state directory ($XDG_STATE_HOME/trailscope,
  * default ~/.local/state/trailscope): "trusted.keys" holds pinned verifier
- * keys, one per line; "seen/KEY/ORIGIN" holds, per trusted key (KEY is
+ * keys, one per line; "seen/KEY/ORIGIN.cp" holds, per trusted key (KEY is
  * the key's name made file-safe, "+", its key id), the newest checkpoint
  * of each origin that key was seen to sign, when it was remembered, and
  * the log's roots at power-of-two sizes (docs/STORE.md). Older versions
@@ -67,7 +67,7 @@ void trust_memories_free(struct trust_memory *m, size_t n);
 /*
  * Remembers note, a checkpoint of origin verified under t->keys[key],
  * with the log's roots at power-of-two sizes, and the current time, in
- * seen/KEY/ORIGIN (replacing what was there). Returns 0 or -1.
+ * seen/KEY/ORIGIN.cp (replacing what was there). Returns 0 or -1.
  */
 int trust_remember(const struct trust *t, size_t key, const char *origin, const char *note,
 		   const struct trust_root *roots, size_t nroots);
