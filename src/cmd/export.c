@@ -149,9 +149,8 @@ int cmd_export(int argc, char **argv)
 		printf(" (proofs against the checkpoint at size %llu%s)\n", (unsigned long long)r.checkpoint_size,
 		       r.signed_checkpoint ? ", signed now" : "");
 		if (strcmp(r.store_verdict, "VERIFIED"))
-			printf("the store's verdict was %s%s: recorded in the bundle (bag-info.txt, data/report.txt, "
-			       "custody.jsonl:1)\n", r.store_verdict, !strcmp(r.store_verdict, "FAILED") ?
-			       " verification" : "");
+			printf("the store's verdict was %s: recorded in the bundle (bag-info.txt, data/report.txt, "
+			       "custody.jsonl:1)\n", r.store_verdict);
 		bundle_export_result_release(&r);
 	}
 out:

@@ -473,6 +473,9 @@ static void check_bag_info(const struct bag_contents *C, const struct checkpoint
 
 	if (!json_is_array(pairs))
 		pairs = NULL;
+	if (r->custody.created && !pairs)
+		note(r, "bag-info.txt is not covered by the custody record (its first entry has no \"bag_info\": "
+		     "a bundle from an older trailscope); only the elements the data fixes are checked");
 	for (size_t i = 0; i < C->ninfo; i++) {
 		const struct bag_tag *e = &C->info[i];
 		const char *source = NULL;
@@ -500,15 +503,12 @@ static void check_bag_info(const struct bag_contents *C, const struct checkpoint
 		}
 		if (!vouched)
 			note(r, "bag-info.txt:%ld: %s is unsigned: neither the custody record nor the data vouches "
-			     "for it (added after export?)", e->line, e->label);
+			     "for it%s", e->line, e->label, pairs ? " (added after export?)" : "");
 	}
 	for (size_t k = 0; k < ns; k++)
 		if (!used[k] && json_is_string(json_array_get(json_array_get(pairs, k), 0)))
 			fault(r, "BAG", "bag-info.txt", 0, "%s, signed in custody.jsonl:1, is missing",
 			      json_string_value(json_array_get(json_array_get(pairs, k), 0)));
-	if (r->custody.created && !pairs)
-		note(r, "bag-info.txt is not covered by the custody record (its first entry has no \"bag_info\": "
-		     "a bundle from an older trailscope); only the elements the data fixes are checked");
 	free(used);
 	buf_release(&want);
 }
@@ -534,13 +534,14 @@ static void read_store_verdict(struct bundle_report *r)
 		ALLOC_GROW(r->store_faults, r->nstore_faults + 1, r->store_faults_alloc);
 		r->store_faults[r->nstore_faults++] = xstrdup(json_string_value(f));
 	}
-	r->store_faults_total = json_is_integer(total) && json_integer_value(total) >= 0 ?
-		(uint64_t)json_integer_value(total) : r->nstore_faults;
-	if (json_is_true(json_object_get(st, "checkpoint_signed_at_export")))
-		note(r, "the checkpoint was signed at export, by the key of custody.jsonl:1, over %lld selected "
-		     "event%s no earlier checkpoint covered",
-		     (long long)json_integer_value(json_object_get(st, "pending_selected")),
-		     json_integer_value(json_object_get(st, "pending_selected")) == 1 ? "" : "s");
+	r->store_faults_total = json_is_number(total) && json_number_value(total) >= 0 ?
+		(uint64_t)json_number_value(total) : r->nstore_faults;
+	if (json_is_true(json_object_get(st, "checkpoint_signed_at_export"))) {
+		double n = json_number_value(json_object_get(st, "pending_selected"));
+
+		note(r, "the checkpoint was signed at export, by the key of custody.jsonl:1, over %.0f selected "
+		     "event%s no earlier checkpoint covered", n, n == 1 ? "" : "s");
+	}
 }
 
 static void check_custody(int dfd, const struct note_verifier *trusted, size_t ntrusted,
