@@ -579,7 +579,8 @@ static int verify_source(struct export *x)
 		if (x->vr.faults_total > x->vr.nfaults)
 			error("store fault: ... and %zu more", x->vr.faults_total - x->vr.nfaults);
 		error("the store FAILED verification (%zu fault%s): export refused; pass --allow-failed "
-		      "to export anyway with the verdict and every fault recorded in the bundle",
+		      "(in the TUI: type yes) to export anyway with the verdict and every fault recorded "
+		      "in the bundle",
 		      x->vr.faults_total, x->vr.faults_total == 1 ? "" : "s");
 		ret = EXIT_FAILED;
 	}
@@ -1010,7 +1011,7 @@ static json_t *store_json(const struct export *x)
 	return o;
 }
 
-static int write_tags(struct export *x, struct bundle_export_result *r)
+static int write_tags(struct export *x)
 {
 	struct buf root = BUF_INIT, date = BUF_INIT, hex = BUF_INIT, why = BUF_INIT, line = BUF_INIT;
 	struct buf t = BUF_INIT, case_id = BUF_INIT;
@@ -1020,7 +1021,6 @@ static int write_tags(struct export *x, struct bundle_export_result *r)
 	json_t *extra = json_object(), *pairs = json_array();
 	int ret;
 
-	(void)r;
 	time_format(time_now(), now);
 	buf_add(&date, now, 10);
 	b64_encode(&root, x->cp.root, HASH_LEN);
@@ -1242,7 +1242,7 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 		buf_release(&b);
 	}
 	progress(&x, "manifests", x.seqs.n);
-	if (write_tags(&x, r))
+	if (write_tags(&x))
 		goto out;
 	r->events = x.seqs.n;
 	r->checkpoint_size = x.cp.size;
