@@ -459,7 +459,7 @@ static void parse_bag_info(int dfd, struct bag_faults *F, struct bag_contents *C
 
 	if (faccessat(dfd, "bag-info.txt", F_OK, AT_SYMLINK_NOFOLLOW) && errno == ENOENT)
 		return;
-	if (read_tag_text(dfd, "bag-info.txt", 1 << 20, &text, F))
+	if (read_tag_text(dfd, "bag-info.txt", BAG_MAX_TAG_FILE, &text, F))
 		goto out;
 	n = split_lines(text.buf, text.len, &lines);
 	for (size_t i = 0; i < n; i++) {
