@@ -40,6 +40,7 @@ void bag_faults_release(struct bag_faults *f);
 /* A label/value pair of bag-info.txt, in file order. */
 struct bag_tag {
 	char *label, *value; /* owned */
+	long line;           /* 1-based line in bag-info.txt where the element starts */
 };
 
 /* What validation learnt about a valid-looking bag. */
@@ -89,8 +90,10 @@ int bag_hash_file(int dirfd, const char *relpath, const char *alg, struct buf *h
 
 /*
  * Writing a bag. bag_writer_open creates dir (and its parents) when
- * missing, refuses a non-empty dir unless force (then empties it, removing
- * symbolic links themselves, never following them). Files are created with
+ * missing, refuses a dir that is itself a symbolic link (with or without
+ * force: the bag is never written through one), refuses a non-empty dir
+ * unless force (then empties it, removing symbolic links inside it
+ * themselves, never following them). Files are created with
  * O_CREAT|O_EXCL|O_NOFOLLOW below the bag's descriptor; payload files
  * (paths starting "data/") are hashed with SHA-256 and SHA-512 as they are
  * written and listed in the manifests. All functions return 0 or -1

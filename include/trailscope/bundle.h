@@ -19,6 +19,7 @@
 #include "trailscope/bagit.h"
 #include "trailscope/buf.h"
 #include "trailscope/custody.h"
+#include "trailscope/keys.h"
 #include "trailscope/note.h"
 
 #define BUNDLE_INCIDENT_LOOKBACK_USEC (2 * 3600 * (int64_t)1000000) /* 2 h before start */
@@ -51,7 +52,12 @@ struct bundle_export_options {
 	const char *keyfile;        /* signer key: signs custody entry 1, and a new
 				     * checkpoint when events are pending; may be NULL */
 	const char *note;           /* purpose, recorded in custody entry 1 */
-	bundle_progress_fn *progress; /* may be NULL */
+	struct trust *trust;        /* keys the store is verified against before export
+				     * (read only, nothing remembered); NULL: the keys
+				     * pinned in the state directory */
+	int allow_failed;           /* export from a store whose verification FAILED
+				     * (the verdict and faults are recorded) */
+	bundle_progress_fn *progress; /* may be NULL; phase "verifying" counts entries */
 	void *progress_ctx;
 	volatile int *cancel;       /* non-zero: stop (EXIT_IO, partial bag left) */
 };
@@ -61,14 +67,23 @@ struct bundle_export_result {
 	uint64_t checkpoint_size;   /* the checkpoint the proofs are against */
 	int signed_checkpoint;      /* 1: export signed a new checkpoint */
 	char *origin;               /* owned */
+	char store_verdict[16];     /* the store's verdict before export */
+	size_t store_faults;        /* its number of faults */
+	uint64_t pending_selected;  /* selected events no stored checkpoint covered */
 };
 void bundle_export_result_release(struct bundle_export_result *r);
 
-/* Writes the bundle. Returns an exit status (enum exit_status): EXIT_OK;
+/* Writes the bundle. First verifies the whole store (verify.h) against
+ * o->trust: a FAILED store is refused unless o->allow_failed, and the
+ * verdict, every fault and the pending events are recorded in report.txt,
+ * bag-info.txt and custody entry 1 (which also signs bag-info.txt's
+ * elements). Returns an exit status (enum exit_status): EXIT_OK;
  * EXIT_USAGE for missing options; EXIT_BADINPUT for an unknown event or
  * incident, an empty selection, or pending events without a key;
- * EXIT_FAILED when the store contradicts its own checkpoint; EXIT_IO
- * otherwise. Messages are reported with error(). */
+ * EXIT_FAILED when the store FAILED verification (without allow_failed,
+ * or when pending events would need a new checkpoint over it) or
+ * contradicts its own checkpoint; EXIT_IO otherwise (also: out_dir is a
+ * symbolic link). Messages are reported with error(). */
 int bundle_export(const struct bundle_export_options *o, struct bundle_export_result *r);
 
 /* Renderings shared by export and verify (both regenerate them from the
@@ -102,6 +117,14 @@ struct bundle_report {
 	size_t nfaults, faults_alloc;
 	char **warnings;           /* owned; plain statements, not failures */
 	size_t nwarnings, warnings_alloc;
+	char **notes;              /* owned; what nothing vouches for (unsigned bag-info
+				    * elements, a bundle from an older trailscope) */
+	size_t nnotes, notes_alloc;
+	char *store_verdict;       /* the store's verdict at export, from the signed custody
+				    * entry 1; NULL when it does not say; owned */
+	char **store_faults;       /* its faults as recorded; owned */
+	size_t nstore_faults, store_faults_alloc;
+	uint64_t store_faults_total;
 	struct custody_report custody;
 };
 void bundle_report_release(struct bundle_report *r);

@@ -24,6 +24,7 @@ static const char usage_custody[] =
 static void print_json(const struct bundle_report *r)
 {
 	json_t *o = json_object(), *faults = json_array(), *warns = json_array(), *cust = json_array();
+	json_t *notes = json_array();
 
 	json_object_set_new(o, "verdict", json_string(r->verdict));
 	json_object_set_new(o, "origin", r->origin ? json_string(r->origin) : json_null());
@@ -56,8 +57,23 @@ static void print_json(const struct bundle_report *r)
 		json_object_set_new(j, "trusted", json_boolean(c->trusted));
 		json_array_append_new(cust, j);
 	}
+	for (size_t i = 0; i < r->nnotes; i++)
+		json_array_append_new(notes, json_string(r->notes[i]));
+	if (r->store_verdict) {
+		json_t *st = json_object(), *sf = json_array();
+
+		json_object_set_new(st, "verdict", json_string(r->store_verdict));
+		json_object_set_new(st, "faults_total", json_integer((json_int_t)r->store_faults_total));
+		for (size_t i = 0; i < r->nstore_faults; i++)
+			json_array_append_new(sf, json_string(r->store_faults[i]));
+		json_object_set_new(st, "faults", sf);
+		json_object_set_new(o, "store", st);
+	} else {
+		json_object_set_new(o, "store", json_null());
+	}
 	json_object_set_new(o, "faults", faults);
 	json_object_set_new(o, "warnings", warns);
+	json_object_set_new(o, "notes", notes);
 	json_object_set_new(o, "custody", cust);
 	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 	putchar('\n');
@@ -116,18 +132,45 @@ static void print_text(const struct bundle_report *r, const char *dir)
 			putchar('\n');
 		}
 	}
+	if (r->store_verdict) {
+		printf("store:       ");
+		cli_put_safe(stdout, r->store_verdict);
+		printf(" when the bundle was made (custody.jsonl:1)");
+		if (r->store_faults_total)
+			printf(", %llu fault%s", (unsigned long long)r->store_faults_total,
+			       r->store_faults_total == 1 ? "" : "s");
+		putchar('\n');
+		for (size_t i = 0; i < r->nstore_faults; i++) {
+			printf("  store fault ");
+			cli_put_safe(stdout, r->store_faults[i]);
+			putchar('\n');
+		}
+	}
 	for (size_t i = 0; i < r->nwarnings; i++) {
 		printf("warning:     ");
 		cli_put_safe(stdout, r->warnings[i]);
 		putchar('\n');
 	}
-	if (!r->exit_code)
-		printf("verdict:     VERIFIED: %s events proven in %s at size %s\n", cli_thousands(r->events, a),
-		       r->origin, cli_thousands(r->checkpoint_size, b));
-	else if (r->exit_code == EXIT_FAILED)
-		printf("verdict:     FAILED: %zu fault%s\n", r->nfaults, r->nfaults == 1 ? "" : "s");
-	else
-		printf("verdict:     UNVERIFIABLE: the checkpoint is not signed by a trusted key\n");
+	for (size_t i = 0; i < r->nnotes; i++) {
+		printf("note:        ");
+		cli_put_safe(stdout, r->notes[i]);
+		putchar('\n');
+	}
+	if (!r->exit_code) {
+		printf("verdict:     VERIFIED: %s events proven in ", cli_thousands(r->events, a));
+		cli_put_safe(stdout, r->origin);
+		printf(" at size %s", cli_thousands(r->checkpoint_size, b));
+	} else if (r->exit_code == EXIT_FAILED) {
+		printf("verdict:     FAILED: %zu fault%s", r->nfaults, r->nfaults == 1 ? "" : "s");
+	} else {
+		printf("verdict:     UNVERIFIABLE: the checkpoint is not signed by a trusted key");
+	}
+	if (r->store_verdict && !strcmp(r->store_verdict, "FAILED"))
+		printf("; MADE FROM A STORE THAT FAILED VERIFICATION (%llu fault%s, custody.jsonl:1)",
+		       (unsigned long long)r->store_faults_total, r->store_faults_total == 1 ? "" : "s");
+	else if (r->store_verdict && strcmp(r->store_verdict, "VERIFIED"))
+		printf("; made from a store whose verdict was %s", r->store_verdict);
+	putchar('\n');
 }
 
 static int bundle_verify_cmd(int argc, char **argv)
@@ -166,7 +209,11 @@ static int bundle_verify_cmd(int argc, char **argv)
 			       "BagIt manifests (every file listed, present, unchanged; no path outside the bag),\n"
 			       "the checkpoint's signature, each event's inclusion proof for its exact leaf, each\n"
 			       "record and CSV row against the leaves, and the chain of custody's links and\n"
-			       "signatures. Every fault is named with its file and line.\n"
+			       "signatures. Every bag-info.txt element is checked against the pairs the\n"
+			       "custody record's first entry signed and against the data; one nothing vouches\n"
+			       "for is a note. The verdict line also says when the bundle was made from a\n"
+			       "store that FAILED verification (or was UNVERIFIABLE). Every fault is named\n"
+			       "with its file and line.\n"
 			       "Exit: 0 VERIFIED, 1 FAILED, 2 UNVERIFIABLE (no trusted signature), 3+ errors.\n",
 			       usage_verify);
 			ret = EXIT_OK;

@@ -1,21 +1,25 @@
 /*
  * export.c - "trailscope export STORE --out DIR (--query Q | --incident ID |
  * --events SEQ,... | --marked) --case CASE_ID --examiner NAME --key KEYFILE
- * [--note TEXT] [--case-file FILE] [--force]": writes an evidence bundle
+ * [--note TEXT] [--case-file FILE] [--trust PUBFILE]... [--allow-failed] [--force]":
+ * writes an evidence bundle
  * (docs/BUNDLE.md) through bundle_export().
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "trailscope/bundle.h"
 #include "trailscope/cli.h"
 #include "trailscope/cmd.h"
+#include "trailscope/keys.h"
 #include "trailscope/util.h"
 
 static const char usage[] =
 	"trailscope export STORE --out DIR (--query QUERY | --incident ID | --events SEQ,... | --marked)\n"
-	"       --case CASE_ID --examiner NAME --key KEYFILE [--note TEXT] [--case-file FILE] [--force]";
+	"       --case CASE_ID --examiner NAME --key KEYFILE [--note TEXT] [--case-file FILE]\n"
+	"       [--trust PUBFILE]... [--allow-failed] [--force]";
 
 static void show_progress(void *ctx, const char *phase, uint64_t done, uint64_t total)
 {
@@ -49,9 +53,20 @@ static void help(void)
 	       "                     never writes to the store.\n"
 	       "  --note TEXT        purpose of the export (custody record)\n"
 	       "  --case-file FILE   the case file (default STORE.case)\n"
-	       "  --force            replace the contents of a non-empty DIR\n"
-	       "Exit: 0 written, 1 the store contradicts its checkpoint, 3 usage (also: no --key),\n"
-	       "4 bad selection or key, 5 I/O.\n", usage);
+	       "  --trust PUBFILE    also trust this verifier key (not pinned) when export first\n"
+	       "                     verifies the whole store, as 'trailscope verify' does, against\n"
+	       "                     the keys pinned in $XDG_STATE_HOME/trailscope\n"
+	       "  --allow-failed     export even when the store's verification FAILED; the verdict\n"
+	       "                     and every fault are recorded in data/report.txt, bag-info.txt\n"
+	       "                     and the custody record, and 'bundle verify' reports them\n"
+	       "  --force            replace the contents of a non-empty DIR (a DIR that is a\n"
+	       "                     symbolic link is always refused; links inside DIR are removed,\n"
+	       "                     never followed)\n"
+	       "An UNVERIFIABLE store, and selected events no checkpoint covers yet, are recorded\n"
+	       "the same way.\n"
+	       "Exit: 0 written, 1 the store FAILED verification (without --allow-failed; with it,\n"
+	       "when selected events would need a new checkpoint) or contradicts its checkpoint,\n"
+	       "3 usage (also: no --key), 4 bad selection or key, 5 I/O (also: DIR is a link).\n", usage);
 }
 
 int cmd_export(int argc, char **argv)
@@ -68,16 +83,21 @@ int cmd_export(int argc, char **argv)
 		{ "note", required_argument, NULL, 'n' },
 		{ "case-file", required_argument, NULL, 'C' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "trust", required_argument, NULL, 't' },
+		{ "allow-failed", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bundle_export_options o = { 0 };
 	struct bundle_export_result r;
+	struct trust t;
 	int c, nsel = 0, ret;
 	char a[32];
 
+	if (trust_load(&t))
+		return EXIT_IO;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:q:i:e:mc:x:k:n:C:fh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:q:i:e:mc:x:k:n:C:ft:ah", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out_dir = optarg; break;
 		case 'q': o.select = BUNDLE_QUERY; o.query = optarg; nsel++; break;
@@ -90,17 +110,34 @@ int cmd_export(int argc, char **argv)
 		case 'n': o.note = optarg; break;
 		case 'C': o.case_path = optarg; break;
 		case 'f': o.force = 1; break;
-		case 'h': help(); return EXIT_OK;
-		default: return cli_usage_error(usage, "export: unknown option or missing value '%s'", argv[optind - 1]);
+		case 'a': o.allow_failed = 1; break;
+		case 't':
+			if (trust_add_file(&t, optarg, 0)) {
+				ret = EXIT_BADINPUT;
+				goto out;
+			}
+			break;
+		case 'h': help(); ret = EXIT_OK; goto out;
+		default:
+			ret = cli_usage_error(usage, "export: unknown option or missing value '%s'", argv[optind - 1]);
+			goto out;
 		}
 	}
-	if (argc - optind != 1)
-		return cli_usage_error(usage, "export: expected one STORE");
-	if (nsel != 1)
-		return cli_usage_error(usage, "export: give exactly one of --query, --incident, --events, --marked");
-	if (!o.out_dir || !o.case_id || !*o.case_id || !o.examiner || !*o.examiner)
-		return cli_usage_error(usage, "export: --out, --case and --examiner are required");
+	ret = EXIT_USAGE;
+	if (argc - optind != 1) {
+		cli_usage_error(usage, "export: expected one STORE");
+		goto out;
+	}
+	if (nsel != 1) {
+		cli_usage_error(usage, "export: give exactly one of --query, --incident, --events, --marked");
+		goto out;
+	}
+	if (!o.out_dir || !o.case_id || !*o.case_id || !o.examiner || !*o.examiner) {
+		cli_usage_error(usage, "export: --out, --case and --examiner are required");
+		goto out;
+	}
 	o.store_path = argv[optind];
+	o.trust = &t;
 	if (isatty(2))
 		o.progress = show_progress;
 	ret = bundle_export(&o, &r);
@@ -111,7 +148,12 @@ int cmd_export(int argc, char **argv)
 		cli_put_safe(stdout, o.out_dir);
 		printf(" (proofs against the checkpoint at size %llu%s)\n", (unsigned long long)r.checkpoint_size,
 		       r.signed_checkpoint ? ", signed now" : "");
+		if (strcmp(r.store_verdict, "VERIFIED"))
+			printf("the store's verdict was %s: recorded in the bundle (bag-info.txt, data/report.txt, "
+			       "custody.jsonl:1)\n", r.store_verdict);
 		bundle_export_result_release(&r);
 	}
+out:
+	trust_release(&t);
 	return ret;
 }

@@ -459,7 +459,7 @@ static void parse_bag_info(int dfd, struct bag_faults *F, struct bag_contents *C
 
 	if (faccessat(dfd, "bag-info.txt", F_OK, AT_SYMLINK_NOFOLLOW) && errno == ENOENT)
 		return;
-	if (read_tag_text(dfd, "bag-info.txt", 1 << 20, &text, F))
+	if (read_tag_text(dfd, "bag-info.txt", BAG_MAX_TAG_FILE, &text, F))
 		goto out;
 	n = split_lines(text.buf, text.len, &lines);
 	for (size_t i = 0; i < n; i++) {
@@ -502,6 +502,7 @@ static void parse_bag_info(int dfd, struct bag_faults *F, struct bag_contents *C
 		if (colon < s + len && (*colon == ' ' || *colon == '\t'))
 			colon++;
 		C->info[C->ninfo].value = xstrndup(colon, (size_t)(s + len - colon));
+		C->info[C->ninfo].line = lines[i].no;
 		C->ninfo++;
 	}
 out:
@@ -834,35 +835,58 @@ static int empty_dir(int fd, const char *dir, int depth)
 
 int bag_writer_open(struct bag_writer *w, const char *dir, int force)
 {
+	struct buf path = BUF_INIT;
 	struct dirent *de;
-	int dup_fd, nonempty = 0;
+	int dup_fd, nonempty = 0, ret = -1;
 	DIR *d;
 
 	memset(w, 0, sizeof(*w));
 	w->dirfd = -1;
 	w->fd = -1;
 	w->dir = xstrdup(dir);
-	if (mkdir_p(dir, 0755))
-		return -1;
-	w->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (w->dirfd < 0)
-		return error("cannot open '%s': %s", dir, strerror(errno));
+	/* "LINK/" would resolve LINK: drop trailing slashes so O_NOFOLLOW sees it */
+	{
+		size_t n = strlen(dir);
+
+		while (n > 1 && dir[n - 1] == '/')
+			n--;
+		buf_add(&path, dir, n);
+	}
+	if (mkdir_p(path.buf, 0755))
+		goto out;
+	w->dirfd = open(path.buf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (w->dirfd < 0) {
+		struct stat st;
+
+		if (lstat(path.buf, &st) == 0 && S_ISLNK(st.st_mode))
+			error("'%s' is a symbolic link: export never writes through one (give the "
+			      "directory it points to, or remove the link)", dir);
+		else
+			error("cannot open '%s': %s", dir, strerror(errno));
+		goto out;
+	}
 	dup_fd = dup(w->dirfd);
 	if (dup_fd < 0 || !(d = fdopendir(dup_fd))) {
 		if (dup_fd >= 0)
 			close(dup_fd);
-		return error("cannot list '%s': %s", dir, strerror(errno));
+		error("cannot list '%s': %s", dir, strerror(errno));
+		goto out;
 	}
 	rewinddir(d);
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			nonempty = 1;
 	closedir(d);
-	if (nonempty && !force)
-		return error("'%s' exists and is not empty (use --force to replace its contents)", dir);
+	if (nonempty && !force) {
+		error("'%s' exists and is not empty (use --force to replace its contents)", dir);
+		goto out;
+	}
 	if (nonempty && empty_dir(w->dirfd, dir, 0))
-		return -1;
-	return 0;
+		goto out;
+	ret = 0;
+out:
+	buf_release(&path);
+	return ret;
 }
 
 int bag_file_begin(struct bag_writer *w, const char *relpath)

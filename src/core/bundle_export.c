@@ -6,8 +6,10 @@
  * store's cached subtrees, and a few small files; the readable renderings
  * are streamed in separate passes over the selection, so memory stays
  * proportional to the selection's seq list, not to its bytes. Everything
- * under data/ is a function of the store, the selection and the case
- * file's notes only: dates live in the tag files.
+ * under data/ is a function of the store (and its verdict under the
+ * trusted keys), the selection and the case file's notes only: dates live
+ * in the tag files. Before anything is written the whole store is verified
+ * (verify.h): O(n) hashing, the cost of 'trailscope verify'.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@
 #include "trailscope/store.h"
 #include "trailscope/tlogproof.h"
 #include "trailscope/util.h"
+#include "trailscope/verify.h"
 
 const char *const bundle_tag_files[] = {
 	"bag-info.txt", "bagit.txt", CUSTODY_FILE, "manifest-sha256.txt", "manifest-sha512.txt",
@@ -417,6 +420,10 @@ struct export {
 	struct note_signer key;
 	struct bag_writer w;
 	sqlite3_stmt *leaf_stmt;
+	struct verify_report vr;   /* the store's verification before export */
+	int have_vr;
+	uint64_t pending_selected; /* selected seqs after the newest stored checkpoint */
+	int signed_now;            /* export signed the checkpoint */
 };
 
 static int cancelled(const struct export *x)
@@ -516,6 +523,96 @@ static int sign_head(struct export *x)
 	return ret;
 }
 
+/* One store fault as one line of tag-safe text: "KIND seq 5: detail". */
+static void store_fault_text(const struct verify_fault *f, struct buf *out)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addstr(&b, f->kind);
+	if (f->checkpoint)
+		buf_addf(&b, " checkpoint %llu", (unsigned long long)f->size);
+	else if (f->seq == f->seq_end)
+		buf_addf(&b, " seq %llu", (unsigned long long)f->seq);
+	else
+		buf_addf(&b, " seq %llu-%llu", (unsigned long long)f->seq, (unsigned long long)f->seq_end);
+	buf_addf(&b, ": %s", f->detail ? f->detail : "");
+	buf_add_term_safe(out, b.buf, b.len);
+	buf_release(&b);
+}
+
+static void verify_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	const struct export *x = ctx;
+
+	x->o->progress(x->o->progress_ctx, "verifying", done, total);
+}
+
+/* Verifies the whole store against the trusted keys; a FAILED store is
+ * refused (its faults reported) unless allow_failed. */
+static int verify_source(struct export *x)
+{
+	const struct bundle_export_options *o = x->o;
+	struct verify_options vo = { 0 };
+	struct trust own = { 0 };
+	struct buf line = BUF_INIT;
+	int ret = EXIT_IO;
+
+	if (!o->trust && trust_load(&own))
+		return EXIT_IO;
+	vo.trust = o->trust ? o->trust : &own;
+	vo.remember = 0;
+	vo.cancel = o->cancel;
+	if (o->progress) {
+		vo.progress = verify_progress;
+		vo.progress_ctx = x;
+	}
+	if (verify_store(&x->s, &vo, &x->vr))
+		goto out;
+	x->have_vr = 1;
+	ret = EXIT_OK;
+	if (x->vr.exit_code == EXIT_FAILED && !o->allow_failed) {
+		for (size_t i = 0; i < x->vr.nfaults; i++) {
+			buf_reset(&line);
+			store_fault_text(&x->vr.faults[i], &line);
+			error("store fault: %s", line.buf);
+		}
+		if (x->vr.faults_total > x->vr.nfaults)
+			error("store fault: ... and %zu more", x->vr.faults_total - x->vr.nfaults);
+		error("the store FAILED verification (%zu fault%s): export refused; pass --allow-failed "
+		      "(in the TUI: type yes) to export anyway with the verdict and every fault recorded "
+		      "in the bundle",
+		      x->vr.faults_total, x->vr.faults_total == 1 ? "" : "s");
+		ret = EXIT_FAILED;
+	}
+out:
+	if (!o->trust)
+		trust_release(&own);
+	buf_release(&line);
+	return ret;
+}
+
+/* How many selected seqs no stored checkpoint covers yet. */
+static int count_pending(struct export *x)
+{
+	sqlite3_stmt *st;
+	int64_t newest = 0;
+	int rc;
+
+	if (store_prepare(&x->s, "SELECT max(size) FROM checkpoints", &st))
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		newest = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return store_error(&x->s, "cannot read checkpoints");
+	x->pending_selected = 0;
+	for (size_t i = 0; i < x->seqs.n; i++)
+		if (x->seqs.v[i] > newest)
+			x->pending_selected++;
+	return 0;
+}
+
 static int prepare_checkpoint(struct export *x, struct bundle_export_result *r)
 {
 	struct buf err = BUF_INIT;
@@ -524,12 +621,20 @@ static int prepare_checkpoint(struct export *x, struct bundle_export_result *r)
 	int64_t max = x->seqs.v[x->seqs.n - 1];
 	int rc = find_checkpoint(x, max), ret = EXIT_IO;
 
-	if (rc < 0)
+	if (rc < 0 || count_pending(x))
 		return EXIT_IO;
 	if (rc == 0) {
+		if (x->have_vr && x->vr.exit_code == EXIT_FAILED) {
+			error("the store FAILED verification: export will not sign a new checkpoint over it, "
+			      "and %llu selected event%s no checkpoint covers (select only checkpointed events)",
+			      (unsigned long long)x->pending_selected, x->pending_selected == 1 ? " is one" :
+			      "s are ones");
+			return EXIT_FAILED;
+		}
 		if (sign_head(x))
 			return EXIT_IO;
 		r->signed_checkpoint = 1;
+		x->signed_now = 1;
 		if (find_checkpoint(x, max) != 1) {
 			error("cannot find the checkpoint just signed");
 			return EXIT_IO;
@@ -688,6 +793,36 @@ static void report_event(const json_t *leaf, struct buf *out)
 	buf_release(&b);
 }
 
+static const char *store_verdict(const struct export *x)
+{
+	return x->have_vr ? x->vr.verdict : "UNKNOWN";
+}
+
+/* The store's verdict at export, every fault, and the pending events. */
+static void report_verdict(const struct export *x, struct buf *out)
+{
+	buf_addf(out, "store verdict  %s at export", store_verdict(x));
+	if (x->vr.exit_code == EXIT_FAILED)
+		buf_addf(out, ": %zu fault%s; the events below come from a store that FAILED "
+			 "verification", x->vr.faults_total, x->vr.faults_total == 1 ? "" : "s");
+	else if (x->vr.exit_code == EXIT_UNVERIFIABLE)
+		buf_addstr(out, ": no trusted key signed the store's checkpoints");
+	buf_addch(out, '\n');
+	for (size_t i = 0; i < x->vr.nfaults; i++) {
+		buf_addstr(out, "  fault        ");
+		store_fault_text(&x->vr.faults[i], out);
+		buf_addch(out, '\n');
+	}
+	if (x->vr.faults_total > x->vr.nfaults)
+		buf_addf(out, "  fault        ... and %zu more\n", x->vr.faults_total - x->vr.nfaults);
+	if (x->pending_selected)
+		buf_addf(out, "pending        %llu selected event%s no stored checkpoint covered: export "
+			 "signed the checkpoint above\n", (unsigned long long)x->pending_selected,
+			 x->pending_selected == 1 ? "" : "s");
+	else
+		buf_addstr(out, "pending        none: a stored checkpoint covered every selected event\n");
+}
+
 static void report_header(struct export *x, struct buf *out)
 {
 	struct buf root = BUF_INIT;
@@ -702,6 +837,7 @@ static void report_header(struct export *x, struct buf *out)
 	buf_add_term_safe(out, x->label.buf, x->label.len);
 	buf_addf(out, "\nevents         %zu (seq %lld to %lld)\n", x->seqs.n, (long long)x->seqs.v[0],
 		 (long long)x->seqs.v[x->seqs.n - 1]);
+	report_verdict(x, out);
 	buf_addstr(out, "\nEach event below is in data/entries/SEQ.leaf byte for byte, and\n"
 		   "data/proofs/SEQ.tlog-proof proves it is in the log the checkpoint signs.\n"
 		   "Verify with: trailscope bundle verify DIR --trust PUBFILE\n\n"
@@ -820,70 +956,149 @@ out:
 	return ret;
 }
 
-/* One line for bag-info: control characters become spaces. */
-static char *one_line(const char *s)
-{
-	char *c = xstrdup(s ? s : "");
+/* bag-info.txt's elements, in order: label and tag-safe value, owned. */
+struct info_list {
+	char *(*v)[2];
+	size_t n, alloc;
+};
 
-	for (char *p = c; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	return c;
+static void info_add(struct info_list *l, const char *label, const char *value)
+{
+	struct buf b = BUF_INIT;
+
+	buf_add_term_safe(&b, value, strlen(value));
+	ALLOC_GROW(l->v, l->n + 1, l->alloc);
+	l->v[l->n][0] = xstrdup(label);
+	l->v[l->n][1] = buf_detach(&b, NULL);
+	l->n++;
 }
 
-static int write_tags(struct export *x, struct bundle_export_result *r)
+static void info_release(struct info_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i][0]);
+		free(l->v[i][1]);
+	}
+	free(l->v);
+}
+
+/* The custody entry 1 member "store": the verdict the bundle was made under. */
+static json_t *store_json(const struct export *x)
+{
+	json_t *o = json_object(), *faults = json_array(), *notes = json_array();
+	struct buf b = BUF_INIT;
+
+	json_object_set_new(o, "verdict", json_string(store_verdict(x)));
+	json_object_set_new(o, "entries", json_integer((json_int_t)x->vr.entries));
+	json_object_set_new(o, "verified_through", json_integer((json_int_t)x->vr.verified_through));
+	json_object_set_new(o, "pending", json_integer((json_int_t)x->vr.pending));
+	json_object_set_new(o, "pending_selected", json_integer((json_int_t)x->pending_selected));
+	json_object_set_new(o, "checkpoint_signed_at_export", json_boolean(x->signed_now));
+	json_object_set_new(o, "faults_total", json_integer((json_int_t)x->vr.faults_total));
+	for (size_t i = 0; i < x->vr.nfaults; i++) {
+		buf_reset(&b);
+		store_fault_text(&x->vr.faults[i], &b);
+		json_array_append_new(faults, json_string(b.buf));
+	}
+	for (size_t i = 0; i < x->vr.nnotes; i++) {
+		buf_reset(&b);
+		buf_add_term_safe(&b, x->vr.notes[i], strlen(x->vr.notes[i]));
+		json_array_append_new(notes, json_string(b.buf));
+	}
+	json_object_set_new(o, "faults", faults);
+	json_object_set_new(o, "notes", notes);
+	buf_release(&b);
+	return o;
+}
+
+static int write_tags(struct export *x)
 {
 	struct buf root = BUF_INIT, date = BUF_INIT, hex = BUF_INIT, why = BUF_INIT, line = BUF_INIT;
-	char now[32], size[32], count[32];
-	char *case_id = one_line(x->o->case_id), *examiner = one_line(x->o->examiner);
-	char *origin = one_line(x->cp.origin), *label = one_line(x->label.buf);
+	struct buf t = BUF_INIT, case_id = BUF_INIT;
+	struct info_list L = { NULL, 0, 0 };
+	char now[32];
 	struct custody_fields f = { 0 };
+	json_t *extra = json_object(), *pairs = json_array();
 	int ret;
 
 	time_format(time_now(), now);
 	buf_add(&date, now, 10);
 	b64_encode(&root, x->cp.root, HASH_LEN);
-	snprintf(size, sizeof(size), "%llu", (unsigned long long)x->cp.size);
-	snprintf(count, sizeof(count), "%zu", x->seqs.n);
-	{
-		const char *const info[][2] = {
-			{ "Bagging-Date", date.buf },
-			{ "External-Identifier", case_id },
-			{ "Contact-Name", examiner },
-			{ "Bag-Software-Agent", "trailscope " TRAILSCOPE_VERSION },
-			{ "Trailscope-Store-Origin", origin },
-			{ "Trailscope-Checkpoint-Size", size },
-			{ "Trailscope-Checkpoint-Root", root.buf },
-			{ "Trailscope-Selection", label },
-			{ "Trailscope-Event-Count", count },
-		};
-
-		ret = bag_write_manifests(&x->w, info, ARRAY_SIZE(info));
+	info_add(&L, "Bagging-Date", date.buf);
+	info_add(&L, "External-Identifier", x->o->case_id);
+	info_add(&L, "Contact-Name", x->o->examiner);
+	info_add(&L, "Bag-Software-Agent", "trailscope " TRAILSCOPE_VERSION);
+	info_add(&L, "Trailscope-Store-Origin", x->cp.origin);
+	buf_addf(&t, "%llu", (unsigned long long)x->cp.size);
+	info_add(&L, "Trailscope-Checkpoint-Size", t.buf);
+	info_add(&L, "Trailscope-Checkpoint-Root", root.buf);
+	info_add(&L, "Trailscope-Selection", x->label.buf);
+	buf_reset(&t);
+	buf_addf(&t, "%zu", x->seqs.n);
+	info_add(&L, "Trailscope-Event-Count", t.buf);
+	info_add(&L, "Trailscope-Store-Verdict", store_verdict(x));
+	for (size_t i = 0; i < x->vr.nfaults; i++) {
+		buf_reset(&t);
+		store_fault_text(&x->vr.faults[i], &t);
+		info_add(&L, "Trailscope-Store-Fault", t.buf);
 	}
-	free(case_id);
-	free(examiner);
-	free(origin);
-	free(label);
+	if (x->vr.faults_total > x->vr.nfaults) {
+		buf_reset(&t);
+		buf_addf(&t, "... and %zu more", x->vr.faults_total - x->vr.nfaults);
+		info_add(&L, "Trailscope-Store-Fault", t.buf);
+	}
+	buf_reset(&t);
+	buf_addf(&t, "%llu", (unsigned long long)x->vr.pending);
+	info_add(&L, "Trailscope-Store-Pending", t.buf);
+	buf_reset(&t);
+	if (x->signed_now)
+		buf_addf(&t, "yes (%llu selected event%s no stored checkpoint covered)",
+			 (unsigned long long)x->pending_selected, x->pending_selected == 1 ? "" : "s");
+	else
+		buf_addstr(&t, "no");
+	info_add(&L, "Trailscope-Checkpoint-Signed-At-Export", t.buf);
+	ret = bag_write_manifests(&x->w, (const char *const (*)[2])L.v, L.n);
+	/* bag_write_manifests ends bag-info.txt with Payload-Oxum: commit to it too */
+	buf_reset(&t);
+	buf_addf(&t, "%llu.%zu", (unsigned long long)x->w.octets, x->w.nfiles);
+	info_add(&L, "Payload-Oxum", t.buf);
+	for (size_t i = 0; i < L.n; i++) {
+		json_t *pair = json_array();
+
+		json_array_append_new(pair, json_string(L.v[i][0]));
+		json_array_append_new(pair, json_string(L.v[i][1]));
+		json_array_append_new(pairs, pair);
+	}
+	json_object_set_new(extra, "bag_info", pairs);
+	json_object_set_new(extra, "store", store_json(x));
 	if (!ret && bag_hash_file(x->w.dirfd, "manifest-sha256.txt", "sha256", &hex, &why))
 		ret = error("cannot hash manifest-sha256.txt: %s", why.buf);
 	if (!ret) {
+		buf_add_term_safe(&case_id, x->o->case_id, strlen(x->o->case_id));
 		f.action = "created";
 		f.actor = x->o->examiner;
 		f.role = x->o->role;
-		f.case_id = x->o->case_id;
+		f.case_id = case_id.buf;
 		f.note = x->o->note;
 		f.manifest_sha256 = hex.buf;
+		f.tool = "trailscope " TRAILSCOPE_VERSION;
+		f.time = now;
+		f.extra = extra;
 		ret = custody_entry(&f, 1, NULL, 0, &x->key, &line);
 	}
 	if (!ret)
 		ret = bag_write_file(&x->w, CUSTODY_FILE, line.buf, line.len);
 	if (!ret)
 		ret = bag_write_tagmanifests(x->w.dirfd, bundle_tag_files, bundle_ntag_files);
+	json_decref(extra);
+	info_release(&L);
 	buf_release(&root);
 	buf_release(&date);
 	buf_release(&hex);
 	buf_release(&why);
 	buf_release(&line);
+	buf_release(&t);
+	buf_release(&case_id);
 	return ret;
 }
 
@@ -1000,6 +1215,9 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 	ret = resolve_selection(&x);
 	if (ret)
 		goto out;
+	ret = verify_source(&x);
+	if (ret)
+		goto out;
 	ret = prepare_checkpoint(&x, r);
 	if (ret)
 		goto out;
@@ -1024,11 +1242,14 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 		buf_release(&b);
 	}
 	progress(&x, "manifests", x.seqs.n);
-	if (write_tags(&x, r))
+	if (write_tags(&x))
 		goto out;
 	r->events = x.seqs.n;
 	r->checkpoint_size = x.cp.size;
 	r->origin = xstrdup(x.cp.origin);
+	snprintf(r->store_verdict, sizeof(r->store_verdict), "%s", store_verdict(&x));
+	r->store_faults = x.vr.faults_total;
+	r->pending_selected = x.pending_selected;
 	ret = EXIT_OK;
 out:
 	if (x.leaf_stmt)
@@ -1038,6 +1259,8 @@ out:
 	bag_writer_release(&x.w);
 	note_signer_release(&x.key);
 	checkpoint_release(&x.cp);
+	if (x.have_vr)
+		verify_report_release(&x.vr);
 	json_decref(x.inc.obj);
 	free(x.inc.from);
 	free(x.inc.to);

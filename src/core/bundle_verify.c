@@ -57,6 +57,20 @@ static void warn(struct bundle_report *r, const char *fmt, ...)
 	r->warnings[r->nwarnings++] = buf_detach(&b, NULL);
 }
 
+static void note(struct bundle_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(struct bundle_report *r, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	ALLOC_GROW(r->notes, r->nnotes + 1, r->notes_alloc);
+	r->notes[r->nnotes++] = buf_detach(&b, NULL);
+}
+
 void bundle_report_release(struct bundle_report *r)
 {
 	for (size_t i = 0; i < r->nfaults; i++) {
@@ -67,6 +81,13 @@ void bundle_report_release(struct bundle_report *r)
 	for (size_t i = 0; i < r->nwarnings; i++)
 		free(r->warnings[i]);
 	free(r->warnings);
+	for (size_t i = 0; i < r->nnotes; i++)
+		free(r->notes[i]);
+	free(r->notes);
+	for (size_t i = 0; i < r->nstore_faults; i++)
+		free(r->store_faults[i]);
+	free(r->store_faults);
+	free(r->store_verdict);
 	free(r->origin);
 	free(r->checkpoint_signer);
 	custody_report_release(&r->custody);
@@ -343,13 +364,12 @@ out:
 	buf_release(&leaf);
 }
 
-static void check_checkpoint(int dfd, const struct bag_contents *C, const struct note_verifier *trusted,
+static void check_checkpoint(int dfd, const struct note_verifier *trusted,
 			     size_t ntrusted, struct buf *cp_bytes, struct checkpoint *cp, int *have_cp,
 			     int *trusted_sig, struct bundle_report *r)
 {
-	struct buf err = BUF_INIT, names = BUF_INIT, root = BUF_INIT;
+	struct buf err = BUF_INIT, names = BUF_INIT;
 	struct note n = { 0 };
-	const char *v;
 	int bad = 0;
 
 	*have_cp = *trusted_sig = 0;
@@ -381,19 +401,147 @@ static void check_checkpoint(int dfd, const struct bag_contents *C, const struct
 		warn(r, "the checkpoint is not signed by any trusted key (it carries signatures by: %s); "
 		     "pass the log's verifier key with --trust", names.buf);
 	}
-	b64_encode(&root, cp->root, HASH_LEN);
-	if ((v = bag_info_get(C, "Trailscope-Store-Origin")) && strcmp(v, cp->origin))
-		fault(r, "BAG", "bag-info.txt", 0, "Trailscope-Store-Origin '%s' is not the checkpoint's origin", v);
-	if ((v = bag_info_get(C, "Trailscope-Checkpoint-Size")) &&
-	    strtoull(v, NULL, 10) != cp->size)
-		fault(r, "BAG", "bag-info.txt", 0, "Trailscope-Checkpoint-Size %s is not the checkpoint's size", v);
-	if ((v = bag_info_get(C, "Trailscope-Checkpoint-Root")) && strcmp(v, root.buf))
-		fault(r, "BAG", "bag-info.txt", 0, "Trailscope-Checkpoint-Root is not the checkpoint's root");
 out:
 	note_release(&n);
 	buf_release(&err);
 	buf_release(&names);
-	buf_release(&root);
+}
+
+static const char *created_str(const struct bundle_report *r, const char *key)
+{
+	const json_t *v = json_object_get(r->custody.created, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/*
+ * What the data says a bag-info element must be, or NULL when nothing in
+ * the bundle fixes it. want is filled with the expected tag-safe value.
+ */
+static int expected_value(const char *label, const struct bundle_report *r, const struct checkpoint *cp,
+			  struct buf *want, const char **source)
+{
+	const char *v;
+
+	buf_reset(want);
+	if (!strcasecmp(label, "External-Identifier") && r->custody.case_id) {
+		buf_addstr(want, r->custody.case_id);
+		*source = "the custody record's case id";
+	} else if (!strcasecmp(label, "Contact-Name") && (v = created_str(r, "actor"))) {
+		buf_addstr(want, v);
+		*source = "the examiner of custody.jsonl:1";
+	} else if (!strcasecmp(label, "Bagging-Date") && (v = created_str(r, "time")) && strlen(v) >= 10) {
+		buf_add(want, v, 10);
+		*source = "the date of custody.jsonl:1";
+	} else if (!strcasecmp(label, "Bag-Software-Agent") && (v = created_str(r, "tool"))) {
+		buf_addstr(want, v);
+		*source = "the tool of custody.jsonl:1";
+	} else if (!strcasecmp(label, "Trailscope-Store-Origin") && cp) {
+		buf_add_term_safe(want, cp->origin, strlen(cp->origin));
+		*source = "the checkpoint's origin";
+	} else if (!strcasecmp(label, "Trailscope-Checkpoint-Size") && cp) {
+		buf_addf(want, "%llu", (unsigned long long)cp->size);
+		*source = "the checkpoint's size";
+	} else if (!strcasecmp(label, "Trailscope-Checkpoint-Root") && cp) {
+		b64_encode(want, cp->root, HASH_LEN);
+		*source = "the checkpoint's root";
+	} else if (!strcasecmp(label, "Trailscope-Event-Count")) {
+		buf_addf(want, "%llu", (unsigned long long)r->events_total);
+		*source = "the number of leaves in data/entries/";
+	} else if (!strcasecmp(label, "Trailscope-Store-Verdict") && r->store_verdict) {
+		buf_addstr(want, r->store_verdict);
+		*source = "the store verdict of custody.jsonl:1";
+	} else if (!strcasecmp(label, "Payload-Oxum")) {
+		*source = NULL; /* checked against the payload by the bag validation */
+		return 1;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Every bag-info element against the pairs custody entry 1 signed ("bag_info")
+ * and against what the data fixes; an element nothing vouches for is a note.
+ */
+static void check_bag_info(const struct bag_contents *C, const struct checkpoint *cp, struct bundle_report *r)
+{
+	const json_t *pairs = json_object_get(r->custody.created, "bag_info");
+	size_t ns = json_is_array(pairs) ? json_array_size(pairs) : 0;
+	char *used = xcalloc(ns + 1, 1);
+	struct buf want = BUF_INIT;
+
+	if (!json_is_array(pairs))
+		pairs = NULL;
+	if (r->custody.created && !pairs)
+		note(r, "bag-info.txt is not covered by the custody record (its first entry has no \"bag_info\": "
+		     "a bundle from an older trailscope); only the elements the data fixes are checked");
+	for (size_t i = 0; i < C->ninfo; i++) {
+		const struct bag_tag *e = &C->info[i];
+		const char *source = NULL;
+		int vouched = 0;
+
+		for (size_t k = 0; k < ns; k++) {
+			const json_t *p = json_array_get(pairs, k);
+			const char *l = json_string_value(json_array_get(p, 0));
+			const char *v = json_string_value(json_array_get(p, 1));
+
+			if (used[k] || !l || !v || strcasecmp(l, e->label))
+				continue;
+			used[k] = 1;
+			vouched = 1;
+			if (strcmp(l, e->label) || strcmp(v, e->value))
+				fault(r, "BAG", "bag-info.txt", e->line, "%s is '%s', but custody.jsonl:1 signed %s: %s: "
+				      "the element was edited after export", e->label, e->value, l, v);
+			break;
+		}
+		if (expected_value(e->label, r, cp, &want, &source)) {
+			vouched = 1;
+			if (source && strcmp(want.buf, e->value))
+				fault(r, "BAG", "bag-info.txt", e->line, "%s '%s' is not %s ('%s')", e->label, e->value,
+				      source, want.buf);
+		}
+		if (!vouched)
+			note(r, "bag-info.txt:%ld: %s is unsigned: neither the custody record nor the data vouches "
+			     "for it%s", e->line, e->label, pairs ? " (added after export?)" : "");
+	}
+	for (size_t k = 0; k < ns; k++)
+		if (!used[k] && json_is_string(json_array_get(json_array_get(pairs, k), 0)))
+			fault(r, "BAG", "bag-info.txt", 0, "%s, signed in custody.jsonl:1, is missing",
+			      json_string_value(json_array_get(json_array_get(pairs, k), 0)));
+	free(used);
+	buf_release(&want);
+}
+
+/* The store's verdict at export, as the signed custody entry 1 records it. */
+static void read_store_verdict(struct bundle_report *r)
+{
+	const json_t *st = json_object_get(r->custody.created, "store"), *f;
+	const json_t *total = json_object_get(st, "faults_total");
+	size_t i;
+
+	if (!r->custody.created)
+		return;
+	if (!json_is_string(json_object_get(st, "verdict"))) {
+		note(r, "the custody record does not say whether the store verified when the bundle was made "
+		     "(a bundle from an older trailscope)");
+		return;
+	}
+	r->store_verdict = xstrdup(json_string_value(json_object_get(st, "verdict")));
+	json_array_foreach(json_object_get(st, "faults"), i, f) {
+		if (!json_is_string(f))
+			continue;
+		ALLOC_GROW(r->store_faults, r->nstore_faults + 1, r->store_faults_alloc);
+		r->store_faults[r->nstore_faults++] = xstrdup(json_string_value(f));
+	}
+	r->store_faults_total = json_is_number(total) && json_number_value(total) >= 0 ?
+		(uint64_t)json_number_value(total) : r->nstore_faults;
+	if (json_is_true(json_object_get(st, "checkpoint_signed_at_export"))) {
+		double n = json_number_value(json_object_get(st, "pending_selected"));
+
+		note(r, "the checkpoint was signed at export, by the key of custody.jsonl:1, over %.0f selected "
+		     "event%s no earlier checkpoint covered", n, n == 1 ? "" : "s");
+	}
 }
 
 static void check_custody(int dfd, const struct note_verifier *trusted, size_t ntrusted,
@@ -457,7 +605,7 @@ int bundle_verify(const char *dir, const struct note_verifier *trusted, size_t n
 		else
 			close(fd);
 	}
-	check_checkpoint(dfd, &C, trusted, ntrusted, &cp_bytes, &cp, &have_cp, &trusted_sig, r);
+	check_checkpoint(dfd, trusted, ntrusted, &cp_bytes, &cp, &have_cp, &trusted_sig, r);
 	for (size_t i = 0; i < C.npayload; i++) {
 		const char *p = C.payload[i];
 		int64_t seq;
@@ -517,6 +665,8 @@ int bundle_verify(const char *dir, const struct note_verifier *trusted, size_t n
 	check_csv(dfd, "data/events.csv", 0, items, nitems, r);
 	check_csv(dfd, "data/changes.csv", 1, items, nitems, r);
 	check_custody(dfd, trusted, ntrusted, r);
+	read_store_verdict(r);
+	check_bag_info(&C, have_cp ? &cp : NULL, r);
 	for (size_t i = 0; i < nitems; i++)
 		r->events += items[i].ok;
 	if (!ntrusted)

@@ -88,9 +88,21 @@ static int ed25519_verify(const unsigned char pub[32], const unsigned char sig[6
 	return ok;
 }
 
+/* The string as tag-safe text: controls, C1, bidi and line separators escaped. */
+static json_t *safe_string(const char *s)
+{
+	struct buf b = BUF_INIT;
+	json_t *j;
+
+	buf_add_term_safe(&b, s, strlen(s));
+	j = json_string(b.buf);
+	buf_release(&b);
+	return j;
+}
+
 static json_t *str_or_null(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	return s ? safe_string(s) : json_null();
 }
 
 int custody_entry(const struct custody_fields *f, long seq, const char *prev, size_t prev_len,
@@ -118,11 +130,11 @@ int custody_entry(const struct custody_fields *f, long seq, const char *prev, si
 	json_object_set_new(o, "v", json_integer(1));
 	json_object_set_new(o, "seq", json_integer(seq));
 	json_object_set_new(o, "action", json_string(f->action));
-	json_object_set_new(o, "actor", json_string(f->actor));
-	json_object_set_new(o, "role", json_string(f->role && *f->role ? f->role : default_role(f->action)));
+	json_object_set_new(o, "actor", safe_string(f->actor));
+	json_object_set_new(o, "role", safe_string(f->role && *f->role ? f->role : default_role(f->action)));
 	json_object_set_new(o, "time", json_string(f->time ? f->time : now));
-	json_object_set_new(o, "host", json_string(f->host ? f->host : host));
-	json_object_set_new(o, "tool", json_string(f->tool ? f->tool : tool));
+	json_object_set_new(o, "host", safe_string(f->host ? f->host : host));
+	json_object_set_new(o, "tool", safe_string(f->tool ? f->tool : tool));
 	json_object_set_new(o, "case_id", json_string(f->case_id ? f->case_id : ""));
 	json_object_set_new(o, "note", str_or_null(f->note && *f->note ? f->note : NULL));
 	json_object_set_new(o, "manifest_sha256", json_string(f->manifest_sha256));
@@ -131,6 +143,14 @@ int custody_entry(const struct custody_fields *f, long seq, const char *prev, si
 		json_object_set_new(o, "prev", json_string(h.buf));
 	} else {
 		json_object_set_new(o, "prev", json_null());
+	}
+	if (f->extra && !strcmp(f->action, "created")) {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach((json_t *)f->extra, k, v)
+			if (!json_object_get(o, k))
+				json_object_set(o, k, v);
 	}
 	if (key) {
 		unsigned char sig[64];
@@ -174,6 +194,7 @@ void custody_report_release(struct custody_report *r)
 	}
 	free(r->v);
 	free(r->case_id);
+	json_decref(r->created);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -271,6 +292,22 @@ static void check_line(const char *s, size_t len, long no, const char *prev, siz
 	else if (manifest_hex && strcmp(mh, manifest_hex))
 		FAULT("manifest_sha256 %.16s... does not match manifest-sha256.txt (%.16s...): the payload "
 		      "manifest changed after this entry", mh, manifest_hex);
+	if (no == 1) {
+		const json_t *bi = json_object_get(o, "bag_info"), *st = json_object_get(o, "store"), *pair;
+		size_t i;
+		int bad = !!bi && !json_is_array(bi);
+
+		json_array_foreach(bi, i, pair)
+			if (!json_is_array(pair) || json_array_size(pair) != 2 ||
+			    !json_is_string(json_array_get(pair, 0)) || !json_is_string(json_array_get(pair, 1)))
+				bad = 1;
+		if (bad)
+			FAULT("\"bag_info\" must be an array of [label, value] string pairs");
+		if (st && (!json_is_object(st) || !json_is_string(json_object_get(st, "verdict"))))
+			FAULT("\"store\" must be an object with a string \"verdict\"");
+	} else if (json_object_get(o, "bag_info") || json_object_get(o, "store")) {
+		FAULT("\"bag_info\" and \"store\" belong to the first entry only");
+	}
 	if (!prev) {
 		if (!json_is_null(pv))
 			FAULT("the first entry's \"prev\" must be null");
@@ -296,6 +333,8 @@ static void check_line(const char *s, size_t len, long no, const char *prev, siz
 		} else {
 			it->signer = xstrdup(v.name);
 			it->trusted = key_trusted(&v, trusted, ntrusted);
+			if (no == 1 && action && !strcmp(action, "created") && !r->created)
+				r->created = json_incref(o);
 			if (!it->trusted)
 				r->untrusted_entries++;
 		}

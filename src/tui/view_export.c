@@ -4,7 +4,10 @@
  * file and a note; then bundle_export() (bundle.h) runs in a thread of its
  * own with a progress bar and Esc to cancel, and the result shows the
  * bundle's manifest digest (SHA-256 of manifest-sha256.txt, the value the
- * custody record signs). The store stays read-only unless events in the
+ * custody record signs). The dialog shows the store's verdict (the
+ * background verification's); exporting from a store that FAILED needs the
+ * word "yes" typed at a prompt, and the bundle then records the verdict and
+ * every fault. The store stays read-only unless events in the
  * selection are after the newest checkpoint: then the dialog says so, and
  * export also signs a checkpoint with the key file (the one write it makes).
  * The export thread hashes, so it calls merkle_thread_release() before it
@@ -36,6 +39,8 @@ struct export_job {
 	/* options: owned copies */
 	char *store, *out, *incident, *query, *case_path, *case_id, *examiner, *keyfile, *note;
 	enum bundle_select select;
+	struct trust *trust;       /* the TUI's (read only here) */
+	int allow_failed;          /* the user typed "yes" for a FAILED store */
 	/* progress */
 	char phase[32];
 	uint64_t done, total;
@@ -85,6 +90,8 @@ static void *export_main(void *arg)
 	o.examiner = j->examiner;
 	o.keyfile = j->keyfile && *j->keyfile ? j->keyfile : NULL;
 	o.note = j->note && *j->note ? j->note : NULL;
+	o.trust = j->trust;
+	o.allow_failed = j->allow_failed;
 	o.progress = progress;
 	o.progress_ctx = j;
 	o.cancel = &j->cancel;
@@ -166,6 +173,32 @@ static char *dup_or_null(const struct buf *b)
 	return b->len ? xstrdup(b->buf) : NULL;
 }
 
+/* The background verification's report, when it has finished; else NULL. */
+static const struct verify_report *store_report(struct tui *t)
+{
+	if (bg_verify_poll(t->verify) != TASK_DONE || !t->verify->report.verdict)
+		return NULL;
+	return &t->verify->report;
+}
+
+/* A FAILED store: the user must type "yes". Returns 1 when confirmed. */
+static int confirm_failed(struct tui *t, const struct verify_report *rep)
+{
+	struct buf prompt = BUF_INIT, val = BUF_INIT;
+	char a[32];
+	int ok;
+
+	buf_addf(&prompt, "The store FAILED verification (%s fault%s). Type yes to export anyway, recording "
+		 "every fault in the bundle: ", thousands(rep->faults_total, a), rep->faults_total == 1 ? "" : "s");
+	ok = tui_prompt(t, prompt.buf, &val) == 0 && !strcmp(val.buf, "yes");
+	if (!ok)
+		tui_message(t, ROLE_CHAIN_FAILED, "not exported: the store FAILED verification (type yes to "
+			    "export anyway)");
+	buf_release(&prompt);
+	buf_release(&val);
+	return ok;
+}
+
 static void start(struct view *v)
 {
 	struct expv *p = v->priv;
@@ -173,6 +206,8 @@ static void start(struct view *v)
 	struct export_job *j;
 	struct buf cp = BUF_INIT;
 	const char *missing = NULL;
+	const struct verify_report *rep;
+	int allow_failed = 0;
 
 	if (export_job_running(t)) {
 		tui_message(t, ROLE_CHAIN_WARN, "an export is running");
@@ -192,6 +227,12 @@ static void start(struct view *v)
 		tui_message(t, ROLE_ERROR, "export needs %s", missing);
 		return;
 	}
+	rep = store_report(t);
+	if (rep && rep->exit_code == EXIT_FAILED) {
+		if (!confirm_failed(t, rep))
+			return;
+		allow_failed = 1;
+	}
 	export_job_free(t);
 	j = xcalloc(1, sizeof(*j));
 	pthread_mutex_init(&j->lock, NULL);
@@ -206,6 +247,8 @@ static void start(struct view *v)
 	j->examiner = dup_or_null(&p->val[F_EXAMINER]);
 	j->keyfile = dup_or_null(&p->val[F_KEY]);
 	j->note = dup_or_null(&p->val[F_NOTE]);
+	j->trust = t->trust;
+	j->allow_failed = allow_failed;
 	j->state = TASK_RUNNING;
 	snprintf(j->phase, sizeof(j->phase), "starting");
 	t->export = j;
@@ -310,11 +353,34 @@ static void expv_draw(struct view *v, int y, int h, int w)
 		buf_release(&s);
 	}
 	row++;
-	/* what the store will see */
+	/* the store's verdict, and what the store will see */
 	if (row < y + h) {
 		struct buf s = BUF_INIT;
 		enum role r = ROLE_MUTED;
+		const struct verify_report *rep = store_report(t);
+		int verified = rep && rep->exit_code == EXIT_OK && rep->verified_through >= (uint64_t)t->max_seq;
+		struct lines L = { 0 };
 
+		if (!rep) {
+			buf_addstr(&s, bg_verify_poll(t->verify) == TASK_RUNNING ?
+				   "being verified; export verifies it again before writing anything" :
+				   "not verified; export verifies it before writing anything");
+			r = ROLE_CHAIN_WARN;
+		} else if (rep->exit_code == EXIT_FAILED) {
+			buf_addf(&s, "FAILED verification: %s fault%s (v lists them). Export asks you to type yes, "
+				 "and the bundle then records the verdict and every fault.",
+				 thousands(rep->faults_total, a), rep->faults_total == 1 ? "" : "s");
+			r = ROLE_CHAIN_FAILED;
+		} else if (rep->exit_code == EXIT_UNVERIFIABLE) {
+			buf_addstr(&s, "UNVERIFIABLE: no trusted key signed its checkpoints (the bundle records this)");
+			r = ROLE_CHAIN_WARN;
+		} else {
+			buf_addf(&s, "VERIFIED through %s", thousands(rep->verified_through, a));
+			r = ROLE_CHAIN_OK;
+		}
+		lines_add_wrapped(&L, ROLE_LABEL, "  Store        ", r, s.buf, w - 2, 15);
+		buf_reset(&s);
+		r = ROLE_MUTED;
 		if (p->checkpoint_size < 0) {
 			buf_addstr(&s, "The store has no checkpoint: the key file also signs one "
 				   "(the store is then opened read-write once, to store it).");
@@ -330,18 +396,19 @@ static void expv_draw(struct view *v, int y, int h, int w)
 				buf_addstr(&s, ": if the selection includes any, the key file also signs a "
 					   "checkpoint (the store is then opened read-write once).");
 			r = ROLE_CHAIN_WARN;
-		} else {
+		} else if (verified) {
 			buf_addstr(&s, "Every event is covered by a checkpoint: the store is only read. "
 				   "The key file (required) signs the custody record.");
+		} else {
+			buf_addstr(&s, "No event is after the newest checkpoint, but the store is not verified: "
+				   "no checkpoint is known to cover them. The store is only read; the key file "
+				   "(required) signs the custody record.");
+			r = ROLE_CHAIN_WARN;
 		}
-		{
-			struct lines L = { 0 };
-
-			lines_add_wrapped(&L, ROLE_DEFAULT, "  ", r, s.buf, w - 2, 2);
-			for (size_t i = 0; i < L.n && row < y + h; i++, row++)
-				draw_line(row, 0, w, &L.v[i], 0);
-			lines_release(&L);
-		}
+		lines_add_wrapped(&L, ROLE_DEFAULT, "  ", r, s.buf, w - 2, 2);
+		for (size_t i = 0; i < L.n && row < y + h; i++, row++)
+			draw_line(row, 0, w, &L.v[i], 0);
+		lines_release(&L);
 		buf_release(&s);
 	}
 	row++;

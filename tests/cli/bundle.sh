@@ -1,6 +1,8 @@
 # bundle.sh - evidence bundles end to end: export (events, incident, marked,
-# pending events, refusals), bundle verify (round trip, the BagIt
-# conformance bags, every tamper caught with its file and line), custody
+# pending events, refusals, a symlinked DIR, hostile text, stores that
+# FAILED or are UNVERIFIABLE), bundle verify (round trip, the BagIt
+# conformance bags, every tamper caught with its file and line, every
+# bag-info element edited, unsigned elements, an older bundle), custody
 # (append, links, signatures), determinism of data/, the case file CLI.
 . tests/lib.sh
 S=$T/s.db B=$T/b
@@ -38,7 +40,7 @@ expect_eq "the store is not written by the case file" "$(sqlite3 "$S" 'SELECT co
 
 # export and round trip
 expect_status "export by events" 0 ts export "$S" --out "$B" --events 5,7-9,evt-00000020 --case CASE-7 \
-	--examiner "Alice Auditor" --key "$K" --note "requested by regulator"
+	--examiner "Alice Auditor" --key "$K" --note "requested by regulator" --trust "$P"
 for f in bagit.txt bag-info.txt manifest-sha256.txt manifest-sha512.txt tagmanifest-sha256.txt \
 	tagmanifest-sha512.txt custody.jsonl data/events.jsonl data/events.csv data/changes.csv data/notes.md \
 	data/report.txt data/checkpoint data/entries/5.leaf data/proofs/20.tlog-proof; do
@@ -77,7 +79,7 @@ expect_status "unknown event is bad input" 4 ts export "$S" --out "$T/x" --event
 [ ! -e "$T/x" ] && pass "nothing written for a bad selection" || fail "nothing written for a bad selection"
 
 # determinism: same selection, other case/examiner/time -> identical data/
-expect_status "second export" 0 ts export "$S" --out "$T/b2" --events 20,9,8,7,5 --case OTHER --examiner Bob --key "$K"
+expect_status "second export" 0 ts export "$S" --out "$T/b2" --events 20,9,8,7,5 --case OTHER --examiner Bob --key "$K" --trust "$P"
 if diff -r "$B/data" "$T/b2/data" >/dev/null; then pass "data/ is byte-identical"; else fail "data/ is byte-identical" "$(diff -r "$B/data" "$T/b2/data" | head -5)"; fi
 
 # --force replaces the contents and never follows a symlink out of DIR
@@ -87,14 +89,69 @@ expect_status "export --force" 0 ts export "$S" --out "$T/bf" --events 5 --case 
 expect_eq "--force left the outside alone" "$(cat "$T/outside/keep")" "keep"
 [ ! -e "$T/bf/old" ] && [ ! -e "$T/bf/link" ] && pass "--force emptied DIR" || fail "--force emptied DIR"
 
+# --force never writes through a symbolic link: DIR itself a link is refused
+mkdir -p "$T/target" && echo keep > "$T/target/keep" && ln -s "$T/target" "$T/link"
+expect_status "export --out LINK --force refused" 5 ts export "$S" --out "$T/link" --events 5 --case C --examiner A --key "$K" --force
+expect_grep "refusal names the link" "link' is a symbolic link: export never writes through one" "$T/err"
+expect_eq "the link's target is untouched" "$(ls "$T/target")" "keep"
+expect_status "export --out LINK/ --force refused" 5 ts export "$S" --out "$T/link/" --events 5 --case C --examiner A --key "$K" --force
+mkdir -p "$T/empty" && ln -s "$T/empty" "$T/link2"
+expect_status "export --out LINK to an empty dir refused too" 5 ts export "$S" --out "$T/link2" --events 5 --case C --examiner A --key "$K"
+expect_eq "nothing written through the link" "$(ls -A "$T/empty")" ""
+[ -L "$T/link" ] && [ -L "$T/link2" ] && pass "the links stay" || fail "the links stay"
+
+# the store's verdict: a FAILED store is refused unless --allow-failed, and recorded
+expect_grep "a verified store is recorded VERIFIED" '^Trailscope-Store-Verdict: VERIFIED$' "$T/b2/bag-info.txt"
+cp "$S" "$T/f.db"
+sqlite3 "$T/f.db" "DROP TRIGGER entries_no_update; UPDATE entries SET leaf = CAST(replace(CAST(leaf AS TEXT), 'evt-00000030', 'evt-0000003X') AS BLOB) WHERE seq = 30"
+expect_status "the tampered store FAILS verify" 1 ts verify "$T/f.db" --trust "$P" --no-remember
+NF=$(ts verify "$T/f.db" --trust "$P" --no-remember --format json | jq .faults_total)
+expect_status "export from a FAILED store refused" 1 ts export "$T/f.db" --out "$T/fb" --events 5,7 --case C --examiner A --key "$K" --trust "$P"
+expect_grep "refusal prints the fault" 'store fault: MODIFIED seq 30: leaf does not match its leaf_hash' "$T/err"
+expect_grep "refusal names --allow-failed" "FAILED verification \\($NF faults\\): export refused; pass --allow-failed" "$T/err"
+[ ! -e "$T/fb" ] && pass "nothing written for a FAILED store" || fail "nothing written for a FAILED store"
+expect_status "export --allow-failed" 0 ts export "$T/f.db" --out "$T/fb" --events 5,7 --case C --examiner A --key "$K" --trust "$P" --allow-failed
+expect_grep "export says the verdict is recorded" "store's verdict was FAILED: recorded in the bundle" "$T/out"
+expect_grep "bag-info records FAILED" '^Trailscope-Store-Verdict: FAILED$' "$T/fb/bag-info.txt"
+expect_grep "bag-info records each fault" '^Trailscope-Store-Fault: MODIFIED seq 30: leaf does not match its leaf_hash$' "$T/fb/bag-info.txt"
+expect_eq "bag-info records every fault" "$(grep -c '^Trailscope-Store-Fault: ' "$T/fb/bag-info.txt")" "$NF"
+expect_grep "report records FAILED" "^store verdict  FAILED at export: $NF faults" "$T/fb/data/report.txt"
+expect_grep "report lists the faults" '^  fault        MODIFIED seq 30: leaf does not match' "$T/fb/data/report.txt"
+expect_grep "custody records FAILED" '"store":\{[^}]*"faults":\["MODIFIED seq 30: leaf does not match[^]]*\],"faults_total":2,.*"verdict":"FAILED"' "$T/fb/custody.jsonl"
+expect_status "bundle from a FAILED store: the bundle itself verifies" 0 ts bundle verify "$T/fb" --trust "$P"
+expect_grep "verdict line says FAILED store" "^verdict: +VERIFIED: 2 events .*; MADE FROM A STORE THAT FAILED VERIFICATION \\($NF faults, custody.jsonl:1\\)" "$T/out"
+expect_grep "bundle verify lists the store's faults" 'store fault MODIFIED seq 30' "$T/out"
+ts bundle verify "$T/fb" --trust "$P" --format json > "$T/v.json"
+expect_eq "json: store verdict and faults" "$(jq -c '[.verdict, .store.verdict, .store.faults_total, (.store.faults|length)]' "$T/v.json")" '["VERIFIED","FAILED",'"$NF,$NF]"
+fresh "$T/fb" "$T/t"; sed -i 's/^Trailscope-Store-Verdict: FAILED/Trailscope-Store-Verdict: VERIFIED/; /^Trailscope-Store-Fault/d' "$T/t/bag-info.txt"; rebag "$T/t"
+expect_status "hiding the FAILED verdict in bag-info is caught" 1 ts bundle verify "$T/t" --trust "$P"
+expect_grep "hidden verdict located" 'BAG +bag-info.txt:[0-9]+: Trailscope-Store-Verdict is .VERIFIED., but custody.jsonl:1 signed' "$T/out"
+expect_grep "hidden faults missing" 'Trailscope-Store-Fault, signed in custody.jsonl:1, is missing' "$T/out"
+expect_status "UNVERIFIABLE store (no trusted key) exported" 0 env XDG_STATE_HOME="$T/nostate" "$TRAILSCOPE" export "$S" --out "$T/ub" --events 5 --case C --examiner A --key "$K"
+expect_grep "bag-info records UNVERIFIABLE" '^Trailscope-Store-Verdict: UNVERIFIABLE$' "$T/ub/bag-info.txt"
+expect_grep "report records UNVERIFIABLE" '^store verdict  UNVERIFIABLE at export' "$T/ub/data/report.txt"
+expect_grep "custody records UNVERIFIABLE" '"verdict":"UNVERIFIABLE"' "$T/ub/custody.jsonl"
+expect_status "bundle from an UNVERIFIABLE store verifies" 0 ts bundle verify "$T/ub" --trust "$P"
+expect_grep "verdict line says UNVERIFIABLE store" '^verdict: +VERIFIED: .*; made from a store whose verdict was UNVERIFIABLE' "$T/out"
+
 # pending events
 printf '%s\n' '{"event_id":"late-1","timestamp":"2026-05-01T10:00:00Z","actor":"zed","flag_key":"late_flag","previous_state":"off","new_state":"on"}' > "$T/late.jsonl"
 ts import "$S" "$T/late.jsonl" >/dev/null 2>&1
 expect_status "export without --key is a usage error" 3 ts export "$S" --out "$T/p" --events late-1 --case C --examiner A
 expect_grep "the message says the key signs the custody record" 'signer key \(--key KEYFILE\): it signs the custody record' "$T/err"
-expect_status "pending event with --key signs a checkpoint" 0 ts export "$S" --out "$T/p" --events late-1,5 --case C --examiner A --key "$K"
+cp "$S" "$T/f2.db"
+sqlite3 "$T/f2.db" "DROP TRIGGER entries_no_update; UPDATE entries SET leaf = CAST(replace(CAST(leaf AS TEXT), 'evt-00000030', 'evt-0000003X') AS BLOB) WHERE seq = 30"
+expect_status "no checkpoint is signed over a FAILED store" 1 ts export "$T/f2.db" --out "$T/fp" --events late-1 --case C --examiner A --key "$K" --trust "$P" --allow-failed
+expect_grep "refusal says why" 'will not sign a new checkpoint over it' "$T/err"
+expect_eq "the FAILED store got no checkpoint" "$(sqlite3 "$T/f2.db" 'SELECT max(size) FROM checkpoints')" "40"
+expect_status "pending event with --key signs a checkpoint" 0 ts export "$S" --out "$T/p" --events late-1,5 --case C --examiner A --key "$K" --trust "$P"
 expect_grep "export says it signed" 'size 41, signed now' "$T/out"
+expect_grep "bag-info records the pending store event" '^Trailscope-Store-Pending: 1$' "$T/p/bag-info.txt"
+expect_grep "bag-info records the checkpoint signed at export" '^Trailscope-Checkpoint-Signed-At-Export: yes \(1 selected event no stored checkpoint covered\)$' "$T/p/bag-info.txt"
+expect_grep "report records the pending selected event" '^pending        1 selected event no stored checkpoint covered' "$T/p/data/report.txt"
+expect_grep "custody records the pending events" '"checkpoint_signed_at_export":true,.*"pending":1,"pending_selected":1' "$T/p/custody.jsonl"
 expect_status "that bundle verifies" 0 ts bundle verify "$T/p" --trust "$P"
+expect_grep "bundle verify says the checkpoint was signed at export" 'note: +the checkpoint was signed at export, by the key of custody.jsonl:1, over 1 selected event' "$T/out"
 
 # incident and marked
 sqlite3 "$S" "INSERT INTO incidents VALUES ('INC-1', 'Checkout errors', 'sev1', '[\"checkout\"]', 'production', \
@@ -141,7 +198,7 @@ fresh "$T/good" "$T/t"; sed -i 's/^index 6$/index 7/' "$T/t/data/proofs/7.tlog-p
 tamper "proof index changed" 'PROOF +data/proofs/7.tlog-proof:2: index 7'
 fresh "$T/good" "$T/t"; cp "$T/p/data/checkpoint" "$T/t/data/checkpoint"; rebag "$T/t"
 tamper "swapped checkpoint" 'PROOF +data/proofs/[0-9]+.tlog-proof:[0-9]+: its checkpoint is not data/checkpoint'
-expect_grep "swapped checkpoint: bag-info disagrees" 'BAG +bag-info.txt: Trailscope-Checkpoint-Size' "$T/out"
+expect_grep "swapped checkpoint: bag-info disagrees" 'BAG +bag-info.txt:[0-9]+: Trailscope-Checkpoint-Size' "$T/out"
 fresh "$T/good" "$T/t"; rm "$T/t/data/entries/9.leaf"
 tamper "removed file" 'BAG +manifest-sha256.txt:[0-9]+: data/entries/9.leaf: no such file'
 expect_grep "removed file: proof without leaf" 'MISSING +data/entries/: no leaf 9.leaf' "$T/out"
@@ -171,6 +228,52 @@ fresh "$T/good" "$T/t"; sed -i '3s/,evt-/,evT-/' "$T/t/data/events.csv"; rebag "
 tamper "edited CSV row" 'RECORD +data/events.csv:3: differs from the rendering'
 expect_status "custody refuses a damaged bundle" 1 ts bundle custody "$T/t" --action note --actor X --key "$K"
 expect_grep "custody says why" 'custody record is damaged .custody.jsonl:1: manifest_sha256' "$T/err"
+
+# bag-info.txt: custody entry 1 signs every element; each edit (tag manifests
+# recomputed) is a fault at its line; an element added later is only a note
+expect_grep "custody entry 1 signs bag-info" '"bag_info":\[\["Bagging-Date",' "$T/good/custody.jsonl"
+expect_grep "custody entry 1 records the store verdict" '"store":\{[^}]*"verdict":"' "$T/good/custody.jsonl"
+n=0
+while IFS= read -r l; do
+	n=$((n + 1)); label=${l%%:*}
+	fresh "$T/good" "$T/t"; sed -i "${n}s/\$/X/" "$T/t/bag-info.txt"; rebag "$T/t"
+	expect_status "bag-info $label edited: FAILED" 1 ts bundle verify "$T/t" --trust "$P" --trust "$RP"
+	expect_grep "bag-info $label edited: located" "BAG +bag-info.txt:$n: $label " "$T/out"
+done < "$T/good/bag-info.txt"
+[ "$n" -ge 13 ] && pass "every bag-info element was edited ($n)" || fail "every bag-info element was edited ($n)"
+fresh "$T/good" "$T/t"; sed -i 's/^Trailscope-Selection: .*/Trailscope-Selection: events 1-40/' "$T/t/bag-info.txt"; rebag "$T/t"
+tamper "widened selection" 'bag-info.txt:[0-9]+: Trailscope-Selection is .events 1-40., but custody.jsonl:1 signed Trailscope-Selection: events 5,7-9,20'
+fresh "$T/good" "$T/t"; sed -i '/^Trailscope-Store-Verdict:/d' "$T/t/bag-info.txt"; rebag "$T/t"
+tamper "removed bag-info element" 'BAG +bag-info.txt: Trailscope-Store-Verdict, signed in custody.jsonl:1, is missing'
+fresh "$T/good" "$T/t"; printf 'Source-Organization: Example Corp\nInternal-Sender-Description: for the regulator\n' >> "$T/t/bag-info.txt"; rebag "$T/t"
+expect_status "unsigned bag-info elements: still VERIFIED" 0 ts bundle verify "$T/t" --trust "$P" --trust "$RP"
+expect_grep "unsigned element reported with its line" '^note: +bag-info.txt:14: Source-Organization is unsigned' "$T/out"
+expect_grep "second unsigned element reported" 'bag-info.txt:15: Internal-Sender-Description is unsigned' "$T/out"
+ts bundle verify "$T/t" --trust "$P" --trust "$RP" --format json > "$T/v.json"
+expect_eq "unsigned notes in json" "$(jq -c '[.verdict, (.notes|length), .store.verdict]' "$T/v.json")" '["VERIFIED",2,"VERIFIED"]'
+OLD=testdata/bundle/v0.1-no-bag-info
+expect_status "a bundle from before the commitment still verifies" 0 ts bundle verify "$OLD" --trust "$OLD.pub"
+expect_grep "older bundle: bag-info not covered" 'note: +bag-info.txt is not covered by the custody record' "$T/out"
+expect_grep "older bundle: no store verdict" 'does not say whether the store verified' "$T/out"
+expect_grep "older bundle: selection is unsigned" 'Trailscope-Selection is unsigned' "$T/out"
+fresh "$OLD" "$T/t"; sed -i 's/^Trailscope-Event-Count: .*/Trailscope-Event-Count: 99/; s/^External-Identifier: .*/External-Identifier: OTHER/' "$T/t/bag-info.txt"; rebag "$T/t"
+expect_status "older bundle: data-checked elements still caught" 1 ts bundle verify "$T/t" --trust "$OLD.pub"
+expect_grep "older bundle: event count vs leaves" "bag-info.txt:[0-9]+: Trailscope-Event-Count '99' is not the number of leaves" "$T/out"
+expect_grep "older bundle: case id vs custody" "bag-info.txt:[0-9]+: External-Identifier 'OTHER' is not the custody record's case id" "$T/out"
+
+# hostile text: C1 controls and U+2028/U+2029 never reach a tag file raw
+C1=$(printf '\302\205') LS=$(printf '\342\200\250') PS=$(printf '\342\200\251') ESC=$(printf '\033')
+expect_status "export with hostile case id, examiner, query" 0 ts export "$S" --out "$T/h" \
+	--query "id:evt-00000005 OR actor:\"x${C1}y${LS}z\"" --case "CASE${C1}1${LS}2" --examiner "Eve${PS}${ESC}[2J" \
+	--note "n${C1}" --key "$K" --trust "$P"
+if LC_ALL=C grep -qP '\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]|[\x00-\x09\x0b-\x1f\x7f]' "$T/h"/*.txt "$T/h/custody.jsonl"; then
+	fail "no raw C1, line separator or control in the tag files" "$(LC_ALL=C grep -naP '\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]|[\x00-\x09\x0b-\x1f\x7f]' "$T/h"/*.txt "$T/h/custody.jsonl" | head -3)"
+else pass "no raw C1, line separator or control in the tag files"; fi
+expect_grep "C1 escaped in bag-info" '^External-Identifier: CASE\\x851\\u20282$' "$T/h/bag-info.txt"
+expect_grep "U+2029 and ESC escaped in bag-info" '^Contact-Name: Eve\\u2029\\x1b\[2J$' "$T/h/bag-info.txt"
+expect_grep "query text escaped in bag-info" '^Trailscope-Selection: query .*x\\x85y\\u2028z' "$T/h/bag-info.txt"
+expect_grep "custody actor escaped" '"actor":"Eve\\\\u2029\\\\x1b\[2J"' "$T/h/custody.jsonl"
+expect_status "the hostile bundle verifies" 0 ts bundle verify "$T/h" --trust "$P"
 
 # the BagIt conformance bags
 expect_status "conformance: valid/basicBag has no BAG fault" 1 ts bundle verify "$CONF/valid/basicBag"

@@ -333,6 +333,53 @@ expect_grep "pending: the dialog says a key file is needed" '1 event is after th
 expect_grep "pending: export without a key is refused" 'Failed ' "$T/exp2-nokey"
 expect_grep "pending: with a key file, export signs a checkpoint" 'checkpoint size 9 \(signed now\); custody signed' "$T/exp2"
 expect_status "pending: that bundle verifies" 0 ts bundle verify "$T/bundle2" --trust "$PUB"
+# a store that FAILED verification: the dialog shows the verdict and does not
+# claim coverage; export needs "yes" typed, then the bundle records the faults
+cp "$T/st/s.db" "$T/st/f.db"
+sqlite3 "$T/st/f.db" "DROP TRIGGER entries_no_update; UPDATE entries SET leaf = CAST(replace(CAST(leaf AS TEXT), 'search_rank', 'search_RANK') AS BLOB) WHERE event_id = 'e04'"
+cp "$T/st/s.db.case" "$T/st/f.db.case"
+cat > "$T/keys.txt" <<K
+:wait-idle
+e
+<Enter>
+:type CASE-9
+<Enter>
+j
+<Enter>
+<C-u>
+:type Examiner Three
+<Enter>
+j
+<Enter>
+<C-u>
+:type $T/bundle3
+<Enter>
+j
+<Enter>
+:type $T/st/keys/example.org_audit.key
+<Enter>
+:dump $T/expf-dialog
+x
+:type no
+<Enter>
+:dump $T/expf-no
+x
+:type yes
+<Enter>
+:wait-idle
+K
+(cd "$T/st" && env COLUMNS=120 LINES=30 TRAILSCOPE_SCRIPT="$T/keys.txt" TRAILSCOPE_DUMP="$T/expf" \
+	"$TRAILSCOPE" open f.db > /dev/null 2>&1)
+expect_grep "failed store: the dialog shows the verdict" 'Store +FAILED verification: [0-9]+ faults? \(v lists them\)' "$T/expf-dialog"
+expect_nogrep "failed store: no claim of coverage" 'Every event is covered by a checkpoint' "$T/expf-dialog"
+expect_grep "failed store: coverage not claimed, said why" 'after the newest checkpoint, but the store is not verified' "$T/expf-dialog"
+expect_grep "failed store: anything but yes does not export" 'not exported: the store FAILED verification' "$T/expf-no"
+expect_nogrep "failed store: no export started before yes" 'Exported|exporting|Failed ' "$T/expf-no"
+expect_grep "failed store: yes exports" 'Done  Exported 2 events to .*bundle3' "$T/expf"
+expect_grep "failed store: the bundle records FAILED" '^Trailscope-Store-Verdict: FAILED$' "$T/bundle3/bag-info.txt"
+expect_grep "failed store: the bundle records the fault" '^Trailscope-Store-Fault: MODIFIED seq 4: leaf does not match its leaf_hash$' "$T/bundle3/bag-info.txt"
+expect_status "failed store: bundle verify says so" 0 ts bundle verify "$T/bundle3" --trust "$PUB"
+expect_grep "failed store: verdict line" 'MADE FROM A STORE THAT FAILED VERIFICATION' "$T/out"
 
 
 # errors before the screen starts

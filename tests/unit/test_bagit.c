@@ -2,7 +2,8 @@
  * test_bagit.c - the BagIt writer and validator: path rules, percent
  * encoding, a written bag validating, the Library of Congress conformance
  * bags (valid accepted, every invalid one rejected), symlinks and edits
- * caught, --force semantics.
+ * caught, --force semantics (a DIR that is a symbolic link is refused, a
+ * link inside DIR is removed, not followed), bag-info line numbers.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,8 @@ TEST(write_then_validate)
 	CHECK_INT(c.npayload, 2);
 	CHECK_STR(bag_info_get(&c, "payload-oxum"), "9.2");
 	CHECK_STR(bag_info_get(&c, "Contact-Name"), "Test");
+	CHECK_INT(c.ninfo, 2);
+	CHECK(c.ninfo == 2 && c.info[0].line == 1 && c.info[1].line == 2);
 	bag_contents_release(&c);
 
 	/* a non-empty dir is refused without force, emptied with it */
@@ -190,6 +193,47 @@ TEST(read_refuses_escapes)
 	buf_release(&dir);
 }
 
+/* --force never follows a symbolic link: not DIR itself, not one inside it */
+TEST(writer_never_follows_links)
+{
+	struct buf target = BUF_INIT, link = BUF_INIT, p = BUF_INIT, dir = BUF_INIT;
+	struct bag_writer w;
+	struct stat st;
+	FILE *fp;
+
+	buf_addf(&target, "%s/target", tmpdir);
+	buf_addf(&link, "%s/link", tmpdir);
+	CHECK(mkdir(target.buf, 0755) == 0);
+	buf_addf(&p, "%s/keep", target.buf);
+	fp = fopen(p.buf, "w");
+	CHECK(fp != NULL);
+	if (fp)
+		fclose(fp);
+	CHECK(symlink(target.buf, link.buf) == 0);
+	CHECK(bag_writer_open(&w, link.buf, 1) == -1);
+	CHECK(strstr(last_error(), "is a symbolic link") != NULL);
+	bag_writer_release(&w);
+	buf_addch(&link, '/');
+	CHECK(bag_writer_open(&w, link.buf, 1) == -1);
+	bag_writer_release(&w);
+	CHECK(stat(p.buf, &st) == 0);
+
+	/* a link inside DIR is removed itself; its target stays */
+	buf_addf(&dir, "%s/withlink", tmpdir);
+	CHECK(mkdir(dir.buf, 0755) == 0);
+	buf_reset(&link);
+	buf_addf(&link, "%s/inner", dir.buf);
+	CHECK(symlink(target.buf, link.buf) == 0);
+	CHECK(bag_writer_open(&w, dir.buf, 1) == 0);
+	bag_writer_release(&w);
+	CHECK(lstat(link.buf, &st) == -1);
+	CHECK(stat(p.buf, &st) == 0);
+	buf_release(&target);
+	buf_release(&link);
+	buf_release(&p);
+	buf_release(&dir);
+}
+
 int main(void)
 {
 	struct buf cmd = BUF_INIT;
@@ -200,6 +244,7 @@ int main(void)
 	RUN(write_then_validate);
 	RUN(conformance_suite);
 	RUN(read_refuses_escapes);
+	RUN(writer_never_follows_links);
 	buf_addf(&cmd, "rm -rf %s", tmpdir);
 	if (system(cmd.buf))
 		fprintf(stderr, "cannot remove %s\n", tmpdir);

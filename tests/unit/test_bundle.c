@@ -3,7 +3,9 @@
  * c2sp.org/tlog-proof@v1 text (round trip, the extra line, every malformed
  * form with its line), the custody chain (signed entries verify; edits,
  * reordering, removal, forged signatures and a changed manifest are caught
- * at their line), and the case file API the TUI calls.
+ * at their line), the first entry's commitment to bag-info and the store
+ * verdict, tag-safe text (no C1 control or line separator raw), and the
+ * case file API the TUI calls.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,6 +264,88 @@ TEST(custody_chain)
 	note_verifier_release(&vm);
 }
 
+/* Entry 1 signs "bag_info" and "store"; only a verified entry 1 is kept. */
+TEST(custody_commitment)
+{
+	struct note_signer a;
+	struct note_verifier va;
+	struct bag_faults F = BAG_FAULTS_INIT;
+	struct custody_report r = { 0 };
+	struct buf t = BUF_INIT;
+	json_t *extra = json_pack("{s:[[s,s],[s,s]],s:{s:s,s:[s]}}", "bag_info", "External-Identifier", "C",
+				  "Trailscope-Event-Count", "3", "store", "verdict", "FAILED", "faults",
+				  "MODIFIED seq 2: x");
+	struct custody_fields f = { .action = "created", .actor = "alice", .case_id = "C",
+				    .manifest_sha256 = mhex, .time = "2026-01-01T00:00:00Z", .host = "h",
+				    .tool = "t", .extra = extra };
+	char *p;
+
+	make_key("example.org/audit", &a, &va);
+	CHECK(custody_entry(&f, 1, NULL, 0, &a, &t) == 0);
+	CHECK(strstr(t.buf, "\"bag_info\":[[\"External-Identifier\",\"C\"],") != NULL);
+	verify_text(t.buf, &va, 1, &F, &r);
+	CHECK_INT(F.n, 0);
+	CHECK(r.created != NULL);
+	CHECK_INT(json_array_size(json_object_get(r.created, "bag_info")), 2);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(r.created, "store"), "verdict")), "FAILED");
+
+	/* an edited commitment breaks the signature, and is not kept */
+	p = strstr(t.buf, "\"3\"");
+	p[1] = '9';
+	verify_text(t.buf, &va, 1, &F, &r);
+	CHECK(fault_at(&F, 1, "signature does not verify"));
+	CHECK(r.created == NULL);
+
+	/* a malformed commitment is a fault even when signed */
+	json_object_set_new(extra, "bag_info", json_pack("[s]", "x"));
+	buf_reset(&t);
+	CHECK(custody_entry(&f, 1, NULL, 0, &a, &t) == 0);
+	verify_text(t.buf, &va, 1, &F, &r);
+	CHECK(fault_at(&F, 1, "\"bag_info\" must be an array of [label, value]"));
+	/* later entries carry no commitment */
+	f.action = "note";
+	buf_reset(&t);
+	CHECK(custody_entry(&f, 2, "x", 1, &a, &t) == 0);
+	CHECK(strstr(t.buf, "bag_info") == NULL);
+	bag_faults_release(&F);
+	custody_report_release(&r);
+	json_decref(extra);
+	buf_release(&t);
+	note_signer_release(&a);
+	note_verifier_release(&va);
+}
+
+/* C0, C1, U+2028/U+2029 and bidi controls in actor, role, note never reach the file raw */
+TEST(custody_text_is_tag_safe)
+{
+	struct note_signer a;
+	struct note_verifier va;
+	struct bag_faults F = BAG_FAULTS_INIT;
+	struct custody_report r = { 0 };
+	struct buf t = BUF_INIT;
+	struct custody_fields f = { .action = "created", .actor = "Eve\xc2\x85\xe2\x80\xa8x", .case_id = "C",
+				    .role = "r\xe2\x80\xa9\x1b", .note = "n\xc2\x9b[2J\xe2\x80\xae",
+				    .manifest_sha256 = mhex, .time = "2026-01-01T00:00:00Z", .host = "h\x07",
+				    .tool = "t" };
+
+	make_key("example.org/audit", &a, &va);
+	CHECK(custody_entry(&f, 1, NULL, 0, &a, &t) == 0);
+	CHECK(strstr(t.buf, "\xc2\x85") == NULL && strstr(t.buf, "\xc2\x9b") == NULL);
+	CHECK(strstr(t.buf, "\xe2\x80\xa8") == NULL && strstr(t.buf, "\xe2\x80\xa9") == NULL);
+	CHECK(strstr(t.buf, "\xe2\x80\xae") == NULL);
+	for (size_t i = 0; i < t.len - 1; i++)
+		CHECK((unsigned char)t.buf[i] >= 0x20 && t.buf[i] != 0x7f);
+	CHECK(strstr(t.buf, "\"actor\":\"Eve\\\\x85\\\\u2028x\"") != NULL);
+	CHECK(strstr(t.buf, "\"role\":\"r\\\\u2029\\\\x1b\"") != NULL);
+	verify_text(t.buf, &va, 1, &F, &r);
+	CHECK_INT(F.n, 0);
+	bag_faults_release(&F);
+	custody_report_release(&r);
+	buf_release(&t);
+	note_signer_release(&a);
+	note_verifier_release(&va);
+}
+
 static int count_query(void *ctx, const char *name, const char *query)
 {
 	(void)name;
@@ -351,6 +435,8 @@ int main(void)
 	RUN(tlog_proof_testdata);
 	RUN(tlog_proof_malformed);
 	RUN(custody_chain);
+	RUN(custody_commitment);
+	RUN(custody_text_is_tag_safe);
 	RUN(casefile_api);
 	buf_addf(&cmd, "rm -rf %s", tmpdir);
 	if (system(cmd.buf))
