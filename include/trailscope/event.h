@@ -51,9 +51,11 @@ int event_from_generic(const json_t *rec, const char *raw, size_t raw_len,
 /* Sets ev->source = {"format": format, "file": file, "line": line}. */
 void event_set_source(struct event *ev, const char *format, const char *file, long line);
 
-/* When the source gave no id: "sha256:" + hex SHA-256 of the record's
- * canonical JSON, so importing it again is recognised. */
-void event_derive_id(struct event *ev, const json_t *rec);
+/* When the source gave no id: "sha256:" + the first 16 bytes, in hex, of
+ * the SHA-256 of the record's exact canonical JSON (jcs_serialize_exact
+ * over raw, the text rec was parsed from), so importing it again is
+ * recognised and records that differ in any digit are not. */
+void event_derive_id(struct event *ev, const json_t *rec, const char *raw, size_t raw_len);
 
 /* Builds the leaf (canonical JSON object, docs/STORE.md) for seq. */
 void event_leaf(const struct event *ev, int64_t seq, struct buf *out);

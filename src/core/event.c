@@ -339,19 +339,23 @@ int event_from_generic(const json_t *rec, const char *raw, size_t raw_len,
 	if (read_context(rec, ev, err))
 		goto fail;
 	if (!ev->event_id)
-		event_derive_id(ev, rec);
+		event_derive_id(ev, rec, raw, raw_len);
 	return 0;
 fail:
 	event_release(ev);
 	return -1;
 }
 
-void event_derive_id(struct event *ev, const json_t *rec)
+void event_derive_id(struct event *ev, const json_t *rec, const char *raw, size_t raw_len)
 {
-	struct buf b = BUF_INIT, id = BUF_INIT;
+	struct buf b = BUF_INIT, id = BUF_INIT, err = BUF_INIT;
 	unsigned char md[SHA256_DIGEST_LENGTH];
 
-	json_append(&b, rec);
+	/* exact numbers: records that differ only beyond a double's 17
+	 * digits must not share an id (docs/EVENTS.md) */
+	if (jcs_serialize_exact(rec, raw, raw_len, &b, &err))
+		die("event id: %s", err.buf);
+	buf_release(&err);
 	SHA256((const unsigned char *)b.buf, b.len, md);
 	buf_addstr(&id, "sha256:");
 	buf_addhex(&id, md, 16);

@@ -147,7 +147,7 @@ int fmt_emit(struct fmt_reader *r, const struct fmt_record *rec, struct event *e
 		ev->raw_len = rec->raw_len;
 	}
 	if (!ev->event_id || !*ev->event_id)
-		event_derive_id(ev, rec->json);
+		event_derive_id(ev, rec->json, rec->raw, rec->raw_len);
 	if (!ev->environment)
 		ev->environment = xstrdup("");
 	if (!ev->context)
