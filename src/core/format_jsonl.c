@@ -38,6 +38,8 @@ static int jsonl_read(FILE *f, const char *file, const struct format_options *op
 		json_t *rec;
 		int l = 0, c = 0;
 
+		if (ferror(f))
+			break;          /* a partial line before a read error */
 		lineno++;
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
@@ -69,8 +71,8 @@ static int jsonl_read(FILE *f, const char *file, const struct format_options *op
 			goto stop;
 	}
 	if (ferror(f)) {
-		error("cannot read '%s': %s", file, strerror(errno));
-		goto stop;
+		ret = format_read_failed(file);
+		goto out;
 	}
 	goto out;
 stop:

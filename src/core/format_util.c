@@ -411,6 +411,8 @@ int fmt_read(struct fmt_reader *r, FILE *f)
 	r->doc = 0;
 	/* the first non-blank line decides: JSON lines, or one document */
 	while ((n = getline(&line, &cap, f)) >= 0) {
+		if (ferror(f))
+			goto io;        /* a partial line before a read error */
 		lineno++;
 		buf_add(&doc, line, (size_t)n);
 		if (skip_ws(line, (size_t)n, 0) < (size_t)n)
@@ -430,6 +432,8 @@ int fmt_read(struct fmt_reader *r, FILE *f)
 		if (line_record(r, line, m, lineno))
 			goto out;
 		while ((n = get_line(&line, &cap, f)) >= 0) {
+			if (ferror(f))
+				goto io;
 			lineno++;
 			if (skip_ws(line, (size_t)n, 0) == (size_t)n)
 				continue;
@@ -460,7 +464,7 @@ int fmt_read(struct fmt_reader *r, FILE *f)
 	ret = read_document(r, doc.buf, doc.len);
 	goto out;
 io:
-	error("cannot read '%s': %s", r->file, strerror(errno));
+	ret = format_read_failed(r->file);
 out:
 	free(line);
 	buf_release(&doc);

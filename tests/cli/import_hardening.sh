@@ -31,3 +31,57 @@ expect_status "ids: re-import" 0 ts import "$T/old.db" $H/ids-old.jsonl $H/ct-no
 expect_grep "ids: re-import adds nothing" '^7 records: 0 added, 7 already present' "$T/out"
 expect_eq "ids: CloudTrail records differing in a big integer are both kept" \
 	"$(q "$T/old.db" "select count(*) from entries where action like '%ModifyVolume'")" "3"
+
+# ---- 2. truncated or corrupt gzip: exit 4, the file and the byte offset ----
+head -n 3 testdata/formats/k8s-stages.jsonl | gzip -9 -n > "$T/k.jsonl.gz"
+expect_status "gzip: whole stream imports" 0 ts import "$T/gz-ok.db" "$T/k.jsonl.gz"
+gzsize=$(wc -c < "$T/k.jsonl.gz")
+# every offset is cut in tests/unit/test_formats.c; here: the header,
+# every 37th byte, and the trailer, through the whole import
+bad=""
+offsets=$(i=1; while [ "$i" -lt "$gzsize" ]; do
+	if [ "$i" -le 12 ] || [ $((i % 37)) -eq 0 ] || [ "$i" -ge $((gzsize - 9)) ]; then echo "$i"; fi
+	i=$((i + 1)); done)
+for i in $offsets; do
+	head -c "$i" "$T/k.jsonl.gz" > "$T/cut.gz"
+	ts import "$T/cut.db" "$T/cut.gz" >/dev/null 2>"$T/cut.err"; rc=$?
+	if [ "$rc" -ne 4 ]; then
+		bad="$bad $i(exit $rc)"
+	elif [ -f "$T/cut.db" ] && [ "$(q "$T/cut.db" 'select count(*) from entries')" != 0 ]; then
+		bad="$bad $i(written)"
+	elif [ "$i" -ge 2 ] && ! grep -q "cut.gz: byte offset $i: truncated gzip stream" "$T/cut.err"; then
+		bad="$bad $i($(head -c 200 "$T/cut.err"))"
+	fi
+done
+expect_eq "gzip: cut at $(echo $offsets | wc -w) offsets: exit 4, offset named, nothing written" "$bad" ""
+head -c $((gzsize - 8)) "$T/k.jsonl.gz" > "$T/notrailer.gz"
+expect_status "gzip: missing trailer fails" 4 ts import "$T/gz-bad.db" "$T/notrailer.gz"
+expect_grep "gzip: missing trailer located" "notrailer.gz: byte offset $((gzsize - 8)): truncated gzip stream" "$T/err"
+{ cat "$T/k.jsonl.gz"; printf 'junk\n'; } > "$T/garbage.gz"
+expect_status "gzip: trailing garbage fails" 4 ts import "$T/gz-bad.db" "$T/garbage.gz"
+expect_grep "gzip: trailing garbage located" "garbage.gz: byte offset $gzsize: data after the end of the gzip stream" "$T/err"
+{ cat "$T/k.jsonl.gz"; printf '\0\0\0\0'; } > "$T/zeros.gz"
+expect_status "gzip: trailing zero bytes fail" 4 ts import "$T/gz-bad.db" "$T/zeros.gz"
+for at in 8 5 4; do
+	cp "$T/k.jsonl.gz" "$T/crc.gz"
+	# flip one bit of the CRC-32 (at 8 from the end) or of the length (at 4)
+	b=$(od -An -tu1 -j $((gzsize - at)) -N1 "$T/crc.gz" | tr -d ' ')
+	printf "$(printf '\\%03o' $(( b ^ 1 )))" | dd of="$T/crc.gz" bs=1 seek=$((gzsize - at)) conv=notrunc 2>/dev/null
+	expect_status "gzip: flipped trailer byte -$at fails" 4 ts import "$T/gz-bad.db" "$T/crc.gz"
+	if [ "$at" -eq 4 ]; then what=length; off=$((gzsize - 4)); else what=CRC-32; off=$((gzsize - 8)); fi
+	expect_grep "gzip: flipped trailer byte -$at located" "crc.gz: byte offset $off: bad gzip $what" "$T/err"
+done
+cp "$T/k.jsonl.gz" "$T/data.gz"
+printf '\377\377\377' | dd of="$T/data.gz" bs=1 seek=20 conv=notrunc 2>/dev/null
+expect_status "gzip: corrupt deflate data fails" 4 ts import "$T/gz-bad.db" "$T/data.gz"
+expect_grep "gzip: corrupt deflate data located" 'data.gz: byte offset [0-9]+: (corrupt gzip data|bad gzip)' "$T/err"
+expect_status "gzip: corrupt stream on stdin fails" 4 sh -c "'$TRAILSCOPE' import '$T/gz-bad.db' --format k8s - < '$T/notrailer.gz'"
+expect_grep "gzip: stdin named" "<stdin>: byte offset $((gzsize - 8)): truncated" "$T/err"
+cat "$T/k.jsonl.gz" "$T/k.jsonl.gz" > "$T/two.gz"
+expect_status "gzip: concatenated members import" 0 ts import "$T/gz-two.db" "$T/two.gz"
+expect_status "gzip: a good file before a bad one" 4 ts import "$T/gz-bad.db" testdata/hardening/ids-old.jsonl "$T/crc.gz"
+entries "gzip: nothing written by any failed import" "$T/gz-bad.db" 0
+mkdir -p "$T/adir"
+expect_status "directory as input: exit 4" 4 ts import "$T/dir.db" testdata/hardening/ids-old.jsonl "$T/adir"
+expect_grep "directory as input: its own message" 'adir: is a directory: name the files to import' "$T/err"
+entries "directory as input: nothing written" "$T/dir.db" 0
