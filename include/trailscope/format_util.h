@@ -102,6 +102,14 @@ void fmt_ctx_str(json_t *context, const char *name, const char *s);
 /* Sets context[name] = a new reference to v when v is present and not null. */
 void fmt_ctx_json(json_t *context, const char *name, const json_t *v);
 
+/* NUL characters: a record whose strings hold "\u0000" is rejected (C
+ * strings would cut its ids, times and keys short), at the escape's
+ * position. fmt_nul_at: the offset of the first such escape inside a
+ * string of the JSON text, or FMT_NO_NUL. */
+#define FMT_NO_NUL ((size_t)-1)
+#define FMT_NUL_MESSAGE "NUL character (U+0000) in a string"
+size_t fmt_nul_at(const char *text, size_t len);
+
 /* Detection helper: 1 when the NUL-terminated head contains the member
  * name "key" (with its quotes) followed by optional spaces and ':'. */
 int fmt_head_has_key(const char *head, const char *key);

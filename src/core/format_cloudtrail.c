@@ -213,6 +213,7 @@ static int ct_record(struct fmt_reader *r, const struct fmt_record *rec)
 {
 	json_t *inner = json_object_get(rec->json, "CloudTrailEvent"), *parsed;
 	struct buf err = BUF_INIT;
+	size_t nul;
 	int l, c, rc;
 
 	if (!inner)
@@ -230,6 +231,19 @@ static int ct_record(struct fmt_reader *r, const struct fmt_record *rec)
 		return rc;
 	}
 	buf_release(&err);
+	if ((nul = fmt_nul_at(json_string_value(inner), json_string_length(inner))) != FMT_NO_NUL) {
+		const char *t = json_string_value(inner);
+
+		/* where in the embedded record, as for its syntax errors */
+		l = c = 1;
+		for (size_t i = 0; i < nul; i++, c++)
+			if (t[i] == '\n') {
+				l++;
+				c = 0;
+			}
+		json_decref(parsed);
+		return fmt_bad(r, rec, "in \"CloudTrailEvent\" at %d:%d: " FMT_NUL_MESSAGE, l, c);
+	}
 	rc = ct_event(r, rec, parsed, fmt_str(rec->json, "EventId"));
 	json_decref(parsed);
 	return rc;

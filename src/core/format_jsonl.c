@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trailscope/format_util.h"
 #include "trailscope/formats.h"
 #include "trailscope/jcs.h"
 #include "trailscope/util.h"
@@ -36,6 +37,7 @@ static int jsonl_read(FILE *f, const char *file, const struct format_options *op
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		struct event *ev;
 		json_t *rec;
+		size_t nul;
 		int l = 0, c = 0;
 
 		if (ferror(f))
@@ -43,8 +45,8 @@ static int jsonl_read(FILE *f, const char *file, const struct format_options *op
 		lineno++;
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
-		if (n == 0)
-			continue;
+		if (strspn(line, " \t\r") == (size_t)n)
+			continue;       /* a blank line */
 		buf_reset(&err);
 		if ((size_t)n > JSON_MAX_RECORD) {
 			if (sink->bad(sink->ctx, lineno, 1, -1, "record larger than 4 MiB"))
@@ -54,6 +56,12 @@ static int jsonl_read(FILE *f, const char *file, const struct format_options *op
 		rec = json_parse_strict(line, (size_t)n, &l, &c, &err);
 		if (!rec) {
 			if (sink->bad(sink->ctx, lineno, c > 0 ? c : 1, -1, err.buf))
+				goto stop;
+			continue;
+		}
+		if ((nul = fmt_nul_at(line, (size_t)n)) != FMT_NO_NUL) {
+			json_decref(rec);
+			if (sink->bad(sink->ctx, lineno, (int)nul + 1, -1, FMT_NUL_MESSAGE))
 				goto stop;
 			continue;
 		}

@@ -56,7 +56,7 @@ static int map_load(struct map *m, const char *path)
 	struct buf err = BUF_INIT;
 	json_t *doc = NULL, *fields, *tf, *v;
 	const char *key;
-	size_t len;
+	size_t len, bom, nul;
 	char *text;
 	int l, c, ret = -1;
 
@@ -68,10 +68,30 @@ static int map_load(struct map *m, const char *path)
 	if (!text)
 		return error("cannot read map '%s': %s", path,
 			     errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
-	doc = json_parse_strict(text, len, &l, &c, &err);
+	if (format_is_utf16(text, len)) {
+		free(text);
+		error("%s: UTF-16 is not supported: convert to UTF-8", path);
+		goto out;
+	}
+	bom = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+	doc = json_parse_strict(text + bom, len - bom, &l, &c, &err);
+	nul = doc ? fmt_nul_at(text + bom, len - bom) : FMT_NO_NUL;
+	if (nul != FMT_NO_NUL) {
+		/* its line and column, as for a syntax error */
+		l = c = 1;
+		for (size_t i = bom; i < bom + nul; i++, c++)
+			if (text[i] == '\n') {
+				l++;
+				c = 0;
+			}
+	}
 	free(text);
 	if (!doc) {
 		error("%s:%d:%d: %s", path, l, c, err.buf);
+		goto out;
+	}
+	if (nul != FMT_NO_NUL) {
+		error("%s:%d:%d: " FMT_NUL_MESSAGE, path, l, c);
 		goto out;
 	}
 	if (!json_is_object(doc)) {

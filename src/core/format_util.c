@@ -102,6 +102,28 @@ static int is_wrapper(const struct fmt_reader *r, const char *key)
 	return 0;
 }
 
+size_t fmt_nul_at(const char *text, size_t len)
+{
+	int in_string = 0;
+
+	if (!memmem(text, len, "\\u0000", 6))
+		return FMT_NO_NUL;      /* the usual case: one pass of memmem */
+	for (size_t i = 0; i < len; i++) {
+		if (in_string) {
+			if (text[i] == '"') {
+				in_string = 0;
+			} else if (text[i] == '\\') {
+				if (i + 5 < len && !memcmp(text + i + 1, "u0000", 5))
+					return i;
+				i++;
+			}
+		} else if (text[i] == '"') {
+			in_string = 1;
+		}
+	}
+	return FMT_NO_NUL;
+}
+
 /* ---- reporting and emitting ---- */
 
 static int bad_at(struct fmt_reader *r, long line, int col, long index, const char *fmt, ...)
@@ -168,6 +190,7 @@ static int one_record(struct fmt_reader *r, struct cursor *cur, const char *text
 {
 	struct fmt_record rec = { .raw = text + start, .raw_len = end - start, .index = index };
 	struct buf err = BUF_INIT;
+	size_t nul;
 	int l, c, rc;
 
 	cursor_to(cur, start, &rec.line, &rec.col);
@@ -181,7 +204,15 @@ static int one_record(struct fmt_reader *r, struct cursor *cur, const char *text
 		return rc;
 	}
 	buf_release(&err);
-	rc = r->record(r, &rec);
+	if ((nul = fmt_nul_at(rec.raw, rec.raw_len)) != FMT_NO_NUL) {
+		long line;
+		int col;
+
+		cursor_to(cur, start + nul, &line, &col);
+		rc = bad_at(r, line, col, index, FMT_NUL_MESSAGE);
+	} else {
+		rc = r->record(r, &rec);
+	}
 	json_decref(rec.json);
 	return rc;
 }
@@ -374,6 +405,7 @@ static int line_record(struct fmt_reader *r, char *line, size_t n, long lineno)
 {
 	struct fmt_record rec = { .raw = line, .raw_len = n, .line = lineno, .col = 1, .index = -1 };
 	struct buf err = BUF_INIT;
+	size_t nul;
 	int l = 0, c = 0, rc;
 
 	if (n > JSON_MAX_RECORD)
@@ -385,7 +417,10 @@ static int line_record(struct fmt_reader *r, char *line, size_t n, long lineno)
 		return rc;
 	}
 	buf_release(&err);
-	rc = r->record(r, &rec);
+	if ((nul = fmt_nul_at(line, n)) != FMT_NO_NUL)
+		rc = bad_at(r, lineno, (int)nul + 1, -1, FMT_NUL_MESSAGE);
+	else
+		rc = r->record(r, &rec);
 	json_decref(rec.json);
 	return rc;
 }

@@ -298,10 +298,12 @@ FILE *format_open(const char *path, char *head, size_t cap, size_t *head_len)
 			break;
 		z->head_len += (size_t)k;
 	}
+	if (z->head_len >= 3 && !memcmp(z->head, "\xef\xbb\xbf", 3))
+		z->head_pos = 3;        /* a UTF-8 byte order mark: skipped */
 	if (head) {
-		memcpy(head, z->head, z->head_len);
-		head[z->head_len] = '\0';
-		*head_len = z->head_len;
+		memcpy(head, z->head + z->head_pos, z->head_len - z->head_pos);
+		head[z->head_len - z->head_pos] = '\0';
+		*head_len = z->head_len - z->head_pos;
 	}
 	f = fopencookie(z, "r", io);
 	if (!f) {
@@ -310,6 +312,16 @@ FILE *format_open(const char *path, char *head, size_t cap, size_t *head_len)
 	}
 	setvbuf(f, NULL, _IOFBF, 1 << 17);
 	return f;
+}
+
+int format_is_utf16(const char *head, size_t len)
+{
+	const unsigned char *h = (const unsigned char *)head;
+
+	if (len >= 2 && ((h[0] == 0xff && h[1] == 0xfe) || (h[0] == 0xfe && h[1] == 0xff)))
+		return 1;               /* a UTF-16 byte order mark */
+	/* ASCII as UTF-16 without one: every other byte is NUL */
+	return len >= 2 && (h[0] == 0) != (h[1] == 0);
 }
 
 int format_read_failed(const char *file)

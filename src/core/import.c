@@ -637,6 +637,16 @@ static int import_one(struct importer *im, const char *path)
 		free(head);
 		return e == EISDIR ? EXIT_BADINPUT : EXIT_IO;
 	}
+	if (format_is_utf16(head, head_len)) {
+		struct buf safe = BUF_INIT;
+
+		buf_add_term_safe(&safe, im->file, strlen(im->file));
+		error("%s: UTF-16 is not supported: convert to UTF-8", safe.buf);
+		buf_release(&safe);
+		fclose(f);
+		free(head);
+		return EXIT_BADINPUT;
+	}
 	if (im->opt->format && strcmp(im->opt->format, "auto")) {
 		fmt = format_find(im->opt->format);
 	} else {

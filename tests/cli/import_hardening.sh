@@ -85,3 +85,65 @@ mkdir -p "$T/adir"
 expect_status "directory as input: exit 4" 4 ts import "$T/dir.db" testdata/hardening/ids-old.jsonl "$T/adir"
 expect_grep "directory as input: its own message" 'adir: is a directory: name the files to import' "$T/err"
 entries "directory as input: nothing written" "$T/dir.db" 0
+
+# ---- 3. NUL characters in strings: rejected where they are ----
+expect_status "NUL: timestamp with \\u0000 fails" 4 ts import "$T/nul.db" $H/nul-generic.jsonl
+expect_grep "NUL: located at the escape" 'nul-generic.jsonl:2:35: NUL character \(U\+0000\) in a string' "$T/err"
+expect_status "NUL: actor id fails" 4 ts import "$T/nul.db" $H/nul-actor.jsonl
+expect_grep "NUL: actor id located" 'nul-actor.jsonl:1:51: NUL character' "$T/err"
+expect_status "NUL: target key fails" 4 ts import "$T/nul.db" --format jsonl $H/nul-target.jsonl
+expect_grep "NUL: target key located" 'nul-target.jsonl:1:71: NUL character' "$T/err"
+entries "NUL: nothing written" "$T/nul.db" 0
+expect_status "NUL: an escaped backslash before u0000 is text" 0 ts import "$T/nul-ok.db" $H/nul-escaped-ok.jsonl
+expect_eq "NUL: ... and kept as it is" "$(q "$T/nul-ok.db" "select actor from entries")" 'a\u0000'
+sed '1s/"auditID":"aaaaaaaa-0000-0000-0000-000000000001"/"auditID":"aaaaaaaa-0000-0000-0000-000000000001\\u0000b"/' testdata/formats/k8s-stages.jsonl > "$T/nul-k8s.jsonl"
+expect_status "NUL: k8s auditID fails" 4 ts import "$T/nul.db" "$T/nul-k8s.jsonl"
+expect_grep "NUL: k8s auditID located" 'nul-k8s.jsonl:1:[0-9]+: NUL character' "$T/err"
+sed 's/"arn": "arn:aws:iam::1:user\/a"/"arn": "arn:aws:iam::1:user\/a\\u0000"/' $H/ct-noid.json > "$T/nul-ct.json"
+expect_status "NUL: CloudTrail document record fails" 4 ts import "$T/nul.db" "$T/nul-ct.json"
+expect_grep "NUL: CloudTrail located with its index" 'nul-ct.json:3:[0-9]+: record 0: NUL character' "$T/err"
+printf '%s\n' '{"EventId":"e1","CloudTrailEvent":"{\"eventTime\":\"2026-01-01T00:00:00Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"PutObject\\u0000x\"}"}' > "$T/nul-lookup.jsonl"
+expect_status "NUL: inside CloudTrailEvent fails" 4 ts import "$T/nul.db" --format cloudtrail "$T/nul-lookup.jsonl"
+expect_grep "NUL: inside CloudTrailEvent located" 'nul-lookup.jsonl:1:1: in "CloudTrailEvent" at 1:[0-9]+: NUL character' "$T/err"
+expect_status "NUL: map pointer fails" 4 ts import "$T/nul.db" --map $H/map-nul.json testdata/formats/map-app.jsonl
+expect_grep "NUL: map pointer located" 'map-nul.json:6:28: NUL character' "$T/err"
+sed 's/"email":"kim@example.com"/"email":"kim@example.com\\u0000"/' testdata/formats/map-app.jsonl > "$T/nul-map.jsonl"
+expect_status "NUL: mapped field fails" 4 ts import "$T/nul.db" --map testdata/formats/map-app.json "$T/nul-map.jsonl"
+expect_grep "NUL: mapped field located" 'nul-map.jsonl:1:[0-9]+: NUL character' "$T/err"
+entries "NUL: still nothing written" "$T/nul.db" 0
+
+# ---- 5. blank lines, byte order marks, UTF-16 ----
+expect_status "blank lines: --format jsonl skips them" 0 ts import "$T/bl.db" --format jsonl $H/blank-lines.jsonl
+expect_grep "blank lines: two records" '^2 records: 2 added' "$T/out"
+expect_status "blank lines: detected jsonl skips them" 0 ts import "$T/bl2.db" $H/blank-lines.jsonl
+for f in "$H/ct-noid.json cloudtrail" "testdata/formats/k8s-stages.jsonl k8s" \
+	 "testdata/formats/unleash-export.json unleash" "testdata/formats/ld-items.json launchdarkly" \
+	 "$H/ids-old.jsonl jsonl"; do
+	set -- $f
+	printf '\357\273\277' | cat - "$1" > "$T/bom-$2"
+	expect_status "BOM: $2 detected and imported" 0 ts import "$T/bom-$2.db" "$T/bom-$2"
+	expect_grep "BOM: $2 detected" "bom-$2: detected format $2" "$T/err"
+	expect_status "BOM: --format $2 imports" 0 ts import "$T/bomf-$2.db" --format "$2" "$T/bom-$2"
+	printf '\357\273\277' | cat - "$1" | gzip > "$T/bomgz-$2"
+	expect_status "BOM: gzip $2 imports" 0 ts import "$T/bomgz-$2.db" "$T/bomgz-$2"
+done
+expect_eq "BOM: a document's positions count from after it" \
+	"$(q "$T/bom-cloudtrail.db" "select source_line from entries order by seq limit 1")" "2"
+printf '\357\273\277' | cat - testdata/formats/map-app.jsonl > "$T/bom-map.jsonl"
+expect_status "BOM: mapped records" 0 ts import "$T/bom-map.db" --map $H/map-bom.json "$T/bom-map.jsonl"
+printf '\357\273\277{"timestamp":"2026-01-01T00:00:00Z","actor":"a","flag_key":"f"}\n\357\273\277{"timestamp":"2026-01-01T00:00:01Z","actor":"a","flag_key":"g"}\n' > "$T/bom2.jsonl"
+expect_status "BOM: only at the start of a file" 4 ts import "$T/bom2.db" --format jsonl "$T/bom2.jsonl"
+expect_grep "BOM: a second one is an error at its line" 'bom2.jsonl:2:1: byte order mark' "$T/err"
+for f in u16.jsonl u16le-nobom.jsonl u16be-nobom.jsonl; do
+	for fmt in auto jsonl k8s cloudtrail launchdarkly unleash; do
+		expect_status "UTF-16: $f --format $fmt fails" 4 ts import "$T/u16.db" --format $fmt $H/$f
+		expect_grep "UTF-16: $f --format $fmt says so" "$f: UTF-16 is not supported: convert to UTF-8" "$T/err"
+	done
+done
+gzip -c $H/u16.jsonl > "$T/u16.jsonl.gz"
+expect_status "UTF-16: gzip-compressed fails" 4 ts import "$T/u16.db" "$T/u16.jsonl.gz"
+expect_grep "UTF-16: gzip-compressed says so" 'u16.jsonl.gz: UTF-16 is not supported' "$T/err"
+expect_status "UTF-16: map records fail" 4 ts import "$T/u16.db" --map testdata/formats/map-app.json $H/u16le-nobom.jsonl
+expect_status "UTF-16: map file fails" 4 ts import "$T/u16.db" --map $H/map-utf16.json testdata/formats/map-app.jsonl
+expect_grep "UTF-16: map file says so" 'map-utf16.json: UTF-16 is not supported: convert to UTF-8' "$T/err"
+entries "UTF-16: nothing written" "$T/u16.db" 0
