@@ -67,6 +67,20 @@ int fmt_read(struct fmt_reader *r, FILE *f);
 int fmt_bad(struct fmt_reader *r, const struct fmt_record *rec, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Where the value of a member of rec starts: member is a dotted path of
+ * member names ("user", "objectRef.name") as written in the raw text.
+ * Sets the record's own line and column when it is not found. */
+void fmt_member_pos(const struct fmt_record *rec, const char *member, long *line, int *col);
+
+/* fmt_bad at the value of member (a dotted path, as for fmt_member_pos):
+ * "FILE:LINE:COL[: record N]: reason", COL where that value starts. */
+int fmt_bad_at(struct fmt_reader *r, const struct fmt_record *rec, const char *member,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* fmt_bad_at(r, rec, member, "expected WANT for \"MEMBER\""). */
+int fmt_type_error(struct fmt_reader *r, const struct fmt_record *rec, const char *member,
+		   const char *want);
+
 /* Completes ev and hands it to the sink, which owns it afterwards (ev must
  * be malloc'd): copies rec's raw text when ev->raw is NULL, derives the
  * id when ev->event_id is NULL, fills a NULL environment with "", a NULL

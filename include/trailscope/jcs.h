@@ -29,6 +29,11 @@ int jcs_serialize(const json_t *v, struct buf *out, struct buf *err);
  * -1 with a reason in err when text is not what v was read from. */
 int jcs_serialize_exact(const json_t *v, const char *text, size_t len, struct buf *out, struct buf *err);
 
+/* Appends the exact value (as jcs_format_decimal writes it) of the number
+ * num, a value inside root, which json_parse_strict read from text[0,
+ * len). Returns 0, or -1 when num is not one of root's numbers. */
+int jcs_number_text(const json_t *root, const char *text, size_t len, const json_t *num, struct buf *out);
+
 /* Appends the exact value of the JSON number text num[0, len) in the
  * layout jcs_format_number uses ("9007199254740993", "1.25e-30",
  * "1e-400"; "-0" becomes "0"). */

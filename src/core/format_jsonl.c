@@ -26,7 +26,7 @@ static int jsonl_detect(const char *head, size_t len)
 static int jsonl_read(FILE *f, const char *file, const struct format_options *opt,
 		      struct record_sink *sink)
 {
-	struct buf err = BUF_INIT;
+	struct buf err = BUF_INIT, at = BUF_INIT;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -66,10 +66,17 @@ static int jsonl_read(FILE *f, const char *file, const struct format_options *op
 			continue;
 		}
 		ev = xmalloc(sizeof(*ev));
-		if (event_from_generic(rec, line, (size_t)n, ev, &err)) {
+		buf_reset(&at);
+		if (event_from_generic(rec, line, (size_t)n, ev, &err, &at)) {
+			/* at the value of the member at fault, if one is */
+			struct fmt_record where = { .raw = line, .raw_len = (size_t)n, .line = lineno, .col = 1 };
+			long l2;
+			int c2;
+
+			fmt_member_pos(&where, at.len ? at.buf : "", &l2, &c2);
 			free(ev);
 			json_decref(rec);
-			if (sink->bad(sink->ctx, lineno, 1, -1, err.buf))
+			if (sink->bad(sink->ctx, lineno, c2, -1, err.buf))
 				goto stop;
 			continue;
 		}
@@ -88,6 +95,7 @@ stop:
 out:
 	free(line);
 	buf_release(&err);
+	buf_release(&at);
 	return ret;
 }
 

@@ -157,6 +157,80 @@ int fmt_bad(struct fmt_reader *r, const struct fmt_record *rec, const char *fmt,
 	return rc;
 }
 
+/* Offset in text[0, len) of the value of member name (raw, unescaped
+ * bytes) of the object starting at text[i], or SCAN_ERR. */
+static size_t member_value(const char *text, size_t len, size_t i, const char *name, size_t nlen)
+{
+	i = skip_ws(text, len, i);
+	if (i >= len || text[i] != '{')
+		return SCAN_ERR;
+	for (i = skip_ws(text, len, i + 1); i < len && text[i] == '"';) {
+		size_t ke = value_end(text, len, i), vs;
+
+		if (ke == SCAN_ERR)
+			return SCAN_ERR;
+		vs = skip_ws(text, len, ke);
+		if (vs >= len || text[vs] != ':')
+			return SCAN_ERR;
+		vs = skip_ws(text, len, vs + 1);
+		if (ke - i - 2 == nlen && !memcmp(text + i + 1, name, nlen))
+			return vs;
+		i = value_end(text, len, vs);
+		if (i == SCAN_ERR)
+			return SCAN_ERR;
+		i = skip_ws(text, len, i);
+		if (i < len && text[i] == ',')
+			i = skip_ws(text, len, i + 1);
+	}
+	return SCAN_ERR;
+}
+
+void fmt_member_pos(const struct fmt_record *rec, const char *path, long *line, int *col)
+{
+	size_t at = 0;
+
+	*line = rec->line;
+	*col = rec->col;
+	while (*path) {
+		size_t n = strcspn(path, ".");
+
+		at = member_value(rec->raw, rec->raw_len, at, path, n);
+		if (at == SCAN_ERR)
+			return;         /* not found as written: the record's start */
+		path += n + (path[n] == '.');
+	}
+	for (size_t i = 0; i < at; i++) {
+		if (rec->raw[i] == '\n') {
+			(*line)++;
+			*col = 0;
+		}
+		(*col)++;
+	}
+}
+
+int fmt_bad_at(struct fmt_reader *r, const struct fmt_record *rec, const char *member,
+	       const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT;
+	va_list ap;
+	long line;
+	int col, rc;
+
+	fmt_member_pos(rec, member, &line, &col);
+	va_start(ap, fmt);
+	buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	rc = r->sink->bad(r->sink->ctx, line, col, rec->index, msg.buf);
+	buf_release(&msg);
+	return rc;
+}
+
+int fmt_type_error(struct fmt_reader *r, const struct fmt_record *rec, const char *member,
+		   const char *want)
+{
+	return fmt_bad_at(r, rec, member, "expected %s for \"%s\"", want, member);
+}
+
 struct event *fmt_event_new(void)
 {
 	return xcalloc(1, sizeof(struct event));

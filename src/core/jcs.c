@@ -470,18 +470,13 @@ static void collect_numbers(const json_t *v, struct numsrcs *ns, size_t *alloc, 
 	}
 }
 
-int jcs_serialize_exact(const json_t *v, const char *text, size_t len, struct buf *out, struct buf *err)
+/* Sets the text of each of ns's numbers from the number tokens of text,
+ * in order; returns how many tokens there are. */
+static size_t number_tokens(const char *text, size_t len, struct numsrcs *ns)
 {
-	struct numsrcs ns = { NULL, 0 };
-	size_t alloc = 0, found = 0, start = out->len;
-	int in_string = 0, ret = -1;
+	size_t found = 0;
+	int in_string = 0;
 
-	if (!v) {
-		buf_addstr(err, "cannot canonicalize: no value");
-		return -1;
-	}
-	collect_numbers(v, &ns, &alloc, 0);
-	/* the number tokens of the text, in the same order */
 	for (size_t i = 0; i < len; i++) {
 		char c = text[i];
 
@@ -495,16 +490,49 @@ int jcs_serialize_exact(const json_t *v, const char *text, size_t len, struct bu
 		} else if (c == '-' || (c >= '0' && c <= '9')) {
 			size_t end = i;
 
-			while (end < len && strchr("0123456789+-.eE", text[end]) && text[end])
+			while (end < len && text[end] && strchr("0123456789+-.eE", text[end]))
 				end++;
-			if (found < ns.n) {
-				ns.v[found].text = text + i;
-				ns.v[found].len = end - i;
+			if (found < ns->n) {
+				ns->v[found].text = text + i;
+				ns->v[found].len = end - i;
 			}
 			found++;
 			i = end - 1;
 		}
 	}
+	return found;
+}
+
+int jcs_number_text(const json_t *root, const char *text, size_t len, const json_t *num, struct buf *out)
+{
+	struct numsrcs ns = { NULL, 0 };
+	size_t alloc = 0;
+	int ret = -1;
+
+	collect_numbers(root, &ns, &alloc, 0);
+	if (number_tokens(text, len, &ns) == ns.n)
+		for (size_t i = 0; i < ns.n; i++)
+			if (ns.v[i].v == num) {
+				jcs_format_decimal(ns.v[i].text, ns.v[i].len, out);
+				ret = 0;
+				break;
+			}
+	free(ns.v);
+	return ret;
+}
+
+int jcs_serialize_exact(const json_t *v, const char *text, size_t len, struct buf *out, struct buf *err)
+{
+	struct numsrcs ns = { NULL, 0 };
+	size_t alloc = 0, found, start = out->len;
+	int ret = -1;
+
+	if (!v) {
+		buf_addstr(err, "cannot canonicalize: no value");
+		return -1;
+	}
+	collect_numbers(v, &ns, &alloc, 0);
+	found = number_tokens(text, len, &ns);
 	if (found != ns.n) {
 		buf_addf(err, "cannot canonicalize: %zu numbers in the text, %zu in the value", found, ns.n);
 		goto out;

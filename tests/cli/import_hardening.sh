@@ -147,3 +147,111 @@ expect_status "UTF-16: map records fail" 4 ts import "$T/u16.db" --map testdata/
 expect_status "UTF-16: map file fails" 4 ts import "$T/u16.db" --map $H/map-utf16.json testdata/formats/map-app.jsonl
 expect_grep "UTF-16: map file says so" 'map-utf16.json: UTF-16 is not supported: convert to UTF-8' "$T/err"
 entries "UTF-16: nothing written" "$T/u16.db" 0
+
+# ---- 4. wrong-typed fields: errors at the column where the value starts ----
+# valcol FILE KEY: the column of the value of the first "KEY": in FILE's first line
+valcol() { head -n 1 "$1" | awk -v k="\"$2\":" '{ print index($0, k) + length(k) }'; }
+# bad_field NAME FILE KEY REASON [ARGS...]: import fails at FILE:1:COL(KEY): REASON
+bad_field() {
+	local name=$1 file=$2 key=$3 why=$4 col
+	shift 4
+	col=$(valcol "$file" "$key")
+	expect_status "$name fails" 4 ts import "$T/types.db" "$@" "$file"
+	expect_grep "$name located at its value" "$(basename "$file"):1:$col: $why" "$T/err"
+}
+K8S=$(head -n 1 testdata/formats/k8s-stages.jsonl)
+k8s() { printf '%s\n' "$K8S" | sed "$1" > "$T/$2.jsonl"; }
+k8s 's/"user":{[^}]*}/"user":"alice"/' k8s-user-string
+bad_field "k8s: user as a string" "$T/k8s-user-string.jsonl" user 'expected object for "user"'
+k8s 's/"user":{[^}]*},//' k8s-user-missing
+expect_status "k8s: user missing fails" 4 ts import "$T/types.db" "$T/k8s-user-missing.jsonl"
+expect_grep "k8s: user missing named" 'k8s-user-missing.jsonl:1:1: missing "user"' "$T/err"
+k8s 's/"username":"alice@example.com"/"username":7/' k8s-username
+bad_field "k8s: user.username as a number" "$T/k8s-username.jsonl" username 'expected string for "user.username"'
+k8s 's/"objectRef":{[^}]*}/"objectRef":["configmaps","shop"]/' k8s-objref
+bad_field "k8s: objectRef as an array" "$T/k8s-objref.jsonl" objectRef 'expected object for "objectRef"'
+k8s 's/"stage":"RequestReceived"/"stage":4/' k8s-stage-number
+bad_field "k8s: stage as a number" "$T/k8s-stage-number.jsonl" stage 'expected string for "stage"'
+k8s 's/"stage":"RequestReceived"/"stage":"Done"/' k8s-stage-unknown
+bad_field "k8s: unknown stage" "$T/k8s-stage-unknown.jsonl" stage 'unknown "stage"'
+k8s 's/"sourceIPs"/"responseStatus":"Failure","sourceIPs"/' k8s-status
+bad_field "k8s: responseStatus as a string" "$T/k8s-status.jsonl" responseStatus 'expected object for "responseStatus"'
+k8s 's/"sourceIPs"/"responseStatus":{"code":"500"},"sourceIPs"/' k8s-code
+bad_field "k8s: responseStatus.code as a string" "$T/k8s-code.jsonl" code 'expected number for "responseStatus.code"'
+k8s 's/"requestReceivedTimestamp":"[^"]*"/"requestReceivedTimestamp":1772359200/' k8s-time
+bad_field "k8s: a time as a number" "$T/k8s-time.jsonl" requestReceivedTimestamp 'expected string for "requestReceivedTimestamp"'
+
+CT='{"eventVersion":"1.08","eventTime":"2026-01-01T00:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"ModifyVolume","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/a"},"requestParameters":{"volumeId":"vol-1"}}'
+ct() { printf '%s\n' "$CT" | sed "$1" > "$T/$2.jsonl"; }
+ct 's/"userIdentity":{[^}]*}/"userIdentity":"arn:aws:iam::1:user\/a"/' ct-ui
+bad_field "cloudtrail: userIdentity as a string" "$T/ct-ui.jsonl" userIdentity 'expected object for "userIdentity"'
+ct 's/"requestParameters":{[^}]*}/"requestParameters":"volumeId=vol-1"/' ct-rp
+bad_field "cloudtrail: requestParameters as a string" "$T/ct-rp.jsonl" requestParameters 'expected object for "requestParameters"'
+ct 's/"eventName":"ModifyVolume"/"eventName":["ModifyVolume"]/' ct-name
+bad_field "cloudtrail: eventName as an array" "$T/ct-name.jsonl" eventName 'expected string for "eventName"'
+ct 's/"requestParameters":{[^}]*}/"requestParameters":null/' ct-null
+expect_status "cloudtrail: requestParameters null is no parameters" 0 ts import "$T/ct-null.db" "$T/ct-null.jsonl"
+printf '%s\n' '{"EventId":"e1","CloudTrailEvent":"{\"eventTime\":\"2026-01-01T00:00:00Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"PutObject\",\"userIdentity\":\"bob\"}"}' > "$T/ct-lookup.jsonl"
+expect_status "cloudtrail: LookupEvents userIdentity as a string fails" 4 ts import "$T/types.db" --format cloudtrail "$T/ct-lookup.jsonl"
+expect_grep "cloudtrail: ... named inside CloudTrailEvent" 'ct-lookup.jsonl:1:1: in "CloudTrailEvent": expected object for "userIdentity"' "$T/err"
+
+LD='{"_id":"65f0","date":1772539200123,"accesses":[{"action":"updateOn","resource":"proj/shop:env/production:flag/new-checkout"}],"kind":"flag","name":"New checkout","member":{"_id":"m1","email":"ariel@example.com"},"titleVerb":"turned on"}'
+ld() { printf '%s\n' "$LD" | sed "$1" > "$T/$2.jsonl"; }
+ld 's/"member":{[^}]*}/"member":["ariel@example.com"]/' ld-member
+bad_field "launchdarkly: member as an array" "$T/ld-member.jsonl" member 'expected object for "member"'
+ld 's/"accesses":\[[^]]*\]/"accesses":{"action":"updateOn"}/' ld-acc-object
+bad_field "launchdarkly: accesses as an object" "$T/ld-acc-object.jsonl" accesses 'expected array for "accesses"'
+ld 's/"accesses":\[[^]]*\]/"accesses":[]/; s/"name":"New checkout",//' ld-acc-empty
+bad_field "launchdarkly: accesses [] and no key" "$T/ld-acc-empty.jsonl" accesses 'no target: no "accesses" resource'
+ld 's/"accesses":\[[^]]*\]/"accesses":[],"key":"new-checkout"/' ld-acc-empty-key
+expect_status "launchdarkly: accesses [] falls back to kind and key" 0 ts import "$T/ld-key.db" "$T/ld-acc-empty-key.jsonl"
+expect_eq "launchdarkly: ... as documented" "$(q "$T/ld-key.db" 'select target_kind, target, environment from entries')" "flag|new-checkout|"
+ld 's/"accesses":\[[^]]*\]/"accesses":["proj\/shop:env\/production:flag\/x"]/' ld-acc-string
+bad_field "launchdarkly: accesses of strings" "$T/ld-acc-string.jsonl" accesses 'expected objects in "accesses"'
+ld 's/"date":1772539200123/"date":"yesterday"/' ld-date
+bad_field "launchdarkly: date not a time" "$T/ld-date.jsonl" date 'bad epoch time'
+
+UN='{"id":101,"type":"feature-created","createdBy":"dev@example.com","createdByUserId":7,"createdAt":"2026-03-04T08:00:00.000Z","featureName":"dark-mode","project":"web","environment":null,"data":{"enabled":false},"preData":null}'
+un() { printf '%s\n' "$UN" | sed "$1" > "$T/$2.jsonl"; }
+un 's/"id":101/"id":101.5/' un-frac
+bad_field "unleash: id 101.5" "$T/un-frac.jsonl" id 'expected an integer for "id"'
+un 's/"id":101/"id":-3/' un-neg
+bad_field "unleash: negative id" "$T/un-neg.jsonl" id 'expected an integer for "id"'
+un 's/"id":101/"id":1e400/' un-huge
+expect_status "unleash: id 1e400 fails" 4 ts import "$T/types.db" "$T/un-huge.jsonl"
+un 's/"id":101/"id":true/' un-bool
+bad_field "unleash: id true" "$T/un-bool.jsonl" id 'expected integer or string for "id"'
+un 's/"createdBy":"dev@example.com"/"createdBy":{"name":"dev"}/' un-by
+bad_field "unleash: createdBy as an object" "$T/un-by.jsonl" createdBy 'expected string for "createdBy"'
+un 's/"id":101/"id":9007199254740993/' un-big1
+un 's/"id":101/"id":9007199254740992/' un-big2
+un 's/"id":101/"id":1.01e2/' un-exp
+expect_status "unleash: big integer ids import" 0 ts import "$T/un.db" "$T/un-big1.jsonl" "$T/un-big2.jsonl" "$T/un-exp.jsonl"
+expect_eq "unleash: ids are the exact integers" "$(q "$T/un.db" 'select group_concat(event_id, " ") from (select event_id from entries order by seq)')" \
+	"unleash:9007199254740993 unleash:9007199254740992 unleash:101"
+
+GEN='{"event_id":"g1","timestamp":"2026-01-01T00:00:00Z","actor":"alice","flag_key":"f1","environment":"prod"}'
+gen() { printf '%s\n' "$GEN" | sed "$1" > "$T/$2.jsonl"; }
+gen 's/"event_id":"g1"/"event_id":1.5/' gen-id-frac
+bad_field "generic: event_id 1.5" "$T/gen-id-frac.jsonl" event_id 'expected string or integer for "event_id"'
+gen 's/"event_id":"g1"/"event_id":{"v":1}/' gen-id-obj
+bad_field "generic: event_id as an object" "$T/gen-id-obj.jsonl" event_id 'expected string or integer for "event_id"'
+gen 's/"actor":"alice"/"actor":["alice"]/' gen-actor-arr
+bad_field "generic: actor as an array" "$T/gen-actor-arr.jsonl" actor 'expected string or integer for "actor"'
+gen 's/"actor":"alice"/"actor":{"id":2.5}/' gen-actor-id
+bad_field "generic: actor.id 2.5" "$T/gen-actor-id.jsonl" id 'expected string or integer for "id"'
+gen 's/"actor":"alice"/"actor":{"name":"Alice"}/' gen-actor-noid
+bad_field "generic: actor without id" "$T/gen-actor-noid.jsonl" actor 'missing "actor.id"'
+gen 's/"environment":"prod"/"environment":5/' gen-env
+bad_field "generic: environment as a number" "$T/gen-env.jsonl" environment 'expected string for "environment"'
+gen 's/"timestamp":"[^"]*"/"timestamp":true/' gen-time
+bad_field "generic: timestamp as a boolean" "$T/gen-time.jsonl" timestamp 'expected string for "timestamp"'
+gen 's/,"environment":"prod"/,"reason":["x"]/' gen-reason
+bad_field "generic: reason as an array" "$T/gen-reason.jsonl" reason 'expected string for "reason"'
+gen 's/"event_id":"g1"/"event_id":9007199254740993/' gen-big1
+gen 's/"event_id":"g1"/"event_id":9007199254740992/' gen-big2
+gen 's/"event_id":"g1","timestamp":"2026-01-01T00:00:00Z","actor":"alice"/"event_id":12,"timestamp":"2026-01-01T00:00:00Z","actor":42/' gen-int
+expect_status "generic: integer ids import" 0 ts import "$T/gen.db" "$T/gen-big1.jsonl" "$T/gen-big2.jsonl" "$T/gen-int.jsonl"
+expect_eq "generic: integer ids are their exact digits" "$(q "$T/gen.db" 'select group_concat(event_id || "/" || actor, " ") from (select * from entries order by seq)')" \
+	"9007199254740993/alice 9007199254740992/alice 12/42"
+entries "types: nothing written by any failed import" "$T/types.db" 0
