@@ -804,6 +804,62 @@ TEST(document_positions)
 	collect_reset(&c);
 }
 
+/* Field errors and NUL characters inside a pretty-printed document are
+ * reported at their own line and column, with the record's index. */
+TEST(member_positions)
+{
+	struct collect c = { 0 };
+	struct fmt_record rec = { .raw = "{\"a\": 1,\n  \"user\" :\t\"x\", \"o\": {\"k\": [1], \"n\": 2}}",
+				  .line = 5, .col = 3, .index = -1 };
+
+	rec.raw_len = strlen(rec.raw);
+	{
+		long line;
+		int col;
+
+		fmt_member_pos(&rec, "user", &line, &col);
+		CHECK_INT(line, 6);
+		CHECK_INT(col, 12);
+		fmt_member_pos(&rec, "a", &line, &col);
+		CHECK_INT(line, 5);
+		CHECK_INT(col, 3 + 6);
+		fmt_member_pos(&rec, "o.n", &line, &col);
+		CHECK_INT(line, 6);
+		CHECK_INT(col, 38);
+		fmt_member_pos(&rec, "o.missing", &line, &col);   /* the record itself */
+		CHECK_INT(line, 5);
+		CHECK_INT(col, 3);
+	}
+	CHECK_INT(run_text("cloudtrail", "{\"Records\": [\n"
+			   "  {\"eventTime\": \"2026-01-01T00:00:00Z\", \"eventSource\": \"s3.amazonaws.com\",\n"
+			   "   \"eventName\": \"PutObject\",\n"
+			   "   \"userIdentity\": \"alice\"}]}\n", &c), 0);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad) {
+		CHECK_STR(c.bad[0], "expected object for \"userIdentity\"");
+		CHECK_INT(c.bad_line[0], 4);
+		CHECK_INT(c.bad_col[0], 20);
+		CHECK_INT(c.bad_index[0], 0);
+	}
+	collect_reset(&c);
+	CHECK_INT(run_text("unleash", "{\"events\": [\n"
+			   " {\"id\":1,\"type\":\"x-created\",\"createdAt\":\"2026-01-01T00:00:00Z\"},\n"
+			   " {\"id\":2,\"type\":\"x\",\n  \"createdAt\":\"2026-01-01T00:00:00Z\\u0000\"}\n]}\n", &c), 0);
+	CHECK_INT(c.n, 1);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad) {
+		CHECK(strstr(c.bad[0], "NUL character") != NULL);
+		CHECK_INT(c.bad_line[0], 4);
+		CHECK_INT(c.bad_col[0], 36);
+		CHECK_INT(c.bad_index[0], 1);
+	}
+	collect_reset(&c);
+	/* what is not a NUL: an escaped backslash followed by u0000 */
+	CHECK(fmt_nul_at("{\"a\":\"\\\\u0000\"}", 14) == FMT_NO_NUL);
+	CHECK_INT(fmt_nul_at("{\"a\":\"x\\u0000\"}", 14), 7);
+	CHECK(fmt_nul_at("{\"a\\u0000\":1}", 13) == 3);   /* in a key: jansson refuses it anyway */
+}
+
 TEST(detection)
 {
 	static const struct {
@@ -843,6 +899,7 @@ int main(void)
 	RUN(map_fields_and_errors);
 	RUN(json_pointer);
 	RUN(document_positions);
+	RUN(member_positions);
 	RUN(detection);
 	return CHECK_DONE();
 }
