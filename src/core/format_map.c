@@ -176,10 +176,12 @@ static json_t *value_of(const struct map *m, const json_t *rec, int f)
 	return fmt_pointer_get(rec, m->ptr[f]);
 }
 
-/* A string field: 1 set, 0 absent/null, -1 bad (err set). */
-static int string_of(const struct map *m, const json_t *rec, int f, char **out, struct buf *err)
+/* A string field: 1 set, 0 absent/null, -1 bad (err set). A number from
+ * the record is written from its text, exactly. */
+static int string_of(const struct map *m, const struct fmt_record *rec, int f, char **out,
+		     struct buf *err)
 {
-	json_t *v = value_of(m, rec, f);
+	json_t *v = value_of(m, rec->json, f);
 
 	*out = NULL;
 	if (!v || json_is_null(v))
@@ -195,7 +197,9 @@ static int string_of(const struct map *m, const json_t *rec, int f, char **out, 
 	if (json_is_number(v) || json_is_boolean(v)) {
 		struct buf b = BUF_INIT;
 
-		json_append(&b, v);
+		if (m->konst[f] || !json_is_number(v) ||
+		    jcs_number_text(rec->json, rec->raw, rec->raw_len, v, &b))
+			json_append(&b, v);
 		*out = buf_detach(&b, NULL);
 		return 1;
 	}
@@ -203,7 +207,8 @@ static int string_of(const struct map *m, const json_t *rec, int f, char **out, 
 	return -1;
 }
 
-static int required(const struct map *m, const json_t *rec, int f, char **out, struct buf *err)
+static int required(const struct map *m, const struct fmt_record *rec, int f, char **out,
+		    struct buf *err)
 {
 	int rc = string_of(m, rec, f, out, err);
 
@@ -245,15 +250,15 @@ static int map_record(struct fmt_reader *r, const struct fmt_record *rec)
 	} else if (fmt_time_iso(ev, json_string_value(t), &err)) {
 		goto bad;
 	}
-	if (string_of(m, rec->json, M_EVENT_ID, &ev->event_id, &err) < 0 ||
-	    required(m, rec->json, M_ACTOR_ID, &ev->actor_id, &err) ||
-	    string_of(m, rec->json, M_ACTOR_NAME, &ev->actor_name, &err) < 0 ||
-	    string_of(m, rec->json, M_ACTOR_TYPE, &type, &err) < 0 ||
-	    string_of(m, rec->json, M_ACTOR_AUTH, &ev->actor_auth, &err) < 0 ||
-	    string_of(m, rec->json, M_ACTION, &ev->action, &err) < 0 ||
-	    string_of(m, rec->json, M_TARGET_KIND, &ev->target_kind, &err) < 0 ||
-	    required(m, rec->json, M_TARGET_KEY, &ev->target_key, &err) ||
-	    string_of(m, rec->json, M_ENVIRONMENT, &ev->environment, &err) < 0)
+	if (string_of(m, rec, M_EVENT_ID, &ev->event_id, &err) < 0 ||
+	    required(m, rec, M_ACTOR_ID, &ev->actor_id, &err) ||
+	    string_of(m, rec, M_ACTOR_NAME, &ev->actor_name, &err) < 0 ||
+	    string_of(m, rec, M_ACTOR_TYPE, &type, &err) < 0 ||
+	    string_of(m, rec, M_ACTOR_AUTH, &ev->actor_auth, &err) < 0 ||
+	    string_of(m, rec, M_ACTION, &ev->action, &err) < 0 ||
+	    string_of(m, rec, M_TARGET_KIND, &ev->target_kind, &err) < 0 ||
+	    required(m, rec, M_TARGET_KEY, &ev->target_key, &err) ||
+	    string_of(m, rec, M_ENVIRONMENT, &ev->environment, &err) < 0)
 		goto bad;
 	if (type && (!strcmp(type, "user") || !strcmp(type, "human") || !strcmp(type, "member")))
 		ev->actor_type = xstrdup("user");
@@ -280,7 +285,7 @@ static int map_record(struct fmt_reader *r, const struct fmt_record *rec)
 	}
 	ev->after = after && !json_is_null(after) ? json_incref(after) : NULL;
 	for (int f = M_REASON; f <= M_CORRELATION_ID; f++) {
-		if (string_of(m, rec->json, f, &s, &err) < 0)
+		if (string_of(m, rec, f, &s, &err) < 0)
 			goto bad;
 		fmt_ctx_str(ev->context, field_names[f], s);
 		free(s);

@@ -255,3 +255,8 @@ expect_status "generic: integer ids import" 0 ts import "$T/gen.db" "$T/gen-big1
 expect_eq "generic: integer ids are their exact digits" "$(q "$T/gen.db" 'select group_concat(event_id || "/" || actor, " ") from (select * from entries order by seq)')" \
 	"9007199254740993/alice 9007199254740992/alice 12/42"
 entries "types: nothing written by any failed import" "$T/types.db" 0
+printf '%s\n' '{"id":9007199254740993,"at":1772611200250,"who":{"email":"kim@example.com"},"flag":"f"}' \
+	'{"id":9007199254740992,"at":1772611200250,"who":{"email":"kim@example.com"},"flag":"f"}' > "$T/map-big.jsonl"
+expect_status "map: big integer ids import" 0 ts import "$T/mapbig.db" --map testdata/formats/map-app.json "$T/map-big.jsonl"
+expect_eq "map: ids are the exact integers" "$(q "$T/mapbig.db" 'select group_concat(event_id, " ") from (select event_id from entries order by seq)')" \
+	"9007199254740993 9007199254740992"
