@@ -116,7 +116,7 @@ static ssize_t z_produce(struct zcookie *z, char *out, size_t n)
 		}
 		if (z->eof)
 			return 0;
-		do {
+		for (;;) {
 			ssize_t r = read(z->fd, out, n);
 
 			if (r >= 0 || errno != EINTR) {
@@ -124,7 +124,7 @@ static ssize_t z_produce(struct zcookie *z, char *out, size_t n)
 					z->eof = 1;
 				return r;
 			}
-		} while (1);
+		}
 	}
 	if (n > (1u << 30))
 		n = 1u << 30;

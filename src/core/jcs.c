@@ -6,7 +6,9 @@
  * (O(m log m) per object, comparing keys as UTF-16 without converting
  * them). A number costs up to 17 snprintf/strtod round trips to find its
  * shortest form. Parsing is jansson's, plus one walk of the tree for the
- * depth limit; the text is rescanned only to locate a depth error.
+ * depth limit; the text is rescanned only to locate a depth error. The
+ * exact form (jcs_serialize_exact, for derived event ids) scans the text
+ * once more for its number tokens and looks each number up by address.
  */
 #include <math.h>
 #include <stdio.h>
@@ -204,8 +206,8 @@ void jcs_format_decimal(const char *num, size_t len, struct buf *out)
 		buf_release(&digits);
 		return;
 	}
-	/* value = 0.digits x 10^n: the digits after the first one that is
-	 * not 0, and the point moved by the exponent */
+	/* the value is 0.D x 10^n, D the digits from the first that is
+	 * not 0 (as many places before the point as digits.len - frac) */
 	n = (long long)digits.len - frac + (eneg ? -exp : exp);
 	if (neg)
 		buf_addch(out, '-');
