@@ -260,3 +260,9 @@ printf '%s\n' '{"id":9007199254740993,"at":1772611200250,"who":{"email":"kim@exa
 expect_status "map: big integer ids import" 0 ts import "$T/mapbig.db" --map testdata/formats/map-app.json "$T/map-big.jsonl"
 expect_eq "map: ids are the exact integers" "$(q "$T/mapbig.db" 'select group_concat(event_id, " ") from (select event_id from entries order by seq)')" \
 	"9007199254740993 9007199254740992"
+# blank lines in the platform formats' JSON lines, with --format and --map
+awk '{ print; print "  \t" }' testdata/formats/k8s-stages.jsonl > "$T/k8s-blank.jsonl"
+expect_status "blank lines: --format k8s skips them" 0 ts import "$T/k8s-blank.db" --format k8s "$T/k8s-blank.jsonl"
+expect_grep "blank lines: k8s records all read" '^6 records: 6 added' "$T/out"
+awk '{ print ""; print }' testdata/formats/map-app.jsonl > "$T/map-blank.jsonl"
+expect_status "blank lines: --map skips them" 0 ts import "$T/map-blank.db" --map testdata/formats/map-app.json "$T/map-blank.jsonl"
