@@ -179,11 +179,12 @@ static json_t *value_of(const struct map *m, const json_t *rec, int f)
 /* A string field: 1 set, 0 absent/null, -1 bad (err set). A number from
  * the record is written from its text, exactly. */
 static int string_of(const struct map *m, const struct fmt_record *rec, int f, char **out,
-		     struct buf *err)
+		     struct buf *err, int *at)
 {
 	json_t *v = value_of(m, rec->json, f);
 
 	*out = NULL;
+	*at = f;
 	if (!v || json_is_null(v))
 		return 0;
 	if (json_is_string(v)) {
@@ -208,10 +209,12 @@ static int string_of(const struct map *m, const struct fmt_record *rec, int f, c
 }
 
 static int required(const struct map *m, const struct fmt_record *rec, int f, char **out,
-		    struct buf *err)
+		    struct buf *err, int *at)
 {
-	int rc = string_of(m, rec, f, out, err);
+	int rc = string_of(m, rec, f, out, err, at);
 
+	if (rc == 0)
+		*at = -1;       /* nothing there: the record is at fault */
 	if (rc == 0 || (rc > 0 && !**out)) {
 		free(*out);
 		*out = NULL;
@@ -222,14 +225,34 @@ static int required(const struct map *m, const struct fmt_record *rec, int f, ch
 	return rc < 0 ? -1 : 0;
 }
 
+/* The dotted member path (fmt_member_pos) of a JSON Pointer: 1, or 0
+ * when a token holds a '.' or the pointer is the whole record. */
+static int pointer_path(const char *ptr, struct buf *out)
+{
+	for (const char *p = ptr; *p; p++) {
+		if (*p == '/') {
+			if (p != ptr)
+				buf_addch(out, '.');
+		} else if (*p == '.') {
+			return 0;
+		} else if (*p == '~' && (p[1] == '0' || p[1] == '1')) {
+			buf_addch(out, p[1] == '0' ? '~' : '/');
+			p++;
+		} else {
+			buf_addch(out, *p);
+		}
+	}
+	return out->len > 0;
+}
+
 static int map_record(struct fmt_reader *r, const struct fmt_record *rec)
 {
 	const struct map *m = r->data;
 	json_t *t, *before, *after;
-	struct buf err = BUF_INIT;
+	struct buf err = BUF_INIT, path = BUF_INIT;
 	struct event *ev;
 	char *s = NULL, *type = NULL;
-	int rc;
+	int rc, at = M_TIMESTAMP;
 
 	if (!json_is_object(rec->json) && !json_is_array(rec->json))
 		return fmt_bad(r, rec, "expected a JSON object");
@@ -238,6 +261,7 @@ static int map_record(struct fmt_reader *r, const struct fmt_record *rec)
 	t = value_of(m, rec->json, M_TIMESTAMP);
 	if (!t || json_is_null(t)) {
 		buf_addf(&err, "nothing at \"%s\" (timestamp)", m->ptr[M_TIMESTAMP]);
+		at = -1;
 		goto bad;
 	}
 	if (m->units) {
@@ -250,15 +274,15 @@ static int map_record(struct fmt_reader *r, const struct fmt_record *rec)
 	} else if (fmt_time_iso(ev, json_string_value(t), &err)) {
 		goto bad;
 	}
-	if (string_of(m, rec, M_EVENT_ID, &ev->event_id, &err) < 0 ||
-	    required(m, rec, M_ACTOR_ID, &ev->actor_id, &err) ||
-	    string_of(m, rec, M_ACTOR_NAME, &ev->actor_name, &err) < 0 ||
-	    string_of(m, rec, M_ACTOR_TYPE, &type, &err) < 0 ||
-	    string_of(m, rec, M_ACTOR_AUTH, &ev->actor_auth, &err) < 0 ||
-	    string_of(m, rec, M_ACTION, &ev->action, &err) < 0 ||
-	    string_of(m, rec, M_TARGET_KIND, &ev->target_kind, &err) < 0 ||
-	    required(m, rec, M_TARGET_KEY, &ev->target_key, &err) ||
-	    string_of(m, rec, M_ENVIRONMENT, &ev->environment, &err) < 0)
+	if (string_of(m, rec, M_EVENT_ID, &ev->event_id, &err, &at) < 0 ||
+	    required(m, rec, M_ACTOR_ID, &ev->actor_id, &err, &at) ||
+	    string_of(m, rec, M_ACTOR_NAME, &ev->actor_name, &err, &at) < 0 ||
+	    string_of(m, rec, M_ACTOR_TYPE, &type, &err, &at) < 0 ||
+	    string_of(m, rec, M_ACTOR_AUTH, &ev->actor_auth, &err, &at) < 0 ||
+	    string_of(m, rec, M_ACTION, &ev->action, &err, &at) < 0 ||
+	    string_of(m, rec, M_TARGET_KIND, &ev->target_kind, &err, &at) < 0 ||
+	    required(m, rec, M_TARGET_KEY, &ev->target_key, &err, &at) ||
+	    string_of(m, rec, M_ENVIRONMENT, &ev->environment, &err, &at) < 0)
 		goto bad;
 	if (type && (!strcmp(type, "user") || !strcmp(type, "human") || !strcmp(type, "member")))
 		ev->actor_type = xstrdup("user");
@@ -285,7 +309,7 @@ static int map_record(struct fmt_reader *r, const struct fmt_record *rec)
 	}
 	ev->after = after && !json_is_null(after) ? json_incref(after) : NULL;
 	for (int f = M_REASON; f <= M_CORRELATION_ID; f++) {
-		if (string_of(m, rec, f, &s, &err) < 0)
+		if (string_of(m, rec, f, &s, &err, &at) < 0)
 			goto bad;
 		fmt_ctx_str(ev->context, field_names[f], s);
 		free(s);
@@ -297,7 +321,12 @@ bad:
 	free(type);
 	event_release(ev);
 	free(ev);
-	rc = fmt_bad(r, rec, "%s", err.buf);
+	/* at the value the field's pointer found, when it names members */
+	if (at >= 0 && m->ptr[at] && pointer_path(m->ptr[at], &path))
+		rc = fmt_bad_at(r, rec, path.buf, "%s", err.buf);
+	else
+		rc = fmt_bad(r, rec, "%s", err.buf);
+	buf_release(&path);
 	buf_release(&err);
 	return rc;
 }

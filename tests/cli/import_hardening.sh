@@ -266,3 +266,14 @@ expect_status "blank lines: --format k8s skips them" 0 ts import "$T/k8s-blank.d
 expect_grep "blank lines: k8s records all read" '^6 records: 6 added' "$T/out"
 awk '{ print ""; print }' testdata/formats/map-app.jsonl > "$T/map-blank.jsonl"
 expect_status "blank lines: --map skips them" 0 ts import "$T/map-blank.db" --map testdata/formats/map-app.json "$T/map-blank.jsonl"
+# mapped fields: a wrong type at the value its pointer finds
+MAPREC=$(head -n 1 testdata/formats/map-app.jsonl)
+printf '%s\n' "$MAPREC" | sed 's/"email":"kim@example.com"/"email":["kim"]/' > "$T/map-type.jsonl"
+bad_field "map: actor_id pointing at an array" "$T/map-type.jsonl" email 'expected a string at "/who/email" \(actor_id\)' \
+	--map testdata/formats/map-app.json
+printf '%s\n' "$MAPREC" | sed 's/"at":1772611200250/"at":"soon"/' > "$T/map-time.jsonl"
+bad_field "map: a time that is not one" "$T/map-time.jsonl" at 'bad epoch time "soon"' --map testdata/formats/map-app.json
+printf '%s\n' "$MAPREC" | sed 's/"who":{[^}]*}/"who":{}/' > "$T/map-none.jsonl"
+expect_status "map: nothing at a required pointer fails" 4 ts import "$T/types.db" --map testdata/formats/map-app.json "$T/map-none.jsonl"
+expect_grep "map: ... at the record" 'map-none.jsonl:1:1: nothing at "/who/email" \(actor_id\)' "$T/err"
+entries "types: still nothing written" "$T/types.db" 0
