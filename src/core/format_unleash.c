@@ -24,8 +24,9 @@ static int ends_with(const char *s, const char *suffix)
 
 /* Target of an event that is not about a flag: the type's first word
  * ("segment-created" → segment) and the object's name or id. */
-static void other_target(struct event *ev, const json_t *e, const char *type)
+static void other_target(struct event *ev, const struct fmt_record *rec, const char *type)
 {
+	const json_t *e = rec->json;
 	const char *dash = strchr(type, '-');
 	json_t *data = json_object_get(e, "data"), *pre = json_object_get(e, "preData");
 	json_t *key = NULL;
@@ -45,7 +46,9 @@ static void other_target(struct event *ev, const json_t *e, const char *type)
 	} else if (json_is_number(key)) {
 		struct buf b = BUF_INIT;
 
-		json_append(&b, key);
+		/* its digits as written, not through a double */
+		if (jcs_number_text(e, rec->raw, rec->raw_len, key, &b))
+			json_append(&b, key);
 		ev->target_key = buf_detach(&b, NULL);
 	} else {
 		const char *project = fmt_str(e, "project");
@@ -141,7 +144,7 @@ static int unleash_record(struct fmt_reader *r, const struct fmt_record *rec)
 		ev->target_kind = xstrdup("flag");
 		ev->target_key = xstrdup(flag);
 	} else {
-		other_target(ev, e, type);
+		other_target(ev, rec, type);
 	}
 	ev->environment = xstrdup(fmt_str(e, "environment") ? fmt_str(e, "environment") : "");
 

@@ -277,3 +277,6 @@ printf '%s\n' "$MAPREC" | sed 's/"who":{[^}]*}/"who":{}/' > "$T/map-none.jsonl"
 expect_status "map: nothing at a required pointer fails" 4 ts import "$T/types.db" --map testdata/formats/map-app.json "$T/map-none.jsonl"
 expect_grep "map: ... at the record" 'map-none.jsonl:1:1: nothing at "/who/email" \(actor_id\)' "$T/err"
 entries "types: still nothing written" "$T/types.db" 0
+un 's/"featureName":"dark-mode"/"featureName":null/; s/"type":"feature-created"/"type":"segment-created"/; s/"data":{"enabled":false}/"data":{"id":9007199254740993}/' un-segkey
+expect_status "unleash: a numeric target key imports" 0 ts import "$T/unseg.db" "$T/un-segkey.jsonl"
+expect_eq "unleash: ... with its exact digits" "$(q "$T/unseg.db" 'select target_kind, target from entries')" "segment|9007199254740993"
