@@ -41,19 +41,25 @@ void event_release(struct event *ev);
 /*
  * Reads one generic-schema record (already parsed from raw). On error
  * returns -1 and writes a reason into err (e.g. 'missing "timestamp"',
- * 'expected string for "actor"'); *col, when set >0, is not known here,
- * so callers report the record's line. Takes its own references to parts
- * of rec; rec may be released afterwards. raw is copied.
+ * 'expected string for "actor"') and, when at is not NULL and one member
+ * is at fault, its dotted path into at ("actor.id"), so the caller can
+ * report the column where its value starts; a missing member leaves at
+ * empty (the record's own position). Takes its own references to parts
+ * of rec; rec may be released afterwards. raw is copied. Ids (event id,
+ * actor id, target key) may be JSON integers, taken as the digits of
+ * their text; other text fields must be strings.
  */
 int event_from_generic(const json_t *rec, const char *raw, size_t raw_len,
-		       struct event *ev, struct buf *err);
+		       struct event *ev, struct buf *err, struct buf *at);
 
 /* Sets ev->source = {"format": format, "file": file, "line": line}. */
 void event_set_source(struct event *ev, const char *format, const char *file, long line);
 
-/* When the source gave no id: "sha256:" + hex SHA-256 of the record's
- * canonical JSON, so importing it again is recognised. */
-void event_derive_id(struct event *ev, const json_t *rec);
+/* When the source gave no id: "sha256:" + the first 16 bytes, in hex, of
+ * the SHA-256 of the record's exact canonical JSON (jcs_serialize_exact
+ * over raw, the text rec was parsed from), so importing it again is
+ * recognised and records that differ in any digit are not. */
+void event_derive_id(struct event *ev, const json_t *rec, const char *raw, size_t raw_len);
 
 /* Builds the leaf (canonical JSON object, docs/STORE.md) for seq. */
 void event_leaf(const struct event *ev, int64_t seq, struct buf *out);

@@ -67,6 +67,20 @@ int fmt_read(struct fmt_reader *r, FILE *f);
 int fmt_bad(struct fmt_reader *r, const struct fmt_record *rec, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Where the value of a member of rec starts: member is a dotted path of
+ * member names ("user", "objectRef.name") as written in the raw text.
+ * Sets the record's own line and column when it is not found. */
+void fmt_member_pos(const struct fmt_record *rec, const char *member, long *line, int *col);
+
+/* fmt_bad at the value of member (a dotted path, as for fmt_member_pos):
+ * "FILE:LINE:COL[: record N]: reason", COL where that value starts. */
+int fmt_bad_at(struct fmt_reader *r, const struct fmt_record *rec, const char *member,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* fmt_bad_at(r, rec, member, "expected WANT for \"MEMBER\""). */
+int fmt_type_error(struct fmt_reader *r, const struct fmt_record *rec, const char *member,
+		   const char *want);
+
 /* Completes ev and hands it to the sink, which owns it afterwards (ev must
  * be malloc'd): copies rec's raw text when ev->raw is NULL, derives the
  * id when ev->event_id is NULL, fills a NULL environment with "", a NULL
@@ -101,6 +115,14 @@ char *fmt_dup(const char *s);
 void fmt_ctx_str(json_t *context, const char *name, const char *s);
 /* Sets context[name] = a new reference to v when v is present and not null. */
 void fmt_ctx_json(json_t *context, const char *name, const json_t *v);
+
+/* NUL characters: a record whose strings hold "\u0000" is rejected (C
+ * strings would cut its ids, times and keys short), at the escape's
+ * position. fmt_nul_at: the offset of the first such escape inside a
+ * string of the JSON text, or FMT_NO_NUL. */
+#define FMT_NO_NUL ((size_t)-1)
+#define FMT_NUL_MESSAGE "NUL character (U+0000) in a string"
+size_t fmt_nul_at(const char *text, size_t len);
 
 /* Detection helper: 1 when the NUL-terminated head contains the member
  * name "key" (with its quotes) followed by optional spaces and ':'. */

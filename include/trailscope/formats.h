@@ -59,12 +59,26 @@ const struct format_ops *format_find(const char *name);
 /* Picks the most likely format for head; NULL if none is plausible. */
 const struct format_ops *format_detect(const char *head, size_t len);
 
-/* Opens path for reading, transparently decompressing gzip files; "-" is
- * standard input. When head is not NULL, up to cap bytes from the start
- * are copied there (NUL-terminated, so head needs cap + 1 bytes) and
- * *head_len set; the returned stream still starts at the beginning.
- * Returns NULL with errno set. */
+/* Opens path for reading, transparently decompressing gzip files (one or
+ * more members); "-" is standard input. When head is not NULL, up to cap
+ * bytes from the start are copied there (NUL-terminated, so head needs
+ * cap + 1 bytes) and *head_len set; the returned stream still starts at
+ * the beginning, past a UTF-8 byte order mark (EF BB BF), which is
+ * skipped. Returns NULL with errno set (EISDIR for a directory).
+ * A gzip stream that is cut short, fails its CRC-32 or length check, or
+ * is followed by other bytes makes a read fail with errno EBADMSG, after
+ * "FILE: byte offset N: reason" has been reported (N counts compressed
+ * bytes from 0). */
 FILE *format_open(const char *path, char *head, size_t cap, size_t *head_len);
+
+/* 1 when head (the first bytes of a file) is UTF-16: a byte order mark
+ * FF FE or FE FF, or ASCII with every other byte NUL. */
+int format_is_utf16(const char *head, size_t len);
+
+/* For a format's reader after a read of file failed: -2 when the input
+ * was bad (EBADMSG, already reported), else reports the I/O error and
+ * returns -1. */
+int format_read_failed(const char *file);
 
 /* The generic JSON-lines format (format_jsonl.c). */
 extern const struct format_ops format_jsonl;

@@ -20,6 +20,25 @@
  * in err (a non-finite number cannot be canonicalized). */
 int jcs_serialize(const json_t *v, struct buf *out, struct buf *err);
 
+/* Appends the canonical form of v, which json_parse_strict read from
+ * text[0, len), with each number written from its source text instead of
+ * its double: the exact value, laid out by the same ECMAScript rules
+ * (jcs_format_decimal). Equal to jcs_serialize whenever every number's
+ * text has the value of its double's shortest form (0.1, 1.0, 2e3), and
+ * different when a double lost digits (9007199254740993). Returns 0, or
+ * -1 with a reason in err when text is not what v was read from. */
+int jcs_serialize_exact(const json_t *v, const char *text, size_t len, struct buf *out, struct buf *err);
+
+/* Appends the exact value (as jcs_format_decimal writes it) of the number
+ * num, a value inside root, which json_parse_strict read from text[0,
+ * len). Returns 0, or -1 when num is not one of root's numbers. */
+int jcs_number_text(const json_t *root, const char *text, size_t len, const json_t *num, struct buf *out);
+
+/* Appends the exact value of the JSON number text num[0, len) in the
+ * layout jcs_format_number uses ("9007199254740993", "1.25e-30",
+ * "1e-400"; "-0" becomes "0"). */
+void jcs_format_decimal(const char *num, size_t len, struct buf *out);
+
 /* Appends the ECMAScript shortest round-trip form of d ("1e+21", "0.1",
  * "-0" becomes "0"). d must be finite. */
 void jcs_format_number(double d, struct buf *out);

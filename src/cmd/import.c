@@ -65,8 +65,9 @@ int cmd_import(int argc, char **argv)
 			       "--skip-invalid. Events already stored (same event id) are not added again.\n"
 			       "--sign signs a checkpoint of the new head.\n"
 			       "--format picks the source format (default auto: detected from content and\n"
-			       "reported); gzip files are read transparently. See docs/EVENTS.md and\n"
-			       "docs/FORMATS.md.\n", usage);
+			       "reported); gzip files are read transparently (a damaged one is bad input at\n"
+			       "its byte offset). Input is UTF-8 (a leading byte order mark is skipped;\n"
+			       "UTF-16 is refused). See docs/EVENTS.md and docs/FORMATS.md.\n", usage);
 			return EXIT_OK;
 		default: return cli_usage_error(usage, "import: unknown option '%s'", argv[optind - 1]);
 		}

@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <stdarg.h>
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,9 +50,43 @@ static json_t *member(const json_t *obj, const char *const *names, const char **
 	return NULL;
 }
 
-/* A string member (numbers are accepted and written canonically, for ids).
- * Returns 1 and sets *out (malloc'd), 0 when absent or null, -1 on a bad type. */
-static int get_string(const json_t *obj, const char *const *names, char **out, struct buf *err)
+/* Reading one record: the record and its text (for the exact digits of
+ * a numeric id), the object being read ("actor", "target" or NULL), and
+ * where the reason and the member at fault go. */
+struct gen {
+	const json_t *rec;
+	const char *raw;
+	size_t raw_len;
+	const char *obj;
+	struct buf *err;
+	struct buf *member;
+};
+
+/* Reports a bad member name (of g->obj when reading one): returns -1. */
+static int fail_at(struct gen *g, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail_at(struct gen *g, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(g->err, fmt, ap);
+	va_end(ap);
+	if (g->member && name) {
+		buf_reset(g->member);
+		buf_addf(g->member, "%s%s%s", g->obj ? g->obj : "", g->obj ? "." : "", name);
+	}
+	return -1;
+}
+
+enum { TEXT, ID };
+
+/* A string member; for an ID, a JSON integer is accepted too, as the
+ * digits of its text (exact, however large). Returns 1 and sets *out
+ * (malloc'd), 0 when absent or null, -1 on a bad type or value. */
+static int get_string(struct gen *g, const json_t *obj, const char *const *names, char **out,
+		      int kind)
 {
 	const char *which = names[0];
 	json_t *v = member(obj, names, &which);
@@ -60,37 +95,37 @@ static int get_string(const json_t *obj, const char *const *names, char **out, s
 	if (!v || json_is_null(v))
 		return 0;
 	if (json_is_string(v)) {
-		if (strlen(json_string_value(v)) != json_string_length(v)) {
-			buf_addf(err, "NUL character in \"%s\"", which);
-			return -1;
-		}
+		if (strlen(json_string_value(v)) != json_string_length(v))
+			return fail_at(g, which, "NUL character in \"%s\"", which);
 		*out = xstrdup(json_string_value(v));
 		return 1;
 	}
-	if (json_is_number(v)) {
+	if (json_is_number(v) && kind == ID) {
 		struct buf b = BUF_INIT;
 
-		json_append(&b, v);
-		*out = buf_detach(&b, NULL);
-		return 1;
+		if (!jcs_number_text(g->rec, g->raw, g->raw_len, v, &b) &&
+		    strspn(b.buf, "0123456789") == b.len) {
+			*out = buf_detach(&b, NULL);
+			return 1;
+		}
+		buf_release(&b);
 	}
-	buf_addf(err, "expected string for \"%s\"", which);
-	return -1;
+	return fail_at(g, which, "expected string%s for \"%s\"", kind == ID ? " or integer" : "", which);
 }
 
-static int require_string(const json_t *obj, const char *const *names, char **out, struct buf *err)
+static int require_string(struct gen *g, const json_t *obj, const char *const *names, char **out,
+			  int kind)
 {
-	int rc = get_string(obj, names, out, err);
+	int rc = get_string(g, obj, names, out, kind);
 
 	if (rc == 0) {
-		buf_addf(err, "missing \"%s\"", names[0]);
+		buf_addf(g->err, "missing \"%s\"", names[0]);
 		return -1;
 	}
 	if (rc > 0 && !**out) {
-		buf_addf(err, "empty \"%s\"", names[0]);
 		free(*out);
 		*out = NULL;
-		return -1;
+		return fail_at(g, member(obj, names, NULL) ? names[0] : NULL, "empty \"%s\"", names[0]);
 	}
 	return rc < 0 ? -1 : 0;
 }
@@ -134,35 +169,31 @@ static int time_from_number(double d, usec_t *out)
 	return 0;
 }
 
-static int read_time(const json_t *rec, struct event *ev, struct buf *err)
+static int read_time(struct gen *g, struct event *ev)
 {
 	const char *which = K_TIME[0];
-	json_t *v = member(rec, K_TIME, &which);
+	json_t *v = member(g->rec, K_TIME, &which);
 	const char *why;
 
 	if (!v || json_is_null(v)) {
-		buf_addf(err, "missing \"timestamp\"");
+		buf_addf(g->err, "missing \"timestamp\"");
 		return -1;
 	}
 	if (json_is_number(v)) {
 		struct buf b = BUF_INIT;
 
-		if (time_from_number(json_number_value(v), &ev->ts)) {
-			buf_addf(err, "impossible epoch time in \"%s\"", which);
-			return -1;
-		}
+		if (time_from_number(json_number_value(v), &ev->ts))
+			return fail_at(g, which, "impossible epoch time in \"%s\"", which);
 		json_append(&b, v);
 		ev->ts_source = buf_detach(&b, NULL);
 		return 0;
 	}
-	if (!json_is_string(v)) {
-		buf_addf(err, "expected string for \"%s\"", which);
-		return -1;
-	}
-	if (time_parse_iso(json_string_value(v), &ev->ts, &why)) {
-		buf_addf(err, "bad time in \"%s\": %s", which, why);
-		return -1;
-	}
+	if (!json_is_string(v))
+		return fail_at(g, which, "expected string for \"%s\"", which);
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return fail_at(g, which, "NUL character in \"%s\"", which);
+	if (time_parse_iso(json_string_value(v), &ev->ts, &why))
+		return fail_at(g, which, "bad time in \"%s\": %s", which, why);
 	ev->ts_source = xstrdup(json_string_value(v));
 	return 0;
 }
@@ -183,36 +214,42 @@ static char *normalise_actor_type(const char *t, const char *id)
 	return xstrdup("unknown");
 }
 
-static int read_actor(const json_t *rec, struct event *ev, struct buf *err)
+static int read_actor(struct gen *g, struct event *ev)
 {
+	const json_t *rec = g->rec;
 	json_t *a = member(rec, K_ACTOR, NULL);
 	char *type = NULL;
 
 	if (a && json_is_object(a)) {
-		if (require_string(a, K_OBJ_ID, &ev->actor_id, err) ||
-		    get_string(a, K_OBJ_NAME, &ev->actor_name, err) < 0 ||
-		    get_string(a, K_OBJ_TYPE, &type, err) < 0 ||
-		    get_string(a, K_OBJ_AUTH, &ev->actor_auth, err) < 0) {
+		g->obj = "actor";
+		if (require_string(g, a, K_OBJ_ID, &ev->actor_id, ID) ||
+		    get_string(g, a, K_OBJ_NAME, &ev->actor_name, TEXT) < 0 ||
+		    get_string(g, a, K_OBJ_TYPE, &type, TEXT) < 0 ||
+		    get_string(g, a, K_OBJ_AUTH, &ev->actor_auth, TEXT) < 0) {
 			free(type);
-			if (!strncmp(err->buf, "missing", 7) || !strncmp(err->buf, "empty", 5)) {
-				buf_reset(err);
-				buf_addstr(err, "missing \"actor.id\"");
+			g->obj = NULL;
+			if (!strncmp(g->err->buf, "missing", 7) || !strncmp(g->err->buf, "empty", 5)) {
+				buf_reset(g->err);
+				return fail_at(g, "actor", "missing \"actor.id\"");
 			}
 			return -1;
 		}
+		g->obj = NULL;
 	} else if (a && !json_is_null(a)) {
-		if (require_string(rec, K_ACTOR, &ev->actor_id, err))
+		if (require_string(g, rec, K_ACTOR, &ev->actor_id, ID))
 			return -1;
-	} else if (require_string(rec, K_ACTOR_ID, &ev->actor_id, err)) {
-		buf_reset(err);
-		buf_addstr(err, "missing \"actor\" (or \"actor_id\")");
+	} else if (require_string(g, rec, K_ACTOR_ID, &ev->actor_id, ID)) {
+		if (strncmp(g->err->buf, "missing", 7))
+			return -1;      /* a bad actor_id */
+		buf_reset(g->err);
+		buf_addstr(g->err, "missing \"actor\" (or \"actor_id\")");
 		return -1;
 	}
-	if (!ev->actor_name && get_string(rec, K_ACTOR_NAME, &ev->actor_name, err) < 0)
+	if (!ev->actor_name && get_string(g, rec, K_ACTOR_NAME, &ev->actor_name, TEXT) < 0)
 		goto fail;
-	if (!type && get_string(rec, K_ACTOR_TYPE, &type, err) < 0)
+	if (!type && get_string(g, rec, K_ACTOR_TYPE, &type, TEXT) < 0)
 		goto fail;
-	if (!ev->actor_auth && get_string(rec, K_AUTH, &ev->actor_auth, err) < 0)
+	if (!ev->actor_auth && get_string(g, rec, K_AUTH, &ev->actor_auth, TEXT) < 0)
 		goto fail;
 	ev->actor_type = normalise_actor_type(type, ev->actor_id);
 	free(type);
@@ -222,37 +259,45 @@ fail:
 	return -1;
 }
 
-static int read_target(const json_t *rec, struct event *ev, struct buf *err)
+static int read_target(struct gen *g, struct event *ev)
 {
+	const json_t *rec = g->rec;
 	json_t *t = member(rec, K_TARGET, NULL);
 	int rc;
 
 	if (t && json_is_object(t)) {
-		if (require_string(t, K_OBJ_KEY, &ev->target_key, err)) {
-			buf_reset(err);
-			buf_addstr(err, "missing \"target.key\"");
+		g->obj = "target";
+		rc = require_string(g, t, K_OBJ_KEY, &ev->target_key, ID);
+		if (rc && (!strncmp(g->err->buf, "missing", 7) || !strncmp(g->err->buf, "empty", 5))) {
+			g->obj = NULL;
+			buf_reset(g->err);
+			return fail_at(g, "target", "missing \"target.key\"");
+		}
+		if (rc || get_string(g, t, K_OBJ_KIND, &ev->target_kind, TEXT) < 0) {
+			g->obj = NULL;
 			return -1;
 		}
-		if (get_string(t, K_OBJ_KIND, &ev->target_kind, err) < 0)
-			return -1;
+		g->obj = NULL;
 	} else if (t && !json_is_null(t)) {
-		if (require_string(rec, K_TARGET, &ev->target_key, err))
+		if (require_string(g, rec, K_TARGET, &ev->target_key, ID))
 			return -1;
-	} else if ((rc = get_string(rec, K_FLAG, &ev->target_key, err)) != 0) {
+	} else if ((rc = get_string(g, rec, K_FLAG, &ev->target_key, ID)) != 0) {
 		if (rc < 0)
 			return -1;
 		ev->target_kind = xstrdup("flag");
-	} else if (require_string(rec, K_TARGET_KEY, &ev->target_key, err)) {
-		buf_reset(err);
-		buf_addstr(err, "missing \"target\" (or \"flag_key\", \"flag_id\")");
+	} else if (require_string(g, rec, K_TARGET_KEY, &ev->target_key, ID)) {
+		if (strncmp(g->err->buf, "missing", 7))
+			return -1;      /* a bad target_key */
+		buf_reset(g->err);
+		buf_addstr(g->err, "missing \"target\" (or \"flag_key\", \"flag_id\")");
 		return -1;
 	}
-	if (!ev->target_kind && get_string(rec, K_TARGET_KIND, &ev->target_kind, err) < 0)
+	if (!ev->target_kind && get_string(g, rec, K_TARGET_KIND, &ev->target_kind, TEXT) < 0)
 		return -1;
 	if (!ev->target_kind)
 		ev->target_kind = xstrdup("object");
 	if (!*ev->target_key) {
-		buf_addstr(err, "empty target key");
+		buf_addstr(g->err, "empty target key");
 		return -1;
 	}
 	return 0;
@@ -275,30 +320,28 @@ static const struct {
 	{ "request_id", 's' }, { "source_ip", 's' }, { "user_agent", 's' }, { "comment", 's' },
 };
 
-static int read_context(const json_t *rec, struct event *ev, struct buf *err)
+static int read_context(struct gen *g, struct event *ev)
 {
 	ev->context = json_object();
 	for (size_t i = 0; i < ARRAY_SIZE(context_fields); i++) {
-		json_t *v = json_object_get(rec, context_fields[i].name);
+		const char *name = context_fields[i].name;
+		json_t *v = json_object_get(g->rec, name);
 
 		if (!v || json_is_null(v))
 			continue;
-		if (context_fields[i].type == 's' && !json_is_string(v)) {
-			buf_addf(err, "expected string for \"%s\"", context_fields[i].name);
-			return -1;
-		}
-		if (context_fields[i].type == 'o' && !json_is_object(v)) {
-			buf_addf(err, "expected object for \"%s\"", context_fields[i].name);
-			return -1;
-		}
+		if (context_fields[i].type == 's' && !json_is_string(v))
+			return fail_at(g, name, "expected string for \"%s\"", name);
+		if (context_fields[i].type == 'o' && !json_is_object(v))
+			return fail_at(g, name, "expected object for \"%s\"", name);
 		json_object_set(ev->context, context_fields[i].name, v);
 	}
 	return 0;
 }
 
 int event_from_generic(const json_t *rec, const char *raw, size_t raw_len,
-		       struct event *ev, struct buf *err)
+		       struct event *ev, struct buf *err, struct buf *at)
 {
+	struct gen g = { rec, raw, raw_len, NULL, err, at };
 	json_t *before, *after;
 	int rc;
 
@@ -309,21 +352,24 @@ int event_from_generic(const json_t *rec, const char *raw, size_t raw_len,
 	}
 	ev->raw = xstrndup(raw, raw_len);
 	ev->raw_len = raw_len;
-	if ((rc = get_string(rec, K_ID, &ev->event_id, err)) < 0)
+	if ((rc = get_string(&g, rec, K_ID, &ev->event_id, ID)) < 0)
 		goto fail;
 	if (rc > 0 && !*ev->event_id) {
-		buf_addstr(err, "empty \"event_id\"");
+		const char *which = K_ID[0];
+
+		member(rec, K_ID, &which);
+		fail_at(&g, which, "empty \"%s\"", which);
 		goto fail;
 	}
-	if (read_time(rec, ev, err) || read_actor(rec, ev, err) || read_target(rec, ev, err))
+	if (read_time(&g, ev) || read_actor(&g, ev) || read_target(&g, ev))
 		goto fail;
-	if (get_string(rec, K_ACTION, &ev->action, err) < 0)
+	if (get_string(&g, rec, K_ACTION, &ev->action, TEXT) < 0)
 		goto fail;
 	if (!ev->action || !*ev->action) {
 		free(ev->action);
 		ev->action = xstrdup(!strcmp(ev->target_kind, "flag") ? "flag.update" : "update");
 	}
-	if (get_string(rec, K_ENV, &ev->environment, err) < 0)
+	if (get_string(&g, rec, K_ENV, &ev->environment, TEXT) < 0)
 		goto fail;
 	if (!ev->environment)
 		ev->environment = xstrdup("");
@@ -336,22 +382,26 @@ int event_from_generic(const json_t *rec, const char *raw, size_t raw_len,
 		ev->before_known = 1;
 	}
 	ev->after = after && !json_is_null(after) ? json_incref(after) : NULL;
-	if (read_context(rec, ev, err))
+	if (read_context(&g, ev))
 		goto fail;
 	if (!ev->event_id)
-		event_derive_id(ev, rec);
+		event_derive_id(ev, rec, raw, raw_len);
 	return 0;
 fail:
 	event_release(ev);
 	return -1;
 }
 
-void event_derive_id(struct event *ev, const json_t *rec)
+void event_derive_id(struct event *ev, const json_t *rec, const char *raw, size_t raw_len)
 {
-	struct buf b = BUF_INIT, id = BUF_INIT;
+	struct buf b = BUF_INIT, id = BUF_INIT, err = BUF_INIT;
 	unsigned char md[SHA256_DIGEST_LENGTH];
 
-	json_append(&b, rec);
+	/* exact numbers: records that differ only beyond a double's 17
+	 * digits must not share an id (docs/EVENTS.md) */
+	if (jcs_serialize_exact(rec, raw, raw_len, &b, &err))
+		die("event id: %s", err.buf);
+	buf_release(&err);
 	SHA256((const unsigned char *)b.buf, b.len, md);
 	buf_addstr(&id, "sha256:");
 	buf_addhex(&id, md, 16);

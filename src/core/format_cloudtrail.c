@@ -127,6 +127,37 @@ static void read_actor(const json_t *rec, struct event *ev)
 		    fmt_str_path(sc, "sessionIssuer", "arn", (const char *)NULL));
 }
 
+/* The members a record is read from have their types when present: a
+ * wrong one is an error at its value (inside a LookupEvents
+ * CloudTrailEvent string, at the entry), never a silent fallback.
+ * Returns 1, or what fmt_bad answered. */
+static int check_members(struct fmt_reader *r, const struct fmt_record *where, const json_t *rec)
+{
+	static const struct {
+		const char *name;
+		json_type type;
+	} members[] = {
+		{ "eventTime", JSON_STRING }, { "eventSource", JSON_STRING }, { "eventName", JSON_STRING },
+		{ "eventID", JSON_STRING }, { "awsRegion", JSON_STRING }, { "recipientAccountId", JSON_STRING },
+		{ "userIdentity", JSON_OBJECT }, { "requestParameters", JSON_OBJECT },
+		{ "resources", JSON_ARRAY }, { "errorCode", JSON_STRING },
+	};
+	static const char *const names[] = { "string", "object", "array" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(members); i++) {
+		json_t *v = json_object_get(rec, members[i].name);
+		const char *want = names[members[i].type == JSON_STRING ? 0 : members[i].type == JSON_OBJECT ? 1 : 2];
+
+		if (!v || json_is_null(v) || json_typeof(v) == members[i].type)
+			continue;
+		if (rec != where->json)
+			return fmt_bad(r, where, "in \"CloudTrailEvent\": expected %s for \"%s\"", want,
+				       members[i].name);
+		return fmt_bad_at(r, where, members[i].name, "expected %s for \"%s\"", want, members[i].name);
+	}
+	return 1;
+}
+
 /* One CloudTrail record (rec may be the parsed CloudTrailEvent string). */
 static int ct_event(struct fmt_reader *r, const struct fmt_record *where, const json_t *rec,
 		    const char *outer_id)
@@ -141,6 +172,8 @@ static int ct_event(struct fmt_reader *r, const struct fmt_record *where, const 
 
 	if (!json_is_object(rec))
 		return fmt_bad(r, where, "expected a CloudTrail record object");
+	if ((rc = check_members(r, where, rec)) <= 0)
+		return rc;
 	if (!time)
 		return fmt_bad(r, where, "not a CloudTrail record (missing \"eventTime\")");
 	if (!json_is_object(insight) && (!source || !*source || !name || !*name))
@@ -213,6 +246,7 @@ static int ct_record(struct fmt_reader *r, const struct fmt_record *rec)
 {
 	json_t *inner = json_object_get(rec->json, "CloudTrailEvent"), *parsed;
 	struct buf err = BUF_INIT;
+	size_t nul;
 	int l, c, rc;
 
 	if (!inner)
@@ -230,6 +264,19 @@ static int ct_record(struct fmt_reader *r, const struct fmt_record *rec)
 		return rc;
 	}
 	buf_release(&err);
+	if ((nul = fmt_nul_at(json_string_value(inner), json_string_length(inner))) != FMT_NO_NUL) {
+		const char *t = json_string_value(inner);
+
+		/* where in the embedded record, as for its syntax errors */
+		l = c = 1;
+		for (size_t i = 0; i < nul; i++, c++)
+			if (t[i] == '\n') {
+				l++;
+				c = 0;
+			}
+		json_decref(parsed);
+		return fmt_bad(r, rec, "in \"CloudTrailEvent\" at %d:%d: " FMT_NUL_MESSAGE, l, c);
+	}
 	rc = ct_event(r, rec, parsed, fmt_str(rec->json, "EventId"));
 	json_decref(parsed);
 	return rc;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trailscope/format_util.h"
 #include "trailscope/formats.h"
 #include "trailscope/jcs.h"
 #include "trailscope/util.h"
@@ -25,7 +26,7 @@ static int jsonl_detect(const char *head, size_t len)
 static int jsonl_read(FILE *f, const char *file, const struct format_options *opt,
 		      struct record_sink *sink)
 {
-	struct buf err = BUF_INIT;
+	struct buf err = BUF_INIT, at = BUF_INIT;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -36,13 +37,16 @@ static int jsonl_read(FILE *f, const char *file, const struct format_options *op
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		struct event *ev;
 		json_t *rec;
+		size_t nul;
 		int l = 0, c = 0;
 
+		if (ferror(f))
+			break;          /* a partial line before a read error */
 		lineno++;
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
-		if (n == 0)
-			continue;
+		if (strspn(line, " \t\r") == (size_t)n)
+			continue;       /* a blank line */
 		buf_reset(&err);
 		if ((size_t)n > JSON_MAX_RECORD) {
 			if (sink->bad(sink->ctx, lineno, 1, -1, "record larger than 4 MiB"))
@@ -55,11 +59,24 @@ static int jsonl_read(FILE *f, const char *file, const struct format_options *op
 				goto stop;
 			continue;
 		}
+		if ((nul = fmt_nul_at(line, (size_t)n)) != FMT_NO_NUL) {
+			json_decref(rec);
+			if (sink->bad(sink->ctx, lineno, (int)nul + 1, -1, FMT_NUL_MESSAGE))
+				goto stop;
+			continue;
+		}
 		ev = xmalloc(sizeof(*ev));
-		if (event_from_generic(rec, line, (size_t)n, ev, &err)) {
+		buf_reset(&at);
+		if (event_from_generic(rec, line, (size_t)n, ev, &err, &at)) {
+			/* at the value of the member at fault, if one is */
+			struct fmt_record where = { .raw = line, .raw_len = (size_t)n, .line = lineno, .col = 1 };
+			long l2;
+			int c2;
+
+			fmt_member_pos(&where, at.len ? at.buf : "", &l2, &c2);
 			free(ev);
 			json_decref(rec);
-			if (sink->bad(sink->ctx, lineno, 1, -1, err.buf))
+			if (sink->bad(sink->ctx, lineno, c2, -1, err.buf))
 				goto stop;
 			continue;
 		}
@@ -69,8 +86,8 @@ static int jsonl_read(FILE *f, const char *file, const struct format_options *op
 			goto stop;
 	}
 	if (ferror(f)) {
-		error("cannot read '%s': %s", file, strerror(errno));
-		goto stop;
+		ret = format_read_failed(file);
+		goto out;
 	}
 	goto out;
 stop:
@@ -78,6 +95,7 @@ stop:
 out:
 	free(line);
 	buf_release(&err);
+	buf_release(&at);
 	return ret;
 }
 

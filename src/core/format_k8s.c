@@ -274,6 +274,41 @@ bad:
 	}
 }
 
+/* The members an event is built from, when present, have their types:
+ * a wrong one is an error at its value, never a silent fallback. */
+static int check_members(struct fmt_reader *r, const struct fmt_record *rec)
+{
+	static const char *const strings[] = {
+		"requestReceivedTimestamp", "stageTimestamp", "timestamp", "requestURI", "level", NULL,
+	};
+	json_t *j = rec->json, *user = json_object_get(j, "user"), *v;
+	json_t *status = json_object_get(j, "responseStatus");
+
+	if ((v = json_object_get(j, "stage")) && !json_is_string(v))
+		return fmt_type_error(r, rec, "stage", "string");
+	if (v && !stage_rank(json_string_value(v)))
+		return fmt_bad_at(r, rec, "stage", "unknown \"stage\" (want RequestReceived, "
+				  "ResponseStarted, ResponseComplete or Panic)");
+	if (!user)
+		return fmt_bad(r, rec, "missing \"user\"");
+	if (!json_is_object(user))
+		return fmt_type_error(r, rec, "user", "object");
+	if ((v = json_object_get(user, "username")) && !json_is_string(v) && !json_is_null(v))
+		return fmt_type_error(r, rec, "user.username", "string");
+	if ((v = json_object_get(j, "objectRef")) && !json_is_object(v) && !json_is_null(v))
+		return fmt_type_error(r, rec, "objectRef", "object");
+	if (status && !json_is_object(status) && !json_is_null(status))
+		return fmt_type_error(r, rec, "responseStatus", "object");
+	if ((v = json_object_get(status, "code")) && !json_is_number(v) && !json_is_null(v))
+		return fmt_type_error(r, rec, "responseStatus.code", "number");
+	if ((v = json_object_get(j, "impersonatedUser")) && !json_is_object(v) && !json_is_null(v))
+		return fmt_type_error(r, rec, "impersonatedUser", "object");
+	for (const char *const *m = strings; *m; m++)
+		if ((v = json_object_get(j, *m)) && !json_is_string(v) && !json_is_null(v))
+			return fmt_type_error(r, rec, *m, "string");
+	return 1;
+}
+
 static int check_event(struct fmt_reader *r, const struct fmt_record *rec)
 {
 	json_t *j = rec->json, *kind = json_object_get(j, "kind");
@@ -290,13 +325,15 @@ static int check_event(struct fmt_reader *r, const struct fmt_record *rec)
 	    (!api || (strcmp(api, "audit.k8s.io/v1") && strcmp(api, "audit.k8s.io/v1beta1") &&
 		      strcmp(api, "audit.k8s.io/v1alpha1"))))
 		return fmt_bad(r, rec, "unsupported apiVersion (want audit.k8s.io/v1 or v1beta1)");
+	if (json_object_get(j, "auditID") && !id)
+		return fmt_type_error(r, rec, "auditID", "string");
 	if (!id || !*id)
 		return fmt_bad(r, rec, "missing \"auditID\"");
+	if (json_object_get(j, "verb") && !verb)
+		return fmt_type_error(r, rec, "verb", "string");
 	if (!verb || !*verb)
 		return fmt_bad(r, rec, "missing \"verb\"");
-	if (json_object_get(j, "stage") && !stage_rank(fmt_str(j, "stage")))
-		return fmt_bad(r, rec, "unknown \"stage\"");
-	return 1;
+	return check_members(r, rec);
 }
 
 static int k8s_record(struct fmt_reader *r, const struct fmt_record *rec)

@@ -132,6 +132,39 @@ static void read_actor(struct event *ev, const json_t *e)
 	fmt_ctx_json(ev->context, "app", app);
 }
 
+/* The members an entry is read from have their types when present: a
+ * wrong one is an error at its value, never a silent fallback. An empty
+ * "accesses" is no resource: the target then comes from kind and key. */
+static int check_members(struct fmt_reader *r, const struct fmt_record *rec)
+{
+	static const struct {
+		const char *name;
+		json_type type;
+	} members[] = {
+		{ "_id", JSON_STRING }, { "member", JSON_OBJECT }, { "token", JSON_OBJECT },
+		{ "app", JSON_OBJECT }, { "accesses", JSON_ARRAY }, { "kind", JSON_STRING },
+		{ "key", JSON_STRING }, { "name", JSON_STRING }, { "comment", JSON_STRING },
+		{ "project", JSON_OBJECT }, { "target", JSON_OBJECT },
+	};
+	static const char *const names[] = { "string", "object", "array" };
+	json_t *e = rec->json, *acc = json_array_get(json_object_get(e, "accesses"), 0), *v;
+
+	for (size_t i = 0; i < ARRAY_SIZE(members); i++) {
+		v = json_object_get(e, members[i].name);
+		if (v && !json_is_null(v) && json_typeof(v) != members[i].type)
+			return fmt_type_error(r, rec, members[i].name,
+					      names[members[i].type == JSON_STRING ? 0 :
+						    members[i].type == JSON_OBJECT ? 1 : 2]);
+	}
+	if (acc && !json_is_object(acc))
+		return fmt_bad_at(r, rec, "accesses", "expected objects in \"accesses\"");
+	if ((v = json_object_get(acc, "resource")) && !json_is_string(v))
+		return fmt_bad_at(r, rec, "accesses", "expected string for \"accesses[0].resource\"");
+	if ((v = json_object_get(acc, "action")) && !json_is_string(v))
+		return fmt_bad_at(r, rec, "accesses", "expected string for \"accesses[0].action\"");
+	return 1;
+}
+
 static int ld_record(struct fmt_reader *r, const struct fmt_record *rec)
 {
 	json_t *e = rec->json, *acc, *prev, *cur;
@@ -143,13 +176,15 @@ static int ld_record(struct fmt_reader *r, const struct fmt_record *rec)
 
 	if (!json_is_object(e))
 		return fmt_bad(r, rec, "expected a LaunchDarkly audit-log entry object");
+	if ((rc = check_members(r, rec)) <= 0)
+		return rc;
 	if (!id || !*id)
 		return fmt_bad(r, rec, "not a LaunchDarkly audit-log entry (missing \"_id\")");
 	ev = fmt_event_new();
 	ev->context = json_object();
 	ev->event_id = xstrdup(id);
 	if (read_time(ev, e, &err)) {
-		rc = fmt_bad(r, rec, "%s", err.buf);
+		rc = fmt_bad_at(r, rec, json_object_get(e, "date") ? "date" : "timestamp", "%s", err.buf);
 		goto fail;
 	}
 	read_actor(ev, e);
@@ -173,7 +208,8 @@ static int ld_record(struct fmt_reader *r, const struct fmt_record *rec)
 		free(key);
 		free(env);
 		free(proj);
-		rc = fmt_bad(r, rec, "no target: no \"accesses\" resource and no \"kind\" with \"key\"");
+		rc = fmt_bad_at(r, rec, json_object_get(e, "accesses") ? "accesses" : "",
+				"no target: no \"accesses\" resource and no \"kind\" with \"key\"");
 		goto fail;
 	}
 	ev->target_kind = kind;

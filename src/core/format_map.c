@@ -56,7 +56,7 @@ static int map_load(struct map *m, const char *path)
 	struct buf err = BUF_INIT;
 	json_t *doc = NULL, *fields, *tf, *v;
 	const char *key;
-	size_t len;
+	size_t len, bom, nul;
 	char *text;
 	int l, c, ret = -1;
 
@@ -68,10 +68,30 @@ static int map_load(struct map *m, const char *path)
 	if (!text)
 		return error("cannot read map '%s': %s", path,
 			     errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
-	doc = json_parse_strict(text, len, &l, &c, &err);
+	if (format_is_utf16(text, len)) {
+		free(text);
+		error("%s: UTF-16 is not supported: convert to UTF-8", path);
+		goto out;
+	}
+	bom = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+	doc = json_parse_strict(text + bom, len - bom, &l, &c, &err);
+	nul = doc ? fmt_nul_at(text + bom, len - bom) : FMT_NO_NUL;
+	if (nul != FMT_NO_NUL) {
+		/* its line and column, as for a syntax error */
+		l = c = 1;
+		for (size_t i = bom; i < bom + nul; i++, c++)
+			if (text[i] == '\n') {
+				l++;
+				c = 0;
+			}
+	}
 	free(text);
 	if (!doc) {
 		error("%s:%d:%d: %s", path, l, c, err.buf);
+		goto out;
+	}
+	if (nul != FMT_NO_NUL) {
+		error("%s:%d:%d: " FMT_NUL_MESSAGE, path, l, c);
 		goto out;
 	}
 	if (!json_is_object(doc)) {
@@ -156,12 +176,15 @@ static json_t *value_of(const struct map *m, const json_t *rec, int f)
 	return fmt_pointer_get(rec, m->ptr[f]);
 }
 
-/* A string field: 1 set, 0 absent/null, -1 bad (err set). */
-static int string_of(const struct map *m, const json_t *rec, int f, char **out, struct buf *err)
+/* A string field: 1 set, 0 absent/null, -1 bad (err set). A number from
+ * the record is written from its text, exactly. */
+static int string_of(const struct map *m, const struct fmt_record *rec, int f, char **out,
+		     struct buf *err, int *at)
 {
-	json_t *v = value_of(m, rec, f);
+	json_t *v = value_of(m, rec->json, f);
 
 	*out = NULL;
+	*at = f;
 	if (!v || json_is_null(v))
 		return 0;
 	if (json_is_string(v)) {
@@ -175,7 +198,9 @@ static int string_of(const struct map *m, const json_t *rec, int f, char **out, 
 	if (json_is_number(v) || json_is_boolean(v)) {
 		struct buf b = BUF_INIT;
 
-		json_append(&b, v);
+		if (m->konst[f] || !json_is_number(v) ||
+		    jcs_number_text(rec->json, rec->raw, rec->raw_len, v, &b))
+			json_append(&b, v);
 		*out = buf_detach(&b, NULL);
 		return 1;
 	}
@@ -183,10 +208,13 @@ static int string_of(const struct map *m, const json_t *rec, int f, char **out, 
 	return -1;
 }
 
-static int required(const struct map *m, const json_t *rec, int f, char **out, struct buf *err)
+static int required(const struct map *m, const struct fmt_record *rec, int f, char **out,
+		    struct buf *err, int *at)
 {
-	int rc = string_of(m, rec, f, out, err);
+	int rc = string_of(m, rec, f, out, err, at);
 
+	if (rc == 0)
+		*at = -1;       /* nothing there: the record is at fault */
 	if (rc == 0 || (rc > 0 && !**out)) {
 		free(*out);
 		*out = NULL;
@@ -197,14 +225,34 @@ static int required(const struct map *m, const json_t *rec, int f, char **out, s
 	return rc < 0 ? -1 : 0;
 }
 
+/* The dotted member path (fmt_member_pos) of a JSON Pointer: 1, or 0
+ * when a token holds a '.' or the pointer is the whole record. */
+static int pointer_path(const char *ptr, struct buf *out)
+{
+	for (const char *p = ptr; *p; p++) {
+		if (*p == '/') {
+			if (p != ptr)
+				buf_addch(out, '.');
+		} else if (*p == '.') {
+			return 0;
+		} else if (*p == '~' && (p[1] == '0' || p[1] == '1')) {
+			buf_addch(out, p[1] == '0' ? '~' : '/');
+			p++;
+		} else {
+			buf_addch(out, *p);
+		}
+	}
+	return out->len > 0;
+}
+
 static int map_record(struct fmt_reader *r, const struct fmt_record *rec)
 {
 	const struct map *m = r->data;
 	json_t *t, *before, *after;
-	struct buf err = BUF_INIT;
+	struct buf err = BUF_INIT, path = BUF_INIT;
 	struct event *ev;
 	char *s = NULL, *type = NULL;
-	int rc;
+	int rc, at = M_TIMESTAMP;
 
 	if (!json_is_object(rec->json) && !json_is_array(rec->json))
 		return fmt_bad(r, rec, "expected a JSON object");
@@ -213,6 +261,7 @@ static int map_record(struct fmt_reader *r, const struct fmt_record *rec)
 	t = value_of(m, rec->json, M_TIMESTAMP);
 	if (!t || json_is_null(t)) {
 		buf_addf(&err, "nothing at \"%s\" (timestamp)", m->ptr[M_TIMESTAMP]);
+		at = -1;
 		goto bad;
 	}
 	if (m->units) {
@@ -225,15 +274,15 @@ static int map_record(struct fmt_reader *r, const struct fmt_record *rec)
 	} else if (fmt_time_iso(ev, json_string_value(t), &err)) {
 		goto bad;
 	}
-	if (string_of(m, rec->json, M_EVENT_ID, &ev->event_id, &err) < 0 ||
-	    required(m, rec->json, M_ACTOR_ID, &ev->actor_id, &err) ||
-	    string_of(m, rec->json, M_ACTOR_NAME, &ev->actor_name, &err) < 0 ||
-	    string_of(m, rec->json, M_ACTOR_TYPE, &type, &err) < 0 ||
-	    string_of(m, rec->json, M_ACTOR_AUTH, &ev->actor_auth, &err) < 0 ||
-	    string_of(m, rec->json, M_ACTION, &ev->action, &err) < 0 ||
-	    string_of(m, rec->json, M_TARGET_KIND, &ev->target_kind, &err) < 0 ||
-	    required(m, rec->json, M_TARGET_KEY, &ev->target_key, &err) ||
-	    string_of(m, rec->json, M_ENVIRONMENT, &ev->environment, &err) < 0)
+	if (string_of(m, rec, M_EVENT_ID, &ev->event_id, &err, &at) < 0 ||
+	    required(m, rec, M_ACTOR_ID, &ev->actor_id, &err, &at) ||
+	    string_of(m, rec, M_ACTOR_NAME, &ev->actor_name, &err, &at) < 0 ||
+	    string_of(m, rec, M_ACTOR_TYPE, &type, &err, &at) < 0 ||
+	    string_of(m, rec, M_ACTOR_AUTH, &ev->actor_auth, &err, &at) < 0 ||
+	    string_of(m, rec, M_ACTION, &ev->action, &err, &at) < 0 ||
+	    string_of(m, rec, M_TARGET_KIND, &ev->target_kind, &err, &at) < 0 ||
+	    required(m, rec, M_TARGET_KEY, &ev->target_key, &err, &at) ||
+	    string_of(m, rec, M_ENVIRONMENT, &ev->environment, &err, &at) < 0)
 		goto bad;
 	if (type && (!strcmp(type, "user") || !strcmp(type, "human") || !strcmp(type, "member")))
 		ev->actor_type = xstrdup("user");
@@ -260,7 +309,7 @@ static int map_record(struct fmt_reader *r, const struct fmt_record *rec)
 	}
 	ev->after = after && !json_is_null(after) ? json_incref(after) : NULL;
 	for (int f = M_REASON; f <= M_CORRELATION_ID; f++) {
-		if (string_of(m, rec->json, f, &s, &err) < 0)
+		if (string_of(m, rec, f, &s, &err, &at) < 0)
 			goto bad;
 		fmt_ctx_str(ev->context, field_names[f], s);
 		free(s);
@@ -272,7 +321,12 @@ bad:
 	free(type);
 	event_release(ev);
 	free(ev);
-	rc = fmt_bad(r, rec, "%s", err.buf);
+	/* at the value the field's pointer found, when it names members */
+	if (at >= 0 && m->ptr[at] && pointer_path(m->ptr[at], &path))
+		rc = fmt_bad_at(r, rec, path.buf, "%s", err.buf);
+	else
+		rc = fmt_bad(r, rec, "%s", err.buf);
+	buf_release(&path);
 	buf_release(&err);
 	return rc;
 }

@@ -24,8 +24,9 @@ static int ends_with(const char *s, const char *suffix)
 
 /* Target of an event that is not about a flag: the type's first word
  * ("segment-created" → segment) and the object's name or id. */
-static void other_target(struct event *ev, const json_t *e, const char *type)
+static void other_target(struct event *ev, const struct fmt_record *rec, const char *type)
 {
+	const json_t *e = rec->json;
 	const char *dash = strchr(type, '-');
 	json_t *data = json_object_get(e, "data"), *pre = json_object_get(e, "preData");
 	json_t *key = NULL;
@@ -45,13 +46,49 @@ static void other_target(struct event *ev, const json_t *e, const char *type)
 	} else if (json_is_number(key)) {
 		struct buf b = BUF_INIT;
 
-		json_append(&b, key);
+		/* its digits as written, not through a double */
+		if (jcs_number_text(e, rec->raw, rec->raw_len, key, &b))
+			json_append(&b, key);
 		ev->target_key = buf_detach(&b, NULL);
 	} else {
 		const char *project = fmt_str(e, "project");
 
 		ev->target_key = xstrdup(project && *project ? project : type);
 	}
+}
+
+/* The members an event is read from have their types when present: a
+ * wrong one is an error at its value, never a silent fallback. */
+static int check_members(struct fmt_reader *r, const struct fmt_record *rec)
+{
+	static const struct {
+		const char *name;
+		json_type type;
+	} members[] = {
+		{ "type", JSON_STRING }, { "createdAt", JSON_STRING }, { "createdBy", JSON_STRING },
+		{ "featureName", JSON_STRING }, { "project", JSON_STRING }, { "environment", JSON_STRING },
+		{ "createdByUserId", JSON_REAL }, { "tags", JSON_ARRAY }, { "ip", JSON_STRING },
+		{ "label", JSON_STRING }, { "summary", JSON_STRING },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(members); i++) {
+		json_t *v = json_object_get(rec->json, members[i].name);
+		json_type t = members[i].type;
+
+		if (!v || json_is_null(v) || json_typeof(v) == t || (t == JSON_REAL && json_is_number(v)))
+			continue;
+		return fmt_type_error(r, rec, members[i].name,
+				      t == JSON_STRING ? "string" : t == JSON_ARRAY ? "array" : "number");
+	}
+	{
+		json_t *id = json_object_get(rec->json, "id");
+
+		if (id && !json_is_null(id) && !json_is_number(id) && !json_is_string(id))
+			return fmt_type_error(r, rec, "id", "integer or string");
+		if (json_is_string(id) && !*json_string_value(id))
+			return fmt_bad_at(r, rec, "id", "empty \"id\"");
+	}
+	return 1;
 }
 
 static int unleash_record(struct fmt_reader *r, const struct fmt_record *rec)
@@ -66,27 +103,35 @@ static int unleash_record(struct fmt_reader *r, const struct fmt_record *rec)
 
 	if (!json_is_object(e))
 		return fmt_bad(r, rec, "expected an Unleash event object");
+	if ((rc = check_members(r, rec)) <= 0)
+		return rc;
 	if (!type || !*type)
 		return fmt_bad(r, rec, "not an Unleash event (missing \"type\")");
 	if (!time)
 		return fmt_bad(r, rec, "missing \"createdAt\"");
-	if (id && !json_is_number(id) && !json_is_string(id))
-		return fmt_bad(r, rec, "expected number for \"id\"");
+	if (json_is_number(id) && (jcs_number_text(e, rec->raw, rec->raw_len, id, &b) ||
+				   strspn(b.buf, "0123456789") != b.len)) {
+		buf_release(&b);
+		return fmt_bad_at(r, rec, "id", "expected an integer for \"id\"");
+	}
+	buf_reset(&b);
 	ev = fmt_event_new();
 	ev->context = json_object();
 	if (fmt_time_iso(ev, time, &err)) {
-		rc = fmt_bad(r, rec, "\"createdAt\": %s", err.buf);
+		buf_release(&b);
+		rc = fmt_bad_at(r, rec, "createdAt", "\"createdAt\": %s", err.buf);
 		event_release(ev);
 		free(ev);
 		buf_release(&err);
 		return rc;
 	}
-	if (id) {
+	if (id && !json_is_null(id)) {
+		/* the id's digits as written: exact, however large */
 		buf_addstr(&b, "unleash:");
 		if (json_is_string(id))
 			buf_addstr(&b, json_string_value(id));
 		else
-			json_append(&b, id);
+			jcs_number_text(e, rec->raw, rec->raw_len, id, &b);
 		ev->event_id = buf_detach(&b, NULL);
 	}
 	ev->actor_id = xstrdup(by && *by ? by : "unknown");
@@ -99,7 +144,7 @@ static int unleash_record(struct fmt_reader *r, const struct fmt_record *rec)
 		ev->target_kind = xstrdup("flag");
 		ev->target_key = xstrdup(flag);
 	} else {
-		other_target(ev, e, type);
+		other_target(ev, rec, type);
 	}
 	ev->environment = xstrdup(fmt_str(e, "environment") ? fmt_str(e, "environment") : "");
 

@@ -102,6 +102,28 @@ static int is_wrapper(const struct fmt_reader *r, const char *key)
 	return 0;
 }
 
+size_t fmt_nul_at(const char *text, size_t len)
+{
+	int in_string = 0;
+
+	if (!memmem(text, len, "\\u0000", 6))
+		return FMT_NO_NUL;      /* the usual case: one pass of memmem */
+	for (size_t i = 0; i < len; i++) {
+		if (in_string) {
+			if (text[i] == '"') {
+				in_string = 0;
+			} else if (text[i] == '\\') {
+				if (i + 5 < len && !memcmp(text + i + 1, "u0000", 5))
+					return i;
+				i++;
+			}
+		} else if (text[i] == '"') {
+			in_string = 1;
+		}
+	}
+	return FMT_NO_NUL;
+}
+
 /* ---- reporting and emitting ---- */
 
 static int bad_at(struct fmt_reader *r, long line, int col, long index, const char *fmt, ...)
@@ -135,6 +157,80 @@ int fmt_bad(struct fmt_reader *r, const struct fmt_record *rec, const char *fmt,
 	return rc;
 }
 
+/* Offset in text[0, len) of the value of member name (raw, unescaped
+ * bytes) of the object starting at text[i], or SCAN_ERR. */
+static size_t member_value(const char *text, size_t len, size_t i, const char *name, size_t nlen)
+{
+	i = skip_ws(text, len, i);
+	if (i >= len || text[i] != '{')
+		return SCAN_ERR;
+	for (i = skip_ws(text, len, i + 1); i < len && text[i] == '"';) {
+		size_t ke = value_end(text, len, i), vs;
+
+		if (ke == SCAN_ERR)
+			return SCAN_ERR;
+		vs = skip_ws(text, len, ke);
+		if (vs >= len || text[vs] != ':')
+			return SCAN_ERR;
+		vs = skip_ws(text, len, vs + 1);
+		if (ke - i - 2 == nlen && !memcmp(text + i + 1, name, nlen))
+			return vs;
+		i = value_end(text, len, vs);
+		if (i == SCAN_ERR)
+			return SCAN_ERR;
+		i = skip_ws(text, len, i);
+		if (i < len && text[i] == ',')
+			i = skip_ws(text, len, i + 1);
+	}
+	return SCAN_ERR;
+}
+
+void fmt_member_pos(const struct fmt_record *rec, const char *path, long *line, int *col)
+{
+	size_t at = 0;
+
+	*line = rec->line;
+	*col = rec->col;
+	while (*path) {
+		size_t n = strcspn(path, ".");
+
+		at = member_value(rec->raw, rec->raw_len, at, path, n);
+		if (at == SCAN_ERR)
+			return;         /* not found as written: the record's start */
+		path += n + (path[n] == '.');
+	}
+	for (size_t i = 0; i < at; i++) {
+		if (rec->raw[i] == '\n') {
+			(*line)++;
+			*col = 0;
+		}
+		(*col)++;
+	}
+}
+
+int fmt_bad_at(struct fmt_reader *r, const struct fmt_record *rec, const char *member,
+	       const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT;
+	va_list ap;
+	long line;
+	int col, rc;
+
+	fmt_member_pos(rec, member, &line, &col);
+	va_start(ap, fmt);
+	buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	rc = r->sink->bad(r->sink->ctx, line, col, rec->index, msg.buf);
+	buf_release(&msg);
+	return rc;
+}
+
+int fmt_type_error(struct fmt_reader *r, const struct fmt_record *rec, const char *member,
+		   const char *want)
+{
+	return fmt_bad_at(r, rec, member, "expected %s for \"%s\"", want, member);
+}
+
 struct event *fmt_event_new(void)
 {
 	return xcalloc(1, sizeof(struct event));
@@ -147,7 +243,7 @@ int fmt_emit(struct fmt_reader *r, const struct fmt_record *rec, struct event *e
 		ev->raw_len = rec->raw_len;
 	}
 	if (!ev->event_id || !*ev->event_id)
-		event_derive_id(ev, rec->json);
+		event_derive_id(ev, rec->json, rec->raw, rec->raw_len);
 	if (!ev->environment)
 		ev->environment = xstrdup("");
 	if (!ev->context)
@@ -168,6 +264,7 @@ static int one_record(struct fmt_reader *r, struct cursor *cur, const char *text
 {
 	struct fmt_record rec = { .raw = text + start, .raw_len = end - start, .index = index };
 	struct buf err = BUF_INIT;
+	size_t nul;
 	int l, c, rc;
 
 	cursor_to(cur, start, &rec.line, &rec.col);
@@ -181,7 +278,15 @@ static int one_record(struct fmt_reader *r, struct cursor *cur, const char *text
 		return rc;
 	}
 	buf_release(&err);
-	rc = r->record(r, &rec);
+	if ((nul = fmt_nul_at(rec.raw, rec.raw_len)) != FMT_NO_NUL) {
+		long line;
+		int col;
+
+		cursor_to(cur, start + nul, &line, &col);
+		rc = bad_at(r, line, col, index, FMT_NUL_MESSAGE);
+	} else {
+		rc = r->record(r, &rec);
+	}
 	json_decref(rec.json);
 	return rc;
 }
@@ -374,6 +479,7 @@ static int line_record(struct fmt_reader *r, char *line, size_t n, long lineno)
 {
 	struct fmt_record rec = { .raw = line, .raw_len = n, .line = lineno, .col = 1, .index = -1 };
 	struct buf err = BUF_INIT;
+	size_t nul;
 	int l = 0, c = 0, rc;
 
 	if (n > JSON_MAX_RECORD)
@@ -385,7 +491,10 @@ static int line_record(struct fmt_reader *r, char *line, size_t n, long lineno)
 		return rc;
 	}
 	buf_release(&err);
-	rc = r->record(r, &rec);
+	if ((nul = fmt_nul_at(line, n)) != FMT_NO_NUL)
+		rc = bad_at(r, lineno, (int)nul + 1, -1, FMT_NUL_MESSAGE);
+	else
+		rc = r->record(r, &rec);
 	json_decref(rec.json);
 	return rc;
 }
@@ -411,6 +520,8 @@ int fmt_read(struct fmt_reader *r, FILE *f)
 	r->doc = 0;
 	/* the first non-blank line decides: JSON lines, or one document */
 	while ((n = getline(&line, &cap, f)) >= 0) {
+		if (ferror(f))
+			goto io;        /* a partial line before a read error */
 		lineno++;
 		buf_add(&doc, line, (size_t)n);
 		if (skip_ws(line, (size_t)n, 0) < (size_t)n)
@@ -430,6 +541,8 @@ int fmt_read(struct fmt_reader *r, FILE *f)
 		if (line_record(r, line, m, lineno))
 			goto out;
 		while ((n = get_line(&line, &cap, f)) >= 0) {
+			if (ferror(f))
+				goto io;
 			lineno++;
 			if (skip_ws(line, (size_t)n, 0) == (size_t)n)
 				continue;
@@ -460,7 +573,7 @@ int fmt_read(struct fmt_reader *r, FILE *f)
 	ret = read_document(r, doc.buf, doc.len);
 	goto out;
 io:
-	error("cannot read '%s': %s", r->file, strerror(errno));
+	ret = format_read_failed(r->file);
 out:
 	free(line);
 	buf_release(&doc);

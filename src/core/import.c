@@ -625,9 +625,27 @@ static int import_one(struct importer *im, const char *path)
 	im->file = strcmp(path, "-") ? path : "<stdin>";
 	f = format_open(path, head, HEAD, &head_len);
 	if (!f) {
-		error("cannot open '%s': %s", path, strerror(errno));
+		int e = errno;
+		struct buf safe = BUF_INIT;
+
+		buf_add_term_safe(&safe, im->file, strlen(im->file));
+		if (e == EISDIR)
+			error("%s: is a directory: name the files to import", safe.buf);
+		else
+			error("cannot open '%s': %s", safe.buf, strerror(e));
+		buf_release(&safe);
 		free(head);
-		return EXIT_IO;
+		return e == EISDIR ? EXIT_BADINPUT : EXIT_IO;
+	}
+	if (format_is_utf16(head, head_len)) {
+		struct buf safe = BUF_INIT;
+
+		buf_add_term_safe(&safe, im->file, strlen(im->file));
+		error("%s: UTF-16 is not supported: convert to UTF-8", safe.buf);
+		buf_release(&safe);
+		fclose(f);
+		free(head);
+		return EXIT_BADINPUT;
 	}
 	if (im->opt->format && strcmp(im->opt->format, "auto")) {
 		fmt = format_find(im->opt->format);

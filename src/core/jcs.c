@@ -6,7 +6,9 @@
  * (O(m log m) per object, comparing keys as UTF-16 without converting
  * them). A number costs up to 17 snprintf/strtod round trips to find its
  * shortest form. Parsing is jansson's, plus one walk of the tree for the
- * depth limit; the text is rescanned only to locate a depth error.
+ * depth limit; the text is rescanned only to locate a depth error. The
+ * exact form (jcs_serialize_exact, for derived event ids) scans the text
+ * once more for its number tokens and looks each number up by address.
  */
 #include <math.h>
 #include <stdio.h>
@@ -107,10 +109,38 @@ static int shortest_digits(double d, char digits[20], int *exp10)
 	die("jcs: no shortest form for %.17g", d);
 }
 
+/* Appends 0.digits x 10^n (k digits, the first and last not 0) as
+ * ECMA-262 Number::toString lays it out: plain digits up to 21 places,
+ * else an exponent. */
+static void format_digits(const char *digits, size_t k, long long n, struct buf *out)
+{
+	if ((long long)k <= n && n <= 21) {
+		buf_add(out, digits, k);
+		for (long long i = (long long)k; i < n; i++)
+			buf_addch(out, '0');
+	} else if (0 < n && n <= 21) {
+		buf_add(out, digits, (size_t)n);
+		buf_addch(out, '.');
+		buf_add(out, digits + n, k - (size_t)n);
+	} else if (-6 < n && n <= 0) {
+		buf_addstr(out, "0.");
+		for (long long i = n; i < 0; i++)
+			buf_addch(out, '0');
+		buf_add(out, digits, k);
+	} else {
+		buf_addch(out, digits[0]);
+		if (k > 1) {
+			buf_addch(out, '.');
+			buf_add(out, digits + 1, k - 1);
+		}
+		buf_addf(out, "e%c%lld", n - 1 < 0 ? '-' : '+', n - 1 < 0 ? 1 - n : n - 1);
+	}
+}
+
 void jcs_format_number(double d, struct buf *out)
 {
 	char digits[20];
-	int k, n, e;
+	int k, e;
 
 	if (!isfinite(d))
 		die("jcs_format_number: non-finite number");
@@ -134,28 +164,55 @@ void jcs_format_number(double d, struct buf *out)
 		return;
 	}
 	k = shortest_digits(d, digits, &e);
-	n = e + 1; /* the value is 0.digits x 10^n */
-	if (k <= n && n <= 21) {
-		buf_add(out, digits, (size_t)k);
-		for (int i = k; i < n; i++)
-			buf_addch(out, '0');
-	} else if (0 < n && n <= 21) {
-		buf_add(out, digits, (size_t)n);
-		buf_addch(out, '.');
-		buf_add(out, digits + n, (size_t)(k - n));
-	} else if (-6 < n && n <= 0) {
-		buf_addstr(out, "0.");
-		for (int i = n; i < 0; i++)
-			buf_addch(out, '0');
-		buf_add(out, digits, (size_t)k);
-	} else {
-		buf_addch(out, digits[0]);
-		if (k > 1) {
-			buf_addch(out, '.');
-			buf_add(out, digits + 1, (size_t)(k - 1));
-		}
-		buf_addf(out, "e%c%d", n - 1 < 0 ? '-' : '+', abs(n - 1));
+	format_digits(digits, (size_t)k, (long long)e + 1, out);
+}
+
+/* Appends the exact decimal value of the JSON number text num[0, len)
+ * (already validated) the way format_digits writes it: no double in
+ * between, so 9007199254740993 stays itself. */
+void jcs_format_decimal(const char *num, size_t len, struct buf *out)
+{
+	struct buf digits = BUF_INIT;
+	size_t i = 0, k;
+	long long frac = 0, exp = 0, n;
+	int neg = 0, eneg = 0;
+
+	if (i < len && num[i] == '-') {
+		neg = 1;
+		i++;
 	}
+	for (; i < len && num[i] >= '0' && num[i] <= '9'; i++)
+		if (digits.len || num[i] != '0')
+			buf_addch(&digits, num[i]);
+	if (i < len && num[i] == '.')
+		for (i++; i < len && num[i] >= '0' && num[i] <= '9'; i++) {
+			frac++;
+			if (digits.len || num[i] != '0')
+				buf_addch(&digits, num[i]);
+		}
+	if (i < len && (num[i] == 'e' || num[i] == 'E')) {
+		i++;
+		if (i < len && (num[i] == '+' || num[i] == '-'))
+			eneg = num[i++] == '-';
+		for (; i < len && num[i] >= '0' && num[i] <= '9'; i++)
+			if (exp < 1000000000000LL)  /* saturate: far beyond any text's digits */
+				exp = exp * 10 + (num[i] - '0');
+	}
+	k = digits.len;
+	while (k > 0 && digits.buf[k - 1] == '0')
+		k--;
+	if (!k) {
+		buf_addch(out, '0'); /* -0 too */
+		buf_release(&digits);
+		return;
+	}
+	/* the value is 0.D x 10^n, D the digits from the first that is
+	 * not 0 (as many places before the point as digits.len - frac) */
+	n = (long long)digits.len - frac + (eneg ? -exp : exp);
+	if (neg)
+		buf_addch(out, '-');
+	format_digits(digits.buf, k, n, out);
+	buf_release(&digits);
 }
 
 /* ---- serialization ---- */
@@ -260,9 +317,31 @@ static int write_string(const char *str, size_t len, struct buf *out, struct buf
 	return 0;
 }
 
-static int serialize(const json_t *v, struct buf *out, struct buf *err, int depth);
+/* Where each number of a parsed value came from in its text (for
+ * jcs_serialize_exact), sorted by value; NULL: write doubles. */
+struct numsrc {
+	const json_t *v;
+	const char *text;
+	size_t len;
+};
 
-static int serialize_object(const json_t *v, struct buf *out, struct buf *err, int depth)
+struct numsrcs {
+	struct numsrc *v;
+	size_t n;
+};
+
+static int numsrc_cmp(const void *pa, const void *pb)
+{
+	const struct numsrc *a = pa, *b = pb;
+
+	return a->v < b->v ? -1 : a->v > b->v;
+}
+
+static int serialize(const json_t *v, struct buf *out, struct buf *err, int depth,
+		     const struct numsrcs *ns);
+
+static int serialize_object(const json_t *v, struct buf *out, struct buf *err, int depth,
+			    const struct numsrcs *ns)
 {
 	size_t n = json_object_size(v), i = 0;
 	struct member *m;
@@ -289,7 +368,7 @@ static int serialize_object(const json_t *v, struct buf *out, struct buf *err, i
 		ret = write_string(m[i].key, m[i].len, out, err);
 		if (!ret) {
 			buf_addch(out, ':');
-			ret = serialize(m[i].value, out, err, depth + 1);
+			ret = serialize(m[i].value, out, err, depth + 1, ns);
 		}
 	}
 	buf_addch(out, '}');
@@ -297,7 +376,8 @@ static int serialize_object(const json_t *v, struct buf *out, struct buf *err, i
 	return ret;
 }
 
-static int serialize(const json_t *v, struct buf *out, struct buf *err, int depth)
+static int serialize(const json_t *v, struct buf *out, struct buf *err, int depth,
+		     const struct numsrcs *ns)
 {
 	double d;
 
@@ -307,13 +387,13 @@ static int serialize(const json_t *v, struct buf *out, struct buf *err, int dept
 	}
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
-		return serialize_object(v, out, err, depth);
+		return serialize_object(v, out, err, depth, ns);
 	case JSON_ARRAY:
 		buf_addch(out, '[');
 		for (size_t i = 0; i < json_array_size(v); i++) {
 			if (i)
 				buf_addch(out, ',');
-			if (serialize(json_array_get(v, i), out, err, depth + 1))
+			if (serialize(json_array_get(v, i), out, err, depth + 1, ns))
 				return -1;
 		}
 		buf_addch(out, ']');
@@ -322,6 +402,17 @@ static int serialize(const json_t *v, struct buf *out, struct buf *err, int dept
 		return write_string(json_string_value(v), json_string_length(v), out, err);
 	case JSON_INTEGER:
 	case JSON_REAL:
+		if (ns) {
+			struct numsrc key = { v, NULL, 0 }, *src;
+
+			src = bsearch(&key, ns->v, ns->n, sizeof(*ns->v), numsrc_cmp);
+			if (!src) {
+				buf_addstr(err, "cannot canonicalize: a number without its source text");
+				return -1;
+			}
+			jcs_format_decimal(src->text, src->len, out);
+			return 0;
+		}
 		d = json_number_value(v);
 		if (!isfinite(d)) {
 			buf_addstr(err, "cannot canonicalize a non-finite number");
@@ -351,12 +442,114 @@ int jcs_serialize(const json_t *v, struct buf *out, struct buf *err)
 		buf_addstr(err, "cannot canonicalize: no value");
 		return -1;
 	}
-	if (serialize(v, out, err, 0)) {
+	if (serialize(v, out, err, 0, NULL)) {
 		if (out->alloc)
 			buf_setlen(out, start);
 		return -1;
 	}
 	return 0;
+}
+
+/* Appends v's numbers to ns in document order (jansson keeps members in
+ * the order it read them). */
+static void collect_numbers(const json_t *v, struct numsrcs *ns, size_t *alloc, int depth)
+{
+	const char *key;
+	json_t *m;
+	size_t i;
+
+	if (depth > JCS_NEST_LIMIT)
+		return;
+	if (json_is_number(v)) {
+		ALLOC_GROW(ns->v, ns->n + 1, *alloc);
+		ns->v[ns->n++].v = v;
+	} else if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, key, m)
+			collect_numbers(m, ns, alloc, depth + 1);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, m)
+			collect_numbers(m, ns, alloc, depth + 1);
+	}
+}
+
+/* Sets the text of each of ns's numbers from the number tokens of text,
+ * in order; returns how many tokens there are. */
+static size_t number_tokens(const char *text, size_t len, struct numsrcs *ns)
+{
+	size_t found = 0;
+	int in_string = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			size_t end = i;
+
+			while (end < len && text[end] && strchr("0123456789+-.eE", text[end]))
+				end++;
+			if (found < ns->n) {
+				ns->v[found].text = text + i;
+				ns->v[found].len = end - i;
+			}
+			found++;
+			i = end - 1;
+		}
+	}
+	return found;
+}
+
+int jcs_number_text(const json_t *root, const char *text, size_t len, const json_t *num, struct buf *out)
+{
+	struct numsrcs ns = { NULL, 0 };
+	size_t alloc = 0;
+	int ret = -1;
+
+	collect_numbers(root, &ns, &alloc, 0);
+	if (number_tokens(text, len, &ns) == ns.n)
+		for (size_t i = 0; i < ns.n; i++)
+			if (ns.v[i].v == num) {
+				jcs_format_decimal(ns.v[i].text, ns.v[i].len, out);
+				ret = 0;
+				break;
+			}
+	free(ns.v);
+	return ret;
+}
+
+int jcs_serialize_exact(const json_t *v, const char *text, size_t len, struct buf *out, struct buf *err)
+{
+	struct numsrcs ns = { NULL, 0 };
+	size_t alloc = 0, found, start = out->len;
+	int ret = -1;
+
+	if (!v) {
+		buf_addstr(err, "cannot canonicalize: no value");
+		return -1;
+	}
+	collect_numbers(v, &ns, &alloc, 0);
+	found = number_tokens(text, len, &ns);
+	if (found != ns.n) {
+		buf_addf(err, "cannot canonicalize: %zu numbers in the text, %zu in the value", found, ns.n);
+		goto out;
+	}
+	if (ns.n)
+		qsort(ns.v, ns.n, sizeof(*ns.v), numsrc_cmp);
+	if (serialize(v, out, err, 0, &ns)) {
+		if (out->alloc)
+			buf_setlen(out, start);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(ns.v);
+	return ret;
 }
 
 void json_append(struct buf *out, const json_t *v)

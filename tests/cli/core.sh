@@ -51,7 +51,7 @@ expect_grep "re-import counts duplicates" '0 added, 2 already present' "$T/out"
 # bad input: located, nothing written
 count() { sqlite3 "$S" 'SELECT count(*) FROM entries'; }
 before=$(count)
-for f in bad-dupkey:2:66 bad-time:1:1 bad-utf8:1:62 bad-missing:1:1 bad-syntax:2:31 bad-deep:1:[0-9]+; do
+for f in bad-dupkey:2:66 bad-time:1:30 bad-utf8:1:62 bad-missing:1:1 bad-syntax:2:31 bad-deep:1:[0-9]+; do
 	name=${f%%:*}; loc=${f#*:}
 	expect_status "bad input $name exits 4" 4 ts import "$S" "$D/$name.jsonl"
 	expect_grep "bad input $name is located" "^testdata/$name.jsonl:$loc" "$T/err"

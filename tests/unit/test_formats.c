@@ -6,6 +6,8 @@
  * document splitter's positions, and mapping errors.
  */
 #include <dirent.h>
+#include <errno.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +224,116 @@ TEST(k8s_gzip)
 	collect_reset(&c);
 	unlink(path);
 	free(text);
+}
+
+/* Reads all of path through format_open into out; returns 0, or the
+ * errno of a failed read (EBADMSG: bad gzip, message in last_error()). */
+static int read_through(const char *path, struct buf *out)
+{
+	char head[65], chunk[4096];
+	size_t hlen = 0, k;
+	FILE *f = format_open(path, head, 64, &hlen);
+	int rc = 0;
+
+	if (!f)
+		return errno ? errno : -1;
+	while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(out, chunk, k);
+	if (ferror(f))
+		rc = errno;
+	fclose(f);
+	return rc;
+}
+
+static void write_bytes(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (f) {
+		fwrite(data, 1, len, f);
+		fclose(f);
+	}
+}
+
+/* A gzip stream cut at any byte, with a bad trailer, or followed by other
+ * bytes fails with the byte offset; what was read before is a prefix. */
+TEST(gzip_damage)
+{
+	char path[] = "/tmp/tstest-gz-XXXXXX";
+	size_t len, glen;
+	char *text = read_file("testdata/formats/k8s-stages.jsonl", 1 << 20, &len);
+	unsigned char *gz;
+	z_stream zs = { 0 };
+	struct buf out = BUF_INIT, want = BUF_INIT;
+	int fd = mkstemp(path), bad = 0;
+
+	CHECK(text && fd >= 0);
+	if (!text || fd < 0)
+		return;
+	close(fd);
+	gz = xmalloc(len + 1024);
+	CHECK(deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+	zs.next_in = (unsigned char *)text;
+	zs.avail_in = (uInt)len;
+	zs.next_out = gz;
+	zs.avail_out = (uInt)(len + 1024);
+	CHECK(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+	glen = zs.total_out;
+	deflateEnd(&zs);
+	set_error_quiet(1);
+
+	write_bytes(path, gz, glen);
+	CHECK_INT(read_through(path, &out), 0);
+	CHECK(out.len == len && !memcmp(out.buf, text, len));
+	for (size_t n = 2; n < glen; n++) {
+		int rc;
+
+		buf_reset(&out);
+		buf_reset(&want);
+		buf_addf(&want, "byte offset %zu: truncated gzip stream", n);
+		write_bytes(path, gz, n);
+		rc = read_through(path, &out);
+		if (rc != EBADMSG || !strstr(last_error(), want.buf) || out.len > len ||
+		    memcmp(out.buf ? out.buf : "", text, out.len)) {
+			if (!bad++)
+				fprintf(stderr, "  cut at %zu: errno %d, \"%s\"\n", n, rc, last_error());
+		}
+	}
+	CHECK_INT(bad, 0);
+	/* a flipped bit in the CRC-32, then in the length */
+	for (size_t at = 8; at >= 4; at -= 4) {
+		gz[glen - at] ^= 1;
+		write_bytes(path, gz, glen);
+		buf_reset(&out);
+		buf_reset(&want);
+		buf_addf(&want, "byte offset %zu: bad gzip %s", glen - at, at == 8 ? "CRC-32" : "length");
+		CHECK_INT(read_through(path, &out), EBADMSG);
+		CHECK(strstr(last_error(), want.buf) != NULL);
+		CHECK(out.len == len);       /* the data came before the trailer */
+		gz[glen - at] ^= 1;
+	}
+	/* two members are one stream; anything else after the end is not */
+	memcpy(gz + glen, gz, glen);
+	write_bytes(path, gz, 2 * glen);
+	buf_reset(&out);
+	CHECK_INT(read_through(path, &out), 0);
+	CHECK_INT(out.len, 2 * len);
+	memcpy(gz + glen, "\n", 1);
+	write_bytes(path, gz, glen + 1);
+	buf_reset(&out);
+	buf_reset(&want);
+	buf_addf(&want, "byte offset %zu: data after the end of the gzip stream", glen);
+	CHECK_INT(read_through(path, &out), EBADMSG);
+	CHECK(strstr(last_error(), want.buf) != NULL);
+	/* a directory */
+	buf_reset(&out);
+	CHECK_INT(read_through("/tmp", &out), EISDIR);
+	set_error_quiet(0);
+	unlink(path);
+	free(gz);
+	free(text);
+	buf_release(&out);
+	buf_release(&want);
 }
 
 TEST(k8s_samples)
@@ -692,6 +804,62 @@ TEST(document_positions)
 	collect_reset(&c);
 }
 
+/* Field errors and NUL characters inside a pretty-printed document are
+ * reported at their own line and column, with the record's index. */
+TEST(member_positions)
+{
+	struct collect c = { 0 };
+	struct fmt_record rec = { .raw = "{\"a\": 1,\n  \"user\" :\t\"x\", \"o\": {\"k\": [1], \"n\": 2}}",
+				  .line = 5, .col = 3, .index = -1 };
+
+	rec.raw_len = strlen(rec.raw);
+	{
+		long line;
+		int col;
+
+		fmt_member_pos(&rec, "user", &line, &col);
+		CHECK_INT(line, 6);
+		CHECK_INT(col, 12);
+		fmt_member_pos(&rec, "a", &line, &col);
+		CHECK_INT(line, 5);
+		CHECK_INT(col, 3 + 6);
+		fmt_member_pos(&rec, "o.n", &line, &col);
+		CHECK_INT(line, 6);
+		CHECK_INT(col, 38);
+		fmt_member_pos(&rec, "o.missing", &line, &col);   /* the record itself */
+		CHECK_INT(line, 5);
+		CHECK_INT(col, 3);
+	}
+	CHECK_INT(run_text("cloudtrail", "{\"Records\": [\n"
+			   "  {\"eventTime\": \"2026-01-01T00:00:00Z\", \"eventSource\": \"s3.amazonaws.com\",\n"
+			   "   \"eventName\": \"PutObject\",\n"
+			   "   \"userIdentity\": \"alice\"}]}\n", &c), 0);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad) {
+		CHECK_STR(c.bad[0], "expected object for \"userIdentity\"");
+		CHECK_INT(c.bad_line[0], 4);
+		CHECK_INT(c.bad_col[0], 20);
+		CHECK_INT(c.bad_index[0], 0);
+	}
+	collect_reset(&c);
+	CHECK_INT(run_text("unleash", "{\"events\": [\n"
+			   " {\"id\":1,\"type\":\"x-created\",\"createdAt\":\"2026-01-01T00:00:00Z\"},\n"
+			   " {\"id\":2,\"type\":\"x\",\n  \"createdAt\":\"2026-01-01T00:00:00Z\\u0000\"}\n]}\n", &c), 0);
+	CHECK_INT(c.n, 1);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad) {
+		CHECK(strstr(c.bad[0], "NUL character") != NULL);
+		CHECK_INT(c.bad_line[0], 4);
+		CHECK_INT(c.bad_col[0], 36);
+		CHECK_INT(c.bad_index[0], 1);
+	}
+	collect_reset(&c);
+	/* what is not a NUL: an escaped backslash followed by u0000 */
+	CHECK(fmt_nul_at("{\"a\":\"\\\\u0000\"}", 14) == FMT_NO_NUL);
+	CHECK_INT(fmt_nul_at("{\"a\":\"x\\u0000\"}", 14), 7);
+	CHECK(fmt_nul_at("{\"a\\u0000\":1}", 13) == 3);   /* in a key: jansson refuses it anyway */
+}
+
 TEST(detection)
 {
 	static const struct {
@@ -719,6 +887,7 @@ int main(void)
 	RUN(k8s_stages_dedup_and_states);
 	RUN(k8s_eventlist_and_service_accounts);
 	RUN(k8s_gzip);
+	RUN(gzip_damage);
 	RUN(k8s_samples);
 	RUN(cloudtrail_samples);
 	RUN(cloudtrail_invalid_sample);
@@ -730,6 +899,7 @@ int main(void)
 	RUN(map_fields_and_errors);
 	RUN(json_pointer);
 	RUN(document_positions);
+	RUN(member_positions);
 	RUN(detection);
 	return CHECK_DONE();
 }

@@ -221,6 +221,66 @@ TEST(test_numbers_from_text)
 	REJECTS("[1e400]", 1, 2, "overflow");
 }
 
+/* jcs_serialize_exact: the same bytes as jcs_serialize while no number
+ * loses digits as a double; the exact value when one does. */
+TEST(test_exact_numbers)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "[9007199254740993, 9007199254740992, 9007199254740993.0, 90071992547409930e-1]",
+		  "[9007199254740993,9007199254740992,9007199254740993,9007199254740993]" },
+		{ "[0.30000000000000001, 0.3, 0.1, 1.0, 2E3, -0, -0.0, 0e10, 0.000]",
+		  "[0.30000000000000001,0.3,0.1,1,2000,0,0,0,0]" },
+		{ "[-1e-400, 123456789012345678901234, 1.5e-7, 1e21, 1e-6, 12.5e1]",
+		  "[-1e-400,1.23456789012345678901234e+23,1.5e-7,1e+21,0.000001,125]" },
+		{ "{\"b\": \"1.0 \\\" 2\", \"a\": [-12.750, {\"x\": 18014398509481985}]}",
+		  "{\"a\":[-12.75,{\"x\":18014398509481985}],\"b\":\"1.0 \\\" 2\"}" },
+	};
+	static const char *const same[] = {
+		"{\"ratio\":0.1,\"big\":1e21,\"small\":1.5e-7,\"neg\":-0,\"whole\":2.0,\"exp\":1E2}",
+		"[1.7976931348623157e308, 5e-324, 3.141592653589793, 9007199254740991, 4.50, \"9\"]",
+		"{\"z\": 1, \"\u00e9\": [true, null, 0.000001, 123456789012345680000]}",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct buf out = BUF_INIT, err = BUF_INIT;
+		int l, c;
+		json_t *v = json_parse_strict(cases[i].in, strlen(cases[i].in), &l, &c, &err);
+
+		CHECK(v != NULL);
+		CHECK(jcs_serialize_exact(v, cases[i].in, strlen(cases[i].in), &out, &err) == 0);
+		CHECK_STR(out.buf, cases[i].want);
+		json_decref(v);
+		buf_release(&out);
+		buf_release(&err);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(same); i++) {
+		struct buf out = BUF_INIT, err = BUF_INIT;
+		int l, c;
+		json_t *v = json_parse_strict(same[i], strlen(same[i]), &l, &c, &err);
+		char *old = CANON_STR(same[i]);
+
+		CHECK(jcs_serialize_exact(v, same[i], strlen(same[i]), &out, &err) == 0);
+		CHECK_STR(out.buf, old);
+		free(old);
+		json_decref(v);
+		buf_release(&out);
+		buf_release(&err);
+	}
+	/* text that is not what the value was read from */
+	{
+		struct buf out = BUF_INIT, err = BUF_INIT;
+		json_t *v = json_pack("[i,i]", 1, 2);
+
+		CHECK(jcs_serialize_exact(v, "[1]", 3, &out, &err) == -1);
+		CHECK(strstr(err.buf ? err.buf : "", "numbers") != NULL);
+		json_decref(v);
+		buf_release(&out);
+		buf_release(&err);
+	}
+}
+
 TEST(test_integers_and_scalars)
 {
 	struct buf out = BUF_INIT, err = BUF_INIT;
@@ -474,6 +534,7 @@ int main(void)
 	RUN(test_numbers_ecmascript);
 	RUN(test_numbers_rfc8785);
 	RUN(test_numbers_from_text);
+	RUN(test_exact_numbers);
 	RUN(test_integers_and_scalars);
 	RUN(test_key_order_utf16);
 	RUN(test_string_escaping);
