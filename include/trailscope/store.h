@@ -4,7 +4,9 @@
  * checkpoints. docs/STORE.md specifies the schema for other programs.
  *
  * Read-only opens use SQLITE_OPEN_READONLY plus PRAGMA query_only, so
- * browsing can never change a byte of evidence.
+ * browsing can never change a byte of evidence; on read-only media, where
+ * SQLite cannot create the WAL's -shm/-wal, they fall back to immutable=1
+ * unless the -wal holds committed transactions (refused, saying so).
  */
 #ifndef TRAILSCOPE_STORE_H
 #define TRAILSCOPE_STORE_H
@@ -43,7 +45,9 @@ struct store {
 
 /* Opens (or with STORE_CREATE creates) the store at path. A file that is
  * not SQLite, or SQLite without our schema, or a newer schema version,
- * is refused with a message saying so. Returns 0 or -1 (reported). */
+ * is refused with a message saying so. With STORE_READONLY a store on
+ * read-only media opens too (docs/STORE.md "Read-only media"; then
+ * s->immutable). Returns 0 or -1 (reported). */
 int store_open(struct store *s, const char *path, unsigned flags);
 void store_close(struct store *s);
 
