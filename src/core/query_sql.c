@@ -292,9 +292,11 @@ static void gen_regex(struct query *q, struct qnode *n)
  *  - in each chain the operand that nests deepest is written first: an
  *    operand being parsed holds one stack entry per open '(' above it,
  *    plus two ("x AND") for each chain where it is not the first.
- * Only an OR chain inside an AND chain then opens a '(', so the stack
- * grows by at most one entry per level of the query's nesting; at the
- * documented limits (256 terms, nesting 64) it stays below ~95.
+ * Apart from the parentheses around a single term, only an OR chain
+ * inside an AND chain then opens a '(', so the stack grows by about one
+ * entry per level of the query's nesting: at the documented limits (256
+ * terms, nesting 64) the worst shapes tests/unit/test_query.c and
+ * tests/cli/query.sh build stay within it.
  */
 
 /* The operator a chain node stands for under negation. */
