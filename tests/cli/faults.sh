@@ -46,46 +46,50 @@ ts gen --events 4000 --seed 12 | jq -c '.event_id = "big-" + .event_id' > "$T/bi
 thousands() { echo "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta'; }
 [ -n "$INC" ] || fail "the generated store has incidents"
 
+# st NAME WANT CMD...: expect_status, keeping every stderr of the case
+st() { expect_status "$@"; cat "$T/err" >> "$T/case.err"; }
 # every_read NAME STORE: each read command and the TUI work on STORE
 every_read() {
+	: > "$T/case.err"
 	n=$1 s=$2
-	expect_status "$n: verify" 0 ts verify "$s" --trust "$PUB"
+	st "$n: verify" 0 ts verify "$s" --trust "$PUB"
 	expect_grep "$n: verify says VERIFIED" "^verdict: +VERIFIED through $ENTRIES" "$T/out"
 	expect_eq "$n: query --count" "$(ts query "$s" env:production --count 2>&1)" "$PROD"
 	expect_eq "$n: query rows" "$(ts query "$s" env:production --format jsonl 2>&1 | wc -l)" "$PROD"
 	expect_eq "$n: regex count (two connections)" "$(ts query "$s" '/rollout_pct":100/' --count 2>&1)" "$REGEX"
-	expect_status "$n: show" 0 ts show "$s" 3
+	st "$n: show" 0 ts show "$s" 3
 	expect_grep "$n: show prints the event" '^event +3 ' "$T/out"
-	expect_status "$n: sql" 0 ts sql "$s" 'SELECT count(*) AS n FROM events' --format jsonl
+	st "$n: sql" 0 ts sql "$s" 'SELECT count(*) AS n FROM events' --format jsonl
 	expect_eq "$n: sql counts" "$(jq .n "$T/out")" "$ENTRIES"
-	expect_status "$n: history" 0 ts history "$s" "$TARGET"
-	expect_status "$n: state" 0 ts state "$s" "$TARGET" --at "$AT" --env production
-	expect_status "$n: incidents" 0 ts incidents "$s"
+	st "$n: history" 0 ts history "$s" "$TARGET"
+	st "$n: state" 0 ts state "$s" "$TARGET" --at "$AT" --env production
+	st "$n: incidents" 0 ts incidents "$s"
 	expect_grep "$n: incidents lists them" "$INC" "$T/out"
-	expect_status "$n: incident list" 0 ts incident list "$s"
-	expect_status "$n: incident show" 0 ts incident show "$s" "$INC"
-	expect_status "$n: correlate" 0 ts correlate "$s" "$INC"
-	expect_status "$n: case list" 0 ts case "$s" list
+	st "$n: incident list" 0 ts incident list "$s"
+	st "$n: incident show" 0 ts incident show "$s" "$INC"
+	st "$n: correlate" 0 ts correlate "$s" "$INC"
+	st "$n: case list" 0 ts case "$s" list
 	expect_grep "$n: case list shows the mark" '^3[[:space:]]+evt-' "$T/out"
 	rm -rf "$T/bundle"
-	expect_status "$n: export reads the store" 0 ts export "$s" --out "$T/bundle" --query env:production \
+	st "$n: export reads the store" 0 ts export "$s" --out "$T/bundle" --query env:production \
 		--case C-1 --examiner tester --key "$KEY"
-	expect_status "$n: the bundle verifies" 0 ts bundle verify "$T/bundle" --trust "$PUB"
+	st "$n: the bundle verifies" 0 ts bundle verify "$T/bundle" --trust "$PUB"
 	printf ':wait-idle\n:wait-verify\n' > "$T/keys.txt"
 	(env COLUMNS=100 LINES=20 TRAILSCOPE_SCRIPT="$T/keys.txt" TRAILSCOPE_DUMP="$T/tui.txt" \
 		"$TRAILSCOPE" open "$s" --trust "$PUB" > "$T/tui.raw" 2> "$T/tui.err")
 	expect_eq "$n: the TUI opens" "$?" 0
+	cat "$T/tui.err" >> "$T/case.err"
 	expect_grep "$n: the TUI shows the verdict" "VERIFIED through $ENTRIES" "$T/tui.txt"
 	printf ':wait-idle\nm\n' > "$T/keys.txt"
 	(env COLUMNS=100 LINES=20 TRAILSCOPE_SCRIPT="$T/keys.txt" TRAILSCOPE_DUMP="$T/tui.txt" \
 		"$TRAILSCOPE" open "$s" > "$T/tui.raw" 2> "$T/tui.err")
 	expect_eq "$n: marking in the TUI does not end it" "$?" 0
+	cat "$T/tui.err" >> "$T/case.err"
 }
-# never NAME: no command said the store is not one, or that SQLite could
-# not open it, over the whole case
+# never NAME: no command of the case said the store is not one, or that
+# SQLite could not open it
 never() {
-	cat "$T"/err "$T"/tui.err > "$T/all.err" 2> /dev/null
-	expect_nogrep "$1: never 'not a trailscope store'" 'not a trailscope store|unable to open database file' "$T/all.err"
+	expect_nogrep "$1: never 'not a trailscope store'" 'not a trailscope store|unable to open database file' "$T/case.err"
 }
 
 # --- a read-only tmpfs --------------------------------------------------
@@ -190,8 +194,10 @@ if tmpfs "$F" 4m; then
 	cp "$D/s.db" "$D/s.db.case" "$F/"
 	dd if=/dev/zero of="$F/filler" bs=64k 2> /dev/null
 	expect_eq "the disk is full" "$(df -P "$F" | awk 'NR == 2 { print $4 }')" 0
+	sum=$(sha256sum < "$F/s.db")
 	every_read "full disk" "$F/s.db"
 	never "full disk"
+	expect_eq "full disk: the store file is unchanged" "$(sha256sum < "$F/s.db")" "$sum"
 fi
 
 # --- the disk fills up during an import ------------------------------------
