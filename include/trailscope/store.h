@@ -4,7 +4,9 @@
  * checkpoints. docs/STORE.md specifies the schema for other programs.
  *
  * Read-only opens use SQLITE_OPEN_READONLY plus PRAGMA query_only, so
- * browsing can never change a byte of evidence.
+ * browsing can never change a byte of evidence; on read-only media, where
+ * SQLite cannot create the WAL's -shm/-wal, they fall back to immutable=1
+ * unless the -wal holds committed transactions (refused, saying so).
  */
 #ifndef TRAILSCOPE_STORE_H
 #define TRAILSCOPE_STORE_H
@@ -35,13 +37,28 @@ struct store {
 	sqlite3_stmt *leaf_range_stmt;
 	sqlite3_stmt *node_stmt;
 	sqlite3_stmt *node_range_stmt;
+	int immutable;         /* read-only media: opened with immutable=1 */
 };
+
+/* How long a connection waits for another's lock before SQLITE_BUSY. */
+#define STORE_BUSY_TIMEOUT_MS 5000
 
 /* Opens (or with STORE_CREATE creates) the store at path. A file that is
  * not SQLite, or SQLite without our schema, or a newer schema version,
- * is refused with a message saying so. Returns 0 or -1 (reported). */
+ * is refused with a message saying so. With STORE_READONLY a store on
+ * read-only media opens too (docs/STORE.md "Read-only media"; then
+ * s->immutable). Returns 0 or -1 (reported). */
 int store_open(struct store *s, const char *path, unsigned flags);
 void store_close(struct store *s);
+
+/*
+ * Opens a read-only connection (query_only, busy timeout) to the store
+ * file at path; immutable reads it as on read-only media (no locks, no
+ * WAL), as store_open falls back to when it must (s->immutable). For
+ * helpers that need a second connection. Returns the SQLite result code;
+ * *out may be non-NULL on failure (close it). Not reported.
+ */
+int store_sqlite_open_ro(const char *path, int immutable, sqlite3 **out);
 
 /*
  * A new store built privately (store_private.c): PATH.importing-XXXXXX
@@ -63,7 +80,9 @@ int64_t store_size(struct store *s);
 void store_merkle_source(struct store *s, struct merkle_source *src);
 int store_root(struct store *s, uint64_t size, unsigned char out[HASH_LEN]);
 
-/* Transactions for writers. begin takes the write lock (IMMEDIATE). */
+/* Transactions for writers. begin takes the write lock (IMMEDIATE),
+ * waiting up to STORE_BUSY_TIMEOUT_MS for another writer, then fails
+ * with "store is busy". */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);

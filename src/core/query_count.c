@@ -153,20 +153,19 @@ static void *helper_main(void *arg)
 	return NULL;
 }
 
-/* A second read-only connection to the same store, or NULL. */
+/* A second read-only connection to the same store, or NULL; immutable
+ * like the first when the store is on read-only media. */
 static sqlite3 *open_helper(sqlite3 *db)
 {
 	const char *path = sqlite3_db_filename(db, "main");
 	sqlite3 *h = NULL;
 
 	if (!path || !*path ||
-	    sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-	    sqlite3_exec(h, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK ||
+	    store_sqlite_open_ro(path, sqlite3_uri_boolean(path, "immutable", 0), &h) != SQLITE_OK ||
 	    sqlfuncs_register(h)) {
 		sqlite3_close(h);
 		return NULL;
 	}
-	sqlite3_busy_timeout(h, 5000);
 	return h;
 }
 

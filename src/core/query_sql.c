@@ -279,27 +279,167 @@ static void gen_regex(struct query *q, struct qnode *n)
 	buf_release(&cond);
 }
 
-static int gen(struct gen *g, struct qnode *n)
+/*
+ * The shape of the boolean SQL. SQLite's parser has a fixed stack (100
+ * entries in the builds we meet): "((a AND b) AND c) ..." for 256 terms,
+ * or 64 levels of "NOT (x OR NOT (", overflow it ("parser stack
+ * overflow"). So:
+ *  - NOT is pushed down to the terms (De Morgan, which holds in SQL's
+ *    three-valued logic too): NOT (a OR b) is written NOT (a) AND NOT (b);
+ *  - a chain of one operator is written flat, "a AND b AND c", whatever
+ *    the grouping of the query's tree, and an AND chain inside an OR chain
+ *    needs no parentheses (AND binds tighter);
+ *  - in each chain the operand that nests deepest is written first: an
+ *    operand being parsed holds one stack entry per open '(' above it,
+ *    plus two ("x AND") for each chain where it is not the first.
+ * Apart from the parentheses around a single term, only an OR chain
+ * inside an AND chain then opens a '(', so the stack grows by about one
+ * entry per level of the query's nesting: at the documented limits (256
+ * terms, nesting 64) the worst shapes tests/unit/test_query.c and
+ * tests/cli/query.sh build stay within it.
+ */
+
+/* The operator a chain node stands for under negation. */
+static enum qkind chain_kind(const struct qnode *n, int neg)
+{
+	if (!neg || (n->kind != QN_AND && n->kind != QN_OR))
+		return n->kind;
+	return n->kind == QN_AND ? QN_OR : QN_AND;
+}
+
+struct chain_op {
+	struct qnode *n;       /* not a NOT */
+	int neg;               /* written negated */
+	int cost;              /* parser stack it needs, parentheses included */
+	size_t order;          /* its place in the query, to keep sorting stable */
+};
+
+/* Skips NOTs, flipping *neg. */
+static struct qnode *skip_not(struct qnode *n, int *neg)
+{
+	while (n->kind == QN_NOT) {
+		n = n->a;
+		*neg = !*neg;
+	}
+	return n;
+}
+
+/* The operands of the chain of kind that n heads, in query order. */
+static void chain_operands(struct qnode *n, int neg, enum qkind kind, struct chain_op **v, size_t *nv,
+			   size_t *alloc)
+{
+	n = skip_not(n, &neg);
+	if ((n->kind == QN_AND || n->kind == QN_OR) && chain_kind(n, neg) == kind) {
+		chain_operands(n->a, neg, kind, v, nv, alloc);
+		chain_operands(n->b, neg, kind, v, nv, alloc);
+		return;
+	}
+	ALLOC_GROW(*v, *nv + 1, *alloc);
+	memset(&(*v)[*nv], 0, sizeof(**v));
+	(*v)[*nv].n = n;
+	(*v)[*nv].neg = neg;
+	(*v)[*nv].order = *nv;
+	(*nv)++;
+}
+
+/* Whether operand o of a chain of kind is parenthesised. */
+static int needs_parens(enum qkind kind, const struct chain_op *o)
+{
+	return kind == QN_AND && chain_kind(o->n, o->neg) == QN_OR;
+}
+
+static int cmp_chain_op(const void *x, const void *y)
+{
+	const struct chain_op *a = x, *b = y;
+
+	if (a->cost != b->cost)
+		return a->cost > b->cost ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static int chain_plan(struct qnode *n, int neg, struct chain_op **out, size_t *nout);
+
+/* Parser stack entries n (not a NOT) needs beyond a plain term's. */
+static int sql_cost(struct qnode *n, int neg)
+{
+	struct chain_op *ops;
+	size_t nops;
+	int cost;
+
+	if (n->kind != QN_AND && n->kind != QN_OR)
+		return neg ? 2 : 0; /* "NOT (" */
+	cost = chain_plan(n, neg, &ops, &nops);
+	free(ops);
+	return cost;
+}
+
+/* The operands of chain n, deepest first, with their costs, in *out
+ * (the caller frees it); returns the chain's own cost. */
+static int chain_plan(struct qnode *n, int neg, struct chain_op **out, size_t *nout)
+{
+	enum qkind kind = chain_kind(n, neg);
+	struct chain_op *ops = NULL;
+	size_t nops = 0, alloc = 0;
+	int cost;
+
+	chain_operands(n, neg, kind, &ops, &nops, &alloc);
+	for (size_t i = 0; i < nops; i++)
+		ops[i].cost = sql_cost(ops[i].n, ops[i].neg) + needs_parens(kind, &ops[i]);
+	qsort(ops, nops, sizeof(*ops), cmp_chain_op);
+	cost = ops[0].cost;
+	if (nops > 1 && ops[1].cost + 2 > cost)
+		cost = ops[1].cost + 2;
+	*out = ops;
+	*nout = nops;
+	return cost;
+}
+
+static int gen_term(struct gen *g, struct qnode *n);
+
+/* Writes n (not a NOT), negated when neg. */
+static int gen(struct gen *g, struct qnode *n, int neg)
+{
+	struct query *q = g->q;
+	struct chain_op *ops;
+	size_t nops;
+	enum qkind kind;
+	int ret = 0;
+
+	if (n->kind != QN_AND && n->kind != QN_OR) {
+		if (!neg)
+			return gen_term(g, n);
+		buf_addstr(&q->where, "NOT (");
+		ret = gen_term(g, n);
+		buf_addch(&q->where, ')');
+		return ret;
+	}
+	kind = chain_kind(n, neg);
+	chain_plan(n, neg, &ops, &nops);
+	for (size_t i = 0; i < nops && !ret; i++) {
+		int parens = needs_parens(kind, &ops[i]);
+
+		if (i)
+			buf_addstr(&q->where, kind == QN_AND ? " AND " : " OR ");
+		if (parens)
+			buf_addch(&q->where, '(');
+		ret = gen(g, ops[i].n, ops[i].neg);
+		if (parens)
+			buf_addch(&q->where, ')');
+	}
+	free(ops);
+	return ret;
+}
+
+/* Writes a term (not AND, OR or NOT). */
+static int gen_term(struct gen *g, struct qnode *n)
 {
 	struct query *q = g->q;
 
 	switch (n->kind) {
 	case QN_AND:
 	case QN_OR:
-		buf_addch(&q->where, '(');
-		if (gen(g, n->a))
-			return -1;
-		buf_addstr(&q->where, n->kind == QN_AND ? " AND " : " OR ");
-		if (gen(g, n->b))
-			return -1;
-		buf_addch(&q->where, ')');
-		return 0;
 	case QN_NOT:
-		buf_addstr(&q->where, "NOT (");
-		if (gen(g, n->a))
-			return -1;
-		buf_addch(&q->where, ')');
-		return 0;
+		break;
 	case QN_ALL: buf_addstr(&q->where, "1"); return 0;
 	case QN_FIELD: gen_field(q, n); return 0;
 	case QN_CHANGED: gen_changed(q, n); return 0;
@@ -320,6 +460,8 @@ int query_compile(struct store *s, const char *text, usec_t now, struct query **
 {
 	struct query *q;
 	struct gen g;
+	struct qnode *top;
+	int neg;
 
 	*out = NULL;
 	memset(err, 0, sizeof(*err));
@@ -336,7 +478,9 @@ int query_compile(struct store *s, const char *text, usec_t now, struct query **
 	g.q = q;
 	g.text = text;
 	g.err = err;
-	if (gen(&g, q->tree)) {
+	neg = 0;
+	top = skip_not(q->tree, &neg);
+	if (gen(&g, top, neg)) {
 		query_free(q);
 		return -1;
 	}
@@ -508,6 +652,13 @@ static void collect_set_terms(struct qnode *n, struct qnode ***v, size_t *nv, si
 	}
 }
 
+static int cmp_wpos(const void *x, const void *y)
+{
+	const struct qnode *a = *(struct qnode *const *)x, *b = *(struct qnode *const *)y;
+
+	return a->wpos < b->wpos ? -1 : a->wpos > b->wpos;
+}
+
 /*
  * A count with set terms (query_count.c). Only set terms: bitmaps all the
  * way. Mixed with field and time terms: each set term's bitmap is read
@@ -531,10 +682,12 @@ static int64_t count_by_sets(struct query *q)
 	if (qcount_only_set_terms(q->tree))
 		return qcount_sets(&c, q->tree);
 	collect_set_terms(q->tree, &terms, &nterms, &alloc);
+	/* in the order they were written (deepest operands first) */
+	if (nterms > 1)
+		qsort(terms, nterms, sizeof(*terms), cmp_wpos);
 	if (!q->set_count) {
 		size_t at = 0;
 
-		/* the terms were written in this order, so their spans ascend */
 		for (size_t i = 0; i < nterms; i++) {
 			buf_add(&cond, q->where.buf + at, terms[i]->wpos - at);
 			buf_addf(&cond, "ts_inset(?%d, e.seq)", terms[i]->pparam);

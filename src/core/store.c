@@ -8,9 +8,11 @@
  * cost O(log n) small reads.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "trailscope/query.h"
@@ -164,8 +166,14 @@ static int check_schema(struct store *s)
 {
 	int64_t version = 0, appid = 0, tables = 0;
 
-	if (pragma_int(s, "PRAGMA user_version", &version) < 0)
-		return error("%s: not a trailscope store (%s)", s->path, sqlite3_errmsg(s->db));
+	if (pragma_int(s, "PRAGMA user_version", &version) < 0) {
+		int rc = sqlite3_extended_errcode(s->db), sys = sqlite3_system_errno(s->db);
+
+		if ((rc & 0xff) == SQLITE_NOTADB)
+			return error("%s: not a trailscope store (%s)", s->path, sqlite3_errmsg(s->db));
+		return error("cannot read store '%s': %s%s%s%s", s->path, sqlite3_errmsg(s->db),
+			     sys ? " (" : "", sys ? strerror(sys) : "", sys ? ")" : "");
+	}
 	if (pragma_int(s, "PRAGMA application_id", &appid) < 0)
 		return store_error(s, "cannot read application id");
 	if (version == 0 && appid == 0)
@@ -229,10 +237,245 @@ static int load_origin(struct store *s)
 	return 0;
 }
 
+/* A file: URI for path with query (SQLite decodes %XX in the path). */
+static void uri_of(const char *path, const char *query, struct buf *out)
+{
+	buf_addstr(out, "file:");
+	for (size_t i = 0; path[i]; i++) {
+		unsigned char c = (unsigned char)path[i];
+
+		/* "file://" would start an authority: keep a leading "//" a path */
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    (c && strchr("-._~", c)) || (c == '/' && !(i == 1 && path[0] == '/')))
+			buf_addch(out, (char)c);
+		else
+			buf_addf(out, "%%%02X", c);
+	}
+	buf_addf(out, "?%s", query);
+}
+
+int store_sqlite_open_ro(const char *path, int immutable, sqlite3 **out)
+{
+	struct buf uri = BUF_INIT;
+	int rc;
+
+	*out = NULL;
+	uri_of(path, immutable ? "immutable=1" : "mode=ro", &uri);
+	rc = sqlite3_open_v2(uri.buf, out, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+	buf_release(&uri);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(*out, "PRAGMA query_only = 1", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_extended_result_codes(*out, 1);
+	sqlite3_busy_timeout(*out, STORE_BUSY_TIMEOUT_MS);
+	return SQLITE_OK;
+}
+
+static uint32_t get32(const unsigned char *p, int big)
+{
+	if (big)
+		return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+/* The WAL checksum (docs: sqlite.org/fileformat2.html#walcksm) of n
+ * bytes (a multiple of 8), continuing from s[2]. */
+static void wal_checksum(const unsigned char *p, size_t n, int big, uint32_t s[2])
+{
+	for (size_t i = 0; i + 8 <= n; i += 8) {
+		s[0] += get32(p + i, big) + s[1];
+		s[1] += get32(p + i + 4, big) + s[0];
+	}
+}
+
+/*
+ * Whether PATH-wal holds committed transactions, by the rules SQLite
+ * itself reads it with: a valid header, then frames whose salts match it
+ * and whose running checksums hold, a frame with a commit size ending a
+ * transaction. Returns the number of valid frames up to the last commit
+ * (0: none, the log is empty or stale and SQLite would ignore it), or -1
+ * when the file exists but cannot be read (errno set).
+ */
+static int64_t wal_committed_frames(const char *path)
+{
+	struct buf wal = BUF_INIT;
+	unsigned char h[32], fh[24], *page = NULL;
+	uint32_t sum[2] = { 0, 0 }, magic, pgsz;
+	int64_t frames = 0, committed = 0;
+	int big, fd;
+
+	buf_addf(&wal, "%s-wal", path);
+	fd = open(wal.buf, O_RDONLY | O_CLOEXEC);
+	buf_release(&wal);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (read(fd, h, sizeof(h)) != (ssize_t)sizeof(h))
+		goto out;
+	magic = get32(h, 1);
+	pgsz = get32(h + 8, 1);
+	if (pgsz == 1)
+		pgsz = 65536;
+	if ((magic & ~1u) != 0x377f0682 || get32(h + 4, 1) != 3007000 ||
+	    pgsz < 512 || pgsz > 65536 || (pgsz & (pgsz - 1)))
+		goto out;
+	big = magic & 1;
+	wal_checksum(h, 24, big, sum);
+	if (sum[0] != get32(h + 24, 1) || sum[1] != get32(h + 28, 1))
+		goto out;
+	page = xmalloc(pgsz);
+	while (read(fd, fh, sizeof(fh)) == (ssize_t)sizeof(fh) && read(fd, page, pgsz) == (ssize_t)pgsz) {
+		if (memcmp(fh + 8, h + 16, 8) || get32(fh, 1) == 0)
+			break;
+		wal_checksum(fh, 8, big, sum);
+		wal_checksum(page, pgsz, big, sum);
+		if (sum[0] != get32(fh + 16, 1) || sum[1] != get32(fh + 20, 1))
+			break;
+		frames++;
+		if (get32(fh + 4, 1))
+			committed = frames;
+	}
+out:
+	free(page);
+	close(fd);
+	return committed;
+}
+
+/* Whether PATH-journal is a rollback journal that is not empty. */
+static int hot_journal(const char *path)
+{
+	struct buf j = BUF_INIT;
+	struct stat st;
+	int hot;
+
+	buf_addf(&j, "%s-journal", path);
+	hot = stat(j.buf, &st) == 0 && st.st_size > 0;
+	buf_release(&j);
+	return hot;
+}
+
+/* Why SQLite could not create PATH-shm/-wal beside path: the file system
+ * is read-only, the directory is not writable, or the disk is full; else
+ * the error SQLite met (err). */
+static void side_file_reason(const char *path, int err, struct buf *why)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	struct statvfs vfs;
+
+	if (statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+		buf_addstr(why, "the file system is mounted read-only");
+	else if (access(dir, W_OK))
+		buf_addf(why, "its directory is not writable: %s", strerror(errno));
+	else if (statvfs(dir, &vfs) == 0 && vfs.f_bavail == 0)
+		buf_addstr(why, "the disk is full");
+	else
+		buf_addstr(why, strerror(err));
+	free(dir);
+}
+
+/* Reads the schema table once, so that SQLite opens the WAL and its index
+ * now rather than at the first query. Returns the SQLite result code. */
+static int probe(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_schema", -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc == SQLITE_ROW)
+			return SQLITE_OK;
+		return sqlite3_extended_errcode(db);
+	}
+	return sqlite3_extended_errcode(db);
+}
+
+/* Failures that mean "SQLite could not create or map its side files
+ * (-shm, -wal) here", not "this file is damaged" nor "someone holds it". */
+static int side_file_failure(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_PERM:
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Opens s->path for reading. First as any reader does (mode=ro: shared
+ * locks and the WAL index PATH-shm, created when missing). Where that
+ * cannot work - read-only media, a read-only directory, a full disk: a
+ * WAL store needs PATH-shm and PATH-wal to exist or be creatable - it
+ * reopens with immutable=1, which reads the main file alone, without
+ * locks. That is exact only when no committed transaction waits in
+ * PATH-wal (and no rollback journal beside it needs rolling back), so
+ * those cases are refused, saying why, instead of showing an older store.
+ */
+static int open_readonly(struct store *s)
+{
+	const char *path = s->path;
+	struct buf why = BUF_INIT;
+	int rc, sys, ret = -1;
+	int64_t frames;
+
+	rc = store_sqlite_open_ro(path, 0, &s->db);
+	if (rc != SQLITE_OK) {
+		sys = s->db ? sqlite3_system_errno(s->db) : 0;
+		return error("cannot open store '%s': %s%s%s%s", path,
+			     s->db ? sqlite3_errmsg(s->db) : "out of memory",
+			     sys ? " (" : "", sys ? strerror(sys) : "", sys ? ")" : "");
+	}
+	rc = probe(s->db);
+	if (rc == SQLITE_OK || !side_file_failure(rc))
+		return 0; /* check_schema reports a file that is not ours */
+	sys = sqlite3_system_errno(s->db);
+	side_file_reason(path, sys ? sys : EIO, &why);
+	if (hot_journal(path)) {
+		error("cannot read store '%s' here: the rollback journal '%s-journal' of an interrupted "
+		      "write is beside it and cannot be rolled back where nothing can be written (%s); "
+		      "open the store once where it can be written", path, path, why.buf);
+		goto out;
+	}
+	frames = wal_committed_frames(path);
+	if (frames < 0) {
+		error("cannot read store '%s': cannot read its write-ahead log '%s-wal': %s",
+		      path, path, strerror(errno));
+		goto out;
+	}
+	if (frames > 0) {
+		error("cannot read store '%s' here: its write-ahead log '%s-wal' holds committed "
+		      "transactions (%lld frames) that may not be in the store file yet, and SQLite "
+		      "cannot read them without creating '%s-shm' (%s); the store file alone could be "
+		      "an older store. Copy the store with its -wal to writable storage and open the copy",
+		      path, path, (long long)frames, path, why.buf);
+		goto out;
+	}
+	sqlite3_close_v2(s->db);
+	s->db = NULL;
+	rc = store_sqlite_open_ro(path, 1, &s->db);
+	if (rc == SQLITE_OK)
+		rc = probe(s->db);
+	if (rc != SQLITE_OK) {
+		error("cannot read store '%s': %s (%s)", path,
+		      s->db ? sqlite3_errmsg(s->db) : "out of memory", why.buf);
+		goto out;
+	}
+	s->immutable = 1;
+	ret = 0;
+out:
+	buf_release(&why);
+	return ret;
+}
+
 int store_open(struct store *s, const char *path, unsigned flags)
 {
 	struct stat st;
-	int oflags, exists;
+	int exists;
 
 	memset(s, 0, sizeof(*s));
 	s->path = xstrdup(path);
@@ -246,22 +489,19 @@ int store_open(struct store *s, const char *path, unsigned flags)
 		error("cannot open store '%s': not a regular file", path);
 		goto fail;
 	}
-	if (flags & STORE_READONLY)
-		oflags = SQLITE_OPEN_READONLY;
-	else
-		oflags = SQLITE_OPEN_READWRITE | (flags & STORE_CREATE ? SQLITE_OPEN_CREATE : 0);
-	if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		error("cannot open store '%s': %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
-		goto fail;
-	}
-	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, 5000);
 	if (flags & STORE_READONLY) {
-		if (store_exec(s, "PRAGMA query_only = 1"))
+		if (open_readonly(s))
 			goto fail;
 	} else {
 		int64_t dummy;
+		int oflags = SQLITE_OPEN_READWRITE | (flags & STORE_CREATE ? SQLITE_OPEN_CREATE : 0);
 
+		if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+			error("cannot open store '%s': %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+			goto fail;
+		}
+		sqlite3_extended_result_codes(s->db, 1);
+		sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
 		if (!exists || st.st_size == 0) {
 			if (pragma_int(s, "PRAGMA journal_mode = WAL", &dummy) < 0) {
 				store_error(s, "cannot enable WAL");
@@ -456,7 +696,15 @@ int store_root(struct store *s, uint64_t size, unsigned char out[HASH_LEN])
 
 int store_begin(struct store *s)
 {
-	return store_exec(s, "BEGIN IMMEDIATE");
+	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		return 0;
+	if ((rc & 0xff) == SQLITE_BUSY)
+		return error("%s: store is busy: another process has held its write lock for %d s"
+			     "; nothing was written, try again when it is done",
+			     s->path, STORE_BUSY_TIMEOUT_MS / 1000);
+	return store_error(s, "cannot start writing");
 }
 
 int store_commit(struct store *s)

@@ -104,3 +104,57 @@ expect_eq "upgraded: regex finds the old and the new events" "$(ts query "$V1" "
 	"$(( want + $(ts query "$T/more.db" "$rx" --count) ))"
 ts verify "$V1" --format json > "$T/v1.json" 2>/dev/null
 expect_eq "upgraded store: no faults" "$(jq ".faults | length" "$T/v1.json")" 0
+
+# the documented limits (docs/QUERY.md): 256 terms and nesting 64 work in
+# every mode (page, --reverse page, --count, the TUI's live count and
+# filter); one past a limit is an error at its column
+rep() { # rep N SEP TERM: TERM N times, joined by SEP
+	awk -v n="$1" -v s="$2" -v t="$3" 'BEGIN { for (i = 1; i <= n; i++) printf "%s%s", (i > 1 ? s : ""), t }'
+}
+# limit_modes NAME QUERY WANT: the count, the rows and newest-first rows
+limit_modes() {
+	expect_eq "$1: --count" "$(ts query "$S" "$2" --count 2>&1)" "$3"
+	expect_eq "$1: rows" "$(ts query "$S" "$2" --format jsonl 2>&1 | wc -l)" "$3"
+	expect_eq "$1: newest first" "$(ts query "$S" "$2" --reverse --format jsonl 2>&1 | jq -c .seq | sort -n | tr '\n' ' ')" \
+		"$(ts query "$S" "$2" --format jsonl 2>&1 | jq -c .seq | sort -n | tr '\n' ' ')"
+}
+nprod=$(ts query "$S" env:production --count)
+limit_modes "256 bare words" "$(rep 256 ' ' rollout)" "$(ts query "$S" rollout --count)"
+limit_modes "256 ORed terms" "$(rep 255 ' OR ' actor:nobody) OR env:production" "$nprod"
+limit_modes "256 env: terms" "$(rep 256 ' ' env:production)" "$nprod"
+limit_modes "256 ORed set terms" "$(rep 255 ' OR ' changed:nope) OR changed:enabled" \
+	"$(ts query "$S" changed:enabled --count)"
+grp='env:production changed:enabled -risk:delete actor-type:*'
+limit_modes "AND of 256 mixed terms" "$(rep 64 ' AND ' "$grp")" "$(ts query "$S" "$grp" --count)"
+grp='(/roll/ OR after:on) -risk:delete'
+limit_modes "256 mixed terms in groups" "$(rep 85 ' ' "$grp") rollout" "$(ts query "$S" "$grp rollout" --count)"
+# nesting 64: NOT (x OR NOT (x OR ...)) of set terms, counted by bitmaps
+# over the tree and paged by SQL; parentheses alternating AND and OR
+q=rollout; i=0
+while [ $i -lt 32 ]; do q="NOT (changed:enabled OR $q)"; i=$((i + 1)); done
+limit_modes "NOT and parentheses nested 64 deep" "$q" "$(ts query "$S" 'rollout -changed:enabled' --count)"
+q=env:production; i=0
+while [ $i -lt 64 ]; do
+	if [ $((i % 2)) = 0 ]; then q="(changed:enabled OR $q)"; else q="(actor-type:* $q)"; fi
+	i=$((i + 1))
+done
+limit_modes "parentheses nested 64 deep" "$q" "$(ts query "$S" 'changed:enabled OR env:production' --count)"
+q=env:production; i=0
+while [ $i -lt 32 ]; do q="-(risk:delete OR $q)"; i=$((i + 1)); done
+limit_modes "-( nested 64 deep" " $q" "$(ts query "$S" 'env:production -risk:delete' --count)"
+expect_eq "NOT nested 64 deep" "$(ts query "$S" "$(rep 64 ' ' NOT) env:production" --count)" "$nprod"
+# one past
+expect_status "257 terms exit 3" 3 ts query "$S" "$(rep 257 ' ' rollout)"
+expect_grep "257 terms: the column of the 257th" 'col 2049: too many terms \(at most 256\)' "$T/err"
+expect_status "257 terms exit 3 with --count too" 3 ts query "$S" "$(rep 257 ' ' rollout)" --count
+q="$(rep 65 '' '(')env:production$(rep 65 '' ')')"
+expect_status "nesting 65 exits 3" 3 ts query "$S" "$q"
+expect_grep "nesting 65: the column of the 65th" 'col 65: nested too deeply \(at most 64\)' "$T/err"
+# the TUI: live count in the query bar, then the filter
+q="$(rep 255 ' OR ' actor:n) OR env:production"
+{ echo ":wait-idle"; echo "/"; echo "$q" | fold -w 200 | sed 's/^/:type /'
+  echo ":wait-idle"; echo ":dump $T/bar.txt"; echo "<Enter>"; echo ":wait-idle"; } > "$T/keys.txt"
+env COLUMNS=100 LINES=24 TRAILSCOPE_SCRIPT="$T/keys.txt" TRAILSCOPE_DUMP="$T/tui.txt" \
+	"$TRAILSCOPE" open "$S" > "$T/tui.raw" 2> "$T/tui.err"
+expect_grep "TUI: the live count of 256 ORed terms" "^$nprod matches " "$T/bar.txt"
+expect_grep "TUI: filtered by 256 ORed terms" "match 1 of $nprod\$" "$T/tui.txt"

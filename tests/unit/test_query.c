@@ -958,6 +958,233 @@ TEST(test_sqlview_read_only)
 	store_close(&s);
 }
 
+/* --- the documented limits: 256 terms, nesting 64 ------------------- */
+
+/* A pool term of at most maxlen bytes, appended to q, its matches in m;
+ * negated (written "-term") half the time when neg is set. */
+static void short_term(struct buf *q, unsigned char *m, size_t maxlen, int neg)
+{
+	struct buf b = BUF_INIT;
+	const struct bterm *t;
+	int not = neg && rnd(2);
+
+	do {
+		t = &pool[rnd(ARRAY_SIZE(pool))];
+		buf_reset(&b);
+		render_term(t, &b);
+	} while (b.len > maxlen);
+	if (not)
+		buf_addch(q, '-');
+	buf_add(q, b.buf, b.len);
+	for (size_t i = 0; i < nevs; i++)
+		m[i] = (unsigned char)(term_ok(t, &evs[i]) != not);
+	buf_release(&b);
+}
+
+/* 256 terms: an OR chain of AND groups of 1-4 short terms, some negated. */
+static void wide_query(struct buf *q, unsigned char *m)
+{
+	unsigned char *g = xmalloc(nevs), *t = xmalloc(nevs);
+	int terms = 0;
+
+	memset(m, 0, nevs);
+	while (terms < QUERY_MAX_TERMS) {
+		int n = 1 + (int)rnd(4);
+
+		if (n > QUERY_MAX_TERMS - terms)
+			n = QUERY_MAX_TERMS - terms;
+		if (terms)
+			buf_addstr(q, " OR ");
+		memset(g, 1, nevs);
+		for (int k = 0; k < n; k++, terms++) {
+			if (k)
+				buf_addch(q, ' ');
+			short_term(q, t, 9, 1);
+			for (size_t i = 0; i < nevs; i++)
+				g[i] &= t[i];
+		}
+		for (size_t i = 0; i < nevs; i++)
+			m[i] |= g[i];
+	}
+	free(g);
+	free(t);
+}
+
+/* Nesting exactly `depth` (parentheses and NOT) with one term beside each
+ * level, the deeper part first or last, under (, NOT (, -( and NOT NOT. */
+static void deep_query(int depth, struct buf *q, unsigned char *m)
+{
+	unsigned char *a = xmalloc(nevs);
+	struct buf inner = BUF_INIT, t = BUF_INIT;
+	unsigned shape = depth >= 2 ? rnd(5) : 0;
+	int or = rnd(2), last = rnd(2);
+
+	if (depth == 0) {
+		short_term(q, m, 20, 0);
+		free(a);
+		return;
+	}
+	if (shape == 4) { /* NOT NOT x */
+		buf_addstr(q, "NOT NOT ");
+		deep_query(depth - 2, q, m);
+		free(a);
+		return;
+	}
+	deep_query(depth - (shape == 0 ? 1 : 2), &inner, m);
+	short_term(&t, a, 20, 0);
+	buf_addstr(q, shape == 0 ? "(" : shape == 1 || shape == 3 ? "NOT (" : "-(");
+	if (shape == 3) { /* NOT (x) - one level of NOT, one of parentheses, no operator */
+		buf_add(q, inner.buf, inner.len);
+		buf_addch(q, ')');
+		for (size_t i = 0; i < nevs; i++)
+			m[i] = !m[i];
+		goto out;
+	}
+	buf_addf(q, "%s%s%s", last ? t.buf : inner.buf, or ? " OR " : " ", last ? inner.buf : t.buf);
+	buf_addch(q, ')');
+	for (size_t i = 0; i < nevs; i++) {
+		m[i] = or ? (m[i] | a[i]) : (m[i] & a[i]);
+		if (shape)
+			m[i] = !m[i];
+	}
+out:
+	buf_release(&inner);
+	buf_release(&t);
+	free(a);
+}
+
+/* Rows in descending order agree with ascending ones (the other paging
+ * statement). */
+static int64_t count_desc(const char *text)
+{
+	struct query_fetch f = { .desc = 1 };
+	struct query_error err;
+	struct query *q;
+	int64_t n;
+
+	if (query_compile(&S, text, NOW, &q, &err))
+		return -1;
+	n = query_each(q, &f, NULL, NULL);
+	query_free(q);
+	return n;
+}
+
+TEST(test_limits_match_brute_force)
+{
+	static const char *const same[] = { "rollout", "env:staging", "risk:delete", "JIRA*",
+					    "actor:zoe*", "since:-30d" };
+	unsigned char *m = xmalloc(nevs);
+	struct buf q = BUF_INIT, r = BUF_INIT;
+	struct seqs got = { NULL, 0, 0 };
+	struct query_error err;
+	int bad = 0, found = 0;
+
+	/* 256 times one term (words, field, time, risk), ANDed and ORed:
+	 * the matches of the term alone */
+	for (size_t k = 0; k < ARRAY_SIZE(same); k++) {
+		for (size_t p = 0; p < ARRAY_SIZE(pool); p++) {
+			buf_reset(&r);
+			render_term(&pool[p], &r);
+			if (strcmp(r.buf, same[k]))
+				continue;
+			found++;
+			for (size_t i = 0; i < nevs; i++)
+				m[i] = (unsigned char)term_ok(&pool[p], &evs[i]);
+			for (int or = 0; or < 2; or++) {
+				buf_reset(&q);
+				for (int i = 0; i < QUERY_MAX_TERMS; i++)
+					buf_addf(&q, "%s%s", i ? (or ? " OR " : " ") : "", same[k]);
+				CHECK(q.len <= QUERY_MAX_LEN);
+				bad += !compare(q.buf, m);
+			}
+		}
+	}
+	CHECK(found == (int)ARRAY_SIZE(same));
+	/* 256 mixed terms: OR of AND groups, some negated; both orders */
+	for (int n = 0; n < 4 && bad < 3; n++) {
+		size_t want = 0;
+
+		buf_reset(&q);
+		wide_query(&q, m);
+		CHECK(q.len <= QUERY_MAX_LEN);
+		bad += !compare(q.buf, m);
+		for (size_t i = 0; i < nevs; i++)
+			want += m[i];
+		CHECK(count_desc(q.buf) == (int64_t)want);
+	}
+	/* nesting to the limit under every shape, the deep part first or last */
+	for (int n = 0; n < 10 && bad < 3; n++) {
+		size_t want = 0;
+
+		buf_reset(&q);
+		deep_query(QUERY_MAX_DEPTH, &q, m);
+		bad += !compare(q.buf, m);
+		for (size_t i = 0; i < nevs; i++)
+			want += m[i];
+		CHECK(count_desc(q.buf) == (int64_t)want);
+	}
+	CHECK(bad == 0);
+	/* one past each limit: an error at the column where it is passed */
+	buf_reset(&q);
+	for (int i = 0; i <= QUERY_MAX_TERMS; i++)
+		buf_addf(&q, "%sw%d", i ? " " : "", i);
+	CHECK(run(q.buf, &got, &err) == -1);
+	CHECK(strstr(err.msg, "too many terms (at most 256)") != NULL);
+	CHECK((size_t)err.col == q.len - strlen("w256") + 1);
+	buf_reset(&q);
+	for (int i = 0; i <= QUERY_MAX_DEPTH; i++)
+		buf_addch(&q, '(');
+	buf_addstr(&q, "env:staging");
+	for (int i = 0; i <= QUERY_MAX_DEPTH; i++)
+		buf_addch(&q, ')');
+	CHECK(run(q.buf, &got, &err) == -1);
+	CHECK(strstr(err.msg, "nested too deeply (at most 64)") != NULL);
+	CHECK(err.col == QUERY_MAX_DEPTH + 1);
+	buf_release(&q);
+	buf_release(&r);
+	free(got.v);
+	free(m);
+}
+
+/* The generated SQL is flat: a chain is one level of parentheses at most,
+ * NOT is pushed down to the terms, the deepest operand comes first. */
+TEST(test_flat_sql)
+{
+	static const struct {
+		const char *query, *where;
+	} cases[] = {
+		{ "env:a env:b env:c env:d", "WHERE e.environment = ?1 AND e.environment = ?2 AND "
+		  "e.environment = ?3 AND e.environment = ?4\n" },
+		{ "env:a OR (env:b OR env:c) OR env:d", "WHERE e.environment = ?1 OR e.environment = ?2 OR "
+		  "e.environment = ?3 OR e.environment = ?4\n" },
+		{ "env:a env:b OR env:c env:d", "WHERE e.environment = ?1 AND e.environment = ?2 OR "
+		  "e.environment = ?3 AND e.environment = ?4\n" },
+		{ "NOT (env:a OR env:b) env:c", "WHERE NOT (e.environment = ?1) AND NOT (e.environment = ?2) AND "
+		  "e.environment = ?3\n" },
+		{ "NOT NOT NOT NOT env:a", "WHERE e.environment = ?1\n" },
+		{ "-(env:a -(env:b OR env:c))", "WHERE NOT (e.environment = ?1) OR e.environment = ?2 OR "
+		  "e.environment = ?3\n" },
+		/* deepest first: d OR e, then c, then b, then a */
+		{ "env:a (env:b OR env:c (env:d OR env:e))", "WHERE ((e.environment = ?1 OR "
+		  "e.environment = ?2) AND e.environment = ?3 OR e.environment = ?4) AND e.environment = ?5\n" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct query_error err;
+		struct query *q;
+		struct buf b = BUF_INIT;
+
+		CHECK(query_compile(&S, cases[i].query, NOW, &q, &err) == 0);
+		if (!q)
+			continue;
+		query_explain(q, &b);
+		buf_setlen(&b, strchr(b.buf, '\n') - b.buf + 1);
+		CHECK_STR(b.buf, cases[i].where);
+		buf_release(&b);
+		query_free(q);
+	}
+}
+
 int main(void)
 {
 	setup();
@@ -971,6 +1198,8 @@ int main(void)
 	RUN(test_cancel);
 	RUN(test_completion);
 	RUN(test_sqlview_read_only);
+	RUN(test_limits_match_brute_force);
+	RUN(test_flat_sql);
 	teardown();
 	return CHECK_DONE();
 }
