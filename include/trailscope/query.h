@@ -120,7 +120,7 @@ void query_set_cancel(struct query *q, volatile int *flag);
  */
 enum query_complete_kind {
 	QC_NONE, QC_KEY, QC_PATH, QC_ACTOR, QC_TARGET, QC_ENV, QC_ACTION,
-	QC_ACTOR_TYPE, QC_RISK, QC_INCIDENT,
+	QC_ACTOR_TYPE, QC_RISK, QC_INCIDENT, QC_OUTCOME,
 };
 struct query_strings {
 	char **v;

@@ -5,6 +5,7 @@
  * field names have a few documented aliases.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <math.h>
 #include <openssl/sha.h>
 #include <stdlib.h>
@@ -30,6 +31,8 @@ void event_release(struct event *ev)
 	json_decref(ev->after);
 	json_decref(ev->context);
 	json_decref(ev->source);
+	free(ev->outcome_code);
+	free(ev->outcome_message);
 	free(ev->raw);
 	memset(ev, 0, sizeof(*ev));
 }
@@ -296,6 +299,97 @@ static int read_context(const json_t *rec, struct event *ev, struct buf *err)
 	return 0;
 }
 
+const char *outcome_name(enum outcome o)
+{
+	return o == OUTCOME_FAILURE ? "failure" : o == OUTCOME_UNKNOWN ? "unknown" : "success";
+}
+
+void event_set_failure(struct event *ev, const char *code, const char *message)
+{
+	free(ev->outcome_code);
+	free(ev->outcome_message);
+	ev->outcome = OUTCOME_FAILURE;
+	ev->outcome_code = code && *code ? xstrdup(code) : NULL;
+	ev->outcome_message = message && *message ? xstrdup(message) : NULL;
+}
+
+/* 1 success, 0 failure, -1 not a status word. */
+static int status_word(const char *s)
+{
+	static const char *const ok[] = { "success", "succeeded", "ok", NULL };
+	static const char *const bad[] = { "failure", "failed", "error", "denied", NULL };
+
+	for (int i = 0; ok[i]; i++)
+		if (!strcasecmp(s, ok[i]))
+			return 1;
+	for (int i = 0; bad[i]; i++)
+		if (!strcasecmp(s, bad[i]))
+			return 0;
+	return -1;
+}
+
+int event_read_outcome(const json_t *v, struct event *ev, struct buf *err)
+{
+	static const char *const K_STATUS[] = { "status", NULL };
+	static const char *const K_CODE[] = { "code", NULL };
+	static const char *const K_MESSAGE[] = { "message", NULL };
+	char *status = NULL, *code = NULL, *message = NULL;
+	int ok, ret = -1;
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (json_is_integer(v)) {
+		/* an HTTP-like status code, e.g. from a map's pointer */
+		json_int_t n = json_integer_value(v);
+		char num[32];
+
+		if (n < 100 || n > 999) {
+			buf_addstr(err, "\"outcome\": a status code must be between 100 and 999");
+			goto out;
+		}
+		snprintf(num, sizeof(num), "%lld", (long long)n);
+		if (n >= 400)
+			event_set_failure(ev, num, NULL);
+		ret = 0;
+		goto out;
+	}
+	if (json_is_string(v)) {
+		status = xstrdup(json_string_value(v));
+	} else if (json_is_object(v)) {
+		struct buf why = BUF_INIT;
+
+		if (get_string(v, K_STATUS, &status, &why) < 0 || get_string(v, K_CODE, &code, &why) < 0 ||
+		    get_string(v, K_MESSAGE, &message, &why) < 0) {
+			buf_addf(err, "\"outcome\": %s", why.buf);
+			buf_release(&why);
+			goto out;
+		}
+		if (!status) {
+			buf_addstr(err, "\"outcome\" has no \"status\"");
+			goto out;
+		}
+	} else {
+		buf_addstr(err, "expected string or object for \"outcome\"");
+		goto out;
+	}
+	if ((ok = status_word(status)) < 0) {
+		buf_addstr(err, "\"outcome\" is neither \"success\" nor \"failure\"");
+		goto out;
+	}
+	if (ok && (code || message)) {
+		buf_addstr(err, "\"outcome\": a success carries no \"code\" or \"message\"");
+		goto out;
+	}
+	if (!ok)
+		event_set_failure(ev, code, message);
+	ret = 0;
+out:
+	free(status);
+	free(code);
+	free(message);
+	return ret;
+}
+
 int event_from_generic(const json_t *rec, const char *raw, size_t raw_len,
 		       struct event *ev, struct buf *err)
 {
@@ -336,7 +430,7 @@ int event_from_generic(const json_t *rec, const char *raw, size_t raw_len,
 		ev->before_known = 1;
 	}
 	ev->after = after && !json_is_null(after) ? json_incref(after) : NULL;
-	if (read_context(rec, ev, err))
+	if (read_context(rec, ev, err) || event_read_outcome(json_object_get(rec, "outcome"), ev, err))
 		goto fail;
 	if (!ev->event_id)
 		event_derive_id(ev, rec);
@@ -375,6 +469,7 @@ void event_leaf(const struct event *ev, int64_t seq, struct buf *out)
 {
 	char tsbuf[32];
 	json_t *leaf = json_object(), *actor = json_object(), *target = json_object();
+	json_t *outcome = json_object();
 
 	time_format(ev->ts, tsbuf);
 	json_object_set_new(leaf, "v", json_integer(LEAF_VERSION));
@@ -403,6 +498,12 @@ void event_leaf(const struct event *ev, int64_t seq, struct buf *out)
 		json_object_set_new(leaf, "context", json_object());
 	if (ev->source)
 		json_object_set(leaf, "source", ev->source);
+	json_object_set_new(leaf, "outcome", outcome);
+	json_object_set_new(outcome, "status", json_string(outcome_name(ev->outcome)));
+	if (ev->outcome_code)
+		json_object_set_new(outcome, "code", json_string(ev->outcome_code));
+	if (ev->outcome_message)
+		json_object_set_new(outcome, "message", json_string(ev->outcome_message));
 	json_object_set_new(leaf, "raw", json_stringn(ev->raw, ev->raw_len));
 	json_append(out, leaf);
 	json_decref(leaf);

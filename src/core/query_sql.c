@@ -311,6 +311,15 @@ static int gen(struct gen *g, struct qnode *n)
 	case QN_RISK:
 		buf_addf(&q->where, "(e.risk != 0 AND (e.risk & ?%d) != 0)", add_int(q, n->bits));
 		return 0;
+	case QN_OUTCOME:
+		/* failure and unknown are read from the partial index entries_outcome */
+		if (q->s->schema < 3)
+			buf_addf(&q->where, "('unknown' = ?%d)", add_str(q, n->value));
+		else if (strcmp(n->value, "success"))
+			buf_addf(&q->where, "(e.outcome != 'success' AND e.outcome = ?%d)", add_str(q, n->value));
+		else
+			buf_addf(&q->where, "(e.outcome = ?%d)", add_str(q, n->value));
+		return 0;
 	}
 	return qerror_at(g->err, g->text, n->pos, "internal error: unknown term");
 }
