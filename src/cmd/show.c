@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "trailscope/cli.h"
 #include "trailscope/cmd.h"
@@ -37,6 +38,64 @@ static void put_value(const json_t *v, int unknown)
 	buf_release(&b);
 }
 
+/* "outcome" line: what the leaf says, and for a version 1 leaf (which
+ * records no outcome) what its context says, labelled as such. */
+static void print_outcome(const struct entry *e, struct buf *b)
+{
+	const char *code, *message, *status = entry_outcome(e, &code, &message);
+
+	buf_reset(b);
+	if (!strcmp(status, "failure")) {
+		buf_addstr(b, "FAILED");
+		if (code)
+			buf_addf(b, " %s", code);
+		if (message)
+			buf_addf(b, ": %s", message);
+		buf_addstr(b, " (a failed request changed nothing)");
+	} else if (!strcmp(status, "unknown")) {
+		struct buf c = BUF_INIT;
+
+		buf_addstr(b, "unknown (a version 1 leaf records none)");
+		if (entry_v1_context_failed(e, &c))
+			buf_addf(b, "; its context marks the request failed%s%s", c.len ? ": " : "", c.buf);
+		buf_release(&c);
+	} else {
+		buf_addstr(b, status);
+	}
+	field("outcome", b->buf);
+}
+
+/* Every context member not printed above: often the only from -> to a
+ * source gives (LaunchDarkly's description, a response status, ...). */
+static void print_context(const struct entry *e, struct buf *b)
+{
+	static const char *const shown[] = { "reason", "ticket", "correlation_id", "approval", NULL };
+	json_t *ctx = entry_leaf_get(e, "context"), *v;
+	const char *key;
+	int any = 0;
+
+	json_object_foreach(ctx, key, v) {
+		int skip = 0;
+
+		for (int i = 0; shown[i]; i++)
+			skip |= !strcmp(key, shown[i]);
+		if (skip)
+			continue;
+		if (!any++)
+			puts("context");
+		buf_reset(b);
+		if (json_is_string(v))
+			buf_addstr(b, json_string_value(v));
+		else
+			json_append(b, v);
+		fputs("  ", stdout);
+		cli_put_safe(stdout, key);
+		fputs(": ", stdout);
+		cli_put_safe(stdout, b->buf);
+		putchar('\n');
+	}
+}
+
 static void print_text(const struct entry *e)
 {
 	json_t *actor = entry_leaf_get(e, "actor"), *source = entry_leaf_get(e, "source");
@@ -59,6 +118,7 @@ static void print_text(const struct entry *e)
 	buf_addf(&b, "%s %s", e->target_kind, e->target);
 	field("target", b.buf);
 	field("environment", e->environment);
+	print_outcome(e, &b);
 	field("reason", entry_context_str(e, "reason"));
 	field("ticket", entry_context_str(e, "ticket"));
 	field("correlation", entry_context_str(e, "correlation_id"));
@@ -88,7 +148,13 @@ static void print_text(const struct entry *e)
 	else
 		buf_addstr(&b, "pending: no checkpoint covers it yet");
 	field("proof", b.buf);
-	printf("changes     %zu\n", e->changes.n);
+	print_context(e, &b);
+	if (entry_state_not_recorded(e))
+		puts("changes     none known: " STATE_NOT_RECORDED);
+	else if (!e->changes.n)
+		puts("changes     0 (no field changed)");
+	else
+		printf("changes     %zu\n", e->changes.n);
 	for (size_t i = 0; i < e->changes.n; i++) {
 		const struct change *c = &e->changes.v[i];
 

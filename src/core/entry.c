@@ -2,6 +2,7 @@
  * entry.c - loads one event with its changes from the store (see entry.h).
  * Cost: two indexed lookups plus one leaf parse.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,8 +65,8 @@ static int load_where(struct store *s, const char *where, int64_t seq, const cha
 
 	memset(e, 0, sizeof(*e));
 	buf_addf(&sql, "SELECT seq, event_id, ts, actor, actor_type, action, target, target_kind, "
-		 "environment, summary, leaf, (SELECT min(size) FROM checkpoints WHERE size >= entries.seq) "
-		 "FROM entries WHERE %s", where);
+		 "environment, summary, leaf, (SELECT min(size) FROM checkpoints WHERE size >= entries.seq), "
+		 "%s FROM entries WHERE %s", store_outcome_sql(s), where);
 	if (sqlite3_prepare_v2(s->db, sql.buf, -1, &st, NULL) != SQLITE_OK) {
 		buf_release(&sql);
 		return store_error(s, "cannot read entry");
@@ -91,6 +92,7 @@ static int load_where(struct store *s, const char *where, int64_t seq, const cha
 		e->summary = col_dup(st, 9);
 		e->leaf = parse_value(sqlite3_column_blob(st, 10), sqlite3_column_bytes(st, 10));
 		e->covered_by = (uint64_t)sqlite3_column_int64(st, 11);
+		e->outcome = col_dup(st, 12);
 		ret = load_changes(s, e) ? -1 : 1;
 	} else {
 		store_error(s, "cannot read entry");
@@ -126,6 +128,7 @@ void entry_release(struct entry *e)
 	free(e->target_kind);
 	free(e->environment);
 	free(e->summary);
+	free(e->outcome);
 	json_decref(e->leaf);
 	change_list_release(&e->changes);
 	memset(e, 0, sizeof(*e));
@@ -141,6 +144,39 @@ const char *entry_context_str(const struct entry *e, const char *key)
 	json_t *v = json_object_get(entry_leaf_get(e, "context"), key);
 
 	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+const char *entry_outcome(const struct entry *e, const char **code, const char **message)
+{
+	json_t *o = entry_leaf_get(e, "outcome"), *st = json_object_get(o, "status");
+	json_t *c = json_object_get(o, "code"), *m = json_object_get(o, "message");
+
+	*code = json_is_string(c) ? json_string_value(c) : NULL;
+	*message = json_is_string(m) ? json_string_value(m) : NULL;
+	if (json_is_string(st) && (!strcmp(json_string_value(st), "success") ||
+				   !strcmp(json_string_value(st), "failure")))
+		return json_string_value(st);
+	*code = *message = NULL;
+	return "unknown";
+}
+
+int entry_v1_context_failed(const struct entry *e, struct buf *code)
+{
+	json_t *ctx = entry_leaf_get(e, "context"), *c;
+
+	if (entry_leaf_get(e, "outcome") || !json_is_true(json_object_get(ctx, "failed")))
+		return 0;
+	if (json_is_string(json_object_get(ctx, "error_code")))
+		buf_addstr(code, json_string_value(json_object_get(ctx, "error_code")));
+	else if (json_is_number(c = json_object_get(json_object_get(ctx, "response_status"), "code")))
+		buf_addf(code, "%.0f", json_number_value(c));
+	return 1;
+}
+
+int entry_state_not_recorded(const struct entry *e)
+{
+	return e->leaf && !e->changes.n && !json_is_true(entry_leaf_get(e, "before_known")) &&
+	       !entry_leaf_get(e, "after");
 }
 
 static json_t *or_null(json_t *v)
@@ -164,6 +200,17 @@ json_t *entry_to_json(const struct entry *e)
 	json_object_set_new(o, "target_kind", json_string(e->target_kind));
 	json_object_set_new(o, "environment", json_string(e->environment));
 	json_object_set_new(o, "summary", json_string(e->summary));
+	{
+		const char *code, *message, *status = entry_outcome(e, &code, &message);
+		json_t *out = json_pack("{s:s}", "status", status);
+
+		if (code)
+			json_object_set_new(out, "code", json_string(code));
+		if (message)
+			json_object_set_new(out, "message", json_string(message));
+		json_object_set_new(o, "outcome", out);
+	}
+	json_object_set_new(o, "state_recorded", json_boolean(!entry_state_not_recorded(e)));
 	for (size_t i = 0; i < e->changes.n; i++) {
 		const struct change *c = &e->changes.v[i];
 		json_t *j = json_object();
