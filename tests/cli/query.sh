@@ -22,7 +22,7 @@ expect_eq "--limit" "$(ts query "$S" 'changed:rollout_pct' --limit 7 --format js
 expect_status "json format is one array" 0 ts query "$S" 'changed:enabled after.enabled:true' --format json
 expect_eq "json parses; after.enabled:true" "$(jq -r 'length > 0' "$T/out")" true
 expect_status "csv format" 0 ts query "$S" 'risk:after-hours' --format csv --limit 3
-expect_grep "csv header" '^seq,ts,event_id,actor,actor_type,action,target,target_kind,environment,summary,risk$' "$T/out"
+expect_grep "csv header" '^seq,ts,event_id,actor,actor_type,action,target,target_kind,environment,summary,risk,outcome$' "$T/out"
 expect_status "table format" 0 ts query "$S" 'changed:rules[*].conditions[*].values' --limit 3
 expect_grep "table header" 'SEQ +TIME \(UTC\) +ACTOR' "$T/out"
 
