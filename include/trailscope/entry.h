@@ -48,6 +48,12 @@ const char *entry_outcome(const struct entry *e, const char **code, const char *
  */
 int entry_v1_context_failed(const struct entry *e, struct buf *code);
 
+/* The outcome in words, appended to out: "success"; "FAILED CODE: MESSAGE
+ * (a failed request changed nothing)"; for a version 1 leaf "unknown (a
+ * version 1 leaf records none)", plus what its context says of failure,
+ * labelled as such. */
+void entry_outcome_text(const struct entry *e, struct buf *out);
+
 /* 1 when the source recorded no state for this event (the leaf's
  * before_known is false and it has no after): the event view, show, the
  * summary and CSV then say STATE_NOT_RECORDED, not "no field changed". */

@@ -38,33 +38,6 @@ static void put_value(const json_t *v, int unknown)
 	buf_release(&b);
 }
 
-/* "outcome" line: what the leaf says, and for a version 1 leaf (which
- * records no outcome) what its context says, labelled as such. */
-static void print_outcome(const struct entry *e, struct buf *b)
-{
-	const char *code, *message, *status = entry_outcome(e, &code, &message);
-
-	buf_reset(b);
-	if (!strcmp(status, "failure")) {
-		buf_addstr(b, "FAILED");
-		if (code)
-			buf_addf(b, " %s", code);
-		if (message)
-			buf_addf(b, ": %s", message);
-		buf_addstr(b, " (a failed request changed nothing)");
-	} else if (!strcmp(status, "unknown")) {
-		struct buf c = BUF_INIT;
-
-		buf_addstr(b, "unknown (a version 1 leaf records none)");
-		if (entry_v1_context_failed(e, &c))
-			buf_addf(b, "; its context marks the request failed%s%s", c.len ? ": " : "", c.buf);
-		buf_release(&c);
-	} else {
-		buf_addstr(b, status);
-	}
-	field("outcome", b->buf);
-}
-
 /* Every context member not printed above: often the only from -> to a
  * source gives (LaunchDarkly's description, a response status, ...). */
 static void print_context(const struct entry *e, struct buf *b)
@@ -118,7 +91,9 @@ static void print_text(const struct entry *e)
 	buf_addf(&b, "%s %s", e->target_kind, e->target);
 	field("target", b.buf);
 	field("environment", e->environment);
-	print_outcome(e, &b);
+	buf_reset(&b);
+	entry_outcome_text(e, &b);
+	field("outcome", b.buf);
 	field("reason", entry_context_str(e, "reason"));
 	field("ticket", entry_context_str(e, "ticket"));
 	field("correlation", entry_context_str(e, "correlation_id"));

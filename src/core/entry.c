@@ -173,6 +173,29 @@ int entry_v1_context_failed(const struct entry *e, struct buf *code)
 	return 1;
 }
 
+void entry_outcome_text(const struct entry *e, struct buf *out)
+{
+	const char *code, *message, *status = entry_outcome(e, &code, &message);
+
+	if (!strcmp(status, "failure")) {
+		buf_addstr(out, "FAILED");
+		if (code)
+			buf_addf(out, " %s", code);
+		if (message)
+			buf_addf(out, ": %s", message);
+		buf_addstr(out, " (a failed request changed nothing)");
+	} else if (!strcmp(status, "unknown")) {
+		struct buf c = BUF_INIT;
+
+		buf_addstr(out, "unknown (a version 1 leaf records none)");
+		if (entry_v1_context_failed(e, &c))
+			buf_addf(out, "; its context marks the request failed%s%s", c.len ? ": " : "", c.buf);
+		buf_release(&c);
+	} else {
+		buf_addstr(out, status);
+	}
+}
+
 int entry_state_not_recorded(const struct entry *e)
 {
 	return e->leaf && !e->changes.n && !json_is_true(entry_leaf_get(e, "before_known")) &&
