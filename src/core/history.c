@@ -46,6 +46,7 @@ int history_load(struct store *s, const char *target, const char *environment, s
 			continue;
 		ALLOC_GROW(h->v, h->n + 1, h->alloc);
 		it = &h->v[h->n++];
+		memset(it, 0, sizeof(*it));
 		it->seq = sqlite3_column_int64(st, 0);
 		ts = sqlite3_column_text(st, 1);
 		snprintf(it->ts, sizeof(it->ts), "%s", ts ? (const char *)ts : "");
