@@ -338,17 +338,17 @@ int event_read_outcome(const json_t *v, struct event *ev, struct buf *err)
 
 	if (!v || json_is_null(v))
 		return 0;
-	if (json_is_integer(v)) {
+	if (json_is_number(v)) {
 		/* an HTTP-like status code, e.g. from a map's pointer */
-		json_int_t n = json_integer_value(v);
+		double d = json_number_value(v);
 		char num[32];
 
-		if (n < 100 || n > 999) {
+		if (!(d >= 100 && d <= 999) || d != floor(d)) {
 			buf_addstr(err, "\"outcome\": a status code must be between 100 and 999");
 			goto out;
 		}
-		snprintf(num, sizeof(num), "%lld", (long long)n);
-		if (n >= 400)
+		snprintf(num, sizeof(num), "%.0f", d);
+		if (d >= 400)
 			event_set_failure(ev, num, NULL);
 		ret = 0;
 		goto out;

@@ -87,11 +87,11 @@ wantrows=$(ts query "$S" "$rx env:production" --format jsonl | jq -c .seq | tr '
 expect_eq "regex count equals its rows" "$(ts query "$S" "$rx" --format jsonl | wc -l)" "$want"
 expect_eq "entry_text holds each raw record and summary" "$(ts sql "$S" 'SELECT count(*) AS n FROM entry_text t
 	JOIN entries e USING (seq) WHERE t.raw = ts_leaf_raw(e.leaf) AND t.summary = e.summary' --format jsonl | jq .n)" "$before"
-# Older stores: tests/data/old-schema2.sql is a schema 2 store with version 1
+# Older stores: testdata/old-schema2.sql is a schema 2 store with version 1
 # leaves as the previous trailscope wrote it; dropping entry_text makes it the
 # version 1 shape.
 V2=$T/v2.db
-{ cat tests/data/old-schema2.sql; echo 'PRAGMA application_id = 1953657699; PRAGMA user_version = 2;'; } |
+{ cat testdata/old-schema2.sql; echo 'PRAGMA application_id = 1953657699; PRAGMA user_version = 2;'; } |
 	sqlite3 "$V2"
 old=$(sqlite3 "$V2" 'SELECT count(*) FROM entries')
 want=$(ts query "$V2" "$rx" --count)

@@ -2,7 +2,7 @@
 -- leaf version 2 and schema 3): `trailscope gen --events 16 --seed 5`, then
 -- cloudtrail/07-cloudtrail-UpdateTrail-errorCode.json and
 -- k8s-falco/create_secret.json from ../shared/samples (see SOURCES.md there).
--- sqlite3 .dump omits the pragmas: tests/cli/outcome.sh sets application_id
+-- sqlite3 .dump omits the pragmas: the tests (query.sh, outcome.sh) set application_id
 -- 0x74727363 and user_version 2 after loading it.
 PRAGMA foreign_keys=OFF;
 BEGIN TRANSACTION;
