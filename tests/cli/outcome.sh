@@ -91,6 +91,11 @@ expect_eq "history: outcome per change" "$(jq -c '[.changes[].outcome]' "$T/out"
 # g1-g3 changed nothing and take no part; g6 starts from g5's "on"
 expect_eq "history: g5 does not chain from g4 (a gap), failures take no part" \
 	"$(jq -c '[.changes[] | .gap_after]' "$T/out")" "[null,null,null,null,$(q "$G" "SELECT seq FROM entries WHERE event_id = 'g4'"),null]"
+expect_eq "state: failed requests settle nothing (still the state before them)" \
+	"$(ts state "$G" f --at 2026-01-12T10:02:30Z --format json | jq -c '[.state, .value]')" '["present","off"]'
+expect_eq "state: after the success" \
+	"$(ts state "$G" f --at 2026-01-12T10:03:30Z --format json | jq -c '[.state, .value, .settled_by.event_id]')" \
+	'["present","on","g4"]'
 expect_status "history csv" 0 ts history "$G" f --format csv
 expect_grep "history csv: outcome and gap columns" '^seq,ts,environment,actor,actor_type,action,summary,outcome,gap_after$' "$T/out"
 expect_status "history table" 0 ts history "$G" f
