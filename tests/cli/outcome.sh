@@ -23,6 +23,9 @@ expect_eq "cloudtrail: a success carries only its status" \
 	'{"status":"success"}'
 expect_eq "query outcome:failure" "$(ts query "$S" 'outcome:failure' --format jsonl | jq -r .action)" \
 	"cloudtrail.amazonaws.com:UpdateTrail"
+expect_eq "sql: the events view carries the outcome" \
+	"$(ts sql "$S" "SELECT outcome, outcome_code FROM events ORDER BY outcome" --format jsonl | jq -c '[.outcome, .outcome_code]' | tr '\n' ' ')" \
+	'["failure","TrailNotFoundException"] ["success",null] '
 expect_eq "query NOT outcome:failure" "$(ts query "$S" 'NOT outcome:failure' --count)" 1
 expect_status "query: a bad outcome is refused at its column" 3 ts query "$S" 'outcome:maybe'
 expect_grep "query: the bad outcome's message" 'col 9: unknown outcome' "$T/err"
@@ -133,4 +136,6 @@ expect_eq "old store: never claims a failure" "$(ts query "$O" 'outcome:failure'
 expect_eq "old store: query json carries unknown" "$(ts query "$O" "id:$(q "$O" "SELECT event_id FROM entries WHERE seq = $ct")" --format jsonl | jq -r .outcome)" unknown
 ts verify "$O" --format json > "$T/ov.json" 2>/dev/null
 expect_eq "old store: version 1 leaves verify without fault" "$(jq '.faults | length' "$T/ov.json")" 0
+expect_eq "old store: the sql events view reads unknown" \
+	"$(ts sql "$O" "SELECT DISTINCT outcome FROM events" --format jsonl | jq -r .outcome)" unknown
 expect_eq "old store: still schema 2 after reading" "$(q "$O" 'PRAGMA user_version')" 2
