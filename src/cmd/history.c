@@ -149,7 +149,10 @@ int cmd_history(int argc, char **argv)
 		case 'h':
 			printf("usage: %s\n\n"
 			       "Lists every change to TARGET (its key), oldest first: in ENV, or in every\n"
-			       "environment it has changes in. `trailscope state` rebuilds its state at a time.\n",
+			       "environment it has changes in, each with its outcome; a failed request is\n"
+			       "marked FAILED (it changed nothing), and a change whose recorded state before\n"
+			       "is not the state after the previous one is marked as a gap (gap_after in\n"
+			       "json/csv). `trailscope state` rebuilds its state at a time.\n",
 			       usage);
 			return EXIT_OK;
 		default:

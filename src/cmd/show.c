@@ -1,6 +1,6 @@
 /*
  * show.c - "trailscope show STORE SEQ|EVENT_ID [--format text|json]": one
- * event's metadata, per-field changes and proof status.
+ * event's metadata, outcome, context, per-field changes and proof status.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -169,7 +169,9 @@ int cmd_show(int argc, char **argv)
 			if (cli_parse_format("show", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt))
 				return EXIT_USAGE;
 			break;
-		case 'h': printf("usage: %s\nPrints one event: metadata, per-field changes, proof status.\n", usage);
+		case 'h': printf("usage: %s\nPrints one event: metadata, outcome (FAILED with the source's code and\n"
+				 "message), context, per-field changes (or that the source recorded no state),\n"
+				 "proof status.\n", usage);
 			return EXIT_OK;
 		default: return cli_usage_error(usage, "show: unknown option '%s'", argv[optind - 1]);
 		}
