@@ -335,7 +335,7 @@ int leaf_scan(const char *leaf, size_t len, struct leaf_fields *f, struct buf *e
 			have_outcome = 1;
 		} else if (!strcmp(key.buf, "v")) {
 			if (s.p < s.end && (*s.p == '1' || *s.p == '2') &&
-			    (s.p + 1 == s.end || strchr(",}", s.p[1]))) {
+			    (s.p + 1 == s.end || s.p[1] == ',' || s.p[1] == '}')) {
 				f->version = *s.p++ - '0';
 			} else {
 				s.why = "\"v\" is not a known leaf version (1 or 2)";

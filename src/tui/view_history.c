@@ -171,9 +171,9 @@ static void draw_point(struct view *v, int y, int w, long point)
 		x = draw_field(y, x, 13, sel ? base : ROLE_ACTION, it->action) + 1;
 		/* the chain breaks before this event: say so, do not guess */
 		if (it->gap_after && w - x > 6)
-			x = draw_str(y, x, 5, sel ? base : ROLE_DIFF_UNKNOWN, "gap") + 1;
+			x = draw_str(y, x, x + 3, sel ? base : ROLE_DIFF_UNKNOWN, "gap") + 1;
 		if (!strcmp(it->outcome, "failure") && w - x > 8)
-			x = draw_str(y, x, 7, sel ? base : ROLE_FAILED, "FAILED") + 1;
+			x = draw_str(y, x, x + 6, sel ? base : ROLE_FAILED, "FAILED") + 1;
 		rest = w - x;
 		if (rest > 0)
 			draw_field(y, x, rest, sel ? base : ROLE_SUMMARY, it->summary);

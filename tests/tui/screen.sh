@@ -357,3 +357,15 @@ printf ':wait-idle\n<Enter>\n' | SCREEN_DIR=$T/oc run_screen 100x40 "$T/ocmeta"
 expect_grep "Metadata-level event: state not recorded, not 'no field changed'" \
 	'\? state not recorded by this source' "$T/ocmeta"
 expect_nogrep "Metadata-level event: never 'no field changed'" 'no field changed' "$T/ocmeta"
+
+# The history view says where the recorded history does not chain (g5 starts
+# from "off", g4 left "on") and marks the failed request
+mkdir -p "$T/gap"
+cat > "$T/gap/ev.jsonl" <<'EOF'
+{"event_id":"g1","timestamp":"2026-01-12T10:00:00Z","actor":"a@x","flag_key":"f","environment":"production","previous_state":"off","new_state":"on","outcome":{"status":"failure","code":"403","message":"not allowed"}}
+{"event_id":"g4","timestamp":"2026-01-12T10:03:00Z","actor":"a@x","flag_key":"f","environment":"production","previous_state":"off","new_state":"on"}
+{"event_id":"g5","timestamp":"2026-01-12T10:04:00Z","actor":"b@x","flag_key":"f","environment":"production","previous_state":"off","new_state":"on"}
+EOF
+(cd "$T/gap" && "$TRAILSCOPE" import s.db ev.jsonl --quiet) || fail "cannot build the gap store"
+printf ':wait-idle\nh\n' | SCREEN_DIR=$T/gap run_screen 100x20 "$T/gaphist"
+expect_screen history-gap "$T/gaphist"
