@@ -3,7 +3,9 @@
  * window around an incident's impact start is a candidate, scored by a
  * sum of weighted signals (time proximity, environment and service match,
  * blast radius, risk signals, reverted during the incident), ranked best
- * first, and every score explained by its reasons. docs/CORRELATION.md
+ * first (a change that changed nothing, failed or no-op, always below one
+ * that may have: enum correlate_tier), and every score explained by its
+ * reasons. docs/CORRELATION.md
  * documents the model; the weights live in one table, correlate_signals.
  *
  * Knows nothing of terminals: the CLI (`trailscope correlate`) and the

@@ -324,7 +324,6 @@ static int is_bookkeeping(const char *path)
 	return 0;
 }
 
-/* Is one path the other or inside it? */
 /* The same state, bookkeeping members aside (both absent counts as the same). */
 static int same_state(const json_t *a, const json_t *b)
 {
@@ -545,6 +544,16 @@ static int widened(const struct change_list *l, struct buf *out)
 	return n;
 }
 
+/* The known state after is the state before, exactly (both absent counts). */
+static int same_known_state(const struct correlate_facts *f)
+{
+	if (!f->before_known)
+		return 0;
+	if (!f->before || !f->after)
+		return !f->before && !f->after;
+	return json_equal(f->before, f->after);
+}
+
 static const char *const weekdays[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
 
 void correlate_score(const struct incident *in, const struct correlate_options *o,
@@ -600,9 +609,7 @@ void correlate_score(const struct incident *in, const struct correlate_options *
 		}
 	}
 	/* a failed request, or a change to the same state, changed nothing */
-	c->tier = f->failed ? TIER_FAILED :
-		  f->before_known && (f->before ? f->after && json_equal((json_t *)f->before, (json_t *)f->after) :
-				      !f->after) ? TIER_NO_OP : TIER_CHANGE;
+	c->tier = f->failed ? TIER_FAILED : same_known_state(f) ? TIER_NO_OP : TIER_CHANGE;
 	if (c->tier == TIER_FAILED) {
 		buf_reset(&t);
 		buf_addstr(&t, "the request failed");
@@ -893,12 +900,13 @@ int correlate_run(struct store *s, const struct incident *in, const struct corre
 		r->after = json_incref(json_object_get(leaf, "after"));
 		r->context = json_incref(json_object_get(leaf, "context"));
 		{
+			/* a version 1 leaf has no outcome: taken as a success */
 			json_t *oc = json_object_get(leaf, "outcome");
+			const char *status = json_string_value(json_object_get(oc, "status"));
 			const char *code = json_string_value(json_object_get(oc, "code"));
 			const char *msg = json_string_value(json_object_get(oc, "message"));
 
-			r->failed = !strcmp(json_string_value(json_object_get(oc, "status")) ?
-					    json_string_value(json_object_get(oc, "status")) : "", "failure");
+			r->failed = status && !strcmp(status, "failure");
 			if (r->failed && (code || msg)) {
 				struct buf fb = BUF_INIT;
 

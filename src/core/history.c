@@ -1,7 +1,8 @@
 /*
  * history.c - a target's changes and its reconstructed states (see
- * history.h). Listing is one read on the entries_target index; a state is
- * one entry load (leaf parse) at the point asked for.
+ * history.h). Listing is one read on the entries_target index (reading
+ * each leaf's outcome and states, to tell where the chain breaks); a
+ * state is one entry load (leaf parse) at the point asked for.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +22,12 @@ int history_load(struct store *s, const char *target, const char *environment, s
 {
 	sqlite3_stmt *st;
 	int rc;
+	int64_t prev_seq = 0;    /* the previous non-failed event with a known state after */
+	struct buf prev_after = BUF_INIT; /* its state after, canonical JSON ("" absent) */
 
 	memset(h, 0, sizeof(*h));
 	h->target = xstrdup(target);
 	h->environment = xstrdup(environment);
-	struct buf prev_after = BUF_INIT;
-	int64_t prev_seq = 0;    /* the previous non-failed event with a known state after */
-
 	/* the leaf is canonical JSON, so equal states have equal texts */
 	if (store_prepare(s, "SELECT seq, ts, actor, actor_type, action, summary,"
 			  " json_extract(CAST(leaf AS TEXT), '$.outcome.status'),"
