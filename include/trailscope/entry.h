@@ -16,7 +16,6 @@ struct entry {
 	int64_t seq;
 	char *event_id, *ts, *actor, *actor_type, *action, *target, *target_kind, *environment;
 	char *summary;
-	char *outcome;           /* entries.outcome: "success", "failure" or "unknown" */
 	json_t *leaf;            /* the parsed leaf, or NULL when it does not parse */
 	struct change_list changes;
 	uint64_t covered_by;     /* size of the smallest checkpoint covering seq, 0 if pending */

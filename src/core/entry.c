@@ -2,7 +2,6 @@
  * entry.c - loads one event with its changes from the store (see entry.h).
  * Cost: two indexed lookups plus one leaf parse.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,8 +64,8 @@ static int load_where(struct store *s, const char *where, int64_t seq, const cha
 
 	memset(e, 0, sizeof(*e));
 	buf_addf(&sql, "SELECT seq, event_id, ts, actor, actor_type, action, target, target_kind, "
-		 "environment, summary, leaf, (SELECT min(size) FROM checkpoints WHERE size >= entries.seq), "
-		 "%s FROM entries WHERE %s", store_outcome_sql(s), where);
+		 "environment, summary, leaf, (SELECT min(size) FROM checkpoints WHERE size >= entries.seq) "
+		 "FROM entries WHERE %s", where);
 	if (sqlite3_prepare_v2(s->db, sql.buf, -1, &st, NULL) != SQLITE_OK) {
 		buf_release(&sql);
 		return store_error(s, "cannot read entry");
@@ -92,7 +91,6 @@ static int load_where(struct store *s, const char *where, int64_t seq, const cha
 		e->summary = col_dup(st, 9);
 		e->leaf = parse_value(sqlite3_column_blob(st, 10), sqlite3_column_bytes(st, 10));
 		e->covered_by = (uint64_t)sqlite3_column_int64(st, 11);
-		e->outcome = col_dup(st, 12);
 		ret = load_changes(s, e) ? -1 : 1;
 	} else {
 		store_error(s, "cannot read entry");
@@ -128,7 +126,6 @@ void entry_release(struct entry *e)
 	free(e->target_kind);
 	free(e->environment);
 	free(e->summary);
-	free(e->outcome);
 	json_decref(e->leaf);
 	change_list_release(&e->changes);
 	memset(e, 0, sizeof(*e));
