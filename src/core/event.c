@@ -354,6 +354,10 @@ int event_read_outcome(const json_t *v, struct event *ev, struct buf *err)
 		goto out;
 	}
 	if (json_is_string(v)) {
+		if (strlen(json_string_value(v)) != json_string_length(v)) {
+			buf_addstr(err, "NUL character in \"outcome\"");
+			goto out;
+		}
 		status = xstrdup(json_string_value(v));
 	} else if (json_is_object(v)) {
 		struct buf why = BUF_INIT;

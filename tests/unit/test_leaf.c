@@ -59,7 +59,7 @@ TEST(test_scan_versions)
 static int read_generic(const char *rec, struct event *ev, struct buf *err)
 {
 	json_error_t je;
-	json_t *j = json_loads(rec, 0, &je);
+	json_t *j = json_loads(rec, JSON_ALLOW_NUL, &je);
 	int rc;
 
 	buf_reset(err);
@@ -98,6 +98,7 @@ TEST(test_generic_outcome)
 		REC(",\"outcome\":42"), REC(",\"outcome\":400.5"), REC(",\"outcome\":{\"code\":403}"),
 		REC(",\"outcome\":{\"status\":\"success\",\"message\":\"fine\"}"),
 		REC(",\"outcome\":{\"status\":\"failure\",\"code\":{\"n\":1}}"),
+		REC(",\"outcome\":\"failure\\u0000\""),
 	};
 	struct buf err = BUF_INIT;
 	struct event ev;
