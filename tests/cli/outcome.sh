@@ -68,6 +68,19 @@ expect_grep "k8s show: response status" '^  response_status: \{"code":201' "$T/m
 ts verify "$K" --format json > "$T/kv.json" 2>/dev/null
 expect_eq "k8s: verify finds no fault in version 2 leaves" "$(jq '.faults | length' "$T/kv.json")" 0
 
+# LaunchDarkly: its audit log records changes made (no failure status); the
+# rendered contexts carry no versions, so no state: the title is the from -> to
+L=$T/ld.db
+expect_status "launchdarkly: import the samples" 0 ts import "$L" $(find "$SM/launchdarkly" -name '*.json' | sort) --quiet
+expect_eq "launchdarkly: every entry a success" "$(q "$L" "SELECT DISTINCT outcome FROM entries")" success
+expect_eq "launchdarkly: no state recorded, said so" \
+	"$(q "$L" "SELECT DISTINCT summary FROM entries")" "state not recorded by this source"
+toggle=$(q "$L" "SELECT seq FROM entries WHERE action = 'updateOn' AND target = 'demo-flag'")
+expect_status "launchdarkly: show the toggle" 0 ts show "$L" "$toggle"
+expect_grep "launchdarkly show: the source's own description of the change" \
+	"^  title: Henrietta Powell turned on the flag Demo flag in 'Production'" "$T/out"
+expect_grep "launchdarkly show: state not recorded" '^changes +none known: state not recorded by this source' "$T/out"
+
 # Generic events: the accepted forms of "outcome"
 cat > "$T/gen.jsonl" <<'EOF'
 {"event_id":"g1","timestamp":"2026-01-12T10:00:00Z","actor":"a@x","flag_key":"f","previous_state":"off","new_state":"on","outcome":"failure"}
@@ -99,6 +112,15 @@ expect_eq "state: failed requests settle nothing (still the state before them)" 
 expect_eq "state: after the success" \
 	"$(ts state "$G" f --at 2026-01-12T10:03:30Z --format json | jq -c '[.state, .value, .settled_by.event_id]')" \
 	'["present","on","g4"]'
+echo '{"id":"INC-9","title":"f broke","severity":"SEV2","services":["f"],"started_at":"2026-01-12T10:10:00Z"}' > "$T/inc.jsonl"
+ts incident import "$G" "$T/inc.jsonl" >/dev/null 2>&1
+expect_eq "correlate: changes, then the no-op, then the failed requests" \
+	"$(ts correlate "$G" INC-9 --format json | jq -c '[.candidates[] | .event_id + ":" + .tier]')" \
+	'["g5:change","g4:change","g6:no-op","g3:failed","g2:failed","g1:failed"]'
+expect_status "correlate table" 0 ts correlate "$G" INC-9 --limit 0
+expect_grep "correlate table: FAILED with the code, and why" \
+	'the request failed \(409: version conflict\): it changed nothing' "$T/out"
+expect_grep "correlate table: NO-OP" 'NO-OP \(changed nothing\)' "$T/out"
 expect_status "history csv" 0 ts history "$G" f --format csv
 expect_grep "history csv: outcome and gap columns" '^seq,ts,environment,actor,actor_type,action,summary,outcome,gap_after$' "$T/out"
 expect_status "history table" 0 ts history "$G" f
