@@ -926,6 +926,8 @@ TEST(test_completion)
 	CHECK_INT(start, 6);
 	t = "risk:a";
 	CHECK_INT(query_complete_context(t, strlen(t), &start), QC_RISK);
+	t = "outcome:f";
+	CHECK_INT(query_complete_context(t, strlen(t), &start), QC_OUTCOME);
 
 	CHECK(query_complete(&S, QC_PATH, "rules", 50, &l) > 0);
 	CHECK(has(&l, "rules[*]"));
@@ -940,6 +942,12 @@ TEST(test_completion)
 	query_strings_release(&l);
 	CHECK(query_complete(&S, QC_RISK, "r", 10, &l) == 1);
 	CHECK(has(&l, "rapid-toggle"));
+	query_strings_release(&l);
+	CHECK(query_complete(&S, QC_OUTCOME, "f", 10, &l) == 1);
+	CHECK(has(&l, "failure"));
+	query_strings_release(&l);
+	CHECK(query_complete(&S, QC_KEY, "out", 10, &l) == 1);
+	CHECK(has(&l, "outcome:"));
 	query_strings_release(&l);
 	CHECK(query_complete(&S, QC_ENV, "", 10, &l) >= 2);
 	CHECK(has(&l, "production") && has(&l, "staging"));
