@@ -161,3 +161,21 @@ expect_eq "old store: version 1 leaves verify without fault" "$(jq '.faults | le
 expect_eq "old store: the sql events view reads unknown" \
 	"$(ts sql "$O" "SELECT DISTINCT outcome FROM events" --format jsonl | jq -r .outcome)" unknown
 expect_eq "old store: still schema 2 after reading" "$(q "$O" 'PRAGMA user_version')" 2
+
+# version 1 and version 2 leaves side by side stay verifiable, in the store
+# and in a bundle
+(cd "$T" && ts keygen example.org/audit --out keys >/dev/null)
+M=$T/mixed.db
+cp "$O" "$M"
+expect_status "mixed: sign the old store (upgrades it)" 0 ts checkpoint "$M" --key "$T/keys/example.org_audit.key"
+expect_status "mixed: import version 2 leaves" 0 ts import "$M" "$SM/cloudtrail/04-iam-CreateUser.json" --quiet \
+	--sign "$T/keys/example.org_audit.key"
+expect_eq "mixed: leaves of both versions" \
+	"$(q "$M" "SELECT json_extract(CAST(leaf AS TEXT), '\$.v'), outcome, count(*) FROM entries GROUP BY 1, 2 ORDER BY 1" | tr '\n' ' ')" \
+	"1|unknown|18 2|success|1 "
+expect_status "mixed: verify" 0 ts verify "$M" --trust "$T/keys/example.org_audit.pub"
+expect_grep "mixed: VERIFIED" '^verdict: +VERIFIED through 19' "$T/out"
+expect_status "mixed: export every event" 0 ts export "$M" --out "$T/bundle" --query '' --case C-1 --examiner me \
+	--key "$T/keys/example.org_audit.key"
+expect_status "mixed: bundle verify" 0 ts bundle verify "$T/bundle" --trust "$T/keys/example.org_audit.pub"
+expect_grep "mixed: bundle VERIFIED" 'VERIFIED: 19 events' "$T/out"
