@@ -3,7 +3,9 @@
  * window around an incident's impact start is a candidate, scored by a
  * sum of weighted signals (time proximity, environment and service match,
  * blast radius, risk signals, reverted during the incident), ranked best
- * first, and every score explained by its reasons. docs/CORRELATION.md
+ * first (a change that changed nothing, failed or no-op, always below one
+ * that may have: enum correlate_tier), and every score explained by its
+ * reasons. docs/CORRELATION.md
  * documents the model; the weights live in one table, correlate_signals.
  *
  * Knows nothing of terminals: the CLI (`trailscope correlate`) and the
@@ -36,6 +38,9 @@ enum correlate_signal {
 	SIG_REVERTED,        /* undone during the incident: strong evidence */
 	SIG_UNDONE_BEFORE,   /* undone before impact start */
 	SIG_IS_REVERT,       /* this change itself restores an earlier state */
+	SIG_FAILED,          /* the request failed: it changed nothing */
+	SIG_NO_CHANGE,       /* the known state after equals the state before */
+	SIG_GAP,             /* the target's recorded history does not chain here */
 	NSIGNALS
 };
 
@@ -74,6 +79,17 @@ struct correlate_reason {
 	char *text;               /* "reverted 12 min after impact start (by #1620)"; owned */
 };
 
+/* A failed request changed nothing, nor did a change whose known state
+ * after equals its state before: each ranks below every change of a lower
+ * tier, whatever its score. */
+enum correlate_tier {
+	TIER_CHANGE,   /* succeeded (or outcome unknown) and may have changed something */
+	TIER_NO_OP,    /* succeeded, but its known state after equals its state before */
+	TIER_FAILED,   /* the request failed */
+};
+/* "change", "no-op", "failed" */
+const char *correlate_tier_name(int tier);
+
 struct correlate_candidate {
 	int rank;                 /* 1 = most likely */
 	int64_t seq;
@@ -83,6 +99,7 @@ struct correlate_candidate {
 	double score;             /* sum of the reasons' weights */
 	unsigned risk;            /* entries.risk bits */
 	int64_t reverted_by;      /* seq of the change that undid it during the incident, 0 if none */
+	int tier;                 /* enum correlate_tier: ranks first, the score within a tier */
 	struct correlate_reason *reasons; /* strongest first */
 	size_t nreasons, alloc;
 };
@@ -101,6 +118,12 @@ struct correlate_facts {
 	usec_t reverted_at;           /* INCIDENT_NO_TIME when not undone in the window */
 	int64_t reverted_by;          /* seq of the change that undid it */
 	int64_t reverts;              /* seq of the earlier change this one undoes, 0 none */
+	int failed;                   /* the request failed (outcome "failure") */
+	const char *failure;          /* its code and message for the reason ("403: forbidden"), or NULL */
+	int64_t gap_before;           /* seq of the previous change whose known state after is not
+					 this change's known state before, 0 none */
+	int64_t gap_after;            /* seq of the next change whose known state before is not
+					 this change's state after, 0 none */
 };
 void correlate_facts_init(struct correlate_facts *f);
 
@@ -111,12 +134,14 @@ void correlate_score(const struct incident *in, const struct correlate_options *
 /* Frees what a candidate owns (its strings and reasons). */
 void correlate_candidate_release(struct correlate_candidate *c);
 
-/* Does later_after (the state after a later change to the same target and
- * environment) undo the change from before to after? Bookkeeping members
- * (version, revision, updated_at, ...) are ignored. before_known 0 never
- * matches. */
+/* Does a later change to the same target and environment really restore
+ * the state before the change from before to after: its state before is
+ * that change's after and its state after is that change's before?
+ * Bookkeeping members (version, revision, updated_at, ...) are ignored; an
+ * unknown state before (either before_known 0) never matches, nor does a
+ * change that changed nothing. */
 int correlate_is_undo(const json_t *before, int before_known, const json_t *after,
-		      const json_t *later_after);
+		      const json_t *later_before, int later_before_known, const json_t *later_after);
 
 /* Does the target (its key, or tags/labels/service members of state)
  * belong to service? On a match, appends how to why ("key", "tag") and

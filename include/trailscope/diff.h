@@ -62,4 +62,21 @@ void path_append_index(struct buf *path, size_t index);
  * Values longer than max_value bytes are cut with "…". Appends to out. */
 void change_list_summary(const struct change_list *l, size_t max_value, struct buf *out);
 
+/* What a summary, the event view, show and CSV say when the source recorded
+ * no state at all (neither before nor after): not "no field changed". */
+#define STATE_NOT_RECORDED "state not recorded by this source"
+
+/* Values in entries.summary are cut at this many bytes. */
+#define ENTRY_SUMMARY_VALUE_MAX 60
+
+/*
+ * THE summary of an entry, as import stores it in entries.summary and
+ * entry_text.summary (and as anyone re-deriving it must compute it): l is
+ * diff_json(before, after, before_known) of the leaf. With changes, their
+ * change_list_summary (values cut at ENTRY_SUMMARY_VALUE_MAX); with none,
+ * STATE_NOT_RECORDED when !before_known (the source recorded no state),
+ * else "" (both states known and equal: nothing changed). Appends to out.
+ */
+void entry_summary(const struct change_list *l, int before_known, struct buf *out);
+
 #endif

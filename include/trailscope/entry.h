@@ -31,6 +31,33 @@ void entry_release(struct entry *e);
 const char *entry_context_str(const struct entry *e, const char *key);
 json_t *entry_leaf_get(const struct entry *e, const char *key);
 
+/*
+ * The outcome as the leaf records it: "success" or "failure" (a version 2
+ * leaf), or "unknown" (version 1, or a leaf that does not parse). *code and
+ * *message get the leaf's failure code and message, or NULL.
+ */
+const char *entry_outcome(const struct entry *e, const char **code, const char **message);
+
+/*
+ * For a version 1 leaf (outcome "unknown"), what its own context says of
+ * failure, for display only: 1 when the importer marked it failed
+ * (context.failed, from a Kubernetes code >= 400 or a CloudTrail
+ * errorCode), appending the code found there (if any) to code. 0
+ * otherwise.
+ */
+int entry_v1_context_failed(const struct entry *e, struct buf *code);
+
+/* The outcome in words, appended to out: "success"; "FAILED CODE: MESSAGE
+ * (a failed request changed nothing)"; for a version 1 leaf "unknown (a
+ * version 1 leaf records none)", plus what its context says of failure,
+ * labelled as such. */
+void entry_outcome_text(const struct entry *e, struct buf *out);
+
+/* 1 when the source recorded no state for this event (the leaf's
+ * before_known is false and it has no after): the event view, show, the
+ * summary and CSV then say STATE_NOT_RECORDED, not "no field changed". */
+int entry_state_not_recorded(const struct entry *e);
+
 /* The entry as the JSON object `show --format json` prints (new ref). */
 json_t *entry_to_json(const struct entry *e);
 

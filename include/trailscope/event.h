@@ -12,7 +12,16 @@
 #include "trailscope/diff.h"
 #include "trailscope/util.h"
 
-#define LEAF_VERSION 1
+/* Leaf format written now: 2 adds the "outcome" member (docs/STORE.md);
+ * leaves of version 1 stay valid and read as outcome "unknown". */
+#define LEAF_VERSION 2
+
+/* What became of the request an event records. */
+enum outcome {
+	OUTCOME_SUCCESS,      /* it was carried out (or the source says nothing of failure) */
+	OUTCOME_FAILURE,      /* the source says it failed: it changed nothing */
+	OUTCOME_UNKNOWN,      /* a version 1 leaf, which does not say */
+};
 
 struct event {
 	char *event_id;       /* from the source, or "sha256:" + digest of the record */
@@ -32,6 +41,9 @@ struct event {
 	json_t *context;      /* object: scope, reason, correlation_id, ticket,
 			       * links, approval (members only when present) */
 	json_t *source;       /* object: format, file, line (+ index) */
+	enum outcome outcome; /* OUTCOME_SUCCESS or OUTCOME_FAILURE */
+	char *outcome_code;   /* the source's failure code ("403", "AccessDenied"), or NULL */
+	char *outcome_message; /* the source's failure message, or NULL */
 	char *raw;            /* the original record's text, verbatim */
 	size_t raw_len;
 };
@@ -60,6 +72,22 @@ void event_set_source(struct event *ev, const char *format, const char *file, lo
  * over raw, the text rec was parsed from), so importing it again is
  * recognised and records that differ in any digit are not. */
 void event_derive_id(struct event *ev, const json_t *rec, const char *raw, size_t raw_len);
+
+/* Marks ev as a failed request with the source's code and message (either
+ * may be NULL or empty; both are copied). */
+void event_set_failure(struct event *ev, const char *code, const char *message);
+
+/*
+ * Reads a generic "outcome" member (docs/EVENTS.md): "success"/"failure"
+ * (and the synonyms listed there), or {"status": ..., "code": ...,
+ * "message": ...}. Absent or null leaves ev a success. Returns 0, or -1
+ * with a reason in err.
+ */
+int event_read_outcome(const json_t *v, struct event *ev, struct buf *err);
+
+/* "success", "failure" or "unknown": the outcome's name in the leaf and in
+ * entries.outcome. */
+const char *outcome_name(enum outcome o);
 
 /* Builds the leaf (canonical JSON object, docs/STORE.md) for seq. */
 void event_leaf(const struct event *ev, int64_t seq, struct buf *out);

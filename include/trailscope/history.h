@@ -9,6 +9,9 @@
  * point (absent `after` means the target was deleted). Before the first
  * known event it is that event's `before` when the source recorded it,
  * otherwise UNKNOWN.
+ *
+ * Failed requests are listed (marked by their outcome) but changed
+ * nothing: they neither settle a state nor take part in the chain check.
  */
 #ifndef TRAILSCOPE_HISTORY_H
 #define TRAILSCOPE_HISTORY_H
@@ -24,6 +27,12 @@ struct history_item {
 	int64_t seq;
 	char ts[32];
 	char *actor, *actor_type, *action, *summary; /* owned, raw data */
+	char outcome[8];       /* the leaf's "success", "failure", or "unknown" (v1 leaf) */
+	int64_t gap_after;     /* > 0: the recorded history does not chain here: this
+				  event's known state before differs from the known
+				  state after of event gap_after, the previous
+				  non-failed event (something unrecorded happened
+				  between them); 0 when it chains or cannot be told */
 };
 
 struct history {

@@ -63,6 +63,7 @@ struct query_row {
 	const char *ts, *event_id, *actor, *actor_type, *action, *target, *target_kind,
 		*environment, *summary;
 	unsigned risk;         /* enum risk_flags */
+	const char *outcome;   /* "success", "failure" or "unknown" */
 };
 /* Return 0 to go on, nonzero to stop early. */
 typedef int (*query_row_fn)(const struct query_row *row, void *ctx);
@@ -120,7 +121,7 @@ void query_set_cancel(struct query *q, volatile int *flag);
  */
 enum query_complete_kind {
 	QC_NONE, QC_KEY, QC_PATH, QC_ACTOR, QC_TARGET, QC_ENV, QC_ACTION,
-	QC_ACTOR_TYPE, QC_RISK, QC_INCIDENT,
+	QC_ACTOR_TYPE, QC_RISK, QC_INCIDENT, QC_OUTCOME,
 };
 struct query_strings {
 	char **v;

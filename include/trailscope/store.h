@@ -16,7 +16,7 @@
 #include "trailscope/buf.h"
 #include "trailscope/merkle.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_APPLICATION_ID 0x74727363 /* "trsc" */
 #define STORE_NODE_STRIDE 4 /* merkle_nodes caches levels 4, 8, 12, ... */
 
@@ -30,7 +30,7 @@ struct store {
 	char *path;            /* owned */
 	unsigned flags;
 	char *origin;          /* owned; the checkpoint origin line */
-	int schema;            /* PRAGMA user_version: 1 has no entry_text */
+	int schema;            /* PRAGMA user_version: 1 has no entry_text, 1 and 2 no entries.outcome */
 	char *private_path;    /* store_create_private: the file being built */
 	int private_fd;        /* and its flock */
 	sqlite3_stmt *leaf_hash_stmt;  /* cached statements, lazily prepared */
@@ -72,6 +72,12 @@ void store_discard(struct store *s);
 
 /* Sets the origin of a store that has no entries yet. */
 int store_set_origin(struct store *s, const char *origin);
+
+/* The SQL expression of an entry's outcome in a statement over entries:
+ * "outcome" (no other table has a column of that name), or "'unknown'"
+ * for a schema 1 or 2 store opened read-only, which has no such column
+ * and holds only version 1 leaves. */
+const char *store_outcome_sql(const struct store *s);
 
 /* Number of entries (the largest seq; 0 when empty). -1 on error. */
 int64_t store_size(struct store *s);

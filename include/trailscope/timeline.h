@@ -28,6 +28,7 @@ enum tl_row_flags {
 	TL_SERVICE = 1 << 0,          /* actor_type is "service" */
 	TL_PRODUCTION = 1 << 1,       /* environment looks like production */
 	TL_APPROVAL_MISSING = 1 << 2, /* approval required (or production) but nobody approved */
+	TL_FAILED = 1 << 3,           /* the leaf's outcome is "failure" */
 };
 
 struct tl_row {

@@ -82,6 +82,11 @@ static void print_text(const struct incident *in, const struct correlation *c, s
 		fputs("  ", stdout);
 		cli_put_safe(stdout, *k->environment ? k->environment : "-");
 		fputs("\n    ", stdout);
+		if (k->tier != TIER_CHANGE) {
+			fputs(k->tier == TIER_FAILED ? "FAILED (changed nothing)" : "NO-OP (changed nothing)", stdout);
+			if (*k->summary)
+				putchar(' ');
+		}
 		cli_put_safe(stdout, k->summary);
 		putchar('\n');
 		for (size_t r = 0; r < k->nreasons; r++) {

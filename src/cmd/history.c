@@ -23,9 +23,13 @@ struct row {
 
 static json_t *item_json(const struct history_item *it, const char *env)
 {
-	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)it->seq, "ts", it->ts,
-			 "environment", env, "actor", it->actor, "actor_type", it->actor_type,
-			 "action", it->action, "summary", it->summary);
+	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)it->seq,
+			      "ts", it->ts, "environment", env, "actor", it->actor, "actor_type", it->actor_type,
+			      "action", it->action, "summary", it->summary, "outcome", it->outcome);
+
+	/* the recorded history does not chain here */
+	json_object_set_new(o, "gap_after", it->gap_after ? json_integer((json_int_t)it->gap_after) : json_null());
+	return o;
 }
 
 static void put_cell(const char *s, int width)
@@ -59,7 +63,7 @@ static void print_rows(const struct row *rows, size_t n, enum out_format fmt, co
 		return;
 	}
 	if (fmt == FMT_CSV)
-		puts("seq,ts,environment,actor,actor_type,action,summary");
+		puts("seq,ts,environment,actor,actor_type,action,summary,outcome,gap_after");
 	else if (fmt == FMT_TABLE)
 		printf("%-8s  %-27s  %-12s  %-24s  %-14s  %s\n", "SEQ", "TIME", "ENVIRONMENT", "ACTOR", "ACTION",
 		       "CHANGE");
@@ -84,13 +88,20 @@ static void print_rows(const struct row *rows, size_t n, enum out_format fmt, co
 			cli_csv_field(&line, it->action, strlen(it->action));
 			buf_addch(&line, ',');
 			cli_csv_field(&line, it->summary, strlen(it->summary));
+			buf_addf(&line, ",%s,", it->outcome);
+			if (it->gap_after)
+				buf_addf(&line, "%" PRId64, it->gap_after);
 			puts(line.buf);
 		} else {
 			printf("%-8" PRId64 "  %-27s  ", it->seq, it->ts);
 			put_cell(*rows[i].env ? rows[i].env : "-", 12);
 			put_cell(it->actor, 24);
 			put_cell(it->action, 14);
+			if (!strcmp(it->outcome, "failure"))
+				fputs("FAILED (changed nothing) ", stdout);
 			put_cell(it->summary, 0);
+			if (it->gap_after)
+				printf("  [gap: its state before is not the state after #%" PRId64 "]", it->gap_after);
 			putchar('\n');
 		}
 	}
@@ -138,7 +149,10 @@ int cmd_history(int argc, char **argv)
 		case 'h':
 			printf("usage: %s\n\n"
 			       "Lists every change to TARGET (its key), oldest first: in ENV, or in every\n"
-			       "environment it has changes in. `trailscope state` rebuilds its state at a time.\n",
+			       "environment it has changes in, each with its outcome; a failed request is\n"
+			       "marked FAILED (it changed nothing), and a change whose recorded state before\n"
+			       "is not the state after the previous one is marked as a gap (gap_after in\n"
+			       "json/csv). `trailscope state` rebuilds its state at a time.\n",
 			       usage);
 			return EXIT_OK;
 		default:

@@ -83,7 +83,8 @@ static int print_row(const struct query_row *r, void *ctx)
 		json_str(b, "summary", r->summary);
 		buf_addstr(b, ",\"risk\":[");
 		risk_list(b, r->risk, 1);
-		buf_addch(b, ']');
+		buf_addstr(b, "],");
+		json_str(b, "outcome", r->outcome);
 		buf_addch(b, '}');
 		if (o->fmt == FMT_JSONL)
 			buf_addch(b, '\n');
@@ -95,7 +96,8 @@ static int print_row(const struct query_row *r, void *ctx)
 		struct buf risk = BUF_INIT;
 
 		if (!o->n)
-			fputs("seq,ts,event_id,actor,actor_type,action,target,target_kind,environment,summary,risk\n",
+			fputs("seq,ts,event_id,actor,actor_type,action,target,target_kind,environment,summary,risk,"
+			      "outcome\n",
 			      stdout);
 		buf_addf(b, "%" PRId64, r->seq);
 		for (size_t i = 1; i < ARRAY_SIZE(cols); i++) {
@@ -105,6 +107,8 @@ static int print_row(const struct query_row *r, void *ctx)
 		buf_addch(b, ',');
 		risk_list(&risk, r->risk, 0);
 		cli_csv_field(b, risk.buf, risk.len);
+		buf_addch(b, ',');
+		buf_addstr(b, r->outcome);
 		buf_release(&risk);
 		buf_addch(b, '\n');
 		fwrite(b->buf, 1, b->len, stdout);
@@ -129,6 +133,8 @@ static int print_row(const struct query_row *r, void *ctx)
 		buf_add_term_safe(b, r->environment, strlen(r->environment));
 		printf("%-11s ", b->buf);
 		buf_reset(b);
+		if (!strcmp(r->outcome, "failure"))
+			buf_addstr(b, "FAILED ");
 		buf_add_term_safe(b, r->summary, strlen(r->summary));
 		risk_list(&risk, r->risk, 0);
 		printf("%s%s%s\n", b->buf, risk.len ? "  !" : "", risk.buf);

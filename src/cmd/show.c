@@ -1,10 +1,11 @@
 /*
  * show.c - "trailscope show STORE SEQ|EVENT_ID [--format text|json]": one
- * event's metadata, per-field changes and proof status.
+ * event's metadata, outcome, context, per-field changes and proof status.
  */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "trailscope/cli.h"
 #include "trailscope/cmd.h"
@@ -62,6 +63,37 @@ static void proof_line(const struct entry *e, const struct verify_cover *cv, str
 	}
 }
 
+/* Every context member not printed above: often the only from -> to a
+ * source gives (LaunchDarkly's description, a response status, ...). */
+static void print_context(const struct entry *e, struct buf *b)
+{
+	static const char *const shown[] = { "reason", "ticket", "correlation_id", "approval", NULL };
+	json_t *ctx = entry_leaf_get(e, "context"), *v;
+	const char *key;
+	int any = 0;
+
+	json_object_foreach(ctx, key, v) {
+		int skip = 0;
+
+		for (int i = 0; shown[i]; i++)
+			skip |= !strcmp(key, shown[i]);
+		if (skip)
+			continue;
+		if (!any++)
+			puts("context");
+		buf_reset(b);
+		if (json_is_string(v))
+			buf_addstr(b, json_string_value(v));
+		else
+			json_append(b, v);
+		fputs("  ", stdout);
+		cli_put_safe(stdout, key);
+		fputs(": ", stdout);
+		cli_put_safe(stdout, b->buf);
+		putchar('\n');
+	}
+}
+
 static void print_text(const struct entry *e, const struct verify_cover *cv)
 {
 	json_t *actor = entry_leaf_get(e, "actor"), *source = entry_leaf_get(e, "source");
@@ -84,6 +116,9 @@ static void print_text(const struct entry *e, const struct verify_cover *cv)
 	buf_addf(&b, "%s %s", e->target_kind, e->target);
 	field("target", b.buf);
 	field("environment", e->environment);
+	buf_reset(&b);
+	entry_outcome_text(e, &b);
+	field("outcome", b.buf);
 	field("reason", entry_context_str(e, "reason"));
 	field("ticket", entry_context_str(e, "ticket"));
 	field("correlation", entry_context_str(e, "correlation_id"));
@@ -110,7 +145,13 @@ static void print_text(const struct entry *e, const struct verify_cover *cv)
 	buf_reset(&b);
 	proof_line(e, cv, &b);
 	field("proof", b.buf);
-	printf("changes     %zu\n", e->changes.n);
+	print_context(e, &b);
+	if (entry_state_not_recorded(e))
+		puts("changes     none known: " STATE_NOT_RECORDED);
+	else if (!e->changes.n)
+		puts("changes     0 (no field changed)");
+	else
+		printf("changes     %zu\n", e->changes.n);
 	for (size_t i = 0; i < e->changes.n; i++) {
 		const struct change *c = &e->changes.v[i];
 
@@ -152,10 +193,11 @@ int cmd_show(int argc, char **argv)
 			if (cli_parse_format("show", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt))
 				return EXIT_USAGE;
 			break;
-		case 'h': printf("usage: %s\nPrints one event: metadata, per-field changes, proof status.\n"
-		       "A checkpoint is cited as proof only when it is signed by a key pinned in\n"
-		       "$XDG_STATE_HOME/trailscope, its root is the store's tree at its size and the\n"
-		       "event's leaf is included under it.\n", usage);
+		case 'h': printf("usage: %s\nPrints one event: metadata, outcome (FAILED with the source's code and\n"
+				 "message), context, per-field changes (or that the source recorded no state),\n"
+				 "proof status. A checkpoint is cited as proof only when it is signed by a key\n"
+				 "pinned in $XDG_STATE_HOME/trailscope, its root is the store's tree at its size\n"
+				 "and the event's leaf is included under it.\n", usage);
 			return EXIT_OK;
 		default: return cli_usage_error(usage, "show: unknown option '%s'", argv[optind - 1]);
 		}

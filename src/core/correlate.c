@@ -40,7 +40,15 @@ const struct correlate_signal_def correlate_signals[NSIGNALS] = {
 	[SIG_REVERTED] = { "reverted", 0.50 },
 	[SIG_UNDONE_BEFORE] = { "undone-before", -0.30 },
 	[SIG_IS_REVERT] = { "is-revert", -0.20 },
+	[SIG_FAILED] = { "failed", -1.00 },
+	[SIG_NO_CHANGE] = { "no-change", -0.50 },
+	[SIG_GAP] = { "gap", 0 },
 };
+
+const char *correlate_tier_name(int tier)
+{
+	return tier == TIER_FAILED ? "failed" : tier == TIER_NO_OP ? "no-op" : "change";
+}
 
 int correlate_signal_lookup(const char *name)
 {
@@ -316,41 +324,27 @@ static int is_bookkeeping(const char *path)
 	return 0;
 }
 
-/* Is one path the other or inside it? */
-static int paths_related(const char *a, const char *b)
+/* The same state, bookkeeping members aside (both absent counts as the same). */
+static int same_state(const json_t *a, const json_t *b)
 {
-	size_t la = strlen(a), lb = strlen(b);
-	const char *s = la <= lb ? a : b, *l = la <= lb ? b : a;
-	size_t n = la <= lb ? la : lb;
+	struct change_list l = CHANGE_LIST_INIT;
+	int same = 1;
 
-	if (!n)
-		return 1;
-	return !strncmp(s, l, n) && (l[n] == '\0' || l[n] == '.' || l[n] == '[');
+	if (!a || !b)
+		return !a && !b;
+	diff_json(a, b, 1, &l);
+	for (size_t i = 0; i < l.n && same; i++)
+		same = is_bookkeeping(l.v[i].path);
+	change_list_release(&l);
+	return same;
 }
 
 int correlate_is_undo(const json_t *before, int before_known, const json_t *after,
-		      const json_t *later_after)
+		      const json_t *later_before, int later_before_known, const json_t *later_after)
 {
-	struct change_list mine = CHANGE_LIST_INIT, left = CHANGE_LIST_INIT;
-	int undone = 1, counted = 0;
-
-	if (!before_known)
+	if (!before_known || !later_before_known)
 		return 0;
-	if (!before || !later_after)
-		return !before && !later_after && after; /* created, then deleted */
-	diff_json(before, after, 1, &mine);
-	diff_json(before, later_after, 1, &left);
-	for (size_t i = 0; i < mine.n && undone; i++) {
-		if (is_bookkeeping(mine.v[i].path))
-			continue;
-		counted++;
-		for (size_t k = 0; k < left.n && undone; k++)
-			if (!is_bookkeeping(left.v[k].path) && paths_related(mine.v[i].path, left.v[k].path))
-				undone = 0;
-	}
-	change_list_release(&mine);
-	change_list_release(&left);
-	return undone && counted;
+	return !same_state(before, after) && same_state(later_before, after) && same_state(later_after, before);
 }
 
 /* Lower-case words of s joined by '-' ("My Mail Service" -> "my-mail-service"). */
@@ -506,7 +500,7 @@ static void add_reason(struct correlate_candidate *c, enum correlate_signal sig,
 {
 	struct correlate_reason *r;
 
-	if (w == 0)
+	if (w == 0 && sig != SIG_GAP) /* a gap is said even when it weighs nothing */
 		return;
 	ALLOC_GROW(c->reasons, c->nreasons + 1, c->alloc);
 	r = &c->reasons[c->nreasons++];
@@ -548,6 +542,16 @@ static int widened(const struct change_list *l, struct buf *out)
 			buf_add_term_safe(out, c->path, strlen(c->path) > 80 ? 80 : strlen(c->path));
 	}
 	return n;
+}
+
+/* The known state after is the state before, exactly (both absent counts). */
+static int same_known_state(const struct correlate_facts *f)
+{
+	if (!f->before_known)
+		return 0;
+	if (!f->before || !f->after)
+		return !f->before && !f->after;
+	return json_equal(f->before, f->after);
 }
 
 static const char *const weekdays[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
@@ -604,6 +608,38 @@ void correlate_score(const struct incident *in, const struct correlate_options *
 			break;
 		}
 	}
+	/* a failed request, or a change to the same state, changed nothing */
+	c->tier = f->failed ? TIER_FAILED : same_known_state(f) ? TIER_NO_OP : TIER_CHANGE;
+	if (c->tier == TIER_FAILED) {
+		buf_reset(&t);
+		buf_addstr(&t, "the request failed");
+		if (f->failure) {
+			buf_addstr(&t, " (");
+			buf_add_term_safe(&t, f->failure, strlen(f->failure) > 80 ? 80 : strlen(f->failure));
+			buf_addstr(&t, ")");
+		}
+		buf_addstr(&t, ": it changed nothing, so it ranks below every change that succeeded");
+		add_reason(c, SIG_FAILED, w[SIG_FAILED], &t);
+	} else if (c->tier == TIER_NO_OP) {
+		buf_reset(&t);
+		buf_addstr(&t, "its state after equals its state before: it changed nothing, so it ranks "
+			   "below every change that did");
+		add_reason(c, SIG_NO_CHANGE, w[SIG_NO_CHANGE], &t);
+	}
+	if (f->gap_before) {
+		buf_reset(&t);
+		buf_addf(&t, "history gap: its state before is not the state after #%lld (something unrecorded "
+			 "happened between them)", (long long)f->gap_before);
+		add_reason(c, SIG_GAP, w[SIG_GAP], &t);
+	}
+	if (f->gap_after) {
+		buf_reset(&t);
+		buf_addf(&t, "history gap: the next change, #%lld, did not start from its state after "
+			 "(whether it was undone is not recorded)", (long long)f->gap_after);
+		add_reason(c, SIG_GAP, w[SIG_GAP], &t);
+	}
+	if (c->tier != TIER_CHANGE)
+		goto risks; /* no blast radius: nothing changed */
 	/* blast radius */
 	eb = f->before_known ? correlate_exposure(f->before) : -1;
 	ea = correlate_exposure(f->after);
@@ -646,6 +682,7 @@ void correlate_score(const struct incident *in, const struct correlate_options *
 		buf_addstr(&t, "deleted");
 		add_reason(c, SIG_DELETE, w[SIG_DELETE], &t);
 	}
+risks:
 	/* risk signals */
 	if (f->risk & RISK_NO_APPROVAL) {
 		buf_reset(&t);
@@ -684,7 +721,7 @@ void correlate_score(const struct incident *in, const struct correlate_options *
 		add_reason(c, SIG_RAPID_TOGGLE, w[SIG_RAPID_TOGGLE], &t);
 	}
 	/* reverts */
-	if (f->reverted_at != INCIDENT_NO_TIME) {
+	if (f->reverted_at != INCIDENT_NO_TIME && c->tier == TIER_CHANGE) {
 		buf_reset(&t);
 		if (f->reverted_at >= in->started) {
 			/* responders revert once they know: before detection it may be chance */
@@ -700,7 +737,7 @@ void correlate_score(const struct incident *in, const struct correlate_options *
 			add_reason(c, SIG_UNDONE_BEFORE, w[SIG_UNDONE_BEFORE], &t);
 		}
 	}
-	if (f->reverts && dt < 0) {
+	if (f->reverts && dt < 0 && c->tier == TIER_CHANGE) {
 		buf_reset(&t);
 		buf_addf(&t, "undoes #%lld", (long long)f->reverts);
 		add_reason(c, SIG_IS_REVERT, w[SIG_IS_REVERT], &t);
@@ -722,7 +759,18 @@ struct window_row {
 	struct correlate_candidate c;
 	json_t *before, *after, *context; /* own references */
 	int before_known;
+	int failed;                        /* the leaf's outcome is "failure" */
+	char *failure;                     /* its code and message, or NULL; owned */
 };
+
+/* Does later start from the state after r? Unknown on either side: yes
+ * (nothing to tell). */
+static int chains(const struct window_row *r, const struct window_row *later)
+{
+	if (!later->before_known || (!r->before_known && !r->after))
+		return 1;
+	return r->after ? later->before && json_equal(r->after, later->before) : !later->before;
+}
 
 static char *col_dup(sqlite3_stmt *st, int col)
 {
@@ -772,6 +820,8 @@ static int candidate_cmp(const void *a, const void *b)
 {
 	const struct correlate_candidate *x = a, *y = b;
 
+	if (x->tier != y->tier)
+		return x->tier < y->tier ? -1 : 1;
 	if (x->score != y->score)
 		return x->score > y->score ? -1 : 1;
 	return x->seq < y->seq ? 1 : x->seq > y->seq ? -1 : 0; /* later (closer) first */
@@ -849,6 +899,21 @@ int correlate_run(struct store *s, const struct incident *in, const struct corre
 		r->before = json_incref(json_object_get(leaf, "before"));
 		r->after = json_incref(json_object_get(leaf, "after"));
 		r->context = json_incref(json_object_get(leaf, "context"));
+		{
+			/* a version 1 leaf has no outcome: taken as a success */
+			json_t *oc = json_object_get(leaf, "outcome");
+			const char *status = json_string_value(json_object_get(oc, "status"));
+			const char *code = json_string_value(json_object_get(oc, "code"));
+			const char *msg = json_string_value(json_object_get(oc, "message"));
+
+			r->failed = status && !strcmp(status, "failure");
+			if (r->failed && (code || msg)) {
+				struct buf fb = BUF_INIT;
+
+				buf_addf(&fb, "%s%s%s", code ? code : "", code && msg ? ": " : "", msg ? msg : "");
+				r->failure = buf_detach(&fb, NULL);
+			}
+		}
 		if (json_is_null(r->before)) {
 			json_decref(r->before);
 			r->before = NULL;
@@ -884,27 +949,35 @@ int correlate_run(struct store *s, const struct incident *in, const struct corre
 		if (!strcmp(r->c.actor_type, "service") &&
 		    people_share(s, &hist, &r->c, &f.people_share, &f.people_sample))
 			goto out;
-		/* the first later change to the same target that undoes this one */
-		for (size_t k = i + 1; k < n && scanned < UNDO_SCAN; k++) {
+		f.failed = r->failed;
+		f.failure = r->failure;
+		/* a failed request changed nothing: it neither reverts, is
+		 * reverted, nor breaks the chain; nor do the ones around it */
+		for (size_t k = i + 1; !r->failed && k < n && scanned < UNDO_SCAN; k++) {
 			struct window_row *q = &rows[k];
 
-			if (strcmp(q->c.target, r->c.target) || strcmp(q->c.environment, r->c.environment))
+			if (q->failed || strcmp(q->c.target, r->c.target) || strcmp(q->c.environment, r->c.environment))
 				continue;
-			scanned++;
-			if (correlate_is_undo(r->before, r->before_known, r->after, q->after)) {
+			if (!scanned++ && !chains(r, q))
+				f.gap_after = q->c.seq;
+			/* the first later change to the same target that really restores its state before */
+			if (correlate_is_undo(r->before, r->before_known, r->after, q->before, q->before_known,
+					      q->after)) {
 				f.reverted_at = q->c.t;
 				f.reverted_by = q->c.seq;
 				r->c.reverted_by = q->c.t >= in->started ? q->c.seq : 0;
 				break;
 			}
 		}
-		/* does this change undo an earlier one? (the nearest earlier change) */
-		for (size_t k = i; k-- > 0;) {
+		/* the nearest earlier change: does this one chain from it, undo it? */
+		for (size_t k = i; !r->failed && k-- > 0;) {
 			struct window_row *q = &rows[k];
 
-			if (strcmp(q->c.target, r->c.target) || strcmp(q->c.environment, r->c.environment))
+			if (q->failed || strcmp(q->c.target, r->c.target) || strcmp(q->c.environment, r->c.environment))
 				continue;
-			if (correlate_is_undo(q->before, q->before_known, q->after, r->after))
+			if (!chains(q, r))
+				f.gap_before = q->c.seq;
+			if (correlate_is_undo(q->before, q->before_known, q->after, r->before, r->before_known, r->after))
 				f.reverts = q->c.seq;
 			break;
 		}
@@ -926,6 +999,7 @@ out:
 		json_decref(rows[i].before);
 		json_decref(rows[i].after);
 		json_decref(rows[i].context);
+		free(rows[i].failure);
 	}
 	free(rows);
 	sqlite3_finalize(st);
@@ -971,6 +1045,7 @@ json_t *correlation_to_json(const struct incident *in, const struct correlation 
 		json_object_set_new(j, "target_kind", json_string(k->target_kind));
 		json_object_set_new(j, "environment", json_string(k->environment));
 		json_object_set_new(j, "summary", json_string(k->summary));
+		json_object_set_new(j, "tier", json_string(correlate_tier_name(k->tier)));
 		for (size_t r = 0; r < k->nreasons; r++) {
 			buf_reset(&b);
 			correlate_reason_format(&k->reasons[r], &b);

@@ -790,3 +790,11 @@ void change_list_summary(const struct change_list *l, size_t max_value, struct b
 		buf_addf(out, " +%zu more", l->n - 1);
 	buf_release(&tmp);
 }
+
+void entry_summary(const struct change_list *l, int before_known, struct buf *out)
+{
+	if (l->n)
+		change_list_summary(l, ENTRY_SUMMARY_VALUE_MAX, out);
+	else if (!before_known)
+		buf_addstr(out, STATE_NOT_RECORDED);
+}

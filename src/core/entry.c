@@ -143,6 +143,62 @@ const char *entry_context_str(const struct entry *e, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+const char *entry_outcome(const struct entry *e, const char **code, const char **message)
+{
+	json_t *o = entry_leaf_get(e, "outcome"), *st = json_object_get(o, "status");
+	json_t *c = json_object_get(o, "code"), *m = json_object_get(o, "message");
+
+	*code = json_is_string(c) ? json_string_value(c) : NULL;
+	*message = json_is_string(m) ? json_string_value(m) : NULL;
+	if (json_is_string(st) && (!strcmp(json_string_value(st), "success") ||
+				   !strcmp(json_string_value(st), "failure")))
+		return json_string_value(st);
+	*code = *message = NULL;
+	return "unknown";
+}
+
+int entry_v1_context_failed(const struct entry *e, struct buf *code)
+{
+	json_t *ctx = entry_leaf_get(e, "context"), *c;
+
+	if (entry_leaf_get(e, "outcome") || !json_is_true(json_object_get(ctx, "failed")))
+		return 0;
+	if (json_is_string(json_object_get(ctx, "error_code")))
+		buf_addstr(code, json_string_value(json_object_get(ctx, "error_code")));
+	else if (json_is_number(c = json_object_get(json_object_get(ctx, "response_status"), "code")))
+		buf_addf(code, "%.0f", json_number_value(c));
+	return 1;
+}
+
+void entry_outcome_text(const struct entry *e, struct buf *out)
+{
+	const char *code, *message, *status = entry_outcome(e, &code, &message);
+
+	if (!strcmp(status, "failure")) {
+		buf_addstr(out, "FAILED");
+		if (code)
+			buf_addf(out, " %s", code);
+		if (message)
+			buf_addf(out, ": %s", message);
+		buf_addstr(out, " (a failed request changed nothing)");
+	} else if (!strcmp(status, "unknown")) {
+		struct buf c = BUF_INIT;
+
+		buf_addstr(out, "unknown (a version 1 leaf records none)");
+		if (entry_v1_context_failed(e, &c))
+			buf_addf(out, "; its context marks the request failed%s%s", c.len ? ": " : "", c.buf);
+		buf_release(&c);
+	} else {
+		buf_addstr(out, status);
+	}
+}
+
+int entry_state_not_recorded(const struct entry *e)
+{
+	return e->leaf && !e->changes.n && !json_is_true(entry_leaf_get(e, "before_known")) &&
+	       !entry_leaf_get(e, "after");
+}
+
 static json_t *or_null(json_t *v)
 {
 	return v ? json_incref(v) : json_null();
@@ -164,6 +220,17 @@ json_t *entry_to_json(const struct entry *e)
 	json_object_set_new(o, "target_kind", json_string(e->target_kind));
 	json_object_set_new(o, "environment", json_string(e->environment));
 	json_object_set_new(o, "summary", json_string(e->summary));
+	{
+		const char *code, *message, *status = entry_outcome(e, &code, &message);
+		json_t *out = json_pack("{s:s}", "status", status);
+
+		if (code)
+			json_object_set_new(out, "code", json_string(code));
+		if (message)
+			json_object_set_new(out, "message", json_string(message));
+		json_object_set_new(o, "outcome", out);
+	}
+	json_object_set_new(o, "state_recorded", json_boolean(!entry_state_not_recorded(e)));
 	for (size_t i = 0; i < e->changes.n; i++) {
 		const struct change *c = &e->changes.v[i];
 		json_t *j = json_object();

@@ -5,6 +5,7 @@
  * field names have a few documented aliases.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdarg.h>
 #include <openssl/sha.h>
@@ -31,6 +32,8 @@ void event_release(struct event *ev)
 	json_decref(ev->after);
 	json_decref(ev->context);
 	json_decref(ev->source);
+	free(ev->outcome_code);
+	free(ev->outcome_message);
 	free(ev->raw);
 	memset(ev, 0, sizeof(*ev));
 }
@@ -338,6 +341,112 @@ static int read_context(struct gen *g, struct event *ev)
 	return 0;
 }
 
+const char *outcome_name(enum outcome o)
+{
+	return o == OUTCOME_FAILURE ? "failure" : o == OUTCOME_UNKNOWN ? "unknown" : "success";
+}
+
+void event_set_failure(struct event *ev, const char *code, const char *message)
+{
+	free(ev->outcome_code);
+	free(ev->outcome_message);
+	ev->outcome = OUTCOME_FAILURE;
+	ev->outcome_code = code && *code ? xstrdup(code) : NULL;
+	ev->outcome_message = message && *message ? xstrdup(message) : NULL;
+}
+
+/* 1 success, 0 failure, -1 not a status word. */
+static int status_word(const char *s)
+{
+	static const char *const ok[] = { "success", "succeeded", "ok", NULL };
+	static const char *const bad[] = { "failure", "failed", "error", "denied", NULL };
+
+	for (int i = 0; ok[i]; i++)
+		if (!strcasecmp(s, ok[i]))
+			return 1;
+	for (int i = 0; bad[i]; i++)
+		if (!strcasecmp(s, bad[i]))
+			return 0;
+	return -1;
+}
+
+int event_read_outcome(const json_t *v, struct event *ev, struct buf *err)
+{
+	static const char *const K_STATUS[] = { "status", NULL };
+	static const char *const K_CODE[] = { "code", NULL };
+	static const char *const K_MESSAGE[] = { "message", NULL };
+	char *status = NULL, *code = NULL, *message = NULL;
+	int ok, ret = -1;
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (json_is_number(v)) {
+		/* an HTTP-like status code, e.g. from a map's pointer */
+		double d = json_number_value(v);
+		char num[32];
+
+		if (!(d >= 100 && d <= 999) || d != floor(d)) {
+			buf_addstr(err, "\"outcome\": a status code must be between 100 and 999");
+			goto out;
+		}
+		snprintf(num, sizeof(num), "%.0f", d);
+		if (d >= 400)
+			event_set_failure(ev, num, NULL);
+		ret = 0;
+		goto out;
+	}
+	if (json_is_string(v)) {
+		if (strlen(json_string_value(v)) != json_string_length(v)) {
+			buf_addstr(err, "NUL character in \"outcome\"");
+			goto out;
+		}
+		status = xstrdup(json_string_value(v));
+	} else if (json_is_object(v)) {
+		struct buf why = BUF_INIT;
+		struct gen g = { .rec = v, .err = &why };
+
+		json_t *c = json_object_get(v, K_CODE[0]);
+
+		if (json_is_number(c) && json_number_value(c) == floor(json_number_value(c)) &&
+		    fabs(json_number_value(c)) < 1e15) { /* a numeric status code */
+			struct buf num = BUF_INIT;
+
+			buf_addf(&num, "%.0f", json_number_value(c));
+			code = buf_detach(&num, NULL);
+		}
+		if (get_string(&g, v, K_STATUS, &status, TEXT) < 0 ||
+		    (!code && get_string(&g, v, K_CODE, &code, TEXT) < 0) ||
+		    get_string(&g, v, K_MESSAGE, &message, TEXT) < 0) {
+			buf_addf(err, "\"outcome\": %s", why.buf);
+			buf_release(&why);
+			goto out;
+		}
+		if (!status) {
+			buf_addstr(err, "\"outcome\" has no \"status\"");
+			goto out;
+		}
+	} else {
+		buf_addstr(err, "expected string or object for \"outcome\"");
+		goto out;
+	}
+	if ((ok = status_word(status)) < 0) {
+		buf_addstr(err, "\"outcome\" is neither \"success\" nor \"failure\"");
+		goto out;
+	}
+	if (ok && (code || message)) {
+		buf_addstr(err, "\"outcome\": a success carries no \"code\" or \"message\"");
+		goto out;
+	}
+	if (!ok)
+		event_set_failure(ev, code, message);
+	ret = 0;
+out:
+	free(status);
+	free(code);
+	free(message);
+	return ret;
+}
+
 int event_from_generic(const json_t *rec, const char *raw, size_t raw_len,
 		       struct event *ev, struct buf *err, struct buf *at)
 {
@@ -384,6 +493,13 @@ int event_from_generic(const json_t *rec, const char *raw, size_t raw_len,
 	ev->after = after && !json_is_null(after) ? json_incref(after) : NULL;
 	if (read_context(&g, ev))
 		goto fail;
+	if (event_read_outcome(json_object_get(rec, "outcome"), ev, g.err)) {
+		if (g.member) {
+			buf_reset(g.member);
+			buf_addstr(g.member, "outcome");
+		}
+		goto fail;
+	}
 	if (!ev->event_id)
 		event_derive_id(ev, rec, raw, raw_len);
 	return 0;
@@ -425,6 +541,7 @@ void event_leaf(const struct event *ev, int64_t seq, struct buf *out)
 {
 	char tsbuf[32];
 	json_t *leaf = json_object(), *actor = json_object(), *target = json_object();
+	json_t *outcome = json_object();
 
 	time_format(ev->ts, tsbuf);
 	json_object_set_new(leaf, "v", json_integer(LEAF_VERSION));
@@ -453,6 +570,12 @@ void event_leaf(const struct event *ev, int64_t seq, struct buf *out)
 		json_object_set_new(leaf, "context", json_object());
 	if (ev->source)
 		json_object_set(leaf, "source", ev->source);
+	json_object_set_new(leaf, "outcome", outcome);
+	json_object_set_new(outcome, "status", json_string(outcome_name(ev->outcome)));
+	if (ev->outcome_code)
+		json_object_set_new(outcome, "code", json_string(ev->outcome_code));
+	if (ev->outcome_message)
+		json_object_set_new(outcome, "message", json_string(ev->outcome_message));
 	json_object_set_new(leaf, "raw", json_stringn(ev->raw, ev->raw_len));
 	json_append(out, leaf);
 	json_decref(leaf);

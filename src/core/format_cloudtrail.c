@@ -233,6 +233,7 @@ static int ct_event(struct fmt_reader *r, const struct fmt_record *where, const 
 		json_object_set_new(ev->context, "failed", json_true());
 		fmt_ctx_str(ev->context, "error_code", code);
 		fmt_ctx_str(ev->context, "error_message", fmt_str(rec, "errorMessage"));
+		event_set_failure(ev, code, fmt_str(rec, "errorMessage"));
 	} else if (json_is_object(params)) {
 		ev->after = json_incref(params);
 	}

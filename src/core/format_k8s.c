@@ -228,8 +228,13 @@ static int k8s_emit(struct fmt_reader *r, const struct fmt_record *rec)
 	fmt_ctx_str(ev->context, "user_agent", fmt_str(j, "userAgent"));
 	fmt_ctx_json(ev->context, "response_status", status);
 	fmt_ctx_json(ev->context, "annotations", json_object_get(j, "annotations"));
-	if (failed)
+	if (failed) {
+		char codebuf[32];
+
 		json_object_set_new(ev->context, "failed", json_true());
+		snprintf(codebuf, sizeof(codebuf), "%.0f", json_number_value(code));
+		event_set_failure(ev, codebuf, fmt_str(status, "message"));
+	}
 
 	/* the states */
 	sub = json_is_object(obj) ? fmt_str(obj, "subresource") : NULL;

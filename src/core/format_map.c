@@ -18,13 +18,13 @@
 enum map_field {
 	M_EVENT_ID, M_TIMESTAMP, M_ACTOR_ID, M_ACTOR_NAME, M_ACTOR_TYPE, M_ACTOR_AUTH,
 	M_ACTION, M_TARGET_KIND, M_TARGET_KEY, M_ENVIRONMENT, M_BEFORE, M_AFTER,
-	M_REASON, M_TICKET, M_CORRELATION_ID, M_NFIELDS
+	M_REASON, M_TICKET, M_CORRELATION_ID, M_OUTCOME, M_NFIELDS
 };
 
 static const char *const field_names[M_NFIELDS] = {
 	"event_id", "timestamp", "actor_id", "actor_name", "actor_type", "actor_auth",
 	"action", "target_kind", "target_key", "environment", "before", "after",
-	"reason", "ticket", "correlation_id",
+	"reason", "ticket", "correlation_id", "outcome",
 };
 
 static const struct {
@@ -315,6 +315,8 @@ static int map_record(struct fmt_reader *r, const struct fmt_record *rec)
 		free(s);
 		s = NULL;
 	}
+	if (event_read_outcome(value_of(m, rec->json, M_OUTCOME), ev, &err))
+		goto bad;
 	buf_release(&err);
 	return fmt_emit(r, rec, ev);
 bad:

@@ -1,7 +1,8 @@
 /*
  * history.c - a target's changes and its reconstructed states (see
- * history.h). Listing is one read on the entries_target index; a state is
- * one entry load (leaf parse) at the point asked for.
+ * history.h). Listing is one read on the entries_target index (reading
+ * each leaf's outcome and states, to tell where the chain breaks); a
+ * state is one entry load (leaf parse) at the point asked for.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +22,17 @@ int history_load(struct store *s, const char *target, const char *environment, s
 {
 	sqlite3_stmt *st;
 	int rc;
+	int64_t prev_seq = 0;    /* the previous non-failed event with a known state after */
+	struct buf prev_after = BUF_INIT; /* its state after, canonical JSON ("" absent) */
 
 	memset(h, 0, sizeof(*h));
 	h->target = xstrdup(target);
 	h->environment = xstrdup(environment);
-	if (store_prepare(s, "SELECT seq, ts, actor, actor_type, action, summary FROM entries "
+	/* the leaf is canonical JSON, so equal states have equal texts */
+	if (store_prepare(s, "SELECT seq, ts, actor, actor_type, action, summary,"
+			  " json_extract(CAST(leaf AS TEXT), '$.outcome.status'),"
+			  " json_extract(CAST(leaf AS TEXT), '$.before_known'),"
+			  " CAST(leaf AS TEXT) -> '$.before', CAST(leaf AS TEXT) -> '$.after' FROM entries "
 			  "WHERE target = ?1 AND environment = ?2 ORDER BY ts, seq", &st))
 		return -1;
 	sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
@@ -39,6 +46,7 @@ int history_load(struct store *s, const char *target, const char *environment, s
 			continue;
 		ALLOC_GROW(h->v, h->n + 1, h->alloc);
 		it = &h->v[h->n++];
+		memset(it, 0, sizeof(*it));
 		it->seq = sqlite3_column_int64(st, 0);
 		ts = sqlite3_column_text(st, 1);
 		snprintf(it->ts, sizeof(it->ts), "%s", ts ? (const char *)ts : "");
@@ -46,7 +54,28 @@ int history_load(struct store *s, const char *target, const char *environment, s
 		it->actor_type = col_dup(st, 3);
 		it->action = col_dup(st, 4);
 		it->summary = col_dup(st, 5);
+		snprintf(it->outcome, sizeof(it->outcome), "%s",
+			 sqlite3_column_type(st, 6) == SQLITE_TEXT ? (const char *)sqlite3_column_text(st, 6) :
+			 "unknown");
+		if (!strcmp(it->outcome, "failure"))
+			continue; /* changed nothing */
+		{
+			int before_known = sqlite3_column_int(st, 7) == 1;
+			const char *before = (const char *)sqlite3_column_text(st, 8);
+			const char *after = (const char *)sqlite3_column_text(st, 9);
+
+			if (before_known && prev_seq && strcmp(before ? before : "", prev_after.buf))
+				it->gap_after = prev_seq;
+			if (!before_known && !after) {
+				prev_seq = 0; /* the source recorded no state: the chain is unknown */
+			} else {
+				prev_seq = it->seq;
+				buf_reset(&prev_after);
+				buf_addstr(&prev_after, after ? after : "");
+			}
+		}
 	}
+	buf_release(&prev_after);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return store_error(s, "cannot read the history");
@@ -82,6 +111,9 @@ int history_state_at(struct store *s, const struct history *h, long index, json_
 		return HISTORY_UNKNOWN;
 	if (index >= (long)h->n)
 		index = (long)h->n - 1;
+	/* a failed request changed nothing: the state is the one before it */
+	while (!before && !strcmp(h->v[index].outcome, "failure"))
+		before = --index < 0;
 	seq = h->v[before ? 0 : index].seq;
 	ret = entry_load_seq(s, seq, &e);
 	if (ret < 0)
@@ -102,8 +134,8 @@ int history_state_at(struct store *s, const struct history *h, long index, json_
 			else if (v)
 				*state = json_incref(v);
 		}
-	} else if (!e.leaf) {
-		kind = HISTORY_UNKNOWN; /* an unreadable leaf settles nothing */
+	} else if (!e.leaf || entry_state_not_recorded(&e)) {
+		kind = HISTORY_UNKNOWN; /* an unreadable leaf, or no state recorded, settles nothing */
 	} else {
 		v = entry_leaf_get(&e, "after");
 		if (!v || json_is_null(v)) {

@@ -52,8 +52,8 @@ static int prepare(struct importer *im)
 	return store_prepare(im->s, "SELECT 1 FROM entries WHERE event_id = ?1", &im->exists) ||
 	       store_prepare(im->s,
 		"INSERT INTO entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
-		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk)"
-		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk, outcome)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
 		&im->ins_entry) ||
 	       store_prepare(im->s,
 		"INSERT INTO changes(seq, idx, path, kind, before, after, before_unknown)"
@@ -120,6 +120,7 @@ struct prepared {
 	struct buf leaf_post;      /* leaf bytes after the seq number */
 	struct buf vals;           /* each change's before and after as canonical JSON, NUL-separated */
 	unsigned risk;
+	enum outcome outcome;      /* for entries.outcome */
 	int toggle;                /* flips a switch: check for rapid toggling */
 	usec_t t;                  /* the event time, for the rapid-toggle window */
 	char ts[32];
@@ -217,7 +218,8 @@ static struct prepared *prepare_event(struct event *ev)
 	buf_init(&p->leaf_post);
 	buf_init(&p->vals);
 	diff_json(ev->before, ev->after, ev->before_known, &changes);
-	change_list_summary(&changes, 60, &p->summary);
+	entry_summary(&changes, ev->before_known, &p->summary);
+	p->outcome = ev->outcome;
 	p->risk = risk_of_event(ev, &changes);
 	p->toggle = risk_is_toggle(&changes);
 	p->t = ev->ts;
@@ -318,6 +320,7 @@ static int commit_event(struct importer *im, struct prepared *p)
 	sqlite3_bind_text(st, 14, p->source_file, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 15, p->source_line);
 	sqlite3_bind_int(st, 16, (int)p->risk);
+	sqlite3_bind_text(st, 17, outcome_name(p->outcome), -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

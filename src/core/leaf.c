@@ -20,6 +20,8 @@ void leaf_fields_init(struct leaf_fields *f)
 	buf_init(&f->target);
 	buf_init(&f->target_kind);
 	buf_init(&f->environment);
+	buf_init(&f->outcome);
+	f->version = 0;
 }
 
 void leaf_fields_release(struct leaf_fields *f)
@@ -32,6 +34,7 @@ void leaf_fields_release(struct leaf_fields *f)
 	buf_release(&f->target);
 	buf_release(&f->target_kind);
 	buf_release(&f->environment);
+	buf_release(&f->outcome);
 }
 
 struct scan {
@@ -274,10 +277,11 @@ int leaf_scan(const char *leaf, size_t len, struct leaf_fields *f, struct buf *e
 	static const char *const top[] = { "seq", "event_id", "ts", "action", "environment", NULL };
 	static const char *const actor[] = { "id", "type", NULL };
 	static const char *const target[] = { "key", "kind", NULL };
+	static const char *const outcome[] = { "status", NULL };
 	struct scan s = { leaf, leaf + len, NULL };
 	struct buf key = BUF_INIT;
 	int first = 1, ret = -1;
-	int have_actor = 0, have_target = 0;
+	int have_actor = 0, have_target = 0, have_outcome = 0;
 
 	/* The top level is walked here so that the nested actor and target
 	 * objects can be read with their own member lists. */
@@ -323,6 +327,20 @@ int leaf_scan(const char *leaf, size_t len, struct leaf_fields *f, struct buf *e
 			if (scan_members(&s, target, o))
 				goto out;
 			have_target = 1;
+		} else if (!strcmp(key.buf, "outcome")) {
+			struct buf *o[] = { &f->outcome };
+
+			if (scan_members(&s, outcome, o))
+				goto out;
+			have_outcome = 1;
+		} else if (!strcmp(key.buf, "v")) {
+			if (s.p < s.end && (*s.p == '1' || *s.p == '2') &&
+			    (s.p + 1 == s.end || s.p[1] == ',' || s.p[1] == '}')) {
+				f->version = *s.p++ - '0';
+			} else {
+				s.why = "\"v\" is not a known leaf version (1 or 2)";
+				goto out;
+			}
 		} else {
 			int i;
 
@@ -355,6 +373,20 @@ int leaf_scan(const char *leaf, size_t len, struct leaf_fields *f, struct buf *e
 	}
 	if (f->seq < 0 || !f->event_id.len || !f->ts.len || !have_actor || !have_target || !f->action.len) {
 		s.why = "leaf lacks a required member (seq, event_id, ts, actor, target, action)";
+		goto out;
+	}
+	if (!f->version) {
+		s.why = "leaf lacks \"v\"";
+		goto out;
+	}
+	if (f->version == 1 && have_outcome) {
+		s.why = "a version 1 leaf has no \"outcome\"";
+		goto out;
+	}
+	if (f->version == 1) {
+		buf_addstr(&f->outcome, "unknown");
+	} else if (!have_outcome || (strcmp(f->outcome.buf, "success") && strcmp(f->outcome.buf, "failure"))) {
+		s.why = "a version 2 leaf needs \"outcome.status\" \"success\" or \"failure\"";
 		goto out;
 	}
 	ret = 0;

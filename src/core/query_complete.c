@@ -17,7 +17,7 @@
 
 static const char *const keys[] = {
 	"actor:", "actor-type:", "target:", "target-kind:", "env:", "action:", "id:", "changed:",
-	"before.", "after.", "since:", "until:", "risk:", "around:", "AND", "OR", "NOT",
+	"before.", "after.", "since:", "until:", "risk:", "outcome:", "around:", "AND", "OR", "NOT",
 };
 
 enum query_complete_kind query_complete_context(const char *text, size_t cursor, size_t *start)
@@ -30,6 +30,7 @@ enum query_complete_kind query_complete_context(const char *text, size_t cursor,
 		{ "actor", QC_ACTOR }, { "actor-type", QC_ACTOR_TYPE }, { "target", QC_TARGET },
 		{ "env", QC_ENV }, { "environment", QC_ENV }, { "action", QC_ACTION },
 		{ "risk", QC_RISK }, { "around", QC_INCIDENT }, { "changed", QC_PATH },
+		{ "outcome", QC_OUTCOME },
 	};
 
 	if (cursor > len)
@@ -194,6 +195,14 @@ int query_complete(struct store *s, enum query_complete_kind kind, const char *p
 			if (!strncmp(risk_names[i].name, prefix, plen))
 				add(out, risk_names[i].name, strlen(risk_names[i].name));
 		break;
+	case QC_OUTCOME: {
+		static const char *const outcomes[] = { "failure", "success", "unknown" };
+
+		for (size_t i = 0; i < ARRAY_SIZE(outcomes) && out->n - before < max; i++)
+			if (!strncmp(outcomes[i], prefix, plen))
+				add(out, outcomes[i], strlen(outcomes[i]));
+		break;
+	}
 	default: {
 		struct query_strings l = QUERY_STRINGS_INIT;
 

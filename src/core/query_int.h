@@ -25,6 +25,7 @@ enum qkind {
 	QN_TEXT,       /* free text (FTS5) */
 	QN_REGEX,      /* /re/flags */
 	QN_RISK,       /* risk:NAME */
+	QN_OUTCOME,    /* outcome:success|failure|unknown (value) */
 };
 
 enum qfield { QF_ACTOR, QF_ACTOR_TYPE, QF_TARGET, QF_TARGET_KIND, QF_ENV, QF_ACTION, QF_ID };

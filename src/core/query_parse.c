@@ -188,7 +188,7 @@ static const struct {
 
 static const char key_list[] =
 	"actor, actor-type, target, target-kind, env, action, id, changed, before.PATH, "
-	"after.PATH, since, until, risk, around";
+	"after.PATH, since, until, risk, outcome, around";
 
 /* Reads an operator: ':' '<' '<=' '>' '>=' '='. Returns enum qop or -1. */
 static int read_op(struct parser *p)
@@ -486,6 +486,20 @@ static struct qnode *parse_term(struct parser *p)
 		n = node_new(QN_RISK, start);
 		n->vpos = vpos;
 		n->bits = bits;
+		return n;
+	}
+	if (!strcmp(key, "outcome")) {
+		struct buf lit = BUF_INIT;
+
+		vpat_literal(v.buf, &lit);
+		buf_release(&v);
+		if (strcmp(lit.buf, "success") && strcmp(lit.buf, "failure") && strcmp(lit.buf, "unknown")) {
+			buf_release(&lit);
+			return fail(p, vpos, "unknown outcome (use success, failure, unknown)");
+		}
+		n = node_new(QN_OUTCOME, start);
+		n->vpos = vpos;
+		n->value = buf_detach(&lit, NULL);
 		return n;
 	}
 	if (!strcmp(key, "around")) {

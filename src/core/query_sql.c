@@ -451,6 +451,15 @@ static int gen_term(struct gen *g, struct qnode *n)
 	case QN_RISK:
 		buf_addf(&q->where, "(e.risk != 0 AND (e.risk & ?%d) != 0)", add_int(q, n->bits));
 		return 0;
+	case QN_OUTCOME:
+		/* failure and unknown are read from the partial index entries_outcome */
+		if (q->s->schema < 3)
+			buf_addf(&q->where, "('unknown' = ?%d)", add_str(q, n->value));
+		else if (strcmp(n->value, "success"))
+			buf_addf(&q->where, "(e.outcome != 'success' AND e.outcome = ?%d)", add_str(q, n->value));
+		else
+			buf_addf(&q->where, "(e.outcome = ?%d)", add_str(q, n->value));
+		return 0;
 	}
 	return qerror_at(g->err, g->text, n->pos, "internal error: unknown term");
 }
@@ -580,8 +589,11 @@ static int step_error(struct query *q, int rc)
 	return error("query: %s", sqlite3_errmsg(q->s->db));
 }
 
-#define ROW_SQL "SELECT e.seq, e.ts, e.event_id, e.actor, e.actor_type, e.action, e.target," \
-	" e.target_kind, e.environment, e.summary, e.risk FROM entries AS e WHERE"
+#define ROW_COLS "SELECT e.seq, e.ts, e.event_id, e.actor, e.actor_type, e.action, e.target," \
+	" e.target_kind, e.environment, e.summary, e.risk, "
+/* schema 3, and a read-only older store (no outcome column, only v1 leaves) */
+#define ROW_SQL ROW_COLS "e.outcome FROM entries AS e WHERE"
+#define ROW_SQL_OLD ROW_COLS "'unknown' FROM entries AS e WHERE"
 
 static const char *const each_tail[6] = {
 	" ORDER BY e.ts, e.seq LIMIT :lim",
@@ -602,7 +614,8 @@ static const char *col_text(sqlite3_stmt *st, int i)
 int64_t query_each(struct query *q, const struct query_fetch *f, query_row_fn fn, void *ctx)
 {
 	int v = (f->desc ? 3 : 0) + (f->from ? (f->inclusive ? 2 : 1) : 0);
-	sqlite3_stmt *st = prepare(q, &q->each[v], ROW_SQL, each_tail[v]);
+	sqlite3_stmt *st = prepare(q, &q->each[v], q->s->schema < 3 ? ROW_SQL_OLD : ROW_SQL,
+					each_tail[v]);
 	int64_t n = 0;
 	int rc;
 
@@ -627,6 +640,7 @@ int64_t query_each(struct query *q, const struct query_fetch *f, query_row_fn fn
 		r.environment = col_text(st, 8);
 		r.summary = col_text(st, 9);
 		r.risk = (unsigned)sqlite3_column_int64(st, 10);
+		r.outcome = col_text(st, 11);
 		n++;
 		if (fn && fn(&r, ctx)) {
 			rc = SQLITE_DONE;

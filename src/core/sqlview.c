@@ -19,6 +19,10 @@ static const char views_sql[] =
 	" json_extract(CAST(leaf AS TEXT), '$.context.reason') AS reason,"
 	" json_extract(CAST(leaf AS TEXT), '$.context.ticket') AS ticket,"
 	" json_extract(CAST(leaf AS TEXT), '$.context.correlation_id') AS correlation_id,"
+	/* from the leaf, so that a schema 1 or 2 store (version 1 leaves) reads unknown */
+	" coalesce(json_extract(CAST(leaf AS TEXT), '$.outcome.status'), 'unknown') AS outcome,"
+	" json_extract(CAST(leaf AS TEXT), '$.outcome.code') AS outcome_code,"
+	" json_extract(CAST(leaf AS TEXT), '$.outcome.message') AS outcome_message,"
 	" ts_leaf_raw(leaf) AS raw, CAST(leaf AS TEXT) AS leaf FROM main.entries;"
 	"CREATE TEMP VIEW IF NOT EXISTS event_changes AS SELECT c.seq, c.idx, e.ts, e.actor, e.action,"
 	" e.target, e.environment, c.path, c.kind, c.before, c.after, c.before_unknown"

@@ -57,8 +57,10 @@ static int settling(struct store *s, const char *target, const char *env, const 
 		    struct state_point *p)
 {
 	static const char *const sql[] = {
+		/* a failed request changed nothing: it settles nothing */
 		"SELECT seq, ts, event_id, actor, action FROM entries WHERE target = ?1 AND environment = ?2"
-		" AND ts <= ?3 ORDER BY ts DESC, seq DESC LIMIT 1",
+		" AND ts <= ?3 AND coalesce(json_extract(CAST(leaf AS TEXT), '$.outcome.status'), '') != 'failure'"
+		" ORDER BY ts DESC, seq DESC LIMIT 1",
 		"SELECT seq, ts, event_id, actor, action FROM entries WHERE target = ?1 AND environment = ?2"
 		" ORDER BY ts, seq LIMIT 1",
 	};

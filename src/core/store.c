@@ -28,6 +28,10 @@
 	"CREATE TRIGGER entry_text_no_update BEFORE UPDATE ON entry_text\n" \
 	"  BEGIN SELECT RAISE(ABORT, 'entry_text is append-only'); END;\n"
 
+/* Added in schema version 3: the outcome, an indexed copy of the leaf's
+ * "outcome.status" ('unknown' for version 1 leaves). */
+#define OUTCOME_INDEX_SQL "CREATE INDEX entries_outcome ON entries(outcome) WHERE outcome != 'success';\n"
+
 /* Covering since schema version 2: value terms read before/after from it. */
 #define CHANGES_PATH_SQL "CREATE INDEX changes_path ON changes(path, seq, after, before);\n"
 
@@ -48,6 +52,7 @@ static const char schema_sql[] =
 	"  risk INTEGER NOT NULL DEFAULT 0,\n"
 	"  source_file TEXT NOT NULL,\n"
 	"  source_line INTEGER NOT NULL,\n"
+	"  outcome TEXT NOT NULL DEFAULT 'unknown',\n"
 	/* the big leaf last, so reading the small columns skips it */
 	"  leaf_hash BLOB NOT NULL,\n"
 	"  leaf BLOB NOT NULL);\n"
@@ -58,6 +63,7 @@ static const char schema_sql[] =
 	"CREATE INDEX entries_target ON entries(target, ts);\n"
 	"CREATE INDEX entries_environment ON entries(environment, ts);\n"
 	"CREATE INDEX entries_risk ON entries(risk) WHERE risk != 0;\n"
+	OUTCOME_INDEX_SQL
 	"CREATE TABLE incidents(\n"
 	"  id TEXT PRIMARY KEY,\n"
 	"  title TEXT NOT NULL,\n"
@@ -198,30 +204,48 @@ static int check_schema(struct store *s)
 }
 
 /*
- * Brings a version 1 store to version 2 when it is opened for writing:
- * adds entry_text and fills it from the leaves (one pass), and rebuilds
- * changes_path to cover before and after; entries and every other table
- * untouched; one transaction. Read-only opens leave the file alone and
- * the query compiler reads the leaves instead.
+ * Brings an older store to version 3 when it is opened for writing, in one
+ * transaction. From version 1: adds entry_text and fills it from the
+ * leaves (one pass), and rebuilds changes_path to cover before and after.
+ * From version 1 or 2: adds entries.outcome, whose default 'unknown' is
+ * what every row of such a store holds (their leaves are all version 1,
+ * which records no outcome: no row is rewritten), and its index. No
+ * table's rows change. Read-only opens leave the file alone: the query
+ * compiler then reads the leaves instead of entry_text, and
+ * store_outcome_sql gives 'unknown'.
  */
 static int upgrade_schema(struct store *s)
 {
+	struct buf sql = BUF_INIT;
+	int ret = 0;
+
 	if (s->schema >= STORE_SCHEMA_VERSION || (s->flags & STORE_READONLY))
 		return 0;
 	if (sqlfuncs_register(s->db) || store_exec(s, "BEGIN IMMEDIATE"))
 		return -1;
-	if (store_exec(s, ENTRY_TEXT_SQL
-		       "DROP INDEX changes_path;" CHANGES_PATH_SQL
-		       "INSERT INTO entry_text(seq, summary, raw)"
-		       " SELECT seq, summary, coalesce(ts_leaf_raw(leaf), '') FROM entries ORDER BY seq;"
-		       "UPDATE meta SET value = '2' WHERE key = 'schema';"
-		       "PRAGMA user_version = 2;") ||
-	    store_exec(s, "COMMIT")) {
+	if (s->schema < 2)
+		buf_addstr(&sql, ENTRY_TEXT_SQL
+			   "DROP INDEX changes_path;" CHANGES_PATH_SQL
+			   "INSERT INTO entry_text(seq, summary, raw)"
+			   " SELECT seq, summary, coalesce(ts_leaf_raw(leaf), '') FROM entries ORDER BY seq;");
+	buf_addf(&sql, "ALTER TABLE entries ADD COLUMN outcome TEXT NOT NULL DEFAULT 'unknown';"
+		 OUTCOME_INDEX_SQL
+		 "UPDATE meta SET value = '%d' WHERE key = 'schema';"
+		 "PRAGMA user_version = %d;", STORE_SCHEMA_VERSION, STORE_SCHEMA_VERSION);
+	if (store_exec(s, sql.buf) || store_exec(s, "COMMIT")) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		return error("%s: cannot upgrade the store to schema version 2", s->path);
+		ret = error("%s: cannot upgrade the store to schema version %d", s->path, STORE_SCHEMA_VERSION);
+		goto out;
 	}
-	s->schema = 2;
-	return 0;
+	s->schema = STORE_SCHEMA_VERSION;
+out:
+	buf_release(&sql);
+	return ret;
+}
+
+const char *store_outcome_sql(const struct store *s)
+{
+	return s->schema < 3 ? "'unknown'" : "outcome";
 }
 
 static int load_origin(struct store *s)

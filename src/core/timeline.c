@@ -12,7 +12,8 @@
 #include "trailscope/timeline.h"
 
 #define ROW_COLS "ts, seq, actor, actor_type, action, target, environment, summary, " \
-	"json_extract(CAST(leaf AS TEXT), '$.context.approval')"
+	"json_extract(CAST(leaf AS TEXT), '$.context.approval'), " \
+	"json_extract(CAST(leaf AS TEXT), '$.outcome.status') = 'failure'"
 
 static const char *const fetch_sql[4] = {
 	"SELECT " ROW_COLS " FROM entries WHERE (ts, seq) > (?1, ?2) ORDER BY ts, seq LIMIT ?3",
@@ -110,6 +111,8 @@ static void row_read(sqlite3_stmt *st, struct tl_row *r)
 		r->flags |= TL_PRODUCTION;
 	if (approval_missing(approval, !!(r->flags & TL_PRODUCTION)))
 		r->flags |= TL_APPROVAL_MISSING;
+	if (sqlite3_column_int(st, 9) == 1)
+		r->flags |= TL_FAILED;
 }
 
 static int run_rows(struct timeline *tl, sqlite3_stmt *st, struct tl_page *out)

@@ -314,7 +314,7 @@ static int column_differs(sqlite3_stmt *st, int col, const struct buf *leafval)
 static int scan_entries(struct verifier *v)
 {
 	static const char *const colname[] = { "event_id", "ts", "actor", "actor_type", "action",
-					       "target", "target_kind", "environment" };
+					       "target", "target_kind", "environment", "outcome" };
 	struct verify_report *r = v->r;
 	struct leaf_fields f;
 	struct buf err = BUF_INIT, detail = BUF_INIT, canon = BUF_INIT;
@@ -323,9 +323,10 @@ static int scan_entries(struct verifier *v)
 	int64_t total = store_size(v->s); /* for progress only */
 	int rc, ret = -1;
 
-	if (store_prepare(v->s, "SELECT seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
-			  " target, target_kind, environment FROM entries ORDER BY seq", &st))
-		return -1;
+	buf_addf(&detail, "SELECT seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
+		 " target, target_kind, environment, %s FROM entries ORDER BY seq", store_outcome_sql(v->s));
+	if (store_prepare(v->s, detail.buf, &st))
+		return buf_release(&detail), -1;
 	if (sqlite3_prepare_v2(v->s->db, "SELECT hash FROM merkle_nodes WHERE level = ?1 AND idx = ?2",
 			       -1, &v->node_stmt, NULL) != SQLITE_OK)
 		v->node_stmt = NULL;
@@ -366,7 +367,7 @@ static int scan_entries(struct verifier *v)
 			entry_fault(r, "MALFORMED", (uint64_t)seq, (uint64_t)seq, detail.buf);
 		} else {
 			const struct buf *vals[] = { &f.event_id, &f.ts, &f.actor, &f.actor_type, &f.action,
-						     &f.target, &f.target_kind, &f.environment };
+						     &f.target, &f.target_kind, &f.environment, &f.outcome };
 
 			if (f.seq != seq) {
 				buf_reset(&detail);
@@ -374,7 +375,7 @@ static int scan_entries(struct verifier *v)
 					 f.seq);
 				entry_fault(r, "MODIFIED", (uint64_t)seq, (uint64_t)seq, detail.buf);
 			}
-			for (int c = 0; c < 8; c++) {
+			for (int c = 0; c < 9; c++) {
 				if (column_differs(st, 3 + c, vals[c])) {
 					buf_reset(&detail);
 					buf_addf(&detail, "column %s does not match the leaf", colname[c]);

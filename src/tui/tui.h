@@ -41,6 +41,7 @@
 	_(SUMMARY, "summary", "change summaries") \
 	_(RISK, "risk", "risk badges (approval missing, mass rollout, rapid toggles)") \
 	_(RISK_LOW, "risk-low", "milder risk badges (after hours, service account)") \
+	_(FAILED, "failed", "failed requests (they changed nothing)") \
 	_(DIFF_ADDED, "diff-added", "added values") \
 	_(DIFF_REMOVED, "diff-removed", "removed values") \
 	_(DIFF_CHANGED, "diff-changed", "changed field paths") \

@@ -110,6 +110,11 @@ static void build(struct view *v, int w)
 		line_addstr(l, ROLE_DEFAULT, " ");
 		line_add_data(l, !strncmp(c->environment, "prod", 4) ? ROLE_ENV_PROD : ROLE_ENV, c->environment);
 		line_addstr(l, ROLE_DEFAULT, "  ");
+		if (c->tier != TIER_CHANGE) {
+			/* it changed nothing: said before its summary */
+			line_addstr(l, ROLE_FAILED, c->tier == TIER_FAILED ? "FAILED" : "NO-OP");
+			line_addstr(l, ROLE_DEFAULT, " ");
+		}
 		summary_display(&sum, c->summary);
 		line_add(l, ROLE_SUMMARY, sum.buf, sum.len);
 		buf_release(&sum);

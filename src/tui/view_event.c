@@ -115,6 +115,14 @@ static void build_meta(struct lines *L, struct evv *p, int w)
 	label_line(L, "Target", ROLE_TARGET, b.buf, w);
 	label_line(L, "Environment", !strncmp(e->environment, "prod", 4) ? ROLE_ENV_PROD : ROLE_ENV,
 		   *e->environment ? e->environment : "(none)", w);
+	{
+		const char *code, *message, *status = entry_outcome(e, &code, &message);
+
+		buf_reset(&b);
+		entry_outcome_text(e, &b);
+		label_line(L, "Outcome", !strcmp(status, "failure") ? ROLE_FAILED :
+			   !strcmp(status, "unknown") ? ROLE_MUTED : ROLE_DEFAULT, b.buf, w);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(context_order); i++) {
 		json_t *v = json_object_get(ctx, context_order[i]);
 		char label[32];
@@ -179,7 +187,12 @@ static void build_changes(struct lines *L, struct evv *p, int w)
 	snprintf(title, sizeof(title), "Changes (%zu) \xc2\xb7 %s  [s: %s]", p->e.changes.n,
 		 p->side ? "side by side" : "unified", p->side ? "unified" : "side by side");
 	section(L, title, w);
-	diff_lines(L, &p->e.changes, p->side, w);
+	if (entry_state_not_recorded(&p->e))
+		lines_add_wrapped(L, ROLE_DIFF_UNKNOWN, "   ? ", ROLE_DIFF_UNKNOWN,
+				  STATE_NOT_RECORDED " (the context above and the raw record below say what it gave)",
+				  w, 5);
+	else
+		diff_lines(L, &p->e.changes, p->side, w);
 }
 
 static void build_raw(struct lines *L, struct evv *p, int w)

@@ -89,6 +89,7 @@ static void build(struct helpv *p, int w)
 	legend(L, "P", ROLE_ENV_PROD, "risk: production environment");
 	legend(L, "*", ROLE_MARK, "marked event (case file); M lists marks and notes");
 	legend(L, "\xe2\x9a\x99", ROLE_ACTOR_SERVICE, "service account (not a person)");
+	legend(L, "\xe2\x9c\x97", ROLE_FAILED, "failed request (before the summary): it changed nothing");
 	legend(L, "- old  + new", ROLE_DIFF_CHANGED, "field diff: removed / added values");
 	legend(L, "? unknown", ROLE_DIFF_UNKNOWN, "the source never recorded the value");
 	legend(L, "\xe2\x96\x81\xe2\x96\x83\xe2\x96\x85\xe2\x96\x88", ROLE_DENSITY,

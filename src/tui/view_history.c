@@ -44,12 +44,12 @@ static void state_lines(struct view *v, struct lines *L, long point, int w)
 		lines_add_wrapped(L, ROLE_ERROR, " ", ROLE_ERROR, last_error(), w, 1);
 	} else if (kind == HISTORY_UNKNOWN) {
 		l = lines_add(L);
-		line_addstr(l, ROLE_DIFF_UNKNOWN, " ? unknown: the source never recorded the state before "
-			    "the first change");
+		line_addstr(l, ROLE_DIFF_UNKNOWN, point < 0 ? " ? unknown: the source never recorded the state "
+			    "before the first change" : " ? unknown: " STATE_NOT_RECORDED);
 	} else if (kind == HISTORY_ABSENT) {
 		l = lines_add(L);
 		line_addstr(l, ROLE_MUTED, point < 0 ? " (did not exist before the first change)" :
-			    " (absent: deleted, or no state recorded after this change)");
+			    " (absent: deleted by this change)");
 	} else {
 		pretty_json(state, L, ROLE_DEFAULT, " ", w, 1);
 	}
@@ -118,6 +118,17 @@ static void build_detail(struct view *v, int w)
 		l = lines_add(L);
 		line_addstr(l, ROLE_SECTION, " ");
 		line_add(l, ROLE_SECTION, title.buf, title.len);
+		if (p->cur >= 0 && !strcmp(p->h.v[p->cur].outcome, "failure")) {
+			l = lines_add(L);
+			line_addstr(l, ROLE_FAILED, " FAILED: this request changed nothing; the state is the one before it");
+		}
+		if (p->cur >= 0 && p->h.v[p->cur].gap_after) {
+			buf_reset(&title);
+			buf_addf(&title, "gap: the state before this change is not the state after seq %lld; "
+				 "something the source did not record happened between them",
+				 (long long)p->h.v[p->cur].gap_after);
+			lines_add_wrapped(L, ROLE_DIFF_UNKNOWN, " ", ROLE_DIFF_UNKNOWN, title.buf, w, 1);
+		}
 		state_lines(v, L, p->cur, w);
 	}
 	buf_release(&title);
@@ -158,6 +169,11 @@ static void draw_point(struct view *v, int y, int w, long point)
 		buf_addstr(&t, it->actor);
 		x = draw_field(y, x, 14, sel ? base : service ? ROLE_ACTOR_SERVICE : ROLE_ACTOR, t.buf) + 1;
 		x = draw_field(y, x, 13, sel ? base : ROLE_ACTION, it->action) + 1;
+		/* the chain breaks before this event: say so, do not guess */
+		if (it->gap_after && w - x > 6)
+			x = draw_str(y, x, x + 3, sel ? base : ROLE_DIFF_UNKNOWN, "gap") + 1;
+		if (!strcmp(it->outcome, "failure") && w - x > 8)
+			x = draw_str(y, x, x + 6, sel ? base : ROLE_FAILED, "FAILED") + 1;
 		rest = w - x;
 		if (rest > 0)
 			draw_field(y, x, rest, sel ? base : ROLE_SUMMARY, it->summary);

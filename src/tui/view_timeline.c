@@ -67,6 +67,8 @@ static int take_row(const struct query_row *r, void *ctx)
 		row->flags |= TL_PRODUCTION;
 	if (r->risk & RISK_NO_APPROVAL)
 		row->flags |= TL_APPROVAL_MISSING;
+	if (!strcmp(r->outcome, "failure"))
+		row->flags |= TL_FAILED;
 	row->flags |= r->risk << RISK_SHIFT;
 	return 0;
 }
@@ -583,8 +585,18 @@ static void draw_row(struct tui *tui, int y, int w, const struct layout *L, cons
 	x = draw_field(y, x, L->target, sel ? ROLE_SELECTION : ROLE_TARGET, r->target) + 1;
 	x = draw_field(y, x, L->env, sel ? ROLE_SELECTION : (r->flags & TL_PRODUCTION) ?
 		       ROLE_ENV_PROD : ROLE_ENV, env_short(r->environment, L->env)) + 1;
-	summary_display(&sum, r->summary);
-	x = draw_field_safe(y, x, L->summary, sel ? ROLE_SELECTION : ROLE_SUMMARY, sum.buf, sum.len) + 1;
+	if (r->flags & TL_FAILED) {
+		/* a failed request changed nothing: marked before its summary */
+		int mw = L->summary < 2 ? L->summary : 2;
+
+		draw_field(y, x, mw, sel ? ROLE_SELECTION : ROLE_FAILED, wcwidth(0x2717) == 1 ? "\xe2\x9c\x97" : "X");
+		x += mw;
+		summary_display(&sum, r->summary);
+		x = draw_field_safe(y, x, L->summary - mw, sel ? ROLE_SELECTION : ROLE_SUMMARY, sum.buf, sum.len) + 1;
+	} else {
+		summary_display(&sum, r->summary);
+		x = draw_field_safe(y, x, L->summary, sel ? ROLE_SELECTION : ROLE_SUMMARY, sum.buf, sum.len) + 1;
+	}
 	draw_badges(y, x, w - x, r, sel);
 	buf_release(&t);
 	buf_release(&actor);

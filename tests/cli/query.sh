@@ -22,7 +22,7 @@ expect_eq "--limit" "$(ts query "$S" 'changed:rollout_pct' --limit 7 --format js
 expect_status "json format is one array" 0 ts query "$S" 'changed:enabled after.enabled:true' --format json
 expect_eq "json parses; after.enabled:true" "$(jq -r 'length > 0' "$T/out")" true
 expect_status "csv format" 0 ts query "$S" 'risk:after-hours' --format csv --limit 3
-expect_grep "csv header" '^seq,ts,event_id,actor,actor_type,action,target,target_kind,environment,summary,risk$' "$T/out"
+expect_grep "csv header" '^seq,ts,event_id,actor,actor_type,action,target,target_kind,environment,summary,risk,outcome$' "$T/out"
 expect_status "table format" 0 ts query "$S" 'changed:rules[*].conditions[*].values' --limit 3
 expect_grep "table header" 'SEQ +TIME \(UTC\) +ACTOR' "$T/out"
 
@@ -87,23 +87,43 @@ wantrows=$(ts query "$S" "$rx env:production" --format jsonl | jq -c .seq | tr '
 expect_eq "regex count equals its rows" "$(ts query "$S" "$rx" --format jsonl | wc -l)" "$want"
 expect_eq "entry_text holds each raw record and summary" "$(ts sql "$S" 'SELECT count(*) AS n FROM entry_text t
 	JOIN entries e USING (seq) WHERE t.raw = ts_leaf_raw(e.leaf) AND t.summary = e.summary' --format jsonl | jq .n)" "$before"
+# Older stores: testdata/old-schema2.sql is a schema 2 store with version 1
+# leaves as the previous trailscope wrote it; dropping entry_text makes it the
+# version 1 shape.
+V2=$T/v2.db
+{ cat testdata/old-schema2.sql; echo 'PRAGMA application_id = 1953657699; PRAGMA user_version = 2;'; } |
+	sqlite3 "$V2"
+old=$(sqlite3 "$V2" 'SELECT count(*) FROM entries')
+want=$(ts query "$V2" "$rx" --count)
+wantrows=$(ts query "$V2" "$rx env:production" --format jsonl | jq -c .seq | tr '\n' ' ')
+expect_eq "a read-only open leaves version 2 alone" "$(sqlite3 "$V2" 'PRAGMA user_version')" 2
 V1=$T/v1.db
-cp "$S" "$V1"
+cp "$V2" "$V1"
 sqlite3 "$V1" "DROP TRIGGER entry_text_no_update; DROP TABLE entry_text; UPDATE meta SET value = '1' WHERE key = 'schema'; PRAGMA user_version = 1"
 expect_eq "version 1: regex count from the leaves" "$(ts query "$V1" "$rx" --count)" "$want"
 expect_eq "version 1: regex rows from the leaves" \
 	"$(ts query "$V1" "$rx env:production" --format jsonl | jq -c .seq | tr '\n' ' ')" "$wantrows"
 expect_eq "a read-only open leaves version 1 alone" "$(sqlite3 "$V1" 'PRAGMA user_version')" 1
+expect_eq "version 1: every outcome reads unknown" "$(ts query "$V1" 'outcome:unknown' --count)" "$old"
 ts gen --events 40 --seed 99 | jq -c '.event_id = "more-" + .event_id' > "$T/more.jsonl"
 ts import "$T/more.db" "$T/more.jsonl" --quiet
-expect_status "importing into a version 1 store" 0 ts import "$V1" "$T/more.jsonl" --quiet
-expect_eq "the import upgraded it to version 2" "$(sqlite3 "$V1" 'PRAGMA user_version')" 2
-expect_eq "entry_text filled for old and new entries" "$(sqlite3 "$V1" 'SELECT count(*) FROM entry_text')" \
-	"$(sqlite3 "$V1" 'SELECT count(*) FROM entries')"
-expect_eq "upgraded: regex finds the old and the new events" "$(ts query "$V1" "$rx" --count)" \
-	"$(( want + $(ts query "$T/more.db" "$rx" --count) ))"
-ts verify "$V1" --format json > "$T/v1.json" 2>/dev/null
-expect_eq "upgraded store: no faults" "$(jq ".faults | length" "$T/v1.json")" 0
+for v in 1 2; do
+	db=$T/v$v.db
+	expect_status "importing into a version $v store" 0 ts import "$db" "$T/more.jsonl" --quiet
+	expect_eq "the import upgraded version $v to 3" "$(sqlite3 "$db" 'PRAGMA user_version')" 3
+	expect_eq "version $v: entry_text filled for old and new entries" \
+		"$(sqlite3 "$db" 'SELECT count(*) FROM entry_text')" "$(sqlite3 "$db" 'SELECT count(*) FROM entries')"
+	expect_eq "version $v upgraded: regex finds the old and the new events" "$(ts query "$db" "$rx" --count)" \
+		"$(( want + $(ts query "$T/more.db" "$rx" --count) ))"
+	expect_eq "version $v upgraded: old rows unknown, new rows success" \
+		"$(sqlite3 "$db" 'SELECT outcome, count(*) FROM entries GROUP BY outcome ORDER BY outcome' | tr '\n' ' ')" \
+		"success|40 unknown|$old "
+	expect_eq "version $v upgraded: leaves v1 and v2 side by side" \
+		"$(sqlite3 "$db" "SELECT count(*) FROM entries WHERE CAST(leaf AS TEXT) LIKE '%\"v\":1}'"),$(sqlite3 "$db" "SELECT count(*) FROM entries WHERE CAST(leaf AS TEXT) LIKE '%\"v\":2}'")" \
+		"$old,40"
+	ts verify "$db" --format json > "$T/v$v.json" 2>/dev/null
+	expect_eq "version $v upgraded store: no faults" "$(jq ".faults | length" "$T/v$v.json")" 0
+done
 
 # the documented limits (docs/QUERY.md): 256 terms and nesting 64 work in
 # every mode (page, --reverse page, --count, the TUI's live count and

@@ -387,3 +387,32 @@ expect_status "missing store: exit 5" 5 ts open "$T/nope.db"
 expect_status "no store: usage" 3 ts open
 expect_status "--help" 0 ts open --help
 expect_status "foreign file refused" 5 ts open testdata/foreign.db
+
+# Outcomes and unrecorded states, from real samples (../shared/samples,
+# SOURCES.md there): CloudTrail 07 is a failed UpdateTrail (errorCode), the
+# Kubernetes secret create is logged at Metadata level (no state).
+mkdir -p "$T/oc"
+cp "$SHARED/samples/cloudtrail/07-cloudtrail-UpdateTrail-errorCode.json" "$SHARED/samples/k8s-falco/create_secret.json" \
+	"$SHARED/samples/cloudtrail/04-iam-CreateUser.json" "$T/oc/"
+(cd "$T/oc" && "$TRAILSCOPE" import s.db 07-cloudtrail-UpdateTrail-errorCode.json create_secret.json \
+	04-iam-CreateUser.json --quiet) || fail "cannot build the outcome store"
+printf ':wait-idle\n' | SCREEN_DIR=$T/oc run_screen 120x10 "$T/octl"
+expect_screen timeline-outcome "$T/octl"
+printf ':wait-idle\nj\n<Enter>\n' | SCREEN_DIR=$T/oc run_screen 100x40 "$T/ocfail"
+expect_screen event-failed-not-recorded "$T/ocfail"
+printf ':wait-idle\n<Enter>\n' | SCREEN_DIR=$T/oc run_screen 100x40 "$T/ocmeta"
+expect_grep "Metadata-level event: state not recorded, not 'no field changed'" \
+	'\? state not recorded by this source' "$T/ocmeta"
+expect_nogrep "Metadata-level event: never 'no field changed'" 'no field changed' "$T/ocmeta"
+
+# The history view says where the recorded history does not chain (g5 starts
+# from "off", g4 left "on") and marks the failed request
+mkdir -p "$T/gap"
+cat > "$T/gap/ev.jsonl" <<'EOF'
+{"event_id":"g1","timestamp":"2026-01-12T10:00:00Z","actor":"a@x","flag_key":"f","environment":"production","previous_state":"off","new_state":"on","outcome":{"status":"failure","code":"403","message":"not allowed"}}
+{"event_id":"g4","timestamp":"2026-01-12T10:03:00Z","actor":"a@x","flag_key":"f","environment":"production","previous_state":"off","new_state":"on"}
+{"event_id":"g5","timestamp":"2026-01-12T10:04:00Z","actor":"b@x","flag_key":"f","environment":"production","previous_state":"off","new_state":"on"}
+EOF
+(cd "$T/gap" && "$TRAILSCOPE" import s.db ev.jsonl --quiet) || fail "cannot build the gap store"
+printf ':wait-idle\nh\n' | SCREEN_DIR=$T/gap run_screen 100x20 "$T/gaphist"
+expect_screen history-gap "$T/gaphist"

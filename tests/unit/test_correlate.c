@@ -12,6 +12,7 @@
 #include "check.h"
 #include "trailscope/correlate.h"
 #include "trailscope/gen.h"
+#include "trailscope/history.h"
 #include "trailscope/import.h"
 #include "trailscope/jcs.h"
 #include "trailscope/risk.h"
@@ -232,21 +233,30 @@ TEST(test_undo)
 {
 	json_t *b = J("{\"enabled\": false, \"rollout_pct\": 10, \"version\": 1}");
 	json_t *a = J("{\"enabled\": true, \"rollout_pct\": 10, \"version\": 2}");
+	json_t *a2 = J("{\"enabled\": true, \"rollout_pct\": 10, \"version\": 7}");
 	json_t *undo = J("{\"enabled\": false, \"rollout_pct\": 10, \"version\": 3}");
 	json_t *other = J("{\"enabled\": true, \"rollout_pct\": 10, \"version\": 3, \"description\": \"x\"}");
 	json_t *partial = J("{\"enabled\": false, \"rollout_pct\": 25, \"version\": 3}");
 	json_t *same = J("{\"enabled\": true, \"rollout_pct\": 10, \"version\": 3}");
 
-	CHECK(correlate_is_undo(b, 1, a, undo));
-	CHECK(!correlate_is_undo(b, 1, a, other));
-	CHECK(correlate_is_undo(b, 1, a, partial));  /* the change itself is undone; another one made */
-	CHECK(!correlate_is_undo(b, 0, a, undo));    /* the state before was never recorded */
-	CHECK(!correlate_is_undo(b, 1, a, same));
-	CHECK(!correlate_is_undo(b, 1, a, NULL));    /* deleted is not undone */
-	CHECK(correlate_is_undo(NULL, 1, a, NULL));  /* created, then deleted */
-	CHECK(!correlate_is_undo(a, 1, same, b));    /* only bookkeeping changed: nothing to undo */
+	CHECK(correlate_is_undo(b, 1, a, a, 1, undo));
+	CHECK(correlate_is_undo(b, 1, a, a2, 1, undo)); /* bookkeeping aside */
+	CHECK(!correlate_is_undo(b, 1, a, a, 1, other));
+	/* the later change did not restore the state before: not a revert */
+	CHECK(!correlate_is_undo(b, 1, a, a, 1, partial));
+	/* a fake revert: it lands on the earlier state, but did not start from
+	 * this change's state after (something unrecorded came between) */
+	CHECK(!correlate_is_undo(b, 1, a, other, 1, undo));
+	CHECK(!correlate_is_undo(b, 1, a, NULL, 0, undo)); /* its state before was never recorded */
+	CHECK(!correlate_is_undo(b, 0, a, a, 1, undo));    /* nor this one's */
+	CHECK(!correlate_is_undo(b, 1, a, a, 1, same));
+	CHECK(!correlate_is_undo(b, 1, a, a, 1, NULL));    /* deleted is not undone */
+	CHECK(correlate_is_undo(NULL, 1, a, a, 1, NULL));  /* created, then deleted */
+	CHECK(!correlate_is_undo(a, 1, same, same, 1, a)); /* only bookkeeping changed: nothing to undo */
+	CHECK(!correlate_is_undo(a, 1, a, a, 1, a));       /* a no-op is never reverted */
 	json_decref(b);
 	json_decref(a);
+	json_decref(a2);
 	json_decref(undo);
 	json_decref(other);
 	json_decref(partial);
@@ -679,6 +689,148 @@ TEST(test_state_unknown)
 	rmdir(dir);
 }
 
+/* ---- what did not change: crafted events -------------------------------- */
+
+static const char truth_events[] =
+	/* a big switch-on minutes before impact, but the request failed */
+	"{\"event_id\":\"failed\",\"timestamp\":\"2026-03-04T11:55:00Z\",\"actor\":\"a@x\",\"flag_key\":\"payments-big\","
+	"\"environment\":\"production\",\"previous_state\":{\"enabled\":false},\"new_state\":{\"enabled\":true,\"rollout_pct\":100},"
+	"\"outcome\":{\"status\":\"failure\",\"code\":\"403\",\"message\":\"forbidden\"}}\n"
+	/* a small edit long before: it succeeded */
+	"{\"event_id\":\"small\",\"timestamp\":\"2026-03-04T10:05:00Z\",\"actor\":\"b@x\",\"flag_key\":\"payments-text\","
+	"\"environment\":\"production\",\"previous_state\":{\"description\":\"a\"},\"new_state\":{\"description\":\"b\"},"
+	"\"outcome\":\"success\"}\n"
+	/* close to impact, same state before and after */
+	"{\"event_id\":\"noop\",\"timestamp\":\"2026-03-04T11:58:00Z\",\"actor\":\"c@x\",\"flag_key\":\"payments-same\","
+	"\"environment\":\"production\",\"previous_state\":{\"enabled\":true,\"rollout_pct\":100},"
+	"\"new_state\":{\"enabled\":true,\"rollout_pct\":100}}\n"
+	/* switched on; later switched off from a state it never left it in */
+	"{\"event_id\":\"fake-a\",\"timestamp\":\"2026-03-04T11:50:00Z\",\"actor\":\"d@x\",\"flag_key\":\"payments-gap\","
+	"\"environment\":\"production\",\"previous_state\":{\"enabled\":false},\"new_state\":{\"enabled\":true}}\n"
+	"{\"event_id\":\"fake-b\",\"timestamp\":\"2026-03-04T12:20:00Z\",\"actor\":\"d@x\",\"flag_key\":\"payments-gap\","
+	"\"environment\":\"production\",\"previous_state\":{\"enabled\":true,\"rollout_pct\":50},\"new_state\":{\"enabled\":false}}\n"
+	/* a real revert */
+	"{\"event_id\":\"real-c\",\"timestamp\":\"2026-03-04T11:40:00Z\",\"actor\":\"e@x\",\"flag_key\":\"payments-real\","
+	"\"environment\":\"production\",\"previous_state\":{\"enabled\":false},\"new_state\":{\"enabled\":true}}\n"
+	"{\"event_id\":\"real-d\",\"timestamp\":\"2026-03-04T12:15:00Z\",\"actor\":\"e@x\",\"flag_key\":\"payments-real\","
+	"\"environment\":\"production\",\"previous_state\":{\"enabled\":true},\"new_state\":{\"enabled\":false}}\n"
+	/* a revert attempt that failed undoes nothing */
+	"{\"event_id\":\"try-f\",\"timestamp\":\"2026-03-04T11:45:00Z\",\"actor\":\"g@x\",\"flag_key\":\"payments-try\","
+	"\"environment\":\"production\",\"previous_state\":{\"enabled\":false},\"new_state\":{\"enabled\":true}}\n"
+	"{\"event_id\":\"try-e\",\"timestamp\":\"2026-03-04T12:12:00Z\",\"actor\":\"g@x\",\"flag_key\":\"payments-try\","
+	"\"environment\":\"production\",\"previous_state\":{\"enabled\":true},\"new_state\":{\"enabled\":false},"
+	"\"outcome\":\"failed\"}\n";
+
+static const struct correlate_candidate *cand(const struct correlation *c, const char *id)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->v[i].event_id, id))
+			return &c->v[i];
+	return NULL;
+}
+
+static const struct correlate_reason *cand_reason(const struct correlate_candidate *k, enum correlate_signal s)
+{
+	for (size_t i = 0; k && i < k->nreasons; i++)
+		if (k->reasons[i].signal == s)
+			return &k->reasons[i];
+	return NULL;
+}
+
+TEST(test_what_did_not_change)
+{
+	char dir[] = "/tmp/tsttruth.XXXXXX", ev[64], db[64], path[80];
+	struct import_options io;
+	struct import_stats ist;
+	struct correlate_options o;
+	struct correlation c;
+	struct incident in;
+	struct history h;
+	struct store s;
+	char *files[1];
+	FILE *f;
+	const struct correlate_candidate *failed, *small, *noop, *fa, *fb, *rc, *tf, *te;
+	int64_t fa_seq = -1;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0);
+		return;
+	}
+	snprintf(ev, sizeof(ev), "%s/ev.jsonl", dir);
+	snprintf(db, sizeof(db), "%s/s.db", dir);
+	f = fopen(ev, "w");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fputs(truth_events, f);
+	fclose(f);
+	memset(&io, 0, sizeof(io));
+	files[0] = ev;
+	CHECK(store_open(&s, db, STORE_CREATE) == 0);
+	CHECK(import_files(&s, files, 1, &io, &ist) == EXIT_OK);
+	make_incident(&in);
+	correlate_options_init(&o);
+	CHECK(correlate_run(&s, &in, &o, &c) == 0);
+	failed = cand(&c, "failed");
+	small = cand(&c, "small");
+	noop = cand(&c, "noop");
+	fa = cand(&c, "fake-a");
+	fb = cand(&c, "fake-b");
+	rc = cand(&c, "real-c");
+	tf = cand(&c, "try-f");
+	te = cand(&c, "try-e");
+	CHECK(failed && small && noop && fa && fb && rc && tf && te);
+	if (failed && small && noop && fa && fb && rc && tf && te) {
+		/* B: a failed request never ranks above a change that succeeded, and says why */
+		CHECK(failed->tier == TIER_FAILED && small->tier == TIER_CHANGE);
+		CHECK(small->rank < failed->rank);
+		CHECK(failed->rank == (int)c.n || te->rank == (int)c.n);
+		CHECK(cand_reason(failed, SIG_FAILED) && strstr(cand_reason(failed, SIG_FAILED)->text, "403: forbidden"));
+		CHECK(!cand_reason(failed, SIG_EXPOSURE) && !cand_reason(failed, SIG_MASS_ROLLOUT));
+		/* D: a change to the same state never ranks above one that changed something */
+		CHECK(noop->tier == TIER_NO_OP && small->rank < noop->rank && noop->rank < failed->rank);
+		CHECK(cand_reason(noop, SIG_NO_CHANGE) != NULL);
+		/* D: a fake revert is no revert, and the gap is said on both sides */
+		CHECK(fa->reverted_by == 0 && !cand_reason(fa, SIG_REVERTED));
+		CHECK(!cand_reason(fb, SIG_IS_REVERT));
+		CHECK(cand_reason(fa, SIG_GAP) && strstr(cand_reason(fa, SIG_GAP)->text, "history gap"));
+		CHECK(cand_reason(fb, SIG_GAP) && strstr(cand_reason(fb, SIG_GAP)->text, "history gap"));
+		CHECK(cand_reason(fa, SIG_GAP) && cand_reason(fa, SIG_GAP)->weight == 0);
+		/* a real revert is still found */
+		CHECK(rc->reverted_by == (int64_t)cand(&c, "real-d")->seq && cand_reason(rc, SIG_REVERTED));
+		CHECK(!cand_reason(rc, SIG_GAP));
+		/* a failed revert attempt undoes nothing */
+		CHECK(tf->reverted_by == 0 && !cand_reason(tf, SIG_REVERTED) && !cand_reason(tf, SIG_GAP));
+	}
+	fa_seq = fa ? fa->seq : -1;
+	correlation_release(&c);
+	/* the history says gap rather than guess, and marks the failure */
+	CHECK(history_load(&s, "payments-gap", "production", &h) == 0);
+	CHECK(h.n == 2 && h.v[0].gap_after == 0 && h.v[1].gap_after == fa_seq);
+	history_release(&h);
+	CHECK(history_load(&s, "payments-try", "production", &h) == 0);
+	CHECK(h.n == 2 && !strcmp(h.v[1].outcome, "failure") && h.v[1].gap_after == 0);
+	{
+		json_t *st = NULL;
+		int64_t how;
+
+		/* after the failed request the state is still the one before it */
+		CHECK(history_state_at(&s, &h, 1, &st, &how) == HISTORY_PRESENT && how == h.v[0].seq &&
+		      json_is_true(json_object_get(st, "enabled")));
+		json_decref(st);
+	}
+	history_release(&h);
+	incident_release(&in);
+	store_close(&s);
+	unlink(ev);
+	unlink(db);
+	snprintf(path, sizeof(path), "%s-wal", db);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s-shm", db);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	RUN(test_parse_duration);
@@ -693,5 +845,6 @@ int main(void)
 	RUN(test_generated_incidents);
 	RUN(test_state_replay);
 	RUN(test_state_unknown);
+	RUN(test_what_did_not_change);
 	return CHECK_DONE();
 }

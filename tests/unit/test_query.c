@@ -35,6 +35,7 @@ struct ev {
 	struct entry e;
 	char *raw, *reason, *ticket, *actor_name;
 	unsigned risk;
+	const char *outcome;   /* the leaf's outcome.status (leaves here are all version 2) */
 };
 static struct ev *evs;
 static size_t nevs;
@@ -47,7 +48,19 @@ static const char extra_records[] =
 	"{\"event_id\":\"q-1\",\"timestamp\":\"2026-03-03T11:00:00Z\",\"actor\":{\"id\":\"kube-bot\",\"type\":\"service\"},"
 	"\"action\":\"config.update\",\"flag_key\":\"star*key?[x]\",\"environment\":\"staging\","
 	"\"previous_state\":{\"labels\":{\"app.kubernetes.io/name\":\"a\"}},"
-	"\"new_state\":{\"labels\":{\"app.kubernetes.io/name\":\"b\"}},\"reason\":\"relabel (quoted) key\"}\n";
+	"\"new_state\":{\"labels\":{\"app.kubernetes.io/name\":\"b\"}},\"reason\":\"relabel (quoted) key\"}\n"
+	/* failed requests, in each accepted form */
+	"{\"event_id\":\"f-1\",\"timestamp\":\"2026-03-04T09:00:00Z\",\"actor\":\"terraform-ci\",\"flag_key\":\"payments-f\","
+	"\"environment\":\"production\",\"previous_state\":{\"enabled\":false},\"new_state\":{\"enabled\":true},"
+	"\"outcome\":{\"status\":\"failure\",\"code\":403,\"message\":\"forbidden\"}}\n"
+	"{\"event_id\":\"f-2\",\"timestamp\":\"2026-03-06T10:00:00Z\",\"actor\":\"zoe@example.com\",\"flag_key\":\"checkout-f\","
+	"\"environment\":\"staging\",\"previous_state\":{\"rollout_pct\":10},\"new_state\":{\"rollout_pct\":100},"
+	"\"outcome\":\"failed\"}\n"
+	"{\"event_id\":\"f-3\",\"timestamp\":\"2026-03-12T23:00:00Z\",\"actor\":{\"id\":\"flag-sync\",\"type\":\"service\"},"
+	"\"action\":\"flag.delete\",\"flag_key\":\"payments-g\",\"environment\":\"production\",\"previous_state\":\"on\","
+	"\"new_state\":null,\"outcome\":\"error\"}\n"
+	"{\"event_id\":\"s-1\",\"timestamp\":\"2026-03-07T10:00:00Z\",\"actor\":\"zoe@example.com\",\"flag_key\":\"checkout-s\","
+	"\"environment\":\"production\",\"previous_state\":\"off\",\"new_state\":\"on\",\"outcome\":{\"status\":\"success\"}}\n";
 
 static void setup(void)
 {
@@ -99,6 +112,9 @@ static void setup(void)
 				    json_string_value(json_object_get(ctx, "ticket")) : "");
 		v->actor_name = xstrdup(json_is_string(json_object_get(actor, "name")) ?
 					json_string_value(json_object_get(actor, "name")) : "");
+		v->outcome = json_string_value(json_object_get(json_object_get(v->e.leaf, "outcome"), "status"));
+		if (!v->outcome)
+			die("leaf %zu has no outcome", i + 1);
 		store_prepare(&S, "SELECT risk FROM entries WHERE seq = ?1", &q);
 		sqlite3_bind_int64(q, 1, (int64_t)i + 1);
 		sqlite3_step(q);
@@ -186,6 +202,13 @@ TEST(test_valid_queries)
 	struct query_error err;
 	struct query *q;
 
+	/* the three failed requests of extra_records, each form of "outcome" */
+	CHECK(query_compile(&S, "outcome:failure", NOW, &q, &err) == 0);
+	CHECK_INT(query_count(q), 3);
+	query_free(q);
+	CHECK(query_compile(&S, "outcome:failure env:staging actor:zoe*", NOW, &q, &err) == 0);
+	CHECK_INT(query_count(q), 1);
+	query_free(q);
 	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
 		if (query_compile(&S, ok[i], NOW, &q, &err)) {
 			fprintf(stderr, "  valid query refused: %s: col %d: %s\n", ok[i], err.col, err.msg);
@@ -210,6 +233,7 @@ TEST(test_invalid_queries)
 		{ "foo:bar", 1, "unknown key 'foo'" },
 		{ "since:yesterday", 7, "bad time" },
 		{ "risk:spicy", 6, "unknown risk" },
+		{ "outcome:maybe", 9, "unknown outcome" },
 		{ "actor:a AND", 12, "expected a term after AND" },
 		{ "actor:a OR ", 12, "expected a term after OR" },
 		{ "/(/", 3, "bad regex" },
@@ -265,7 +289,7 @@ TEST(test_invalid_queries)
 
 /* --- the brute force ------------------------------------------------ */
 
-enum bkind { B_FIELD, B_CHANGED, B_VALUE, B_SINCE, B_UNTIL, B_RISK, B_TEXT, B_REGEX };
+enum bkind { B_FIELD, B_CHANGED, B_VALUE, B_SINCE, B_UNTIL, B_RISK, B_TEXT, B_REGEX, B_OUTCOME };
 
 struct bterm {
 	enum bkind kind;
@@ -330,6 +354,9 @@ static const struct bterm pool[] = {
 	{ B_RISK, 0, 0, 0, "rapid-toggle", 0 },
 	{ B_RISK, 0, 0, 0, "service-account", 0 },
 	{ B_RISK, 0, 0, 0, "delete", 0 },
+	{ B_OUTCOME, 0, 0, 0, "failure", 0 },
+	{ B_OUTCOME, 0, 0, 0, "success", 0 },
+	{ B_OUTCOME, 0, 0, 0, "unknown", 0 },
 	{ B_TEXT, 0, 0, 0, "checkout", 0 },
 	{ B_TEXT, 0, 0, 0, "rollout", 0 },
 	{ B_TEXT, 0, 0, 0, "payments", 0 },
@@ -541,6 +568,8 @@ static int term_ok(const struct bterm *t, const struct ev *v)
 	}
 	case B_RISK:
 		return (v->risk & risk_lookup(t->value)) != 0;
+	case B_OUTCOME:
+		return !strcmp(v->outcome, t->value);
 	case B_TEXT: {
 		size_t n = strlen(t->value);
 		char w[64];
@@ -587,6 +616,7 @@ static void render_term(const struct bterm *t, struct buf *q)
 	case B_SINCE: buf_addf(q, "since:%s", t->value); break;
 	case B_UNTIL: buf_addf(q, "until:%s", t->value); break;
 	case B_RISK: buf_addf(q, "risk:%s", t->value); break;
+	case B_OUTCOME: buf_addf(q, "outcome:%s", t->value); break;
 	case B_TEXT: buf_addstr(q, t->value); break;
 	case B_REGEX: buf_addf(q, "/%s/%s", t->value, t->icase ? "i" : ""); break;
 	}
@@ -896,6 +926,8 @@ TEST(test_completion)
 	CHECK_INT(start, 6);
 	t = "risk:a";
 	CHECK_INT(query_complete_context(t, strlen(t), &start), QC_RISK);
+	t = "outcome:f";
+	CHECK_INT(query_complete_context(t, strlen(t), &start), QC_OUTCOME);
 
 	CHECK(query_complete(&S, QC_PATH, "rules", 50, &l) > 0);
 	CHECK(has(&l, "rules[*]"));
@@ -910,6 +942,12 @@ TEST(test_completion)
 	query_strings_release(&l);
 	CHECK(query_complete(&S, QC_RISK, "r", 10, &l) == 1);
 	CHECK(has(&l, "rapid-toggle"));
+	query_strings_release(&l);
+	CHECK(query_complete(&S, QC_OUTCOME, "f", 10, &l) == 1);
+	CHECK(has(&l, "failure"));
+	query_strings_release(&l);
+	CHECK(query_complete(&S, QC_KEY, "out", 10, &l) == 1);
+	CHECK(has(&l, "outcome:"));
 	query_strings_release(&l);
 	CHECK(query_complete(&S, QC_ENV, "", 10, &l) >= 2);
 	CHECK(has(&l, "production") && has(&l, "staging"));
