@@ -245,9 +245,22 @@ static json_t *parse_span(struct span s)
 	return v;
 }
 
-/* The value of a small member: a plain string or a literal without a parse. */
+/* A value without the strict parser where that is plain: a string
+ * without escapes, a literal, or an integer short enough to be exact as a
+ * double (as the parser decodes every number: a real). */
 static json_t *value_of(struct span s)
 {
+	size_t i = s.n && s.p[0] == '-';
+
+	if (s.n > i && s.n - i <= 15 && (s.p[i] != '0' || s.n - i == 1)) {
+		long long v = 0;
+		size_t k;
+
+		for (k = i; k < s.n && s.p[k] >= '0' && s.p[k] <= '9'; k++)
+			v = v * 10 + (s.p[k] - '0');
+		if (k == s.n)
+			return json_real(i ? -(double)v : (double)v);
+	}
 	if (s.n == 4 && !memcmp(s.p, "true", 4))
 		return json_true();
 	if (s.n == 5 && !memcmp(s.p, "false", 5))
@@ -385,8 +398,8 @@ static int prune(struct span b, struct span a, json_t **ob, json_t **oa, int dep
 	*ob = *oa = NULL;
 	if (depth > PRUNE_MAX_DEPTH || members_of(b, &mb, &nb) || members_of(a, &ma, &na)) {
 		mspans_release(mb, mb ? nb : 0); /* members_of leaves NULL on failure */
-		*ob = parse_span(b);
-		*oa = parse_span(a);
+		*ob = value_of(b);
+		*oa = value_of(a);
 		return *ob && *oa ? 0 : -1;
 	}
 	*ob = json_object();
@@ -396,10 +409,10 @@ static int prune(struct span b, struct span a, json_t **ob, json_t **oa, int dep
 		json_t *vb = NULL, *va = NULL;
 
 		if (c < 0) {
-			if (!(vb = parse_span(mb[i].val)))
+			if (!(vb = value_of(mb[i].val)))
 				goto out;
 		} else if (c > 0) {
-			if (!(va = parse_span(ma[j].val)))
+			if (!(va = value_of(ma[j].val)))
 				goto out;
 		} else if (mb[i].val.n != ma[j].val.n || memcmp(mb[i].val.p, ma[j].val.p, mb[i].val.n)) {
 			if (prune(mb[i].val, ma[j].val, &vb, &va, depth + 1)) {
@@ -532,7 +545,7 @@ static uint64_t key_hash(const char *k, size_t n)
 	return h ^ (h >> 29);
 }
 
-static struct toggles *toggle_find(struct toggle_map *m, const struct buf *key)
+static struct toggles *toggle_find(struct toggle_map *m, const char *key, size_t keylen)
 {
 	size_t mask, i;
 
@@ -554,16 +567,16 @@ static struct toggles *toggle_find(struct toggle_map *m, const struct buf *key)
 		*m = bigger;
 	}
 	mask = m->nslots - 1;
-	for (i = key_hash(key->buf, key->len) & mask; m->slot[i]; i = (i + 1) & mask) {
+	for (i = key_hash(key, keylen) & mask; m->slot[i]; i = (i + 1) & mask) {
 		struct toggles *t = m->slot[i];
 
-		if (t->keylen == key->len && !memcmp(t->key, key->buf, key->len))
+		if (t->keylen == keylen && !memcmp(t->key, key, keylen))
 			return t;
 	}
 	m->slot[i] = xcalloc(1, sizeof(**m->slot));
-	m->slot[i]->key = xmalloc(key->len ? key->len : 1);
-	memcpy(m->slot[i]->key, key->buf, key->len);
-	m->slot[i]->keylen = key->len;
+	m->slot[i]->key = xmalloc(keylen ? keylen : 1);
+	memcpy(m->slot[i]->key, key, keylen);
+	m->slot[i]->keylen = keylen;
 	m->used++;
 	return m->slot[i];
 }
@@ -621,22 +634,44 @@ struct dfault {
 	char *detail;
 };
 
-struct derived_check {
-	struct store *s;        /* the caller's store: its path, schema, and the fallback connection */
-	sqlite3 *db;            /* the worker's own connection, or NULL */
+/* An entry whose rapid-toggle bit depends on the entries before it: the
+ * bit is decided, and its risk compared, once every part is done. */
+struct trec {
+	uint64_t seq;
+	char *key;              /* target NUL environment */
+	size_t keylen;
+	usec_t ts;
+	unsigned stored, base;  /* entries.risk; the leaf's bits but rapid-toggle */
+	unsigned char toggle, toggle_like, compare;
+};
+
+/* One seq range (from, to], checked by one thread. */
+struct part {
+	struct derived_check *owner;
+	int64_t from, to;
+	sqlite3 *db;            /* the thread's own connection, or NULL */
 	pthread_t thread;
 	int threaded;
-	volatile int *cancel;
 	int ret;                /* 0, or -1 with err */
 	struct buf err;
 	struct dfault *faults;
 	size_t nfaults, alloc;
-	struct toggle_map toggles;
-	volatile int stop;      /* the caller gave up: stop early */
+	struct trec *recs;
+	size_t nrecs, recs_alloc;
 	struct buf key, a, detail, detail2; /* scratch */
 };
 
-static void add_fault(struct derived_check *dc, uint64_t seq, const char *table, const struct buf *what)
+#define NPARTS 2
+
+struct derived_check {
+	struct store *s;        /* the caller's store: its path, schema, and the fallback connection */
+	volatile int *cancel;
+	volatile int stop;      /* the caller gave up: stop early */
+	struct part parts[NPARTS];
+	int nparts;
+};
+
+static void add_fault(struct part *dc, uint64_t seq, const char *table, const struct buf *what)
 {
 	ALLOC_GROW(dc->faults, dc->nfaults + 1, dc->alloc);
 	dc->faults[dc->nfaults].seq = seq;
@@ -697,7 +732,23 @@ static void add_int_col(struct buf *out, sqlite3_stmt *st, int col)
 static void add_mismatch_as(struct buf *out, const char *what, const char *stored, size_t sn,
 			    const char *derived, size_t dn, int quote)
 {
-	buf_addf(out, "%s ", what);
+	size_t at = 0;
+
+	/* long texts that differ late: show them from a little before */
+	while (stored && derived && at < sn && at < dn && stored[at] == derived[at])
+		at++;
+	if (at > SHOWN_VALUE_MAX / 2) {
+		at -= 8;
+		while (at > 0 && ((unsigned char)stored[at] & 0xc0) == 0x80)
+			at--;
+		buf_addf(out, "%s from byte %zu ", what, at);
+		stored += at;
+		sn -= at;
+		derived += at;
+		dn -= at;
+	} else {
+		buf_addf(out, "%s ", what);
+	}
 	add_value_text(out, stored, sn, quote);
 	buf_addstr(out, " in the table, ");
 	add_value_text(out, derived, dn, quote);
@@ -740,8 +791,17 @@ static void risk_names_of(struct buf *out, unsigned bits)
 		buf_addstr(out, "none");
 }
 
+static void add_risk_mismatch(struct buf *w, unsigned stored, unsigned derived)
+{
+	buf_addstr(w, "risk ");
+	risk_names_of(w, stored);
+	buf_addstr(w, " in the table, ");
+	risk_names_of(w, derived);
+	buf_addstr(w, " in the leaf");
+}
+
 /* Compares the changes row at st with the derived change c (the idx-th). */
-static int change_differs(struct derived_check *dc, sqlite3_stmt *st, const struct change *c, struct buf *out)
+static int change_differs(struct part *dc, sqlite3_stmt *st, const struct change *c, struct buf *out)
 {
 	size_t n;
 	const char *t;
@@ -785,7 +845,7 @@ enum { C_SEQ, C_IDX };
 enum { T_SEQ, T_SUMMARY, T_RAW };
 
 /* Steps a cursor; returns 1 on a row, 0 at the end, -1 on error. */
-static int next_row(struct derived_check *dc, sqlite3 *db, sqlite3_stmt *st, const char *table)
+static int next_row(struct part *dc, sqlite3 *db, sqlite3_stmt *st, const char *table)
 {
 	int rc = sqlite3_step(st);
 
@@ -884,8 +944,11 @@ static int span_string_equals(struct span s, const char *text, size_t n)
 		default:
 			return -1;
 		}
-		if (ul > n - at || memcmp(u, text + at, ul))
+		if (ul > n - at)
 			return 0;
+		for (size_t k = 0; k < ul; k++)
+			if (u[k] != text[at + k])
+				return 0;
 		at += ul;
 		p = q + 2;
 	}
@@ -896,7 +959,7 @@ static int span_string_equals(struct span s, const char *text, size_t n)
  * decoded; otherwise raw holds it as JSON text, decoded while compared,
  * and by the strict parser when that does not settle it. On a mismatch *leaf_text is the leaf's text, or
  * NULL when it has none. */
-static int raw_matches(struct derived_check *dc, const char *text, size_t n, const struct derived *d,
+static int raw_matches(struct part *dc, const char *text, size_t n, const struct derived *d,
 		       struct span raw, const char **leaf_text, size_t *leaf_len)
 {
 	json_t *v;
@@ -924,7 +987,7 @@ static int raw_matches(struct derived_check *dc, const char *text, size_t n, con
 
 /* Checks the entry row at e: its own columns, its changes rows (advancing
  * ch, *ch_row says whether it holds a row) and its entry_text row. */
-static void check_entry(struct derived_check *dc, sqlite3 *db, sqlite3_stmt *e, sqlite3_stmt *ch, int *ch_row,
+static void check_entry(struct part *dc, sqlite3 *db, sqlite3_stmt *e, sqlite3_stmt *ch, int *ch_row,
 			sqlite3_stmt *tx, int *tx_row, const struct derived *d, struct span raw)
 {
 	uint64_t seq = (uint64_t)sqlite3_column_int64(e, E_SEQ);
@@ -949,30 +1012,41 @@ static void check_entry(struct derived_check *dc, sqlite3 *db, sqlite3_stmt *e, 
 		buf_addf(w, " in the table, %zu in the leaf", d->changes.n);
 		add_fault(dc, seq, "entries.nchanges", w);
 	}
-	if (d->toggle) {
-		buf_reset(&dc->key);
-		buf_addstr(&dc->key, d->target);
-		buf_addch(&dc->key, '\0');
-		buf_addstr(&dc->key, d->environment);
-		if (toggles_before(toggle_find(&dc->toggles, &dc->key), d->ts) >= 2)
-			risk |= RISK_RAPID_TOGGLE;
-	}
 	stored = (unsigned)sqlite3_column_int64(e, E_RISK);
-	if (sqlite3_column_type(e, E_RISK) != SQLITE_INTEGER || sqlite3_column_int64(e, E_RISK) != (sqlite3_int64)risk) {
+	if (sqlite3_column_type(e, E_RISK) != SQLITE_INTEGER ||
+	    (uint64_t)sqlite3_column_int64(e, E_RISK) > 0xffffffffu) {
 		buf_reset(w);
 		buf_addstr(w, "risk ");
-		risk_names_of(w, stored);
+		add_int_col(w, e, E_RISK);
 		buf_addstr(w, " in the table, ");
 		risk_names_of(w, risk);
-		buf_addstr(w, " in the leaf");
+		buf_addstr(w, d->toggle ? " (and maybe rapid-toggle) in the leaf" : " in the leaf");
 		add_fault(dc, seq, "entries.risk", w);
+		stored = ~0u;
 	}
-	if (d->toggle_like) {
+	if (d->toggle || d->toggle_like || (stored != ~0u && (stored & RISK_RAPID_TOGGLE))) {
+		struct trec *tr;
+
+		ALLOC_GROW(dc->recs, dc->nrecs + 1, dc->recs_alloc);
+		tr = &dc->recs[dc->nrecs++];
 		buf_reset(&dc->key);
 		buf_addstr(&dc->key, d->target);
 		buf_addch(&dc->key, '\0');
 		buf_addstr(&dc->key, d->environment);
-		toggles_add(toggle_find(&dc->toggles, &dc->key), d->ts);
+		tr->seq = seq;
+		tr->keylen = dc->key.len;
+		tr->key = xmalloc(dc->key.len);
+		memcpy(tr->key, dc->key.buf, dc->key.len);
+		tr->ts = d->ts;
+		tr->stored = stored;
+		tr->base = risk;
+		tr->toggle = (unsigned char)d->toggle;
+		tr->toggle_like = (unsigned char)d->toggle_like;
+		tr->compare = stored != ~0u;
+	} else if (stored != ~0u && stored != risk) {
+		buf_reset(w);
+		add_risk_mismatch(w, stored, risk);
+		add_fault(dc, seq, "entries.risk", w);
 	}
 	t = col_text(e, E_SFILE, &n);
 	if (!d->source_file || !same_text(t, n, d->source_file, strlen(d->source_file))) {
@@ -1047,7 +1121,7 @@ static void check_entry(struct derived_check *dc, sqlite3 *db, sqlite3_stmt *e, 
 }
 
 /* Rows of a derived table whose seq has no entry. */
-static void orphans(struct derived_check *dc, sqlite3 *db, sqlite3_stmt *st, int *row, const char *table,
+static void orphans(struct part *dc, sqlite3 *db, sqlite3_stmt *st, int *row, const char *table,
 		    int64_t below, int to_end)
 {
 	while (*row == 1 && (to_end || sqlite3_column_int64(st, 0) < below)) {
@@ -1061,7 +1135,7 @@ static void orphans(struct derived_check *dc, sqlite3 *db, sqlite3_stmt *st, int
 	}
 }
 
-static void run_check(struct derived_check *dc, sqlite3 *db)
+static void run_check(struct part *dc, sqlite3 *db)
 {
 	sqlite3_stmt *e = NULL, *ch = NULL, *tx = NULL;
 	struct derived d;
@@ -1070,14 +1144,21 @@ static void run_check(struct derived_check *dc, sqlite3 *db)
 
 	derived_init(&d);
 	if (sqlite3_prepare_v2(db, "SELECT seq, leaf, summary, nchanges, risk, source_file, source_line"
-			       " FROM entries ORDER BY seq", -1, &e, NULL) != SQLITE_OK ||
+			       " FROM entries WHERE seq > ?1 AND seq <= ?2 ORDER BY seq", -1, &e, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "SELECT seq, idx, path, kind, before, after, before_unknown"
-			       " FROM changes ORDER BY seq, idx", -1, &ch, NULL) != SQLITE_OK ||
-	    (dc->s->schema >= 2 &&
-	     sqlite3_prepare_v2(db, "SELECT seq, summary, raw FROM entry_text ORDER BY seq", -1, &tx, NULL) != SQLITE_OK)) {
+			       " FROM changes WHERE seq > ?1 AND seq <= ?2 ORDER BY seq, idx", -1, &ch, NULL) != SQLITE_OK ||
+	    (dc->owner->s->schema >= 2 &&
+	     sqlite3_prepare_v2(db, "SELECT seq, summary, raw FROM entry_text WHERE seq > ?1 AND seq <= ?2"
+				" ORDER BY seq", -1, &tx, NULL) != SQLITE_OK)) {
 		buf_addf(&dc->err, "cannot read the derived tables: %s", sqlite3_errmsg(db));
 		dc->ret = -1;
 		goto out;
+	}
+	for (int k = 1; k <= 2; k++) {
+		sqlite3_bind_int64(e, k, k == 1 ? dc->from : dc->to);
+		sqlite3_bind_int64(ch, k, k == 1 ? dc->from : dc->to);
+		if (tx)
+			sqlite3_bind_int64(tx, k, k == 1 ? dc->from : dc->to);
 	}
 	ch_row = next_row(dc, db, ch, "changes");
 	if (tx)
@@ -1090,7 +1171,7 @@ static void run_check(struct derived_check *dc, sqlite3 *db)
 		int line, col;
 		json_t *j;
 
-		if ((dc->cancel && *dc->cancel) || dc->stop)
+		if ((dc->owner->cancel && *dc->owner->cancel) || dc->owner->stop)
 			break;
 		orphans(dc, db, ch, &ch_row, "changes", seq, 0);
 		if (tx)
@@ -1126,40 +1207,57 @@ out:
 
 static void *worker(void *arg)
 {
-	struct derived_check *dc = arg;
+	struct part *pt = arg;
 	struct json_arena *arena;
 
-	if (sqlite3_exec(dc->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-		buf_addf(&dc->err, "cannot read the derived tables: %s", sqlite3_errmsg(dc->db));
-		dc->ret = -1;
+	if (sqlite3_exec(pt->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		buf_addf(&pt->err, "cannot read the derived tables: %s", sqlite3_errmsg(pt->db));
+		pt->ret = -1;
 		return NULL;
 	}
 	/* every JSON value of a leaf is released before the next: an arena */
 	arena = json_arena_enter();
-	run_check(dc, dc->db);
+	run_check(pt, pt->db);
 	json_arena_leave(arena);
-	sqlite3_exec(dc->db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_exec(pt->db, "COMMIT", NULL, NULL, NULL);
 	return NULL;
 }
 
 struct derived_check *derived_check_start(struct store *s, volatile int *cancel)
 {
 	struct derived_check *dc = xcalloc(1, sizeof(*dc));
+	sqlite3_stmt *st;
+	int64_t last = 0;
 
 	dc->s = s;
 	dc->cancel = cancel;
-	buf_init(&dc->err);
-	buf_init(&dc->key);
-	buf_init(&dc->a);
-	buf_init(&dc->detail);
-	buf_init(&dc->detail2);
-	if (s->path && sqlite3_open_v2(s->path, &dc->db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_exec(dc->db, "PRAGMA query_only = 1; PRAGMA mmap_size = 1099511627776", NULL, NULL, NULL) == SQLITE_OK &&
-	    !pthread_create(&dc->thread, NULL, worker, dc)) {
-		dc->threaded = 1;
-	} else if (dc->db) {
-		sqlite3_close(dc->db);
-		dc->db = NULL;
+	/* two halves of the seq range, each on a thread of its own */
+	if (sqlite3_prepare_v2(s->db, "SELECT max(seq) FROM entries", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			last = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	dc->nparts = last >= 2 ? NPARTS : 1;
+	for (int k = 0; k < dc->nparts; k++) {
+		struct part *pt = &dc->parts[k];
+
+		pt->owner = dc;
+		pt->from = k == 0 ? INT64_MIN : last / NPARTS * k;
+		pt->to = k == dc->nparts - 1 ? INT64_MAX : last / NPARTS * (k + 1);
+		buf_init(&pt->err);
+		buf_init(&pt->key);
+		buf_init(&pt->a);
+		buf_init(&pt->detail);
+		buf_init(&pt->detail2);
+		if (s->path && sqlite3_open_v2(s->path, &pt->db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+		    sqlite3_exec(pt->db, "PRAGMA query_only = 1; PRAGMA mmap_size = 1099511627776",
+				 NULL, NULL, NULL) == SQLITE_OK &&
+		    !pthread_create(&pt->thread, NULL, worker, pt)) {
+			pt->threaded = 1;
+		} else if (pt->db) {
+			sqlite3_close(pt->db);
+			pt->db = NULL;
+		}
 	}
 	return dc;
 }
@@ -1173,43 +1271,90 @@ static int fault_cmp(const void *a, const void *b)
 	return (x->order > y->order) - (x->order < y->order);
 }
 
+/* Decides rapid-toggle in seq order, as import did while appending, and
+ * compares the risk of the entries it concerns (faults go to last). */
+static void rapid_toggles(struct derived_check *dc, struct part *last)
+{
+	struct toggle_map map = { NULL, 0, 0 };
+
+	for (int k = 0; k < dc->nparts; k++) {
+		for (size_t i = 0; i < dc->parts[k].nrecs; i++) {
+			const struct trec *tr = &dc->parts[k].recs[i];
+			struct toggles *t = toggle_find(&map, tr->key, tr->keylen);
+			unsigned want = tr->base;
+
+			if (tr->toggle && toggles_before(t, tr->ts) >= 2)
+				want |= RISK_RAPID_TOGGLE;
+			if (tr->compare && tr->stored != want) {
+				buf_reset(&last->detail);
+				add_risk_mismatch(&last->detail, tr->stored, want);
+				add_fault(last, tr->seq, "entries.risk", &last->detail);
+			}
+			if (tr->toggle_like)
+				toggles_add(t, tr->ts);
+		}
+	}
+	toggle_map_release(&map);
+}
+
 int derived_check_finish(struct derived_check *dc, derived_fault_fn *fault, void *ctx)
 {
-	int ret;
+	struct part *last = &dc->parts[dc->nparts - 1];
+	struct dfault *all = NULL;
+	size_t nall = 0, alloc = 0;
+	int ret = 0;
 
 	if (!fault)
 		dc->stop = 1;
-	if (dc->threaded)
-		pthread_join(dc->thread, NULL);
-	else if (fault)
-		run_check(dc, dc->s->db);
-	if (dc->db)
-		sqlite3_close(dc->db);
-	ret = dc->ret;
-	if (ret)
-		error("%s", dc->err.buf);
-	else if (dc->cancel && *dc->cancel)
-		ret = -1; /* the caller asked: nothing to report */
-	else if (fault) {
-		/* stable order by seq: orphan rows are found out of order */
-		for (size_t i = 0; i + 1 < dc->nfaults; i++) {
-			if (dc->faults[i].seq > dc->faults[i + 1].seq) {
-				qsort(dc->faults, dc->nfaults, sizeof(*dc->faults), fault_cmp);
-				break;
-			}
-		}
-		for (size_t i = 0; i < dc->nfaults; i++)
-			fault(ctx, dc->faults[i].seq, dc->faults[i].detail);
+	for (int k = 0; k < dc->nparts; k++) {
+		struct part *pt = &dc->parts[k];
+
+		if (pt->threaded)
+			pthread_join(pt->thread, NULL);
+		else if (fault && !ret)
+			run_check(pt, dc->s->db);
+		if (pt->db)
+			sqlite3_close(pt->db);
+		if (pt->ret && !ret)
+			ret = error("%s", pt->err.buf);
 	}
-	for (size_t i = 0; i < dc->nfaults; i++)
-		free(dc->faults[i].detail);
-	free(dc->faults);
-	toggle_map_release(&dc->toggles);
-	buf_release(&dc->err);
-	buf_release(&dc->key);
-	buf_release(&dc->a);
-	buf_release(&dc->detail);
-	buf_release(&dc->detail2);
+	if (!ret && dc->cancel && *dc->cancel)
+		ret = -1; /* the caller asked: nothing to report */
+	if (!ret && fault) {
+		rapid_toggles(dc, last);
+		/* one list in seq order (orphan rows and risk come out of order) */
+		for (int k = 0; k < dc->nparts; k++) {
+			for (size_t i = 0; i < dc->parts[k].nfaults; i++) {
+				ALLOC_GROW(all, nall + 1, alloc);
+				all[nall] = dc->parts[k].faults[i];
+				all[nall].order = nall;
+				nall++;
+			}
+			dc->parts[k].nfaults = 0;
+		}
+		if (nall)
+			qsort(all, nall, sizeof(*all), fault_cmp);
+		for (size_t i = 0; i < nall; i++)
+			fault(ctx, all[i].seq, all[i].detail);
+	}
+	for (size_t i = 0; i < nall; i++)
+		free(all[i].detail);
+	free(all);
+	for (int k = 0; k < dc->nparts; k++) {
+		struct part *pt = &dc->parts[k];
+
+		for (size_t i = 0; i < pt->nfaults; i++)
+			free(pt->faults[i].detail);
+		free(pt->faults);
+		for (size_t i = 0; i < pt->nrecs; i++)
+			free(pt->recs[i].key);
+		free(pt->recs);
+		buf_release(&pt->err);
+		buf_release(&pt->key);
+		buf_release(&pt->a);
+		buf_release(&pt->detail);
+		buf_release(&pt->detail2);
+	}
 	free(dc);
 	return ret;
 }
