@@ -27,6 +27,7 @@
 
 #include "trailscope/jcs.h"
 #include "trailscope/json_arena.h"
+#include "trailscope/leaf.h"
 #include "trailscope/risk.h"
 #include "trailscope/util.h"
 #include "trailscope/verify.h"
@@ -629,6 +630,7 @@ static void toggles_add(struct toggles *t, usec_t x)
 /* ---- the check ---- */
 
 struct dfault {
+	const char *kind;       /* MODIFIED, or MALFORMED for a leaf nothing derives from */
 	uint64_t seq;
 	size_t order;           /* when found, to keep faults of one seq in order */
 	char *detail;
@@ -674,6 +676,7 @@ struct derived_check {
 static void add_fault(struct part *dc, uint64_t seq, const char *table, const struct buf *what)
 {
 	ALLOC_GROW(dc->faults, dc->nfaults + 1, dc->alloc);
+	dc->faults[dc->nfaults].kind = "MODIFIED";
 	dc->faults[dc->nfaults].seq = seq;
 	dc->faults[dc->nfaults].order = dc->nfaults;
 	if (dc->nfaults < VERIFY_MAX_FAULTS) {
@@ -1183,7 +1186,26 @@ static void run_check(struct part *dc, sqlite3 *db)
 			j = json_parse_strict(leaf ? leaf : "", len, &line, &col, &err);
 		if (j && !derived_from_leaf(j, &d)) {
 			check_entry(dc, db, e, ch, &ch_row, tx, &tx_row, &d, raw);
-		} else { /* verify reports the leaf MALFORMED: nothing to derive from */
+		} else {
+			/* nothing to derive from: a leaf verify's own scan rejects
+			 * is reported there, any other here */
+			struct leaf_fields f;
+
+			leaf_fields_init(&f);
+			if (!leaf_scan(leaf ? leaf : "", len, &f, NULL)) {
+				struct dfault *df;
+
+				ALLOC_GROW(dc->faults, dc->nfaults + 1, dc->alloc);
+				df = &dc->faults[dc->nfaults];
+				df->kind = "MALFORMED";
+				df->seq = (uint64_t)seq;
+				df->order = dc->nfaults++;
+				buf_reset(&dc->detail);
+				buf_addf(&dc->detail, "leaf is not a valid event, so its derived rows cannot be checked: %s",
+					 j ? "a member the derivation needs is missing or of the wrong type" : err.buf);
+				df->detail = xstrdup(dc->detail.buf);
+			}
+			leaf_fields_release(&f);
 			while (ch_row == 1 && sqlite3_column_int64(ch, C_SEQ) == seq)
 				ch_row = next_row(dc, db, ch, "changes");
 			while (tx && tx_row == 1 && sqlite3_column_int64(tx, T_SEQ) == seq)
@@ -1250,7 +1272,7 @@ struct derived_check *derived_check_start(struct store *s, volatile int *cancel)
 		buf_init(&pt->detail);
 		buf_init(&pt->detail2);
 		if (s->path && sqlite3_open_v2(s->path, &pt->db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-		    sqlite3_exec(pt->db, "PRAGMA query_only = 1; PRAGMA mmap_size = 1099511627776",
+		    sqlite3_exec(pt->db, "PRAGMA query_only = 1",
 				 NULL, NULL, NULL) == SQLITE_OK &&
 		    !pthread_create(&pt->thread, NULL, worker, pt)) {
 			pt->threaded = 1;
@@ -1335,7 +1357,7 @@ int derived_check_finish(struct derived_check *dc, derived_fault_fn *fault, void
 		if (nall)
 			qsort(all, nall, sizeof(*all), fault_cmp);
 		for (size_t i = 0; i < nall; i++)
-			fault(ctx, all[i].seq, all[i].detail);
+			fault(ctx, all[i].kind, all[i].seq, all[i].detail);
 	}
 	for (size_t i = 0; i < nall; i++)
 		free(all[i].detail);

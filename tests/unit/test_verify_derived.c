@@ -328,6 +328,31 @@ TEST(check_without_a_second_connection)
 	store_close(&s);
 }
 
+/* A leaf verify's scan accepts but the strict parser does not (a repeated
+ * member): its derived rows cannot be checked, and verify says so. */
+TEST(leaf_nothing_derives_from_is_malformed)
+{
+	struct store s;
+	struct verify_report r;
+	int said = 0;
+
+	make_store("dup", &s);
+	sql(&s, untrigger);
+	sql(&s, "UPDATE entries SET leaf = CAST(replace(CAST(leaf AS TEXT), '\"before_known\":true',"
+		" '\"before_known\":true,\"before_known\":true') AS BLOB) WHERE seq = 3");
+	verify(&s, "dup", &r);
+	CHECK_STR(r.verdict, "FAILED");
+	for (size_t i = 0; i < r.nfaults; i++)
+		said |= !strcmp(r.faults[i].kind, "MALFORMED") && r.faults[i].seq == 3 &&
+			strstr(r.faults[i].detail, "leaf is not a valid event, so its derived rows cannot be checked: ") &&
+			strstr(r.faults[i].detail, "duplicate");
+	CHECK(said);
+	if (!said)
+		dump(&r);
+	verify_report_release(&r);
+	store_close(&s);
+}
+
 /* What `show` and the event view display comes from the leaf. */
 TEST(entry_view_ignores_forged_rows)
 {
@@ -366,6 +391,7 @@ int main(void)
 	RUN(every_forged_row_is_counted);
 	RUN(schema1_store_verifies_and_checks_changes);
 	RUN(check_without_a_second_connection);
+	RUN(leaf_nothing_derives_from_is_malformed);
 	RUN(entry_view_ignores_forged_rows);
 	note_signer_release(&key);
 	buf_release(&sk);
