@@ -383,7 +383,7 @@ bad:
 static const struct span *member_val(const struct mspan *m, size_t n, const char *key)
 {
 	struct mspan want = { key, strlen(key), NULL, { NULL, 0 } };
-	const struct mspan *hit = bsearch(&want, m, n, sizeof(*m), mspan_cmp);
+	const struct mspan *hit = n ? bsearch(&want, m, n, sizeof(*m), mspan_cmp) : NULL;
 
 	return hit ? &hit->val : NULL;
 }
