@@ -160,9 +160,10 @@ int cmd_verify(int argc, char **argv)
 			printf("usage: %s\n"
 			       "Recomputes every leaf hash and the Merkle root at every checkpoint, checks the\n"
 			       "signatures against trusted keys, cross-checks the display columns against each\n"
-			       "leaf, and compares the store with the newest checkpoint seen before (kept in\n"
-			       "$XDG_STATE_HOME/trailscope). --trust pins a verifier key there. --deep also\n"
-			       "checks that every leaf is canonical JSON.\n"
+			       "leaf, re-derives the derived rows (changes, summary, nchanges, risk, entry_text)\n"
+			       "from each leaf and compares them, and compares the store with the newest\n"
+			       "checkpoint seen before (kept in $XDG_STATE_HOME/trailscope). --trust pins a\n"
+			       "verifier key there. --deep also checks that every leaf is canonical JSON.\n"
 			       "Exit: 0 VERIFIED, 1 FAILED, 2 UNVERIFIABLE (no trusted key), 3+ errors.\n", usage);
 			trust_release(&t);
 			return EXIT_OK;
