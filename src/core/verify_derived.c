@@ -439,15 +439,51 @@ out:
 	return ret;
 }
 
+/* Copies the member at path[1], path[2], … of v, the value of member
+ * path[0] of o, into o, making the objects on the way. Returns 0, or -1
+ * when the bytes need a full parse. */
+static int pick(json_t *o, struct span v, const char *const *path)
+{
+	struct mspan *m;
+	size_t n;
+	const struct span *c;
+	json_t *parent;
+	int ret = 0;
+
+	if (members_of(v, &m, &n))
+		return -1;
+	parent = json_object_get(o, path[0]);
+	if (!parent) {
+		parent = json_object();
+		json_object_set_new(o, path[0], parent);
+	}
+	c = member_val(m, n, path[1]);
+	if (c && path[2]) {
+		ret = pick(parent, *c, path + 1);
+	} else if (c) {
+		json_t *j = value_of(*c);
+
+		if (j)
+			json_object_set_new(parent, path[1], j);
+		else
+			ret = -1;
+	}
+	mspans_release(m, n);
+	return ret;
+}
+
 /* The members derived_from_leaf() reads, with the states pruned: a new
  * object, or NULL when the bytes need a full parse. *raw gets the leaf's
  * raw member as JSON text. */
 static json_t *leaf_essentials(const char *leaf, size_t len, struct span *raw)
 {
 	static const char *const plain[] = { "ts", "action", "environment", "before_known" };
-	static const char *const sub[][2] = { { "actor", "type" }, { "target", "key" },
-					      { "context", "approval" }, { "source", "file" },
-					      { "source", "line" } };
+	/* what risk_of_event() reads below the top level */
+	static const char *const sub[][4] = {
+		{ "actor", "type", NULL }, { "target", "key", NULL },
+		{ "context", "approval", "required", NULL }, { "context", "approval", "approved_by", NULL },
+		{ "source", "file", NULL }, { "source", "line", NULL },
+	};
 	struct mspan *top = NULL;
 	size_t ntop;
 	const struct span *b, *a, *r;
@@ -466,29 +502,9 @@ static json_t *leaf_essentials(const char *leaf, size_t len, struct span *raw)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
 		const struct span *v = member_val(top, ntop, sub[i][0]);
-		struct mspan *m;
-		size_t n;
-		json_t *parent = json_object_get(o, sub[i][0]);
 
-		if (!v)
-			continue;
-		if (members_of(*v, &m, &n))
+		if (v && pick(o, *v, sub[i]))
 			goto bad;
-		if (!parent) {
-			parent = json_object();
-			json_object_set_new(o, sub[i][0], parent);
-		}
-		v = member_val(m, n, sub[i][1]);
-		if (v) {
-			json_t *j = value_of(*v);
-
-			if (!j) {
-				mspans_release(m, n);
-				goto bad;
-			}
-			json_object_set_new(parent, sub[i][1], j);
-		}
-		mspans_release(m, n);
 	}
 	b = member_val(top, ntop, "before");
 	a = member_val(top, ntop, "after");

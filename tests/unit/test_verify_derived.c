@@ -35,8 +35,9 @@ static void flag_update(FILE *f, int i)
 /* Ten flag updates (seq 1-10), then toggles of one flag: "pay" in
  * production at 15:00, 15:05, 15:10, 14:50 (imported late), 15:20, 16:30
  * (seq 11-16) and once in staging at 15:21 (seq 17), then six more flag
- * updates (seq 18-23). verify checks seq 1-11 and 12-23 on two threads,
- * so the toggles straddle them. */
+ * updates (seq 18-23), then two updates that need approval, the first
+ * without it (seq 24, no-approval), the second approved (seq 25). verify
+ * checks seq 1-12 and 13-25 on two threads, so the toggles straddle them. */
 static void write_events(const char *path)
 {
 	static const char *const toggles[][3] = {
@@ -57,10 +58,16 @@ static void write_events(const char *path)
 			toggles[i][2]);
 	for (int i = 11; i <= 16; i++)
 		flag_update(f, i);
+	for (int i = 0; i < 2; i++)
+		fprintf(f, "{\"event_id\":\"a%d\",\"timestamp\":\"2026-01-12T16:00:00Z\",\"actor\":\"dev\","
+			"\"action\":\"flag.update\",\"flag_key\":\"gated\",\"environment\":\"staging\","
+			"\"previous_state\":{\"v\":%d},\"new_state\":{\"v\":%d},"
+			"\"approval\":{\"required\":true%s}}\n", i, i, i + 1,
+			i ? ",\"approved_by\":\"boss\",\"approved_at\":\"2026-01-12T15:59:00Z\"" : "");
 	fclose(f);
 }
 
-#define NENTRIES 23
+#define NENTRIES 25
 
 static void make_store(const char *name, struct store *s)
 {
@@ -152,6 +159,7 @@ TEST(honest_store_verifies)
 	 * 15:05 before it) and 15:20 (seq 15: 14:50 to 15:10 before it), not
 	 * to 14:50 (imported after later toggles), 16:30 or staging */
 	CHECK_INT(count(&s, "SELECT count(*) FROM entries WHERE risk & 8"), 2);
+	CHECK_INT(count(&s, "SELECT group_concat(seq) FROM entries WHERE risk & 1"), 24);
 	{
 		sqlite3_stmt *st;
 
@@ -211,6 +219,10 @@ static const struct forgery forgeries[] = {
 	  "risk production,enabled in the table, rapid-toggle,production,enabled in the leaf" },
 	{ "entries.risk rapid-toggle added", "UPDATE entries SET risk = risk | 8 WHERE seq = 14", 14,
 	  "entries.risk of seq 14 differs" },
+	{ "entries.risk no-approval cleared", "UPDATE entries SET risk = 0 WHERE seq = 24", 24,
+	  "entries.risk of seq 24 differs from the leaf: risk none in the table, no-approval in the leaf" },
+	{ "entries.risk no-approval added", "UPDATE entries SET risk = 1 WHERE seq = 25", 25,
+	  "entries.risk of seq 25 differs from the leaf: risk no-approval in the table, none in the leaf" },
 	{ "entries.source_line", "UPDATE entries SET source_line = 1 WHERE seq = 3", 3,
 	  "entries.source_line of seq 3 differs from the leaf: source_line 1 in the table, 3 in the leaf" },
 	{ "entries.source_file", "UPDATE entries SET source_file = 'other.jsonl' WHERE seq = 3", 3,
@@ -262,7 +274,7 @@ TEST(every_forged_row_is_counted)
 	CHECK_STR(r.verdict, "FAILED");
 	CHECK_INT(r.faults_total, 16);
 	for (uint64_t seq = 1; seq <= NENTRIES; seq++)
-		CHECK(has_fault(&r, seq, "pct: after 0 in the table") == (seq <= 10 || seq >= 18));
+		CHECK(has_fault(&r, seq, "pct: after 0 in the table") == (seq <= 10 || (seq >= 18 && seq <= 23)));
 	verify_report_release(&r);
 	store_close(&s);
 }
