@@ -6,17 +6,20 @@
  * derived row is a verification fault rather than evidence (docs/STORE.md,
  * "Derived data").
  *
- * The check reads the entries, changes and entry_text tables each with one
- * cursor in seq order (a merge join) inside one read transaction of a
- * connection of its own, on a worker thread, so it overlaps the hashing
- * that verify.c does on the caller's thread. The rapid-toggle bit depends
- * on earlier entries of the same target and environment: the check keeps,
- * per target and environment, the sorted times of the entries import's
- * look-up counts, and answers the same question from them.
+ * The seq range is cut in two halves, each checked on a thread with a
+ * read-only connection of its own, in one read transaction, while verify.c
+ * hashes on the caller's thread. A half reads the entries, changes and
+ * entry_text tables each with one cursor in seq order (a merge join). The
+ * rapid-toggle bit depends on earlier entries of the same target and
+ * environment, so the entries it can concern are set aside and decided at
+ * the end, in seq order, from the sorted times per target and environment
+ * that import's look-up counts.
  *
- * Cost: one strict JSON parse of every leaf, one diff and one canonical
- * serialisation of each changed value; memory is one timestamp per
- * entry that touches an on/off switch, plus the faults.
+ * Cost per leaf: a walk over its members, a strict parse of only the state
+ * members that differ (byte-identical ones produce no change), one diff,
+ * one canonical serialisation of each changed value and a compare of the
+ * raw record as it is decoded. Memory: two connections, a JSON arena per
+ * thread, a record per entry that touches an on/off switch, and the faults.
  */
 #include <ctype.h>
 #include <inttypes.h>
