@@ -232,9 +232,9 @@ static int column_differs(sqlite3_stmt *st, int col, const struct buf *leafval)
 }
 
 /* A derived row that differs from its leaf (verify_derived.c). */
-static void derived_fault(void *ctx, const char *kind, uint64_t seq, const char *detail)
+static void derived_fault(void *ctx, const char *kind, uint64_t seq, uint64_t seq_end, const char *detail)
 {
-	entry_fault(ctx, kind, seq, seq, detail);
+	entry_fault(ctx, kind, seq, seq_end, detail);
 }
 
 static int scan_entries(struct verifier *v)

@@ -650,7 +650,7 @@ static void toggles_add(struct toggles *t, usec_t x)
 
 struct dfault {
 	const char *kind;       /* MODIFIED, or MALFORMED for a leaf nothing derives from */
-	uint64_t seq;
+	uint64_t seq, seq_end;  /* a range only for faults past the listed ones */
 	size_t order;           /* when found, to keep faults of one seq in order */
 	char *detail;
 };
@@ -692,24 +692,28 @@ struct derived_check {
 	int nparts;
 };
 
+static const char unlisted[] = "derived rows differ from the leaf";
+
 static void add_fault(struct part *dc, uint64_t seq, const char *table, const struct buf *what)
 {
-	ALLOC_GROW(dc->faults, dc->nfaults + 1, dc->alloc);
-	dc->faults[dc->nfaults].kind = "MODIFIED";
-	dc->faults[dc->nfaults].seq = seq;
-	dc->faults[dc->nfaults].order = dc->nfaults;
-	if (dc->nfaults < VERIFY_MAX_FAULTS) {
-		struct buf b = BUF_INIT;
+	struct dfault *last = dc->nfaults ? &dc->faults[dc->nfaults - 1] : NULL;
+	struct buf b = BUF_INIT;
 
+	if (dc->nfaults >= VERIFY_MAX_FAULTS) {
+		/* past what verify lists: one detail, merged into ranges, so
+		 * memory stays bounded however many rows were edited */
+		if (last && !strcmp(last->detail, unlisted) && seq >= last->seq && seq <= last->seq_end + 1) {
+			if (seq > last->seq_end)
+				last->seq_end = seq;
+			return;
+		}
+		buf_addstr(&b, unlisted);
+	} else {
 		buf_addf(&b, "%s of seq %" PRIu64 " %s from the leaf: %s", table, seq,
 			 !strcmp(table, "changes") ? "differ" : "differs", what->buf);
-		dc->faults[dc->nfaults].detail = buf_detach(&b, NULL);
-	} else { /* beyond what is listed: a detail that merges into ranges */
-		struct buf b = BUF_INIT;
-
-		buf_addf(&b, "%s %s from the leaf", table, !strcmp(table, "changes") ? "differ" : "differs");
-		dc->faults[dc->nfaults].detail = buf_detach(&b, NULL);
 	}
+	ALLOC_GROW(dc->faults, dc->nfaults + 1, dc->alloc);
+	dc->faults[dc->nfaults] = (struct dfault){ "MODIFIED", seq, seq, dc->nfaults, buf_detach(&b, NULL) };
 	dc->nfaults++;
 }
 
@@ -1217,7 +1221,7 @@ static void run_check(struct part *dc, sqlite3 *db)
 				ALLOC_GROW(dc->faults, dc->nfaults + 1, dc->alloc);
 				df = &dc->faults[dc->nfaults];
 				df->kind = "MALFORMED";
-				df->seq = (uint64_t)seq;
+				df->seq = df->seq_end = (uint64_t)seq;
 				df->order = dc->nfaults++;
 				buf_reset(&dc->detail);
 				buf_addf(&dc->detail, "leaf is not a valid event, so its derived rows cannot be checked: %s",
@@ -1376,7 +1380,7 @@ int derived_check_finish(struct derived_check *dc, derived_fault_fn *fault, void
 		if (nall)
 			qsort(all, nall, sizeof(*all), fault_cmp);
 		for (size_t i = 0; i < nall; i++)
-			fault(ctx, all[i].kind, all[i].seq, all[i].detail);
+			fault(ctx, all[i].kind, all[i].seq, all[i].seq_end, all[i].detail);
 	}
 	for (size_t i = 0; i < nall; i++)
 		free(all[i].detail);
