@@ -280,6 +280,133 @@ static json_t *value_of(struct span s)
 	return parse_span(s);
 }
 
+static int hex4(const char *p, unsigned *out)
+{
+	*out = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		unsigned v = c >= '0' && c <= '9' ? (unsigned)(c - '0') : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) :
+			     c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16;
+
+		if (v > 15)
+			return -1;
+		*out = *out << 4 | v;
+	}
+	return 0;
+}
+
+/* At a '"': moves *pp past the string literal, comparing its decoded text
+ * with text (n bytes; NULL: only skip) on the way: *eq is 1 (equal), 0
+ * (not), or -1 (not compared, or an escape this does not decode, such as
+ * a lone surrogate: ask the strict parser). No allocation. Returns 0, or
+ * -1 when the string does not end. */
+static int walk_string(const char **pp, const char *end, const char *text, size_t n, int *eq)
+{
+	const char *p = *pp + 1;
+	size_t at = 0;
+	int e = text ? 1 : -1;
+
+	while (p < end && *p != '"') {
+		const char *q = p;
+		char u[4];
+		size_t ul = 1;
+		unsigned cp;
+
+		if (*p != '\\') {
+			if (e == 1 && (at >= n || *p != text[at]))
+				e = 0;
+			at++;
+			p++;
+			continue;
+		}
+		if (end - p < 2)
+			return -1;
+		if (e != 1) { /* skipping: \uXXXX's digits walk as plain bytes */
+			p += 2;
+			continue;
+		}
+		switch (q[1]) {
+		case '"': case '\\': case '/': u[0] = q[1]; break;
+		case 'b': u[0] = '\b'; break;
+		case 'f': u[0] = '\f'; break;
+		case 'n': u[0] = '\n'; break;
+		case 'r': u[0] = '\r'; break;
+		case 't': u[0] = '\t'; break;
+		case 'u':
+			if (end - q < 6 || hex4(q + 2, &cp)) {
+				e = -1;
+				break;
+			}
+			if (cp >= 0xd800 && cp < 0xdc00) {
+				unsigned lo;
+
+				if (end - q < 12 || q[6] != '\\' || q[7] != 'u' || hex4(q + 8, &lo) ||
+				    lo < 0xdc00 || lo >= 0xe000) {
+					e = -1;
+					break;
+				}
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				q += 6;
+			} else if (cp >= 0xdc00 && cp < 0xe000) {
+				e = -1;
+				break;
+			}
+			if (cp < 0x80) {
+				u[0] = (char)cp;
+			} else if (cp < 0x800) {
+				u[0] = (char)(0xc0 | cp >> 6);
+				u[1] = (char)(0x80 | (cp & 0x3f));
+				ul = 2;
+			} else if (cp < 0x10000) {
+				u[0] = (char)(0xe0 | cp >> 12);
+				u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+				u[2] = (char)(0x80 | (cp & 0x3f));
+				ul = 3;
+			} else {
+				u[0] = (char)(0xf0 | cp >> 18);
+				u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+				u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+				u[3] = (char)(0x80 | (cp & 0x3f));
+				ul = 4;
+			}
+			q += 4;
+			break;
+		default:
+			e = -1;
+			break;
+		}
+		if (e != 1) {
+			p += 2;
+			continue;
+		}
+		if (ul > n - at) {
+			e = 0;
+		} else {
+			for (size_t k = 0; k < ul; k++)
+				if (u[k] != text[at + k])
+					e = 0;
+		}
+		at += ul;
+		p = q + 2;
+	}
+	if (p >= end)
+		return -1;
+	if (e == 1 && at != n)
+		e = 0;
+	*eq = e;
+	*pp = p + 1;
+	return 0;
+}
+
+/* The top level's raw member, compared with entry_text.raw while it is
+ * walked over (so the longest member is read once). */
+struct raw_hook {
+	const char *text;       /* entry_text.raw, or NULL */
+	size_t n;
+	int eq;                 /* walk_string's verdict, once walked */
+	int walked;
+};
+
 static void mspans_release(struct mspan *m, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -304,7 +431,7 @@ static int mspan_cmp(const void *a, const void *b)
 
 /* The members of the object at s, sorted by decoded key; -1 when s is not
  * an object, or has a duplicate key or a bad key. */
-static int members_of(struct span s, struct mspan **out, size_t *nout)
+static int members_of(struct span s, struct mspan **out, size_t *nout, struct raw_hook *hook)
 {
 	const char *p = s.p, *end = s.p + s.n;
 	struct mspan *m = NULL;
@@ -349,8 +476,13 @@ static int members_of(struct span s, struct mspan **out, size_t *nout)
 			p++;
 			skip_ws(&p, end);
 			m[n - 1].val.p = p;
-			if (skip_value(&p, end, 1))
+			if (hook && m[n - 1].keylen == 3 && !memcmp(m[n - 1].key, "raw", 3) && p < end && *p == '"') {
+				if (walk_string(&p, end, hook->text, hook->n, &hook->eq))
+					goto bad;
+				hook->walked = 1;
+			} else if (skip_value(&p, end, 1)) {
 				goto bad;
+			}
 			m[n - 1].val.n = (size_t)(p - m[n - 1].val.p);
 			skip_ws(&p, end);
 			if (p < end && *p == '}') {
@@ -400,7 +532,7 @@ static int prune(struct span b, struct span a, json_t **ob, json_t **oa, int dep
 	int ret = -1;
 
 	*ob = *oa = NULL;
-	if (depth > PRUNE_MAX_DEPTH || members_of(b, &mb, &nb) || members_of(a, &ma, &na)) {
+	if (depth > PRUNE_MAX_DEPTH || members_of(b, &mb, &nb, NULL) || members_of(a, &ma, &na, NULL)) {
 		mspans_release(mb, mb ? nb : 0); /* members_of leaves NULL on failure */
 		*ob = value_of(b);
 		*oa = value_of(a);
@@ -453,7 +585,7 @@ static int pick(json_t *o, struct span v, const char *const *path)
 	json_t *parent;
 	int ret = 0;
 
-	if (members_of(v, &m, &n))
+	if (members_of(v, &m, &n, NULL))
 		return -1;
 	parent = json_object_get(o, path[0]);
 	if (!parent) {
@@ -478,7 +610,7 @@ static int pick(json_t *o, struct span v, const char *const *path)
 /* The members derived_from_leaf() reads, with the states pruned: a new
  * object, or NULL when the bytes need a full parse. *raw gets the leaf's
  * raw member as JSON text. */
-static json_t *leaf_essentials(const char *leaf, size_t len, struct span *raw)
+static json_t *leaf_essentials(const char *leaf, size_t len, struct span *raw, struct raw_hook *hook)
 {
 	static const char *const plain[] = { "ts", "action", "environment", "before_known" };
 	/* what risk_of_event() reads below the top level */
@@ -492,7 +624,7 @@ static json_t *leaf_essentials(const char *leaf, size_t len, struct span *raw)
 	const struct span *b, *a, *r;
 	json_t *o = json_object();
 
-	if (members_of((struct span){ leaf, len }, &top, &ntop))
+	if (members_of((struct span){ leaf, len }, &top, &ntop, hook))
 		goto bad;
 	for (size_t i = 0; i < ARRAY_SIZE(plain); i++) {
 		const struct span *v = member_val(top, ntop, plain[i]);
@@ -885,100 +1017,17 @@ static int next_row(struct part *dc, sqlite3 *db, sqlite3_stmt *st, const char *
 	return -1;
 }
 
-static int hex4(const char *p, unsigned *out)
-{
-	*out = 0;
-	for (int i = 0; i < 4; i++) {
-		char c = p[i];
-		unsigned v = c >= '0' && c <= '9' ? (unsigned)(c - '0') : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) :
-			     c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16;
-
-		if (v > 15)
-			return -1;
-		*out = *out << 4 | v;
-	}
-	return 0;
-}
-
 /* Does the JSON string literal s decode to exactly text (n bytes)? 1 or
- * 0; -1 when s is not a string this reads (a bad escape, a lone
- * surrogate): the caller then asks the strict parser. No allocation. */
+ * 0; -1 when s is not a string this reads: the caller then asks the
+ * strict parser. */
 static int span_string_equals(struct span s, const char *text, size_t n)
 {
-	const char *p = s.p + 1, *end = s.p + s.n - 1;
-	size_t at = 0;
+	const char *p = s.p;
+	int eq;
 
-	if (s.n < 2 || s.p[0] != '"' || s.p[s.n - 1] != '"')
+	if (s.n < 2 || s.p[0] != '"' || walk_string(&p, s.p + s.n, text, n, &eq) || p != s.p + s.n)
 		return -1;
-	while (p < end) {
-		const char *q = p;
-		char u[4];
-		size_t ul = 1;
-		unsigned cp;
-
-		while (q < end && *q != '\\') {
-			if (at >= n || *q != text[at])
-				return 0;
-			q++;
-			at++;
-		}
-		if (q >= end)
-			break;
-		if (end - q < 2)
-			return -1;
-		switch (q[1]) {
-		case '"': case '\\': case '/': u[0] = q[1]; break;
-		case 'b': u[0] = '\b'; break;
-		case 'f': u[0] = '\f'; break;
-		case 'n': u[0] = '\n'; break;
-		case 'r': u[0] = '\r'; break;
-		case 't': u[0] = '\t'; break;
-		case 'u':
-			if (end - q < 6 || hex4(q + 2, &cp))
-				return -1;
-			if (cp >= 0xd800 && cp < 0xdc00) {
-				unsigned lo;
-
-				if (end - q < 12 || q[6] != '\\' || q[7] != 'u' || hex4(q + 8, &lo) ||
-				    lo < 0xdc00 || lo >= 0xe000)
-					return -1;
-				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				q += 6;
-			} else if (cp >= 0xdc00 && cp < 0xe000) {
-				return -1;
-			}
-			if (cp < 0x80) {
-				u[0] = (char)cp;
-			} else if (cp < 0x800) {
-				u[0] = (char)(0xc0 | cp >> 6);
-				u[1] = (char)(0x80 | (cp & 0x3f));
-				ul = 2;
-			} else if (cp < 0x10000) {
-				u[0] = (char)(0xe0 | cp >> 12);
-				u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-				u[2] = (char)(0x80 | (cp & 0x3f));
-				ul = 3;
-			} else {
-				u[0] = (char)(0xf0 | cp >> 18);
-				u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-				u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-				u[3] = (char)(0x80 | (cp & 0x3f));
-				ul = 4;
-			}
-			q += 4;
-			break;
-		default:
-			return -1;
-		}
-		if (ul > n - at)
-			return 0;
-		for (size_t k = 0; k < ul; k++)
-			if (u[k] != text[at + k])
-				return 0;
-		at += ul;
-		p = q + 2;
-	}
-	return at == n;
+	return eq;
 }
 
 /* Is text (n bytes) the leaf's raw record? From a full parse d has it
@@ -986,7 +1035,7 @@ static int span_string_equals(struct span s, const char *text, size_t n)
  * and by the strict parser when that does not settle it. On a mismatch *leaf_text is the leaf's text, or
  * NULL when it has none. */
 static int raw_matches(struct part *dc, const char *text, size_t n, const struct derived *d,
-		       struct span raw, const char **leaf_text, size_t *leaf_len)
+		       struct span raw, int known_equal, const char **leaf_text, size_t *leaf_len)
 {
 	json_t *v;
 	int same;
@@ -998,7 +1047,7 @@ static int raw_matches(struct part *dc, const char *text, size_t n, const struct
 	if (!raw.p)
 		return 0;
 	buf_reset(&dc->detail2);
-	if (text && span_string_equals(raw, text, n) == 1)
+	if (known_equal || (text && span_string_equals(raw, text, n) == 1))
 		return 1;
 	v = parse_span(raw);
 	same = json_is_string(v) && same_text(text, n, json_string_value(v), json_string_length(v));
@@ -1014,7 +1063,8 @@ static int raw_matches(struct part *dc, const char *text, size_t n, const struct
 /* Checks the entry row at e: its own columns, its changes rows (advancing
  * ch, *ch_row says whether it holds a row) and its entry_text row. */
 static void check_entry(struct part *dc, sqlite3 *db, sqlite3_stmt *e, sqlite3_stmt *ch, int *ch_row,
-			sqlite3_stmt *tx, int *tx_row, const struct derived *d, struct span raw)
+			sqlite3_stmt *tx, int *tx_row, const struct derived *d, struct span raw,
+			int raw_equal)
 {
 	uint64_t seq = (uint64_t)sqlite3_column_int64(e, E_SEQ);
 	struct buf *w = &dc->detail;
@@ -1138,7 +1188,7 @@ static void check_entry(struct part *dc, sqlite3 *db, sqlite3_stmt *e, sqlite3_s
 		size_t ln;
 
 		t = col_text(tx, T_RAW, &n);
-		if (!raw_matches(dc, t, n, d, raw, &lt, &ln))
+		if (!raw_matches(dc, t, n, d, raw, raw_equal, &lt, &ln))
 			add_mismatch(w, "raw", t, n, lt, ln);
 	}
 	if (w->len)
@@ -1194,6 +1244,7 @@ static void run_check(struct part *dc, sqlite3 *db)
 		const char *leaf = (const char *)sqlite3_column_blob(e, E_LEAF);
 		size_t len = (size_t)sqlite3_column_bytes(e, E_LEAF);
 		struct span raw;
+		struct raw_hook hook;
 		int line, col;
 		json_t *j;
 
@@ -1204,11 +1255,14 @@ static void run_check(struct part *dc, sqlite3 *db)
 			orphans(dc, db, tx, &tx_row, "entry_text", seq, 0);
 		buf_reset(&err);
 		raw = (struct span){ NULL, 0 };
-		j = leaf_essentials(leaf ? leaf : "", len, &raw);
+		hook = (struct raw_hook){ NULL, 0, -1, 0 };
+		if (tx && tx_row == 1 && sqlite3_column_int64(tx, T_SEQ) == seq)
+			hook.text = col_text(tx, T_RAW, &hook.n);
+		j = leaf_essentials(leaf ? leaf : "", len, &raw, &hook);
 		if (!j)
 			j = json_parse_strict(leaf ? leaf : "", len, &line, &col, &err);
 		if (j && !derived_from_leaf(j, &d)) {
-			check_entry(dc, db, e, ch, &ch_row, tx, &tx_row, &d, raw);
+			check_entry(dc, db, e, ch, &ch_row, tx, &tx_row, &d, raw, hook.walked && hook.eq == 1);
 		} else {
 			/* nothing to derive from: a leaf verify's own scan rejects
 			 * is reported there, any other here */
