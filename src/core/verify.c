@@ -253,7 +253,7 @@ static int scan_entries(struct verifier *v)
 	if (store_prepare(v->s, "SELECT seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
 			  " target, target_kind, environment FROM entries ORDER BY seq", &st))
 		return -1;
-	/* the derived tables are checked alongside, on a second core */
+	/* the derived tables are checked alongside, on threads of their own */
 	derived = derived_check_start(v->s, v->opt->cancel);
 	if (sqlite3_prepare_v2(v->s->db, "SELECT hash FROM merkle_nodes WHERE level = ?1 AND idx = ?2",
 			       -1, &v->node_stmt, NULL) != SQLITE_OK)

@@ -1031,9 +1031,10 @@ static int span_string_equals(struct span s, const char *text, size_t n)
 }
 
 /* Is text (n bytes) the leaf's raw record? From a full parse d has it
- * decoded; otherwise raw holds it as JSON text, decoded while compared,
- * and by the strict parser when that does not settle it. On a mismatch *leaf_text is the leaf's text, or
- * NULL when it has none. */
+ * decoded; otherwise known_equal says the member walk found it equal, or
+ * raw holds it as JSON text, decoded while compared, and by the strict
+ * parser when that does not settle it. On a mismatch *leaf_text is the
+ * leaf's text, or NULL when it has none. */
 static int raw_matches(struct part *dc, const char *text, size_t n, const struct derived *d,
 		       struct span raw, int known_equal, const char **leaf_text, size_t *leaf_len)
 {

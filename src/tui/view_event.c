@@ -2,8 +2,8 @@
  * view_event.c - one event: metadata (actor and type, reason, ticket,
  * correlation id, approval, source file and line), its proof status, the
  * per-field diff (re-derived from the leaf, unified or side by side, values
- * pretty-printed and wrapped) and the raw source record. Lines are rebuilt when the width,
- * the diff mode or the verify report changes.
+ * pretty-printed and wrapped) and the raw source record. Lines are rebuilt
+ * when the width, the diff mode or the verify report changes.
  */
 #include <stdlib.h>
 #include <string.h>
