@@ -1,6 +1,9 @@
 /*
  * show.c - "trailscope show STORE SEQ|EVENT_ID [--format text|json]": one
  * event's metadata, outcome, context, per-field changes and proof status.
+ * Everything printed comes from the leaf (the changes and summary are
+ * re-derived from it, not read from the derived tables), so what the
+ * proof covers is what is shown.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -13,6 +16,7 @@
 #include "trailscope/jcs.h"
 #include "trailscope/verify.h"
 #include "trailscope/util.h"
+#include "trailscope/verify_derived.h"
 
 static const char usage[] = "trailscope show STORE SEQ|EVENT_ID [--format text|json]";
 
@@ -221,6 +225,7 @@ int cmd_show(int argc, char **argv)
 		fputs("' in the store\n", stderr);
 		ret = EXIT_BADINPUT;
 	} else if (rc > 0) {
+		derived_entry_from_leaf(&e); /* the changes the leaf hash covers, not the table's */
 		if (fmt == FMT_JSON) {
 			json_t *j = entry_to_json(&e);
 			struct buf pl = BUF_INIT;

@@ -168,9 +168,10 @@ int cmd_verify(int argc, char **argv)
 			printf("usage: %s\n"
 			       "Recomputes every leaf hash and the Merkle root at every checkpoint, checks the\n"
 			       "signatures against trusted keys, cross-checks the display columns against each\n"
-			       "leaf, and compares the store with the checkpoints seen before (kept per trusted\n"
-			       "key in $XDG_STATE_HOME/trailscope). --trust pins a verifier key there. --deep\n"
-			       "also checks that every leaf is canonical JSON.\n"
+			       "leaf, re-derives the derived rows (changes, summary, nchanges, risk, entry_text)\n"
+			       "from each leaf and compares them, and compares the store with the checkpoints\n"
+			       "seen before (kept per trusted key in $XDG_STATE_HOME/trailscope). --trust pins a\n"
+			       "verifier key there. --deep also checks that every leaf is canonical JSON.\n"
 			       "Exit: 0 VERIFIED, 1 FAILED, 2 UNVERIFIABLE (no trusted key, an empty store, or no\n"
 			       "checkpoint signed by a trusted key), 3+ errors.\n", usage);
 			trust_release(&t);

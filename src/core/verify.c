@@ -20,6 +20,7 @@
 #include "trailscope/jcs.h"
 #include "trailscope/leaf.h"
 #include "trailscope/verify.h"
+#include "trailscope/verify_derived.h"
 #include "trailscope/util.h"
 
 struct cp {
@@ -311,6 +312,12 @@ static int column_differs(sqlite3_stmt *st, int col, const struct buf *leafval)
 	return !t || n != leafval->len || memcmp(t, leafval->buf, n);
 }
 
+/* A derived row that differs from its leaf (verify_derived.c). */
+static void derived_fault(void *ctx, const char *kind, uint64_t seq, uint64_t seq_end, const char *detail)
+{
+	entry_fault(ctx, kind, seq, seq_end, detail);
+}
+
 static int scan_entries(struct verifier *v)
 {
 	static const char *const colname[] = { "event_id", "ts", "actor", "actor_type", "action",
@@ -318,6 +325,7 @@ static int scan_entries(struct verifier *v)
 	struct verify_report *r = v->r;
 	struct leaf_fields f;
 	struct buf err = BUF_INIT, detail = BUF_INIT, canon = BUF_INIT;
+	struct derived_check *derived;
 	sqlite3_stmt *st;
 	uint64_t expected = 1;
 	int64_t total = store_size(v->s); /* for progress only */
@@ -327,6 +335,8 @@ static int scan_entries(struct verifier *v)
 		 " target, target_kind, environment, %s FROM entries ORDER BY seq", store_outcome_sql(v->s));
 	if (store_prepare(v->s, detail.buf, &st))
 		return buf_release(&detail), -1;
+	/* the derived tables are checked alongside, on threads of their own */
+	derived = derived_check_start(v->s, v->opt->cancel);
 	if (sqlite3_prepare_v2(v->s->db, "SELECT hash FROM merkle_nodes WHERE level = ?1 AND idx = ?2",
 			       -1, &v->node_stmt, NULL) != SQLITE_OK)
 		v->node_stmt = NULL;
@@ -406,6 +416,8 @@ static int scan_entries(struct verifier *v)
 	ret = 0;
 out:
 	sqlite3_finalize(st);
+	if (derived_check_finish(derived, ret ? NULL : derived_fault, r))
+		ret = -1;
 	sqlite3_finalize(v->node_stmt);
 	v->node_stmt = NULL;
 	leaf_fields_release(&f);

@@ -1,15 +1,16 @@
 /*
  * view_event.c - one event: metadata (actor and type, reason, ticket,
  * correlation id, approval, source file and line), its proof status, the
- * per-field diff (unified or side by side, values pretty-printed and
- * wrapped) and the raw source record. Lines are rebuilt when the width,
- * the diff mode or the verify report changes.
+ * per-field diff (re-derived from the leaf, unified or side by side, values
+ * pretty-printed and wrapped) and the raw source record. Lines are rebuilt
+ * when the width, the diff mode or the verify report changes.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "trailscope/entry.h"
 #include "trailscope/jcs.h"
+#include "trailscope/verify_derived.h"
 #include "tui.h"
 
 #define LABEL_W 13
@@ -258,6 +259,8 @@ static void load(struct view *v, int64_t seq)
 		entry_release(&p->e);
 	p->seq = seq;
 	p->loaded = entry_load_seq(&v->tui->store, seq, &p->e) == 1;
+	if (p->loaded) /* the diff shown is the leaf's, not the changes table's */
+		derived_entry_from_leaf(&p->e);
 	p->built_w = 0;
 	p->pg.top = 0;
 }

@@ -310,7 +310,7 @@ TEST(swapped_rows_are_modified)
 }
 
 /* Rewrites seq's leaf with hashes recomputed and the Merkle cache dropped,
- * as a careful attacker without the key would. */
+ * as a careful attacker without the key would (derived rows stay right). */
 static void rewrite_leaf(struct store *s, int seq)
 {
 	sqlite3_stmt *st;
@@ -323,10 +323,11 @@ static void rewrite_leaf(struct store *s, int seq)
 	CHECK(sqlite3_step(st) == SQLITE_ROW);
 	buf_add(&leaf, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
 	sqlite3_finalize(st);
-	char *p = strstr(leaf.buf, "\"enabled\":true");
+	/* a member nothing is derived from, so only the tree can tell */
+	char *p = strstr(leaf.buf, "\"ts_source\":\"2026");
 	CHECK(p != NULL);
 	if (p)
-		memcpy(p, "\"enabled\":null", 14);
+		memcpy(p, "\"ts_source\":\"2025", 17);
 	merkle_leaf_hash(leaf.buf, leaf.len, h);
 	CHECK(sqlite3_prepare_v2(s->db, "UPDATE entries SET leaf = ?1, leaf_hash = ?2 WHERE seq = ?3",
 				 -1, &st, NULL) == SQLITE_OK);
