@@ -18,6 +18,26 @@ int cli_parse_format(const char *cmd, const char *value, unsigned allowed, enum 
 /* Prints "trailscope CMD: MSG" and the usage line; returns EXIT_USAGE. */
 int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+struct option;
+/*
+ * getopt_long for every subcommand, with one error report. Options and
+ * operands come in any order (GNU argument permutation; "--" ends the
+ * options, so an operand starting with '-', like the query "-actor:x",
+ * goes after it). optstring is written without a leading ':' or '+'.
+ * Returns the next option's value, -1 when the options are over (the
+ * operands are then argv[optind..argc-1]), or '?' after printing
+ * "trailscope: CMD: option --trust needs a value" or "trailscope: CMD:
+ * unknown option '--bogus'" and the usage line: the caller then returns
+ * EXIT_USAGE. The caller sets optind as getopt_long wants (0 to restart).
+ */
+int cli_getopt(int argc, char **argv, const char *optstring, const struct option *opts,
+	       const char *cmd, const char *usage);
+
+/* The Damerau-Levenshtein distance (optimal string alignment: insert,
+ * delete, substitute or swap two neighbours, each costing 1) of a and b;
+ * words over 64 bytes get the longer length. For "did you mean". */
+size_t cli_edit_distance(const char *a, const char *b);
+
 /* Writes s to f with terminal-unsafe characters escaped. */
 void cli_put_safe(FILE *f, const char *s);
 /* Appends a CSV field (RFC 4180 quoting) with terminal-unsafe characters

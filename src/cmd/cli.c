@@ -1,7 +1,9 @@
 /*
  * cli.c - helpers shared by the subcommands (see cli.h).
  */
+#include <getopt.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "trailscope/cli.h"
@@ -91,4 +93,91 @@ const char *cli_thousands(unsigned long long n, char out[32])
 	}
 	out[o] = '\0';
 	return out;
+}
+
+/* The option getopt_long just refused, as the user typed it: "--name"
+ * (without any "=value") for a long option, "-c" for a short one.
+ * Returns 1 when it was a long option given "=value". */
+static int refused_option(char **argv, const struct option *opts, struct buf *out)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	int is_long = !strncmp(arg, "--", 2) && arg[2];
+
+	if (is_long && optopt) {
+		/* a short option in a cluster leaves optind on an earlier word:
+		 * only name that word if it is the long form of optopt */
+		size_t n = strcspn(arg + 2, "=");
+
+		is_long = 0;
+		for (const struct option *o = opts; o && o->name; o++)
+			if (!o->flag && o->val == optopt && !strncmp(o->name, arg + 2, n))
+				is_long = 1;
+	}
+	if (is_long)
+		buf_add(out, arg, 2 + strcspn(arg + 2, "="));
+	else if (optopt)
+		buf_addf(out, "-%c", optopt);
+	else
+		buf_addstr(out, arg);
+	return is_long && strchr(arg, '=') != NULL;
+}
+
+int cli_getopt(int argc, char **argv, const char *optstring, const struct option *opts,
+	       const char *cmd, const char *usage)
+{
+	struct buf spec = BUF_INIT, name = BUF_INIT;
+	int c;
+
+	buf_addch(&spec, ':'); /* report ':' for a missing value, print nothing */
+	buf_addstr(&spec, optstring);
+	opterr = 0;
+	c = getopt_long(argc, argv, spec.buf, opts, NULL);
+	if (c == ':' || c == '?') {
+		int had_value = refused_option(argv, opts, &name);
+
+		if (c == ':')
+			cli_usage_error(usage, "%s: option %s needs a value", cmd, name.buf);
+		else if (optopt && had_value)
+			cli_usage_error(usage, "%s: option %s takes no value", cmd, name.buf);
+		else if (optopt)
+			cli_usage_error(usage, "%s: unknown option '%s' (an operand starting with '-' goes after --)",
+					cmd, name.buf);
+		else
+			cli_usage_error(usage, "%s: unknown option '%s'", cmd, name.buf);
+		c = '?';
+	}
+	buf_release(&spec);
+	buf_release(&name);
+	return c;
+}
+
+size_t cli_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), *d, ret;
+
+	if (la > 64 || lb > 64) /* never a command name: far from all of them */
+		return la > lb ? la : lb;
+	d = xcalloc((la + 1) * (lb + 1), sizeof(*d));
+#define D(i, j) d[(i) * (lb + 1) + (j)]
+	for (size_t i = 0; i <= la; i++)
+		D(i, 0) = i;
+	for (size_t j = 0; j <= lb; j++)
+		D(0, j) = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1], v = D(i - 1, j - 1) + cost;
+
+			if (D(i - 1, j) + 1 < v)
+				v = D(i - 1, j) + 1;
+			if (D(i, j - 1) + 1 < v)
+				v = D(i, j - 1) + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && D(i - 2, j - 2) + 1 < v)
+				v = D(i - 2, j - 2) + 1; /* a transposition: improt -> import */
+			D(i, j) = v;
+		}
+	}
+	ret = D(la, lb);
+#undef D
+	free(d);
+	return ret;
 }

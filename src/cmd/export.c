@@ -77,7 +77,7 @@ int cmd_export(int argc, char **argv)
 	char a[32];
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:q:i:e:mc:x:k:n:C:fh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:q:i:e:mc:x:k:n:C:fh", opts, "export", usage)) != -1) {
 		switch (c) {
 		case 'o': o.out_dir = optarg; break;
 		case 'q': o.select = BUNDLE_QUERY; o.query = optarg; nsel++; break;
@@ -91,7 +91,7 @@ int cmd_export(int argc, char **argv)
 		case 'C': o.case_path = optarg; break;
 		case 'f': o.force = 1; break;
 		case 'h': help(); return EXIT_OK;
-		default: return cli_usage_error(usage, "export: unknown option or missing value '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 1)

@@ -122,7 +122,7 @@ int cmd_show(int argc, char **argv)
 	int c, rc, ret = EXIT_IO;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "f:h", opts, "show", usage)) != -1) {
 		switch (c) {
 		case 'f':
 			if (cli_parse_format("show", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt))
@@ -130,7 +130,7 @@ int cmd_show(int argc, char **argv)
 			break;
 		case 'h': printf("usage: %s\nPrints one event: metadata, per-field changes, proof status.\n", usage);
 			return EXIT_OK;
-		default: return cli_usage_error(usage, "show: unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 2)

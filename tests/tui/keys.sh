@@ -26,13 +26,22 @@ check() { # check NAME PATTERN [SECONDS]
 	if wait_for "$2" "${3:-10}"; then pass "$1"; else fail "$1" "pane never showed /$2/:" "$(cat "$T/pane")"; fi
 }
 keys() { tm send-keys -t ts "$@"; }
+filtered() { # the pane shows the timeline with the filter's 4 events only
+	grep -q 'TIME (UTC)' "$T/pane" && grep -q 'carol@examp' "$T/pane" &&
+		! grep -Eq 'deploy-bot|search_rank' "$T/pane"
+}
 running() { # running NAME: trailscope has not exited and the filter is still on
 	sleep 0.4
-	tm capture-pane -p -t ts > "$T/pane" 2>/dev/null
+	i=0
+	while [ $i -lt 30 ]; do
+		tm capture-pane -p -t ts > "$T/pane" 2>/dev/null
+		if [ -s "$T/rc" ] || filtered; then break; fi
+		sleep 0.1
+		i=$((i + 1))
+	done
 	if [ -s "$T/rc" ]; then
 		fail "$1" "trailscope exited: $(cat "$T/rc")"
-	elif grep -q 'TIME (UTC)' "$T/pane" && grep -q 'carol@examp' "$T/pane" &&
-	     ! grep -Eq 'deploy-bot|search_rank' "$T/pane"; then
+	elif filtered; then
 		pass "$1"
 	else
 		fail "$1" "not the filtered timeline:" "$(cat "$T/pane")"
