@@ -6,6 +6,7 @@
 #define TRAILSCOPE_CLI_H
 
 #include <stdio.h>
+#include <jansson.h>
 #include "trailscope/buf.h"
 #include "trailscope/store.h"
 
@@ -37,6 +38,15 @@ int cli_getopt(int argc, char **argv, const char *optstring, const struct option
  * delete, substitute or swap two neighbours, each costing 1) of a and b;
  * words over 64 bytes get the longer length. For "did you mean". */
 size_t cli_edit_distance(const char *a, const char *b);
+
+/*
+ * Prints v and a newline to f as indented JSON (2 spaces, members in
+ * their insertion order, ASCII only: the layout of jansson's JSON_INDENT(2)
+ * | JSON_ENSURE_ASCII), with every number in its shortest ECMAScript form
+ * (jcs_format_number). Event values are decoded as doubles, which
+ * json_dumpf would print as 54.0; here a whole number prints as 54.
+ */
+void cli_json_print(FILE *f, const json_t *v);
 
 /* Writes s to f with terminal-unsafe characters escaped. */
 void cli_put_safe(FILE *f, const char *s);

@@ -147,8 +147,7 @@ int cmd_show(int argc, char **argv)
 		if (fmt == FMT_JSON) {
 			json_t *j = entry_to_json(&e);
 
-			json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-			putchar('\n');
+			cli_json_print(stdout, j); /* whole numbers as 54, not 54.0 */
 			json_decref(j);
 		} else {
 			print_text(&e);

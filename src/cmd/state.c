@@ -303,8 +303,7 @@ int cmd_state(int argc, char **argv)
 			json_object_update(o, pj);
 			json_decref(pj);
 		}
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-		putchar('\n');
+		cli_json_print(stdout, o); /* whole numbers as 54, not 54.0 */
 		json_decref(o);
 	} else {
 		fputs("target      ", stdout);
