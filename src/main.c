@@ -54,6 +54,9 @@ static void usage(FILE *f)
 		   "       trailscope COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %s\n      %s\n", commands[i].usage, commands[i].help);
+	fprintf(f, "\nAfter the command (and the verb of incident, bundle), options and operands\n"
+		   "come in any order. An option's value is the next word. '--' ends the options;\n"
+		   "an operand starting with '-' goes after it: trailscope query STORE -- -actor:x\n");
 	fprintf(f, "\n'trailscope COMMAND --help' describes one command. Exit status: 0 ok or verified,\n"
 		   "1 verification failed, 2 unverifiable (no trusted key), 3 usage, 4 bad input,\n"
 		   "5 I/O or store error, 6 internal error.\n");
