@@ -381,6 +381,8 @@ static int busy_progress(void *ctx)
 		timeout(0);
 		c = getch();
 		timeout(POLL_MS);
+		if (c == KEY_ESC)
+			c = read_escape(t); /* Alt-x must not cancel */
 	}
 	t->in_busy = 0;
 	if (c == ERR)
