@@ -1,6 +1,7 @@
 /*
- * cli.h - helpers shared by the CLI subcommands: output formats, opening
- * a store with a clear error, printing data safely to a terminal.
+ * cli.h - helpers shared by the CLI subcommands: option parsing with one
+ * error report, output formats, "did you mean", indented JSON with whole
+ * numbers as integers, printing data safely to a terminal.
  */
 #ifndef TRAILSCOPE_CLI_H
 #define TRAILSCOPE_CLI_H
@@ -41,8 +42,9 @@ size_t cli_edit_distance(const char *a, const char *b);
 
 /*
  * Prints v and a newline to f as indented JSON (2 spaces, members in
- * their insertion order, ASCII only: the layout of jansson's JSON_INDENT(2)
- * | JSON_ENSURE_ASCII), with every number in its shortest ECMAScript form
+ * their insertion order, ASCII only with control characters and DEL
+ * escaped: the layout of jansson's JSON_INDENT(2) | JSON_ENSURE_ASCII),
+ * with every number in its shortest ECMAScript form
  * (jcs_format_number). Event values are decoded as doubles, which
  * json_dumpf would print as 54.0; here a whole number prints as 54.
  */
