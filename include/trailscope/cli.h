@@ -1,11 +1,13 @@
 /*
- * cli.h - helpers shared by the CLI subcommands: output formats, opening
- * a store with a clear error, printing data safely to a terminal.
+ * cli.h - helpers shared by the CLI subcommands: option parsing with one
+ * error report, output formats, "did you mean", indented JSON with whole
+ * numbers as integers, printing data safely to a terminal.
  */
 #ifndef TRAILSCOPE_CLI_H
 #define TRAILSCOPE_CLI_H
 
 #include <stdio.h>
+#include <jansson.h>
 #include "trailscope/buf.h"
 #include "trailscope/store.h"
 
@@ -17,6 +19,36 @@ int cli_parse_format(const char *cmd, const char *value, unsigned allowed, enum 
 
 /* Prints "trailscope CMD: MSG" and the usage line; returns EXIT_USAGE. */
 int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+struct option;
+/*
+ * getopt_long for every subcommand, with one error report. Options and
+ * operands come in any order (GNU argument permutation; "--" ends the
+ * options, so an operand starting with '-', like the query "-actor:x",
+ * goes after it). optstring is written without a leading ':' or '+'.
+ * Returns the next option's value, -1 when the options are over (the
+ * operands are then argv[optind..argc-1]), or '?' after printing
+ * "trailscope: CMD: option --trust needs a value" or "trailscope: CMD:
+ * unknown option '--bogus'" and the usage line: the caller then returns
+ * EXIT_USAGE. The caller sets optind as getopt_long wants (0 to restart).
+ */
+int cli_getopt(int argc, char **argv, const char *optstring, const struct option *opts,
+	       const char *cmd, const char *usage);
+
+/* The Damerau-Levenshtein distance (optimal string alignment: insert,
+ * delete, substitute or swap two neighbours, each costing 1) of a and b;
+ * words over 64 bytes get the longer length. For "did you mean". */
+size_t cli_edit_distance(const char *a, const char *b);
+
+/*
+ * Prints v and a newline to f as indented JSON (2 spaces, members in
+ * their insertion order, ASCII only with control characters and DEL
+ * escaped: the layout of jansson's JSON_INDENT(2) | JSON_ENSURE_ASCII),
+ * with every number in its shortest ECMAScript form
+ * (jcs_format_number). Event values are decoded as doubles, which
+ * json_dumpf would print as 54.0; here a whole number prints as 54.
+ */
+void cli_json_print(FILE *f, const json_t *v);
 
 /* Writes s to f with terminal-unsafe characters escaped. */
 void cli_put_safe(FILE *f, const char *s);

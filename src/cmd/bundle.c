@@ -189,7 +189,7 @@ static int bundle_verify_cmd(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "t:f:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "t:f:h", opts, "bundle verify", usage_verify)) != -1) {
 		switch (c) {
 		case 't':
 			ALLOC_GROW(keys, nkeys + 1, alloc);
@@ -219,8 +219,7 @@ static int bundle_verify_cmd(int argc, char **argv)
 			ret = EXIT_OK;
 			goto out;
 		default:
-			ret = cli_usage_error(usage_verify, "bundle verify: unknown option or missing value '%s'",
-					      argv[optind - 1]);
+			ret = EXIT_USAGE; /* cli_getopt said why */
 			goto out;
 		}
 	}
@@ -263,7 +262,7 @@ static int bundle_custody_cmd(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "a:A:k:n:r:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "a:A:k:n:r:h", opts, "bundle custody", usage_custody)) != -1) {
 		switch (c) {
 		case 'a': f.action = optarg; break;
 		case 'A': f.actor = optarg; break;
@@ -277,8 +276,7 @@ static int bundle_custody_cmd(int argc, char **argv)
 			       "bag or custody record is damaged is refused.\n", usage_custody);
 			return EXIT_OK;
 		default:
-			return cli_usage_error(usage_custody, "bundle custody: unknown option or missing value '%s'",
-					       argv[optind - 1]);
+			return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 1)

@@ -143,7 +143,7 @@ int cmd_case(int argc, char **argv)
 	char **args;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "c:a:f:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "c:a:f:h", opts, "case", usage)) != -1) {
 		switch (c) {
 		case 'c': case_path = optarg; break;
 		case 'a': author = optarg; break;
@@ -156,7 +156,7 @@ int cmd_case(int argc, char **argv)
 			       "Marks, notes and saved queries of the investigator, kept in the case file\n"
 			       "(default STORE.case), never in the store. EVENT is a seq or an event id.\n", usage);
 			return EXIT_OK;
-		default: return cli_usage_error(usage, "case: unknown option or missing value '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind < 2)

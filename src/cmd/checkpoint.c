@@ -27,13 +27,13 @@ int cmd_checkpoint(int argc, char **argv)
 	int c, ret = EXIT_IO;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "k:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "k:h", opts, "checkpoint", usage)) != -1) {
 		switch (c) {
 		case 'k': keyfile = optarg; break;
 		case 'h': printf("usage: %s\nSigns a checkpoint (C2SP tlog-checkpoint) of the store's "
 				 "current head and stores it.\n", usage);
 			return EXIT_OK;
-		default: return cli_usage_error(usage, "checkpoint: unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 1 || !keyfile)

@@ -1,10 +1,15 @@
 /*
  * cli.c - helpers shared by the subcommands (see cli.h).
  */
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "trailscope/cli.h"
+#include "trailscope/jcs.h"
 #include "trailscope/util.h"
 
 static const char *const format_names[] = { "text", "table", "json", "jsonl", "csv" };
@@ -91,4 +96,195 @@ const char *cli_thousands(unsigned long long n, char out[32])
 	}
 	out[o] = '\0';
 	return out;
+}
+
+/* The option getopt_long just refused, as the user typed it: "--name"
+ * (without any "=value") for a long option, "-c" for a short one.
+ * Returns 1 when it was a long option given "=value". */
+static int refused_option(char **argv, const struct option *opts, struct buf *out)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	int is_long = !strncmp(arg, "--", 2) && arg[2];
+
+	if (is_long && optopt) {
+		/* a short option in a cluster leaves optind on an earlier word:
+		 * only name that word if it is the long form of optopt */
+		size_t n = strcspn(arg + 2, "=");
+
+		is_long = 0;
+		for (const struct option *o = opts; o && o->name; o++)
+			if (!o->flag && o->val == optopt && !strncmp(o->name, arg + 2, n))
+				is_long = 1;
+	}
+	if (is_long)
+		buf_add(out, arg, 2 + strcspn(arg + 2, "="));
+	else if (optopt)
+		buf_addf(out, "-%c", optopt);
+	else
+		buf_addstr(out, arg);
+	return is_long && strchr(arg, '=') != NULL;
+}
+
+int cli_getopt(int argc, char **argv, const char *optstring, const struct option *opts,
+	       const char *cmd, const char *usage)
+{
+	struct buf spec = BUF_INIT, name = BUF_INIT;
+	int c;
+
+	buf_addch(&spec, ':'); /* report ':' for a missing value, print nothing */
+	buf_addstr(&spec, optstring);
+	opterr = 0;
+	c = getopt_long(argc, argv, spec.buf, opts, NULL);
+	if (c == ':' || c == '?') {
+		int had_value = refused_option(argv, opts, &name);
+
+		if (c == ':')
+			cli_usage_error(usage, "%s: option %s needs a value", cmd, name.buf);
+		else if (optopt && had_value)
+			cli_usage_error(usage, "%s: option %s takes no value", cmd, name.buf);
+		else if (optopt)
+			cli_usage_error(usage, "%s: unknown option '%s' (an operand starting with '-' goes after --)",
+					cmd, name.buf);
+		else
+			cli_usage_error(usage, "%s: unknown option '%s'", cmd, name.buf);
+		c = '?';
+	}
+	buf_release(&spec);
+	buf_release(&name);
+	return c;
+}
+
+size_t cli_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), *d, ret;
+
+	if (la > 64 || lb > 64) /* never a command name: far from all of them */
+		return la > lb ? la : lb;
+	d = xcalloc((la + 1) * (lb + 1), sizeof(*d));
+#define D(i, j) d[(i) * (lb + 1) + (j)]
+	for (size_t i = 0; i <= la; i++)
+		D(i, 0) = i;
+	for (size_t j = 0; j <= lb; j++)
+		D(0, j) = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1], v = D(i - 1, j - 1) + cost;
+
+			if (D(i - 1, j) + 1 < v)
+				v = D(i - 1, j) + 1;
+			if (D(i, j - 1) + 1 < v)
+				v = D(i, j - 1) + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && D(i - 2, j - 2) + 1 < v)
+				v = D(i - 2, j - 2) + 1; /* a transposition: improt -> import */
+			D(i, j) = v;
+		}
+	}
+	ret = D(la, lb);
+#undef D
+	free(d);
+	return ret;
+}
+
+/* A JSON string, ASCII only: the escapes jansson's JSON_ENSURE_ASCII
+ * writes (\uXXXX, surrogate pairs above U+FFFF). s is valid UTF-8. */
+static void json_put_string(struct buf *out, const char *s, size_t len)
+{
+	buf_addch(out, '"');
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)s[i];
+		uint32_t cp;
+		int n;
+
+		if (c < 0x80) {
+			i++;
+			switch (c) {
+			case '"': buf_addstr(out, "\\\""); break;
+			case '\\': buf_addstr(out, "\\\\"); break;
+			case '\b': buf_addstr(out, "\\b"); break;
+			case '\f': buf_addstr(out, "\\f"); break;
+			case '\n': buf_addstr(out, "\\n"); break;
+			case '\r': buf_addstr(out, "\\r"); break;
+			case '\t': buf_addstr(out, "\\t"); break;
+			default:
+				if (c < 0x20 || c == 0x7f)
+					buf_addf(out, "\\u%04X", c);
+				else
+					buf_addch(out, (char)c);
+			}
+			continue;
+		}
+		n = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+		cp = c & (0x3f >> n);
+		for (int k = 1; k <= n && i + (size_t)k < len; k++)
+			cp = cp << 6 | ((unsigned char)s[i + (size_t)k] & 0x3f);
+		i += (size_t)n + 1;
+		if (cp >= 0x10000) {
+			cp -= 0x10000;
+			buf_addf(out, "\\u%04X\\u%04X", 0xd800 | (cp >> 10), 0xdc00 | (cp & 0x3ff));
+		} else {
+			buf_addf(out, "\\u%04X", cp);
+		}
+	}
+	buf_addch(out, '"');
+}
+
+static void json_put(struct buf *out, const json_t *v, int depth)
+{
+	const char *key;
+	json_t *member;
+	size_t i = 0;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		if (!json_object_size(v)) {
+			buf_addstr(out, "{}");
+			break;
+		}
+		buf_addch(out, '{');
+		json_object_foreach((json_t *)v, key, member) {
+			buf_addf(out, "%s\n%*s", i++ ? "," : "", 2 * (depth + 1), "");
+			json_put_string(out, key, strlen(key));
+			buf_addstr(out, ": ");
+			json_put(out, member, depth + 1);
+		}
+		buf_addf(out, "\n%*s}", 2 * depth, "");
+		break;
+	case JSON_ARRAY:
+		if (!json_array_size(v)) {
+			buf_addstr(out, "[]");
+			break;
+		}
+		buf_addch(out, '[');
+		for (i = 0; i < json_array_size(v); i++) {
+			buf_addf(out, "%s\n%*s", i ? "," : "", 2 * (depth + 1), "");
+			json_put(out, json_array_get(v, i), depth + 1);
+		}
+		buf_addf(out, "\n%*s]", 2 * depth, "");
+		break;
+	case JSON_STRING:
+		json_put_string(out, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		buf_addf(out, "%" PRId64, (int64_t)json_integer_value(v));
+		break;
+	case JSON_REAL:
+		if (isfinite(json_real_value(v)))
+			jcs_format_number(json_real_value(v), out);
+		else
+			buf_addstr(out, "null");
+		break;
+	case JSON_TRUE: buf_addstr(out, "true"); break;
+	case JSON_FALSE: buf_addstr(out, "false"); break;
+	case JSON_NULL: buf_addstr(out, "null"); break;
+	}
+}
+
+void cli_json_print(FILE *f, const json_t *v)
+{
+	struct buf b = BUF_INIT;
+
+	json_put(&b, v, 0);
+	buf_addch(&b, '\n');
+	fwrite(b.buf, 1, b.len, f);
+	buf_release(&b);
 }

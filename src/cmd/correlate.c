@@ -128,7 +128,7 @@ int cmd_correlate(int argc, char **argv)
 	correlate_options_init(&o);
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "l:f:n:b:z:w:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "l:f:n:b:z:w:h", opts, "correlate", usage)) != -1) {
 		switch (c) {
 		case 'l':
 			if (correlate_parse_duration(optarg, &o.lookback, &why))
@@ -166,7 +166,7 @@ int cmd_correlate(int argc, char **argv)
 			       "overrides one signal's weight. The model: docs/CORRELATION.md.\n", usage);
 			return EXIT_OK;
 		default:
-			return cli_usage_error(usage, "correlate: unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 2)

@@ -97,7 +97,7 @@ int cmd_export(int argc, char **argv)
 	if (trust_load(&t))
 		return EXIT_IO;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:q:i:e:mc:x:k:n:C:ft:ah", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:q:i:e:mc:x:k:n:C:ft:ah", opts, "export", usage)) != -1) {
 		switch (c) {
 		case 'o': o.out_dir = optarg; break;
 		case 'q': o.select = BUNDLE_QUERY; o.query = optarg; nsel++; break;
@@ -118,9 +118,7 @@ int cmd_export(int argc, char **argv)
 			}
 			break;
 		case 'h': help(); ret = EXIT_OK; goto out;
-		default:
-			ret = cli_usage_error(usage, "export: unknown option or missing value '%s'", argv[optind - 1]);
-			goto out;
+		default: ret = EXIT_USAGE; goto out; /* cli_getopt said why */
 		}
 	}
 	ret = EXIT_USAGE;

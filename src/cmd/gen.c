@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "trailscope/buf.h"
+#include "trailscope/cli.h"
 #include "trailscope/cmd.h"
 #include "trailscope/gen.h"
 #include "trailscope/util.h"
@@ -79,7 +80,7 @@ int cmd_gen(int argc, char **argv)
 	gen_options_init(&o);
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts, "gen", usage)) != -1) {
 		switch (c) {
 		case 'n':
 			if (parse_int64(optarg, 1, MAX_EVENTS, &v))
@@ -109,12 +110,8 @@ int cmd_gen(int argc, char **argv)
 		case 'h':
 			print_help();
 			return EXIT_OK;
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default:
-			if (optopt > ' ' && optopt < 127)
-				return usage_error("unknown option '-%c'", optopt);
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (optind < argc)

@@ -138,7 +138,7 @@ int cmd_history(int argc, char **argv)
 
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "e:f:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "e:f:h", opts, "history", usage)) != -1) {
 		switch (c) {
 		case 'e': env = optarg; break;
 		case 'f':
@@ -156,7 +156,7 @@ int cmd_history(int argc, char **argv)
 			       usage);
 			return EXIT_OK;
 		default:
-			return cli_usage_error(usage, "history: unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 2)

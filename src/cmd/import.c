@@ -38,7 +38,7 @@ int cmd_import(int argc, char **argv)
 	char n1[32], n2[32];
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "s:kqf:m:rh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "s:kqf:m:rh", opts, "import", usage)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "auto") && !format_find(optarg)) {
@@ -69,7 +69,7 @@ int cmd_import(int argc, char **argv)
 			       "its byte offset). Input is UTF-8 (a leading byte order mark is skipped;\n"
 			       "UTF-16 is refused). See docs/EVENTS.md and docs/FORMATS.md.\n", usage);
 			return EXIT_OK;
-		default: return cli_usage_error(usage, "import: unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind < 2)

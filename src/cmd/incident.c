@@ -33,7 +33,7 @@ static int import_main(int argc, char **argv)
 
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "kqh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "kqh", opts, "incident import", usage)) != -1) {
 		switch (c) {
 		case 'k': io.skip_invalid = 1; break;
 		case 'q': quiet = 1; break;
@@ -47,7 +47,7 @@ static int import_main(int argc, char **argv)
 			       "An id already stored is replaced: incidents are context, not evidence.\n", usage);
 			return EXIT_OK;
 		default:
-			return cli_usage_error(usage, "incident import: unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind < 2)
@@ -214,7 +214,7 @@ static int list_main(int argc, char **argv)
 
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "f:h", opts, "incident list", usage)) != -1) {
 		switch (c) {
 		case 'f':
 			if (cli_parse_format("incident list", optarg, 1u << FMT_TABLE | 1u << FMT_JSON |
@@ -225,7 +225,7 @@ static int list_main(int argc, char **argv)
 			printf("usage: %s\n\nLists the stored incidents, oldest impact start first.\n", usage);
 			return EXIT_OK;
 		default:
-			return cli_usage_error(usage, "incident list: unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 1)
@@ -268,7 +268,7 @@ static int show_main(int argc, char **argv)
 
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "f:h", opts, "incident show", usage)) != -1) {
 		switch (c) {
 		case 'f':
 			if (cli_parse_format("incident show", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt))
@@ -278,7 +278,7 @@ static int show_main(int argc, char **argv)
 			printf("usage: %s\n\nPrints one incident and the source record it was read from.\n", usage);
 			return EXIT_OK;
 		default:
-			return cli_usage_error(usage, "incident show: unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 2)

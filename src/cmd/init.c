@@ -25,13 +25,13 @@ int cmd_init(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:h", opts, "init", usage)) != -1) {
 		switch (c) {
 		case 'o': origin = optarg; break;
 		case 'h': printf("usage: %s\nCreates an empty store. The origin names the log in its "
 				 "checkpoints; without --origin the first signing key's name is used.\n", usage);
 			return EXIT_OK;
-		default: return cli_usage_error(usage, "init: unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 1)

@@ -30,7 +30,7 @@ int cmd_keygen(int argc, char **argv)
 	int c, ret = EXIT_IO;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:h", opts, "keygen", usage)) != -1) {
 		switch (c) {
 		case 'o': dir = optarg; break;
 		case 'h':
@@ -38,7 +38,7 @@ int cmd_keygen(int argc, char **argv)
 			       "DIR/STEM.pub (verifier,\nNAME+KEYID+BASE64), STEM being NAME with '/' "
 			       "replaced by '_'. NAME is usually the\nlog's origin, e.g. example.org/audit.\n", usage);
 			return EXIT_OK;
-		default: return cli_usage_error(usage, "keygen: unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 1 || !dir)

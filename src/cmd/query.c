@@ -184,7 +184,7 @@ int cmd_query(int argc, char **argv)
 	struct store s;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:n:crh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "f:n:crh", opts, "query", usage)) != -1) {
 		switch (c) {
 		case 'f':
 			if (cli_parse_format("query", optarg, 1u << FMT_TABLE | 1u << FMT_JSON | 1u << FMT_JSONL |
@@ -216,7 +216,7 @@ int cmd_query(int argc, char **argv)
 			       "parameters. Exit status: 0, 3 for a malformed query (with its column),\n"
 			       "5 when the store cannot be read or the query fails.\n", usage);
 			return EXIT_OK;
-		default: return cli_usage_error(usage, "query: unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 2)

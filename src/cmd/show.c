@@ -191,7 +191,7 @@ int cmd_show(int argc, char **argv)
 	int c, rc, ret = EXIT_IO;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "f:h", opts, "show", usage)) != -1) {
 		switch (c) {
 		case 'f':
 			if (cli_parse_format("show", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt))
@@ -203,7 +203,7 @@ int cmd_show(int argc, char **argv)
 				 "pinned in $XDG_STATE_HOME/trailscope, its root is the store's tree at its size\n"
 				 "and the event's leaf is included under it.\n", usage);
 			return EXIT_OK;
-		default: return cli_usage_error(usage, "show: unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 2)
@@ -237,8 +237,7 @@ int cmd_show(int argc, char **argv)
 			json_object_set_new(j, "proof", json_string(pl.buf));
 			buf_release(&pl);
 
-			json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-			putchar('\n');
+			cli_json_print(stdout, j); /* whole numbers as 54, not 54.0 */
 			json_decref(j);
 		} else {
 			print_text(&e, &cv);

@@ -134,7 +134,7 @@ int cmd_sql(int argc, char **argv)
 	int c, ret;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "f:h", opts, "sql", usage)) != -1) {
 		switch (c) {
 		case 'f':
 			if (cli_parse_format("sql", optarg, 1u << FMT_TABLE | 1u << FMT_JSON | 1u << FMT_JSONL |
@@ -152,7 +152,7 @@ int cmd_sql(int argc, char **argv)
 			       "ts_leaf_raw(leaf). Writes, ATTACH and setting pragmas are refused (exit 3).\n",
 			       usage);
 			return EXIT_OK;
-		default: return cli_usage_error(usage, "sql: unknown option '%s'", argv[optind - 1]);
+		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 2)

@@ -215,7 +215,7 @@ int cmd_state(int argc, char **argv)
 
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "a:d:e:f:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "a:d:e:f:h", opts, "state", usage)) != -1) {
 		switch (c) {
 		case 'a': at_text = optarg; break;
 		case 'd': diff_text = optarg; break;
@@ -235,7 +235,7 @@ int cmd_state(int argc, char **argv)
 			       "the target has changes in more than one environment.\n", usage);
 			return EXIT_OK;
 		default:
-			return cli_usage_error(usage, "state: unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 2)
@@ -303,8 +303,7 @@ int cmd_state(int argc, char **argv)
 			json_object_update(o, pj);
 			json_decref(pj);
 		}
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-		putchar('\n');
+		cli_json_print(stdout, o); /* whole numbers as 54, not 54.0 */
 		json_decref(o);
 	} else {
 		fputs("target      ", stdout);

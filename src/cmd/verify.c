@@ -148,7 +148,7 @@ int cmd_verify(int argc, char **argv)
 	if (trust_load(&t))
 		return EXIT_IO;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "t:f:dnh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "t:f:dnh", opts, "verify", usage)) != -1) {
 		switch (c) {
 		case 't':
 			if (trust_add_file(&t, optarg, 1)) {
@@ -178,7 +178,7 @@ int cmd_verify(int argc, char **argv)
 			return EXIT_OK;
 		default:
 			trust_release(&t);
-			return cli_usage_error(usage, "verify: unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 1) {

@@ -10,6 +10,9 @@
 
 #define CTRL(c) ((c) & 0x1f)
 #define KEY_ESC 27
+/* What read_key returns for an Alt-key or an unknown escape sequence: it
+ * maps to no request, so it does nothing (and is never taken for Esc). */
+#define KEY_IGNORED (KEY_MAX + 1)
 
 /* _(NAME, "help text") */
 #define REQ_INFO(_) \
@@ -23,8 +26,9 @@
 	_(FIRST, "Go to the first line") \
 	_(LAST, "Go to the last line") \
 	_(ENTER, "Open the selected item (go deeper)") \
-	_(BACK, "Go back to the previous view") \
-	_(QUIT, "Quit trailscope") \
+	_(BACK, "Close this view; on the timeline, quit") \
+	_(CLOSE, "Close this view or dialog; on the timeline, nothing") \
+	_(QUIT, "Quit trailscope from any view") \
 	_(HELP, "Show this help") \
 	_(VERIFY, "Show checkpoints and verification faults") \
 	_(HISTORY, "History of the selected event's target and environment") \
@@ -40,7 +44,7 @@
 	_(NEXT_THEME, "Cycle colour themes") \
 	_(REDRAW, "Redraw the screen") \
 	_(FILTER, "Filter the timeline: query bar with live count (Enter applies, Esc clears)") \
-	_(CLEAR_FILTER, "Clear the filter and search; with none active, quit like q") \
+	_(CLEAR_FILTER, "Clear the filter and the search; never quits") \
 	_(SEARCH, "Search: keep every row, jump to events matching a query") \
 	_(SEARCH_NEXT, "Next search match, after the cursor in display order") \
 	_(SEARCH_PREV, "Previous search match (N is for notes, not search)") \
@@ -83,8 +87,8 @@ enum key_scope {
 	_(GLOBAL, '\r', "Enter", ENTER) \
 	_(GLOBAL, KEY_ENTER, "Enter", ENTER) \
 	_(GLOBAL, 'q', "q", BACK) \
-	_(GLOBAL, KEY_ESC, "Esc", BACK) \
-	_(GLOBAL, KEY_LEFT, "Left", BACK) \
+	_(GLOBAL, KEY_ESC, "Esc", CLOSE) \
+	_(GLOBAL, KEY_LEFT, "Left", CLOSE) \
 	_(GLOBAL, 'Q', "Q", QUIT) \
 	_(GLOBAL, '?', "?", HELP) \
 	_(GLOBAL, KEY_F(1), "F1", HELP) \

@@ -50,7 +50,7 @@ int cmd_open(int argc, char **argv)
 		return EXIT_IO;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:T:oc:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "t:T:oc:h", opts, "open", usage)) != -1) {
 		switch (c) {
 		case 't':
 			if (trust_add_file(&t, optarg, 1)) {
@@ -67,7 +67,7 @@ int cmd_open(int argc, char **argv)
 			return EXIT_OK;
 		default:
 			trust_release(&t);
-			return cli_usage_error(usage, "open: unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 1) {

@@ -259,6 +259,52 @@ static int script_key(struct tui *t)
 	}
 }
 
+#define ESC_FOLLOW_MS 20 /* how long the bytes after an ESC may take to come */
+#define ESC_SEQ_MAX 32    /* bytes of one escape sequence we read at most */
+
+/*
+ * Called when getch() gave ESC. ncurses (keypad on) has already turned
+ * every sequence the terminfo entry knows into a KEY_ code and waited
+ * ESCDELAY for one to complete, so an ESC followed at once by more bytes
+ * is an Alt-key ("\ex") or a sequence this TERM does not describe (Home
+ * under a mismatched TERM, "\e[1;9H"). Those are read to their end and
+ * dropped: they give KEY_IGNORED and a message, never Esc plus stray
+ * keys. A lone ESC (nothing within ESC_FOLLOW_MS) is Esc; ESC ESC is two.
+ */
+static int read_escape(struct tui *t)
+{
+	int c, n = 0;
+
+	timeout(ESC_FOLLOW_MS);
+	c = getch();
+	if (c == ERR) {
+		c = KEY_ESC;
+	} else if (c == KEY_ESC) {
+		ungetch(KEY_ESC);
+		c = KEY_ESC;
+	} else if (c == '[' || c == 'O') {
+		/* CSI: parameters and intermediates up to a final byte 0x40-0x7e;
+		 * SS3: one byte */
+		int csi = c == '[', d;
+
+		while (n++ < ESC_SEQ_MAX && (d = getch()) != ERR) {
+			if (!csi || (d >= 0x40 && d <= 0x7e) || d > 0xff)
+				break;
+		}
+		tui_message(t, ROLE_STATUS, "unknown key sequence ignored (is TERM=%s right?)",
+			    getenv("TERM") ? getenv("TERM") : "");
+		c = KEY_IGNORED;
+	} else {
+		if (c >= 0x20 && c < 0x7f)
+			tui_message(t, ROLE_STATUS, "Alt-%c is not bound", c);
+		else
+			tui_message(t, ROLE_STATUS, "unknown Alt-key ignored");
+		c = KEY_IGNORED;
+	}
+	timeout(POLL_MS);
+	return c;
+}
+
 static int read_key(struct tui *t)
 {
 	int c;
@@ -270,6 +316,8 @@ static int read_key(struct tui *t)
 		c = script_key(t);
 	} else {
 		c = getch();
+		if (c == KEY_ESC)
+			c = read_escape(t);
 	}
 	if (c != ERR && c != KEY_RESIZE && t->script && !t->in_busy) {
 		/* scripts: a message lasts until the next key, not for seconds */
@@ -333,6 +381,8 @@ static int busy_progress(void *ctx)
 		timeout(0);
 		c = getch();
 		timeout(POLL_MS);
+		if (c == KEY_ESC)
+			c = read_escape(t); /* Alt-x must not cancel */
 	}
 	t->in_busy = 0;
 	if (c == ERR)
@@ -441,11 +491,17 @@ static void handle_global(struct tui *t, enum request req)
 	struct view *v = tui_top(t);
 
 	switch (req) {
-	case REQ_BACK:
+	case REQ_BACK: /* q: closes a view, quits from the first one */
 		if (t->depth > 1)
 			tui_pop(t);
 		else
 			t->quit = 1;
+		break;
+	case REQ_CLOSE: /* Esc, Left: close a view, never quit */
+		if (t->depth > 1)
+			tui_pop(t);
+		else
+			tui_message(t, ROLE_STATUS, "this is the first view: q quits");
 		break;
 	case REQ_QUIT:
 		t->quit = 1;
@@ -683,7 +739,8 @@ static int setup_terminal(struct tui *t)
 	nonl();
 	keypad(stdscr, TRUE);
 	curs_set(0);
-	set_escdelay(25);
+	if (!getenv("ESCDELAY"))
+		set_escdelay(25); /* a lone Esc answers at once; ESCDELAY=ms overrides */
 	mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED
 #ifdef BUTTON5_PRESSED
 		  | BUTTON5_PRESSED

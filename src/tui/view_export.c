@@ -483,6 +483,7 @@ static int expv_request(struct view *v, enum request req)
 	case REQ_START: start(v); return 1;
 	case REQ_EXPORT: return 1;
 	case REQ_BACK:
+	case REQ_CLOSE:
 		if (export_job_running(t)) {
 			t->export->cancel = 1;
 			tui_message(t, ROLE_CHAIN_WARN, "cancelling the export...");

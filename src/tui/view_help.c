@@ -65,7 +65,9 @@ static void build(struct helpv *p, int w)
 	lines_clear(L);
 	p->built_w = w;
 	l = lines_add(L);
-	line_addstr(l, ROLE_DEFAULT, " Views stack like tig's: Enter goes deeper, q or Esc goes back. Times are UTC.");
+	line_addstr(l, ROLE_DEFAULT, " Views stack like tig's: Enter or Right goes deeper; q, Esc or Left goes back.");
+	l = lines_add(L);
+	line_addstr(l, ROLE_DEFAULT, " Only q on the timeline, Q and :q quit; Esc and Left never do. Times are UTC.");
 	for (int s = 0; s < SCOPE__COUNT; s++)
 		add_scope(L, (enum key_scope)s, w);
 	lines_add(L);
@@ -78,6 +80,7 @@ static void build(struct helpv *p, int w)
 	legend(L, "Ctrl-U, Ctrl-W", ROLE_KEY, "erase the line / the last word");
 	legend(L, "n, p", ROLE_KEY, "next / previous search match (N is for notes, not search)");
 	legend(L, "Esc (busy)", ROLE_KEY, "cancel a slow query, SQL statement or correlation");
+	legend(L, "Alt-key", ROLE_KEY, "not bound: ignored, as is an escape sequence TERM does not know");
 	lines_add(L);
 	l = lines_add(L);
 	line_addstr(l, ROLE_SECTION, " Marks");

@@ -431,7 +431,7 @@ static int tlv_request_1(struct view *v, enum request req)
 		return 1;
 	case REQ_CLEAR_FILTER:
 		if (!querybar_clear(v->tui))
-			v->tui->quit = 1;
+			tui_message(v->tui, ROLE_STATUS, "no filter or search to clear: q quits");
 		return 1;
 	case REQ_SEARCH: querybar_search(v->tui); return 1;
 	case REQ_SEARCH_NEXT: querybar_search_step(v->tui, 1); return 1;
