@@ -32,12 +32,14 @@ log=$(mktemp)
 out=$(mktemp)
 trap 'rm -f "$log" "$out"' EXIT
 
-# judge NAME MARKER STATUS: adds the verdict on one program's output ($out,
+# judge NAME MARKER STATUS SECONDS: adds the verdict on one program's output ($out,
 # already shown) to the log; MARKER is the closing line (a grep -E
 # pattern matched against whole lines).
 judge() {
-	_name=$1 _marker=$2 _st=$3 _why=""
-	if [ "$_st" -eq 124 ] || [ "$_st" -eq 137 ]; then
+	_name=$1 _marker=$2 _st=$3 _secs=$4 _why=""
+	# 124: timeout's TERM ended it; 137 after the limit: its KILL did
+	# (137 before the limit is the program's own SIGKILL)
+	if [ "$_st" -eq 124 ] || { [ "$_st" -eq 137 ] && [ "$_secs" -ge "$TS_TIMEOUT" ]; }; then
 		_why="timed out after ${TS_TIMEOUT}s (status $_st)"
 	elif [ "$_st" -gt 128 ]; then
 		_why="killed by signal $((_st - 128)) (SIG$(kill -l $((_st - 128)) 2>/dev/null || echo '?'))"
@@ -64,12 +66,14 @@ run() {
 	_n=$1 _m=$2
 	shift 2
 	echo "== $_n"
+	_t0=$(date +%s)
 	(cd "$top" && timeout -k 10 "$TS_TIMEOUT" "$@") >"$out" 2>&1 </dev/null
 	_s=$?
+	_t1=$(date +%s)
 	# (replay programs name each input on a "replay: FILE" line first,
 	# shown only when the program failed: the last one is the culprit)
 	grep -v -e '^PASS' -e '^replay: ' "$out"
-	judge "$_n" "$_m" "$_s"
+	judge "$_n" "$_m" "$_s" $((_t1 - _t0))
 }
 
 for t in "$UNIT_DIR"/test_*; do
