@@ -50,7 +50,7 @@ for h in "$@"; do
 		-artifact_prefix="$art/" -print_final_stats=1 $FUZZ_FLAGS "$corpus" >"$log" 2>&1
 	rc=$?
 	grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done)' "$log" | sed 's/^/   /'
-	if [ "$rc" -ne 0 ] || ls "$art" | grep -q .; then
+	if [ "$rc" -ne 0 ] || [ -n "$(find "$art" -type f)" ]; then
 		echo "FAIL: fuzz $h: exit $rc; log $log"
 		grep -E 'ERROR: |SUMMARY: |runtime error|^==[0-9]+==' "$log" | head -8 | sed 's/^/    /'
 		mkdir -p "$top/tests/fuzz/regress/$h"
