@@ -3,6 +3,9 @@
 #   make            build ./trailscope
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make check-san  the same tests under AddressSanitizer + UBSan (build-san/)
+#   make fuzz       build the libFuzzer harnesses of tests/fuzz/ with clang
+#                   (build-fuzz/) and run each FUZZ_SECONDS (default 30);
+#                   FUZZ_HARNESS=NAME runs only that one (docs/FUZZING.md)
 #   make demo       generate a demo store, sign it, open it in the TUI
 #   make deps       install missing Debian packages (idempotent)
 #   make bench      run the benchmarks in bench/ (slow; not a test)
@@ -30,6 +33,16 @@ ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 ALL_LDFLAGS += -fsanitize=address,undefined
 endif
 
+# make fuzz: the core and the harnesses with libFuzzer's coverage
+# instrumentation, ASan and UBSan (clang only).
+ifdef FUZZ
+ALL_CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	      -fno-sanitize-recover=undefined
+ALL_LDFLAGS += -fsanitize=address,undefined
+endif
+FUZZ_SECONDS ?= 30
+FUZZ_HARNESS ?=
+
 ifeq ($(V),1)
 Q =
 else
@@ -41,11 +54,15 @@ CMD_SRC = $(sort $(wildcard src/cmd/*.c))
 TUI_SRC = $(sort $(wildcard src/tui/*.c))
 MAIN_SRC = src/main.c
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
 APP_OBJ = $(CMD_SRC:%.c=$(BUILD)/%.o) $(TUI_SRC:%.c=$(BUILD)/%.o) $(MAIN_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CORE_LIB = $(BUILD)/libtscore.a
+REPLAY_BIN = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
+FUZZER_BIN = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/fuzz_%)
+FUZZ_HDR = tests/fuzz/fuzz.h tests/fuzz/bag.h
 
 ifeq ($(BUILD),build)
 PROGRAM = trailscope
@@ -75,19 +92,43 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(CORE_LIB)
 
 units: $(UNIT_BIN)
 
+# Each fuzz harness twice: as a plain program replaying files (replay.c,
+# run by tests/run.sh) and, under FUZZ=1 with clang, as a libFuzzer fuzzer.
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_HDR) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c $(CORE_LIB) $(LIBS)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDR) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(CORE_LIB) $(LIBS)
+
+replays: $(REPLAY_BIN)
+fuzzers: $(FUZZER_BIN)
+
 # test and demo first install what is missing (a no-op when all is there),
 # then build in a sub-make so pkg-config sees the installed libraries.
 test:
 	@sh .ci/deps.sh >/dev/null
 	@$(MAKE) --no-print-directory run-tests
 
-run-tests: $(PROGRAM) units
+run-tests: $(PROGRAM) units replays
 	@TRAILSCOPE=$(abspath $(PROGRAM)) UNIT_DIR=$(abspath $(BUILD)/tests) \
-		SHARED=$(abspath ../shared) sh tests/run.sh
+		FUZZ_DIR=$(abspath $(BUILD)/fuzz) SHARED=$(abspath ../shared) sh tests/run.sh
 
 check-san:
 	@sh .ci/deps.sh >/dev/null
 	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 run-tests
+
+# Builds the fuzzers (a sub-make, so CC and FUZZ reach every rule) and
+# runs each for FUZZ_SECONDS; fails when any finds a crash, which is then
+# copied to tests/fuzz/regress/HARNESS/ for make test to replay.
+fuzz:
+	@sh .ci/deps.sh >/dev/null
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang FUZZ=1 fuzzers
+	@FUZZ_DIR=$(abspath build-fuzz/fuzz) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		SHARED=$(abspath ../shared) sh tests/fuzz/run.sh $(FUZZ_HARNESS)
 
 demo:
 	@sh .ci/deps.sh >/dev/null
@@ -101,8 +142,10 @@ deps:
 	@sh .ci/deps.sh
 
 clean:
-	rm -rf build build-san trailscope
+	rm -rf build build-san build-fuzz trailscope
 
-.PHONY: all test run-tests units check-san demo bench deps clean
+.PHONY: all test run-tests units replays fuzzers fuzz check-san demo bench deps clean
 
 -include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d)
+
+.SECONDARY: $(REPLAY_BIN) $(FUZZER_BIN)

@@ -1,6 +1,13 @@
 # lib.sh - helpers for CLI test scripts: a private HOME and XDG state per
 # script, pinned locale and time zone, and ok/fail reporting that
 # tests/run.sh counts.
+#
+# Reaching the end: tests/run.sh runs a script as
+#     sh -c '. SCRIPT; ts_end'
+# so ts_end runs only when the shell got through the whole script: an
+# `exit` part-way, a shell error or a signal ends the shell before it.
+# ts_end prints the closing line "done: SCRIPT reached its end"; the
+# runner fails a script without that line or with a non-zero status.
 set -u
 export TZ=UTC LC_ALL=C.UTF-8 LANG=C.UTF-8 TERM=xterm-256color
 : "${TRAILSCOPE:=$(pwd)/trailscope}"
@@ -8,7 +15,15 @@ export TZ=UTC LC_ALL=C.UTF-8 LANG=C.UTF-8 TERM=xterm-256color
 T=$(mktemp -d "${TMPDIR:-/tmp}/tstest.XXXXXX")
 export HOME="$T/home" XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config"
 mkdir -p "$HOME"
-trap 'rm -rf "$T"' EXIT
+ts_end() {
+	echo "done: $0 reached its end"
+}
+# ts_exit: the EXIT trap, removing the scratch directory (scripts that
+# set their own trap call it there).
+ts_exit() {
+	rm -rf "$T"
+}
+trap ts_exit EXIT
 ts() { "$TRAILSCOPE" "$@"; }
 
 pass() { echo "PASS: $1"; }

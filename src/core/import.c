@@ -45,7 +45,27 @@ struct importer {
 	const char *file;        /* the file being read, for messages */
 	sqlite3_stmt *prev;      /* previous-state lookup, lazily prepared */
 	sqlite3_stmt *toggles;   /* recent-toggle count, lazily prepared */
+	uint64_t pause_after;    /* TRAILSCOPE_TEST_PAUSE_AFTER, or 0 */
 };
+
+/*
+ * TEST ONLY. With TRAILSCOPE_TEST_PAUSE_AFTER=K in the environment, the
+ * writer stops once the K-th event of this import has been appended
+ * inside the still-open transaction: it prints "trailscope: test pause
+ * after K records" to stderr and sleeps (at most 60 s, then goes on).
+ * tests/cli/crash.sh waits for that line and kill -9s the import, so the
+ * kill provably lands mid-import. Nothing else sets or documents it.
+ */
+static void test_pause(const struct importer *im)
+{
+	if (!im->pause_after || im->stats->added != im->pause_after)
+		return;
+	fprintf(stderr, "trailscope: test pause after %llu records\n",
+		(unsigned long long)im->pause_after);
+	fflush(stderr);
+	for (int i = 0; i < 60; i++)
+		sleep(1);
+}
 
 static int prepare(struct importer *im)
 {
@@ -379,6 +399,7 @@ static int commit_event(struct importer *im, struct prepared *p)
 		im->stats->first_seq = (uint64_t)seq;
 	im->next_seq++;
 	im->stats->added++;
+	test_pause(im);
 	return 0;
 }
 
@@ -696,6 +717,7 @@ int import_files(struct store *s, char *const *files, int nfiles,
 {
 	struct importer im = { .s = s, .opt = opt, .stats = stats };
 	struct merkle_source src;
+	const char *pause = getenv("TRAILSCOPE_TEST_PAUSE_AFTER"); /* test only: test_pause() */
 	int64_t size;
 	int ret = EXIT_IO;
 
@@ -703,6 +725,8 @@ int import_files(struct store *s, char *const *files, int nfiles,
 	buf_init(&im.leaf);
 	buf_init(&im.actor_text);
 	im.started = time_now();
+	if (pause && *pause)
+		im.pause_after = strtoull(pause, NULL, 10);
 	if (store_begin(s))
 		return EXIT_IO;
 	size = store_size(s);

@@ -1,7 +1,11 @@
 /*
  * check.h - the unit-test harness: TEST() defines a case, CHECK() records
  * a failed condition with its location, RUN() runs a case and prints
- * "PASS: name" or "FAIL: name" for tests/run.sh to count.
+ * "PASS: name" or "FAIL: name" for tests/run.sh to count. main() ends
+ * with "return CHECK_DONE();", which prints the closing line
+ * "done: N cases, N failed" and gives the exit status (1 when a case
+ * failed); tests/run.sh fails a binary that exits without that line (it
+ * stopped early) or exits non-zero.
  */
 #ifndef CHECK_H
 #define CHECK_H
@@ -12,6 +16,7 @@
 
 static int check_case_failed;
 static int check_failed_cases;
+static int check_cases;
 
 #define TEST(name) static void name(void)
 
@@ -46,9 +51,17 @@ static int check_failed_cases;
 	printf("%s: %s\n", check_case_failed ? "FAIL" : "PASS", #name); \
 	fflush(stdout); \
 	check_failed_cases += check_case_failed; \
+	check_cases++; \
 } while (0)
 
-#define CHECK_DONE() (check_failed_cases ? 1 : 0)
+/* The closing line and the exit status. */
+static inline int check_done(void)
+{
+	printf("done: %d cases, %d failed\n", check_cases, check_failed_cases);
+	fflush(stdout);
+	return check_failed_cases ? 1 : 0;
+}
+#define CHECK_DONE() check_done()
 
 /* Where ../shared/ is; tests that need the vectors use this. */
 static inline const char *shared_dir(void)
