@@ -460,10 +460,12 @@ static int csv_split(struct fmt_reader *r, struct csv *c)
 }
 
 /* Reads the next record's lines into c->text: 1, 0 at the end, -1 on a
- * read error, 2 when a record grows past twice JSON_MAX_RECORD. */
+ * read error, 2 when a record grows past twice JSON_MAX_RECORD. A line
+ * end ends the record unless it is inside a quoted field (a quote opens
+ * one only at the start of a field); csv_split reports the rest. */
 static int csv_next(FILE *f, struct csv *c, long *lineno, char **line, size_t *cap)
 {
-	int in_quotes = 0;
+	enum { START, UNQUOTED, QUOTED, QUOTE_SEEN } st = START;
 	ssize_t n;
 
 	buf_reset(&c->text);
@@ -474,13 +476,25 @@ static int csv_next(FILE *f, struct csv *c, long *lineno, char **line, size_t *c
 			c->line = *lineno + 1;
 		(*lineno)++;
 		buf_add(&c->text, *line, (size_t)n);
-		for (ssize_t i = 0; i < n; i++)
-			if ((*line)[i] == '"')
-				in_quotes = !in_quotes;
-		if (!in_quotes) {
+		for (ssize_t i = 0; i < n; i++) {
+			char ch = (*line)[i];
+
+			if (st == QUOTED)
+				st = ch == '"' ? QUOTE_SEEN : QUOTED;
+			else if (ch == ',')
+				st = START;
+			else if (st == START && ch == '"')
+				st = QUOTED;
+			else if (st == QUOTE_SEEN && ch == '"')
+				st = QUOTED;
+			else if (ch != '\r' && ch != '\n')
+				st = UNQUOTED;
+		}
+		if (st != QUOTED) {
 			/* blank lines between records are skipped */
 			if (strspn(c->text.buf, "\r\n") == c->text.len) {
 				buf_reset(&c->text);
+				st = START;
 				continue;
 			}
 			return 1;
