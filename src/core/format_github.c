@@ -11,6 +11,7 @@
  *
  * Cost: one strict parse per record.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -240,8 +241,10 @@ static int gh_record(struct fmt_reader *r, const struct fmt_record *rec)
 	if (!(action = nonempty(j, "action")))
 		return fmt_bad(r, rec, "missing \"action\"");
 	op = fmt_str(j, "operation_type");
-	if (op && !strcmp(op, "access") && !r->opt->include_reads)
+	if (op && !strcmp(op, "access") && !r->opt->include_reads) {
+		(*(unsigned long *)r->data)++;
 		return 0;
+	}
 	ev = fmt_event_new();
 	if ((rc = read_time(r, rec, ev)) <= 0) {
 		event_release(ev);
@@ -295,11 +298,22 @@ static int gh_detect(const char *head, size_t len)
 static int gh_read(FILE *f, const char *file, const struct format_options *opt,
 		   struct record_sink *sink)
 {
+	unsigned long reads = 0;        /* access events skipped */
 	struct fmt_reader r = {
 		.format = "github", .file = file, .opt = opt, .sink = sink, .record = gh_record,
+		.data = &reads,
 	};
+	int rc = fmt_read(&r, f);
 
-	return fmt_read(&r, f);
+	if (!rc && reads) {
+		struct buf safe = BUF_INIT;
+
+		buf_add_term_safe(&safe, file, strlen(file));
+		fprintf(stderr, "%s: github: skipped %lu read-only record%s (--include-reads keeps "
+			"them)\n", safe.buf, reads, reads == 1 ? "" : "s");
+		buf_release(&safe);
+	}
+	return rc;
 }
 
 const struct format_ops format_github = { "github", gh_detect, gh_read, FORMAT_PARALLEL };

@@ -45,6 +45,7 @@ struct m365 {
 	size_t field;            /* offset of the AuditData field in text */
 	int quoted;              /* that field is quoted */
 	long line;               /* line of text[0] */
+	unsigned long reads;     /* read-only records skipped */
 };
 
 /* ---- the rules ---- */
@@ -326,8 +327,10 @@ static int m365_record(struct fmt_reader *r, const struct fmt_record *rec)
 		return fmt_bad(r, rec, "not a Microsoft 365 audit record (missing \"CreationTime\")");
 	if (!(op = fmt_str(j, "Operation")) || !*op)
 		return fmt_bad(r, rec, "missing \"Operation\"");
-	if (is_read(op) && !r->opt->include_reads)
+	if (is_read(op) && !r->opt->include_reads) {
+		((struct m365 *)r->data)->reads++;
 		return 0;
+	}
 	ev = fmt_event_new();
 	if (fmt_time_iso(ev, time, &err)) {
 		rc = bad_at(r, rec, "CreationTime", "\"CreationTime\": %s", err.buf);
@@ -396,7 +399,7 @@ struct csv {
 
 static int csv_bad(struct fmt_reader *r, const struct csv *c, size_t at, const char *why)
 {
-	struct m365 m = { 1, c->text.buf, 0, 0, c->line };
+	struct m365 m = { 1, c->text.buf, 0, 0, c->line, 0 };
 	long line;
 	int col;
 
@@ -561,7 +564,11 @@ static int csv_read(struct fmt_reader *r, FILE *f)
 			continue;
 		}
 		fa = &c.f[col_audit];
-		*m = (struct m365){ 1, c.text.buf, fa->start, fa->quoted, c.line };
+		m->csv = 1;
+		m->text = c.text.buf;
+		m->field = fa->start;
+		m->quoted = fa->quoted;
+		m->line = c.line;
 		rec.raw = fa->value.buf;
 		rec.raw_len = fa->value.len;
 		csv_line_col(m, csv_offset(m, 0), &rec.line, &rec.col);
@@ -603,6 +610,18 @@ out:
 
 /* ---- detection and reading ---- */
 
+/* "FILE: m365: skipped N read-only records (--include-reads keeps them)"
+ * on standard error. */
+static void note_reads(const char *file, unsigned long n)
+{
+	struct buf safe = BUF_INIT;
+
+	buf_add_term_safe(&safe, file, strlen(file));
+	fprintf(stderr, "%s: m365: skipped %lu read-only record%s (--include-reads keeps them)\n",
+		safe.buf, n, n == 1 ? "" : "s");
+	buf_release(&safe);
+}
+
 /* 1 when the first line of head is a CSV header naming AuditData. */
 static int is_csv_export(const char *head)
 {
@@ -641,15 +660,19 @@ static int m365_read(FILE *f, const char *file, const struct format_options *opt
 		.format = "m365", .file = file, .opt = opt, .sink = sink,
 		.record = m365_record, .data = &m,
 	};
-	int c = getc(f);
+	int c = getc(f), rc;
 
 	if (c == EOF)
 		return ferror(f) ? format_read_failed(file) : 0;
 	if (ungetc(c, f) == EOF)
 		return format_read_failed(file);
 	if (c == '{' || c == '[' || c == ' ' || c == '\t' || c == '\r' || c == '\n')
-		return fmt_read(&r, f);
-	return csv_read(&r, f);
+		rc = fmt_read(&r, f);
+	else
+		rc = csv_read(&r, f);
+	if (!rc && m.reads)
+		note_reads(file, m.reads);
+	return rc;
 }
 
 const struct format_ops format_m365 = { "m365", m365_detect, m365_read, FORMAT_PARALLEL };

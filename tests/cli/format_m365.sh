@@ -10,6 +10,8 @@ q() { sqlite3 "$1" "$2"; }
 expect_status "m365: the API array imports" 0 ts import "$T/a.db" $D/activity-api.json
 expect_grep "m365: detected" 'activity-api.json: detected format m365' "$T/err"
 expect_grep "m365: 4 of 5 records (FileAccessed is a read)" '^4 records: 4 added' "$T/out"
+expect_grep "m365: the skipped read is counted" \
+	'activity-api.json: m365: skipped 1 read-only record \(--include-reads keeps them\)' "$T/err"
 expect_status "m365: query as JSON" 0 ts query "$T/a.db" 'action:Set-Mailbox' --format json
 expect_grep "m365: Exchange cmdlet: actor, kind, target, tenant" \
 	'"actor":"admin@contoso.onmicrosoft.com","actor_type":"user","action":"Set-Mailbox","target":"contoso.onmicrosoft.com/Users/dana","target_kind":"ExchangeAdmin","environment":"b7e1c0de-1111-4222-8333-944455556666"' "$T/out"
@@ -39,6 +41,7 @@ expect_eq "m365: the read is stored as one" \
 expect_status "m365: JSON lines import" 0 ts import "$T/l.db" $D/activity-api.jsonl
 expect_grep "m365: JSON lines detected" 'activity-api.jsonl: detected format m365' "$T/err"
 expect_grep "m365: two reads skipped" '^2 records: 2 added' "$T/out"
+expect_grep "m365: two reads counted" 'activity-api.jsonl: m365: skipped 2 read-only records' "$T/err"
 expect_eq "m365: PartiallySucceeded is a success" \
 	"$(q "$T/l.db" "select outcome, json_extract(leaf,'\$.context.result_status') from entries where action='SharingSet'")" \
 	"success|PartiallySucceeded"
@@ -46,6 +49,7 @@ expect_eq "m365: PartiallySucceeded is a success" \
 expect_status "m365: the portal's CSV export imports" 0 ts import "$T/c.db" --include-reads $D/portal-export.csv
 expect_grep "m365: CSV detected" 'portal-export.csv: detected format m365' "$T/err"
 expect_grep "m365: three CSV records" '^3 records: 3 added' "$T/out"
+expect_nogrep "m365: nothing skipped with --include-reads" 'skipped' "$T/err"
 expect_eq "m365: CSV records at their lines" \
 	"$(q "$T/c.db" "select group_concat(source_line) from entries")" "2,3,16"
 expect_eq "m365: CSV raw is the AuditData JSON, quotes undoubled" \
