@@ -1056,6 +1056,21 @@ TEST(m365_csv_errors)
 	CHECK_INT(run_text("m365", "CreationDate,UserIds,Operations\nx,y,z\n", &c), -2);
 	CHECK_INT(c.nbad, 1);
 	collect_reset(&c);
+	/* a quote never closed: the row grows past 8 MiB and stops the file */
+	buf_reset(&t);
+	buf_addf(&t, "%sx,y,z,\"{\n", header);
+	for (int i = 0; i < 9 * 1024; i++) {
+		for (int k = 0; k < 1023; k++)
+			buf_addch(&t, 'a');
+		buf_addch(&t, '\n');
+	}
+	CHECK_INT(run_text("m365", t.buf, &c), -2);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad) {
+		CHECK(strstr(c.bad[0], "larger than 8 MiB") != NULL);
+		CHECK_INT(c.bad_line[0], 2);
+	}
+	collect_reset(&c);
 	/* JSON records: wrong types located; Parameters items are objects */
 	CHECK_INT(run_text("m365", "{\"CreationTime\":\"2026-01-01T00:00:00\",\"Operation\":\"Set-X\","
 			   "\"UserType\":true}\n"
