@@ -82,5 +82,9 @@ int format_read_failed(const char *file);
 
 /* The generic JSON-lines format (format_jsonl.c). */
 extern const struct format_ops format_jsonl;
+/* The Microsoft 365 unified audit log (format_m365.c). */
+extern const struct format_ops format_m365;
+/* The GitHub organisation/enterprise audit log (format_github.c). */
+extern const struct format_ops format_github;
 
 #endif

@@ -59,15 +59,17 @@ int cmd_import(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'h':
 			printf("usage: %s\n"
-			       "Appends events from JSON lines files (- reads standard input), creating STORE\n"
+			       "Appends events from audit log files (- reads standard input), creating STORE\n"
 			       "when missing (built beside it, it appears whole at the end). One import is\n"
 			       "atomic: a bad record stops it with FILE:LINE:COL and nothing is written, unless\n"
 			       "--skip-invalid. Events already stored (same event id) are not added again.\n"
 			       "--sign signs a checkpoint of the new head.\n"
-			       "--format picks the source format (default auto: detected from content and\n"
-			       "reported); gzip files are read transparently (a damaged one is bad input at\n"
-			       "its byte offset). Input is UTF-8 (a leading byte order mark is skipped;\n"
-			       "UTF-16 is refused). See docs/EVENTS.md and docs/FORMATS.md.\n", usage);
+			       "--format picks the source format: jsonl, k8s, cloudtrail, launchdarkly, unleash,\n"
+			       "m365 (JSON, or the compliance portal's CSV export), github (default auto:\n"
+			       "detected from content and reported); gzip files are read transparently (a\n"
+			       "damaged one is bad input at its byte offset). Input is UTF-8 (a leading byte\n"
+			       "order mark is skipped; UTF-16 is refused). See docs/EVENTS.md and\n"
+			       "docs/FORMATS.md.\n", usage);
 			return EXIT_OK;
 		default: return EXIT_USAGE; /* cli_getopt said why */
 		}

@@ -11,6 +11,8 @@ const struct format_ops *const formats[] = {
 	&format_cloudtrail,
 	&format_launchdarkly,
 	&format_unleash,
+	&format_m365,
+	&format_github,
 	&format_map,
 	&format_jsonl,
 	NULL,

@@ -882,6 +882,357 @@ TEST(detection)
 	CHECK(format_find("map") != NULL);
 }
 
+/* ---- Microsoft 365 unified audit log ---- */
+
+TEST(m365_activity_api)
+{
+	struct collect c = { 0 };
+
+	CHECK_INT(run_file(NULL, "testdata/formats/m365/activity-api.json", 0, NULL, &c), 0);
+	CHECK_INT(c.nbad, 0);
+	CHECK_INT(c.n, 4);                       /* FileAccessed is a read */
+	if (c.n == 4) {
+		struct event *e = c.ev[0];
+
+		CHECK_STR(e->event_id, "4f0c2d1e-8a51-4c3b-9e0d-6a1b2c3d4e01");
+		CHECK_STR(e->ts_source, "2026-03-02T09:15:04");
+		CHECK(e->ts == 1772442904LL * 1000000);   /* no zone: UTC */
+		CHECK_STR(e->actor_id, "admin@contoso.onmicrosoft.com");
+		CHECK_STR(e->actor_type, "user");
+		CHECK_STR(e->action, "Set-Mailbox");
+		CHECK_STR(e->target_kind, "ExchangeAdmin");
+		CHECK_STR(e->target_key, "contoso.onmicrosoft.com/Users/dana");
+		CHECK_STR(e->environment, "b7e1c0de-1111-4222-8333-944455556666");
+		CHECK_INT(e->before_known, 0);
+		CHECK_STR(fmt_str(e->after, "ForwardingSmtpAddress"), "smtp:dana.backup@example.net");
+		CHECK_STR(ctx_str(e, "source_ip"), "203.0.113.24");
+		CHECK_STR(ctx_str(e, "user_key"), "10037FFE8A2B1C3D");
+		CHECK_STR(ctx_str(e, "workload"), "Exchange");
+		CHECK_INT(e->outcome, OUTCOME_SUCCESS);
+		CHECK_STR(json_string_value(json_object_get(e->source, "format")), "m365");
+
+		e = c.ev[1];                     /* Azure AD: both sides, JSON text parsed */
+		CHECK_STR(e->target_kind, "AzureActiveDirectory");
+		CHECK_INT(e->before_known, 1);
+		CHECK(json_is_true(json_array_get(json_object_get(e->before, "AccountEnabled"), 0)));
+		CHECK(json_is_false(json_array_get(json_object_get(e->after, "AccountEnabled"), 0)));
+		CHECK_STR(json_string_value(json_array_get(json_object_get(e->after, "Department"), 0)),
+			  "Finance");
+
+		e = c.ev[2];                     /* ResultStatus "False": failed */
+		CHECK_STR(e->action, "New-InboxRule");
+		CHECK_INT(e->outcome, OUTCOME_FAILURE);
+		CHECK_STR(e->outcome_code, "False");
+		CHECK(e->after == NULL);
+		CHECK(json_is_array(json_object_get(e->context, "parameters")));
+
+		e = c.ev[3];                     /* a service principal */
+		CHECK_STR(e->actor_type, "service");
+		CHECK_STR(e->ts_source, "2026-03-02T09:30:12.5");
+		CHECK(e->ts == 1772443812LL * 1000000 + 500000);
+		CHECK_INT(e->before_known, 1);
+		CHECK_INT(json_array_size(json_object_get(e->before, "KeyDescription")), 0);
+	}
+	collect_reset(&c);
+	CHECK_INT(run_file("m365", "testdata/formats/m365/activity-api.json", 1, NULL, &c), 0);
+	CHECK_INT(c.n, 5);
+	if (c.n == 5) {
+		CHECK_STR(c.ev[2]->action, "FileAccessed");
+		CHECK_STR(c.ev[2]->target_kind, "SharePointFileOperation");
+		CHECK(json_is_true(json_object_get(c.ev[2]->context, "read_only")));
+		CHECK_INT(json_integer_value(json_object_get(c.ev[2]->source, "index")), 2);
+	}
+	collect_reset(&c);
+}
+
+TEST(m365_jsonl_rules)
+{
+	struct collect c = { 0 };
+
+	CHECK_INT(run_file(NULL, "testdata/formats/m365/activity-api.jsonl", 0, NULL, &c), 0);
+	CHECK_INT(c.n, 2);                       /* MailItemsAccessed, SearchQueryPerformed: reads */
+	if (c.n == 2) {
+		CHECK_STR(c.ev[0]->actor_type, "service");   /* UserType 4, NT AUTHORITY */
+		CHECK_STR(fmt_str(c.ev[0]->after, "UnifiedAuditLogIngestionEnabled"), "False");
+		CHECK_STR(c.ev[1]->action, "SharingSet");
+		CHECK_INT(c.ev[1]->outcome, OUTCOME_SUCCESS); /* PartiallySucceeded changed something */
+		CHECK_STR(ctx_str(c.ev[1], "result_status"), "PartiallySucceeded");
+		CHECK_STR(c.ev[1]->target_kind, "SharePointSharingOperation");
+		CHECK(c.ev[1]->after == NULL);
+		CHECK_INT(json_integer_value(json_object_get(c.ev[1]->source, "line")), 4);
+	}
+	collect_reset(&c);
+	CHECK_INT(run_file("m365", "testdata/formats/m365/activity-api.jsonl", 1, NULL, &c), 0);
+	CHECK_INT(c.n, 4);
+	if (c.n == 4) {
+		CHECK_STR(c.ev[1]->target_kind, "Exchange");  /* RecordType 50: not named, the Workload */
+		CHECK_STR(c.ev[1]->target_key, "dana@contoso.com"); /* MailboxOwnerUPN */
+		CHECK_STR(ctx_str(c.ev[1], "source_ip"), "192.0.2.55"); /* ClientIPAddress */
+		CHECK_STR(c.ev[2]->target_key, "SharePoint");
+	}
+	collect_reset(&c);
+}
+
+TEST(m365_csv_export)
+{
+	struct collect c = { 0 };
+
+	CHECK_INT(run_file(NULL, "testdata/formats/m365/portal-export.csv", 1, NULL, &c), 0);
+	CHECK_INT(c.nbad, 0);
+	CHECK_INT(c.n, 3);
+	if (c.n == 3) {
+		CHECK_STR(c.ev[0]->action, "Add member to role.");
+		CHECK_INT(json_integer_value(json_object_get(c.ev[0]->source, "line")), 2);
+		CHECK_INT(c.ev[0]->before_known, 1);
+		CHECK_STR(fmt_str(c.ev[0]->after, "Role.DisplayName"), "Global Administrator");
+		CHECK_STR(fmt_str(c.ev[0]->before, "Role.DisplayName"), "");
+		/* the raw record is the AuditData JSON, its quotes undoubled */
+		CHECK(!strncmp(c.ev[0]->raw, "{\"CreationTime\":\"2026-03-04T08:00:01\"", 37));
+		CHECK_INT(json_integer_value(json_object_get(c.ev[1]->source, "line")), 3);
+		CHECK(strstr(c.ev[1]->raw, "\n  \"Operation\": \"FileDownloaded\",\n") != NULL);
+		CHECK_INT(json_integer_value(json_object_get(c.ev[2]->source, "line")), 16);
+		CHECK_STR(c.ev[2]->target_key, "Block \"external\" forwarding");
+	}
+	collect_reset(&c);
+	CHECK_INT(run_file("m365", "testdata/formats/m365/portal-export.csv", 0, NULL, &c), 0);
+	CHECK_INT(c.n, 2);                       /* FileDownloaded is a read */
+	collect_reset(&c);
+}
+
+TEST(m365_csv_errors)
+{
+	static const char header[] = "CreationDate,UserIds,Operations,AuditData\n";
+	struct collect c = { 0 };
+	struct buf t = BUF_INIT;
+
+	/* a wrong type, at its place in the file (doubled quotes counted) */
+	buf_addf(&t, "%sx,y,z,\"{\"\"Operation\"\":\"\"Set-Mailbox\"\",\"\"CreationTime\"\":5}\"\n", header);
+	CHECK_INT(run_text("m365", t.buf, &c), 0);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad) {
+		CHECK_STR(c.bad[0], "expected string for \"CreationTime\"");
+		CHECK_INT(c.bad_line[0], 2);
+		CHECK_INT(c.bad_col[0], 56);
+	}
+	collect_reset(&c);
+	/* a JSON syntax error on the AuditData's second line */
+	buf_reset(&t);
+	buf_addf(&t, "%sx,y,z,\"{\"\"Operation\"\":\"\"A\"\",\n \"\"CreationTime\"\" \"\"2026\"\"}\"\n"
+		 "x,y,z,\"{\"\"Operation\"\":\"\"B\"\",\"\"CreationTime\"\":\"\"2026-01-01T00:00:00\"\"}\"\n",
+		 header);
+	CHECK_INT(run_text("m365", t.buf, &c), 0);
+	CHECK_INT(c.n, 1);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad) {
+		CHECK(!strncmp(c.bad[0], "in \"AuditData\": ", 16));
+		CHECK_INT(c.bad_line[0], 3);
+		CHECK_INT(c.bad_col[0], 19);
+	}
+	if (c.n)
+		CHECK_INT(json_integer_value(json_object_get(c.ev[0]->source, "line")), 4);
+	collect_reset(&c);
+	/* quotes where CSV allows none, and a quoted field never closed */
+	buf_reset(&t);
+	buf_addf(&t, "%sx,y\"y,z,{}\nx,y,z,\"{\n", header);
+	CHECK_INT(run_text("m365", t.buf, &c), 0);
+	CHECK_INT(c.nbad, 2);
+	if (c.nbad == 2) {
+		CHECK_STR(c.bad[0], "quote inside an unquoted field");
+		CHECK_INT(c.bad_line[0], 2);
+		CHECK_INT(c.bad_col[0], 4);
+		CHECK_STR(c.bad[1], "unterminated quoted field");
+		CHECK_INT(c.bad_line[1], 3);
+		CHECK_INT(c.bad_col[1], 7);
+	}
+	collect_reset(&c);
+	/* too few fields; a header without AuditData stops the file */
+	buf_reset(&t);
+	buf_addf(&t, "%sx,y\n", header);
+	CHECK_INT(run_text("m365", t.buf, &c), 0);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad)
+		CHECK_STR(c.bad[0], "2 fields where the header has 4 (no AuditData)");
+	collect_reset(&c);
+	CHECK_INT(run_text("m365", "CreationDate,UserIds,Operations\nx,y,z\n", &c), -2);
+	CHECK_INT(c.nbad, 1);
+	collect_reset(&c);
+	/* a quote never closed: the row grows past 8 MiB and stops the file */
+	buf_reset(&t);
+	buf_addf(&t, "%sx,y,z,\"{\n", header);
+	for (int i = 0; i < 9 * 1024; i++) {
+		for (int k = 0; k < 1023; k++)
+			buf_addch(&t, 'a');
+		buf_addch(&t, '\n');
+	}
+	CHECK_INT(run_text("m365", t.buf, &c), -2);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad) {
+		CHECK(strstr(c.bad[0], "larger than 8 MiB") != NULL);
+		CHECK_INT(c.bad_line[0], 2);
+	}
+	collect_reset(&c);
+	/* JSON records: wrong types located; Parameters items are objects */
+	CHECK_INT(run_text("m365", "{\"CreationTime\":\"2026-01-01T00:00:00\",\"Operation\":\"Set-X\","
+			   "\"UserType\":true}\n"
+			   "{\"CreationTime\":\"2026-01-01T00:00:00\",\"Operation\":\"Set-X\","
+			   "\"Parameters\":[\"Identity\"]}\n"
+			   "{\"CreationTime\":\"2026-13-01T00:00:00\",\"Operation\":\"Set-X\"}\n", &c), 0);
+	CHECK_INT(c.nbad, 3);
+	if (c.nbad == 3) {
+		CHECK_STR(c.bad[0], "expected number for \"UserType\"");
+		CHECK_INT(c.bad_col[0], 70);
+		CHECK(strstr(c.bad[1], "\"Parameters\" (item 0)") != NULL);
+		CHECK_INT(c.bad_line[1], 2);
+		CHECK(!strncmp(c.bad[2], "\"CreationTime\": bad time", 24));
+		CHECK_INT(c.bad_col[2], 17);
+	}
+	collect_reset(&c);
+	buf_release(&t);
+}
+
+/* ---- GitHub audit log ---- */
+
+TEST(github_export)
+{
+	struct collect c = { 0 };
+
+	CHECK_INT(run_file(NULL, "testdata/formats/github/org-export.json", 0, NULL, &c), 0);
+	CHECK_INT(c.nbad, 0);
+	CHECK_INT(c.n, 5);                       /* repo.download_zip is an access */
+	if (c.n == 5) {
+		struct event *e = c.ev[0];
+
+		CHECK_STR(e->event_id, "Gx1aQ2bS3cT4dU5eV6fW7g");
+		CHECK(e->ts == 1772528400123000LL);
+		CHECK_STR(e->ts_source, "1772528400123");
+		CHECK_STR(e->actor_id, "mona");
+		CHECK_STR(e->actor_type, "user");
+		CHECK_STR(e->action, "repo.create");
+		CHECK_STR(e->target_kind, "repo");
+		CHECK_STR(e->target_key, "octo-corp/payments-api");
+		CHECK_STR(e->environment, "octo-corp");
+		CHECK_STR(ctx_str(e, "country_code"), "DE");
+		CHECK_STR(ctx_str(e, "operation_type"), "create");
+		CHECK_INT(e->before_known, 0);
+		CHECK(e->before == NULL && e->after == NULL);
+		CHECK_INT(e->outcome, OUTCOME_SUCCESS);
+
+		e = c.ev[1];
+		CHECK_STR(e->target_kind, "org");
+		CHECK_STR(e->target_key, "octo-corp/hubert");
+		CHECK_INT(e->before_known, 1);
+		CHECK_STR(fmt_str(e->before, "permission"), "read");
+		CHECK_STR(fmt_str(e->after, "permission"), "admin");
+
+		e = c.ev[2];
+		CHECK_STR(e->target_kind, "protected_branch");
+		CHECK_STR(e->target_key, "octo-corp/payments-api:main");
+		CHECK(json_number_value(json_object_get(e->before, "required_approving_review_count")) == 2);
+		CHECK(json_is_number(json_object_get(e->after, "required_approving_review_count")) &&
+		      json_number_value(json_object_get(e->after, "required_approving_review_count")) == 0);
+		CHECK_STR(ctx_str(e, "programmatic_access_type"), "Fine-grained personal access token");
+		CHECK_STR(ctx_str(e, "hashed_token"), "k3Jm9Qz0y8XcPq1Rt5UvWx7YzA2bC4dE6fG8hI0jK1=");
+		CHECK_STR(ctx_str(e, "user_agent"), "curl/8.5.0");
+
+		CHECK_STR(c.ev[3]->target_kind, "team");
+		CHECK_STR(c.ev[3]->target_key, "octo-corp/release-managers");
+		CHECK_STR(c.ev[4]->actor_type, "service");     /* dependabot[bot] */
+	}
+	collect_reset(&c);
+	CHECK_INT(run_file("github", "testdata/formats/github/org-export.json", 1, NULL, &c), 0);
+	CHECK_INT(c.n, 6);
+	if (c.n == 6)
+		CHECK(json_is_true(json_object_get(c.ev[4]->context, "read_only")));
+	collect_reset(&c);
+}
+
+TEST(github_enterprise_changes)
+{
+	struct collect c = { 0 };
+
+	CHECK_INT(run_file(NULL, "testdata/formats/github/enterprise.jsonl", 0, NULL, &c), 0);
+	CHECK_INT(c.nbad, 0);
+	CHECK_INT(c.n, 4);
+	if (c.n == 4) {
+		CHECK_STR(fmt_str(c.ev[0]->before, "name"), "octo-labs/ledger-old");
+		CHECK_STR(fmt_str(c.ev[0]->after, "name"), "octo-labs/ledger");
+		CHECK_STR(c.ev[1]->target_kind, "business");
+		CHECK_STR(c.ev[1]->target_key, "octo-enterprise/omar");
+		CHECK_STR(c.ev[1]->environment, "octo-enterprise");
+		CHECK_STR(c.ev[2]->actor_type, "service");     /* github-actions */
+		CHECK_STR(fmt_str_path(c.ev[2]->before, "config", "url", (const char *)NULL),
+			  "https://hooks.example.org/old");
+		CHECK_STR(c.ev[3]->ts_source, "2026-03-03T10:03:00Z");
+		CHECK_STR(fmt_str(c.ev[3]->before, "privacy"), "secret");
+		CHECK_STR(fmt_str(c.ev[3]->after, "privacy"), "closed");
+		CHECK(c.ev[3]->event_id && !strncmp(c.ev[3]->event_id, "sha256:", 7));
+	}
+	collect_reset(&c);
+	/* an old value whose new value the record lacks: kept in the context */
+	CHECK_INT(run_text("github", "{\"@timestamp\":1,\"action\":\"repo.x\",\"actor\":\"a\","
+			   "\"old_topic\":\"t\"}\n", &c), 0);
+	CHECK_INT(c.n, 1);
+	if (c.n) {
+		CHECK(c.ev[0]->before == NULL);
+		CHECK_STR(fmt_str_path(c.ev[0]->context, "old_values", "old_topic", (const char *)NULL), "t");
+		CHECK_STR(c.ev[0]->target_key, "unknown");
+		CHECK_STR(c.ev[0]->environment, "");
+	}
+	collect_reset(&c);
+}
+
+TEST(github_errors)
+{
+	struct collect c = { 0 };
+
+	CHECK_INT(run_text("github", "[\n {\"@timestamp\": 1, \"action\": \"repo.create\", \"actor\": 42},\n"
+			   " {\"action\": \"repo.create\", \"actor\": \"a\"},\n"
+			   " {\"@timestamp\": \"yesterday\", \"action\": \"repo.create\"},\n"
+			   " {\"@timestamp\": 1, \"actor\": \"a\"},\n"
+			   " {\"@timestamp\": 1, \"action\": \"org.x\", \"actor_location\": {\"country_code\": 49}}\n]\n",
+			   &c), 0);
+	CHECK_INT(c.n, 0);
+	CHECK_INT(c.nbad, 5);
+	if (c.nbad == 5) {
+		CHECK_STR(c.bad[0], "expected string for \"actor\"");
+		CHECK_INT(c.bad_line[0], 2);
+		CHECK_INT(c.bad_col[0], 54);
+		CHECK_INT(c.bad_index[0], 0);
+		CHECK(strstr(c.bad[1], "missing \"@timestamp\" or \"created_at\"") != NULL);
+		CHECK(!strncmp(c.bad[2], "\"@timestamp\": bad time", 22));
+		CHECK_INT(c.bad_col[2], 17);
+		CHECK_STR(c.bad[3], "missing \"action\"");
+		CHECK_STR(c.bad[4], "expected string for \"actor_location.country_code\"");
+		CHECK_INT(c.bad_line[4], 6);
+	}
+	collect_reset(&c);
+}
+
+TEST(m365_github_detection)
+{
+	static const struct {
+		const char *head, *want;
+	} cases[] = {
+		{ "[{\"CreationTime\":\"2026-01-01T00:00:00\",\"Id\":\"x\",\"Operation\":\"Set-Mailbox\","
+		  "\"OrganizationId\":\"o\",\"RecordType\":1", "m365" },
+		{ "CreationDate,UserIds,Operations,AuditData\r\n2026-01-01", "m365" },
+		{ "\"RecordId\",\"CreationDate\",\"RecordType\",\"Operation\",\"UserId\",\"AuditData\"\n", "m365" },
+		{ "[{\"@timestamp\":1,\"_document_id\":\"d\",\"action\":\"repo.create\"", "github" },
+		{ "{\"@timestamp\":1,\"action\":\"repo.create\",\"actor\":\"a\"}", "github" },
+		{ "{\"created_at\":1,\"action\":\"repo.create\",\"actor\":\"a\",\"operation_type\":\"create\"}",
+		  "github" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct format_ops *f = format_detect(cases[i].head, strlen(cases[i].head));
+
+		CHECK_STR(f ? f->name : "(none)", cases[i].want);
+	}
+	/* a CSV file that merely mentions AuditData later is not one */
+	CHECK(format_detect("a,b\nAuditData,x\n", 16) == NULL ||
+	      strcmp(format_detect("a,b\nAuditData,x\n", 16)->name, "m365"));
+}
+
 int main(void)
 {
 	RUN(k8s_stages_dedup_and_states);
@@ -901,5 +1252,13 @@ int main(void)
 	RUN(document_positions);
 	RUN(member_positions);
 	RUN(detection);
+	RUN(m365_activity_api);
+	RUN(m365_jsonl_rules);
+	RUN(m365_csv_export);
+	RUN(m365_csv_errors);
+	RUN(github_export);
+	RUN(github_enterprise_changes);
+	RUN(github_errors);
+	RUN(m365_github_detection);
 	return CHECK_DONE();
 }
