@@ -59,6 +59,16 @@ static void restore_terminal(void)
 		endwin();
 }
 
+struct view *view_new(struct tui *t, const struct view_ops *ops, size_t priv_size)
+{
+	struct view *v = xcalloc(1, sizeof(*v));
+
+	v->ops = ops;
+	v->tui = t;
+	v->priv = xcalloc(1, priv_size);
+	return v;
+}
+
 void tui_push(struct tui *t, struct view *v)
 {
 	if (!v)

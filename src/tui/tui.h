@@ -184,6 +184,9 @@ struct view {
 VIEW_INFO(VIEW_DECL)
 #undef VIEW_DECL
 
+/* A view with ops on t and its private state (priv_size bytes) zeroed;
+ * the caller fills in priv. tui_pop closes and frees it. */
+struct view *view_new(struct tui *t, const struct view_ops *ops, size_t priv_size);
 struct view *timeline_view_new(struct tui *t);
 struct view *event_view_new(struct tui *t, int64_t seq);
 struct view *history_view_new(struct tui *t, const char *target, const char *env, int64_t seq);

@@ -362,12 +362,9 @@ static void evv_close(struct view *v)
 
 struct view *event_view_new(struct tui *t, int64_t seq)
 {
-	struct view *v = xcalloc(1, sizeof(*v));
-	struct evv *p = xcalloc(1, sizeof(*p));
+	struct view *v = view_new(t, &event_view_ops, sizeof(struct evv));
+	struct evv *p = v->priv;
 
-	v->ops = &event_view_ops;
-	v->tui = t;
-	v->priv = p;
 	p->pg.cur = -1;
 	load(v, seq);
 	if (!p->loaded)

@@ -1035,12 +1035,9 @@ static int64_t tlv_cursor_seq(struct view *v)
 
 struct view *timeline_view_new(struct tui *t)
 {
-	struct view *v = xcalloc(1, sizeof(*v));
-	struct tlv *p = xcalloc(1, sizeof(*p));
+	struct view *v = view_new(t, &timeline_view_ops, sizeof(struct tlv));
+	struct tlv *p = v->priv;
 
-	v->ops = &timeline_view_ops;
-	v->tui = t;
-	v->priv = p;
 	if (compile_filter(v, &p->q))
 		die("cannot read the timeline: %s", last_error());
 	p->rows = LINES - 4 > 1 ? LINES - 4 : 1;

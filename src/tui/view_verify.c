@@ -236,12 +236,9 @@ static void verv_close(struct view *v)
 
 struct view *verify_view_new(struct tui *t)
 {
-	struct view *v = xcalloc(1, sizeof(*v));
-	struct verv *p = xcalloc(1, sizeof(*p));
+	struct view *v = view_new(t, &verify_view_ops, sizeof(struct verv));
+	struct verv *p = v->priv;
 
-	v->ops = &verify_view_ops;
-	v->tui = t;
-	v->priv = p;
 	p->pg.cur = -1;
 	return v;
 }
