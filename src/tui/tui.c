@@ -28,6 +28,13 @@
 #include "trailscope/casefile.h"
 #include "trailscope/timeline.h"
 #include "tui.h"
+#include "app.h"
+#include "bg.h"
+#include "draw.h"
+#include "keys.h"
+#include "querybar.h"
+#include "statusbar.h"
+#include "view.h"
 
 #define POLL_MS 100
 #define FOLLOW_INTERVAL 1000000 /* usec between data_version polls */

@@ -11,7 +11,10 @@
 
 #include "trailscope/correlate.h"
 #include "trailscope/incident.h"
-#include "tui.h"
+#include "app.h"
+#include "draw.h"
+#include "keys.h"
+#include "view.h"
 
 #define BAR_CELLS 10
 

@@ -11,7 +11,11 @@
 #include "trailscope/entry.h"
 #include "trailscope/jcs.h"
 #include "trailscope/verify_derived.h"
-#include "tui.h"
+#include "app.h"
+#include "draw.h"
+#include "keys.h"
+#include "statusbar.h"
+#include "view.h"
 
 #define LABEL_W 13
 

@@ -21,7 +21,11 @@
 #include "trailscope/bagit.h"
 #include "trailscope/bundle.h"
 #include "trailscope/merkle.h"
-#include "tui.h"
+#include "app.h"
+#include "bg.h"
+#include "draw.h"
+#include "keys.h"
+#include "view.h"
 
 enum field { F_SCOPE, F_INCIDENT, F_CASE, F_EXAMINER, F_OUT, F_KEY, F_NOTE, F_GO, F__COUNT };
 enum scope { S_MARKED, S_FILTER, S_INCIDENT, S__COUNT };

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui.h"
+#include "app.h"
+#include "draw.h"
+#include "keys.h"
+#include "view.h"
 
 struct helpv {
 	struct pager pg;

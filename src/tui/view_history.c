@@ -10,7 +10,10 @@
 #include <string.h>
 
 #include "trailscope/history.h"
-#include "tui.h"
+#include "app.h"
+#include "draw.h"
+#include "keys.h"
+#include "view.h"
 
 struct histv {
 	struct history h;

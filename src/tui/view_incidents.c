@@ -10,7 +10,10 @@
 #include <strings.h>
 
 #include "trailscope/incident.h"
-#include "tui.h"
+#include "app.h"
+#include "draw.h"
+#include "keys.h"
+#include "view.h"
 
 struct incv {
 	struct incident_list list;

@@ -9,7 +9,10 @@
 #include <string.h>
 
 #include "trailscope/casefile.h"
-#include "tui.h"
+#include "app.h"
+#include "draw.h"
+#include "keys.h"
+#include "view.h"
 
 struct marksv {
 	struct pager pg;

@@ -10,7 +10,10 @@
 #include <string.h>
 
 #include "trailscope/query.h"
-#include "tui.h"
+#include "app.h"
+#include "draw.h"
+#include "keys.h"
+#include "view.h"
 
 #define SQL_MAX_ROWS 10000
 #define SQL_MAX_CELL 200

@@ -14,7 +14,12 @@
 #include "trailscope/query.h"
 #include "trailscope/risk.h"
 #include "trailscope/timeline.h"
-#include "tui.h"
+#include "app.h"
+#include "bg.h"
+#include "draw.h"
+#include "keys.h"
+#include "querybar.h"
+#include "view.h"
 
 /* tl_row.flags carries the entries.risk bits above the TL_ flags */
 #define RISK_SHIFT 8

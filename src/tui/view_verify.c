@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui.h"
+#include "app.h"
+#include "bg.h"
+#include "draw.h"
+#include "keys.h"
+#include "view.h"
 
 struct verv {
 	struct pager pg;
