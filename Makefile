@@ -3,6 +3,7 @@
 #   make            build ./trailscope
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make check-san  the same tests under AddressSanitizer + UBSan (build-san/)
+#   make check-layers  the includes keep to the layers (main -> cmd -> core, tui -> core)
 #   make demo       generate a demo store, sign it, open it in the TUI
 #   make deps       install missing Debian packages (idempotent)
 #   make bench      run the benchmarks in bench/ (slow; not a test)
@@ -100,9 +101,12 @@ bench: $(PROGRAM)
 deps:
 	@sh .ci/deps.sh
 
+check-layers:
+	@sh tests/check-layers.sh
+
 clean:
 	rm -rf build build-san trailscope
 
-.PHONY: all test run-tests units check-san demo bench deps clean
+.PHONY: all test run-tests units check-san check-layers demo bench deps clean
 
 -include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d)
