@@ -6,6 +6,7 @@
 #   make fuzz       build the libFuzzer harnesses of tests/fuzz/ with clang
 #                   (build-fuzz/) and run each FUZZ_SECONDS (default 30);
 #                   FUZZ_HARNESS=NAME runs only that one (docs/FUZZING.md)
+#   make check-layers  the includes keep to the layers (main -> cmd -> core, tui -> core)
 #   make demo       generate a demo store, sign it, open it in the TUI
 #   make deps       install missing Debian packages (idempotent)
 #   make bench      run the benchmarks in bench/ (slow; not a test)
@@ -141,10 +142,13 @@ bench: $(PROGRAM)
 deps:
 	@sh .ci/deps.sh
 
+check-layers:
+	@sh tests/check-layers.sh
+
 clean:
 	rm -rf build build-san build-fuzz trailscope
 
-.PHONY: all test run-tests units replays fuzzers fuzz check-san demo bench deps clean
+.PHONY: all test run-tests units replays fuzzers fuzz check-san check-layers demo bench deps clean
 
 -include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d)
 

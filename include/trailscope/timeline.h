@@ -1,8 +1,9 @@
 /*
  * timeline.h - paging through a store's entries in time order without
  * ever loading them all: keyset pagination on the index entries_ts
- * (ts, seq), jumping to a time, counting a position, and density buckets
- * over the store's time range. Knows nothing of terminals; the TUI's
+ * (ts, seq), jumping to a time, counting a position, density buckets
+ * over the store's time range, and the position model of a window of rows
+ * (struct tl_window). Knows nothing of terminals; the TUI's
  * timeline view and benchmarks sit on top of it.
  *
  * Cost: every fetch is one indexed range read of the rows returned (plus
@@ -93,6 +94,80 @@ int timeline_parse_ts(const char *ts, usec_t *out);
  * time on the day of ref) or an offset from ref ("-2h", "+30m", "-1d",
  * "-90s", "-1w"). Returns 0, or -1 with a reason in *why. */
 int timeline_parse_user_time(const char *s, usec_t ref, usec_t *out, const char **why);
+
+/*
+ * The timeline's position model: the window of rows on screen over the
+ * (ts, seq) keyset pages, the cursor in it, and the cursor's position in
+ * display order ("row i of N"). Only the rows shown are held; every move
+ * is a fetch of a few rows next to the window's edge. Knows nothing of
+ * terminals: fetch is timeline_fetch()'s contract over whatever the
+ * caller pages (the TUI: its filter's query).
+ */
+typedef int (*tl_fetch_fn)(void *ctx, const struct tl_key *from, int forward, int inclusive,
+			   size_t n, struct tl_page *out);
+
+struct tl_window {
+	tl_fetch_fn fetch;
+	void *ctx;
+	struct tl_page page;  /* rows shown, in display order */
+	int cur;              /* cursor index in page */
+	int rows;             /* rows that fit; 0 means 20 */
+	int64_t dpos;         /* cursor's 0-based position in display order, -1 unknown */
+	int rank_pending;     /* a count of the cursor's position was asked for */
+	unsigned rank_gen;    /* generation of that request */
+	int64_t rank_delta;   /* cursor moves (display order) since it was asked */
+	int from_end;         /* dpos is total - 1 + rank_delta once the total is known */
+};
+
+void tl_window_init(struct tl_window *w, tl_fetch_fn fetch, void *ctx, int rows);
+void tl_window_release(struct tl_window *w);
+/* Rows the window holds when full. */
+int tl_window_rows(const struct tl_window *w);
+/* The row under the cursor, NULL when the window is empty. */
+const struct tl_row *tl_window_cursor(const struct tl_window *w);
+/* Fills the window with up to `above` rows before key and the rest from
+ * key on (inclusive; more rows above near the end); the cursor lands on
+ * key. The position is left as it was (see tl_window_forget). */
+void tl_window_center(struct tl_window *w, const struct tl_key *key, int above);
+/* The first rows of the display order, cursor on the first (position 0). */
+void tl_window_first(struct tl_window *w);
+/* The last rows, cursor on the last: position total - 1 when total (rows
+ * in the display order, -1 while unknown) is known; unknown and settled by
+ * tl_window_settle when counted is set, else 0. */
+void tl_window_last(struct tl_window *w, int64_t total, int counted);
+/* Scrolls the window by k rows (positive: later in display order); the
+ * cursor stays on its row while shown. Returns how far it moved. */
+int tl_window_scroll(struct tl_window *w, int k);
+/* Puts the cursor on index i of the window (clamped), tracking the position. */
+void tl_window_set_cursor(struct tl_window *w, int i);
+/* Moves the cursor by n rows, scrolling only as needed. */
+void tl_window_move(struct tl_window *w, int n);
+/* Pages: the window moves by n rows, the cursor keeps its line (or moves
+ * the rest of the way at either end). */
+void tl_window_page(struct tl_window *w, int n);
+/* Puts the cursor on the row with key's seq, if shown: 1 found, else 0. */
+int tl_window_cursor_to(struct tl_window *w, const struct tl_key *key);
+/* The position is unknown (after a jump): it is to be counted. */
+void tl_window_forget(struct tl_window *w);
+/* The window now holds rows rows: refetched from its first row when it
+ * grows, cut around the cursor when it shrinks. */
+void tl_window_resize(struct tl_window *w, int rows);
+/* Is the cursor on the last row of the display order (end set) or the
+ * first (end clear), with no row beyond it? An empty window is. */
+int tl_window_at_edge(struct tl_window *w, int end);
+/* The display order was reversed, the window re-centred on the cursor's
+ * row: position i becomes total - 1 - i (forgotten while total is -1). */
+void tl_window_reversed(struct tl_window *w, int64_t total);
+/* Settles a position waiting for the total (tl_window_last): returns 1
+ * when the position became known. */
+int tl_window_settle(struct tl_window *w, int64_t total);
+/* Asks for a count of the cursor's position: returns the generation the
+ * answer must carry. */
+unsigned tl_window_rank_ask(struct tl_window *w);
+/* The count arrived: before rows precede the cursor's row in time order,
+ * of total rows, display order newest first or not. Returns 1 when it
+ * gave a position (0: out of range, the rows moved; count again). */
+int tl_window_ranked(struct tl_window *w, int64_t before, int64_t total, int newest_first);
 
 void tl_page_clear(struct tl_page *p);
 void tl_page_release(struct tl_page *p);

@@ -401,3 +401,301 @@ void tl_page_release(struct tl_page *p)
 	p->v = NULL;
 	p->alloc = 0;
 }
+
+/* The position model: the window of rows shown over the keyset pages. */
+
+void tl_window_init(struct tl_window *w, tl_fetch_fn fetch, void *ctx, int rows)
+{
+	memset(w, 0, sizeof(*w));
+	w->fetch = fetch;
+	w->ctx = ctx;
+	w->rows = rows;
+}
+
+void tl_window_release(struct tl_window *w)
+{
+	tl_page_release(&w->page);
+}
+
+int tl_window_rows(const struct tl_window *w)
+{
+	return w->rows > 0 ? w->rows : 20;
+}
+
+const struct tl_row *tl_window_cursor(const struct tl_window *w)
+{
+	return w->page.n ? &w->page.v[w->cur] : NULL;
+}
+
+static int win_fetch(struct tl_window *w, const struct tl_key *from, int forward, int inclusive,
+		     size_t n, struct tl_page *out)
+{
+	if (!n)
+		return 0;
+	return w->fetch(w->ctx, from, forward, inclusive, n, out);
+}
+
+static void swap_pages(struct tl_page *a, struct tl_page *b)
+{
+	struct tl_page t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+void tl_window_center(struct tl_window *w, const struct tl_key *key, int above)
+{
+	struct tl_page back = TL_PAGE_INIT, fwd = TL_PAGE_INIT;
+	int n = tl_window_rows(w), got;
+
+	if (above >= n)
+		above = n - 1;
+	win_fetch(w, key, 0, 0, (size_t)above, &back);
+	got = win_fetch(w, key, 1, 1, (size_t)(n - (int)back.n), &fwd);
+	if (got >= 0 && (int)(back.n + fwd.n) < n && back.n == (size_t)above) {
+		/* near the end: show more rows above */
+		win_fetch(w, back.n ? &back.v[back.n - 1].key : key, 0, 0,
+			  (size_t)(n - (int)(back.n + fwd.n)), &back);
+	}
+	tl_page_clear(&w->page);
+	for (size_t i = back.n; i-- > 0;) {
+		ALLOC_GROW(w->page.v, w->page.n + 1, w->page.alloc);
+		tl_row_move(&w->page.v[w->page.n++], &back.v[i]);
+	}
+	w->cur = (int)w->page.n;
+	for (size_t i = 0; i < fwd.n; i++) {
+		ALLOC_GROW(w->page.v, w->page.n + 1, w->page.alloc);
+		tl_row_move(&w->page.v[w->page.n++], &fwd.v[i]);
+	}
+	if (w->cur >= (int)w->page.n)
+		w->cur = (int)w->page.n - 1;
+	if (w->cur < 0)
+		w->cur = 0;
+	back.n = fwd.n = 0;
+	tl_page_release(&back);
+	tl_page_release(&fwd);
+}
+
+void tl_window_first(struct tl_window *w)
+{
+	tl_page_clear(&w->page);
+	win_fetch(w, NULL, 1, 0, (size_t)tl_window_rows(w), &w->page);
+	w->cur = 0;
+	w->dpos = 0;
+	w->from_end = 0;
+	w->rank_pending = 0;
+}
+
+void tl_window_last(struct tl_window *w, int64_t total, int counted)
+{
+	struct tl_page back = TL_PAGE_INIT;
+
+	win_fetch(w, NULL, 0, 0, (size_t)tl_window_rows(w), &back);
+	tl_page_clear(&w->page);
+	for (size_t i = back.n; i-- > 0;) {
+		ALLOC_GROW(w->page.v, w->page.n + 1, w->page.alloc);
+		tl_row_move(&w->page.v[w->page.n++], &back.v[i]);
+	}
+	back.n = 0;
+	tl_page_release(&back);
+	w->cur = w->page.n ? (int)w->page.n - 1 : 0;
+	w->dpos = total > 0 ? total - 1 : counted ? -1 : 0;
+	w->rank_pending = 0;
+	w->rank_delta = 0;
+	w->from_end = w->dpos < 0;
+}
+
+int tl_window_scroll(struct tl_window *w, int k)
+{
+	struct tl_page more = TL_PAGE_INIT, np = TL_PAGE_INIT;
+	int n = tl_window_rows(w), got;
+
+	if (!k || !w->page.n)
+		return 0;
+	if (k > 0) {
+		got = win_fetch(w, &w->page.v[w->page.n - 1].key, 1, 0, (size_t)k, &more);
+		if (got <= 0)
+			goto out;
+		/* keep the last n rows of page + more */
+		size_t total = w->page.n + more.n, drop = total > (size_t)n ? total - (size_t)n : 0;
+
+		for (size_t i = 0; i < w->page.n; i++) {
+			if (i < drop) {
+				tl_row_release(&w->page.v[i]);
+				continue;
+			}
+			ALLOC_GROW(np.v, np.n + 1, np.alloc);
+			tl_row_move(&np.v[np.n++], &w->page.v[i]);
+		}
+		for (size_t i = 0; i < more.n; i++) {
+			if (w->page.n + i < drop) {
+				tl_row_release(&more.v[i]);
+				continue;
+			}
+			ALLOC_GROW(np.v, np.n + 1, np.alloc);
+			tl_row_move(&np.v[np.n++], &more.v[i]);
+		}
+		w->page.n = 0;
+		more.n = 0;
+		swap_pages(&w->page, &np);
+		w->cur -= (int)drop;
+		got = (int)drop;
+	} else {
+		got = win_fetch(w, &w->page.v[0].key, 0, 0, (size_t)-k, &more);
+		if (got <= 0)
+			goto out;
+		for (size_t i = more.n; i-- > 0;) {
+			ALLOC_GROW(np.v, np.n + 1, np.alloc);
+			tl_row_move(&np.v[np.n++], &more.v[i]);
+		}
+		for (size_t i = 0; i < w->page.n; i++) {
+			if (np.n >= (size_t)n) {
+				tl_row_release(&w->page.v[i]);
+				continue;
+			}
+			ALLOC_GROW(np.v, np.n + 1, np.alloc);
+			tl_row_move(&np.v[np.n++], &w->page.v[i]);
+		}
+		w->page.n = 0;
+		more.n = 0;
+		swap_pages(&w->page, &np);
+		w->cur += got;
+		got = -got;
+	}
+out:
+	tl_page_release(&more);
+	tl_page_release(&np);
+	return got < 0 && k > 0 ? 0 : got;
+}
+
+void tl_window_set_cursor(struct tl_window *w, int i)
+{
+	if (i >= (int)w->page.n)
+		i = (int)w->page.n - 1;
+	if (i < 0)
+		i = 0;
+	w->dpos += w->dpos >= 0 ? i - w->cur : 0;
+	w->rank_delta += i - w->cur;
+	w->cur = i;
+}
+
+void tl_window_move(struct tl_window *w, int n)
+{
+	if (!w->page.n)
+		return;
+	if (n > 0 && w->cur + n >= (int)w->page.n && (int)w->page.n >= tl_window_rows(w))
+		tl_window_scroll(w, w->cur + n - ((int)w->page.n - 1));
+	else if (n < 0 && w->cur + n < 0)
+		tl_window_scroll(w, w->cur + n);
+	/* scrolling kept the cursor on its row; now move it */
+	tl_window_set_cursor(w, w->cur + n);
+}
+
+void tl_window_page(struct tl_window *w, int n)
+{
+	if (!w->page.n)
+		return;
+	tl_window_scroll(w, n);
+	tl_window_set_cursor(w, w->cur + n);
+}
+
+int tl_window_cursor_to(struct tl_window *w, const struct tl_key *key)
+{
+	for (size_t i = 0; i < w->page.n; i++) {
+		if (w->page.v[i].key.seq == key->seq) {
+			w->cur = (int)i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void tl_window_forget(struct tl_window *w)
+{
+	w->dpos = -1;
+	w->from_end = 0;
+	w->rank_pending = 0;
+}
+
+void tl_window_resize(struct tl_window *w, int rows)
+{
+	int old = w->rows;
+
+	if (rows == old)
+		return;
+	w->rows = rows;
+	if (w->page.n && rows > old) {
+		struct tl_key key = w->page.v[0].key, ckey = w->page.v[w->cur].key;
+
+		tl_window_center(w, &key, 0);
+		if (!tl_window_cursor_to(w, &ckey))
+			tl_window_forget(w);
+	} else if ((int)w->page.n > rows) {
+		/* shrink: keep the cursor visible */
+		int drop_top = w->cur >= rows ? w->cur - rows + 1 : 0;
+
+		for (int i = 0; i < drop_top; i++)
+			tl_row_release(&w->page.v[i]);
+		memmove(w->page.v, w->page.v + drop_top, (w->page.n - (size_t)drop_top) * sizeof(*w->page.v));
+		w->page.n -= (size_t)drop_top;
+		w->cur -= drop_top;
+		while ((int)w->page.n > rows)
+			tl_row_release(&w->page.v[--w->page.n]);
+	} else if (!w->page.n) {
+		tl_window_first(w);
+	}
+}
+
+int tl_window_at_edge(struct tl_window *w, int end)
+{
+	struct tl_page probe = TL_PAGE_INIT;
+	int ret;
+
+	if (!w->page.n)
+		return 1;
+	if (!end) {
+		if (w->cur != 0)
+			return 0;
+		ret = win_fetch(w, &w->page.v[0].key, 0, 0, 1, &probe) == 0;
+	} else {
+		if (w->cur != (int)w->page.n - 1)
+			return 0;
+		ret = win_fetch(w, &w->page.v[w->page.n - 1].key, 1, 0, 1, &probe) == 0;
+	}
+	tl_page_release(&probe);
+	return ret;
+}
+
+void tl_window_reversed(struct tl_window *w, int64_t total)
+{
+	if (w->dpos >= 0 && total >= 0)
+		w->dpos = total - 1 - w->dpos;
+	else
+		tl_window_forget(w);
+}
+
+int tl_window_settle(struct tl_window *w, int64_t total)
+{
+	if (!w->from_end || total < 0)
+		return 0;
+	w->dpos = total - 1 + w->rank_delta;
+	w->from_end = 0;
+	return 1;
+}
+
+unsigned tl_window_rank_ask(struct tl_window *w)
+{
+	w->rank_gen++;
+	w->rank_delta = 0;
+	w->rank_pending = 1;
+	return w->rank_gen;
+}
+
+int tl_window_ranked(struct tl_window *w, int64_t before, int64_t total, int newest_first)
+{
+	w->rank_pending = 0;
+	w->dpos = (newest_first ? total - 1 - before : before) + w->rank_delta;
+	if (w->dpos < 0 || w->dpos >= total)
+		w->dpos = -1; /* the rows moved under us: count again */
+	return w->dpos >= 0;
+}

@@ -5,11 +5,12 @@
  * publishes progress and results under its mutex and the main loop polls
  * them between keys. Stopping a task sets its cancel flag and joins it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "trailscope/timeline.h"
-#include "tui.h"
+#include "bg.h"
 
 static void set_err(char *dst, size_t n, const char *fallback)
 {

@@ -6,11 +6,12 @@
  * old one through the query's cancel flag. Cost: one count(*) of the
  * query, which for a regex is a scan of what the other terms leave.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "trailscope/query.h"
-#include "tui.h"
+#include "bg.h"
 
 static void *count_main(void *arg)
 {

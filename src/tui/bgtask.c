@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 
-#include "tui.h"
+#include "bg.h"
 
 int bg_task_launch(struct bg_task *t, const char *path, void *(*fn)(void *), void *arg)
 {

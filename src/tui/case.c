@@ -10,7 +10,8 @@
 #include <string.h>
 
 #include "trailscope/casefile.h"
-#include "tui.h"
+#include "app.h"
+#include "draw.h"
 
 void tui_case_path(struct tui *t, struct buf *out)
 {

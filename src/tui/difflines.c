@@ -6,7 +6,8 @@
  */
 #include <string.h>
 
-#include "tui.h"
+#include "trailscope/diff.h"
+#include "draw.h"
 
 static void value_lines(struct lines *L, const json_t *v, int known, const char *sign, enum role r,
 			int w, int indent)

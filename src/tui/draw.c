@@ -3,14 +3,16 @@
  * (buf_add_term_safe, then anything without a display width escaped),
  * measured with wcwidth so wide characters keep columns aligned, and
  * clipped to the space given. Also styled lines and the generic pager
- * the event, verify and help views scroll with.
+ * the event, verify and help views scroll with, and the display formats
+ * of times and counts.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
 #include "trailscope/risk.h"
-#include "tui.h"
+#include "draw.h"
+#include "keys.h"
 
 /* Decodes one UTF-8 sequence of already-valid text; returns its length. */
 static size_t utf8_next(const unsigned char *p, size_t len, unsigned *cp)
@@ -557,4 +559,35 @@ void risk_badges(struct line *l, unsigned risk, int wide)
 		else if (wide)
 			line_add(l, ROLE_DEFAULT, " ", 1);
 	}
+}
+
+const char *thousands(unsigned long long n, char out[32])
+{
+	char tmp[32];
+	int len = snprintf(tmp, sizeof(tmp), "%llu", n), o = 0;
+
+	for (int i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = tmp[i];
+	}
+	out[o] = 0;
+	return out;
+}
+
+void ts_display(const char *ts, int with_date, struct buf *out)
+{
+	/* stored: 2026-03-05T14:02:07.123456Z */
+	if (strlen(ts) < 19 || ts[10] != 'T') {
+		tui_safe(out, ts, strlen(ts));
+		return;
+	}
+	if (with_date) {
+		buf_add(out, ts, 10);
+		buf_addch(out, ' ');
+	} else {
+		buf_add(out, ts + 5, 5);
+		buf_addch(out, ' ');
+	}
+	buf_add(out, ts + 11, 8);
 }

@@ -2,7 +2,8 @@
  * keys.c - the tables generated from keys.h: the key map, the help text
  * of every request, and the lookup the main loop dispatches with.
  */
-#include "tui.h"
+#include "trailscope/util.h"
+#include "keys.h"
 
 #define KEY_ROW(scope, key, name, req) { SCOPE_##scope, key, name, REQ_##req },
 const struct keybinding keymap[] = { KEYMAP(KEY_ROW) };

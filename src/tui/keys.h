@@ -8,6 +8,8 @@
 #ifndef TUI_KEYS_H
 #define TUI_KEYS_H
 
+#include <curses.h>
+
 #define CTRL(c) ((c) & 0x1f)
 #define KEY_ESC 27
 /* What read_key returns for an Alt-key or an unknown escape sequence: it

@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "trailscope/jcs.h"
-#include "tui.h"
+#include "trailscope/util.h"
+#include "draw.h"
 
 #define INLINE_MAX 60
 

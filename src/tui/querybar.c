@@ -23,7 +23,12 @@
 #include <time.h>
 
 #include "trailscope/query.h"
-#include "tui.h"
+#include "app.h"
+#include "bg.h"
+#include "draw.h"
+#include "keys.h"
+#include "querybar.h"
+#include "view.h"
 
 #define HISTORY_MAX 500
 #define DEBOUNCE_MS 150

@@ -2,43 +2,16 @@
  * statusbar.c - the bottom line every view shares: the chain verdict
  * (or verification progress), the store, the position, the active filter
  * and passing messages. Also the per-event proof status derived from the
- * same verify report, and small formatting helpers.
+ * same verify report.
  */
 #include <inttypes.h>
 #include <string.h>
 
-#include "tui.h"
-
-const char *thousands(unsigned long long n, char out[32])
-{
-	char tmp[32];
-	int len = snprintf(tmp, sizeof(tmp), "%llu", n), o = 0;
-
-	for (int i = 0; i < len; i++) {
-		if (i && (len - i) % 3 == 0)
-			out[o++] = ',';
-		out[o++] = tmp[i];
-	}
-	out[o] = 0;
-	return out;
-}
-
-void ts_display(const char *ts, int with_date, struct buf *out)
-{
-	/* stored: 2026-03-05T14:02:07.123456Z */
-	if (strlen(ts) < 19 || ts[10] != 'T') {
-		tui_safe(out, ts, strlen(ts));
-		return;
-	}
-	if (with_date) {
-		buf_add(out, ts, 10);
-		buf_addch(out, ' ');
-	} else {
-		buf_add(out, ts + 5, 5);
-		buf_addch(out, ' ');
-	}
-	buf_add(out, ts + 11, 8);
-}
+#include "app.h"
+#include "bg.h"
+#include "draw.h"
+#include "statusbar.h"
+#include "view.h"
 
 static const struct verify_fault *fault_for(const struct verify_report *r, int64_t seq)
 {

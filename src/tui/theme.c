@@ -14,7 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tui.h"
+#include "trailscope/util.h"
+#include "draw.h"
 
 #define THEME_MAX_FILE (64 * 1024)
 

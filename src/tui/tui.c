@@ -28,6 +28,13 @@
 #include "trailscope/casefile.h"
 #include "trailscope/timeline.h"
 #include "tui.h"
+#include "app.h"
+#include "bg.h"
+#include "draw.h"
+#include "keys.h"
+#include "querybar.h"
+#include "statusbar.h"
+#include "view.h"
 
 #define POLL_MS 100
 #define FOLLOW_INTERVAL 1000000 /* usec between data_version polls */
@@ -57,6 +64,16 @@ static void restore_terminal(void)
 {
 	if (!isendwin())
 		endwin();
+}
+
+struct view *view_new(struct tui *t, const struct view_ops *ops, size_t priv_size)
+{
+	struct view *v = xcalloc(1, sizeof(*v));
+
+	v->ops = ops;
+	v->tui = t;
+	v->priv = xcalloc(1, priv_size);
+	return v;
 }
 
 void tui_push(struct tui *t, struct view *v)

@@ -11,7 +11,10 @@
 
 #include "trailscope/correlate.h"
 #include "trailscope/incident.h"
-#include "tui.h"
+#include "app.h"
+#include "draw.h"
+#include "keys.h"
+#include "view.h"
 
 #define BAR_CELLS 10
 
@@ -222,14 +225,11 @@ static void corv_close(struct view *v)
 
 struct view *correlation_view_new(struct tui *t, const char *id)
 {
-	struct view *v = xcalloc(1, sizeof(*v));
-	struct corv *p = xcalloc(1, sizeof(*p));
+	struct view *v = view_new(t, &correlation_view_ops, sizeof(struct corv));
+	struct corv *p = v->priv;
 	struct correlate_options o;
 	int r;
 
-	v->ops = &correlation_view_ops;
-	v->tui = t;
-	v->priv = p;
 	p->pg.cur = -1;
 	r = incident_load(&t->store, id, &p->in);
 	if (r <= 0) {

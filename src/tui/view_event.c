@@ -11,7 +11,11 @@
 #include "trailscope/entry.h"
 #include "trailscope/jcs.h"
 #include "trailscope/verify_derived.h"
-#include "tui.h"
+#include "app.h"
+#include "draw.h"
+#include "keys.h"
+#include "statusbar.h"
+#include "view.h"
 
 #define LABEL_W 13
 
@@ -362,12 +366,9 @@ static void evv_close(struct view *v)
 
 struct view *event_view_new(struct tui *t, int64_t seq)
 {
-	struct view *v = xcalloc(1, sizeof(*v));
-	struct evv *p = xcalloc(1, sizeof(*p));
+	struct view *v = view_new(t, &event_view_ops, sizeof(struct evv));
+	struct evv *p = v->priv;
 
-	v->ops = &event_view_ops;
-	v->tui = t;
-	v->priv = p;
 	p->pg.cur = -1;
 	load(v, seq);
 	if (!p->loaded)

@@ -21,7 +21,11 @@
 #include "trailscope/bagit.h"
 #include "trailscope/bundle.h"
 #include "trailscope/merkle.h"
-#include "tui.h"
+#include "app.h"
+#include "bg.h"
+#include "draw.h"
+#include "keys.h"
+#include "view.h"
 
 enum field { F_SCOPE, F_INCIDENT, F_CASE, F_EXAMINER, F_OUT, F_KEY, F_NOTE, F_GO, F__COUNT };
 enum scope { S_MARKED, S_FILTER, S_INCIDENT, S__COUNT };
@@ -519,15 +523,12 @@ static void expv_close(struct view *v)
 
 struct view *export_view_new(struct tui *t)
 {
-	struct view *v = xcalloc(1, sizeof(*v));
-	struct expv *p = xcalloc(1, sizeof(*p));
+	struct view *v = view_new(t, &export_view_ops, sizeof(struct expv));
+	struct expv *p = v->priv;
 	struct view *below = tui_top(t);
 	const char *user = getenv("USER");
 	sqlite3_stmt *st;
 
-	v->ops = &export_view_ops;
-	v->tui = t;
-	v->priv = p;
 	for (int i = 0; i < F__COUNT; i++)
 		buf_init(&p->val[i]);
 	tui_is_marked(t, 0);

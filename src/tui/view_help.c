@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui.h"
+#include "app.h"
+#include "draw.h"
+#include "keys.h"
+#include "view.h"
 
 struct helpv {
 	struct pager pg;
@@ -155,12 +158,9 @@ static void helpv_close(struct view *v)
 
 struct view *help_view_new(struct tui *t)
 {
-	struct view *v = xcalloc(1, sizeof(*v));
-	struct helpv *p = xcalloc(1, sizeof(*p));
+	struct view *v = view_new(t, &help_view_ops, sizeof(struct helpv));
+	struct helpv *p = v->priv;
 
-	v->ops = &help_view_ops;
-	v->tui = t;
-	v->priv = p;
 	p->pg.cur = -1;
 	return v;
 }

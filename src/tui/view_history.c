@@ -10,7 +10,10 @@
 #include <string.h>
 
 #include "trailscope/history.h"
-#include "tui.h"
+#include "app.h"
+#include "draw.h"
+#include "keys.h"
+#include "view.h"
 
 struct histv {
 	struct history h;
@@ -369,12 +372,9 @@ static void histv_close(struct view *v)
 
 struct view *history_view_new(struct tui *t, const char *target, const char *env, int64_t seq)
 {
-	struct view *v = xcalloc(1, sizeof(*v));
-	struct histv *p = xcalloc(1, sizeof(*p));
+	struct view *v = view_new(t, &history_view_ops, sizeof(struct histv));
+	struct histv *p = v->priv;
 
-	v->ops = &history_view_ops;
-	v->tui = t;
-	v->priv = p;
 	p->detail.cur = -1;
 	p->top = -1;
 	p->loaded = history_load(&t->store, target, env, &p->h) == 0;

@@ -10,7 +10,10 @@
 #include <strings.h>
 
 #include "trailscope/incident.h"
-#include "tui.h"
+#include "app.h"
+#include "draw.h"
+#include "keys.h"
+#include "view.h"
 
 struct incv {
 	struct incident_list list;
@@ -188,12 +191,9 @@ static void incv_close(struct view *v)
 
 struct view *incidents_view_new(struct tui *t)
 {
-	struct view *v = xcalloc(1, sizeof(*v));
-	struct incv *p = xcalloc(1, sizeof(*p));
+	struct view *v = view_new(t, &incidents_view_ops, sizeof(struct incv));
+	struct incv *p = v->priv;
 
-	v->ops = &incidents_view_ops;
-	v->tui = t;
-	v->priv = p;
 	p->pg.cur = -1;
 	if (incident_list_load(&t->store, &p->list))
 		snprintf(p->err, sizeof(p->err), "cannot read the incidents: %s", last_error());

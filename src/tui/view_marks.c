@@ -9,7 +9,10 @@
 #include <string.h>
 
 #include "trailscope/casefile.h"
-#include "tui.h"
+#include "app.h"
+#include "draw.h"
+#include "keys.h"
+#include "view.h"
 
 struct marksv {
 	struct pager pg;
@@ -232,12 +235,9 @@ static void marksv_close(struct view *v)
 
 struct view *marks_view_new(struct tui *t)
 {
-	struct view *v = xcalloc(1, sizeof(*v));
-	struct marksv *p = xcalloc(1, sizeof(*p));
+	struct view *v = view_new(t, &marks_view_ops, sizeof(struct marksv));
+	struct marksv *p = v->priv;
 
-	v->ops = &marks_view_ops;
-	v->tui = t;
-	v->priv = p;
 	p->pg.cur = -1;
 	tui_is_marked(t, 0); /* load the cache for the status bar */
 	return v;

@@ -10,7 +10,10 @@
 #include <string.h>
 
 #include "trailscope/query.h"
-#include "tui.h"
+#include "app.h"
+#include "draw.h"
+#include "keys.h"
+#include "view.h"
 
 #define SQL_MAX_ROWS 10000
 #define SQL_MAX_CELL 200
@@ -215,13 +218,10 @@ static void sqlv_close(struct view *v)
 
 struct view *sql_view_new(struct tui *t, const char *sql)
 {
-	struct view *v = xcalloc(1, sizeof(*v));
-	struct sqlv *p = xcalloc(1, sizeof(*p));
+	struct view *v = view_new(t, &sql_view_ops, sizeof(struct sqlv));
+	struct sqlv *p = v->priv;
 	struct buf err = BUF_INIT;
 
-	v->ops = &sql_view_ops;
-	v->tui = t;
-	v->priv = p;
 	p->pg.cur = -1;
 	p->sql = xstrdup(sql);
 	if (run(v, p, &err)) {

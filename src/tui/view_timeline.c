@@ -6,7 +6,9 @@
  * that matches everything), so cost and memory do not depend on the
  * store's size, filtered or not. The position ("event N of M") is tracked
  * exactly across moves and, after a jump, is counted in the background
- * (unfiltered); filtered, M is the filter's match count.
+ * (unfiltered); filtered, M is the filter's match count. The window, the
+ * cursor and the position are the core's model (struct tl_window in
+ * timeline.h); this file feeds it the filter's rows and draws it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +16,12 @@
 #include "trailscope/query.h"
 #include "trailscope/risk.h"
 #include "trailscope/timeline.h"
-#include "tui.h"
+#include "app.h"
+#include "bg.h"
+#include "draw.h"
+#include "keys.h"
+#include "querybar.h"
+#include "view.h"
 
 /* tl_row.flags carries the entries.risk bits above the TL_ flags */
 #define RISK_SHIFT 8
@@ -22,18 +29,11 @@
 struct tlv {
 	struct query *q;      /* the filter compiled on the main connection ("" all) */
 	int fetch_failed;     /* the last fetch failed or was cancelled */
-	struct tl_page page;  /* rows on screen, in display order */
-	int cur;              /* cursor index in page */
-	int rows;             /* rows that fit (last draw) */
-	int64_t dpos;         /* cursor's 0-based position in display order, -1 unknown */
-	int rank_pending;     /* a background count was asked for */
-	unsigned rank_gen;
-	int64_t rank_delta;   /* moves (display order) since the count was asked */
+	struct tl_window win; /* rows on screen, cursor, position (timeline.h) */
 	int64_t unseen;       /* new events not shown (follow mode off) */
 	int strip_y;          /* row of the density strip (last draw) */
 	int rows_y;           /* first row of events (last draw) */
 	int following;        /* the cursor is on the newest event (follow mode) */
-	int from_end;         /* dpos is total - 1 + rank_delta once the total is known */
 };
 
 static struct tlv *priv(struct view *v)
@@ -122,210 +122,13 @@ static int tl_seek(struct view *v, usec_t t, struct tl_key *out)
 	return got > 0 ? 1 : got;
 }
 
-static void swap_pages(struct tl_page *a, struct tl_page *b)
+/* The window's fetch: the filter, in the display order of the moment. */
+static int window_fetch(void *ctx, const struct tl_key *from, int forward, int inclusive, size_t n,
+			struct tl_page *out)
 {
-	struct tl_page t = *a;
+	struct view *v = ctx;
 
-	*a = *b;
-	*b = t;
-}
-
-static int rows_wanted(struct tlv *p)
-{
-	return p->rows > 0 ? p->rows : 20;
-}
-
-/* Fills the page with up to `above` rows before key and the rest from key
- * on (inclusive); the cursor lands on key. */
-static void center_on(struct view *v, const struct tl_key *key, int above)
-{
-	struct tlv *p = priv(v);
-	struct tl_page back = TL_PAGE_INIT, fwd = TL_PAGE_INIT;
-	int n = rows_wanted(p), got;
-
-	if (above >= n)
-		above = n - 1;
-	tl_fetch(p, v->tui->newest_first, key, 0, 0, (size_t)above, &back);
-	got = tl_fetch(p, v->tui->newest_first, key, 1, 1, (size_t)(n - (int)back.n), &fwd);
-	if (got >= 0 && (int)(back.n + fwd.n) < n && back.n == (size_t)above) {
-		/* near the end: show more rows above */
-		tl_fetch(p, v->tui->newest_first, back.n ? &back.v[back.n - 1].key : key, 0, 0,
-			       (size_t)(n - (int)(back.n + fwd.n)), &back);
-	}
-	tl_page_clear(&p->page);
-	for (size_t i = back.n; i-- > 0;) {
-		ALLOC_GROW(p->page.v, p->page.n + 1, p->page.alloc);
-		tl_row_move(&p->page.v[p->page.n++], &back.v[i]);
-	}
-	p->cur = (int)p->page.n;
-	for (size_t i = 0; i < fwd.n; i++) {
-		ALLOC_GROW(p->page.v, p->page.n + 1, p->page.alloc);
-		tl_row_move(&p->page.v[p->page.n++], &fwd.v[i]);
-	}
-	if (p->cur >= (int)p->page.n)
-		p->cur = (int)p->page.n - 1;
-	if (p->cur < 0)
-		p->cur = 0;
-	back.n = fwd.n = 0;
-	tl_page_release(&back);
-	tl_page_release(&fwd);
-}
-
-static void go_first(struct view *v)
-{
-	struct tlv *p = priv(v);
-
-	tl_page_clear(&p->page);
-	tl_fetch(p, v->tui->newest_first, NULL, 1, 0, (size_t)rows_wanted(p), &p->page);
-	p->cur = 0;
-	p->dpos = 0;
-	p->from_end = 0;
-	p->rank_pending = 0;
-}
-
-static void go_last(struct view *v)
-{
-	struct tlv *p = priv(v);
-	struct tl_page back = TL_PAGE_INIT;
-
-	tl_fetch(p, v->tui->newest_first, NULL, 0, 0, (size_t)rows_wanted(p), &back);
-	tl_page_clear(&p->page);
-	for (size_t i = back.n; i-- > 0;) {
-		ALLOC_GROW(p->page.v, p->page.n + 1, p->page.alloc);
-		tl_row_move(&p->page.v[p->page.n++], &back.v[i]);
-	}
-	back.n = 0;
-	tl_page_release(&back);
-	p->cur = p->page.n ? (int)p->page.n - 1 : 0;
-	p->dpos = timeline_view_total(v) > 0 ? timeline_view_total(v) - 1 : v->tui->filter.len ? -1 : 0;
-	p->rank_pending = 0;
-	p->rank_delta = 0;
-	p->from_end = p->dpos < 0;
-}
-
-/* Scrolls the page by k rows (positive: later in display order); returns
- * how far it moved. The cursor stays on the same row if still shown. */
-static int tl_scroll(struct view *v, int k)
-{
-	struct tlv *p = priv(v);
-	struct tl_page more = TL_PAGE_INIT, np = TL_PAGE_INIT;
-	int n = rows_wanted(p), got;
-
-	if (!k || !p->page.n)
-		return 0;
-	if (k > 0) {
-		got = tl_fetch(p, v->tui->newest_first, &p->page.v[p->page.n - 1].key, 1, 0, (size_t)k, &more);
-		if (got <= 0)
-			goto out;
-		/* keep the last n rows of page + more */
-		size_t total = p->page.n + more.n, drop = total > (size_t)n ? total - (size_t)n : 0;
-
-		for (size_t i = 0; i < p->page.n; i++) {
-			if (i < drop) {
-				tl_row_release(&p->page.v[i]);
-				continue;
-			}
-			ALLOC_GROW(np.v, np.n + 1, np.alloc);
-			tl_row_move(&np.v[np.n++], &p->page.v[i]);
-		}
-		for (size_t i = 0; i < more.n; i++) {
-			if (p->page.n + i < drop) {
-				tl_row_release(&more.v[i]);
-				continue;
-			}
-			ALLOC_GROW(np.v, np.n + 1, np.alloc);
-			tl_row_move(&np.v[np.n++], &more.v[i]);
-		}
-		p->page.n = 0;
-		more.n = 0;
-		swap_pages(&p->page, &np);
-		p->cur -= (int)drop;
-		got = (int)drop;
-	} else {
-		got = tl_fetch(p, v->tui->newest_first, &p->page.v[0].key, 0, 0, (size_t)-k, &more);
-		if (got <= 0)
-			goto out;
-		for (size_t i = more.n; i-- > 0;) {
-			ALLOC_GROW(np.v, np.n + 1, np.alloc);
-			tl_row_move(&np.v[np.n++], &more.v[i]);
-		}
-		for (size_t i = 0; i < p->page.n; i++) {
-			if (np.n >= (size_t)n) {
-				tl_row_release(&p->page.v[i]);
-				continue;
-			}
-			ALLOC_GROW(np.v, np.n + 1, np.alloc);
-			tl_row_move(&np.v[np.n++], &p->page.v[i]);
-		}
-		p->page.n = 0;
-		more.n = 0;
-		swap_pages(&p->page, &np);
-		p->cur += got;
-		got = -got;
-	}
-out:
-	tl_page_release(&more);
-	tl_page_release(&np);
-	return got < 0 && k > 0 ? 0 : got;
-}
-
-static void set_cur(struct view *v, int newcur)
-{
-	struct tlv *p = priv(v);
-
-	if (newcur >= (int)p->page.n)
-		newcur = (int)p->page.n - 1;
-	if (newcur < 0)
-		newcur = 0;
-	p->dpos += p->dpos >= 0 ? newcur - p->cur : 0;
-	p->rank_delta += newcur - p->cur;
-	p->cur = newcur;
-}
-
-/* Moves the cursor by n rows, scrolling only as needed. */
-static void tl_move(struct view *v, int n)
-{
-	struct tlv *p = priv(v);
-
-	if (!p->page.n)
-		return;
-	if (n > 0 && p->cur + n >= (int)p->page.n && (int)p->page.n >= rows_wanted(p))
-		tl_scroll(v, p->cur + n - ((int)p->page.n - 1));
-	else if (n < 0 && p->cur + n < 0)
-		tl_scroll(v, p->cur + n);
-	/* scrolling kept p->cur on its row; now move it */
-	set_cur(v, p->cur + n);
-}
-
-/* Pages: the view moves by n rows, the cursor keeps its screen line (or
- * moves the rest of the way at either end). */
-static void tl_page_by(struct view *v, int n)
-{
-	struct tlv *p = priv(v);
-
-	if (!p->page.n)
-		return;
-	tl_scroll(v, n);
-	set_cur(v, p->cur + n);
-}
-
-/* Puts the cursor on the row with key, if shown; returns 1 when found. */
-static int cursor_to_key(struct tlv *p, const struct tl_key *key)
-{
-	for (size_t i = 0; i < p->page.n; i++) {
-		if (p->page.v[i].key.seq == key->seq) {
-			p->cur = (int)i;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static void forget_position(struct tlv *p)
-{
-	p->dpos = -1;
-	p->from_end = 0;
-	p->rank_pending = 0;
+	return tl_fetch(priv(v), v->tui->newest_first, from, forward, inclusive, n, out);
 }
 
 static void jump_time(struct view *v)
@@ -336,8 +139,8 @@ static void jump_time(struct view *v)
 	usec_t ref = time_now(), t;
 	struct tl_key key;
 
-	if (p->page.n)
-		timeline_parse_ts(p->page.v[p->cur].key.ts, &ref);
+	if (p->win.page.n)
+		timeline_parse_ts(p->win.page.v[p->win.cur].key.ts, &ref);
 	if (tui_prompt(v->tui, "Jump to time (UTC; 2026-03-05 14:00, 14:00, -2h, +30m): ", &in)) {
 		buf_release(&in);
 		return;
@@ -355,8 +158,8 @@ static void jump_time(struct view *v)
 	} else if (tl_seek(v, t, &key) == 1) {
 		char when[32];
 
-		center_on(v, &key, rows_wanted(p) / 3);
-		forget_position(p);
+		tl_window_center(&p->win, &key, tl_window_rows(&p->win) / 3);
+		tl_window_forget(&p->win);
 		time_format(t, when);
 		when[19] = 0;
 		when[10] = ' ';
@@ -369,26 +172,32 @@ static void toggle_order(struct view *v)
 {
 	struct tlv *p = priv(v);
 	struct tl_key key;
-	int have = p->page.n > 0;
+	int have = p->win.page.n > 0;
 
 	if (have)
-		key = p->page.v[p->cur].key;
+		key = p->win.page.v[p->win.cur].key;
 	v->tui->newest_first = !v->tui->newest_first;
 	if (have) {
 		int64_t total = timeline_view_total(v);
 
-		center_on(v, &key, rows_wanted(p) / 3);
-		if (p->dpos >= 0 && total >= 0)
-			p->dpos = total - 1 - p->dpos;
-		else
-			forget_position(p);
+		tl_window_center(&p->win, &key, tl_window_rows(&p->win) / 3);
+		tl_window_reversed(&p->win, total);
 	} else {
-		go_first(v);
+		tl_window_first(&p->win);
 	}
 	tui_message(v->tui, ROLE_STATUS, "%s first", v->tui->newest_first ? "newest" : "oldest");
 }
 
-static int at_newest(struct view *v);
+static void go_last(struct view *v)
+{
+	tl_window_last(&priv(v)->win, timeline_view_total(v), v->tui->filter.len > 0);
+}
+
+/* Is the cursor on the newest event? */
+static int at_newest(struct view *v)
+{
+	return tl_window_at_edge(&priv(v)->win, !v->tui->newest_first);
+}
 
 static int tlv_request_1(struct view *v, enum request req);
 
@@ -403,28 +212,28 @@ static int tlv_request(struct view *v, enum request req)
 static int tlv_request_1(struct view *v, enum request req)
 {
 	struct tlv *p = priv(v);
-	int half = rows_wanted(p) / 2 ? rows_wanted(p) / 2 : 1;
+	int half = tl_window_rows(&p->win) / 2 ? tl_window_rows(&p->win) / 2 : 1;
 
 	switch (req) {
-	case REQ_MOVE_DOWN: tl_move(v, 1); return 1;
-	case REQ_MOVE_UP: tl_move(v, -1); return 1;
-	case REQ_PAGE_DOWN: tl_page_by(v, rows_wanted(p)); return 1;
-	case REQ_PAGE_UP: tl_page_by(v, -rows_wanted(p)); return 1;
-	case REQ_HALF_DOWN: tl_page_by(v, half); return 1;
-	case REQ_HALF_UP: tl_page_by(v, -half); return 1;
-	case REQ_FIRST: go_first(v); return 1;
+	case REQ_MOVE_DOWN: tl_window_move(&p->win, 1); return 1;
+	case REQ_MOVE_UP: tl_window_move(&p->win, -1); return 1;
+	case REQ_PAGE_DOWN: tl_window_page(&p->win, tl_window_rows(&p->win)); return 1;
+	case REQ_PAGE_UP: tl_window_page(&p->win, -tl_window_rows(&p->win)); return 1;
+	case REQ_HALF_DOWN: tl_window_page(&p->win, half); return 1;
+	case REQ_HALF_UP: tl_window_page(&p->win, -half); return 1;
+	case REQ_FIRST: tl_window_first(&p->win); return 1;
 	case REQ_LAST: go_last(v); return 1;
 	case REQ_JUMP_TIME: jump_time(v); return 1;
 	case REQ_TOGGLE_ORDER: toggle_order(v); return 1;
 	case REQ_ENTER:
-		if (p->page.n)
-			tui_push(v->tui, event_view_new(v->tui, p->page.v[p->cur].key.seq));
+		if (p->win.page.n)
+			tui_push(v->tui, event_view_new(v->tui, p->win.page.v[p->win.cur].key.seq));
 		return 1;
 	case REQ_HISTORY:
-		if (p->page.n)
-			tui_push(v->tui, history_view_new(v->tui, p->page.v[p->cur].target,
-							  p->page.v[p->cur].environment,
-							  p->page.v[p->cur].key.seq));
+		if (p->win.page.n)
+			tui_push(v->tui, history_view_new(v->tui, p->win.page.v[p->win.cur].target,
+							  p->win.page.v[p->win.cur].environment,
+							  p->win.page.v[p->win.cur].key.seq));
 		return 1;
 	case REQ_BACK:
 		v->tui->quit = 1;
@@ -446,13 +255,13 @@ static int tlv_mouse(struct view *v, MEVENT *m)
 	struct tlv *p = priv(v);
 
 	if (m->bstate & BUTTON4_PRESSED) {
-		tl_page_by(v, -3);
+		tl_window_page(&p->win, -3);
 		p->following = at_newest(v);
 		return 1;
 	}
 #ifdef BUTTON5_PRESSED
 	if (m->bstate & BUTTON5_PRESSED) {
-		tl_page_by(v, 3);
+		tl_window_page(&p->win, 3);
 		p->following = at_newest(v);
 		return 1;
 	}
@@ -466,15 +275,15 @@ static int tlv_mouse(struct view *v, MEVENT *m)
 		usec_t t = v->tui->range_first + (usec_t)((double)span * m->x / v->w);
 
 		if (tl_seek(v, t, &key) == 1) {
-			center_on(v, &key, rows_wanted(p) / 3);
-			forget_position(p);
+			tl_window_center(&p->win, &key, tl_window_rows(&p->win) / 3);
+			tl_window_forget(&p->win);
 		}
 		return 1;
 	}
-	if (m->y >= p->rows_y && m->y - p->rows_y < (int)p->page.n) {
-		int row = m->y - p->rows_y, again = row == p->cur;
+	if (m->y >= p->rows_y && m->y - p->rows_y < (int)p->win.page.n) {
+		int row = m->y - p->rows_y, again = row == p->win.cur;
 
-		set_cur(v, row);
+		tl_window_set_cursor(&p->win, row);
 		if (again || (m->bstate & BUTTON1_DOUBLE_CLICKED))
 			tlv_request(v, REQ_ENTER);
 		p->following = at_newest(v);
@@ -622,7 +431,7 @@ static void draw_strip(struct view *v, int y, int w)
 			 "(no events)");
 		return;
 	}
-	if (p->page.n && timeline_parse_ts(p->page.v[p->cur].key.ts, &cur) == 0)
+	if (p->win.page.n && timeline_parse_ts(p->win.page.v[p->win.cur].key.ts, &cur) == 0)
 		curcol = (int)timeline_bucket_of(t->density.first, t->density.last, (size_t)w, cur);
 	for (int c = 0; c < w; c++) {
 		size_t a = (size_t)c * DENSITY_BUCKETS / (size_t)w;
@@ -669,31 +478,7 @@ static void tlv_draw(struct view *v, int y, int h, int w)
 
 	if (rows < 1)
 		rows = 1;
-	if (rows != p->rows) {
-		int old = p->rows;
-
-		p->rows = rows;
-		if (p->page.n && rows > old) {
-			struct tl_key key = p->page.v[0].key, ckey = p->page.v[p->cur].key;
-
-			center_on(v, &key, 0);
-			if (!cursor_to_key(p, &ckey))
-				forget_position(p);
-		} else if ((int)p->page.n > rows) {
-			/* shrink: keep the cursor visible */
-			int drop_top = p->cur >= rows ? p->cur - rows + 1 : 0;
-
-			for (int i = 0; i < drop_top; i++)
-				tl_row_release(&p->page.v[i]);
-			memmove(p->page.v, p->page.v + drop_top, (p->page.n - (size_t)drop_top) * sizeof(*p->page.v));
-			p->page.n -= (size_t)drop_top;
-			p->cur -= drop_top;
-			while ((int)p->page.n > rows)
-				tl_row_release(&p->page.v[--p->page.n]);
-		} else if (!p->page.n) {
-			go_first(v);
-		}
-	}
+	tl_window_resize(&p->win, rows);
 	/* title */
 	buf_addf(&hdr, " timeline \xc2\xb7 %s first \xc2\xb7 times in UTC",
 		 v->tui->newest_first ? "newest" : "oldest");
@@ -727,12 +512,12 @@ static void tlv_draw(struct view *v, int y, int h, int w)
 	draw_field(y + 2, x, w - x, ROLE_COLUMNS, L.badges >= 10 ? "RISK" : "!");
 	p->rows_y = y + 3;
 	for (int i = 0; i < rows; i++) {
-		if (i < (int)p->page.n)
-			draw_row(v->tui, y + 3 + i, w, &L, &p->page.v[i], i == p->cur);
+		if (i < (int)p->win.page.n)
+			draw_row(v->tui, y + 3 + i, w, &L, &p->win.page.v[i], i == p->win.cur);
 		else
 			draw_fill(y + 3 + i, 0, w, ROLE_DEFAULT);
 	}
-	if (!p->page.n)
+	if (!p->win.page.n)
 		draw_str(y + 3, 1, w, ROLE_MUTED, v->tui->filter.len ? "(no events match the filter; Esc clears it)" :
 			 "(no events in this store)");
 }
@@ -754,10 +539,10 @@ static void tlv_position(struct view *v, struct buf *pos, struct buf *filter)
 			buf_addf(filter, " (count: %s)", v->tui->count.err);
 		else
 			buf_addstr(filter, " (counting...)");
-		if (!p->page.n) {
+		if (!p->win.page.n) {
 			buf_addstr(pos, "no matches");
-		} else if (p->dpos >= 0) {
-			buf_addf(pos, "match %s", thousands((unsigned long long)p->dpos + 1, a));
+		} else if (p->win.dpos >= 0) {
+			buf_addf(pos, "match %s", thousands((unsigned long long)p->win.dpos + 1, a));
 			if (total >= 0)
 				buf_addf(pos, " of %s", thousands((unsigned long long)total, b));
 		} else {
@@ -773,10 +558,10 @@ static void tlv_position(struct view *v, struct buf *pos, struct buf *filter)
 	}
 	if (p->unseen > 0)
 		buf_addf(pos, "+%s new  ", thousands((unsigned long long)p->unseen, a));
-	if (!p->page.n)
+	if (!p->win.page.n)
 		buf_addstr(pos, "no events");
-	else if (p->dpos >= 0)
-		buf_addf(pos, "event %s of %s", thousands((unsigned long long)p->dpos + 1, a),
+	else if (p->win.dpos >= 0)
+		buf_addf(pos, "event %s of %s", thousands((unsigned long long)p->win.dpos + 1, a),
 			 thousands((unsigned long long)v->tui->max_seq, b));
 	else
 		buf_addf(pos, "event ? of %s (counting)", thousands((unsigned long long)v->tui->max_seq, b));
@@ -787,54 +572,25 @@ static int tlv_tick(struct view *v)
 	struct tlv *p = priv(v);
 	struct tui *t = v->tui;
 
-	if (p->from_end && timeline_view_total(v) >= 0) {
-		p->dpos = timeline_view_total(v) - 1 + p->rank_delta;
-		p->from_end = 0;
+	if (tl_window_settle(&p->win, timeline_view_total(v)))
 		return 1;
-	}
-	if (p->dpos < 0 && p->page.n && !p->rank_pending && !t->filter.len) {
-		p->rank_gen++;
-		p->rank_delta = 0;
-		p->rank_pending = 1;
-		bg_rank_start(&t->rank, t->path, p->page.v[p->cur].key.ts, p->page.v[p->cur].key.seq,
-			      p->rank_gen);
+	if (p->win.dpos < 0 && p->win.page.n && !p->win.rank_pending && !t->filter.len) {
+		unsigned gen = tl_window_rank_ask(&p->win);
+
+		bg_rank_start(&t->rank, t->path, p->win.page.v[p->win.cur].key.ts, p->win.page.v[p->win.cur].key.seq,
+			      gen);
 		return 0;
 	}
-	if (p->rank_pending && bg_task_poll(&t->rank.task) != TASK_RUNNING) {
-		p->rank_pending = 0;
-		if (t->rank.task.state == TASK_DONE && t->rank.gen == p->rank_gen) {
-			int64_t asc = t->rank.result;
-
-			p->dpos = (t->newest_first ? t->max_seq - 1 - asc : asc) + p->rank_delta;
-			if (p->dpos < 0 || p->dpos >= t->max_seq)
-				p->dpos = -1; /* the store moved under us: count again */
+	if (p->win.rank_pending && bg_task_poll(&t->rank.task) != TASK_RUNNING) {
+		p->win.rank_pending = 0;
+		if (t->rank.task.state == TASK_DONE && t->rank.gen == p->win.rank_gen) {
+			/* out of range: the store moved under us, counted again */
+			tl_window_ranked(&p->win, t->rank.result, t->max_seq, t->newest_first);
 			return 1;
 		}
-		p->dpos = -1;
+		p->win.dpos = -1;
 	}
 	return 0;
-}
-
-/* Is the cursor on the newest event? */
-static int at_newest(struct view *v)
-{
-	struct tlv *p = priv(v);
-	struct tl_page probe = TL_PAGE_INIT;
-	int ret;
-
-	if (!p->page.n)
-		return 1;
-	if (v->tui->newest_first) {
-		if (p->cur != 0)
-			return 0;
-		ret = tl_fetch(p, v->tui->newest_first, &p->page.v[0].key, 0, 0, 1, &probe) == 0;
-	} else {
-		if (p->cur != (int)p->page.n - 1)
-			return 0;
-		ret = tl_fetch(p, v->tui->newest_first, &p->page.v[p->page.n - 1].key, 1, 0, 1, &probe) == 0;
-	}
-	tl_page_release(&probe);
-	return ret;
 }
 
 static void tlv_refresh(struct view *v, int store_changed)
@@ -847,19 +603,19 @@ static void tlv_refresh(struct view *v, int store_changed)
 		/* new events may match: count again */
 		bg_count_start(&v->tui->count, v->tui->path, v->tui->filter.buf, v->tui->filter_now);
 	}
-	if (p->page.n == 0 || p->following) {
+	if (p->win.page.n == 0 || p->following) {
 		/* follow: stay on the newest event, like less +F */
 		if (v->tui->newest_first)
-			go_first(v);
+			tl_window_first(&p->win);
 		else
 			go_last(v);
 		p->unseen = 0;
 	} else {
-		struct tl_key key = p->page.v[0].key, ckey = p->page.v[p->cur].key;
+		struct tl_key key = p->win.page.v[0].key, ckey = p->win.page.v[p->win.cur].key;
 
-		center_on(v, &key, 0);
-		cursor_to_key(p, &ckey);
-		forget_position(p);
+		tl_window_center(&p->win, &key, 0);
+		tl_window_cursor_to(&p->win, &ckey);
+		tl_window_forget(&p->win);
 	}
 }
 
@@ -892,8 +648,8 @@ void timeline_view_goto_seq(struct view *v, int64_t seq)
 
 		snprintf(key.ts, sizeof(key.ts), "%s", ts ? (const char *)ts : "");
 		key.seq = seq;
-		center_on(v, &key, rows_wanted(p) / 3);
-		forget_position(p);
+		tl_window_center(&p->win, &key, tl_window_rows(&p->win) / 3);
+		tl_window_forget(&p->win);
 	}
 	sqlite3_finalize(st);
 }
@@ -902,21 +658,21 @@ int64_t timeline_view_neighbour(struct view *v, int64_t seq, int forward)
 {
 	struct tlv *p = priv(v);
 
-	if (!p->page.n)
+	if (!p->win.page.n)
 		return 0;
-	if (p->page.v[p->cur].key.seq != seq)
+	if (p->win.page.v[p->win.cur].key.seq != seq)
 		timeline_view_goto_seq(v, seq);
-	if (!p->page.n || p->page.v[p->cur].key.seq != seq)
+	if (!p->win.page.n || p->win.page.v[p->win.cur].key.seq != seq)
 		return 0;
-	tl_move(v, forward ? 1 : -1);
-	return p->page.v[p->cur].key.seq != seq ? p->page.v[p->cur].key.seq : 0;
+	tl_window_move(&p->win, forward ? 1 : -1);
+	return p->win.page.v[p->win.cur].key.seq != seq ? p->win.page.v[p->win.cur].key.seq : 0;
 }
 
 static void tlv_close(struct view *v)
 {
 	struct tlv *p = priv(v);
 
-	tl_page_release(&p->page);
+	tl_window_release(&p->win);
 	query_free(p->q);
 	free(p);
 }
@@ -936,32 +692,32 @@ int timeline_view_refilter(struct view *v)
 	struct tlv *p = priv(v);
 	struct query *q, *old = p->q;
 	struct tl_key ckey;
-	int have = p->page.n > 0;
+	int have = p->win.page.n > 0;
 
 	if (compile_filter(v, &q))
 		return -1;
 	if (have)
-		ckey = p->page.v[p->cur].key;
+		ckey = p->win.page.v[p->win.cur].key;
 	p->q = q;
 	p->fetch_failed = 0;
 	p->unseen = 0;
 	if (v->tui->filter.len || !have) {
-		go_first(v);
+		tl_window_first(&p->win);
 	} else {
 		/* unfiltered again: back where the cursor was */
-		center_on(v, &ckey, rows_wanted(p) / 3);
-		forget_position(p);
+		tl_window_center(&p->win, &ckey, tl_window_rows(&p->win) / 3);
+		tl_window_forget(&p->win);
 	}
 	if (p->fetch_failed) {
 		p->q = old;
 		query_free(q);
-		tl_page_clear(&p->page);
+		tl_page_clear(&p->win.page);
 		p->fetch_failed = 0;
 		if (have) {
-			center_on(v, &ckey, rows_wanted(p) / 3);
-			forget_position(p);
+			tl_window_center(&p->win, &ckey, tl_window_rows(&p->win) / 3);
+			tl_window_forget(&p->win);
 		} else {
-			go_first(v);
+			tl_window_first(&p->win);
 		}
 		return -1;
 	}
@@ -1006,9 +762,9 @@ int timeline_view_find(struct view *v, struct query *q, int forward)
 
 	memset(&f, 0, sizeof(f));
 	memset(&c, 0, sizeof(c));
-	if (p->page.n) {
-		snprintf(from.ts, sizeof(from.ts), "%s", p->page.v[p->cur].key.ts);
-		from.seq = p->page.v[p->cur].key.seq;
+	if (p->win.page.n) {
+		snprintf(from.ts, sizeof(from.ts), "%s", p->win.page.v[p->win.cur].key.ts);
+		from.seq = p->win.page.v[p->win.cur].key.seq;
 		f.from = &from;
 	}
 	f.desc = v->tui->newest_first ? forward : !forward;
@@ -1018,11 +774,11 @@ int timeline_view_find(struct view *v, struct query *q, int forward)
 		return -1;
 	if (!c.found)
 		return 0;
-	if (!cursor_to_key(p, &c.key) || !(p->cur > 0 && p->cur < (int)p->page.n - 1)) {
-		center_on(v, &c.key, rows_wanted(p) / 3);
-		cursor_to_key(p, &c.key);
+	if (!tl_window_cursor_to(&p->win, &c.key) || !(p->win.cur > 0 && p->win.cur < (int)p->win.page.n - 1)) {
+		tl_window_center(&p->win, &c.key, tl_window_rows(&p->win) / 3);
+		tl_window_cursor_to(&p->win, &c.key);
 	}
-	forget_position(p);
+	tl_window_forget(&p->win);
 	return 1;
 }
 
@@ -1030,21 +786,18 @@ static int64_t tlv_cursor_seq(struct view *v)
 {
 	struct tlv *p = priv(v);
 
-	return p->page.n ? p->page.v[p->cur].key.seq : 0;
+	return p->win.page.n ? p->win.page.v[p->win.cur].key.seq : 0;
 }
 
 struct view *timeline_view_new(struct tui *t)
 {
-	struct view *v = xcalloc(1, sizeof(*v));
-	struct tlv *p = xcalloc(1, sizeof(*p));
+	struct view *v = view_new(t, &timeline_view_ops, sizeof(struct tlv));
+	struct tlv *p = v->priv;
 
-	v->ops = &timeline_view_ops;
-	v->tui = t;
-	v->priv = p;
 	if (compile_filter(v, &p->q))
 		die("cannot read the timeline: %s", last_error());
-	p->rows = LINES - 4 > 1 ? LINES - 4 : 1;
-	go_first(v);
+	tl_window_init(&p->win, window_fetch, v, LINES - 4 > 1 ? LINES - 4 : 1);
+	tl_window_first(&p->win);
 	p->following = at_newest(v);
 	return v;
 }

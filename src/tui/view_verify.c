@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui.h"
+#include "app.h"
+#include "bg.h"
+#include "draw.h"
+#include "keys.h"
+#include "view.h"
 
 struct verv {
 	struct pager pg;
@@ -236,12 +240,9 @@ static void verv_close(struct view *v)
 
 struct view *verify_view_new(struct tui *t)
 {
-	struct view *v = xcalloc(1, sizeof(*v));
-	struct verv *p = xcalloc(1, sizeof(*p));
+	struct view *v = view_new(t, &verify_view_ops, sizeof(struct verv));
+	struct verv *p = v->priv;
 
-	v->ops = &verify_view_ops;
-	v->tui = t;
-	v->priv = p;
 	p->pg.cur = -1;
 	return v;
 }

@@ -1,7 +1,8 @@
 /*
  * test_timeline.c - the timeline core: keyset paging in both orders,
  * seeking a time, counting a position, density buckets, parsing what a
- * user types for a time, and the history reconstruction beside it.
+ * user types for a time, the position model of the timeline's window
+ * (struct tl_window), and the history reconstruction beside it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +177,223 @@ TEST(history_states)
 	history_release(&h);
 }
 
+/* A made-up display order for the position model: rows 1..n, seq i + 1
+ * at index i, fetched with timeline_fetch()'s contract. */
+struct fake {
+	int n;
+	int fetched;      /* rows handed out */
+};
+
+static int fake_fetch(void *ctx, const struct tl_key *from, int forward, int inclusive, size_t n,
+		      struct tl_page *out)
+{
+	struct fake *f = ctx;
+	int i, got = 0;
+
+	if (from)
+		i = (int)from->seq - 1 + (inclusive ? 0 : forward ? 1 : -1);
+	else
+		i = forward ? 0 : f->n - 1;
+	for (; i >= 0 && i < f->n && (size_t)got < n; i += forward ? 1 : -1, got++) {
+		struct tl_row *r;
+
+		ALLOC_GROW(out->v, out->n + 1, out->alloc);
+		r = &out->v[out->n++];
+		memset(r, 0, sizeof(*r));
+		time_format((usec_t)i * 1000000, r->key.ts);
+		r->key.seq = i + 1;
+		r->actor = xstrdup("x");
+	}
+	f->fetched += got;
+	return got;
+}
+
+/* "5,[6],7" for a window showing seqs 5 to 7 with the cursor on 6 */
+static const char *shown(const struct tl_window *w, char *out, size_t size)
+{
+	size_t o = 0;
+
+	out[0] = 0;
+	for (size_t i = 0; i < w->page.n && o < size; i++)
+		o += (size_t)snprintf(out + o, size - o, i == (size_t)w->cur ? "%s[%lld]" : "%s%lld",
+				      i ? "," : "", (long long)w->page.v[i].key.seq);
+	return out;
+}
+
+static struct tl_key key_of(int64_t seq)
+{
+	struct tl_key k;
+
+	memset(&k, 0, sizeof(k));
+	time_format((usec_t)(seq - 1) * 1000000, k.ts);
+	k.seq = seq;
+	return k;
+}
+
+TEST(window_moves_and_position)
+{
+	struct fake f = { 12, 0 };
+	struct tl_window w;
+	char s[128];
+
+	tl_window_init(&w, fake_fetch, &f, 5);
+	tl_window_first(&w);
+	CHECK_STR(shown(&w, s, sizeof(s)), "[1],2,3,4,5");
+	CHECK_INT(w.dpos, 0);
+	CHECK_INT(tl_window_at_edge(&w, 0), 1);
+	for (int i = 0; i < 4; i++)
+		tl_window_move(&w, 1);
+	CHECK_STR(shown(&w, s, sizeof(s)), "1,2,3,4,[5]");
+	CHECK_INT(f.fetched, 5);          /* moving inside the window fetches nothing */
+	tl_window_move(&w, 1);
+	CHECK_STR(shown(&w, s, sizeof(s)), "2,3,4,5,[6]");
+	tl_window_move(&w, 3);
+	CHECK_STR(shown(&w, s, sizeof(s)), "5,6,7,8,[9]");
+	CHECK_INT(w.dpos, 8);             /* row 9 of 12 */
+	tl_window_move(&w, 10);           /* past the end: stops on the last row */
+	CHECK_STR(shown(&w, s, sizeof(s)), "8,9,10,11,[12]");
+	CHECK_INT(w.dpos, 11);
+	CHECK_INT(tl_window_at_edge(&w, 1), 1);
+	CHECK_INT(tl_window_at_edge(&w, 0), 0);
+	tl_window_page(&w, -5);           /* the cursor keeps its line */
+	CHECK_STR(shown(&w, s, sizeof(s)), "3,4,5,6,[7]");
+	CHECK_INT(w.dpos, 6);
+	tl_window_page(&w, -5);           /* only two rows above: the rest by the cursor */
+	CHECK_STR(shown(&w, s, sizeof(s)), "1,[2],3,4,5");
+	CHECK_INT(w.dpos, 1);
+	CHECK_INT(tl_window_cursor(&w)->key.seq, 2);
+	CHECK_INT(tl_window_at_edge(&w, 0), 0);
+	tl_window_move(&w, -5);
+	CHECK_STR(shown(&w, s, sizeof(s)), "[1],2,3,4,5");
+	CHECK_INT(w.dpos, 0);
+	CHECK_INT(f.fetched, 19);         /* 5 + 1 + 3 + 3 + 5 + 2 rows, a few per move */
+	tl_window_release(&w);
+}
+
+TEST(window_jumps_and_counts)
+{
+	struct fake f = { 12, 0 };
+	struct tl_window w;
+	struct tl_key k;
+	char s[128];
+	unsigned gen;
+
+	tl_window_init(&w, fake_fetch, &f, 5);
+	tl_window_first(&w);
+	/* a jump: centred with one row above, the position to be counted */
+	k = key_of(6);
+	tl_window_center(&w, &k, 1);
+	tl_window_forget(&w);
+	CHECK_STR(shown(&w, s, sizeof(s)), "5,[6],7,8,9");
+	CHECK_INT(w.dpos, -1);
+	gen = tl_window_rank_ask(&w);
+	CHECK_INT(w.rank_pending, 1);
+	tl_window_move(&w, 1);            /* moves while the count runs are added to it */
+	CHECK_INT(w.dpos, -1);
+	CHECK_INT(tl_window_ranked(&w, 5, 12, 0), 1);
+	CHECK_INT(w.dpos, 6);             /* 5 rows before row 6, then one down */
+	CHECK_INT(w.rank_pending, 0);
+	CHECK_INT(gen, w.rank_gen);
+	CHECK_INT(tl_window_rank_ask(&w), gen + 1);
+	CHECK_INT(tl_window_ranked(&w, 5, 12, 1), 1);
+	CHECK_INT(w.dpos, 6);             /* newest first: 12 - 1 - 5 */
+	tl_window_rank_ask(&w);
+	CHECK_INT(tl_window_ranked(&w, 20, 12, 0), 0); /* the rows moved: unknown */
+	CHECK_INT(w.dpos, -1);
+	/* near the end: more rows above */
+	k = key_of(11);
+	tl_window_center(&w, &k, 1);
+	CHECK_STR(shown(&w, s, sizeof(s)), "8,9,10,[11],12");
+	/* the key shown: the cursor goes to it; not shown: nothing moves */
+	k = key_of(9);
+	CHECK_INT(tl_window_cursor_to(&w, &k), 1);
+	CHECK_STR(shown(&w, s, sizeof(s)), "8,[9],10,11,12");
+	k = key_of(2);
+	CHECK_INT(tl_window_cursor_to(&w, &k), 0);
+	CHECK_STR(shown(&w, s, sizeof(s)), "8,[9],10,11,12");
+	/* the last row, total known */
+	tl_window_last(&w, 12, 0);
+	CHECK_STR(shown(&w, s, sizeof(s)), "8,9,10,11,[12]");
+	CHECK_INT(w.dpos, 11);
+	CHECK_INT(w.from_end, 0);
+	/* the last row while the total is counted: settled when it arrives */
+	tl_window_last(&w, -1, 1);
+	CHECK_INT(w.dpos, -1);
+	CHECK_INT(w.from_end, 1);
+	tl_window_move(&w, -2);
+	CHECK_INT(tl_window_settle(&w, -1), 0);
+	CHECK_INT(tl_window_settle(&w, 12), 1);
+	CHECK_INT(w.dpos, 9);             /* row 10: two up from the last */
+	CHECK_INT(tl_window_settle(&w, 12), 0);
+	/* an empty total is position 0 when nothing is being counted */
+	tl_window_last(&w, 0, 0);
+	CHECK_INT(w.dpos, 0);
+	/* reversed order: row i of N becomes row N - 1 - i */
+	w.dpos = 6;
+	tl_window_reversed(&w, 12);
+	CHECK_INT(w.dpos, 5);
+	tl_window_reversed(&w, -1);
+	CHECK_INT(w.dpos, -1);
+	tl_window_release(&w);
+}
+
+TEST(window_resize_and_empty)
+{
+	struct fake f = { 12, 0 }, none = { 0, 0 };
+	struct tl_window w;
+	struct tl_key k = key_of(11);
+	char s[128];
+
+	tl_window_init(&w, fake_fetch, &f, 5);
+	tl_window_center(&w, &k, 1);
+	CHECK_STR(shown(&w, s, sizeof(s)), "8,9,10,[11],12");
+	tl_window_resize(&w, 3);          /* shrinks around the cursor */
+	CHECK_STR(shown(&w, s, sizeof(s)), "9,10,[11]");
+	tl_window_resize(&w, 5);          /* grows from its first row, cursor kept */
+	CHECK_STR(shown(&w, s, sizeof(s)), "8,9,10,[11],12");
+	tl_window_release(&w);
+
+	tl_window_init(&w, fake_fetch, &none, 0);
+	CHECK_INT(tl_window_rows(&w), 20);
+	tl_window_resize(&w, 4);          /* an empty window fetches its first rows */
+	CHECK_STR(shown(&w, s, sizeof(s)), "");
+	CHECK(tl_window_cursor(&w) == NULL);
+	CHECK_INT(tl_window_at_edge(&w, 0), 1);
+	CHECK_INT(tl_window_at_edge(&w, 1), 1);
+	tl_window_move(&w, 1);
+	tl_window_page(&w, -4);
+	CHECK_INT(w.cur, 0);
+	CHECK_INT(w.dpos, 0);
+	tl_window_release(&w);
+}
+
+static int store_fetch(void *ctx, const struct tl_key *from, int forward, int inclusive, size_t n,
+		       struct tl_page *out)
+{
+	return timeline_fetch(ctx, from, forward, inclusive, n, out);
+}
+
+TEST(window_over_the_store)
+{
+	struct timeline tl;
+	struct tl_window w;
+	char s[128];
+
+	CHECK_INT(timeline_open(&tl, &st, 1), 0);
+	tl_window_init(&w, store_fetch, &tl, 2);
+	tl_window_first(&w);
+	CHECK_STR(shown(&w, s, sizeof(s)), "[5],4");
+	tl_window_move(&w, 2);
+	CHECK_STR(shown(&w, s, sizeof(s)), "4,[3]");
+	CHECK_INT(w.dpos, 2);
+	tl_window_last(&w, 5, 0);         /* newest first: 5 4 3 1 2 (seq 2 is the oldest) */
+	CHECK_STR(shown(&w, s, sizeof(s)), "1,[2]");
+	CHECK_INT(w.dpos, 4);
+	CHECK_INT(tl_window_at_edge(&w, 1), 1);
+	tl_window_release(&w);
+	timeline_close(&tl);
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -187,6 +405,10 @@ int main(void)
 	RUN(seek_count_density);
 	RUN(user_times);
 	RUN(history_states);
+	RUN(window_moves_and_position);
+	RUN(window_jumps_and_counts);
+	RUN(window_resize_and_empty);
+	RUN(window_over_the_store);
 	store_close(&st);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))

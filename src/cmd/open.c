@@ -2,7 +2,8 @@
  * open.c - "trailscope open STORE [--trust PUBFILE]... [--theme NAME]
  * [--oldest-first]" (also "trailscope STORE"): parses the options, loads
  * the trust state like `trailscope verify`, and runs the terminal UI on
- * the store opened read-only.
+ * the store opened read-only. The command layer enters the TUI here, through
+ * tui_run (src/tui/tui.h) and nothing else.
  */
 #include <getopt.h>
 #include <locale.h>
@@ -12,7 +13,7 @@
 #include "trailscope/cmd.h"
 #include "trailscope/keys.h"
 #include "trailscope/util.h"
-#include "tui.h"
+#include "../tui/tui.h"
 
 static const char usage[] =
 	"trailscope open STORE [--trust PUBFILE]... [--theme NAME] [--oldest-first] [--case FILE]";
