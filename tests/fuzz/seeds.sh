@@ -12,6 +12,7 @@ fuzz_seeds() {
 	launchdarkly) set -- "$top/tests/fuzz/corpus/launchdarkly" "$top"/testdata/formats/ld-* \
 		"$_sh"/samples/launchdarkly/* ;;
 	unleash) set -- "$top/tests/fuzz/corpus/unleash" "$top"/testdata/formats/unleash-* ;;
+	m365|github|gcp|azure) set -- "$top/tests/fuzz/corpus/$1" "$top"/testdata/formats/"$1"/* ;;
 	map) set -- "$top/tests/fuzz/corpus/map" ;;
 	query) set -- "$top/tests/fuzz/corpus/query" ;;
 	note) set -- "$top/tests/fuzz/corpus/note" ;;

@@ -1,0 +1,14 @@
+/*
+ * fuzz_github.c - libFuzzer harness for the GitHub audit log reader (format_github.c), a JSON array or JSON lines:
+ * the input is one import file, read with --include-reads when its length is odd.
+ */
+#include "fuzz.h"
+#include "trailscope/format_util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct format_options opt = { 0, NULL };
+
+	opt.include_reads = size & 1;
+	return fuzz_format(&format_github, &opt, data, size);
+}
