@@ -11,6 +11,7 @@
 #include "trailscope/cli.h"
 #include "trailscope/cmd.h"
 #include "trailscope/incident.h"
+#include "trailscope/textout.h"
 #include "trailscope/util.h"
 
 static const char usage[] =
@@ -149,9 +150,9 @@ static void print_csv(const struct incident_list *l)
 		usec_t times[3] = { in->started, in->detected, in->resolved };
 
 		buf_reset(&line);
-		cli_csv_field(&line, in->id, strlen(in->id));
+		text_csv_field(&line, in->id, strlen(in->id));
 		buf_addch(&line, ',');
-		cli_csv_field(&line, in->severity, strlen(in->severity));
+		text_csv_field(&line, in->severity, strlen(in->severity));
 		for (int k = 0; k < 3; k++) {
 			char ts[32] = "";
 
@@ -161,13 +162,13 @@ static void print_csv(const struct incident_list *l)
 			buf_addstr(&line, ts);
 		}
 		buf_addch(&line, ',');
-		cli_csv_field(&line, in->environment, strlen(in->environment));
+		text_csv_field(&line, in->environment, strlen(in->environment));
 		buf_reset(&svc);
 		services_text(in, &svc);
 		buf_addch(&line, ',');
-		cli_csv_field(&line, svc.buf, svc.len);
+		text_csv_field(&line, svc.buf, svc.len);
 		buf_addch(&line, ',');
-		cli_csv_field(&line, in->title, strlen(in->title));
+		text_csv_field(&line, in->title, strlen(in->title));
 		puts(line.buf);
 	}
 	buf_release(&line);

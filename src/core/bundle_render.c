@@ -9,6 +9,7 @@
 #include "trailscope/bundle.h"
 #include "trailscope/diff.h"
 #include "trailscope/jcs.h"
+#include "trailscope/textout.h"
 #include "trailscope/util.h"
 
 static const char *leaf_str(const json_t *o, const char *key)
@@ -50,30 +51,9 @@ void bundle_record_line(const json_t *leaf, struct buf *out)
 	json_decref(rec);
 }
 
-/* RFC 4180 field; control characters escaped; formula-leading characters
- * (= + - @) prefixed with ' so a spreadsheet does not run them. */
-static void csv_field(struct buf *out, const char *s)
+static void csv_str(struct buf *out, const char *s)
 {
-	struct buf safe = BUF_INIT;
-	int formula, quote;
-
-	buf_add_term_safe(&safe, s, strlen(s));
-	formula = safe.len && strchr("=+-@", safe.buf[0]);
-	quote = formula || strpbrk(safe.buf, "\",\n\r ") != NULL;
-	if (!quote) {
-		buf_add(out, safe.buf, safe.len);
-	} else {
-		buf_addch(out, '"');
-		if (formula)
-			buf_addch(out, '\'');
-		for (size_t i = 0; i < safe.len; i++) {
-			if (safe.buf[i] == '"')
-				buf_addch(out, '"');
-			buf_addch(out, safe.buf[i]);
-		}
-		buf_addch(out, '"');
-	}
-	buf_release(&safe);
+	text_csv_field(out, s, strlen(s));
 }
 
 static void csv_json(struct buf *out, const json_t *v)
@@ -82,7 +62,7 @@ static void csv_json(struct buf *out, const json_t *v)
 
 	if (v)
 		json_append(&b, v);
-	csv_field(out, b.buf);
+	csv_str(out, b.buf);
 	buf_release(&b);
 }
 
@@ -105,39 +85,39 @@ void bundle_events_csv_row(const json_t *leaf, struct buf *out)
 		  !json_is_false(json_object_get(leaf, "before_known")), &cl);
 	change_list_summary(&cl, 80, &sum);
 	buf_addf(out, "%lld,", (long long)json_number_value(seq));
-	csv_field(out, leaf_str(leaf, "event_id"));
+	csv_str(out, leaf_str(leaf, "event_id"));
 	buf_addch(out, ',');
-	csv_field(out, leaf_str(leaf, "ts"));
+	csv_str(out, leaf_str(leaf, "ts"));
 	buf_addch(out, ',');
-	csv_field(out, leaf_str(actor, "id"));
+	csv_str(out, leaf_str(actor, "id"));
 	buf_addch(out, ',');
-	csv_field(out, leaf_str(actor, "name"));
+	csv_str(out, leaf_str(actor, "name"));
 	buf_addch(out, ',');
-	csv_field(out, leaf_str(actor, "type"));
+	csv_str(out, leaf_str(actor, "type"));
 	buf_addch(out, ',');
-	csv_field(out, leaf_str(leaf, "action"));
+	csv_str(out, leaf_str(leaf, "action"));
 	buf_addch(out, ',');
-	csv_field(out, leaf_str(target, "kind"));
+	csv_str(out, leaf_str(target, "kind"));
 	buf_addch(out, ',');
-	csv_field(out, leaf_str(target, "key"));
+	csv_str(out, leaf_str(target, "key"));
 	buf_addch(out, ',');
-	csv_field(out, leaf_str(leaf, "environment"));
+	csv_str(out, leaf_str(leaf, "environment"));
 	buf_addch(out, ',');
-	csv_field(out, leaf_str(ctx, "reason"));
+	csv_str(out, leaf_str(ctx, "reason"));
 	buf_addch(out, ',');
 	if (json_is_string(json_object_get(ctx, "ticket")))
-		csv_field(out, leaf_str(ctx, "ticket"));
+		csv_str(out, leaf_str(ctx, "ticket"));
 	else
 		csv_json(out, json_object_get(ctx, "ticket"));
 	buf_addch(out, ',');
-	csv_field(out, leaf_str(ctx, "correlation_id"));
+	csv_str(out, leaf_str(ctx, "correlation_id"));
 	buf_addch(out, ',');
 	buf_addstr(out, !json_is_object(appr) ? "" :
 		   json_is_true(json_object_get(appr, "required")) ? "true" : "false");
 	buf_addch(out, ',');
-	csv_field(out, leaf_str(appr, "approved_by"));
+	csv_str(out, leaf_str(appr, "approved_by"));
 	buf_addf(out, ",%zu,", cl.n);
-	csv_field(out, sum.buf);
+	csv_str(out, sum.buf);
 	buf_addch(out, '\n');
 	buf_release(&sum);
 	change_list_release(&cl);
@@ -160,11 +140,11 @@ void bundle_changes_csv_rows(const json_t *leaf, struct buf *out)
 		int unknown = json_is_true(json_object_get(c, "before_unknown"));
 
 		buf_addf(out, "%lld,", seq);
-		csv_field(out, leaf_str(leaf, "event_id"));
+		csv_str(out, leaf_str(leaf, "event_id"));
 		buf_addch(out, ',');
-		csv_field(out, leaf_str(c, "path"));
+		csv_str(out, leaf_str(c, "path"));
 		buf_addch(out, ',');
-		csv_field(out, leaf_str(c, "kind"));
+		csv_str(out, leaf_str(c, "kind"));
 		buf_addch(out, ',');
 		csv_json(out, json_is_null(before) && (unknown || !strcmp(leaf_str(c, "kind"), "added")) ?
 			 NULL : before);
@@ -173,20 +153,6 @@ void bundle_changes_csv_rows(const json_t *leaf, struct buf *out)
 		buf_addf(out, ",%s\n", unknown ? "true" : "false");
 	}
 	json_decref(changes);
-}
-
-static void report_value(struct buf *out, const json_t *v, int unknown)
-{
-	struct buf b = BUF_INIT;
-
-	if (unknown)
-		buf_addstr(&b, "(unknown)");
-	else if (!v)
-		buf_addstr(&b, "(absent)");
-	else
-		json_append(&b, v);
-	buf_add_term_safe(out, b.buf, b.len);
-	buf_release(&b);
 }
 
 static void report_line(struct buf *out, const char *label, const char *value)
@@ -234,14 +200,14 @@ void bundle_report_event(const json_t *leaf, struct buf *out)
 		buf_add_term_safe(out, *path ? path : "(state)", strlen(*path ? path : "(state)"));
 		buf_addstr(out, ": ");
 		if (!strcmp(kind, "added")) {
-			report_value(out, json_object_get(c, "after"), 0);
+			text_json_value(out, json_object_get(c, "after"), 0);
 		} else if (!strcmp(kind, "removed")) {
-			report_value(out, json_object_get(c, "before"), 0);
+			text_json_value(out, json_object_get(c, "before"), 0);
 		} else {
-			report_value(out, json_object_get(c, "before"),
+			text_json_value(out, json_object_get(c, "before"),
 				     json_is_true(json_object_get(c, "before_unknown")));
 			buf_addstr(out, " \u2192 ");
-			report_value(out, json_object_get(c, "after"), 0);
+			text_json_value(out, json_object_get(c, "after"), 0);
 		}
 		buf_addch(out, '\n');
 	}

@@ -8,20 +8,7 @@
 #include <string.h>
 
 #include "tui.h"
-
-const char *thousands(unsigned long long n, char out[32])
-{
-	char tmp[32];
-	int len = snprintf(tmp, sizeof(tmp), "%llu", n), o = 0;
-
-	for (int i = 0; i < len; i++) {
-		if (i && (len - i) % 3 == 0)
-			out[o++] = ',';
-		out[o++] = tmp[i];
-	}
-	out[o] = 0;
-	return out;
-}
+#include "trailscope/textout.h"
 
 void ts_display(const char *ts, int with_date, struct buf *out)
 {
@@ -77,7 +64,7 @@ void proof_status(struct tui *t, int64_t seq, uint64_t covered_by, struct buf *o
 		return;
 	}
 	if (!rep || st == TASK_RUNNING) {
-		buf_addf(out, "checkpoint %s, not yet verified (verification running)", thousands(covered_by, a));
+		buf_addf(out, "checkpoint %s, not yet verified (verification running)", text_thousands(covered_by, a));
 		*r = ROLE_CHAIN_WARN;
 		return;
 	}
@@ -86,7 +73,7 @@ void proof_status(struct tui *t, int64_t seq, uint64_t covered_by, struct buf *o
 		const char *cs = verify_report_checkpoint_status(rep, covered_by);
 
 		buf_addf(out, "not covered by a verified checkpoint: checkpoint %s is %s",
-			 thousands(covered_by, a), cs ? cs : "unchecked");
+			 text_thousands(covered_by, a), cs ? cs : "unchecked");
 		if (rep->reason) {
 			buf_addstr(out, " (");
 			buf_addstr(out, rep->reason);
@@ -95,7 +82,7 @@ void proof_status(struct tui *t, int64_t seq, uint64_t covered_by, struct buf *o
 		*r = cs && strcmp(cs, "UNTRUSTED") ? ROLE_CHAIN_FAILED : ROLE_CHAIN_WARN;
 		return;
 	}
-	buf_addf(out, "covered by signed checkpoint %s", thousands(cover, a));
+	buf_addf(out, "covered by signed checkpoint %s", text_thousands(cover, a));
 	if (verify_report_verified(rep)) {
 		buf_addstr(out, ": VERIFIED (inclusion and signature checked)");
 		*r = ROLE_CHAIN_OK;
@@ -119,7 +106,7 @@ static void verdict(struct tui *t, struct buf *out, enum role *r)
 		total = t->verify->total;
 		pthread_mutex_unlock(&t->verify->lock);
 		buf_addf(out, "VERIFYING %u%% (%s of %s)",
-			 total ? (unsigned)(done * 100 / total) : 0, thousands(done, a), thousands(total, b));
+			 total ? (unsigned)(done * 100 / total) : 0, text_thousands(done, a), text_thousands(total, b));
 		*r = ROLE_CHAIN_WARN;
 		return;
 	}

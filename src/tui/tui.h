@@ -417,7 +417,6 @@ void proof_status(struct tui *t, int64_t seq, uint64_t covered_by, struct buf *o
 
 /* Formats stored ts "2026-03-05T14:02:07.123456Z" for display. */
 void ts_display(const char *ts, int with_date, struct buf *out);
-const char *thousands(unsigned long long n, char out[32]);
 
 /* Generic scrolling list of lines (event, verify, help views). */
 struct pager {

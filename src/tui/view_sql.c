@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "trailscope/query.h"
+#include "trailscope/textout.h"
 #include "tui.h"
 
 #define SQL_MAX_ROWS 10000
@@ -198,7 +199,7 @@ static void sqlv_position(struct view *v, struct buf *pos, struct buf *filter)
 
 	(void)filter;
 	buf_addf(pos, "row %ld of %s", p->pg.cur > 0 ? p->pg.cur : 0,
-		 thousands((unsigned long long)p->nrows, a));
+		 text_thousands((unsigned long long)p->nrows, a));
 }
 
 static void sqlv_close(struct view *v)
