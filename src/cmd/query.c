@@ -39,24 +39,21 @@ static json_t *str_or_null(const char *v)
 /* The row as one compact JSON object, ASCII only. */
 static void row_json(const struct query_row *r, struct buf *b)
 {
-	json_t *o = json_object(), *risk = json_array();
+	json_t *o, *risk = json_array();
 	char *enc;
 
-	json_object_set_new(o, "seq", json_integer((json_int_t)r->seq));
-	json_object_set_new(o, "event_id", str_or_null(r->event_id));
-	json_object_set_new(o, "ts", str_or_null(r->ts));
-	json_object_set_new(o, "actor", str_or_null(r->actor));
-	json_object_set_new(o, "actor_type", str_or_null(r->actor_type));
-	json_object_set_new(o, "action", str_or_null(r->action));
-	json_object_set_new(o, "target", str_or_null(r->target));
-	json_object_set_new(o, "target_kind", str_or_null(r->target_kind));
-	json_object_set_new(o, "environment", str_or_null(r->environment));
-	json_object_set_new(o, "summary", str_or_null(r->summary));
 	for (int i = 0; risk_names[i].name; i++)
 		if (r->risk & risk_names[i].flag)
 			json_array_append_new(risk, json_string(risk_names[i].name));
-	json_object_set_new(o, "risk", risk);
-	json_object_set_new(o, "outcome", str_or_null(r->outcome));
+	o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+		      "seq", (json_int_t)r->seq, "event_id", str_or_null(r->event_id),
+		      "ts", str_or_null(r->ts), "actor", str_or_null(r->actor),
+		      "actor_type", str_or_null(r->actor_type), "action", str_or_null(r->action),
+		      "target", str_or_null(r->target), "target_kind", str_or_null(r->target_kind),
+		      "environment", str_or_null(r->environment), "summary", str_or_null(r->summary),
+		      "risk", risk, "outcome", str_or_null(r->outcome));
+	if (!o)
+		die("query: out of memory");
 	enc = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!enc)
