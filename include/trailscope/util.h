@@ -55,6 +55,9 @@ int time_parse_iso(const char *s, usec_t *out, const char **why);
 /* Formats as "2026-01-12T14:32:08.000000Z" (27 chars + NUL). */
 void time_format(usec_t t, char out[32]);
 usec_t time_now(void);
+/* The weekday (0 = Monday), hour and minute of t on a clock utc_offset_min
+ * minutes east of UTC. */
+void time_local_clock(usec_t t, int utc_offset_min, int *wday, int *hour, int *minute);
 
 struct buf;
 /* A duration as users type it: one or more of a number and a unit, s m h

@@ -648,17 +648,14 @@ risks:
 		add_reason(c, SIG_NO_APPROVAL, w[SIG_NO_APPROVAL], &t);
 	}
 	{
-		int64_t secs = f->t / 1000000 + (int64_t)o->utc_offset_min * 60;
-		int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-		int64_t rem = secs - days * 86400;
-		int wday = (int)(((days % 7) + 10) % 7); /* 1970-01-01 was a Thursday; 0 = Monday */
-		int hour = (int)(rem / 3600);
+		int wday, hour, minute;
 		int off = o->utc_offset_min < 0 ? -o->utc_offset_min : o->utc_offset_min;
 
+		time_local_clock(f->t, o->utc_offset_min, &wday, &hour, &minute);
 		if (wday >= 5 || hour < o->biz_from || hour >= o->biz_to) {
 			buf_reset(&t);
 			buf_addf(&t, "outside business hours (%s %02d:%02d at UTC%c%02d:%02d; hours %02d-%02d Mon-Fri)",
-				 weekdays[wday], hour, (int)(rem / 60 % 60),
+				 weekdays[wday], hour, minute,
 				 o->utc_offset_min < 0 ? '-' : '+', off / 60, off % 60, o->biz_from, o->biz_to);
 			add_reason(c, SIG_AFTER_HOURS, w[SIG_AFTER_HOURS], &t);
 		}

@@ -157,6 +157,17 @@ void time_format(usec_t t, char out[32])
 		 (unsigned)us % 1000000u);
 }
 
+void time_local_clock(usec_t t, int utc_offset_min, int *wday, int *hour, int *minute)
+{
+	int64_t secs = t / 1000000 + (int64_t)utc_offset_min * 60;
+	int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+	int64_t rem = secs - days * 86400;
+
+	*wday = (int)(((days % 7) + 10) % 7); /* 1970-01-01 was a Thursday (3) */
+	*hour = (int)(rem / 3600);
+	*minute = (int)(rem / 60 % 60);
+}
+
 usec_t time_now(void)
 {
 	struct timespec ts;

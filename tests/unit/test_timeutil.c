@@ -1,8 +1,9 @@
 /*
- * test_timeutil.c - durations (timeutil.c): the one grammar takes every
- * input that the timeline's offsets ("-2h", "+1d12h") and correlate's
- * --lookback ("2h", "1h30m") took before they shared it, refuses what
- * both refused, keeps each caller's bound; and the two formatters.
+ * test_timeutil.c - time helpers (timeutil.c). Durations: the one grammar
+ * takes every input that the timeline's offsets ("-2h", "+1d12h") and
+ * correlate's --lookback ("2h", "1h30m") took before they shared it,
+ * refuses what both refused and keeps each caller's bound; the two
+ * formatters; the weekday and hour on a clock east or west of UTC.
  */
 #include <stdint.h>
 
@@ -117,11 +118,27 @@ TEST(formatters)
 	buf_release(&b);
 }
 
+TEST(local_clock)
+{
+	usec_t t = (1767225600 + 23 * 3600 + 30 * 60) * SEC; /* Thu 2026-01-01 23:30Z */
+	int wday = -1, hour = -1, minute = -1;
+
+	time_local_clock(t, 0, &wday, &hour, &minute);
+	CHECK(wday == 3 && hour == 23 && minute == 30);
+	time_local_clock(t, 60, &wday, &hour, &minute);
+	CHECK(wday == 4 && hour == 0 && minute == 30);
+	time_local_clock(t, -330, &wday, &hour, &minute);
+	CHECK(wday == 3 && hour == 18 && minute == 0);
+	time_local_clock(-3600 * SEC, 0, &wday, &hour, &minute); /* Wed 1969-12-31 23:00Z */
+	CHECK(wday == 2 && hour == 23 && minute == 0);
+}
+
 int main(void)
 {
 	RUN(grammar_takes_both_sets);
 	RUN(grammar_refuses);
 	RUN(callers_keep_their_rules);
 	RUN(formatters);
+	RUN(local_clock);
 	return CHECK_DONE();
 }
