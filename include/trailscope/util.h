@@ -54,6 +54,8 @@ typedef int64_t usec_t;
 int time_parse_iso(const char *s, usec_t *out, const char **why);
 /* Formats as "2026-01-12T14:32:08.000000Z" (27 chars + NUL). */
 void time_format(usec_t t, char out[32]);
+/* Formats to the second, with a space: "2026-01-12 14:32:08Z". */
+void time_format_short(usec_t t, char out[32]);
 usec_t time_now(void);
 /* The weekday (0 = Monday), hour and minute of t on a clock utc_offset_min
  * minutes east of UTC. */

@@ -78,10 +78,7 @@ static void short_time(usec_t t, char out[32])
 		snprintf(out, 32, "-");
 		return;
 	}
-	time_format(t, out);
-	out[10] = ' ';
-	out[19] = 'Z';
-	out[20] = '\0';
+	time_format_short(t, out);
 }
 
 static void services_text(const struct incident *in, struct buf *out)

@@ -157,6 +157,14 @@ void time_format(usec_t t, char out[32])
 		 (unsigned)us % 1000000u);
 }
 
+void time_format_short(usec_t t, char out[32])
+{
+	time_format(t, out);
+	out[10] = ' ';
+	out[19] = 'Z';
+	out[20] = '\0';
+}
+
 void time_local_clock(usec_t t, int utc_offset_min, int *wday, int *hour, int *minute)
 {
 	int64_t secs = t / 1000000 + (int64_t)utc_offset_min * 60;

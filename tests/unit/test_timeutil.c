@@ -3,7 +3,8 @@
  * takes every input that the timeline's offsets ("-2h", "+1d12h") and
  * correlate's --lookback ("2h", "1h30m") took before they shared it,
  * refuses what both refused and keeps each caller's bound; the two
- * formatters; the weekday and hour on a clock east or west of UTC.
+ * formatters; the weekday and hour on a clock east or west of UTC; the
+ * time to the second.
  */
 #include <stdint.h>
 
@@ -133,6 +134,14 @@ TEST(local_clock)
 	CHECK(wday == 2 && hour == 23 && minute == 0);
 }
 
+TEST(short_time)
+{
+	char ts[32];
+
+	time_format_short((1767225600 + 3723) * SEC + 456789, ts);
+	CHECK_STR(ts, "2026-01-01 01:02:03Z");
+}
+
 int main(void)
 {
 	RUN(grammar_takes_both_sets);
@@ -140,5 +149,6 @@ int main(void)
 	RUN(callers_keep_their_rules);
 	RUN(formatters);
 	RUN(local_clock);
+	RUN(short_time);
 	return CHECK_DONE();
 }
