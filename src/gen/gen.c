@@ -23,6 +23,11 @@
  * production change, a small same-service production change and, in ~70%,
  * a revert; bursts of 3-4 toggles are planted the same way. Timestamps
  * past year 9999 are not handled: the CLI bounds --events and --start.
+ *
+ * This file: picking people and targets, changing a target's state, the
+ * context of an event, background events, and the driver. The world's
+ * tables are in gen_tables.c, the PRNG in gen_random.c, the JSON writer
+ * in gen_json.c, planted events and the plan in gen_plant.c.
  */
 #include <errno.h>
 #include <stdlib.h>

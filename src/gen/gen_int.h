@@ -14,6 +14,7 @@
 #include "trailscope/buf.h"
 #include "trailscope/gen.h"
 #include "trailscope/util.h"
+
 #define USEC ((usec_t)1000000)
 #define MINUTE (60 * USEC)
 #define HOUR (60 * MINUTE)
@@ -108,7 +109,7 @@ usec_t next_gap(struct rng *r, usec_t t);
 /* One of arr's elements, uniformly. */
 #define PICK(r, arr) ((arr)[below((r), ARRAY_SIZE(arr))])
 
-/* ---- the generator --------------------------------------------------- */
+/* ---- targets, planted events and the run ------------------------------ */
 
 #define MAX_RULES 4
 #define MAX_INCLUDED 8
@@ -239,8 +240,6 @@ static inline void put_str(struct buf *b, const char *s)
 {
 	put_mem(b, s, strlen(s));
 }
-
-#define put_lit(b, s) put_mem((b), (s), sizeof(s) - 1)
 
 #define put_lit(b, s) put_mem((b), (s), sizeof(s) - 1)
 
