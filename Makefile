@@ -50,7 +50,7 @@ else
 Q = @
 endif
 
-CORE_SRC = $(sort $(wildcard src/core/*.c))
+CORE_SRC = $(sort $(wildcard src/core/*.c src/gen/*.c))
 CMD_SRC = $(sort $(wildcard src/cmd/*.c))
 TUI_SRC = $(sort $(wildcard src/tui/*.c))
 MAIN_SRC = src/main.c

@@ -93,6 +93,8 @@ void bundle_events_csv_header(struct buf *out);
 void bundle_events_csv_row(const json_t *leaf, struct buf *out);
 void bundle_changes_csv_header(struct buf *out);
 void bundle_changes_csv_rows(const json_t *leaf, struct buf *out);
+/* One event's entry in report.txt: its line, context and changes. */
+void bundle_report_event(const json_t *leaf, struct buf *out);
 /* The changes of a leaf as the JSON array an events.jsonl record carries. */
 json_t *bundle_leaf_changes(const json_t *leaf);
 

@@ -52,10 +52,5 @@ void cli_json_print(FILE *f, const json_t *v);
 
 /* Writes s to f with terminal-unsafe characters escaped. */
 void cli_put_safe(FILE *f, const char *s);
-/* Appends a CSV field (RFC 4180 quoting) with terminal-unsafe characters
- * escaped; formula-leading characters (= + - @) are prefixed with '. */
-void cli_csv_field(struct buf *out, const char *s, size_t len);
-/* Formats n with thousands separators ("1,204,332"). */
-const char *cli_thousands(unsigned long long n, char out[32]);
 
 #endif

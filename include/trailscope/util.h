@@ -54,7 +54,26 @@ typedef int64_t usec_t;
 int time_parse_iso(const char *s, usec_t *out, const char **why);
 /* Formats as "2026-01-12T14:32:08.000000Z" (27 chars + NUL). */
 void time_format(usec_t t, char out[32]);
+/* Formats to the second, with a space: "2026-01-12 14:32:08Z". */
+void time_format_short(usec_t t, char out[32]);
 usec_t time_now(void);
+/* The weekday (0 = Monday), hour and minute of t on a clock utc_offset_min
+ * minutes east of UTC. */
+void time_local_clock(usec_t t, int utc_offset_min, int *wday, int *hour, int *minute);
+
+struct buf;
+/* A duration as users type it: one or more of a number and a unit, s m h
+ * d or w ("45s", "90m", "2h", "1h30m", "1d12h", "2w"); no sign (an offset
+ * like "-2h" is a sign and a duration). A number above 1000000009 is
+ * refused. Returns
+ * 0 with *out in microseconds (0 for "0h": callers that need more say
+ * so), -1 when s is not a duration, -2 when it is longer than max. */
+int time_parse_duration(const char *s, usec_t max, usec_t *out);
+/* |d| in words, coarsening as it grows: "45 s", "12 min", "2 h 05 min",
+ * "3 d 4 h" (seconds below 1 min, minutes below 2 h, hours below 2 d). */
+void time_format_duration(usec_t d, struct buf *out);
+/* d compactly, in whole minutes: "5m", "1h05m", "1d02h". */
+void time_format_duration_short(usec_t d, struct buf *out);
 
 int hex_decode(const char *hex, unsigned char *out, size_t outlen);
 /* Returns a malloc'd copy of the file's contents (NUL-terminated) or NULL

@@ -14,6 +14,7 @@
 #include "trailscope/cli.h"
 #include "trailscope/cmd.h"
 #include "trailscope/keys.h"
+#include "trailscope/textout.h"
 #include "trailscope/util.h"
 
 static const char usage_verify[] = "trailscope bundle verify DIR --trust PUBFILE... [--format text|json]";
@@ -89,7 +90,7 @@ static void print_text(const struct bundle_report *r, const char *dir)
 	printf("\ncheckpoint:  ");
 	if (r->origin) {
 		cli_put_safe(stdout, r->origin);
-		printf(" at size %s", cli_thousands(r->checkpoint_size, a));
+		printf(" at size %s", text_thousands(r->checkpoint_size, a));
 		if (r->checkpoint_signer) {
 			printf(", signed by ");
 			cli_put_safe(stdout, r->checkpoint_signer);
@@ -97,7 +98,7 @@ static void print_text(const struct bundle_report *r, const char *dir)
 	} else {
 		printf("(none)");
 	}
-	printf("\nevents:      %s of %s proven\n", cli_thousands(r->events, a), cli_thousands(r->events_total, b));
+	printf("\nevents:      %s of %s proven\n", text_thousands(r->events, a), text_thousands(r->events_total, b));
 	printf("custody:     %zu entr%s\n", r->custody.n, r->custody.n == 1 ? "y" : "ies");
 	for (size_t i = 0; i < r->custody.n; i++) {
 		const struct custody_item *c = &r->custody.v[i];
@@ -157,9 +158,9 @@ static void print_text(const struct bundle_report *r, const char *dir)
 		putchar('\n');
 	}
 	if (!r->exit_code) {
-		printf("verdict:     VERIFIED: %s events proven in ", cli_thousands(r->events, a));
+		printf("verdict:     VERIFIED: %s events proven in ", text_thousands(r->events, a));
 		cli_put_safe(stdout, r->origin);
-		printf(" at size %s", cli_thousands(r->checkpoint_size, b));
+		printf(" at size %s", text_thousands(r->checkpoint_size, b));
 	} else if (r->exit_code == EXIT_FAILED) {
 		printf("verdict:     FAILED: %zu fault%s", r->nfaults, r->nfaults == 1 ? "" : "s");
 	} else {

@@ -58,46 +58,6 @@ void cli_put_safe(FILE *f, const char *s)
 	buf_release(&b);
 }
 
-void cli_csv_field(struct buf *out, const char *s, size_t len)
-{
-	struct buf safe = BUF_INIT;
-
-	buf_add_term_safe(&safe, s, len);
-	int quote = safe.len && strchr("=+-@", safe.buf[0]);
-
-	for (size_t i = 0; i < safe.len && !quote; i++)
-		if (safe.buf[i] == '"' || safe.buf[i] == ',' || safe.buf[i] == ' ')
-			quote = 1;
-	if (!quote) {
-		buf_add(out, safe.buf, safe.len);
-	} else {
-		buf_addch(out, '"');
-		if (safe.len && strchr("=+-@", safe.buf[0]))
-			buf_addch(out, '\'');
-		for (size_t i = 0; i < safe.len; i++) {
-			if (safe.buf[i] == '"')
-				buf_addch(out, '"');
-			buf_addch(out, safe.buf[i]);
-		}
-		buf_addch(out, '"');
-	}
-	buf_release(&safe);
-}
-
-const char *cli_thousands(unsigned long long n, char out[32])
-{
-	char tmp[32];
-	int len = snprintf(tmp, sizeof(tmp), "%llu", n), o = 0;
-
-	for (int i = 0; i < len; i++) {
-		if (i && (len - i) % 3 == 0)
-			out[o++] = ',';
-		out[o++] = tmp[i];
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /* The option getopt_long just refused, as the user typed it: "--name"
  * (without any "=value") for a long option, "-c" for a short one.
  * Returns 1 when it was a long option given "=value". */

@@ -25,10 +25,7 @@ static void put_time_short(usec_t t)
 		fputs("-", stdout);
 		return;
 	}
-	time_format(t, ts);
-	ts[10] = ' ';
-	ts[19] = 'Z';
-	ts[20] = '\0';
+	time_format_short(t, ts);
 	fputs(ts, stdout);
 }
 

@@ -14,6 +14,7 @@
 #include "trailscope/cli.h"
 #include "trailscope/cmd.h"
 #include "trailscope/keys.h"
+#include "trailscope/textout.h"
 #include "trailscope/util.h"
 
 static const char usage[] =
@@ -26,7 +27,7 @@ static void show_progress(void *ctx, const char *phase, uint64_t done, uint64_t 
 	char a[32], b[32];
 
 	(void)ctx;
-	fprintf(stderr, "\rexport: %-9s %s/%s events", phase, cli_thousands(done, a), cli_thousands(total, b));
+	fprintf(stderr, "\rexport: %-9s %s/%s events", phase, text_thousands(done, a), text_thousands(total, b));
 	if (done == total)
 		fputs("   ", stderr);
 }
@@ -142,7 +143,7 @@ int cmd_export(int argc, char **argv)
 	if (o.progress)
 		fputc('\n', stderr);
 	if (ret == EXIT_OK) {
-		printf("exported %s event%s to ", cli_thousands(r.events, a), r.events == 1 ? "" : "s");
+		printf("exported %s event%s to ", text_thousands(r.events, a), r.events == 1 ? "" : "s");
 		cli_put_safe(stdout, o.out_dir);
 		printf(" (proofs against the checkpoint at size %llu%s)\n", (unsigned long long)r.checkpoint_size,
 		       r.signed_checkpoint ? ", signed now" : "");

@@ -12,6 +12,7 @@
 #include "trailscope/cmd.h"
 #include "trailscope/history.h"
 #include "trailscope/state.h"
+#include "trailscope/textout.h"
 #include "trailscope/util.h"
 
 static const char usage[] = "trailscope history STORE TARGET [--env ENV] [--format table|json|jsonl|csv]";
@@ -79,15 +80,15 @@ static void print_rows(const struct row *rows, size_t n, enum out_format fmt, co
 		} else if (fmt == FMT_CSV) {
 			buf_reset(&line);
 			buf_addf(&line, "%" PRId64 ",%s,", it->seq, it->ts);
-			cli_csv_field(&line, rows[i].env, strlen(rows[i].env));
+			text_csv_field(&line, rows[i].env, strlen(rows[i].env));
 			buf_addch(&line, ',');
-			cli_csv_field(&line, it->actor, strlen(it->actor));
+			text_csv_field(&line, it->actor, strlen(it->actor));
 			buf_addch(&line, ',');
-			cli_csv_field(&line, it->actor_type, strlen(it->actor_type));
+			text_csv_field(&line, it->actor_type, strlen(it->actor_type));
 			buf_addch(&line, ',');
-			cli_csv_field(&line, it->action, strlen(it->action));
+			text_csv_field(&line, it->action, strlen(it->action));
 			buf_addch(&line, ',');
-			cli_csv_field(&line, it->summary, strlen(it->summary));
+			text_csv_field(&line, it->summary, strlen(it->summary));
 			buf_addf(&line, ",%s,", it->outcome);
 			if (it->gap_after)
 				buf_addf(&line, "%" PRId64, it->gap_after);

@@ -11,6 +11,7 @@
 #include "trailscope/cmd.h"
 #include "trailscope/import.h"
 #include "trailscope/keys.h"
+#include "trailscope/textout.h"
 #include "trailscope/util.h"
 
 static const char usage[] =
@@ -104,9 +105,9 @@ int cmd_import(int argc, char **argv)
 		       (unsigned long long)st.duplicates);
 		if (st.skipped)
 			printf(", %llu skipped", (unsigned long long)st.skipped);
-		printf("; store has %s entries", cli_thousands(st.size, n1));
+		printf("; store has %s entries", text_thousands(st.size, n1));
 		if (st.signed_head)
-			printf("; signed checkpoint at %s", cli_thousands(st.size, n2));
+			printf("; signed checkpoint at %s", text_thousands(st.size, n2));
 		printf("\n");
 	}
 	if (!fresh)

@@ -11,6 +11,7 @@
 #include "trailscope/cli.h"
 #include "trailscope/cmd.h"
 #include "trailscope/incident.h"
+#include "trailscope/textout.h"
 #include "trailscope/util.h"
 
 static const char usage[] =
@@ -77,10 +78,7 @@ static void short_time(usec_t t, char out[32])
 		snprintf(out, 32, "-");
 		return;
 	}
-	time_format(t, out);
-	out[10] = ' ';
-	out[19] = 'Z';
-	out[20] = '\0';
+	time_format_short(t, out);
 }
 
 static void services_text(const struct incident *in, struct buf *out)
@@ -149,9 +147,9 @@ static void print_csv(const struct incident_list *l)
 		usec_t times[3] = { in->started, in->detected, in->resolved };
 
 		buf_reset(&line);
-		cli_csv_field(&line, in->id, strlen(in->id));
+		text_csv_field(&line, in->id, strlen(in->id));
 		buf_addch(&line, ',');
-		cli_csv_field(&line, in->severity, strlen(in->severity));
+		text_csv_field(&line, in->severity, strlen(in->severity));
 		for (int k = 0; k < 3; k++) {
 			char ts[32] = "";
 
@@ -161,13 +159,13 @@ static void print_csv(const struct incident_list *l)
 			buf_addstr(&line, ts);
 		}
 		buf_addch(&line, ',');
-		cli_csv_field(&line, in->environment, strlen(in->environment));
+		text_csv_field(&line, in->environment, strlen(in->environment));
 		buf_reset(&svc);
 		services_text(in, &svc);
 		buf_addch(&line, ',');
-		cli_csv_field(&line, svc.buf, svc.len);
+		text_csv_field(&line, svc.buf, svc.len);
 		buf_addch(&line, ',');
-		cli_csv_field(&line, in->title, strlen(in->title));
+		text_csv_field(&line, in->title, strlen(in->title));
 		puts(line.buf);
 	}
 	buf_release(&line);

@@ -15,6 +15,7 @@
 #include "trailscope/cmd.h"
 #include "trailscope/query.h"
 #include "trailscope/risk.h"
+#include "trailscope/textout.h"
 #include "trailscope/timeline.h"
 #include "trailscope/util.h"
 
@@ -27,31 +28,51 @@ struct out {
 	struct buf line;
 };
 
-static void json_str(struct buf *b, const char *key, const char *v)
+/* A string member as jansson has it, or null (no text, or not UTF-8). */
+static json_t *str_or_null(const char *v)
 {
 	json_t *s = json_string(v);
-	char *enc = s ? json_dumps(s, JSON_ENCODE_ANY | JSON_ENSURE_ASCII) : NULL;
 
-	buf_addf(b, "\"%s\":%s", key, enc ? enc : "null");
-	free(enc);
-	json_decref(s);
+	return s ? s : json_null();
 }
 
-static void risk_list(struct buf *b, unsigned risk, int json)
+/* The row as one compact JSON object, ASCII only. */
+static void row_json(const struct query_row *r, struct buf *b)
+{
+	json_t *o, *risk = json_array();
+	char *enc;
+
+	for (int i = 0; risk_names[i].name; i++)
+		if (r->risk & risk_names[i].flag)
+			json_array_append_new(risk, json_string(risk_names[i].name));
+	o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+		      "seq", (json_int_t)r->seq, "event_id", str_or_null(r->event_id),
+		      "ts", str_or_null(r->ts), "actor", str_or_null(r->actor),
+		      "actor_type", str_or_null(r->actor_type), "action", str_or_null(r->action),
+		      "target", str_or_null(r->target), "target_kind", str_or_null(r->target_kind),
+		      "environment", str_or_null(r->environment), "summary", str_or_null(r->summary),
+		      "risk", risk, "outcome", str_or_null(r->outcome));
+	if (!o)
+		die("query: out of memory");
+	enc = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!enc)
+		die("query: out of memory");
+	buf_addstr(b, enc);
+	free(enc);
+}
+
+static void risk_list(struct buf *b, unsigned risk)
 {
 	int first = 1;
 
 	for (int i = 0; risk_names[i].name; i++) {
 		if (!(risk & risk_names[i].flag))
 			continue;
-		if (json)
-			buf_addf(b, "%s\"%s\"", first ? "" : ",", risk_names[i].name);
-		else
-			buf_addf(b, "%s%s", first ? "" : " ", risk_names[i].name);
+		buf_addf(b, "%s%s", first ? "" : " ", risk_names[i].name);
 		first = 0;
 	}
 }
-
 static int print_row(const struct query_row *r, void *ctx)
 {
 	struct out *o = ctx;
@@ -63,29 +84,7 @@ static int print_row(const struct query_row *r, void *ctx)
 	case FMT_JSONL:
 		if (o->fmt == FMT_JSON)
 			buf_addstr(b, o->n ? ",\n  " : "[\n  ");
-		buf_addf(b, "{\"seq\":%" PRId64 ",", r->seq);
-		json_str(b, "event_id", r->event_id);
-		buf_addch(b, ',');
-		json_str(b, "ts", r->ts);
-		buf_addch(b, ',');
-		json_str(b, "actor", r->actor);
-		buf_addch(b, ',');
-		json_str(b, "actor_type", r->actor_type);
-		buf_addch(b, ',');
-		json_str(b, "action", r->action);
-		buf_addch(b, ',');
-		json_str(b, "target", r->target);
-		buf_addch(b, ',');
-		json_str(b, "target_kind", r->target_kind);
-		buf_addch(b, ',');
-		json_str(b, "environment", r->environment);
-		buf_addch(b, ',');
-		json_str(b, "summary", r->summary);
-		buf_addstr(b, ",\"risk\":[");
-		risk_list(b, r->risk, 1);
-		buf_addstr(b, "],");
-		json_str(b, "outcome", r->outcome);
-		buf_addch(b, '}');
+		row_json(r, b);
 		if (o->fmt == FMT_JSONL)
 			buf_addch(b, '\n');
 		fwrite(b->buf, 1, b->len, stdout);
@@ -102,11 +101,11 @@ static int print_row(const struct query_row *r, void *ctx)
 		buf_addf(b, "%" PRId64, r->seq);
 		for (size_t i = 1; i < ARRAY_SIZE(cols); i++) {
 			buf_addch(b, ',');
-			cli_csv_field(b, cols[i], strlen(cols[i]));
+			text_csv_field(b, cols[i], strlen(cols[i]));
 		}
 		buf_addch(b, ',');
-		risk_list(&risk, r->risk, 0);
-		cli_csv_field(b, risk.buf, risk.len);
+		risk_list(&risk, r->risk);
+		text_csv_field(b, risk.buf, risk.len);
 		buf_addch(b, ',');
 		buf_addstr(b, r->outcome);
 		buf_release(&risk);
@@ -136,7 +135,7 @@ static int print_row(const struct query_row *r, void *ctx)
 		if (!strcmp(r->outcome, "failure"))
 			buf_addstr(b, "FAILED ");
 		buf_add_term_safe(b, r->summary, strlen(r->summary));
-		risk_list(&risk, r->risk, 0);
+		risk_list(&risk, r->risk);
 		printf("%s%s%s\n", b->buf, risk.len ? "  !" : "", risk.buf);
 		buf_release(&risk);
 		break;

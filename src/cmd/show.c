@@ -14,6 +14,7 @@
 #include "trailscope/cmd.h"
 #include "trailscope/entry.h"
 #include "trailscope/jcs.h"
+#include "trailscope/textout.h"
 #include "trailscope/verify.h"
 #include "trailscope/util.h"
 #include "trailscope/verify_derived.h"
@@ -33,13 +34,8 @@ static void put_value(const json_t *v, int unknown)
 {
 	struct buf b = BUF_INIT;
 
-	if (unknown)
-		buf_addstr(&b, "(unknown)");
-	else if (!v)
-		buf_addstr(&b, "(absent)");
-	else
-		json_append(&b, v);
-	cli_put_safe(stdout, b.buf);
+	text_json_value(&b, v, unknown);
+	fwrite(b.buf, 1, b.len, stdout);
 	buf_release(&b);
 }
 

@@ -13,6 +13,7 @@
 #include "trailscope/cli.h"
 #include "trailscope/cmd.h"
 #include "trailscope/query.h"
+#include "trailscope/textout.h"
 #include "trailscope/util.h"
 
 static const char usage[] = "trailscope sql STORE 'SELECT ...' [--format table|json|jsonl|csv]";
@@ -62,7 +63,7 @@ static int run(sqlite3_stmt *st, enum out_format fmt)
 			if (i)
 				buf_addstr(&line, fmt == FMT_CSV ? "," : " | ");
 			if (fmt == FMT_CSV)
-				cli_csv_field(&line, name, strlen(name));
+				text_csv_field(&line, name, strlen(name));
 			else
 				buf_add_term_safe(&line, name, strlen(name));
 		}
@@ -94,7 +95,7 @@ static int run(sqlite3_stmt *st, enum out_format fmt)
 				if (i)
 					buf_addstr(&line, fmt == FMT_CSV ? "," : " | ");
 				if (fmt == FMT_CSV)
-					cli_csv_field(&line, v.buf, v.len);
+					text_csv_field(&line, v.buf, v.len);
 				else if (sqlite3_column_type(st, i) == SQLITE_NULL)
 					buf_addstr(&line, "NULL");
 				else

@@ -12,6 +12,7 @@
 
 #include "trailscope/cli.h"
 #include "trailscope/cmd.h"
+#include "trailscope/textout.h"
 #include "trailscope/verify.h"
 #include "trailscope/util.h"
 
@@ -79,10 +80,10 @@ static void print_text(const struct verify_report *r, const char *path)
 	cli_put_safe(stdout, path);
 	printf(" (origin ");
 	cli_put_safe(stdout, *r->origin ? r->origin : "(none)");
-	printf(", %s entries)\n", cli_thousands(r->entries, a));
+	printf(", %s entries)\n", text_thousands(r->entries, a));
 	printf("checkpoints: %zu\n", r->ncheckpoints);
 	for (size_t i = 0; i < r->ncheckpoints; i++) {
-		printf("  size %-12s %-14s", cli_thousands(r->checkpoints[i].size, a), r->checkpoints[i].status);
+		printf("  size %-12s %-14s", text_thousands(r->checkpoints[i].size, a), r->checkpoints[i].status);
 		if (r->checkpoints[i].signer) {
 			printf(" signed by ");
 			cli_put_safe(stdout, r->checkpoints[i].signer);
@@ -95,12 +96,12 @@ static void print_text(const struct verify_report *r, const char *path)
 			const struct verify_fault *f = &r->faults[i];
 
 			if (f->checkpoint)
-				printf("  %-14s checkpoint %s: ", f->kind, cli_thousands(f->size, a));
+				printf("  %-14s checkpoint %s: ", f->kind, text_thousands(f->size, a));
 			else if (f->seq == f->seq_end)
-				printf("  %-14s seq %s: ", f->kind, cli_thousands(f->seq, a));
+				printf("  %-14s seq %s: ", f->kind, text_thousands(f->seq, a));
 			else
-				printf("  %-14s seq %s-%s: ", f->kind, cli_thousands(f->seq, a),
-				       cli_thousands(f->seq_end, b));
+				printf("  %-14s seq %s-%s: ", f->kind, text_thousands(f->seq, a),
+				       text_thousands(f->seq_end, b));
 			cli_put_safe(stdout, f->detail);
 			putchar('\n');
 		}
@@ -125,7 +126,7 @@ static void show_progress(void *ctx, uint64_t done, uint64_t total)
 
 	(void)ctx;
 	(void)total;
-	fprintf(stderr, "\rverifying: %s entries", cli_thousands(done, a));
+	fprintf(stderr, "\rverifying: %s entries", text_thousands(done, a));
 }
 
 int cmd_verify(int argc, char **argv)

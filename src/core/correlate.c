@@ -84,44 +84,17 @@ void correlate_facts_init(struct correlate_facts *f)
 
 int correlate_parse_duration(const char *s, usec_t *out, const char **why)
 {
-	usec_t total = 0;
-	const char *p = s;
+	usec_t d;
+	int rc = time_parse_duration(s, (usec_t)3660 * 86400 * 1000000, &d);
 
-	*why = "expected a duration like 2h, 90m, 1d or 1h30m";
-	if (!*p)
+	*why = rc == -2 ? "duration longer than ten years" : "expected a duration like 2h, 90m, 1d or 1h30m";
+	if (rc)
 		return -1;
-	while (*p) {
-		int64_t n = 0, unit;
-		int digits = 0;
-
-		while (*p >= '0' && *p <= '9') {
-			if (n > 100000000)
-				return -1;
-			n = n * 10 + (*p++ - '0');
-			digits++;
-		}
-		if (!digits)
-			return -1;
-		switch (*p++) {
-		case 's': unit = 1; break;
-		case 'm': unit = 60; break;
-		case 'h': unit = 3600; break;
-		case 'd': unit = 86400; break;
-		case 'w': unit = 7 * 86400; break;
-		default: return -1;
-		}
-		if (n * unit > (int64_t)3660 * 86400 || total + (usec_t)n * unit * 1000000 >
-							(usec_t)3660 * 86400 * 1000000) {
-			*why = "duration longer than ten years";
-			return -1;
-		}
-		total += (usec_t)n * unit * 1000000;
-	}
-	if (total <= 0) {
+	if (d <= 0) {
 		*why = "duration must be positive";
 		return -1;
 	}
-	*out = total;
+	*out = d;
 	return 0;
 }
 
@@ -480,21 +453,6 @@ out:
 
 /* ---- scoring -------------------------------------------------------------- */
 
-/* "45 s", "12 min", "2 h 05 min", "3 d 4 h". */
-static void fmt_dur(usec_t d, struct buf *out)
-{
-	int64_t s = (d < 0 ? -d : d) / 1000000;
-
-	if (s < 60)
-		buf_addf(out, "%lld s", (long long)s);
-	else if (s < 7200)
-		buf_addf(out, "%lld min", (long long)(s / 60));
-	else if (s < 172800)
-		buf_addf(out, "%lld h %02lld min", (long long)(s / 3600), (long long)(s / 60 % 60));
-	else
-		buf_addf(out, "%lld d %lld h", (long long)(s / 86400), (long long)(s / 3600 % 24));
-}
-
 static void add_reason(struct correlate_candidate *c, enum correlate_signal sig, double w,
 		       const struct buf *text)
 {
@@ -569,7 +527,7 @@ void correlate_score(const struct incident *in, const struct correlate_options *
 	c->score = 0;
 	/* time */
 	buf_addstr(&t, "made ");
-	fmt_dur(dt, &t);
+	time_format_duration(dt, &t);
 	if (dt >= 0) {
 		buf_addstr(&t, " before impact start");
 		add_reason(c, SIG_TIME, w[SIG_TIME] * exp(-(double)dt / (double)o->time_scale), &t);
@@ -690,17 +648,14 @@ risks:
 		add_reason(c, SIG_NO_APPROVAL, w[SIG_NO_APPROVAL], &t);
 	}
 	{
-		int64_t secs = f->t / 1000000 + (int64_t)o->utc_offset_min * 60;
-		int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-		int64_t rem = secs - days * 86400;
-		int wday = (int)(((days % 7) + 10) % 7); /* 1970-01-01 was a Thursday; 0 = Monday */
-		int hour = (int)(rem / 3600);
+		int wday, hour, minute;
 		int off = o->utc_offset_min < 0 ? -o->utc_offset_min : o->utc_offset_min;
 
+		time_local_clock(f->t, o->utc_offset_min, &wday, &hour, &minute);
 		if (wday >= 5 || hour < o->biz_from || hour >= o->biz_to) {
 			buf_reset(&t);
 			buf_addf(&t, "outside business hours (%s %02d:%02d at UTC%c%02d:%02d; hours %02d-%02d Mon-Fri)",
-				 weekdays[wday], hour, (int)(rem / 60 % 60),
+				 weekdays[wday], hour, minute,
 				 o->utc_offset_min < 0 ? '-' : '+', off / 60, off % 60, o->biz_from, o->biz_to);
 			add_reason(c, SIG_AFTER_HOURS, w[SIG_AFTER_HOURS], &t);
 		}
@@ -728,7 +683,7 @@ risks:
 			int known = in->detected == INCIDENT_NO_TIME || f->reverted_at >= in->detected;
 
 			buf_addstr(&t, "reverted ");
-			fmt_dur(f->reverted_at - in->started, &t);
+			time_format_duration(f->reverted_at - in->started, &t);
 			buf_addf(&t, " after impact start%s (by #%lld)", known ? "" : ", before detection",
 				 (long long)f->reverted_by);
 			add_reason(c, SIG_REVERTED, w[SIG_REVERTED] * (known ? 1.0 : 0.5), &t);

@@ -30,11 +30,9 @@ unsigned risk_lookup(const char *name)
 
 int risk_after_hours(usec_t ts, int from_hour, int to_hour, int utc_offset_min)
 {
-	int64_t secs = ts / 1000000 + (int64_t)utc_offset_min * 60;
-	int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-	int hour = (int)((secs - days * 86400) / 3600);
-	int wday = (int)(((days % 7) + 10) % 7); /* 1970-01-01 was a Thursday (3); 0 = Monday */
+	int wday, hour, minute;
 
+	time_local_clock(ts, utc_offset_min, &wday, &hour, &minute);
 	return wday >= 5 || hour < from_hour || hour >= to_hour;
 }
 

@@ -293,42 +293,6 @@ int timeline_density(struct store *s, usec_t first, usec_t last, size_t nbuckets
 	return 0;
 }
 
-/* "-2h", "+30m", "-1d12h", "-90s", "-1w": an offset in usec. */
-static int parse_offset(const char *s, usec_t *out)
-{
-	int sign = *s == '-' ? -1 : 1;
-	usec_t total = 0;
-	int any = 0;
-
-	s++;
-	while (*s) {
-		long long v = 0;
-		usec_t unit;
-
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		while (isdigit((unsigned char)*s)) {
-			if (v > 100000000LL)
-				return -1;
-			v = v * 10 + (*s++ - '0');
-		}
-		switch (*s++) {
-		case 's': unit = 1000000LL; break;
-		case 'm': unit = 60LL * 1000000; break;
-		case 'h': unit = 3600LL * 1000000; break;
-		case 'd': unit = 86400LL * 1000000; break;
-		case 'w': unit = 7LL * 86400 * 1000000; break;
-		default: return -1;
-		}
-		total += (usec_t)v * unit;
-		any = 1;
-	}
-	if (!any)
-		return -1;
-	*out = sign * total;
-	return 0;
-}
-
 int timeline_parse_user_time(const char *s, usec_t ref, usec_t *out, const char **why)
 {
 	char buf[64];
@@ -347,12 +311,13 @@ int timeline_parse_user_time(const char *s, usec_t ref, usec_t *out, const char 
 	buf[len] = 0;
 	if (buf[0] == '-' || buf[0] == '+') {
 		usec_t off;
+		int rc = time_parse_duration(buf + 1, INT64_MAX / 2, &off);
 
-		if (parse_offset(buf, &off)) {
-			*why = "expected an offset like -2h, +30m, -1d or -90s";
+		if (rc) {
+			*why = rc == -2 ? "offset too large" : "expected an offset like -2h, +30m, -1d or -90s";
 			return -1;
 		}
-		*out = ref + off;
+		*out = buf[0] == '-' ? ref - off : ref + off;
 		return 0;
 	}
 	if (len >= 4 && buf[2] == ':' && isdigit((unsigned char)buf[0])) {

@@ -1,6 +1,8 @@
 /*
  * timeutil.c - UTC timestamps as microseconds: strict ISO 8601 / RFC 3339
- * parsing (impossible dates rejected) and fixed-width formatting.
+ * parsing (impossible dates rejected) and fixed-width formatting; and
+ * durations: the one grammar users type them in ("2h", "1h30m", "-1d"
+ * is a sign and a duration) and the two ways they are shown.
  * No locale, no TZ environment: all arithmetic is done by hand.
  */
 #include <ctype.h>
@@ -8,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "trailscope/buf.h"
 #include "trailscope/util.h"
 
 static int is_leap(long y)
@@ -154,10 +157,93 @@ void time_format(usec_t t, char out[32])
 		 (unsigned)us % 1000000u);
 }
 
+void time_format_short(usec_t t, char out[32])
+{
+	time_format(t, out);
+	out[10] = ' ';
+	out[19] = 'Z';
+	out[20] = '\0';
+}
+
+void time_local_clock(usec_t t, int utc_offset_min, int *wday, int *hour, int *minute)
+{
+	int64_t secs = t / 1000000 + (int64_t)utc_offset_min * 60;
+	int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+	int64_t rem = secs - days * 86400;
+
+	*wday = (int)(((days % 7) + 10) % 7); /* 1970-01-01 was a Thursday (3) */
+	*hour = (int)(rem / 3600);
+	*minute = (int)(rem / 60 % 60);
+}
+
 usec_t time_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (usec_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- durations ---- */
+
+int time_parse_duration(const char *s, usec_t max, usec_t *out)
+{
+	usec_t total = 0;
+	const char *p = s;
+
+	if (!*p)
+		return -1;
+	while (*p) {
+		int64_t n = 0, unit;
+		int digits = 0;
+
+		while (*p >= '0' && *p <= '9') {
+			if (n > 100000000)
+				return -1;
+			n = n * 10 + (*p++ - '0');
+			digits++;
+		}
+		if (!digits)
+			return -1;
+		switch (*p++) {
+		case 's': unit = 1; break;
+		case 'm': unit = 60; break;
+		case 'h': unit = 3600; break;
+		case 'd': unit = 86400; break;
+		case 'w': unit = 7 * 86400; break;
+		default: return -1;
+		}
+		/* n * unit fits (below 2^50 seconds); in microseconds it may not */
+		if (n * unit > max / 1000000 || total > max - n * unit * 1000000)
+			return -2;
+		total += n * unit * 1000000;
+	}
+	*out = total;
+	return 0;
+}
+
+void time_format_duration(usec_t d, struct buf *out)
+{
+	int64_t s = (d < 0 ? -d : d) / 1000000;
+
+	if (s < 60)
+		buf_addf(out, "%lld s", (long long)s);
+	else if (s < 7200)
+		buf_addf(out, "%lld min", (long long)(s / 60));
+	else if (s < 172800)
+		buf_addf(out, "%lld h %02lld min", (long long)(s / 3600), (long long)(s / 60 % 60));
+	else
+		buf_addf(out, "%lld d %lld h", (long long)(s / 86400), (long long)(s / 3600 % 24));
+}
+
+void time_format_duration_short(usec_t d, struct buf *out)
+{
+	long m = (long)(d / 60000000);
+
+	if (m >= 60 * 24)
+		buf_addf(out, "%ldd%02ldh", m / (60 * 24), m / 60 % 24);
+	else if (m >= 60)
+		buf_addf(out, "%ldh%02ldm", m / 60, m % 60);
+	else
+		buf_addf(out, "%ldm", m);
 }

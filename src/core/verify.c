@@ -19,6 +19,7 @@
 
 #include "trailscope/jcs.h"
 #include "trailscope/leaf.h"
+#include "trailscope/textout.h"
 #include "trailscope/verify.h"
 #include "trailscope/verify_derived.h"
 #include "trailscope/util.h"
@@ -75,21 +76,6 @@ static void add_note(struct verify_report *r, const char *fmt, ...)
 	va_end(ap);
 	ALLOC_GROW(r->notes, r->nnotes + 1, r->notes_alloc);
 	r->notes[r->nnotes++] = buf_detach(&b, NULL);
-}
-
-/* n with thousands separators, as every verdict line prints it. */
-static const char *verify_thousands(uint64_t n, char out[32])
-{
-	char tmp[32];
-	int len = snprintf(tmp, sizeof(tmp), "%" PRIu64, n), o = 0;
-
-	for (int i = 0; i < len; i++) {
-		if (i && (len - i) % 3 == 0)
-			out[o++] = ',';
-		out[o++] = tmp[i];
-	}
-	out[o] = 0;
-	return out;
 }
 
 /* Records an entry fault; merges with the previous fault when it is the
@@ -763,7 +749,7 @@ int verify_store(struct store *s, const struct verify_options *opt, struct verif
 			r->reason = xstrdup("empty store, nothing to verify");
 		} else {
 			buf_addf(&b, "no checkpoint signed by a trusted key anchors the %s entr%s",
-				 verify_thousands(r->entries, a), r->entries == 1 ? "y" : "ies");
+				 text_thousands(r->entries, a), r->entries == 1 ? "y" : "ies");
 			r->reason = buf_detach(&b, NULL);
 		}
 	} else {
@@ -833,10 +819,10 @@ static void verdict_line(const struct verify_report *r, uint64_t entries, int co
 	if (!entries)
 		entries = r->entries;
 	if (verify_report_verified(r)) {
-		buf_addf(out, "VERIFIED through %s (+%s pending)", verify_thousands(r->verified_through, a),
-			 verify_thousands(entries > r->verified_through ? entries - r->verified_through : 0, b));
+		buf_addf(out, "VERIFIED through %s (+%s pending)", text_thousands(r->verified_through, a),
+			 text_thousands(entries > r->verified_through ? entries - r->verified_through : 0, b));
 	} else if (r->exit_code == EXIT_FAILED) {
-		buf_addf(out, "FAILED: %s fault%s", verify_thousands(r->faults_total, a),
+		buf_addf(out, "FAILED: %s fault%s", text_thousands(r->faults_total, a),
 			 r->faults_total == 1 ? "" : "s");
 	} else {
 		/* also a report claiming VERIFIED through 0: nothing is anchored */
@@ -849,7 +835,7 @@ static void verdict_line(const struct verify_report *r, uint64_t entries, int co
 			buf_addstr(out, r->reason);
 		else
 			buf_addf(out, "no checkpoint signed by a trusted key anchors the %s entries",
-				 verify_thousands(entries, a));
+				 text_thousands(entries, a));
 	}
 }
 

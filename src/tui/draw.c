@@ -561,20 +561,6 @@ void risk_badges(struct line *l, unsigned risk, int wide)
 	}
 }
 
-const char *thousands(unsigned long long n, char out[32])
-{
-	char tmp[32];
-	int len = snprintf(tmp, sizeof(tmp), "%llu", n), o = 0;
-
-	for (int i = 0; i < len; i++) {
-		if (i && (len - i) % 3 == 0)
-			out[o++] = ',';
-		out[o++] = tmp[i];
-	}
-	out[o] = 0;
-	return out;
-}
-
 void ts_display(const char *ts, int with_date, struct buf *out)
 {
 	/* stored: 2026-03-05T14:02:07.123456Z */

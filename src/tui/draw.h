@@ -144,7 +144,6 @@ void summary_display(struct buf *out, const char *summary);
 
 /* Formats stored ts "2026-03-05T14:02:07.123456Z" for display. */
 void ts_display(const char *ts, int with_date, struct buf *out);
-const char *thousands(unsigned long long n, char out[32]);
 
 /* Generic scrolling list of lines (event, verify, help views). */
 struct pager {

@@ -29,6 +29,7 @@
 #include "keys.h"
 #include "querybar.h"
 #include "view.h"
+#include "trailscope/textout.h"
 
 #define HISTORY_MAX 500
 #define DEBOUNCE_MS 150
@@ -223,7 +224,7 @@ static int bar_poll(struct bar *b)
 	st = bg_count_poll(&t->count);
 	if (st == TASK_DONE) {
 		set_msg(b, t->count.result ? ROLE_STATUS : ROLE_CHAIN_WARN, "%s match%s%s",
-			thousands((unsigned long long)t->count.result, a), t->count.result == 1 ? "" : "es",
+			text_thousands((unsigned long long)t->count.result, a), t->count.result == 1 ? "" : "es",
 			b->mode == BAR_FILTER ? "  (Enter filters, Esc clears, Tab completes, Up/Down history)" :
 			"  (Enter searches, then n / p)");
 		b->count_taken = 1;

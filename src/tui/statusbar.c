@@ -12,6 +12,7 @@
 #include "draw.h"
 #include "statusbar.h"
 #include "view.h"
+#include "trailscope/textout.h"
 
 static const struct verify_fault *fault_for(const struct verify_report *r, int64_t seq)
 {
@@ -50,7 +51,7 @@ void proof_status(struct tui *t, int64_t seq, uint64_t covered_by, struct buf *o
 		return;
 	}
 	if (!rep || st == TASK_RUNNING) {
-		buf_addf(out, "checkpoint %s, not yet verified (verification running)", thousands(covered_by, a));
+		buf_addf(out, "checkpoint %s, not yet verified (verification running)", text_thousands(covered_by, a));
 		*r = ROLE_CHAIN_WARN;
 		return;
 	}
@@ -59,7 +60,7 @@ void proof_status(struct tui *t, int64_t seq, uint64_t covered_by, struct buf *o
 		const char *cs = verify_report_checkpoint_status(rep, covered_by);
 
 		buf_addf(out, "not covered by a verified checkpoint: checkpoint %s is %s",
-			 thousands(covered_by, a), cs ? cs : "unchecked");
+			 text_thousands(covered_by, a), cs ? cs : "unchecked");
 		if (rep->reason) {
 			buf_addstr(out, " (");
 			buf_addstr(out, rep->reason);
@@ -68,7 +69,7 @@ void proof_status(struct tui *t, int64_t seq, uint64_t covered_by, struct buf *o
 		*r = cs && strcmp(cs, "UNTRUSTED") ? ROLE_CHAIN_FAILED : ROLE_CHAIN_WARN;
 		return;
 	}
-	buf_addf(out, "covered by signed checkpoint %s", thousands(cover, a));
+	buf_addf(out, "covered by signed checkpoint %s", text_thousands(cover, a));
 	if (verify_report_verified(rep)) {
 		buf_addstr(out, ": VERIFIED (inclusion and signature checked)");
 		*r = ROLE_CHAIN_OK;
@@ -92,7 +93,7 @@ static void verdict(struct tui *t, struct buf *out, enum role *r)
 		total = t->verify->total;
 		pthread_mutex_unlock(&t->verify->lock);
 		buf_addf(out, "VERIFYING %u%% (%s of %s)",
-			 total ? (unsigned)(done * 100 / total) : 0, thousands(done, a), thousands(total, b));
+			 total ? (unsigned)(done * 100 / total) : 0, text_thousands(done, a), text_thousands(total, b));
 		*r = ROLE_CHAIN_WARN;
 		return;
 	}

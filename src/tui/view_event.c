@@ -10,6 +10,7 @@
 
 #include "trailscope/entry.h"
 #include "trailscope/jcs.h"
+#include "trailscope/textout.h"
 #include "trailscope/verify_derived.h"
 #include "app.h"
 #include "draw.h"
@@ -278,7 +279,7 @@ static void evv_draw(struct view *v, int y, int h, int w)
 
 	if (p->built_w != w || p->built_gen != v->tui->verify_gen)
 		build(v, w);
-	buf_addf(&t, " event \xc2\xb7 seq %s", thousands((unsigned long long)p->seq, a));
+	buf_addf(&t, " event \xc2\xb7 seq %s", text_thousands((unsigned long long)p->seq, a));
 	if (p->loaded) {
 		buf_addstr(&t, " \xc2\xb7 ");
 		ts_display(p->e.ts, 1, &t);
@@ -350,8 +351,8 @@ static void evv_position(struct view *v, struct buf *pos, struct buf *filter)
 	char a[32], b[32];
 
 	(void)filter;
-	buf_addf(pos, "event seq %s of %s", thousands((unsigned long long)p->seq, a),
-		 thousands((unsigned long long)v->tui->max_seq, b));
+	buf_addf(pos, "event seq %s of %s", text_thousands((unsigned long long)p->seq, a),
+		 text_thousands((unsigned long long)v->tui->max_seq, b));
 }
 
 static void evv_close(struct view *v)

@@ -26,6 +26,7 @@
 #include "draw.h"
 #include "keys.h"
 #include "view.h"
+#include "trailscope/textout.h"
 
 enum field { F_SCOPE, F_INCIDENT, F_CASE, F_EXAMINER, F_OUT, F_KEY, F_NOTE, F_GO, F__COUNT };
 enum scope { S_MARKED, S_FILTER, S_INCIDENT, S__COUNT };
@@ -193,7 +194,7 @@ static int confirm_failed(struct tui *t, const struct verify_report *rep)
 	int ok;
 
 	buf_addf(&prompt, "The store FAILED verification (%s fault%s). Type yes to export anyway, recording "
-		 "every fault in the bundle: ", thousands(rep->faults_total, a), rep->faults_total == 1 ? "" : "s");
+		 "every fault in the bundle: ", text_thousands(rep->faults_total, a), rep->faults_total == 1 ? "" : "s");
 	ok = tui_prompt(t, prompt.buf, &val) == 0 && !strcmp(val.buf, "yes");
 	if (!ok)
 		tui_message(t, ROLE_CHAIN_FAILED, "not exported: the store FAILED verification (type yes to "
@@ -373,13 +374,13 @@ static void expv_draw(struct view *v, int y, int h, int w)
 		} else if (rep->exit_code == EXIT_FAILED) {
 			buf_addf(&s, "FAILED verification: %s fault%s (v lists them). Export asks you to type yes, "
 				 "and the bundle then records the verdict and every fault.",
-				 thousands(rep->faults_total, a), rep->faults_total == 1 ? "" : "s");
+				 text_thousands(rep->faults_total, a), rep->faults_total == 1 ? "" : "s");
 			r = ROLE_CHAIN_FAILED;
 		} else if (rep->exit_code == EXIT_UNVERIFIABLE) {
 			buf_addstr(&s, "UNVERIFIABLE: no trusted key signed its checkpoints (the bundle records this)");
 			r = ROLE_CHAIN_WARN;
 		} else {
-			buf_addf(&s, "VERIFIED through %s", thousands(rep->verified_through, a));
+			buf_addf(&s, "VERIFIED through %s", text_thousands(rep->verified_through, a));
 			r = ROLE_CHAIN_OK;
 		}
 		lines_add_wrapped(&L, ROLE_LABEL, "  Store        ", r, s.buf, w - 2, 15);
@@ -391,9 +392,9 @@ static void expv_draw(struct view *v, int y, int h, int w)
 			r = ROLE_CHAIN_WARN;
 		} else if (t->max_seq > p->checkpoint_size) {
 			buf_addf(&s, "%s event%s after the newest checkpoint (size %s)",
-				 thousands((unsigned long long)(t->max_seq - p->checkpoint_size), a),
+				 text_thousands((unsigned long long)(t->max_seq - p->checkpoint_size), a),
 				 t->max_seq - p->checkpoint_size == 1 ? " is" : "s are",
-				 thousands((unsigned long long)p->checkpoint_size, b));
+				 text_thousands((unsigned long long)p->checkpoint_size, b));
 			if (p->scope == S_MARKED && p->max_marked <= p->checkpoint_size)
 				buf_addstr(&s, "; the marked events are all covered: the store is only read.");
 			else
@@ -430,7 +431,7 @@ static void expv_draw(struct view *v, int y, int h, int w)
 			buf_addstr(&bar, i < fill ? "\xe2\x96\x88" : "\xc2\xb7");
 		x = draw_str(row, 2, w, ROLE_SCORE, bar.buf);
 		buf_reset(&bar);
-		buf_addf(&bar, " %s %s/%s", j->phase, thousands(j->done, a), thousands(j->total, b));
+		buf_addf(&bar, " %s %s/%s", j->phase, text_thousands(j->done, a), text_thousands(j->total, b));
 		draw_str(row, x, w, ROLE_DEFAULT, bar.buf);
 		buf_release(&bar);
 	} else if (st == TASK_DONE) {
@@ -439,8 +440,8 @@ static void expv_draw(struct view *v, int y, int h, int w)
 
 		tui_safe(&safe, j->out, strlen(j->out));
 		buf_addf(&s, "Exported %s event%s to %s, proven against checkpoint size %s%s; custody signed.",
-			 thousands(j->res.events, a), j->res.events == 1 ? "" : "s", safe.buf,
-			 thousands(j->res.checkpoint_size, b),
+			 text_thousands(j->res.events, a), j->res.events == 1 ? "" : "s", safe.buf,
+			 text_thousands(j->res.checkpoint_size, b),
 			 j->res.signed_checkpoint ? " (signed now)" : "");
 		lines_add_wrapped_safe(&L, ROLE_CHAIN_OK, "  Done  ", ROLE_DEFAULT, s.buf, s.len, w, 8);
 		buf_reset(&s);

@@ -14,6 +14,7 @@
 #include "draw.h"
 #include "keys.h"
 #include "view.h"
+#include "trailscope/textout.h"
 
 struct histv {
 	struct history h;
@@ -197,7 +198,7 @@ static void histv_draw(struct view *v, int y, int h, int w)
 		buf_addstr(&t, " [");
 		tui_safe(&t, *p->h.environment ? p->h.environment : "no environment",
 			 strlen(*p->h.environment ? p->h.environment : "no environment"));
-		buf_addf(&t, "] \xc2\xb7 %s change%s, oldest first", thousands((unsigned long long)p->h.total, a),
+		buf_addf(&t, "] \xc2\xb7 %s change%s, oldest first", text_thousands((unsigned long long)p->h.total, a),
 			 p->h.total == 1 ? "" : "s");
 		if (p->h.total > (int64_t)p->h.n)
 			buf_addf(&t, " (first %zu listed)", p->h.n);
@@ -355,9 +356,9 @@ static void histv_position(struct view *v, struct buf *pos, struct buf *filter)
 		tui_safe(filter, p->h.environment, strlen(p->h.environment));
 	}
 	if (p->cur < 0)
-		buf_addf(pos, "before change 1 of %s", thousands(p->h.n, b));
+		buf_addf(pos, "before change 1 of %s", text_thousands(p->h.n, b));
 	else
-		buf_addf(pos, "change %s of %s", thousands((unsigned long long)p->cur + 1, a), thousands(p->h.n, b));
+		buf_addf(pos, "change %s of %s", text_thousands((unsigned long long)p->cur + 1, a), text_thousands(p->h.n, b));
 }
 
 static void histv_close(struct view *v)

@@ -30,18 +30,6 @@ static void fmt_time(usec_t t, struct buf *out)
 	ts_display(ts, 1, out);
 }
 
-static void fmt_duration(usec_t d, struct buf *out)
-{
-	long m = (long)(d / 60000000);
-
-	if (m >= 60 * 24)
-		buf_addf(out, "%ldd%02ldh", m / (60 * 24), m / 60 % 24);
-	else if (m >= 60)
-		buf_addf(out, "%ldh%02ldm", m / 60, m % 60);
-	else
-		buf_addf(out, "%ldm", m);
-}
-
 static void build(struct incv *p, int w)
 {
 	struct lines *L = &p->pg.L;
@@ -81,7 +69,7 @@ static void build(struct incv *p, int w)
 		line_addstr(l, ROLE_TIME, cell);
 		buf_reset(&b);
 		if (in->resolved != INCIDENT_NO_TIME)
-			fmt_duration(in->resolved - in->started, &b);
+			time_format_duration_short(in->resolved - in->started, &b);
 		else
 			buf_addstr(&b, "open");
 		snprintf(cell, sizeof(cell), "%-9s ", b.buf);

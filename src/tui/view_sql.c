@@ -14,6 +14,7 @@
 #include "draw.h"
 #include "keys.h"
 #include "view.h"
+#include "trailscope/textout.h"
 
 #define SQL_MAX_ROWS 10000
 #define SQL_MAX_CELL 200
@@ -201,7 +202,7 @@ static void sqlv_position(struct view *v, struct buf *pos, struct buf *filter)
 
 	(void)filter;
 	buf_addf(pos, "row %ld of %s", p->pg.cur > 0 ? p->pg.cur : 0,
-		 thousands((unsigned long long)p->nrows, a));
+		 text_thousands((unsigned long long)p->nrows, a));
 }
 
 static void sqlv_close(struct view *v)

@@ -15,6 +15,7 @@
 
 #include "trailscope/query.h"
 #include "trailscope/risk.h"
+#include "trailscope/textout.h"
 #include "trailscope/timeline.h"
 #include "app.h"
 #include "bg.h"
@@ -533,7 +534,7 @@ static void tlv_position(struct view *v, struct buf *pos, struct buf *filter)
 		buf_addstr(filter, "filter: ");
 		tui_safe_typed(filter, v->tui->filter.buf, v->tui->filter.len);
 		if (total >= 0)
-			buf_addf(filter, " (%s match%s)", thousands((unsigned long long)total, a),
+			buf_addf(filter, " (%s match%s)", text_thousands((unsigned long long)total, a),
 				 total == 1 ? "" : "es");
 		else if (bg_count_poll(&v->tui->count) == TASK_FAILED)
 			buf_addf(filter, " (count: %s)", v->tui->count.err);
@@ -542,13 +543,13 @@ static void tlv_position(struct view *v, struct buf *pos, struct buf *filter)
 		if (!p->win.page.n) {
 			buf_addstr(pos, "no matches");
 		} else if (p->win.dpos >= 0) {
-			buf_addf(pos, "match %s", thousands((unsigned long long)p->win.dpos + 1, a));
+			buf_addf(pos, "match %s", text_thousands((unsigned long long)p->win.dpos + 1, a));
 			if (total >= 0)
-				buf_addf(pos, " of %s", thousands((unsigned long long)total, b));
+				buf_addf(pos, " of %s", text_thousands((unsigned long long)total, b));
 		} else {
 			buf_addstr(pos, "match ?");
 			if (total >= 0)
-				buf_addf(pos, " of %s", thousands((unsigned long long)total, b));
+				buf_addf(pos, " of %s", text_thousands((unsigned long long)total, b));
 		}
 		return;
 	}
@@ -557,14 +558,14 @@ static void tlv_position(struct view *v, struct buf *pos, struct buf *filter)
 		tui_safe(filter, v->tui->search.buf, v->tui->search.len);
 	}
 	if (p->unseen > 0)
-		buf_addf(pos, "+%s new  ", thousands((unsigned long long)p->unseen, a));
+		buf_addf(pos, "+%s new  ", text_thousands((unsigned long long)p->unseen, a));
 	if (!p->win.page.n)
 		buf_addstr(pos, "no events");
 	else if (p->win.dpos >= 0)
-		buf_addf(pos, "event %s of %s", thousands((unsigned long long)p->win.dpos + 1, a),
-			 thousands((unsigned long long)v->tui->max_seq, b));
+		buf_addf(pos, "event %s of %s", text_thousands((unsigned long long)p->win.dpos + 1, a),
+			 text_thousands((unsigned long long)v->tui->max_seq, b));
 	else
-		buf_addf(pos, "event ? of %s (counting)", thousands((unsigned long long)v->tui->max_seq, b));
+		buf_addf(pos, "event ? of %s (counting)", text_thousands((unsigned long long)v->tui->max_seq, b));
 }
 
 static int tlv_tick(struct view *v)

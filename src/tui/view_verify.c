@@ -12,6 +12,7 @@
 #include "draw.h"
 #include "keys.h"
 #include "view.h"
+#include "trailscope/textout.h"
 
 struct verv {
 	struct pager pg;
@@ -63,7 +64,7 @@ static void build(struct view *v, int w)
 	line_add_data(l, ROLE_DEFAULT, r->origin && *r->origin ? r->origin : "(none)");
 	l = lines_add(L);
 	line_addstr(l, ROLE_LABEL, " Entries      ");
-	line_addstr(l, ROLE_DEFAULT, thousands(r->entries, a));
+	line_addstr(l, ROLE_DEFAULT, text_thousands(r->entries, a));
 	l = lines_add(L);
 	line_addstr(l, ROLE_LABEL, " Verdict      ");
 	{
@@ -94,7 +95,7 @@ static void build(struct view *v, int w)
 		char pad[64];
 
 		l = lines_add(L);
-		snprintf(pad, sizeof(pad), "   size %-14s ", thousands(c->size, a));
+		snprintf(pad, sizeof(pad), "   size %-14s ", text_thousands(c->size, a));
 		line_addstr(l, ROLE_DEFAULT, pad);
 		snprintf(pad, sizeof(pad), "%-14s", c->status);
 		line_addstr(l, status_role(c->status), pad);
@@ -117,12 +118,12 @@ static void build(struct view *v, int w)
 		struct buf loc = BUF_INIT;
 
 		if (f->checkpoint)
-			buf_addf(&loc, "   %-14s checkpoint %s: ", f->kind, thousands(f->size, a));
+			buf_addf(&loc, "   %-14s checkpoint %s: ", f->kind, text_thousands(f->size, a));
 		else if (f->seq == f->seq_end)
-			buf_addf(&loc, "   %-14s seq %s: ", f->kind, thousands(f->seq, a));
+			buf_addf(&loc, "   %-14s seq %s: ", f->kind, text_thousands(f->seq, a));
 		else
-			buf_addf(&loc, "   %-14s seq %s-%s: ", f->kind, thousands(f->seq, a),
-				 thousands(f->seq_end, b));
+			buf_addf(&loc, "   %-14s seq %s-%s: ", f->kind, text_thousands(f->seq, a),
+				 text_thousands(f->seq_end, b));
 		lines_add_wrapped(L, ROLE_CHAIN_FAILED, loc.buf, ROLE_DEFAULT, f->detail ? f->detail : "",
 				  w, 20);
 		buf_release(&loc);

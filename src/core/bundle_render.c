@@ -1,0 +1,220 @@
+/*
+ * bundle_render.c - the readable renderings of a bundle's events, which
+ * export writes and verify regenerates to compare (see bundle.h,
+ * docs/BUNDLE.md): events.jsonl records with their changes, events.csv,
+ * changes.csv, and report.txt's entry for one event.
+ */
+#include <string.h>
+
+#include "trailscope/bundle.h"
+#include "trailscope/diff.h"
+#include "trailscope/jcs.h"
+#include "trailscope/textout.h"
+#include "trailscope/util.h"
+
+static const char *leaf_str(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+json_t *bundle_leaf_changes(const json_t *leaf)
+{
+	struct change_list cl = CHANGE_LIST_INIT;
+	json_t *arr = json_array();
+	const json_t *bk = json_object_get(leaf, "before_known");
+
+	diff_json(json_object_get(leaf, "before"), json_object_get(leaf, "after"),
+		  !json_is_false(bk), &cl);
+	for (size_t i = 0; i < cl.n; i++) {
+		json_t *c = json_object();
+
+		json_object_set_new(c, "path", json_string(cl.v[i].path));
+		json_object_set_new(c, "kind", json_string(change_kind_name(cl.v[i].kind)));
+		json_object_set_new(c, "before", cl.v[i].before ? json_incref(cl.v[i].before) : json_null());
+		json_object_set_new(c, "after", cl.v[i].after ? json_incref(cl.v[i].after) : json_null());
+		json_object_set_new(c, "before_unknown", json_boolean(cl.v[i].before_unknown));
+		json_array_append_new(arr, c);
+	}
+	change_list_release(&cl);
+	return arr;
+}
+
+void bundle_record_line(const json_t *leaf, struct buf *out)
+{
+	json_t *rec = json_deep_copy(leaf);
+
+	json_object_set_new(rec, "changes", bundle_leaf_changes(leaf));
+	json_append(out, rec);
+	buf_addch(out, '\n');
+	json_decref(rec);
+}
+
+static void csv_str(struct buf *out, const char *s)
+{
+	text_csv_field(out, s, strlen(s));
+}
+
+static void csv_json(struct buf *out, const json_t *v)
+{
+	struct buf b = BUF_INIT;
+
+	if (v)
+		json_append(&b, v);
+	csv_str(out, b.buf);
+	buf_release(&b);
+}
+
+void bundle_events_csv_header(struct buf *out)
+{
+	buf_addstr(out, "seq,event_id,ts,actor,actor_name,actor_type,action,target_kind,target,"
+		   "environment,reason,ticket,correlation_id,approval_required,approved_by,"
+		   "nchanges,summary\n");
+}
+
+void bundle_events_csv_row(const json_t *leaf, struct buf *out)
+{
+	const json_t *actor = json_object_get(leaf, "actor"), *target = json_object_get(leaf, "target");
+	const json_t *ctx = json_object_get(leaf, "context"), *appr = json_object_get(ctx, "approval");
+	const json_t *seq = json_object_get(leaf, "seq");
+	struct change_list cl = CHANGE_LIST_INIT;
+	struct buf sum = BUF_INIT;
+
+	diff_json(json_object_get(leaf, "before"), json_object_get(leaf, "after"),
+		  !json_is_false(json_object_get(leaf, "before_known")), &cl);
+	change_list_summary(&cl, 80, &sum);
+	buf_addf(out, "%lld,", (long long)json_number_value(seq));
+	csv_str(out, leaf_str(leaf, "event_id"));
+	buf_addch(out, ',');
+	csv_str(out, leaf_str(leaf, "ts"));
+	buf_addch(out, ',');
+	csv_str(out, leaf_str(actor, "id"));
+	buf_addch(out, ',');
+	csv_str(out, leaf_str(actor, "name"));
+	buf_addch(out, ',');
+	csv_str(out, leaf_str(actor, "type"));
+	buf_addch(out, ',');
+	csv_str(out, leaf_str(leaf, "action"));
+	buf_addch(out, ',');
+	csv_str(out, leaf_str(target, "kind"));
+	buf_addch(out, ',');
+	csv_str(out, leaf_str(target, "key"));
+	buf_addch(out, ',');
+	csv_str(out, leaf_str(leaf, "environment"));
+	buf_addch(out, ',');
+	csv_str(out, leaf_str(ctx, "reason"));
+	buf_addch(out, ',');
+	if (json_is_string(json_object_get(ctx, "ticket")))
+		csv_str(out, leaf_str(ctx, "ticket"));
+	else
+		csv_json(out, json_object_get(ctx, "ticket"));
+	buf_addch(out, ',');
+	csv_str(out, leaf_str(ctx, "correlation_id"));
+	buf_addch(out, ',');
+	buf_addstr(out, !json_is_object(appr) ? "" :
+		   json_is_true(json_object_get(appr, "required")) ? "true" : "false");
+	buf_addch(out, ',');
+	csv_str(out, leaf_str(appr, "approved_by"));
+	buf_addf(out, ",%zu,", cl.n);
+	csv_str(out, sum.buf);
+	buf_addch(out, '\n');
+	buf_release(&sum);
+	change_list_release(&cl);
+}
+
+void bundle_changes_csv_header(struct buf *out)
+{
+	buf_addstr(out, "seq,event_id,path,kind,before,after,before_unknown\n");
+}
+
+void bundle_changes_csv_rows(const json_t *leaf, struct buf *out)
+{
+	json_t *changes = bundle_leaf_changes(leaf);
+	long long seq = (long long)json_number_value(json_object_get(leaf, "seq"));
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(changes, i, c) {
+		const json_t *before = json_object_get(c, "before"), *after = json_object_get(c, "after");
+		int unknown = json_is_true(json_object_get(c, "before_unknown"));
+
+		buf_addf(out, "%lld,", seq);
+		csv_str(out, leaf_str(leaf, "event_id"));
+		buf_addch(out, ',');
+		csv_str(out, leaf_str(c, "path"));
+		buf_addch(out, ',');
+		csv_str(out, leaf_str(c, "kind"));
+		buf_addch(out, ',');
+		csv_json(out, json_is_null(before) && (unknown || !strcmp(leaf_str(c, "kind"), "added")) ?
+			 NULL : before);
+		buf_addch(out, ',');
+		csv_json(out, json_is_null(after) && !strcmp(leaf_str(c, "kind"), "removed") ? NULL : after);
+		buf_addf(out, ",%s\n", unknown ? "true" : "false");
+	}
+	json_decref(changes);
+}
+
+static void report_line(struct buf *out, const char *label, const char *value)
+{
+	if (!value || !*value)
+		return;
+	buf_addf(out, "    %-11s ", label);
+	buf_add_term_safe(out, value, strlen(value));
+	buf_addch(out, '\n');
+}
+
+void bundle_report_event(const json_t *leaf, struct buf *out)
+{
+	const json_t *actor = json_object_get(leaf, "actor"), *target = json_object_get(leaf, "target");
+	const json_t *ctx = json_object_get(leaf, "context"), *appr = json_object_get(ctx, "approval");
+	json_t *changes = bundle_leaf_changes(leaf), *c;
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	buf_addf(&b, "%s  #%lld  %s  %s  %s %s", leaf_str(leaf, "ts"),
+		 (long long)json_number_value(json_object_get(leaf, "seq")), leaf_str(actor, "id"),
+		 leaf_str(leaf, "action"), leaf_str(target, "kind"), leaf_str(target, "key"));
+	if (*leaf_str(leaf, "environment"))
+		buf_addf(&b, "  [%s]", leaf_str(leaf, "environment"));
+	buf_add_term_safe(out, b.buf, b.len);
+	buf_addch(out, '\n');
+	report_line(out, "event id", leaf_str(leaf, "event_id"));
+	report_line(out, "actor type", leaf_str(actor, "type"));
+	report_line(out, "reason", leaf_str(ctx, "reason"));
+	report_line(out, "ticket", leaf_str(ctx, "ticket"));
+	report_line(out, "correlation", leaf_str(ctx, "correlation_id"));
+	if (json_is_object(appr)) {
+		buf_reset(&b);
+		buf_addstr(&b, json_is_true(json_object_get(appr, "required")) ? "required" : "not required");
+		if (*leaf_str(appr, "approved_by"))
+			buf_addf(&b, ", approved by %s", leaf_str(appr, "approved_by"));
+		else if (json_is_true(json_object_get(appr, "required")))
+			buf_addstr(&b, ", NOT APPROVED");
+		report_line(out, "approval", b.buf);
+	}
+	json_array_foreach(changes, i, c) {
+		const char *kind = leaf_str(c, "kind"), *path = leaf_str(c, "path");
+
+		buf_addf(out, "    %-8s ", kind);
+		buf_add_term_safe(out, *path ? path : "(state)", strlen(*path ? path : "(state)"));
+		buf_addstr(out, ": ");
+		if (!strcmp(kind, "added")) {
+			text_json_value(out, json_object_get(c, "after"), 0);
+		} else if (!strcmp(kind, "removed")) {
+			text_json_value(out, json_object_get(c, "before"), 0);
+		} else {
+			text_json_value(out, json_object_get(c, "before"),
+				     json_is_true(json_object_get(c, "before_unknown")));
+			buf_addstr(out, " \u2192 ");
+			text_json_value(out, json_object_get(c, "after"), 0);
+		}
+		buf_addch(out, '\n');
+	}
+	buf_addstr(out, "    proof       entries/");
+	buf_addf(out, "%lld.leaf, proofs/%lld.tlog-proof\n\n",
+		 (long long)json_number_value(json_object_get(leaf, "seq")),
+		 (long long)json_number_value(json_object_get(leaf, "seq")));
+	json_decref(changes);
+	buf_release(&b);
+}
