@@ -89,6 +89,9 @@ int fmt_type_error(struct fmt_reader *r, const struct fmt_record *rec, const cha
  * (stop). */
 int fmt_emit(struct fmt_reader *r, const struct fmt_record *rec, struct event *ev);
 
+/* format_skip(r->sink, reason): rec was read and makes no event. */
+void fmt_skip(struct fmt_reader *r, enum skip_reason reason);
+
 /* A new zeroed event (release with event_release + free, or fmt_emit). */
 struct event *fmt_event_new(void);
 

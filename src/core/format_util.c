@@ -780,3 +780,8 @@ int fmt_head_has_key(const char *head, const char *key)
 	}
 	return 0;
 }
+
+void fmt_skip(struct fmt_reader *r, enum skip_reason reason)
+{
+	format_skip(r->sink, reason);
+}
