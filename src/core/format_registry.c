@@ -11,6 +11,7 @@ const struct format_ops *const formats[] = {
 	&format_cloudtrail,
 	&format_launchdarkly,
 	&format_unleash,
+	&format_opensearch,
 	&format_map,
 	&format_jsonl,
 	NULL,

@@ -250,7 +250,13 @@ int fmt_emit(struct fmt_reader *r, const struct fmt_record *rec, struct event *e
 		ev->context = json_object();
 	if (!ev->actor_type)
 		ev->actor_type = xstrdup("unknown");
+	json_t *extra = json_incref(ev->source);
+
 	event_set_source(ev, r->format, r->file, rec->line);
+	if (extra) {            /* the format's own members (opensearch's _index, _id) */
+		json_object_update_missing(ev->source, extra);
+		json_decref(extra);
+	}
 	if (rec->index >= 0)
 		json_object_set_new(ev->source, "index", json_integer(rec->index));
 	return r->sink->emit(r->sink->ctx, ev);
@@ -784,4 +790,74 @@ int fmt_head_has_key(const char *head, const char *key)
 void fmt_skip(struct fmt_reader *r, enum skip_reason reason)
 {
 	format_skip(r->sink, reason);
+}
+
+int fmt_sub_record(const struct fmt_record *rec, const char *path, struct fmt_record *out)
+{
+	const json_t *v = rec->json;
+	size_t at = 0, end;
+
+	while (*path) {
+		size_t n = strcspn(path, ".");
+		char *name = xstrndup(path, n);
+
+		v = json_object_get(v, name);
+		free(name);
+		at = member_value(rec->raw, rec->raw_len, at, path, n);
+		if (!v || at == SCAN_ERR)
+			return -1;
+		path += n + (path[n] == '.');
+	}
+	end = value_end(rec->raw, rec->raw_len, at);
+	if (end == SCAN_ERR)
+		return -1;
+	out->json = (json_t *)v;
+	out->raw = rec->raw + at;
+	out->raw_len = end - at;
+	out->index = rec->index;
+	out->line = rec->line;
+	out->col = rec->col;
+	for (size_t i = 0; i < at; i++) {
+		if (rec->raw[i] == '\n') {
+			out->line++;
+			out->col = 0;
+		}
+		out->col++;
+	}
+	return 0;
+}
+
+int fmt_each_element(struct fmt_reader *r, const struct fmt_record *arr,
+		     int (*fn)(struct fmt_reader *r, const struct fmt_record *elem))
+{
+	const char *t = arr->raw;
+	size_t len = arr->raw_len, i = skip_ws(t, len, 0), pos = 0;
+	long line = arr->line;
+	int col = arr->col;
+
+	if (!json_is_array(arr->json) || i >= len || t[i] != '[')
+		return -2;
+	i = skip_ws(t, len, i + 1);
+	for (size_t idx = 0; i < len && t[i] != ']'; idx++) {
+		size_t e = value_end(t, len, i);
+		struct fmt_record el = { .json = json_array_get(arr->json, idx), .raw = t + i, .index = (long)idx };
+		int rc;
+
+		if (e == SCAN_ERR || !el.json)
+			return -2;
+		for (; pos < i; pos++, col++)
+			if (t[pos] == '\n') {
+				line++;
+				col = 0;
+			}
+		el.raw_len = e - i;
+		el.line = line;
+		el.col = col;
+		if ((rc = fn(r, &el)))
+			return rc;
+		i = skip_ws(t, len, e);
+		if (i < len && t[i] == ',')
+			i = skip_ws(t, len, i + 1);
+	}
+	return 0;
 }
