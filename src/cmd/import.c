@@ -86,7 +86,12 @@ int cmd_import(int argc, char **argv)
 			       "--format picks the source format (default auto: detected from content and\n"
 			       "reported); gzip files are read transparently (a damaged one is bad input at\n"
 			       "its byte offset). Input is UTF-8 (a leading byte order mark is skipped;\n"
-			       "UTF-16 is refused). See docs/EVENTS.md and docs/FORMATS.md.\n", usage);
+			       "UTF-16 is refused). A file in no recognised format is bad input, described.\n"
+			       "--map FILE reads JSON records of another shape (and, with --format opensearch\n"
+			       "or when detected, the _source of OpenSearch/Elasticsearch hits). The summary\n"
+			       "counts the records skipped and why (reads, earlier stages, invalid); an import\n"
+			       "of records none of which is an event fails and writes nothing.\n"
+			       "See docs/EVENTS.md and docs/FORMATS.md.\n", usage);
 			return EXIT_OK;
 		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
