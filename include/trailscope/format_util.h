@@ -49,7 +49,9 @@ struct fmt_reader {
 	const char *file;                /* file name, for messages */
 	const struct format_options *opt;
 	struct record_sink *sink;
-	const char *const *wrappers;     /* NULL-terminated array member names, or NULL */
+	const char *const *wrappers;     /* NULL-terminated array member names, or NULL;
+					  * "OUTER.INNER": the array INNER inside the
+					  * object member OUTER of a document */
 	/* Handles one record: returns 0, or -1 to stop (already reported). */
 	int (*record)(struct fmt_reader *r, const struct fmt_record *rec);
 	/* Called once after the last record, or NULL: returns 0 or -1. */

@@ -132,8 +132,12 @@ static int os_detect(const char *head, size_t len)
 static int os_read(FILE *f, const char *file, const struct format_options *opt,
 		   struct record_sink *sink)
 {
+	/* a response as one document: its hits are cut out of it one by one
+	 * (no 4 MiB limit on the whole response) */
+	static const char *const wrappers[] = { "hits.hits", NULL };
 	struct fmt_reader r = {
-		.format = "opensearch", .file = file, .opt = opt, .sink = sink, .record = os_record,
+		.format = "opensearch", .file = file, .opt = opt, .sink = sink, .wrappers = wrappers,
+		.record = os_record,
 	};
 	struct fmt_map *m;
 	int rc;

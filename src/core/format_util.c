@@ -102,6 +102,31 @@ static int is_wrapper(const struct fmt_reader *r, const char *key)
 	return 0;
 }
 
+static size_t member_value(const char *text, size_t len, size_t i, const char *name, size_t nlen);
+
+/* A wrapper "OUTER.INNER" names an array INNER inside the object member
+ * OUTER (a search response's "hits.hits"): when key is OUTER and its
+ * object value at text[vs, end) holds INNER as an array, returns where
+ * that array starts and sets *rank; else SCAN_ERR. */
+static size_t nested_wrapper(const struct fmt_reader *r, const char *key, const char *text,
+			     size_t end, size_t vs, int *rank)
+{
+	for (const char *const *w = r->wrappers; w && *w; w++) {
+		const char *dot = strchr(*w, '.');
+		size_t at;
+
+		if (!dot || strlen(key) != (size_t)(dot - *w) || memcmp(key, *w, (size_t)(dot - *w)) ||
+		    text[vs] != '{')
+			continue;
+		at = member_value(text, end, vs, dot + 1, strlen(dot + 1));
+		if (at != SCAN_ERR && text[at] == '[') {
+			*rank = (int)(w - r->wrappers) + 1;
+			return at;
+		}
+	}
+	return SCAN_ERR;
+}
+
 size_t fmt_nul_at(const char *text, size_t len)
 {
 	int in_string = 0;
@@ -317,7 +342,7 @@ static int read_document(struct fmt_reader *r, const char *text, size_t len)
 		if (i < len && text[i] == '}')
 			i++;
 		else for (;;) {
-			size_t ks = i, ke, vs;
+			size_t ks = i, ke, vs, nested;
 			json_t *key;
 			int l, c, rank;
 
@@ -359,8 +384,39 @@ static int read_document(struct fmt_reader *r, const char *text, size_t len)
 				goto doc_fail;
 			}
 			rank = is_wrapper(r, json_string_value(key));
+			nested = rank ? SCAN_ERR : nested_wrapper(r, json_string_value(key), text, end, vs, &rank);
 			json_decref(key);
-			if (rank && text[vs] == '[' && (!arr_rank || rank < arr_rank)) {
+			if (nested != SCAN_ERR && (!arr_rank || rank < arr_rank)) {
+				/* the object's other members must be valid JSON:
+				 * checked with the records' array left out */
+				size_t aend = value_end(text, len, nested);
+				struct buf rest = BUF_INIT;
+				json_t *v;
+
+				buf_add(&rest, text + vs, nested - vs);
+				buf_addstr(&rest, "[]");
+				buf_add(&rest, text + aend, end - aend);
+				buf_reset(&err);
+				v = json_parse_strict(rest.buf, rest.len, &l, &c, &err);
+				if (!v) {
+					/* the error's offset in rest, back in text */
+					size_t off = 0;
+
+					for (int k = 1; k < l && off < rest.len; off++)
+						if (rest.buf[off] == '\n')
+							k++;
+					off += c > 0 ? (size_t)c - 1 : 0;
+					off = off < nested - vs ? vs + off : aend + (off - (nested - vs) - 2);
+					buf_release(&rest);
+					cursor_to(&cur, off < len ? off : vs, &line, &col);
+					rc = bad_at(r, line, col, -1, "%s", err.buf);
+					goto doc_fail;
+				}
+				buf_release(&rest);
+				json_decref(v);
+				arr = nested;
+				arr_rank = rank;
+			} else if (rank && nested == SCAN_ERR && text[vs] == '[' && (!arr_rank || rank < arr_rank)) {
 				arr = vs;
 				arr_rank = rank;
 			} else if (end - vs > 1 || !strchr("{[\"", text[vs])) {

@@ -61,3 +61,23 @@ expect_grep "hit without _source: said" 'missing "_source"' "$T/err"
 printf '%s\n' '{"took":1,"timed_out":true,"hits":{"hits":[{"_index":"a","_id":"1","_source":{"@timestamp":"2026-01-01T00:00:00Z","user":{"name":"x"},"resource":{"name":"r"}}}]}}' > "$T/partial.jsonl"
 expect_status "timed-out response imports" 0 ts import "$T/p.db" --map $D/map.json "$T/partial.jsonl"
 expect_grep "timed-out response: warned" 'partial.jsonl:1: the search response timed out' "$T/err"
+# a pretty-printed response larger than 4 MiB (the limit of one record):
+# its hits are cut out one by one
+python3 - "$T/big.json" <<'PY'
+import json, sys
+hits = [{"_index": "audit-big", "_id": "b%d" % i, "_score": None,
+         "_source": {"@timestamp": "2026-03-01T10:%02d:%02dZ" % (i // 60 % 60, i % 60),
+                     "user": {"name": "u%d@example.com" % (i % 7)}, "resource": {"name": "r-%d" % i},
+                     "pad": "x" * 300}} for i in range(15000)]
+json.dump({"took": 40, "timed_out": False, "_shards": {"total": 1, "successful": 1, "failed": 0},
+           "hits": {"total": {"value": 15000, "relation": "eq"}, "max_score": None, "hits": hits}},
+          open(sys.argv[1], "w"), indent=2)
+PY
+expect_status "a response over 4 MiB imports" 0 ts import "$T/big.db" --map $D/map.json "$T/big.json"
+expect_grep "a response over 4 MiB: every hit" '^15000 records: 15000 added' "$T/out"
+expect_eq "a response over 4 MiB: last hit's position" \
+	"$(sqlite3 "$T/big.db" "select event_id, json_extract(leaf,'\$.source.index') from entries order by seq desc limit 1")" "audit-big/b14999|14999"
+# the members beside the hits are still checked (hits.max_score here)
+sed -i "s/\"max_score\": null/\"max_score\": nul/" "$T/big.json"
+expect_status "a response with bad JSON outside the hits" 4 ts import "$T/big2.db" --map $D/map.json "$T/big.json"
+expect_grep "bad JSON beside the hits: located" "big.json:14:18: invalid token" "$T/err"
