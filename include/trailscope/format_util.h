@@ -30,6 +30,7 @@ extern const struct format_ops format_cloudtrail;
 extern const struct format_ops format_launchdarkly;
 extern const struct format_ops format_unleash;
 extern const struct format_ops format_map;
+extern const struct format_ops format_opensearch;
 
 #define FMT_MAX_DOCUMENT ((size_t)256 << 20) /* 256 MiB per whole-document file */
 
@@ -48,7 +49,9 @@ struct fmt_reader {
 	const char *file;                /* file name, for messages */
 	const struct format_options *opt;
 	struct record_sink *sink;
-	const char *const *wrappers;     /* NULL-terminated array member names, or NULL */
+	const char *const *wrappers;     /* NULL-terminated array member names, or NULL;
+					  * "OUTER.INNER": the array INNER inside the
+					  * object member OUTER of a document */
 	/* Handles one record: returns 0, or -1 to stop (already reported). */
 	int (*record)(struct fmt_reader *r, const struct fmt_record *rec);
 	/* Called once after the last record, or NULL: returns 0 or -1. */
@@ -88,6 +91,33 @@ int fmt_type_error(struct fmt_reader *r, const struct fmt_record *rec, const cha
  * (format, file, line, and index for array members). Returns 0 or -1
  * (stop). */
 int fmt_emit(struct fmt_reader *r, const struct fmt_record *rec, struct event *ev);
+
+/* The value at member path (dotted, as for fmt_member_pos) of rec as a
+ * record of its own: its parsed value, its verbatim slice of rec's raw
+ * text, its line and column; index is rec's. 0, or -1 when it is not
+ * there as written. */
+int fmt_sub_record(const struct fmt_record *rec, const char *path, struct fmt_record *out);
+
+/* Calls fn for each element of arr (a record whose value is an array,
+ * from fmt_sub_record), as a record with its verbatim slice, line, column
+ * and index (its position in the array). Returns 0, fn's first non-zero
+ * answer, or -2 when arr is not an array as written. */
+int fmt_each_element(struct fmt_reader *r, const struct fmt_record *arr,
+		     int (*fn)(struct fmt_reader *r, const struct fmt_record *elem));
+
+/* The mapped-JSON format's map (--map FILE, format_map.c), for formats
+ * whose records hold a document to read through it (format_opensearch.c).
+ * fmt_map_load: the map, or NULL (reported: bad input). fmt_map_event:
+ * the event of rec through m: 1 with *out set (not yet emitted), else the
+ * sink's answer to the bad record (0 go on, -1 stop). */
+struct fmt_map;
+struct fmt_map *fmt_map_load(const char *path);
+void fmt_map_free(struct fmt_map *m);
+int fmt_map_event(struct fmt_reader *r, const struct fmt_map *m, const struct fmt_record *rec,
+		  struct event **out);
+
+/* format_skip(r->sink, reason): rec was read and makes no event. */
+void fmt_skip(struct fmt_reader *r, enum skip_reason reason);
 
 /* A new zeroed event (release with event_release + free, or fmt_emit). */
 struct event *fmt_event_new(void);

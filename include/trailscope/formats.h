@@ -10,12 +10,25 @@
 
 #include <stdio.h>
 #include <jansson.h>
+#include "trailscope/buf.h"
 #include "trailscope/event.h"
 
 struct format_options {
 	int include_reads;       /* keep read-only events (get/list/watch, readOnly) */
 	const char *map_file;    /* --map FILE for the "map" format, or NULL */
 };
+
+/* Why a format read a record and made no event of it (counted in the
+ * import summary: "215 reads, 320 earlier stages skipped"). Bad records
+ * go to the sink's bad() instead; duplicates are counted by the import. */
+enum skip_reason {
+	SKIP_READ,      /* a read-only operation, without --include-reads */
+	SKIP_STAGE,     /* another stage of a request whose event is kept */
+	SKIP_NOT_EVENT, /* a record the format documents as not an audit event */
+	SKIP_NREASONS
+};
+/* The summary's word for reason ("reads", "earlier stages", ...). */
+const char *skip_reason_name(enum skip_reason reason, int plural);
 
 /* Where a format delivers its results. */
 struct record_sink {
@@ -34,7 +47,18 @@ struct record_sink {
 	json_t *(*previous_state)(void *ctx, const char *target_kind, const char *target_key,
 				  const char *environment);
 	void *ctx;
+	/* Counts a record that makes no event (format_skip); may be NULL. */
+	void (*skip)(void *ctx, enum skip_reason reason);
 };
+
+/* Tells the sink that one record was read and skipped for reason. */
+void format_skip(struct record_sink *sink, enum skip_reason reason);
+
+/* Describes the start of a file in no recognised format, for the error:
+ * "line 1 is a JSON object with members timestamp, level, msg, ...",
+ * "line 1 is CSV (a, b, c, ...)", "line 1 is text: \"...\"" (safe for a
+ * terminal). */
+void format_describe(const char *head, size_t len, struct buf *out);
 
 struct format_ops {
 	const char *name;        /* "jsonl", "k8s", "cloudtrail", ... */

@@ -8,6 +8,10 @@
  * import with "FILE:LINE:COL: reason" and the store is left as it was,
  * unless skip_invalid is set, in which case each bad record is reported
  * and skipped. Events whose id is already stored are not added again.
+ * Records a format reads but makes no event of (reads, earlier stages)
+ * are counted by reason. An import whose records all fail or are skipped
+ * (none is an event, none already stored) is bad input: nothing is
+ * written.
  */
 #ifndef TRAILSCOPE_IMPORT_H
 #define TRAILSCOPE_IMPORT_H
@@ -31,7 +35,10 @@ struct import_stats {
 	uint64_t records;     /* records read */
 	uint64_t added;       /* entries appended */
 	uint64_t duplicates;  /* already stored (same event id) */
-	uint64_t skipped;     /* bad records skipped */
+	uint64_t skipped;     /* bad records skipped (--skip-invalid) */
+	uint64_t not_events[SKIP_NREASONS]; /* records read that make no event, by reason */
+	int nothing;          /* records were read but none made an event: the
+			       * import failed (EXIT_BADINPUT), already reported */
 	uint64_t first_seq;   /* first appended seq, 0 if none */
 	uint64_t size;        /* store size after the import */
 	int signed_head;      /* a checkpoint was signed */

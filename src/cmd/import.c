@@ -18,6 +18,25 @@ static const char usage[] =
 	"trailscope import STORE FILE... [--format auto|FORMAT] [--map FILE] [--include-reads]\n"
 	"                         [--sign KEYFILE] [--skip-invalid] [--quiet]";
 
+/* "757 records: 222 added, 0 already present; 215 reads, 320 earlier
+ * stages, 2 invalid skipped" */
+static void counts(const struct import_stats *st, struct buf *b)
+{
+	int any = 0;
+
+	buf_addf(b, "%llu records: %llu added, %llu already present", (unsigned long long)st->records,
+		 (unsigned long long)st->added, (unsigned long long)st->duplicates);
+	for (int i = 0; i < SKIP_NREASONS; i++)
+		if (st->not_events[i]) {
+			buf_addf(b, "%s%llu %s", any++ ? ", " : "; ", (unsigned long long)st->not_events[i],
+				 skip_reason_name((enum skip_reason)i, st->not_events[i] != 1));
+		}
+	if (st->skipped)
+		buf_addf(b, "%s%llu invalid", any++ ? ", " : "; ", (unsigned long long)st->skipped);
+	if (any)
+		buf_addstr(b, " skipped");
+}
+
 int cmd_import(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -53,7 +72,7 @@ int cmd_import(int argc, char **argv)
 			}
 			io.format = optarg;
 			break;
-		case 'm': io.fopt.map_file = optarg; io.format = "map"; break;
+		case 'm': io.fopt.map_file = optarg; break;
 		case 'r': io.fopt.include_reads = 1; break;
 		case 's': keyfile = optarg; break;
 		case 'k': io.skip_invalid = 1; break;
@@ -66,15 +85,23 @@ int cmd_import(int argc, char **argv)
 			       "--skip-invalid. Events already stored (same event id) are not added again.\n"
 			       "--sign signs a checkpoint of the new head.\n"
 			       "--format picks the source format: jsonl, k8s, cloudtrail, launchdarkly, unleash,\n"
-			       "m365 (JSON, or the compliance portal's CSV export), github (default auto:\n"
-			       "detected from content and reported); gzip files are read transparently (a\n"
-			       "damaged one is bad input at its byte offset). Input is UTF-8 (a leading byte\n"
-			       "order mark is skipped; UTF-16 is refused). See docs/EVENTS.md and\n"
-			       "docs/FORMATS.md.\n", usage);
+			       "m365 (JSON, or the compliance portal's CSV export), github, opensearch (default\n"
+			       "auto: detected from content and reported); gzip files are read transparently\n"
+			       "(a damaged one is bad input at its byte offset). Input is UTF-8 (a leading byte\n"
+			       "order mark is skipped; UTF-16 is refused). A file in no recognised format is bad input, described.\n"
+			       "--map FILE reads JSON records of another shape (and, with --format opensearch\n"
+			       "or when detected, the _source of OpenSearch/Elasticsearch hits). The summary\n"
+			       "counts the records skipped and why (reads, earlier stages, invalid); an import\n"
+			       "of records none of which is an event fails and writes nothing.\n"
+			       "See docs/EVENTS.md and docs/FORMATS.md.\n", usage);
 			return EXIT_OK;
 		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
+	if (io.fopt.map_file && io.format && strcmp(io.format, "auto") && strcmp(io.format, "map") &&
+	    strcmp(io.format, "opensearch"))
+		return cli_usage_error(usage, "import: --map applies to --format map or opensearch, not %s",
+				       io.format);
 	if (argc - optind < 2)
 		return cli_usage_error(usage, "import: expected STORE and at least one FILE");
 	if (keyfile && keyfile_load_signer(keyfile, &key))
@@ -96,16 +123,22 @@ int cmd_import(int argc, char **argv)
 		else if (ret != EXIT_OK)
 			store_discard(&s);
 	}
-	if (ret == EXIT_BADINPUT)
+	if (ret == EXIT_BADINPUT && st.nothing) {
+		struct buf b = BUF_INIT;
+
+		counts(&st, &b);
+		fprintf(stderr, "trailscope: error: nothing to import (%s); nothing was written%s\n", b.buf,
+			st.not_events[SKIP_READ] ? " (--include-reads imports read-only requests)" : "");
+		buf_release(&b);
+	} else if (ret == EXIT_BADINPUT) {
 		fprintf(stderr, "trailscope: import stopped; nothing was written "
 				"(--skip-invalid skips bad records)\n");
-	else if (ret == EXIT_OK && !quiet) {
-		printf("%llu records: %llu added, %llu already present",
-		       (unsigned long long)st.records, (unsigned long long)st.added,
-		       (unsigned long long)st.duplicates);
-		if (st.skipped)
-			printf(", %llu skipped", (unsigned long long)st.skipped);
-		printf("; store has %s entries", text_thousands(st.size, n1));
+	} else if (ret == EXIT_OK && !quiet) {
+		struct buf b = BUF_INIT;
+
+		counts(&st, &b);
+		printf("%s; store has %s entries", b.buf, text_thousands(st.size, n1));
+		buf_release(&b);
 		if (st.signed_head)
 			printf("; signed checkpoint at %s", text_thousands(st.size, n2));
 		printf("\n");

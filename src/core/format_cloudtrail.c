@@ -178,8 +178,10 @@ static int ct_event(struct fmt_reader *r, const struct fmt_record *where, const 
 		return fmt_bad(r, where, "not a CloudTrail record (missing \"eventTime\")");
 	if (!json_is_object(insight) && (!source || !*source || !name || !*name))
 		return fmt_bad(r, where, "missing \"eventSource\" or \"eventName\"");
-	if (json_is_true(ro) && !r->opt->include_reads)
+	if (json_is_true(ro) && !r->opt->include_reads) {
+		fmt_skip(r, SKIP_READ);
 		return 0;
+	}
 	ev = fmt_event_new();
 	if (fmt_time_iso(ev, time, &err)) {
 		rc = fmt_bad(r, where, "\"eventTime\": %s", err.buf);
@@ -256,8 +258,10 @@ static int ct_record(struct fmt_reader *r, const struct fmt_record *rec)
 	if (!json_is_string(inner))
 		return fmt_bad(r, rec, "expected string for \"CloudTrailEvent\"");
 	if (!r->opt->include_reads && fmt_str(rec->json, "ReadOnly") &&
-	    !strcmp(fmt_str(rec->json, "ReadOnly"), "true"))
+	    !strcmp(fmt_str(rec->json, "ReadOnly"), "true")) {
+		fmt_skip(r, SKIP_READ);
 		return 0;
+	}
 	parsed = json_parse_strict(json_string_value(inner), json_string_length(inner), &l, &c, &err);
 	if (!parsed) {
 		rc = fmt_bad(r, rec, "in \"CloudTrailEvent\" at %d:%d: %s", l, c, err.buf);

@@ -12,15 +12,36 @@
 #include "trailscope/jcs.h"
 #include "trailscope/util.h"
 
-/* Any JSON object per line is plausible; real platform formats that also
- * start with '{' score higher. */
+/* A JSON object per line whose first line names an actor or a target
+ * (EVENTS.md) is plausible; real platform formats that also start with
+ * '{' score higher. A first line that does not parse (or is longer than
+ * head) is given the benefit of the doubt, so its error is located; a
+ * complete object with neither is another format's record, for which
+ * import says what it looks like (format_describe). */
 static int jsonl_detect(const char *head, size_t len)
 {
-	const char *p = head;
+	static const char *const names[] = {
+		"actor", "actor_id", "actorId", "user", "target", "flag_key", "flag_id", "flag",
+		"target_key", "target_id", NULL,
+	};
+	const char *p = head, *eol;
+	json_t *first;
+	int score = 10;
 
 	while (p < head + len && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
 		p++;
-	return p < head + len && *p == '{' ? 10 : 0;
+	if (p >= head + len || *p != '{')
+		return 0;
+	eol = memchr(p, '\n', (size_t)(head + len - p));
+	first = eol ? json_loadb(p, (size_t)(eol - p), 0, NULL) : NULL;
+	if (json_is_object(first)) {
+		score = 0;
+		for (const char *const *n = names; *n && !score; n++)
+			if (json_object_get(first, *n))
+				score = 10;
+	}
+	json_decref(first);
+	return score;
 }
 
 static int jsonl_read(FILE *f, const char *file, const struct format_options *opt,

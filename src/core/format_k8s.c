@@ -351,8 +351,10 @@ static int k8s_record(struct fmt_reader *r, const struct fmt_record *rec)
 
 	if (rc <= 0)
 		return rc;
-	if (!r->opt->include_reads && is_read_verb(fmt_str(rec->json, "verb")))
+	if (!r->opt->include_reads && is_read_verb(fmt_str(rec->json, "verb"))) {
+		fmt_skip(r, SKIP_READ);
 		return 0;
+	}
 	id = fmt_str(rec->json, "auditID");
 	stage = fmt_str(rec->json, "stage");
 	rank = stage_rank(stage);
@@ -360,10 +362,13 @@ static int k8s_record(struct fmt_reader *r, const struct fmt_record *rec)
 		grow_table(k);
 	slot = find_slot(k, id);
 	p = k->ids[slot] ? &k->v[k->slot_to[slot] - 1] : NULL;
-	if (p && !p->json)
-		return 0;               /* a later stage of a request already kept */
+	if (p && !p->json) {
+		fmt_skip(r, SKIP_STAGE); /* a stage of a request already kept */
+		return 0;
+	}
 	if (is_final(rank)) {
 		if (p) {                /* drop the earlier stage */
+			fmt_skip(r, SKIP_STAGE);
 			json_decref(p->json);
 			p->json = NULL;
 			free(p->raw);
@@ -371,9 +376,13 @@ static int k8s_record(struct fmt_reader *r, const struct fmt_record *rec)
 		}
 		return k8s_emit(r, rec);
 	}
-	if (p && p->rank >= rank)
+	if (p && p->rank >= rank) {
+		fmt_skip(r, SKIP_STAGE);
 		return 0;
-	if (!p) {
+	}
+	if (p)
+		fmt_skip(r, SKIP_STAGE); /* replaced by this later stage */
+	else {
 		ALLOC_GROW(k->v, k->n + 1, k->alloc);
 		p = &k->v[k->n++];
 		memset(p, 0, sizeof(*p));

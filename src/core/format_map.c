@@ -35,14 +35,14 @@ static const struct {
 	{ "epoch_us", 1000000 }, { "epoch_ns", 1000000000 },
 };
 
-struct map {
+struct fmt_map {
 	char *ptr[M_NFIELDS];   /* JSON Pointer, or NULL */
 	json_t *konst[M_NFIELDS]; /* constant value, or NULL */
 	long units;
 	const char *file;
 };
 
-static void map_release(struct map *m)
+static void map_release(struct fmt_map *m)
 {
 	for (int i = 0; i < M_NFIELDS; i++) {
 		free(m->ptr[i]);
@@ -51,7 +51,7 @@ static void map_release(struct map *m)
 }
 
 /* Reads and checks the map file; errors name the map file. */
-static int map_load(struct map *m, const char *path)
+static int map_load(struct fmt_map *m, const char *path)
 {
 	struct buf err = BUF_INIT;
 	json_t *doc = NULL, *fields, *tf, *v;
@@ -167,7 +167,7 @@ out:
 }
 
 /* The value of field f in rec: the constant, or what its pointer finds. */
-static json_t *value_of(const struct map *m, const json_t *rec, int f)
+static json_t *value_of(const struct fmt_map *m, const json_t *rec, int f)
 {
 	if (m->konst[f])
 		return m->konst[f];
@@ -178,7 +178,7 @@ static json_t *value_of(const struct map *m, const json_t *rec, int f)
 
 /* A string field: 1 set, 0 absent/null, -1 bad (err set). A number from
  * the record is written from its text, exactly. */
-static int string_of(const struct map *m, const struct fmt_record *rec, int f, char **out,
+static int string_of(const struct fmt_map *m, const struct fmt_record *rec, int f, char **out,
 		     struct buf *err, int *at)
 {
 	json_t *v = value_of(m, rec->json, f);
@@ -208,7 +208,7 @@ static int string_of(const struct map *m, const struct fmt_record *rec, int f, c
 	return -1;
 }
 
-static int required(const struct map *m, const struct fmt_record *rec, int f, char **out,
+static int required(const struct fmt_map *m, const struct fmt_record *rec, int f, char **out,
 		    struct buf *err, int *at)
 {
 	int rc = string_of(m, rec, f, out, err, at);
@@ -245,9 +245,9 @@ static int pointer_path(const char *ptr, struct buf *out)
 	return out->len > 0;
 }
 
-static int map_record(struct fmt_reader *r, const struct fmt_record *rec)
+int fmt_map_event(struct fmt_reader *r, const struct fmt_map *m, const struct fmt_record *rec,
+		  struct event **out)
 {
-	const struct map *m = r->data;
 	json_t *t, *before, *after;
 	struct buf err = BUF_INIT, path = BUF_INIT;
 	struct event *ev;
@@ -318,7 +318,8 @@ static int map_record(struct fmt_reader *r, const struct fmt_record *rec)
 	if (event_read_outcome(value_of(m, rec->json, M_OUTCOME), ev, &err))
 		goto bad;
 	buf_release(&err);
-	return fmt_emit(r, rec, ev);
+	*out = ev;
+	return 1;
 bad:
 	free(type);
 	event_release(ev);
@@ -333,10 +334,37 @@ bad:
 	return rc;
 }
 
+static int map_record(struct fmt_reader *r, const struct fmt_record *rec)
+{
+	struct event *ev;
+	int rc = fmt_map_event(r, r->data, rec, &ev);
+
+	return rc == 1 ? fmt_emit(r, rec, ev) : rc;
+}
+
+struct fmt_map *fmt_map_load(const char *path)
+{
+	struct fmt_map *m = xmalloc(sizeof(*m));
+
+	if (map_load(m, path)) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void fmt_map_free(struct fmt_map *m)
+{
+	if (m) {
+		map_release(m);
+		free(m);
+	}
+}
+
 static int map_read(FILE *f, const char *file, const struct format_options *opt,
 		    struct record_sink *sink)
 {
-	struct map m;
+	struct fmt_map m;
 	struct fmt_reader r = {
 		.format = "map", .file = file, .opt = opt, .sink = sink, .record = map_record, .data = &m,
 	};

@@ -13,6 +13,7 @@ const struct format_ops *const formats[] = {
 	&format_unleash,
 	&format_m365,
 	&format_github,
+	&format_opensearch,
 	&format_map,
 	&format_jsonl,
 	NULL,

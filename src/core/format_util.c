@@ -102,6 +102,31 @@ static int is_wrapper(const struct fmt_reader *r, const char *key)
 	return 0;
 }
 
+static size_t member_value(const char *text, size_t len, size_t i, const char *name, size_t nlen);
+
+/* A wrapper "OUTER.INNER" names an array INNER inside the object member
+ * OUTER (a search response's "hits.hits"): when key is OUTER and its
+ * object value at text[vs, end) holds INNER as an array, returns where
+ * that array starts and sets *rank; else SCAN_ERR. */
+static size_t nested_wrapper(const struct fmt_reader *r, const char *key, const char *text,
+			     size_t end, size_t vs, int *rank)
+{
+	for (const char *const *w = r->wrappers; w && *w; w++) {
+		const char *dot = strchr(*w, '.');
+		size_t at;
+
+		if (!dot || strlen(key) != (size_t)(dot - *w) || memcmp(key, *w, (size_t)(dot - *w)) ||
+		    text[vs] != '{')
+			continue;
+		at = member_value(text, end, vs, dot + 1, strlen(dot + 1));
+		if (at != SCAN_ERR && text[at] == '[') {
+			*rank = (int)(w - r->wrappers) + 1;
+			return at;
+		}
+	}
+	return SCAN_ERR;
+}
+
 size_t fmt_nul_at(const char *text, size_t len)
 {
 	int in_string = 0;
@@ -250,7 +275,13 @@ int fmt_emit(struct fmt_reader *r, const struct fmt_record *rec, struct event *e
 		ev->context = json_object();
 	if (!ev->actor_type)
 		ev->actor_type = xstrdup("unknown");
+	json_t *extra = json_incref(ev->source);
+
 	event_set_source(ev, r->format, r->file, rec->line);
+	if (extra) {            /* the format's own members (opensearch's _index, _id) */
+		json_object_update_missing(ev->source, extra);
+		json_decref(extra);
+	}
 	if (rec->index >= 0)
 		json_object_set_new(ev->source, "index", json_integer(rec->index));
 	return r->sink->emit(r->sink->ctx, ev);
@@ -311,7 +342,7 @@ static int read_document(struct fmt_reader *r, const char *text, size_t len)
 		if (i < len && text[i] == '}')
 			i++;
 		else for (;;) {
-			size_t ks = i, ke, vs;
+			size_t ks = i, ke, vs, nested;
 			json_t *key;
 			int l, c, rank;
 
@@ -353,8 +384,39 @@ static int read_document(struct fmt_reader *r, const char *text, size_t len)
 				goto doc_fail;
 			}
 			rank = is_wrapper(r, json_string_value(key));
+			nested = rank ? SCAN_ERR : nested_wrapper(r, json_string_value(key), text, end, vs, &rank);
 			json_decref(key);
-			if (rank && text[vs] == '[' && (!arr_rank || rank < arr_rank)) {
+			if (nested != SCAN_ERR && (!arr_rank || rank < arr_rank)) {
+				/* the object's other members must be valid JSON:
+				 * checked with the records' array left out */
+				size_t aend = value_end(text, len, nested);
+				struct buf rest = BUF_INIT;
+				json_t *v;
+
+				buf_add(&rest, text + vs, nested - vs);
+				buf_addstr(&rest, "[]");
+				buf_add(&rest, text + aend, end - aend);
+				buf_reset(&err);
+				v = json_parse_strict(rest.buf, rest.len, &l, &c, &err);
+				if (!v) {
+					/* the error's offset in rest, back in text */
+					size_t off = 0;
+
+					for (int k = 1; k < l && off < rest.len; off++)
+						if (rest.buf[off] == '\n')
+							k++;
+					off += c > 0 ? (size_t)c - 1 : 0;
+					off = off < nested - vs ? vs + off : aend + (off - (nested - vs) - 2);
+					buf_release(&rest);
+					cursor_to(&cur, off < len ? off : vs, &line, &col);
+					rc = bad_at(r, line, col, -1, "%s", err.buf);
+					goto doc_fail;
+				}
+				buf_release(&rest);
+				json_decref(v);
+				arr = nested;
+				arr_rank = rank;
+			} else if (rank && nested == SCAN_ERR && text[vs] == '[' && (!arr_rank || rank < arr_rank)) {
 				arr = vs;
 				arr_rank = rank;
 			} else if (end - vs > 1 || !strchr("{[\"", text[vs])) {
@@ -777,6 +839,81 @@ int fmt_head_has_key(const char *head, const char *key)
 			;
 		if (*q == ':')
 			return 1;
+	}
+	return 0;
+}
+
+void fmt_skip(struct fmt_reader *r, enum skip_reason reason)
+{
+	format_skip(r->sink, reason);
+}
+
+int fmt_sub_record(const struct fmt_record *rec, const char *path, struct fmt_record *out)
+{
+	const json_t *v = rec->json;
+	size_t at = 0, end;
+
+	while (*path) {
+		size_t n = strcspn(path, ".");
+		char *name = xstrndup(path, n);
+
+		v = json_object_get(v, name);
+		free(name);
+		at = member_value(rec->raw, rec->raw_len, at, path, n);
+		if (!v || at == SCAN_ERR)
+			return -1;
+		path += n + (path[n] == '.');
+	}
+	end = value_end(rec->raw, rec->raw_len, at);
+	if (end == SCAN_ERR)
+		return -1;
+	out->json = (json_t *)v;
+	out->raw = rec->raw + at;
+	out->raw_len = end - at;
+	out->index = rec->index;
+	out->line = rec->line;
+	out->col = rec->col;
+	for (size_t i = 0; i < at; i++) {
+		if (rec->raw[i] == '\n') {
+			out->line++;
+			out->col = 0;
+		}
+		out->col++;
+	}
+	return 0;
+}
+
+int fmt_each_element(struct fmt_reader *r, const struct fmt_record *arr,
+		     int (*fn)(struct fmt_reader *r, const struct fmt_record *elem))
+{
+	const char *t = arr->raw;
+	size_t len = arr->raw_len, i = skip_ws(t, len, 0), pos = 0;
+	long line = arr->line;
+	int col = arr->col;
+
+	if (!json_is_array(arr->json) || i >= len || t[i] != '[')
+		return -2;
+	i = skip_ws(t, len, i + 1);
+	for (size_t idx = 0; i < len && t[i] != ']'; idx++) {
+		size_t e = value_end(t, len, i);
+		struct fmt_record el = { .json = json_array_get(arr->json, idx), .raw = t + i, .index = (long)idx };
+		int rc;
+
+		if (e == SCAN_ERR || !el.json)
+			return -2;
+		for (; pos < i; pos++, col++)
+			if (t[pos] == '\n') {
+				line++;
+				col = 0;
+			}
+		el.raw_len = e - i;
+		el.line = line;
+		el.col = col;
+		if ((rc = fn(r, &el)))
+			return rc;
+		i = skip_ws(t, len, e);
+		if (i < len && t[i] == ',')
+			i = skip_ws(t, len, i + 1);
 	}
 	return 0;
 }

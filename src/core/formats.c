@@ -335,3 +335,102 @@ int format_read_failed(const char *file)
 	buf_release(&safe);
 	return -1;
 }
+
+/* ---- skipped records ---- */
+
+const char *skip_reason_name(enum skip_reason reason, int plural)
+{
+	switch (reason) {
+	case SKIP_READ: return plural ? "reads" : "read";
+	case SKIP_STAGE: return plural ? "earlier stages" : "earlier stage";
+	case SKIP_NOT_EVENT: return plural ? "non-audit records" : "non-audit record";
+	default: return "?";
+	}
+}
+
+void format_skip(struct record_sink *sink, enum skip_reason reason)
+{
+	if (sink->skip && reason < SKIP_NREASONS)
+		sink->skip(sink->ctx, reason);
+}
+
+/* ---- describing a file no format recognises ---- */
+
+/* Member names of obj, terminal-safe: "a, b, c, ..." (at most 8). */
+static void describe_members(const json_t *obj, struct buf *out)
+{
+	const char *key;
+	json_t *v;
+	size_t n = 0;
+
+	json_object_foreach((json_t *)obj, key, v) {
+		(void)v;
+		if (n == 8) {
+			buf_addstr(out, ", …");
+			break;
+		}
+		if (n++)
+			buf_addstr(out, ", ");
+		buf_add_term_safe(out, key, strlen(key) > 40 ? 40 : strlen(key));
+	}
+	if (!n)
+		buf_addstr(out, "(none)");
+}
+
+void format_describe(const char *head, size_t len, struct buf *out)
+{
+	const char *p = head, *end = head + len, *eol;
+	long line = 1;
+	json_t *v;
+	json_error_t jerr;
+	size_t n;
+
+	for (;;) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+			p++;
+		if (p < end && *p == '\n') {
+			p++;
+			line++;
+			continue;
+		}
+		break;
+	}
+	if (p >= end) {
+		buf_addstr(out, "the file holds only blank lines");
+		return;
+	}
+	eol = memchr(p, '\n', (size_t)(end - p));
+	n = (size_t)((eol ? eol : end) - p);
+	while (n && (p[n - 1] == '\r' || p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	if (*p == '{' || *p == '[') {
+		v = json_loadb(p, n, JSON_DECODE_ANY, &jerr);
+		if (!v && *p == '[')
+			v = json_loadb(p, (size_t)(end - p), JSON_DECODE_ANY, &jerr);
+		if (json_is_object(v)) {
+			buf_addf(out, "line %ld is a JSON object with members ", line);
+			describe_members(v, out);
+		} else if (json_is_array(v) && json_is_object(json_array_get(v, 0))) {
+			buf_addf(out, "the file is a JSON array of objects with members ");
+			describe_members(json_array_get(v, 0), out);
+		} else if (json_is_array(v)) {
+			buf_addstr(out, "the file is a JSON array of no objects");
+		} else {
+			buf_addf(out, "line %ld starts a JSON %s that is not a record on one line "
+				 "(or is cut short)", line, *p == '{' ? "object" : "array");
+		}
+		json_decref(v);
+		return;
+	}
+	if (memchr(p, ',', n) && !memchr(p, '{', n)) {
+		size_t k = n > 80 ? 80 : n;
+
+		buf_addf(out, "line %ld looks like CSV, not JSON (", line);
+		buf_add_term_safe(out, p, k);
+		buf_addstr(out, k < n ? "…)" : ")");
+		return;
+	}
+	buf_addf(out, "line %ld is text, not JSON (\"", line);
+	buf_add_term_safe(out, p, n > 60 ? 60 : n);
+	buf_addstr(out, n > 60 ? "…\")" : "\")");
+}

@@ -449,6 +449,14 @@ static int sink_bad(void *ctx, long line, int col, long index, const char *why)
 	return 0;
 }
 
+static void sink_skip(void *ctx, enum skip_reason reason)
+{
+	struct importer *im = ctx;
+
+	im->stats->records++;
+	im->stats->not_events[reason]++;
+}
+
 static int sink_emit(void *ctx, struct event *ev)
 {
 	struct importer *im = ctx;
@@ -503,6 +511,9 @@ struct queue {
 	int done;                /* the reader has finished */
 	int stop;                /* the writer wants no more */
 	int skip_invalid;
+	/* records skipped by the format: written by the reader only, read
+	 * by the writer after joining it */
+	uint64_t not_events[SKIP_NREASONS];
 };
 
 static int queue_push(struct queue *q, struct prepared *p)
@@ -562,6 +573,13 @@ static int reader_bad(void *ctx, long line, int col, long index, const char *why
 	return q->skip_invalid ? 0 : -1;
 }
 
+static void reader_skip(void *ctx, enum skip_reason reason)
+{
+	struct queue *q = ctx;
+
+	q->not_events[reason]++;
+}
+
 struct reader {
 	struct queue *q;
 	const struct format_ops *fmt;
@@ -574,7 +592,7 @@ struct reader {
 static void *reader_main(void *arg)
 {
 	struct reader *r = arg;
-	struct record_sink sink = { reader_emit, reader_bad, NULL, r->q };
+	struct record_sink sink = { reader_emit, reader_bad, NULL, r->q, reader_skip };
 	/* the reader's JSON values live and die within each record */
 	struct json_arena *arena = json_arena_enter();
 
@@ -624,6 +642,10 @@ static int import_parallel(struct importer *im, const struct format_ops *fmt, FI
 		progress(im, 0);
 	}
 	pthread_join(tid, NULL);
+	for (int i = 0; i < SKIP_NREASONS; i++) {
+		im->stats->records += q.not_events[i];
+		im->stats->not_events[i] += q.not_events[i];
+	}
 	pthread_mutex_destroy(&q.lock);
 	pthread_cond_destroy(&q.not_empty);
 	pthread_cond_destroy(&q.not_full);
@@ -638,7 +660,7 @@ static int import_parallel(struct importer *im, const struct format_ops *fmt, FI
 static int import_one(struct importer *im, const char *path)
 {
 	enum { HEAD = 65536 };
-	struct record_sink sink = { sink_emit, sink_bad, sink_previous_state, im };
+	struct record_sink sink = { sink_emit, sink_bad, sink_previous_state, im, sink_skip };
 	const struct format_ops *fmt = NULL;
 	struct json_arena *arena;
 	char *head = xmalloc(HEAD + 1);
@@ -674,18 +696,40 @@ static int import_one(struct importer *im, const char *path)
 	if (im->opt->format && strcmp(im->opt->format, "auto")) {
 		fmt = format_find(im->opt->format);
 	} else {
+		const struct format_ops *os = format_find("opensearch");
+
 		fmt = format_detect(head, head_len);
-		if (!fmt && head_len == 0)
+		if (!fmt && strspn(head, " \t\r\n") == head_len)
 			fmt = &format_jsonl; /* an empty file imports nothing */
-		if (fmt && im->opt->verbose)
-			fprintf(stderr, "%s: detected format %s\n", im->file, fmt->name);
+		if (im->opt->fopt.map_file && (!fmt || fmt != os)) {
+			fmt = format_find("map"); /* --map: any JSON records */
+		} else if (fmt && im->opt->verbose) {
+			struct buf safe = BUF_INIT;
+
+			buf_add_term_safe(&safe, im->file, strlen(im->file));
+			fprintf(stderr, "%s: detected format %s%s\n", safe.buf, fmt->name,
+				fmt == os && os ? " (search response or hits: each hit's _source is read "
+				"through --map)" : "");
+			buf_release(&safe);
+		}
 	}
-	free(head);
 	if (!fmt) {
+		struct buf safe = BUF_INIT, what = BUF_INIT;
+
+		buf_add_term_safe(&safe, im->file, strlen(im->file));
+		format_describe(head, head_len, &what);
+		error("%s: not a recognised audit format: %s; no format matched", safe.buf, what.buf);
+		fprintf(stderr, "trailscope: hint: JSON records of another shape are read through a map: "
+			"--map FILE, e.g. {\"fields\": {\"timestamp\": \"/timestamp\", \"actor_id\": \"/user\", "
+			"\"target_key\": \"/resource\"}} (docs/FORMATS.md, \"Mapped JSON\"); "
+			"--format FORMAT names the format of a file that is not detected\n");
+		buf_release(&safe);
+		buf_release(&what);
+		free(head);
 		fclose(f);
-		error("%s: cannot tell the format (use --format)", im->file);
 		return EXIT_BADINPUT;
 	}
+	free(head);
 	if (fmt->flags & FORMAT_PARALLEL) {
 		rc = import_parallel(im, fmt, f);
 		fclose(f);
@@ -739,9 +783,27 @@ int import_files(struct store *s, char *const *files, int nfiles,
 	}
 	im.next_seq = size + 1;
 	for (int i = 0; i < nfiles; i++) {
+		struct import_stats before = *stats;
+
 		ret = import_one(&im, files[i]);
 		if (ret != EXIT_OK)
 			goto out;
+		if (stats->added == before.added && stats->duplicates == before.duplicates &&
+		    stats->not_events[SKIP_READ] > before.not_events[SKIP_READ]) {
+			struct buf safe = BUF_INIT;
+
+			buf_add_term_safe(&safe, im.file, strlen(im.file));
+			warning("%s: no changes: its %llu read-only requests (get/list/watch, readOnly) "
+				"are skipped; --include-reads imports them too", safe.buf,
+				(unsigned long long)(stats->not_events[SKIP_READ] - before.not_events[SKIP_READ]));
+			buf_release(&safe);
+		}
+	}
+	if (stats->records && !stats->added && !stats->duplicates) {
+		/* nothing of what was read is an event: fail, write nothing */
+		stats->nothing = 1;
+		ret = EXIT_BADINPUT;
+		goto out;
 	}
 	ret = EXIT_IO;
 	stats->size = (uint64_t)(im.next_seq - 1);

@@ -11,7 +11,7 @@ q() { sqlite3 "$1" "$2"; }
 # Kubernetes: all falco samples but the bogus one, in one import
 ls "$SM"/k8s-falco/*.json | grep -v fal_01_003 > "$T/k8s.list"
 expect_status "k8s: 46 falco samples import" 0 ts import "$T/k.db" $(cat "$T/k8s.list")
-expect_grep "k8s: counts (one get skipped, two shared auditIDs)" '^50 records: 48 added, 2 already present' "$T/out"
+expect_grep "k8s: counts (one get skipped, two shared auditIDs)" '^51 records: 48 added, 2 already present; 1 read skipped;' "$T/out"
 expect_grep "k8s: detection is reported" 'create_configmap.json: detected format k8s' "$T/err"
 expect_eq "k8s: one entry per auditID" "$(q "$T/k.db" 'select count(distinct event_id) = count(*) from entries')" "1"
 expect_eq "k8s: service accounts" \
@@ -32,7 +32,7 @@ expect_eq "k8s: the get is stored" "$(q "$T/r.db" "select action, actor from ent
 
 # crafted: stages, impersonation, previous state, gzip
 expect_status "k8s stages import" 0 ts import "$T/st.db" $D/k8s-stages.jsonl
-expect_grep "k8s stages: 6 events from 10 lines" '^6 records: 6 added' "$T/out"
+expect_grep "k8s stages: 6 events from 10 lines" '^10 records: 6 added, 0 already present; 1 read, 3 earlier stages skipped;' "$T/out"
 expect_eq "k8s stages: update diffed against the create" \
 	"$(q "$T/st.db" "select path, before, after from changes c join entries e using(seq) where e.action='update' and path like 'data.%'")" \
 	'data.new_flow|"off"|"on"'
@@ -70,7 +70,7 @@ expect_status "cloudtrail: --skip-invalid imports the rest" 0 ts import "$T/c3.d
 	"$SM/cloudtrail/01-ec2-StartInstances.json" "$SM/cloudtrail/06-iam-CreateRole.INVALID-json-control-char.json"
 expect_grep "cloudtrail: skipped is reported" 'record 0: unexpected newline.*\(skipped\)' "$T/err"
 expect_status "cloudtrail: LookupEvents lines" 0 ts import "$T/l.db" $D/cloudtrail-lookup.jsonl
-expect_grep "cloudtrail: read-only lookup event skipped" '^1 records: 1 added' "$T/out"
+expect_grep "cloudtrail: read-only lookup event skipped" '^2 records: 1 added, 0 already present; 1 read skipped;' "$T/out"
 expect_status "cloudtrail: LookupEvents with --include-reads" 0 ts import "$T/l2.db" --include-reads $D/cloudtrail-lookup.jsonl
 expect_grep "cloudtrail: both lookup events" '^2 records: 2 added' "$T/out"
 

@@ -84,7 +84,7 @@ static int run_file(const char *name, const char *path, int include_reads, const
 	char head[65537];
 	size_t hlen = 0;
 	struct format_options opt = { include_reads, map };
-	struct record_sink sink = { c_emit, c_bad, c_prev, c };
+	struct record_sink sink = { c_emit, c_bad, c_prev, c, NULL };
 	const struct format_ops *fmt;
 	FILE *f = format_open(path, head, sizeof(head) - 1, &hlen);
 	int rc;
@@ -106,7 +106,7 @@ static int run_file(const char *name, const char *path, int include_reads, const
 static int run_text(const char *name, const char *text, struct collect *c)
 {
 	struct format_options opt = { 0, NULL };
-	struct record_sink sink = { c_emit, c_bad, c_prev, c };
+	struct record_sink sink = { c_emit, c_bad, c_prev, c, NULL };
 	FILE *f = fmemopen((void *)text, strlen(text), "r");
 	int rc = format_find(name)->read(f, "mem", &opt, &sink);
 
@@ -1233,6 +1233,170 @@ TEST(m365_github_detection)
 	      strcmp(format_detect("a,b\nAuditData,x\n", 16)->name, "m365"));
 }
 
+/* ---- OpenSearch / Elasticsearch exports, skip counts, descriptions ---- */
+
+/* A collecting sink that also counts skips (c first: c_emit's ctx). */
+struct skipcount {
+	struct collect c;
+	unsigned long n[SKIP_NREASONS];
+};
+
+static void sc_skip(void *ctx, enum skip_reason reason)
+{
+	((struct skipcount *)ctx)->n[reason]++;
+}
+
+static int run_counted(const char *name, const char *path, const char *map, struct skipcount *sc)
+{
+	struct format_options opt = { 0, map };
+	struct record_sink sink = { c_emit, c_bad, c_prev, sc, sc_skip };
+	FILE *f = format_open(path, NULL, 0, NULL);
+	int rc;
+
+	if (!f)
+		return -3;
+	rc = format_find(name)->read(f, path, &opt, &sink);
+	fclose(f);
+	return rc;
+}
+
+TEST(opensearch_shapes)
+{
+	const char *map = "testdata/formats/opensearch/map.json";
+	struct collect c = { 0 };
+	struct event *ev;
+
+	CHECK_INT(run_file(NULL, "testdata/formats/opensearch/response.json", 0, map, &c), 0);
+	CHECK_INT(c.n, 3);
+	CHECK_INT(c.nbad, 0);
+	if (c.n == 3) {
+		ev = c.ev[0];
+		CHECK_STR(ev->event_id, "audit-2026.03/Vb4kW44BmQ1");
+		CHECK_STR(ev->actor_id, "ana@example.com");
+		CHECK_STR(ev->actor_type, "user");
+		CHECK_STR(ev->target_kind, "role");
+		CHECK_STR(ev->target_key, "payments-admin");
+		CHECK_STR(json_string_value(json_object_get(ev->source, "format")), "opensearch");
+		CHECK_STR(json_string_value(json_object_get(ev->source, "_index")), "audit-2026.03");
+		CHECK_STR(json_string_value(json_object_get(ev->source, "_id")), "Vb4kW44BmQ1");
+		CHECK_INT(json_integer_value(json_object_get(ev->source, "line")), 17);
+		CHECK_INT(json_integer_value(json_object_get(ev->source, "index")), 0);
+		CHECK_STR(ctx_str(ev, "search_id"), "Vb4kW44BmQ1");
+		CHECK(ev->raw && ev->raw[0] == '{' && ev->raw[ev->raw_len - 1] == '}');
+		CHECK(ev->raw && strstr(ev->raw, "\"sort\"") != NULL);
+		CHECK(ev->before_known);
+		CHECK_INT(c.ev[1]->outcome, OUTCOME_FAILURE);
+	}
+	collect_reset(&c);
+	/* elasticdump lines, detected */
+	CHECK_INT(run_file(NULL, "testdata/formats/opensearch/hits.jsonl", 0, map, &c), 0);
+	CHECK_INT(c.n, 2);
+	if (c.n == 2)
+		CHECK_STR(c.ev[1]->event_id, "audit-2026.04/e2");
+	collect_reset(&c);
+	/* no map: unusable (bad input) before any record */
+	CHECK_INT(run_file("opensearch", "testdata/formats/opensearch/hits.jsonl", 0, NULL, &c), -2);
+	CHECK_INT(c.n, 0);
+	collect_reset(&c);
+}
+
+TEST(opensearch_positions)
+{
+	const char *text = "{\"took\":1,\n \"hits\":{\"hits\":[\n  {\"_index\":\"a\",\"_id\":\"1\",\"_source\":{\"x\":1}},\n"
+			   "  {\"_index\":\"a\",\n   \"_id\":2}]}}\n";
+	struct skipcount sc = { { 0 }, { 0 } };
+	struct format_options opt = { 0, "testdata/formats/opensearch/map.json" };
+	struct record_sink sink = { c_emit, c_bad, c_prev, &sc, sc_skip };
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+
+	CHECK_INT(format_find("opensearch")->read(f, "mem", &opt, &sink), 0);
+	fclose(f);
+	CHECK_INT(sc.c.n, 0);
+	CHECK_INT(sc.c.nbad, 2);
+	if (sc.c.nbad == 2) {
+		/* the first hit maps nothing at /@timestamp: at its _source */
+		CHECK(strstr(sc.c.bad[0], "nothing at \"/@timestamp\"") != NULL);
+		CHECK_INT(sc.c.bad_line[0], 3);
+		CHECK_INT(sc.c.bad_col[0], 37);
+		CHECK_INT(sc.c.bad_index[0], 0);
+		/* the second: _id is a number, at its value on its own line */
+		CHECK_STR(sc.c.bad[1], "expected string for \"_id\"");
+		CHECK_INT(sc.c.bad_line[1], 5);
+		CHECK_INT(sc.c.bad_col[1], 10);
+		CHECK_INT(sc.c.bad_index[1], 1);
+	}
+	collect_reset(&sc.c);
+}
+
+TEST(skip_counts)
+{
+	struct skipcount sc = { { 0 }, { 0 } };
+
+	/* k8s-stages.jsonl: 10 lines, 6 events, one get, 3 earlier stages */
+	CHECK_INT(run_counted("k8s", "testdata/formats/k8s-stages.jsonl", NULL, &sc), 0);
+	CHECK_INT(sc.c.n, 6);
+	CHECK_INT(sc.n[SKIP_READ], 1);
+	CHECK_INT(sc.n[SKIP_STAGE], 3);
+	CHECK_INT(sc.n[SKIP_NOT_EVENT], 0);
+	collect_reset(&sc.c);
+	memset(&sc, 0, sizeof(sc));
+	CHECK_INT(run_counted("cloudtrail", "testdata/formats/cloudtrail-lookup.jsonl", NULL, &sc), 0);
+	CHECK_INT(sc.c.n, 1);
+	CHECK_INT(sc.n[SKIP_READ], 1);
+	collect_reset(&sc.c);
+	CHECK_STR(skip_reason_name(SKIP_STAGE, 1), "earlier stages");
+	CHECK_STR(skip_reason_name(SKIP_READ, 0), "read");
+}
+
+TEST(describe_unrecognised)
+{
+	static const struct {
+		const char *head, *want;
+	} cases[] = {
+		{ "{\"timestamp\":\"t\",\"level\":\"info\",\"msg\":\"m\"}\n",
+		  "line 1 is a JSON object with members timestamp, level, msg" },
+		{ "\n\n{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,\"i\":9}\n",
+		  "line 3 is a JSON object with members a, b, c, d, e, f, g, h, …" },
+		{ "[{\"x\":1},{\"y\":2}]", "the file is a JSON array of objects with members x" },
+		{ "a,b,c\n1,2,3\n", "line 1 looks like CSV, not JSON (a,b,c)" },
+		{ "hello \x1b[31mworld\n", "line 1 is text, not JSON (\"hello \\x1b[31mworld\")" },
+		{ "{\"a\":\n", "line 1 starts a JSON object that is not a record on one line (or is cut short)" },
+		{ " \n\t\n", "the file holds only blank lines" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct buf b = BUF_INIT;
+
+		format_describe(cases[i].head, strlen(cases[i].head), &b);
+		CHECK_STR(b.buf, cases[i].want);
+		buf_release(&b);
+	}
+}
+
+TEST(detection_opensearch_and_unrecognised)
+{
+	static const struct {
+		const char *head, *want;
+	} cases[] = {
+		{ "{\"took\":3,\"timed_out\":false,\"hits\":{\"total\":{\"value\":1},\"hits\":[{\"_index\":\"a\",\"_id\":\"1\",\"_source\":{}}]}}\n",
+		  "opensearch" },
+		{ "{\"_index\":\"a\",\"_type\":\"_doc\",\"_id\":\"1\",\"_source\":{\"user\":\"x\"}}\n", "opensearch" },
+		/* an application log: no format */
+		{ "{\"timestamp\":\"2026-01-01T00:00:00Z\",\"level\":\"info\",\"msg\":\"x\"}\n", "(none)" },
+		/* a generic record, even with a missing member */
+		{ "{\"timestamp\":\"2026-01-01T00:00:00Z\",\"actor\":\"a\"}\n", "jsonl" },
+		/* a first line that does not parse: jsonl, to locate its error */
+		{ "{\"timestamp\": oops}\n", "jsonl" },
+		{ "time,user\n", "(none)" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct format_ops *f = format_detect(cases[i].head, strlen(cases[i].head));
+
+		CHECK_STR(f ? f->name : "(none)", cases[i].want);
+	}
+}
+
 int main(void)
 {
 	RUN(k8s_stages_dedup_and_states);
@@ -1260,5 +1424,10 @@ int main(void)
 	RUN(github_enterprise_changes);
 	RUN(github_errors);
 	RUN(m365_github_detection);
+	RUN(opensearch_shapes);
+	RUN(opensearch_positions);
+	RUN(skip_counts);
+	RUN(describe_unrecognised);
+	RUN(detection_opensearch_and_unrecognised);
 	return CHECK_DONE();
 }
