@@ -82,5 +82,9 @@ int format_read_failed(const char *file);
 
 /* The generic JSON-lines format (format_jsonl.c). */
 extern const struct format_ops format_jsonl;
+/* Google Cloud Audit Logs (format_gcp.c). */
+extern const struct format_ops format_gcp;
+/* Azure Activity Log (format_azure.c). */
+extern const struct format_ops format_azure;
 
 #endif

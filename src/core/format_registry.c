@@ -11,6 +11,8 @@ const struct format_ops *const formats[] = {
 	&format_cloudtrail,
 	&format_launchdarkly,
 	&format_unleash,
+	&format_gcp,
+	&format_azure,
 	&format_map,
 	&format_jsonl,
 	NULL,
