@@ -105,8 +105,8 @@ static int check_members(struct fmt_reader *r, const struct fmt_record *rec)
 		case JSON_TRUE:
 			ok = json_is_boolean(v);
 			break;
-		case JSON_INTEGER:
-			ok = json_is_integer(v);
+		case JSON_INTEGER:      /* numbers are read as doubles */
+			ok = json_is_number(v) && json_number_value(v) == (double)(long long)json_number_value(v);
 			break;
 		default:
 			ok = json_typeof(v) == members[i].type;
@@ -250,6 +250,8 @@ static int gcp_emit(struct fmt_reader *r, const struct fmt_record *first, const 
 	struct buf err = BUF_INIT;
 
 	req = json_object_get(req, "request");
+	if (!meta && opp)
+		meta = json_object_get(opp, "requestMetadata");
 	if (!req && opp)
 		req = json_object_get(pp, "request");
 	if (fmt_time_iso(ev, fmt_str(j, "timestamp"), &err)) {
@@ -312,10 +314,10 @@ static int gcp_emit(struct fmt_reader *r, const struct fmt_record *first, const 
 	if (is_read_method(method))
 		json_object_set_new(ev->context, "read_only", json_true());
 
-	if (json_is_integer(code) && json_integer_value(code) != 0) {
+	if (json_is_number(code) && json_number_value(code) != 0) {
 		char codebuf[32];
 
-		snprintf(codebuf, sizeof(codebuf), "%lld", (long long)json_integer_value(code));
+		snprintf(codebuf, sizeof(codebuf), "%.0f", json_number_value(code));
 		json_object_set_new(ev->context, "failed", json_true());
 		fmt_ctx_json(ev->context, "status", status);
 		event_set_failure(ev, codebuf, fmt_str(status, "message"));
@@ -334,7 +336,8 @@ static int gcp_emit(struct fmt_reader *r, const struct fmt_record *first, const 
 		}
 		/* a delete leaves nothing after it */
 		if (!is_delete_method(method) && json_is_object(req)) {
-			ev->after = json_incref(req);
+			ev->after = json_copy(req);   /* shallow: without the type tag */
+			json_object_del(ev->after, "@type");
 			fmt_ctx_str(ev->context, "state_from", "request");
 		}
 	}
