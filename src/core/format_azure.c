@@ -261,15 +261,10 @@ static int az_emit(struct fmt_reader *r, const struct fmt_record *begin, const s
 		return rc;
 	}
 	buf_release(&err);
-	if (begin) {
-		/* the operation's id is its begin record's: a later import of
-		 * only the begin is recognised as the same event */
-		const char *bid = fmt_str(begin->json, "eventDataId");
-
-		if (bid && *bid)
-			id = bid;
-	}
+	/* the final record's id (kept when its begin was read first) */
 	ev->event_id = fmt_dup(id && *id ? id : NULL);
+	if (!ev->event_id)
+		event_derive_id(ev, rec->json, rec->raw, rec->raw_len);
 	ev->context = json_object();
 	/* a final record without a caller: the begin's */
 	read_actor(begin && !fmt_str(j, "caller") && !claims_of(j) ? begin->json : j, ev);
