@@ -167,6 +167,9 @@ static void read_actor(const json_t *pp, const json_t *other, struct event *ev)
 		email = fmt_str(auth, "principalEmail");
 		subject = fmt_str(auth, "principalSubject");
 	}
+	if (!json_array_size(deleg) && other)   /* often on the first entry only */
+		deleg = json_object_get(json_object_get(other, "authenticationInfo"),
+					"serviceAccountDelegationInfo");
 	if (email && *email) {
 		size_t n = strlen(email);
 
