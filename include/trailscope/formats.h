@@ -15,6 +15,7 @@
 struct format_options {
 	int include_reads;       /* keep read-only events (get/list/watch, readOnly) */
 	const char *map_file;    /* --map FILE for the "map" format, or NULL */
+	int quiet;               /* --quiet: no notes on standard error */
 };
 
 /* Where a format delivers its results. */

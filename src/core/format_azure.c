@@ -430,7 +430,8 @@ static int az_finish(struct fmt_reader *r)
 		if (rc)
 			return -1;
 	}
-	fmt_note_skipped(r->file, "azure", a->reads, 0, NULL);
+	if (!r->opt->quiet)
+		fmt_note_skipped(r->file, "azure", a->reads, 0, NULL);
 	return 0;
 }
 

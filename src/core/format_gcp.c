@@ -446,7 +446,8 @@ static int gcp_finish(struct fmt_reader *r)
 		if (rc)
 			return -1;
 	}
-	fmt_note_skipped(r->file, "gcp", g->reads, g->others, "that are not audit logs");
+	if (!r->opt->quiet)
+		fmt_note_skipped(r->file, "gcp", g->reads, g->others, "that are not audit logs");
 	return 0;
 }
 

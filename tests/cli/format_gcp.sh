@@ -55,3 +55,5 @@ expect_status "gcp: bad status code is bad input" 4 ts import "$T/b.db" $D/bad-s
 expect_grep "gcp: bad record located" 'bad-status.jsonl:2:230: expected integer for "protoPayload.status.code"' "$T/err"
 expect_status "gcp: --skip-invalid imports the rest" 0 ts import "$T/b.db" --skip-invalid $D/bad-status.jsonl
 expect_grep "gcp: one event kept" '^2 records: 1 added' "$T/out"
+expect_status "gcp: --quiet" 0 ts import "$T/qq.db" --quiet $D/sink-export.jsonl
+expect_nogrep "gcp: --quiet drops the note on skipped records" 'skipped' "$T/err"

@@ -83,7 +83,7 @@ static int run_file(const char *name, const char *path, int include_reads, const
 {
 	char head[65537];
 	size_t hlen = 0;
-	struct format_options opt = { include_reads, map };
+	struct format_options opt = { .include_reads = include_reads, .map_file = map };
 	struct record_sink sink = { c_emit, c_bad, c_prev, c };
 	const struct format_ops *fmt;
 	FILE *f = format_open(path, head, sizeof(head) - 1, &hlen);
@@ -105,7 +105,7 @@ static int run_file(const char *name, const char *path, int include_reads, const
 
 static int run_text(const char *name, const char *text, struct collect *c)
 {
-	struct format_options opt = { 0, NULL };
+	struct format_options opt = { .include_reads = 0 };
 	struct record_sink sink = { c_emit, c_bad, c_prev, c };
 	FILE *f = fmemopen((void *)text, strlen(text), "r");
 	int rc = format_find(name)->read(f, "mem", &opt, &sink);
