@@ -240,8 +240,8 @@ static int binding_states(const json_t *deltas, struct event *ev)
  * entries (either may be NULL, not both), and emits it. */
 static int gcp_emit(struct fmt_reader *r, const struct fmt_record *first, const struct fmt_record *last)
 {
-	const struct fmt_record *main = last ? last : first, *pos = first ? first : last;
-	const json_t *j = main->json, *oj = first && last ? first->json : NULL;
+	const struct fmt_record *fin = last ? last : first, *pos = first ? first : last;
+	const json_t *j = fin->json, *oj = first && last ? first->json : NULL;
 	json_t *pp = json_object_get(j, "protoPayload"), *opp = json_object_get(oj, "protoPayload");
 	json_t *status = json_object_get(pp, "status"), *code = json_object_get(status, "code");
 	json_t *req = json_object_get(first ? first->json : j, "protoPayload");
@@ -258,7 +258,7 @@ static int gcp_emit(struct fmt_reader *r, const struct fmt_record *first, const 
 	if (!req && opp)
 		req = json_object_get(pp, "request");
 	if (fmt_time_iso(ev, fmt_str(j, "timestamp"), &err)) {
-		int rc = fmt_bad_at(r, main, "timestamp", "\"timestamp\": %s", err.buf);
+		int rc = fmt_bad_at(r, fin, "timestamp", "\"timestamp\": %s", err.buf);
 
 		event_release(ev);
 		free(ev);
