@@ -69,21 +69,29 @@ if recs:
 open(os.path.join(out, '.done'), 'w').write('ok\n')
 PY
 
-run() { # NAME FILES...: prints "seconds"
+run() { # NAME FILES...: prints "wall-seconds cpu-seconds" (CPU: user + system,
+	# which a machine shared with other work does not inflate)
 	name=$1; shift
 	db=$DATA/formats-$name.db
 	rm -f "$db" "$db-wal" "$db-shm"
-	timed "$TS" import "$db" --quiet "$@"
+	t0=$(now_ms)
+	cpu=$(/usr/bin/time -f '%U %S' "$TS" import "$db" --quiet "$@" 2>&1 >/dev/null | tail -1 |
+		awk '{printf "%.2f", $1 + $2}')
+	t1=$(now_ms)
+	python3 -c "print('%.3f $cpu' % (($t1 - $t0) / 1000))"
 }
 t_gcp=$(run gcp "$gen/gcp.jsonl")
 t_az=$(run azure "$gen"/azure-*.json)
+load=$(cut -d' ' -f1 /proc/loadavg)
 mb() { du -cm "$@" | tail -1 | cut -f1; }
-rows=$(python3 - "$N" "$t_gcp" "$t_az" "$(mb "$gen/gcp.jsonl")" "$(mb "$gen"/azure-*.json)" <<'PY'
+rows=$(python3 - "$N" "$t_gcp" "$t_az" "$(mb "$gen/gcp.jsonl")" "$(mb "$gen"/azure-*.json)" "$load" <<'PY'
 import sys
 n = int(sys.argv[1])
-for name, s, size in (("gcp (JSON lines, +10% operations as first+last entries)", float(sys.argv[2]), sys.argv[4]),
-                      ("azure (REST {\"value\"} pages, +10% Started records merged)", float(sys.argv[3]), sys.argv[5])):
-    print(f"{name:68s} {s:7.2f} s = {n/s:>9,.0f} events/s  ({size} MiB in)")
+for name, t, size in (("gcp (JSON lines, +10% operations as first+last entries)", sys.argv[2], sys.argv[4]),
+                      ("azure (REST {\"value\"} pages, +10% Started records merged)", sys.argv[3], sys.argv[5])):
+    wall, cpu = (float(x) for x in t.split())
+    print(f"{name:68s} {wall:7.2f} s = {n/wall:>9,.0f} events/s  ({size} MiB in; "
+          f"{cpu:.2f} CPU s = {n/cpu:,.0f} events per CPU second; load average {sys.argv[6]})")
 PY
 )
 touch "$out"
