@@ -2,7 +2,8 @@
  * formats.h - source formats that import reads: each turns a file of
  * records into normalised events and hands them to a sink. The generic
  * JSON-lines schema (docs/EVENTS.md) is one format; Kubernetes audit,
- * CloudTrail, LaunchDarkly, Unleash and mapped JSON are others
+ * CloudTrail, LaunchDarkly, Unleash, Google Cloud Audit Logs, the
+ * Azure Activity Log and mapped JSON are others
  * (docs/FORMATS.md).
  */
 #ifndef TRAILSCOPE_FORMATS_H
