@@ -2,7 +2,8 @@
  * formats.h - source formats that import reads: each turns a file of
  * records into normalised events and hands them to a sink. The generic
  * JSON-lines schema (docs/EVENTS.md) is one format; Kubernetes audit,
- * CloudTrail, LaunchDarkly, Unleash and mapped JSON are others
+ * CloudTrail, LaunchDarkly, Unleash, Google Cloud Audit Logs, the
+ * Azure Activity Log and mapped JSON are others
  * (docs/FORMATS.md).
  */
 #ifndef TRAILSCOPE_FORMATS_H
@@ -16,6 +17,7 @@
 struct format_options {
 	int include_reads;       /* keep read-only events (get/list/watch, readOnly) */
 	const char *map_file;    /* --map FILE for the "map" format, or NULL */
+	int quiet;               /* --quiet: no notes on standard error */
 };
 
 /* Why a format read a record and made no event of it (counted in the
@@ -110,5 +112,9 @@ extern const struct format_ops format_jsonl;
 extern const struct format_ops format_m365;
 /* The GitHub organisation/enterprise audit log (format_github.c). */
 extern const struct format_ops format_github;
+/* Google Cloud Audit Logs (format_gcp.c). */
+extern const struct format_ops format_gcp;
+/* Azure Activity Log (format_azure.c). */
+extern const struct format_ops format_azure;
 
 #endif

@@ -116,6 +116,7 @@ int cmd_import(int argc, char **argv)
 	io.signer = keyfile ? &key : NULL;
 	io.progress = !quiet && isatty(2);
 	io.verbose = !quiet;
+	io.fopt.quiet = quiet;
 	ret = import_files(&s, argv + optind + 1, argc - optind - 1, &io, &st);
 	if (fresh) {
 		if (ret == EXIT_OK && store_publish(&s))

@@ -14,6 +14,8 @@ const struct format_ops *const formats[] = {
 	&format_m365,
 	&format_github,
 	&format_opensearch,
+	&format_gcp,
+	&format_azure,
 	&format_map,
 	&format_jsonl,
 	NULL,

@@ -116,7 +116,7 @@ static inline int fuzz_format(const struct format_ops *fmt, const struct format_
 		       const uint8_t *data, size_t size)
 {
 	unsigned long n = 0;
-	struct record_sink sink = { fuzz_emit, fuzz_bad, NULL, &n };
+	struct record_sink sink = { fuzz_emit, fuzz_bad, NULL, &n, NULL };
 	char head[4097];
 	size_t hlen = size < sizeof(head) - 1 ? size : sizeof(head) - 1;
 	FILE *f;

@@ -7,7 +7,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct format_options opt = { 0, NULL };
+	struct format_options opt = { .map_file = NULL };
 
 	opt.include_reads = size & 1;
 	return fuzz_format(&format_k8s, &opt, data, size);

@@ -83,7 +83,7 @@ static int run_file(const char *name, const char *path, int include_reads, const
 {
 	char head[65537];
 	size_t hlen = 0;
-	struct format_options opt = { include_reads, map };
+	struct format_options opt = { .include_reads = include_reads, .map_file = map };
 	struct record_sink sink = { c_emit, c_bad, c_prev, c, NULL };
 	const struct format_ops *fmt;
 	FILE *f = format_open(path, head, sizeof(head) - 1, &hlen);
@@ -105,7 +105,7 @@ static int run_file(const char *name, const char *path, int include_reads, const
 
 static int run_text(const char *name, const char *text, struct collect *c)
 {
-	struct format_options opt = { 0, NULL };
+	struct format_options opt = { .map_file = NULL };
 	struct record_sink sink = { c_emit, c_bad, c_prev, c, NULL };
 	FILE *f = fmemopen((void *)text, strlen(text), "r");
 	int rc = format_find(name)->read(f, "mem", &opt, &sink);
@@ -1248,7 +1248,7 @@ static void sc_skip(void *ctx, enum skip_reason reason)
 
 static int run_counted(const char *name, const char *path, const char *map, struct skipcount *sc)
 {
-	struct format_options opt = { 0, map };
+	struct format_options opt = { .map_file = map };
 	struct record_sink sink = { c_emit, c_bad, c_prev, sc, sc_skip };
 	FILE *f = format_open(path, NULL, 0, NULL);
 	int rc;
@@ -1305,7 +1305,7 @@ TEST(opensearch_positions)
 	const char *text = "{\"took\":1,\n \"hits\":{\"hits\":[\n  {\"_index\":\"a\",\"_id\":\"1\",\"_source\":{\"x\":1}},\n"
 			   "  {\"_index\":\"a\",\n   \"_id\":2}]}}\n";
 	struct skipcount sc = { { 0 }, { 0 } };
-	struct format_options opt = { 0, "testdata/formats/opensearch/map.json" };
+	struct format_options opt = { .map_file = "testdata/formats/opensearch/map.json" };
 	struct record_sink sink = { c_emit, c_bad, c_prev, &sc, sc_skip };
 	FILE *f = fmemopen((void *)text, strlen(text), "r");
 
@@ -1397,6 +1397,315 @@ TEST(detection_opensearch_and_unrecognised)
 	}
 }
 
+/* ---- Google Cloud and Azure ---- */
+
+#define CHECK_JSON(v, want) check_json((v), (want), __LINE__)
+
+static char *canon(const json_t *v)
+{
+	char *s = v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+	return s ? s : xstrdup("(null)");
+}
+
+static void check_json(const json_t *v, const char *want, int line)
+{
+	char *got = canon(v);
+
+	if (strcmp(got, want)) {
+		fprintf(stderr, "  line %d: expected %s, got %s\n", line, want, got);
+		check_case_failed = 1;
+	}
+	free(got);
+}
+
+TEST(gcp_sink_export)
+{
+	struct collect c = { 0 };
+
+	CHECK_INT(run_file(NULL, "testdata/formats/gcp/sink-export.jsonl", 0, NULL, &c), 0);
+	CHECK_INT(c.nbad, 0);
+	CHECK_INT(c.n, 5);
+	if (c.n == 5) {
+		struct event *iam = c.ev[0], *op = c.ev[1], *del = c.ev[2], *org = c.ev[3], *open = c.ev[4];
+
+		CHECK_STR(iam->action, "SetIamPolicy");
+		CHECK_STR(iam->actor_id, "alice@example.com");
+		CHECK_STR(iam->actor_type, "user");
+		CHECK_STR(iam->target_kind, "project");
+		CHECK_STR(iam->target_key, "projects/acme-prod");
+		CHECK_STR(iam->environment, "acme-prod");
+		CHECK_STR(iam->event_id, "-f0a1b2c3d4e5");
+		CHECK_STR(iam->ts_source, "2026-03-02T09:15:01.123456789Z");
+		CHECK_INT(iam->before_known, 1);
+		CHECK_JSON(iam->before, "{\"bindings\":{\"roles/editor\":[],\"roles/viewer\":[\"user:carol@example.com\"]}}");
+		CHECK_JSON(iam->after, "{\"bindings\":{\"roles/editor\":[\"user:bob@example.com\"],\"roles/viewer\":[]}}");
+		CHECK_STR(ctx_str(iam, "source_ip"), "203.0.113.7");
+		CHECK_STR(ctx_str(iam, "log_type"), "activity");
+
+		/* one long-running operation: the first's id and request, the last's time */
+		CHECK_STR(op->event_id, "op1first");
+		CHECK_STR(op->ts_source, "2026-03-02T09:20:41.5Z");
+		CHECK_STR(op->actor_type, "service");
+		CHECK_STR(op->actor_auth, "delegation");
+		CHECK(json_is_array(json_object_get(op->context, "delegation")));
+		CHECK(json_is_true(json_object_get(op->context, "operation_merged")));
+		CHECK_STR(ctx_str(op, "correlation_id"), "operation-1772443200000-abc");
+		CHECK_STR(ctx_str(op, "source_ip"), "10.8.0.4");
+		CHECK_INT(op->outcome, OUTCOME_SUCCESS);
+		CHECK_JSON(op->after, "{\"canIpForward\":false,\"machineType\":\"zones/europe-west1-b/machineTypes/e2-medium\",\"name\":\"web-1\"}");
+		CHECK(op->raw && strstr(op->raw, "\"op1first\"") && strstr(op->raw, "\"op1last\"") &&
+		      strchr(op->raw, '\n'));
+		CHECK_INT(json_integer_value(json_object_get(op->source, "line")), 2);
+
+		CHECK_INT(del->outcome, OUTCOME_FAILURE);
+		CHECK_STR(del->outcome_code, "7");
+		CHECK_STR(del->outcome_message, "PERMISSION_DENIED");
+		CHECK(del->after == NULL);
+
+		CHECK_STR(org->environment, "organizations/123456789012");
+		CHECK_STR(org->target_kind, "organization");
+
+		/* the operation whose last entry never came: alone, at the end */
+		CHECK_STR(open->event_id, "op2first");
+		CHECK(json_is_true(json_object_get(open->context, "operation_unfinished")));
+		CHECK_JSON(open->after, "{\"body\":{\"settings\":{\"tier\":\"db-custom-4-16384\"}}}");
+	}
+	collect_reset(&c);
+	/* --include-reads keeps the storage.objects.get, marked */
+	CHECK_INT(run_file("gcp", "testdata/formats/gcp/sink-export.jsonl", 1, NULL, &c), 0);
+	CHECK_INT(c.n, 6);
+	if (c.n == 6) {
+		CHECK_STR(c.ev[1]->action, "storage.objects.get");
+		CHECK(json_is_true(json_object_get(c.ev[1]->context, "read_only")));
+		CHECK_STR(ctx_str(c.ev[1], "log_type"), "data_access");
+	}
+	collect_reset(&c);
+}
+
+TEST(gcp_gcloud_array)
+{
+	struct collect c = { 0 };
+
+	CHECK_INT(run_file(NULL, "testdata/formats/gcp/gcloud-read.json", 0, NULL, &c), 0);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		struct event *ev = c.ev[0];
+
+		CHECK_STR(ev->event_id, "gke-first");
+		CHECK_STR(ev->ts_source, "2026-03-02T10:06:09.876Z");
+		CHECK_INT(ev->outcome, OUTCOME_FAILURE);
+		CHECK_STR(ev->outcome_code, "3");
+		CHECK(strstr(ev->outcome_message, "Insufficient regional quota") != NULL);
+		CHECK(json_is_object(json_object_get(ev->context, "request")));
+		CHECK_STR(ctx_str(ev, "source_ip"), "203.0.113.9");
+		CHECK_INT(json_integer_value(json_object_get(ev->source, "index")), 1);
+		CHECK_STR(ev->environment, "acme-stage");
+	}
+	collect_reset(&c);
+	CHECK_INT(run_file("gcp", "testdata/formats/gcp/gcloud-read.json", 1, NULL, &c), 0);
+	CHECK_INT(c.n, 2);
+	collect_reset(&c);
+}
+
+TEST(gcp_errors_and_operations)
+{
+	struct collect c = { 0 };
+
+	CHECK_INT(run_file("gcp", "testdata/formats/gcp/bad-status.jsonl", 0, NULL, &c), 0);
+	CHECK_INT(c.n, 1);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad) {
+		CHECK_STR(c.bad[0], "expected integer for \"protoPayload.status.code\"");
+		CHECK_INT(c.bad_line[0], 2);
+		CHECK_INT(c.bad_col[0], 230);
+	}
+	collect_reset(&c);
+	CHECK_INT(run_text("gcp", "[1]", &c), 0);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad)
+		CHECK_STR(c.bad[0], "expected a Cloud Logging LogEntry object");
+	collect_reset(&c);
+	CHECK_INT(run_text("gcp", "{\"insertId\":\"x\",\"timestamp\":\"2026-01-01T00:00:00Z\",\"protoPayload\":"
+			   "{\"@type\":\"type.googleapis.com/google.cloud.audit.AuditLog\"}}\n", &c), 0);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad)
+		CHECK_STR(c.bad[0], "missing \"protoPayload.methodName\"");
+	collect_reset(&c);
+	CHECK_INT(run_text("gcp", "{\"foo\":1}\n", &c), 0);
+	CHECK_INT(c.nbad, 1);
+	collect_reset(&c);
+	/* a middle entry stands in for a missing first; a service-account
+	 * subject without an e-mail is a service; a project from logName */
+#define GCP_OP(id, flags, t) "{\"insertId\":\"" id "\",\"timestamp\":\"" t "\"," \
+	"\"logName\":\"projects/p1/logs/cloudaudit.googleapis.com%2Factivity\"," \
+	"\"operation\":{\"id\":\"o1\",\"producer\":\"svc\"" flags "}," \
+	"\"protoPayload\":{\"@type\":\"type.googleapis.com/google.cloud.audit.AuditLog\"," \
+	"\"methodName\":\"m.Update\",\"authenticationInfo\":{\"principalSubject\":\"serviceAccount:x@p1.iam.gserviceaccount.com\"}}}\n"
+	CHECK_INT(run_text("gcp", GCP_OP("mid", "", "2026-01-01T00:00:01Z")
+			   GCP_OP("mid2", "", "2026-01-01T00:00:02Z")
+			   GCP_OP("end", ",\"last\":true", "2026-01-01T00:00:03Z"), &c), 0);
+	CHECK_INT(c.nbad, 0);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_STR(c.ev[0]->event_id, "mid");
+		CHECK_STR(c.ev[0]->ts_source, "2026-01-01T00:00:03Z");
+		CHECK_STR(c.ev[0]->actor_type, "service");
+		CHECK_STR(c.ev[0]->environment, "p1");
+		CHECK_STR(c.ev[0]->target_kind, "unknown");
+	}
+	collect_reset(&c);
+}
+
+TEST(azure_rest_value)
+{
+	struct collect c = { 0 };
+
+	CHECK_INT(run_file(NULL, "testdata/formats/azure/rest-value.json", 0, NULL, &c), 0);
+	CHECK_INT(c.nbad, 0);
+	CHECK_INT(c.n, 3);
+	if (c.n == 3) {
+		struct event *vm = c.ev[0], *ra = c.ev[1], *del = c.ev[2];
+
+		/* newest first: the final is read before its begin, which is dropped */
+		CHECK_STR(vm->event_id, "e0000001-0000-4000-8000-000000000002");
+		CHECK_STR(vm->action, "Microsoft.Compute/virtualMachines/write");
+		CHECK_STR(vm->actor_id, "alice@contoso.com");
+		CHECK_STR(vm->actor_name, "Alice Example");
+		CHECK_STR(vm->actor_type, "user");
+		CHECK_STR(vm->actor_auth, "mfa");
+		CHECK_STR(vm->target_kind, "Microsoft.Compute/virtualMachines");
+		CHECK_STR(vm->environment, "5f1c0a3e-7b2d-4c8e-9a61-2d4b8e0f6a11");
+		CHECK_STR(ctx_str(vm, "status"), "Succeeded");
+		CHECK_STR(ctx_str(vm, "operation_display"), "Create or Update Virtual Machine");
+		CHECK_INT(vm->outcome, OUTCOME_SUCCESS);
+
+		CHECK_STR(ra->actor_id, "3c1e2f44-5a6b-4c7d-8e9f-a0b1c2d3e4f5");
+		CHECK_STR(ra->actor_type, "service");
+		CHECK_STR(ra->target_kind, "Microsoft.Authorization/roleAssignments");
+		CHECK_INT(ra->outcome, OUTCOME_FAILURE);
+		CHECK_STR(ra->outcome_code, "Conflict");
+		CHECK_STR(ra->outcome_message, "The role assignment already exists.");
+		CHECK_STR(ctx_str(ra, "error_code"), "RoleAssignmentExists");
+
+		/* only begun: one event with its status, at the end */
+		CHECK_STR(del->target_kind, "Microsoft.Sql/servers/databases");
+		CHECK_STR(ctx_str(del, "status"), "Accepted");
+		CHECK_INT(del->outcome, OUTCOME_SUCCESS);
+	}
+	collect_reset(&c);
+	CHECK_INT(run_file("azure", "testdata/formats/azure/rest-value.json", 1, NULL, &c), 0);
+	CHECK_INT(c.n, 4);
+	if (c.n == 4) {
+		CHECK_STR(c.ev[2]->action, "Microsoft.KeyVault/vaults/read");
+		CHECK(json_is_true(json_object_get(c.ev[2]->context, "read_only")));
+	}
+	collect_reset(&c);
+}
+
+TEST(azure_export_shapes)
+{
+	struct collect a = { 0 }, b = { 0 };
+
+	CHECK_INT(run_file(NULL, "testdata/formats/azure/export-records.json", 0, NULL, &a), 0);
+	CHECK_INT(run_file(NULL, "testdata/formats/azure/export-lines.jsonl", 0, NULL, &b), 0);
+	CHECK_INT(a.nbad + b.nbad, 0);
+	CHECK_INT(a.n, 2);
+	CHECK_INT(b.n, 2);
+	if (a.n == 2 && b.n == 2) {
+		struct event *rule = a.ev[0], *del = a.ev[1];
+
+		CHECK_STR(rule->event_id, b.ev[0]->event_id);
+		CHECK_STR(del->event_id, b.ev[1]->event_id);
+		CHECK_STR(rule->actor_id, "bob@contoso.com");
+		CHECK_STR(rule->actor_name, "Bob Builder");
+		CHECK_STR(rule->ts_source, "2026-03-02T10:00:04.2000000Z");
+		CHECK_STR(ctx_str(rule, "begin_status"), "Start");
+		CHECK(json_is_true(json_object_get(rule->context, "operation_merged")));
+		CHECK_STR(rule->target_kind, "MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/SECURITYRULES");
+		CHECK_STR(rule->environment, "5F1C0A3E-7B2D-4C8E-9A61-2D4B8E0F6A11");
+		CHECK(rule->raw && strchr(rule->raw, '\n') != NULL);
+		CHECK_INT(json_integer_value(json_object_get(rule->source, "line")), 1);
+		CHECK_INT(json_integer_value(json_object_get(rule->source, "index")), 0);
+		CHECK_INT(del->outcome, OUTCOME_FAILURE);
+		CHECK_STR(del->outcome_code, "Failed.Forbidden");
+		CHECK_STR(del->outcome_message, "The client does not have authorization to perform action.");
+		CHECK_INT(json_integer_value(json_object_get(del->source, "line")), 2);
+		CHECK_INT(json_integer_value(json_object_get(b.ev[1]->source, "line")), 3);
+	}
+	collect_reset(&a);
+	collect_reset(&b);
+}
+
+TEST(azure_errors)
+{
+	struct collect c = { 0 };
+
+	CHECK_INT(run_file("azure", "testdata/formats/azure/bad-properties.json", 0, NULL, &c), 0);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad) {
+		CHECK_STR(c.bad[0], "expected object for \"properties\"");
+		CHECK_INT(c.bad_line[0], 117);
+		CHECK_INT(c.bad_col[0], 21);
+		CHECK_INT(c.bad_index[0], 1);
+	}
+	collect_reset(&c);
+	/* a bad record on the second {"records":[...]} line: that line, its column */
+	CHECK_INT(run_text("azure", "{\"records\":[{\"time\":\"2026-01-01T00:00:00Z\",\"operationName\":\"A/B/WRITE\"}]}\n"
+			   "{\"records\":[{\"time\":\"2026-01-01T00:00:00Z\",\"operationName\":\"A/B/WRITE\"},"
+			   "{\"time\":\"2026-01-01T00:00:01Z\",\"operationName\":{\"value\":5}}]}\n", &c), 0);
+	CHECK_INT(c.n, 2);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad) {
+		CHECK_STR(c.bad[0], "expected string for \"operationName.value\"");
+		CHECK_INT(c.bad_line[0], 2);
+		CHECK_INT(c.bad_col[0], 129);
+		CHECK_INT(c.bad_index[0], 1);
+	}
+	collect_reset(&c);
+	CHECK_INT(run_text("azure", "{\"time\":\"2026-01-01T00:00:00Z\"}\n", &c), 0);
+	CHECK_INT(c.nbad, 1);
+	if (c.nbad)
+		CHECK_STR(c.bad[0], "not an Activity Log record (missing \"operationName\")");
+	collect_reset(&c);
+	/* begin then final, oldest first: one event, the begin's status kept */
+	CHECK_INT(run_text("azure",
+			   "{\"caller\":\"a@x.com\",\"correlationId\":\"c1\",\"eventDataId\":\"b\",\"operationName\":\"X/y/delete\","
+			   "\"status\":\"Started\",\"eventTimestamp\":\"2026-01-01T00:00:00Z\",\"resourceId\":\"/subscriptions/s1/resourceGroups/g\"}\n"
+			   "{\"caller\":\"a@x.com\",\"correlationId\":\"c1\",\"eventDataId\":\"f\",\"operationName\":\"X/Y/DELETE\","
+			   "\"status\":\"Failed\",\"subStatus\":\"NotFound\",\"eventTimestamp\":\"2026-01-01T00:00:09Z\",\"resourceId\":\"/subscriptions/s1/resourceGroups/g\"}\n",
+			   &c), 0);
+	CHECK_INT(c.n, 1);
+	if (c.n == 1) {
+		CHECK_STR(c.ev[0]->event_id, "f");
+		CHECK_STR(ctx_str(c.ev[0], "begin_status"), "Started");
+		CHECK_STR(c.ev[0]->outcome_code, "NotFound");
+		CHECK_STR(c.ev[0]->target_kind, "resourceGroups");
+		CHECK_STR(c.ev[0]->environment, "s1");
+	}
+	collect_reset(&c);
+}
+
+TEST(gcp_azure_detection)
+{
+	static const struct {
+		const char *head, *want;
+	} cases[] = {
+		{ "{\"protoPayload\":{\"@type\":\"type.googleapis.com/google.cloud.audit.AuditLog\"}", "gcp" },
+		{ "[\n  {\n    \"insertId\": \"x\",\n    \"protoPayload\": {", "gcp" },
+		{ "{\"value\":[{\"caller\":\"a\",\"correlationId\":\"c\",\"operationName\":{\"value\":\"x\"}", "azure" },
+		{ "{\"records\":[{\"time\":\"t\",\"resourceId\":\"/S\",\"operationName\":\"X\"", "azure" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct format_ops *f = format_detect(cases[i].head, strlen(cases[i].head));
+
+		CHECK_STR(f ? f->name : "(none)", cases[i].want);
+	}
+	CHECK(format_find("gcp") == &format_gcp);
+	CHECK(format_find("azure") == &format_azure);
+}
+
 int main(void)
 {
 	RUN(k8s_stages_dedup_and_states);
@@ -1429,5 +1738,12 @@ int main(void)
 	RUN(skip_counts);
 	RUN(describe_unrecognised);
 	RUN(detection_opensearch_and_unrecognised);
+	RUN(gcp_sink_export);
+	RUN(gcp_gcloud_array);
+	RUN(gcp_errors_and_operations);
+	RUN(azure_rest_value);
+	RUN(azure_export_shapes);
+	RUN(azure_errors);
+	RUN(gcp_azure_detection);
 	return CHECK_DONE();
 }
