@@ -13,7 +13,7 @@ fuzz_seeds() {
 		"$_sh"/samples/launchdarkly/* ;;
 	unleash) set -- "$top/tests/fuzz/corpus/unleash" "$top"/testdata/formats/unleash-* ;;
 	m365|github|gcp|azure) set -- "$top/tests/fuzz/corpus/$1" "$top"/testdata/formats/"$1"/* ;;
-	map) set -- "$top/tests/fuzz/corpus/map" ;;
+	map|opensearch) set -- "$top/tests/fuzz/corpus/$1" ;;
 	query) set -- "$top/tests/fuzz/corpus/query" ;;
 	note) set -- "$top/tests/fuzz/corpus/note" ;;
 	keyfile) set -- "$top/tests/fuzz/corpus/keyfile" ;;
