@@ -7,10 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "trailscope/cmd.h"
-#include "trailscope/cli.h"
 #include "trailscope/json_arena.h"
 #include "trailscope/util.h"
+#include "trailscope/version.h"
+#include "cmd/cli.h"
+#include "cmd/cmd.h"
 
 static const struct command {
 	const char *name;

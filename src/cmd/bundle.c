@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "trailscope/bundle.h"
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/keys.h"
 #include "trailscope/util.h"
 

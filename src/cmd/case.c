@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "trailscope/casefile.h"
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/entry.h"
 #include "trailscope/util.h"
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trailscope/cli.h"
+#include "cli.h"
 #include "trailscope/jcs.h"
 #include "trailscope/util.h"
 

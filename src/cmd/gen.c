@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "trailscope/buf.h"
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/gen.h"
 #include "trailscope/util.h"
 

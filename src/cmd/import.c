@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/import.h"
 #include "trailscope/keys.h"
 #include "trailscope/util.h"

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/incident.h"
 #include "trailscope/util.h"
 

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/entry.h"
 #include "trailscope/jcs.h"
 #include "trailscope/verify.h"

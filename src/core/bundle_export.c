@@ -18,7 +18,6 @@
 #include "trailscope/b64.h"
 #include "trailscope/bundle.h"
 #include "trailscope/casefile.h"
-#include "trailscope/cmd.h"
 #include "trailscope/diff.h"
 #include "trailscope/jcs.h"
 #include "trailscope/keys.h"
@@ -27,6 +26,7 @@
 #include "trailscope/tlogproof.h"
 #include "trailscope/util.h"
 #include "trailscope/verify.h"
+#include "trailscope/version.h"
 
 const char *const bundle_tag_files[] = {
 	"bag-info.txt", "bagit.txt", CUSTODY_FILE, "manifest-sha256.txt", "manifest-sha512.txt",

@@ -9,10 +9,10 @@
 #include <openssl/evp.h>
 
 #include "trailscope/b64.h"
-#include "trailscope/cmd.h"
 #include "trailscope/custody.h"
 #include "trailscope/jcs.h"
 #include "trailscope/util.h"
+#include "trailscope/version.h"
 
 static const char *const actions[][2] = {
 	{ "created", "examiner" },

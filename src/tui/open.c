@@ -8,8 +8,8 @@
 #include <locale.h>
 #include <stdio.h>
 
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "../cmd/cli.h"
+#include "../cmd/cmd.h"
 #include "trailscope/keys.h"
 #include "trailscope/util.h"
 #include "tui.h"

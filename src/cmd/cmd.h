@@ -6,8 +6,6 @@
 #ifndef TRAILSCOPE_CMD_H
 #define TRAILSCOPE_CMD_H
 
-#define TRAILSCOPE_VERSION "0.1.0"
-
 int cmd_init(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
