@@ -17,7 +17,8 @@ enum out_format { FMT_TEXT, FMT_TABLE, FMT_JSON, FMT_JSONL, FMT_CSV };
  * an error naming the command and returns -1 on a bad value. */
 int cli_parse_format(const char *cmd, const char *value, unsigned allowed, enum out_format *out);
 
-/* Prints "trailscope CMD: MSG" and the usage line; returns EXIT_USAGE. */
+/* Prints "trailscope: MSG" and "usage: trailscope USAGE" (usage as in
+ * struct command, without the program name); returns EXIT_USAGE. */
 int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 struct option;

@@ -1,7 +1,6 @@
 /*
  * import.c - "trailscope import STORE FILE... [--sign KEY] [--skip-invalid]".
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,11 +12,7 @@
 #include "trailscope/keys.h"
 #include "trailscope/util.h"
 
-static const char usage[] =
-	"trailscope import STORE FILE... [--format auto|FORMAT] [--map FILE] [--include-reads]\n"
-	"                         [--sign KEYFILE] [--skip-invalid] [--quiet]";
-
-int cmd_import(int argc, char **argv)
+static int run_import(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "sign", required_argument, NULL, 's' },
@@ -29,15 +24,14 @@ int cmd_import(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *usage = cx->cmd->usage, *keyfile = NULL;
 	struct import_options io = { 0 };
 	struct import_stats st;
 	struct note_signer key = { 0 };
-	const char *keyfile = NULL;
-	struct store s;
-	int c, quiet = 0, ret, fresh;
+	struct store *s;
+	int c, quiet = 0, ret;
 	char n1[32], n2[32];
 
-	opterr = 0;
 	while ((c = cli_getopt(argc, argv, "s:kqf:m:rh", opts, "import", usage)) != -1) {
 		switch (c) {
 		case 'f':
@@ -57,18 +51,7 @@ int cmd_import(int argc, char **argv)
 		case 's': keyfile = optarg; break;
 		case 'k': io.skip_invalid = 1; break;
 		case 'q': quiet = 1; break;
-		case 'h':
-			printf("usage: %s\n"
-			       "Appends events from JSON lines files (- reads standard input), creating STORE\n"
-			       "when missing (built beside it, it appears whole at the end). One import is\n"
-			       "atomic: a bad record stops it with FILE:LINE:COL and nothing is written, unless\n"
-			       "--skip-invalid. Events already stored (same event id) are not added again.\n"
-			       "--sign signs a checkpoint of the new head.\n"
-			       "--format picks the source format (default auto: detected from content and\n"
-			       "reported); gzip files are read transparently (a damaged one is bad input at\n"
-			       "its byte offset). Input is UTF-8 (a leading byte order mark is skipped;\n"
-			       "UTF-16 is refused). See docs/EVENTS.md and docs/FORMATS.md.\n", usage);
-			return EXIT_OK;
+		case 'h': return cmd_help(cx->cmd);
 		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
@@ -77,22 +60,16 @@ int cmd_import(int argc, char **argv)
 	if (keyfile && keyfile_load_signer(keyfile, &key))
 		return EXIT_BADINPUT;
 	/* a store that does not exist yet is built privately and appears
-	 * whole at the end (store_private.c) */
-	fresh = access(argv[optind], F_OK) != 0 && errno == ENOENT;
-	if (fresh ? store_create_private(&s, argv[optind]) : store_open(&s, argv[optind], STORE_CREATE)) {
+	 * whole at the end (CMD_BUILD_NEW, store_private.c) */
+	if (cmd_store(cx, argv[optind], &s)) {
 		note_signer_release(&key);
 		return EXIT_IO;
 	}
 	io.signer = keyfile ? &key : NULL;
 	io.progress = !quiet && isatty(2);
 	io.verbose = !quiet;
-	ret = import_files(&s, argv + optind + 1, argc - optind - 1, &io, &st);
-	if (fresh) {
-		if (ret == EXIT_OK && store_publish(&s))
-			ret = EXIT_IO;
-		else if (ret != EXIT_OK)
-			store_discard(&s);
-	}
+	ret = import_files(s, argv + optind + 1, argc - optind - 1, &io, &st);
+	ret = cmd_finish(cx, ret); /* a new store appears now, before the report */
 	if (ret == EXIT_BADINPUT)
 		fprintf(stderr, "trailscope: import stopped; nothing was written "
 				"(--skip-invalid skips bad records)\n");
@@ -107,8 +84,24 @@ int cmd_import(int argc, char **argv)
 			printf("; signed checkpoint at %s", cli_thousands(st.size, n2));
 		printf("\n");
 	}
-	if (!fresh)
-		store_close(&s);
 	note_signer_release(&key);
 	return ret;
 }
+
+const struct command cmd_import_entry = {
+	.name = "import",
+	.usage = "import STORE FILE... [--format auto|FORMAT] [--map FILE] [--include-reads]\n"
+		 "                         [--sign KEYFILE] [--skip-invalid] [--quiet]",
+	.summary = "append events (JSON lines, k8s, CloudTrail, LaunchDarkly, Unleash, --map)",
+	.help = "Appends events from JSON lines files (- reads standard input), creating STORE\n"
+		"when missing (built beside it, it appears whole at the end). One import is\n"
+		"atomic: a bad record stops it with FILE:LINE:COL and nothing is written, unless\n"
+		"--skip-invalid. Events already stored (same event id) are not added again.\n"
+		"--sign signs a checkpoint of the new head.\n"
+		"--format picks the source format (default auto: detected from content and\n"
+		"reported); gzip files are read transparently (a damaged one is bad input at\n"
+		"its byte offset). Input is UTF-8 (a leading byte order mark is skipped;\n"
+		"UTF-16 is refused). See docs/EVENTS.md and docs/FORMATS.md.\n",
+	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE | CMD_BUILD_NEW,
+	.run = run_import,
+};

@@ -14,23 +14,7 @@
 #include "trailscope/util.h"
 #include "tui.h"
 
-static const char usage[] =
-	"trailscope open STORE [--trust PUBFILE]... [--theme NAME] [--oldest-first] [--case FILE]";
-
-static void help(void)
-{
-	printf("usage: %s\n"
-	       "Browses the store in the terminal: timeline, event diffs, target history,\n"
-	       "verification. The store is opened read-only. Verification runs in the\n"
-	       "background against the keys pinned in $XDG_STATE_HOME/trailscope; --trust pins\n"
-	       "a verifier key there, as 'trailscope verify --trust' does. --theme picks a\n"
-	       "theme (default, light, high-contrast, monochrome, or a file path); NO_COLOR\n"
-	       "turns colours off. Marks and notes go to the case file, STORE.case beside the\n"
-	       "store unless --case FILE; the store itself is never written. Press ? inside\n"
-	       "for the keys (docs/TUI.md).\n", usage);
-}
-
-int cmd_open(int argc, char **argv)
+static int run_open(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "trust", required_argument, NULL, 't' },
@@ -40,6 +24,7 @@ int cmd_open(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *usage = cx->cmd->usage;
 	usec_t started = time_now();
 	const char *theme = NULL, *case_path = NULL;
 	int c, newest_first = 1, ret;
@@ -48,8 +33,6 @@ int cmd_open(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	if (trust_load(&t))
 		return EXIT_IO;
-	opterr = 0;
-	optind = 1;
 	while ((c = cli_getopt(argc, argv, "t:T:oc:h", opts, "open", usage)) != -1) {
 		switch (c) {
 		case 't':
@@ -62,9 +45,8 @@ int cmd_open(int argc, char **argv)
 		case 'o': newest_first = 0; break;
 		case 'c': case_path = optarg; break;
 		case 'h':
-			help();
 			trust_release(&t);
-			return EXIT_OK;
+			return cmd_help(cx->cmd);
 		default:
 			trust_release(&t);
 			return EXIT_USAGE; /* cli_getopt said why */
@@ -78,3 +60,19 @@ int cmd_open(int argc, char **argv)
 	trust_release(&t);
 	return ret;
 }
+
+const struct command cmd_open_entry = {
+	.name = "open",
+	.usage = "open STORE [--trust PUBFILE]... [--theme NAME] [--oldest-first] [--case FILE]",
+	.summary = "browse a store in the terminal UI",
+	.help = "Browses the store in the terminal: timeline, event diffs, target history,\n"
+		"verification. The store is opened read-only. Verification runs in the\n"
+		"background against the keys pinned in $XDG_STATE_HOME/trailscope; --trust pins\n"
+		"a verifier key there, as 'trailscope verify --trust' does. --theme picks a\n"
+		"theme (default, light, high-contrast, monochrome, or a file path); NO_COLOR\n"
+		"turns colours off. Marks and notes go to the case file, STORE.case beside the\n"
+		"store unless --case FILE; the store itself is never written. Press ? inside\n"
+		"for the keys (docs/TUI.md).\n",
+	.flags = 0 /* tui_run opens the store read-only, with threads of its own */,
+	.run = run_open,
+};
