@@ -48,13 +48,13 @@ expect_grep "commands: ... naming the verbs" "unknown subcommand 'frob' \(import
 M=$T/missing.db
 for args in "verify $M" "query $M actor:x" "sql $M SELECT1" "show $M 1" "history $M t" \
 	    "state $M t --at -1h" "correlate $M INC-1" "incidents $M" "incident list $M" \
-	    "incident show $M INC-1" "case $M list" "case $M mark 1" "checkpoint $M --key /nonexistent"; do
+	    "incident show $M INC-1" "open $M" "case $M list" "case $M mark 1" "checkpoint $M --key /nonexistent"; do
 	set -- $args
 	if [ "$1" = checkpoint ]; then
 		ts keygen c.example/x --out "$T/k" >/dev/null 2>&1
 		set -- checkpoint "$M" --key "$T/k/c.example_x.key"
 	fi
-	expect_status "commands: '$1 ${2%% *}' on a missing store fails (5)" 5 ts "$@"
+	expect_status "commands: '$1' on a missing store fails (5)" 5 ts "$@" </dev/null
 	if ls "$T" | grep -q '^missing'; then
 		fail "commands: '$1' does not create the missing store" "$(ls "$T")"
 		rm -f "$T"/missing*
