@@ -203,11 +203,7 @@ static int run_show(struct cmd_ctx *cx, int argc, char **argv)
 		return cli_usage_error(usage, "show: expected STORE and SEQ or EVENT_ID");
 	if (trust_load(&t))
 		return EXIT_IO;
-	if (cmd_store(cx, argv[optind], &s)) {
-		trust_release(&t);
-		return EXIT_IO;
-	}
-	rc = entry_load(s, argv[optind + 1], &e);
+	rc = cmd_store(cx, argv[optind], &s) ? -1 : entry_load(s, argv[optind + 1], &e);
 	if (rc > 0 && verify_cover(s, &t, (uint64_t)e.seq, &cv)) {
 		entry_release(&e);
 		rc = -1;

@@ -37,26 +37,22 @@ static int run_open(struct cmd_ctx *cx, int argc, char **argv)
 		switch (c) {
 		case 't':
 			if (trust_add_file(&t, optarg, 1)) {
-				trust_release(&t);
-				return EXIT_BADINPUT;
+				ret = EXIT_BADINPUT;
+				goto out;
 			}
 			break;
 		case 'T': theme = optarg; break;
 		case 'o': newest_first = 0; break;
 		case 'c': case_path = optarg; break;
-		case 'h':
-			trust_release(&t);
-			return cmd_help(cx->cmd);
-		default:
-			trust_release(&t);
-			return EXIT_USAGE; /* cli_getopt said why */
+		case 'h': ret = cmd_help(cx->cmd); goto out;
+		default: ret = EXIT_USAGE; goto out; /* cli_getopt said why */
 		}
 	}
-	if (argc - optind != 1) {
-		trust_release(&t);
-		return cli_usage_error(usage, "open: expected one STORE");
-	}
-	ret = tui_run(argv[optind], &t, theme, newest_first, started, case_path);
+	if (argc - optind != 1)
+		ret = cli_usage_error(usage, "open: expected one STORE");
+	else
+		ret = tui_run(argv[optind], &t, theme, newest_first, started, case_path);
+out:
 	trust_release(&t);
 	return ret;
 }
