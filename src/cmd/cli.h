@@ -31,7 +31,7 @@ struct option;
  * operands are then argv[optind..argc-1]), or '?' after printing
  * "trailscope: CMD: option --trust needs a value" or "trailscope: CMD:
  * unknown option '--bogus'" and the usage line: the caller then returns
- * EXIT_USAGE. The caller sets optind as getopt_long wants (0 to restart).
+ * EXIT_USAGE. main sets optind to 0 (a fresh start) before each command.
  */
 int cli_getopt(int argc, char **argv, const char *optstring, const struct option *opts,
 	       const char *cmd, const char *usage);
