@@ -20,7 +20,7 @@ BUILD ?= build
 SAN ?=
 
 WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-	   -Wvla -Wwrite-strings -Wno-unused-parameter
+	   -Wvla -Wwrite-strings
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -Iinclude \
 	     $(shell $(PKG_CONFIG) --cflags $(PKGS))
@@ -64,6 +64,9 @@ CORE_LIB = $(BUILD)/libtscore.a
 REPLAY_BIN = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 FUZZER_BIN = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/fuzz_%)
 FUZZ_HDR = tests/fuzz/fuzz.h tests/fuzz/bag.h
+# The compiler and its flags as last used here: everything built depends on
+# it, so changing CFLAGS, SAN or WERROR rebuilds (as git's GIT-CFLAGS).
+FLAGS_FILE = $(BUILD)/.flags
 
 ifeq ($(BUILD),build)
 PROGRAM = trailscope
@@ -73,7 +76,7 @@ endif
 
 all: $(PROGRAM)
 
-$(PROGRAM): $(APP_OBJ) $(CORE_LIB)
+$(PROGRAM): $(APP_OBJ) $(CORE_LIB) $(FLAGS_FILE)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(APP_OBJ) $(CORE_LIB) $(LIBS)
 
@@ -81,15 +84,20 @@ $(CORE_LIB): $(CORE_OBJ)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $(CORE_OBJ)
 
-$(BUILD)/%.o: %.c
+$(FLAGS_FILE): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(subst ','\'',$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(LIBS))' >$@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else echo "  FLAGS   $@"; mv $@.new $@; fi
+
+$(BUILD)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(CORE_LIB)
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_LIB) $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(CORE_LIB) $(LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -MF $@.d -MT $@ $(ALL_LDFLAGS) -o $@ $< $(CORE_LIB) $(LIBS)
 
 units: $(UNIT_BIN)
 
@@ -148,8 +156,8 @@ check-layers:
 clean:
 	rm -rf build build-san build-fuzz trailscope
 
-.PHONY: all test run-tests units replays fuzzers fuzz check-san check-layers demo bench deps clean
+.PHONY: all test run-tests units replays fuzzers fuzz check-san check-layers demo bench deps clean FORCE
 
--include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(UNIT_BIN:=.d)
 
 .SECONDARY: $(REPLAY_BIN) $(FUZZER_BIN)

@@ -1,59 +1,46 @@
 /*
- * main.c - the trailscope command: dispatches to one subcommand from the
- * table below. "trailscope STORE" opens the TUI, like "trailscope open".
+ * main.c - the trailscope command: looks the subcommand (and its verb) up
+ * in the table of cmd/commands.c, runs it, and closes the store it opened.
+ * "trailscope STORE" opens the TUI, like "trailscope open".
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "trailscope/cmd.h"
-#include "trailscope/cli.h"
 #include "trailscope/json_arena.h"
 #include "trailscope/util.h"
+#include "trailscope/version.h"
+#include "cmd/cli.h"
+#include "cmd/cmd.h"
 
-static const struct command {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *usage;
-	const char *help;
-} commands[] = {
-	{ "open", cmd_open, "open STORE [--trust PUB]... [--theme NAME]", "browse a store in the terminal UI" },
-	{ "init", cmd_init, "init STORE [--origin NAME]", "create an empty store" },
-	{ "import", cmd_import, "import STORE FILE... [--format F] [--sign KEY] [--skip-invalid]",
-	  "append events (JSON lines, k8s, CloudTrail, LaunchDarkly, Unleash, --map)" },
-	{ "verify", cmd_verify, "verify STORE [--trust PUB]... [--format text|json] [--deep]",
-	  "check every entry, checkpoint and signature" },
-	{ "keygen", cmd_keygen, "keygen NAME --out DIR", "create an Ed25519 signer/verifier key pair" },
-	{ "checkpoint", cmd_checkpoint, "checkpoint STORE --key KEY", "sign a checkpoint of the current head" },
-	{ "query", cmd_query, "query STORE QUERY [--format table|json|jsonl|csv] [--limit N] [--count]",
-	  "events matching a query (docs/QUERY.md)" },
-	{ "sql", cmd_sql, "sql STORE 'SELECT ...' [--format table|json|jsonl|csv]",
-	  "read-only SQL over the events and changes views" },
-	{ "show", cmd_show, "show STORE SEQ|EVENT_ID [--format text|json]",
-	  "one event: metadata and per-field changes" },
-	{ "gen", cmd_gen, "gen [--events N] [--seed S] [--incidents FILE]",
-	  "generate realistic test events (JSON lines)" },
-	{ "incident", cmd_incident, "incident import|list|show STORE ...", "incidents kept beside the events" },
-	{ "incidents", cmd_incident, "incidents STORE [--format table|json|jsonl|csv]", "list incidents" },
-	{ "correlate", cmd_correlate, "correlate STORE INCIDENT_ID [--lookback 2h] [--format text|json]",
-	  "rank the changes that could have caused an incident" },
-	{ "history", cmd_history, "history STORE TARGET [--env ENV] [--format table|json|jsonl|csv]",
-	  "every change to one target" },
-	{ "state", cmd_state, "state STORE TARGET --at TIME [--env ENV] [--diff TIME2]",
-	  "a target's state rebuilt at a time, or between two" },
-	{ "export", cmd_export, "export STORE --out DIR (--events|--incident|--query|--marked) --case ID --examiner NAME",
-	  "write an evidence bundle (BagIt, proofs, custody)" },
-	{ "bundle", cmd_bundle, "bundle verify|custody DIR ...", "verify a bundle offline; add to its chain of custody" },
-	{ "case", cmd_case, "case STORE mark|unmark|note|notes|list ...", "the investigator's marks and notes" },
-};
+/* One entry of the list: its usage (the lines after the first indented
+ * under the command name) and its summary. */
+static void list_entry(FILE *f, const struct command *cmd)
+{
+	fputs("  ", f);
+	for (const char *p = cmd->usage; *p; p++) {
+		fputc(*p, f);
+		if (*p == '\n') {
+			fputs("      ", f);
+			while (p[1] == ' ')
+				p++;
+		}
+	}
+	fprintf(f, "\n      %s\n", cmd->summary);
+}
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: trailscope STORE              open STORE in the terminal UI\n"
 		   "       trailscope COMMAND [ARGS]\n\ncommands:\n");
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %s\n      %s\n", commands[i].usage, commands[i].help);
+	for (size_t i = 0; commands[i]; i++) {
+		if (!commands[i]->verbs)
+			list_entry(f, commands[i]);
+		for (size_t k = 0; commands[i]->verbs && commands[i]->verbs[k]; k++)
+			list_entry(f, commands[i]->verbs[k]);
+	}
 	fprintf(f, "\nAfter the command (and the verb of incident, bundle), options and operands\n"
 		   "come in any order. An option's value is the next word. '--' ends the options;\n"
 		   "an operand starting with '-' goes after it: trailscope query STORE -- -actor:x\n");
@@ -68,8 +55,8 @@ static int unknown_command(const char *word)
 {
 	size_t best = 3, at = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		size_t d = cli_edit_distance(word, commands[i].name);
+	for (size_t i = 0; commands[i]; i++) {
+		size_t d = cli_edit_distance(word, commands[i]->name);
 
 		if (d < best) {
 			best = d;
@@ -79,7 +66,7 @@ static int unknown_command(const char *word)
 	fputs("trailscope: unknown command '", stderr);
 	cli_put_safe(stderr, word);
 	if (best <= 2)
-		fprintf(stderr, "'; did you mean '%s'?\n", commands[at].name);
+		fprintf(stderr, "'; did you mean '%s'?\n", commands[at]->name);
 	else
 		fputs("'\n", stderr);
 	fputs("'trailscope --help' lists the commands.\n", stderr);
@@ -122,8 +109,48 @@ static int looks_like_store(const char *path)
 	return 0;
 }
 
+/*
+ * Runs cmd, or for a command made of verbs the verb named by argv[1]: the
+ * command's own --help lists its verbs' usages. The store the command
+ * opened through cmd_store is closed (or published) here.
+ */
+static int run_command(const struct command *cmd, int argc, char **argv)
+{
+	struct cmd_ctx cx = { .cmd = cmd };
+	int ret;
+
+	if (cmd->verbs) {
+		const struct command *verb = argc > 1 ? command_find(cmd->verbs, argv[1]) : NULL;
+		struct buf names = BUF_INIT;
+
+		if (verb)
+			return run_command(verb, argc - 1, argv + 1);
+		if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			printf("usage: trailscope %s", cmd->verbs[0]->usage);
+			for (size_t k = 1; cmd->verbs[k]; k++)
+				printf("\n       trailscope %s", cmd->verbs[k]->usage);
+			printf("\n%s", cmd->help);
+			return EXIT_OK;
+		}
+		for (size_t k = 0; cmd->verbs[k]; k++)
+			buf_addf(&names, "%s%s", k ? ", " : "", cmd->verbs[k]->name);
+		if (argc < 2)
+			ret = cli_usage_error(cmd->usage, "%s: expected a subcommand (%s)", cmd->name, names.buf);
+		else
+			ret = cli_usage_error(cmd->usage, "%s: unknown subcommand '%s' (%s)", cmd->name, argv[1],
+					      names.buf);
+		buf_release(&names);
+		return ret;
+	}
+	optind = 0; /* getopt_long starts afresh for each command */
+	ret = cmd->run(&cx, argc, argv);
+	return cmd_finish(&cx, ret);
+}
+
 int main(int argc, char **argv)
 {
+	const struct command *cmd;
+
 	json_arena_install(); /* before any JSON value exists */
 	if (argc < 2) {
 		usage(stderr);
@@ -137,9 +164,8 @@ int main(int argc, char **argv)
 		printf("trailscope %s\n", TRAILSCOPE_VERSION);
 		return EXIT_OK;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+	if ((cmd = command_find(commands, argv[1])))
+		return run_command(cmd, argc - 1, argv + 1);
 	if (argv[1][0] == '-') {
 		fputs("trailscope: unknown option '", stderr);
 		cli_put_safe(stderr, argv[1]);
@@ -154,5 +180,5 @@ int main(int argc, char **argv)
 		return unknown_command(argv[1]);
 	}
 	argv[0] = (char *)"open";
-	return cmd_open(argc, argv);
+	return run_command(&cmd_open_entry, argc, argv);
 }

@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* Marks a parameter a callback's signature imposes but this one ignores. */
+#define UNUSED __attribute__((unused))
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);

@@ -11,16 +11,11 @@
 #include <string.h>
 
 #include "trailscope/bundle.h"
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/keys.h"
 #include "trailscope/textout.h"
 #include "trailscope/util.h"
-
-static const char usage_verify[] = "trailscope bundle verify DIR --trust PUBFILE... [--format text|json]";
-static const char usage_custody[] =
-	"trailscope bundle custody DIR --action transferred|received|verified|note --actor NAME "
-	"--key KEYFILE [--note TEXT] [--role ROLE]";
 
 static void print_json(const struct bundle_report *r)
 {
@@ -174,7 +169,7 @@ static void print_text(const struct bundle_report *r, const char *dir)
 	putchar('\n');
 }
 
-static int bundle_verify_cmd(int argc, char **argv)
+static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "trust", required_argument, NULL, 't' },
@@ -185,12 +180,11 @@ static int bundle_verify_cmd(int argc, char **argv)
 	struct note_verifier *keys = NULL;
 	size_t nkeys = 0, alloc = 0;
 	enum out_format fmt = FMT_TEXT;
+	const char *usage = cx->cmd->usage;
 	struct bundle_report r;
 	int c, ret = EXIT_USAGE;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = cli_getopt(argc, argv, "t:f:h", opts, "bundle verify", usage_verify)) != -1) {
+	while ((c = cli_getopt(argc, argv, "t:f:h", opts, "bundle verify", usage)) != -1) {
 		switch (c) {
 		case 't':
 			ALLOC_GROW(keys, nkeys + 1, alloc);
@@ -205,19 +199,7 @@ static int bundle_verify_cmd(int argc, char **argv)
 				goto out;
 			break;
 		case 'h':
-			printf("usage: %s\n"
-			       "Checks an evidence bundle with nothing but its files and the trusted keys: the\n"
-			       "BagIt manifests (every file listed, present, unchanged; no path outside the bag),\n"
-			       "the checkpoint's signature, each event's inclusion proof for its exact leaf, each\n"
-			       "record and CSV row against the leaves, and the chain of custody's links and\n"
-			       "signatures. Every bag-info.txt element is checked against the pairs the\n"
-			       "custody record's first entry signed and against the data; one nothing vouches\n"
-			       "for is a note. The verdict line also says when the bundle was made from a\n"
-			       "store that FAILED verification (or was UNVERIFIABLE). Every fault is named\n"
-			       "with its file and line.\n"
-			       "Exit: 0 VERIFIED, 1 FAILED, 2 UNVERIFIABLE (no trusted signature), 3+ errors.\n",
-			       usage_verify);
-			ret = EXIT_OK;
+			ret = cmd_help(cx->cmd);
 			goto out;
 		default:
 			ret = EXIT_USAGE; /* cli_getopt said why */
@@ -225,7 +207,7 @@ static int bundle_verify_cmd(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1) {
-		ret = cli_usage_error(usage_verify, "bundle verify: expected one DIR");
+		ret = cli_usage_error(usage, "bundle verify: expected one DIR");
 		goto out;
 	}
 	if (bundle_verify(argv[optind], keys, nkeys, &r)) {
@@ -245,7 +227,7 @@ out:
 	return ret;
 }
 
-static int bundle_custody_cmd(int argc, char **argv)
+static int run_custody(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "action", required_argument, NULL, 'a' },
@@ -258,12 +240,10 @@ static int bundle_custody_cmd(int argc, char **argv)
 	};
 	struct custody_fields f = { 0 };
 	struct note_signer key = { 0 };
-	const char *keyfile = NULL;
+	const char *usage = cx->cmd->usage, *keyfile = NULL;
 	int c, ret;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = cli_getopt(argc, argv, "a:A:k:n:r:h", opts, "bundle custody", usage_custody)) != -1) {
+	while ((c = cli_getopt(argc, argv, "a:A:k:n:r:h", opts, "bundle custody", usage)) != -1) {
 		switch (c) {
 		case 'a': f.action = optarg; break;
 		case 'A': f.actor = optarg; break;
@@ -271,21 +251,17 @@ static int bundle_custody_cmd(int argc, char **argv)
 		case 'n': f.note = optarg; break;
 		case 'r': f.role = optarg; break;
 		case 'h':
-			printf("usage: %s\n"
-			       "Appends a signed entry to the bundle's chain of custody (custody.jsonl), linked\n"
-			       "by hash to the entry before it, and updates the tag manifests. A bundle whose\n"
-			       "bag or custody record is damaged is refused.\n", usage_custody);
-			return EXIT_OK;
+			return cmd_help(cx->cmd);
 		default:
 			return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage_error(usage_custody, "bundle custody: expected one DIR");
+		return cli_usage_error(usage, "bundle custody: expected one DIR");
 	if (!f.action || !f.actor || !*f.actor || !keyfile)
-		return cli_usage_error(usage_custody, "bundle custody: --action, --actor and --key are required");
+		return cli_usage_error(usage, "bundle custody: --action, --actor and --key are required");
 	if (!custody_action_valid(f.action) || !strcmp(f.action, "created"))
-		return cli_usage_error(usage_custody, "bundle custody: --action must be transferred, received, "
+		return cli_usage_error(usage, "bundle custody: --action must be transferred, received, "
 				       "verified or note");
 	if (keyfile_load_signer(keyfile, &key))
 		return EXIT_BADINPUT;
@@ -301,18 +277,42 @@ static int bundle_custody_cmd(int argc, char **argv)
 	return ret;
 }
 
-int cmd_bundle(int argc, char **argv)
-{
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		printf("usage: %s\n       %s\n", usage_verify, usage_custody);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
-	}
-	if (!strcmp(argv[1], "verify"))
-		return bundle_verify_cmd(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "custody"))
-		return bundle_custody_cmd(argc - 1, argv + 1);
-	fputs("trailscope: bundle: unknown subcommand '", stderr);
-	cli_put_safe(stderr, argv[1]);
-	fprintf(stderr, "'\nusage: %s\n       %s\n", usage_verify, usage_custody);
-	return EXIT_USAGE;
-}
+static const struct command bundle_verify_verb = {
+	.name = "verify",
+	.usage = "bundle verify DIR --trust PUBFILE... [--format text|json]",
+	.summary = "verify an evidence bundle offline",
+	.help = "Checks an evidence bundle with nothing but its files and the trusted keys: the\n"
+		"BagIt manifests (every file listed, present, unchanged; no path outside the bag),\n"
+		"the checkpoint's signature, each event's inclusion proof for its exact leaf, each\n"
+		"record and CSV row against the leaves, and the chain of custody's links and\n"
+		"signatures. Every bag-info.txt element is checked against the pairs the\n"
+		"custody record's first entry signed and against the data; one nothing vouches\n"
+		"for is a note. The verdict line also says when the bundle was made from a\n"
+		"store that FAILED verification (or was UNVERIFIABLE). Every fault is named\n"
+		"with its file and line.\n"
+		"Exit: 0 VERIFIED, 1 FAILED, 2 UNVERIFIABLE (no trusted signature), 3+ errors.\n",
+	.flags = 0,
+	.run = run_verify,
+};
+
+static const struct command bundle_custody_verb = {
+	.name = "custody",
+	.usage = "bundle custody DIR --action transferred|received|verified|note --actor NAME "
+		 "--key KEYFILE [--note TEXT] [--role ROLE]",
+	.summary = "add a signed entry to a bundle's chain of custody",
+	.help = "Appends a signed entry to the bundle's chain of custody (custody.jsonl), linked\n"
+		"by hash to the entry before it, and updates the tag manifests. A bundle whose\n"
+		"bag or custody record is damaged is refused.\n",
+	.flags = 0,
+	.run = run_custody,
+};
+
+static const struct command *const bundle_verbs[] = { &bundle_verify_verb, &bundle_custody_verb, NULL };
+
+const struct command cmd_bundle_entry = {
+	.name = "bundle",
+	.usage = "bundle verify|custody DIR ...",
+	.summary = "verify a bundle offline; add to its chain of custody",
+	.help = "",
+	.verbs = bundle_verbs,
+};

@@ -12,14 +12,10 @@
 #include <string.h>
 
 #include "trailscope/casefile.h"
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/entry.h"
 #include "trailscope/util.h"
-
-static const char usage[] =
-	"trailscope case STORE mark|unmark|toggle EVENT... | note EVENT TEXT [--author NAME] |\n"
-	"       notes [EVENT] | list | save-query NAME QUERY | queries  [--case FILE] [--format text|json]";
 
 /* Resolves EVENT (seq or event id) through the store. */
 static int resolve(struct store *s, const char *id, int64_t *seq, struct buf *event_id)
@@ -125,7 +121,7 @@ static int list_marks(struct casefile *cf, int json)
 	return EXIT_OK;
 }
 
-int cmd_case(int argc, char **argv)
+static int run_case(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "case", required_argument, NULL, 'c' },
@@ -134,15 +130,14 @@ int cmd_case(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *case_path = NULL, *author = NULL, *verb;
+	const char *usage = cx->cmd->usage, *case_path = NULL, *author = NULL, *verb;
 	enum out_format fmt = FMT_TEXT;
 	struct buf path = BUF_INIT, id = BUF_INIT;
 	struct casefile cf;
-	struct store s;
+	struct store *s;
 	int c, ret = EXIT_OK, ro, nargs;
 	char **args;
 
-	opterr = 0;
 	while ((c = cli_getopt(argc, argv, "c:a:f:h", opts, "case", usage)) != -1) {
 		switch (c) {
 		case 'c': case_path = optarg; break;
@@ -151,11 +146,7 @@ int cmd_case(int argc, char **argv)
 			if (cli_parse_format("case", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt))
 				return EXIT_USAGE;
 			break;
-		case 'h':
-			printf("usage: %s\n"
-			       "Marks, notes and saved queries of the investigator, kept in the case file\n"
-			       "(default STORE.case), never in the store. EVENT is a seq or an event id.\n", usage);
-			return EXIT_OK;
+		case 'h': return cmd_help(cx->cmd);
 		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
@@ -169,12 +160,7 @@ int cmd_case(int argc, char **argv)
 		buf_addstr(&path, case_path);
 	else
 		casefile_default_path(argv[optind], &path);
-	if (store_open(&s, argv[optind], STORE_READONLY)) {
-		buf_release(&path);
-		return EXIT_IO;
-	}
-	if (casefile_open(&cf, path.buf, ro ? CASEFILE_READONLY : 0)) {
-		store_close(&s);
+	if (cmd_store(cx, argv[optind], &s) || casefile_open(&cf, path.buf, ro ? CASEFILE_READONLY : 0)) {
 		buf_release(&path);
 		return EXIT_IO;
 	}
@@ -185,7 +171,7 @@ int cmd_case(int argc, char **argv)
 			int64_t seq;
 			int rc;
 
-			ret = resolve(&s, args[i], &seq, &id);
+			ret = resolve(s, args[i], &seq, &id);
 			if (ret)
 				break;
 			if (!strcmp(verb, "mark"))
@@ -202,7 +188,7 @@ int cmd_case(int argc, char **argv)
 
 		if (nargs != 2)
 			ret = cli_usage_error(usage, "case note: expected EVENT TEXT");
-		else if (!(ret = resolve(&s, args[0], &seq, &id))) {
+		else if (!(ret = resolve(s, args[0], &seq, &id))) {
 			nid = casefile_add_note(&cf, seq, id.buf, author, args[1]);
 			if (nid < 0)
 				ret = EXIT_BADINPUT;
@@ -214,7 +200,7 @@ int cmd_case(int argc, char **argv)
 
 		if (nargs > 1)
 			ret = cli_usage_error(usage, "case notes: expected at most one EVENT");
-		else if (nargs == 0 || !(ret = resolve(&s, args[0], &seq, &id)))
+		else if (nargs == 0 || !(ret = resolve(s, args[0], &seq, &id)))
 			ret = list_notes(&cf, seq, fmt == FMT_JSON);
 	} else if (!strcmp(verb, "list")) {
 		ret = nargs ? cli_usage_error(usage, "case list: no arguments") : list_marks(&cf, fmt == FMT_JSON);
@@ -230,8 +216,18 @@ int cmd_case(int argc, char **argv)
 		ret = cli_usage_error(usage, "case: unknown verb '%s'", verb);
 	}
 	casefile_close(&cf);
-	store_close(&s);
 	buf_release(&path);
 	buf_release(&id);
 	return ret;
 }
+
+const struct command cmd_case_entry = {
+	.name = "case",
+	.usage = "case STORE mark|unmark|toggle EVENT... | note EVENT TEXT [--author NAME] |\n"
+		 "       notes [EVENT] | list | save-query NAME QUERY | queries  [--case FILE] [--format text|json]",
+	.summary = "the investigator's marks and notes",
+	.help = "Marks, notes and saved queries of the investigator, kept in the case file\n"
+		"(default STORE.case), never in the store. EVENT is a seq or an event id.\n",
+	.flags = CMD_STORE,
+	.run = run_case,
+};

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trailscope/cli.h"
+#include "cli.h"
 #include "trailscope/jcs.h"
 #include "trailscope/util.h"
 
@@ -44,7 +44,7 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
 	va_end(ap);
 	fputs("trailscope: ", stderr);
 	cli_put_safe(stderr, b.buf);
-	fprintf(stderr, "\nusage: %s\n", usage);
+	fprintf(stderr, "\nusage: trailscope %s\n", usage);
 	buf_release(&b);
 	return EXIT_USAGE;
 }

@@ -8,14 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/correlate.h"
 #include "trailscope/util.h"
-
-static const char usage[] =
-	"trailscope correlate STORE INCIDENT_ID [--lookback 2h] [--format text|json] [--limit N]\n"
-	"                            [--business-hours 09-18] [--tz +00:00] [--weight NAME=W]...";
 
 static void put_time_short(usec_t t)
 {
@@ -101,7 +97,7 @@ static void print_text(const struct incident *in, const struct correlation *c, s
 	buf_release(&b);
 }
 
-int cmd_correlate(int argc, char **argv)
+static int run_correlate(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "lookback", required_argument, NULL, 'l' },
@@ -113,18 +109,17 @@ int cmd_correlate(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *usage = cx->cmd->usage;
 	struct correlate_options o;
 	enum out_format fmt = FMT_TEXT;
 	struct correlation cor;
 	struct incident in;
-	struct store s;
+	struct store *s;
 	int64_t limit = -1;
 	const char *why;
 	int c, rc, ret = EXIT_IO;
 
 	correlate_options_init(&o);
-	opterr = 0;
-	optind = 0;
 	while ((c = cli_getopt(argc, argv, "l:f:n:b:z:w:h", opts, "correlate", usage)) != -1) {
 		switch (c) {
 		case 'l':
@@ -153,24 +148,16 @@ int cmd_correlate(int argc, char **argv)
 				return cli_usage_error(usage, "correlate: --weight '%s': %s", optarg, why);
 			break;
 		case 'h':
-			printf("usage: %s\n\n"
-			       "Ranks the changes that could have caused incident INCIDENT_ID: every change in\n"
-			       "the look-back window before its impact start (default 2h) and during it. Each\n"
-			       "candidate shows its score and the weighted reasons behind it. --format json\n"
-			       "prints {\"incident\", \"window\", \"candidates\": [{\"rank\", \"seq\", \"event_id\",\n"
-			       "\"score\", \"reasons\"}, ...]}, best first. Business hours are Mon-Fri in the\n"
-			       "--tz offset. --limit defaults to 10 for text and all for JSON. --weight\n"
-			       "overrides one signal's weight. The model: docs/CORRELATION.md.\n", usage);
-			return EXIT_OK;
+			return cmd_help(cx->cmd);
 		default:
 			return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 2)
 		return cli_usage_error(usage, "correlate: expected STORE and INCIDENT_ID");
-	if (store_open(&s, argv[optind], STORE_READONLY))
+	if (cmd_store(cx, argv[optind], &s))
 		return EXIT_IO;
-	rc = incident_load(&s, argv[optind + 1], &in);
+	rc = incident_load(s, argv[optind + 1], &in);
 	if (rc <= 0) {
 		if (rc == 0) {
 			fputs("trailscope: no incident '", stderr);
@@ -178,10 +165,9 @@ int cmd_correlate(int argc, char **argv)
 			fputs("' in the store (trailscope incident import STORE FILE)\n", stderr);
 			ret = EXIT_BADINPUT;
 		}
-		store_close(&s);
 		return ret;
 	}
-	if (correlate_run(&s, &in, &o, &cor) == 0) {
+	if (correlate_run(s, &in, &o, &cor) == 0) {
 		if (fmt == FMT_JSON) {
 			json_t *j = correlation_to_json(&in, &cor, limit < 0 ? 0 : (size_t)limit);
 
@@ -198,6 +184,22 @@ int cmd_correlate(int argc, char **argv)
 		ret = EXIT_OK;
 	}
 	incident_release(&in);
-	store_close(&s);
 	return ret;
 }
+
+const struct command cmd_correlate_entry = {
+	.name = "correlate",
+	.usage = "correlate STORE INCIDENT_ID [--lookback 2h] [--format text|json] [--limit N]\n"
+		 "                            [--business-hours 09-18] [--tz +00:00] [--weight NAME=W]...",
+	.summary = "rank the changes that could have caused an incident",
+	.help = "\n"
+		"Ranks the changes that could have caused incident INCIDENT_ID: every change in\n"
+		"the look-back window before its impact start (default 2h) and during it. Each\n"
+		"candidate shows its score and the weighted reasons behind it. --format json\n"
+		"prints {\"incident\", \"window\", \"candidates\": [{\"rank\", \"seq\", \"event_id\",\n"
+		"\"score\", \"reasons\"}, ...]}, best first. Business hours are Mon-Fri in the\n"
+		"--tz offset. --limit defaults to 10 for text and all for JSON. --weight\n"
+		"overrides one signal's weight. The model: docs/CORRELATION.md.\n",
+	.flags = CMD_STORE,
+	.run = run_correlate,
+};

@@ -11,16 +11,11 @@
 #include <unistd.h>
 
 #include "trailscope/bundle.h"
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/keys.h"
 #include "trailscope/textout.h"
 #include "trailscope/util.h"
-
-static const char usage[] =
-	"trailscope export STORE --out DIR (--query QUERY | --incident ID | --events SEQ,... | --marked)\n"
-	"       --case CASE_ID --examiner NAME --key KEYFILE [--note TEXT] [--case-file FILE]\n"
-	"       [--trust PUBFILE]... [--allow-failed] [--force]";
 
 static void show_progress(void *ctx, const char *phase, uint64_t done, uint64_t total)
 {
@@ -32,45 +27,7 @@ static void show_progress(void *ctx, const char *phase, uint64_t done, uint64_t 
 		fputs("   ", stderr);
 }
 
-static void help(void)
-{
-	printf("usage: %s\n"
-	       "Writes a BagIt 1.0 evidence bundle into DIR: the selected events (JSON lines, CSV,\n"
-	       "per-field diffs, a readable timeline), each event's exact leaf and its inclusion\n"
-	       "proof (c2sp.org/tlog-proof@v1) against one signed checkpoint, the case file's notes\n"
-	       "on them, and a chain-of-custody record. 'trailscope bundle verify' checks it offline.\n"
-	       "\n"
-	       "  --events SEQ,...   seqs, ranges (3-9) or event ids, comma-separated\n"
-	       "  --incident ID      events from 2 h before the incident's start to its resolution\n"
-	       "  --query QUERY      events matching a query (docs/QUERY.md)\n"
-	       "  --marked           events marked in the case file\n"
-	       "  --case CASE_ID     the case id (bag-info External-Identifier)\n"
-	       "  --examiner NAME    who exports (bag-info Contact-Name, custody actor)\n"
-	       "  --key KEYFILE      the examiner's signer key (required): signs the custody\n"
-	       "                     record's first entry, and, when\n"
-	       "                     selected events are after the newest checkpoint, a new\n"
-	       "                     checkpoint of the store's head. Only then is the store opened\n"
-	       "                     read-write (once, to store that checkpoint); otherwise export\n"
-	       "                     never writes to the store.\n"
-	       "  --note TEXT        purpose of the export (custody record)\n"
-	       "  --case-file FILE   the case file (default STORE.case)\n"
-	       "  --trust PUBFILE    also trust this verifier key (not pinned) when export first\n"
-	       "                     verifies the whole store, as 'trailscope verify' does, against\n"
-	       "                     the keys pinned in $XDG_STATE_HOME/trailscope\n"
-	       "  --allow-failed     export even when the store's verification FAILED; the verdict\n"
-	       "                     and every fault are recorded in data/report.txt, bag-info.txt\n"
-	       "                     and the custody record, and 'bundle verify' reports them\n"
-	       "  --force            replace the contents of a non-empty DIR (a DIR that is a\n"
-	       "                     symbolic link is always refused; links inside DIR are removed,\n"
-	       "                     never followed)\n"
-	       "An UNVERIFIABLE store, and selected events no checkpoint covers yet, are recorded\n"
-	       "the same way.\n"
-	       "Exit: 0 written, 1 the store FAILED verification (without --allow-failed; with it,\n"
-	       "when selected events would need a new checkpoint) or contradicts its checkpoint,\n"
-	       "3 usage (also: no --key), 4 bad selection or key, 5 I/O (also: DIR is a link).\n", usage);
-}
-
-int cmd_export(int argc, char **argv)
+static int run_export(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "out", required_argument, NULL, 'o' },
@@ -89,6 +46,7 @@ int cmd_export(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *usage = cx->cmd->usage;
 	struct bundle_export_options o = { 0 };
 	struct bundle_export_result r;
 	struct trust t;
@@ -97,7 +55,6 @@ int cmd_export(int argc, char **argv)
 
 	if (trust_load(&t))
 		return EXIT_IO;
-	opterr = 0;
 	while ((c = cli_getopt(argc, argv, "o:q:i:e:mc:x:k:n:C:ft:ah", opts, "export", usage)) != -1) {
 		switch (c) {
 		case 'o': o.out_dir = optarg; break;
@@ -118,7 +75,7 @@ int cmd_export(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 'h': help(); ret = EXIT_OK; goto out;
+		case 'h': ret = cmd_help(cx->cmd); goto out;
 		default: ret = EXIT_USAGE; goto out; /* cli_getopt said why */
 		}
 	}
@@ -156,3 +113,46 @@ out:
 	trust_release(&t);
 	return ret;
 }
+
+const struct command cmd_export_entry = {
+	.name = "export",
+	.usage = "export STORE --out DIR (--query QUERY | --incident ID | --events SEQ,... | --marked)\n"
+		 "       --case CASE_ID --examiner NAME --key KEYFILE [--note TEXT] [--case-file FILE]\n"
+		 "       [--trust PUBFILE]... [--allow-failed] [--force]",
+	.summary = "write an evidence bundle (BagIt, proofs, custody)",
+	.help = "Writes a BagIt 1.0 evidence bundle into DIR: the selected events (JSON lines, CSV,\n"
+		"per-field diffs, a readable timeline), each event's exact leaf and its inclusion\n"
+		"proof (c2sp.org/tlog-proof@v1) against one signed checkpoint, the case file's notes\n"
+		"on them, and a chain-of-custody record. 'trailscope bundle verify' checks it offline.\n"
+		"\n"
+		"  --events SEQ,...   seqs, ranges (3-9) or event ids, comma-separated\n"
+		"  --incident ID      events from 2 h before the incident's start to its resolution\n"
+		"  --query QUERY      events matching a query (docs/QUERY.md)\n"
+		"  --marked           events marked in the case file\n"
+		"  --case CASE_ID     the case id (bag-info External-Identifier)\n"
+		"  --examiner NAME    who exports (bag-info Contact-Name, custody actor)\n"
+		"  --key KEYFILE      the examiner's signer key (required): signs the custody\n"
+		"                     record's first entry, and, when\n"
+		"                     selected events are after the newest checkpoint, a new\n"
+		"                     checkpoint of the store's head. Only then is the store opened\n"
+		"                     read-write (once, to store that checkpoint); otherwise export\n"
+		"                     never writes to the store.\n"
+		"  --note TEXT        purpose of the export (custody record)\n"
+		"  --case-file FILE   the case file (default STORE.case)\n"
+		"  --trust PUBFILE    also trust this verifier key (not pinned) when export first\n"
+		"                     verifies the whole store, as 'trailscope verify' does, against\n"
+		"                     the keys pinned in $XDG_STATE_HOME/trailscope\n"
+		"  --allow-failed     export even when the store's verification FAILED; the verdict\n"
+		"                     and every fault are recorded in data/report.txt, bag-info.txt\n"
+		"                     and the custody record, and 'bundle verify' reports them\n"
+		"  --force            replace the contents of a non-empty DIR (a DIR that is a\n"
+		"                     symbolic link is always refused; links inside DIR are removed,\n"
+		"                     never followed)\n"
+		"An UNVERIFIABLE store, and selected events no checkpoint covers yet, are recorded\n"
+		"the same way.\n"
+		"Exit: 0 written, 1 the store FAILED verification (without --allow-failed; with it,\n"
+		"when selected events would need a new checkpoint) or contradicts its checkpoint,\n"
+		"3 usage (also: no --key), 4 bad selection or key, 5 I/O (also: DIR is a link).\n",
+	.flags = 0 /* bundle_export opens the store: read-only, and read-write only to sign */,
+	.run = run_export,
+};

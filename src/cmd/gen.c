@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "trailscope/buf.h"
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/gen.h"
 #include "trailscope/util.h"
 
@@ -20,9 +20,6 @@
  * every timestamp below year 10000 for any start before 9000. */
 #define MAX_EVENTS 100000000LL
 #define LATEST_START "9000-01-01T00:00:00Z"
-
-static const char usage[] =
-	"trailscope gen [--events N] [--seed S] [--start TIME] [--incidents FILE] [--incident-count K]";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -36,30 +33,13 @@ static int usage_error(const char *fmt, ...)
 	buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
 	buf_add_term_safe(&safe, msg.buf, msg.len);
-	fprintf(stderr, "trailscope gen: %s\nusage: %s\n", safe.buf, usage);
+	fprintf(stderr, "trailscope gen: %s\nusage: trailscope %s\n", safe.buf, cmd_gen_entry.usage);
 	buf_release(&msg);
 	buf_release(&safe);
 	return EXIT_USAGE;
 }
 
-static void print_help(void)
-{
-	printf("usage: %s\n\n"
-	       "Writes realistic, deterministic audit events (generic schema, JSON lines) to\n"
-	       "stdout: flag, segment and config changes by people and service accounts, with\n"
-	       "before/after states, approvals, tickets and links. The same options always give\n"
-	       "the same bytes.\n\n"
-	       "  --events N          number of events (default 10000, at most 100000000)\n"
-	       "  --seed S            random seed (default 1)\n"
-	       "  --start TIME        time of the first event (default 2026-03-01T00:00:00Z,\n"
-	       "                      before " LATEST_START ")\n"
-	       "  --incidents FILE    also write incidents (JSON lines) to FILE, each with a\n"
-	       "                      planted cause among distractors in the event stream\n"
-	       "  --incident-count K  incidents to plant (default events/2000, at least 1);\n"
-	       "                      needs at least 6*K events\n", usage);
-}
-
-int cmd_gen(int argc, char **argv)
+static int run_gen(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "events", required_argument, NULL, 'n' },
@@ -70,6 +50,7 @@ int cmd_gen(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *usage = cx->cmd->usage;
 	struct gen_options o;
 	const char *incidents_path = NULL, *why;
 	FILE *inc = NULL;
@@ -78,8 +59,6 @@ int cmd_gen(int argc, char **argv)
 	int c, ret;
 
 	gen_options_init(&o);
-	opterr = 0;
-	optind = 0;
 	while ((c = cli_getopt(argc, argv, "h", opts, "gen", usage)) != -1) {
 		switch (c) {
 		case 'n':
@@ -108,8 +87,7 @@ int cmd_gen(int argc, char **argv)
 			o.incidents = (unsigned)v;
 			break;
 		case 'h':
-			print_help();
-			return EXIT_OK;
+			return cmd_help(cx->cmd);
 		default:
 			return EXIT_USAGE; /* cli_getopt said why */
 		}
@@ -138,3 +116,24 @@ int cmd_gen(int argc, char **argv)
 	}
 	return ret;
 }
+
+const struct command cmd_gen_entry = {
+	.name = "gen",
+	.usage = "gen [--events N] [--seed S] [--start TIME] [--incidents FILE] [--incident-count K]",
+	.summary = "generate realistic test events (JSON lines)",
+	.help = "\n"
+		"Writes realistic, deterministic audit events (generic schema, JSON lines) to\n"
+		"stdout: flag, segment and config changes by people and service accounts, with\n"
+		"before/after states, approvals, tickets and links. The same options always give\n"
+		"the same bytes.\n\n"
+		"  --events N          number of events (default 10000, at most 100000000)\n"
+		"  --seed S            random seed (default 1)\n"
+		"  --start TIME        time of the first event (default 2026-03-01T00:00:00Z,\n"
+		"                      before " LATEST_START ")\n"
+		"  --incidents FILE    also write incidents (JSON lines) to FILE, each with a\n"
+		"                      planted cause among distractors in the event stream\n"
+		"  --incident-count K  incidents to plant (default events/2000, at least 1);\n"
+		"                      needs at least 6*K events\n",
+	.flags = 0,
+	.run = run_gen,
+};

@@ -8,14 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/history.h"
 #include "trailscope/state.h"
 #include "trailscope/textout.h"
 #include "trailscope/util.h"
-
-static const char usage[] = "trailscope history STORE TARGET [--env ENV] [--format table|json|jsonl|csv]";
 
 struct row {
 	const struct history_item *it;
@@ -119,7 +117,7 @@ static int row_cmp(const void *a, const void *b)
 	return x->it->seq < y->it->seq ? -1 : x->it->seq > y->it->seq;
 }
 
-int cmd_history(int argc, char **argv)
+static int run_history(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "env", required_argument, NULL, 'e' },
@@ -127,6 +125,7 @@ int cmd_history(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *usage = cx->cmd->usage;
 	enum out_format fmt = FMT_TABLE;
 	const char *env = NULL, *target;
 	struct target_envs envs = { 0 };
@@ -134,11 +133,9 @@ int cmd_history(int argc, char **argv)
 	struct row *rows = NULL;
 	size_t nrows = 0, alloc = 0;
 	int64_t more = 0;
-	struct store s;
+	struct store *s;
 	int c, ret = EXIT_IO;
 
-	opterr = 0;
-	optind = 0;
 	while ((c = cli_getopt(argc, argv, "e:f:h", opts, "history", usage)) != -1) {
 		switch (c) {
 		case 'e': env = optarg; break;
@@ -148,14 +145,7 @@ int cmd_history(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'h':
-			printf("usage: %s\n\n"
-			       "Lists every change to TARGET (its key), oldest first: in ENV, or in every\n"
-			       "environment it has changes in, each with its outcome; a failed request is\n"
-			       "marked FAILED (it changed nothing), and a change whose recorded state before\n"
-			       "is not the state after the previous one is marked as a gap (gap_after in\n"
-			       "json/csv). `trailscope state` rebuilds its state at a time.\n",
-			       usage);
-			return EXIT_OK;
+			return cmd_help(cx->cmd);
 		default:
 			return EXIT_USAGE; /* cli_getopt said why */
 		}
@@ -163,18 +153,18 @@ int cmd_history(int argc, char **argv)
 	if (argc - optind != 2)
 		return cli_usage_error(usage, "history: expected STORE and TARGET");
 	target = argv[optind + 1];
-	if (store_open(&s, argv[optind], STORE_READONLY))
+	if (cmd_store(cx, argv[optind], &s))
 		return EXIT_IO;
 	if (env) {
 		envs.v = xmalloc(sizeof(*envs.v));
 		envs.v[0] = xstrdup(env);
 		envs.n = 1;
-	} else if (state_target_envs(&s, target, &envs)) {
+	} else if (state_target_envs(s, target, &envs)) {
 		goto out;
 	}
 	hs = xcalloc(envs.n ? envs.n : 1, sizeof(*hs));
 	for (size_t i = 0; i < envs.n; i++) {
-		if (history_load(&s, target, envs.v[i], &hs[i]))
+		if (history_load(s, target, envs.v[i], &hs[i]))
 			goto out;
 		more += hs[i].total - (int64_t)hs[i].n;
 		for (size_t k = 0; k < hs[i].n; k++) {
@@ -207,6 +197,19 @@ out:
 	free(hs);
 	free(rows);
 	target_envs_release(&envs);
-	store_close(&s);
 	return ret;
 }
+
+const struct command cmd_history_entry = {
+	.name = "history",
+	.usage = "history STORE TARGET [--env ENV] [--format table|json|jsonl|csv]",
+	.summary = "every change to one target",
+	.help = "\n"
+		"Lists every change to TARGET (its key), oldest first: in ENV, or in every\n"
+		"environment it has changes in, each with its outcome; a failed request is\n"
+		"marked FAILED (it changed nothing), and a change whose recorded state before\n"
+		"is not the state after the previous one is marked as a gap (gap_after in\n"
+		"json/csv). `trailscope state` rebuilds its state at a time.\n",
+	.flags = CMD_STORE,
+	.run = run_history,
+};

@@ -1,22 +1,17 @@
 /*
  * import.c - "trailscope import STORE FILE... [--sign KEY] [--skip-invalid]".
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/import.h"
 #include "trailscope/keys.h"
 #include "trailscope/textout.h"
 #include "trailscope/util.h"
-
-static const char usage[] =
-	"trailscope import STORE FILE... [--format auto|FORMAT] [--map FILE] [--include-reads]\n"
-	"                         [--sign KEYFILE] [--skip-invalid] [--quiet]";
 
 /* "757 records: 222 added, 0 already present; 215 reads, 320 earlier
  * stages, 2 invalid skipped" */
@@ -37,7 +32,7 @@ static void counts(const struct import_stats *st, struct buf *b)
 		buf_addstr(b, " skipped");
 }
 
-int cmd_import(int argc, char **argv)
+static int run_import(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "sign", required_argument, NULL, 's' },
@@ -49,15 +44,14 @@ int cmd_import(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *usage = cx->cmd->usage, *keyfile = NULL;
 	struct import_options io = { 0 };
 	struct import_stats st;
 	struct note_signer key = { 0 };
-	const char *keyfile = NULL;
-	struct store s;
-	int c, quiet = 0, ret, fresh;
+	struct store *s;
+	int c, quiet = 0, ret;
 	char n1[32], n2[32];
 
-	opterr = 0;
 	while ((c = cli_getopt(argc, argv, "s:kqf:m:rh", opts, "import", usage)) != -1) {
 		switch (c) {
 		case 'f':
@@ -77,24 +71,7 @@ int cmd_import(int argc, char **argv)
 		case 's': keyfile = optarg; break;
 		case 'k': io.skip_invalid = 1; break;
 		case 'q': quiet = 1; break;
-		case 'h':
-			printf("usage: %s\n"
-			       "Appends events from audit log files (- reads standard input), creating STORE\n"
-			       "when missing (built beside it, it appears whole at the end). One import is\n"
-			       "atomic: a bad record stops it with FILE:LINE:COL and nothing is written, unless\n"
-			       "--skip-invalid. Events already stored (same event id) are not added again.\n"
-			       "--sign signs a checkpoint of the new head.\n"
-			       "--format picks the source format: jsonl, k8s, cloudtrail, launchdarkly, unleash,\n"
-			       "m365 (JSON, or the compliance portal's CSV export), github, opensearch (default\n"
-			       "auto: detected from content and reported); gzip files are read transparently\n"
-			       "(a damaged one is bad input at its byte offset). Input is UTF-8 (a leading byte\n"
-			       "order mark is skipped; UTF-16 is refused). A file in no recognised format is bad input, described.\n"
-			       "--map FILE reads JSON records of another shape (and, with --format opensearch\n"
-			       "or when detected, the _source of OpenSearch/Elasticsearch hits). The summary\n"
-			       "counts the records skipped and why (reads, earlier stages, invalid); an import\n"
-			       "of records none of which is an event fails and writes nothing.\n"
-			       "See docs/EVENTS.md and docs/FORMATS.md.\n", usage);
-			return EXIT_OK;
+		case 'h': return cmd_help(cx->cmd);
 		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
@@ -107,9 +84,8 @@ int cmd_import(int argc, char **argv)
 	if (keyfile && keyfile_load_signer(keyfile, &key))
 		return EXIT_BADINPUT;
 	/* a store that does not exist yet is built privately and appears
-	 * whole at the end (store_private.c) */
-	fresh = access(argv[optind], F_OK) != 0 && errno == ENOENT;
-	if (fresh ? store_create_private(&s, argv[optind]) : store_open(&s, argv[optind], STORE_CREATE)) {
+	 * whole at the end (CMD_BUILD_NEW, store_private.c) */
+	if (cmd_store(cx, argv[optind], &s)) {
 		note_signer_release(&key);
 		return EXIT_IO;
 	}
@@ -117,13 +93,8 @@ int cmd_import(int argc, char **argv)
 	io.progress = !quiet && isatty(2);
 	io.verbose = !quiet;
 	io.fopt.quiet = quiet;
-	ret = import_files(&s, argv + optind + 1, argc - optind - 1, &io, &st);
-	if (fresh) {
-		if (ret == EXIT_OK && store_publish(&s))
-			ret = EXIT_IO;
-		else if (ret != EXIT_OK)
-			store_discard(&s);
-	}
+	ret = import_files(s, argv + optind + 1, argc - optind - 1, &io, &st);
+	ret = cmd_finish(cx, ret); /* a new store appears now, before the report */
 	if (ret == EXIT_BADINPUT && st.nothing) {
 		struct buf b = BUF_INIT;
 
@@ -144,8 +115,32 @@ int cmd_import(int argc, char **argv)
 			printf("; signed checkpoint at %s", text_thousands(st.size, n2));
 		printf("\n");
 	}
-	if (!fresh)
-		store_close(&s);
 	note_signer_release(&key);
 	return ret;
 }
+
+const struct command cmd_import_entry = {
+	.name = "import",
+	.usage = "import STORE FILE... [--format auto|FORMAT] [--map FILE] [--include-reads]\n"
+		 "                         [--sign KEYFILE] [--skip-invalid] [--quiet]",
+	.summary = "append events (JSON lines, k8s, CloudTrail, LaunchDarkly, Unleash, M365, GitHub,\n"
+		   "      Google Cloud, Azure, OpenSearch, --map)",
+	.help = "Appends events from audit log files (- reads standard input), creating STORE\n"
+		"when missing (built beside it, it appears whole at the end). One import is\n"
+		"atomic: a bad record stops it with FILE:LINE:COL and nothing is written, unless\n"
+		"--skip-invalid. Events already stored (same event id) are not added again.\n"
+		"--sign signs a checkpoint of the new head.\n"
+		"--format picks the source format: jsonl, k8s, cloudtrail, launchdarkly, unleash,\n"
+		"m365 (JSON, or the compliance portal's CSV export), github, gcp, azure,\n"
+		"opensearch (default auto: detected from content and reported); gzip files are\n"
+		"read transparently (a damaged one is bad input at its byte offset). Input is\n"
+		"UTF-8 (a leading byte order mark is skipped; UTF-16 is refused). A file in no\n"
+		"recognised format is bad input, described.\n"
+		"--map FILE reads JSON records of another shape (and, with --format opensearch\n"
+		"or when detected, the _source of OpenSearch/Elasticsearch hits). The summary\n"
+		"counts the records skipped and why (reads, earlier stages, invalid); an import\n"
+		"of records none of which is an event fails and writes nothing.\n"
+		"See docs/EVENTS.md and docs/FORMATS.md.\n",
+	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE | CMD_BUILD_NEW,
+	.run = run_import,
+};

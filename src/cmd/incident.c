@@ -8,18 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/incident.h"
 #include "trailscope/textout.h"
 #include "trailscope/util.h"
 
-static const char usage[] =
-	"trailscope incident import STORE FILE... [--skip-invalid] [--quiet]\n"
-	"       trailscope incident list STORE [--format table|json|jsonl|csv]\n"
-	"       trailscope incident show STORE ID [--format text|json]";
-
-static int import_main(int argc, char **argv)
+static int run_import(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "skip-invalid", no_argument, NULL, 'k' },
@@ -29,33 +24,25 @@ static int import_main(int argc, char **argv)
 	};
 	struct incident_import_options io = { 0 };
 	struct incident_import_stats st;
-	struct store s;
+	const char *usage = cx->cmd->usage;
+	struct store *s;
 	int c, quiet = 0, ret;
 
-	opterr = 0;
-	optind = 0;
 	while ((c = cli_getopt(argc, argv, "kqh", opts, "incident import", usage)) != -1) {
 		switch (c) {
 		case 'k': io.skip_invalid = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h':
-			printf("usage: %s\n\n"
-			       "Stores incidents beside the events, creating STORE when missing. FILE holds\n"
-			       "JSON lines (id, title, severity, services, environment, started_at,\n"
-			       "detected_at, resolved_at) or a PagerDuty-style export {\"incidents\": [...]}\n"
-			       "(created_at, service, urgency); - reads standard input. A bad record stops\n"
-			       "the import with FILE:LINE:COL and nothing is written, unless --skip-invalid.\n"
-			       "An id already stored is replaced: incidents are context, not evidence.\n", usage);
-			return EXIT_OK;
+			return cmd_help(cx->cmd);
 		default:
 			return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind < 2)
 		return cli_usage_error(usage, "incident import: expected STORE and at least one FILE");
-	if (store_open(&s, argv[optind], STORE_CREATE))
+	if (cmd_store(cx, argv[optind], &s))
 		return EXIT_IO;
-	ret = incident_import(&s, argv + optind + 1, argc - optind - 1, &io, &st);
+	ret = incident_import(s, argv + optind + 1, argc - optind - 1, &io, &st);
 	if (ret == EXIT_BADINPUT)
 		fprintf(stderr, "trailscope: incident import stopped; nothing was written "
 				"(--skip-invalid skips bad records)\n");
@@ -67,7 +54,6 @@ static int import_main(int argc, char **argv)
 			printf(", %llu skipped", (unsigned long long)st.skipped);
 		printf("\n");
 	}
-	store_close(&s);
 	return ret;
 }
 
@@ -198,7 +184,7 @@ static void print_json(const struct incident_list *l, int lines)
 	}
 }
 
-static int list_main(int argc, char **argv)
+static int run_list(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
@@ -206,12 +192,11 @@ static int list_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	enum out_format fmt = FMT_TABLE;
+	const char *usage = cx->cmd->usage;
 	struct incident_list l;
-	struct store s;
+	struct store *s;
 	int c;
 
-	opterr = 0;
-	optind = 0;
 	while ((c = cli_getopt(argc, argv, "f:h", opts, "incident list", usage)) != -1) {
 		switch (c) {
 		case 'f':
@@ -220,20 +205,15 @@ static int list_main(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'h':
-			printf("usage: %s\n\nLists the stored incidents, oldest impact start first.\n", usage);
-			return EXIT_OK;
+			return cmd_help(cx->cmd);
 		default:
 			return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(usage, "incident list: expected STORE");
-	if (store_open(&s, argv[optind], STORE_READONLY))
+	if (cmd_store(cx, argv[optind], &s) || incident_list_load(s, &l))
 		return EXIT_IO;
-	if (incident_list_load(&s, &l)) {
-		store_close(&s);
-		return EXIT_IO;
-	}
 	if (fmt == FMT_JSON || fmt == FMT_JSONL)
 		print_json(&l, fmt == FMT_JSONL);
 	else if (fmt == FMT_CSV)
@@ -241,7 +221,6 @@ static int list_main(int argc, char **argv)
 	else
 		print_table(&l);
 	incident_list_release(&l);
-	store_close(&s);
 	return EXIT_OK;
 }
 
@@ -252,7 +231,7 @@ static void field(const char *label, const char *value)
 	putchar('\n');
 }
 
-static int show_main(int argc, char **argv)
+static int run_show(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
@@ -260,12 +239,11 @@ static int show_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	enum out_format fmt = FMT_TEXT;
+	const char *usage = cx->cmd->usage;
 	struct incident in;
-	struct store s;
+	struct store *s;
 	int c, rc;
 
-	opterr = 0;
-	optind = 0;
 	while ((c = cli_getopt(argc, argv, "f:h", opts, "incident show", usage)) != -1) {
 		switch (c) {
 		case 'f':
@@ -273,24 +251,22 @@ static int show_main(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'h':
-			printf("usage: %s\n\nPrints one incident and the source record it was read from.\n", usage);
-			return EXIT_OK;
+			return cmd_help(cx->cmd);
 		default:
 			return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 2)
 		return cli_usage_error(usage, "incident show: expected STORE and ID");
-	if (store_open(&s, argv[optind], STORE_READONLY))
+	if (cmd_store(cx, argv[optind], &s))
 		return EXIT_IO;
-	rc = incident_load(&s, argv[optind + 1], &in);
+	rc = incident_load(s, argv[optind + 1], &in);
 	if (rc <= 0) {
 		if (rc == 0) {
 			fputs("trailscope: no incident '", stderr);
 			cli_put_safe(stderr, argv[optind + 1]);
 			fputs("' in the store\n", stderr);
 		}
-		store_close(&s);
 		return rc == 0 ? EXIT_BADINPUT : EXIT_IO;
 	}
 	if (fmt == FMT_JSON) {
@@ -323,26 +299,62 @@ static int show_main(int argc, char **argv)
 		buf_release(&b);
 	}
 	incident_release(&in);
-	store_close(&s);
 	return EXIT_OK;
 }
 
-int cmd_incident(int argc, char **argv)
-{
-	if (!strcmp(argv[0], "incidents"))
-		return list_main(argc, argv);
-	if (argc < 2)
-		return cli_usage_error(usage, "incident: expected a subcommand (import, list, show)");
-	if (!strcmp(argv[1], "import"))
-		return import_main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return list_main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "show"))
-		return show_main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		printf("usage: %s\n\nIncidents are kept beside the events for `trailscope correlate`;\n"
-		       "see docs/CORRELATION.md.\n", usage);
-		return EXIT_OK;
-	}
-	return cli_usage_error(usage, "incident: unknown subcommand '%s' (import, list, show)", argv[1]);
-}
+static const char list_help[] = "\nLists the stored incidents, oldest impact start first.\n";
+
+static const struct command incident_import_verb = {
+	.name = "import",
+	.usage = "incident import STORE FILE... [--skip-invalid] [--quiet]",
+	.summary = "store incidents beside the events (JSON lines or a PagerDuty-style export)",
+	.help = "\n"
+		"Stores incidents beside the events, creating STORE when missing. FILE holds\n"
+		"JSON lines (id, title, severity, services, environment, started_at,\n"
+		"detected_at, resolved_at) or a PagerDuty-style export {\"incidents\": [...]}\n"
+		"(created_at, service, urgency); - reads standard input. A bad record stops\n"
+		"the import with FILE:LINE:COL and nothing is written, unless --skip-invalid.\n"
+		"An id already stored is replaced: incidents are context, not evidence.\n",
+	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE,
+	.run = run_import,
+};
+
+static const struct command incident_list_verb = {
+	.name = "list",
+	.usage = "incident list STORE [--format table|json|jsonl|csv]",
+	.summary = "list the incidents",
+	.help = list_help,
+	.flags = CMD_STORE,
+	.run = run_list,
+};
+
+static const struct command incident_show_verb = {
+	.name = "show",
+	.usage = "incident show STORE ID [--format text|json]",
+	.summary = "one incident and the record it was read from",
+	.help = "\nPrints one incident and the source record it was read from.\n",
+	.flags = CMD_STORE,
+	.run = run_show,
+};
+
+static const struct command *const incident_verbs[] = {
+	&incident_import_verb, &incident_list_verb, &incident_show_verb, NULL,
+};
+
+const struct command cmd_incident_entry = {
+	.name = "incident",
+	.usage = "incident import|list|show STORE ...",
+	.summary = "incidents kept beside the events",
+	.help = "\nIncidents are kept beside the events for `trailscope correlate`;\n"
+		"see docs/CORRELATION.md.\n",
+	.verbs = incident_verbs,
+};
+
+const struct command cmd_incidents_entry = {
+	.name = "incidents",
+	.usage = "incidents STORE [--format table|json|jsonl|csv]",
+	.summary = "list incidents (incident list)",
+	.help = list_help,
+	.flags = CMD_STORE,
+	.run = run_list,
+};

@@ -5,32 +5,27 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/note.h"
 #include "trailscope/util.h"
 
-static const char usage[] = "trailscope init STORE [--origin NAME]";
-
-int cmd_init(int argc, char **argv)
+static int run_init(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "origin", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *origin = NULL;
-	struct store s;
+	const char *usage = cx->cmd->usage, *origin = NULL;
+	struct store *s;
 	struct stat st;
 	int c;
 
-	opterr = 0;
 	while ((c = cli_getopt(argc, argv, "o:h", opts, "init", usage)) != -1) {
 		switch (c) {
 		case 'o': origin = optarg; break;
-		case 'h': printf("usage: %s\nCreates an empty store. The origin names the log in its "
-				 "checkpoints; without --origin the first signing key's name is used.\n", usage);
-			return EXIT_OK;
+		case 'h': return cmd_help(cx->cmd);
 		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
@@ -42,13 +37,18 @@ int cmd_init(int argc, char **argv)
 		error("'%s' already exists", argv[optind]);
 		return EXIT_IO;
 	}
-	if (store_open(&s, argv[optind], STORE_CREATE))
+	if (cmd_store(cx, argv[optind], &s) || (origin && store_set_origin(s, origin)))
 		return EXIT_IO;
-	if (origin && store_set_origin(&s, origin)) {
-		store_close(&s);
-		return EXIT_IO;
-	}
-	store_close(&s);
 	printf("created %s\n", argv[optind]);
 	return EXIT_OK;
 }
+
+const struct command cmd_init_entry = {
+	.name = "init",
+	.usage = "init STORE [--origin NAME]",
+	.summary = "create an empty store",
+	.help = "Creates an empty store. The origin names the log in its checkpoints; without --origin the "
+		"first signing key's name is used.\n",
+	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE,
+	.run = run_init,
+};

@@ -9,15 +9,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/keys.h"
 #include "trailscope/note.h"
 #include "trailscope/util.h"
 
-static const char usage[] = "trailscope keygen NAME --out DIR";
-
-int cmd_keygen(int argc, char **argv)
+static int run_keygen(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "out", required_argument, NULL, 'o' },
@@ -25,19 +23,14 @@ int cmd_keygen(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct buf skey = BUF_INIT, vkey = BUF_INIT, stem = BUF_INIT, kpath = BUF_INIT, ppath = BUF_INIT;
-	const char *dir = NULL, *name;
+	const char *usage = cx->cmd->usage, *dir = NULL, *name;
 	struct stat st;
 	int c, ret = EXIT_IO;
 
-	opterr = 0;
 	while ((c = cli_getopt(argc, argv, "o:h", opts, "keygen", usage)) != -1) {
 		switch (c) {
 		case 'o': dir = optarg; break;
-		case 'h':
-			printf("usage: %s\nWrites DIR/STEM.key (signer, PRIVATE+KEY+..., mode 0600) and "
-			       "DIR/STEM.pub (verifier,\nNAME+KEYID+BASE64), STEM being NAME with '/' "
-			       "replaced by '_'. NAME is usually the\nlog's origin, e.g. example.org/audit.\n", usage);
-			return EXIT_OK;
+		case 'h': return cmd_help(cx->cmd);
 		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
@@ -76,3 +69,14 @@ out:
 	buf_release(&ppath);
 	return ret;
 }
+
+const struct command cmd_keygen_entry = {
+	.name = "keygen",
+	.usage = "keygen NAME --out DIR",
+	.summary = "create an Ed25519 signer/verifier key pair",
+	.help = "Writes DIR/STEM.key (signer, PRIVATE+KEY+..., mode 0600) and DIR/STEM.pub (verifier,\n"
+		"NAME+KEYID+BASE64), STEM being NAME with '/' replaced by '_'. NAME is usually the\n"
+		"log's origin, e.g. example.org/audit.\n",
+	.flags = 0,
+	.run = run_keygen,
+};

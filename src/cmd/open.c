@@ -9,29 +9,13 @@
 #include <locale.h>
 #include <stdio.h>
 
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "../cmd/cli.h"
+#include "../cmd/cmd.h"
 #include "trailscope/keys.h"
 #include "trailscope/util.h"
 #include "../tui/tui.h"
 
-static const char usage[] =
-	"trailscope open STORE [--trust PUBFILE]... [--theme NAME] [--oldest-first] [--case FILE]";
-
-static void help(void)
-{
-	printf("usage: %s\n"
-	       "Browses the store in the terminal: timeline, event diffs, target history,\n"
-	       "verification. The store is opened read-only. Verification runs in the\n"
-	       "background against the keys pinned in $XDG_STATE_HOME/trailscope; --trust pins\n"
-	       "a verifier key there, as 'trailscope verify --trust' does. --theme picks a\n"
-	       "theme (default, light, high-contrast, monochrome, or a file path); NO_COLOR\n"
-	       "turns colours off. Marks and notes go to the case file, STORE.case beside the\n"
-	       "store unless --case FILE; the store itself is never written. Press ? inside\n"
-	       "for the keys (docs/TUI.md).\n", usage);
-}
-
-int cmd_open(int argc, char **argv)
+static int run_open(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "trust", required_argument, NULL, 't' },
@@ -41,6 +25,7 @@ int cmd_open(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *usage = cx->cmd->usage;
 	usec_t started = time_now();
 	const char *theme = NULL, *case_path = NULL;
 	int c, newest_first = 1, ret;
@@ -49,33 +34,42 @@ int cmd_open(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	if (trust_load(&t))
 		return EXIT_IO;
-	opterr = 0;
-	optind = 1;
 	while ((c = cli_getopt(argc, argv, "t:T:oc:h", opts, "open", usage)) != -1) {
 		switch (c) {
 		case 't':
 			if (trust_add_file(&t, optarg, 1)) {
-				trust_release(&t);
-				return EXIT_BADINPUT;
+				ret = EXIT_BADINPUT;
+				goto out;
 			}
 			break;
 		case 'T': theme = optarg; break;
 		case 'o': newest_first = 0; break;
 		case 'c': case_path = optarg; break;
-		case 'h':
-			help();
-			trust_release(&t);
-			return EXIT_OK;
-		default:
-			trust_release(&t);
-			return EXIT_USAGE; /* cli_getopt said why */
+		case 'h': ret = cmd_help(cx->cmd); goto out;
+		default: ret = EXIT_USAGE; goto out; /* cli_getopt said why */
 		}
 	}
-	if (argc - optind != 1) {
-		trust_release(&t);
-		return cli_usage_error(usage, "open: expected one STORE");
-	}
-	ret = tui_run(argv[optind], &t, theme, newest_first, started, case_path);
+	if (argc - optind != 1)
+		ret = cli_usage_error(usage, "open: expected one STORE");
+	else
+		ret = tui_run(argv[optind], &t, theme, newest_first, started, case_path);
+out:
 	trust_release(&t);
 	return ret;
 }
+
+const struct command cmd_open_entry = {
+	.name = "open",
+	.usage = "open STORE [--trust PUBFILE]... [--theme NAME] [--oldest-first] [--case FILE]",
+	.summary = "browse a store in the terminal UI",
+	.help = "Browses the store in the terminal: timeline, event diffs, target history,\n"
+		"verification. The store is opened read-only. Verification runs in the\n"
+		"background against the keys pinned in $XDG_STATE_HOME/trailscope; --trust pins\n"
+		"a verifier key there, as 'trailscope verify --trust' does. --theme picks a\n"
+		"theme (default, light, high-contrast, monochrome, or a file path); NO_COLOR\n"
+		"turns colours off. Marks and notes go to the case file, STORE.case beside the\n"
+		"store unless --case FILE; the store itself is never written. Press ? inside\n"
+		"for the keys (docs/TUI.md).\n",
+	.flags = 0 /* tui_run opens the store read-only, with threads of its own */,
+	.run = run_open,
+};

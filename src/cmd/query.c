@@ -11,16 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/query.h"
 #include "trailscope/risk.h"
 #include "trailscope/textout.h"
 #include "trailscope/timeline.h"
 #include "trailscope/util.h"
-
-static const char usage[] = "trailscope query STORE QUERY [--format table|json|jsonl|csv] [--limit N]"
-	" [--count] [--reverse] [--now TIME] [--explain]";
 
 struct out {
 	enum out_format fmt;
@@ -161,7 +158,7 @@ static void report(const char *text, const struct query_error *err)
 	buf_release(&b);
 }
 
-int cmd_query(int argc, char **argv)
+static int run_query(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
@@ -173,6 +170,7 @@ int cmd_query(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *usage = cx->cmd->usage;
 	struct out o = { FMT_TABLE, 0, BUF_INIT };
 	int64_t limit = 0, n;
 	int c, count = 0, reverse = 0, explain = 0, ret = EXIT_IO;
@@ -180,9 +178,8 @@ int cmd_query(int argc, char **argv)
 	struct query_error err;
 	struct query *q = NULL;
 	struct query_fetch f;
-	struct store s;
+	struct store *s;
 
-	opterr = 0;
 	while ((c = cli_getopt(argc, argv, "f:n:crh", opts, "query", usage)) != -1) {
 		switch (c) {
 		case 'f':
@@ -204,25 +201,15 @@ int cmd_query(int argc, char **argv)
 				return cli_usage_error(usage, "query: bad --now '%s': %s", optarg, why ? why : "");
 			break;
 		}
-		case 'h':
-			printf("usage: %s\n"
-			       "Prints the events matching QUERY, oldest first (--reverse: newest first).\n"
-			       "The language is in docs/QUERY.md, e.g.\n"
-			       "  'actor-type:service target:checkout-* env:production since:-2h'\n"
-			       "  'changed:rules[*].conditions[*].values after.enabled:true -actor:*-bot'\n"
-			       "--count prints only the number of matches; --now TIME sets the time that\n"
-			       "relative times (since:-2h) count from; --explain prints the SQL and its\n"
-			       "parameters. Exit status: 0, 3 for a malformed query (with its column),\n"
-			       "5 when the store cannot be read or the query fails.\n", usage);
-			return EXIT_OK;
+		case 'h': return cmd_help(cx->cmd);
 		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 2)
 		return cli_usage_error(usage, "query: expected STORE and QUERY");
-	if (store_open(&s, argv[optind], STORE_READONLY))
+	if (cmd_store(cx, argv[optind], &s))
 		return EXIT_IO;
-	if (query_compile(&s, argv[optind + 1], now, &q, &err)) {
+	if (query_compile(s, argv[optind + 1], now, &q, &err)) {
 		report(argv[optind + 1], &err);
 		ret = EXIT_USAGE;
 		goto out;
@@ -265,6 +252,22 @@ int cmd_query(int argc, char **argv)
 out:
 	buf_release(&o.line);
 	query_free(q);
-	store_close(&s);
 	return ret;
 }
+
+const struct command cmd_query_entry = {
+	.name = "query",
+	.usage = "query STORE QUERY [--format table|json|jsonl|csv] [--limit N] [--count] [--reverse]"
+		 " [--now TIME] [--explain]",
+	.summary = "events matching a query (docs/QUERY.md)",
+	.help = "Prints the events matching QUERY, oldest first (--reverse: newest first).\n"
+		"The language is in docs/QUERY.md, e.g.\n"
+		"  'actor-type:service target:checkout-* env:production since:-2h'\n"
+		"  'changed:rules[*].conditions[*].values after.enabled:true -actor:*-bot'\n"
+		"--count prints only the number of matches; --now TIME sets the time that\n"
+		"relative times (since:-2h) count from; --explain prints the SQL and its\n"
+		"parameters. Exit status: 0, 3 for a malformed query (with its column),\n"
+		"5 when the store cannot be read or the query fails.\n",
+	.flags = CMD_STORE,
+	.run = run_query,
+};

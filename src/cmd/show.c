@@ -10,16 +10,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/entry.h"
 #include "trailscope/jcs.h"
 #include "trailscope/textout.h"
 #include "trailscope/verify.h"
 #include "trailscope/util.h"
 #include "trailscope/verify_derived.h"
-
-static const char usage[] = "trailscope show STORE SEQ|EVENT_ID [--format text|json]";
 
 static void field(const char *label, const char *value)
 {
@@ -172,33 +170,28 @@ static void print_text(const struct entry *e, const struct verify_cover *cv)
 	buf_release(&b);
 }
 
-int cmd_show(int argc, char **argv)
+static int run_show(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *usage = cx->cmd->usage;
 	enum out_format fmt = FMT_TEXT;
 	struct verify_cover cv;
 	struct trust t;
-	struct store s;
+	struct store *s;
 	struct entry e;
 	int c, rc, ret = EXIT_IO;
 
-	opterr = 0;
 	while ((c = cli_getopt(argc, argv, "f:h", opts, "show", usage)) != -1) {
 		switch (c) {
 		case 'f':
 			if (cli_parse_format("show", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt))
 				return EXIT_USAGE;
 			break;
-		case 'h': printf("usage: %s\nPrints one event: metadata, outcome (FAILED with the source's code and\n"
-				 "message), context, per-field changes (or that the source recorded no state),\n"
-				 "proof status. A checkpoint is cited as proof only when it is signed by a key\n"
-				 "pinned in $XDG_STATE_HOME/trailscope, its root is the store's tree at its size\n"
-				 "and the event's leaf is included under it.\n", usage);
-			return EXIT_OK;
+		case 'h': return cmd_help(cx->cmd);
 		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
@@ -206,12 +199,8 @@ int cmd_show(int argc, char **argv)
 		return cli_usage_error(usage, "show: expected STORE and SEQ or EVENT_ID");
 	if (trust_load(&t))
 		return EXIT_IO;
-	if (store_open(&s, argv[optind], STORE_READONLY)) {
-		trust_release(&t);
-		return EXIT_IO;
-	}
-	rc = entry_load(&s, argv[optind + 1], &e);
-	if (rc > 0 && verify_cover(&s, &t, (uint64_t)e.seq, &cv)) {
+	rc = cmd_store(cx, argv[optind], &s) ? -1 : entry_load(s, argv[optind + 1], &e);
+	if (rc > 0 && verify_cover(s, &t, (uint64_t)e.seq, &cv)) {
 		entry_release(&e);
 		rc = -1;
 	}
@@ -242,7 +231,19 @@ int cmd_show(int argc, char **argv)
 		entry_release(&e);
 		ret = EXIT_OK;
 	}
-	store_close(&s);
 	trust_release(&t);
 	return ret;
 }
+
+const struct command cmd_show_entry = {
+	.name = "show",
+	.usage = "show STORE SEQ|EVENT_ID [--format text|json]",
+	.summary = "one event: metadata and per-field changes",
+	.help = "Prints one event: metadata, outcome (FAILED with the source's code and\n"
+		"message), context, per-field changes (or that the source recorded no state),\n"
+		"proof status. A checkpoint is cited as proof only when it is signed by a key\n"
+		"pinned in $XDG_STATE_HOME/trailscope, its root is the store's tree at its size\n"
+		"and the event's leaf is included under it.\n",
+	.flags = CMD_STORE,
+	.run = run_show,
+};

@@ -10,13 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/query.h"
 #include "trailscope/textout.h"
 #include "trailscope/util.h"
-
-static const char usage[] = "trailscope sql STORE 'SELECT ...' [--format table|json|jsonl|csv]";
 
 /* The text form of column i (blobs in hex) into b. */
 static void col_text(sqlite3_stmt *st, int i, struct buf *b)
@@ -121,20 +119,20 @@ static int run(sqlite3_stmt *st, enum out_format fmt)
 	return EXIT_OK;
 }
 
-int cmd_sql(int argc, char **argv)
+static int run_sql(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *usage = cx->cmd->usage;
 	enum out_format fmt = FMT_TABLE;
 	struct buf err = BUF_INIT;
 	sqlite3_stmt *st = NULL;
-	struct store s;
+	struct store *s;
 	int c, ret;
 
-	opterr = 0;
 	while ((c = cli_getopt(argc, argv, "f:h", opts, "sql", usage)) != -1) {
 		switch (c) {
 		case 'f':
@@ -142,29 +140,15 @@ int cmd_sql(int argc, char **argv)
 					     1u << FMT_CSV, &fmt))
 				return EXIT_USAGE;
 			break;
-		case 'h':
-			printf("usage: %s\n"
-			       "Runs one read-only SQL statement. Views: events (seq, event_id, ts, actor,\n"
-			       "actor_type, action, target, target_kind, environment, summary, nchanges, risk,\n"
-			       "source_file, source_line, actor_name, reason, ticket, correlation_id, raw, leaf)\n"
-			       "and event_changes (seq, idx, ts, actor, action, target, environment, path, kind,\n"
-			       "before, after, before_unknown); the tables of docs/STORE.md are readable too.\n"
-			       "Functions: ts_regexp(re, flags, text), ts_path_match(pattern, path),\n"
-			       "ts_leaf_raw(leaf). Writes, ATTACH and setting pragmas are refused (exit 3).\n",
-			       usage);
-			return EXIT_OK;
+		case 'h': return cmd_help(cx->cmd);
 		default: return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
 	if (argc - optind != 2)
 		return cli_usage_error(usage, "sql: expected STORE and one SQL statement");
-	if (store_open(&s, argv[optind], STORE_READONLY))
+	if (cmd_store(cx, argv[optind], &s) || sqlview_open(s))
 		return EXIT_IO;
-	if (sqlview_open(&s)) {
-		store_close(&s);
-		return EXIT_IO;
-	}
-	if (sqlview_prepare(&s, argv[optind + 1], &st, &err)) {
+	if (sqlview_prepare(s, argv[optind + 1], &st, &err)) {
 		fputs("trailscope: sql: ", stderr);
 		cli_put_safe(stderr, err.buf);
 		fputc('\n', stderr);
@@ -174,6 +158,20 @@ int cmd_sql(int argc, char **argv)
 	}
 	sqlite3_finalize(st);
 	buf_release(&err);
-	store_close(&s);
 	return ret;
 }
+
+const struct command cmd_sql_entry = {
+	.name = "sql",
+	.usage = "sql STORE 'SELECT ...' [--format table|json|jsonl|csv]",
+	.summary = "read-only SQL over the events and changes views",
+	.help = "Runs one read-only SQL statement. Views: events (seq, event_id, ts, actor,\n"
+		"actor_type, action, target, target_kind, environment, summary, nchanges, risk,\n"
+		"source_file, source_line, actor_name, reason, ticket, correlation_id, raw, leaf)\n"
+		"and event_changes (seq, idx, ts, actor, action, target, environment, path, kind,\n"
+		"before, after, before_unknown); the tables of docs/STORE.md are readable too.\n"
+		"Functions: ts_regexp(re, flags, text), ts_path_match(pattern, path),\n"
+		"ts_leaf_raw(leaf). Writes, ATTACH and setting pragmas are refused (exit 3).\n",
+	.flags = CMD_STORE,
+	.run = run_sql,
+};

@@ -9,17 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/diff.h"
 #include "trailscope/incident.h"
 #include "trailscope/jcs.h"
 #include "trailscope/state.h"
 #include "trailscope/timeline.h"
 #include "trailscope/util.h"
-
-static const char usage[] =
-	"trailscope state STORE TARGET --at TIME [--env ENV] [--diff TIME2] [--format text|json]";
 
 /* TIME: "2026-03-05T14:00Z", "2026-03-05 14:00", "14:00" (today), "-2h"
  * (from now), or an incident id (its impact start). */
@@ -194,7 +191,7 @@ static void print_changes(const struct change_list *l)
 	}
 }
 
-int cmd_state(int argc, char **argv)
+static int run_state(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "at", required_argument, NULL, 'a' },
@@ -204,17 +201,16 @@ int cmd_state(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *usage = cx->cmd->usage;
 	enum out_format fmt = FMT_TEXT;
 	const char *at_text = NULL, *diff_text = NULL, *env = NULL, *target;
 	struct state_point p1 = { 0 }, p2 = { 0 };
 	struct change_list changes = CHANGE_LIST_INIT;
 	struct target_envs envs = { 0 };
-	struct store s;
+	struct store *s;
 	usec_t t1, t2;
 	int c, ret = EXIT_IO, to_unknown = 0;
 
-	opterr = 0;
-	optind = 0;
 	while ((c = cli_getopt(argc, argv, "a:d:e:f:h", opts, "state", usage)) != -1) {
 		switch (c) {
 		case 'a': at_text = optarg; break;
@@ -225,15 +221,7 @@ int cmd_state(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'h':
-			printf("usage: %s\n\n"
-			       "Rebuilds TARGET's state at TIME from its recorded changes: the state after the\n"
-			       "latest change at or before TIME (absent after a delete), or before the first\n"
-			       "change when that change recorded it. Anything else is reported as unknown,\n"
-			       "never guessed. --diff compares the states at TIME and TIME2 field by field.\n"
-			       "TIME: 2026-03-05T14:00:00Z, \"2026-03-05 14:00\", 14:00 (today, UTC), -2h or\n"
-			       "+30m (from now), or an incident id (its impact start). --env is needed when\n"
-			       "the target has changes in more than one environment.\n", usage);
-			return EXIT_OK;
+			return cmd_help(cx->cmd);
 		default:
 			return EXIT_USAGE; /* cli_getopt said why */
 		}
@@ -243,14 +231,14 @@ int cmd_state(int argc, char **argv)
 	if (!at_text)
 		return cli_usage_error(usage, "state: --at TIME is required");
 	target = argv[optind + 1];
-	if (store_open(&s, argv[optind], STORE_READONLY))
+	if (cmd_store(cx, argv[optind], &s))
 		return EXIT_IO;
-	if (parse_at(&s, at_text, &t1) || (diff_text && parse_at(&s, diff_text, &t2))) {
+	if (parse_at(s, at_text, &t1) || (diff_text && parse_at(s, diff_text, &t2))) {
 		ret = EXIT_USAGE;
 		goto out;
 	}
 	if (!env) {
-		if (state_target_envs(&s, target, &envs))
+		if (state_target_envs(s, target, &envs))
 			goto out;
 		if (envs.n == 0) {
 			fputs("trailscope: no changes to '", stderr);
@@ -271,7 +259,7 @@ int cmd_state(int argc, char **argv)
 		}
 		env = envs.v[0];
 	}
-	if (state_at(&s, target, env, t1, &p1) || (diff_text && state_at(&s, target, env, t2, &p2)))
+	if (state_at(s, target, env, t1, &p1) || (diff_text && state_at(s, target, env, t2, &p2)))
 		goto out;
 	if (!p1.seq) {
 		fputs("trailscope: no changes to '", stderr);
@@ -329,6 +317,21 @@ out:
 	state_point_release(&p1);
 	state_point_release(&p2);
 	target_envs_release(&envs);
-	store_close(&s);
 	return ret;
 }
+
+const struct command cmd_state_entry = {
+	.name = "state",
+	.usage = "state STORE TARGET --at TIME [--env ENV] [--diff TIME2] [--format text|json]",
+	.summary = "a target's state rebuilt at a time, or between two",
+	.help = "\n"
+		"Rebuilds TARGET's state at TIME from its recorded changes: the state after the\n"
+		"latest change at or before TIME (absent after a delete), or before the first\n"
+		"change when that change recorded it. Anything else is reported as unknown,\n"
+		"never guessed. --diff compares the states at TIME and TIME2 field by field.\n"
+		"TIME: 2026-03-05T14:00:00Z, \"2026-03-05 14:00\", 14:00 (today, UTC), -2h or\n"
+		"+30m (from now), or an incident id (its impact start). --env is needed when\n"
+		"the target has changes in more than one environment.\n",
+	.flags = CMD_STORE,
+	.run = run_state,
+};

@@ -10,14 +10,11 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "trailscope/cli.h"
-#include "trailscope/cmd.h"
+#include "cli.h"
+#include "cmd.h"
 #include "trailscope/textout.h"
 #include "trailscope/verify.h"
 #include "trailscope/util.h"
-
-static const char usage[] =
-	"trailscope verify STORE [--trust PUBFILE]... [--format text|json] [--deep] [--no-remember]";
 
 static void print_json(const struct verify_report *r)
 {
@@ -129,7 +126,7 @@ static void show_progress(void *ctx, uint64_t done, uint64_t total)
 	fprintf(stderr, "\rverifying: %s entries", text_thousands(done, a));
 }
 
-int cmd_verify(int argc, char **argv)
+static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "trust", required_argument, NULL, 't' },
@@ -139,73 +136,74 @@ int cmd_verify(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *usage = cx->cmd->usage;
 	enum out_format fmt = FMT_TEXT;
 	struct verify_options vo = { 0 };
 	struct verify_report r;
 	struct trust t;
-	struct store s;
-	int c, ret = EXIT_IO, remember = 1;
+	struct store *s;
+	int c, ret, remember = 1;
 
 	if (trust_load(&t))
 		return EXIT_IO;
-	opterr = 0;
 	while ((c = cli_getopt(argc, argv, "t:f:dnh", opts, "verify", usage)) != -1) {
 		switch (c) {
 		case 't':
 			if (trust_add_file(&t, optarg, 1)) {
-				trust_release(&t);
-				return EXIT_BADINPUT;
+				ret = EXIT_BADINPUT;
+				goto out;
 			}
 			break;
 		case 'f':
 			if (cli_parse_format("verify", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt)) {
-				trust_release(&t);
-				return EXIT_USAGE;
+				ret = EXIT_USAGE;
+				goto out;
 			}
 			break;
 		case 'd': vo.deep = 1; break;
 		case 'n': remember = 0; break;
-		case 'h':
-			printf("usage: %s\n"
-			       "Recomputes every leaf hash and the Merkle root at every checkpoint, checks the\n"
-			       "signatures against trusted keys, cross-checks the display columns against each\n"
-			       "leaf, re-derives the derived rows (changes, summary, nchanges, risk, entry_text)\n"
-			       "from each leaf and compares them, and compares the store with the checkpoints\n"
-			       "seen before (kept per trusted key in $XDG_STATE_HOME/trailscope). --trust pins a\n"
-			       "verifier key there. --deep also checks that every leaf is canonical JSON.\n"
-			       "Exit: 0 VERIFIED, 1 FAILED, 2 UNVERIFIABLE (no trusted key, an empty store, or no\n"
-			       "checkpoint signed by a trusted key), 3+ errors.\n", usage);
-			trust_release(&t);
-			return EXIT_OK;
-		default:
-			trust_release(&t);
-			return EXIT_USAGE; /* cli_getopt said why */
+		case 'h': ret = cmd_help(cx->cmd); goto out;
+		default: ret = EXIT_USAGE; goto out; /* cli_getopt said why */
 		}
 	}
-	if (argc - optind != 1) {
-		trust_release(&t);
-		return cli_usage_error(usage, "verify: expected one STORE");
+	ret = EXIT_IO;
+	if (argc - optind != 1)
+		ret = cli_usage_error(usage, "verify: expected one STORE");
+	else if (!cmd_store(cx, argv[optind], &s)) {
+		vo.trust = &t;
+		vo.remember = remember;
+		if (isatty(2) && fmt == FMT_TEXT)
+			vo.progress = show_progress;
+		if (verify_store(s, &vo, &r) == 0) {
+			if (vo.progress && r.entries >= 65536)
+				fputc('\n', stderr);
+			if (fmt == FMT_JSON)
+				print_json(&r);
+			else
+				print_text(&r, argv[optind]);
+			/* the exit status follows the printed verdict */
+			ret = verify_report_verified(&r) || r.exit_code ? r.exit_code : EXIT_UNVERIFIABLE;
+			verify_report_release(&r);
+		}
 	}
-	if (store_open(&s, argv[optind], STORE_READONLY)) {
-		trust_release(&t);
-		return EXIT_IO;
-	}
-	vo.trust = &t;
-	vo.remember = remember;
-	if (isatty(2) && fmt == FMT_TEXT)
-		vo.progress = show_progress;
-	if (verify_store(&s, &vo, &r) == 0) {
-		if (vo.progress && r.entries >= 65536)
-			fputc('\n', stderr);
-		if (fmt == FMT_JSON)
-			print_json(&r);
-		else
-			print_text(&r, argv[optind]);
-		/* the exit status follows the printed verdict */
-		ret = verify_report_verified(&r) || r.exit_code ? r.exit_code : EXIT_UNVERIFIABLE;
-		verify_report_release(&r);
-	}
-	store_close(&s);
+out:
 	trust_release(&t);
 	return ret;
 }
+
+const struct command cmd_verify_entry = {
+	.name = "verify",
+	.usage = "verify STORE [--trust PUBFILE]... [--format text|json] [--deep] [--no-remember]",
+	.summary = "check every entry, checkpoint and signature",
+	.help = "Recomputes every leaf hash and the Merkle root at every checkpoint, checks the\n"
+		"signatures against trusted keys, cross-checks the display columns against each\n"
+		"leaf, re-derives the derived rows (changes, summary, nchanges, risk, entry_text)\n"
+		"from each leaf and compares them, and compares the store with the checkpoints\n"
+		"seen before (kept per trusted key in $XDG_STATE_HOME/trailscope). --trust pins a\n"
+		"verifier key there. --deep also checks that every leaf is canonical JSON.\n"
+		"--no-remember does not record the newest verified checkpoint there.\n"
+		"Exit: 0 VERIFIED, 1 FAILED, 2 UNVERIFIABLE (no trusted key, an empty store, or no\n"
+		"checkpoint signed by a trusted key), 3+ errors.\n",
+	.flags = CMD_STORE,
+	.run = run_verify,
+};

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "query_int.h"
+#include "trailscope/util.h"
 
 #define REGEX_MATCH_LIMIT 1000000   /* backtracking steps per subject */
 #define REGEX_DEPTH_LIMIT 10000
@@ -27,7 +28,7 @@
 
 /* --- ts_path_match(pattern, path) ---------------------------------- */
 
-static void fn_path_match(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static void fn_path_match(sqlite3_context *ctx, UNUSED int argc, sqlite3_value **argv)
 {
 	const char *pat = (const char *)sqlite3_value_text(argv[0]);
 	const char *path = (const char *)sqlite3_value_text(argv[1]);
@@ -179,7 +180,7 @@ static void vcmp_free(void *p)
 	free(c);
 }
 
-static void fn_value(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static void fn_value(sqlite3_context *ctx, UNUSED int argc, sqlite3_value **argv)
 {
 	const char *pat = (const char *)sqlite3_value_text(argv[0]);
 	const char *path = (const char *)sqlite3_value_text(argv[1]);
@@ -417,7 +418,7 @@ static int leaf_raw(const char *p, size_t n, struct buf *out)
 	return -1;
 }
 
-static void fn_leaf_raw(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static void fn_leaf_raw(sqlite3_context *ctx, UNUSED int argc, sqlite3_value **argv)
 {
 	const char *leaf = sqlite3_value_blob(argv[0]);
 	struct buf b = BUF_INIT;

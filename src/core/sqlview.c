@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "trailscope/query.h"
+#include "trailscope/util.h"
 
 static const char views_sql[] =
 	"CREATE TEMP VIEW IF NOT EXISTS events AS SELECT seq, event_id, ts, actor, actor_type,"
@@ -40,8 +41,8 @@ static const char *const get_pragmas[] = {
 	"freelist_count", "data_version", "encoding", "journal_mode",
 };
 
-static int authorize(void *ctx, int action, const char *a1, const char *a2, const char *db,
-		     const char *trigger)
+static int authorize(UNUSED void *ctx, int action, const char *a1, const char *a2, UNUSED const char *db,
+		     UNUSED const char *trigger)
 {
 	switch (action) {
 	case SQLITE_SELECT:

@@ -243,7 +243,7 @@ static void put_flag_description(struct buf *b, int f, const struct state *s)
 	}
 }
 
-static void put_state(struct gen *g, struct buf *b, int t, const struct state *s)
+static void put_state(struct buf *b, int t, const struct state *s)
 {
 	int kind = target_kind(t);
 
@@ -358,7 +358,7 @@ void write_event(struct gen *g, const struct ev *e)
 		struct buf swap;
 
 		buf_reset(&g->tmp);
-		put_state(g, &g->tmp, e->target, s);
+		put_state(&g->tmp, e->target, s);
 		put_lit(b, ",\"new_state\":");
 		put_mem(b, g->tmp.buf, g->tmp.len);
 		swap = g->tmp;

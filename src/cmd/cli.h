@@ -17,7 +17,8 @@ enum out_format { FMT_TEXT, FMT_TABLE, FMT_JSON, FMT_JSONL, FMT_CSV };
  * an error naming the command and returns -1 on a bad value. */
 int cli_parse_format(const char *cmd, const char *value, unsigned allowed, enum out_format *out);
 
-/* Prints "trailscope CMD: MSG" and the usage line; returns EXIT_USAGE. */
+/* Prints "trailscope: MSG" and "usage: trailscope USAGE" (usage as in
+ * struct command, without the program name); returns EXIT_USAGE. */
 int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 struct option;
@@ -30,7 +31,7 @@ struct option;
  * operands are then argv[optind..argc-1]), or '?' after printing
  * "trailscope: CMD: option --trust needs a value" or "trailscope: CMD:
  * unknown option '--bogus'" and the usage line: the caller then returns
- * EXIT_USAGE. The caller sets optind as getopt_long wants (0 to restart).
+ * EXIT_USAGE. main sets optind to 0 (a fresh start) before each command.
  */
 int cli_getopt(int argc, char **argv, const char *optstring, const struct option *opts,
 	       const char *cmd, const char *usage);
