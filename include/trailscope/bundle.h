@@ -89,8 +89,15 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 /* Renderings shared by export and verify (both regenerate them from the
  * leaves). leaf is the parsed leaf object. */
 void bundle_record_line(const json_t *leaf, struct buf *out);    /* events.jsonl line */
-void bundle_events_csv_header(struct buf *out);
-void bundle_events_csv_row(const json_t *leaf, struct buf *out);
+/* events.csv layouts: 1 as bundles before outcomes were written (no
+ * outcome columns; an unrecorded state summarised as ""), 2 since (export
+ * writes it; bundle verify renders the layout the file's header names). */
+enum { EVENTS_CSV_V1 = 1, EVENTS_CSV_V2 = 2, EVENTS_CSV_CURRENT = EVENTS_CSV_V2 };
+void bundle_events_csv_header(struct buf *out, int layout);
+void bundle_events_csv_row(const json_t *leaf, struct buf *out, int layout);
+/* The layout whose header the file's first line is (EVENTS_CSV_CURRENT
+ * when it is neither's). */
+int bundle_events_csv_layout(const char *text, size_t len);
 void bundle_changes_csv_header(struct buf *out);
 void bundle_changes_csv_rows(const json_t *leaf, struct buf *out);
 /* One event's entry in report.txt: its line, context and changes. */

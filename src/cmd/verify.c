@@ -194,7 +194,7 @@ out:
 const struct command cmd_verify_entry = {
 	.name = "verify",
 	.usage = "verify STORE [--trust PUBFILE]... [--format text|json] [--deep] [--no-remember]",
-	.summary = "check every entry, checkpoint and signature",
+	.summary = "check every entry, derived row, checkpoint and signature",
 	.help = "Recomputes every leaf hash and the Merkle root at every checkpoint, checks the\n"
 		"signatures against trusted keys, cross-checks the display columns against each\n"
 		"leaf, re-derives the derived rows (changes, summary, nchanges, risk, entry_text)\n"

@@ -613,7 +613,7 @@ static int write_rendering(struct export *x, enum rendering what)
 	if (bag_file_begin(&x->w, names[what]))
 		return -1;
 	if (what == R_EVENTS_CSV)
-		bundle_events_csv_header(&out);
+		bundle_events_csv_header(&out, EVENTS_CSV_CURRENT);
 	else if (what == R_CHANGES_CSV)
 		bundle_changes_csv_header(&out);
 	else if (what == R_REPORT)
@@ -633,7 +633,7 @@ static int write_rendering(struct export *x, enum rendering what)
 		if (what == R_JSONL)
 			bundle_record_line(j, &out);
 		else if (what == R_EVENTS_CSV)
-			bundle_events_csv_row(j, &out);
+			bundle_events_csv_row(j, &out, EVENTS_CSV_CURRENT);
 		else if (what == R_CHANGES_CSV)
 			bundle_changes_csv_rows(j, &out);
 		else

@@ -66,14 +66,25 @@ static void csv_json(struct buf *out, const json_t *v)
 	buf_release(&b);
 }
 
-void bundle_events_csv_header(struct buf *out)
+#define EVENTS_CSV_V1_HEADER "seq,event_id,ts,actor,actor_name,actor_type,action,target_kind,target," \
+	"environment,reason,ticket,correlation_id,approval_required,approved_by,nchanges,summary\n"
+#define EVENTS_CSV_V2_HEADER "seq,event_id,ts,actor,actor_name,actor_type,action,target_kind,target," \
+	"environment,outcome,outcome_code,outcome_message,reason,ticket,correlation_id," \
+	"approval_required,approved_by,nchanges,summary\n"
+
+void bundle_events_csv_header(struct buf *out, int layout)
 {
-	buf_addstr(out, "seq,event_id,ts,actor,actor_name,actor_type,action,target_kind,target,"
-		   "environment,reason,ticket,correlation_id,approval_required,approved_by,"
-		   "nchanges,summary\n");
+	buf_addstr(out, layout == EVENTS_CSV_V1 ? EVENTS_CSV_V1_HEADER : EVENTS_CSV_V2_HEADER);
 }
 
-void bundle_events_csv_row(const json_t *leaf, struct buf *out)
+int bundle_events_csv_layout(const char *text, size_t len)
+{
+	size_t n = strlen(EVENTS_CSV_V1_HEADER);
+
+	return len >= n && !memcmp(text, EVENTS_CSV_V1_HEADER, n) ? EVENTS_CSV_V1 : EVENTS_CSV_CURRENT;
+}
+
+void bundle_events_csv_row(const json_t *leaf, struct buf *out, int layout)
 {
 	const json_t *actor = json_object_get(leaf, "actor"), *target = json_object_get(leaf, "target");
 	const json_t *ctx = json_object_get(leaf, "context"), *appr = json_object_get(ctx, "approval");
@@ -83,7 +94,12 @@ void bundle_events_csv_row(const json_t *leaf, struct buf *out)
 
 	diff_json(json_object_get(leaf, "before"), json_object_get(leaf, "after"),
 		  !json_is_false(json_object_get(leaf, "before_known")), &cl);
-	change_list_summary(&cl, 80, &sum);
+	if (layout == EVENTS_CSV_V1)
+		change_list_summary(&cl, 80, &sum);
+	else if (cl.n || !json_is_false(json_object_get(leaf, "before_known")))
+		change_list_summary(&cl, 80, &sum);
+	else
+		buf_addstr(&sum, STATE_NOT_RECORDED);
 	buf_addf(out, "%lld,", (long long)json_number_value(seq));
 	csv_str(out, leaf_str(leaf, "event_id"));
 	buf_addch(out, ',');
@@ -103,6 +119,17 @@ void bundle_events_csv_row(const json_t *leaf, struct buf *out)
 	buf_addch(out, ',');
 	csv_str(out, leaf_str(leaf, "environment"));
 	buf_addch(out, ',');
+	if (layout != EVENTS_CSV_V1) {
+		/* a version 1 leaf records no outcome: "unknown" */
+		const json_t *oc = json_object_get(leaf, "outcome");
+
+		csv_str(out, json_is_object(oc) ? leaf_str(oc, "status") : "unknown");
+		buf_addch(out, ',');
+		csv_str(out, leaf_str(oc, "code"));
+		buf_addch(out, ',');
+		csv_str(out, leaf_str(oc, "message"));
+		buf_addch(out, ',');
+	}
 	csv_str(out, leaf_str(ctx, "reason"));
 	buf_addch(out, ',');
 	if (json_is_string(json_object_get(ctx, "ticket")))

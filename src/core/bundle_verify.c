@@ -334,13 +334,15 @@ static void check_csv(int dfd, const char *file, int changes, const struct item 
 	struct buf text = BUF_INIT, want = BUF_INIT, leaf = BUF_INIT;
 	size_t i, common;
 	long line = 1;
+	int layout;
 
 	if (read_part(dfd, file, RENDER_MAX, &text, r))
 		goto out;
+	layout = changes ? 0 : bundle_events_csv_layout(text.buf, text.len);
 	if (changes)
 		bundle_changes_csv_header(&want);
 	else
-		bundle_events_csv_header(&want);
+		bundle_events_csv_header(&want, layout);
 	for (i = 0; i < n; i++) {
 		json_t *j;
 
@@ -349,7 +351,7 @@ static void check_csv(int dfd, const char *file, int changes, const struct item 
 		if (changes)
 			bundle_changes_csv_rows(j, &want);
 		else
-			bundle_events_csv_row(j, &want);
+			bundle_events_csv_row(j, &want, layout);
 		json_decref(j);
 	}
 	if (want.len == text.len && !memcmp(want.buf, text.buf, text.len))
