@@ -39,17 +39,21 @@ struct diff_ctx {
 	size_t budget;          /* work left for LCS and patience */
 };
 
+#define NAME_OF(name, str) str,
+static const char *const change_kind_names[] = { CHANGE_KIND_INFO(NAME_OF) };
+#undef NAME_OF
+
 const char *change_kind_name(enum change_kind k)
 {
-	switch (k) {
-	case CHANGE_ADDED:
-		return "added";
-	case CHANGE_REMOVED:
-		return "removed";
-	case CHANGE_CHANGED:
-		return "changed";
-	}
-	return "unknown";
+	return (size_t)k < ARRAY_SIZE(change_kind_names) ? change_kind_names[k] : "unknown";
+}
+
+enum change_kind change_kind_parse(const char *name)
+{
+	for (size_t i = 0; name && i < ARRAY_SIZE(change_kind_names); i++)
+		if (!strcmp(name, change_kind_names[i]))
+			return (enum change_kind)i;
+	return CHANGE_CHANGED;
 }
 
 void change_list_release(struct change_list *l)

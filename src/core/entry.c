@@ -46,8 +46,7 @@ static int load_changes(struct store *s, struct entry *e)
 		c = &e->changes.v[e->changes.n++];
 		memset(c, 0, sizeof(*c));
 		c->path = col_dup(st, 0);
-		c->kind = kind && !strcmp(kind, "added") ? CHANGE_ADDED :
-			  kind && !strcmp(kind, "removed") ? CHANGE_REMOVED : CHANGE_CHANGED;
+		c->kind = change_kind_parse(kind);
 		c->before = parse_value(sqlite3_column_text(st, 2), sqlite3_column_bytes(st, 2));
 		c->after = parse_value(sqlite3_column_text(st, 3), sqlite3_column_bytes(st, 3));
 		c->before_unknown = sqlite3_column_int(st, 4);
