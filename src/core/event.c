@@ -341,9 +341,21 @@ static int read_context(struct gen *g, struct event *ev)
 	return 0;
 }
 
+#define NAME_OF(name, str) str,
+static const char *const outcome_names[] = { OUTCOME_INFO(NAME_OF) };
+#undef NAME_OF
+
 const char *outcome_name(enum outcome o)
 {
-	return o == OUTCOME_FAILURE ? "failure" : o == OUTCOME_UNKNOWN ? "unknown" : "success";
+	return (size_t)o < ARRAY_SIZE(outcome_names) ? outcome_names[o] : "success";
+}
+
+int outcome_parse(const char *name)
+{
+	for (size_t i = 0; name && i < ARRAY_SIZE(outcome_names); i++)
+		if (!strcmp(name, outcome_names[i]))
+			return (int)i;
+	return -1;
 }
 
 void event_set_failure(struct event *ev, const char *code, const char *message)
