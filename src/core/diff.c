@@ -50,10 +50,9 @@ const char *change_kind_name(enum change_kind k)
 
 enum change_kind change_kind_parse(const char *name)
 {
-	for (size_t i = 0; name && i < ARRAY_SIZE(change_kind_names); i++)
-		if (!strcmp(name, change_kind_names[i]))
-			return (enum change_kind)i;
-	return CHANGE_CHANGED;
+	int i = name_index(change_kind_names, ARRAY_SIZE(change_kind_names), name);
+
+	return i < 0 ? CHANGE_CHANGED : (enum change_kind)i;
 }
 
 void change_list_release(struct change_list *l)

@@ -352,10 +352,7 @@ const char *outcome_name(enum outcome o)
 
 int outcome_parse(const char *name)
 {
-	for (size_t i = 0; name && i < ARRAY_SIZE(outcome_names); i++)
-		if (!strcmp(name, outcome_names[i]))
-			return (int)i;
-	return -1;
+	return name_index(outcome_names, ARRAY_SIZE(outcome_names), name);
 }
 
 void event_set_failure(struct event *ev, const char *code, const char *message)

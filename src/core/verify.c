@@ -36,10 +36,9 @@ const char *verdict_name(enum verdict v)
 
 enum verdict verdict_parse(const char *name)
 {
-	for (size_t i = 1; name && i < ARRAY_SIZE(verdict_names); i++)
-		if (!strcmp(name, verdict_names[i]))
-			return (enum verdict)i;
-	return VERDICT_NONE;
+	int i = name_index(verdict_names, ARRAY_SIZE(verdict_names), name);
+
+	return i > 0 ? (enum verdict)i : VERDICT_NONE; /* "" (0) is no verdict */
 }
 
 const char *fault_kind_name(enum fault_kind k)
