@@ -21,6 +21,7 @@
 #include "trailscope/custody.h"
 #include "trailscope/keys.h"
 #include "trailscope/note.h"
+#include "trailscope/verify.h"
 
 #define BUNDLE_INCIDENT_LOOKBACK_USEC (2 * 3600 * (int64_t)1000000) /* 2 h before start */
 #define BUNDLE_MAX_LEAF (16u << 20)
@@ -67,7 +68,7 @@ struct bundle_export_result {
 	uint64_t checkpoint_size;   /* the checkpoint the proofs are against */
 	int signed_checkpoint;      /* 1: export signed a new checkpoint */
 	char *origin;               /* owned */
-	char store_verdict[16];     /* the store's verdict before export */
+	enum verdict store_verdict; /* the store's verdict before export */
 	size_t store_faults;        /* its number of faults */
 	uint64_t pending_selected;  /* selected events no stored checkpoint covered */
 };
@@ -107,15 +108,32 @@ json_t *bundle_leaf_changes(const json_t *leaf);
 
 /* ---- verification ---- */
 
+/* What part of a bundle a fault is about. _(NAME, "name") */
+#define BUNDLE_FAULT_INFO(_) \
+	_(BAG, "BAG") \
+	_(CHECKPOINT, "CHECKPOINT") \
+	_(PROOF, "PROOF") \
+	_(LEAF, "LEAF") \
+	_(RECORD, "RECORD") \
+	_(CUSTODY, "CUSTODY") \
+	_(MISSING, "MISSING")
+
+#define BUNDLE_FAULT_ENUM(name, str) BUNDLE_FAULT_##name,
+enum bundle_fault_kind { BUNDLE_FAULT_INFO(BUNDLE_FAULT_ENUM) };
+#undef BUNDLE_FAULT_ENUM
+
+/* "BAG", "CHECKPOINT", ...: the name `bundle verify` prints. */
+const char *bundle_fault_kind_name(enum bundle_fault_kind k);
+
 struct bundle_fault {
-	const char *kind;  /* BAG, CHECKPOINT, PROOF, LEAF, RECORD, CUSTODY, MISSING */
+	enum bundle_fault_kind kind;
 	char *file;        /* relative to the bundle; owned */
 	long line;         /* 0 when not about a line */
 	char *detail;      /* owned */
 };
 
 struct bundle_report {
-	const char *verdict;       /* VERIFIED, FAILED, UNVERIFIABLE */
+	enum verdict verdict;      /* VERIFIED, FAILED, UNVERIFIABLE */
 	int exit_code;             /* EXIT_OK, EXIT_FAILED, EXIT_UNVERIFIABLE */
 	char *origin;              /* checkpoint origin, owned (or NULL) */
 	uint64_t checkpoint_size;
@@ -130,7 +148,8 @@ struct bundle_report {
 				    * elements, a bundle from an older trailscope) */
 	size_t nnotes, notes_alloc;
 	char *store_verdict;       /* the store's verdict at export, from the signed custody
-				    * entry 1; NULL when it does not say; owned */
+				    * entry 1 (text: verdict_parse() reads it); NULL when it
+				    * does not say; owned */
 	char **store_faults;       /* its faults as recorded; owned */
 	size_t nstore_faults, store_faults_alloc;
 	uint64_t store_faults_total;

@@ -14,11 +14,15 @@
 #include <jansson.h>
 #include "trailscope/buf.h"
 
-enum change_kind {
-	CHANGE_ADDED,    /* absent before, present after */
-	CHANGE_REMOVED,  /* present before, absent after */
-	CHANGE_CHANGED,  /* present in both, different */
-};
+/* _(NAME, "name in leaves, the changes table and CSV") */
+#define CHANGE_KIND_INFO(_) \
+	_(ADDED, "added")     /* absent before, present after */ \
+	_(REMOVED, "removed") /* present before, absent after */ \
+	_(CHANGED, "changed") /* present in both, different */
+
+#define CHANGE_KIND_ENUM(name, str) CHANGE_##name,
+enum change_kind { CHANGE_KIND_INFO(CHANGE_KIND_ENUM) };
+#undef CHANGE_KIND_ENUM
 
 struct change {
 	char *path;             /* owned */
@@ -35,6 +39,9 @@ struct change_list {
 #define CHANGE_LIST_INIT { NULL, 0, 0 }
 
 const char *change_kind_name(enum change_kind k); /* "added", "removed", "changed" */
+/* The kind a name says (a "kind" read back from a leaf's changes or the
+ * changes table); CHANGE_CHANGED for NULL or any other text. */
+enum change_kind change_kind_parse(const char *name);
 
 /*
  * Appends the differences from before to after. Either may be NULL

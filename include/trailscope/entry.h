@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include "trailscope/diff.h"
+#include "trailscope/event.h"
 #include "trailscope/store.h"
 
 struct entry {
@@ -32,11 +33,12 @@ const char *entry_context_str(const struct entry *e, const char *key);
 json_t *entry_leaf_get(const struct entry *e, const char *key);
 
 /*
- * The outcome as the leaf records it: "success" or "failure" (a version 2
- * leaf), or "unknown" (version 1, or a leaf that does not parse). *code and
- * *message get the leaf's failure code and message, or NULL.
+ * The outcome as the leaf records it: OUTCOME_SUCCESS or OUTCOME_FAILURE (a
+ * version 2 leaf), or OUTCOME_UNKNOWN (version 1, or a leaf that does not
+ * parse). *code and *message get the leaf's failure code and message, or
+ * NULL.
  */
-const char *entry_outcome(const struct entry *e, const char **code, const char **message);
+enum outcome entry_outcome(const struct entry *e, const char **code, const char **message);
 
 /*
  * For a version 1 leaf (outcome "unknown"), what its own context says of

@@ -16,12 +16,15 @@
  * leaves of version 1 stay valid and read as outcome "unknown". */
 #define LEAF_VERSION 2
 
-/* What became of the request an event records. */
-enum outcome {
-	OUTCOME_SUCCESS,      /* it was carried out (or the source says nothing of failure) */
-	OUTCOME_FAILURE,      /* the source says it failed: it changed nothing */
-	OUTCOME_UNKNOWN,      /* a version 1 leaf, which does not say */
-};
+/* What became of the request an event records. _(NAME, "name") */
+#define OUTCOME_INFO(_) \
+	_(SUCCESS, "success") /* it was carried out (or the source says nothing of failure) */ \
+	_(FAILURE, "failure") /* the source says it failed: it changed nothing */ \
+	_(UNKNOWN, "unknown") /* a version 1 leaf, which does not say */
+
+#define OUTCOME_ENUM(name, str) OUTCOME_##name,
+enum outcome { OUTCOME_INFO(OUTCOME_ENUM) };
+#undef OUTCOME_ENUM
 
 struct event {
 	char *event_id;       /* from the source, or "sha256:" + digest of the record */
@@ -88,6 +91,10 @@ int event_read_outcome(const json_t *v, struct event *ev, struct buf *err);
 /* "success", "failure" or "unknown": the outcome's name in the leaf and in
  * entries.outcome. */
 const char *outcome_name(enum outcome o);
+/* The outcome a name says, exactly as outcome_name() writes it (a leaf's
+ * "outcome.status", entries.outcome, a query's outcome:VALUE), or -1 for
+ * NULL or any other text. The synonyms import accepts are not names. */
+int outcome_parse(const char *name);
 
 /* Builds the leaf (canonical JSON object, docs/STORE.md) for seq. */
 void event_leaf(const struct event *ev, int64_t seq, struct buf *out);

@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include "trailscope/diff.h"
+#include "trailscope/event.h"
 #include "trailscope/store.h"
 
 #define HISTORY_MAX 100000 /* more changes to one target are counted, not listed */
@@ -27,7 +28,8 @@ struct history_item {
 	int64_t seq;
 	char ts[32];
 	char *actor, *actor_type, *action, *summary; /* owned, raw data */
-	char outcome[8];       /* the leaf's "success", "failure", or "unknown" (v1 leaf) */
+	char outcome[8];       /* the leaf's "success", "failure", or "unknown" (v1 leaf), as
+				  the leaf says it (outcome_parse() reads it) */
 	int64_t gap_after;     /* > 0: the recorded history does not chain here: this
 				  event's known state before differs from the known
 				  state after of event gap_after, the previous

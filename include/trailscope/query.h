@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "trailscope/buf.h"
+#include "trailscope/event.h"
 #include "trailscope/store.h"
 #include "trailscope/util.h"
 
@@ -63,7 +64,7 @@ struct query_row {
 	const char *ts, *event_id, *actor, *actor_type, *action, *target, *target_kind,
 		*environment, *summary;
 	unsigned risk;         /* enum risk_flags */
-	const char *outcome;   /* "success", "failure" or "unknown" */
+	const char *outcome;   /* "success", "failure" or "unknown" (outcome_parse()) */
 };
 /* Return 0 to go on, nonzero to stop early. */
 typedef int (*query_row_fn)(const struct query_row *row, void *ctx);

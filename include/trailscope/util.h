@@ -78,6 +78,11 @@ void time_format_duration(usec_t d, struct buf *out);
 void time_format_duration_short(usec_t d, struct buf *out);
 
 int hex_decode(const char *hex, unsigned char *out, size_t outlen);
+
+/* The index of name in names[0..n) (a name table made from an X-macro
+ * list: verdicts, fault kinds, change kinds, outcomes), or -1 for NULL or
+ * a name not in it. Names are exact: case matters. */
+int name_index(const char *const *names, size_t n, const char *name);
 /* Returns a malloc'd copy of the file's contents (NUL-terminated) or NULL
  * with errno set; refuses files larger than max bytes (errno EFBIG). */
 char *read_file(const char *path, size_t max, size_t *len);

@@ -11,8 +11,54 @@
 
 #define VERIFY_MAX_FAULTS 10000 /* more are counted, not listed */
 
+/* The three verdicts of DESIGN.md. _(NAME, "name") */
+#define VERDICT_INFO(_) \
+	_(VERIFIED, "VERIFIED") \
+	_(FAILED, "FAILED") \
+	_(UNVERIFIABLE, "UNVERIFIABLE")
+
+#define VERDICT_ENUM(name, str) VERDICT_##name,
+enum verdict {
+	VERDICT_NONE,          /* no verdict (yet): a report not filled in */
+	VERDICT_INFO(VERDICT_ENUM)
+};
+#undef VERDICT_ENUM
+
+/* "VERIFIED", "FAILED", "UNVERIFIABLE"; "" for VERDICT_NONE. */
+const char *verdict_name(enum verdict v);
+/* The verdict a name says (as a custody record or bag-info.txt carries
+ * it), or VERDICT_NONE for NULL or any other text. */
+enum verdict verdict_parse(const char *name);
+
+/*
+ * What is wrong with entries (MODIFIED, MALFORMED, MISSING) or with a
+ * checkpoint (MALFORMED and the rest). FAULT_OK is no fault: the status of
+ * a checkpoint that verifies, never the kind of a fault.
+ * _(NAME, "name")
+ */
+#define FAULT_INFO(_) \
+	_(OK, "OK") \
+	_(MODIFIED, "MODIFIED") \
+	_(MALFORMED, "MALFORMED") \
+	_(MISSING, "MISSING") \
+	_(BAD_SIGNATURE, "BAD_SIGNATURE") \
+	_(UNTRUSTED, "UNTRUSTED") \
+	_(WRONG_ORIGIN, "WRONG_ORIGIN") \
+	_(ROOT_MISMATCH, "ROOT_MISMATCH") \
+	_(INCONSISTENT, "INCONSISTENT") \
+	_(ROLLBACK, "ROLLBACK") \
+	_(TRUNCATED, "TRUNCATED") \
+	_(FORK, "FORK")
+
+#define FAULT_ENUM(name, str) FAULT_##name,
+enum fault_kind { FAULT_INFO(FAULT_ENUM) };
+#undef FAULT_ENUM
+
+/* "OK", "MODIFIED", ...: the name verify, the TUI and bundles print. */
+const char *fault_kind_name(enum fault_kind k);
+
 struct verify_fault {
-	const char *kind;      /* MODIFIED, MALFORMED, MISSING (entries); MALFORMED,
+	enum fault_kind kind;  /* MODIFIED, MALFORMED, MISSING (entries); MALFORMED,
 				* BAD_SIGNATURE, UNTRUSTED, WRONG_ORIGIN, ROOT_MISMATCH,
 				* INCONSISTENT, ROLLBACK, TRUNCATED, FORK (checkpoints) */
 	int checkpoint;        /* 1: about the checkpoint of that size */
@@ -23,12 +69,12 @@ struct verify_fault {
 
 struct verify_checkpoint {
 	uint64_t size;
-	const char *status;    /* OK or a checkpoint fault kind */
+	enum fault_kind status; /* FAULT_OK or a checkpoint fault kind */
 	char *signer;          /* trusted key name that signed it, or NULL */
 };
 
 struct verify_report {
-	const char *verdict;   /* "VERIFIED", "FAILED", "UNVERIFIABLE" */
+	enum verdict verdict;  /* VERDICT_NONE until verify_store() fills it */
 	int exit_code;         /* EXIT_OK, EXIT_FAILED, EXIT_UNVERIFIABLE */
 	uint64_t entries;      /* rows in the store */
 	uint64_t verified_through;
@@ -80,8 +126,10 @@ int verify_report_verified(const struct verify_report *r);
 /* The smallest checkpoint of the report with status OK whose size covers
  * seq, or 0 when no verified checkpoint covers it. */
 uint64_t verify_report_cover(const struct verify_report *r, uint64_t seq);
-/* The report's status of the checkpoint of that size, or NULL. */
-const char *verify_report_checkpoint_status(const struct verify_report *r, uint64_t size);
+/* The report's status of the checkpoint of that size; 0 when the report
+ * has no checkpoint of that size, else 1 with *status set. */
+int verify_report_checkpoint_status(const struct verify_report *r, uint64_t size,
+				    enum fault_kind *status);
 
 /*
  * What proves one entry, for `show`: the smallest checkpoint row covering

@@ -15,6 +15,7 @@
 #include "trailscope/entry.h"
 #include "trailscope/store.h"
 #include "trailscope/util.h"
+#include "trailscope/verify.h"
 
 /* What import derives from one event, re-derived from its parsed leaf. */
 struct derived {
@@ -55,15 +56,15 @@ void derived_entry_from_leaf(struct entry *e);
  * second connection cannot be opened it runs at derived_check_finish on
  * the caller's connection instead. cancel, when set non-zero, stops it.
  * derived_check_finish waits and calls fault(ctx, kind, seq, seq_end,
- * detail) once per entry and table that differs (kind MODIFIED, seq_end =
+ * detail) once per entry and table that differs (kind FAULT_MODIFIED, seq_end =
  * seq; past VERIFY_MAX_FAULTS per half, ranges with one detail), or per
  * leaf that verify's own scan accepts but that is not a valid event to
- * derive from (kind MALFORMED), in seq order; with fault NULL it stops the
+ * derive from (kind FAULT_MALFORMED), in seq order; with fault NULL it stops the
  * check early and reports nothing (the caller gave up). It returns 0 or -1
  * (an I/O error, reported, or a cancel) and frees dc in every case.
  */
 struct derived_check;
-typedef void derived_fault_fn(void *ctx, const char *kind, uint64_t seq, uint64_t seq_end, const char *detail);
+typedef void derived_fault_fn(void *ctx, enum fault_kind kind, uint64_t seq, uint64_t seq_end, const char *detail);
 struct derived_check *derived_check_start(struct store *s, volatile int *cancel);
 int derived_check_finish(struct derived_check *dc, derived_fault_fn *fault, void *ctx);
 

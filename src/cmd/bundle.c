@@ -22,7 +22,7 @@ static void print_json(const struct bundle_report *r)
 	json_t *o = json_object(), *faults = json_array(), *warns = json_array(), *cust = json_array();
 	json_t *notes = json_array();
 
-	json_object_set_new(o, "verdict", json_string(r->verdict));
+	json_object_set_new(o, "verdict", json_string(verdict_name(r->verdict)));
 	json_object_set_new(o, "origin", r->origin ? json_string(r->origin) : json_null());
 	json_object_set_new(o, "checkpoint_size", json_integer((json_int_t)r->checkpoint_size));
 	json_object_set_new(o, "checkpoint_signed_by",
@@ -32,7 +32,7 @@ static void print_json(const struct bundle_report *r)
 	for (size_t i = 0; i < r->nfaults; i++) {
 		json_t *f = json_object();
 
-		json_object_set_new(f, "kind", json_string(r->faults[i].kind));
+		json_object_set_new(f, "kind", json_string(bundle_fault_kind_name(r->faults[i].kind)));
 		json_object_set_new(f, "file", json_string(r->faults[i].file));
 		json_object_set_new(f, "line", r->faults[i].line ? json_integer(r->faults[i].line) : json_null());
 		json_object_set_new(f, "detail", json_string(r->faults[i].detail));
@@ -119,7 +119,7 @@ static void print_text(const struct bundle_report *r, const char *dir)
 		for (size_t i = 0; i < r->nfaults; i++) {
 			const struct bundle_fault *f = &r->faults[i];
 
-			printf("  %-10s ", f->kind);
+			printf("  %-10s ", bundle_fault_kind_name(f->kind));
 			cli_put_safe(stdout, *f->file ? f->file : "(bundle)");
 			if (f->line)
 				printf(":%ld", f->line);
@@ -161,10 +161,10 @@ static void print_text(const struct bundle_report *r, const char *dir)
 	} else {
 		printf("verdict:     UNVERIFIABLE: the checkpoint is not signed by a trusted key");
 	}
-	if (r->store_verdict && !strcmp(r->store_verdict, "FAILED"))
+	if (verdict_parse(r->store_verdict) == VERDICT_FAILED)
 		printf("; MADE FROM A STORE THAT FAILED VERIFICATION (%llu fault%s, custody.jsonl:1)",
 		       (unsigned long long)r->store_faults_total, r->store_faults_total == 1 ? "" : "s");
-	else if (r->store_verdict && strcmp(r->store_verdict, "VERIFIED"))
+	else if (r->store_verdict && verdict_parse(r->store_verdict) != VERDICT_VERIFIED)
 		printf("; made from a store whose verdict was %s", r->store_verdict);
 	putchar('\n');
 }

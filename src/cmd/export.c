@@ -104,9 +104,9 @@ static int run_export(struct cmd_ctx *cx, int argc, char **argv)
 		cli_put_safe(stdout, o.out_dir);
 		printf(" (proofs against the checkpoint at size %llu%s)\n", (unsigned long long)r.checkpoint_size,
 		       r.signed_checkpoint ? ", signed now" : "");
-		if (strcmp(r.store_verdict, "VERIFIED"))
+		if (r.store_verdict != VERDICT_VERIFIED)
 			printf("the store's verdict was %s: recorded in the bundle (bag-info.txt, data/report.txt, "
-			       "custody.jsonl:1)\n", r.store_verdict);
+			       "custody.jsonl:1)\n", verdict_name(r.store_verdict));
 		bundle_export_result_release(&r);
 	}
 out:

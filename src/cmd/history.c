@@ -96,7 +96,7 @@ static void print_rows(const struct row *rows, size_t n, enum out_format fmt, co
 			put_cell(*rows[i].env ? rows[i].env : "-", 12);
 			put_cell(it->actor, 24);
 			put_cell(it->action, 14);
-			if (!strcmp(it->outcome, "failure"))
+			if (outcome_parse(it->outcome) == OUTCOME_FAILURE)
 				fputs("FAILED (changed nothing) ", stdout);
 			put_cell(it->summary, 0);
 			if (it->gap_after)

@@ -129,7 +129,7 @@ static int print_row(const struct query_row *r, void *ctx)
 		buf_add_term_safe(b, r->environment, strlen(r->environment));
 		printf("%-11s ", b->buf);
 		buf_reset(b);
-		if (!strcmp(r->outcome, "failure"))
+		if (outcome_parse(r->outcome) == OUTCOME_FAILURE)
 			buf_addstr(b, "FAILED ");
 		buf_add_term_safe(b, r->summary, strlen(r->summary));
 		risk_list(&risk, r->risk);

@@ -24,8 +24,8 @@ static void print_json(const struct verify_report *r)
 
 	verify_verdict_line(r, 0, &line);
 	/* the same guard as the text: never VERIFIED with nothing anchored */
-	json_object_set_new(o, "verdict", json_string(verify_report_verified(r) || r->exit_code ? r->verdict
-												: "UNVERIFIABLE"));
+	json_object_set_new(o, "verdict", json_string(verdict_name(verify_report_verified(r) || r->exit_code
+							? r->verdict : VERDICT_UNVERIFIABLE)));
 	json_object_set_new(o, "verdict_line", json_string(line.buf));
 	if (r->reason)
 		json_object_set_new(o, "reason", json_string(r->reason));
@@ -38,7 +38,7 @@ static void print_json(const struct verify_report *r)
 		const struct verify_fault *f = &r->faults[i];
 		json_t *j = json_object();
 
-		json_object_set_new(j, "kind", json_string(f->kind));
+		json_object_set_new(j, "kind", json_string(fault_kind_name(f->kind)));
 		if (f->checkpoint) {
 			json_object_set_new(j, "size", json_integer((json_int_t)f->size));
 		} else {
@@ -52,7 +52,7 @@ static void print_json(const struct verify_report *r)
 		json_t *j = json_object();
 
 		json_object_set_new(j, "size", json_integer((json_int_t)r->checkpoints[i].size));
-		json_object_set_new(j, "status", json_string(r->checkpoints[i].status));
+		json_object_set_new(j, "status", json_string(fault_kind_name(r->checkpoints[i].status)));
 		if (r->checkpoints[i].signer)
 			json_object_set_new(j, "signed_by", json_string(r->checkpoints[i].signer));
 		json_array_append_new(cps, j);
@@ -80,7 +80,8 @@ static void print_text(const struct verify_report *r, const char *path)
 	printf(", %s entries)\n", text_thousands(r->entries, a));
 	printf("checkpoints: %zu\n", r->ncheckpoints);
 	for (size_t i = 0; i < r->ncheckpoints; i++) {
-		printf("  size %-12s %-14s", text_thousands(r->checkpoints[i].size, a), r->checkpoints[i].status);
+		printf("  size %-12s %-14s", text_thousands(r->checkpoints[i].size, a),
+		       fault_kind_name(r->checkpoints[i].status));
 		if (r->checkpoints[i].signer) {
 			printf(" signed by ");
 			cli_put_safe(stdout, r->checkpoints[i].signer);
@@ -93,11 +94,11 @@ static void print_text(const struct verify_report *r, const char *path)
 			const struct verify_fault *f = &r->faults[i];
 
 			if (f->checkpoint)
-				printf("  %-14s checkpoint %s: ", f->kind, text_thousands(f->size, a));
+				printf("  %-14s checkpoint %s: ", fault_kind_name(f->kind), text_thousands(f->size, a));
 			else if (f->seq == f->seq_end)
-				printf("  %-14s seq %s: ", f->kind, text_thousands(f->seq, a));
+				printf("  %-14s seq %s: ", fault_kind_name(f->kind), text_thousands(f->seq, a));
 			else
-				printf("  %-14s seq %s-%s: ", f->kind, text_thousands(f->seq, a),
+				printf("  %-14s seq %s-%s: ", fault_kind_name(f->kind), text_thousands(f->seq, a),
 				       text_thousands(f->seq_end, b));
 			cli_put_safe(stdout, f->detail);
 			putchar('\n');

@@ -363,7 +363,7 @@ static void store_fault_text(const struct verify_fault *f, struct buf *out)
 {
 	struct buf b = BUF_INIT;
 
-	buf_addstr(&b, f->kind);
+	buf_addstr(&b, fault_kind_name(f->kind));
 	if (f->checkpoint)
 		buf_addf(&b, " checkpoint %llu", (unsigned long long)f->size);
 	else if (f->seq == f->seq_end)
@@ -552,7 +552,7 @@ enum rendering { R_JSONL, R_EVENTS_CSV, R_CHANGES_CSV, R_REPORT };
 
 static const char *store_verdict(const struct export *x)
 {
-	return x->have_vr ? x->vr.verdict : "UNKNOWN";
+	return x->have_vr ? verdict_name(x->vr.verdict) : "UNKNOWN";
 }
 
 /* The store's verdict at export, every fault, and the pending events. */
@@ -1004,7 +1004,7 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 	r->events = x.seqs.n;
 	r->checkpoint_size = x.cp.size;
 	r->origin = xstrdup(x.cp.origin);
-	snprintf(r->store_verdict, sizeof(r->store_verdict), "%s", store_verdict(&x));
+	r->store_verdict = x.vr.verdict; /* verified above: have_vr */
 	r->store_faults = x.vr.faults_total;
 	r->pending_selected = x.pending_selected;
 	ret = EXIT_OK;

@@ -165,6 +165,7 @@ void bundle_changes_csv_rows(const json_t *leaf, struct buf *out)
 	json_array_foreach(changes, i, c) {
 		const json_t *before = json_object_get(c, "before"), *after = json_object_get(c, "after");
 		int unknown = json_is_true(json_object_get(c, "before_unknown"));
+		enum change_kind kind = change_kind_parse(leaf_str(c, "kind"));
 
 		buf_addf(out, "%lld,", seq);
 		csv_str(out, leaf_str(leaf, "event_id"));
@@ -173,10 +174,9 @@ void bundle_changes_csv_rows(const json_t *leaf, struct buf *out)
 		buf_addch(out, ',');
 		csv_str(out, leaf_str(c, "kind"));
 		buf_addch(out, ',');
-		csv_json(out, json_is_null(before) && (unknown || !strcmp(leaf_str(c, "kind"), "added")) ?
-			 NULL : before);
+		csv_json(out, json_is_null(before) && (unknown || kind == CHANGE_ADDED) ? NULL : before);
 		buf_addch(out, ',');
-		csv_json(out, json_is_null(after) && !strcmp(leaf_str(c, "kind"), "removed") ? NULL : after);
+		csv_json(out, json_is_null(after) && kind == CHANGE_REMOVED ? NULL : after);
 		buf_addf(out, ",%s\n", unknown ? "true" : "false");
 	}
 	json_decref(changes);
@@ -222,13 +222,14 @@ void bundle_report_event(const json_t *leaf, struct buf *out)
 	}
 	json_array_foreach(changes, i, c) {
 		const char *kind = leaf_str(c, "kind"), *path = leaf_str(c, "path");
+		enum change_kind ck = change_kind_parse(kind);
 
 		buf_addf(out, "    %-8s ", kind);
 		buf_add_term_safe(out, *path ? path : "(state)", strlen(*path ? path : "(state)"));
 		buf_addstr(out, ": ");
-		if (!strcmp(kind, "added")) {
+		if (ck == CHANGE_ADDED) {
 			text_json_value(out, json_object_get(c, "after"), 0);
-		} else if (!strcmp(kind, "removed")) {
+		} else if (ck == CHANGE_REMOVED) {
 			text_json_value(out, json_object_get(c, "before"), 0);
 		} else {
 			text_json_value(out, json_object_get(c, "before"),

@@ -23,10 +23,19 @@
 
 #define RENDER_MAX (1u << 30) /* events.jsonl and the CSVs: 1 GiB */
 
-static void fault(struct bundle_report *r, const char *kind, const char *file, long line,
+#define NAME_OF(name, str) str,
+static const char *const bundle_fault_names[] = { BUNDLE_FAULT_INFO(NAME_OF) };
+#undef NAME_OF
+
+const char *bundle_fault_kind_name(enum bundle_fault_kind k)
+{
+	return (size_t)k < ARRAY_SIZE(bundle_fault_names) ? bundle_fault_names[k] : "";
+}
+
+static void fault(struct bundle_report *r, enum bundle_fault_kind kind, const char *file, long line,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static void fault(struct bundle_report *r, const char *kind, const char *file, long line,
+static void fault(struct bundle_report *r, enum bundle_fault_kind kind, const char *file, long line,
 		  const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
@@ -102,7 +111,7 @@ static int read_part(int dfd, const char *path, size_t max, struct buf *out, str
 
 	buf_reset(out);
 	if (bag_read(dfd, path, max, out, &why)) {
-		fault(r, "MISSING", path, 0, "cannot read: %s", why.buf);
+		fault(r, BUNDLE_FAULT_MISSING, path, 0, "cannot read: %s", why.buf);
 		ret = -1;
 	}
 	buf_release(&why);
@@ -163,7 +172,7 @@ static json_t *load_leaf(int dfd, int64_t seq, struct buf *bytes, struct bundle_
 		j = json_parse_strict(bytes->buf, bytes->len, &l, &c, &err);
 		if (!j || !json_is_object(j)) {
 			if (report)
-				fault(r, "LEAF", path.buf, j ? 1 : l, "not a JSON object%s%s",
+				fault(r, BUNDLE_FAULT_LEAF, path.buf, j ? 1 : l, "not a JSON object%s%s",
 				      j ? "" : ": ", j ? "" : err.buf);
 			json_decref(j);
 			j = NULL;
@@ -191,30 +200,30 @@ static void check_event(int dfd, struct item *it, const struct buf *cp_bytes, co
 		const json_t *s = json_object_get(j, "seq");
 
 		if (!json_is_number(s) || json_number_value(s) != (double)it->seq)
-			fault(r, "LEAF", lpath.buf, 1, "its \"seq\" member is not %lld (a leaf moved or renamed)",
+			fault(r, BUNDLE_FAULT_LEAF, lpath.buf, 1, "its \"seq\" member is not %lld (a leaf moved or renamed)",
 			      (long long)it->seq);
 		json_decref(j);
 	}
 	if (read_part(dfd, path.buf, 1 << 20, &text, r))
 		goto out;
 	if (tlog_proof_parse(text.buf, text.len, &p, &line, &err)) {
-		fault(r, "PROOF", path.buf, line, "%s", err.buf);
+		fault(r, BUNDLE_FAULT_PROOF, path.buf, line, "%s", err.buf);
 		goto out;
 	}
 	if (p.index != (uint64_t)it->seq - 1)
-		fault(r, "PROOF", path.buf, p.has_extra ? 3 : 2,
+		fault(r, BUNDLE_FAULT_PROOF, path.buf, p.has_extra ? 3 : 2,
 		      "index %llu is not the leaf's position %lld (seq %lld - 1)",
 		      (unsigned long long)p.index, (long long)it->seq - 1, (long long)it->seq);
 	if (p.checkpoint.len != cp_bytes->len || memcmp(p.checkpoint.buf, cp_bytes->buf, cp_bytes->len))
-		fault(r, "PROOF", path.buf, (long)(p.path.n + (p.has_extra ? 3 : 2) + 2),
+		fault(r, BUNDLE_FAULT_PROOF, path.buf, (long)(p.path.n + (p.has_extra ? 3 : 2) + 2),
 		      "its checkpoint is not data/checkpoint byte for byte");
 	if (cp && leaf.len) {
 		merkle_leaf_hash(leaf.buf, leaf.len, hash);
 		if (p.index >= cp->size)
-			fault(r, "PROOF", path.buf, p.has_extra ? 3 : 2, "index %llu is beyond the checkpoint's "
+			fault(r, BUNDLE_FAULT_PROOF, path.buf, p.has_extra ? 3 : 2, "index %llu is beyond the checkpoint's "
 			      "size %llu", (unsigned long long)p.index, (unsigned long long)cp->size);
 		else if (merkle_verify_inclusion(p.index, cp->size, hash, &p.path, cp->root))
-			fault(r, "PROOF", path.buf, 0, "does not prove %s (its bytes) at index %llu in the tree "
+			fault(r, BUNDLE_FAULT_PROOF, path.buf, 0, "does not prove %s (its bytes) at index %llu in the tree "
 			      "of size %llu the checkpoint signs: the leaf or the proof was altered", lpath.buf,
 			      (unsigned long long)p.index, (unsigned long long)cp->size);
 	}
@@ -237,23 +246,23 @@ static void explain_record(const json_t *rec, const json_t *leaf, const char *lp
 
 	json_object_foreach((json_t *)leaf, key, v) {
 		if (!json_object_get(rec, key) || !json_equal_canonical(json_object_get(rec, key), v)) {
-			fault(r, "RECORD", "data/events.jsonl", line, "member \"%s\" differs from %s", key, lpath);
+			fault(r, BUNDLE_FAULT_RECORD, "data/events.jsonl", line, "member \"%s\" differs from %s", key, lpath);
 			goto out;
 		}
 	}
 	json_object_foreach((json_t *)rec, key, v) {
 		if (!strcmp(key, "changes")) {
 			if (!json_equal_canonical(v, changes)) {
-				fault(r, "RECORD", "data/events.jsonl", line,
+				fault(r, BUNDLE_FAULT_RECORD, "data/events.jsonl", line,
 				      "\"changes\" differ from the diff of %s", lpath);
 				goto out;
 			}
 		} else if (!json_object_get(leaf, key)) {
-			fault(r, "RECORD", "data/events.jsonl", line, "member \"%s\" is not in %s", key, lpath);
+			fault(r, BUNDLE_FAULT_RECORD, "data/events.jsonl", line, "member \"%s\" is not in %s", key, lpath);
 			goto out;
 		}
 	}
-	fault(r, "RECORD", "data/events.jsonl", line, "not the canonical record of %s", lpath);
+	fault(r, BUNDLE_FAULT_RECORD, "data/events.jsonl", line, "not the canonical record of %s", lpath);
 out:
 	json_decref(changes);
 }
@@ -279,7 +288,7 @@ static void check_records(int dfd, struct item *items, size_t n, struct bundle_r
 		buf_reset(&err);
 		rec = json_parse_strict(s, l, &line, &col, &err);
 		if (!rec || !json_is_object(rec)) {
-			fault(r, "RECORD", "data/events.jsonl", no, "col %d: %s", rec ? 1 : col,
+			fault(r, BUNDLE_FAULT_RECORD, "data/events.jsonl", no, "col %d: %s", rec ? 1 : col,
 			      rec ? "not a JSON object" : err.buf);
 			json_decref(rec);
 			continue;
@@ -287,12 +296,12 @@ static void check_records(int dfd, struct item *items, size_t n, struct bundle_r
 		seq = json_object_get(rec, "seq");
 		it = json_is_number(seq) ? find_item(items, n, (int64_t)json_number_value(seq)) : NULL;
 		if (!it || !it->leaf) {
-			fault(r, "RECORD", "data/events.jsonl", no, "no leaf in data/entries/ for this record's seq");
+			fault(r, BUNDLE_FAULT_RECORD, "data/events.jsonl", no, "no leaf in data/entries/ for this record's seq");
 			json_decref(rec);
 			continue;
 		}
 		if (it->record) {
-			fault(r, "RECORD", "data/events.jsonl", no, "a second record for seq %lld (line %ld)",
+			fault(r, BUNDLE_FAULT_RECORD, "data/events.jsonl", no, "a second record for seq %lld (line %ld)",
 			      (long long)it->seq, it->record_line);
 			json_decref(rec);
 			continue;
@@ -315,7 +324,7 @@ static void check_records(int dfd, struct item *items, size_t n, struct bundle_r
 	}
 	for (size_t i = 0; i < n; i++)
 		if (items[i].leaf && !items[i].record) {
-			fault(r, "RECORD", "data/events.jsonl", 0, "no record for data/entries/%lld.leaf",
+			fault(r, BUNDLE_FAULT_RECORD, "data/events.jsonl", 0, "no record for data/entries/%lld.leaf",
 			      (long long)items[i].seq);
 			items[i].ok = 0;
 		}
@@ -359,7 +368,7 @@ static void check_csv(int dfd, const char *file, int changes, const struct item 
 	for (common = 0; common < want.len && common < text.len && want.buf[common] == text.buf[common]; common++)
 		if (text.buf[common] == '\n')
 			line++;
-	fault(r, "RECORD", file, line, "differs from the rendering of the leaves in data/entries/");
+	fault(r, BUNDLE_FAULT_RECORD, file, line, "differs from the rendering of the leaves in data/entries/");
 out:
 	buf_release(&text);
 	buf_release(&want);
@@ -379,7 +388,7 @@ static void check_checkpoint(int dfd, const struct note_verifier *trusted,
 		return;
 	if (note_parse(cp_bytes->buf, cp_bytes->len, &n, &err) ||
 	    checkpoint_parse(n.text, n.text_len, cp, &err)) {
-		fault(r, "CHECKPOINT", "data/checkpoint", 0, "malformed: %s", err.buf);
+		fault(r, BUNDLE_FAULT_CHECKPOINT, "data/checkpoint", 0, "malformed: %s", err.buf);
 		goto out;
 	}
 	*have_cp = 1;
@@ -391,7 +400,7 @@ static void check_checkpoint(int dfd, const struct note_verifier *trusted,
 		if (st == NOTE_SIG_OK && !r->checkpoint_signer) {
 			r->checkpoint_signer = xstrdup(trusted[i].name);
 		} else if (st == NOTE_SIG_BAD) {
-			fault(r, "CHECKPOINT", "data/checkpoint", 0,
+			fault(r, BUNDLE_FAULT_CHECKPOINT, "data/checkpoint", 0,
 			      "the signature by trusted key '%s' does not verify", trusted[i].name);
 			bad = 1;
 		}
@@ -493,14 +502,14 @@ static void check_bag_info(const struct bag_contents *C, const struct checkpoint
 			used[k] = 1;
 			vouched = 1;
 			if (strcmp(l, e->label) || strcmp(v, e->value))
-				fault(r, "BAG", "bag-info.txt", e->line, "%s is '%s', but custody.jsonl:1 signed %s: %s: "
+				fault(r, BUNDLE_FAULT_BAG, "bag-info.txt", e->line, "%s is '%s', but custody.jsonl:1 signed %s: %s: "
 				      "the element was edited after export", e->label, e->value, l, v);
 			break;
 		}
 		if (expected_value(e->label, r, cp, &want, &source)) {
 			vouched = 1;
 			if (source && strcmp(want.buf, e->value))
-				fault(r, "BAG", "bag-info.txt", e->line, "%s '%s' is not %s ('%s')", e->label, e->value,
+				fault(r, BUNDLE_FAULT_BAG, "bag-info.txt", e->line, "%s '%s' is not %s ('%s')", e->label, e->value,
 				      source, want.buf);
 		}
 		if (!vouched)
@@ -509,7 +518,7 @@ static void check_bag_info(const struct bag_contents *C, const struct checkpoint
 	}
 	for (size_t k = 0; k < ns; k++)
 		if (!used[k] && json_is_string(json_array_get(json_array_get(pairs, k), 0)))
-			fault(r, "BAG", "bag-info.txt", 0, "%s, signed in custody.jsonl:1, is missing",
+			fault(r, BUNDLE_FAULT_BAG, "bag-info.txt", 0, "%s, signed in custody.jsonl:1, is missing",
 			      json_string_value(json_array_get(json_array_get(pairs, k), 0)));
 	free(used);
 	buf_release(&want);
@@ -558,7 +567,7 @@ static void check_custody(int dfd, const struct note_verifier *trusted, size_t n
 		buf_reset(&hex);
 	custody_verify(text.buf, text.len, hex.len ? hex.buf : NULL, trusted, ntrusted, &F, &r->custody);
 	for (size_t i = 0; i < F.n; i++)
-		fault(r, "CUSTODY", F.v[i].file, F.v[i].line, "%s", F.v[i].msg);
+		fault(r, BUNDLE_FAULT_CUSTODY, F.v[i].file, F.v[i].line, "%s", F.v[i].msg);
 	for (size_t i = 0; i < r->custody.n; i++)
 		if (r->custody.v[i].signer && !r->custody.v[i].trusted)
 			warn(r, "custody.jsonl:%ld: signed by '%s', a key not among the trusted ones",
@@ -596,14 +605,14 @@ int bundle_verify(const char *dir, const struct note_verifier *trusted, size_t n
 		return error("cannot open bundle '%s'", dir);
 	}
 	for (size_t i = 0; i < bf.n; i++)
-		fault(r, "BAG", bf.v[i].file, bf.v[i].line, "%s", bf.v[i].msg);
+		fault(r, BUNDLE_FAULT_BAG, bf.v[i].file, bf.v[i].line, "%s", bf.v[i].msg);
 	for (size_t i = 0; i < ARRAY_SIZE(required); i++) {
 		int fd;
 
 		buf_reset(&why);
 		fd = bag_open_read(dfd, required[i], &why);
 		if (fd < 0)
-			fault(r, "MISSING", required[i], 0, "required bundle file: %s", why.buf);
+			fault(r, BUNDLE_FAULT_MISSING, required[i], 0, "required bundle file: %s", why.buf);
 		else
 			close(fd);
 	}
@@ -622,7 +631,7 @@ int bundle_verify(const char *dir, const struct note_verifier *trusted, size_t n
 			continue;
 		}
 		if (seq <= 0) {
-			fault(r, "BAG", p, 0, "unexpected file (expected %s)",
+			fault(r, BUNDLE_FAULT_BAG, p, 0, "unexpected file (expected %s)",
 			      leaf ? "data/entries/SEQ.leaf" : "data/proofs/SEQ.tlog-proof");
 			continue;
 		}
@@ -650,19 +659,19 @@ int bundle_verify(const char *dir, const struct note_verifier *trusted, size_t n
 		if (it->leaf)
 			r->events_total++;
 		if (!it->proof) {
-			fault(r, "MISSING", "data/proofs/", 0, "no proof %lld.tlog-proof for data/entries/%lld.leaf",
+			fault(r, BUNDLE_FAULT_MISSING, "data/proofs/", 0, "no proof %lld.tlog-proof for data/entries/%lld.leaf",
 			      (long long)it->seq, (long long)it->seq);
 			continue;
 		}
 		if (!it->leaf) {
-			fault(r, "MISSING", "data/entries/", 0, "no leaf %lld.leaf for data/proofs/%lld.tlog-proof",
+			fault(r, BUNDLE_FAULT_MISSING, "data/entries/", 0, "no leaf %lld.leaf for data/proofs/%lld.tlog-proof",
 			      (long long)it->seq, (long long)it->seq);
 			continue;
 		}
 		check_event(dfd, it, &cp_bytes, have_cp ? &cp : NULL, r);
 	}
 	if (!nitems)
-		fault(r, "MISSING", "data/entries/", 0, "the bundle holds no events");
+		fault(r, BUNDLE_FAULT_MISSING, "data/entries/", 0, "the bundle holds no events");
 	check_records(dfd, items, nitems, r);
 	check_csv(dfd, "data/events.csv", 0, items, nitems, r);
 	check_csv(dfd, "data/changes.csv", 1, items, nitems, r);
@@ -674,13 +683,13 @@ int bundle_verify(const char *dir, const struct note_verifier *trusted, size_t n
 	if (!ntrusted)
 		warn(r, "no trusted key given: the checkpoint's signature was not checked");
 	if (r->nfaults) {
-		r->verdict = "FAILED";
+		r->verdict = VERDICT_FAILED;
 		r->exit_code = EXIT_FAILED;
 	} else if (!trusted_sig) {
-		r->verdict = "UNVERIFIABLE";
+		r->verdict = VERDICT_UNVERIFIABLE;
 		r->exit_code = EXIT_UNVERIFIABLE;
 	} else {
-		r->verdict = "VERIFIED";
+		r->verdict = VERDICT_VERIFIED;
 		r->exit_code = EXIT_OK;
 	}
 	close(dfd);

@@ -861,7 +861,7 @@ int correlate_run(struct store *s, const struct incident *in, const struct corre
 			const char *code = json_string_value(json_object_get(oc, "code"));
 			const char *msg = json_string_value(json_object_get(oc, "message"));
 
-			r->failed = status && !strcmp(status, "failure");
+			r->failed = outcome_parse(status) == OUTCOME_FAILURE;
 			if (r->failed && (code || msg)) {
 				struct buf fb = BUF_INIT;
 

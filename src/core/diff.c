@@ -39,17 +39,20 @@ struct diff_ctx {
 	size_t budget;          /* work left for LCS and patience */
 };
 
+#define NAME_OF(name, str) str,
+static const char *const change_kind_names[] = { CHANGE_KIND_INFO(NAME_OF) };
+#undef NAME_OF
+
 const char *change_kind_name(enum change_kind k)
 {
-	switch (k) {
-	case CHANGE_ADDED:
-		return "added";
-	case CHANGE_REMOVED:
-		return "removed";
-	case CHANGE_CHANGED:
-		return "changed";
-	}
-	return "unknown";
+	return (size_t)k < ARRAY_SIZE(change_kind_names) ? change_kind_names[k] : "unknown";
+}
+
+enum change_kind change_kind_parse(const char *name)
+{
+	int i = name_index(change_kind_names, ARRAY_SIZE(change_kind_names), name);
+
+	return i < 0 ? CHANGE_CHANGED : (enum change_kind)i;
 }
 
 void change_list_release(struct change_list *l)

@@ -46,8 +46,7 @@ static int load_changes(struct store *s, struct entry *e)
 		c = &e->changes.v[e->changes.n++];
 		memset(c, 0, sizeof(*c));
 		c->path = col_dup(st, 0);
-		c->kind = kind && !strcmp(kind, "added") ? CHANGE_ADDED :
-			  kind && !strcmp(kind, "removed") ? CHANGE_REMOVED : CHANGE_CHANGED;
+		c->kind = change_kind_parse(kind);
 		c->before = parse_value(sqlite3_column_text(st, 2), sqlite3_column_bytes(st, 2));
 		c->after = parse_value(sqlite3_column_text(st, 3), sqlite3_column_bytes(st, 3));
 		c->before_unknown = sqlite3_column_int(st, 4);
@@ -143,18 +142,18 @@ const char *entry_context_str(const struct entry *e, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-const char *entry_outcome(const struct entry *e, const char **code, const char **message)
+enum outcome entry_outcome(const struct entry *e, const char **code, const char **message)
 {
 	json_t *o = entry_leaf_get(e, "outcome"), *st = json_object_get(o, "status");
 	json_t *c = json_object_get(o, "code"), *m = json_object_get(o, "message");
+	int status = outcome_parse(json_string_value(st)); /* NULL when not a string */
 
 	*code = json_is_string(c) ? json_string_value(c) : NULL;
 	*message = json_is_string(m) ? json_string_value(m) : NULL;
-	if (json_is_string(st) && (!strcmp(json_string_value(st), "success") ||
-				   !strcmp(json_string_value(st), "failure")))
-		return json_string_value(st);
+	if (status == OUTCOME_SUCCESS || status == OUTCOME_FAILURE)
+		return (enum outcome)status;
 	*code = *message = NULL;
-	return "unknown";
+	return OUTCOME_UNKNOWN;
 }
 
 int entry_v1_context_failed(const struct entry *e, struct buf *code)
@@ -172,16 +171,17 @@ int entry_v1_context_failed(const struct entry *e, struct buf *code)
 
 void entry_outcome_text(const struct entry *e, struct buf *out)
 {
-	const char *code, *message, *status = entry_outcome(e, &code, &message);
+	const char *code, *message;
+	enum outcome status = entry_outcome(e, &code, &message);
 
-	if (!strcmp(status, "failure")) {
+	if (status == OUTCOME_FAILURE) {
 		buf_addstr(out, "FAILED");
 		if (code)
 			buf_addf(out, " %s", code);
 		if (message)
 			buf_addf(out, ": %s", message);
 		buf_addstr(out, " (a failed request changed nothing)");
-	} else if (!strcmp(status, "unknown")) {
+	} else if (status == OUTCOME_UNKNOWN) {
 		struct buf c = BUF_INIT;
 
 		buf_addstr(out, "unknown (a version 1 leaf records none)");
@@ -189,7 +189,7 @@ void entry_outcome_text(const struct entry *e, struct buf *out)
 			buf_addf(out, "; its context marks the request failed%s%s", c.len ? ": " : "", c.buf);
 		buf_release(&c);
 	} else {
-		buf_addstr(out, status);
+		buf_addstr(out, outcome_name(status));
 	}
 }
 
@@ -221,8 +221,8 @@ json_t *entry_to_json(const struct entry *e)
 	json_object_set_new(o, "environment", json_string(e->environment));
 	json_object_set_new(o, "summary", json_string(e->summary));
 	{
-		const char *code, *message, *status = entry_outcome(e, &code, &message);
-		json_t *out = json_pack("{s:s}", "status", status);
+		const char *code, *message;
+		json_t *out = json_pack("{s:s}", "status", outcome_name(entry_outcome(e, &code, &message)));
 
 		if (code)
 			json_object_set_new(out, "code", json_string(code));

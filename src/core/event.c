@@ -341,9 +341,18 @@ static int read_context(struct gen *g, struct event *ev)
 	return 0;
 }
 
+#define NAME_OF(name, str) str,
+static const char *const outcome_names[] = { OUTCOME_INFO(NAME_OF) };
+#undef NAME_OF
+
 const char *outcome_name(enum outcome o)
 {
-	return o == OUTCOME_FAILURE ? "failure" : o == OUTCOME_UNKNOWN ? "unknown" : "success";
+	return (size_t)o < ARRAY_SIZE(outcome_names) ? outcome_names[o] : "success";
+}
+
+int outcome_parse(const char *name)
+{
+	return name_index(outcome_names, ARRAY_SIZE(outcome_names), name);
 }
 
 void event_set_failure(struct event *ev, const char *code, const char *message)

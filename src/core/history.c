@@ -56,8 +56,8 @@ int history_load(struct store *s, const char *target, const char *environment, s
 		it->summary = col_dup(st, 5);
 		snprintf(it->outcome, sizeof(it->outcome), "%s",
 			 sqlite3_column_type(st, 6) == SQLITE_TEXT ? (const char *)sqlite3_column_text(st, 6) :
-			 "unknown");
-		if (!strcmp(it->outcome, "failure"))
+			 outcome_name(OUTCOME_UNKNOWN));
+		if (outcome_parse(it->outcome) == OUTCOME_FAILURE)
 			continue; /* changed nothing */
 		{
 			int before_known = sqlite3_column_int(st, 7) == 1;
@@ -112,7 +112,7 @@ int history_state_at(struct store *s, const struct history *h, long index, json_
 	if (index >= (long)h->n)
 		index = (long)h->n - 1;
 	/* a failed request changed nothing: the state is the one before it */
-	while (!before && !strcmp(h->v[index].outcome, "failure"))
+	while (!before && outcome_parse(h->v[index].outcome) == OUTCOME_FAILURE)
 		before = --index < 0;
 	seq = h->v[before ? 0 : index].seq;
 	ret = entry_load_seq(s, seq, &e);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "trailscope/event.h"
 #include "trailscope/leaf.h"
 
 void leaf_fields_init(struct leaf_fields *f)
@@ -281,7 +282,7 @@ int leaf_scan(const char *leaf, size_t len, struct leaf_fields *f, struct buf *e
 	struct scan s = { leaf, leaf + len, NULL };
 	struct buf key = BUF_INIT;
 	int first = 1, ret = -1;
-	int have_actor = 0, have_target = 0, have_outcome = 0;
+	int have_actor = 0, have_target = 0, have_outcome = 0, status;
 
 	/* The top level is walked here so that the nested actor and target
 	 * objects can be read with their own member lists. */
@@ -384,8 +385,9 @@ int leaf_scan(const char *leaf, size_t len, struct leaf_fields *f, struct buf *e
 		goto out;
 	}
 	if (f->version == 1) {
-		buf_addstr(&f->outcome, "unknown");
-	} else if (!have_outcome || (strcmp(f->outcome.buf, "success") && strcmp(f->outcome.buf, "failure"))) {
+		buf_addstr(&f->outcome, outcome_name(OUTCOME_UNKNOWN));
+	} else if (!have_outcome || ((status = outcome_parse(f->outcome.buf)) != OUTCOME_SUCCESS &&
+				     status != OUTCOME_FAILURE)) {
 		s.why = "a version 2 leaf needs \"outcome.status\" \"success\" or \"failure\"";
 		goto out;
 	}

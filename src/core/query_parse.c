@@ -493,7 +493,7 @@ static struct qnode *parse_term(struct parser *p)
 
 		vpat_literal(v.buf, &lit);
 		buf_release(&v);
-		if (strcmp(lit.buf, "success") && strcmp(lit.buf, "failure") && strcmp(lit.buf, "unknown")) {
+		if (outcome_parse(lit.buf) < 0) {
 			buf_release(&lit);
 			return fail(p, vpos, "unknown outcome (use success, failure, unknown)");
 		}

@@ -455,7 +455,7 @@ static int gen_term(struct gen *g, struct qnode *n)
 		/* failure and unknown are read from the partial index entries_outcome */
 		if (q->s->schema < 3)
 			buf_addf(&q->where, "('unknown' = ?%d)", add_str(q, n->value));
-		else if (strcmp(n->value, "success"))
+		else if (outcome_parse(n->value) != OUTCOME_SUCCESS)
 			buf_addf(&q->where, "(e.outcome != 'success' AND e.outcome = ?%d)", add_str(q, n->value));
 		else
 			buf_addf(&q->where, "(e.outcome = ?%d)", add_str(q, n->value));

@@ -122,6 +122,14 @@ void die(const char *fmt, ...)
 	exit(EXIT_INTERNAL);
 }
 
+int name_index(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; name && i < n; i++)
+		if (!strcmp(name, names[i]))
+			return (int)i;
+	return -1;
+}
+
 int hex_decode(const char *hex, unsigned char *out, size_t outlen)
 {
 	for (size_t i = 0; i < outlen; i++) {

@@ -24,12 +24,34 @@
 #include "trailscope/verify_derived.h"
 #include "trailscope/util.h"
 
+#define NAME_OF(name, str) str,
+static const char *const verdict_names[] = { "", VERDICT_INFO(NAME_OF) };
+static const char *const fault_names[] = { FAULT_INFO(NAME_OF) };
+#undef NAME_OF
+
+const char *verdict_name(enum verdict v)
+{
+	return (size_t)v < ARRAY_SIZE(verdict_names) ? verdict_names[v] : "";
+}
+
+enum verdict verdict_parse(const char *name)
+{
+	int i = name_index(verdict_names, ARRAY_SIZE(verdict_names), name);
+
+	return i > 0 ? (enum verdict)i : VERDICT_NONE; /* "" (0) is no verdict */
+}
+
+const char *fault_kind_name(enum fault_kind k)
+{
+	return (size_t)k < ARRAY_SIZE(fault_names) ? fault_names[k] : "";
+}
+
 struct cp {
 	uint64_t size;           /* the row's size column */
 	struct note note;
 	struct checkpoint body;
 	int parsed;              /* note and body parsed */
-	const char *status;      /* NULL until decided */
+	enum fault_kind status;  /* FAULT_OK until a fault is found */
 	char *signer;
 	char *detail;
 	int root_known, root_ok; /* the store's root at size was computed */
@@ -80,12 +102,12 @@ static void add_note(struct verify_report *r, const char *fmt, ...)
 
 /* Records an entry fault; merges with the previous fault when it is the
  * same kind and detail and the ranges touch. */
-static void entry_fault(struct verify_report *r, const char *kind, uint64_t seq, uint64_t seq_end,
+static void entry_fault(struct verify_report *r, enum fault_kind kind, uint64_t seq, uint64_t seq_end,
 			const char *detail)
 {
 	struct verify_fault *last = r->nfaults ? &r->faults[r->nfaults - 1] : NULL;
 
-	if (last && !last->checkpoint && !strcmp(last->kind, kind) && !strcmp(last->detail, detail) &&
+	if (last && !last->checkpoint && last->kind == kind && !strcmp(last->detail, detail) &&
 	    last->seq_end + 1 >= seq && seq >= last->seq) {
 		if (seq_end > last->seq_end)
 			last->seq_end = seq_end;
@@ -98,7 +120,7 @@ static void entry_fault(struct verify_report *r, const char *kind, uint64_t seq,
 	r->faults[r->nfaults++] = (struct verify_fault){ kind, 0, seq, seq_end, 0, xstrdup(detail) };
 }
 
-static void checkpoint_fault(struct verify_report *r, const char *kind, uint64_t size, const char *detail)
+static void checkpoint_fault(struct verify_report *r, enum fault_kind kind, uint64_t size, const char *detail)
 {
 	r->faults_total++;
 	if (r->nfaults >= VERIFY_MAX_FAULTS)
@@ -125,19 +147,19 @@ static int load_checkpoints(struct verifier *v)
 		c->note_text = xstrndup((const char *)sqlite3_column_text(st, 1),
 					(size_t)sqlite3_column_bytes(st, 1));
 		if (sqlite3_column_int64(st, 0) < 0) {
-			c->status = "MALFORMED";
+			c->status = FAULT_MALFORMED;
 			c->detail = xstrdup("negative size");
 		} else if (note_parse(c->note_text, strlen(c->note_text), &c->note, &err)) {
-			c->status = "MALFORMED";
+			c->status = FAULT_MALFORMED;
 			c->detail = buf_detach(&err, NULL);
 		} else if (checkpoint_parse(c->note.text, c->note.text_len, &c->body, &err)) {
 			note_release(&c->note);
-			c->status = "MALFORMED";
+			c->status = FAULT_MALFORMED;
 			c->detail = buf_detach(&err, NULL);
 		} else {
 			c->parsed = 1;
 			if (c->body.size != c->size) {
-				c->status = "MALFORMED";
+				c->status = FAULT_MALFORMED;
 				buf_addf(&err, "the checkpoint row says size %" PRIu64 " but its note says %" PRIu64,
 					 c->size, c->body.size);
 				c->detail = buf_detach(&err, NULL);
@@ -161,12 +183,12 @@ static void check_signatures(struct verifier *v)
 		int ok = 0, bad = 0;
 
 		c->by = xcalloc(t && t->n ? t->n : 1, 1);
-		if (c->status)
+		if (c->status != FAULT_OK)
 			continue;
 		if (strcmp(c->body.origin, v->s->origin)) {
 			struct buf b = BUF_INIT;
 
-			c->status = "WRONG_ORIGIN";
+			c->status = FAULT_WRONG_ORIGIN;
 			buf_addf(&b, "origin \"%s\" is not the store's origin \"%s\"", c->body.origin, v->s->origin);
 			c->detail = buf_detach(&b, NULL);
 			continue;
@@ -184,12 +206,12 @@ static void check_signatures(struct verifier *v)
 			}
 		}
 		if (bad) { /* a failing line from a trusted key taints the note */
-			c->status = "BAD_SIGNATURE";
+			c->status = FAULT_BAD_SIGNATURE;
 			c->detail = xstrdup("a signature line names a trusted key but does not verify");
 		} else if (!ok) {
 			struct buf b = BUF_INIT;
 
-			c->status = "UNTRUSTED";
+			c->status = FAULT_UNTRUSTED;
 			buf_addstr(&b, "not signed by a trusted key; signed by:");
 			for (size_t k = 0; k < c->note.nsigs; k++)
 				buf_addf(&b, " %s+%08x", c->note.sigs[k].name, (unsigned)c->note.sigs[k].keyid);
@@ -212,7 +234,7 @@ static void check_node(void *ctx, unsigned level, uint64_t idx, const unsigned c
 			struct buf b = BUF_INIT;
 
 			buf_addf(&b, "cached Merkle node (level %u) does not match the leaves it covers", level);
-			entry_fault(v->r, "MODIFIED", (idx << level) + 1, (idx + 1) << level, b.buf);
+			entry_fault(v->r, FAULT_MODIFIED, (idx << level) + 1, (idx + 1) << level, b.buf);
 			buf_release(&b);
 		}
 	}
@@ -299,7 +321,7 @@ static int column_differs(sqlite3_stmt *st, int col, const struct buf *leafval)
 }
 
 /* A derived row that differs from its leaf (verify_derived.c). */
-static void derived_fault(void *ctx, const char *kind, uint64_t seq, uint64_t seq_end, const char *detail)
+static void derived_fault(void *ctx, enum fault_kind kind, uint64_t seq, uint64_t seq_end, const char *detail)
 {
 	entry_fault(ctx, kind, seq, seq_end, detail);
 }
@@ -339,17 +361,17 @@ static int scan_entries(struct verifier *v)
 			goto out; /* the caller asked: nothing to report */
 		r->entries++;
 		if (seq < 1) {
-			entry_fault(r, "MALFORMED", 0, 0, "an entry has a seq below 1");
+			entry_fault(r, FAULT_MALFORMED, 0, 0, "an entry has a seq below 1");
 			continue;
 		}
 		if ((uint64_t)seq > expected)
-			entry_fault(r, "MISSING", expected, (uint64_t)seq - 1, "entries are missing (seq gap)");
+			entry_fault(r, FAULT_MISSING, expected, (uint64_t)seq - 1, "entries are missing (seq gap)");
 		expected = (uint64_t)seq + 1;
 		merkle_leaf_hash(leaf ? leaf : "", len, hash);
 		if (sqlite3_column_bytes(st, 2) != HASH_LEN) {
-			entry_fault(r, "MALFORMED", (uint64_t)seq, (uint64_t)seq, "leaf_hash is not 32 bytes");
+			entry_fault(r, FAULT_MALFORMED, (uint64_t)seq, (uint64_t)seq, "leaf_hash is not 32 bytes");
 		} else if (memcmp(sqlite3_column_blob(st, 2), hash, HASH_LEN)) {
-			entry_fault(r, "MODIFIED", (uint64_t)seq, (uint64_t)seq, "leaf does not match its leaf_hash");
+			entry_fault(r, FAULT_MODIFIED, (uint64_t)seq, (uint64_t)seq, "leaf does not match its leaf_hash");
 			/* The tree is checked over the stored hashes, so an edited
 			 * leaf is reported here, once, at its own seq. */
 			memcpy(hash, sqlite3_column_blob(st, 2), HASH_LEN);
@@ -360,7 +382,7 @@ static int scan_entries(struct verifier *v)
 		if (leaf_scan(leaf ? leaf : "", len, &f, &err)) {
 			buf_reset(&detail);
 			buf_addf(&detail, "leaf is not a valid event: %s", err.buf);
-			entry_fault(r, "MALFORMED", (uint64_t)seq, (uint64_t)seq, detail.buf);
+			entry_fault(r, FAULT_MALFORMED, (uint64_t)seq, (uint64_t)seq, detail.buf);
 		} else {
 			const struct buf *vals[] = { &f.event_id, &f.ts, &f.actor, &f.actor_type, &f.action,
 						     &f.target, &f.target_kind, &f.environment, &f.outcome };
@@ -369,13 +391,13 @@ static int scan_entries(struct verifier *v)
 				buf_reset(&detail);
 				buf_addf(&detail, "leaf records seq %" PRId64 ": entry moved, inserted or renumbered",
 					 f.seq);
-				entry_fault(r, "MODIFIED", (uint64_t)seq, (uint64_t)seq, detail.buf);
+				entry_fault(r, FAULT_MODIFIED, (uint64_t)seq, (uint64_t)seq, detail.buf);
 			}
 			for (int c = 0; c < 9; c++) {
 				if (column_differs(st, 3 + c, vals[c])) {
 					buf_reset(&detail);
 					buf_addf(&detail, "column %s does not match the leaf", colname[c]);
-					entry_fault(r, "MODIFIED", (uint64_t)seq, (uint64_t)seq, detail.buf);
+					entry_fault(r, FAULT_MODIFIED, (uint64_t)seq, (uint64_t)seq, detail.buf);
 				}
 			}
 			if (v->opt->deep) {
@@ -385,7 +407,7 @@ static int scan_entries(struct verifier *v)
 				buf_reset(&canon);
 				if (!j || jcs_serialize(j, &canon, &err) || canon.len != len ||
 				    memcmp(canon.buf, leaf, len))
-					entry_fault(r, "MALFORMED", (uint64_t)seq, (uint64_t)seq,
+					entry_fault(r, FAULT_MALFORMED, (uint64_t)seq, (uint64_t)seq,
 						    "leaf is not canonical JSON (RFC 8785)");
 				json_decref(j);
 			}
@@ -424,11 +446,11 @@ static void decide_roots(struct verifier *v)
 		struct cp *c = &v->cps[i];
 		struct buf b = BUF_INIT;
 
-		if (c->status && strcmp(c->status, "UNTRUSTED"))
+		if (c->status != FAULT_OK && c->status != FAULT_UNTRUSTED)
 			continue;
 		if (c->size > v->r->entries) {
-			if (!c->status) {
-				c->status = "TRUNCATED";
+			if (c->status == FAULT_OK) {
+				c->status = FAULT_TRUNCATED;
 				buf_addf(&b, "the checkpoint covers %" PRIu64 " entries but the store has %" PRIu64,
 					 c->size, v->r->entries);
 				c->detail = buf_detach(&b, NULL);
@@ -439,24 +461,24 @@ static void decide_roots(struct verifier *v)
 			int later_ok = 0;
 
 			for (size_t k = i + 1; k < v->ncps; k++)
-				if (v->cps[k].root_known && v->cps[k].root_ok && !v->cps[k].status)
+				if (v->cps[k].root_known && v->cps[k].root_ok && v->cps[k].status == FAULT_OK)
 					later_ok = 1;
-			if (c->status) /* UNTRUSTED and wrong root: the root matters more */
+			if (c->status != FAULT_OK) /* UNTRUSTED and wrong root: the root matters more */
 				free(c->detail);
-			if (later_ok && !c->status) {
-				c->status = "INCONSISTENT";
+			if (later_ok && c->status == FAULT_OK) {
+				c->status = FAULT_INCONSISTENT;
 				buf_addf(&b, "its root is not a prefix of a later trusted checkpoint: entries "
 					 "%" PRIu64 "-%" PRIu64 " were rewritten and the log re-signed",
 					 last_ok + 1, c->size);
 			} else {
-				c->status = "ROOT_MISMATCH";
+				c->status = FAULT_ROOT_MISMATCH;
 				buf_addf(&b, "the entries do not hash to the signed root; the change lies in "
 					 "entries %" PRIu64 "-%" PRIu64, last_ok + 1, c->size);
 			}
 			c->detail = buf_detach(&b, NULL);
 			continue;
 		}
-		if (c->status)
+		if (c->status != FAULT_OK)
 			continue;
 		/* prove it consistent with the previous good checkpoint */
 		if (last_ok > 0) {
@@ -471,15 +493,14 @@ static void decide_roots(struct verifier *v)
 				good = !merkle_verify_consistency(last_ok, c->size, prev_root, c->body.root, &p);
 			merkle_proof_release(&p);
 			if (!good) {
-				c->status = "INCONSISTENT";
+				c->status = FAULT_INCONSISTENT;
 				buf_addf(&b, "no valid consistency proof from size %" PRIu64
 					 " (the Merkle cache may be damaged)", last_ok);
 				c->detail = buf_detach(&b, NULL);
 				continue;
 			}
 		}
-		c->status = "OK";
-		last_ok = c->size;
+		last_ok = c->size; /* its status stays FAULT_OK */
 	}
 }
 
@@ -508,12 +529,12 @@ static void check_remembered(struct verifier *v, const struct memory *mem, uint6
 		buf_addf(&b, "a checkpoint of size %" PRIu64 " was seen before, but the store has only "
 			 "%" PRIu64 " entries", rc->size, v->r->entries);
 		seen_where(&b, mem->m);
-		checkpoint_fault(v->r, "TRUNCATED", rc->size, b.buf);
+		checkpoint_fault(v->r, FAULT_TRUNCATED, rc->size, b.buf);
 	} else if (!root || memcmp(root, rc->root, HASH_LEN)) {
 		buf_addf(&b, "the store's tree at size %" PRIu64 " differs from the checkpoint seen "
 			 "before: two histories of this log exist", rc->size);
 		seen_where(&b, mem->m);
-		checkpoint_fault(v->r, "FORK", rc->size, b.buf);
+		checkpoint_fault(v->r, FAULT_FORK, rc->size, b.buf);
 	}
 	buf_reset(&b);
 	if (newest_cp < rc->size) {
@@ -524,7 +545,7 @@ static void check_remembered(struct verifier *v, const struct memory *mem, uint6
 			buf_addf(&b, "the store has no checkpoint, but one of size %" PRIu64 " was seen "
 				 "before", rc->size);
 		seen_where(&b, mem->m);
-		checkpoint_fault(v->r, "ROLLBACK", rc->size, b.buf);
+		checkpoint_fault(v->r, FAULT_ROLLBACK, rc->size, b.buf);
 	}
 	buf_release(&b);
 }
@@ -533,7 +554,7 @@ static void check_remembered(struct verifier *v, const struct memory *mem, uint6
 static int store_signed_by(const struct verifier *v, long k)
 {
 	for (size_t i = 0; i < v->ncps; i++)
-		if (v->cps[i].status && !strcmp(v->cps[i].status, "OK") && v->cps[i].by && v->cps[i].by[k])
+		if (v->cps[i].status == FAULT_OK && v->cps[i].by && v->cps[i].by[k])
 			return 1;
 	return 0;
 }
@@ -568,7 +589,7 @@ static int check_other_origin(struct verifier *v, const struct memory *mem)
 		store_origin_words(&b, v->s->origin);
 		buf_addstr(&b, " and no checkpoint by that key: its checkpoints were removed or its "
 			   "origin changed");
-		checkpoint_fault(v->r, "ROLLBACK", rc->size, b.buf);
+		checkpoint_fault(v->r, FAULT_ROLLBACK, rc->size, b.buf);
 	} else {
 		const struct trust_root *best = NULL;
 
@@ -588,7 +609,7 @@ static int check_other_origin(struct verifier *v, const struct memory *mem)
 		store_origin_words(&b, v->s->origin);
 		buf_addstr(&b, " and no checkpoint by that key: it was cut back and its checkpoints "
 			   "removed or its origin changed");
-		checkpoint_fault(v->r, "TRUNCATED", rc->size, b.buf);
+		checkpoint_fault(v->r, FAULT_TRUNCATED, rc->size, b.buf);
 	}
 	buf_release(&b);
 	return 1;
@@ -723,9 +744,9 @@ int verify_store(struct store *s, const struct verify_options *opt, struct verif
 		ALLOC_GROW(r->checkpoints, r->ncheckpoints + 1, r->checkpoints_alloc);
 		r->checkpoints[r->ncheckpoints++] = (struct verify_checkpoint){
 			c->size, c->status, c->signer ? xstrdup(c->signer) : NULL };
-		if (!strcmp(c->status, "OK"))
+		if (c->status == FAULT_OK)
 			newest_ok = i;
-		else if (strcmp(c->status, "UNTRUSTED") || (t && t->n))
+		else if (c->status != FAULT_UNTRUSTED || (t && t->n))
 			checkpoint_fault(r, c->status, c->size, c->detail ? c->detail : "");
 	}
 	if (t)
@@ -736,10 +757,10 @@ int verify_store(struct store *s, const struct verify_options *opt, struct verif
 	/* VERIFIED needs entries anchored by a trusted checkpoint: an
 	 * unsigned store is never VERIFIED, whatever keys are pinned */
 	if (r->faults_total) {
-		r->verdict = "FAILED";
+		r->verdict = VERDICT_FAILED;
 		r->exit_code = EXIT_FAILED;
 	} else if (!t || !t->n || !r->entries || !r->verified_through) {
-		r->verdict = "UNVERIFIABLE";
+		r->verdict = VERDICT_UNVERIFIABLE;
 		r->exit_code = EXIT_UNVERIFIABLE;
 		if (!t || !t->n) {
 			r->reason = xstrdup("no trusted key");
@@ -753,7 +774,7 @@ int verify_store(struct store *s, const struct verify_options *opt, struct verif
 			r->reason = buf_detach(&b, NULL);
 		}
 	} else {
-		r->verdict = "VERIFIED";
+		r->verdict = VERDICT_VERIFIED;
 		r->exit_code = EXIT_OK;
 	}
 	if (r->pending && r->entries)
@@ -809,7 +830,7 @@ void verify_report_release(struct verify_report *r)
 
 int verify_report_verified(const struct verify_report *r)
 {
-	return r->verdict && r->exit_code == EXIT_OK && r->verified_through > 0;
+	return r->verdict != VERDICT_NONE && r->exit_code == EXIT_OK && r->verified_through > 0;
 }
 
 static void verdict_line(const struct verify_report *r, uint64_t entries, int compact, struct buf *out)
@@ -856,19 +877,22 @@ uint64_t verify_report_cover(const struct verify_report *r, uint64_t seq)
 	for (size_t i = 0; i < r->ncheckpoints; i++) {
 		const struct verify_checkpoint *c = &r->checkpoints[i];
 
-		if (c->status && !strcmp(c->status, "OK") && c->size >= seq && seq > 0 &&
+		if (c->status == FAULT_OK && c->size >= seq && seq > 0 &&
 		    (!best || c->size < best))
 			best = c->size;
 	}
 	return best;
 }
 
-const char *verify_report_checkpoint_status(const struct verify_report *r, uint64_t size)
+int verify_report_checkpoint_status(const struct verify_report *r, uint64_t size, enum fault_kind *status)
 {
-	for (size_t i = 0; i < r->ncheckpoints; i++)
-		if (r->checkpoints[i].size == size)
-			return r->checkpoints[i].status;
-	return NULL;
+	for (size_t i = 0; i < r->ncheckpoints; i++) {
+		if (r->checkpoints[i].size == size) {
+			*status = r->checkpoints[i].status;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* Why one checkpoint row does not prove entry seq; NULL when it does. */

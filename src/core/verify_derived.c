@@ -782,7 +782,7 @@ static void toggles_add(struct toggles *t, usec_t x)
 /* ---- the check ---- */
 
 struct dfault {
-	const char *kind;       /* MODIFIED, or MALFORMED for a leaf nothing derives from */
+	enum fault_kind kind;   /* MODIFIED, or MALFORMED for a leaf nothing derives from */
 	uint64_t seq, seq_end;  /* a range only for faults past the listed ones */
 	size_t order;           /* when found, to keep faults of one seq in order */
 	char *detail;
@@ -846,7 +846,7 @@ static void add_fault(struct part *dc, uint64_t seq, const char *table, const st
 			 !strcmp(table, "changes") ? "differ" : "differs", what->buf);
 	}
 	ALLOC_GROW(dc->faults, dc->nfaults + 1, dc->alloc);
-	dc->faults[dc->nfaults] = (struct dfault){ "MODIFIED", seq, seq, dc->nfaults, buf_detach(&b, NULL) };
+	dc->faults[dc->nfaults] = (struct dfault){ FAULT_MODIFIED, seq, seq, dc->nfaults, buf_detach(&b, NULL) };
 	dc->nfaults++;
 }
 
@@ -1283,7 +1283,7 @@ static void run_check(struct part *dc, sqlite3 *db)
 
 				ALLOC_GROW(dc->faults, dc->nfaults + 1, dc->alloc);
 				df = &dc->faults[dc->nfaults];
-				df->kind = "MALFORMED";
+				df->kind = FAULT_MALFORMED;
 				df->seq = df->seq_end = (uint64_t)seq;
 				df->order = dc->nfaults++;
 				buf_reset(&dc->detail);

@@ -57,7 +57,7 @@ static void verify_once(struct bg_verify *b)
 	store_close(&s);
 	pthread_mutex_lock(&b->lock);
 	if (ok) {
-		if (b->report.verdict)
+		if (b->report.verdict != VERDICT_NONE)
 			verify_report_release(&b->report);
 		b->report = r;
 		b->state = TASK_DONE;
@@ -152,7 +152,7 @@ void bg_verify_stop(struct bg_verify *b)
 	b->cancel = 1;
 	while (b->state == TASK_RUNNING)
 		pthread_cond_wait(&b->idle, &b->lock);
-	if (b->report.verdict)
+	if (b->report.verdict != VERDICT_NONE)
 		verify_report_release(&b->report);
 	memset(&b->report, 0, sizeof(b->report));
 	free(b->path);

@@ -27,7 +27,7 @@ static const struct verify_fault *fault_for(const struct verify_report *r, int64
 
 void proof_status(struct tui *t, int64_t seq, uint64_t covered_by, struct buf *out, enum role *r)
 {
-	const struct verify_report *rep = t->verify->report.verdict ? &t->verify->report : NULL;
+	const struct verify_report *rep = t->verify->report.verdict != VERDICT_NONE ? &t->verify->report : NULL;
 	enum task_state st = bg_verify_poll(t->verify);
 	uint64_t cover;
 	char a[32];
@@ -36,7 +36,7 @@ void proof_status(struct tui *t, int64_t seq, uint64_t covered_by, struct buf *o
 		const struct verify_fault *f = fault_for(rep, seq);
 
 		if (f) {
-			buf_addf(out, "%s: ", f->kind);
+			buf_addf(out, "%s: ", fault_kind_name(f->kind));
 			tui_safe(out, f->detail ? f->detail : "", f->detail ? strlen(f->detail) : 0);
 			*r = ROLE_CHAIN_FAILED;
 			return;
@@ -57,16 +57,17 @@ void proof_status(struct tui *t, int64_t seq, uint64_t covered_by, struct buf *o
 	}
 	cover = verify_report_cover(rep, (uint64_t)seq);
 	if (!cover) {
-		const char *cs = verify_report_checkpoint_status(rep, covered_by);
+		enum fault_kind cs;
+		int known = verify_report_checkpoint_status(rep, covered_by, &cs);
 
 		buf_addf(out, "not covered by a verified checkpoint: checkpoint %s is %s",
-			 text_thousands(covered_by, a), cs ? cs : "unchecked");
+			 text_thousands(covered_by, a), known ? fault_kind_name(cs) : "unchecked");
 		if (rep->reason) {
 			buf_addstr(out, " (");
 			buf_addstr(out, rep->reason);
 			buf_addch(out, ')');
 		}
-		*r = cs && strcmp(cs, "UNTRUSTED") ? ROLE_CHAIN_FAILED : ROLE_CHAIN_WARN;
+		*r = known && cs != FAULT_UNTRUSTED ? ROLE_CHAIN_FAILED : ROLE_CHAIN_WARN;
 		return;
 	}
 	buf_addf(out, "covered by signed checkpoint %s", text_thousands(cover, a));
@@ -97,7 +98,7 @@ static void verdict(struct tui *t, struct buf *out, enum role *r)
 		*r = ROLE_CHAIN_WARN;
 		return;
 	}
-	if (st == TASK_FAILED || !rep->verdict) {
+	if (st == TASK_FAILED || rep->verdict == VERDICT_NONE) {
 		buf_addstr(out, "VERIFY ERROR: ");
 		tui_safe(out, t->verify->err, strnlen(t->verify->err, 80));
 		*r = ROLE_CHAIN_FAILED;

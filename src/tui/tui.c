@@ -691,7 +691,7 @@ static void poll_tasks(struct tui *t)
 		last_count = cs;
 	}
 	/* entries arrived since the last verification: verify again */
-	if (vs != TASK_RUNNING && t->verify->report.verdict &&
+	if (vs != TASK_RUNNING && t->verify->report.verdict != VERDICT_NONE &&
 	    t->verify->report.entries != (uint64_t)t->max_seq &&
 	    time_now() - t->verify->finished_at > REVERIFY_AFTER)
 		bg_verify_start(t->verify, t->path, t->trust);

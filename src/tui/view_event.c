@@ -122,12 +122,13 @@ static void build_meta(struct lines *L, struct evv *p, int w)
 	label_line(L, "Environment", !strncmp(e->environment, "prod", 4) ? ROLE_ENV_PROD : ROLE_ENV,
 		   *e->environment ? e->environment : "(none)", w);
 	{
-		const char *code, *message, *status = entry_outcome(e, &code, &message);
+		const char *code, *message;
+		enum outcome status = entry_outcome(e, &code, &message);
 
 		buf_reset(&b);
 		entry_outcome_text(e, &b);
-		label_line(L, "Outcome", !strcmp(status, "failure") ? ROLE_FAILED :
-			   !strcmp(status, "unknown") ? ROLE_MUTED : ROLE_DEFAULT, b.buf, w);
+		label_line(L, "Outcome", status == OUTCOME_FAILURE ? ROLE_FAILED :
+			   status == OUTCOME_UNKNOWN ? ROLE_MUTED : ROLE_DEFAULT, b.buf, w);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(context_order); i++) {
 		json_t *v = json_object_get(ctx, context_order[i]);

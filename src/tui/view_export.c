@@ -181,7 +181,7 @@ static char *dup_or_null(const struct buf *b)
 /* The background verification's report, when it has finished; else NULL. */
 static const struct verify_report *store_report(struct tui *t)
 {
-	if (bg_verify_poll(t->verify) != TASK_DONE || !t->verify->report.verdict)
+	if (bg_verify_poll(t->verify) != TASK_DONE || t->verify->report.verdict == VERDICT_NONE)
 		return NULL;
 	return &t->verify->report;
 }

@@ -122,7 +122,7 @@ static void build_detail(struct view *v, int w)
 		l = lines_add(L);
 		line_addstr(l, ROLE_SECTION, " ");
 		line_add(l, ROLE_SECTION, title.buf, title.len);
-		if (p->cur >= 0 && !strcmp(p->h.v[p->cur].outcome, "failure")) {
+		if (p->cur >= 0 && outcome_parse(p->h.v[p->cur].outcome) == OUTCOME_FAILURE) {
 			l = lines_add(L);
 			line_addstr(l, ROLE_FAILED, " FAILED: this request changed nothing; the state is the one before it");
 		}
@@ -176,7 +176,7 @@ static void draw_point(struct view *v, int y, int w, long point)
 		/* the chain breaks before this event: say so, do not guess */
 		if (it->gap_after && w - x > 6)
 			x = draw_str(y, x, x + 3, sel ? base : ROLE_DIFF_UNKNOWN, "gap") + 1;
-		if (!strcmp(it->outcome, "failure") && w - x > 8)
+		if (outcome_parse(it->outcome) == OUTCOME_FAILURE && w - x > 8)
 			x = draw_str(y, x, x + 6, sel ? base : ROLE_FAILED, "FAILED") + 1;
 		rest = w - x;
 		if (rest > 0)

@@ -68,7 +68,7 @@ static int take_row(const struct query_row *r, void *ctx)
 		row->flags |= TL_PRODUCTION;
 	if (r->risk & RISK_NO_APPROVAL)
 		row->flags |= TL_APPROVAL_MISSING;
-	if (!strcmp(r->outcome, "failure"))
+	if (outcome_parse(r->outcome) == OUTCOME_FAILURE)
 		row->flags |= TL_FAILED;
 	row->flags |= r->risk << RISK_SHIFT;
 	return 0;

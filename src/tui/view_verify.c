@@ -19,9 +19,9 @@ struct verv {
 	int built_w, built_gen, running;
 };
 
-static enum role status_role(const char *s)
+static enum role status_role(enum fault_kind s)
 {
-	return !strcmp(s, "OK") ? ROLE_CHAIN_OK : !strcmp(s, "UNTRUSTED") ? ROLE_CHAIN_WARN : ROLE_CHAIN_FAILED;
+	return s == FAULT_OK ? ROLE_CHAIN_OK : s == FAULT_UNTRUSTED ? ROLE_CHAIN_WARN : ROLE_CHAIN_FAILED;
 }
 
 static void heading(struct lines *L, const char *text)
@@ -48,7 +48,7 @@ static void build(struct view *v, int w)
 	p->built_w = w;
 	p->built_gen = t->verify_gen;
 	p->running = st == TASK_RUNNING;
-	if (st == TASK_RUNNING || !r->verdict) {
+	if (st == TASK_RUNNING || r->verdict == VERDICT_NONE) {
 		l = lines_add(L);
 		if (st == TASK_RUNNING) {
 			line_addstr(l, ROLE_CHAIN_WARN, " Verification is running in the background; "
@@ -97,7 +97,7 @@ static void build(struct view *v, int w)
 		l = lines_add(L);
 		snprintf(pad, sizeof(pad), "   size %-14s ", text_thousands(c->size, a));
 		line_addstr(l, ROLE_DEFAULT, pad);
-		snprintf(pad, sizeof(pad), "%-14s", c->status);
+		snprintf(pad, sizeof(pad), "%-14s", fault_kind_name(c->status));
 		line_addstr(l, status_role(c->status), pad);
 		if (c->signer) {
 			line_addstr(l, ROLE_MUTED, " signed by ");
@@ -118,11 +118,11 @@ static void build(struct view *v, int w)
 		struct buf loc = BUF_INIT;
 
 		if (f->checkpoint)
-			buf_addf(&loc, "   %-14s checkpoint %s: ", f->kind, text_thousands(f->size, a));
+			buf_addf(&loc, "   %-14s checkpoint %s: ", fault_kind_name(f->kind), text_thousands(f->size, a));
 		else if (f->seq == f->seq_end)
-			buf_addf(&loc, "   %-14s seq %s: ", f->kind, text_thousands(f->seq, a));
+			buf_addf(&loc, "   %-14s seq %s: ", fault_kind_name(f->kind), text_thousands(f->seq, a));
 		else
-			buf_addf(&loc, "   %-14s seq %s-%s: ", f->kind, text_thousands(f->seq, a),
+			buf_addf(&loc, "   %-14s seq %s-%s: ", fault_kind_name(f->kind), text_thousands(f->seq, a),
 				 text_thousands(f->seq_end, b));
 		lines_add_wrapped(L, ROLE_CHAIN_FAILED, loc.buf, ROLE_DEFAULT, f->detail ? f->detail : "",
 				  w, 20);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "trailscope/bundle.h"
 #include "trailscope/casefile.h"
 #include "trailscope/custody.h"
 #include "trailscope/tlogproof.h"
@@ -425,12 +426,24 @@ TEST(casefile_api)
 	buf_release(&q);
 }
 
+TEST(bundle_fault_names)
+{
+	CHECK_STR(bundle_fault_kind_name(BUNDLE_FAULT_BAG), "BAG");
+	CHECK_STR(bundle_fault_kind_name(BUNDLE_FAULT_CHECKPOINT), "CHECKPOINT");
+	CHECK_STR(bundle_fault_kind_name(BUNDLE_FAULT_PROOF), "PROOF");
+	CHECK_STR(bundle_fault_kind_name(BUNDLE_FAULT_LEAF), "LEAF");
+	CHECK_STR(bundle_fault_kind_name(BUNDLE_FAULT_RECORD), "RECORD");
+	CHECK_STR(bundle_fault_kind_name(BUNDLE_FAULT_CUSTODY), "CUSTODY");
+	CHECK_STR(bundle_fault_kind_name(BUNDLE_FAULT_MISSING), "MISSING");
+}
+
 int main(void)
 {
 	struct buf cmd = BUF_INIT;
 
 	if (!mkdtemp(tmpdir))
 		return 1;
+	RUN(bundle_fault_names);
 	RUN(tlog_proof_round_trip);
 	RUN(tlog_proof_testdata);
 	RUN(tlog_proof_malformed);

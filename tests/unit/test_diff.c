@@ -94,6 +94,12 @@ TEST(test_kind_names)
 	CHECK_STR(change_kind_name(CHANGE_ADDED), "added");
 	CHECK_STR(change_kind_name(CHANGE_REMOVED), "removed");
 	CHECK_STR(change_kind_name(CHANGE_CHANGED), "changed");
+	/* names read back (leaves, the changes table) parse to their kind */
+	for (int k = CHANGE_ADDED; k <= CHANGE_CHANGED; k++)
+		CHECK_INT(change_kind_parse(change_kind_name((enum change_kind)k)), k);
+	CHECK_INT(change_kind_parse("removed"), CHANGE_REMOVED);
+	CHECK_INT(change_kind_parse("Added"), CHANGE_CHANGED); /* names are exact */
+	CHECK_INT(change_kind_parse(NULL), CHANGE_CHANGED);
 }
 
 TEST(test_design_shapes)

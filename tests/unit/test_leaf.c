@@ -123,6 +123,20 @@ TEST(test_generic_outcome)
 	buf_release(&err);
 }
 
+/* The outcome names, from the one table, and back: exact names only. */
+TEST(test_outcome_names)
+{
+	CHECK_STR(outcome_name(OUTCOME_SUCCESS), "success");
+	CHECK_STR(outcome_name(OUTCOME_FAILURE), "failure");
+	CHECK_STR(outcome_name(OUTCOME_UNKNOWN), "unknown");
+	for (int o = OUTCOME_SUCCESS; o <= OUTCOME_UNKNOWN; o++)
+		CHECK_INT(outcome_parse(outcome_name((enum outcome)o)), o);
+	CHECK_INT(outcome_parse("failed"), -1); /* an import synonym, not a name */
+	CHECK_INT(outcome_parse("Failure"), -1);
+	CHECK_INT(outcome_parse(""), -1);
+	CHECK_INT(outcome_parse(NULL), -1);
+}
+
 TEST(test_leaf_v2)
 {
 	struct buf err = BUF_INIT, leaf = BUF_INIT;
@@ -192,6 +206,7 @@ int main(void)
 {
 	RUN(test_scan_versions);
 	RUN(test_generic_outcome);
+	RUN(test_outcome_names);
 	RUN(test_leaf_v2);
 	RUN(test_summary_words);
 	return CHECK_DONE();

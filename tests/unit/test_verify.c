@@ -106,7 +106,7 @@ static const struct verify_fault *find_fault(const struct verify_report *r, cons
 	for (size_t i = 0; i < r->nfaults; i++) {
 		const struct verify_fault *f = &r->faults[i];
 
-		if (strcmp(f->kind, kind) || f->checkpoint != checkpoint)
+		if (strcmp(fault_kind_name(f->kind), kind) || f->checkpoint != checkpoint)
 			continue;
 		if (checkpoint ? f->size == where : (f->seq <= where && where <= f->seq_end))
 			return f;
@@ -117,7 +117,7 @@ static const struct verify_fault *find_fault(const struct verify_report *r, cons
 static void dump(const struct verify_report *r)
 {
 	for (size_t i = 0; i < r->nfaults; i++)
-		fprintf(stderr, "    fault %s cp=%d seq=%llu-%llu size=%llu: %s\n", r->faults[i].kind,
+		fprintf(stderr, "    fault %s cp=%d seq=%llu-%llu size=%llu: %s\n", fault_kind_name(r->faults[i].kind),
 			r->faults[i].checkpoint, (unsigned long long)r->faults[i].seq,
 			(unsigned long long)r->faults[i].seq_end, (unsigned long long)r->faults[i].size,
 			r->faults[i].detail);
@@ -139,7 +139,7 @@ TEST(clean_store_verifies)
 
 	make_store("clean", &s);
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
-	CHECK_STR(r.verdict, "VERIFIED");
+	CHECK_STR(verdict_name(r.verdict), "VERIFIED");
 	CHECK_INT(r.exit_code, EXIT_OK);
 	CHECK_INT(r.verified_through, 30);
 	CHECK_INT(r.pending, 0);
@@ -149,7 +149,7 @@ TEST(clean_store_verifies)
 	verify_report_release(&r);
 	/* a second verification compares with the remembered checkpoint */
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
-	CHECK_STR(r.verdict, "VERIFIED");
+	CHECK_STR(verdict_name(r.verdict), "VERIFIED");
 	verify_report_release(&r);
 	trust_release(&t);
 	store_close(&s);
@@ -163,7 +163,7 @@ TEST(no_trusted_key_is_unverifiable)
 
 	make_store("nokey", &s);
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
-	CHECK_STR(r.verdict, "UNVERIFIABLE");
+	CHECK_STR(verdict_name(r.verdict), "UNVERIFIABLE");
 	CHECK_INT(r.exit_code, EXIT_UNVERIFIABLE);
 	verify_report_release(&r);
 	trust_release(&t);
@@ -181,7 +181,7 @@ TEST(changed_leaf_is_modified)
 	sql(&s, "UPDATE entries SET leaf = CAST(replace(CAST(leaf AS TEXT), 'user0@', 'mallory') AS BLOB)"
 		" WHERE seq = 5");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
-	CHECK_STR(r.verdict, "FAILED");
+	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	CHECK_INT(r.exit_code, EXIT_FAILED);
 	CHECK(find_fault(&r, "MODIFIED", 0, 5) != NULL);
 	CHECK(find_fault(&r, "MODIFIED", 0, 4) == NULL);
@@ -204,7 +204,7 @@ TEST(changed_column_is_modified)
 	untrigger(&s);
 	sql(&s, "UPDATE entries SET actor = 'someone-else' WHERE seq = 12");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
-	CHECK_STR(r.verdict, "FAILED");
+	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	f = find_fault(&r, "MODIFIED", 0, 12);
 	CHECK(f && strstr(f->detail, "actor"));
 	CHECK(find_fault(&r, "ROOT_MISMATCH", 1, 20) == NULL);
@@ -224,7 +224,7 @@ TEST(deleted_row_is_missing)
 	untrigger(&s);
 	sql(&s, "DELETE FROM entries WHERE seq = 15");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
-	CHECK_STR(r.verdict, "FAILED");
+	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	CHECK(find_fault(&r, "MISSING", 0, 15) != NULL);
 	f = find_fault(&r, "ROOT_MISMATCH", 1, 20);
 	CHECK(f && strstr(f->detail, "11-20"));
@@ -254,7 +254,7 @@ TEST(inserted_row_is_caught_or_pending)
 		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk FROM moved"
 		" WHERE seq = 16");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
-	CHECK_STR(r.verdict, "FAILED");
+	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	const struct verify_fault *f = find_fault(&r, "MODIFIED", 0, 17);
 	CHECK(f && strstr(f->detail, "leaf records seq 16"));
 	CHECK(find_fault(&r, "ROOT_MISMATCH", 1, 20) != NULL);
@@ -297,7 +297,7 @@ TEST(swapped_rows_are_modified)
 		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk) SELECT 11 - seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
 		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk FROM a");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
-	CHECK_STR(r.verdict, "FAILED");
+	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	f = find_fault(&r, "MODIFIED", 0, 5);
 	CHECK(f && strstr(f->detail, "leaf records seq 6"));
 	f = find_fault(&r, "MODIFIED", 0, 6);
@@ -350,7 +350,7 @@ TEST(rewritten_tail_is_localised)
 	make_store("tail", &s);
 	rewrite_leaf(&s, 25);
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
-	CHECK_STR(r.verdict, "FAILED");
+	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	f = find_fault(&r, "ROOT_MISMATCH", 1, 30);
 	CHECK(f && strstr(f->detail, "21-30"));
 	CHECK(find_fault(&r, "ROOT_MISMATCH", 1, 20) == NULL);
@@ -369,14 +369,14 @@ TEST(key_holder_rewrite_needs_an_anchor)
 
 	make_store("resign", &s);
 	CHECK(run_verify(&s, &t, 1, &r) == 0); /* remembers size 30 */
-	CHECK_STR(r.verdict, "VERIFIED");
+	CHECK_STR(verdict_name(r.verdict), "VERIFIED");
 	verify_report_release(&r);
 	rewrite_leaf(&s, 25);
 	sql(&s, "DELETE FROM checkpoints WHERE size = 30");
 	CHECK(store_sign_head(&s, &key, 30, NULL) == 0);
 	/* without the remembered checkpoint this would pass; with it: a fork */
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
-	CHECK_STR(r.verdict, "FAILED");
+	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	CHECK(find_fault(&r, "FORK", 1, 30) != NULL);
 	dump(&r);
 	verify_report_release(&r);
@@ -384,7 +384,7 @@ TEST(key_holder_rewrite_needs_an_anchor)
 	/* a fresh machine has no anchor: it passes, and says what it cannot see */
 	t = trust_with(1, statedir("resign-fresh"));
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
-	CHECK_STR(r.verdict, "VERIFIED");
+	CHECK_STR(verdict_name(r.verdict), "VERIFIED");
 	int said = 0;
 	for (size_t i = 0; i < r.nnotes; i++)
 		said |= strstr(r.notes[i], "cannot be detected") != NULL;
@@ -406,7 +406,7 @@ TEST(earlier_checkpoint_contradicting_later_is_inconsistent)
 	CHECK(store_sign_head(&s, &key, 20, NULL) == 0);
 	CHECK(store_sign_head(&s, &key, 30, NULL) == 0);
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
-	CHECK_STR(r.verdict, "FAILED");
+	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	CHECK(find_fault(&r, "INCONSISTENT", 1, 10) != NULL);
 	dump(&r);
 	verify_report_release(&r);
@@ -428,7 +428,7 @@ TEST(truncation_and_rollback)
 	sql(&s, "DELETE FROM entries WHERE seq > 20; DELETE FROM checkpoints WHERE size > 20;"
 		"DELETE FROM merkle_nodes");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
-	CHECK_STR(r.verdict, "FAILED");
+	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	CHECK(find_fault(&r, "TRUNCATED", 1, 30) != NULL);
 	CHECK(find_fault(&r, "ROLLBACK", 1, 30) != NULL);
 	{
@@ -485,7 +485,7 @@ TEST(foreign_key_bad_signature_malformed_wrong_origin)
 		"CASE substr(note, length(note) - 5, 1) WHEN 'A' THEN 'B' ELSE 'A' END || substr(note, length(note) - 4)"
 		" WHERE size = 10");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
-	CHECK_STR(r.verdict, "FAILED");
+	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	CHECK(find_fault(&r, "UNTRUSTED", 1, 20) != NULL);
 	CHECK(find_fault(&r, "BAD_SIGNATURE", 1, 10) != NULL);
 	dump(&r);
@@ -519,7 +519,7 @@ TEST(tampered_merkle_cache_is_caught)
 	make_store("cache", &s);
 	sql(&s, "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 4 AND idx = 0");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
-	CHECK_STR(r.verdict, "FAILED");
+	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	CHECK(find_fault(&r, "MODIFIED", 0, 1) != NULL);
 	CHECK(find_fault(&r, "MODIFIED", 0, 16) != NULL);
 	verify_report_release(&r);
@@ -556,7 +556,7 @@ TEST(unsigned_or_empty_store_is_never_verified)
 	make_store("unsigned", &s);
 	sql(&s, "DELETE FROM checkpoints");
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
-	CHECK_STR(r.verdict, "UNVERIFIABLE");
+	CHECK_STR(verdict_name(r.verdict), "UNVERIFIABLE");
 	CHECK_INT(r.exit_code, EXIT_UNVERIFIABLE);
 	CHECK_INT(r.verified_through, 0);
 	CHECK_INT(r.nfaults, 0);
@@ -583,7 +583,7 @@ TEST(unsigned_or_empty_store_is_never_verified)
 
 	/* the formatting site refuses "VERIFIED through 0" whatever it is given */
 	memset(&forged, 0, sizeof(forged));
-	forged.verdict = "VERIFIED";
+	forged.verdict = VERDICT_VERIFIED;
 	forged.exit_code = EXIT_OK;
 	forged.entries = 5;
 	forged.pending = 5;
@@ -595,12 +595,37 @@ TEST(unsigned_or_empty_store_is_never_verified)
 	trust_release(&t);
 }
 
+/* The names every surface prints, from the one table, and back. */
+TEST(names_of_verdicts_and_faults)
+{
+	static const char *const faults[] = { "OK", "MODIFIED", "MALFORMED", "MISSING", "BAD_SIGNATURE",
+					      "UNTRUSTED", "WRONG_ORIGIN", "ROOT_MISMATCH", "INCONSISTENT",
+					      "ROLLBACK", "TRUNCATED", "FORK" };
+
+	CHECK_STR(verdict_name(VERDICT_VERIFIED), "VERIFIED");
+	CHECK_STR(verdict_name(VERDICT_FAILED), "FAILED");
+	CHECK_STR(verdict_name(VERDICT_UNVERIFIABLE), "UNVERIFIABLE");
+	CHECK_STR(verdict_name(VERDICT_NONE), "");
+	CHECK_INT(verdict_parse("VERIFIED"), VERDICT_VERIFIED);
+	CHECK_INT(verdict_parse("FAILED"), VERDICT_FAILED);
+	CHECK_INT(verdict_parse("UNVERIFIABLE"), VERDICT_UNVERIFIABLE);
+	CHECK_INT(verdict_parse("UNKNOWN"), VERDICT_NONE);
+	CHECK_INT(verdict_parse("verified"), VERDICT_NONE);
+	CHECK_INT(verdict_parse(""), VERDICT_NONE);
+	CHECK_INT(verdict_parse(NULL), VERDICT_NONE);
+	for (size_t i = 0; i < ARRAY_SIZE(faults); i++)
+		CHECK_STR(fault_kind_name((enum fault_kind)i), faults[i]);
+	CHECK_INT(FAULT_OK, 0); /* a zeroed checkpoint status is OK until a fault is found */
+	CHECK_INT(FAULT_FORK, (int)ARRAY_SIZE(faults) - 1);
+}
+
 TEST(report_cover_is_the_smallest_ok_checkpoint)
 {
 	struct store s;
 	struct trust t = trust_with(1, statedir("cover"));
 	struct verify_report r;
 	struct verify_cover cv;
+	enum fault_kind cs;
 
 	make_store("cover", &s);
 	untrigger(&s);
@@ -609,7 +634,8 @@ TEST(report_cover_is_the_smallest_ok_checkpoint)
 	CHECK_INT(verify_report_cover(&r, 5), 20); /* 10 is MALFORMED */
 	CHECK_INT(verify_report_cover(&r, 25), 30);
 	CHECK_INT(verify_report_cover(&r, 31), 0);
-	CHECK_STR(verify_report_checkpoint_status(&r, 10), "MALFORMED");
+	CHECK(verify_report_checkpoint_status(&r, 10, &cs) && cs == FAULT_MALFORMED);
+	CHECK(!verify_report_checkpoint_status(&r, 11, &cs));
 	verify_report_release(&r);
 	/* show's cover: the same, from the store */
 	CHECK(verify_cover(&s, &t, 5, &cv) == 0);
@@ -669,7 +695,7 @@ TEST(bad_second_signature_line_is_bad_signature)
 	sql(&s, "DELETE FROM checkpoints WHERE size = 20");
 	CHECK(store_add_checkpoint(&s, 20, note.buf) == 0);
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
-	CHECK_STR(r.verdict, "FAILED");
+	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	CHECK(find_fault(&r, "BAD_SIGNATURE", 1, 20) != NULL);
 	CHECK(find_fault(&r, "BAD_SIGNATURE", 1, 10) == NULL);
 	verify_report_release(&r);
@@ -688,13 +714,13 @@ TEST(stripped_or_renamed_store_is_still_that_log)
 	/* remembered at 30, then checkpoints and origin removed */
 	make_store("strip", &s);
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
-	CHECK_STR(r.verdict, "VERIFIED");
+	CHECK_STR(verdict_name(r.verdict), "VERIFIED");
 	verify_report_release(&r);
 	sql(&s, "DELETE FROM checkpoints; DELETE FROM meta WHERE key = 'origin'");
 	reopen("strip", &s);
 	CHECK_STR(s.origin, "");
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
-	CHECK_STR(r.verdict, "FAILED");
+	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	CHECK(f = find_fault(&r, "ROLLBACK", 1, 30));
 	if (f) {
 		CHECK(strstr(f->detail, "has no origin") != NULL);
@@ -755,11 +781,11 @@ TEST(two_logs_signed_by_one_key_both_verify)
 	CHECK_INT(import_files(&b, files, 1, &io, &st), EXIT_OK);
 	for (int round = 0; round < 2; round++) {
 		CHECK(run_verify(&a, &t, 1, &r) == 0);
-		CHECK_STR(r.verdict, "VERIFIED");
+		CHECK_STR(verdict_name(r.verdict), "VERIFIED");
 		dump(&r);
 		verify_report_release(&r);
 		CHECK(run_verify(&b, &t, 1, &r) == 0);
-		CHECK_STR(r.verdict, "VERIFIED");
+		CHECK_STR(verdict_name(r.verdict), "VERIFIED");
 		CHECK_INT(r.verified_through, 40);
 		CHECK(has_note(&r, round ? "compared with the checkpoint of size 40" : "no checkpoint of this "
 			       "origin was seen before"));
@@ -817,6 +843,7 @@ int main(void)
 	buf_reset(&vk);
 	if (note_keygen("example.org/audit", &sk, &vk) || note_signer_parse(sk.buf, &foreign, &err))
 		return 1;
+	RUN(names_of_verdicts_and_faults);
 	RUN(clean_store_verifies);
 	RUN(no_trusted_key_is_unverifiable);
 	RUN(changed_leaf_is_modified);

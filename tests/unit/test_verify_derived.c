@@ -122,7 +122,7 @@ static void verify(struct store *s, const char *name, struct verify_report *r)
 static void dump(const struct verify_report *r)
 {
 	for (size_t i = 0; i < r->nfaults; i++)
-		fprintf(stderr, "    fault %s seq=%llu-%llu: %s\n", r->faults[i].kind,
+		fprintf(stderr, "    fault %s seq=%llu-%llu: %s\n", fault_kind_name(r->faults[i].kind),
 			(unsigned long long)r->faults[i].seq, (unsigned long long)r->faults[i].seq_end,
 			r->faults[i].detail);
 }
@@ -131,7 +131,7 @@ static void dump(const struct verify_report *r)
 static int has_fault(const struct verify_report *r, uint64_t seq, const char *want)
 {
 	for (size_t i = 0; i < r->nfaults; i++)
-		if (!r->faults[i].checkpoint && !strcmp(r->faults[i].kind, "MODIFIED") &&
+		if (!r->faults[i].checkpoint && r->faults[i].kind == FAULT_MODIFIED &&
 		    r->faults[i].seq == seq && strstr(r->faults[i].detail, want))
 			return 1;
 	return 0;
@@ -173,7 +173,7 @@ TEST(honest_store_verifies)
 	}
 	verify(&s, "honest", &r);
 	dump(&r);
-	CHECK_STR(r.verdict, "VERIFIED");
+	CHECK_STR(verdict_name(r.verdict), "VERIFIED");
 	CHECK_INT(r.nfaults, 0);
 	verify_report_release(&r);
 	store_close(&s);
@@ -252,9 +252,9 @@ TEST(each_forged_derived_row_fails)
 		sql(&s, untrigger);
 		sql(&s, f->sql);
 		verify(&s, "forged", &r);
-		if (strcmp(r.verdict, "FAILED") || !has_fault(&r, f->seq, f->detail) || r.faults_total != 1) {
+		if (r.verdict != VERDICT_FAILED || !has_fault(&r, f->seq, f->detail) || r.faults_total != 1) {
 			fprintf(stderr, "  forgery \"%s\": verdict %s, %zu faults, want seq %llu \"%s\"\n", f->name,
-				r.verdict, r.faults_total, (unsigned long long)f->seq, f->detail);
+				verdict_name(r.verdict), r.faults_total, (unsigned long long)f->seq, f->detail);
 			dump(&r);
 			check_case_failed = 1;
 		}
@@ -273,7 +273,7 @@ TEST(every_forged_row_is_counted)
 	sql(&s, untrigger);
 	sql(&s, "UPDATE changes SET after = '0' WHERE path = 'pct'");
 	verify(&s, "many", &r);
-	CHECK_STR(r.verdict, "FAILED");
+	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	CHECK_INT(r.faults_total, 16);
 	for (uint64_t seq = 1; seq <= NENTRIES; seq++)
 		CHECK(has_fault(&r, seq, "pct: after 0 in the table") == (seq <= 10 || (seq >= 18 && seq <= 23)));
@@ -326,13 +326,13 @@ TEST(schema1_store_verifies_and_checks_changes)
 	CHECK_INT(s.schema, 1);
 	verify(&s, "v1", &r);
 	dump(&r);
-	CHECK_STR(r.verdict, "VERIFIED");
+	CHECK_STR(verdict_name(r.verdict), "VERIFIED");
 	verify_report_release(&r);
 	store_close(&s);
 	CHECK(store_open(&s, path, 0) == 0); /* upgrades, filling entry_text: still verifies */
 	CHECK(s.schema >= 2);
 	verify(&s, "v1", &r);
-	CHECK_STR(r.verdict, "VERIFIED");
+	CHECK_STR(verdict_name(r.verdict), "VERIFIED");
 	verify_report_release(&r);
 	store_close(&s);
 	/* a forged changes row in a version 1 store */
@@ -341,7 +341,7 @@ TEST(schema1_store_verifies_and_checks_changes)
 	snprintf(path, sizeof(path), "%s/v1f.db", tmpdir);
 	CHECK(store_open(&s, path, STORE_READONLY) == 0);
 	verify(&s, "v1f", &r);
-	CHECK_STR(r.verdict, "FAILED");
+	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	CHECK(has_fault(&r, 2, "changes of seq 2 differ from the leaf: path \"x\" in the table"));
 	CHECK_INT(r.faults_total, 1);
 	verify_report_release(&r);
@@ -363,7 +363,7 @@ TEST(check_without_a_second_connection)
 	snprintf(to, sizeof(to), "%s/alone-moved.db", tmpdir);
 	CHECK(rename(from, to) == 0);
 	verify(&s, "alone", &r);
-	CHECK_STR(r.verdict, "FAILED");
+	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	CHECK(has_fault(&r, 3, "pct: after 7 in the table, 30 in the leaf"));
 	verify_report_release(&r);
 	store_close(&s);
@@ -382,9 +382,9 @@ TEST(leaf_nothing_derives_from_is_malformed)
 	sql(&s, "UPDATE entries SET leaf = CAST(replace(CAST(leaf AS TEXT), '\"before_known\":true',"
 		" '\"before_known\":true,\"before_known\":true') AS BLOB) WHERE seq = 3");
 	verify(&s, "dup", &r);
-	CHECK_STR(r.verdict, "FAILED");
+	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	for (size_t i = 0; i < r.nfaults; i++)
-		said |= !strcmp(r.faults[i].kind, "MALFORMED") && r.faults[i].seq == 3 &&
+		said |= r.faults[i].kind == FAULT_MALFORMED && r.faults[i].seq == 3 &&
 			strstr(r.faults[i].detail, "leaf is not a valid event, so its derived rows cannot be checked: ") &&
 			strstr(r.faults[i].detail, "duplicate");
 	CHECK(said);
@@ -419,7 +419,7 @@ TEST(mass_forgery_is_counted_in_ranges)
 	sql(&s, untrigger);
 	sql(&s, "UPDATE entries SET summary = 'x', nchanges = 9; UPDATE entry_text SET summary = 'x'");
 	verify(&s, "mass", &r);
-	CHECK_STR(r.verdict, "FAILED");
+	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	CHECK(has_fault(&r, 1, "entries.summary of seq 1 differs"));
 	/* 3 edits in each of 10,000 entries, checked in two halves: each half
 	 * details its first VERIFY_MAX_FAULTS and merges the rest into one
