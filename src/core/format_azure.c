@@ -33,7 +33,6 @@
 
 struct azure {
 	struct fmt_groups ops;
-	unsigned long reads;
 };
 
 enum phase { PHASE_OTHER, PHASE_BEGIN, PHASE_FINAL };
@@ -388,7 +387,7 @@ static int az_record(struct fmt_reader *r, const struct fmt_record *rec)
 	if (!fmt_str(j, "eventTimestamp") && !fmt_str(j, "time"))
 		return fmt_bad(r, rec, "missing \"eventTimestamp\" or \"time\"");
 	if (!r->opt->include_reads && is_read_operation(op)) {
-		a->reads++;
+		fmt_skip(r, SKIP_READ);
 		return 0;
 	}
 	status = status_of(j);
@@ -430,8 +429,6 @@ static int az_finish(struct fmt_reader *r)
 		if (rc)
 			return -1;
 	}
-	if (!r->opt->quiet)
-		fmt_note_skipped(r->file, "azure", a->reads, 0, NULL);
 	return 0;
 }
 

@@ -25,7 +25,6 @@
 
 struct gcp {
 	struct fmt_groups ops;
-	unsigned long reads, others;
 };
 
 /* The last segment of a method name: "SetIamPolicy" for
@@ -371,7 +370,7 @@ static int gcp_record(struct fmt_reader *r, const struct fmt_record *rec)
 	if (!json_is_object(pp)) {
 		if (json_object_get(j, "jsonPayload") || json_object_get(j, "textPayload") ||
 		    json_object_get(j, "logName")) {
-			g->others++;
+			fmt_skip(r, SKIP_NOT_EVENT);
 			return 0;
 		}
 		return fmt_bad(r, rec, "not a Cloud Logging entry (no \"protoPayload\", \"jsonPayload\", "
@@ -379,7 +378,7 @@ static int gcp_record(struct fmt_reader *r, const struct fmt_record *rec)
 	}
 	type = fmt_str(pp, "@type");
 	if (!type || strcmp(type, AUDITLOG_TYPE)) {
-		g->others++;
+		fmt_skip(r, SKIP_NOT_EVENT);
 		return 0;
 	}
 	if (!fmt_str(j, "timestamp"))
@@ -388,7 +387,7 @@ static int gcp_record(struct fmt_reader *r, const struct fmt_record *rec)
 	if (!method || !*method)
 		return fmt_bad(r, rec, "missing \"protoPayload.methodName\"");
 	if (!r->opt->include_reads && is_read_method(method)) {
-		g->reads++;
+		fmt_skip(r, SKIP_READ);
 		return 0;
 	}
 	op = json_object_get(j, "operation");
@@ -446,8 +445,6 @@ static int gcp_finish(struct fmt_reader *r)
 		if (rc)
 			return -1;
 	}
-	if (!r->opt->quiet)
-		fmt_note_skipped(r->file, "gcp", g->reads, g->others, "that are not audit logs");
 	return 0;
 }
 

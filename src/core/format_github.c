@@ -242,7 +242,7 @@ static int gh_record(struct fmt_reader *r, const struct fmt_record *rec)
 		return fmt_bad(r, rec, "missing \"action\"");
 	op = fmt_str(j, "operation_type");
 	if (op && !strcmp(op, "access") && !r->opt->include_reads) {
-		(*(unsigned long *)r->data)++;
+		fmt_skip(r, SKIP_READ);
 		return 0;
 	}
 	ev = fmt_event_new();
@@ -298,22 +298,10 @@ static int gh_detect(const char *head, size_t len)
 static int gh_read(FILE *f, const char *file, const struct format_options *opt,
 		   struct record_sink *sink)
 {
-	unsigned long reads = 0;        /* access events skipped */
 	struct fmt_reader r = {
 		.format = "github", .file = file, .opt = opt, .sink = sink, .record = gh_record,
-		.data = &reads,
 	};
-	int rc = fmt_read(&r, f);
-
-	if (!rc && reads) {
-		struct buf safe = BUF_INIT;
-
-		buf_add_term_safe(&safe, file, strlen(file));
-		fprintf(stderr, "%s: github: skipped %lu read-only record%s (--include-reads keeps "
-			"them)\n", safe.buf, reads, reads == 1 ? "" : "s");
-		buf_release(&safe);
-	}
-	return rc;
+	return fmt_read(&r, f);
 }
 
 const struct format_ops format_github = { "github", gh_detect, gh_read, FORMAT_PARALLEL };

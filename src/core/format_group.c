@@ -85,20 +85,3 @@ void fmt_groups_release(struct fmt_groups *g)
 	memset(g, 0, sizeof(*g));
 }
 
-void fmt_note_skipped(const char *file, const char *format, unsigned long reads,
-		      unsigned long others, const char *others_what)
-{
-	struct buf safe = BUF_INIT;
-
-	if (!reads && !others)
-		return;
-	buf_add_term_safe(&safe, file, strlen(file));
-	fprintf(stderr, "%s: %s: skipped", safe.buf, format);
-	if (reads)
-		fprintf(stderr, " %lu read-only record%s (--include-reads keeps them)%s", reads,
-			reads == 1 ? "" : "s", others ? "," : "");
-	if (others)
-		fprintf(stderr, " %lu record%s %s", others, others == 1 ? "" : "s", others_what);
-	fputc('\n', stderr);
-	buf_release(&safe);
-}

@@ -37,10 +37,4 @@ void fmt_held_set(struct fmt_held *h, const struct fmt_record *rec);
 void fmt_held_clear(struct fmt_held *h);
 void fmt_groups_release(struct fmt_groups *g);
 
-/* Says on standard error how many records of file were skipped, when any:
- * "FILE: FORMAT: skipped N read-only records (--include-reads keeps them),
- * M that are not audit records". */
-void fmt_note_skipped(const char *file, const char *format, unsigned long reads,
-		      unsigned long others, const char *others_what);
-
 #endif

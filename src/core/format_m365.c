@@ -45,7 +45,6 @@ struct m365 {
 	size_t field;            /* offset of the AuditData field in text */
 	int quoted;              /* that field is quoted */
 	long line;               /* line of text[0] */
-	unsigned long reads;     /* read-only records skipped */
 };
 
 /* ---- the rules ---- */
@@ -328,7 +327,7 @@ static int m365_record(struct fmt_reader *r, const struct fmt_record *rec)
 	if (!(op = fmt_str(j, "Operation")) || !*op)
 		return fmt_bad(r, rec, "missing \"Operation\"");
 	if (is_read(op) && !r->opt->include_reads) {
-		((struct m365 *)r->data)->reads++;
+		fmt_skip(r, SKIP_READ);
 		return 0;
 	}
 	ev = fmt_event_new();
@@ -399,7 +398,7 @@ struct csv {
 
 static int csv_bad(struct fmt_reader *r, const struct csv *c, size_t at, const char *why)
 {
-	struct m365 m = { 1, c->text.buf, 0, 0, c->line, 0 };
+	struct m365 m = { 1, c->text.buf, 0, 0, c->line };
 	long line;
 	int col;
 
@@ -610,18 +609,6 @@ out:
 
 /* ---- detection and reading ---- */
 
-/* "FILE: m365: skipped N read-only records (--include-reads keeps them)"
- * on standard error. */
-static void note_reads(const char *file, unsigned long n)
-{
-	struct buf safe = BUF_INIT;
-
-	buf_add_term_safe(&safe, file, strlen(file));
-	fprintf(stderr, "%s: m365: skipped %lu read-only record%s (--include-reads keeps them)\n",
-		safe.buf, n, n == 1 ? "" : "s");
-	buf_release(&safe);
-}
-
 /* 1 when the first line of head is a CSV header naming AuditData. */
 static int is_csv_export(const char *head)
 {
@@ -670,8 +657,6 @@ static int m365_read(FILE *f, const char *file, const struct format_options *opt
 		rc = fmt_read(&r, f);
 	else
 		rc = csv_read(&r, f);
-	if (!rc && m.reads)
-		note_reads(file, m.reads);
 	return rc;
 }
 

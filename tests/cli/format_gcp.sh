@@ -9,9 +9,8 @@ q() { sqlite3 "$1" "$2"; }
 
 expect_status "gcp: sink export imports" 0 ts import "$T/g.db" $D/sink-export.jsonl
 expect_grep "gcp: detection is reported" 'sink-export.jsonl: detected format gcp' "$T/err"
-expect_grep "gcp: reads and non-audit entries counted" \
-	'sink-export.jsonl: gcp: skipped 1 read-only record \(--include-reads keeps them\), 2 records that are not audit logs' "$T/err"
-expect_grep "gcp: 5 events" '^5 records: 5 added' "$T/out"
+expect_grep "gcp: 5 events; reads and non-audit entries counted in the summary" \
+	'^8 records: 5 added, 0 already present; 1 read, 2 non-audit records skipped' "$T/out"
 expect_eq "gcp: actors, actions, targets, projects" \
 	"$(q "$T/g.db" "select actor||'|'||actor_type||'|'||action||'|'||target_kind||'|'||environment from entries order by seq")" \
 	"alice@example.com|user|SetIamPolicy|project|acme-prod

@@ -10,9 +10,9 @@ q() { sqlite3 "$1" "$2"; }
 
 expect_status "github: the org export imports" 0 ts import "$T/g.db" $D/org-export.json
 expect_grep "github: detected" 'org-export.json: detected format github' "$T/err"
-expect_grep "github: 5 of 6 (the access event is a read)" '^5 records: 5 added' "$T/out"
+expect_grep "github: 5 of 6 (the access event is a read)" '^6 records: 5 added' "$T/out"
 expect_grep "github: the skipped access event is counted" \
-	'org-export.json: github: skipped 1 read-only record \(--include-reads keeps them\)' "$T/err"
+	'; 1 read skipped; store has' "$T/out"
 expect_status "github: query as JSON" 0 ts query "$T/g.db" 'action:repo.create' --format json
 expect_grep "github: repo.create fields" \
 	'"event_id":"Gx1aQ2bS3cT4dU5eV6fW7g","ts":"2026-03-03T09:00:00.123000Z","actor":"mona","actor_type":"user","action":"repo.create","target":"octo-corp/payments-api","target_kind":"repo","environment":"octo-corp"' "$T/out"

@@ -9,9 +9,9 @@ q() { sqlite3 "$1" "$2"; }
 
 expect_status "m365: the API array imports" 0 ts import "$T/a.db" $D/activity-api.json
 expect_grep "m365: detected" 'activity-api.json: detected format m365' "$T/err"
-expect_grep "m365: 4 of 5 records (FileAccessed is a read)" '^4 records: 4 added' "$T/out"
+expect_grep "m365: 4 of 5 records (FileAccessed is a read)" '^5 records: 4 added' "$T/out"
 expect_grep "m365: the skipped read is counted" \
-	'activity-api.json: m365: skipped 1 read-only record \(--include-reads keeps them\)' "$T/err"
+	'; 1 read skipped; store has' "$T/out"
 expect_status "m365: query as JSON" 0 ts query "$T/a.db" 'action:Set-Mailbox' --format json
 expect_grep "m365: Exchange cmdlet: actor, kind, target, tenant" \
 	'"actor":"admin@contoso.onmicrosoft.com","actor_type":"user","action":"Set-Mailbox","target":"contoso.onmicrosoft.com/Users/dana","target_kind":"ExchangeAdmin","environment":"b7e1c0de-1111-4222-8333-944455556666"' "$T/out"
@@ -40,8 +40,7 @@ expect_eq "m365: the read is stored as one" \
 
 expect_status "m365: JSON lines import" 0 ts import "$T/l.db" $D/activity-api.jsonl
 expect_grep "m365: JSON lines detected" 'activity-api.jsonl: detected format m365' "$T/err"
-expect_grep "m365: two reads skipped" '^2 records: 2 added' "$T/out"
-expect_grep "m365: two reads counted" 'activity-api.jsonl: m365: skipped 2 read-only records' "$T/err"
+expect_grep "m365: two reads skipped and counted" '^4 records: 2 added, 0 already present; 2 reads skipped' "$T/out"
 expect_eq "m365: PartiallySucceeded is a success" \
 	"$(q "$T/l.db" "select outcome, json_extract(leaf,'\$.context.result_status') from entries where action='SharingSet'")" \
 	"success|PartiallySucceeded"
