@@ -106,7 +106,8 @@ static inline int fuzz_emit(void *ctx, struct event *ev)
 	return 0;
 }
 
-static inline int fuzz_bad(void *ctx, long line, int col, long index, const char *why)
+static inline int fuzz_bad(UNUSED void *ctx, UNUSED long line, UNUSED int col, UNUSED long index,
+			   UNUSED const char *why)
 {
 	return 0;
 }
