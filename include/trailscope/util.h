@@ -8,6 +8,7 @@
 #ifndef TRAILSCOPE_UTIL_H
 #define TRAILSCOPE_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,10 @@ char *xstrndup(const char *s, size_t n);
 /* Grows *arr (of *alloc elements of size elem) to hold at least n. */
 void *xgrow(void *arr, size_t *alloc, size_t n, size_t elem);
 #define ALLOC_GROW(arr, n, alloc) ((arr) = xgrow((arr), &(alloc), (n), sizeof(*(arr))))
+/* Appends the formatted text, malloc'd, to the growable string array *v
+ * of *n entries (*alloc allocated), as reports collect their notes. */
+void strv_vaddf(char ***v, size_t *n, size_t *alloc, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 
 /* Prints "trailscope: error: ..." to stderr and returns -1. */
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

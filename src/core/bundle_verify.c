@@ -56,28 +56,22 @@ static void warn(struct bundle_report *r, const char *fmt, ...) __attribute__((f
 
 static void warn(struct bundle_report *r, const char *fmt, ...)
 {
-	struct buf b = BUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	buf_vaddf(&b, fmt, ap);
+	strv_vaddf(&r->warnings, &r->nwarnings, &r->warnings_alloc, fmt, ap);
 	va_end(ap);
-	ALLOC_GROW(r->warnings, r->nwarnings + 1, r->warnings_alloc);
-	r->warnings[r->nwarnings++] = buf_detach(&b, NULL);
 }
 
 static void note(struct bundle_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void note(struct bundle_report *r, const char *fmt, ...)
 {
-	struct buf b = BUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	buf_vaddf(&b, fmt, ap);
+	strv_vaddf(&r->notes, &r->nnotes, &r->notes_alloc, fmt, ap);
 	va_end(ap);
-	ALLOC_GROW(r->notes, r->nnotes + 1, r->notes_alloc);
-	r->notes[r->nnotes++] = buf_detach(&b, NULL);
 }
 
 void bundle_report_release(struct bundle_report *r)

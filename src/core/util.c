@@ -264,3 +264,12 @@ int mkdir_p(const char *path, int mode)
 	buf_release(&b);
 	return ret;
 }
+
+void strv_vaddf(char ***v, size_t *n, size_t *alloc, const char *fmt, va_list ap)
+{
+	struct buf b = BUF_INIT;
+
+	buf_vaddf(&b, fmt, ap);
+	ALLOC_GROW(*v, *n + 1, *alloc);
+	(*v)[(*n)++] = buf_detach(&b, NULL);
+}

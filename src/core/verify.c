@@ -90,14 +90,11 @@ struct verifier {
 static void add_note(struct verify_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void add_note(struct verify_report *r, const char *fmt, ...)
 {
-	struct buf b = BUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	buf_vaddf(&b, fmt, ap);
+	strv_vaddf(&r->notes, &r->nnotes, &r->notes_alloc, fmt, ap);
 	va_end(ap);
-	ALLOC_GROW(r->notes, r->nnotes + 1, r->notes_alloc);
-	r->notes[r->nnotes++] = buf_detach(&b, NULL);
 }
 
 /* Records an entry fault; merges with the previous fault when it is the
