@@ -3,29 +3,8 @@
 # trailscope running (the filter kept, except that Esc clears it); q on a
 # view closes only that view; q on the timeline quits with status 0.
 . tests/tui/common.inc
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "tmux not installed: key tests not run"
-	exit 0
-fi
+tmux_setup
 make_store "$T/st"
-SOCK=$T/tmux.sock
-tm() { tmux -S "$SOCK" -f /dev/null "$@"; }
-trap 'tm kill-server >/dev/null 2>&1; rm -rf "$T"' EXIT
-
-wait_for() { # wait_for PATTERN [SECONDS]: polls the pane until PATTERN shows
-	i=0 limit=$(( ${2:-10} * 10 ))
-	while [ $i -lt $limit ]; do
-		tm capture-pane -p -t ts > "$T/pane" 2>/dev/null
-		grep -Eq -- "$1" "$T/pane" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-check() { # check NAME PATTERN [SECONDS]
-	if wait_for "$2" "${3:-10}"; then pass "$1"; else fail "$1" "pane never showed /$2/:" "$(cat "$T/pane")"; fi
-}
-keys() { tm send-keys -t ts "$@"; }
 filtered() { # the pane shows the timeline with the filter's 4 events only
 	grep -q 'TIME (UTC)' "$T/pane" && grep -q 'carol@examp' "$T/pane" &&
 		! grep -Eq 'deploy-bot|search_rank' "$T/pane"

@@ -2,30 +2,8 @@
 # with send-keys and read back with capture-pane -p: start-up, navigation,
 # the diff view, help, hostile data, resize, follow mode and quit.
 . tests/tui/common.inc
-if ! command -v tmux >/dev/null 2>&1; then
-	fail "tmux: not installed (make deps installs it); the real-terminal tests need it"
-	exit 1
-fi
+tmux_setup
 make_store "$T/st"
-SOCK=$T/tmux.sock
-tm() { tmux -S "$SOCK" -f /dev/null "$@"; }
-trap 'tm kill-server >/dev/null 2>&1; ts_exit' EXIT
-
-# wait_for PATTERN [SECONDS]: polls the pane until PATTERN shows
-wait_for() {
-	i=0 limit=$(( ${2:-10} * 10 ))
-	while [ $i -lt $limit ]; do
-		tm capture-pane -p -t ts > "$T/pane" 2>/dev/null
-		grep -Eq -- "$1" "$T/pane" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-check() { # check NAME PATTERN [SECONDS]
-	if wait_for "$2" "${3:-10}"; then pass "$1"; else fail "$1" "pane never showed /$2/:" "$(cat "$T/pane")"; fi
-}
-keys() { tm send-keys -t ts "$@"; }
 
 tm new-session -d -s ts -x 120 -y 40 \
 	"cd '$T/st' && env TERM=xterm-256color TZ=UTC LC_ALL=C.UTF-8 '$TRAILSCOPE' open s.db --trust '$PUB'; echo \"exit=\$?\" > '$T/rc'; sleep 30"

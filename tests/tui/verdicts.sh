@@ -27,30 +27,24 @@ expect_grep "verify view: the verdict says nothing anchors the entries" \
 # the colour of the status bar, read back from a real terminal (tmux
 # capture-pane -e): default theme chain-ok has a green background (71,
 # or 42 in 8 colours), chain-warn a yellow one (214, or 43)
-if command -v tmux >/dev/null 2>&1; then
-	SOCK=$T/tmux.sock
-	tm() { tmux -S "$SOCK" -f /dev/null "$@"; }
-	trap 'tm kill-server >/dev/null 2>&1; rm -rf "$T"' EXIT
-	status_line() { # status_line DB: the last line of the pane, with its SGR
-		tm new-session -d -s v -x 120 -y 20 \
-			"cd '$T/st' && env TERM=xterm-256color TZ=UTC LC_ALL=C.UTF-8 '$TRAILSCOPE' open $1; sleep 30"
-		i=0
-		while [ $i -lt 100 ]; do
-			tm capture-pane -p -t v > "$T/pane" 2>/dev/null
-			grep -Eq '^ (VERIFIED|UNVERIFIABLE|FAILED)' "$T/pane" && break
-			sleep 0.1; i=$((i + 1))
-		done
-		tm capture-pane -e -p -t v | grep -a 'VERIFIED\|UNVERIFIABLE\|FAILED' | tail -1
-		tm kill-session -t v
-	}
-	status_line s.db > "$T/s-status"
-	expect_grep "tmux: VERIFIED in chain-ok green" '(42|48;5;71)m VERIFIED through 8' "$T/s-status"
-	status_line u.db > "$T/u-status"
-	expect_grep "tmux: unsigned store UNVERIFIABLE in chain-warn yellow" '(43|48;5;214)m UNVERIFIABLE: no trusted checkpoint' "$T/u-status"
-	expect_nogrep "tmux: and nothing green on it" '(\[42|48;5;71)m' "$T/u-status"
-else
-	echo "tmux not installed: colour of the status bar not checked"
-fi
+tmux_setup
+status_line() { # status_line DB: the last line of the pane, with its SGR
+	tm new-session -d -s v -x 120 -y 20 \
+		"cd '$T/st' && env TERM=xterm-256color TZ=UTC LC_ALL=C.UTF-8 '$TRAILSCOPE' open $1; sleep 30"
+	i=0
+	while [ $i -lt 100 ]; do
+		tm capture-pane -p -t v > "$T/pane" 2>/dev/null
+		grep -Eq '^ (VERIFIED|UNVERIFIABLE|FAILED)' "$T/pane" && break
+		sleep 0.1; i=$((i + 1))
+	done
+	tm capture-pane -e -p -t v | grep -a 'VERIFIED\|UNVERIFIABLE\|FAILED' | tail -1
+	tm kill-session -t v
+}
+status_line s.db > "$T/s-status"
+expect_grep "tmux: VERIFIED in chain-ok green" '(42|48;5;71)m VERIFIED through 8' "$T/s-status"
+status_line u.db > "$T/u-status"
+expect_grep "tmux: unsigned store UNVERIFIABLE in chain-warn yellow" '(43|48;5;214)m UNVERIFIABLE: no trusted checkpoint' "$T/u-status"
+expect_nogrep "tmux: and nothing green on it" '(\[42|48;5;71)m' "$T/u-status"
 
 # a checkpoint row signed by a foreign key is not cited as cover
 (cd "$T/st" && "$TRAILSCOPE" keygen foreign.example/k --out fk >/dev/null &&
