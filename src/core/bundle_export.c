@@ -28,6 +28,7 @@
 #include "trailscope/util.h"
 #include "trailscope/verify.h"
 #include "trailscope/version.h"
+#include "store_row.h"
 
 const char *const bundle_tag_files[] = {
 	"bag-info.txt", "bagit.txt", CUSTODY_FILE, "manifest-sha256.txt", "manifest-sha512.txt",
@@ -162,13 +163,6 @@ struct bundle_incident {
 	char *from, *to;  /* window, UTC text; to may be NULL (open) */
 };
 
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	return t ? xstrndup((const char *)t, (size_t)sqlite3_column_bytes(st, i)) : NULL;
-}
-
 static int load_incident(struct store *s, const char *id, struct bundle_incident *inc, struct seqlist *out)
 {
 	static const char *const cols[] = { "id", "title", "severity", "services", "environment",
@@ -193,7 +187,7 @@ static int load_incident(struct store *s, const char *id, struct bundle_incident
 	}
 	inc->obj = json_object();
 	for (int i = 0; i < (int)ARRAY_SIZE(cols); i++) {
-		char *v = col_dup(st, i);
+		char *v = store_col_dup_or_null(st, i);
 		json_t *j = NULL;
 
 		if (v && i == 3) {
@@ -429,18 +423,10 @@ out:
 /* How many selected seqs no stored checkpoint covers yet. */
 static int count_pending(struct export *x)
 {
-	sqlite3_stmt *st;
 	int64_t newest = 0;
-	int rc;
 
-	if (store_prepare(&x->s, "SELECT max(size) FROM checkpoints", &st))
+	if (store_newest_checkpoint(&x->s, &newest) < 0)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		newest = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return store_error(&x->s, "cannot read checkpoints");
 	x->pending_selected = 0;
 	for (size_t i = 0; i < x->seqs.n; i++)
 		if (x->seqs.v[i] > newest)

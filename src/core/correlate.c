@@ -18,6 +18,7 @@
 #include "trailscope/diff.h"
 #include "trailscope/jcs.h"
 #include "trailscope/risk.h"
+#include "store_row.h"
 
 #define MINUTE ((usec_t)60 * 1000000)
 #define HISTORY_ROWS 500      /* a target's recent changes read for the service-account signal */
@@ -727,13 +728,6 @@ static int chains(const struct window_row *r, const struct window_row *later)
 	return r->after ? later->before && json_equal(r->after, later->before) : !later->before;
 }
 
-static char *col_dup(sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	return xstrndup(t ? (const char *)t : "", (size_t)sqlite3_column_bytes(st, col));
-}
-
 /* Share of the target's recent changes (of this action when there are
  * enough) made by people. Returns 0 or -1. */
 static int people_share(struct store *s, sqlite3_stmt **st, const struct correlate_candidate *c,
@@ -835,17 +829,17 @@ int correlate_run(struct store *s, const struct incident *in, const struct corre
 		r = &rows[n++];
 		memset(r, 0, sizeof(*r));
 		r->c.seq = sqlite3_column_int64(st, 0);
-		r->c.event_id = col_dup(st, 1);
+		r->c.event_id = store_col_dup(st, 1);
 		snprintf(r->c.ts, sizeof(r->c.ts), "%s", ts ? ts : "");
 		if (!ts || time_parse_iso(ts, &r->c.t, &why))
 			r->c.t = in->started;
-		r->c.actor = col_dup(st, 3);
-		r->c.actor_type = col_dup(st, 4);
-		r->c.action = col_dup(st, 5);
-		r->c.target = col_dup(st, 6);
-		r->c.target_kind = col_dup(st, 7);
-		r->c.environment = col_dup(st, 8);
-		r->c.summary = col_dup(st, 9);
+		r->c.actor = store_col_dup(st, 3);
+		r->c.actor_type = store_col_dup(st, 4);
+		r->c.action = store_col_dup(st, 5);
+		r->c.target = store_col_dup(st, 6);
+		r->c.target_kind = store_col_dup(st, 7);
+		r->c.environment = store_col_dup(st, 8);
+		r->c.summary = store_col_dup(st, 9);
 		r->c.risk = (unsigned)sqlite3_column_int(st, 10);
 		buf_reset(&err);
 		leaf = json_parse_strict(sqlite3_column_blob(st, 11), (size_t)sqlite3_column_bytes(st, 11),

@@ -15,6 +15,7 @@
 
 #include "trailscope/incident.h"
 #include "trailscope/jcs.h"
+#include "store_row.h"
 
 #define MAX_ID 256
 
@@ -760,13 +761,6 @@ int incident_import(struct store *s, char *const *files, int nfiles,
 #define SELECT_COLS "SELECT id, title, severity, services, environment, started_at, detected_at," \
 		    " resolved_at, raw, source_file, source_line FROM incidents"
 
-static char *col_dup(sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	return xstrndup(t ? (const char *)t : "", (size_t)sqlite3_column_bytes(st, col));
-}
-
 static int col_time(sqlite3_stmt *st, int col, usec_t *out)
 {
 	const char *t = (const char *)sqlite3_column_text(st, col), *why;
@@ -783,15 +777,14 @@ static int from_row(sqlite3_stmt *st, struct incident *in)
 	int l, c;
 
 	memset(in, 0, sizeof(*in));
-	in->id = col_dup(st, 0);
-	in->title = col_dup(st, 1);
-	in->severity = col_dup(st, 2);
-	in->environment = col_dup(st, 4);
-	in->raw = col_dup(st, 8);
-	in->source_file = col_dup(st, 9);
+	in->id = store_col_dup(st, 0);
+	in->title = store_col_dup(st, 1);
+	in->severity = store_col_dup(st, 2);
+	in->environment = store_col_dup(st, 4);
+	in->raw = store_col_dup(st, 8);
+	in->source_file = store_col_dup(st, 9);
 	in->source_line = (long)sqlite3_column_int64(st, 10);
-	svc = json_parse_strict((const char *)sqlite3_column_text(st, 3) ? (const char *)sqlite3_column_text(st, 3) : "",
-				(size_t)sqlite3_column_bytes(st, 3), &l, &c, &err);
+	svc = json_parse_strict(store_col_text(st, 3), (size_t)sqlite3_column_bytes(st, 3), &l, &c, &err);
 	if (col_time(st, 5, &in->started) || in->started == INCIDENT_NO_TIME ||
 	    col_time(st, 6, &in->detected) || col_time(st, 7, &in->resolved) || !json_is_array(svc)) {
 		struct buf safe = BUF_INIT;

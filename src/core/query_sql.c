@@ -28,6 +28,7 @@
 
 #include "query_int.h"
 #include "trailscope/timeline.h"
+#include "store_row.h"
 
 #define AROUND_BEFORE ((usec_t)2 * 3600 * 1000000) /* around: starts 2 h before the incident */
 #define AROUND_OPEN ((usec_t)2 * 3600 * 1000000)   /* and ends 2 h after an unresolved start */
@@ -604,13 +605,6 @@ static const char *const each_tail[6] = {
 	" AND (e.ts, e.seq) <= (:kts, :kseq) ORDER BY e.ts DESC, e.seq DESC LIMIT :lim",
 };
 
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-	const char *t = (const char *)sqlite3_column_text(st, i);
-
-	return t ? t : "";
-}
-
 int64_t query_each(struct query *q, const struct query_fetch *f, query_row_fn fn, void *ctx)
 {
 	int v = (f->desc ? 3 : 0) + (f->from ? (f->inclusive ? 2 : 1) : 0);
@@ -630,17 +624,17 @@ int64_t query_each(struct query *q, const struct query_fetch *f, query_row_fn fn
 		struct query_row r;
 
 		r.seq = sqlite3_column_int64(st, 0);
-		r.ts = col_text(st, 1);
-		r.event_id = col_text(st, 2);
-		r.actor = col_text(st, 3);
-		r.actor_type = col_text(st, 4);
-		r.action = col_text(st, 5);
-		r.target = col_text(st, 6);
-		r.target_kind = col_text(st, 7);
-		r.environment = col_text(st, 8);
-		r.summary = col_text(st, 9);
+		r.ts = store_col_text(st, 1);
+		r.event_id = store_col_text(st, 2);
+		r.actor = store_col_text(st, 3);
+		r.actor_type = store_col_text(st, 4);
+		r.action = store_col_text(st, 5);
+		r.target = store_col_text(st, 6);
+		r.target_kind = store_col_text(st, 7);
+		r.environment = store_col_text(st, 8);
+		r.summary = store_col_text(st, 9);
 		r.risk = (unsigned)sqlite3_column_int64(st, 10);
-		r.outcome = col_text(st, 11);
+		r.outcome = store_col_text(st, 11);
 		n++;
 		if (fn && fn(&r, ctx)) {
 			rc = SQLITE_DONE;

@@ -83,7 +83,7 @@ void tui_draw(struct tui *t);
 /* Did the user cancel the work of the current key (Esc while busy)? */
 int tui_cancelled(struct tui *t);
 /* Installs the busy handler (progress and Esc-to-cancel) on a connection. */
-void tui_busy_attach(struct tui *t, sqlite3 *db);
+void tui_busy_attach(struct tui *t, struct store *s);
 
 /* The timeline view at the bottom of the stack. */
 struct view *tui_timeline(struct tui *t);

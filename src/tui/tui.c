@@ -413,9 +413,9 @@ static int busy_progress(void *ctx)
 	return 0;
 }
 
-void tui_busy_attach(struct tui *t, sqlite3 *db)
+void tui_busy_attach(struct tui *t, struct store *s)
 {
-	sqlite3_progress_handler(db, 4000, busy_progress, t);
+	store_set_progress(s, busy_progress, t, 4000);
 }
 
 int tui_prompt(struct tui *t, const char *prompt, struct buf *out)
@@ -619,15 +619,7 @@ static void refresh_views(struct tui *t, int store_changed)
 
 static int64_t data_version(struct tui *t)
 {
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	if (sqlite3_prepare_v2(t->store.db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return store_data_version(&t->store);
 }
 
 /* Follow mode: notices a store appended by another process. */
@@ -790,7 +782,7 @@ int tui_run(const char *path, struct trust *trust, const char *theme, int newest
 		free(t);
 		return EXIT_IO;
 	}
-	tui_busy_attach(t, t->store.db);
+	tui_busy_attach(t, &t->store);
 	t->max_seq = store_size(&t->store);
 	t->have_range = timeline_range(&t->store, &t->range_first, &t->range_last) == 1;
 	t->data_version = data_version(t);

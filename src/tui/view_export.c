@@ -528,7 +528,7 @@ struct view *export_view_new(struct tui *t)
 	struct expv *p = v->priv;
 	struct view *below = tui_top(t);
 	const char *user = getenv("USER");
-	sqlite3_stmt *st;
+	int64_t newest;
 
 	for (int i = 0; i < F__COUNT; i++)
 		buf_init(&p->val[i]);
@@ -548,11 +548,8 @@ struct view *export_view_new(struct tui *t)
 	buf_addstr(&p->val[F_OUT], "bundle");
 	p->cur = F_CASE;
 	p->checkpoint_size = -1;
-	if (store_prepare(&t->store, "SELECT max(size) FROM checkpoints", &st) == 0) {
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-			p->checkpoint_size = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
+	if (store_newest_checkpoint(&t->store, &newest) == 1)
+		p->checkpoint_size = newest;
 	return v;
 }
 

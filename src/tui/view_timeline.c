@@ -638,21 +638,13 @@ int timeline_view_following(struct view *v)
 void timeline_view_goto_seq(struct view *v, int64_t seq)
 {
 	struct tlv *p = priv(v);
-	struct tl_key key;
-	sqlite3_stmt *st;
+	struct tl_row r;
 
-	if (store_prepare(&v->tui->store, "SELECT ts FROM entries WHERE seq = ?1", &st))
-		return;
-	sqlite3_bind_int64(st, 1, seq);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const unsigned char *ts = sqlite3_column_text(st, 0);
-
-		snprintf(key.ts, sizeof(key.ts), "%s", ts ? (const char *)ts : "");
-		key.seq = seq;
-		tl_window_center(&p->win, &key, tl_window_rows(&p->win) / 3);
+	if (timeline_row_at(&v->tui->store, seq, &r) == 1) {
+		tl_window_center(&p->win, &r.key, tl_window_rows(&p->win) / 3);
 		tl_window_forget(&p->win);
+		tl_row_release(&r);
 	}
-	sqlite3_finalize(st);
 }
 
 int64_t timeline_view_neighbour(struct view *v, int64_t seq, int forward)
