@@ -87,8 +87,17 @@ int incident_load(struct store *s, const char *id, struct incident *in);
  * source {file, line}. New reference. */
 json_t *incident_to_json(const struct incident *in);
 
-/* The incident's end for correlation: resolved, else detected, else
- * started (plus nothing); never before started. */
-usec_t incident_end(const struct incident *in);
+/*
+ * The incident's window: the events that could have caused it or happened
+ * during it, the one definition that query's around:ID, correlate, export
+ * --incident and the TUI use (docs/QUERY.md). Both ends included,
+ * [*from, *to]: from is lookback before the impact start (started_at);
+ * to is resolved_at, or lookback after the start while the incident is
+ * unresolved. incident_window uses INCIDENT_LOOKBACK; correlate's
+ * --lookback gives another.
+ */
+#define INCIDENT_LOOKBACK ((usec_t)2 * 3600 * 1000000) /* 2 h */
+void incident_window(const struct incident *in, usec_t *from, usec_t *to);
+void incident_window_lookback(const struct incident *in, usec_t lookback, usec_t *from, usec_t *to);
 
 #endif

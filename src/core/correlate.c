@@ -62,7 +62,7 @@ int correlate_signal_lookup(const char *name)
 void correlate_options_init(struct correlate_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->lookback = 120 * MINUTE;
+	o->lookback = INCIDENT_LOOKBACK;
 	o->time_scale = 60 * MINUTE;
 	o->biz_from = 9;
 	o->biz_to = 18;
@@ -799,13 +799,10 @@ int correlate_run(struct store *s, const struct incident *in, const struct corre
 	sqlite3_stmt *st = NULL, *hist = NULL;
 	char from[32], to[32];
 	struct buf err = BUF_INIT;
-	usec_t end = in->resolved != INCIDENT_NO_TIME ? in->resolved :
-		     (in->detected != INCIDENT_NO_TIME ? in->detected : in->started) + o->lookback;
 	int rc, ret = -1;
 
 	memset(out, 0, sizeof(*out));
-	out->from = in->started - o->lookback;
-	out->to = end < in->started ? in->started : end;
+	incident_window_lookback(in, o->lookback, &out->from, &out->to);
 	time_format(out->from, from);
 	time_format(out->to, to);
 	if (store_prepare(s, "SELECT seq, event_id, ts, actor, actor_type, action, target, target_kind,"

@@ -249,13 +249,18 @@ bad:
 	return -1;
 }
 
-usec_t incident_end(const struct incident *in)
+void incident_window_lookback(const struct incident *in, usec_t lookback, usec_t *from, usec_t *to)
 {
+	*from = in->started - lookback;
 	if (in->resolved != INCIDENT_NO_TIME && in->resolved >= in->started)
-		return in->resolved;
-	if (in->detected != INCIDENT_NO_TIME && in->detected >= in->started)
-		return in->detected;
-	return in->started;
+		*to = in->resolved;
+	else
+		*to = in->started + lookback;
+}
+
+void incident_window(const struct incident *in, usec_t *from, usec_t *to)
+{
+	incident_window_lookback(in, INCIDENT_LOOKBACK, from, to);
 }
 
 static json_t *time_or_null(usec_t t)

@@ -249,8 +249,7 @@ struct view *correlation_view_new(struct tui *t, const char *id)
 		memset(&p->c, 0, sizeof(p->c));
 	}
 	p->loaded = 1;
-	t->inc_from = p->in.started;
-	t->inc_to = incident_end(&p->in);
+	incident_window(&p->in, &t->inc_from, &t->inc_to);
 	t->have_inc = 1;
 	snprintf(t->inc_id, sizeof(t->inc_id), "%s", p->in.id);
 	return v;

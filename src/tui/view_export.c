@@ -307,7 +307,7 @@ static void scope_text(struct view *v, struct buf *out)
 			buf_addstr(out, "(none: press / on the timeline)");
 		break;
 	default:
-		buf_addstr(out, "an incident (its window: 2 h before the start to the resolution)");
+		buf_addstr(out, "an incident (its window: 2 h before the start to the resolution, or to 2 h after the start)");
 	}
 }
 
