@@ -23,7 +23,7 @@
 #define INCIDENT_NO_TIME INT64_MIN    /* a time the source did not give */
 #define INCIDENT_MAX_SERVICES 64      /* more services in one incident is bad input */
 #define INCIDENT_MAX_TEXT 4096        /* bytes in one id, title, severity, service */
-#define INCIDENT_MAX_FILE (64u << 20) /* an incident file (or export) larger is refused */
+#define INCIDENT_MAX_FILE (64u << 20) /* raw records held for one import: more is refused */
 
 struct incident {
 	char *id, *title, *severity, *environment; /* owned; "" when the source has none */
@@ -59,7 +59,8 @@ struct incident_import_stats {
 };
 
 /*
- * Reads every file ("-" is standard input) and stores its incidents in one
+ * Reads every file ("-" is standard input; plain or gzip) through the
+ * record reader of format_util.h and stores its incidents in one
  * transaction. A bad record is reported as "FILE:LINE:COL: reason" and,
  * unless skip_invalid, stops the import with nothing written. Duplicate
  * ids within one import are bad records. Returns EXIT_OK, EXIT_BADINPUT
