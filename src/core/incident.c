@@ -357,17 +357,18 @@ static int report_bad(void *ctx, long line, int col, long index, const char *why
 	return 0;
 }
 
-/* Takes one parsed record; returns 0 to go on, -1 to stop. */
-static int take_record(struct reader *r, const json_t *rec, const char *raw, size_t raw_len,
-		       long line, int col, long index)
+/* The reader's record callback: takes one parsed incident record of the
+ * file. Returns 0 to go on, -1 to stop. */
+static int take_record(struct fmt_reader *fr, const struct fmt_record *rec)
 {
+	struct reader *r = fr->data;
 	struct buf err = BUF_INIT;
 	struct incident in;
 	size_t slot;
 	int ret;
 
-	if (incident_from_json(rec, &in, &err)) {
-		ret = report_bad(r, line, col, index, err.buf);
+	if (incident_from_json(rec->json, &in, &err)) {
+		ret = report_bad(r, rec->line, rec->col, rec->index, err.buf);
 		buf_release(&err);
 		return ret;
 	}
@@ -379,31 +380,25 @@ static int take_record(struct reader *r, const json_t *rec, const char *raw, siz
 		buf_addf(&err, "duplicate incident id \"%s\" (first at %s:%ld)", in.id, first->source_file,
 			 first->source_line);
 		incident_release(&in);
-		ret = report_bad(r, line, col, index, err.buf);
+		ret = report_bad(r, rec->line, rec->col, rec->index, err.buf);
 		buf_release(&err);
 		return ret;
 	}
-	if (r->held + raw_len > INCIDENT_MAX_FILE) {
+	if (r->held + rec->raw_len > INCIDENT_MAX_FILE) {
 		incident_release(&in);
 		r->too_big = 1;
 		return -1;
 	}
-	r->held += raw_len;
-	in.raw = xstrndup(raw, raw_len);
+	r->held += rec->raw_len;
+	in.raw = xstrndup(rec->raw, rec->raw_len);
 	in.source_file = xstrdup(r->file);
-	in.source_line = line;
+	in.source_line = rec->line;
 	ALLOC_GROW(r->v, r->n + 1, r->alloc);
 	r->v[r->n] = in;
 	r->slots[slot] = ++r->n;
 	r->stats->records++;
 	buf_release(&err);
 	return 0;
-}
-
-/* The reader's record callback: one incident record of the file. */
-static int take_fmt_record(struct fmt_reader *fr, const struct fmt_record *rec)
-{
-	return take_record(fr->data, rec->json, rec->raw, rec->raw_len, rec->line, rec->col, rec->index);
 }
 
 /* Reads one file through the record reader events use (format_util.h):
@@ -415,7 +410,7 @@ static int read_one(struct reader *r, const char *path)
 	struct record_sink sink = { .bad = report_bad, .ctx = r };
 	struct fmt_reader fr = {
 		.format = "incidents", .sink = &sink, .wrappers = wrappers,
-		.record = take_fmt_record, .data = r,
+		.record = take_record, .data = r,
 	};
 	char head[64];
 	size_t head_len = 0;

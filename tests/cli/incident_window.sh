@@ -3,9 +3,9 @@
 # unresolved incident, on a store with events on and just past each edge
 # of each window (the TUI's correlation view: tests/tui/incident_window.sh).
 . tests/lib.sh
-S=$T/s.db
+S=$T/s.db W=testdata/incident-window
 
-# seq: ts (and the window it falls in)
+# testdata/incident-window: seq, ts and the window it falls in
 #  1 2026-03-04T09:59:59Z  -   1 s before INC-R's window
 #  2 2026-03-04T10:00:00Z  R   INC-R's start - 2 h
 #  3 2026-03-04T12:30:00Z  R
@@ -17,22 +17,10 @@ S=$T/s.db
 #  9 2026-03-05T14:00:00Z  U   INC-U's start + 2 h (it is unresolved)
 # 10 2026-03-05T14:05:00Z  -   before INC-U's detected_at + 2 h: outside
 # 11 2026-03-06T12:00:00Z  -   an unresolved window is not open-ended
-n=0
-for t in 2026-03-04T09:59:59Z 2026-03-04T10:00:00Z 2026-03-04T12:30:00Z 2026-03-04T13:00:00Z \
-	 2026-03-04T13:00:01Z 2026-03-05T09:59:59Z 2026-03-05T10:00:00Z 2026-03-05T13:59:59Z \
-	 2026-03-05T14:00:00Z 2026-03-05T14:05:00Z 2026-03-06T12:00:00Z; do
-	n=$((n + 1))
-	printf '{"event_id":"e%d","timestamp":"%s","actor_id":"alice","flag_id":"flag-%d","environment":"production","previous_state":"off","new_state":"on"}\n' \
-		"$n" "$t" "$n"
-done > "$T/ev.jsonl"
-cat > "$T/inc.jsonl" <<'EOF'
-{"id":"INC-R","title":"resolved","started_at":"2026-03-04T12:00:00Z","detected_at":"2026-03-04T12:10:00Z","resolved_at":"2026-03-04T13:00:00Z"}
-{"id":"INC-U","title":"unresolved","started_at":"2026-03-05T12:00:00Z","detected_at":"2026-03-05T12:10:00Z"}
-EOF
 ts keygen example.org/audit --out "$T/keys" >/dev/null
 K=$T/keys/example.org_audit.key P=$T/keys/example.org_audit.pub
-expect_status "import the edge events (signed)" 0 ts import "$S" "$T/ev.jsonl" --sign "$K"
-expect_status "import the incidents" 0 ts incident import "$S" "$T/inc.jsonl"
+expect_status "import the edge events (signed)" 0 ts import "$S" $W/events.jsonl --sign "$K"
+expect_status "import the incidents" 0 ts incident import "$S" $W/incidents.jsonl
 
 seqs() { tr '\n' ' ' | sed 's/ $//'; }
 check_window() { # check_window ID WANT-SEQS FROM TO

@@ -2,24 +2,13 @@
 # around:ID, correlate and export do (tests/cli/incident_window.sh): its
 # correlation view ranks exactly the events of the window, for a resolved
 # and an unresolved incident, and shows that window; the query bar's
-# around:ID filter shows the same events.
+# around:ID filter shows the same events. The store: testdata/incident-window
+# (the edges are listed in tests/cli/incident_window.sh).
 . tests/tui/common.inc
 D=$T/win
 mkdir -p "$D"
-n=0
-for t in 2026-03-04T09:59:59Z 2026-03-04T10:00:00Z 2026-03-04T12:30:00Z 2026-03-04T13:00:00Z \
-	 2026-03-04T13:00:01Z 2026-03-05T09:59:59Z 2026-03-05T10:00:00Z 2026-03-05T13:59:59Z \
-	 2026-03-05T14:00:00Z 2026-03-05T14:05:00Z 2026-03-06T12:00:00Z; do
-	n=$((n + 1))
-	printf '{"event_id":"e%d","timestamp":"%s","actor_id":"alice","flag_id":"flag-%d","environment":"production","previous_state":"off","new_state":"on"}\n' \
-		"$n" "$t" "$n"
-done > "$D/ev.jsonl"
-cat > "$D/inc.jsonl" <<'JSONL'
-{"id":"INC-R","title":"resolved","started_at":"2026-03-04T12:00:00Z","detected_at":"2026-03-04T12:10:00Z","resolved_at":"2026-03-04T13:00:00Z"}
-{"id":"INC-U","title":"unresolved","started_at":"2026-03-05T12:00:00Z","detected_at":"2026-03-05T12:10:00Z"}
-JSONL
-expect_status "import the edge events" 0 ts import "$D/s.db" "$D/ev.jsonl"
-expect_status "import the incidents" 0 ts incident import "$D/s.db" "$D/inc.jsonl"
+expect_status "import the edge events" 0 ts import "$D/s.db" testdata/incident-window/events.jsonl
+expect_status "import the incidents" 0 ts incident import "$D/s.db" testdata/incident-window/incidents.jsonl
 
 # the seqs (flag-N is event N) of the rows of a dumped screen, ascending
 screen_seqs() { sed -n "$1" "$2" | grep -o 'flag-[0-9]*' | sed 's/flag-//' | sort -n | tr '\n' ' ' | sed 's/ $//'; }
