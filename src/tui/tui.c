@@ -514,14 +514,15 @@ static void handle_global(struct tui *t, enum request req)
 		else
 			t->quit = 1;
 		break;
-	case REQ_CLOSE: /* Esc, Left: close a view, never quit */
+	case REQ_CLOSE: /* Esc: close a view, never quit */
+	case REQ_SCROLL_LEFT: /* Left, with nothing to scroll back: the same */
 		if (t->depth > 1)
 			tui_pop(t);
 		else
 			tui_message(t, ROLE_STATUS, "this is the first view: q quits");
 		break;
-	case REQ_QUIT:
-		t->quit = 1;
+	case REQ_SCROLL_RIGHT:
+		tui_message(t, ROLE_STATUS, "nothing wider than the screen to scroll to; Enter opens");
 		break;
 	case REQ_HELP:
 		if (v->ops != &help_view_ops)
@@ -601,9 +602,18 @@ static void handle_key(struct tui *t, int c)
 		t->dirty = 1;
 		return;
 	}
-	req = key_to_request(v->ops->scope, c);
-	if (req == REQ_NONE)
+	if (v->ops->key && v->ops->key(v, c)) {
+		t->dirty = 1;
 		return;
+	}
+	req = key_to_request(v->ops->scope, c);
+	if (req == REQ_NONE) {
+		if (c == 'Q')
+			tui_message(t, ROLE_STATUS, "Q does not quit: q on the timeline (the first view) or :q does");
+		else if (c > 0x20 && c < 0x7f)
+			tui_message(t, ROLE_STATUS, "%c does nothing here (? lists the keys)", c);
+		return;
+	}
 	if (!v->ops->request || !v->ops->request(v, req))
 		handle_global(t, req);
 	t->dirty = 1;

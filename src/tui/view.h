@@ -32,8 +32,11 @@ struct view_ops {
 	void (*position)(struct view *v, struct buf *pos, struct buf *filter);
 	/* called in the idle loop: returns 1 when it needs a redraw */
 	int (*tick)(struct view *v);
-	/* the event under the cursor (seq), 0 when none: m, N and e act on it */
+	/* the event under the cursor (seq), 0 when none: m, a and e act on it */
 	int64_t (*cursor_seq)(struct view *v);
+	/* optional: sees every key before the key map (a dialog's typing);
+	 * returns 1 when it took the key */
+	int (*key)(struct view *v, int c);
 };
 
 struct view {
