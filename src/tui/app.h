@@ -41,7 +41,8 @@ struct tui {
 	int dirty;
 	/* the query bar and the active filter (querybar.c) */
 	struct buf filter;      /* applied filter text, "" none */
-	struct buf search;      /* search text for n/p, "" none */
+	struct buf search;      /* search text for n/N, "" none */
+	struct bg_count search_count; /* matches of the search (within the filter) */
 	usec_t filter_now;      /* reference time the filter was compiled with */
 	struct bg_count count;  /* match count of the filter, or of the bar's text */
 	int count_is_filter;    /* count is for the applied filter */

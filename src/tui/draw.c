@@ -560,6 +560,22 @@ int pager_request(struct pager *p, enum request req)
 			p->cur = next_selectable(p, 0, 1);
 		pager_clamp(p);
 		return 1;
+	case REQ_SCROLL_RIGHT: {
+		int step = p->w / 4 > 8 ? p->w / 4 : 8;
+
+		if (p->widest <= p->w)
+			return 0; /* nothing wider than the screen */
+		p->skip = p->skip + step > p->widest - p->w ? p->widest - p->w : p->skip + step;
+		return 1;
+	}
+	case REQ_SCROLL_LEFT: {
+		int step = p->w / 4 > 8 ? p->w / 4 : 8;
+
+		if (p->skip <= 0)
+			return 0; /* at the left edge: the view closes */
+		p->skip = p->skip > step ? p->skip - step : 0;
+		return 1;
+	}
 	case REQ_LAST:
 		p->top = (long)p->L.n;
 		if (p->cur >= 0 && next_selectable(p, (long)p->L.n - 1, -1) >= 0)
@@ -574,12 +590,22 @@ int pager_request(struct pager *p, enum request req)
 void pager_draw(struct pager *p, int y, int h, int w)
 {
 	p->h = h;
+	p->w = w;
+	p->widest = 0;
+	for (size_t i = 0; i < p->L.n; i++) {
+		int lw = line_cols(&p->L.v[i]);
+
+		if (lw > p->widest)
+			p->widest = lw;
+	}
+	if (p->skip > p->widest - w)
+		p->skip = p->widest - w > 0 ? p->widest - w : 0;
 	pager_clamp(p);
 	for (int i = 0; i < h; i++) {
 		long k = p->top + i;
 
 		if (k < (long)p->L.n)
-			draw_line(y + i, 0, w, &p->L.v[k], k == p->cur);
+			draw_line_from(y + i, 0, w, &p->L.v[k], p->skip, k == p->cur);
 		else
 			draw_fill(y + i, 0, w, ROLE_DEFAULT);
 	}

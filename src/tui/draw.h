@@ -167,6 +167,9 @@ struct pager {
 	long top;       /* first line shown */
 	long cur;       /* selected line, -1 when the pager has no cursor */
 	int h;          /* rows last drawn */
+	int w;          /* columns last drawn */
+	int skip;       /* columns scrolled right (Left/Right) */
+	int widest;     /* columns of the widest line (last draw) */
 };
 int pager_request(struct pager *p, enum request req);
 void pager_draw(struct pager *p, int y, int h, int w);

@@ -188,6 +188,8 @@ static void script_wait(struct tui *t, int verify, int density, int rank)
 			busy = 1;
 		if (rank && t->count.task.path && bg_count_poll(&t->count) == TASK_RUNNING)
 			busy = 1;
+		if (rank && t->search_count.task.path && bg_count_poll(&t->search_count) == TASK_RUNNING)
+			busy = 1;
 		if (rank && t->export && export_job_running(t))
 			busy = 1;
 		if (rank && tl->ops->tick) {
@@ -522,7 +524,7 @@ static void handle_global(struct tui *t, enum request req)
 			tui_message(t, ROLE_STATUS, "this is the first view: q quits");
 		break;
 	case REQ_SCROLL_RIGHT:
-		tui_message(t, ROLE_STATUS, "nothing wider than the screen to scroll to; Enter opens");
+		tui_message(t, ROLE_STATUS, "nothing here is wider than the screen: nothing to scroll");
 		break;
 	case REQ_HELP:
 		if (v->ops != &help_view_ops)
@@ -692,6 +694,14 @@ static void poll_tasks(struct tui *t)
 		t->dirty = 1;
 	if (tui_top(t) != tl && tui_top(t)->ops->tick && tui_top(t)->ops->tick(tui_top(t)))
 		t->dirty = 1;
+	if (t->search_count.task.path) {
+		static enum task_state last_search = TASK_IDLE;
+		enum task_state ss = bg_count_poll(&t->search_count);
+
+		if (ss != last_search)
+			t->dirty = 1;
+		last_search = ss;
+	}
 	if (t->count.task.path) {
 		static enum task_state last_count = TASK_IDLE;
 		enum task_state cs = bg_count_poll(&t->count);
@@ -856,6 +866,7 @@ int tui_run(const char *path, struct trust *trust, const char *theme, int newest
 	bg_task_stop(&t->density.task);
 	bg_task_stop(&t->rank.task);
 	bg_count_stop(&t->count);
+	bg_count_stop(&t->search_count);
 	while (t->depth > 0) {
 		struct view *v = t->stack[--t->depth];
 

@@ -101,5 +101,11 @@ int64_t timeline_view_total(struct view *v);
 /* Moves to the next match of q (a compiled query on the main connection)
  * after the cursor: 1 found, 0 none, -1 error or cancelled. */
 int timeline_view_find(struct view *v, struct query *q, int forward);
+/* The cursor's place among the matches of text (the search within the
+ * filter) in display order, kept for the status bar's "match i of N":
+ * 0, or -1 (error or cancelled). */
+int timeline_view_match_index(struct view *v, const char *text);
+/* Appends "match i of N · " for event seq while a search is active. */
+void timeline_view_search_pos(struct view *v, int64_t seq, struct buf *pos);
 
 #endif
