@@ -689,10 +689,19 @@ void querybar_command(struct tui *t)
 	if (!strcmp(cmd, "q") || !strcmp(cmd, "quit") || !strcmp(cmd, "q!") || !strcmp(cmd, "qa")) {
 		t->quit = 1;
 	} else if (!strcmp(cmd, "theme")) {
+		char old_theme[128];
+
+		snprintf(old_theme, sizeof(old_theme), "%s", theme_current());
 		if (!*arg) {
 			tui_message(t, ROLE_STATUS, "theme: %s", theme_current());
 		} else if (theme_use(arg, &err)) {
-			tui_message(t, ROLE_ERROR, "default theme used: %s", err.buf);
+			/* a theme that does not load changes nothing: theme_use
+			 * fell back to the default, so the old one goes back */
+			struct buf e2 = BUF_INIT;
+
+			theme_use(old_theme, &e2);
+			tui_message(t, ROLE_ERROR, "%s; theme %s kept", err.buf, theme_current());
+			buf_release(&e2);
 		} else {
 			tui_message(t, ROLE_STATUS, "theme: %s", theme_current());
 		}

@@ -169,14 +169,24 @@ static void jump_time(struct view *v)
 		tui_message(v->tui, ROLE_ERROR, "bad time '%s': %s", safe.buf, why);
 		buf_release(&safe);
 	} else if (tl_seek(v, t, &key) == 1) {
-		char when[32];
+		char when[32], edge[32];
+		struct tui *tu = v->tui;
 
 		tl_window_center(&p->win, &key, tl_window_rows(&p->win) / 3);
 		tl_window_forget(&p->win);
 		time_format(t, when);
 		when[19] = 0;
 		when[10] = ' ';
-		tui_message(v->tui, ROLE_STATUS, "jumped to %s UTC", when);
+		if (tu->have_range && (t > tu->range_last || t < tu->range_first)) {
+			/* beyond the data: say where it ends (or starts) */
+			time_format(t > tu->range_last ? tu->range_last : tu->range_first, edge);
+			edge[19] = 0;
+			edge[10] = ' ';
+			tui_message(tu, ROLE_CHAIN_WARN, "%s UTC is %s the data: it %s at %s UTC (shown)", when,
+				    t > tu->range_last ? "after" : "before", t > tu->range_last ? "ends" : "starts", edge);
+		} else {
+			tui_message(tu, ROLE_STATUS, "jumped to %s UTC", when);
+		}
 	}
 	buf_release(&in);
 }
@@ -658,8 +668,10 @@ static void tlv_draw(struct view *v, int y, int h, int w)
 	buf_addf(&hdr, " timeline \xc2\xb7 %s first \xc2\xb7 times in UTC",
 		 v->tui->newest_first ? "newest" : "oldest");
 	if (v->tui->have_inc) {
-		buf_addstr(&hdr, " \xc2\xb7 incident ");
+		/* the shading on the strip, not the rows: true with or without a filter */
+		buf_addstr(&hdr, " \xc2\xb7 ");
 		tui_safe(&hdr, v->tui->inc_id, strlen(v->tui->inc_id));
+		buf_addstr(&hdr, " window shaded");
 	}
 	if (v->tui->have_range && w >= 70) {
 		char a[32], b[32];
