@@ -77,6 +77,12 @@ void tui_message(struct tui *t, enum role r, const char *fmt, ...) __attribute__
 int tui_prompt(struct tui *t, const char *prompt, struct buf *out);
 /* Like tui_prompt, starting from the text already in out. */
 int tui_prompt_edit(struct tui *t, const char *prompt, struct buf *out);
+/* The same for a path: Tab completes it (glob(3); ~ and ~user expanded),
+ * listing the candidates above the prompt when there are several. */
+int tui_prompt_path(struct tui *t, const char *prompt, struct buf *out);
+/* Appends path with a leading ~ or ~user expanded (as typed when the user
+ * is unknown). */
+void tui_expand_tilde(const char *path, struct buf *out);
 /* The next key (script or terminal); ERR at the end of a script. */
 int tui_read_key(struct tui *t);
 /* Draws the whole screen now (views, status bar, overlay). */

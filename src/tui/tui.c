@@ -16,7 +16,9 @@
  * time to the first screen, the time of every key and the peak RSS.
  */
 #include <errno.h>
+#include <glob.h>
 #include <limits.h>
+#include <pwd.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -420,21 +422,84 @@ void tui_busy_attach(struct tui *t, sqlite3 *db)
 	sqlite3_progress_handler(db, 4000, busy_progress, t);
 }
 
-int tui_prompt(struct tui *t, const char *prompt, struct buf *out)
+/* Tab in a path prompt: completes the path (glob(3), ~ expanded); one
+ * match is inserted (a directory with its '/'), several extend the text
+ * to their common prefix and are listed in *cands. */
+static void complete_path(struct buf *out, struct buf *cands)
 {
+	struct buf pat = BUF_INIT;
+	glob_t g;
+	size_t common;
+
+	buf_reset(cands);
+	tui_expand_tilde(out->buf, &pat);
+	/* the typed text is literal: wildcards in it are escaped */
+	{
+		struct buf esc = BUF_INIT;
+
+		for (size_t i = 0; i < pat.len; i++) {
+			if (strchr("*?[\\", pat.buf[i]))
+				buf_addch(&esc, '\\');
+			buf_addch(&esc, pat.buf[i]);
+		}
+		buf_addch(&esc, '*');
+		buf_reset(&pat);
+		buf_add(&pat, esc.buf, esc.len);
+		buf_release(&esc);
+	}
+	memset(&g, 0, sizeof(g));
+	if (glob(pat.buf, GLOB_MARK, NULL, &g) || !g.gl_pathc) {
+		buf_addstr(cands, "no such file or directory");
+		globfree(&g);
+		buf_release(&pat);
+		return;
+	}
+	common = strlen(g.gl_pathv[0]);
+	for (size_t i = 1; i < g.gl_pathc; i++) {
+		size_t k = 0;
+
+		while (k < common && g.gl_pathv[i][k] == g.gl_pathv[0][k])
+			k++;
+		common = k;
+	}
 	buf_reset(out);
-	return tui_prompt_edit(t, prompt, out);
+	buf_add(out, g.gl_pathv[0], common);
+	if (g.gl_pathc > 1) {
+		buf_addf(cands, "%zu: ", g.gl_pathc);
+		for (size_t i = 0; i < g.gl_pathc && cands->len < 2000; i++) {
+			const char *base = g.gl_pathv[i] + strlen(g.gl_pathv[i]);
+
+			/* the last component (a directory keeps its '/') */
+			if (base > g.gl_pathv[i] && base[-1] == '/')
+				base--;
+			while (base > g.gl_pathv[i] && base[-1] != '/')
+				base--;
+			buf_addf(cands, "%s%s", i ? "  " : "", base);
+		}
+	}
+	globfree(&g);
+	buf_release(&pat);
 }
 
-int tui_prompt_edit(struct tui *t, const char *prompt, struct buf *out)
+static int prompt_loop(struct tui *t, const char *prompt, struct buf *out, int paths)
 {
 	int y = LINES - 1;
+	struct buf cands = BUF_INIT;
 
 	for (;;) {
 		struct buf safe = BUF_INIT;
 		int x, c, room;
 		size_t skip = 0;
 
+		if (cands.len) {
+			struct buf sc = BUF_INIT;
+
+			tui_safe(&sc, cands.buf, cands.len);
+			x = draw_text(y - 1, 0, COLS, ROLE_KEY, " ", 1);
+			x = draw_text(y - 1, x, COLS, ROLE_KEY, sc.buf, sc.len);
+			draw_fill(y - 1, x, COLS, ROLE_DEFAULT);
+			buf_release(&sc);
+		}
 		x = draw_str(y, 0, COLS, ROLE_PROMPT, prompt);
 		tui_safe(&safe, out->buf, out->len);
 		/* show the end of a long text */
@@ -451,17 +516,26 @@ int tui_prompt_edit(struct tui *t, const char *prompt, struct buf *out)
 		refresh();
 		c = read_key(t);
 		if (c == ERR) {
-			if (t->script)
+			if (t->script) {
+				buf_release(&cands);
 				return -1;
+			}
 			continue;
+		}
+		if (cands.len && c != KEY_RESIZE) {
+			buf_reset(&cands);
+			draw_all(t);
 		}
 		if (c == '\n' || c == '\r' || c == KEY_ENTER)
 			break;
 		if (c == KEY_ESC || c == CTRL('c') || c == CTRL('g')) {
 			t->dirty = 1;
+			buf_release(&cands);
 			return -1;
 		}
-		if (c == KEY_BACKSPACE || c == 127 || c == CTRL('h')) {
+		if (c == '\t' && paths) {
+			complete_path(out, &cands);
+		} else if (c == KEY_BACKSPACE || c == 127 || c == CTRL('h')) {
 			/* drop a whole UTF-8 character */
 			while (out->len && (out->buf[out->len - 1] & 0xc0) == 0x80)
 				out->len--;
@@ -475,7 +549,56 @@ int tui_prompt_edit(struct tui *t, const char *prompt, struct buf *out)
 		}
 	}
 	t->dirty = 1;
+	buf_release(&cands);
 	return 0;
+}
+
+int tui_prompt(struct tui *t, const char *prompt, struct buf *out)
+{
+	buf_reset(out);
+	return tui_prompt_edit(t, prompt, out);
+}
+
+int tui_prompt_edit(struct tui *t, const char *prompt, struct buf *out)
+{
+	return prompt_loop(t, prompt, out, 0);
+}
+
+int tui_prompt_path(struct tui *t, const char *prompt, struct buf *out)
+{
+	return prompt_loop(t, prompt, out, 1);
+}
+
+void tui_expand_tilde(const char *path, struct buf *out)
+{
+	const char *rest, *home = NULL;
+	struct buf user = BUF_INIT;
+
+	if (path[0] != '~') {
+		buf_addstr(out, path);
+		return;
+	}
+	rest = path + 1 + strcspn(path + 1, "/");
+	buf_add(&user, path + 1, (size_t)(rest - path - 1));
+	if (!user.len) {
+		home = getenv("HOME");
+		if (!home || !*home) {
+			struct passwd *pw = getpwuid(getuid());
+
+			home = pw ? pw->pw_dir : NULL;
+		}
+	} else {
+		struct passwd *pw = getpwnam(user.buf);
+
+		home = pw ? pw->pw_dir : NULL;
+	}
+	buf_release(&user);
+	if (!home) {
+		buf_addstr(out, path); /* no such user: left as typed */
+		return;
+	}
+	buf_addstr(out, home);
+	buf_addstr(out, rest);
 }
 
 static void draw_all(struct tui *t)
