@@ -2,7 +2,7 @@
  * view_correlation.c - for one incident, the changes that could have
  * caused it (correlate_run): ranked best first, each with a score bar and
  * the reasons its score is made of. Enter opens the change's field diff;
- * m marks it, N notes it. Opening the view shades the incident's window
+ * m marks it, a annotates it. Opening the view shades the incident's window
  * on the timeline's density strip. Cost: one correlate_run (a range read
  * of the incident's window) when the view opens.
  */

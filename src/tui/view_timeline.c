@@ -453,18 +453,32 @@ static void compute_layout(int w, const struct cells *cl, size_t n, int natural,
 			goal = want[C_SUMMARY];
 		if (goal < SUMMARY_MIN)
 			goal = SUMMARY_MIN;
-		for (int pass = 0; pass < 2 && sum + goal > avail; pass++) {
+		/* first each down to a comfortable width in turn, then all of
+		 * them a column at a time (round robin) down to their minimum */
+		for (size_t k = 0; k < ARRAY_SIZE(shrink_order) && sum + goal > avail; k++) {
+			int c = shrink_order[k];
+
+			while (L->w[c] > col_soft[c] && sum + goal > avail) {
+				L->w[c]--;
+				sum--;
+			}
+		}
+		while (sum + goal > avail) {
+			int shrunk = 0;
+
 			for (size_t k = 0; k < ARRAY_SIZE(shrink_order) && sum + goal > avail; k++) {
-				int c = shrink_order[k], floor = pass ? col_min[c] : col_soft[c];
+				int c = shrink_order[k], floor = col_min[c];
 
-				if (c == C_ENV && pass && env_short > floor)
+				if (c == C_ENV && env_short > floor)
 					floor = env_short; /* "us-e…" tells nothing */
-
-				while (L->w[c] > floor && sum + goal > avail) {
+				if (L->w[c] > floor) {
 					L->w[c]--;
 					sum--;
+					shrunk = 1;
 				}
 			}
+			if (!shrunk)
+				break;
 		}
 		L->w[C_SUMMARY] = avail - sum;
 		if (L->w[C_SUMMARY] < 1)
@@ -475,9 +489,10 @@ static void compute_layout(int w, const struct cells *cl, size_t n, int natural,
 		L->total += L->w[c] ? L->w[c] + 1 : 0;
 }
 
-/* Bytes of safe text to show in cols columns before an ellipsis: cut at
- * a token boundary (a space), so "100 → 50" is never shown as "100 → 5…";
- * a first token longer than the room is cut where it must be. */
+/* Bytes of safe text to show in cols columns before an ellipsis: a short
+ * token or a number is never cut (the cut backs off to the space before
+ * it), so "100 → 50" is never shown as "100 → 5…"; a long token (a path,
+ * a JSON string) is cut where it must be, so something of it shows. */
 static size_t token_fit(const char *s, size_t len, int cols)
 {
 	int used;
@@ -488,6 +503,8 @@ static size_t token_fit(const char *s, size_t len, int cols)
 	while (k > 0 && s[k - 1] != ' ')
 		k--;
 	if (!k)
+		return n; /* the first token is longer than the room */
+	if (n - k >= 10 && !(s[k] >= '0' && s[k] <= '9') && s[k] != '-')
 		return n;
 	while (k > 0 && s[k - 1] == ' ')
 		k--;
