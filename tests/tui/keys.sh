@@ -77,7 +77,7 @@ keys q
 keys -l "$(printf '\033[99~\033Ox')"
 running "keys: unknown CSI ~ and SS3 sequences do not quit"
 keys ?
-check "keys: ? opens help" 'Only q on the timeline and :q quit' 3
+check "keys: ? opens help" 'Only q on the timeline and :q' 3
 keys Escape
 check "keys: Esc closes help" 'TIME \(UTC\) +ACTOR' 3
 running "keys: Esc on a view closes only the view"

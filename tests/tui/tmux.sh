@@ -61,7 +61,7 @@ keys -l 'env:production'
 check "tmux: / shows a live match count" '^[0-9]+ match(es)?  \(Enter filters' 5
 check "tmux: live count is 5 (4 + the appended one)" '^5 matches' 5
 keys Enter
-check "tmux: Enter applies the filter (status bar)" 'filter: env:production \(5 matches\) +match 1 of 5'
+check "tmux: Enter applies the filter (status bar)" 'filter: env:production \(5 matches\) +row 1 of 5 filtered'
 keys /
 keys -l ' (x'
 check "tmux: bad query: caret under its column" '^                  \^ col 18: expected' 5
