@@ -191,6 +191,8 @@ void highlight_clear(void)
 		pcre2_code_free(hl_code[i]);
 	hl_n = 0;
 	hl_on = 0;
+	pcre2_match_data_free(hl_md);
+	hl_md = NULL;
 }
 
 int highlight_begin(void)
