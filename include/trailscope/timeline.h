@@ -35,6 +35,7 @@ enum tl_row_flags {
 struct tl_row {
 	struct tl_key key;
 	char *actor, *actor_type, *action, *target, *environment, *summary; /* owned, raw data */
+	char *target_kind; /* owned, raw data; NULL when the fetch did not read it */
 	unsigned flags;   /* enum tl_row_flags */
 };
 

@@ -685,11 +685,11 @@ risks:
 
 			buf_addstr(&t, "reverted ");
 			time_format_duration(f->reverted_at - in->started, &t);
-			buf_addf(&t, " after impact start%s (by #%lld)", known ? "" : ", before detection",
+			buf_addf(&t, " after impact start%s (by seq %lld)", known ? "" : ", before detection",
 				 (long long)f->reverted_by);
 			add_reason(c, SIG_REVERTED, w[SIG_REVERTED] * (known ? 1.0 : 0.5), &t);
 		} else {
-			buf_addf(&t, "undone before impact start (by #%lld)", (long long)f->reverted_by);
+			buf_addf(&t, "undone before impact start (by seq %lld)", (long long)f->reverted_by);
 			add_reason(c, SIG_UNDONE_BEFORE, w[SIG_UNDONE_BEFORE], &t);
 		}
 	}

@@ -357,6 +357,7 @@ void tl_row_release(struct tl_row *r)
 	free(r->target);
 	free(r->environment);
 	free(r->summary);
+	free(r->target_kind);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -2,7 +2,7 @@
  * view_marks.c - the case file's marked events, oldest first, each with
  * its time, actor, action, target and change summary from the store and
  * the notes attached to it; then the notes on events that are not marked.
- * Enter opens the event, m unmarks it, N adds a note. Memory: the marks
+ * Enter opens the event, m unmarks it, a adds a note. Memory: the marks
  * and notes (a case holds few); one indexed look-up per event.
  */
 #include <stdlib.h>
@@ -158,7 +158,7 @@ static void marksv_draw(struct view *v, int y, int h, int w)
 
 	if (p->built_w != w || p->stale)
 		build(v, w);
-	x = draw_str(y, 0, w, ROLE_HEADER, " marks \xc2\xb7 Enter: open \xc2\xb7 m: unmark \xc2\xb7 N: note \xc2\xb7 e: export");
+	x = draw_str(y, 0, w, ROLE_HEADER, " marks \xc2\xb7 Enter: open \xc2\xb7 m: unmark \xc2\xb7 a: note \xc2\xb7 e: export");
 	draw_fill(y, x, w, ROLE_HEADER);
 	pager_draw(&p->pg, y + 1, h - 1, w);
 }
