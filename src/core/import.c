@@ -426,20 +426,14 @@ static void progress(struct importer *im, int final)
 static int sink_bad(void *ctx, long line, int col, long index, const char *why)
 {
 	struct importer *im = ctx;
-	struct buf safe = BUF_INIT, msg = BUF_INIT;
+	const char *skipped = im->opt->skip_invalid ? " (skipped)" : "";
 
-	buf_add_term_safe(&safe, im->file, strlen(im->file));
-	buf_add_term_safe(&msg, why, strlen(why));
 	if (im->opt->progress && im->last_progress)
 		fputc('\n', stderr);
 	if (index >= 0)
-		fprintf(stderr, "%s:%ld:%d: record %ld: %s%s\n", safe.buf, line, col, index, msg.buf,
-			im->opt->skip_invalid ? " (skipped)" : "");
+		diag_at(im->file, line, col, "record %ld: %s%s", index, why, skipped);
 	else
-		fprintf(stderr, "%s:%ld:%d: %s%s\n", safe.buf, line, col, msg.buf,
-			im->opt->skip_invalid ? " (skipped)" : "");
-	buf_release(&safe);
-	buf_release(&msg);
+		diag_at(im->file, line, col, "%s%s", why, skipped);
 	im->stats->records++;
 	if (!im->opt->skip_invalid) {
 		im->bad_input = 1;
@@ -605,7 +599,8 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-/* Reads f on a reader thread while this thread writes. Returns EXIT_*. */
+/* Reads f on a reader thread while this thread writes. Returns 0, or -1
+ * with the class set (ERR_INPUT for bad input). */
 static int import_parallel(struct importer *im, const struct format_ops *fmt, FILE *f)
 {
 	struct queue q = { .skip_invalid = im->opt->skip_invalid };
@@ -650,13 +645,13 @@ static int import_parallel(struct importer *im, const struct format_ops *fmt, FI
 	pthread_cond_destroy(&q.not_empty);
 	pthread_cond_destroy(&q.not_full);
 	if (im->bad_input || r.rc == -2)
-		return EXIT_BADINPUT;
+		return failed_as(ERR_INPUT);
 	if (failed || r.rc)
-		return EXIT_IO;
-	return EXIT_OK;
+		return failed_as(ERR_IO);
+	return 0;
 }
 
-/* Returns EXIT_OK, EXIT_BADINPUT or EXIT_IO. */
+/* Returns 0, or -1 with the class set (ERR_INPUT, ERR_IO). */
 static int import_one(struct importer *im, const char *path)
 {
 	enum { HEAD = 65536 };
@@ -681,7 +676,7 @@ static int import_one(struct importer *im, const char *path)
 			error("cannot open '%s': %s", safe.buf, strerror(e));
 		buf_release(&safe);
 		free(head);
-		return e == EISDIR ? EXIT_BADINPUT : EXIT_IO;
+		return failed_as(e == EISDIR ? ERR_INPUT : ERR_IO);
 	}
 	if (format_is_utf16(head, head_len)) {
 		struct buf safe = BUF_INIT;
@@ -691,7 +686,7 @@ static int import_one(struct importer *im, const char *path)
 		buf_release(&safe);
 		fclose(f);
 		free(head);
-		return EXIT_BADINPUT;
+		return failed_as(ERR_INPUT);
 	}
 	if (im->opt->format && strcmp(im->opt->format, "auto")) {
 		fmt = format_find(im->opt->format);
@@ -727,7 +722,7 @@ static int import_one(struct importer *im, const char *path)
 		buf_release(&what);
 		free(head);
 		fclose(f);
-		return EXIT_BADINPUT;
+		return failed_as(ERR_INPUT);
 	}
 	free(head);
 	if (fmt->flags & FORMAT_PARALLEL) {
@@ -740,8 +735,8 @@ static int import_one(struct importer *im, const char *path)
 	json_arena_leave(arena);
 	fclose(f);
 	if (!rc)
-		return EXIT_OK;
-	return im->bad_input || rc == -2 ? EXIT_BADINPUT : EXIT_IO;
+		return 0;
+	return failed_as(im->bad_input || rc == -2 ? ERR_INPUT : ERR_IO);
 }
 
 /* Finalizes the importer's statements (before COMMIT, and on every exit). */
@@ -763,7 +758,7 @@ int import_files(struct store *s, char *const *files, int nfiles,
 	struct merkle_source src;
 	const char *pause = getenv("TRAILSCOPE_TEST_PAUSE_AFTER"); /* test only: test_pause() */
 	int64_t size;
-	int ret = EXIT_IO;
+	int ret = -1;
 
 	memset(stats, 0, sizeof(*stats));
 	buf_init(&im.leaf);
@@ -772,7 +767,7 @@ int import_files(struct store *s, char *const *files, int nfiles,
 	if (pause && *pause)
 		im.pause_after = strtoull(pause, NULL, 10);
 	if (store_begin(s))
-		return EXIT_IO;
+		return -1;
 	size = store_size(s);
 	if (size < 0 || prepare(&im))
 		goto out;
@@ -786,7 +781,7 @@ int import_files(struct store *s, char *const *files, int nfiles,
 		struct import_stats before = *stats;
 
 		ret = import_one(&im, files[i]);
-		if (ret != EXIT_OK)
+		if (ret)
 			goto out;
 		if (stats->added == before.added && stats->duplicates == before.duplicates &&
 		    stats->not_events[SKIP_READ] > before.not_events[SKIP_READ]) {
@@ -802,10 +797,10 @@ int import_files(struct store *s, char *const *files, int nfiles,
 	if (stats->records && !stats->added && !stats->duplicates) {
 		/* nothing of what was read is an event: fail, write nothing */
 		stats->nothing = 1;
-		ret = EXIT_BADINPUT;
+		ret = failed_as(ERR_INPUT);
 		goto out;
 	}
-	ret = EXIT_IO;
+	ret = -1;
 	stats->size = (uint64_t)(im.next_seq - 1);
 	if (opt->signer && stats->size > 0) {
 		unsigned char root[HASH_LEN];
@@ -818,12 +813,16 @@ int import_files(struct store *s, char *const *files, int nfiles,
 	finalize_statements(&im);
 	if (store_commit(s))
 		goto out;
-	ret = EXIT_OK;
+	ret = 0;
 out:
 	progress(&im, 1);
 	finalize_statements(&im);
-	if (ret != EXIT_OK)
+	if (ret) {
+		enum err_class why = error_class();
+
 		store_rollback(s);
+		ret = failed_as(why); /* the import's failure, not the rollback's */
+	}
 	buf_release(&im.leaf);
 	buf_release(&im.actor_text);
 	return ret;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trailscope/format_util.h"
 #include "trailscope/incident.h"
 #include "trailscope/jcs.h"
 
@@ -170,8 +171,9 @@ static int get_services(const json_t *rec, struct incident *in, struct buf *err)
 	return -1;
 }
 
-int incident_from_json(const json_t *rec, struct incident *in, struct buf *err)
+int incident_from_json(const json_t *rec, struct incident *in, struct buf *err, const char **at)
 {
+	const char *member = NULL; /* the member at fault, when one is */
 	json_t *prio;
 	int rc;
 
@@ -181,10 +183,12 @@ int incident_from_json(const json_t *rec, struct incident *in, struct buf *err)
 		buf_addstr(err, "expected a JSON object");
 		goto bad;
 	}
+	member = "id";
 	if ((rc = get_text(rec, "id", 1, &in->id, err)) < 0)
 		goto bad;
 	if (!rc || !*in->id) {
 		buf_addstr(err, rc ? "empty \"id\"" : "missing \"id\"");
+		member = rc ? member : NULL;
 		goto bad;
 	}
 	if (strlen(in->id) > MAX_ID) {
@@ -195,45 +199,49 @@ int incident_from_json(const json_t *rec, struct incident *in, struct buf *err)
 		buf_addstr(err, "\"id\" contains control characters");
 		goto bad;
 	}
-	if ((rc = get_text(rec, "title", 0, &in->title, err)) < 0)
+	if ((rc = get_text(rec, member = "title", 0, &in->title, err)) < 0)
 		goto bad;
-	if (!rc && get_text(rec, "summary", 0, &in->title, err) < 0)
+	if (!rc && get_text(rec, member = "summary", 0, &in->title, err) < 0)
 		goto bad;
-	if ((rc = get_text(rec, "severity", 1, &in->severity, err)) < 0)
+	if ((rc = get_text(rec, member = "severity", 1, &in->severity, err)) < 0)
 		goto bad;
 	prio = json_object_get(rec, "priority");
 	if (!rc && json_is_object(prio) && json_is_string(json_object_get(prio, "summary")))
 		rc = get_text(prio, "summary", 0, &in->severity, err);
-	if (!rc && (rc = get_text(rec, "urgency", 0, &in->severity, err)) < 0)
+	if (!rc && (rc = get_text(rec, member = "urgency", 0, &in->severity, err)) < 0)
 		goto bad;
+	member = json_object_get(rec, "services") ? "services" : "service";
 	if (get_services(rec, in, err))
 		goto bad;
-	if (get_text(rec, "environment", 0, &in->environment, err) < 0)
+	if (get_text(rec, member = "environment", 0, &in->environment, err) < 0)
 		goto bad;
-	if ((rc = get_time(rec, "started_at", &in->started, err)) < 0)
+	if ((rc = get_time(rec, member = "started_at", &in->started, err)) < 0)
 		goto bad;
-	if (!rc && (rc = get_time(rec, "created_at", &in->started, err)) < 0)
+	if (!rc && (rc = get_time(rec, member = "created_at", &in->started, err)) < 0)
 		goto bad;
 	if (!rc) {
 		buf_addstr(err, "missing \"started_at\" (or \"created_at\")");
+		member = NULL;
 		goto bad;
 	}
-	if ((rc = get_time(rec, "detected_at", &in->detected, err)) < 0)
+	if ((rc = get_time(rec, member = "detected_at", &in->detected, err)) < 0)
 		goto bad;
-	if (!rc && get_time(rec, "created_at", &in->detected, err) < 0)
+	if (!rc && get_time(rec, member = "created_at", &in->detected, err) < 0)
 		goto bad;
-	if ((rc = get_time(rec, "resolved_at", &in->resolved, err)) < 0)
+	if ((rc = get_time(rec, member = "resolved_at", &in->resolved, err)) < 0)
 		goto bad;
 	if (!rc && json_is_string(json_object_get(rec, "status")) &&
 	    !strcmp(json_string_value(json_object_get(rec, "status")), "resolved") &&
-	    get_time(rec, "last_status_change_at", &in->resolved, err) < 0)
+	    get_time(rec, member = "last_status_change_at", &in->resolved, err) < 0)
 		goto bad;
 	if (in->detected != INCIDENT_NO_TIME && in->detected < in->started) {
 		buf_addstr(err, "detected_at is before started_at");
+		member = json_object_get(rec, "detected_at") ? "detected_at" : "created_at";
 		goto bad;
 	}
 	if (in->resolved != INCIDENT_NO_TIME && in->resolved < in->started) {
 		buf_addstr(err, "resolved_at is before started_at");
+		member = json_object_get(rec, "resolved_at") ? "resolved_at" : "last_status_change_at";
 		goto bad;
 	}
 	if (!in->title)
@@ -244,6 +252,8 @@ int incident_from_json(const json_t *rec, struct incident *in, struct buf *err)
 		in->environment = xstrdup("");
 	return 0;
 bad:
+	if (at)
+		*at = member;
 	incident_release(in);
 	return -1;
 }
@@ -335,18 +345,12 @@ static void id_grow(struct reader *r)
 /* Reports a bad record; returns 0 to go on, -1 to stop. */
 static int report_bad(struct reader *r, long line, int col, long index, const char *why)
 {
-	struct buf safe = BUF_INIT, msg = BUF_INIT;
+	const char *skipped = r->opt->skip_invalid ? " (skipped)" : "";
 
-	buf_add_term_safe(&safe, r->file, strlen(r->file));
-	buf_add_term_safe(&msg, why, strlen(why));
 	if (index >= 0)
-		fprintf(stderr, "%s:%ld:%d: incident %ld: %s%s\n", safe.buf, line, col, index, msg.buf,
-			r->opt->skip_invalid ? " (skipped)" : "");
+		diag_at(r->file, line, col, "incident %ld: %s%s", index, why, skipped);
 	else
-		fprintf(stderr, "%s:%ld:%d: %s%s\n", safe.buf, line, col, msg.buf,
-			r->opt->skip_invalid ? " (skipped)" : "");
-	buf_release(&safe);
-	buf_release(&msg);
+		diag_at(r->file, line, col, "%s%s", why, skipped);
 	r->stats->records++;
 	if (!r->opt->skip_invalid) {
 		r->bad = 1;
@@ -362,10 +366,16 @@ static int take_record(struct reader *r, const json_t *rec, const char *raw, siz
 {
 	struct buf err = BUF_INIT;
 	struct incident in;
+	const char *member;
 	size_t slot;
 	int ret;
 
-	if (incident_from_json(rec, &in, &err)) {
+	if (incident_from_json(rec, &in, &err, &member)) {
+		/* at the value of the member at fault, when one is */
+		struct fmt_record where = { .raw = raw, .raw_len = raw_len, .line = line, .col = col };
+
+		if (member)
+			fmt_member_pos(&where, member, &line, &col);
 		ret = report_bad(r, line, col, index, err.buf);
 		buf_release(&err);
 		return ret;
@@ -638,7 +648,7 @@ static int read_one(struct reader *r, const char *path)
 			error("'%s' is larger than %u MiB", r->file, INCIDENT_MAX_FILE >> 20);
 		else
 			error("cannot read '%s': %s", r->file, strerror(errno));
-		return EXIT_IO;
+		return -1;
 	}
 	if (is_export(text, len)) {
 		size_t bom = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
@@ -649,8 +659,8 @@ static int read_one(struct reader *r, const char *path)
 	}
 	free(text);
 	if (ret)
-		return r->bad ? EXIT_BADINPUT : EXIT_IO;
-	return EXIT_OK;
+		return failed_as(r->bad ? ERR_INPUT : ERR_IO);
+	return 0;
 }
 
 /* ---- storing ------------------------------------------------------------ */
@@ -671,10 +681,10 @@ static int store_incidents(struct store *s, struct reader *r)
 {
 	sqlite3_stmt *probe = NULL, *ins = NULL;
 	struct buf svc = BUF_INIT;
-	int ret = EXIT_IO;
+	int ret = -1;
 
 	if (store_begin(s))
-		return EXIT_IO;
+		return -1;
 	if (store_prepare(s, "SELECT raw FROM incidents WHERE id = ?1", &probe) ||
 	    store_prepare(s, "INSERT OR REPLACE INTO incidents(id, title, severity, services, environment,"
 			  " started_at, detected_at, resolved_at, raw, source_file, source_line)"
@@ -727,11 +737,11 @@ static int store_incidents(struct store *s, struct reader *r)
 	}
 	if (store_commit(s))
 		goto out;
-	ret = EXIT_OK;
+	ret = 0;
 out:
 	sqlite3_finalize(probe);
 	sqlite3_finalize(ins);
-	if (ret != EXIT_OK)
+	if (ret)
 		store_rollback(s);
 	buf_release(&svc);
 	return ret;
@@ -741,12 +751,12 @@ int incident_import(struct store *s, char *const *files, int nfiles,
 		    const struct incident_import_options *opt, struct incident_import_stats *stats)
 {
 	struct reader r = { .opt = opt, .stats = stats };
-	int ret = EXIT_OK;
+	int ret = 0;
 
 	memset(stats, 0, sizeof(*stats));
-	for (int i = 0; i < nfiles && ret == EXIT_OK; i++)
+	for (int i = 0; i < nfiles && ret == 0; i++)
 		ret = read_one(&r, files[i]);
-	if (ret == EXIT_OK && r.n)
+	if (ret == 0 && r.n)
 		ret = store_incidents(s, &r);
 	for (size_t i = 0; i < r.n; i++)
 		incident_release(&r.v[i]);

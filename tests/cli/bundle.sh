@@ -168,7 +168,7 @@ expect_eq "marked events exported" "$(jq -r .seq "$T/m/data/events.jsonl" | tr '
 expect_status "export by query" 0 ts export "$S" --out "$T/q" --query 'id:evt-00000005 OR id:evt-00000009' --case C --examiner A --key "$K"
 expect_eq "query selected its events" "$(jq -r .seq "$T/q/data/events.jsonl" | tr '\n' ' ')" "5 9 "
 expect_status "export by a query that fails to compile" 3 ts export "$S" --out "$T/q2" --query 'env:(' --case C --examiner A --key "$K"
-expect_grep "query error has its column" 'query: col [0-9]+' "$T/err"
+expect_grep "query error has its column" '^<query>:1:[0-9]+: ' "$T/err"
 
 # custody
 expect_status "custody transferred" 0 ts bundle custody "$B" --action transferred --actor "Alice Auditor" --key "$K" --note "courier"

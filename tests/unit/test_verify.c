@@ -813,7 +813,8 @@ TEST(import_is_atomic_and_idempotent)
 	fprintf(f, "{\"event_id\":\"n2\",\"timestamp\":\"2026-02-30T15:00:00Z\",\"actor\":\"a\",\"target\":\"t\"}\n");
 	fclose(f);
 	snprintf(ev, sizeof(ev), "%s", path);
-	CHECK_INT(import_files(&s, files, 1, &io, &st), EXIT_BADINPUT);
+	CHECK_INT(import_files(&s, files, 1, &io, &st), -1);
+	CHECK_INT(error_class(), ERR_INPUT);
 	CHECK_INT(store_size(&s), 30);
 	io.skip_invalid = 1;
 	CHECK_INT(import_files(&s, files, 1, &io, &st), EXIT_OK);
