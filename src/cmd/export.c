@@ -75,8 +75,7 @@ static int run_export(struct cmd_ctx *cx, int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 'h': ret = cmd_help(cx->cmd); goto out;
-		default: ret = EXIT_USAGE; goto out; /* cli_getopt said why */
+		default: ret = cli_common_option(cx, c); goto out; /* --help, or cli_getopt said why */
 		}
 	}
 	ret = EXIT_USAGE;

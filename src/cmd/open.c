@@ -45,8 +45,7 @@ static int run_open(struct cmd_ctx *cx, int argc, char **argv)
 		case 'T': theme = optarg; break;
 		case 'o': newest_first = 0; break;
 		case 'c': case_path = optarg; break;
-		case 'h': ret = cmd_help(cx->cmd); goto out;
-		default: ret = EXIT_USAGE; goto out; /* cli_getopt said why */
+		default: ret = cli_common_option(cx, c); goto out; /* --help, or cli_getopt said why */
 		}
 	}
 	if (argc - optind != 1)

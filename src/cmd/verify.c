@@ -163,8 +163,7 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 			break;
 		case 'd': vo.deep = 1; break;
 		case 'n': remember = 0; break;
-		case 'h': ret = cmd_help(cx->cmd); goto out;
-		default: ret = EXIT_USAGE; goto out; /* cli_getopt said why */
+		default: ret = cli_common_option(cx, c); goto out; /* --help, or cli_getopt said why */
 		}
 	}
 	ret = EXIT_IO;
