@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "trailscope/incident.h"
 #include "trailscope/jcs.h"
+#include "trailscope/keys.h"
 #include "trailscope/util.h"
 
 static const char *const format_names[] = { "text", "table", "json", "jsonl", "csv" };
@@ -56,6 +57,11 @@ int cli_exit_status(int rc)
 int cli_common_option(const struct cmd_ctx *cx, int c)
 {
 	return c == 'h' ? cmd_help(cx->cmd) : EXIT_USAGE;
+}
+
+int cli_trust_option(struct trust *t, const char *pubfile, int pin)
+{
+	return trust_add_file(t, pubfile, pin) ? EXIT_BADINPUT : EXIT_OK;
 }
 
 int cli_incident_load(struct store *s, const char *id, struct incident *in)

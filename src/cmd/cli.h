@@ -36,6 +36,11 @@ struct cmd_ctx;
  * "default: return cli_common_option(cx, c);". */
 int cli_common_option(const struct cmd_ctx *cx, int c);
 
+struct trust;
+/* Adds the verifier key of a --trust PUBFILE (trust_add_file; pin records
+ * it in trusted.keys). Returns EXIT_OK, or EXIT_BADINPUT (reported). */
+int cli_trust_option(struct trust *t, const char *pubfile, int pin);
+
 struct incident;
 /* Loads the incident named id (incident_load). Returns EXIT_OK; EXIT_BADINPUT
  * after "trailscope: error: no incident 'ID' in the store (trailscope

@@ -150,10 +150,8 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 	while ((c = cli_getopt(argc, argv, "t:f:dnh", opts, "verify", usage)) != -1) {
 		switch (c) {
 		case 't':
-			if (trust_add_file(&t, optarg, 1)) {
-				ret = EXIT_BADINPUT;
+			if ((ret = cli_trust_option(&t, optarg, 1)) != EXIT_OK)
 				goto out;
-			}
 			break;
 		case 'f':
 			if (cli_parse_format("verify", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt)) {
