@@ -8,14 +8,10 @@
 S=$T/s.db B=$T/b
 CONF=$SHARED/samples/bagit-conformance
 
-ts keygen example.org/audit --out "$T/keys" >/dev/null
-ts keygen regulator.example --out "$T/keys" >/dev/null
-ts keygen mallory.example --out "$T/keys" >/dev/null
-K=$T/keys/example.org_audit.key P=$T/keys/example.org_audit.pub
-RK=$T/keys/regulator.example.key RP=$T/keys/regulator.example.pub
-MK=$T/keys/mallory.example.key
-ts gen --events 40 --seed 7 > "$T/ev.jsonl"
-ts import "$S" "$T/ev.jsonl" --sign "$K" >/dev/null 2>&1
+signer regulator.example "$T/keys"; RK=$K RP=$P
+signer mallory.example "$T/keys"; MK=$K
+signer example.org/audit "$T/keys"
+gen_store "$S" 40 7
 
 # recompute every manifest like an attacker who edits files would
 rebag() {

@@ -6,7 +6,6 @@
 . tests/lib.sh
 D=testdata/formats
 SM=$SHARED/samples
-q() { sqlite3 "$1" "$2"; }
 
 # Kubernetes: all falco samples but the bogus one, in one import
 ls "$SM"/k8s-falco/*.json | grep -v fal_01_003 > "$T/k8s.list"

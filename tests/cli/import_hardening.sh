@@ -5,7 +5,6 @@
 # leaves the store as it was.
 . tests/lib.sh
 H=testdata/hardening
-q() { sqlite3 "$1" "$2"; }
 # entries NAME DB WANT: the store holds WANT entries (0 when it was never created)
 entries() {
 	if [ -f "$2" ]; then expect_eq "$1" "$(q "$2" 'select count(*) from entries')" "$3"

@@ -6,7 +6,6 @@
 # unknown.
 . tests/lib.sh
 SM=$SHARED/samples
-q() { sqlite3 "$1" "$2"; }
 
 # CloudTrail: 07 carries errorCode/errorMessage, 04 succeeded
 S=$T/ct.db

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "trailscope/incident.h"
 #include "trailscope/jcs.h"
 
@@ -180,32 +181,6 @@ TEST(test_record_bad)
 	buf_release(&err);
 }
 
-struct tmpstore {
-	char dir[32], db[64];
-	struct store s;
-};
-
-static int tmp_open(struct tmpstore *t)
-{
-	snprintf(t->dir, sizeof(t->dir), "/tmp/tstinc.XXXXXX");
-	if (!mkdtemp(t->dir))
-		return -1;
-	snprintf(t->db, sizeof(t->db), "%s/s.db", t->dir);
-	return store_open(&t->s, t->db, STORE_CREATE);
-}
-
-static void tmp_close(struct tmpstore *t)
-{
-	char p[96];
-
-	store_close(&t->s);
-	unlink(t->db);
-	snprintf(p, sizeof(p), "%s-wal", t->db);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", t->db);
-	unlink(p);
-	rmdir(t->dir);
-}
 
 static int import1(struct store *s, const char *file, int skip, struct incident_import_stats *st)
 {
@@ -253,10 +228,10 @@ TEST(test_import_files)
 		"bad-shape.jsonl", "bad-pagerduty.json",
 	};
 	struct incident_import_stats st;
-	struct tmpstore t;
+	struct fixture_store t;
 	struct incident in;
 
-	CHECK(tmp_open(&t) == 0);
+	CHECK(fixture_store_open(&t, "tstinc", NULL, NULL) == 0);
 	CHECK(import1(&t.s, "good.jsonl", 0, &st) == EXIT_OK);
 	CHECK_INT(st.added, 3);
 	CHECK(import1(&t.s, "pagerduty.json", 0, &st) == EXIT_OK);
@@ -293,17 +268,17 @@ TEST(test_import_files)
 	CHECK(in.raw[0] == '{' && strstr(in.raw, "\"incident_number\": 1234"));
 	incident_release(&in);
 	CHECK(incident_load(&t.s, "INC-404", &in) == 0);
-	tmp_close(&t);
+	fixture_store_remove(&t);
 }
 
 TEST(test_hostile_kept_verbatim)
 {
 	struct incident_import_stats st;
-	struct tmpstore t;
+	struct fixture_store t;
 	struct incident in;
 	json_t *j;
 
-	CHECK(tmp_open(&t) == 0);
+	CHECK(fixture_store_open(&t, "tstinc", NULL, NULL) == 0);
 	CHECK(import1(&t.s, "hostile.jsonl", 0, &st) == EXIT_OK);
 	CHECK(incident_load(&t.s, "INC-666", &in) == 1);
 	CHECK(strstr(in.title, "\x1b[31m") != NULL); /* stored as given; escaped only on output */
@@ -312,7 +287,7 @@ TEST(test_hostile_kept_verbatim)
 	CHECK(json_is_null(json_object_get(j, "resolved_at")));
 	json_decref(j);
 	incident_release(&in);
-	tmp_close(&t);
+	fixture_store_remove(&t);
 }
 
 int main(void)
