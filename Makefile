@@ -94,10 +94,12 @@ $(BUILD)/%.o: %.c $(FLAGS_FILE)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_LIB) $(FLAGS_FILE)
+# Every unit test links the shared fixtures (tests/unit/fixtures.h).
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/fixtures.c $(CORE_LIB) $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -MF $@.d -MT $@ $(ALL_LDFLAGS) -o $@ $< $(CORE_LIB) $(LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -MF $@.d -MT $@ $(ALL_LDFLAGS) -o $@ $< \
+		tests/unit/fixtures.c $(CORE_LIB) $(LIBS)
 
 units: $(UNIT_BIN)
 

@@ -7,11 +7,7 @@
 # records; a tenth of the operations also log a Started record before the
 # final one). Replaces its own lines in bench/results-formats.txt.
 . "$(dirname "$0")/lib.sh"
-N=${N:-50000}
-out=$top/bench/results-formats.txt
-gen=$DATA/formats-cloud-$N
-mkdir -p "$gen"
-XDG_STATE_HOME=$DATA/state; export XDG_STATE_HOME
+formats_bench formats-cloud
 
 [ -s "$gen/.done" ] || python3 - "$N" "$gen" "$top" <<'PY'
 import json, sys, os, datetime

@@ -6,10 +6,7 @@
 # bench/results-formats.txt (bench/formats.sh rewrites that file: run
 # this one after it).
 . "$(dirname "$0")/lib.sh"
-N=${N:-50000}
-out=$top/bench/results-formats.txt
-gen=$DATA/opensearch-$N.jsonl
-XDG_STATE_HOME=$DATA/state; export XDG_STATE_HOME
+formats_bench opensearch.jsonl
 
 [ -s "$gen" ] || python3 - "$N" "$gen" "$top" <<'PY'
 import json, sys, os, datetime

@@ -5,11 +5,7 @@
 # events find the state before in the store; a tenth of the requests also
 # log a RequestReceived stage). Writes bench/results-formats.txt.
 . "$(dirname "$0")/lib.sh"
-N=${N:-50000}
-out=$top/bench/results-formats.txt
-gen=$DATA/formats-$N
-mkdir -p "$gen"
-XDG_STATE_HOME=$DATA/state; export XDG_STATE_HOME
+formats_bench formats
 
 [ -s "$gen/.done" ] || python3 - "$N" "$gen" "$top" <<'PY'
 import json, sys, os

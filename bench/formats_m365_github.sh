@@ -7,11 +7,7 @@
 # and targets. Appends its lines to bench/results-formats.txt (run it
 # after formats.sh, which rewrites that file).
 . "$(dirname "$0")/lib.sh"
-N=${N:-50000}
-out=$top/bench/results-formats.txt
-gen=$DATA/formats-m365-github-$N
-mkdir -p "$gen"
-XDG_STATE_HOME=$DATA/state; export XDG_STATE_HOME
+formats_bench formats-m365-github
 
 [ -s "$gen/.done" ] || python3 - "$N" "$gen" <<'PY'
 import csv, json, os, sys, datetime

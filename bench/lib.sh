@@ -14,6 +14,19 @@ events() {
 	[ -s "$f" ] || "$TS" gen --events "$1" --seed 7 --incidents "$DATA/incidents-$1.jsonl" > "$f"
 	echo "$f"
 }
+# formats_bench NAME: the set-up every per-format benchmark shares: N
+# (events per format, default 50,000), out (bench/results-formats.txt),
+# gen ($DATA/NAME-N, made as a directory unless NAME ends in .jsonl, in
+# which case gen is that file) and a private trust state.
+formats_bench() {
+	N=${N:-50000}
+	out=$top/bench/results-formats.txt
+	case $1 in
+	*.jsonl) gen=$DATA/${1%.jsonl}-$N.jsonl ;;
+	*) gen=$DATA/$1-$N; mkdir -p "$gen" ;;
+	esac
+	XDG_STATE_HOME=$DATA/state; export XDG_STATE_HOME
+}
 # now_ms: monotonic milliseconds
 now_ms() { python3 -c 'import time; print(int(time.monotonic()*1000))'; }
 # timed CMD...: runs CMD, prints elapsed seconds (3 decimals)

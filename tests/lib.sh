@@ -25,6 +25,28 @@ ts_exit() {
 }
 trap ts_exit EXIT
 ts() { "$TRAILSCOPE" "$@"; }
+# q DB SQL: sqlite3's answer (for looking inside a store).
+q() { sqlite3 "$1" "$2"; }
+
+# signer NAME DIR: makes NAME's key pair in DIR (keygen) and sets K to the
+# signer key and P to the verifier key (a '/' in NAME is '_' in the files).
+signer() {
+	ts keygen "$1" --out "$2" >/dev/null || fail "signer $1: keygen failed"
+	K=$2/$(printf %s "$1" | tr / _).key P=$2/$(printf %s "$1" | tr / _).pub
+}
+# gen_store STORE N SEED [INCIDENTS]: STORE made of N generated events
+# (seed SEED, kept in $T/ev.jsonl) and signed with $K; with INCIDENTS,
+# the generated incidents are written to that file and imported too.
+gen_store() {
+	if [ $# -ge 4 ]; then
+		ts gen --events "$2" --seed "$3" --incidents "$4" > "$T/ev.jsonl"
+	else
+		ts gen --events "$2" --seed "$3" > "$T/ev.jsonl"
+	fi
+	ts import "$1" "$T/ev.jsonl" --sign "$K" >/dev/null 2>&1 || fail "cannot build the store $1"
+	[ $# -lt 4 ] || ts incident import "$1" "$4" >/dev/null 2>&1 ||
+		fail "cannot import the incidents into $1"
+}
 
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1"; shift; for l in "$@"; do echo "    $l"; done; }

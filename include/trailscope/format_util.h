@@ -119,8 +119,14 @@ int fmt_map_event(struct fmt_reader *r, const struct fmt_map *m, const struct fm
 /* format_skip(r->sink, reason): rec was read and makes no event. */
 void fmt_skip(struct fmt_reader *r, enum skip_reason reason);
 
-/* A new zeroed event (release with event_release + free, or fmt_emit). */
+/* A new zeroed event (release with event_release + free, fmt_emit, or
+ * fmt_event_abandon). */
 struct event *fmt_event_new(void);
+/* For a reader giving up on the event it was building (a bad record):
+ * releases and frees ev and releases err (either may be NULL), and
+ * returns rc, the sink's answer to the bad record:
+ * "return fmt_event_abandon(ev, &err, fmt_bad(r, rec, "...: %s", err.buf));" */
+int fmt_event_abandon(struct event *ev, struct buf *err, int rc);
 
 /* Times. Each sets ev->ts and ev->ts_source, or returns -1 with a reason
  * in err. fmt_time_iso: RFC 3339 text. fmt_time_epoch: a JSON number or

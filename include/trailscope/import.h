@@ -38,14 +38,16 @@ struct import_stats {
 	uint64_t skipped;     /* bad records skipped (--skip-invalid) */
 	uint64_t not_events[SKIP_NREASONS]; /* records read that make no event, by reason */
 	int nothing;          /* records were read but none made an event: the
-			       * import failed (EXIT_BADINPUT), already reported */
+			       * import failed (ERR_INPUT), already reported */
 	uint64_t first_seq;   /* first appended seq, 0 if none */
 	uint64_t size;        /* store size after the import */
 	int signed_head;      /* a checkpoint was signed */
 };
 
-/* Returns EXIT_OK, EXIT_BADINPUT (a bad record; nothing written) or
- * EXIT_IO; messages are already printed. "-" reads standard input. */
+/* Returns 0, or -1 (reported; nothing written) with error_class()
+ * ERR_INPUT for bad input (a bad record at "FILE:LINE:COL: reason", a
+ * file in no known format, nothing to import) or ERR_IO. "-" reads
+ * standard input. */
 int import_files(struct store *s, char *const *files, int nfiles,
 		 const struct import_options *opt, struct import_stats *stats);
 

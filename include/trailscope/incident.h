@@ -42,9 +42,12 @@ void incident_release(struct incident *in);
  * Reads one incident record (either shape's member names). On error
  * returns -1 with a reason in err ('missing "started_at"', 'expected a
  * list of strings for "services"', 'resolved_at is before started_at').
- * Takes nothing from rec; raw and source are left NULL for the caller.
+ * and, when at is not NULL, the member whose value is at fault in *at
+ * ("started_at", "services"; NULL for the record as a whole, as for a
+ * missing member). Takes nothing from rec; raw and source are left NULL
+ * for the caller.
  */
-int incident_from_json(const json_t *rec, struct incident *in, struct buf *err);
+int incident_from_json(const json_t *rec, struct incident *in, struct buf *err, const char **at);
 
 struct incident_import_options {
 	int skip_invalid;         /* report bad records and go on */
@@ -63,8 +66,8 @@ struct incident_import_stats {
  * record reader of format_util.h and stores its incidents in one
  * transaction. A bad record is reported as "FILE:LINE:COL: reason" and,
  * unless skip_invalid, stops the import with nothing written. Duplicate
- * ids within one import are bad records. Returns EXIT_OK, EXIT_BADINPUT
- * or EXIT_IO (messages already printed).
+ * ids within one import are bad records. Returns 0, or -1 (reported)
+ * with error_class() ERR_INPUT (a bad record) or ERR_IO.
  */
 int incident_import(struct store *s, char *const *files, int nfiles,
 		    const struct incident_import_options *opt, struct incident_import_stats *stats);

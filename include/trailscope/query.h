@@ -34,7 +34,11 @@
 #define QUERY_MAX_TERMS 256
 #define QUERY_CANCELLED (-2)   /* returned by the running calls when cancelled */
 
-/* A compile error: what and where. Printed as "col %d: %s". */
+/* The name a query's errors are reported under, as a one-line file:
+ * "<query>:1:COL: message" (diag_at; COL in characters). */
+#define QUERY_FILE "<query>"
+
+/* A compile error: what and where. */
 struct query_error {
 	size_t pos;            /* byte offset into the query string (0-based) */
 	int col;               /* 1-based column in characters (UTF-8 aware), for a caret */

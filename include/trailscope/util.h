@@ -1,9 +1,11 @@
 /*
- * util.h - allocation wrappers that abort, error reporting, small helpers.
+ * util.h - allocation wrappers that abort, small helpers; error reporting
+ * comes with it from diag.h.
  *
- * Only main and the CLI layer exit; library code returns error() (-1)
- * after printing a message. die() is for broken invariants and
- * allocation failure.
+ * Only main and the CLI layer exit; library code returns -1 after
+ * reporting through diag.h (error(), diag_at()), which also keeps the
+ * class of the failure. die() is for broken invariants and allocation
+ * failure.
  */
 #ifndef TRAILSCOPE_UTIL_H
 #define TRAILSCOPE_UTIL_H
@@ -11,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "trailscope/diag.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 /* Marks a parameter a callback's signature imposes but this one ignores. */
@@ -28,19 +31,6 @@ void *xgrow(void *arr, size_t *alloc, size_t n, size_t elem);
  * of *n entries (*alloc allocated), as reports collect their notes. */
 void strv_vaddf(char ***v, size_t *n, size_t *alloc, const char *fmt, va_list ap)
 	__attribute__((format(printf, 4, 0)));
-
-/* Prints "trailscope: error: ..." to stderr and returns -1. */
-int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Prints "trailscope: fatal: ..." and exits with EXIT_INTERNAL. Before
- * exiting it calls the hook set by set_die_hook (the TUI restores the
- * terminal there). */
-_Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void set_die_hook(void (*hook)(void));
-/* When set, error() and warning() are silent (used by the TUI, which
- * shows messages itself via last_error()). */
-void set_error_quiet(int quiet);
-const char *last_error(void);
 
 /* Exit statuses: stable, documented in README.md. */
 enum exit_status {

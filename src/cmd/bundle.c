@@ -198,11 +198,8 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 			if (cli_parse_format("bundle verify", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt))
 				goto out;
 			break;
-		case 'h':
-			ret = cmd_help(cx->cmd);
-			goto out;
 		default:
-			ret = EXIT_USAGE; /* cli_getopt said why */
+			ret = cli_common_option(cx, c); /* --help, or cli_getopt said why */
 			goto out;
 		}
 	}
@@ -250,10 +247,8 @@ static int run_custody(struct cmd_ctx *cx, int argc, char **argv)
 		case 'k': keyfile = optarg; break;
 		case 'n': f.note = optarg; break;
 		case 'r': f.role = optarg; break;
-		case 'h':
-			return cmd_help(cx->cmd);
 		default:
-			return EXIT_USAGE; /* cli_getopt said why */
+			return cli_common_option(cx, c); /* --help, or cli_getopt said why */
 		}
 	}
 	if (argc - optind != 1)

@@ -146,8 +146,7 @@ static int run_case(struct cmd_ctx *cx, int argc, char **argv)
 			if (cli_parse_format("case", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt))
 				return EXIT_USAGE;
 			break;
-		case 'h': return cmd_help(cx->cmd);
-		default: return EXIT_USAGE; /* cli_getopt said why */
+		default: return cli_common_option(cx, c); /* --help, or cli_getopt said why */
 		}
 	}
 	if (argc - optind < 2)

@@ -9,7 +9,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd.h"
+#include "trailscope/incident.h"
 #include "trailscope/jcs.h"
+#include "trailscope/keys.h"
 #include "trailscope/util.h"
 
 static const char *const format_names[] = { "text", "table", "json", "jsonl", "csv" };
@@ -32,6 +35,44 @@ int cli_parse_format(const char *cmd, const char *value, unsigned allowed, enum 
 	fprintf(stderr, "' (use %s)\n", list.buf);
 	buf_release(&list);
 	return -1;
+}
+
+int cli_exit_status(int rc)
+{
+	if (rc >= 0)
+		return EXIT_OK;
+	switch (error_class()) {
+	case ERR_USAGE: return EXIT_USAGE;
+	case ERR_INPUT: return EXIT_BADINPUT;
+	case ERR_IO: return EXIT_IO;
+	case ERR_FAILED: return EXIT_FAILED;
+	case ERR_NONE:     /* a failure nobody classified is a bug */
+	case ERR_INTERNAL:
+	case ERR_CLASS_COUNT:
+		break;
+	}
+	return EXIT_INTERNAL;
+}
+
+int cli_common_option(const struct cmd_ctx *cx, int c)
+{
+	return c == 'h' ? cmd_help(cx->cmd) : EXIT_USAGE;
+}
+
+int cli_trust_option(struct trust *t, const char *pubfile, int pin)
+{
+	return trust_add_file(t, pubfile, pin) ? EXIT_BADINPUT : EXIT_OK;
+}
+
+int cli_incident_load(struct store *s, const char *id, struct incident *in)
+{
+	int rc = incident_load(s, id, in);
+
+	if (rc > 0)
+		return EXIT_OK;
+	if (rc == 0)
+		error_as(ERR_INPUT, "no incident '%s' in the store (trailscope incident import STORE FILE)", id);
+	return cli_exit_status(-1);
 }
 
 int cli_usage_error(const char *usage, const char *fmt, ...)

@@ -17,9 +17,35 @@ enum out_format { FMT_TEXT, FMT_TABLE, FMT_JSON, FMT_JSONL, FMT_CSV };
  * an error naming the command and returns -1 on a bad value. */
 int cli_parse_format(const char *cmd, const char *value, unsigned allowed, enum out_format *out);
 
+/* The exit status of a core call's result (README's exit-status table):
+ * EXIT_OK for rc >= 0; for -1 the status of the class the failure left
+ * (error_class(), diag.h): ERR_USAGE 3, ERR_INPUT 4, ERR_IO 5,
+ * ERR_FAILED 1, anything unclassified EXIT_INTERNAL. The one place the
+ * CLI turns error classes into exit statuses. */
+int cli_exit_status(int rc);
+
 /* Prints "trailscope: MSG" and "usage: trailscope USAGE" (usage as in
  * struct command, without the program name); returns EXIT_USAGE. */
 int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+struct cmd_ctx;
+/* The answer to an option cli_getopt returned that the command's own
+ * switch does not take: 'h' (--help) prints the command's help and gives
+ * EXIT_OK; anything else cli_getopt has reported already: EXIT_USAGE.
+ * Every command ends its option switch with
+ * "default: return cli_common_option(cx, c);". */
+int cli_common_option(const struct cmd_ctx *cx, int c);
+
+struct trust;
+/* Adds the verifier key of a --trust PUBFILE (trust_add_file; pin records
+ * it in trusted.keys). Returns EXIT_OK, or EXIT_BADINPUT (reported). */
+int cli_trust_option(struct trust *t, const char *pubfile, int pin);
+
+struct incident;
+/* Loads the incident named id (incident_load). Returns EXIT_OK; EXIT_BADINPUT
+ * after "trailscope: error: no incident 'ID' in the store (trailscope
+ * incident import STORE FILE)"; or EXIT_IO (reported). */
+int cli_incident_load(struct store *s, const char *id, struct incident *in);
 
 struct option;
 /*

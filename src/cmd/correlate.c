@@ -117,7 +117,7 @@ static int run_correlate(struct cmd_ctx *cx, int argc, char **argv)
 	struct store *s;
 	int64_t limit = -1;
 	const char *why;
-	int c, rc, ret = EXIT_IO;
+	int c, ret = EXIT_IO;
 
 	correlate_options_init(&o);
 	while ((c = cli_getopt(argc, argv, "l:f:n:b:z:w:h", opts, "correlate", usage)) != -1) {
@@ -147,27 +147,18 @@ static int run_correlate(struct cmd_ctx *cx, int argc, char **argv)
 			if (correlate_parse_weight(&o, optarg, &why))
 				return cli_usage_error(usage, "correlate: --weight '%s': %s", optarg, why);
 			break;
-		case 'h':
-			return cmd_help(cx->cmd);
 		default:
-			return EXIT_USAGE; /* cli_getopt said why */
+			return cli_common_option(cx, c); /* --help, or cli_getopt said why */
 		}
 	}
 	if (argc - optind != 2)
 		return cli_usage_error(usage, "correlate: expected STORE and INCIDENT_ID");
 	if (cmd_store(cx, argv[optind], &s))
 		return EXIT_IO;
-	rc = incident_load(s, argv[optind + 1], &in);
-	if (rc <= 0) {
-		if (rc == 0) {
-			fputs("trailscope: no incident '", stderr);
-			cli_put_safe(stderr, argv[optind + 1]);
-			fputs("' in the store (trailscope incident import STORE FILE)\n", stderr);
-			ret = EXIT_BADINPUT;
-		}
+	if ((ret = cli_incident_load(s, argv[optind + 1], &in)) != EXIT_OK)
 		return ret;
-	}
-	if (correlate_run(s, &in, &o, &cor) == 0) {
+	ret = cli_exit_status(correlate_run(s, &in, &o, &cor));
+	if (ret == EXIT_OK) {
 		if (fmt == FMT_JSON) {
 			json_t *j = correlation_to_json(&in, &cor, limit < 0 ? 0 : (size_t)limit);
 
@@ -181,7 +172,6 @@ static int run_correlate(struct cmd_ctx *cx, int argc, char **argv)
 			warning("the window holds more than %zu changes; only the first were ranked "
 				"(narrow --lookback)", o.max_changes);
 		correlation_release(&cor);
-		ret = EXIT_OK;
 	}
 	incident_release(&in);
 	return ret;

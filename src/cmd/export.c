@@ -70,13 +70,10 @@ static int run_export(struct cmd_ctx *cx, int argc, char **argv)
 		case 'f': o.force = 1; break;
 		case 'a': o.allow_failed = 1; break;
 		case 't':
-			if (trust_add_file(&t, optarg, 0)) {
-				ret = EXIT_BADINPUT;
+			if ((ret = cli_trust_option(&t, optarg, 0)) != EXIT_OK)
 				goto out;
-			}
 			break;
-		case 'h': ret = cmd_help(cx->cmd); goto out;
-		default: ret = EXIT_USAGE; goto out; /* cli_getopt said why */
+		default: ret = cli_common_option(cx, c); goto out; /* --help, or cli_getopt said why */
 		}
 	}
 	ret = EXIT_USAGE;

@@ -86,10 +86,8 @@ static int run_gen(struct cmd_ctx *cx, int argc, char **argv)
 				return usage_error("--incident-count: expected a positive number, got '%s'", optarg);
 			o.incidents = (unsigned)v;
 			break;
-		case 'h':
-			return cmd_help(cx->cmd);
 		default:
-			return EXIT_USAGE; /* cli_getopt said why */
+			return cli_common_option(cx, c); /* --help, or cli_getopt said why */
 		}
 	}
 	if (optind < argc)

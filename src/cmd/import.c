@@ -71,8 +71,7 @@ static int run_import(struct cmd_ctx *cx, int argc, char **argv)
 		case 's': keyfile = optarg; break;
 		case 'k': io.skip_invalid = 1; break;
 		case 'q': quiet = 1; break;
-		case 'h': return cmd_help(cx->cmd);
-		default: return EXIT_USAGE; /* cli_getopt said why */
+		default: return cli_common_option(cx, c); /* --help, or cli_getopt said why */
 		}
 	}
 	if (io.fopt.map_file && io.format && strcmp(io.format, "auto") && strcmp(io.format, "map") &&
@@ -93,14 +92,14 @@ static int run_import(struct cmd_ctx *cx, int argc, char **argv)
 	io.progress = !quiet && isatty(2);
 	io.verbose = !quiet;
 	io.fopt.quiet = quiet;
-	ret = import_files(s, argv + optind + 1, argc - optind - 1, &io, &st);
+	ret = cli_exit_status(import_files(s, argv + optind + 1, argc - optind - 1, &io, &st));
 	ret = cmd_finish(cx, ret); /* a new store appears now, before the report */
 	if (ret == EXIT_BADINPUT && st.nothing) {
 		struct buf b = BUF_INIT;
 
 		counts(&st, &b);
-		fprintf(stderr, "trailscope: error: nothing to import (%s); nothing was written%s\n", b.buf,
-			st.not_events[SKIP_READ] ? " (--include-reads imports read-only requests)" : "");
+		error_as(ERR_INPUT, "nothing to import (%s); nothing was written%s", b.buf,
+			 st.not_events[SKIP_READ] ? " (--include-reads imports read-only requests)" : "");
 		buf_release(&b);
 	} else if (ret == EXIT_BADINPUT) {
 		fprintf(stderr, "trailscope: import stopped; nothing was written "

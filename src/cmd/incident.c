@@ -32,17 +32,15 @@ static int run_import(struct cmd_ctx *cx, int argc, char **argv)
 		switch (c) {
 		case 'k': io.skip_invalid = 1; break;
 		case 'q': quiet = 1; break;
-		case 'h':
-			return cmd_help(cx->cmd);
 		default:
-			return EXIT_USAGE; /* cli_getopt said why */
+			return cli_common_option(cx, c); /* --help, or cli_getopt said why */
 		}
 	}
 	if (argc - optind < 2)
 		return cli_usage_error(usage, "incident import: expected STORE and at least one FILE");
 	if (cmd_store(cx, argv[optind], &s))
 		return EXIT_IO;
-	ret = incident_import(s, argv + optind + 1, argc - optind - 1, &io, &st);
+	ret = cli_exit_status(incident_import(s, argv + optind + 1, argc - optind - 1, &io, &st));
 	if (ret == EXIT_BADINPUT)
 		fprintf(stderr, "trailscope: incident import stopped; nothing was written "
 				"(--skip-invalid skips bad records)\n");
@@ -204,10 +202,8 @@ static int run_list(struct cmd_ctx *cx, int argc, char **argv)
 					     1u << FMT_JSONL | 1u << FMT_CSV, &fmt))
 				return EXIT_USAGE;
 			break;
-		case 'h':
-			return cmd_help(cx->cmd);
 		default:
-			return EXIT_USAGE; /* cli_getopt said why */
+			return cli_common_option(cx, c); /* --help, or cli_getopt said why */
 		}
 	}
 	if (argc - optind != 1)
@@ -250,25 +246,16 @@ static int run_show(struct cmd_ctx *cx, int argc, char **argv)
 			if (cli_parse_format("incident show", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt))
 				return EXIT_USAGE;
 			break;
-		case 'h':
-			return cmd_help(cx->cmd);
 		default:
-			return EXIT_USAGE; /* cli_getopt said why */
+			return cli_common_option(cx, c); /* --help, or cli_getopt said why */
 		}
 	}
 	if (argc - optind != 2)
 		return cli_usage_error(usage, "incident show: expected STORE and ID");
 	if (cmd_store(cx, argv[optind], &s))
 		return EXIT_IO;
-	rc = incident_load(s, argv[optind + 1], &in);
-	if (rc <= 0) {
-		if (rc == 0) {
-			fputs("trailscope: no incident '", stderr);
-			cli_put_safe(stderr, argv[optind + 1]);
-			fputs("' in the store\n", stderr);
-		}
-		return rc == 0 ? EXIT_BADINPUT : EXIT_IO;
-	}
+	if ((rc = cli_incident_load(s, argv[optind + 1], &in)) != EXIT_OK)
+		return rc;
 	if (fmt == FMT_JSON) {
 		json_t *o = incident_to_json(&in);
 

@@ -25,8 +25,7 @@ static int run_init(struct cmd_ctx *cx, int argc, char **argv)
 	while ((c = cli_getopt(argc, argv, "o:h", opts, "init", usage)) != -1) {
 		switch (c) {
 		case 'o': origin = optarg; break;
-		case 'h': return cmd_help(cx->cmd);
-		default: return EXIT_USAGE; /* cli_getopt said why */
+		default: return cli_common_option(cx, c); /* --help, or cli_getopt said why */
 		}
 	}
 	if (argc - optind != 1)

@@ -37,16 +37,13 @@ static int run_open(struct cmd_ctx *cx, int argc, char **argv)
 	while ((c = cli_getopt(argc, argv, "t:T:oc:h", opts, "open", usage)) != -1) {
 		switch (c) {
 		case 't':
-			if (trust_add_file(&t, optarg, 1)) {
-				ret = EXIT_BADINPUT;
+			if ((ret = cli_trust_option(&t, optarg, 1)) != EXIT_OK)
 				goto out;
-			}
 			break;
 		case 'T': theme = optarg; break;
 		case 'o': newest_first = 0; break;
 		case 'c': case_path = optarg; break;
-		case 'h': ret = cmd_help(cx->cmd); goto out;
-		default: ret = EXIT_USAGE; goto out; /* cli_getopt said why */
+		default: ret = cli_common_option(cx, c); goto out; /* --help, or cli_getopt said why */
 		}
 	}
 	if (argc - optind != 1)

@@ -142,19 +142,16 @@ static int print_row(const struct query_row *r, void *ctx)
 	return ferror(stdout) != 0;
 }
 
-/* Prints "trailscope: query: col N: message", the query and a caret. */
+/* Prints "<query>:1:COL: message" (diag_at), then the query and a caret
+ * under COL when the query prints as it is. */
 static void report(const char *text, const struct query_error *err)
 {
 	struct buf b = BUF_INIT;
 
-	fprintf(stderr, "trailscope: query: col %d: ", err->col);
-	cli_put_safe(stderr, err->msg);
+	diag_at(QUERY_FILE, 1, err->col, "%s", err->msg);
 	buf_add_term_safe(&b, text, strlen(text));
-	if (b.len == strlen(text)) {
-		fprintf(stderr, "\n  %s\n  %*s^\n", b.buf, err->col - 1, "");
-	} else {
-		fputc('\n', stderr);
-	}
+	if (b.len == strlen(text))
+		fprintf(stderr, "  %s\n  %*s^\n", b.buf, err->col - 1, "");
 	buf_release(&b);
 }
 
@@ -201,8 +198,7 @@ static int run_query(struct cmd_ctx *cx, int argc, char **argv)
 				return cli_usage_error(usage, "query: bad --now '%s': %s", optarg, why ? why : "");
 			break;
 		}
-		case 'h': return cmd_help(cx->cmd);
-		default: return EXIT_USAGE; /* cli_getopt said why */
+		default: return cli_common_option(cx, c); /* --help, or cli_getopt said why */
 		}
 	}
 	if (argc - optind != 2)

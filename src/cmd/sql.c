@@ -140,8 +140,7 @@ static int run_sql(struct cmd_ctx *cx, int argc, char **argv)
 					     1u << FMT_CSV, &fmt))
 				return EXIT_USAGE;
 			break;
-		case 'h': return cmd_help(cx->cmd);
-		default: return EXIT_USAGE; /* cli_getopt said why */
+		default: return cli_common_option(cx, c); /* --help, or cli_getopt said why */
 		}
 	}
 	if (argc - optind != 2)

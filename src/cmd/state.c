@@ -220,10 +220,8 @@ static int run_state(struct cmd_ctx *cx, int argc, char **argv)
 			if (cli_parse_format("state", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt))
 				return EXIT_USAGE;
 			break;
-		case 'h':
-			return cmd_help(cx->cmd);
 		default:
-			return EXIT_USAGE; /* cli_getopt said why */
+			return cli_common_option(cx, c); /* --help, or cli_getopt said why */
 		}
 	}
 	if (argc - optind != 2)

@@ -150,10 +150,8 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 	while ((c = cli_getopt(argc, argv, "t:f:dnh", opts, "verify", usage)) != -1) {
 		switch (c) {
 		case 't':
-			if (trust_add_file(&t, optarg, 1)) {
-				ret = EXIT_BADINPUT;
+			if ((ret = cli_trust_option(&t, optarg, 1)) != EXIT_OK)
 				goto out;
-			}
 			break;
 		case 'f':
 			if (cli_parse_format("verify", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt)) {
@@ -163,8 +161,7 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 			break;
 		case 'd': vo.deep = 1; break;
 		case 'n': remember = 0; break;
-		case 'h': ret = cmd_help(cx->cmd); goto out;
-		default: ret = EXIT_USAGE; goto out; /* cli_getopt said why */
+		default: ret = cli_common_option(cx, c); goto out; /* --help, or cli_getopt said why */
 		}
 	}
 	ret = EXIT_IO;

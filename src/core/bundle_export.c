@@ -151,7 +151,7 @@ static int select_query(struct store *s, const char *text, struct seqlist *out)
 	int64_t n;
 
 	if (query_compile(s, text, time_now(), &q, &qe)) {
-		error("--query: col %d: %s", qe.col, qe.msg);
+		diag_at(QUERY_FILE, 1, qe.col, "%s", qe.msg);
 		return EXIT_USAGE;
 	}
 	n = query_each(q, &f, push_row, out);

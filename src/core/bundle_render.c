@@ -66,6 +66,13 @@ static void csv_json(struct buf *out, const json_t *v)
 	buf_release(&b);
 }
 
+/* A field that is not the row's last: csv_str and its comma. */
+static void csv_col(struct buf *out, const char *s)
+{
+	csv_str(out, s);
+	buf_addch(out, ',');
+}
+
 #define EVENTS_CSV_V1_HEADER "seq,event_id,ts,actor,actor_name,actor_type,action,target_kind,target," \
 	"environment,reason,ticket,correlation_id,approval_required,approved_by,nchanges,summary\n"
 #define EVENTS_CSV_V2_HEADER "seq,event_id,ts,actor,actor_name,actor_type,action,target_kind,target," \
@@ -100,48 +107,32 @@ void bundle_events_csv_row(const json_t *leaf, struct buf *out, int layout)
 		change_list_summary(&cl, 80, &sum);
 	else
 		buf_addstr(&sum, STATE_NOT_RECORDED);
+	const char *const who_what[] = {
+		leaf_str(leaf, "event_id"), leaf_str(leaf, "ts"), leaf_str(actor, "id"), leaf_str(actor, "name"),
+		leaf_str(actor, "type"), leaf_str(leaf, "action"), leaf_str(target, "kind"),
+		leaf_str(target, "key"), leaf_str(leaf, "environment"),
+	};
+
 	buf_addf(out, "%lld,", (long long)json_number_value(seq));
-	csv_str(out, leaf_str(leaf, "event_id"));
-	buf_addch(out, ',');
-	csv_str(out, leaf_str(leaf, "ts"));
-	buf_addch(out, ',');
-	csv_str(out, leaf_str(actor, "id"));
-	buf_addch(out, ',');
-	csv_str(out, leaf_str(actor, "name"));
-	buf_addch(out, ',');
-	csv_str(out, leaf_str(actor, "type"));
-	buf_addch(out, ',');
-	csv_str(out, leaf_str(leaf, "action"));
-	buf_addch(out, ',');
-	csv_str(out, leaf_str(target, "kind"));
-	buf_addch(out, ',');
-	csv_str(out, leaf_str(target, "key"));
-	buf_addch(out, ',');
-	csv_str(out, leaf_str(leaf, "environment"));
-	buf_addch(out, ',');
+	for (size_t i = 0; i < ARRAY_SIZE(who_what); i++)
+		csv_col(out, who_what[i]);
 	if (layout != EVENTS_CSV_V1) {
 		/* a version 1 leaf records no outcome: "unknown" */
 		const json_t *oc = json_object_get(leaf, "outcome");
 
-		csv_str(out, json_is_object(oc) ? leaf_str(oc, "status") : "unknown");
-		buf_addch(out, ',');
-		csv_str(out, leaf_str(oc, "code"));
-		buf_addch(out, ',');
-		csv_str(out, leaf_str(oc, "message"));
-		buf_addch(out, ',');
+		csv_col(out, json_is_object(oc) ? leaf_str(oc, "status") : "unknown");
+		csv_col(out, leaf_str(oc, "code"));
+		csv_col(out, leaf_str(oc, "message"));
 	}
-	csv_str(out, leaf_str(ctx, "reason"));
-	buf_addch(out, ',');
+	csv_col(out, leaf_str(ctx, "reason"));
 	if (json_is_string(json_object_get(ctx, "ticket")))
 		csv_str(out, leaf_str(ctx, "ticket"));
 	else
 		csv_json(out, json_object_get(ctx, "ticket"));
 	buf_addch(out, ',');
-	csv_str(out, leaf_str(ctx, "correlation_id"));
-	buf_addch(out, ',');
-	buf_addstr(out, !json_is_object(appr) ? "" :
-		   json_is_true(json_object_get(appr, "required")) ? "true" : "false");
-	buf_addch(out, ',');
+	csv_col(out, leaf_str(ctx, "correlation_id"));
+	csv_col(out, !json_is_object(appr) ? "" :
+		json_is_true(json_object_get(appr, "required")) ? "true" : "false");
 	csv_str(out, leaf_str(appr, "approved_by"));
 	buf_addf(out, ",%zu,", cl.n);
 	csv_str(out, sum.buf);
@@ -168,12 +159,9 @@ void bundle_changes_csv_rows(const json_t *leaf, struct buf *out)
 		enum change_kind kind = change_kind_parse(leaf_str(c, "kind"));
 
 		buf_addf(out, "%lld,", seq);
-		csv_str(out, leaf_str(leaf, "event_id"));
-		buf_addch(out, ',');
-		csv_str(out, leaf_str(c, "path"));
-		buf_addch(out, ',');
-		csv_str(out, leaf_str(c, "kind"));
-		buf_addch(out, ',');
+		csv_col(out, leaf_str(leaf, "event_id"));
+		csv_col(out, leaf_str(c, "path"));
+		csv_col(out, leaf_str(c, "kind"));
 		csv_json(out, json_is_null(before) && (unknown || kind == CHANGE_ADDED) ? NULL : before);
 		buf_addch(out, ',');
 		csv_json(out, json_is_null(after) && kind == CHANGE_REMOVED ? NULL : after);

@@ -250,15 +250,9 @@ static int az_emit(struct fmt_reader *r, const struct fmt_record *begin, const s
 
 	if (!t || !*t)
 		t = fmt_str(j, "time");
-	if (fmt_time_iso(ev, t, &err)) {
-		int rc = fmt_bad_at(r, rec, fmt_str(j, "eventTimestamp") ? "eventTimestamp" : "time",
-				    "bad time: %s", err.buf);
-
-		event_release(ev);
-		free(ev);
-		buf_release(&err);
-		return rc;
-	}
+	if (fmt_time_iso(ev, t, &err))
+		return fmt_event_abandon(ev, &err, fmt_bad_at(r, rec, fmt_str(j, "eventTimestamp") ?
+							      "eventTimestamp" : "time", "bad time: %s", err.buf));
 	buf_release(&err);
 	/* the final record's id (kept when its begin was read first) */
 	ev->event_id = fmt_dup(id && *id ? id : NULL);
@@ -414,22 +408,20 @@ static int az_record(struct fmt_reader *r, const struct fmt_record *rec)
 	return rc;
 }
 
+/* An operation seen only begun (held as its group's first; Azure holds no
+ * last): the begin alone, as its own event. */
+static int az_emit_begun(struct fmt_reader *r, const struct fmt_record *begin,
+			 const struct fmt_record *last UNUSED)
+{
+	return az_emit(r, NULL, begin);
+}
+
 /* Operations seen only begun: each alone, in the order read. */
 static int az_finish(struct fmt_reader *r)
 {
 	struct azure *a = r->data;
 
-	for (size_t i = 0; i < a->ops.n; i++) {
-		struct fmt_group *grp = &a->ops.v[i];
-		int rc = 0;
-
-		if (grp->first.set)
-			rc = az_emit(r, NULL, &grp->first.rec);
-		fmt_held_clear(&grp->first);
-		if (rc)
-			return -1;
-	}
-	return 0;
+	return fmt_groups_flush(&a->ops, r, az_emit_begun);
 }
 
 /* ---- {"records":[...]} documents one per line ---- */

@@ -184,11 +184,9 @@ static int ct_event(struct fmt_reader *r, const struct fmt_record *where, const 
 	}
 	ev = fmt_event_new();
 	if (fmt_time_iso(ev, time, &err)) {
-		rc = fmt_bad(r, where, "\"eventTime\": %s", err.buf);
-		event_release(ev);
-		free(ev);
-		buf_release(&err);
-		return rc;
+		/* at its value, unless inside a CloudTrailEvent string */
+		return fmt_event_abandon(ev, &err, fmt_bad_at(r, where, rec == where->json ? "eventTime" : "",
+							      "\"eventTime\": %s", err.buf));
 	}
 	ev->event_id = fmt_dup(fmt_str(rec, "eventID"));
 	if (!ev->event_id)

@@ -256,14 +256,8 @@ static int gcp_emit(struct fmt_reader *r, const struct fmt_record *first, const 
 		meta = json_object_get(opp, "requestMetadata");
 	if (!req && opp)
 		req = json_object_get(pp, "request");
-	if (fmt_time_iso(ev, fmt_str(j, "timestamp"), &err)) {
-		int rc = fmt_bad_at(r, fin, "timestamp", "\"timestamp\": %s", err.buf);
-
-		event_release(ev);
-		free(ev);
-		buf_release(&err);
-		return rc;
-	}
+	if (fmt_time_iso(ev, fmt_str(j, "timestamp"), &err))
+		return fmt_event_abandon(ev, &err, fmt_bad_at(r, fin, "timestamp", "\"timestamp\": %s", err.buf));
 	buf_release(&err);
 	ev->event_id = fmt_dup(id && *id ? id : NULL);
 	ev->context = json_object();
@@ -432,20 +426,7 @@ static int gcp_finish(struct fmt_reader *r)
 {
 	struct gcp *g = r->data;
 
-	for (size_t i = 0; i < g->ops.n; i++) {
-		struct fmt_group *grp = &g->ops.v[i];
-		int rc = 0;
-
-		if (grp->first.set)
-			rc = gcp_emit(r, &grp->first.rec, grp->last.set ? &grp->last.rec : NULL);
-		else if (grp->last.set)
-			rc = gcp_emit(r, NULL, &grp->last.rec);
-		fmt_held_clear(&grp->first);
-		fmt_held_clear(&grp->last);
-		if (rc)
-			return -1;
-	}
-	return 0;
+	return fmt_groups_flush(&g->ops, r, gcp_emit);
 }
 
 static int gcp_detect(const char *head, size_t len)

@@ -73,6 +73,24 @@ void fmt_held_set(struct fmt_held *h, const struct fmt_record *rec)
 	h->set = 1;
 }
 
+int fmt_groups_flush(struct fmt_groups *g, struct fmt_reader *r,
+		     int (*emit)(struct fmt_reader *r, const struct fmt_record *first,
+				 const struct fmt_record *last))
+{
+	for (size_t i = 0; i < g->n; i++) {
+		struct fmt_group *grp = &g->v[i];
+		int rc = 0;
+
+		if (grp->first.set || grp->last.set)
+			rc = emit(r, grp->first.set ? &grp->first.rec : NULL, grp->last.set ? &grp->last.rec : NULL);
+		fmt_held_clear(&grp->first);
+		fmt_held_clear(&grp->last);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
 void fmt_groups_release(struct fmt_groups *g)
 {
 	for (size_t i = 0; i < g->n; i++) {

@@ -37,4 +37,12 @@ void fmt_held_set(struct fmt_held *h, const struct fmt_record *rec);
 void fmt_held_clear(struct fmt_held *h);
 void fmt_groups_release(struct fmt_groups *g);
 
+/* At the end of a file: for each group that still holds a record, in the
+ * order read, calls emit(r, first, last) with what it holds (NULL for an
+ * end it does not hold), then clears the group. Returns 0, or -1 as soon
+ * as emit returned non-zero. */
+int fmt_groups_flush(struct fmt_groups *g, struct fmt_reader *r,
+		     int (*emit)(struct fmt_reader *r, const struct fmt_record *first,
+				 const struct fmt_record *last));
+
 #endif

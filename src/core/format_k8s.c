@@ -156,20 +156,22 @@ static int k8s_emit(struct fmt_reader *r, const struct fmt_record *rec)
 	json_t *req = json_object_get(j, "requestObject"), *status = json_object_get(j, "responseStatus");
 	json_t *code = json_object_get(status, "code"), *ips = json_object_get(j, "sourceIPs");
 	const char *verb = fmt_str(j, "verb"), *username = fmt_str(user, "username");
-	const char *t, *ns, *name, *res, *sub;
+	const char *t, *ns, *name, *res, *sub, *at = ""; /* at: the member at fault */
 	struct event *ev = fmt_event_new();
 	struct buf b = BUF_INIT, err = BUF_INIT;
 	json_t *state = NULL, *prev;
 	int failed = json_is_number(code) && json_number_value(code) >= 400;
 
 	ev->event_id = xstrdup(fmt_str(j, "auditID"));
-	if (!(t = fmt_str(j, "requestReceivedTimestamp")) && !(t = fmt_str(j, "stageTimestamp")) &&
-	    !(t = fmt_str(j, "timestamp"))) {
+	if (!(t = fmt_str(j, at = "requestReceivedTimestamp")) && !(t = fmt_str(j, at = "stageTimestamp")) &&
+	    !(t = fmt_str(j, at = "timestamp"))) {
 		buf_addstr(&err, "missing \"requestReceivedTimestamp\"");
+		at = "";
 		goto bad;
 	}
 	if (fmt_time_iso(ev, t, &err))
 		goto bad;
+	at = "";
 
 	ev->actor_id = xstrdup(username && *username ? username : "unknown");
 	ev->actor_type = actor_type_of(ev->actor_id);
@@ -272,7 +274,7 @@ bad:
 	free(ev);
 	buf_release(&b);
 	{
-		int rc = fmt_bad(r, rec, "%s", err.buf);
+		int rc = fmt_bad_at(r, rec, at, "%s", err.buf);
 
 		buf_release(&err);
 		return rc;

@@ -331,13 +331,8 @@ static int m365_record(struct fmt_reader *r, const struct fmt_record *rec)
 		return 0;
 	}
 	ev = fmt_event_new();
-	if (fmt_time_iso(ev, time, &err)) {
-		rc = bad_at(r, rec, "CreationTime", "\"CreationTime\": %s", err.buf);
-		event_release(ev);
-		free(ev);
-		buf_release(&err);
-		return rc;
-	}
+	if (fmt_time_iso(ev, time, &err))
+		return fmt_event_abandon(ev, &err, bad_at(r, rec, "CreationTime", "\"CreationTime\": %s", err.buf));
 	buf_release(&err);
 	ev->event_id = fmt_dup(fmt_str(j, "Id"));
 	user = fmt_str(j, "UserId");

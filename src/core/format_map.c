@@ -8,6 +8,7 @@
  * pointer walks per record.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,7 +51,27 @@ static void map_release(struct fmt_map *m)
 	}
 }
 
-/* Reads and checks the map file; errors name the map file. */
+/* A map file error, "MAP:LINE:COL: reason", at the value of member (a
+ * dotted path as for fmt_member_pos; "" for the start of the file).
+ * Returns -1. */
+static int map_error(const char *path, const struct fmt_record *map, const char *member,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int map_error(const char *path, const struct fmt_record *map, const char *member,
+		     const char *fmt, ...)
+{
+	va_list ap;
+	long line;
+	int col;
+
+	fmt_member_pos(map, member, &line, &col);
+	va_start(ap, fmt);
+	diag_vat(path, line, col, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Reads and checks the map file; errors name the map file and the place
+ * in it. */
 static int map_load(struct fmt_map *m, const char *path)
 {
 	struct buf err = BUF_INIT;
@@ -58,22 +79,24 @@ static int map_load(struct fmt_map *m, const char *path)
 	const char *key;
 	size_t len, bom, nul;
 	char *text;
+	struct fmt_record map;
 	int l, c, ret = -1;
 
 	memset(m, 0, sizeof(*m));
 	m->file = path;
 	if (!path)
-		return error("the map format needs --map FILE");
+		return error_as(ERR_INPUT, "the map format needs --map FILE");
 	text = read_file(path, 1 << 20, &len);
 	if (!text)
-		return error("cannot read map '%s': %s", path,
-			     errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
+		return error_as(ERR_INPUT, "cannot read map '%s': %s", path,
+				errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
+	bom = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+	map = (struct fmt_record){ .raw = text + bom, .raw_len = len - bom, .line = 1,
+				   .col = 1 + (int)bom, .index = -1 };
 	if (format_is_utf16(text, len)) {
-		free(text);
-		error("%s: UTF-16 is not supported: convert to UTF-8", path);
+		map_error(path, &map, "", "UTF-16 is not supported: convert to UTF-8");
 		goto out;
 	}
-	bom = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
 	doc = json_parse_strict(text + bom, len - bom, &l, &c, &err);
 	nul = doc ? fmt_nul_at(text + bom, len - bom) : FMT_NO_NUL;
 	if (nul != FMT_NO_NUL) {
@@ -85,32 +108,34 @@ static int map_load(struct fmt_map *m, const char *path)
 				c = 0;
 			}
 	}
-	free(text);
 	if (!doc) {
-		error("%s:%d:%d: %s", path, l, c, err.buf);
+		diag_at(path, l, c, "%s", err.buf);
 		goto out;
 	}
 	if (nul != FMT_NO_NUL) {
-		error("%s:%d:%d: " FMT_NUL_MESSAGE, path, l, c);
+		diag_at(path, l, c, FMT_NUL_MESSAGE);
 		goto out;
 	}
 	if (!json_is_object(doc)) {
-		error("%s: expected a JSON object with \"fields\"", path);
+		map_error(path, &map, "", "expected a JSON object with \"fields\"");
 		goto out;
 	}
 	json_object_foreach(doc, key, v)
 		if (strcmp(key, "fields") && strcmp(key, "timestamp_format") && strcmp(key, "description")) {
-			error("%s: unknown member \"%s\" (expected \"fields\", \"timestamp_format\")", path, key);
+			map_error(path, &map, key, "unknown member \"%s\" (expected \"fields\", \"timestamp_format\")",
+				  key);
 			goto out;
 		}
 	fields = json_object_get(doc, "fields");
 	if (!json_is_object(fields)) {
-		error("%s: missing \"fields\" (an object of field: JSON Pointer)", path);
+		map_error(path, &map, fields ? "fields" : "", "missing \"fields\" (an object of field: JSON Pointer)");
 		goto out;
 	}
 	json_object_foreach(fields, key, v) {
+		struct buf at = BUF_INIT;
 		int f;
 
+		buf_addf(&at, "fields.%s", key);
 		for (f = 0; f < M_NFIELDS && strcmp(field_names[f], key); f++)
 			;
 		if (f == M_NFIELDS) {
@@ -118,14 +143,16 @@ static int map_load(struct fmt_map *m, const char *path)
 
 			for (int i = 0; i < M_NFIELDS; i++)
 				buf_addf(&names, "%s%s", i ? ", " : "", field_names[i]);
-			error("%s: unknown field \"%s\" in \"fields\" (known: %s)", path, key, names.buf);
+			map_error(path, &map, at.buf, "unknown field \"%s\" in \"fields\" (known: %s)", key, names.buf);
 			buf_release(&names);
+			buf_release(&at);
 			goto out;
 		}
 		if (json_is_string(v)) {
 			buf_reset(&err);
 			if (fmt_pointer_check(json_string_value(v), &err)) {
-				error("%s: field \"%s\": %s", path, key, err.buf);
+				map_error(path, &map, at.buf, "field \"%s\": %s", key, err.buf);
+				buf_release(&at);
 				goto out;
 			}
 			m->ptr[f] = xstrdup(json_string_value(v));
@@ -133,14 +160,16 @@ static int map_load(struct fmt_map *m, const char *path)
 			   f != M_TIMESTAMP) {
 			m->konst[f] = json_incref(json_object_get(v, "const"));
 		} else {
-			error("%s: field \"%s\": expected a JSON Pointer string%s", path, key,
-			      f == M_TIMESTAMP ? "" : " or {\"const\": value}");
+			map_error(path, &map, at.buf, "field \"%s\": expected a JSON Pointer string%s", key,
+				  f == M_TIMESTAMP ? "" : " or {\"const\": value}");
+			buf_release(&at);
 			goto out;
 		}
+		buf_release(&at);
 	}
 	if (!m->ptr[M_TIMESTAMP] || (!m->ptr[M_ACTOR_ID] && !m->konst[M_ACTOR_ID]) ||
 	    (!m->ptr[M_TARGET_KEY] && !m->konst[M_TARGET_KEY])) {
-		error("%s: \"fields\" must map \"timestamp\", \"actor_id\" and \"target_key\"", path);
+		map_error(path, &map, "fields", "\"fields\" must map \"timestamp\", \"actor_id\" and \"target_key\"");
 		goto out;
 	}
 	tf = json_object_get(doc, "timestamp_format");
@@ -151,8 +180,8 @@ static int map_load(struct fmt_map *m, const char *path)
 			if (json_is_string(tf) && !strcmp(json_string_value(tf), time_formats[i].name))
 				break;
 		if (i == ARRAY_SIZE(time_formats)) {
-			error("%s: \"timestamp_format\" must be rfc3339, epoch_s, epoch_ms, epoch_us or epoch_ns",
-			      path);
+			map_error(path, &map, "timestamp_format",
+				  "\"timestamp_format\" must be rfc3339, epoch_s, epoch_ms, epoch_us or epoch_ns");
 			goto out;
 		}
 		m->units = time_formats[i].units;
@@ -160,6 +189,7 @@ static int map_load(struct fmt_map *m, const char *path)
 	ret = 0;
 out:
 	json_decref(doc);
+	free(text);
 	buf_release(&err);
 	if (ret)
 		map_release(m);

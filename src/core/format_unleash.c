@@ -119,11 +119,7 @@ static int unleash_record(struct fmt_reader *r, const struct fmt_record *rec)
 	ev->context = json_object();
 	if (fmt_time_iso(ev, time, &err)) {
 		buf_release(&b);
-		rc = fmt_bad_at(r, rec, "createdAt", "\"createdAt\": %s", err.buf);
-		event_release(ev);
-		free(ev);
-		buf_release(&err);
-		return rc;
+		return fmt_event_abandon(ev, &err, fmt_bad_at(r, rec, "createdAt", "\"createdAt\": %s", err.buf));
 	}
 	if (id && !json_is_null(id)) {
 		/* the id's digits as written: exact, however large */

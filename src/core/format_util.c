@@ -151,34 +151,43 @@ size_t fmt_nul_at(const char *text, size_t len)
 
 /* ---- reporting and emitting ---- */
 
-static int bad_at(struct fmt_reader *r, long line, int col, long index, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+/* Hands the formatted reason to the sink's bad(); returns its answer. */
+static int vbad(struct fmt_reader *r, long line, int col, long index, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
 
-static int bad_at(struct fmt_reader *r, long line, int col, long index, const char *fmt, ...)
+static int vbad(struct fmt_reader *r, long line, int col, long index, const char *fmt, va_list ap)
 {
 	struct buf msg = BUF_INIT;
-	va_list ap;
 	int rc;
 
-	va_start(ap, fmt);
 	buf_vaddf(&msg, fmt, ap);
-	va_end(ap);
 	rc = r->sink->bad(r->sink->ctx, line, col > 0 ? col : 1, index, msg.buf);
 	buf_release(&msg);
 	return rc;
 }
 
-int fmt_bad(struct fmt_reader *r, const struct fmt_record *rec, const char *fmt, ...)
+static int bad_at(struct fmt_reader *r, long line, int col, long index, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int bad_at(struct fmt_reader *r, long line, int col, long index, const char *fmt, ...)
 {
-	struct buf msg = BUF_INIT;
 	va_list ap;
 	int rc;
 
 	va_start(ap, fmt);
-	buf_vaddf(&msg, fmt, ap);
+	rc = vbad(r, line, col, index, fmt, ap);
 	va_end(ap);
-	rc = r->sink->bad(r->sink->ctx, rec->line, rec->col, rec->index, msg.buf);
-	buf_release(&msg);
+	return rc;
+}
+
+int fmt_bad(struct fmt_reader *r, const struct fmt_record *rec, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vbad(r, rec->line, rec->col, rec->index, fmt, ap);
+	va_end(ap);
 	return rc;
 }
 
@@ -236,17 +245,14 @@ void fmt_member_pos(const struct fmt_record *rec, const char *path, long *line, 
 int fmt_bad_at(struct fmt_reader *r, const struct fmt_record *rec, const char *member,
 	       const char *fmt, ...)
 {
-	struct buf msg = BUF_INIT;
 	va_list ap;
 	long line;
 	int col, rc;
 
 	fmt_member_pos(rec, member, &line, &col);
 	va_start(ap, fmt);
-	buf_vaddf(&msg, fmt, ap);
+	rc = vbad(r, line, col, rec->index, fmt, ap);
 	va_end(ap);
-	rc = r->sink->bad(r->sink->ctx, line, col, rec->index, msg.buf);
-	buf_release(&msg);
 	return rc;
 }
 
@@ -259,6 +265,17 @@ int fmt_type_error(struct fmt_reader *r, const struct fmt_record *rec, const cha
 struct event *fmt_event_new(void)
 {
 	return xcalloc(1, sizeof(struct event));
+}
+
+int fmt_event_abandon(struct event *ev, struct buf *err, int rc)
+{
+	if (ev) {
+		event_release(ev);
+		free(ev);
+	}
+	if (err)
+		buf_release(err);
+	return rc;
 }
 
 int fmt_emit(struct fmt_reader *r, const struct fmt_record *rec, struct event *ev)

@@ -595,7 +595,8 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-/* Reads f on a reader thread while this thread writes. Returns EXIT_*. */
+/* Reads f on a reader thread while this thread writes. Returns 0, or -1
+ * with the class set (ERR_INPUT for bad input). */
 static int import_parallel(struct importer *im, const struct format_ops *fmt, FILE *f)
 {
 	struct queue q = { .skip_invalid = im->opt->skip_invalid };
@@ -640,13 +641,13 @@ static int import_parallel(struct importer *im, const struct format_ops *fmt, FI
 	pthread_cond_destroy(&q.not_empty);
 	pthread_cond_destroy(&q.not_full);
 	if (im->bad_input || r.rc == -2)
-		return EXIT_BADINPUT;
+		return failed_as(ERR_INPUT);
 	if (failed || r.rc)
-		return EXIT_IO;
-	return EXIT_OK;
+		return failed_as(ERR_IO);
+	return 0;
 }
 
-/* Returns EXIT_OK, EXIT_BADINPUT or EXIT_IO. */
+/* Returns 0, or -1 with the class set (ERR_INPUT, ERR_IO). */
 static int import_one(struct importer *im, const char *path)
 {
 	enum { HEAD = 65536 };
@@ -659,10 +660,10 @@ static int import_one(struct importer *im, const char *path)
 	int rc;
 
 	im->file = strcmp(path, "-") ? path : "<stdin>";
-	f = format_open_input(path, im->file, head, HEAD, &head_len, &rc);
+	f = format_open_input(path, im->file, head, HEAD, &head_len);
 	if (!f) {
 		free(head);
-		return rc;
+		return -1;
 	}
 	if (im->opt->format && strcmp(im->opt->format, "auto")) {
 		fmt = format_find(im->opt->format);
@@ -698,7 +699,7 @@ static int import_one(struct importer *im, const char *path)
 		buf_release(&what);
 		free(head);
 		fclose(f);
-		return EXIT_BADINPUT;
+		return failed_as(ERR_INPUT);
 	}
 	free(head);
 	if (fmt->flags & FORMAT_PARALLEL) {
@@ -711,8 +712,8 @@ static int import_one(struct importer *im, const char *path)
 	json_arena_leave(arena);
 	fclose(f);
 	if (!rc)
-		return EXIT_OK;
-	return im->bad_input || rc == -2 ? EXIT_BADINPUT : EXIT_IO;
+		return 0;
+	return failed_as(im->bad_input || rc == -2 ? ERR_INPUT : ERR_IO);
 }
 
 /* Finalizes the importer's statements (before COMMIT, and on every exit). */
@@ -734,7 +735,7 @@ int import_files(struct store *s, char *const *files, int nfiles,
 	struct merkle_source src;
 	const char *pause = getenv("TRAILSCOPE_TEST_PAUSE_AFTER"); /* test only: test_pause() */
 	int64_t size;
-	int ret = EXIT_IO;
+	int ret = -1;
 
 	memset(stats, 0, sizeof(*stats));
 	buf_init(&im.leaf);
@@ -743,7 +744,7 @@ int import_files(struct store *s, char *const *files, int nfiles,
 	if (pause && *pause)
 		im.pause_after = strtoull(pause, NULL, 10);
 	if (store_begin(s))
-		return EXIT_IO;
+		return -1;
 	size = store_size(s);
 	if (size < 0 || prepare(&im))
 		goto out;
@@ -757,7 +758,7 @@ int import_files(struct store *s, char *const *files, int nfiles,
 		struct import_stats before = *stats;
 
 		ret = import_one(&im, files[i]);
-		if (ret != EXIT_OK)
+		if (ret)
 			goto out;
 		if (stats->added == before.added && stats->duplicates == before.duplicates &&
 		    stats->not_events[SKIP_READ] > before.not_events[SKIP_READ]) {
@@ -773,10 +774,10 @@ int import_files(struct store *s, char *const *files, int nfiles,
 	if (stats->records && !stats->added && !stats->duplicates) {
 		/* nothing of what was read is an event: fail, write nothing */
 		stats->nothing = 1;
-		ret = EXIT_BADINPUT;
+		ret = failed_as(ERR_INPUT);
 		goto out;
 	}
-	ret = EXIT_IO;
+	ret = -1;
 	stats->size = (uint64_t)(im.next_seq - 1);
 	if (opt->signer && stats->size > 0) {
 		unsigned char root[HASH_LEN];
@@ -789,12 +790,16 @@ int import_files(struct store *s, char *const *files, int nfiles,
 	finalize_statements(&im);
 	if (store_commit(s))
 		goto out;
-	ret = EXIT_OK;
+	ret = 0;
 out:
 	progress(&im, 1);
 	finalize_statements(&im);
-	if (ret != EXIT_OK)
+	if (ret) {
+		enum err_class why = error_class();
+
 		store_rollback(s);
+		ret = failed_as(why); /* the import's failure, not the rollback's */
+	}
 	buf_release(&im.leaf);
 	buf_release(&im.actor_text);
 	return ret;

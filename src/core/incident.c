@@ -173,8 +173,9 @@ static int get_services(const json_t *rec, struct incident *in, struct buf *err)
 	return -1;
 }
 
-int incident_from_json(const json_t *rec, struct incident *in, struct buf *err)
+int incident_from_json(const json_t *rec, struct incident *in, struct buf *err, const char **at)
 {
+	const char *member = NULL; /* the member at fault, when one is */
 	json_t *prio;
 	int rc;
 
@@ -184,10 +185,12 @@ int incident_from_json(const json_t *rec, struct incident *in, struct buf *err)
 		buf_addstr(err, "expected a JSON object");
 		goto bad;
 	}
+	member = "id";
 	if ((rc = get_text(rec, "id", 1, &in->id, err)) < 0)
 		goto bad;
 	if (!rc || !*in->id) {
 		buf_addstr(err, rc ? "empty \"id\"" : "missing \"id\"");
+		member = rc ? member : NULL;
 		goto bad;
 	}
 	if (strlen(in->id) > MAX_ID) {
@@ -198,45 +201,49 @@ int incident_from_json(const json_t *rec, struct incident *in, struct buf *err)
 		buf_addstr(err, "\"id\" contains control characters");
 		goto bad;
 	}
-	if ((rc = get_text(rec, "title", 0, &in->title, err)) < 0)
+	if ((rc = get_text(rec, member = "title", 0, &in->title, err)) < 0)
 		goto bad;
-	if (!rc && get_text(rec, "summary", 0, &in->title, err) < 0)
+	if (!rc && get_text(rec, member = "summary", 0, &in->title, err) < 0)
 		goto bad;
-	if ((rc = get_text(rec, "severity", 1, &in->severity, err)) < 0)
+	if ((rc = get_text(rec, member = "severity", 1, &in->severity, err)) < 0)
 		goto bad;
 	prio = json_object_get(rec, "priority");
 	if (!rc && json_is_object(prio) && json_is_string(json_object_get(prio, "summary")))
 		rc = get_text(prio, "summary", 0, &in->severity, err);
-	if (!rc && (rc = get_text(rec, "urgency", 0, &in->severity, err)) < 0)
+	if (!rc && (rc = get_text(rec, member = "urgency", 0, &in->severity, err)) < 0)
 		goto bad;
+	member = json_object_get(rec, "services") ? "services" : "service";
 	if (get_services(rec, in, err))
 		goto bad;
-	if (get_text(rec, "environment", 0, &in->environment, err) < 0)
+	if (get_text(rec, member = "environment", 0, &in->environment, err) < 0)
 		goto bad;
-	if ((rc = get_time(rec, "started_at", &in->started, err)) < 0)
+	if ((rc = get_time(rec, member = "started_at", &in->started, err)) < 0)
 		goto bad;
-	if (!rc && (rc = get_time(rec, "created_at", &in->started, err)) < 0)
+	if (!rc && (rc = get_time(rec, member = "created_at", &in->started, err)) < 0)
 		goto bad;
 	if (!rc) {
 		buf_addstr(err, "missing \"started_at\" (or \"created_at\")");
+		member = NULL;
 		goto bad;
 	}
-	if ((rc = get_time(rec, "detected_at", &in->detected, err)) < 0)
+	if ((rc = get_time(rec, member = "detected_at", &in->detected, err)) < 0)
 		goto bad;
-	if (!rc && get_time(rec, "created_at", &in->detected, err) < 0)
+	if (!rc && get_time(rec, member = "created_at", &in->detected, err) < 0)
 		goto bad;
-	if ((rc = get_time(rec, "resolved_at", &in->resolved, err)) < 0)
+	if ((rc = get_time(rec, member = "resolved_at", &in->resolved, err)) < 0)
 		goto bad;
 	if (!rc && json_is_string(json_object_get(rec, "status")) &&
 	    !strcmp(json_string_value(json_object_get(rec, "status")), "resolved") &&
-	    get_time(rec, "last_status_change_at", &in->resolved, err) < 0)
+	    get_time(rec, member = "last_status_change_at", &in->resolved, err) < 0)
 		goto bad;
 	if (in->detected != INCIDENT_NO_TIME && in->detected < in->started) {
 		buf_addstr(err, "detected_at is before started_at");
+		member = json_object_get(rec, "detected_at") ? "detected_at" : "created_at";
 		goto bad;
 	}
 	if (in->resolved != INCIDENT_NO_TIME && in->resolved < in->started) {
 		buf_addstr(err, "resolved_at is before started_at");
+		member = json_object_get(rec, "resolved_at") ? "resolved_at" : "last_status_change_at";
 		goto bad;
 	}
 	if (!in->title)
@@ -247,6 +254,8 @@ int incident_from_json(const json_t *rec, struct incident *in, struct buf *err)
 		in->environment = xstrdup("");
 	return 0;
 bad:
+	if (at)
+		*at = member;
 	incident_release(in);
 	return -1;
 }
@@ -364,11 +373,18 @@ static int take_record(struct fmt_reader *fr, const struct fmt_record *rec)
 	struct reader *r = fr->data;
 	struct buf err = BUF_INIT;
 	struct incident in;
+	const char *member;
 	size_t slot;
 	int ret;
 
-	if (incident_from_json(rec->json, &in, &err)) {
-		ret = report_bad(r, rec->line, rec->col, rec->index, err.buf);
+	if (incident_from_json(rec->json, &in, &err, &member)) {
+		/* at the value of the member at fault, when one is */
+		long line = rec->line;
+		int col = rec->col;
+
+		if (member)
+			fmt_member_pos(rec, member, &line, &col);
+		ret = report_bad(r, line, col, rec->index, err.buf);
 		buf_release(&err);
 		return ret;
 	}
@@ -415,12 +431,12 @@ static int read_one(struct reader *r, const char *path)
 	char head[64];
 	size_t head_len = 0;
 	FILE *f;
-	int status, rc;
+	int rc;
 
 	r->file = fr.file = strcmp(path, "-") ? path : "<stdin>";
-	f = format_open_input(path, r->file, head, sizeof(head) - 1, &head_len, &status);
+	f = format_open_input(path, r->file, head, sizeof(head) - 1, &head_len);
 	if (!f)
-		return status;
+		return -1;
 	rc = fmt_read(&fr, f);
 	fclose(f);
 	if (r->too_big) {
@@ -430,11 +446,11 @@ static int read_one(struct reader *r, const char *path)
 		error("%s: more than %u MiB of incident records in one import", safe.buf,
 		      INCIDENT_MAX_FILE >> 20);
 		buf_release(&safe);
-		return EXIT_BADINPUT;
+		return failed_as(ERR_INPUT);
 	}
 	if (!rc)
-		return EXIT_OK;
-	return r->bad || rc == -2 ? EXIT_BADINPUT : EXIT_IO;
+		return 0;
+	return failed_as(r->bad || rc == -2 ? ERR_INPUT : ERR_IO);
 }
 
 /* ---- storing ------------------------------------------------------------ */
@@ -455,10 +471,10 @@ static int store_incidents(struct store *s, struct reader *r)
 {
 	sqlite3_stmt *probe = NULL, *ins = NULL;
 	struct buf svc = BUF_INIT;
-	int ret = EXIT_IO;
+	int ret = -1;
 
 	if (store_begin(s))
-		return EXIT_IO;
+		return -1;
 	if (store_prepare(s, "SELECT raw FROM incidents WHERE id = ?1", &probe) ||
 	    store_prepare(s, "INSERT OR REPLACE INTO incidents(id, title, severity, services, environment,"
 			  " started_at, detected_at, resolved_at, raw, source_file, source_line)"
@@ -511,11 +527,11 @@ static int store_incidents(struct store *s, struct reader *r)
 	}
 	if (store_commit(s))
 		goto out;
-	ret = EXIT_OK;
+	ret = 0;
 out:
 	sqlite3_finalize(probe);
 	sqlite3_finalize(ins);
-	if (ret != EXIT_OK)
+	if (ret)
 		store_rollback(s);
 	buf_release(&svc);
 	return ret;
@@ -525,12 +541,12 @@ int incident_import(struct store *s, char *const *files, int nfiles,
 		    const struct incident_import_options *opt, struct incident_import_stats *stats)
 {
 	struct reader r = { .opt = opt, .stats = stats };
-	int ret = EXIT_OK;
+	int ret = 0;
 
 	memset(stats, 0, sizeof(*stats));
-	for (int i = 0; i < nfiles && ret == EXIT_OK; i++)
+	for (int i = 0; i < nfiles && ret == 0; i++)
 		ret = read_one(&r, files[i]);
-	if (ret == EXIT_OK && r.n)
+	if (ret == 0 && r.n)
 		ret = store_incidents(s, &r);
 	for (size_t i = 0; i < r.n; i++)
 		incident_release(&r.v[i]);

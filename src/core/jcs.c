@@ -472,24 +472,30 @@ static void collect_numbers(const json_t *v, struct numsrcs *ns, size_t *alloc, 
 	}
 }
 
+/* The index of the first byte at or after i of the JSON text that is
+ * outside every string (a string, quotes included, is skipped); len when
+ * there is none. For the scanners that walk lexed text. */
+static size_t outside_strings(const char *text, size_t len, size_t i)
+{
+	while (i < len && text[i] == '"') {
+		for (i++; i < len && text[i] != '"'; i++)
+			if (text[i] == '\\')
+				i++;
+		i++;
+	}
+	return i < len ? i : len;
+}
+
 /* Sets the text of each of ns's numbers from the number tokens of text,
  * in order; returns how many tokens there are. */
 static size_t number_tokens(const char *text, size_t len, struct numsrcs *ns)
 {
 	size_t found = 0;
-	int in_string = 0;
 
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = outside_strings(text, len, 0); i < len; i = outside_strings(text, len, i + 1)) {
 		char c = text[i];
 
-		if (in_string) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = 0;
-		} else if (c == '"') {
-			in_string = 1;
-		} else if (c == '-' || (c >= '0' && c <= '9')) {
+		if (c == '-' || (c >= '0' && c <= '9')) {
 			size_t end = i;
 
 			while (end < len && text[end] && strchr("0123456789+-.eE", text[end]))
@@ -614,19 +620,12 @@ static void locate(const char *text, size_t len, size_t off, int *line, int *col
  * jansson has lexed that far, or len if there is none. */
 static size_t find_too_deep(const char *text, size_t len)
 {
-	int depth = 0, in_string = 0;
+	int depth = 0;
 
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = outside_strings(text, len, 0); i < len; i = outside_strings(text, len, i + 1)) {
 		char c = text[i];
 
-		if (in_string) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = 0;
-		} else if (c == '"') {
-			in_string = 1;
-		} else if (c == '[' || c == '{') {
+		if (c == '[' || c == '{') {
 			if (++depth > JSON_MAX_DEPTH)
 				return i;
 		} else if (c == ']' || c == '}') {

@@ -189,6 +189,24 @@ static void proof_set(struct merkle_proof *out, const unsigned char *first,
 		memcpy(out->hash[at++], sib[--nsib], HASH_LEN);
 }
 
+/* One step down from [*lo, *hi), split at k: into the left half when
+ * left (sib gets the right half's hash), else into the right half (sib
+ * gets the left's). Returns 0, or -1 (reported). */
+static int descend(const struct merkle_source *src, uint64_t *lo, uint64_t *hi, uint64_t k, int left,
+		   unsigned char sib[HASH_LEN])
+{
+	if (left) {
+		if (merkle_range_hash(src, *lo + k, *hi, sib))
+			return -1;
+		*hi = *lo + k;
+	} else {
+		if (merkle_range_hash(src, *lo, *lo + k, sib))
+			return -1;
+		*lo += k;
+	}
+	return 0;
+}
+
 int merkle_inclusion_proof(const struct merkle_source *src, uint64_t index, uint64_t size,
 			   struct merkle_proof *out)
 {
@@ -206,16 +224,8 @@ int merkle_inclusion_proof(const struct merkle_source *src, uint64_t index, uint
 	while (hi - lo > 1) {
 		uint64_t k = split_point(hi - lo);
 
-		if (index < lo + k) {
-			if (merkle_range_hash(src, lo + k, hi, sib[nsib]))
-				return -1;
-			hi = lo + k;
-		} else {
-			if (merkle_range_hash(src, lo, lo + k, sib[nsib]))
-				return -1;
-			lo += k;
-		}
-		nsib++;
+		if (descend(src, &lo, &hi, k, index < lo + k, sib[nsib++]))
+			return -1;
 	}
 	proof_set(out, NULL, sib, nsib);
 	return 0;
@@ -250,17 +260,10 @@ int merkle_consistency_proof(const struct merkle_source *src, uint64_t size1, ui
 			break;
 		}
 		k = split_point(n);
-		if (m <= k) {
-			if (merkle_range_hash(src, lo + k, hi, sib[nsib]))
-				return -1;
-			hi = lo + k;
-		} else {
-			if (merkle_range_hash(src, lo, lo + k, sib[nsib]))
-				return -1;
-			lo += k;
-			whole = 0;
-		}
-		nsib++;
+		if (m > k)
+			whole = 0; /* the old tree's edge is in the right half */
+		if (descend(src, &lo, &hi, k, m <= k, sib[nsib++]))
+			return -1;
 	}
 	proof_set(out, have_last ? last : NULL, sib, nsib);
 	return 0;
@@ -271,6 +274,35 @@ int merkle_consistency_proof(const struct merkle_source *src, uint64_t size1, ui
 static int hash_eq(const unsigned char a[HASH_LEN], const unsigned char b[HASH_LEN])
 {
 	return !memcmp(a, b, HASH_LEN);
+}
+
+/*
+ * One step of RFC 9162's proof walks (2.1.3.2 inclusion, 2.1.4.2
+ * consistency), with c the next proof hash: when the path turns (fn odd,
+ * or fn at the right edge sn) c goes on the left of sr, and of fr when
+ * fr is not NULL, and fn skips the levels where it is a left child;
+ * otherwise c goes on the right of sr. Then fn and sn go one level up.
+ * Returns 0, or -1 when the proof is longer than the path (sn is 0).
+ */
+static int proof_step(const unsigned char c[HASH_LEN], unsigned char *fr, unsigned char sr[HASH_LEN],
+		      uint64_t *fn, uint64_t *sn)
+{
+	if (*sn == 0)
+		return -1;
+	if ((*fn & 1) || *fn == *sn) {
+		if (fr)
+			merkle_node_hash(c, fr, fr);
+		merkle_node_hash(c, sr, sr);
+		while (!(*fn & 1) && *fn) {
+			*fn >>= 1;
+			*sn >>= 1;
+		}
+	} else {
+		merkle_node_hash(sr, c, sr);
+	}
+	*fn >>= 1;
+	*sn >>= 1;
+	return 0;
 }
 
 int merkle_verify_inclusion(uint64_t index, uint64_t size, const unsigned char leaf_hash[HASH_LEN],
@@ -285,23 +317,9 @@ int merkle_verify_inclusion(uint64_t index, uint64_t size, const unsigned char l
 	fn = index;
 	sn = size - 1;
 	memcpy(r, leaf_hash, HASH_LEN);
-	for (size_t i = 0; i < n; i++) {
-		const unsigned char *p = proof->hash[i];
-
-		if (sn == 0)
+	for (size_t i = 0; i < n; i++)
+		if (proof_step(proof->hash[i], NULL, r, &fn, &sn))
 			return -1;
-		if ((fn & 1) || fn == sn) {
-			merkle_node_hash(p, r, r);
-			while (!(fn & 1) && fn) {
-				fn >>= 1;
-				sn >>= 1;
-			}
-		} else {
-			merkle_node_hash(r, p, r);
-		}
-		fn >>= 1;
-		sn >>= 1;
-	}
 	return sn == 0 && hash_eq(r, root) ? 0 : -1;
 }
 
@@ -334,24 +352,9 @@ int merkle_verify_consistency(uint64_t size1, uint64_t size2,
 		fn >>= 1;
 		sn >>= 1;
 	}
-	for (; i < n; i++) {
-		const unsigned char *c = proof->hash[i];
-
-		if (sn == 0)
+	for (; i < n; i++)
+		if (proof_step(proof->hash[i], fr, sr, &fn, &sn))
 			return -1;
-		if ((fn & 1) || fn == sn) {
-			merkle_node_hash(c, fr, fr);
-			merkle_node_hash(c, sr, sr);
-			while (!(fn & 1) && fn) {
-				fn >>= 1;
-				sn >>= 1;
-			}
-		} else {
-			merkle_node_hash(sr, c, sr);
-		}
-		fn >>= 1;
-		sn >>= 1;
-	}
 	return sn == 0 && hash_eq(fr, root1) && hash_eq(sr, root2) ? 0 : -1;
 }
 

@@ -1,5 +1,5 @@
 /*
- * util.c - allocation wrappers, error reporting, file helpers.
+ * util.c - allocation wrappers, file helpers (error reporting: diag.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,14 +12,6 @@
 
 #include "trailscope/buf.h"
 #include "trailscope/util.h"
-
-static void (*die_hook)(void);
-static int error_quiet;
-static _Thread_local char last_error_text[1024]; /* per thread: the TUI reports from workers */
-
-void set_die_hook(void (*hook)(void)) { die_hook = hook; }
-void set_error_quiet(int quiet) { error_quiet = quiet; }
-const char *last_error(void) { return last_error_text; }
 
 void *xmalloc(size_t n)
 {
@@ -77,49 +69,6 @@ void *xgrow(void *arr, size_t *alloc, size_t n, size_t elem)
 	}
 	*alloc = a;
 	return xrealloc(arr, a * elem);
-}
-
-static void vreport(const char *prefix, const char *fmt, va_list ap)
-{
-	vsnprintf(last_error_text, sizeof(last_error_text), fmt, ap);
-	if (!error_quiet)
-		fprintf(stderr, "trailscope: %s%s\n", prefix, last_error_text);
-}
-
-int error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport("error: ", fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-void warning(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (die_hook) {
-		void (*hook)(void) = die_hook;
-
-		die_hook = NULL;
-		hook();
-	}
-	error_quiet = 0;
-	va_start(ap, fmt);
-	vreport("fatal: ", fmt, ap);
-	va_end(ap);
-	exit(EXIT_INTERNAL);
 }
 
 int name_index(const char *const *names, size_t n, const char *name)

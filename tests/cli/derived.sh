@@ -5,8 +5,7 @@
 D=testdata
 S=$T/s.db
 
-ts keygen example.org/audit --out "$T/keys" >/dev/null
-K=$T/keys/example.org_audit.key P=$T/keys/example.org_audit.pub
+signer example.org/audit "$T/keys"
 expect_status "import and sign" 0 ts import "$S" $D/design-shapes.jsonl --sign "$K"
 expect_status "an honest store verifies" 0 ts verify "$S" --trust "$P"
 

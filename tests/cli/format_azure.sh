@@ -5,7 +5,6 @@
 # reads counted and --include-reads, and a wrong-typed member located.
 . tests/lib.sh
 D=testdata/formats/azure
-q() { sqlite3 "$1" "$2"; }
 SUB=5f1c0a3e-7b2d-4c8e-9a61-2d4b8e0f6a11
 
 expect_status "azure: REST page imports" 0 ts import "$T/r.db" $D/rest-value.json

@@ -5,7 +5,6 @@
 # --include-reads, and a wrong-typed member located.
 . tests/lib.sh
 D=testdata/formats/gcp
-q() { sqlite3 "$1" "$2"; }
 
 expect_status "gcp: sink export imports" 0 ts import "$T/g.db" $D/sink-export.jsonl
 expect_grep "gcp: detection is reported" 'sink-export.jsonl: detected format gcp' "$T/err"

@@ -6,7 +6,6 @@
 # bad records located.
 . tests/lib.sh
 D=testdata/formats/github
-q() { sqlite3 "$1" "$2"; }
 
 expect_status "github: the org export imports" 0 ts import "$T/g.db" $D/org-export.json
 expect_grep "github: detected" 'org-export.json: detected format github' "$T/err"

@@ -5,7 +5,6 @@
 # reads skipped unless --include-reads; bad records located in the file.
 . tests/lib.sh
 D=testdata/formats/m365
-q() { sqlite3 "$1" "$2"; }
 
 expect_status "m365: the API array imports" 0 ts import "$T/a.db" $D/activity-api.json
 expect_grep "m365: detected" 'activity-api.json: detected format m365' "$T/err"

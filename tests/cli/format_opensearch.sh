@@ -5,7 +5,6 @@
 # a bad record located inside its hit.
 . tests/lib.sh
 D=testdata/formats/opensearch
-q() { sqlite3 "$1" "$2"; }
 
 expect_status "response: imports through --map" 0 ts import "$T/r.db" --map $D/map.json $D/response.json
 expect_grep "response: detection is reported" 'response.json: detected format opensearch' "$T/err"

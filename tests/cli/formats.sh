@@ -6,7 +6,6 @@
 . tests/lib.sh
 D=testdata/formats
 SM=$SHARED/samples
-q() { sqlite3 "$1" "$2"; }
 
 # Kubernetes: all falco samples but the bogus one, in one import
 ls "$SM"/k8s-falco/*.json | grep -v fal_01_003 > "$T/k8s.list"
@@ -105,7 +104,7 @@ expect_eq "map: epoch units" \
 	"$(for u in s ms us ns; do q "$T/e$u.db" 'select ts from entries where seq=1'; done | tr '\n' ' ')" \
 	"2026-03-04T08:00:00.000000Z 2026-03-04T08:00:00.123000Z 2026-03-04T08:00:00.123456Z 2026-03-04T08:00:00.123457Z "
 expect_status "map: unknown field fails" 4 ts import "$T/mb.db" --map $D/map-bad-field.json $D/map-app.jsonl
-expect_grep "map: unknown field named" 'map-bad-field.json: unknown field "actor"' "$T/err"
+expect_grep "map: unknown field named" 'map-bad-field.json:1:41: unknown field "actor"' "$T/err"
 expect_status "map: bad pointer fails" 4 ts import "$T/mb.db" --map $D/map-bad-pointer.json $D/map-app.jsonl
 expect_grep "map: bad pointer named" 'field "actor_id": JSON Pointer "a/b"' "$T/err"
 expect_status "map: bad JSON located" 4 ts import "$T/mb.db" --map $D/map-bad-json.json $D/map-app.jsonl

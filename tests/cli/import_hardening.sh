@@ -5,7 +5,6 @@
 # leaves the store as it was.
 . tests/lib.sh
 H=testdata/hardening
-q() { sqlite3 "$1" "$2"; }
 # entries NAME DB WANT: the store holds WANT entries (0 when it was never created)
 entries() {
 	if [ -f "$2" ]; then expect_eq "$1" "$(q "$2" 'select count(*) from entries')" "$3"
@@ -145,7 +144,7 @@ expect_status "UTF-16: gzip-compressed fails" 4 ts import "$T/u16.db" "$T/u16.js
 expect_grep "UTF-16: gzip-compressed says so" 'u16.jsonl.gz: UTF-16 is not supported' "$T/err"
 expect_status "UTF-16: map records fail" 4 ts import "$T/u16.db" --map testdata/formats/map-app.json $H/u16le-nobom.jsonl
 expect_status "UTF-16: map file fails" 4 ts import "$T/u16.db" --map $H/map-utf16.json testdata/formats/map-app.jsonl
-expect_grep "UTF-16: map file says so" 'map-utf16.json: UTF-16 is not supported: convert to UTF-8' "$T/err"
+expect_grep "UTF-16: map file says so" 'map-utf16.json:1:1: UTF-16 is not supported: convert to UTF-8' "$T/err"
 entries "UTF-16: nothing written" "$T/u16.db" 0
 
 # ---- 4. wrong-typed fields: errors at the column where the value starts ----

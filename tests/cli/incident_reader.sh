@@ -22,11 +22,11 @@ expect_grep "stdin: unchanged" '3 unchanged' "$T/out"
 before=$(ts incident list "$S" --format jsonl | wc -l)
 gzip -c $D/bad-time.jsonl > "$T/bad-time.jsonl.gz"
 expect_status "a bad record inside gzip: exit 4" 4 ts incident import "$S" "$T/bad-time.jsonl.gz"
-expect_grep "a bad record inside gzip: its line and column" \
-	"^$T/bad-time.jsonl.gz:2:1: bad time for \"started_at\"" "$T/err"
+expect_grep "a bad record inside gzip: the line and column of its field" \
+	"^$T/bad-time.jsonl.gz:2:31: bad time for \"started_at\"" "$T/err"
 gzip -c $D/bad-pagerduty.json > "$T/bad-pd.json.gz"
 expect_status "a bad export element inside gzip: exit 4" 4 ts incident import "$S" "$T/bad-pd.json.gz"
-expect_grep "a bad export element: line, column and index" "^$T/bad-pd.json.gz:23:5: incident 1: bad time" "$T/err"
+expect_grep "a bad export element: line, column and index" "^$T/bad-pd.json.gz:29:21: incident 1: bad time" "$T/err"
 head -c 120 "$T/good.jsonl.gz" > "$T/cut.jsonl.gz"
 expect_status "a truncated gzip stream: exit 4" 4 ts incident import "$S" "$T/cut.jsonl.gz"
 expect_grep "a truncated gzip stream: its byte offset" "$T/cut.jsonl.gz: byte offset [0-9]+: truncated gzip stream" "$T/err"

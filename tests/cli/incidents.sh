@@ -22,15 +22,15 @@ check_bad() { # NAME FILE LOCATION-REGEX REASON-REGEX
 }
 check_bad "syntax" bad-syntax.jsonl '2:27' "'\\}' expected"
 check_bad "missing" bad-missing.jsonl '2:1' 'missing "started_at"'
-check_bad "impossible date" bad-time.jsonl '2:1' 'bad time for "started_at".*impossible date'
-check_bad "resolved before start" bad-order.jsonl '2:1' 'resolved_at is before started_at'
-check_bad "services" bad-services.jsonl '2:1' 'expected a list of strings for "services"'
+check_bad "impossible date" bad-time.jsonl '2:31' 'bad time for "started_at".*impossible date'
+check_bad "resolved before start" bad-order.jsonl '2:70' 'resolved_at is before started_at'
+check_bad "services" bad-services.jsonl '2:67' 'expected a list of strings for "services"'
 check_bad "duplicate id" bad-dup.jsonl '3:1' 'duplicate incident id "INC-1"'
 check_bad "utf-8" bad-utf8.jsonl '2:27' 'invalid UTF-8'
 check_bad "deep" bad-deep.jsonl '2:[0-9]+' 'nesting deeper than 64'
-check_bad "control id" bad-id.jsonl '2:1' '"id" contains control characters'
+check_bad "control id" bad-id.jsonl '2:8' '"id" contains control characters'
 check_bad "array record" bad-shape.jsonl '2:1' 'expected a JSON object'
-check_bad "PagerDuty record" bad-pagerduty.json '23:5' 'incident 1: bad time for "created_at"'
+check_bad "PagerDuty record" bad-pagerduty.json '29:21' 'incident 1: bad time for "created_at"'
 ts incident list "$S" --format jsonl > "$T/list.jsonl"
 expect_eq "bad files wrote nothing" "$(wc -l < "$T/list.jsonl")" "5"
 expect_status "--skip-invalid keeps the good records" 0 ts incident import "$S" $D/bad-missing.jsonl --skip-invalid

@@ -6,7 +6,6 @@
 # unknown.
 . tests/lib.sh
 SM=$SHARED/samples
-q() { sqlite3 "$1" "$2"; }
 
 # CloudTrail: 07 carries errorCode/errorMessage, 04 succeeded
 S=$T/ct.db
@@ -28,7 +27,7 @@ expect_eq "sql: the events view carries the outcome" \
 	'["failure","TrailNotFoundException"] ["success",null] '
 expect_eq "query NOT outcome:failure" "$(ts query "$S" 'NOT outcome:failure' --count)" 1
 expect_status "query: a bad outcome is refused at its column" 3 ts query "$S" 'outcome:maybe'
-expect_grep "query: the bad outcome's message" 'col 9: unknown outcome' "$T/err"
+expect_grep "query: the bad outcome's message" '^<query>:1:9: unknown outcome' "$T/err"
 expect_status "query csv" 0 ts query "$S" '' --format csv
 expect_grep "csv: outcome column" '^seq,.*,risk,outcome$' "$T/out"
 expect_grep "csv: failed row" ',failure$' "$T/out"

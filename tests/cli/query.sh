@@ -45,12 +45,12 @@ fi
 
 # errors
 expect_status "malformed query exits 3" 3 ts query "$S" '(actor:alice OR target:x'
-expect_grep "error names the column" 'col 25: expected .\).' "$T/err"
+expect_grep "error names the column" '^<query>:1:25: expected .\). to close the .\(. at col 1$' "$T/err"
 expect_grep "caret under the column" '^ {26}\^$' "$T/err"
 expect_status "unknown key exits 3" 3 ts query "$S" 'colour:red'
-expect_grep "unknown key message" "col 1: unknown key 'colour'" "$T/err"
+expect_grep "unknown key message" "^<query>:1:1: unknown key 'colour'" "$T/err"
 expect_status "bad regex exits 3" 3 ts query "$S" '/a(b/'
-expect_grep "bad regex message" 'col [0-9]+: bad regex' "$T/err"
+expect_grep "bad regex message" '^<query>:1:[0-9]+: bad regex' "$T/err"
 expect_status "missing store exits 5" 5 ts query "$T/nope.db" 'env:x'
 expect_status "bad --limit exits 3" 3 ts query "$S" 'env:x' --limit 0
 expect_status "control characters in an error are escaped" 3 ts query "$S" "$(printf 'foo\033[31m:x')"
@@ -165,11 +165,11 @@ limit_modes "-( nested 64 deep" " $q" "$(ts query "$S" 'env:production -risk:del
 expect_eq "NOT nested 64 deep" "$(ts query "$S" "$(rep 64 ' ' NOT) env:production" --count)" "$nprod"
 # one past
 expect_status "257 terms exit 3" 3 ts query "$S" "$(rep 257 ' ' rollout)"
-expect_grep "257 terms: the column of the 257th" 'col 2049: too many terms \(at most 256\)' "$T/err"
+expect_grep "257 terms: the column of the 257th" '^<query>:1:2049: too many terms \(at most 256\)' "$T/err"
 expect_status "257 terms exit 3 with --count too" 3 ts query "$S" "$(rep 257 ' ' rollout)" --count
 q="$(rep 65 '' '(')env:production$(rep 65 '' ')')"
 expect_status "nesting 65 exits 3" 3 ts query "$S" "$q"
-expect_grep "nesting 65: the column of the 65th" 'col 65: nested too deeply \(at most 64\)' "$T/err"
+expect_grep "nesting 65: the column of the 65th" '^<query>:1:65: nested too deeply \(at most 64\)' "$T/err"
 # the TUI: live count in the query bar, then the filter
 q="$(rep 255 ' OR ' actor:n) OR env:production"
 { echo ":wait-idle"; echo "/"; echo "$q" | fold -w 200 | sed 's/^/:type /'

@@ -7,12 +7,9 @@
 . tests/lib.sh
 
 # fixtures: keys, a signed store with incidents, a bundle
-ts keygen example.org/audit --out "$T/keys" >/dev/null
-K=$T/keys/example.org_audit.key P=$T/keys/example.org_audit.pub
+signer example.org/audit "$T/keys"
 S=$T/s.db
-ts gen --events 200 --seed 4 --incidents "$T/inc.jsonl" > "$T/ev.jsonl"
-ts import "$S" "$T/ev.jsonl" --sign "$K" >/dev/null 2>&1 || fail "ux: cannot build the store"
-ts incident import "$S" "$T/inc.jsonl" >/dev/null 2>&1 || fail "ux: cannot import the incidents"
+gen_store "$S" 200 4 "$T/inc.jsonl"
 INC=$(head -1 "$T/inc.jsonl" | jq -r .id)
 TGT=$(ts show "$S" 1 --format json | jq -r .target)
 ENV=$(ts show "$S" 1 --format json | jq -r .environment)

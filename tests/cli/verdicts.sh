@@ -7,10 +7,8 @@
 # one key both verify.
 . tests/lib.sh
 D=testdata
-ts keygen example.org/audit --out "$T/k" >/dev/null
-ts keygen foreign.example/key --out "$T/f" >/dev/null
-K=$T/k/example.org_audit.key P=$T/k/example.org_audit.pub
-FK=$T/f/foreign.example_key.key
+signer foreign.example/key "$T/f"; FK=$K
+signer example.org/audit "$T/k"
 re() { printf %s "$1" | sed 's/[].[\\*^$+?(){}|]/\\&/g'; } # a literal in a regex
 head -1 $D/rules.jsonl > "$T/one.jsonl"
 cat $D/design-shapes.jsonl $D/rules.jsonl > "$T/all.jsonl"

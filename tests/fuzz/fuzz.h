@@ -149,4 +149,20 @@ static inline void fuzz_split(const uint8_t *data, size_t size, const uint8_t **
 	*blen = nul ? size - *alen - 1 : 0;
 }
 
+/* For a format read through a map file: the input is the map (written to
+ * the scratch directory as map.json, since --map names a file), a NUL
+ * byte, then the records, fed to fmt with map_file set. */
+static inline int fuzz_format_with_map(const struct format_ops *fmt, const uint8_t *data, size_t size)
+{
+	const uint8_t *map, *records;
+	size_t map_len, records_len;
+	char path[8192];
+	struct format_options opt = { .map_file = path };
+
+	fuzz_split(data, size, &map, &map_len, &records, &records_len);
+	fuzz_write("map.json", map, map_len);
+	fuzz_path(path, sizeof(path), "map.json");
+	return fuzz_format(fmt, &opt, records, records_len);
+}
+
 #endif

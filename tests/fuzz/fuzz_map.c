@@ -9,13 +9,5 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const uint8_t *map, *records;
-	size_t map_len, records_len;
-	char path[8192];
-	struct format_options opt = { .map_file = path };
-
-	fuzz_split(data, size, &map, &map_len, &records, &records_len);
-	fuzz_write("map.json", map, map_len);
-	fuzz_path(path, sizeof(path), "map.json");
-	return fuzz_format(&format_map, &opt, records, records_len);
+	return fuzz_format_with_map(&format_map, data, size);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "trailscope/correlate.h"
 #include "trailscope/gen.h"
 #include "trailscope/history.h"
@@ -468,7 +469,7 @@ TEST(test_signal_reverts)
 /* ---- on generated data ---------------------------------------------- */
 
 struct world {
-	char dir[64], events[96], incidents[96], db[96];
+	char dir[256], events[300], incidents[300], db[300];
 	struct store s;
 	int ok;
 };
@@ -484,8 +485,7 @@ static void world_make(struct world *w, uint64_t nevents, unsigned nincidents, u
 	FILE *ev, *inc;
 
 	memset(w, 0, sizeof(*w));
-	snprintf(w->dir, sizeof(w->dir), "/tmp/tstcorr.XXXXXX");
-	if (!mkdtemp(w->dir))
+	if (fixture_tmpdir(w->dir, sizeof(w->dir), "tstcorr"))
 		return;
 	snprintf(w->events, sizeof(w->events), "%s/ev.jsonl", w->dir);
 	snprintf(w->incidents, sizeof(w->incidents), "%s/inc.jsonl", w->dir);
@@ -519,18 +519,9 @@ static void world_make(struct world *w, uint64_t nevents, unsigned nincidents, u
 
 static void world_free(struct world *w)
 {
-	char path[128];
-
 	if (w->s.db)
 		store_close(&w->s);
-	unlink(w->events);
-	unlink(w->incidents);
-	unlink(w->db);
-	snprintf(path, sizeof(path), "%s-wal", w->db);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s-shm", w->db);
-	unlink(path);
-	rmdir(w->dir);
+	fixture_rmdir(w->dir);
 }
 
 TEST(test_generated_incidents)
@@ -646,47 +637,26 @@ TEST(test_state_replay)
 /* A source that never recorded the state before: unknown, never guessed. */
 TEST(test_state_unknown)
 {
-	char dir[] = "/tmp/tstunk.XXXXXX", ev[64], db[64], path[80];
-	struct import_options io;
-	struct import_stats ist;
+	struct fixture_store fx;
 	struct state_point p;
-	struct store s;
-	char *files[1];
-	FILE *f;
 
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(ev, sizeof(ev), "%s/ev.jsonl", dir);
-	snprintf(db, sizeof(db), "%s/s.db", dir);
-	f = fopen(ev, "w");
-	fputs("{\"event_id\":\"e1\",\"timestamp\":\"2026-01-01T10:00:00Z\",\"actor\":\"a\",\"action\":\"flag.update\","
+	CHECK(fixture_store_open(&fx, "tstunk", "{\"event_id\":\"e1\",\"timestamp\":\"2026-01-01T10:00:00Z\",\"actor\":\"a\",\"action\":\"flag.update\","
 	      "\"flag_key\":\"k\",\"environment\":\"prod\",\"new_state\":{\"on\":true}}\n"
 	      "{\"event_id\":\"e2\",\"timestamp\":\"2026-01-01T11:00:00Z\",\"actor\":\"a\",\"action\":\"flag.delete\","
-	      "\"flag_key\":\"k\",\"environment\":\"prod\",\"previous_state\":{\"on\":true},\"new_state\":null}\n", f);
-	fclose(f);
-	memset(&io, 0, sizeof(io));
-	files[0] = ev;
-	CHECK(store_open(&s, db, STORE_CREATE) == 0);
-	CHECK(import_files(&s, files, 1, &io, &ist) == EXIT_OK);
-	CHECK(state_at(&s, "k", "prod", T("2026-01-01T09:00:00Z"), &p) == 0);
+	      "\"flag_key\":\"k\",\"environment\":\"prod\",\"previous_state\":{\"on\":true},\"new_state\":null}\n", NULL) == 0);
+	CHECK(state_at(&fx.s, "k", "prod", T("2026-01-01T09:00:00Z"), &p) == 0);
 	CHECK(p.kind == HISTORY_UNKNOWN && p.before_first && p.seq == 1 && !p.value);
 	state_point_release(&p);
-	CHECK(state_at(&s, "k", "prod", T("2026-01-01T10:30:00Z"), &p) == 0);
+	CHECK(state_at(&fx.s, "k", "prod", T("2026-01-01T10:30:00Z"), &p) == 0);
 	CHECK(p.kind == HISTORY_PRESENT && p.seq == 1 && !p.before_first);
 	state_point_release(&p);
-	CHECK(state_at(&s, "k", "prod", T("2026-01-01T12:00:00Z"), &p) == 0);
+	CHECK(state_at(&fx.s, "k", "prod", T("2026-01-01T12:00:00Z"), &p) == 0);
 	CHECK(p.kind == HISTORY_ABSENT && p.seq == 2);
 	state_point_release(&p);
-	CHECK(state_at(&s, "k", "staging", T("2026-01-01T12:00:00Z"), &p) == 0);
+	CHECK(state_at(&fx.s, "k", "staging", T("2026-01-01T12:00:00Z"), &p) == 0);
 	CHECK(p.kind == HISTORY_UNKNOWN && p.seq == 0);
 	state_point_release(&p);
-	store_close(&s);
-	unlink(ev);
-	unlink(db);
-	snprintf(path, sizeof(path), "%s-wal", db);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s-shm", db);
-	unlink(path);
-	rmdir(dir);
+	fixture_store_remove(&fx);
 }
 
 /* ---- what did not change: crafted events -------------------------------- */
@@ -739,38 +709,22 @@ static const struct correlate_reason *cand_reason(const struct correlate_candida
 
 TEST(test_what_did_not_change)
 {
-	char dir[] = "/tmp/tsttruth.XXXXXX", ev[64], db[64], path[80];
-	struct import_options io;
-	struct import_stats ist;
+	struct fixture_store fx;
 	struct correlate_options o;
 	struct correlation c;
 	struct incident in;
 	struct history h;
-	struct store s;
-	char *files[1];
-	FILE *f;
 	const struct correlate_candidate *failed, *small, *noop, *fa, *fb, *rc, *tf, *te;
 	int64_t fa_seq = -1;
 
-	if (!mkdtemp(dir)) {
+	if (fixture_store_open(&fx, "tsttruth", truth_events, NULL)) {
 		CHECK(0);
+		fixture_store_remove(&fx);
 		return;
 	}
-	snprintf(ev, sizeof(ev), "%s/ev.jsonl", dir);
-	snprintf(db, sizeof(db), "%s/s.db", dir);
-	f = fopen(ev, "w");
-	CHECK(f != NULL);
-	if (!f)
-		return;
-	fputs(truth_events, f);
-	fclose(f);
-	memset(&io, 0, sizeof(io));
-	files[0] = ev;
-	CHECK(store_open(&s, db, STORE_CREATE) == 0);
-	CHECK(import_files(&s, files, 1, &io, &ist) == EXIT_OK);
 	make_incident(&in);
 	correlate_options_init(&o);
-	CHECK(correlate_run(&s, &in, &o, &c) == 0);
+	CHECK(correlate_run(&fx.s, &in, &o, &c) == 0);
 	failed = cand(&c, "failed");
 	small = cand(&c, "small");
 	noop = cand(&c, "noop");
@@ -805,30 +759,23 @@ TEST(test_what_did_not_change)
 	fa_seq = fa ? fa->seq : -1;
 	correlation_release(&c);
 	/* the history says gap rather than guess, and marks the failure */
-	CHECK(history_load(&s, "payments-gap", "production", &h) == 0);
+	CHECK(history_load(&fx.s, "payments-gap", "production", &h) == 0);
 	CHECK(h.n == 2 && h.v[0].gap_after == 0 && h.v[1].gap_after == fa_seq);
 	history_release(&h);
-	CHECK(history_load(&s, "payments-try", "production", &h) == 0);
+	CHECK(history_load(&fx.s, "payments-try", "production", &h) == 0);
 	CHECK(h.n == 2 && !strcmp(h.v[1].outcome, "failure") && h.v[1].gap_after == 0);
 	{
 		json_t *st = NULL;
 		int64_t how;
 
 		/* after the failed request the state is still the one before it */
-		CHECK(history_state_at(&s, &h, 1, &st, &how) == HISTORY_PRESENT && how == h.v[0].seq &&
+		CHECK(history_state_at(&fx.s, &h, 1, &st, &how) == HISTORY_PRESENT && how == h.v[0].seq &&
 		      json_is_true(json_object_get(st, "enabled")));
 		json_decref(st);
 	}
 	history_release(&h);
 	incident_release(&in);
-	store_close(&s);
-	unlink(ev);
-	unlink(db);
-	snprintf(path, sizeof(path), "%s-wal", db);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s-shm", db);
-	unlink(path);
-	rmdir(dir);
+	fixture_store_remove(&fx);
 }
 
 int main(void)

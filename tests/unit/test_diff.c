@@ -79,6 +79,27 @@ static const char *summary_texts(const char *before, const char *after,
 	return out.buf;
 }
 
+/* Diffs b and a (both known; json_pack values, whose references this
+ * takes) and returns the kind of their one change at want_path, or -1
+ * when there is not exactly that one change (which it checks). For values
+ * no JSON text can spell: reals that are whole, as decoded events hold. */
+static int one_change(json_t *b, json_t *a, const char *want_path)
+{
+	struct change_list l = CHANGE_LIST_INIT;
+	int kind = -1;
+
+	diff_json(b, a, 1, &l);
+	CHECK_INT(l.n, 1);
+	if (l.n == 1) {
+		CHECK_STR(l.v[0].path, want_path);
+		kind = (int)l.v[0].kind;
+	}
+	change_list_release(&l);
+	json_decref(a);
+	json_decref(b);
+	return kind;
+}
+
 static const char *path_of_key(const char *prefix, const char *key, size_t len)
 {
 	static struct buf p = BUF_INIT;
@@ -160,19 +181,8 @@ TEST(test_identity_insert)
 			     "[{\"name\":\"z\"},{\"name\":\"b\"},{\"name\":\"a\",\"x\":2}]", 1),
 		  "added [0] - {\"name\":\"z\"}\n"
 		  "changed [2].x 1 2\n");
-	{
-		struct change_list l = CHANGE_LIST_INIT;
-		json_t *b = json_pack("[{s:i, s:i}, {s:i}]", "id", 1, "x", 1, "id", 2);
-		json_t *a = json_pack("[{s:f}, {s:f, s:i}]", "id", 2.0, "id", 1.0, "x", 3);
-
-		diff_json(b, a, 1, &l);
-		CHECK_INT(l.n, 1);
-		if (l.n == 1)
-			CHECK_STR(l.v[0].path, "[1].x");
-		change_list_release(&l);
-		json_decref(a);
-		json_decref(b);
-	}
+	one_change(json_pack("[{s:i, s:i}, {s:i}]", "id", 1, "x", 1, "id", 2),
+		   json_pack("[{s:f}, {s:f, s:i}]", "id", 2.0, "id", 1.0, "x", 3), "[1].x");
 }
 
 TEST(test_identity_remove_and_reorder)
@@ -333,28 +343,9 @@ TEST(test_numbers)
 	json_decref(a);
 	json_decref(b);
 
-	b = json_pack("{s:i}", "a", 1);
-	a = json_pack("{s:f}", "a", 1.5);
-	diff_json(b, a, 1, &l);
-	CHECK_INT(l.n, 1);
-	if (l.n == 1) {
-		CHECK_STR(l.v[0].path, "a");
-		CHECK(l.v[0].kind == CHANGE_CHANGED);
-	}
-	change_list_release(&l);
-	json_decref(a);
-	json_decref(b);
-
+	CHECK_INT(one_change(json_pack("{s:i}", "a", 1), json_pack("{s:f}", "a", 1.5), "a"), CHANGE_CHANGED);
 	/* integer and real elements anchor the LCS together */
-	b = json_pack("[i,i,i]", 1, 2, 3);
-	a = json_pack("[f,f,f,f]", 0.5, 1.0, 2.0, 3.0);
-	diff_json(b, a, 1, &l);
-	CHECK_INT(l.n, 1);
-	if (l.n == 1)
-		CHECK_STR(l.v[0].path, "[0]");
-	change_list_release(&l);
-	json_decref(a);
-	json_decref(b);
+	one_change(json_pack("[i,i,i]", 1, 2, 3), json_pack("[f,f,f,f]", 0.5, 1.0, 2.0, 3.0), "[0]");
 }
 
 TEST(test_summary)

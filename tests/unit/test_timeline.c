@@ -10,13 +10,13 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "trailscope/history.h"
 #include "trailscope/import.h"
 #include "trailscope/timeline.h"
 #include "trailscope/util.h"
 
-static char dir[] = "/tmp/tstl.XXXXXX";
-static struct store st;
+static struct fixture_store fx; /* the store every case reads */
 
 static const char events[] =
 	"{\"event_id\":\"a\",\"timestamp\":\"2026-01-12T10:00:00Z\",\"actor\":\"x\",\"flag_key\":\"f\",\"environment\":\"production\",\"previous_state\":null,\"new_state\":{\"on\":false}}\n"
@@ -27,24 +27,7 @@ static const char events[] =
 
 static void setup(void)
 {
-	char path[64], ev[64];
-	FILE *f;
-	char *files[1];
-	struct import_options o;
-	struct import_stats stats;
-
-	if (!mkdtemp(dir))
-		exit(2);
-	snprintf(ev, sizeof(ev), "%s/ev.jsonl", dir);
-	f = fopen(ev, "w");
-	fputs(events, f);
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/s.db", dir);
-	if (store_open(&st, path, STORE_CREATE))
-		exit(2);
-	memset(&o, 0, sizeof(o));
-	files[0] = ev;
-	if (import_files(&st, files, 1, &o, &stats))
+	if (fixture_store_open(&fx, "tstl", events, NULL))
 		exit(2);
 }
 
@@ -62,7 +45,7 @@ TEST(paging_newest_first)
 	struct tl_page p = TL_PAGE_INIT;
 	char s[64];
 
-	CHECK_INT(timeline_open(&tl, &st, 1), 0);
+	CHECK_INT(timeline_open(&tl, &fx.s, 1), 0);
 	CHECK_INT(timeline_fetch(&tl, NULL, 1, 0, 3, &p), 3);
 	CHECK_STR(seqs(&p, s), "543");     /* 12:00 (5, 4 by seq desc), 11:00 */
 	struct tl_key k = p.v[2].key;
@@ -85,7 +68,7 @@ TEST(paging_oldest_first_and_flags)
 	struct tl_page p = TL_PAGE_INIT;
 	char s[64];
 
-	CHECK_INT(timeline_open(&tl, &st, 0), 0);
+	CHECK_INT(timeline_open(&tl, &fx.s, 0), 0);
 	CHECK_INT(timeline_fetch(&tl, NULL, 1, 0, 10, &p), 5);
 	CHECK_STR(seqs(&p, s), "21345");
 	CHECK_INT(p.v[2].flags, TL_SERVICE | TL_PRODUCTION | TL_APPROVAL_MISSING);
@@ -104,17 +87,17 @@ TEST(seek_count_density)
 	const char *why;
 	uint64_t counts[4];
 
-	CHECK_INT(timeline_open(&tl, &st, 1), 0);
+	CHECK_INT(timeline_open(&tl, &fx.s, 1), 0);
 	time_parse_iso("2026-01-12T10:30:00Z", &t, &why);
 	CHECK_INT(timeline_seek_time(&tl, t, &k), 1);
 	CHECK_INT(k.seq, 3);
-	CHECK_INT(timeline_count_before(&st, &k, NULL), 2);
+	CHECK_INT(timeline_count_before(&fx.s, &k, NULL), 2);
 	time_parse_iso("2027-01-01", &t, &why);
 	CHECK_INT(timeline_seek_time(&tl, t, &k), 1);
 	CHECK_INT(k.seq, 5);                 /* past the end: the newest */
-	CHECK_INT(timeline_range(&st, &a, &b), 1);
+	CHECK_INT(timeline_range(&fx.s, &a, &b), 1);
 	CHECK_INT(b - a, 3LL * 3600 * 1000000);
-	CHECK_INT(timeline_density(&st, a, b, 4, counts, NULL), 0);
+	CHECK_INT(timeline_density(&fx.s, a, b, 4, counts, NULL), 0);
 	CHECK_INT(counts[0] + counts[1] + counts[2] + counts[3], 5);
 	CHECK_INT(counts[3], 2);
 	CHECK_INT(timeline_bucket_of(a, b, 4, b), 3);
@@ -148,13 +131,13 @@ TEST(history_states)
 	int64_t how;
 	struct change_list cl = CHANGE_LIST_INIT;
 
-	CHECK_INT(history_load(&st, "f", "production", &h), 0);
+	CHECK_INT(history_load(&fx.s, "f", "production", &h), 0);
 	CHECK_INT(h.n, 3);
-	CHECK_INT(history_state_at(&st, &h, -1, &s, &how), HISTORY_ABSENT); /* created from null */
-	CHECK_INT(history_state_at(&st, &h, 1, &s, &how), HISTORY_PRESENT);
+	CHECK_INT(history_state_at(&fx.s, &h, -1, &s, &how), HISTORY_ABSENT); /* created from null */
+	CHECK_INT(history_state_at(&fx.s, &h, 1, &s, &how), HISTORY_PRESENT);
 	CHECK(json_is_true(json_object_get(s, "on")));
 	json_t *on = s;
-	CHECK_INT(history_state_at(&st, &h, 2, &s, &how), HISTORY_ABSENT);  /* deleted */
+	CHECK_INT(history_state_at(&fx.s, &h, 2, &s, &how), HISTORY_ABSENT);  /* deleted */
 	CHECK_INT(how, 5);
 	CHECK_INT(history_diff(HISTORY_PRESENT, on, HISTORY_ABSENT, NULL, &cl), 0);
 	CHECK_INT(cl.n, 1);
@@ -163,11 +146,11 @@ TEST(history_states)
 	json_decref(on);
 	history_release(&h);
 
-	CHECK_INT(history_load(&st, "g", "", &h), 0);
+	CHECK_INT(history_load(&fx.s, "g", "", &h), 0);
 	CHECK_INT(h.n, 2);
-	CHECK_INT(history_state_at(&st, &h, -1, &s, &how), HISTORY_UNKNOWN); /* never recorded */
+	CHECK_INT(history_state_at(&fx.s, &h, -1, &s, &how), HISTORY_UNKNOWN); /* never recorded */
 	CHECK(s == NULL);
-	CHECK_INT(history_state_at(&st, &h, 0, &s, &how), HISTORY_PRESENT);
+	CHECK_INT(history_state_at(&fx.s, &h, 0, &s, &how), HISTORY_PRESENT);
 	CHECK_INT(history_diff(HISTORY_UNKNOWN, NULL, HISTORY_PRESENT, s, &cl), 0);
 	CHECK_INT(cl.n, 1);
 	CHECK(cl.v[0].before_unknown);
@@ -379,7 +362,7 @@ TEST(window_over_the_store)
 	struct tl_window w;
 	char s[128];
 
-	CHECK_INT(timeline_open(&tl, &st, 1), 0);
+	CHECK_INT(timeline_open(&tl, &fx.s, 1), 0);
 	tl_window_init(&w, store_fetch, &tl, 2);
 	tl_window_first(&w);
 	CHECK_STR(shown(&w, s, sizeof(s)), "[5],4");
@@ -396,8 +379,6 @@ TEST(window_over_the_store)
 
 int main(void)
 {
-	char cmd[128];
-
 	set_error_quiet(1);
 	setup();
 	RUN(paging_newest_first);
@@ -409,9 +390,6 @@ int main(void)
 	RUN(window_jumps_and_counts);
 	RUN(window_resize_and_empty);
 	RUN(window_over_the_store);
-	store_close(&st);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd))
-		return 2;
+	fixture_store_remove(&fx);
 	return CHECK_DONE();
 }

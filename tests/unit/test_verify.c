@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "trailscope/import.h"
 #include "trailscope/keys.h"
 #include "trailscope/merkle.h"
@@ -55,40 +56,17 @@ static void make_store(const char *name, struct store *s)
 	CHECK_INT(store_size(s), 30);
 }
 
-static void sql(struct store *s, const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vaddf(&b, fmt, ap);
-	va_end(ap);
-	if (store_exec(s, b.buf))
-		fprintf(stderr, "  sql failed: %s\n", b.buf);
-	buf_release(&b);
-}
-
 static void untrigger(struct store *s)
 {
-	sql(s, "DROP TRIGGER entries_no_update; DROP TRIGGER entries_no_delete;"
+	fixture_sql(s, "DROP TRIGGER entries_no_update; DROP TRIGGER entries_no_delete;"
 	       "DROP TRIGGER checkpoints_no_update");
 }
 
 static struct trust trust_with(int nkeys, const char *statedir)
 {
-	struct trust t = { 0 };
+	struct trust t = fixture_trust(nkeys ? &key : NULL, statedir);
 
-	t.dir = xstrdup(statedir);
-	if (nkeys) {
-		struct buf err = BUF_INIT, txt = BUF_INIT;
-
-		note_signer_verifier_text(&key, &txt);
-		t.keys = xcalloc(1, sizeof(*t.keys));
-		CHECK(note_verifier_parse(txt.buf, &t.keys[0], &err) == 0);
-		t.n = t.alloc = 1;
-		buf_release(&err);
-		buf_release(&txt);
-	}
+	CHECK_INT(t.n, nkeys ? 1 : 0);
 	return t;
 }
 
@@ -178,7 +156,7 @@ TEST(changed_leaf_is_modified)
 
 	make_store("leaf", &s);
 	untrigger(&s);
-	sql(&s, "UPDATE entries SET leaf = CAST(replace(CAST(leaf AS TEXT), 'user0@', 'mallory') AS BLOB)"
+	fixture_sql(&s, "UPDATE entries SET leaf = CAST(replace(CAST(leaf AS TEXT), 'user0@', 'mallory') AS BLOB)"
 		" WHERE seq = 5");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "FAILED");
@@ -202,7 +180,7 @@ TEST(changed_column_is_modified)
 
 	make_store("col", &s);
 	untrigger(&s);
-	sql(&s, "UPDATE entries SET actor = 'someone-else' WHERE seq = 12");
+	fixture_sql(&s, "UPDATE entries SET actor = 'someone-else' WHERE seq = 12");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	f = find_fault(&r, "MODIFIED", 0, 12);
@@ -222,7 +200,7 @@ TEST(deleted_row_is_missing)
 
 	make_store("del", &s);
 	untrigger(&s);
-	sql(&s, "DELETE FROM entries WHERE seq = 15");
+	fixture_sql(&s, "DELETE FROM entries WHERE seq = 15");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	CHECK(find_fault(&r, "MISSING", 0, 15) != NULL);
@@ -244,7 +222,7 @@ TEST(inserted_row_is_caught_or_pending)
 	make_store("ins", &s);
 	untrigger(&s);
 	/* a row slipped into the middle: every later row renumbered */
-	sql(&s, "CREATE TEMP TABLE moved AS SELECT * FROM entries WHERE seq >= 16;"
+	fixture_sql(&s, "CREATE TEMP TABLE moved AS SELECT * FROM entries WHERE seq >= 16;"
 		"DELETE FROM entries WHERE seq >= 16;"
 		"INSERT INTO entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
 		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk) SELECT seq + 1, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
@@ -266,7 +244,7 @@ TEST(inserted_row_is_caught_or_pending)
 	/* appended after the last checkpoint: pending, and said so */
 	make_store("ins2", &s);
 	t = trust_with(1, statedir("ins2"));
-	sql(&s, "INSERT INTO entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
+	fixture_sql(&s, "INSERT INTO entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
 		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk) SELECT 31, leaf, leaf_hash, 'e31', ts, actor, actor_type, action,"
 		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk FROM entries"
 		" WHERE seq = 30");
@@ -291,7 +269,7 @@ TEST(swapped_rows_are_modified)
 
 	make_store("swap", &s);
 	untrigger(&s);
-	sql(&s, "CREATE TEMP TABLE a AS SELECT * FROM entries WHERE seq IN (5, 6);"
+	fixture_sql(&s, "CREATE TEMP TABLE a AS SELECT * FROM entries WHERE seq IN (5, 6);"
 		"DELETE FROM entries WHERE seq IN (5, 6);"
 		"INSERT INTO entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
 		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk) SELECT 11 - seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
@@ -336,7 +314,7 @@ static void rewrite_leaf(struct store *s, int seq)
 	sqlite3_bind_int(st, 3, seq);
 	CHECK(sqlite3_step(st) == SQLITE_DONE);
 	sqlite3_finalize(st);
-	sql(s, "DELETE FROM merkle_nodes");
+	fixture_sql(s, "DELETE FROM merkle_nodes");
 	buf_release(&leaf);
 }
 
@@ -372,7 +350,7 @@ TEST(key_holder_rewrite_needs_an_anchor)
 	CHECK_STR(verdict_name(r.verdict), "VERIFIED");
 	verify_report_release(&r);
 	rewrite_leaf(&s, 25);
-	sql(&s, "DELETE FROM checkpoints WHERE size = 30");
+	fixture_sql(&s, "DELETE FROM checkpoints WHERE size = 30");
 	CHECK(store_sign_head(&s, &key, 30, NULL) == 0);
 	/* without the remembered checkpoint this would pass; with it: a fork */
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
@@ -402,7 +380,7 @@ TEST(earlier_checkpoint_contradicting_later_is_inconsistent)
 
 	make_store("incons", &s);
 	rewrite_leaf(&s, 5);
-	sql(&s, "DELETE FROM checkpoints WHERE size IN (20, 30)");
+	fixture_sql(&s, "DELETE FROM checkpoints WHERE size IN (20, 30)");
 	CHECK(store_sign_head(&s, &key, 20, NULL) == 0);
 	CHECK(store_sign_head(&s, &key, 30, NULL) == 0);
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
@@ -425,7 +403,7 @@ TEST(truncation_and_rollback)
 	verify_report_release(&r);
 	untrigger(&s);
 	/* the store is put back as it was at size 20 */
-	sql(&s, "DELETE FROM entries WHERE seq > 20; DELETE FROM checkpoints WHERE size > 20;"
+	fixture_sql(&s, "DELETE FROM entries WHERE seq > 20; DELETE FROM checkpoints WHERE size > 20;"
 		"DELETE FROM merkle_nodes");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "FAILED");
@@ -446,7 +424,7 @@ TEST(truncation_and_rollback)
 	make_store("trunc2", &s);
 	t = trust_with(1, statedir("trunc2"));
 	untrigger(&s);
-	sql(&s, "DELETE FROM entries WHERE seq > 25");
+	fixture_sql(&s, "DELETE FROM entries WHERE seq > 25");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK(find_fault(&r, "TRUNCATED", 1, 30) != NULL);
 	verify_report_release(&r);
@@ -458,7 +436,7 @@ TEST(truncation_and_rollback)
 	t = trust_with(1, statedir("rollback"));
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
 	verify_report_release(&r);
-	sql(&s, "DELETE FROM checkpoints WHERE size = 30");
+	fixture_sql(&s, "DELETE FROM checkpoints WHERE size = 30");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK(find_fault(&r, "ROLLBACK", 1, 30) != NULL);
 	CHECK(find_fault(&r, "TRUNCATED", 1, 30) == NULL);
@@ -478,10 +456,10 @@ TEST(foreign_key_bad_signature_malformed_wrong_origin)
 	make_store("sig", &s);
 	untrigger(&s);
 	/* re-signed with a foreign key */
-	sql(&s, "DELETE FROM checkpoints WHERE size = 20");
+	fixture_sql(&s, "DELETE FROM checkpoints WHERE size = 20");
 	CHECK(store_sign_head(&s, &foreign, 20, NULL) == 0);
 	/* a bad signature line on 10 */
-	sql(&s, "UPDATE checkpoints SET note = substr(note, 1, length(note) - 6) || "
+	fixture_sql(&s, "UPDATE checkpoints SET note = substr(note, 1, length(note) - 6) || "
 		"CASE substr(note, length(note) - 5, 1) WHEN 'A' THEN 'B' ELSE 'A' END || substr(note, length(note) - 4)"
 		" WHERE size = 10");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
@@ -491,14 +469,14 @@ TEST(foreign_key_bad_signature_malformed_wrong_origin)
 	dump(&r);
 	verify_report_release(&r);
 	/* malformed and wrong origin on 30 */
-	sql(&s, "UPDATE checkpoints SET note = 'not a note' WHERE size = 30");
+	fixture_sql(&s, "UPDATE checkpoints SET note = 'not a note' WHERE size = 30");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK(find_fault(&r, "MALFORMED", 1, 30) != NULL);
 	verify_report_release(&r);
 	CHECK(store_root(&s, 30, root) == 0);
 	checkpoint_format("other.example/log", 30, root, &text);
 	CHECK(note_sign(&key, text.buf, text.len, &note, &err) == 0);
-	sql(&s, "DELETE FROM checkpoints WHERE size = 30");
+	fixture_sql(&s, "DELETE FROM checkpoints WHERE size = 30");
 	CHECK(store_add_checkpoint(&s, 30, note.buf) == 0);
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK(find_fault(&r, "WRONG_ORIGIN", 1, 30) != NULL);
@@ -517,7 +495,7 @@ TEST(tampered_merkle_cache_is_caught)
 	struct verify_report r;
 
 	make_store("cache", &s);
-	sql(&s, "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 4 AND idx = 0");
+	fixture_sql(&s, "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 4 AND idx = 0");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	CHECK(find_fault(&r, "MODIFIED", 0, 1) != NULL);
@@ -554,7 +532,7 @@ TEST(unsigned_or_empty_store_is_never_verified)
 	char path[512];
 
 	make_store("unsigned", &s);
-	sql(&s, "DELETE FROM checkpoints");
+	fixture_sql(&s, "DELETE FROM checkpoints");
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "UNVERIFIABLE");
 	CHECK_INT(r.exit_code, EXIT_UNVERIFIABLE);
@@ -629,7 +607,7 @@ TEST(report_cover_is_the_smallest_ok_checkpoint)
 
 	make_store("cover", &s);
 	untrigger(&s);
-	sql(&s, "UPDATE checkpoints SET note = 'garbage' WHERE size = 10");
+	fixture_sql(&s, "UPDATE checkpoints SET note = 'garbage' WHERE size = 10");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK_INT(verify_report_cover(&r, 5), 20); /* 10 is MALFORMED */
 	CHECK_INT(verify_report_cover(&r, 25), 30);
@@ -645,7 +623,7 @@ TEST(report_cover_is_the_smallest_ok_checkpoint)
 	CHECK(cv.why && !strncmp(cv.why, "MALFORMED", 9));
 	verify_cover_release(&cv);
 	/* a foreign signature over the right root is not cover */
-	sql(&s, "DELETE FROM checkpoints WHERE size = 20");
+	fixture_sql(&s, "DELETE FROM checkpoints WHERE size = 20");
 	CHECK(store_sign_head(&s, &foreign, 20, NULL) == 0);
 	CHECK(verify_cover(&s, &t, 15, &cv) == 0);
 	CHECK_INT(cv.size, 30);
@@ -692,7 +670,7 @@ TEST(bad_second_signature_line_is_bad_signature)
 		buf_addstr(&note, copy);
 		free(copy);
 	}
-	sql(&s, "DELETE FROM checkpoints WHERE size = 20");
+	fixture_sql(&s, "DELETE FROM checkpoints WHERE size = 20");
 	CHECK(store_add_checkpoint(&s, 20, note.buf) == 0);
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "FAILED");
@@ -716,7 +694,7 @@ TEST(stripped_or_renamed_store_is_still_that_log)
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "VERIFIED");
 	verify_report_release(&r);
-	sql(&s, "DELETE FROM checkpoints; DELETE FROM meta WHERE key = 'origin'");
+	fixture_sql(&s, "DELETE FROM checkpoints; DELETE FROM meta WHERE key = 'origin'");
 	reopen("strip", &s);
 	CHECK_STR(s.origin, "");
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
@@ -730,7 +708,7 @@ TEST(stripped_or_renamed_store_is_still_that_log)
 	dump(&r);
 	verify_report_release(&r);
 	/* renamed instead */
-	sql(&s, "INSERT INTO meta (key, value) VALUES ('origin', 'renamed.example/log')");
+	fixture_sql(&s, "INSERT INTO meta (key, value) VALUES ('origin', 'renamed.example/log')");
 	reopen("strip", &s);
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
 	CHECK(f = find_fault(&r, "ROLLBACK", 1, 30));
@@ -739,19 +717,19 @@ TEST(stripped_or_renamed_store_is_still_that_log)
 	verify_report_release(&r);
 	/* and cut back to 20 entries: TRUNCATED, matched on the first 16 */
 	untrigger(&s);
-	sql(&s, "DELETE FROM entries WHERE seq > 20; DELETE FROM merkle_nodes");
+	fixture_sql(&s, "DELETE FROM entries WHERE seq > 20; DELETE FROM merkle_nodes");
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
 	CHECK(f = find_fault(&r, "TRUNCATED", 1, 30));
 	if (f)
 		CHECK(strstr(f->detail, "first 16 entries") != NULL);
 	verify_report_release(&r);
 	/* cut to 8: still the same first 8 */
-	sql(&s, "DELETE FROM entries WHERE seq > 8");
+	fixture_sql(&s, "DELETE FROM entries WHERE seq > 8");
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
 	CHECK(find_fault(&r, "TRUNCATED", 1, 30) != NULL);
 	verify_report_release(&r);
 	/* another log (other entries) signed by nobody is not that log */
-	sql(&s, "UPDATE entries SET leaf_hash = zeroblob(32) WHERE seq = 1");
+	fixture_sql(&s, "UPDATE entries SET leaf_hash = zeroblob(32) WHERE seq = 1");
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
 	CHECK(find_fault(&r, "TRUNCATED", 1, 30) == NULL);
 	CHECK(find_fault(&r, "ROLLBACK", 1, 30) == NULL);
@@ -813,7 +791,8 @@ TEST(import_is_atomic_and_idempotent)
 	fprintf(f, "{\"event_id\":\"n2\",\"timestamp\":\"2026-02-30T15:00:00Z\",\"actor\":\"a\",\"target\":\"t\"}\n");
 	fclose(f);
 	snprintf(ev, sizeof(ev), "%s", path);
-	CHECK_INT(import_files(&s, files, 1, &io, &st), EXIT_BADINPUT);
+	CHECK_INT(import_files(&s, files, 1, &io, &st), -1);
+	CHECK_INT(error_class(), ERR_INPUT);
 	CHECK_INT(store_size(&s), 30);
 	io.skip_invalid = 1;
 	CHECK_INT(import_files(&s, files, 1, &io, &st), EXIT_OK);

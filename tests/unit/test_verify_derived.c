@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "trailscope/import.h"
 #include "trailscope/keys.h"
 #include "trailscope/verify.h"
@@ -87,26 +88,14 @@ static void make_store(const char *name, struct store *s)
 	CHECK_INT(store_size(s), NENTRIES);
 }
 
-static void sql(struct store *s, const char *text)
-{
-	if (store_exec(s, text))
-		fprintf(stderr, "  sql failed: %s\n", text);
-}
-
 static struct trust trust_of(const char *name)
 {
-	struct trust t = { 0 };
-	struct buf err = BUF_INIT, txt = BUF_INIT;
+	struct trust t;
 	char dir[512];
 
 	snprintf(dir, sizeof(dir), "%s/state-%s", tmpdir, name);
-	t.dir = xstrdup(dir);
-	note_signer_verifier_text(&key, &txt);
-	t.keys = xcalloc(1, sizeof(*t.keys));
-	CHECK(note_verifier_parse(txt.buf, &t.keys[0], &err) == 0);
-	t.n = t.alloc = 1;
-	buf_release(&err);
-	buf_release(&txt);
+	t = fixture_trust(&key, dir);
+	CHECK_INT(t.n, 1);
 	return t;
 }
 
@@ -249,8 +238,8 @@ TEST(each_forged_derived_row_fails)
 		struct verify_report r;
 
 		make_store("forged", &s);
-		sql(&s, untrigger);
-		sql(&s, f->sql);
+		fixture_sql(&s, "%s", untrigger);
+		fixture_sql(&s, "%s", f->sql);
 		verify(&s, "forged", &r);
 		if (r.verdict != VERDICT_FAILED || !has_fault(&r, f->seq, f->detail) || r.faults_total != 1) {
 			fprintf(stderr, "  forgery \"%s\": verdict %s, %zu faults, want seq %llu \"%s\"\n", f->name,
@@ -270,8 +259,8 @@ TEST(every_forged_row_is_counted)
 	struct verify_report r;
 
 	make_store("many", &s);
-	sql(&s, untrigger);
-	sql(&s, "UPDATE changes SET after = '0' WHERE path = 'pct'");
+	fixture_sql(&s, "%s", untrigger);
+	fixture_sql(&s, "UPDATE changes SET after = '0' WHERE path = 'pct'");
 	verify(&s, "many", &r);
 	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	CHECK_INT(r.faults_total, 16);
@@ -357,8 +346,8 @@ TEST(check_without_a_second_connection)
 	char from[512], to[512];
 
 	make_store("alone", &s);
-	sql(&s, untrigger);
-	sql(&s, "UPDATE changes SET after = '7' WHERE seq = 3 AND idx = 1");
+	fixture_sql(&s, "%s", untrigger);
+	fixture_sql(&s, "UPDATE changes SET after = '7' WHERE seq = 3 AND idx = 1");
 	snprintf(from, sizeof(from), "%s/alone.db", tmpdir);
 	snprintf(to, sizeof(to), "%s/alone-moved.db", tmpdir);
 	CHECK(rename(from, to) == 0);
@@ -378,8 +367,8 @@ TEST(leaf_nothing_derives_from_is_malformed)
 	int said = 0;
 
 	make_store("dup", &s);
-	sql(&s, untrigger);
-	sql(&s, "UPDATE entries SET leaf = CAST(replace(CAST(leaf AS TEXT), '\"before_known\":true',"
+	fixture_sql(&s, "%s", untrigger);
+	fixture_sql(&s, "UPDATE entries SET leaf = CAST(replace(CAST(leaf AS TEXT), '\"before_known\":true',"
 		" '\"before_known\":true,\"before_known\":true') AS BLOB) WHERE seq = 3");
 	verify(&s, "dup", &r);
 	CHECK_STR(verdict_name(r.verdict), "FAILED");
@@ -416,8 +405,8 @@ TEST(mass_forgery_is_counted_in_ranges)
 	fclose(f);
 	CHECK(store_open(&s, path, STORE_CREATE) == 0);
 	CHECK_INT(import_files(&s, files, 1, &io, &st), EXIT_OK);
-	sql(&s, untrigger);
-	sql(&s, "UPDATE entries SET summary = 'x', nchanges = 9; UPDATE entry_text SET summary = 'x'");
+	fixture_sql(&s, "%s", untrigger);
+	fixture_sql(&s, "UPDATE entries SET summary = 'x', nchanges = 9; UPDATE entry_text SET summary = 'x'");
 	verify(&s, "mass", &r);
 	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	CHECK(has_fault(&r, 1, "entries.summary of seq 1 differs"));
@@ -440,8 +429,8 @@ TEST(entry_view_ignores_forged_rows)
 	struct entry e;
 
 	make_store("view", &s);
-	sql(&s, untrigger);
-	sql(&s, "UPDATE changes SET after = '0' WHERE seq = 4 AND idx = 1;"
+	fixture_sql(&s, "%s", untrigger);
+	fixture_sql(&s, "UPDATE changes SET after = '0' WHERE seq = 4 AND idx = 1;"
 		"UPDATE entries SET summary = 'nothing' WHERE seq = 4");
 	CHECK(entry_load_seq(&s, 4, &e) == 1);
 	CHECK_STR(e.summary, "nothing"); /* as stored */
