@@ -14,7 +14,7 @@
 
 PKG_CONFIG ?= pkg-config
 CC ?= cc
-PKGS = ncursesw sqlite3 libpcre2-8 jansson libcrypto zlib
+PKGS = ncursesw sqlite3 libpcre2-8 jansson libcrypto zlib libcurl
 
 BUILD ?= build
 SAN ?=
