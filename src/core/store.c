@@ -34,35 +34,37 @@
 
 /* Added in schema version 4: anchors beyond the log's key (anchors.h).
  * Both append-only; a checkpoint's note is never rewritten, so a token's
- * imprint over it stays valid when witnesses cosign it later. */
+ * imprint over it stays valid when witnesses cosign it later. IF NOT
+ * EXISTS: an upgrade from an older version never trips over tables a
+ * later trailscope made and a downgrade left behind. */
 #define ANCHORS_SQL \
-	"CREATE TABLE checkpoint_timestamps(\n" \
+	"CREATE TABLE IF NOT EXISTS checkpoint_timestamps(\n" \
 	"  id INTEGER PRIMARY KEY,\n" \
 	"  size INTEGER NOT NULL,\n" \
 	"  token BLOB NOT NULL,\n" \
 	"  nonce TEXT,\n" \
 	"  tsa TEXT NOT NULL,\n" \
 	"  added_at TEXT NOT NULL);\n" \
-	"CREATE INDEX checkpoint_timestamps_size ON checkpoint_timestamps(size, id);\n" \
-	"CREATE TABLE timestamp_requests(\n" \
+	"CREATE INDEX IF NOT EXISTS checkpoint_timestamps_size ON checkpoint_timestamps(size, id);\n" \
+	"CREATE TABLE IF NOT EXISTS timestamp_requests(\n" \
 	"  size INTEGER NOT NULL,\n" \
 	"  nonce TEXT NOT NULL,\n" \
 	"  request BLOB NOT NULL,\n" \
 	"  created_at TEXT NOT NULL,\n" \
 	"  PRIMARY KEY(size, nonce)) WITHOUT ROWID;\n" \
-	"CREATE TABLE checkpoint_cosignatures(\n" \
+	"CREATE TABLE IF NOT EXISTS checkpoint_cosignatures(\n" \
 	"  id INTEGER PRIMARY KEY,\n" \
 	"  size INTEGER NOT NULL,\n" \
 	"  line TEXT NOT NULL,\n" \
 	"  added_at TEXT NOT NULL);\n" \
-	"CREATE INDEX checkpoint_cosignatures_size ON checkpoint_cosignatures(size, id);\n" \
-	"CREATE TRIGGER checkpoint_timestamps_no_update BEFORE UPDATE ON checkpoint_timestamps\n" \
+	"CREATE INDEX IF NOT EXISTS checkpoint_cosignatures_size ON checkpoint_cosignatures(size, id);\n" \
+	"CREATE TRIGGER IF NOT EXISTS checkpoint_timestamps_no_update BEFORE UPDATE ON checkpoint_timestamps\n" \
 	"  BEGIN SELECT RAISE(ABORT, 'checkpoint_timestamps are append-only'); END;\n" \
-	"CREATE TRIGGER checkpoint_timestamps_no_delete BEFORE DELETE ON checkpoint_timestamps\n" \
+	"CREATE TRIGGER IF NOT EXISTS checkpoint_timestamps_no_delete BEFORE DELETE ON checkpoint_timestamps\n" \
 	"  BEGIN SELECT RAISE(ABORT, 'checkpoint_timestamps are append-only'); END;\n" \
-	"CREATE TRIGGER checkpoint_cosignatures_no_update BEFORE UPDATE ON checkpoint_cosignatures\n" \
+	"CREATE TRIGGER IF NOT EXISTS checkpoint_cosignatures_no_update BEFORE UPDATE ON checkpoint_cosignatures\n" \
 	"  BEGIN SELECT RAISE(ABORT, 'checkpoint_cosignatures are append-only'); END;\n" \
-	"CREATE TRIGGER checkpoint_cosignatures_no_delete BEFORE DELETE ON checkpoint_cosignatures\n" \
+	"CREATE TRIGGER IF NOT EXISTS checkpoint_cosignatures_no_delete BEFORE DELETE ON checkpoint_cosignatures\n" \
 	"  BEGIN SELECT RAISE(ABORT, 'checkpoint_cosignatures are append-only'); END;\n"
 
 /* Covering since schema version 2: value terms read before/after from it. */
