@@ -68,12 +68,7 @@ int verify_tsa_ca_check(const char *const *files, size_t n)
 	return 0;
 }
 
-static int checked(const struct anchor_options *o, int tsa)
-{
-	return o && (tsa ? o->ntsa_ca > 0 : o->nwitnesses > 0);
-}
-
-/* A token's own checks; returns its status with the fault and why. */
+/* What was read from one token, for the ordering check. */
 struct token_check {
 	struct tsa_token_info info;
 	int have_info;
@@ -94,7 +89,7 @@ static int check_timestamps(struct store *s, const struct anchor_options *o, str
 	struct token_check *tc;
 	struct buf note = BUF_INIT, why = BUF_INIT;
 	size_t n = 0, alloc = 0;
-	int check = checked(o, 1), ret = -1;
+	int check = o && o->ntsa_ca > 0, ret = -1;
 
 	if (anchors_timestamps(s, 0, &tok, &n))
 		return -1;
