@@ -40,6 +40,8 @@ int anchors_request_made(struct store *s, uint64_t size, const char *nonce_hex);
  * "\n", appended to out in the order added; *n (may be NULL) gets their
  * number. Returns 0 or -1. */
 int anchors_cosignatures(struct store *s, uint64_t size, struct buf *out, size_t *n);
+/* Whether any checkpoint has cosignature lines: 1, 0, or -1 on error. */
+int anchors_any_cosignature(struct store *s);
 /* Adds one line (without its newline). Returns 0 or -1. */
 int anchors_add_cosignature(struct store *s, uint64_t size, const char *line);
 

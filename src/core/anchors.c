@@ -169,6 +169,22 @@ int anchors_cosignatures(struct store *s, uint64_t size, struct buf *out, size_t
 	return 0;
 }
 
+int anchors_any_cosignature(struct store *s)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!has_anchors(s))
+		return 0;
+	if (store_prepare(s, "SELECT 1 FROM checkpoint_cosignatures LIMIT 1", &st))
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : store_error(s, "cannot read cosignatures");
+}
+
 int anchors_add_cosignature(struct store *s, uint64_t size, const char *line)
 {
 	sqlite3_stmt *st;
