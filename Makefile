@@ -14,7 +14,7 @@
 
 PKG_CONFIG ?= pkg-config
 CC ?= cc
-PKGS = ncursesw sqlite3 libpcre2-8 jansson libcrypto zlib
+PKGS = ncursesw sqlite3 libpcre2-8 jansson libcrypto zlib libcurl
 
 BUILD ?= build
 SAN ?=
@@ -103,6 +103,17 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/fixtures.c $(CORE_LIB) $(FLAGS_FILE)
 
 units: $(UNIT_BIN)
 
+# Test-only helper programs (tests/tools/), e.g. the local TSA responder.
+TOOL_SRC = $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+
+$(BUILD)/tools/%: tests/tools/%.c $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -MT $@ $(ALL_LDFLAGS) -o $@ $<
+
+tools: $(TOOL_BIN)
+
 # Each fuzz harness twice: as a plain program replaying files (replay.c,
 # run by tests/run.sh) and, under FUZZ=1 with clang, as a libFuzzer fuzzer.
 $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_HDR) $(CORE_LIB)
@@ -124,8 +135,9 @@ test:
 	@sh .ci/deps.sh >/dev/null
 	@$(MAKE) --no-print-directory run-tests
 
-run-tests: $(PROGRAM) units replays
+run-tests: $(PROGRAM) units replays tools
 	@TRAILSCOPE=$(abspath $(PROGRAM)) UNIT_DIR=$(abspath $(BUILD)/tests) \
+		TOOLS_DIR=$(abspath $(BUILD)/tools) \
 		FUZZ_DIR=$(abspath $(BUILD)/fuzz) SHARED=$(abspath ../shared) sh tests/run.sh
 
 check-san:
@@ -158,8 +170,8 @@ check-layers:
 clean:
 	rm -rf build build-san build-fuzz trailscope
 
-.PHONY: all test run-tests units replays fuzzers fuzz check-san check-layers demo bench deps clean FORCE
+.PHONY: all test run-tests units tools replays fuzzers fuzz check-san check-layers demo bench deps clean FORCE
 
--include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(UNIT_BIN:=.d)
+-include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOOL_BIN:=.d)
 
 .SECONDARY: $(REPLAY_BIN) $(FUZZER_BIN)

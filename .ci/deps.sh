@@ -5,7 +5,7 @@
 # recommended by clang on Debian 12) are for make fuzz.
 set -e
 PKGS="build-essential pkg-config libncurses-dev libsqlite3-dev libpcre2-dev \
-libjansson-dev libssl-dev zlib1g-dev tmux sqlite3 jq ncurses-term xxd gzip \
+libjansson-dev libssl-dev zlib1g-dev libcurl4-openssl-dev tmux sqlite3 jq ncurses-term xxd gzip \
 clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do

@@ -13,16 +13,18 @@
 # "done: SCRIPT reached its end" only when the shell got to the end.
 #
 # Environment: TRAILSCOPE (the binary), UNIT_DIR (test_* binaries),
-# FUZZ_DIR (replay_* binaries), SHARED (../shared), TS_TIMEOUT (seconds
+# FUZZ_DIR (replay_* binaries), TOOLS_DIR (test-only helper programs such
+# as tsa_responder), SHARED (../shared), TS_TIMEOUT (seconds
 # per program, default 300).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 : "${TRAILSCOPE:=$top/trailscope}"
 : "${UNIT_DIR:=$top/build/tests}"
 : "${FUZZ_DIR:=$top/build/fuzz}"
+: "${TOOLS_DIR:=$top/build/tools}"
 : "${SHARED:=$top/../shared}"
 : "${TS_TIMEOUT:=300}"
-export TRAILSCOPE SHARED
+export TRAILSCOPE SHARED TOOLS_DIR
 export TZ=UTC LC_ALL=C.UTF-8 LANG=C.UTF-8
 # Sanitizer builds (make check-san) stop at the first report, and a report
 # is a crash (abort, status 134) that the checks below count.

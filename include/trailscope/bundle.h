@@ -115,7 +115,9 @@ json_t *bundle_leaf_changes(const json_t *leaf);
 	_(LEAF, "LEAF") \
 	_(RECORD, "RECORD") \
 	_(CUSTODY, "CUSTODY") \
-	_(MISSING, "MISSING")
+	_(MISSING, "MISSING") \
+	_(TIMESTAMP, "TIMESTAMP") \
+	_(COSIGNATURE, "COSIGNATURE")
 
 #define BUNDLE_FAULT_ENUM(name, str) BUNDLE_FAULT_##name,
 enum bundle_fault_kind { BUNDLE_FAULT_INFO(BUNDLE_FAULT_ENUM) };
@@ -153,6 +155,10 @@ struct bundle_report {
 	size_t nstore_faults, store_faults_alloc;
 	uint64_t store_faults_total;
 	struct custody_report custody;
+	struct verify_timestamp *timestamp; /* data/checkpoint.tst, or NULL when the
+				    * bundle has none; owned (size: the checkpoint's) */
+	struct verify_cosigner *cosigners; /* data/checkpoint's cosignature lines, owned */
+	size_t ncosigners;
 };
 void bundle_report_release(struct bundle_report *r);
 
@@ -160,6 +166,30 @@ void bundle_report_release(struct bundle_report *r);
  * with r filled, or -1 when dir cannot be opened (reported). */
 int bundle_verify(const char *dir, const struct note_verifier *trusted, size_t n,
 		  struct bundle_report *r);
+/* The same, also checking the checkpoint's anchors against anchors (may
+ * be NULL: listed, not checked): data/checkpoint.tst against the TSA CAs,
+ * data/checkpoint's cosignature lines against the witnesses and quorum. */
+int bundle_verify_anchored(const char *dir, const struct note_verifier *trusted, size_t n,
+			   const struct anchor_options *anchors, struct bundle_report *r);
+
+/* ---- anchors (bundle_anchors.c) ---- */
+
+#define BUNDLE_TOKEN_FILE "data/checkpoint.tst"
+
+/* For export: appends the cosignature lines the store holds for the
+ * checkpoint of that size to note (data/checkpoint is the note as the log
+ * signed it followed by them), and its first time-stamp token to token
+ * (nothing when it has none). Returns 0 or -1 (reported). */
+int bundle_anchors_load(struct store *s, uint64_t size, struct buf *note, struct buf *token);
+/* For verify: checks the token (when has_token) and the cosignatures of
+ * the checkpoint cp_bytes (its parsed body cp, NULL when malformed) and
+ * adds faults and notes to r. Returns 0. */
+int bundle_anchors_check(int dfd, const struct buf *cp_bytes, const struct checkpoint *cp, int has_token,
+			 const struct anchor_options *anchors, struct bundle_report *r);
+/* Adds a fault or a note to a bundle report (bundle_verify.c). */
+void bundle_report_fault(struct bundle_report *r, enum bundle_fault_kind kind, const char *file,
+			 long line, const char *detail);
+void bundle_report_note(struct bundle_report *r, const char *text);
 
 /*
  * Appends a custody entry to the bundle in dir (after checking that the

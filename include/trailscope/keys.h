@@ -22,8 +22,18 @@
 /* Reads a signer key file (warns when it is readable by others). */
 int keyfile_load_signer(const char *path, struct note_signer *out);
 int keyfile_load_verifier(const char *path, struct note_verifier *out);
+/* The same for a witness's keys (cosigner, type 0x04). */
+int keyfile_load_cosigner_signer(const char *path, struct note_signer *out);
+int keyfile_load_cosigner(const char *path, struct note_verifier *out);
 /* File-name stem for a key name: "example.org/audit" -> "example.org_audit". */
 void keyfile_stem(const char *name, struct buf *out);
+
+/* The state directory: $XDG_STATE_HOME/trailscope, ~/.local/state/trailscope
+ * without it (malloc'd). */
+char *trust_state_dir(void);
+/* Appends origin as a file name: bytes other than A-Z a-z 0-9 - _ (and a
+ * '.' not in first place) as %XX. */
+void trust_origin_filename(const char *origin, struct buf *out);
 
 struct trust {
 	struct note_verifier *keys; /* owned */

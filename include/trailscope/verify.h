@@ -48,7 +48,11 @@ enum verdict verdict_parse(const char *name);
 	_(INCONSISTENT, "INCONSISTENT") \
 	_(ROLLBACK, "ROLLBACK") \
 	_(TRUNCATED, "TRUNCATED") \
-	_(FORK, "FORK")
+	_(FORK, "FORK") \
+	_(BAD_TIMESTAMP, "BAD_TIMESTAMP") \
+	_(TIME_ORDER, "TIME_ORDER") \
+	_(BAD_COSIGNATURE, "BAD_COSIGNATURE") \
+	_(NO_QUORUM, "NO_QUORUM")
 
 #define FAULT_ENUM(name, str) FAULT_##name,
 enum fault_kind { FAULT_INFO(FAULT_ENUM) };
@@ -60,17 +64,59 @@ const char *fault_kind_name(enum fault_kind k);
 struct verify_fault {
 	enum fault_kind kind;  /* MODIFIED, MALFORMED, MISSING (entries); MALFORMED,
 				* BAD_SIGNATURE, UNTRUSTED, WRONG_ORIGIN, ROOT_MISMATCH,
-				* INCONSISTENT, ROLLBACK, TRUNCATED, FORK (checkpoints) */
+				* INCONSISTENT, ROLLBACK, TRUNCATED, FORK (checkpoints);
+				* BAD_TIMESTAMP, TIME_ORDER, BAD_COSIGNATURE, NO_QUORUM
+				* (a checkpoint's anchors, verify_anchors.c) */
 	int checkpoint;        /* 1: about the checkpoint of that size */
 	uint64_t seq, seq_end; /* entry range, inclusive (entry faults) */
 	uint64_t size;         /* checkpoint size (checkpoint faults) */
 	char *detail;          /* owned */
 };
 
+/* How an anchor (a time-stamp token, a cosignature) fared. */
+enum anchor_status {
+	ANCHOR_NOT_CHECKED,    /* no TSA CA, or no key of that witness, was given */
+	ANCHOR_VERIFIED,
+	ANCHOR_FAULT,          /* see the fault kind beside it */
+};
+/* "VERIFIED", "NOT_CHECKED", or the fault kind's name. */
+const char *anchor_status_name(enum anchor_status st, enum fault_kind fault);
+
+/* One witness cosignature line of a checkpoint. */
+struct verify_cosigner {
+	char *name;            /* the key name the line gives, owned */
+	uint32_t keyid;
+	uint64_t time;         /* its cosignature/v1 timestamp; 0 when it has none */
+	enum anchor_status status;
+	enum fault_kind fault; /* BAD_COSIGNATURE when status is ANCHOR_FAULT */
+};
+
 struct verify_checkpoint {
 	uint64_t size;
 	enum fault_kind status; /* FAULT_OK or a checkpoint fault kind */
 	char *signer;          /* trusted key name that signed it, or NULL */
+	struct verify_cosigner *cosigners; /* its cosignature lines, owned */
+	size_t ncosigners;
+};
+
+/* One RFC 3161 time-stamp token of a checkpoint. */
+struct verify_timestamp {
+	uint64_t size;         /* the checkpoint it is for */
+	char *tsa;             /* the TSA's name, owned ("" when unreadable) */
+	char time[32];         /* its time, "YYYY-MM-DDTHH:MM:SSZ" ("" when unreadable) */
+	enum anchor_status status;
+	enum fault_kind fault; /* BAD_TIMESTAMP or TIME_ORDER when ANCHOR_FAULT */
+};
+
+/* What verification checks beyond the log's key (verify_anchors.c). */
+struct anchor_options {
+	const char *const *tsa_ca;  /* PEM files of the TSA CAs to trust; none:
+				     * tokens are listed, not checked */
+	size_t ntsa_ca;
+	const struct note_verifier *witnesses; /* cosigner keys (type 0x04) */
+	size_t nwitnesses;
+	size_t quorum;              /* valid cosignatures the newest verified
+				     * checkpoint needs; 0: every witness given */
 };
 
 struct verify_report {
@@ -90,6 +136,8 @@ struct verify_report {
 				* key", "empty store, nothing to verify", "no checkpoint
 				* signed by a trusted key anchors the N entries");
 				* NULL otherwise */
+	struct verify_timestamp *timestamps; /* every token, by checkpoint size; owned */
+	size_t ntimestamps;
 };
 
 struct verify_options {
@@ -102,7 +150,18 @@ struct verify_options {
 	void (*progress)(void *ctx, uint64_t done, uint64_t total);
 	void *progress_ctx;
 	volatile int *cancel;  /* when set non-zero, verification stops (-1) */
+	const struct anchor_options *anchors; /* may be NULL: time-stamps and
+				* cosignatures are listed, not checked */
 };
+
+/* Adds a fault about the checkpoint of that size to the report, and a
+ * note (for verify_anchors.c, which fills in what anchors say). */
+void verify_report_checkpoint_fault(struct verify_report *r, enum fault_kind kind, uint64_t size,
+				    const char *detail);
+void verify_report_note(struct verify_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The time of the checkpoint of that size for display: the earliest time
+ * of its tokens that did not fail, or NULL; *status gets that token's. */
+const struct verify_timestamp *verify_report_time(const struct verify_report *r, uint64_t size);
 
 /* Returns 0 with the report filled (release it with
  * verify_report_release()), or -1 on an I/O error or cancel (reported;

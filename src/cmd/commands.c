@@ -18,6 +18,8 @@ const struct command *const commands[] = {
 	&cmd_verify_entry,
 	&cmd_keygen_entry,
 	&cmd_checkpoint_entry,
+	&cmd_timestamp_entry,
+	&cmd_witness_entry,
 	&cmd_query_entry,
 	&cmd_sql_entry,
 	&cmd_show_entry,

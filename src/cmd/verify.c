@@ -1,24 +1,48 @@
 /*
- * verify.c - "trailscope verify STORE [--trust PUB]... [--format text|json]
- * [--deep] [--no-remember]": prints the verdict, every checkpoint with its
- * status and every fault with its location; exits 0, 1 or 2 as DESIGN.md
- * fixes.
+ * verify.c - "trailscope verify STORE [--trust PUB]... [--tsa-ca CA.pem]...
+ * [--witness W.pub]... [--quorum N] [--format text|json] [--deep]
+ * [--no-remember]": prints the verdict, every checkpoint with its status,
+ * time-stamps and cosigners, and every fault with its location; exits 0,
+ * 1 or 2 as DESIGN.md fixes.
  */
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "cmd.h"
 #include "trailscope/textout.h"
 #include "trailscope/verify.h"
+#include "trailscope/verify_anchors.h"
 #include "trailscope/util.h"
+
+static json_t *cosigners_json(const struct verify_checkpoint *c)
+{
+	json_t *a = json_array();
+
+	for (size_t k = 0; k < c->ncosigners; k++) {
+		const struct verify_cosigner *w = &c->cosigners[k];
+		json_t *j = json_object();
+		char id[16];
+
+		snprintf(id, sizeof(id), "%08x", (unsigned)w->keyid);
+		json_object_set_new(j, "name", json_string(w->name));
+		json_object_set_new(j, "key_id", json_string(id));
+		json_object_set_new(j, "time", json_integer((json_int_t)w->time));
+		json_object_set_new(j, "status", json_string(anchor_status_name(w->status, w->fault)));
+		json_array_append_new(a, j);
+	}
+	return a;
+}
 
 static void print_json(const struct verify_report *r)
 {
 	json_t *o = json_object(), *faults = json_array(), *cps = json_array(), *notes = json_array();
+	json_t *tss = json_array();
 
 	struct buf line = BUF_INIT;
 
@@ -55,17 +79,55 @@ static void print_json(const struct verify_report *r)
 		json_object_set_new(j, "status", json_string(fault_kind_name(r->checkpoints[i].status)));
 		if (r->checkpoints[i].signer)
 			json_object_set_new(j, "signed_by", json_string(r->checkpoints[i].signer));
+		json_object_set_new(j, "cosigners", cosigners_json(&r->checkpoints[i]));
 		json_array_append_new(cps, j);
+	}
+	for (size_t i = 0; i < r->ntimestamps; i++) {
+		const struct verify_timestamp *t = &r->timestamps[i];
+		json_t *j = json_object();
+
+		json_object_set_new(j, "size", json_integer((json_int_t)t->size));
+		json_object_set_new(j, "tsa", json_string(t->tsa));
+		json_object_set_new(j, "time", *t->time ? json_string(t->time) : json_null());
+		json_object_set_new(j, "status", json_string(anchor_status_name(t->status, t->fault)));
+		json_array_append_new(tss, j);
 	}
 	for (size_t i = 0; i < r->nnotes; i++)
 		json_array_append_new(notes, json_string(r->notes[i]));
 	json_object_set_new(o, "faults", faults);
 	json_object_set_new(o, "faults_total", json_integer((json_int_t)r->faults_total));
 	json_object_set_new(o, "checkpoints", cps);
+	json_object_set_new(o, "timestamps", tss);
 	json_object_set_new(o, "notes", notes);
 	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 	putchar('\n');
 	json_decref(o);
+}
+
+/* Under a checkpoint: its time-stamps and its cosigners. */
+static void print_anchors(const struct verify_report *r, const struct verify_checkpoint *c)
+{
+	for (size_t i = 0; i < r->ntimestamps; i++) {
+		const struct verify_timestamp *t = &r->timestamps[i];
+
+		if (t->size != c->size)
+			continue;
+		printf("    time-stamped %s by ", *t->time ? t->time : "(unreadable token)");
+		cli_put_safe(stdout, *t->tsa ? t->tsa : "(unknown TSA)");
+		printf(": %s\n", anchor_status_name(t->status, t->fault));
+	}
+	for (size_t i = 0; i < c->ncosigners; i++) {
+		const struct verify_cosigner *w = &c->cosigners[i];
+		char when[32] = "no time";
+
+		if (w->time && w->time < (uint64_t)INT64_MAX / 1000000) {
+			time_format((usec_t)w->time * 1000000, when);
+			memcpy(when + 19, "Z", 2);
+		}
+		printf("    cosigned by ");
+		cli_put_safe(stdout, w->name);
+		printf("+%08x at %s: %s\n", (unsigned)w->keyid, when, anchor_status_name(w->status, w->fault));
+	}
 }
 
 static void print_text(const struct verify_report *r, const char *path)
@@ -87,6 +149,7 @@ static void print_text(const struct verify_report *r, const char *path)
 			cli_put_safe(stdout, r->checkpoints[i].signer);
 		}
 		putchar('\n');
+		print_anchors(r, &r->checkpoints[i]);
 	}
 	if (r->nfaults) {
 		printf("faults:      %zu\n", r->faults_total);
@@ -134,12 +197,20 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "deep", no_argument, NULL, 'd' },
 		{ "no-remember", no_argument, NULL, 'n' },
+		{ "tsa-ca", required_argument, NULL, 'c' },
+		{ "witness", required_argument, NULL, 'w' },
+		{ "quorum", required_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *usage = cx->cmd->usage;
 	enum out_format fmt = FMT_TEXT;
 	struct verify_options vo = { 0 };
+	struct anchor_options ao = { 0 };
+	const char **cas = NULL;
+	struct note_verifier *wit = NULL;
+	size_t ncas = 0, cas_alloc = 0, nwit = 0, wit_alloc = 0;
+	int64_t quorum = 0;
 	struct verify_report r;
 	struct trust t;
 	struct store *s;
@@ -147,7 +218,7 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 
 	if (trust_load(&t))
 		return EXIT_IO;
-	while ((c = cli_getopt(argc, argv, "t:f:dnh", opts, "verify", usage)) != -1) {
+	while ((c = cli_getopt(argc, argv, "t:f:dnc:w:q:h", opts, "verify", usage)) != -1) {
 		switch (c) {
 		case 't':
 			if ((ret = cli_trust_option(&t, optarg, 1)) != EXIT_OK)
@@ -161,14 +232,44 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 			break;
 		case 'd': vo.deep = 1; break;
 		case 'n': remember = 0; break;
+		case 'c':
+			ALLOC_GROW(cas, ncas + 1, cas_alloc);
+			cas[ncas++] = optarg;
+			break;
+		case 'w':
+			ALLOC_GROW(wit, nwit + 1, wit_alloc);
+			if (keyfile_load_cosigner(optarg, &wit[nwit])) {
+				ret = EXIT_BADINPUT;
+				goto out;
+			}
+			nwit++;
+			break;
+		case 'q':
+			if (parse_int64(optarg, 1, 1000, &quorum)) {
+				ret = cli_usage_error(usage, "verify: --quorum needs a number from 1 (got '%s')",
+						      optarg);
+				goto out;
+			}
+			break;
 		default: ret = cli_common_option(cx, c); goto out; /* --help, or cli_getopt said why */
 		}
 	}
+	if (quorum && (size_t)quorum > nwit) {
+		ret = cli_usage_error(usage, "verify: --quorum %lld needs at least that many --witness keys "
+				      "(%zu given)", (long long)quorum, nwit);
+		goto out;
+	}
+	if (verify_tsa_ca_check(cas, ncas)) {
+		ret = EXIT_BADINPUT;
+		goto out;
+	}
+	ao = (struct anchor_options){ cas, ncas, wit, nwit, (size_t)quorum };
 	ret = EXIT_IO;
 	if (argc - optind != 1)
 		ret = cli_usage_error(usage, "verify: expected one STORE");
 	else if (!cmd_store(cx, argv[optind], &s)) {
 		vo.trust = &t;
+		vo.anchors = &ao;
 		vo.remember = remember;
 		if (isatty(2) && fmt == FMT_TEXT)
 			vo.progress = show_progress;
@@ -185,13 +286,18 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 		}
 	}
 out:
+	for (size_t i = 0; i < nwit; i++)
+		note_verifier_release(&wit[i]);
+	free(wit);
+	free(cas);
 	trust_release(&t);
 	return ret;
 }
 
 const struct command cmd_verify_entry = {
 	.name = "verify",
-	.usage = "verify STORE [--trust PUBFILE]... [--format text|json] [--deep] [--no-remember]",
+	.usage = "verify STORE [--trust PUBFILE]... [--tsa-ca CA.pem]... [--witness W.pub]... [--quorum N]\n"
+		 "                  [--format text|json] [--deep] [--no-remember]",
 	.summary = "check every entry, derived row, checkpoint and signature",
 	.help = "Recomputes every leaf hash and the Merkle root at every checkpoint, checks the\n"
 		"signatures against trusted keys, cross-checks the display columns against each\n"
@@ -200,6 +306,13 @@ const struct command cmd_verify_entry = {
 		"seen before (kept per trusted key in $XDG_STATE_HOME/trailscope). --trust pins a\n"
 		"verifier key there. --deep also checks that every leaf is canonical JSON.\n"
 		"--no-remember does not record the newest verified checkpoint there.\n"
+		"--tsa-ca checks every RFC 3161 time-stamp token (trailscope timestamp) against\n"
+		"the TSA certificate authority in CA.pem: imprint over the checkpoint's note, nonce,\n"
+		"signature chain, timeStamping EKU, and that no checkpoint is time-stamped earlier\n"
+		"than one it extends. --witness checks the cosignatures (trailscope witness cosign)\n"
+		"of that witness key; the newest verified checkpoint must carry valid ones from\n"
+		"--quorum N of the witnesses given (default: all). Without them, tokens and\n"
+		"cosignatures are listed as NOT_CHECKED.\n"
 		"Exit: 0 VERIFIED, 1 FAILED, 2 UNVERIFIABLE (no trusted key, an empty store, or no\n"
 		"checkpoint signed by a trusted key), 3+ errors.\n",
 	.flags = CMD_STORE,

@@ -247,7 +247,8 @@ struct export {
 	struct seqlist seqs;
 	struct bundle_incident inc;
 	struct buf label;          /* what was selected, for bag-info and report */
-	struct buf cp_note;        /* checkpoint note, verbatim */
+	struct buf cp_note;        /* checkpoint note, verbatim, then its cosignature lines */
+	struct buf cp_token;       /* its first RFC 3161 time-stamp token (may be empty) */
 	struct checkpoint cp;
 	struct note_signer key;
 	struct bag_writer w;
@@ -468,6 +469,10 @@ static int prepare_checkpoint(struct export *x, struct bundle_export_result *r)
 	    checkpoint_parse(n.text, n.text_len, &x->cp, &err)) {
 		error("the store's checkpoint covering seq %lld is malformed: %s", (long long)max, err.buf);
 		ret = EXIT_FAILED;
+		goto out;
+	}
+	if (bundle_anchors_load(&x->s, x->cp.size, &x->cp_note, &x->cp_token)) {
+		ret = EXIT_IO;
 		goto out;
 	}
 	if (*x->s.origin && strcmp(x->cp.origin, x->s.origin)) {
@@ -942,6 +947,7 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 	x.w.dirfd = x.w.fd = -1;
 	buf_init(&x.label);
 	buf_init(&x.cp_note);
+	buf_init(&x.cp_token);
 	if (!o->store_path || !o->out_dir || !o->case_id || !*o->case_id || !o->examiner || !*o->examiner) {
 		error("export needs a store, --out DIR, --case CASE_ID and --examiner NAME");
 		return EXIT_USAGE;
@@ -973,6 +979,8 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 	if (write_proofs(&x) || write_rendering(&x, R_JSONL) || write_rendering(&x, R_EVENTS_CSV) ||
 	    write_rendering(&x, R_CHANGES_CSV) || write_rendering(&x, R_REPORT) ||
 	    bag_write_file(&x.w, "data/checkpoint", x.cp_note.buf, x.cp_note.len) || write_notes(&x))
+		goto out;
+	if (x.cp_token.len && bag_write_file(&x.w, BUNDLE_TOKEN_FILE, x.cp_token.buf, x.cp_token.len))
 		goto out;
 	if (x.inc.obj) {
 		char *text = json_dumps(x.inc.obj, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
@@ -1013,5 +1021,6 @@ out:
 	free(x.seqs.v);
 	buf_release(&x.label);
 	buf_release(&x.cp_note);
+	buf_release(&x.cp_token);
 	return ret;
 }

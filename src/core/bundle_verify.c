@@ -52,6 +52,12 @@ static void fault(struct bundle_report *r, enum bundle_fault_kind kind, const ch
 	r->nfaults++;
 }
 
+void bundle_report_fault(struct bundle_report *r, enum bundle_fault_kind kind, const char *file,
+			 long line, const char *detail)
+{
+	fault(r, kind, file, line, "%s", detail);
+}
+
 static void warn(struct bundle_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void warn(struct bundle_report *r, const char *fmt, ...)
@@ -94,6 +100,12 @@ void bundle_report_release(struct bundle_report *r)
 	free(r->origin);
 	free(r->checkpoint_signer);
 	custody_report_release(&r->custody);
+	if (r->timestamp)
+		free(r->timestamp->tsa);
+	free(r->timestamp);
+	for (size_t i = 0; i < r->ncosigners; i++)
+		free(r->cosigners[i].name);
+	free(r->cosigners);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -573,8 +585,19 @@ out:
 	buf_release(&why);
 }
 
+void bundle_report_note(struct bundle_report *r, const char *text)
+{
+	note(r, "%s", text);
+}
+
 int bundle_verify(const char *dir, const struct note_verifier *trusted, size_t ntrusted,
 		  struct bundle_report *r)
+{
+	return bundle_verify_anchored(dir, trusted, ntrusted, NULL, r);
+}
+
+int bundle_verify_anchored(const char *dir, const struct note_verifier *trusted, size_t ntrusted,
+			   const struct anchor_options *anchors, struct bundle_report *r)
 {
 	static const char *const required[] = {
 		"bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt",
@@ -587,7 +610,7 @@ int bundle_verify(const char *dir, const struct note_verifier *trusted, size_t n
 	struct checkpoint cp = { 0 };
 	struct item *items = NULL;
 	size_t nitems = 0, ialloc = 0;
-	int dfd, have_cp = 0, trusted_sig = 0;
+	int dfd, have_cp = 0, trusted_sig = 0, has_token = 0;
 
 	memset(r, 0, sizeof(*r));
 	if (bagit_validate(dir, &bf, &C))
@@ -670,6 +693,9 @@ int bundle_verify(const char *dir, const struct note_verifier *trusted, size_t n
 	check_csv(dfd, "data/events.csv", 0, items, nitems, r);
 	check_csv(dfd, "data/changes.csv", 1, items, nitems, r);
 	check_custody(dfd, trusted, ntrusted, r);
+	for (size_t i = 0; i < C.npayload; i++)
+		has_token |= !strcmp(C.payload[i], BUNDLE_TOKEN_FILE);
+	bundle_anchors_check(dfd, &cp_bytes, have_cp ? &cp : NULL, has_token, anchors, r);
 	read_store_verdict(r);
 	check_bag_info(&C, have_cp ? &cp : NULL, r);
 	for (size_t i = 0; i < nitems; i++)

@@ -32,7 +32,7 @@ static char *read_small(const char *path, const char *what)
 	return text;
 }
 
-int keyfile_load_signer(const char *path, struct note_signer *out)
+static int load_signer(const char *path, int witness, struct note_signer *out)
 {
 	struct buf err = BUF_INIT;
 	struct stat st;
@@ -43,8 +43,35 @@ int keyfile_load_signer(const char *path, struct note_signer *out)
 		return -1;
 	if (stat(path, &st) == 0 && (st.st_mode & 077))
 		warning("signer key '%s' is readable by other users (chmod 600)", path);
-	if (note_signer_parse(text, out, &err))
+	if (witness ? note_cosigner_signer_parse(text, out, &err) : note_signer_parse(text, out, &err))
 		error("%s: not a signer key: %s", path, err.buf);
+	else
+		ret = 0;
+	free(text);
+	buf_release(&err);
+	return ret;
+}
+
+int keyfile_load_signer(const char *path, struct note_signer *out)
+{
+	return load_signer(path, 0, out);
+}
+
+int keyfile_load_cosigner_signer(const char *path, struct note_signer *out)
+{
+	return load_signer(path, 1, out);
+}
+
+static int load_verifier(const char *path, int witness, struct note_verifier *out)
+{
+	struct buf err = BUF_INIT;
+	char *text = read_small(path, "verifier key");
+	int ret = -1;
+
+	if (!text)
+		return -1;
+	if (witness ? note_cosigner_parse(text, out, &err) : note_verifier_parse(text, out, &err))
+		error("%s: not a verifier key: %s", path, err.buf);
 	else
 		ret = 0;
 	free(text);
@@ -54,19 +81,12 @@ int keyfile_load_signer(const char *path, struct note_signer *out)
 
 int keyfile_load_verifier(const char *path, struct note_verifier *out)
 {
-	struct buf err = BUF_INIT;
-	char *text = read_small(path, "verifier key");
-	int ret = -1;
+	return load_verifier(path, 0, out);
+}
 
-	if (!text)
-		return -1;
-	if (note_verifier_parse(text, out, &err))
-		error("%s: not a verifier key: %s", path, err.buf);
-	else
-		ret = 0;
-	free(text);
-	buf_release(&err);
-	return ret;
+int keyfile_load_cosigner(const char *path, struct note_verifier *out)
+{
+	return load_verifier(path, 1, out);
 }
 
 void keyfile_stem(const char *name, struct buf *out)
@@ -85,7 +105,7 @@ void keyfile_stem(const char *name, struct buf *out)
 	}
 }
 
-static char *state_dir(void)
+char *trust_state_dir(void)
 {
 	const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
 	struct buf b = BUF_INIT;
@@ -136,7 +156,7 @@ int trust_load(struct trust *t)
 	int lineno = 0, ret = 0;
 
 	memset(t, 0, sizeof(*t));
-	t->dir = state_dir();
+	t->dir = trust_state_dir();
 	buf_addf(&path, "%s/trusted.keys", t->dir);
 	text = read_file(path.buf, 1 << 20, &len);
 	if (!text) {
@@ -204,8 +224,7 @@ int trust_add_file(struct trust *t, const char *pubfile, int pin)
 	return ret;
 }
 
-/* Appends origin to out as a file name: unsafe bytes as %XX. */
-static void origin_name(const char *origin, struct buf *out)
+void trust_origin_filename(const char *origin, struct buf *out)
 {
 	for (const unsigned char *p = (const unsigned char *)origin; *p; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
@@ -363,7 +382,7 @@ int trust_memories_load(const struct trust *t, const char *origin, struct trust_
 
 	if (origin && *origin) {
 		buf_addf(&path, "%s/checkpoints/", t->dir);
-		origin_name(origin, &path);
+		trust_origin_filename(origin, &path);
 		rc = memory_read(path.buf, -1, &m);
 		if (rc < 0) {
 			ret = -1;
@@ -434,7 +453,7 @@ int trust_remember(const struct trust *t, size_t key, const char *origin, const 
 	key_dir(t, &t->keys[key], &path);
 	ret = mkdir_p(path.buf, 0700);
 	buf_addch(&path, '/');
-	origin_name(origin, &path);
+	trust_origin_filename(origin, &path);
 	buf_addstr(&path, MEMORY_SUFFIX);
 	buf_addstr(&text, MEMORY_MAGIC);
 	buf_addstr(&text, "remembered-at ");

@@ -22,7 +22,6 @@
 #include "trailscope/note.h"
 #include "trailscope/util.h"
 
-#define KEY_TYPE_ED25519 0x01
 #define ED25519_KEY_LEN 32
 #define ED25519_SIG_LEN 64
 #define KEYID_HEX_LEN 8
@@ -100,8 +99,9 @@ static void put_be32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)v;
 }
 
-/* SHA-256(name || "\n" || 0x01 || pub)[:4], big-endian. */
-static uint32_t key_id(const char *name, size_t name_len, const unsigned char pub[ED25519_KEY_LEN])
+/* SHA-256(name || "\n" || type || pub)[:4], big-endian. */
+static uint32_t key_id(const char *name, size_t name_len, unsigned type,
+		       const unsigned char pub[ED25519_KEY_LEN])
 {
 	struct buf in = BUF_INIT;
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -109,7 +109,7 @@ static uint32_t key_id(const char *name, size_t name_len, const unsigned char pu
 
 	buf_add(&in, name, name_len);
 	buf_addch(&in, '\n');
-	buf_addch(&in, KEY_TYPE_ED25519);
+	buf_addch(&in, (char)type);
 	buf_add(&in, pub, ED25519_KEY_LEN);
 	if (!EVP_Digest(in.buf, in.len, md, &md_len, EVP_sha256(), NULL) || md_len < 4)
 		die("SHA-256 failed");
@@ -132,13 +132,13 @@ static int derive_public(const unsigned char seed[ED25519_KEY_LEN], unsigned cha
 	return ret;
 }
 
-/* Appends "name+keyid+" then base64(0x01 || key). */
-static void add_key_text(struct buf *out, const char *name, uint32_t keyid,
+/* Appends "name+keyid+" then base64(type || key). */
+static void add_key_text(struct buf *out, const char *name, uint32_t keyid, unsigned type,
 			 const unsigned char key[ED25519_KEY_LEN])
 {
 	unsigned char raw[1 + ED25519_KEY_LEN];
 
-	raw[0] = KEY_TYPE_ED25519;
+	raw[0] = (unsigned char)type;
 	memcpy(raw + 1, key, ED25519_KEY_LEN);
 	/* room for everything up front, so no realloc leaves a copy behind */
 	buf_grow(out, strlen(name) + 1 + KEYID_HEX_LEN + 1 + (sizeof(raw) + 2) / 3 * 4);
@@ -152,12 +152,20 @@ static int is_lower_hex(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
+/* "Ed25519 (0x01)" or "a witness cosigner (0x04)": for messages. */
+static const char *key_type_words(unsigned type)
+{
+	return type == NOTE_KEY_COSIGNATURE_V1 ? "a witness (cosigner, signature type 0x04) key"
+					       : "a log (Ed25519, signature type 0x01) key";
+}
+
 /*
- * Parses "NAME+KEYID+BASE64(0x01 || key)" from s[0..len). On success sets
- * *name (malloc'd), *keyid and key. The decoded key goes through a buffer
- * sized up front and wiped afterwards, since it may be a secret seed.
+ * Parses "NAME+KEYID+BASE64(type || key)" from s[0..len), where type must
+ * be the expected one. On success sets *name (malloc'd), *keyid and key.
+ * The decoded key goes through a buffer sized up front and wiped
+ * afterwards, since it may be a secret seed.
  */
-static int parse_key_fields(const char *s, size_t len, char **name, uint32_t *keyid,
+static int parse_key_fields(const char *s, size_t len, unsigned type, char **name, uint32_t *keyid,
 			    unsigned char key[ED25519_KEY_LEN], struct buf *err)
 {
 	const char *plus = memchr(s, '+', len);
@@ -203,9 +211,13 @@ static int parse_key_fields(const char *s, size_t len, char **name, uint32_t *ke
 		buf_addstr(err, "the key data has the wrong length");
 		goto out;
 	}
-	if ((unsigned char)raw.buf[0] != KEY_TYPE_ED25519) {
-		buf_addf(err, "unsupported key type 0x%02x (only Ed25519, 0x01)",
-			 (unsigned char)raw.buf[0]);
+	if ((unsigned char)raw.buf[0] != type) {
+		unsigned got = (unsigned char)raw.buf[0];
+
+		if (got == NOTE_KEY_ED25519 || got == NOTE_KEY_COSIGNATURE_V1)
+			buf_addf(err, "this is %s, not %s", key_type_words(got), key_type_words(type));
+		else
+			buf_addf(err, "unsupported key type 0x%02x (expected 0x%02x)", got, type);
 		goto out;
 	}
 	memcpy(key, raw.buf + 1, ED25519_KEY_LEN);
@@ -236,7 +248,7 @@ static void trim(const char *text, const char **start, size_t *len)
 	*len = (size_t)(e - text);
 }
 
-int note_verifier_parse(const char *text, struct note_verifier *out, struct buf *err)
+static int verifier_parse(const char *text, unsigned type, struct note_verifier *out, struct buf *err)
 {
 	const char *s;
 	size_t len;
@@ -247,17 +259,28 @@ int note_verifier_parse(const char *text, struct note_verifier *out, struct buf 
 		buf_addstr(err, "this is a signer (private) key, not a verifier key");
 		return -1;
 	}
-	if (parse_key_fields(s, len, &out->name, &out->keyid, out->pub, err))
+	if (parse_key_fields(s, len, type, &out->name, &out->keyid, out->pub, err))
 		return -1;
-	if (key_id(out->name, strlen(out->name), out->pub) != out->keyid) {
+	if (key_id(out->name, strlen(out->name), type, out->pub) != out->keyid) {
 		buf_addstr(err, "the key id does not match the key");
 		note_verifier_release(out);
 		return -1;
 	}
+	out->type = (unsigned char)type;
 	return 0;
 }
 
-int note_signer_parse(const char *text, struct note_signer *out, struct buf *err)
+int note_verifier_parse(const char *text, struct note_verifier *out, struct buf *err)
+{
+	return verifier_parse(text, NOTE_KEY_ED25519, out, err);
+}
+
+int note_cosigner_parse(const char *text, struct note_verifier *out, struct buf *err)
+{
+	return verifier_parse(text, NOTE_KEY_COSIGNATURE_V1, out, err);
+}
+
+static int signer_parse(const char *text, unsigned type, struct note_signer *out, struct buf *err)
 {
 	const char *s;
 	size_t len, plen = strlen(SIGNER_PREFIX);
@@ -268,20 +291,31 @@ int note_signer_parse(const char *text, struct note_signer *out, struct buf *err
 		buf_addstr(err, "a signer key starts with PRIVATE+KEY+");
 		return -1;
 	}
-	if (parse_key_fields(s + plen, len - plen, &out->name, &out->keyid, out->seed, err))
+	if (parse_key_fields(s + plen, len - plen, type, &out->name, &out->keyid, out->seed, err))
 		goto fail;
 	if (derive_public(out->seed, out->pub)) {
 		buf_addstr(err, "cannot derive the public key");
 		goto fail;
 	}
-	if (key_id(out->name, strlen(out->name), out->pub) != out->keyid) {
+	if (key_id(out->name, strlen(out->name), type, out->pub) != out->keyid) {
 		buf_addstr(err, "the key id does not match the key");
 		goto fail;
 	}
+	out->type = (unsigned char)type;
 	return 0;
 fail:
 	note_signer_release(out);
 	return -1;
+}
+
+int note_signer_parse(const char *text, struct note_signer *out, struct buf *err)
+{
+	return signer_parse(text, NOTE_KEY_ED25519, out, err);
+}
+
+int note_cosigner_signer_parse(const char *text, struct note_signer *out, struct buf *err)
+{
+	return signer_parse(text, NOTE_KEY_COSIGNATURE_V1, out, err);
 }
 
 void note_verifier_release(struct note_verifier *v)
@@ -298,39 +332,57 @@ void note_signer_release(struct note_signer *s)
 
 void note_signer_verifier_text(const struct note_signer *s, struct buf *out)
 {
-	add_key_text(out, s->name, s->keyid, s->pub);
+	add_key_text(out, s->name, s->keyid, s->type ? s->type : NOTE_KEY_ED25519, s->pub);
 }
 
 int note_keygen(const char *name, struct buf *signer_text, struct buf *verifier_text)
+{
+	return note_keygen_type(name, NOTE_KEY_ED25519, signer_text, verifier_text);
+}
+
+int note_keygen_type(const char *name, unsigned type, struct buf *signer_text, struct buf *verifier_text)
 {
 	unsigned char seed[ED25519_KEY_LEN], pub[ED25519_KEY_LEN];
 	uint32_t keyid;
 	int ret = -1;
 
-	if (!note_name_valid(name))
+	if (!note_name_valid(name) || (type != NOTE_KEY_ED25519 && type != NOTE_KEY_COSIGNATURE_V1))
 		return -1;
 	if (RAND_bytes(seed, sizeof(seed)) != 1 || derive_public(seed, pub))
 		goto out;
-	keyid = key_id(name, strlen(name), pub);
+	keyid = key_id(name, strlen(name), type, pub);
 	buf_grow(signer_text, strlen(SIGNER_PREFIX));
 	buf_addstr(signer_text, SIGNER_PREFIX);
-	add_key_text(signer_text, name, keyid, seed);
-	add_key_text(verifier_text, name, keyid, pub);
+	add_key_text(signer_text, name, keyid, type, seed);
+	add_key_text(verifier_text, name, keyid, type, pub);
 	ret = 0;
 out:
 	OPENSSL_cleanse(seed, sizeof(seed));
 	return ret;
 }
 
+int note_ed25519_sign(const unsigned char seed[32], const void *msg, size_t len, unsigned char sig[64])
+{
+	EVP_PKEY *pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, ED25519_KEY_LEN);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t sig_len = ED25519_SIG_LEN;
+	int ok = pkey && ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, pkey) == 1 &&
+		 EVP_DigestSign(ctx, sig, &sig_len, msg, len) == 1 && sig_len == ED25519_SIG_LEN;
+
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(pkey);
+	return ok ? 0 : -1;
+}
+
 int note_sign(const struct note_signer *s, const char *text, size_t len,
 	      struct buf *out, struct buf *err)
 {
 	unsigned char payload[4 + ED25519_SIG_LEN];
-	size_t sig_len = ED25519_SIG_LEN;
-	EVP_PKEY *pkey = NULL;
-	EVP_MD_CTX *ctx = NULL;
-	int ret = -1;
 
+	if (s->type == NOTE_KEY_COSIGNATURE_V1) {
+		buf_addstr(err, "a witness (cosigner) key cannot sign a checkpoint as the log");
+		return -1;
+	}
 	if (!len) {
 		buf_addstr(err, "the note text is empty");
 		return -1;
@@ -358,27 +410,24 @@ int note_sign(const struct note_signer *s, const char *text, size_t len,
 		buf_addstr(err, "the signed note would be too large");
 		return -1;
 	}
-	pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, s->seed, sizeof(s->seed));
-	ctx = EVP_MD_CTX_new();
-	if (!pkey || !ctx || EVP_DigestSignInit(ctx, NULL, NULL, NULL, pkey) != 1 ||
-	    EVP_DigestSign(ctx, payload + 4, &sig_len, (const unsigned char *)text, len) != 1 ||
-	    sig_len != ED25519_SIG_LEN) {
+	if (note_ed25519_sign(s->seed, text, len, payload + 4)) {
 		buf_addstr(err, "Ed25519 signing failed");
-		goto out;
+		return -1;
 	}
 	put_be32(payload, s->keyid);
 	buf_add(out, text, len);
 	buf_addch(out, '\n');
+	note_sig_line(s->name, payload, sizeof(payload), out);
+	return 0;
+}
+
+void note_sig_line(const char *name, const void *data, size_t len, struct buf *out)
+{
 	buf_addstr(out, SIG_PREFIX);
-	buf_addstr(out, s->name);
+	buf_addstr(out, name);
 	buf_addch(out, ' ');
-	b64_encode(out, payload, sizeof(payload));
+	b64_encode(out, data, len);
 	buf_addch(out, '\n');
-	ret = 0;
-out:
-	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(pkey);
-	return ret;
 }
 
 /* Parses one signature line s[0..len) (without its newline) into sig. */
@@ -488,14 +537,13 @@ void note_release(struct note *n)
 	memset(n, 0, sizeof(*n));
 }
 
-static int ed25519_verify(const unsigned char pub[ED25519_KEY_LEN], const unsigned char *sig,
-			  const char *msg, size_t len)
+int note_ed25519_verify(const unsigned char pub[32], const unsigned char sig[64], const void *msg, size_t len)
 {
 	EVP_PKEY *pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, ED25519_KEY_LEN);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	int ok = pkey && ctx &&
 		 EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pkey) == 1 &&
-		 EVP_DigestVerify(ctx, sig, ED25519_SIG_LEN, (const unsigned char *)msg, len) == 1;
+		 EVP_DigestVerify(ctx, sig, ED25519_SIG_LEN, msg, len) == 1;
 
 	EVP_MD_CTX_free(ctx);
 	EVP_PKEY_free(pkey);
@@ -506,8 +554,8 @@ enum note_sig_status note_verify(const struct note *n, const struct note_verifie
 {
 	enum note_sig_status st = NOTE_SIG_NONE;
 
-	if (!v->name)
-		return NOTE_SIG_NONE;
+	if (!v->name || v->type == NOTE_KEY_COSIGNATURE_V1)
+		return NOTE_SIG_NONE; /* a cosigner's lines sign another message (cosig.h) */
 	/* Every line naming the key is checked: one that fails taints the
 	 * note even when another line from the key verifies (Go's note.Open
 	 * rejects such a note too). */
@@ -516,7 +564,7 @@ enum note_sig_status note_verify(const struct note *n, const struct note_verifie
 
 		if (sig->keyid != v->keyid || strcmp(sig->name, v->name))
 			continue;
-		if (sig->sig_len != ED25519_SIG_LEN || !ed25519_verify(v->pub, sig->sig, n->text, n->text_len))
+		if (sig->sig_len != ED25519_SIG_LEN || !note_ed25519_verify(v->pub, sig->sig, n->text, n->text_len))
 			return NOTE_SIG_BAD;
 		st = NOTE_SIG_OK;
 	}

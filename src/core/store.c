@@ -32,6 +32,41 @@
  * "outcome.status" ('unknown' for version 1 leaves). */
 #define OUTCOME_INDEX_SQL "CREATE INDEX entries_outcome ON entries(outcome) WHERE outcome != 'success';\n"
 
+/* Added in schema version 4: anchors beyond the log's key (anchors.h).
+ * Both append-only; a checkpoint's note is never rewritten, so a token's
+ * imprint over it stays valid when witnesses cosign it later. IF NOT
+ * EXISTS: an upgrade from an older version never trips over tables a
+ * later trailscope made and a downgrade left behind. */
+#define ANCHORS_SQL \
+	"CREATE TABLE IF NOT EXISTS checkpoint_timestamps(\n" \
+	"  id INTEGER PRIMARY KEY,\n" \
+	"  size INTEGER NOT NULL,\n" \
+	"  token BLOB NOT NULL,\n" \
+	"  nonce TEXT,\n" \
+	"  tsa TEXT NOT NULL,\n" \
+	"  added_at TEXT NOT NULL);\n" \
+	"CREATE INDEX IF NOT EXISTS checkpoint_timestamps_size ON checkpoint_timestamps(size, id);\n" \
+	"CREATE TABLE IF NOT EXISTS timestamp_requests(\n" \
+	"  size INTEGER NOT NULL,\n" \
+	"  nonce TEXT NOT NULL,\n" \
+	"  request BLOB NOT NULL,\n" \
+	"  created_at TEXT NOT NULL,\n" \
+	"  PRIMARY KEY(size, nonce)) WITHOUT ROWID;\n" \
+	"CREATE TABLE IF NOT EXISTS checkpoint_cosignatures(\n" \
+	"  id INTEGER PRIMARY KEY,\n" \
+	"  size INTEGER NOT NULL,\n" \
+	"  line TEXT NOT NULL,\n" \
+	"  added_at TEXT NOT NULL);\n" \
+	"CREATE INDEX IF NOT EXISTS checkpoint_cosignatures_size ON checkpoint_cosignatures(size, id);\n" \
+	"CREATE TRIGGER IF NOT EXISTS checkpoint_timestamps_no_update BEFORE UPDATE ON checkpoint_timestamps\n" \
+	"  BEGIN SELECT RAISE(ABORT, 'checkpoint_timestamps are append-only'); END;\n" \
+	"CREATE TRIGGER IF NOT EXISTS checkpoint_timestamps_no_delete BEFORE DELETE ON checkpoint_timestamps\n" \
+	"  BEGIN SELECT RAISE(ABORT, 'checkpoint_timestamps are append-only'); END;\n" \
+	"CREATE TRIGGER IF NOT EXISTS checkpoint_cosignatures_no_update BEFORE UPDATE ON checkpoint_cosignatures\n" \
+	"  BEGIN SELECT RAISE(ABORT, 'checkpoint_cosignatures are append-only'); END;\n" \
+	"CREATE TRIGGER IF NOT EXISTS checkpoint_cosignatures_no_delete BEFORE DELETE ON checkpoint_cosignatures\n" \
+	"  BEGIN SELECT RAISE(ABORT, 'checkpoint_cosignatures are append-only'); END;\n"
+
 /* Covering since schema version 2: value terms read before/after from it. */
 #define CHANGES_PATH_SQL "CREATE INDEX changes_path ON changes(path, seq, after, before);\n"
 
@@ -105,7 +140,8 @@ static const char schema_sql[] =
 	"  BEGIN SELECT RAISE(ABORT, 'changes are append-only'); END;\n"
 	"CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints\n"
 	"  BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;\n"
-	ENTRY_TEXT_SQL;
+	ENTRY_TEXT_SQL
+	ANCHORS_SQL;
 
 int store_error(struct store *s, const char *what)
 {
@@ -204,15 +240,17 @@ static int check_schema(struct store *s)
 }
 
 /*
- * Brings an older store to version 3 when it is opened for writing, in one
- * transaction. From version 1: adds entry_text and fills it from the
- * leaves (one pass), and rebuilds changes_path to cover before and after.
- * From version 1 or 2: adds entries.outcome, whose default 'unknown' is
- * what every row of such a store holds (their leaves are all version 1,
- * which records no outcome: no row is rewritten), and its index. No
+ * Brings an older store to the current version when it is opened for
+ * writing, in one transaction. From version 1: adds entry_text and fills
+ * it from the leaves (one pass), and rebuilds changes_path to cover before
+ * and after. From version 1 or 2: adds entries.outcome, whose default
+ * 'unknown' is what every row of such a store holds (their leaves are all
+ * version 1, which records no outcome: no row is rewritten), and its
+ * index. From version 1, 2 or 3: creates the (empty) anchor tables. No
  * table's rows change. Read-only opens leave the file alone: the query
- * compiler then reads the leaves instead of entry_text, and
- * store_outcome_sql gives 'unknown'.
+ * compiler then reads the leaves instead of entry_text,
+ * store_outcome_sql gives 'unknown', and a store below version 4 reads
+ * as one with no time-stamps and no cosignatures.
  */
 static int upgrade_schema(struct store *s)
 {
@@ -228,9 +266,12 @@ static int upgrade_schema(struct store *s)
 			   "DROP INDEX changes_path;" CHANGES_PATH_SQL
 			   "INSERT INTO entry_text(seq, summary, raw)"
 			   " SELECT seq, summary, coalesce(ts_leaf_raw(leaf), '') FROM entries ORDER BY seq;");
-	buf_addf(&sql, "ALTER TABLE entries ADD COLUMN outcome TEXT NOT NULL DEFAULT 'unknown';"
-		 OUTCOME_INDEX_SQL
-		 "UPDATE meta SET value = '%d' WHERE key = 'schema';"
+	if (s->schema < 3)
+		buf_addstr(&sql, "ALTER TABLE entries ADD COLUMN outcome TEXT NOT NULL DEFAULT 'unknown';"
+			   OUTCOME_INDEX_SQL);
+	if (s->schema < 4)
+		buf_addstr(&sql, ANCHORS_SQL);
+	buf_addf(&sql, "UPDATE meta SET value = '%d' WHERE key = 'schema';"
 		 "PRAGMA user_version = %d;", STORE_SCHEMA_VERSION, STORE_SCHEMA_VERSION);
 	if (store_exec(s, sql.buf) || store_exec(s, "COMMIT")) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);

@@ -21,6 +21,7 @@
 #include "trailscope/leaf.h"
 #include "trailscope/textout.h"
 #include "trailscope/verify.h"
+#include "trailscope/verify_anchors.h"
 #include "trailscope/verify_derived.h"
 #include "trailscope/util.h"
 
@@ -124,6 +125,21 @@ static void checkpoint_fault(struct verify_report *r, enum fault_kind kind, uint
 		return;
 	ALLOC_GROW(r->faults, r->nfaults + 1, r->faults_alloc);
 	r->faults[r->nfaults++] = (struct verify_fault){ kind, 1, 0, 0, size, xstrdup(detail) };
+}
+
+void verify_report_checkpoint_fault(struct verify_report *r, enum fault_kind kind, uint64_t size,
+				    const char *detail)
+{
+	checkpoint_fault(r, kind, size, detail);
+}
+
+void verify_report_note(struct verify_report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	strv_vaddf(&r->notes, &r->nnotes, &r->notes_alloc, fmt, ap);
+	va_end(ap);
 }
 
 static int load_checkpoints(struct verifier *v)
@@ -740,7 +756,7 @@ int verify_store(struct store *s, const struct verify_options *opt, struct verif
 			newest_cp = c->size;
 		ALLOC_GROW(r->checkpoints, r->ncheckpoints + 1, r->checkpoints_alloc);
 		r->checkpoints[r->ncheckpoints++] = (struct verify_checkpoint){
-			c->size, c->status, c->signer ? xstrdup(c->signer) : NULL };
+			c->size, c->status, c->signer ? xstrdup(c->signer) : NULL, NULL, 0 };
 		if (c->status == FAULT_OK)
 			newest_ok = i;
 		else if (c->status != FAULT_UNTRUSTED || (t && t->n))
@@ -751,6 +767,9 @@ int verify_store(struct store *s, const struct verify_options *opt, struct verif
 
 	r->verified_through = newest_ok != (size_t)-1 ? v.cps[newest_ok].size : 0;
 	r->pending = r->entries > r->verified_through ? r->entries - r->verified_through : 0;
+	/* time-stamps and cosignatures (verify_anchors.c) */
+	if (verify_anchors(s, opt->anchors, r))
+		goto out;
 	/* VERIFIED needs entries anchored by a trusted checkpoint: an
 	 * unsigned store is never VERIFIED, whatever keys are pinned */
 	if (r->faults_total) {
@@ -814,9 +833,16 @@ void verify_report_release(struct verify_report *r)
 	for (size_t i = 0; i < r->nfaults; i++)
 		free(r->faults[i].detail);
 	free(r->faults);
-	for (size_t i = 0; i < r->ncheckpoints; i++)
+	for (size_t i = 0; i < r->ncheckpoints; i++) {
 		free(r->checkpoints[i].signer);
+		for (size_t k = 0; k < r->checkpoints[i].ncosigners; k++)
+			free(r->checkpoints[i].cosigners[k].name);
+		free(r->checkpoints[i].cosigners);
+	}
 	free(r->checkpoints);
+	for (size_t i = 0; i < r->ntimestamps; i++)
+		free(r->timestamps[i].tsa);
+	free(r->timestamps);
 	for (size_t i = 0; i < r->nnotes; i++)
 		free(r->notes[i]);
 	free(r->notes);

@@ -1,6 +1,7 @@
 /*
  * view_verify.c - the verification report: the verdict, every checkpoint
- * with its status and signer, every fault with its location, and the
+ * with its status, signer and time-stamp time (RFC 3161, when it has a
+ * token), every fault with its location, and the
  * plain statements of what could not be checked. Enter on a fault opens
  * the event it points at. While verification runs, shows its progress.
  */
@@ -102,6 +103,16 @@ static void build(struct view *v, int w)
 		if (c->signer) {
 			line_addstr(l, ROLE_MUTED, " signed by ");
 			line_add_data(l, ROLE_DEFAULT, c->signer);
+		}
+		{
+			const struct verify_timestamp *ts = verify_report_time(r, c->size);
+
+			if (ts) {
+				line_addstr(l, ROLE_MUTED, "  time ");
+				line_add_data(l, ROLE_DEFAULT, ts->time);
+				line_addstr(l, ROLE_MUTED, ts->status == ANCHOR_VERIFIED ? " (time-stamped)"
+							   : " (time-stamp not checked)");
+			}
 		}
 		l->data = (int64_t)c->size;
 		l->selectable = c->size > 0;

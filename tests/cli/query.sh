@@ -110,7 +110,7 @@ ts import "$T/more.db" "$T/more.jsonl" --quiet
 for v in 1 2; do
 	db=$T/v$v.db
 	expect_status "importing into a version $v store" 0 ts import "$db" "$T/more.jsonl" --quiet
-	expect_eq "the import upgraded version $v to 3" "$(sqlite3 "$db" 'PRAGMA user_version')" 3
+	expect_eq "the import upgraded version $v to 4" "$(sqlite3 "$db" 'PRAGMA user_version')" 4
 	expect_eq "version $v: entry_text filled for old and new entries" \
 		"$(sqlite3 "$db" 'SELECT count(*) FROM entry_text')" "$(sqlite3 "$db" 'SELECT count(*) FROM entries')"
 	expect_eq "version $v upgraded: regex finds the old and the new events" "$(ts query "$db" "$rx" --count)" \

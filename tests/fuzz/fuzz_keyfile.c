@@ -1,7 +1,8 @@
 /*
  * fuzz_keyfile.c - libFuzzer harness for key files (keys.c): the input
  * is written to the scratch directory as a key file (mode 0600) and
- * loaded both as a signer and as a verifier key file.
+ * loaded as a signer and as a verifier key file, of a log and of a
+ * witness (cosigner, type 0x04).
  */
 #include <sys/stat.h>
 #include "fuzz.h"
@@ -22,6 +23,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		note_signer_release(&s);
 	memset(&v, 0, sizeof(v));
 	if (!keyfile_load_verifier(path, &v))
+		note_verifier_release(&v);
+	memset(&s, 0, sizeof(s));
+	if (!keyfile_load_cosigner_signer(path, &s))
+		note_signer_release(&s);
+	memset(&v, 0, sizeof(v));
+	if (!keyfile_load_cosigner(path, &v))
 		note_verifier_release(&v);
 	return 0;
 }
