@@ -72,6 +72,7 @@ int cmd_finish(struct cmd_ctx *cx, int ret);
 extern const struct command cmd_open_entry, cmd_init_entry, cmd_import_entry, cmd_verify_entry,
 	cmd_keygen_entry, cmd_checkpoint_entry, cmd_query_entry, cmd_sql_entry, cmd_show_entry,
 	cmd_gen_entry, cmd_incident_entry, cmd_incidents_entry, cmd_correlate_entry, cmd_history_entry,
-	cmd_state_entry, cmd_export_entry, cmd_bundle_entry, cmd_case_entry;
+	cmd_state_entry, cmd_export_entry, cmd_bundle_entry, cmd_case_entry, cmd_attest_entry,
+	cmd_watch_entry;
 
 #endif
