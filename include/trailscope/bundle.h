@@ -21,6 +21,7 @@
 #include "trailscope/custody.h"
 #include "trailscope/keys.h"
 #include "trailscope/note.h"
+#include "trailscope/util.h"
 #include "trailscope/verify.h"
 
 #define BUNDLE_INCIDENT_LOOKBACK_USEC (2 * 3600 * (int64_t)1000000) /* 2 h before start */
@@ -58,6 +59,10 @@ struct bundle_export_options {
 				     * pinned in the state directory */
 	int allow_failed;           /* export from a store whose verification FAILED
 				     * (the verdict and faults are recorded) */
+	const char *attest_policy;  /* also attest this policy (attest.h) over the bundle's
+				     * checkpoint, signed with keyfile; NULL: no attestation */
+	usec_t attest_since, attest_until; /* its period; 0: from the first selected
+				     * event's time, to just after the last one's */
 	bundle_progress_fn *progress; /* may be NULL; phase "verifying" counts entries */
 	void *progress_ctx;
 	volatile int *cancel;       /* non-zero: stop (EXIT_IO, partial bag left) */
@@ -71,6 +76,10 @@ struct bundle_export_result {
 	enum verdict store_verdict; /* the store's verdict before export */
 	size_t store_faults;        /* its number of faults */
 	uint64_t pending_selected;  /* selected events no stored checkpoint covered */
+	int attested;               /* the bundle holds an attestation */
+	uint64_t attest_violations; /* its violations */
+	size_t attest_rules_failed;
+	uint64_t attest_added;      /* violating events added to the selection */
 };
 void bundle_export_result_release(struct bundle_export_result *r);
 
@@ -116,7 +125,8 @@ json_t *bundle_leaf_changes(const json_t *leaf);
 	_(LEAF, "LEAF") \
 	_(RECORD, "RECORD") \
 	_(CUSTODY, "CUSTODY") \
-	_(MISSING, "MISSING")
+	_(MISSING, "MISSING") \
+	_(ATTESTATION, "ATTESTATION")
 
 #define BUNDLE_FAULT_ENUM(name, str) BUNDLE_FAULT_##name,
 enum bundle_fault_kind { BUNDLE_FAULT_INFO(BUNDLE_FAULT_ENUM) };
@@ -154,6 +164,9 @@ struct bundle_report {
 	size_t nstore_faults, store_faults_alloc;
 	uint64_t store_faults_total;
 	struct custody_report custody;
+	char *attestation;         /* the attestation's summary ("POLICY: pass|fail, N
+				    * violations, signed by KEY"), owned; NULL when the
+				    * bundle holds none */
 };
 void bundle_report_release(struct bundle_report *r);
 

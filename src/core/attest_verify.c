@@ -453,6 +453,7 @@ static void check_leaves(const struct parsed *ps, int dfd, const struct checkpoi
 		buf_reset(&path);
 		buf_addf(&path, "data/entries/%lld.leaf", (long long)l[i].seq);
 		buf_reset(&why);
+		buf_reset(&leaf);
 		if (bag_read(dfd, path.buf, BUNDLE_MAX_LEAF, &leaf, &why)) {
 			bad = "is not in the bundle";
 		} else {
