@@ -82,6 +82,15 @@ void policy_release(struct policy *p);
 int policy_compile(const struct policy *p, struct store *s, usec_t now, struct query ***out);
 void policy_queries_free(struct query **q, size_t n);
 
+/*
+ * The policy the current process works with (`open --policy`): the TUI's
+ * badges read it. Set once before use; p must outlive its use; NULL
+ * clears it. Process-wide, like query_set_rules(), which the caller also
+ * calls with p->named so that rule:ID filters work.
+ */
+void policy_set_active(const struct policy *p);
+const struct policy *policy_active(void);
+
 /* One violation: rule index and the event's row (valid during the call). */
 typedef int policy_hit_fn(void *ctx, size_t rule, const struct query_row *row);
 

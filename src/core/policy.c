@@ -411,6 +411,18 @@ out:
 
 /* ---- evaluating ---- */
 
+static const struct policy *active;
+
+void policy_set_active(const struct policy *p)
+{
+	active = p;
+}
+
+const struct policy *policy_active(void)
+{
+	return active;
+}
+
 int policy_compile(const struct policy *p, struct store *s, usec_t now, struct query ***out)
 {
 	struct query **qs = xcalloc(p->n ? p->n : 1, sizeof(*qs));

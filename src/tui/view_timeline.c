@@ -22,6 +22,7 @@
 #include "draw.h"
 #include "keys.h"
 #include "querybar.h"
+#include "rulehits.h"
 #include "view.h"
 
 /* tl_row.flags carries the entries.risk bits above the TL_ flags */
@@ -351,6 +352,16 @@ static void draw_badges(int y, int x, int width, const struct tl_row *r, int sel
 
 	memset(&l, 0, sizeof(l));
 	buf_init(&l.text);
+	{
+		/* a policy's rule hits first: they are what the user asked about */
+		struct buf rb = BUF_INIT;
+
+		if (rulehits_badge(r->key.seq, &rb)) {
+			line_add(&l, ROLE_RISK, rb.buf, rb.len);
+			line_add(&l, ROLE_DEFAULT, " ", 1);
+		}
+		buf_release(&rb);
+	}
 	risk_badges(&l, r->flags >> RISK_SHIFT, width >= 11);
 	draw_fill(y, x, xmax, sel ? ROLE_SELECTION : ROLE_DEFAULT);
 	draw_line(y, x, xmax, &l, sel);
@@ -512,6 +523,7 @@ static void tlv_draw(struct view *v, int y, int h, int w)
 	x = draw_field(y + 2, x, L.summary, ROLE_COLUMNS, "CHANGE") + 1;
 	draw_field(y + 2, x, w - x, ROLE_COLUMNS, L.badges >= 10 ? "RISK" : "!");
 	p->rows_y = y + 3;
+	rulehits_prepare(&v->tui->store, p->win.page.v, p->win.page.n);
 	for (int i = 0; i < rows; i++) {
 		if (i < (int)p->win.page.n)
 			draw_row(v->tui, y + 3 + i, w, &L, &p->win.page.v[i], i == p->win.cur);
