@@ -153,3 +153,17 @@ int rulehits_badge(int64_t seq, struct buf *out)
 	}
 	return hits;
 }
+
+int rulehits_badge_width(int w)
+{
+	const struct policy *p = policy_active();
+	int longest = 0;
+
+	for (size_t i = 0; p && i < p->n; i++)
+		if ((int)strlen(p->rules[i].id) > longest)
+			longest = (int)strlen(p->rules[i].id);
+	if (!longest)
+		return 0;
+	longest += 4; /* "+N" and a space */
+	return longest < w / 5 ? longest : w / 5;
+}

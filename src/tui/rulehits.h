@@ -19,4 +19,8 @@ void rulehits_prepare(struct store *s, const struct tl_row *rows, size_t n);
  * it violates no rule or is not known. Returns the number of rules hit. */
 int rulehits_badge(int64_t seq, struct buf *out);
 
+/* Columns the badge needs on a screen w wide: the longest rule id and
+ * "+N ", within a fifth of the screen; 0 without a policy. */
+int rulehits_badge_width(int w);
+
 #endif

@@ -323,6 +323,7 @@ static void compute_layout(int w, struct layout *L)
 		min_actor = 9;
 		min_target = 10;
 	}
+	L->badges += rulehits_badge_width(w);
 	L->summary = w - (L->time + L->actor + L->action + L->target + L->env + L->badges + 6);
 	want = w * 2 / 5;
 	while (L->summary < want && (L->actor > min_actor || L->target > min_target)) {
