@@ -55,8 +55,10 @@ int query_compile(struct store *s, const char *text, usec_t now, struct query **
 void query_free(struct query *q);
 
 /* Checks text's syntax without a store (everything query_compile checks
- * but around:'s incident). Returns 0, or -1 with *err filled. */
-int query_check(const char *text, usec_t now, struct query_error *err);
+ * but around:'s incident); as_rule checks it as a named rule's query
+ * (query_set_rules), in which rule: is refused. Returns 0, or -1 with
+ * *err filled. */
+int query_check(const char *text, usec_t now, int as_rule, struct query_error *err);
 
 /*
  * Named rules for the rule:ID term (a policy's rules, policy.h): rule:ID

@@ -312,7 +312,7 @@ static int load_rule(struct policy *p, size_t idx, const json_t *obj, usec_t now
 		}
 	}
 	r->query_off = rule_at(p, idx, "query");
-	if (query_check(r->query, now, &qe))
+	if (query_check(r->query, now, 1, &qe))
 		return fault_at(p, query_offset(p, r->query_off, qe.pos), "rule '%s': query: %s", r->id, qe.msg);
 	return 0;
 }

@@ -59,6 +59,8 @@ struct qnode {
 
 /* Parses text into a tree (query_parse.c). Returns NULL with *err filled. */
 struct qnode *qparse(const char *text, usec_t now, struct query_error *err);
+/* The same; as_rule parses a named rule's query, where rule: is refused. */
+struct qnode *qparse_as(const char *text, usec_t now, int as_rule, struct query_error *err);
 void qnode_free(struct qnode *n);
 /* Fills err->pos, err->col (from text) and err->msg. Returns -1. */
 int qerror_at(struct query_error *err, const char *text, size_t pos, const char *fmt, ...)

@@ -863,7 +863,12 @@ static struct qnode *parse_or(struct parser *p)
 
 struct qnode *qparse(const char *text, usec_t now, struct query_error *err)
 {
-	struct parser p = { text, strlen(text), 0, now, 0, 0, err, 0, 0 };
+	return qparse_as(text, now, 0, err);
+}
+
+struct qnode *qparse_as(const char *text, usec_t now, int as_rule, struct query_error *err)
+{
+	struct parser p = { text, strlen(text), 0, now, 0, 0, err, 0, as_rule };
 	struct qnode *n;
 
 	memset(err, 0, sizeof(*err));

@@ -508,9 +508,9 @@ int query_compile(struct store *s, const char *text, usec_t now, struct query **
 	return 0;
 }
 
-int query_check(const char *text, usec_t now, struct query_error *err)
+int query_check(const char *text, usec_t now, int as_rule, struct query_error *err)
 {
-	struct qnode *n = qparse(text, now, err);
+	struct qnode *n = qparse_as(text, now, as_rule, err);
 
 	if (!n)
 		return -1;
