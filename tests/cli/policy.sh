@@ -63,6 +63,11 @@ for id in $(jq -r '.rules[].id' "$P/change-control.json"); do
 	if cmp -s "$T/q.seqs" "$T/a.seqs"; then pass "attest: rule $id lists the query's events"
 	else fail "attest: rule $id lists the query's events" "$(diff "$T/q.seqs" "$T/a.seqs" | head -5)"; fi
 done
+for id in $(jq -r '.rules[].id' "$P/change-control.json"); do
+	expect_eq "query --policy: rule:$id counts what the attestation lists" \
+		"$(ts query "$T/s.db" --policy "$P/change-control.json" --now "$NOW" --count "rule:$id since:$SINCE until:$UNTIL")" \
+		"$(jq --arg id "$id" '.predicate.rules[] | select(.id == $id) | .violation_count' "$T/statement.json")"
+done
 [ "$total" -gt 0 ] && pass "attest: the period has violations" || fail "attest: the period has no violations"
 expect_eq "attest: total" "$(jq .predicate.violation_count "$T/statement.json")" "$total"
 expect_eq "attest: in-toto Statement v1" "$(jq -r ._type "$T/statement.json")" "https://in-toto.io/Statement/v1"
