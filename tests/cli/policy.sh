@@ -86,8 +86,8 @@ jq -r '.signatures[0].sig' "$T/att.json" | base64 -d > "$T/sig"
 type=$(jq -r .payloadType "$T/att.json")
 expect_eq "dsse: payloadType" "$type" "application/vnd.in-toto+json"
 { printf 'DSSEv1 %d %s %d ' "${#type}" "$type" "$(wc -c < "$T/payload")"; cat "$T/payload"; } > "$T/pae"
-# the verifier key: base64(0x01 || 32-byte key) after the last '+'
-{ printf '302a300506032b6570032100'; sed 's/.*+//' "$APUB" | base64 -d | tail -c 32 | od -An -tx1 | tr -d ' \n'; } |
+# the verifier key NAME+KEYID+BASE64(0x01 || 32-byte key): the base64 after the second '+'
+{ printf '302a300506032b6570032100'; cut -d+ -f3- "$APUB" | base64 -d | tail -c 32 | od -An -tx1 | tr -d ' \n'; } |
 	xxd -r -p > "$T/pub.der"
 if openssl pkeyutl -verify -pubin -inkey "$T/pub.der" -keyform DER -rawin -in "$T/pae" -sigfile "$T/sig" >/dev/null 2>&1
 then pass "dsse: openssl verifies the signature over the PAE"; else fail "dsse: openssl verifies the signature over the PAE"; fi
@@ -114,7 +114,7 @@ expect_status "verify: a store with an event removed FAILED" 1 ts attest verify 
 expect_grep "verify: says the log is not the attested one" 'not the attested one|events were removed|is not in the store' "$T/out"
 # a statement missing one violation, validly signed by the attester's key
 # (with openssl, from the key file's seed): caught as incomplete
-{ printf '302e020100300506032b657004220420'; sed 's/.*+//' "$AKEY" | base64 -d | tail -c 32 | od -An -tx1 |
+{ printf '302e020100300506032b657004220420'; cut -d+ -f5- "$AKEY" | base64 -d | tail -c 32 | od -An -tx1 |
 	tr -d ' \n'; } | xxd -r -p > "$T/priv.der"
 { printf 'DSSEv1 %d %s %d ' "${#type}" "$type" "$(wc -c < "$T/forged")"; cat "$T/forged"; } > "$T/pae2"
 openssl pkeyutl -sign -inkey "$T/priv.der" -keyform DER -rawin -in "$T/pae2" -out "$T/sig2" 2>/dev/null ||
@@ -154,17 +154,25 @@ sed -n '1251,1500p' "$T/ev.jsonl" > "$T/w3.jsonl"
 ts import "$T/w.db" "$T/w1.jsonl" >/dev/null 2>&1
 "$TRAILSCOPE" watch "$T/w.db" --policy "$P/change-control.json" --interval 100 > "$T/alerts1" 2> "$T/watch1.err" &
 wpid=$!
-sleep 1
+# wait_lines FILE N: up to 60 s for FILE to have N lines for watch to get there (a
+# loaded machine is slow; the test waits for the output, not for a time)
+wait_lines() {
+	i=0
+	while [ "$(cat "$1" 2>/dev/null | wc -l)" -lt "$2" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+}
+i=0
+while ! grep -qs following "$T/watch1.err" && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 ts import "$T/w.db" "$T/w2.jsonl" >/dev/null 2>&1
-sleep 1
-kill -TERM "$wpid"
-wait "$wpid"; wrc=$?
-expect_eq "watch: exits 0 on SIGTERM" "$wrc" 0
-expect_grep "watch: says where to resume" 'resume with --since-seq 1250' "$T/watch1.err"
 want=$(for id in $(jq -r '.rules[].id' "$P/change-control.json"); do
 	q=$(jq -r --arg id "$id" '.rules[] | select(.id == $id) | .query' "$P/change-control.json")
 	ts query "$T/w.db" --format jsonl -- "$q" | jq -r --arg id "$id" 'select(.seq > 1000) | "\(.seq) \($id)"'
 done | sort)
+wait_lines "$T/alerts1" "$(printf '%s\n' "$want" | grep -c .)"
+sleep 0.5 # time for an alert too many to show up
+kill -TERM "$wpid"
+wait "$wpid"; wrc=$?
+expect_eq "watch: exits 0 on SIGTERM" "$wrc" 0
+expect_grep "watch: says where to resume" 'resume with --since-seq 1250' "$T/watch1.err"
 got=$(jq -r '"\(.seq) \(.rule)"' "$T/alerts1" | sort)
 [ -n "$want" ] && pass "watch: the appended events have violations" || fail "watch: no violations appended"
 expect_eq "watch: exactly one alert per violating event appended" "$got" "$want"
@@ -176,14 +184,15 @@ last=$(tail -1 "$T/alerts1" | jq .seq)
 ts import "$T/w.db" "$T/w3.jsonl" >/dev/null 2>&1
 "$TRAILSCOPE" watch "$T/w.db" --policy "$P/change-control.json" --interval 100 --since-seq "$last" > "$T/alerts2" 2>/dev/null &
 wpid=$!
-sleep 1
-kill -INT "$wpid"
-wait "$wpid"; wrc=$?
-expect_eq "watch: exits 0 on SIGINT" "$wrc" 0
 want=$(for id in $(jq -r '.rules[].id' "$P/change-control.json"); do
 	q=$(jq -r --arg id "$id" '.rules[] | select(.id == $id) | .query' "$P/change-control.json")
 	ts query "$T/w.db" --format jsonl -- "$q" | jq -r --arg id "$id" --argjson l "$last" 'select(.seq > $l) | "\(.seq) \($id)"'
 done | sort)
+wait_lines "$T/alerts2" "$(printf '%s\n' "$want" | grep -c .)"
+sleep 0.5
+kill -INT "$wpid"
+wait "$wpid"; wrc=$?
+expect_eq "watch: exits 0 on SIGINT" "$wrc" 0
 got=$(cat "$T/alerts1" "$T/alerts2" | jq -r 'select(.seq > '"$last"') | "\(.seq) \(.rule)"' | sort)
 expect_eq "watch: --since-seq resumes without gaps or repeats" "$got" "$want"
 dups=$(cat "$T/alerts1" "$T/alerts2" | jq -r '"\(.seq) \(.rule)"' | sort | uniq -d | wc -l)
@@ -196,6 +205,6 @@ expect_eq "watch: a bad policy: exit 4" "$rc" 4
 expect_grep "watch: a bad policy says where" 'bad\.json:1:[0-9]+: rule .x.: query' "$T/err"
 "$TRAILSCOPE" watch "$T/w.db" --policy "$P/change-control.json" --format text --since-seq 1400 > "$T/text" 2>/dev/null &
 wpid=$!
-sleep 1
+wait_lines "$T/text" 1
 kill -TERM "$wpid"; wait "$wpid"
 expect_grep "watch --format text: one line per alert" '^2026-[0-9T:.-]+Z seq 1[45][0-9][0-9] \[(high|critical|medium)\] ' "$T/text"
