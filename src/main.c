@@ -41,7 +41,7 @@ static void usage(FILE *f)
 		for (size_t k = 0; commands[i]->verbs && commands[i]->verbs[k]; k++)
 			list_entry(f, commands[i]->verbs[k]);
 	}
-	fprintf(f, "\nAfter the command (and the verb of incident, bundle), options and operands\n"
+	fprintf(f, "\nAfter the command (and the verb of incident, bundle, attest), options and operands\n"
 		   "come in any order. An option's value is the next word. '--' ends the options;\n"
 		   "an operand starting with '-' goes after it: trailscope query STORE -- -actor:x\n");
 	fprintf(f, "\n'trailscope COMMAND --help' describes one command. Exit status: 0 ok or verified,\n"
