@@ -87,6 +87,7 @@ struct attest_report {
 	char *signer;           /* the trusted key that signed it, owned */
 	int inclusion_checked;  /* every listed event was proven in the log */
 	int completeness_checked; /* every rule was re-evaluated */
+	int not_envelope;       /* the text is not a DSSE envelope at all */
 };
 void attest_report_release(struct attest_report *r);
 

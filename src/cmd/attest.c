@@ -233,8 +233,7 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 		ret = EXIT_IO;
 		goto out;
 	}
-	if (!r.statement && r.nfaults && !r.signer && !r.nnotes) {
-		/* not an envelope at all */
+	if (r.not_envelope) {
 		error("%s: %s", argv[optind], r.faults[0]);
 		ret = EXIT_BADINPUT;
 		attest_report_release(&r);

@@ -198,6 +198,7 @@ static int open_statement(const char *text, size_t len, const struct note_verifi
 	int line, col, ret = -1;
 
 	if (dsse_open(text, len, keys, nkeys, &env, &err)) {
+		r->not_envelope = 1;
 		afault(r, "%s", err.buf);
 		buf_release(&err);
 		return -1;
