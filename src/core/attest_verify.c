@@ -21,7 +21,6 @@
 #include "trailscope/bagit.h"
 #include "trailscope/bundle.h"
 #include "trailscope/dsse.h"
-#include "trailscope/jcs.h"
 #include "trailscope/timeline.h"
 
 #define MAX_LISTED_FAULTS 200 /* per check; more are counted */
@@ -195,7 +194,8 @@ static int open_statement(const char *text, size_t len, const struct note_verifi
 {
 	struct dsse_envelope env;
 	struct buf err = BUF_INIT;
-	int line, col, ret = -1;
+	json_error_t jerr;
+	int ret = -1;
 
 	if (dsse_open(text, len, keys, nkeys, &env, &err)) {
 		r->not_envelope = 1;
@@ -213,9 +213,9 @@ static int open_statement(const char *text, size_t len, const struct note_verifi
 	else if (!env.bad)
 		anote(r, "none of the envelope's %zu signature%s is by a trusted key (give the attester's key "
 		      "with --trust)", env.nsigs, env.nsigs == 1 ? "" : "s");
-	r->statement = json_parse_strict(env.body.buf, env.body.len, &line, &col, &err);
+	r->statement = json_loadb(env.body.buf, env.body.len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!r->statement)
-		afault(r, "the payload is not JSON: %d:%d: %s", line, col, err.buf);
+		afault(r, "the payload is not JSON: %d:%d: %s", jerr.line, jerr.column, jerr.text);
 	else if (env.trusted >= 0 && !env.bad && !r->nfaults && check_shape(r->statement, ps, r) == 0)
 		ret = 0;
 	else if (env.trusted < 0 || env.bad)

@@ -111,20 +111,18 @@ int dsse_open(const char *text, size_t len, const struct note_verifier *trusted,
 	json_t *env;
 	const json_t *payload, *type, *sigs, *s;
 	struct buf pae = BUF_INIT, sig = BUF_INIT, kid = BUF_INIT;
-	int line, col, ret = -1;
+	json_error_t jerr;
+	int ret = -1;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
 	buf_init(&out->body);
 	out->trusted = -1;
-	env = json_parse_strict(text, len, &line, &col, err);
+	/* jansson itself, not json_parse_strict: an envelope holds a whole
+	 * statement, larger than one event's record may be */
+	env = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!env) {
-		struct buf why = BUF_INIT;
-
-		buf_add(&why, err->buf, err->len);
-		buf_reset(err);
-		buf_addf(err, "%d:%d: not a DSSE envelope: %s", line, col, why.buf);
-		buf_release(&why);
+		buf_addf(err, "%d:%d: not a DSSE envelope: %s", jerr.line, jerr.column, jerr.text);
 		return -1;
 	}
 	payload = json_object_get(env, "payload");

@@ -79,6 +79,20 @@ TEST(sign_and_open)
 	CHECK_INT(e.bad, 1);
 	dsse_envelope_release(&e);
 	CHECK(dsse_open("{\"payload\":1}", 13, &v, 1, &e, &err) == -1);
+	{
+		/* an envelope larger than one event record may be (4 MiB) */
+		size_t n = 5u << 20;
+		char *big = xmalloc(n);
+
+		memset(big, 'a', n);
+		buf_reset(&env);
+		CHECK(dsse_sign(&s, "t", big, n, &env) == 0);
+		CHECK(dsse_open(env.buf, env.len, &v, 1, &e, &err) == 0);
+		CHECK_INT(e.trusted, 0);
+		CHECK_INT(e.body.len, n);
+		dsse_envelope_release(&e);
+		free(big);
+	}
 	note_signer_release(&s);
 	note_verifier_release(&v);
 	note_verifier_release(&other);
