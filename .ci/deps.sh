@@ -2,10 +2,11 @@
 # deps.sh - installs the Debian packages trailscope needs to build, test,
 # fuzz and benchmark, skipping those already present (idempotent). clang
 # and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only
-# recommended by clang on Debian 12) are for make fuzz.
+# recommended by clang on Debian 12) are for make fuzz. The openssl command
+# checks attestations' DSSE signatures independently (tests/cli/policy.sh).
 set -e
 PKGS="build-essential pkg-config libncurses-dev libsqlite3-dev libpcre2-dev \
-libjansson-dev libssl-dev zlib1g-dev libcurl4-openssl-dev tmux sqlite3 jq ncurses-term xxd gzip \
+libjansson-dev libssl-dev openssl zlib1g-dev libcurl4-openssl-dev tmux sqlite3 jq ncurses-term xxd gzip \
 clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do

@@ -36,12 +36,12 @@ static void usage(FILE *f)
 	fprintf(f, "usage: trailscope STORE              open STORE in the terminal UI\n"
 		   "       trailscope COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; commands[i]; i++) {
-		if (!commands[i]->verbs)
+		if (!commands[i]->verbs || commands[i]->run)
 			list_entry(f, commands[i]);
 		for (size_t k = 0; commands[i]->verbs && commands[i]->verbs[k]; k++)
 			list_entry(f, commands[i]->verbs[k]);
 	}
-	fprintf(f, "\nAfter the command (and the verb of incident, bundle), options and operands\n"
+	fprintf(f, "\nAfter the command (and the verb of incident, bundle, attest), options and operands\n"
 		   "come in any order. An option's value is the next word. '--' ends the options;\n"
 		   "an operand starting with '-' goes after it: trailscope query STORE -- -actor:x\n");
 	fprintf(f, "\n'trailscope COMMAND --help' describes one command. Exit status: 0 ok or verified,\n"
@@ -125,6 +125,8 @@ static int run_command(const struct command *cmd, int argc, char **argv)
 
 		if (verb)
 			return run_command(verb, argc - 1, argv + 1);
+		if (cmd->run)
+			goto run; /* a command that also has verbs (attest, attest verify) */
 		if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 			printf("usage: trailscope %s", cmd->verbs[0]->usage);
 			for (size_t k = 1; cmd->verbs[k]; k++)
@@ -142,6 +144,7 @@ static int run_command(const struct command *cmd, int argc, char **argv)
 		buf_release(&names);
 		return ret;
 	}
+run:
 	optind = 0; /* getopt_long starts afresh for each command */
 	ret = cmd->run(&cx, argc, argv);
 	return cmd_finish(&cx, ret);

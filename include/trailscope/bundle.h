@@ -21,6 +21,7 @@
 #include "trailscope/custody.h"
 #include "trailscope/keys.h"
 #include "trailscope/note.h"
+#include "trailscope/util.h"
 #include "trailscope/verify.h"
 
 #define BUNDLE_MAX_LEAF (16u << 20)
@@ -57,6 +58,10 @@ struct bundle_export_options {
 				     * pinned in the state directory */
 	int allow_failed;           /* export from a store whose verification FAILED
 				     * (the verdict and faults are recorded) */
+	const char *attest_policy;  /* also attest this policy (attest.h) over the bundle's
+				     * checkpoint, signed with keyfile; NULL: no attestation */
+	usec_t attest_since, attest_until; /* its period; 0: from the first selected
+				     * event's time, to just after the last one's */
 	bundle_progress_fn *progress; /* may be NULL; phase "verifying" counts entries */
 	void *progress_ctx;
 	volatile int *cancel;       /* non-zero: stop (EXIT_IO, partial bag left) */
@@ -70,6 +75,10 @@ struct bundle_export_result {
 	enum verdict store_verdict; /* the store's verdict before export */
 	size_t store_faults;        /* its number of faults */
 	uint64_t pending_selected;  /* selected events no stored checkpoint covered */
+	int attested;               /* the bundle holds an attestation */
+	uint64_t attest_violations; /* its violations */
+	size_t attest_rules_failed;
+	uint64_t attest_added;      /* violating events added to the selection */
 };
 void bundle_export_result_release(struct bundle_export_result *r);
 
@@ -117,7 +126,8 @@ json_t *bundle_leaf_changes(const json_t *leaf);
 	_(CUSTODY, "CUSTODY") \
 	_(MISSING, "MISSING") \
 	_(TIMESTAMP, "TIMESTAMP") \
-	_(COSIGNATURE, "COSIGNATURE")
+	_(COSIGNATURE, "COSIGNATURE") \
+	_(ATTESTATION, "ATTESTATION")
 
 #define BUNDLE_FAULT_ENUM(name, str) BUNDLE_FAULT_##name,
 enum bundle_fault_kind { BUNDLE_FAULT_INFO(BUNDLE_FAULT_ENUM) };
@@ -159,6 +169,9 @@ struct bundle_report {
 				    * bundle has none; owned (size: the checkpoint's) */
 	struct verify_cosigner *cosigners; /* data/checkpoint's cosignature lines, owned */
 	size_t ncosigners;
+	char *attestation;         /* the attestation's summary ("POLICY: pass|fail, N
+				    * violations, signed by KEY"), owned; NULL when the
+				    * bundle holds none */
 };
 void bundle_report_release(struct bundle_report *r);
 

@@ -58,6 +58,25 @@ int query_compile(struct store *s, const char *text, usec_t now, struct query **
 		  struct query_error *err);
 void query_free(struct query *q);
 
+/* Checks text's syntax without a store (everything query_compile checks
+ * but around:'s incident); as_rule checks it as a named rule's query
+ * (query_set_rules), in which rule: is refused. Returns 0, or -1 with
+ * *err filled. */
+int query_check(const char *text, usec_t now, int as_rule, struct query_error *err);
+
+/*
+ * Named rules for the rule:ID term (a policy's rules, policy.h): rule:ID
+ * stands for ID's query in parentheses. Process-wide: set before queries
+ * are compiled and keep rules (and its strings) alive while any may be;
+ * not to be changed while another thread compiles. NULL, 0 removes them.
+ * A rule's query cannot itself use rule:.
+ */
+struct query_rule {
+	const char *id;
+	const char *query;
+};
+void query_set_rules(const struct query_rule *rules, size_t n);
+
 /* The generated SQL condition and its parameters, for --explain and
  * tests ("?1='alice'" lines, values escaped). */
 void query_explain(const struct query *q, struct buf *out);
@@ -94,6 +113,20 @@ struct query_fetch {
  * its match limit).
  */
 int64_t query_each(struct query *q, const struct query_fetch *f, query_row_fn fn, void *ctx);
+
+/*
+ * Calls fn for each match in seq order within a seq range and a time
+ * range: seq_after < seq <= seq_through (0: no upper bound) and ts_from
+ * <= ts < ts_until (NULL: unbounded; times as time_format() writes them).
+ * For policies: an attestation's period under its checkpoint, the new
+ * events a watch has not alerted on. Returns the number of rows given to
+ * fn, QUERY_CANCELLED, or -1 (reported).
+ */
+struct query_range {
+	int64_t seq_after, seq_through;
+	const char *ts_from, *ts_until;
+};
+int64_t query_each_range(struct query *q, const struct query_range *r, query_row_fn fn, void *ctx);
 
 /* Number of matches, QUERY_CANCELLED, or -1 (reported). */
 int64_t query_count(struct query *q);

@@ -121,6 +121,7 @@ static void print_json(const struct bundle_report *r)
 	} else {
 		json_object_set_new(o, "store", json_null());
 	}
+	json_object_set_new(o, "attestation", r->attestation ? json_string(r->attestation) : json_null());
 	json_object_set_new(o, "faults", faults);
 	json_object_set_new(o, "warnings", warns);
 	json_object_set_new(o, "notes", notes);
@@ -168,6 +169,11 @@ static void print_text(const struct bundle_report *r, const char *dir)
 		} else {
 			printf("unsigned");
 		}
+		putchar('\n');
+	}
+	if (r->attestation) {
+		printf("attestation: ");
+		cli_put_safe(stdout, r->attestation);
 		putchar('\n');
 	}
 	if (r->nfaults) {

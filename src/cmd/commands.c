@@ -32,6 +32,8 @@ const struct command *const commands[] = {
 	&cmd_export_entry,
 	&cmd_bundle_entry,
 	&cmd_case_entry,
+	&cmd_attest_entry,
+	&cmd_watch_entry,
 	NULL,
 };
 

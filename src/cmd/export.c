@@ -1,7 +1,8 @@
 /*
  * export.c - "trailscope export STORE --out DIR (--query Q | --incident ID |
  * --events SEQ,... | --marked) --case CASE_ID --examiner NAME --key KEYFILE
- * [--note TEXT] [--case-file FILE] [--trust PUBFILE]... [--allow-failed] [--force]":
+ * [--note TEXT] [--case-file FILE] [--trust PUBFILE]... [--allow-failed] [--force]
+ * [--attest POLICY [--attest-since T] [--attest-until T]]":
  * writes an evidence bundle
  * (docs/BUNDLE.md) through bundle_export().
  */
@@ -15,6 +16,7 @@
 #include "cmd.h"
 #include "trailscope/keys.h"
 #include "trailscope/textout.h"
+#include "trailscope/timeline.h"
 #include "trailscope/util.h"
 
 static void show_progress(void *ctx, const char *phase, uint64_t done, uint64_t total)
@@ -43,6 +45,9 @@ static int run_export(struct cmd_ctx *cx, int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "trust", required_argument, NULL, 't' },
 		{ "allow-failed", no_argument, NULL, 'a' },
+		{ "attest", required_argument, NULL, 'P' },
+		{ "attest-since", required_argument, NULL, 'S' },
+		{ "attest-until", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -55,7 +60,7 @@ static int run_export(struct cmd_ctx *cx, int argc, char **argv)
 
 	if (trust_load(&t))
 		return EXIT_IO;
-	while ((c = cli_getopt(argc, argv, "o:q:i:e:mc:x:k:n:C:ft:ah", opts, "export", usage)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:q:i:e:mc:x:k:n:C:ft:aP:S:U:h", opts, "export", usage)) != -1) {
 		switch (c) {
 		case 'o': o.out_dir = optarg; break;
 		case 'q': o.select = BUNDLE_QUERY; o.query = optarg; nsel++; break;
@@ -69,6 +74,19 @@ static int run_export(struct cmd_ctx *cx, int argc, char **argv)
 		case 'C': o.case_path = optarg; break;
 		case 'f': o.force = 1; break;
 		case 'a': o.allow_failed = 1; break;
+		case 'P': o.attest_policy = optarg; break;
+		case 'S':
+		case 'U': {
+			const char *why = NULL;
+			usec_t *at = c == 'S' ? &o.attest_since : &o.attest_until;
+
+			if (timeline_parse_user_time(optarg, time_now(), at, &why)) {
+				ret = cli_usage_error(usage, "export: bad time for --attest-%s: %s", c == 'S' ? "since" :
+						      "until", why ? why : "unreadable");
+				goto out;
+			}
+			break;
+		}
 		case 't':
 			if ((ret = cli_trust_option(&t, optarg, 0)) != EXIT_OK)
 				goto out;
@@ -101,6 +119,15 @@ static int run_export(struct cmd_ctx *cx, int argc, char **argv)
 		cli_put_safe(stdout, o.out_dir);
 		printf(" (proofs against the checkpoint at size %llu%s)\n", (unsigned long long)r.checkpoint_size,
 		       r.signed_checkpoint ? ", signed now" : "");
+		if (r.attested) {
+			printf("attested the policy: %zu rule%s failed, %llu violation%s (data/attestation.dsse.json",
+			       r.attest_rules_failed, r.attest_rules_failed == 1 ? "" : "s",
+			       (unsigned long long)r.attest_violations, r.attest_violations == 1 ? "" : "s");
+			if (r.attest_added)
+				printf("; %llu violating event%s added to the bundle", (unsigned long long)r.attest_added,
+				       r.attest_added == 1 ? "" : "s");
+			printf(")\n");
+		}
 		if (r.store_verdict != VERDICT_VERIFIED)
 			printf("the store's verdict was %s: recorded in the bundle (bag-info.txt, data/report.txt, "
 			       "custody.jsonl:1)\n", verdict_name(r.store_verdict));
@@ -115,7 +142,8 @@ const struct command cmd_export_entry = {
 	.name = "export",
 	.usage = "export STORE --out DIR (--query QUERY | --incident ID | --events SEQ,... | --marked)\n"
 		 "       --case CASE_ID --examiner NAME --key KEYFILE [--note TEXT] [--case-file FILE]\n"
-		 "       [--trust PUBFILE]... [--allow-failed] [--force]",
+		 "       [--trust PUBFILE]... [--allow-failed] [--force]\n"
+		 "       [--attest POLICY [--attest-since TIME] [--attest-until TIME]]",
 	.summary = "write an evidence bundle (BagIt, proofs, custody)",
 	.help = "Writes a BagIt 1.0 evidence bundle into DIR: the selected events (JSON lines, CSV,\n"
 		"per-field diffs, a readable timeline), each event's exact leaf and its inclusion\n"
@@ -145,6 +173,13 @@ const struct command cmd_export_entry = {
 		"  --force            replace the contents of a non-empty DIR (a DIR that is a\n"
 		"                     symbolic link is always refused; links inside DIR are removed,\n"
 		"                     never followed)\n"
+		"  --attest POLICY    also attest the policy (docs/POLICY.md) over the bundle's\n"
+		"                     checkpoint, signed with --key: data/attestation.dsse.json and\n"
+		"                     data/attestation.md; its violating events join the bundle.\n"
+		"                     Needs a store that verifies, under a checkpoint a trusted key\n"
+		"                     signed (exit 1 FAILED, 2 otherwise)\n"
+		"  --attest-since T, --attest-until T   the attested period (default: from the\n"
+		"                     first selected event's time to just after the last one's)\n"
 		"An UNVERIFIABLE store, and selected events no checkpoint covers yet, are recorded\n"
 		"the same way.\n"
 		"Exit: 0 written, 1 the store FAILED verification (without --allow-failed; with it,\n"

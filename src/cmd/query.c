@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "trailscope/policy.h"
 #include "trailscope/query.h"
 #include "trailscope/risk.h"
 #include "trailscope/textout.h"
@@ -164,6 +165,7 @@ static int run_query(struct cmd_ctx *cx, int argc, char **argv)
 		{ "reverse", no_argument, NULL, 'r' },
 		{ "now", required_argument, NULL, 'N' },
 		{ "explain", no_argument, NULL, 'e' },
+		{ "policy", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -176,35 +178,58 @@ static int run_query(struct cmd_ctx *cx, int argc, char **argv)
 	struct query *q = NULL;
 	struct query_fetch f;
 	struct store *s;
+	struct policy policy;
+	int have_policy = 0;
 
 	while ((c = cli_getopt(argc, argv, "f:n:crh", opts, "query", usage)) != -1) {
 		switch (c) {
 		case 'f':
 			if (cli_parse_format("query", optarg, 1u << FMT_TABLE | 1u << FMT_JSON | 1u << FMT_JSONL |
-					     1u << FMT_CSV, &o.fmt))
-				return EXIT_USAGE;
+					     1u << FMT_CSV, &o.fmt)) {
+				ret = EXIT_USAGE;
+				goto out;
+			}
 			break;
 		case 'n':
-			if (parse_int64(optarg, 1, INT64_MAX, &limit))
-				return cli_usage_error(usage, "query: --limit wants a positive number, not '%s'", optarg);
+			if (parse_int64(optarg, 1, INT64_MAX, &limit)) {
+				ret = cli_usage_error(usage, "query: --limit wants a positive number, not '%s'", optarg);
+				goto out;
+			}
 			break;
 		case 'c': count = 1; break;
 		case 'r': reverse = 1; break;
 		case 'e': explain = 1; break;
+		case 'P':
+			/* rule:ID names the policy's rules (docs/POLICY.md) */
+			if (have_policy) {
+				ret = cli_usage_error(usage, "query: one --policy");
+				goto out;
+			}
+			if ((ret = policy_load(optarg, now, &policy)))
+				goto out;
+			have_policy = 1;
+			query_set_rules(policy.named, policy.n);
+			break;
 		case 'N': {
 			const char *why = NULL;
 
-			if (timeline_parse_user_time(optarg, time_now(), &now, &why))
-				return cli_usage_error(usage, "query: bad --now '%s': %s", optarg, why ? why : "");
+			if (timeline_parse_user_time(optarg, time_now(), &now, &why)) {
+				ret = cli_usage_error(usage, "query: bad --now '%s': %s", optarg, why ? why : "");
+				goto out;
+			}
 			break;
 		}
-		default: return cli_common_option(cx, c); /* --help, or cli_getopt said why */
+		default: ret = cli_common_option(cx, c); goto out; /* --help, or cli_getopt said why */
 		}
 	}
-	if (argc - optind != 2)
-		return cli_usage_error(usage, "query: expected STORE and QUERY");
+	ret = EXIT_USAGE;
+	if (argc - optind != 2) {
+		cli_usage_error(usage, "query: expected STORE and QUERY");
+		goto out;
+	}
+	ret = EXIT_IO;
 	if (cmd_store(cx, argv[optind], &s))
-		return EXIT_IO;
+		goto out;
 	if (query_compile(s, argv[optind + 1], now, &q, &err)) {
 		report(argv[optind + 1], &err);
 		ret = EXIT_USAGE;
@@ -248,13 +273,17 @@ static int run_query(struct cmd_ctx *cx, int argc, char **argv)
 out:
 	buf_release(&o.line);
 	query_free(q);
+	if (have_policy) {
+		query_set_rules(NULL, 0);
+		policy_release(&policy);
+	}
 	return ret;
 }
 
 const struct command cmd_query_entry = {
 	.name = "query",
 	.usage = "query STORE QUERY [--format table|json|jsonl|csv] [--limit N] [--count] [--reverse]"
-		 " [--now TIME] [--explain]",
+		 " [--now TIME] [--explain]\n       [--policy FILE]",
 	.summary = "events matching a query (docs/QUERY.md)",
 	.help = "Prints the events matching QUERY, oldest first (--reverse: newest first).\n"
 		"The language is in docs/QUERY.md, e.g.\n"
@@ -262,7 +291,8 @@ const struct command cmd_query_entry = {
 		"  'changed:rules[*].conditions[*].values after.enabled:true -actor:*-bot'\n"
 		"--count prints only the number of matches; --now TIME sets the time that\n"
 		"relative times (since:-2h) count from; --explain prints the SQL and its\n"
-		"parameters. Exit status: 0, 3 for a malformed query (with its column),\n"
+		"parameters; --policy FILE lets rule:ID stand for a policy's rule (docs/POLICY.md).\n"
+		"Exit status: 0, 3 for a malformed query (with its column), 4 a bad policy,\n"
 		"5 when the store cannot be read or the query fails.\n",
 	.flags = CMD_STORE,
 	.run = run_query,

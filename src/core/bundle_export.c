@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trailscope/attest.h"
 #include "trailscope/b64.h"
 #include "trailscope/bundle.h"
 #include "trailscope/casefile.h"
@@ -25,6 +26,7 @@
 #include "trailscope/keys.h"
 #include "trailscope/query.h"
 #include "trailscope/store.h"
+#include "trailscope/timeline.h"
 #include "trailscope/tlogproof.h"
 #include "trailscope/util.h"
 #include "trailscope/verify.h"
@@ -257,6 +259,8 @@ struct export {
 	int have_vr;
 	uint64_t pending_selected; /* selected seqs after the newest stored checkpoint */
 	int signed_now;            /* export signed the checkpoint */
+	struct buf attestation;    /* the DSSE envelope, when o->attest_policy */
+	struct buf attest_report;  /* its Markdown report */
 };
 
 static int cancelled(const struct export *x)
@@ -494,6 +498,103 @@ static int prepare_checkpoint(struct export *x, struct bundle_export_result *r)
 out:
 	note_release(&n);
 	buf_release(&err);
+	return ret;
+}
+
+/* The selection's first and last event times, for the attestation's
+ * default period. */
+static int selection_span(struct export *x, usec_t *first, usec_t *last)
+{
+	sqlite3_stmt *st;
+	int ret = 0;
+
+	if (store_prepare(&x->s, "SELECT ts FROM entries WHERE seq = ?1", &st))
+		return -1;
+	*first = *last = 0;
+	for (size_t i = 0; i < x->seqs.n && !ret; i++) {
+		usec_t t;
+
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, x->seqs.v[i]);
+		if (sqlite3_step(st) != SQLITE_ROW ||
+		    timeline_parse_ts((const char *)sqlite3_column_text(st, 0), &t)) {
+			ret = error("entry %lld: cannot read its time", (long long)x->seqs.v[i]);
+			break;
+		}
+		if (!i || t < *first)
+			*first = t;
+		if (!i || t > *last)
+			*last = t;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/*
+ * --attest: the policy evaluated over the period under the bundle's own
+ * checkpoint, which the store's verification must have found good; the
+ * violating events join the selection, so the bundle proves each one.
+ */
+static int make_attestation(struct export *x, struct bundle_export_result *r)
+{
+	const struct bundle_export_options *o = x->o;
+	struct policy p;
+	enum fault_kind status;
+	struct buf line = BUF_INIT;
+	usec_t now = time_now(), since = o->attest_since, until = o->attest_until, first, last;
+	json_t *st = NULL, *rule;
+	size_t i, k, before = x->seqs.n;
+	int ret;
+
+	if (x->vr.exit_code == EXIT_FAILED) {
+		error("the store FAILED verification: no attestation is made over it");
+		return EXIT_FAILED;
+	}
+	if (x->signed_now || !verify_report_checkpoint_status(&x->vr, x->cp.size, &status) || status != FAULT_OK) {
+		error("--attest needs a checkpoint of the selection that a trusted key signed (the log's key: "
+		      "--trust, or pinned); %s", x->signed_now ? "selected events were after the newest checkpoint" :
+		      "the bundle's checkpoint is not one");
+		return EXIT_UNVERIFIABLE;
+	}
+	if (selection_span(x, &first, &last))
+		return EXIT_IO;
+	if (!since)
+		since = first;
+	if (!until)
+		until = last + 1;
+	if (until <= since) {
+		error("--attest: the period is empty (--attest-until must be after --attest-since)");
+		return EXIT_USAGE;
+	}
+	ret = policy_load(o->attest_policy, now, &p);
+	if (ret)
+		return ret;
+	verify_verdict_line(&x->vr, 0, &line);
+	ret = attest_statement(&x->s, &p, x->cp_note.buf, &x->cp, since, until, now, line.buf, &st);
+	policy_release(&p);
+	buf_release(&line);
+	if (ret)
+		return ret;
+	json_array_foreach(json_object_get(json_object_get(st, "predicate"), "rules"), i, rule) {
+		const json_t *v;
+
+		json_array_foreach(json_object_get(rule, "violations"), k, v)
+			seq_push(&x->seqs, (int64_t)json_integer_value(json_object_get(v, "seq")));
+	}
+	seq_sort_unique(&x->seqs);
+	r->attest_added = x->seqs.n - before;
+	if (r->attest_added)
+		buf_addf(&x->label, "; and %llu event%s violating policy %s", (unsigned long long)r->attest_added,
+			 r->attest_added == 1 ? "" : "s", json_string_value(json_object_get(json_object_get(
+				 json_object_get(st, "predicate"), "policy"), "name")));
+	r->attested = 1;
+	r->attest_violations = (uint64_t)json_integer_value(json_object_get(json_object_get(st, "predicate"),
+									      "violation_count"));
+	r->attest_rules_failed = (size_t)json_integer_value(json_object_get(json_object_get(st, "predicate"),
+									     "rules_failed"));
+	attest_render(st, 1, &x->attest_report);
+	ret = attest_envelope(st, &x->key, &x->attestation) ? EXIT_IO : EXIT_OK;
+	json_decref(st);
 	return ret;
 }
 
@@ -948,6 +1049,8 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 	buf_init(&x.label);
 	buf_init(&x.cp_note);
 	buf_init(&x.cp_token);
+	buf_init(&x.attestation);
+	buf_init(&x.attest_report);
 	if (!o->store_path || !o->out_dir || !o->case_id || !*o->case_id || !o->examiner || !*o->examiner) {
 		error("export needs a store, --out DIR, --case CASE_ID and --examiner NAME");
 		return EXIT_USAGE;
@@ -973,6 +1076,8 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 	ret = prepare_checkpoint(&x, r);
 	if (ret)
 		goto out;
+	if (o->attest_policy && (ret = make_attestation(&x, r)))
+		goto out;
 	ret = EXIT_IO;
 	if (bag_writer_open(&x.w, o->out_dir, o->force))
 		goto out;
@@ -981,6 +1086,10 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 	    bag_write_file(&x.w, "data/checkpoint", x.cp_note.buf, x.cp_note.len) || write_notes(&x))
 		goto out;
 	if (x.cp_token.len && bag_write_file(&x.w, BUNDLE_TOKEN_FILE, x.cp_token.buf, x.cp_token.len))
+		goto out;
+	if (x.attestation.len &&
+	    (bag_write_file(&x.w, ATTEST_BUNDLE_FILE, x.attestation.buf, x.attestation.len) ||
+	     bag_write_file(&x.w, ATTEST_BUNDLE_REPORT, x.attest_report.buf, x.attest_report.len)))
 		goto out;
 	if (x.inc.obj) {
 		char *text = json_dumps(x.inc.obj, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
@@ -1022,5 +1131,7 @@ out:
 	buf_release(&x.label);
 	buf_release(&x.cp_note);
 	buf_release(&x.cp_token);
+	buf_release(&x.attestation);
+	buf_release(&x.attest_report);
 	return ret;
 }

@@ -15,8 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "trailscope/attest.h"
 #include "trailscope/b64.h"
 #include "trailscope/bundle.h"
+#include "trailscope/dsse.h"
 #include "trailscope/jcs.h"
 #include "trailscope/tlogproof.h"
 #include "trailscope/util.h"
@@ -99,6 +101,7 @@ void bundle_report_release(struct bundle_report *r)
 	free(r->store_verdict);
 	free(r->origin);
 	free(r->checkpoint_signer);
+	free(r->attestation);
 	custody_report_release(&r->custody);
 	if (r->timestamp)
 		free(r->timestamp->tsa);
@@ -590,6 +593,66 @@ void bundle_report_note(struct bundle_report *r, const char *text)
 	note(r, "%s", text);
 }
 
+static const char *text_or(const json_t *v)
+{
+	return json_is_string(v) ? json_string_value(v) : "?";
+}
+
+/* data/attestation.dsse.json, when the bundle holds one (attest.h): signed
+ * by a trusted key, about the bundle's checkpoint, listing only events the
+ * bundle proves. */
+static void check_attestation(int dfd, const struct bag_contents *C, const struct note_verifier *trusted,
+			      size_t ntrusted, const struct checkpoint *cp, struct bundle_report *r)
+{
+	struct attest_report ar;
+	struct buf text = BUF_INIT, sum = BUF_INIT;
+	const json_t *pred;
+	size_t i;
+
+	for (i = 0; i < C->npayload && strcmp(C->payload[i], ATTEST_BUNDLE_FILE); i++)
+		;
+	if (i == C->npayload)
+		return;
+	if (read_part(dfd, ATTEST_BUNDLE_FILE, DSSE_MAX_SIZE, &text, r))
+		return;
+	if (!cp) {
+		fault(r, BUNDLE_FAULT_ATTESTATION, ATTEST_BUNDLE_FILE, 0, "not checked: the bundle has no checkpoint");
+		buf_release(&text);
+		return;
+	}
+	attest_verify_in_bundle(text.buf, text.len, trusted, ntrusted, dfd, cp, &ar);
+	for (i = 0; i < ar.nfaults; i++)
+		fault(r, BUNDLE_FAULT_ATTESTATION, ATTEST_BUNDLE_FILE, 0, "%s", ar.faults[i]);
+	for (i = 0; i < ar.nnotes; i++)
+		note(r, "attestation: %s", ar.notes[i]);
+	pred = json_object_get(ar.statement, "predicate");
+	if (pred && ar.signer) {
+		const json_t *period = json_object_get(pred, "period");
+		double nv = json_number_value(json_object_get(pred, "violation_count"));
+
+		buf_addf(&sum, "%s: %s, %.0f violation%s over %s to %s, signed by ",
+			 text_or(json_object_get(json_object_get(pred, "policy"), "name")),
+			 text_or(json_object_get(pred, "result")), nv, nv == 1 ? "" : "s",
+			 text_or(json_object_get(period, "since")), text_or(json_object_get(period, "until")));
+		buf_addstr(&sum, ar.signer);
+		{
+			struct buf safe = BUF_INIT;
+
+			buf_add_term_safe(&safe, sum.buf, sum.len);
+			buf_reset(&sum);
+			buf_add(&sum, safe.buf, safe.len);
+			buf_release(&safe);
+		}
+	} else {
+		buf_addstr(&sum, "not signed by a trusted key (give the attester's key with --trust)");
+		if (ntrusted && !ar.nfaults)
+			warn(r, "the attestation in %s is not signed by a trusted key", ATTEST_BUNDLE_FILE);
+	}
+	r->attestation = buf_detach(&sum, NULL);
+	attest_report_release(&ar);
+	buf_release(&text);
+}
+
 int bundle_verify(const char *dir, const struct note_verifier *trusted, size_t ntrusted,
 		  struct bundle_report *r)
 {
@@ -698,6 +761,7 @@ int bundle_verify_anchored(const char *dir, const struct note_verifier *trusted,
 	bundle_anchors_check(dfd, &cp_bytes, have_cp ? &cp : NULL, has_token, anchors, r);
 	read_store_verdict(r);
 	check_bag_info(&C, have_cp ? &cp : NULL, r);
+	check_attestation(dfd, &C, trusted, ntrusted, have_cp ? &cp : NULL, r);
 	for (size_t i = 0; i < nitems; i++)
 		r->events += items[i].ok;
 	if (!ntrusted)

@@ -17,7 +17,8 @@
 
 static const char *const keys[] = {
 	"actor:", "actor-type:", "target:", "target-kind:", "env:", "action:", "id:", "changed:",
-	"before.", "after.", "since:", "until:", "risk:", "outcome:", "around:", "AND", "OR", "NOT",
+	"before.", "after.", "since:", "until:", "hour:", "weekday:", "risk:", "outcome:", "around:",
+	"rule:", "AND", "OR", "NOT",
 };
 
 enum query_complete_kind query_complete_context(const char *text, size_t cursor, size_t *start)

@@ -26,6 +26,7 @@ enum qkind {
 	QN_REGEX,      /* /re/flags */
 	QN_RISK,       /* risk:NAME */
 	QN_OUTCOME,    /* outcome:success|failure|unknown (value) */
+	QN_CLOCK,      /* hour:, weekday: (bits, offset_min) */
 };
 
 enum qfield { QF_ACTOR, QF_ACTOR_TYPE, QF_TARGET, QF_TARGET_KIND, QF_ENV, QF_ACTION, QF_ID };
@@ -37,12 +38,14 @@ struct qnode {
 	size_t vpos;           /* byte offset of its value */
 	struct qnode *a, *b;   /* operands of AND/OR (a, b) and NOT (a) */
 	int field;             /* QN_FIELD: enum qfield; QN_VALUE: 0 before, 1 after;
-				  QN_TIME: 0 since, 1 until */
+				  QN_TIME: 0 since, 1 until; QN_CLOCK: 0 hour, 1 weekday */
 	int op;                /* enum qop */
 	char *path;            /* QN_CHANGED, QN_VALUE: path pattern (owned) */
 	char *value;           /* value pattern, regex, text or incident id (owned) */
 	char flags[8];         /* QN_REGEX: flags; QN_TEXT: "*" for a prefix search */
-	unsigned bits;         /* QN_RISK */
+	unsigned bits;         /* QN_RISK: risk bits; QN_CLOCK: hours (bit H) or
+				  weekdays (bit 0 Sunday .. bit 6 Saturday) */
+	int offset_min;        /* QN_CLOCK: minutes east of UTC the clock is read at */
 	usec_t t;              /* QN_TIME */
 	/* set terms (changed:, after./before., free text, regex), filled by
 	 * query_sql.c for counting (query_count.c): */
@@ -56,6 +59,8 @@ struct qnode {
 
 /* Parses text into a tree (query_parse.c). Returns NULL with *err filled. */
 struct qnode *qparse(const char *text, usec_t now, struct query_error *err);
+/* The same; as_rule parses a named rule's query, where rule: is refused. */
+struct qnode *qparse_as(const char *text, usec_t now, int as_rule, struct query_error *err);
 void qnode_free(struct qnode *n);
 /* Fills err->pos, err->col (from text) and err->msg. Returns -1. */
 int qerror_at(struct query_error *err, const char *text, size_t pos, const char *fmt, ...)

@@ -31,7 +31,18 @@ struct parser {
 	int depth, terms;
 	struct query_error *err;
 	int failed;
+	int in_rule;           /* parsing a named rule's query: no rule: inside */
 };
+
+/* The named rules rule:ID expands (query_set_rules), process-wide. */
+static const struct query_rule *named_rules;
+static size_t n_named_rules;
+
+void query_set_rules(const struct query_rule *rules, size_t n)
+{
+	named_rules = rules;
+	n_named_rules = rules ? n : 0;
+}
 
 /* 1-based column of byte pos, counting UTF-8 characters. */
 static int col_of(const char *text, size_t pos)
@@ -188,7 +199,7 @@ static const struct {
 
 static const char key_list[] =
 	"actor, actor-type, target, target-kind, env, action, id, changed, before.PATH, "
-	"after.PATH, since, until, risk, outcome, around";
+	"after.PATH, since, until, hour, weekday, risk, outcome, around, rule";
 
 /* Reads an operator: ':' '<' '<=' '>' '>=' '='. Returns enum qop or -1. */
 static int read_op(struct parser *p)
@@ -357,6 +368,189 @@ static struct qnode *parse_text(struct parser *p)
 	return n;
 }
 
+/* A whole number of at most 2 digits at *s, advancing *s; -1 if none. */
+static int read_small(const char **s)
+{
+	int v = -1;
+
+	for (int i = 0; i < 2 && **s >= '0' && **s <= '9'; i++, (*s)++)
+		v = (v < 0 ? 0 : v * 10) + (**s - '0');
+	return v;
+}
+
+static const char *const weekday_names[7] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
+
+/* A weekday name (three letters, or the whole English name) at *s:
+ * 0 Sunday .. 6 Saturday, advancing *s; -1 if none. */
+static int read_weekday(const char **s)
+{
+	static const char *const full[7] = { "sunday", "monday", "tuesday", "wednesday", "thursday",
+					     "friday", "saturday" };
+
+	for (int d = 0; d < 7; d++) {
+		size_t n = strlen(full[d]);
+
+		if (!strncmp(*s, full[d], n)) {
+			*s += n;
+			return d;
+		}
+	}
+	for (int d = 0; d < 7; d++) {
+		if (!strncmp(*s, weekday_names[d], 3)) {
+			*s += 3;
+			return d;
+		}
+	}
+	return -1;
+}
+
+/*
+ * hour:SPEC and weekday:SPEC (docs/QUERY.md): a comma-separated list of
+ * items, each one value or a range (hours half-open, H1-H2 is H1 to
+ * H2 - 1; weekdays inclusive; a range whose start is past its end wraps),
+ * then optionally @+HH:MM or @-HH:MM, the UTC offset of the clock read.
+ */
+static struct qnode *parse_clock(struct parser *p, size_t start, size_t vpos, int weekday, const char *v)
+{
+	const char *s = v;
+	unsigned bits = 0;
+	int offset = 0;
+	struct qnode *n;
+
+	for (;;) {
+		const char *item = s;
+		int a = weekday ? read_weekday(&s) : read_small(&s), b;
+
+		if (a < 0 || (!weekday && a > 23))
+			return fail(p, vpos + (size_t)(item - v), weekday ?
+				    "expected a weekday (mon, tue, wed, thu, fri, sat, sun)" :
+				    "expected an hour from 0 to 23");
+		b = weekday ? a : a + 1;
+		if (*s == '-') {
+			s++;
+			item = s;
+			b = weekday ? read_weekday(&s) : read_small(&s);
+			if (b < 0 || (!weekday && b > 24))
+				return fail(p, vpos + (size_t)(item - v), weekday ?
+					    "expected a weekday after '-'" : "expected an hour from 1 to 24 after '-'");
+			if (!weekday && a == b)
+				return fail(p, vpos + (size_t)(item - v),
+					    "empty hour range (write 0-24 for the whole day)");
+		}
+		if (weekday) {
+			for (int d = a;; d = (d + 1) % 7) {
+				bits |= 1u << d;
+				if (d == b)
+					break;
+			}
+		} else {
+			for (int h = a; h != b; h = (h + 1) % 24) {
+				bits |= 1u << h;
+				if (b == 24 && h == 23)
+					break;
+			}
+		}
+		if (*s != ',')
+			break;
+		s++;
+	}
+	if (*s == '@') {
+		const char *at = s++;
+		int sign = *s == '-' ? -1 : *s == '+' ? 1 : 0, hh, mm = 0;
+
+		if (sign)
+			s++;
+		hh = read_small(&s);
+		if (*s == ':') {
+			s++;
+			mm = read_small(&s);
+		}
+		if (!sign || hh < 0 || hh > 14 || mm < 0 || mm > 59 || *s)
+			return fail(p, vpos + (size_t)(at - v), "expected a UTC offset like @+02:00 or @-05:30");
+		offset = sign * (hh * 60 + mm);
+	}
+	if (*s)
+		return fail(p, vpos + (size_t)(s - v), weekday ?
+			    "expected ',', '-', '@' or the end of the weekdays" :
+			    "expected ',', '-', '@' or the end of the hours");
+	n = node_new(QN_CLOCK, start);
+	n->vpos = vpos;
+	n->field = weekday;
+	n->bits = bits;
+	n->offset_min = offset;
+	return n;
+}
+
+static struct qnode *parse_or(struct parser *p);
+
+/* Every node of a rule's tree reports errors at the rule: term. */
+static void place_at(struct qnode *n, size_t pos)
+{
+	if (!n)
+		return;
+	n->pos = n->vpos = pos;
+	place_at(n->a, pos);
+	place_at(n->b, pos);
+}
+
+/* rule:ID - the named rule's query (query_set_rules), as if written here
+ * in parentheses; its terms and nesting count toward the limits. */
+static struct qnode *parse_rule(struct parser *p, size_t start, size_t vpos, const char *id)
+{
+	const struct query_rule *r = NULL;
+	struct query_error e;
+	struct parser sub;
+	struct qnode *n;
+
+	if (p->in_rule)
+		return fail(p, start, "rule: cannot be used inside a rule's query");
+	for (size_t i = 0; i < n_named_rules && !r; i++)
+		if (!strcmp(named_rules[i].id, id))
+			r = &named_rules[i];
+	if (!r) {
+		struct buf names = BUF_INIT;
+
+		for (size_t i = 0; i < n_named_rules && names.len < 160; i++)
+			buf_addf(&names, "%s%s", i ? ", " : "", named_rules[i].id);
+		fail(p, vpos, n_named_rules ? "no rule '%.64s' in the policy (rules: %s)" :
+		     "no rule '%.64s': no policy is loaded (--policy FILE)%s", id, names.buf);
+		buf_release(&names);
+		return NULL;
+	}
+	memset(&sub, 0, sizeof(sub));
+	sub.text = r->query;
+	sub.len = strlen(r->query);
+	sub.now = p->now;
+	sub.depth = p->depth + 1;
+	sub.terms = p->terms - 1;
+	sub.err = &e;
+	sub.in_rule = 1;
+	memset(&e, 0, sizeof(e));
+	if (sub.depth > QUERY_MAX_DEPTH)
+		return fail(p, start, "nested too deeply (at most %d)", QUERY_MAX_DEPTH);
+	skip_space(&sub);
+	if (at_end(&sub)) {
+		n = node_new(QN_ALL, start);
+	} else {
+		n = parse_or(&sub);
+		skip_space(&sub);
+		if (n && !at_end(&sub)) {
+			qnode_free(n);
+			n = NULL;
+			fail(&sub, sub.pos, "unexpected input");
+		}
+	}
+	if (!n)
+		return fail(p, start, "rule '%.64s': col %d: %s", id, e.col, e.msg);
+	p->terms = sub.terms;
+	if (p->terms > QUERY_MAX_TERMS) {
+		qnode_free(n);
+		return fail(p, start, "too many terms (at most %d) with rule '%.64s'", QUERY_MAX_TERMS, id);
+	}
+	place_at(n, start);
+	return n;
+}
+
 static struct qnode *parse_term(struct parser *p)
 {
 	size_t start = p->pos, k = p->pos, klen, vpos;
@@ -502,6 +696,16 @@ static struct qnode *parse_term(struct parser *p)
 		n->value = buf_detach(&lit, NULL);
 		return n;
 	}
+	if (!strcmp(key, "hour") || !strcmp(key, "weekday") || !strcmp(key, "rule")) {
+		struct buf lit = BUF_INIT;
+
+		vpat_literal(v.buf, &lit);
+		buf_release(&v);
+		n = key[0] == 'r' ? parse_rule(p, start, vpos, lit.buf) :
+		    parse_clock(p, start, vpos, key[0] == 'w', lit.buf);
+		buf_release(&lit);
+		return n;
+	}
 	if (!strcmp(key, "around")) {
 		struct buf lit = BUF_INIT;
 
@@ -535,8 +739,6 @@ value_term:
 	n->value = buf_detach(&v, NULL);
 	return n;
 }
-
-static struct qnode *parse_or(struct parser *p);
 
 static struct qnode *parse_primary(struct parser *p)
 {
@@ -661,7 +863,12 @@ static struct qnode *parse_or(struct parser *p)
 
 struct qnode *qparse(const char *text, usec_t now, struct query_error *err)
 {
-	struct parser p = { text, strlen(text), 0, now, 0, 0, err, 0 };
+	return qparse_as(text, now, 0, err);
+}
+
+struct qnode *qparse_as(const char *text, usec_t now, int as_rule, struct query_error *err)
+{
+	struct parser p = { text, strlen(text), 0, now, 0, 0, err, 0, as_rule };
 	struct qnode *n;
 
 	memset(err, 0, sizeof(*err));

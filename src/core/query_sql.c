@@ -50,6 +50,7 @@ struct query {
 	sqlite3_stmt *each[6]; /* [desc * 3 + (no key, exclusive, inclusive)] */
 	sqlite3_stmt *count, *match;
 	sqlite3_stmt *set_count;  /* count with set terms as ts_inset() tests */
+	sqlite3_stmt *range;      /* query_each_range */
 	volatile int *cancel;
 };
 
@@ -443,6 +444,16 @@ static int gen_term(struct gen *g, struct qnode *n)
 	case QN_RISK:
 		buf_addf(&q->where, "(e.risk != 0 AND (e.risk & ?%d) != 0)", add_int(q, n->bits));
 		return 0;
+	case QN_CLOCK: {
+		char mod[32];
+
+		/* the hour (0-23) or weekday (0 Sunday) of ts at the offset, as
+		 * a bit of the term's set */
+		snprintf(mod, sizeof(mod), "%+d minutes", n->offset_min);
+		buf_addf(&q->where, "((?%d >> CAST(strftime('%s', e.ts, ?%d) AS INTEGER)) & 1) != 0",
+			 add_int(q, n->bits), n->field ? "%w" : "%H", add_str(q, mod));
+		return 0;
+	}
 	case QN_OUTCOME:
 		/* failure and unknown are read from the partial index entries_outcome */
 		if (q->s->schema < 3)
@@ -489,6 +500,16 @@ int query_compile(struct store *s, const char *text, usec_t now, struct query **
 	return 0;
 }
 
+int query_check(const char *text, usec_t now, int as_rule, struct query_error *err)
+{
+	struct qnode *n = qparse_as(text, now, as_rule, err);
+
+	if (!n)
+		return -1;
+	qnode_free(n);
+	return 0;
+}
+
 void query_free(struct query *q)
 {
 	if (!q)
@@ -498,6 +519,7 @@ void query_free(struct query *q)
 	sqlite3_finalize(q->count);
 	sqlite3_finalize(q->match);
 	sqlite3_finalize(q->set_count);
+	sqlite3_finalize(q->range);
 	for (size_t i = 0; i < q->nparams; i++)
 		free(q->params[i].text);
 	free(q->params);
@@ -628,6 +650,50 @@ int64_t query_each(struct query *q, const struct query_fetch *f, query_row_fn fn
 		r.outcome = store_col_text(st, 11);
 		n++;
 		if (fn && fn(&r, ctx)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return step_error(q, rc);
+	return n;
+}
+
+int64_t query_each_range(struct query *q, const struct query_range *r, query_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = prepare(q, &q->range, q->s->schema < 3 ? ROW_SQL_OLD : ROW_SQL,
+				   " AND e.seq > :slo AND e.seq <= :shi AND e.ts >= :tlo AND e.ts < :thi"
+				   " ORDER BY e.seq");
+	int64_t n = 0;
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":slo"), r->seq_after);
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":shi"), r->seq_through > 0 ? r->seq_through : INT64_MAX);
+	/* every stored time is a digit string: "" and "\x7f" bound them all */
+	sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":tlo"), r->ts_from ? r->ts_from : "", -1,
+			  SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":thi"), r->ts_until ? r->ts_until : "\x7f", -1,
+			  SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct query_row row;
+
+		row.seq = sqlite3_column_int64(st, 0);
+		row.ts = store_col_text(st, 1);
+		row.event_id = store_col_text(st, 2);
+		row.actor = store_col_text(st, 3);
+		row.actor_type = store_col_text(st, 4);
+		row.action = store_col_text(st, 5);
+		row.target = store_col_text(st, 6);
+		row.target_kind = store_col_text(st, 7);
+		row.environment = store_col_text(st, 8);
+		row.summary = store_col_text(st, 9);
+		row.risk = (unsigned)sqlite3_column_int64(st, 10);
+		row.outcome = store_col_text(st, 11);
+		n++;
+		if (fn && fn(&row, ctx)) {
 			rc = SQLITE_DONE;
 			break;
 		}

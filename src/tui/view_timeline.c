@@ -23,6 +23,7 @@
 #include "draw.h"
 #include "keys.h"
 #include "querybar.h"
+#include "rulehits.h"
 #include "view.h"
 
 /* tl_row.flags carries the entries.risk bits above the TL_ flags */
@@ -428,6 +429,7 @@ static void compute_layout(int w, const struct cells *cl, size_t n, int natural,
 			env_short = text_cols(cl[i].env_short.buf, cl[i].env_short.len);
 	}
 	L->badges = L->wide_badges ? 11 : maxb ? maxb : 1;
+	L->badges += rulehits_badge_width(w);
 	for (int c = 0; c < C_SUMMARY; c++) {
 		if (!want[c]) {
 			L->w[c] = 0; /* nothing in it on this page */
@@ -563,6 +565,16 @@ static void row_line(struct line *l, const struct layout *L, const struct tl_row
 			add_cell(l, role, b->buf, b->len, L->w[c], c == C_SUMMARY);
 		}
 		line_add(l, ROLE_DEFAULT, " ", 1);
+	}
+	{
+		/* a policy's rule hits first: they are what the user asked about */
+		struct buf rb = BUF_INIT;
+
+		if (rulehits_badge(r->key.seq, &rb)) {
+			line_add(l, ROLE_RISK, rb.buf, rb.len);
+			line_add(l, ROLE_DEFAULT, " ", 1);
+		}
+		buf_release(&rb);
 	}
 	risk_badges(l, r->flags >> RISK_SHIFT, L->wide_badges);
 }
@@ -704,6 +716,7 @@ static void tlv_draw(struct view *v, int y, int h, int w)
 	buf_release(&hdr);
 	p->strip_y = y + 1;
 	draw_strip(v, y + 1, w);
+	rulehits_prepare(&v->tui->store, p->win.page.v, p->win.page.n);
 	/* the rows' cells decide the widths */
 	cl = xcalloc(p->win.page.n ? p->win.page.n : 1, sizeof(*cl));
 	for (size_t i = 0; i < p->win.page.n; i++)

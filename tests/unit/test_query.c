@@ -198,6 +198,8 @@ TEST(test_valid_queries)
 		"changed:labels[\"app.kubernetes.io/name\"]", "after.rollout_pct>=50 after.rollout_pct<=100",
 		"-(env:staging OR env:dev)", "after:on", "before:off", "JIRA*", "kind:flag", "id:evt-00000001",
 		"after.rules[*].serve:\"off\"", "changed:values.*",
+		"hour:9-18", "hour:18-9@+02:00", "hour:0,12-13", "weekday:mon-fri", "weekday:sat,sun@-05:30",
+		"NOT (hour:9-17@+01:00 weekday:monday-friday@+01:00)",
 	};
 	struct query_error err;
 	struct query *q;
@@ -251,6 +253,15 @@ TEST(test_invalid_queries)
 		{ "target:\"é\" (", 13, "expected a term" },
 		{ "around:INC-nope", 8, "no incident" },
 		{ "actor:a\x01", 8, "control character" },
+		{ "hour:24", 6, "expected an hour from 0 to 23" },
+		{ "hour:9-25", 8, "expected an hour from 1 to 24" },
+		{ "hour:9-9", 8, "empty hour range" },
+		{ "hour:9-18@02:00", 10, "expected a UTC offset" },
+		{ "hour:9-18@+15:00", 10, "expected a UTC offset" },
+		{ "hour:9;", 7, "expected ','" },
+		{ "weekday:mo", 9, "expected a weekday" },
+		{ "weekday:mon-xyz", 13, "expected a weekday after '-'" },
+		{ "rule:nope", 6, "no policy is loaded" },
 	};
 	struct query_error err;
 	struct query *q;
@@ -289,7 +300,7 @@ TEST(test_invalid_queries)
 
 /* --- the brute force ------------------------------------------------ */
 
-enum bkind { B_FIELD, B_CHANGED, B_VALUE, B_SINCE, B_UNTIL, B_RISK, B_TEXT, B_REGEX, B_OUTCOME };
+enum bkind { B_FIELD, B_CHANGED, B_VALUE, B_SINCE, B_UNTIL, B_RISK, B_TEXT, B_REGEX, B_OUTCOME, B_CLOCK };
 
 struct bterm {
 	enum bkind kind;
@@ -354,6 +365,12 @@ static const struct bterm pool[] = {
 	{ B_RISK, 0, 0, 0, "rapid-toggle", 0 },
 	{ B_RISK, 0, 0, 0, "service-account", 0 },
 	{ B_RISK, 0, 0, 0, "delete", 0 },
+	{ B_CLOCK, "hour", 0, 0, "9-18", 0 },
+	{ B_CLOCK, "hour", 0, 0, "22-6@+02:00", 0 },
+	{ B_CLOCK, "hour", 0, 0, "0,12-13,23", 0 },
+	{ B_CLOCK, "weekday", 0, 0, "sat,sun", 0 },
+	{ B_CLOCK, "weekday", 0, 0, "fri-mon@-05:30", 0 },
+	{ B_CLOCK, "weekday", 0, 0, "wednesday", 0 },
 	{ B_OUTCOME, 0, 0, 0, "failure", 0 },
 	{ B_OUTCOME, 0, 0, 0, "success", 0 },
 	{ B_OUTCOME, 0, 0, 0, "unknown", 0 },
@@ -490,6 +507,58 @@ static int has_token(const char *text, const char *word, int prefix)
 	return 0;
 }
 
+/* hour:/weekday: by struct tm: the event's clock at the spec's offset,
+ * then each comma-separated item (a value or a range that may wrap). */
+static int clock_ok(const struct bterm *t, const char *ts)
+{
+	static const char *const days[] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
+	int weekday = t->key[0] == 'w', off = 0, v;
+	char spec[64], *at, *item, *save = NULL;
+	struct tm tm = { 0 };
+	time_t secs;
+
+	snprintf(spec, sizeof(spec), "%s", t->value);
+	if ((at = strchr(spec, '@'))) {
+		int hh = 0, mm = 0;
+
+		sscanf(at + 2, "%d:%d", &hh, &mm);
+		off = (at[1] == '-' ? -1 : 1) * (hh * 60 + mm);
+		*at = 0;
+	}
+	if (sscanf(ts, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+		   &tm.tm_sec) != 6)
+		die("bad ts %s", ts);
+	tm.tm_year -= 1900;
+	tm.tm_mon--;
+	secs = timegm(&tm) + off * 60;
+	gmtime_r(&secs, &tm);
+	v = weekday ? tm.tm_wday : tm.tm_hour;
+	for (item = strtok_r(spec, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *dash = strchr(item, '-');
+		int a = -1, b;
+
+		if (dash)
+			*dash = 0;
+		for (int d = 0; weekday && d < 7; d++)
+			if (!strncmp(item, days[d], 3))
+				a = d;
+		if (!weekday)
+			a = atoi(item);
+		b = weekday ? a : a + 1;
+		if (dash) {
+			for (int d = 0; weekday && d < 7; d++)
+				if (!strncmp(dash + 1, days[d], 3))
+					b = d;
+			if (!weekday)
+				b = atoi(dash + 1);
+		}
+		if (weekday ? (a <= b ? v >= a && v <= b : v >= a || v <= b) :
+		    (a < b ? v >= a && v < b : v >= a || v < b))
+			return 1;
+	}
+	return 0;
+}
+
 static regex_t pool_re[ARRAY_SIZE(pool)];
 static int pool_re_ok[ARRAY_SIZE(pool)];
 
@@ -570,6 +639,8 @@ static int term_ok(const struct bterm *t, const struct ev *v)
 		return (v->risk & risk_lookup(t->value)) != 0;
 	case B_OUTCOME:
 		return !strcmp(v->outcome, t->value);
+	case B_CLOCK:
+		return clock_ok(t, e->ts);
 	case B_TEXT: {
 		size_t n = strlen(t->value);
 		char w[64];
@@ -617,6 +688,7 @@ static void render_term(const struct bterm *t, struct buf *q)
 	case B_UNTIL: buf_addf(q, "until:%s", t->value); break;
 	case B_RISK: buf_addf(q, "risk:%s", t->value); break;
 	case B_OUTCOME: buf_addf(q, "outcome:%s", t->value); break;
+	case B_CLOCK: buf_addf(q, "%s:%s", t->key, t->value); break;
 	case B_TEXT: buf_addstr(q, t->value); break;
 	case B_REGEX: buf_addf(q, "/%s/%s", t->value, t->icase ? "i" : ""); break;
 	}
@@ -701,6 +773,68 @@ static int compare(const char *text, const unsigned char *m)
 	}
 	free(got.v);
 	return ok;
+}
+
+/* rule:ID is its rule's query in parentheses; errors point at the term. */
+TEST(test_named_rules)
+{
+	static const struct query_rule rules[] = {
+		{ "prod-unapproved", "env:production risk:no-approval" },
+		{ "either", "actor:terraform-ci OR actor:flag-sync" },
+		{ "nested", "rule:either" },
+		{ "bad-incident", "around:INC-nope" },
+	};
+	struct query_error err;
+	struct query *q, *r;
+
+	query_set_rules(rules, ARRAY_SIZE(rules));
+	CHECK(query_compile(&S, "rule:prod-unapproved", NOW, &q, &err) == 0);
+	CHECK(query_compile(&S, "env:production risk:no-approval", NOW, &r, &err) == 0);
+	CHECK(query_count(q) > 0);
+	CHECK_INT(query_count(q), query_count(r));
+	query_free(q);
+	query_free(r);
+	/* precedence: the rule is one operand, as if in parentheses */
+	CHECK(query_compile(&S, "rule:either env:staging", NOW, &q, &err) == 0);
+	CHECK(query_compile(&S, "(actor:terraform-ci OR actor:flag-sync) env:staging", NOW, &r, &err) == 0);
+	CHECK_INT(query_count(q), query_count(r));
+	query_free(q);
+	query_free(r);
+	CHECK(query_compile(&S, "actor:a rule:nested", NOW, &q, &err) == -1);
+	CHECK_INT(err.col, 9);
+	CHECK(strstr(err.msg, "cannot be used inside a rule") != NULL);
+	CHECK(query_compile(&S, "rule:bad-incident", NOW, &q, &err) == -1);
+	CHECK_INT(err.col, 1);
+	CHECK(strstr(err.msg, "no incident") != NULL);
+	CHECK(query_compile(&S, "rule:missing", NOW, &q, &err) == -1);
+	CHECK_INT(err.col, 6);
+	CHECK(strstr(err.msg, "rules: prod-unapproved, either") != NULL);
+	query_set_rules(NULL, 0);
+	CHECK(query_compile(&S, "rule:either", NOW, &q, &err) == -1);
+}
+
+/* query_each_range: seq and time bounds, in seq order. */
+TEST(test_each_range)
+{
+	struct query_range rg = { 10, 500, "2026-03-01T00:00:00.000000Z", "2026-03-20T00:00:00.000000Z" };
+	struct seqs got = { NULL, 0, 0 };
+	struct query_error err;
+	struct query *q;
+	size_t want = 0;
+	int64_t n;
+
+	CHECK(query_compile(&S, "risk:production", NOW, &q, &err) == 0);
+	n = query_each_range(q, &rg, collect, &got);
+	for (size_t i = 0; i < nevs; i++)
+		want += i + 1 > 10 && i + 1 <= 500 && strcmp(evs[i].e.ts, rg.ts_from) >= 0 &&
+			strcmp(evs[i].e.ts, rg.ts_until) < 0 && (evs[i].risk & RISK_PRODUCTION);
+	CHECK(want > 0);
+	CHECK_INT(n, (int64_t)want);
+	CHECK_INT(got.n, want);
+	for (size_t i = 1; i < got.n; i++)
+		CHECK(got.v[i] > got.v[i - 1]);
+	query_free(q);
+	free(got.v);
 }
 
 TEST(test_each_term_matches_brute_force)
@@ -1228,6 +1362,8 @@ int main(void)
 	setup();
 	RUN(test_valid_queries);
 	RUN(test_invalid_queries);
+	RUN(test_named_rules);
+	RUN(test_each_range);
 	RUN(test_each_term_matches_brute_force);
 	RUN(test_random_queries_match_brute_force);
 	RUN(test_injection_shaped_values);
