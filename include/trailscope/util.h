@@ -29,6 +29,11 @@ void *xgrow(void *arr, size_t *alloc, size_t n, size_t elem);
 void strv_vaddf(char ***v, size_t *n, size_t *alloc, const char *fmt, va_list ap)
 	__attribute__((format(printf, 4, 0)));
 
+/* The Damerau-Levenshtein distance of a and b (optimal string alignment:
+ * insert, delete, substitute, swap two neighbours), for "did you mean";
+ * strings over 64 bytes get the longer length. */
+size_t str_edit_distance(const char *a, const char *b);
+
 /* Prints "trailscope: error: ..." to stderr and returns -1. */
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

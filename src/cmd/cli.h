@@ -38,7 +38,8 @@ int cli_getopt(int argc, char **argv, const char *optstring, const struct option
 
 /* The Damerau-Levenshtein distance (optimal string alignment: insert,
  * delete, substitute or swap two neighbours, each costing 1) of a and b;
- * words over 64 bytes get the longer length. For "did you mean". */
+ * words over 64 bytes get the longer length. For "did you mean"; the core
+ * has it as str_edit_distance (util.h). */
 size_t cli_edit_distance(const char *a, const char *b);
 
 /*
