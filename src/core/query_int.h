@@ -76,6 +76,11 @@ void qnode_free(struct qnode *n);
 int qerror_at(struct query_error *err, const char *text, size_t pos, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* A compiled query's parts, for query_hint.c. */
+const struct qnode *query_tree(const struct query *q);
+const char *query_text(const struct query *q);
+struct store *query_store(const struct query *q);
+
 /* Value patterns. */
 int vpat_has_wild(const char *p);
 void vpat_literal(const char *p, struct buf *out);       /* unescaped, wildcards as '*' */

@@ -45,6 +45,7 @@ struct qparam {
 
 struct query {
 	struct store *s;       /* borrowed */
+	char *text;            /* the query as typed (owned) */
 	struct qnode *tree;
 	struct buf where;      /* the SQL condition over entries AS e */
 	struct qparam *params;
@@ -589,6 +590,7 @@ int query_compile(struct store *s, const char *text, usec_t now, struct query **
 		return qerror_at(err, text, 0, "cannot set up the query functions");
 	q = xcalloc(1, sizeof(*q));
 	q->s = s;
+	q->text = xstrdup(text);
 	buf_init(&q->where);
 	q->tree = qparse(text, now, err, &uk);
 	if (!q->tree) {
@@ -623,8 +625,13 @@ void query_free(struct query *q)
 	free(q->params);
 	buf_release(&q->where);
 	qnode_free(q->tree);
+	free(q->text);
 	free(q);
 }
+
+const struct qnode *query_tree(const struct query *q) { return q->tree; }
+const char *query_text(const struct query *q) { return q->text; }
+struct store *query_store(const struct query *q) { return q->s; }
 
 void query_explain(const struct query *q, struct buf *out)
 {
