@@ -256,6 +256,8 @@ static int run_custody(struct cmd_ctx *cx, int argc, char **argv)
 			return EXIT_USAGE; /* cli_getopt said why */
 		}
 	}
+	if (cli_signer_key_check("--key", keyfile))
+		return EXIT_BADINPUT;
 	if (argc - optind != 1)
 		return cli_usage_error(usage, "bundle custody: expected one DIR");
 	if (!f.action || !f.actor || !*f.actor || !keyfile)

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "trailscope/jcs.h"
+#include "trailscope/keys.h"
 #include "trailscope/util.h"
 
 static const char *const format_names[] = { "text", "table", "json", "jsonl", "csv" };
@@ -112,6 +113,16 @@ int cli_getopt(int argc, char **argv, const char *optstring, const struct option
 	buf_release(&spec);
 	buf_release(&name);
 	return c;
+}
+
+int cli_signer_key_check(const char *opt, const char *path)
+{
+	if (!path || !keyfile_is_verifier(path))
+		return 0;
+	fprintf(stderr, "trailscope: error: %s wants the private key; ", opt);
+	cli_put_safe(stderr, path);
+	fputs(" is a public key: use --trust\n", stderr);
+	return -1;
 }
 
 size_t cli_edit_distance(const char *a, const char *b)
