@@ -134,6 +134,10 @@ int bag_writer_open(struct bag_writer *w, const char *dir, int force);
  * (BAG_STREAM_INIT or after bag_stream_close). */
 int bag_stream_open(struct bag_writer *w, struct bag_stream *f, const char *relpath);
 int bag_stream_write(struct bag_writer *w, struct bag_stream *f, const void *data, size_t len);
+/* The same without reporting: -1 with the reason in why. It touches only
+ * f, so another thread may write a stream the writer opened (export's
+ * renderer thread writes the renderings). */
+int bag_stream_write_quiet(struct bag_stream *f, const void *data, size_t len, struct buf *why);
 /* Closes f and, for a payload file, records its digests for the
  * manifests. Safe on a closed stream. */
 int bag_stream_close(struct bag_writer *w, struct bag_stream *f);

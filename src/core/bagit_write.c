@@ -212,14 +212,27 @@ int bag_stream_open(struct bag_writer *w, struct bag_stream *f, const char *relp
 	return 0;
 }
 
-int bag_stream_write(struct bag_writer *w, struct bag_stream *f, const void *data, size_t len)
+int bag_stream_write_quiet(struct bag_stream *f, const void *data, size_t len, struct buf *why)
 {
-	if (write_all(f->fd, data, len))
-		return error("cannot write '%s/%s': %s", w->dir, f->path, strerror(errno));
+	if (write_all(f->fd, data, len)) {
+		buf_addf(why, "cannot write '%s': %s", f->path, strerror(errno));
+		return -1;
+	}
 	EVP_DigestUpdate(f->md256, data, len);
 	EVP_DigestUpdate(f->md512, data, len);
 	f->size += len;
 	return 0;
+}
+
+int bag_stream_write(struct bag_writer *w, struct bag_stream *f, const void *data, size_t len)
+{
+	struct buf why = BUF_INIT;
+	int ret = 0;
+
+	if (bag_stream_write_quiet(f, data, len, &why))
+		ret = error("%s (in '%s')", why.buf, w->dir);
+	buf_release(&why);
+	return ret;
 }
 
 int bag_stream_close(struct bag_writer *w, struct bag_stream *f)

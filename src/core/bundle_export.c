@@ -20,6 +20,7 @@
 
 #include "trailscope/b64.h"
 #include "trailscope/bundle.h"
+#include "trailscope/json_arena.h"
 #include "trailscope/casefile.h"
 #include "trailscope/diff.h"
 #include "trailscope/jcs.h"
@@ -586,11 +587,11 @@ static int cached_subtree(void *ctx, unsigned level, uint64_t idx, unsigned char
  * The events, in one pass over the selection, on two threads. The
  * caller's thread reads each leaf (checking its hash), computes its
  * inclusion proof and writes the leaf and proof files; a renderer thread
- * parses the leaves and renders their lines for events.jsonl,
- * events.csv, changes.csv and report.txt. Leaves go to the renderer in
- * batches through two slots; a rendered batch's text is written (in
- * order) when its slot comes round again, so only the caller's thread
- * writes files or reports errors, and memory is two batches.
+ * parses the leaves, renders their lines for events.jsonl, events.csv,
+ * changes.csv and report.txt and writes (and hashes) those four streams,
+ * which the caller's thread opened and closes. Leaves go to the renderer
+ * in batches through two slots, so memory is two batches; only the
+ * caller's thread touches the bag writer or reports errors.
  */
 enum { R_JSONL, R_EVENTS_CSV, R_CHANGES_CSV, R_REPORT, R__COUNT };
 #define RENDER_BATCH 256
@@ -606,6 +607,7 @@ struct render_slot {
 };
 
 struct renderer {
+	struct bag_stream *out;        /* the four renderings, R__COUNT */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct render_slot slot[2];
@@ -640,11 +642,28 @@ static void render_batch(struct render_slot *sl, struct renderer *r)
 		json_decref(changes);
 		json_decref(j);
 	}
+	for (int k = 0; k < R__COUNT; k++) {
+		struct buf why = BUF_INIT;
+
+		if (sl->text[k].len && bag_stream_write_quiet(&r->out[k], sl->text[k].buf, sl->text[k].len, &why)) {
+			snprintf(r->msg, sizeof(r->msg), "%s", why.buf);
+			pthread_mutex_lock(&r->lock);
+			r->failed = 1;
+			pthread_mutex_unlock(&r->lock);
+		}
+		buf_release(&why);
+		buf_reset(&sl->text[k]);
+		if (r->failed)
+			return;
+	}
 }
 
+/* The renderer thread. Its JSON values come from a per-thread arena
+ * (json_arena.h): each leaf's tree is made and released whole. */
 static void *renderer_main(void *arg)
 {
 	struct renderer *r = arg;
+	struct json_arena *arena = json_arena_enter();
 
 	for (int k = 0;; k ^= 1) {
 		struct render_slot *sl = &r->slot[k];
@@ -654,7 +673,7 @@ static void *renderer_main(void *arg)
 			pthread_cond_wait(&r->cond, &r->lock);
 		if (sl->state != SLOT_FULL) {
 			pthread_mutex_unlock(&r->lock);
-			return NULL;
+			break;
 		}
 		pthread_mutex_unlock(&r->lock);
 		render_batch(sl, r);
@@ -663,17 +682,17 @@ static void *renderer_main(void *arg)
 		pthread_cond_broadcast(&r->cond);
 		pthread_mutex_unlock(&r->lock);
 		if (r->failed)
-			return NULL;
+			break;
 	}
+	json_arena_leave(arena);
+	return NULL;
 }
 
-/* Waits until slot k is not being rendered; writes a rendered batch's
- * text to out. Returns 0 or -1 (reported). */
-static int reclaim_slot(struct export *x, struct renderer *r, int k, struct bag_stream *out)
+/* Waits until slot k is free: not being rendered. Returns 0, or -1
+ * (reported) when the renderer stopped on an error. */
+static int reclaim_slot(struct renderer *r, int k)
 {
 	struct render_slot *sl = &r->slot[k];
-	int ret = 0;
-
 	int failed;
 
 	pthread_mutex_lock(&r->lock);
@@ -683,15 +702,8 @@ static int reclaim_slot(struct export *x, struct renderer *r, int k, struct bag_
 	pthread_mutex_unlock(&r->lock);
 	if (failed)
 		return error("%s", r->msg);
-	if (sl->state == SLOT_RENDERED) {
-		for (int i = 0; i < R__COUNT && !ret; i++)
-			if (sl->text[i].len)
-				ret = bag_stream_write(&x->w, &out[i], sl->text[i].buf, sl->text[i].len);
-		for (int i = 0; i < R__COUNT; i++)
-			buf_reset(&sl->text[i]);
-		sl->state = SLOT_FREE;
-	}
-	return ret;
+	sl->state = SLOT_FREE;
+	return 0;
 }
 
 /* The leaf and proof files of seq; its leaf in leaf (path and text are
@@ -758,6 +770,7 @@ static int write_events(struct export *x)
 	if (!ret)
 		ret = bag_stream_write(&x->w, &out[R_REPORT], head.buf, head.len);
 	store_merkle_source(&x->s, &cache->inner);
+	r->out = out;
 	if (!ret) {
 		if (pthread_create(&th, NULL, renderer_main, r))
 			ret = error("cannot start the export's renderer thread");
@@ -767,7 +780,7 @@ static int write_events(struct export *x)
 	for (size_t i = 0; i < x->seqs.n && !ret; k ^= 1) {
 		struct render_slot *sl = &r->slot[k];
 
-		ret = reclaim_slot(x, r, k, out);
+		ret = reclaim_slot(r, k);
 		for (sl->n = 0; !ret && sl->n < RENDER_BATCH && i < x->seqs.n; sl->n++, i++) {
 			int64_t seq = x->seqs.v[i];
 
@@ -789,7 +802,7 @@ static int write_events(struct export *x)
 	}
 	/* the two batches still out, oldest first */
 	for (int n = 0; n < 2 && !ret; n++, k ^= 1)
-		ret = reclaim_slot(x, r, k, out);
+		ret = reclaim_slot(r, k);
 	pthread_mutex_lock(&r->lock);
 	r->done = 1;
 	pthread_cond_broadcast(&r->cond);
