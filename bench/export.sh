@@ -31,7 +31,7 @@ pub=$work/keys/bench.example_audit.pub
 
 {
 	echo "# trailscope export: $EVENTS events, every one selected (--query ''), $(nproc) cores"
-	echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(uname -sr), trailscope $("$TS" --version 2>/dev/null | head -1)"
+	echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(uname -sr), $("$TS" --version 2>/dev/null | head -1)"
 	echo "# run  wall_s  user_s  sys_s  peak_rss_mb  load_avg_1min  bundle_files  bundle_mb"
 } > "$OUT.tmp"
 i=1

@@ -3,10 +3,12 @@
  * the selection of events, their proofs, the renderings (bundle_render.c),
  * the notes and the tag files.
  *
- * Cost: per event, one leaf read, one O(log n) inclusion proof from the
- * store's cached subtrees, and a few small files; the readable renderings
- * are streamed in separate passes over the selection, so memory stays
- * proportional to the selection's seq list, not to its bytes. Everything
+ * Cost: per event, one leaf read and hash, one O(log n) inclusion proof
+ * from the store's cached subtrees (its upper siblings remembered from the
+ * event before), two small files, one JSON parse and diff; the readable
+ * renderings are streamed in the same single pass over the selection, on a
+ * second thread, so memory stays proportional to the selection's seq
+ * list, not to its bytes. Everything
  * under data/ is a function of the store (and its verdict under the
  * trusted keys), the selection and the case file's notes only: dates live
  * in the tag files. Before anything is written the whole store is verified
