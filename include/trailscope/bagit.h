@@ -99,20 +99,50 @@ int bag_hash_file(int dirfd, const char *relpath, const char *alg, struct buf *h
  * written and listed in the manifests. All functions return 0 or -1
  * (reported); after -1 the caller calls bag_writer_release and the
  * partial bag stays for inspection.
+ *
+ * A bag_stream is one file being written; several may be open at once
+ * (the renderings of an export are written in one pass over the events).
+ * bag_file_begin/write/end write one file at a time through the writer's
+ * own stream. The directories of the last files created are kept open
+ * (BAG_DIR_CACHE of them), so files in a few directories
+ * (data/entries/SEQ.leaf, data/proofs/SEQ.tlog-proof) cost one openat each.
  */
+struct bag_stream {
+	int fd;                    /* -1 when closed */
+	char *path;                /* relative to the bag, owned */
+	void *md256, *md512;       /* EVP_MD_CTX */
+	uint64_t size;             /* bytes written */
+};
+#define BAG_STREAM_INIT { -1, NULL, NULL, NULL, 0 }
+#define BAG_DIR_CACHE 4
+
 struct bag_writer {
 	int dirfd;                 /* the bag's directory */
 	char *dir;                 /* owned, for messages */
 	struct bag_entry *files;   /* payload files written, owned */
 	size_t nfiles, files_alloc;
 	uint64_t octets;           /* payload bytes written */
-	int fd;                    /* the file being written, or -1 */
-	char *cur;                 /* its path, owned */
-	void *md256, *md512;       /* EVP_MD_CTX of the file being written */
-	uint64_t cur_size;
+	struct bag_stream cur;     /* bag_file_begin's file */
+	struct {
+		char *path;        /* a directory of a file created (relative), owned */
+		int fd;            /* it, open; -1 none */
+	} pdir[BAG_DIR_CACHE];     /* most recently used first */
 };
 
 int bag_writer_open(struct bag_writer *w, const char *dir, int force);
+/* Creates relpath (a fresh file) and opens f on it; f must be closed
+ * (BAG_STREAM_INIT or after bag_stream_close). */
+int bag_stream_open(struct bag_writer *w, struct bag_stream *f, const char *relpath);
+int bag_stream_write(struct bag_writer *w, struct bag_stream *f, const void *data, size_t len);
+/* The same without reporting: -1 with the reason in why. It touches only
+ * f, so another thread may write a stream the writer opened (export's
+ * renderer thread writes the renderings). */
+int bag_stream_write_quiet(struct bag_stream *f, const void *data, size_t len, struct buf *why);
+/* Closes f and, for a payload file, records its digests for the
+ * manifests. Safe on a closed stream. */
+int bag_stream_close(struct bag_writer *w, struct bag_stream *f);
+/* Frees f's resources (closing without recording it). */
+void bag_stream_release(struct bag_stream *f);
 int bag_file_begin(struct bag_writer *w, const char *relpath);
 int bag_file_write(struct bag_writer *w, const void *data, size_t len);
 int bag_file_end(struct bag_writer *w);

@@ -96,8 +96,10 @@ void bundle_export_result_release(struct bundle_export_result *r);
 int bundle_export(const struct bundle_export_options *o, struct bundle_export_result *r);
 
 /* Renderings shared by export and verify (both regenerate them from the
- * leaves). leaf is the parsed leaf object. */
-void bundle_record_line(const json_t *leaf, struct buf *out);    /* events.jsonl line */
+ * leaves). leaf is the parsed leaf object; changes is its
+ * bundle_leaf_changes(), or NULL to have each function compute it (export
+ * computes it once for the three renderings that show it). */
+void bundle_record_line(const json_t *leaf, const json_t *changes, struct buf *out); /* events.jsonl line */
 /* events.csv layouts: 1 as bundles before outcomes were written (no
  * outcome columns; an unrecorded state summarised as ""), 2 since (export
  * writes it; bundle verify renders the layout the file's header names). */
@@ -108,9 +110,9 @@ void bundle_events_csv_row(const json_t *leaf, struct buf *out, int layout);
  * when it is neither's). */
 int bundle_events_csv_layout(const char *text, size_t len);
 void bundle_changes_csv_header(struct buf *out);
-void bundle_changes_csv_rows(const json_t *leaf, struct buf *out);
+void bundle_changes_csv_rows(const json_t *leaf, const json_t *changes, struct buf *out);
 /* One event's entry in report.txt: its line, context and changes. */
-void bundle_report_event(const json_t *leaf, struct buf *out);
+void bundle_report_event(const json_t *leaf, const json_t *changes, struct buf *out);
 /* The changes of a leaf as the JSON array an events.jsonl record carries. */
 json_t *bundle_leaf_changes(const json_t *leaf);
 

@@ -19,8 +19,12 @@
 #include "trailscope/note.h"
 #include "trailscope/store.h"
 
-/* Reads a signer key file (warns when it is readable by others). */
+/* Reads a signer key file (warns when it is readable by others; a
+ * verifier key given instead is refused as such, before anything else). */
 int keyfile_load_signer(const char *path, struct note_signer *out);
+/* 1 when path holds a verifier key (a .pub), where a signer key may be
+ * wanted; 0 otherwise, unreadable included. Prints nothing. */
+int keyfile_is_verifier(const char *path);
 int keyfile_load_verifier(const char *path, struct note_verifier *out);
 /* The same for a witness's keys (cosigner, type 0x04). */
 int keyfile_load_cosigner_signer(const char *path, struct note_signer *out);

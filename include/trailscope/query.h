@@ -81,6 +81,32 @@ void query_set_rules(const struct query_rule *rules, size_t n);
  * tests ("?1='alice'" lines, values escaped). */
 void query_explain(const struct query *q, struct buf *out);
 
+/*
+ * How each term was read, in words, one line per term in the order typed:
+ * "col 1   actor-type:service   actor type is 'service'", and for a bare
+ * word "col 20  checkout   free text: the word 'checkout' in reason,
+ * target, actor or ticket". For --explain and the query bar. Values are
+ * as typed (not made terminal-safe).
+ */
+void query_describe(const struct query *q, struct buf *out);
+/* The terms read as free text, as typed and quoted ("'checkout', 'foo'"),
+ * appended to out; returns how many. */
+int query_text_terms(const struct query *q, struct buf *out);
+
+/*
+ * Why a query matched nothing: for each field term that is not negated
+ * and whose value no event has, a note appended to out, such as "no event
+ * has environment 'prodution'; did you mean 'production'?" (the nearest
+ * value in the column's index, by edit distance and case), or the values
+ * there are when they are few. Terms on actor, target, environment,
+ * action, id and actor type are looked at. Cost: one index seek per term,
+ * and for a missing value up to QUERY_HINT_SEEKS seeks through the
+ * column's distinct values. Returns the number of notes, or -1 (reported).
+ */
+#define QUERY_HINT_SEEKS 5000
+struct query_strings;
+int query_zero_hints(struct query *q, struct query_strings *out);
+
 /* One matching row, valid only during the callback. */
 struct query_row {
 	int64_t seq;

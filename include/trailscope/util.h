@@ -32,6 +32,12 @@ void *xgrow(void *arr, size_t *alloc, size_t n, size_t elem);
 void strv_vaddf(char ***v, size_t *n, size_t *alloc, const char *fmt, va_list ap)
 	__attribute__((format(printf, 4, 0)));
 
+/* The Damerau-Levenshtein distance of a and b (optimal string alignment:
+ * insert, delete, substitute, swap two neighbours), for "did you mean";
+ * strings over 64 bytes get the longer length. */
+size_t str_edit_distance(const char *a, const char *b);
+
+
 /* Exit statuses: stable, documented in README.md. */
 enum exit_status {
 	EXIT_OK = 0,

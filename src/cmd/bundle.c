@@ -352,6 +352,8 @@ static int run_custody(struct cmd_ctx *cx, int argc, char **argv)
 			return cli_common_option(cx, c); /* --help, or cli_getopt said why */
 		}
 	}
+	if (cli_signer_key_check("--key", keyfile))
+		return EXIT_BADINPUT;
 	if (argc - optind != 1)
 		return cli_usage_error(usage, "bundle custody: expected one DIR");
 	if (!f.action || !f.actor || !*f.actor || !keyfile)

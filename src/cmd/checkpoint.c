@@ -30,6 +30,8 @@ static int run_checkpoint(struct cmd_ctx *cx, int argc, char **argv)
 		default: return cli_common_option(cx, c); /* --help, or cli_getopt said why */
 		}
 	}
+	if (cli_signer_key_check("--key", keyfile))
+		return EXIT_BADINPUT;
 	if (argc - optind != 1 || !keyfile)
 		return cli_usage_error(usage, "checkpoint: expected STORE and --key KEYFILE");
 	if (keyfile_load_signer(keyfile, &key))

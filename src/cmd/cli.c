@@ -155,35 +155,19 @@ int cli_getopt(int argc, char **argv, const char *optstring, const struct option
 	return c;
 }
 
+int cli_signer_key_check(const char *opt, const char *path)
+{
+	if (!path || !keyfile_is_verifier(path))
+		return 0;
+	fprintf(stderr, "trailscope: error: %s wants the private key; ", opt);
+	cli_put_safe(stderr, path);
+	fputs(" is a public key: use --trust\n", stderr);
+	return -1;
+}
+
 size_t cli_edit_distance(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b), *d, ret;
-
-	if (la > 64 || lb > 64) /* never a command name: far from all of them */
-		return la > lb ? la : lb;
-	d = xcalloc((la + 1) * (lb + 1), sizeof(*d));
-#define D(i, j) d[(i) * (lb + 1) + (j)]
-	for (size_t i = 0; i <= la; i++)
-		D(i, 0) = i;
-	for (size_t j = 0; j <= lb; j++)
-		D(0, j) = j;
-	for (size_t i = 1; i <= la; i++) {
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cost = a[i - 1] != b[j - 1], v = D(i - 1, j - 1) + cost;
-
-			if (D(i - 1, j) + 1 < v)
-				v = D(i - 1, j) + 1;
-			if (D(i, j - 1) + 1 < v)
-				v = D(i, j - 1) + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && D(i - 2, j - 2) + 1 < v)
-				v = D(i - 2, j - 2) + 1; /* a transposition: improt -> import */
-			D(i, j) = v;
-		}
-	}
-	ret = D(la, lb);
-#undef D
-	free(d);
-	return ret;
+	return str_edit_distance(a, b);
 }
 
 /* A JSON string, ASCII only: the escapes jansson's JSON_ENSURE_ASCII

@@ -62,9 +62,16 @@ struct option;
 int cli_getopt(int argc, char **argv, const char *optstring, const struct option *opts,
 	       const char *cmd, const char *usage);
 
+/* A signer key option's file (--key, --sign): when it is a verifier key
+ * (a .pub), says so first ("--key wants the private key; X is a public
+ * key: use --trust") and returns -1; else 0 (other faults are left to
+ * keyfile_load_signer). */
+int cli_signer_key_check(const char *opt, const char *path);
+
 /* The Damerau-Levenshtein distance (optimal string alignment: insert,
  * delete, substitute or swap two neighbours, each costing 1) of a and b;
- * words over 64 bytes get the longer length. For "did you mean". */
+ * words over 64 bytes get the longer length. For "did you mean"; the core
+ * has it as str_edit_distance (util.h). */
 size_t cli_edit_distance(const char *a, const char *b);
 
 /*

@@ -94,6 +94,9 @@ static int run_export(struct cmd_ctx *cx, int argc, char **argv)
 		default: ret = cli_common_option(cx, c); goto out; /* --help, or cli_getopt said why */
 		}
 	}
+	ret = EXIT_BADINPUT;
+	if (cli_signer_key_check("--key", o.keyfile))
+		goto out;
 	ret = EXIT_USAGE;
 	if (argc - optind != 1) {
 		cli_usage_error(usage, "export: expected one STORE");

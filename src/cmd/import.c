@@ -74,6 +74,8 @@ static int run_import(struct cmd_ctx *cx, int argc, char **argv)
 		default: return cli_common_option(cx, c); /* --help, or cli_getopt said why */
 		}
 	}
+	if (cli_signer_key_check("--sign", keyfile))
+		return EXIT_BADINPUT;
 	if (io.fopt.map_file && io.format && strcmp(io.format, "auto") && strcmp(io.format, "map") &&
 	    strcmp(io.format, "opensearch"))
 		return cli_usage_error(usage, "import: --map applies to --format map or opensearch, not %s",

@@ -156,6 +156,36 @@ static void report(const char *text, const struct query_error *err)
 	buf_release(&b);
 }
 
+/* Prints text's lines to f through the term-safe writer. */
+static void put_lines(FILE *f, const char *prefix, char *text)
+{
+	for (char *line = text, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			nl = line + strlen(line) - 1;
+		else
+			*nl = 0;
+		fputs(prefix, f);
+		cli_put_safe(f, line);
+		fputc('\n', f);
+	}
+}
+
+/* After no match: why, on stderr ("no event has environment 'prodution';
+ * did you mean 'production'?"). */
+static void zero_notes(struct query *q)
+{
+	struct query_strings notes = QUERY_STRINGS_INIT;
+
+	if (query_zero_hints(q, &notes) > 0)
+		for (size_t i = 0; i < notes.n; i++) {
+			fputs("trailscope: note: ", stderr);
+			cli_put_safe(stderr, notes.v[i]);
+			fputc('\n', stderr);
+		}
+	query_strings_release(&notes);
+}
+
 static int run_query(struct cmd_ctx *cx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -238,13 +268,13 @@ static int run_query(struct cmd_ctx *cx, int argc, char **argv)
 	if (explain) {
 		struct buf b = BUF_INIT;
 
+		query_describe(q, &b);
+		fputs("read as:\n", stdout);
+		put_lines(stdout, "  ", b.buf);
+		buf_reset(&b);
 		query_explain(q, &b);
-		for (char *line = b.buf, *nl; *line; line = nl + 1) {
-			nl = strchr(line, '\n');
-			*nl = 0;
-			cli_put_safe(stdout, line);
-			putchar('\n');
-		}
+		fputs("SQL:\n", stdout);
+		put_lines(stdout, "", b.buf);
 		buf_release(&b);
 		ret = EXIT_OK;
 		goto out;
@@ -254,6 +284,8 @@ static int run_query(struct cmd_ctx *cx, int argc, char **argv)
 		if (n < 0)
 			goto out;
 		printf("%" PRId64 "\n", n);
+		if (!n)
+			zero_notes(q);
 		ret = EXIT_OK;
 		goto out;
 	}
@@ -269,6 +301,8 @@ static int run_query(struct cmd_ctx *cx, int argc, char **argv)
 		error("query: cannot write the output");
 		goto out;
 	}
+	if (!n)
+		zero_notes(q);
 	ret = EXIT_OK;
 out:
 	buf_release(&o.line);
@@ -290,10 +324,14 @@ const struct command cmd_query_entry = {
 		"  'actor-type:service target:checkout-* env:production since:-2h'\n"
 		"  'changed:rules[*].conditions[*].values after.enabled:true -actor:*-bot'\n"
 		"--count prints only the number of matches; --now TIME sets the time that\n"
-		"relative times (since:-2h) count from; --explain prints the SQL and its\n"
-		"parameters; --policy FILE lets rule:ID stand for a policy's rule (docs/POLICY.md).\n"
-		"Exit status: 0, 3 for a malformed query (with its column), 4 a bad policy,\n"
-		"5 when the store cannot be read or the query fails.\n",
+		"relative times (since:-2h) count from; --explain prints how each term was\n"
+		"read (a bare word is free text), then the SQL and its parameters; --policy\n"
+		"FILE lets rule:ID stand for a policy's rule (docs/POLICY.md). When nothing\n"
+		"matches, a note on stderr names a value no event has and the nearest one\n"
+		"there is (\"no event has environment 'prodution'; did you mean\n"
+		"'production'?\"). Exit status: 0 (also for no match), 3 for a malformed\n"
+		"query (with its column and a suggestion for an unknown key), 4 a bad\n"
+		"policy, 5 when the store cannot be read or the query fails.\n",
 	.flags = CMD_STORE,
 	.run = run_query,
 };

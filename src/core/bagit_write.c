@@ -1,7 +1,9 @@
 /*
  * bagit_write.c - the BagIt writer (see bagit.h): a fresh bag directory,
- * payload files hashed (SHA-256 and SHA-512) as they are written, then
- * bagit.txt, bag-info.txt, the manifests and tag manifests.
+ * payload files hashed (SHA-256 and SHA-512) as they are written (several
+ * at once when the caller streams them; the directories of recent files
+ * stay open), then bagit.txt, bag-info.txt, the manifests and tag
+ * manifests.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -91,7 +93,9 @@ int bag_writer_open(struct bag_writer *w, const char *dir, int force)
 
 	memset(w, 0, sizeof(*w));
 	w->dirfd = -1;
-	w->fd = -1;
+	w->cur.fd = -1;
+	for (size_t k = 0; k < BAG_DIR_CACHE; k++)
+		w->pdir[k].fd = -1;
 	w->dir = xstrdup(dir);
 	/* "LINK/" would resolve LINK: drop trailing slashes so O_NOFOLLOW sees it */
 	{
@@ -138,72 +142,148 @@ out:
 	return ret;
 }
 
-int bag_file_begin(struct bag_writer *w, const char *relpath)
+/* The directory of relpath, opened (and created) below the bag: a cached
+ * one when it was used recently. Returns a descriptor the writer owns, or
+ * -1 with a reason in why; *last is the file's name. */
+static int parent_dir(struct bag_writer *w, const char *relpath, const char **last, struct buf *why)
+{
+	const char *slash = strrchr(relpath, '/');
+	size_t dlen = slash ? (size_t)(slash - relpath) : 0, k;
+	char *path;
+	int fd;
+
+	for (k = 0; k < BAG_DIR_CACHE && w->pdir[k].fd >= 0; k++) {
+		if (strlen(w->pdir[k].path) != dlen || memcmp(w->pdir[k].path, relpath, dlen))
+			continue;
+		path = w->pdir[k].path;
+		fd = w->pdir[k].fd;
+		goto front;
+	}
+	fd = bag_open_parent(w->dirfd, relpath, last, 1, why);
+	if (fd < 0)
+		return -1;
+	path = xstrndup(relpath, dlen);
+	k = BAG_DIR_CACHE - 1;
+	if (w->pdir[k].fd >= 0) {
+		close(w->pdir[k].fd);
+		free(w->pdir[k].path);
+	}
+front:
+	memmove(&w->pdir[1], &w->pdir[0], k * sizeof(w->pdir[0]));
+	w->pdir[0].path = path;
+	w->pdir[0].fd = fd;
+	*last = slash ? slash + 1 : relpath;
+	return fd;
+}
+
+int bag_stream_open(struct bag_writer *w, struct bag_stream *f, const char *relpath)
 {
 	struct buf why = BUF_INIT;
 	const char *last;
 	int pfd;
 
-	if (w->fd >= 0)
-		die("bag_file_begin: '%s' still open", w->cur);
+	if (f->fd >= 0)
+		die("bag_stream_open: '%s' still open", f->path);
 	if (bag_path_check(relpath, &why)) {
 		error("refusing to write '%s' in the bag: %s", relpath, why.buf);
 		buf_release(&why);
 		return -1;
 	}
-	pfd = bag_open_parent(w->dirfd, relpath, &last, 1, &why);
+	pfd = parent_dir(w, relpath, &last, &why);
 	if (pfd < 0) {
 		error("cannot write '%s/%s': %s", w->dir, relpath, why.buf);
 		buf_release(&why);
 		return -1;
 	}
-	w->fd = openat(pfd, last, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	close(pfd);
 	buf_release(&why);
-	if (w->fd < 0)
+	f->fd = openat(pfd, last, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (f->fd < 0)
 		return error("cannot create '%s/%s': %s", w->dir, relpath, strerror(errno));
-	free(w->cur);
-	w->cur = xstrdup(relpath);
-	w->cur_size = 0;
-	if (!w->md256)
-		w->md256 = EVP_MD_CTX_new();
-	if (!w->md512)
-		w->md512 = EVP_MD_CTX_new();
-	if (!w->md256 || !w->md512 || !EVP_DigestInit_ex(w->md256, EVP_sha256(), NULL) ||
-	    !EVP_DigestInit_ex(w->md512, EVP_sha512(), NULL))
+	free(f->path);
+	f->path = xstrdup(relpath);
+	f->size = 0;
+	if (!f->md256)
+		f->md256 = EVP_MD_CTX_new();
+	if (!f->md512)
+		f->md512 = EVP_MD_CTX_new();
+	if (!f->md256 || !f->md512 || !EVP_DigestInit_ex(f->md256, EVP_sha256(), NULL) ||
+	    !EVP_DigestInit_ex(f->md512, EVP_sha512(), NULL))
 		die("cannot initialise SHA-2");
 	return 0;
 }
 
-int bag_file_write(struct bag_writer *w, const void *data, size_t len)
+int bag_stream_write_quiet(struct bag_stream *f, const void *data, size_t len, struct buf *why)
 {
-	if (write_all(w->fd, data, len))
-		return error("cannot write '%s/%s': %s", w->dir, w->cur, strerror(errno));
-	EVP_DigestUpdate(w->md256, data, len);
-	EVP_DigestUpdate(w->md512, data, len);
-	w->cur_size += len;
+	if (write_all(f->fd, data, len)) {
+		buf_addf(why, "cannot write '%s': %s", f->path, strerror(errno));
+		return -1;
+	}
+	EVP_DigestUpdate(f->md256, data, len);
+	EVP_DigestUpdate(f->md512, data, len);
+	f->size += len;
 	return 0;
 }
 
-int bag_file_end(struct bag_writer *w)
+int bag_stream_write(struct bag_writer *w, struct bag_stream *f, const void *data, size_t len)
+{
+	struct buf why = BUF_INIT;
+	int ret = 0;
+
+	if (bag_stream_write_quiet(f, data, len, &why))
+		ret = error("%s (in '%s')", why.buf, w->dir);
+	buf_release(&why);
+	return ret;
+}
+
+int bag_stream_close(struct bag_writer *w, struct bag_stream *f)
 {
 	unsigned len;
 	int ret = 0;
 
-	if (close(w->fd))
-		ret = error("cannot write '%s/%s': %s", w->dir, w->cur, strerror(errno));
-	w->fd = -1;
-	if (!strncmp(w->cur, "data/", 5)) {
+	if (f->fd < 0)
+		return 0;
+	if (close(f->fd))
+		ret = error("cannot write '%s/%s': %s", w->dir, f->path, strerror(errno));
+	f->fd = -1;
+	if (!strncmp(f->path, "data/", 5)) {
 		struct bag_entry *e;
 
 		ALLOC_GROW(w->files, w->nfiles + 1, w->files_alloc);
 		e = &w->files[w->nfiles++];
-		e->path = xstrdup(w->cur);
-		EVP_DigestFinal_ex(w->md256, e->sha256, &len);
-		EVP_DigestFinal_ex(w->md512, e->sha512, &len);
-		w->octets += w->cur_size;
+		e->path = xstrdup(f->path);
+		EVP_DigestFinal_ex(f->md256, e->sha256, &len);
+		EVP_DigestFinal_ex(f->md512, e->sha512, &len);
+		w->octets += f->size;
 	}
 	return ret;
+}
+
+void bag_stream_release(struct bag_stream *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->path);
+	EVP_MD_CTX_free(f->md256);
+	EVP_MD_CTX_free(f->md512);
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+}
+
+int bag_file_begin(struct bag_writer *w, const char *relpath)
+{
+	if (w->cur.fd >= 0)
+		die("bag_file_begin: '%s' still open", w->cur.path);
+	return bag_stream_open(w, &w->cur, relpath);
+}
+
+int bag_file_write(struct bag_writer *w, const void *data, size_t len)
+{
+	return bag_stream_write(w, &w->cur, data, len);
+}
+
+int bag_file_end(struct bag_writer *w)
+{
+	return bag_stream_close(w, &w->cur);
 }
 
 int bag_write_file(struct bag_writer *w, const char *relpath, const void *data, size_t len)
@@ -255,19 +335,22 @@ int bag_write_manifests(struct bag_writer *w, const char *const info[][2], size_
 
 void bag_writer_release(struct bag_writer *w)
 {
-	if (w->fd >= 0)
-		close(w->fd);
+	bag_stream_release(&w->cur);
+	for (size_t k = 0; k < BAG_DIR_CACHE; k++) {
+		if (w->pdir[k].fd >= 0)
+			close(w->pdir[k].fd);
+		free(w->pdir[k].path);
+	}
 	if (w->dirfd >= 0)
 		close(w->dirfd);
 	for (size_t i = 0; i < w->nfiles; i++)
 		free(w->files[i].path);
 	free(w->files);
-	free(w->cur);
 	free(w->dir);
-	EVP_MD_CTX_free(w->md256);
-	EVP_MD_CTX_free(w->md512);
 	memset(w, 0, sizeof(*w));
-	w->dirfd = w->fd = -1;
+	w->dirfd = w->cur.fd = -1;
+	for (size_t k = 0; k < BAG_DIR_CACHE; k++)
+		w->pdir[k].fd = -1;
 }
 
 int bag_write_tagmanifests(int dirfd, const char *const *files, size_t n)

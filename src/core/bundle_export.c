@@ -3,22 +3,27 @@
  * the selection of events, their proofs, the renderings (bundle_render.c),
  * the notes and the tag files.
  *
- * Cost: per event, one leaf read, one O(log n) inclusion proof from the
- * store's cached subtrees, and a few small files; the readable renderings
- * are streamed in separate passes over the selection, so memory stays
- * proportional to the selection's seq list, not to its bytes. Everything
+ * Cost: per event, one leaf read and hash, one O(log n) inclusion proof
+ * from the store's cached subtrees (its upper siblings remembered from the
+ * event before), two small files, one JSON parse and diff; the readable
+ * renderings are streamed in the same single pass over the selection, on a
+ * second thread, so memory stays proportional to the selection's seq
+ * list, not to its bytes. Everything
  * under data/ is a function of the store (and its verdict under the
  * trusted keys), the selection and the case file's notes only: dates live
  * in the tag files. Before anything is written the whole store is verified
  * (verify.h): O(n) hashing, the cost of 'trailscope verify'.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "trailscope/attest.h"
 #include "trailscope/b64.h"
 #include "trailscope/bundle.h"
+#include "trailscope/json_arena.h"
 #include "trailscope/casefile.h"
 #include "trailscope/diff.h"
 #include "trailscope/incident.h"
@@ -296,21 +301,6 @@ static int read_leaf(struct export *x, int64_t seq, struct buf *out, unsigned ch
 		return error("entry %lld: the leaf does not match its stored hash (run trailscope verify)",
 			     (long long)seq);
 	return 0;
-}
-
-static json_t *parse_leaf(const struct buf *leaf, int64_t seq)
-{
-	struct buf err = BUF_INIT;
-	int l, c;
-	json_t *j = json_parse_strict(leaf->buf, leaf->len, &l, &c, &err);
-
-	if (!j || !json_is_object(j)) {
-		error("entry %lld: the leaf is not a JSON object: %s", (long long)seq, err.buf);
-		json_decref(j);
-		j = NULL;
-	}
-	buf_release(&err);
-	return j;
 }
 
 static int find_checkpoint(struct export *x, int64_t max)
@@ -598,53 +588,6 @@ static int make_attestation(struct export *x, struct bundle_export_result *r)
 	return ret;
 }
 
-static int write_proofs(struct export *x)
-{
-	struct merkle_source src;
-	struct buf leaf = BUF_INIT, text = BUF_INIT, path = BUF_INIT;
-	unsigned char hash[HASH_LEN];
-	int ret = 0;
-
-	store_merkle_source(&x->s, &src);
-	for (size_t i = 0; i < x->seqs.n && !ret; i++) {
-		int64_t seq = x->seqs.v[i];
-		struct merkle_proof p = { 0 };
-
-		if (cancelled(x)) {
-			ret = error("export cancelled");
-			break;
-		}
-		if (read_leaf(x, seq, &leaf, hash) ||
-		    merkle_inclusion_proof(&src, (uint64_t)seq - 1, x->cp.size, &p)) {
-			ret = -1;
-			break;
-		}
-		if (merkle_verify_inclusion((uint64_t)seq - 1, x->cp.size, hash, &p, x->cp.root)) {
-			ret = error("entry %lld: its inclusion proof does not verify against the checkpoint "
-				    "(run 'trailscope verify')", (long long)seq);
-		} else {
-			buf_reset(&path);
-			buf_addf(&path, "data/entries/%lld.leaf", (long long)seq);
-			ret = bag_write_file(&x->w, path.buf, leaf.buf, leaf.len);
-			buf_reset(&text);
-			tlog_proof_format(&text, NULL, 0, (uint64_t)seq - 1, &p, x->cp_note.buf, x->cp_note.len);
-			buf_reset(&path);
-			buf_addf(&path, "data/proofs/%lld.tlog-proof", (long long)seq);
-			if (!ret)
-				ret = bag_write_file(&x->w, path.buf, text.buf, text.len);
-		}
-		merkle_proof_release(&p);
-		if ((i & 255) == 255 || i + 1 == x->seqs.n)
-			progress(x, "proofs", i + 1);
-	}
-	buf_release(&leaf);
-	buf_release(&text);
-	buf_release(&path);
-	return ret;
-}
-
-enum rendering { R_JSONL, R_EVENTS_CSV, R_CHANGES_CSV, R_REPORT };
-
 static const char *store_verdict(const struct export *x)
 {
 	return x->have_vr ? verdict_name(x->vr.verdict) : "UNKNOWN";
@@ -697,56 +640,292 @@ static void report_header(struct export *x, struct buf *out)
 	buf_release(&root);
 }
 
-static int write_rendering(struct export *x, enum rendering what)
+/*
+ * Subtree hashes for the inclusion proofs, remembered: proofs of events
+ * in seq order share their upper siblings, so each level keeps the last
+ * few subtrees it was asked for (the store's reads cost an SQL statement
+ * each, a hash from here a compare).
+ */
+#define PROOF_CACHE_WAYS 4
+struct proof_cache {
+	struct merkle_source inner;
+	struct {
+		uint64_t idx;
+		int used;
+		unsigned char hash[HASH_LEN];
+	} slot[64][PROOF_CACHE_WAYS];
+	unsigned next[64];     /* the slot of each level to replace next */
+};
+
+static int cached_subtree(void *ctx, unsigned level, uint64_t idx, unsigned char out[HASH_LEN])
 {
-	static const char *const names[] = { "data/events.jsonl", "data/events.csv", "data/changes.csv",
-					     "data/report.txt" };
-	struct buf leaf = BUF_INIT, out = BUF_INIT;
+	struct proof_cache *c = ctx;
+	unsigned k;
+
+	if (level >= 64)
+		return c->inner.subtree(c->inner.ctx, level, idx, out);
+	for (k = 0; k < PROOF_CACHE_WAYS; k++) {
+		if (c->slot[level][k].used && c->slot[level][k].idx == idx) {
+			memcpy(out, c->slot[level][k].hash, HASH_LEN);
+			return 0;
+		}
+	}
+	if (c->inner.subtree(c->inner.ctx, level, idx, out))
+		return -1;
+	k = c->next[level];
+	c->next[level] = (k + 1) % PROOF_CACHE_WAYS;
+	c->slot[level][k].used = 1;
+	c->slot[level][k].idx = idx;
+	memcpy(c->slot[level][k].hash, out, HASH_LEN);
+	return 0;
+}
+
+/*
+ * The events, in one pass over the selection, on two threads. The
+ * caller's thread reads each leaf (checking its hash), computes its
+ * inclusion proof and writes the leaf and proof files; a renderer thread
+ * parses the leaves, renders their lines for events.jsonl, events.csv,
+ * changes.csv and report.txt and writes (and hashes) those four streams,
+ * which the caller's thread opened and closes. Leaves go to the renderer
+ * in batches through two slots, so memory is two batches; only the
+ * caller's thread touches the bag writer or reports errors.
+ */
+enum { R_JSONL, R_EVENTS_CSV, R_CHANGES_CSV, R_REPORT, R__COUNT };
+#define RENDER_BATCH 256
+
+enum slot_state { SLOT_FREE, SLOT_FULL, SLOT_RENDERED };
+
+struct render_slot {
+	enum slot_state state;
+	size_t n;                      /* leaves in the batch */
+	int64_t seq[RENDER_BATCH];
+	struct buf leaf[RENDER_BATCH];
+	struct buf text[R__COUNT];     /* the batch rendered */
+};
+
+struct renderer {
+	struct bag_stream *out;        /* the four renderings, R__COUNT */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct render_slot slot[2];
+	int done;                      /* no more batches will come */
+	int failed;                    /* the renderer stopped: msg says why */
+	char msg[512];
+};
+
+static void render_batch(struct render_slot *sl, struct renderer *r)
+{
+	for (size_t i = 0; i < sl->n; i++) {
+		struct buf err = BUF_INIT;
+		int line, col;
+		json_t *j = json_parse_strict(sl->leaf[i].buf, sl->leaf[i].len, &line, &col, &err), *changes;
+
+		if (!j || !json_is_object(j)) {
+			snprintf(r->msg, sizeof(r->msg), "entry %lld: the leaf is not a JSON object: %s",
+				 (long long)sl->seq[i], err.buf);
+			buf_release(&err);
+			json_decref(j);
+			pthread_mutex_lock(&r->lock);
+			r->failed = 1;
+			pthread_mutex_unlock(&r->lock);
+			return;
+		}
+		buf_release(&err);
+		changes = bundle_leaf_changes(j);
+		bundle_record_line(j, changes, &sl->text[R_JSONL]);
+		bundle_events_csv_row(j, &sl->text[R_EVENTS_CSV], EVENTS_CSV_CURRENT);
+		bundle_changes_csv_rows(j, changes, &sl->text[R_CHANGES_CSV]);
+		bundle_report_event(j, changes, &sl->text[R_REPORT]);
+		json_decref(changes);
+		json_decref(j);
+	}
+	for (int k = 0; k < R__COUNT; k++) {
+		struct buf why = BUF_INIT;
+
+		if (sl->text[k].len && bag_stream_write_quiet(&r->out[k], sl->text[k].buf, sl->text[k].len, &why)) {
+			snprintf(r->msg, sizeof(r->msg), "%s", why.buf);
+			pthread_mutex_lock(&r->lock);
+			r->failed = 1;
+			pthread_mutex_unlock(&r->lock);
+		}
+		buf_release(&why);
+		buf_reset(&sl->text[k]);
+		if (r->failed)
+			return;
+	}
+}
+
+/* The renderer thread. Its JSON values come from a per-thread arena
+ * (json_arena.h): each leaf's tree is made and released whole. */
+static void *renderer_main(void *arg)
+{
+	struct renderer *r = arg;
+	struct json_arena *arena = json_arena_enter();
+
+	for (int k = 0;; k ^= 1) {
+		struct render_slot *sl = &r->slot[k];
+
+		pthread_mutex_lock(&r->lock);
+		while (sl->state != SLOT_FULL && !r->done)
+			pthread_cond_wait(&r->cond, &r->lock);
+		if (sl->state != SLOT_FULL) {
+			pthread_mutex_unlock(&r->lock);
+			break;
+		}
+		pthread_mutex_unlock(&r->lock);
+		render_batch(sl, r);
+		pthread_mutex_lock(&r->lock);
+		sl->state = SLOT_RENDERED;
+		pthread_cond_broadcast(&r->cond);
+		pthread_mutex_unlock(&r->lock);
+		if (r->failed)
+			break;
+	}
+	json_arena_leave(arena);
+	return NULL;
+}
+
+/* Waits until slot k is free: not being rendered. Returns 0, or -1
+ * (reported) when the renderer stopped on an error. */
+static int reclaim_slot(struct renderer *r, int k)
+{
+	struct render_slot *sl = &r->slot[k];
+	int failed;
+
+	pthread_mutex_lock(&r->lock);
+	while (sl->state == SLOT_FULL && !r->failed)
+		pthread_cond_wait(&r->cond, &r->lock);
+	failed = r->failed;
+	pthread_mutex_unlock(&r->lock);
+	if (failed)
+		return error("%s", r->msg);
+	sl->state = SLOT_FREE;
+	return 0;
+}
+
+/* The leaf and proof files of seq; its leaf in leaf (path and text are
+ * scratch). */
+static int write_leaf_and_proof(struct export *x, const struct merkle_source *src, int64_t seq,
+				struct buf *leaf, struct buf *path, struct buf *text)
+{
+	struct merkle_proof p = { 0 };
 	unsigned char hash[HASH_LEN];
 	int ret;
 
-	if (bag_file_begin(&x->w, names[what]))
+	if (read_leaf(x, seq, leaf, hash) || merkle_inclusion_proof(src, (uint64_t)seq - 1, x->cp.size, &p))
 		return -1;
-	if (what == R_EVENTS_CSV)
-		bundle_events_csv_header(&out, EVENTS_CSV_CURRENT);
-	else if (what == R_CHANGES_CSV)
-		bundle_changes_csv_header(&out);
-	else if (what == R_REPORT)
-		report_header(x, &out);
-	ret = 0;
-	for (size_t i = 0; i < x->seqs.n && !ret; i++) {
-		json_t *j;
-
-		if (cancelled(x)) {
-			ret = error("export cancelled");
-			break;
-		}
-		if (read_leaf(x, x->seqs.v[i], &leaf, hash) || !(j = parse_leaf(&leaf, x->seqs.v[i]))) {
-			ret = -1;
-			break;
-		}
-		if (what == R_JSONL)
-			bundle_record_line(j, &out);
-		else if (what == R_EVENTS_CSV)
-			bundle_events_csv_row(j, &out, EVENTS_CSV_CURRENT);
-		else if (what == R_CHANGES_CSV)
-			bundle_changes_csv_rows(j, &out);
-		else
-			bundle_report_event(j, &out);
-		json_decref(j);
-		if (out.len >= 1 << 16) {
-			ret = bag_file_write(&x->w, out.buf, out.len);
-			buf_reset(&out);
-		}
+	if (merkle_verify_inclusion((uint64_t)seq - 1, x->cp.size, hash, &p, x->cp.root)) {
+		merkle_proof_release(&p);
+		return error("entry %lld: its inclusion proof does not verify against the checkpoint "
+			     "(run 'trailscope verify')", (long long)seq);
 	}
-	if (!ret && what == R_REPORT)
-		buf_addstr(&out, "END OF TIMELINE\n");
-	if (!ret && out.len)
-		ret = bag_file_write(&x->w, out.buf, out.len);
-	if (bag_file_end(&x->w))
-		ret = -1;
-	buf_release(&leaf);
-	buf_release(&out);
+	buf_reset(path);
+	buf_addf(path, "data/entries/%lld.leaf", (long long)seq);
+	ret = bag_write_file(&x->w, path->buf, leaf->buf, leaf->len);
+	if (!ret) {
+		buf_reset(text);
+		tlog_proof_format(text, NULL, 0, (uint64_t)seq - 1, &p, x->cp_note.buf, x->cp_note.len);
+		buf_reset(path);
+		buf_addf(path, "data/proofs/%lld.tlog-proof", (long long)seq);
+		ret = bag_write_file(&x->w, path->buf, text->buf, text->len);
+	}
+	merkle_proof_release(&p);
+	return ret;
+}
+
+static int write_events(struct export *x)
+{
+	static const char *const names[R__COUNT] = { "data/events.jsonl", "data/events.csv",
+						     "data/changes.csv", "data/report.txt" };
+	struct bag_stream out[R__COUNT] = { BAG_STREAM_INIT, BAG_STREAM_INIT, BAG_STREAM_INIT, BAG_STREAM_INIT };
+	struct proof_cache *cache = xcalloc(1, sizeof(*cache));
+	struct merkle_source src = { cached_subtree, cache };
+	struct renderer *r = xcalloc(1, sizeof(*r));
+	struct buf head = BUF_INIT, path = BUF_INIT, proof = BUF_INIT;
+	pthread_t th;
+	int ret = 0, started = 0, k = 0;
+
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	for (int s = 0; s < 2; s++) {
+		for (int i = 0; i < RENDER_BATCH; i++)
+			buf_init(&r->slot[s].leaf[i]);
+		for (int i = 0; i < R__COUNT; i++)
+			buf_init(&r->slot[s].text[i]);
+	}
+	for (int i = 0; i < R__COUNT && !ret; i++)
+		ret = bag_stream_open(&x->w, &out[i], names[i]);
+	bundle_events_csv_header(&head, EVENTS_CSV_CURRENT);
+	if (!ret)
+		ret = bag_stream_write(&x->w, &out[R_EVENTS_CSV], head.buf, head.len);
+	buf_reset(&head);
+	bundle_changes_csv_header(&head);
+	if (!ret)
+		ret = bag_stream_write(&x->w, &out[R_CHANGES_CSV], head.buf, head.len);
+	buf_reset(&head);
+	report_header(x, &head);
+	if (!ret)
+		ret = bag_stream_write(&x->w, &out[R_REPORT], head.buf, head.len);
+	store_merkle_source(&x->s, &cache->inner);
+	r->out = out;
+	if (!ret) {
+		if (pthread_create(&th, NULL, renderer_main, r))
+			ret = error("cannot start the export's renderer thread");
+		else
+			started = 1;
+	}
+	for (size_t i = 0; i < x->seqs.n && !ret; k ^= 1) {
+		struct render_slot *sl = &r->slot[k];
+
+		ret = reclaim_slot(r, k);
+		for (sl->n = 0; !ret && sl->n < RENDER_BATCH && i < x->seqs.n; sl->n++, i++) {
+			int64_t seq = x->seqs.v[i];
+
+			if (cancelled(x)) {
+				ret = error("export cancelled");
+				break;
+			}
+			sl->seq[sl->n] = seq;
+			ret = write_leaf_and_proof(x, &src, seq, &sl->leaf[sl->n], &path, &proof);
+			if ((i & 255) == 255 || i + 1 == x->seqs.n)
+				progress(x, "events", i + 1);
+		}
+		if (ret)
+			break;
+		pthread_mutex_lock(&r->lock);
+		sl->state = SLOT_FULL;
+		pthread_cond_broadcast(&r->cond);
+		pthread_mutex_unlock(&r->lock);
+	}
+	/* the two batches still out, oldest first */
+	for (int n = 0; n < 2 && !ret; n++, k ^= 1)
+		ret = reclaim_slot(r, k);
+	pthread_mutex_lock(&r->lock);
+	r->done = 1;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	if (started)
+		pthread_join(th, NULL);
+	if (!ret)
+		ret = bag_stream_write(&x->w, &out[R_REPORT], "END OF TIMELINE\n", 16);
+	for (int i = 0; i < R__COUNT; i++) {
+		if (!ret)
+			ret = bag_stream_close(&x->w, &out[i]);
+		bag_stream_release(&out[i]);
+	}
+	for (int s = 0; s < 2; s++) {
+		for (int i = 0; i < RENDER_BATCH; i++)
+			buf_release(&r->slot[s].leaf[i]);
+		for (int i = 0; i < R__COUNT; i++)
+			buf_release(&r->slot[s].text[i]);
+	}
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->cond);
+	free(r);
+	free(cache);
+	buf_release(&head);
+	buf_release(&path);
+	buf_release(&proof);
 	return ret;
 }
 
@@ -1045,7 +1224,9 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 	memset(r, 0, sizeof(*r));
 	memset(&x, 0, sizeof(x));
 	x.o = o;
-	x.w.dirfd = x.w.fd = -1;
+	x.w.dirfd = x.w.cur.fd = -1;
+	for (size_t k = 0; k < BAG_DIR_CACHE; k++)
+		x.w.pdir[k].fd = -1;
 	buf_init(&x.label);
 	buf_init(&x.cp_note);
 	buf_init(&x.cp_token);
@@ -1081,9 +1262,7 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 	ret = EXIT_IO;
 	if (bag_writer_open(&x.w, o->out_dir, o->force))
 		goto out;
-	if (write_proofs(&x) || write_rendering(&x, R_JSONL) || write_rendering(&x, R_EVENTS_CSV) ||
-	    write_rendering(&x, R_CHANGES_CSV) || write_rendering(&x, R_REPORT) ||
-	    bag_write_file(&x.w, "data/checkpoint", x.cp_note.buf, x.cp_note.len) || write_notes(&x))
+	if (write_events(&x) || bag_write_file(&x.w, "data/checkpoint", x.cp_note.buf, x.cp_note.len) || write_notes(&x))
 		goto out;
 	if (x.cp_token.len && bag_write_file(&x.w, BUNDLE_TOKEN_FILE, x.cp_token.buf, x.cp_token.len))
 		goto out;

@@ -41,11 +41,18 @@ json_t *bundle_leaf_changes(const json_t *leaf)
 	return arr;
 }
 
-void bundle_record_line(const json_t *leaf, struct buf *out)
+/* changes as given, or computed (then owned by the caller: decref it) */
+static json_t *changes_of(const json_t *leaf, const json_t *changes)
 {
-	json_t *rec = json_deep_copy(leaf);
+	return changes ? json_incref((json_t *)changes) : bundle_leaf_changes(leaf);
+}
 
-	json_object_set_new(rec, "changes", bundle_leaf_changes(leaf));
+void bundle_record_line(const json_t *leaf, const json_t *changes, struct buf *out)
+{
+	/* a shallow copy: the record shares the leaf's members, adds changes */
+	json_t *rec = json_copy((json_t *)leaf);
+
+	json_object_set_new(rec, "changes", changes_of(leaf, changes));
 	json_append(out, rec);
 	buf_addch(out, '\n');
 	json_decref(rec);
@@ -146,9 +153,9 @@ void bundle_changes_csv_header(struct buf *out)
 	buf_addstr(out, "seq,event_id,path,kind,before,after,before_unknown\n");
 }
 
-void bundle_changes_csv_rows(const json_t *leaf, struct buf *out)
+void bundle_changes_csv_rows(const json_t *leaf, const json_t *given, struct buf *out)
 {
-	json_t *changes = bundle_leaf_changes(leaf);
+	json_t *changes = changes_of(leaf, given);
 	long long seq = (long long)json_number_value(json_object_get(leaf, "seq"));
 	size_t i;
 	json_t *c;
@@ -179,11 +186,11 @@ static void report_line(struct buf *out, const char *label, const char *value)
 	buf_addch(out, '\n');
 }
 
-void bundle_report_event(const json_t *leaf, struct buf *out)
+void bundle_report_event(const json_t *leaf, const json_t *given, struct buf *out)
 {
 	const json_t *actor = json_object_get(leaf, "actor"), *target = json_object_get(leaf, "target");
 	const json_t *ctx = json_object_get(leaf, "context"), *appr = json_object_get(ctx, "approval");
-	json_t *changes = bundle_leaf_changes(leaf), *c;
+	json_t *changes = changes_of(leaf, given), *c;
 	struct buf b = BUF_INIT;
 	size_t i;
 

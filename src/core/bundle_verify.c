@@ -322,7 +322,7 @@ static void check_records(int dfd, struct item *items, size_t n, struct bundle_r
 		lj = load_leaf(dfd, it->seq, &leaf, r, 0);
 		if (lj) {
 			buf_reset(&want);
-			bundle_record_line(lj, &want);
+			bundle_record_line(lj, NULL, &want);
 			if (want.len != l + 1 || memcmp(want.buf, s, l)) {
 				explain_record(rec, lj, lpath.buf, no, r);
 				it->ok = 0;
@@ -367,7 +367,7 @@ static void check_csv(int dfd, const char *file, int changes, const struct item 
 		if (!items[i].leaf || !(j = load_leaf(dfd, items[i].seq, &leaf, r, 0)))
 			continue;
 		if (changes)
-			bundle_changes_csv_rows(j, &want);
+			bundle_changes_csv_rows(j, NULL, &want);
 		else
 			bundle_events_csv_row(j, &want, layout);
 		json_decref(j);

@@ -118,14 +118,27 @@ static int is_read_verb(const char *verb)
 	return 0;
 }
 
+/*
+ * The actor type of a Kubernetes username (docs/FORMATS.md). Kubernetes
+ * reserves the "system:" prefix: system:serviceaccount:NS:NAME are service
+ * accounts, system:node:NAME the kubelets, system:kube-* (controller
+ * manager, scheduler, proxy, aggregator) and system:apiserver the control
+ * plane's own components: services. system:anonymous is an
+ * unauthenticated request: unknown. system:admin is the cluster
+ * administrator's credential (the one people log in with on OpenShift and
+ * from admin kubeconfigs): a user. Any other system: name is reserved but
+ * not documented as a machine identity, so it is unknown, never a service
+ * account by guess.
+ */
 static char *actor_type_of(const char *user)
 {
-	if (!strncmp(user, "system:serviceaccount:", 22) || !strncmp(user, "system:node:", 12))
+	if (!strncmp(user, "system:serviceaccount:", 22) || !strncmp(user, "system:node:", 12) ||
+	    !strncmp(user, "system:kube-", 12) || !strcmp(user, "system:apiserver"))
 		return xstrdup("service");
-	if (!strcmp(user, "system:anonymous") || !strcmp(user, "unknown"))
+	if (!strcmp(user, "system:admin"))
+		return xstrdup("user");
+	if (!strcmp(user, "system:anonymous") || !strcmp(user, "unknown") || !strncmp(user, "system:", 7))
 		return xstrdup("unknown");
-	if (!strncmp(user, "system:", 7))
-		return xstrdup("service");
 	return xstrdup("user");
 }
 

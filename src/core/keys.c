@@ -32,6 +32,29 @@ static char *read_small(const char *path, const char *what)
 	return text;
 }
 
+/* Is text a verifier key (the public half)? */
+static int is_verifier_text(const char *text)
+{
+	struct note_verifier v;
+	struct buf err = BUF_INIT;
+	int yes = note_verifier_parse(text, &v, &err) == 0;
+
+	if (yes)
+		note_verifier_release(&v);
+	buf_release(&err);
+	return yes;
+}
+
+int keyfile_is_verifier(const char *path)
+{
+	size_t len;
+	char *text = read_file(path, KEYFILE_MAX, &len);
+	int yes = text && strlen(text) == len && is_verifier_text(text);
+
+	free(text);
+	return yes;
+}
+
 static int load_signer(const char *path, int witness, struct note_signer *out)
 {
 	struct buf err = BUF_INIT;
@@ -41,6 +64,12 @@ static int load_signer(const char *path, int witness, struct note_signer *out)
 
 	if (!text)
 		return -1;
+	if (is_verifier_text(text)) {
+		error("%s is a public key: signing needs the private key (the .key file); a public key goes "
+		      "to --trust", path);
+		free(text);
+		return -1;
+	}
 	if (stat(path, &st) == 0 && (st.st_mode & 077))
 		warning("signer key '%s' is readable by other users (chmod 600)", path);
 	if (witness ? note_cosigner_signer_parse(text, out, &err) : note_signer_parse(text, out, &err))

@@ -35,6 +35,7 @@ enum qop { QOP_EQ, QOP_LT, QOP_LE, QOP_GT, QOP_GE };
 struct qnode {
 	enum qkind kind;
 	size_t pos;            /* byte offset of the term, for errors */
+	size_t end;            /* byte offset just after the term (terms only) */
 	size_t vpos;           /* byte offset of its value */
 	struct qnode *a, *b;   /* operands of AND/OR (a, b) and NOT (a) */
 	int field;             /* QN_FIELD: enum qfield; QN_VALUE: 0 before, 1 after;
@@ -57,14 +58,34 @@ struct qnode {
 	int pparam;            /* ?N that carries its seq set to ts_inset() */
 };
 
-/* Parses text into a tree (query_parse.c). Returns NULL with *err filled. */
-struct qnode *qparse(const char *text, usec_t now, struct query_error *err);
+/*
+ * An unknown key the parser refused (`rollout_pct:100`), for query_sql.c
+ * to look up as a changed-field path in the store and suggest
+ * `after.rollout_pct:100` instead of the parser's message.
+ */
+struct qunknown {
+	int set;               /* the parse failed on an unknown key */
+	int have_suggestion;   /* the parser's message already suggests something */
+	size_t pos;            /* byte offset of the key */
+	char key[64];          /* as typed */
+	char rest[200];        /* the operator and the value as typed ("<50"), may be cut */
+};
+
+/* Parses text into a tree (query_parse.c). Returns NULL with *err filled
+ * (and *uk, when not NULL, for an unknown key). */
+struct qnode *qparse(const char *text, usec_t now, struct query_error *err, struct qunknown *uk);
 /* The same; as_rule parses a named rule's query, where rule: is refused. */
-struct qnode *qparse_as(const char *text, usec_t now, int as_rule, struct query_error *err);
+struct qnode *qparse_as(const char *text, usec_t now, int as_rule, struct query_error *err,
+			struct qunknown *uk);
 void qnode_free(struct qnode *n);
 /* Fills err->pos, err->col (from text) and err->msg. Returns -1. */
 int qerror_at(struct query_error *err, const char *text, size_t pos, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* A compiled query's parts, for query_hint.c. */
+const struct qnode *query_tree(const struct query *q);
+const char *query_text(const struct query *q);
+struct store *query_store(const struct query *q);
 
 /* Value patterns. */
 int vpat_has_wild(const char *p);
@@ -72,6 +93,16 @@ void vpat_literal(const char *p, struct buf *out);       /* unescaped, wildcards
 void vpat_prefix(const char *p, struct buf *out);        /* literal text before the first wildcard */
 void vpat_to_glob(const char *p, struct buf *out);       /* SQLite GLOB pattern */
 int vpat_match(const char *p, const char *s, size_t len); /* 1 when s matches */
+
+/*
+ * action:V (docs/QUERY.md): the action is V, or, when V has neither ':'
+ * nor '.', the action's last component (after its last ':' or '.') is V:
+ * action:TerminateInstances matches ec2.amazonaws.com:TerminateInstances.
+ */
+int action_has_tail_rule(const char *p);                 /* V has neither ':' nor '.' */
+/* The part after the last ':' or '.', or NULL when there is none. */
+const char *action_last_component(const char *action, size_t len, size_t *tail_len);
+int action_match(const char *p, const char *action, size_t len); /* 1 when it matches */
 
 /* Path patterns. */
 void ppat_prefix(const char *p, struct buf *out);        /* literal text before the first wildcard */

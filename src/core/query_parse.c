@@ -32,6 +32,7 @@ struct parser {
 	struct query_error *err;
 	int failed;
 	int in_rule;           /* parsing a named rule's query: no rule: inside */
+	struct qunknown *uk;   /* NULL, or where an unknown key is described */
 };
 
 /* The named rules rule:ID expands (query_set_rules), process-wide. */
@@ -200,6 +201,139 @@ static const struct {
 static const char key_list[] =
 	"actor, actor-type, target, target-kind, env, action, id, changed, before.PATH, "
 	"after.PATH, since, until, hour, weekday, risk, outcome, around, rule";
+
+/* Every key, for suggestions. */
+static const char *const all_keys[] = {
+	"actor", "actor-type", "target", "target-kind", "kind", "env", "environment", "action", "id",
+	"changed", "since", "until", "hour", "weekday", "risk", "outcome", "around", "rule", "before", "after",
+};
+
+/*
+ * Words people type for a key the language calls something else. A
+ * suggestion ending in ':' takes the value typed; "text" means a bare word
+ * (free text); anything else is a whole term.
+ */
+static const struct {
+	const char *word, *suggest, *why;
+} key_synonyms[] = {
+	{ "approved-by", "risk:no-approval", "approvals are a risk signal: changes that needed approval and had none" },
+	{ "approver", "risk:no-approval", "approvals are a risk signal: changes that needed approval and had none" },
+	{ "approval", "risk:no-approval", "approvals are a risk signal: changes that needed approval and had none" },
+	{ "approved", "risk:no-approval", "approvals are a risk signal: changes that needed approval and had none" },
+	{ "user", "actor:", NULL }, { "who", "actor:", NULL }, { "by", "actor:", NULL },
+	{ "principal", "actor:", NULL }, { "author", "actor:", NULL }, { "username", "actor:", NULL },
+	{ "resource", "target:", NULL }, { "flag", "target:", NULL }, { "object", "target:", NULL },
+	{ "resource-type", "target-kind:", NULL }, { "target-type", "target-kind:", NULL },
+	{ "actortype", "actor-type:", NULL }, { "type", "actor-type:", "or target-kind: for the kind of target" },
+	{ "event", "action:", NULL }, { "event-name", "action:", NULL }, { "eventname", "action:", NULL },
+	{ "verb", "action:", NULL }, { "operation", "action:", NULL }, { "op", "action:", NULL },
+	{ "method", "action:", NULL },
+	{ "stage", "env:", NULL }, { "namespace", "env:", NULL },
+	{ "from", "since:", NULL }, { "start", "since:", NULL }, { "after-time", "since:", NULL },
+	{ "to", "until:", NULL }, { "end", "until:", NULL }, { "before-time", "until:", NULL },
+	{ "path", "changed:", NULL }, { "field", "changed:", NULL },
+	{ "status", "outcome:", NULL }, { "result", "outcome:", NULL },
+	{ "error", "outcome:failure", "failed requests" }, { "failed", "outcome:failure", "failed requests" },
+	{ "incident", "around:", NULL }, { "tag", "risk:", NULL }, { "signal", "risk:", NULL },
+	{ "text", "text", NULL }, { "reason", "text", NULL }, { "ticket", "text", NULL },
+	{ "comment", "text", NULL }, { "message", "text", NULL }, { "search", "text", NULL },
+};
+
+/* Byte offset after the operator and value that follow an unknown key at
+ * k (read loosely: this is only for quoting them back). */
+static size_t value_end(const struct parser *p, size_t k)
+{
+	size_t i = k;
+
+	while (i < p->len && i < k + 2 && strchr(":<>=", p->text[i]))
+		i++;
+	if (i < p->len && p->text[i] == '"') {
+		for (i++; i < p->len && p->text[i] != '"'; i++)
+			if (p->text[i] == '\\' && i + 1 < p->len)
+				i++;
+		return i < p->len ? i + 1 : i;
+	}
+	for (; i < p->len && !is_stop((unsigned char)p->text[i]); i++)
+		if (p->text[i] == '\\' && i + 1 < p->len)
+			i++;
+	return i;
+}
+
+/*
+ * Refuses the unknown key text[start, k) with a suggestion: the key it
+ * spells with '_' or other case (actor_type: actor-type:), a word for
+ * something the language names otherwise (approved_by: risk:no-approval),
+ * or a key a typo or two away; else the list of keys. Describes it in
+ * p->uk so that the compiler can suggest a changed-field path instead.
+ */
+static struct qnode *unknown_key(struct parser *p, size_t start, size_t k)
+{
+	char typed[64], norm[64];
+	size_t klen = k - start, vend = value_end(p, k), best_d = (size_t)-1;
+	const char *best = NULL;
+	int exact = 0;
+
+	memcpy(typed, p->text + start, klen);
+	typed[klen] = 0;
+	for (size_t i = 0; i <= klen; i++)
+		norm[i] = typed[i] == '_' ? '-' : (char)tolower((unsigned char)typed[i]);
+	if (p->uk) {
+		p->uk->set = 1;
+		p->uk->pos = start;
+		snprintf(p->uk->key, sizeof(p->uk->key), "%s", typed);
+		snprintf(p->uk->rest, sizeof(p->uk->rest), "%.*s", (int)(vend - k), p->text + k);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(all_keys) && !exact; i++) {
+		size_t d = strcmp(norm, all_keys[i]) ? str_edit_distance(norm, all_keys[i]) : 0;
+
+		if (!d)
+			exact = 1;
+		if (d < best_d) {
+			best_d = d;
+			best = all_keys[i];
+		}
+	}
+	if (exact) {
+		if (p->uk)
+			p->uk->have_suggestion = 1;
+		return fail(p, start, "unknown key '%s'; did you mean '%s%s'?", typed, best,
+			    !strcmp(best, "before") || !strcmp(best, "after") ? ".PATH:" : ":");
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(key_synonyms); i++) {
+		const char *sg = key_synonyms[i].suggest;
+		const char *v = p->text + k + 1;
+		int vlen = (int)(vend > k + 1 ? vend - k - 1 : 0);
+
+		if (strcmp(norm, key_synonyms[i].word))
+			continue;
+		if (!strcmp(sg, "text"))
+			return fail(p, start, "unknown key '%s'; did you mean '%.*s'? (a bare word or a \"quoted "
+				    "phrase\" searches reason, target, actor and ticket)", typed, vlen, v);
+		if (sg[strlen(sg) - 1] == ':')
+			return fail(p, start, "unknown key '%s'; did you mean '%s%.*s'?%s%s%s", typed, sg,
+				    vlen, v, key_synonyms[i].why ? " (" : "",
+				    key_synonyms[i].why ? key_synonyms[i].why : "", key_synonyms[i].why ? ")" : "");
+		return fail(p, start, "unknown key '%s'; did you mean '%s'? (%s)", typed, sg, key_synonyms[i].why);
+	}
+	if (best && best_d <= (klen <= 4 ? 1u : 2u))
+		return fail(p, start, "unknown key '%s'; did you mean '%s%s'?", typed, best,
+			    !strcmp(best, "before") || !strcmp(best, "after") ? ".PATH:" : ":");
+	return fail(p, start, "unknown key '%s' (keys: %s); quote text that contains ':'", typed, key_list);
+}
+
+/* Is key (lower case) one of the language's keys taking ':'? */
+static int known_key(const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(all_keys); i++)
+		if (!strcmp(key, all_keys[i]))
+			return 1;
+	return 0;
+}
+
+static int is_key_char(int c)
+{
+	return isalnum(c) || c == '-' || c == '_';
+}
 
 /* Reads an operator: ':' '<' '<=' '>' '>=' '='. Returns enum qop or -1. */
 static int read_op(struct parser *p)
@@ -557,7 +691,7 @@ static struct qnode *parse_term(struct parser *p)
 	struct buf v = BUF_INIT;
 	struct qnode *n = NULL;
 	int op, quoted;
-	char key[32];
+	char key[64];
 
 	if (++p->terms > QUERY_MAX_TERMS)
 		return fail(p, start, "too many terms (at most %d)", QUERY_MAX_TERMS);
@@ -565,12 +699,15 @@ static struct qnode *parse_term(struct parser *p)
 		return parse_regex(p);
 	if (cur(p) == '"')
 		return parse_text(p);
-	while (k < p->len && (islower((unsigned char)p->text[k]) || p->text[k] == '-'))
+	/* a key: letters (any case), digits, '-' and '_', from a letter */
+	while (k < p->len && is_key_char((unsigned char)p->text[k]))
 		k++;
 	klen = k - start;
-	if (!klen || k >= p->len || !strchr(":.<>=", p->text[k]) || klen >= sizeof(key))
+	if (!klen || !isalpha((unsigned char)p->text[start]) || k >= p->len ||
+	    !strchr(":.<>=", p->text[k]) || klen >= sizeof(key))
 		return parse_text(p);
-	memcpy(key, p->text + start, klen);
+	for (size_t i = 0; i < klen; i++)
+		key[i] = (char)tolower((unsigned char)p->text[start + i]);
 	key[klen] = 0;
 
 	if (p->text[k] == '.' && (!strcmp(key, "before") || !strcmp(key, "after"))) {
@@ -592,6 +729,8 @@ static struct qnode *parse_term(struct parser *p)
 	}
 	if (p->text[k] == '.')
 		return parse_text(p);
+	if (!known_key(key))
+		return unknown_key(p, start, k);
 	p->pos = k;
 	if (!strcmp(key, "before") || !strcmp(key, "after")) {
 		/* before:V / after:V: the value at any path */
@@ -602,11 +741,7 @@ static struct qnode *parse_term(struct parser *p)
 	}
 	op = read_op(p);
 	if (op != QOP_EQ) {
-		for (size_t i = 0; i < ARRAY_SIZE(field_keys); i++)
-			if (!strcmp(key, field_keys[i].key) || !strcmp(key, "since") || !strcmp(key, "until"))
-				return fail(p, k, "'%s' takes ':'; comparisons apply to before./after. values", key);
-		return fail(p, start, "unknown key '%s' (keys: %s); quote text that contains ':'",
-			    key, key_list);
+		return fail(p, k, "'%s' takes ':'; comparisons apply to before./after. values", key);
 	}
 	vpos = p->pos;
 	if (!strcmp(key, "changed")) {
@@ -717,7 +852,7 @@ static struct qnode *parse_term(struct parser *p)
 		return n;
 	}
 	buf_release(&v);
-	return fail(p, start, "unknown key '%s' (keys: %s); quote text that contains ':'", key, key_list);
+	return fail(p, start, "internal error: key '%s' has no term", key);
 
 value_term:
 	op = read_op(p);
@@ -772,7 +907,13 @@ static struct qnode *parse_primary(struct parser *p)
 	}
 	if (cur(p) == ')')
 		return fail(p, p->pos, "unexpected ')'");
-	return parse_term(p);
+	{
+		struct qnode *n = parse_term(p);
+
+		if (n)
+			n->end = p->pos;
+		return n;
+	}
 }
 
 static struct qnode *parse_unary(struct parser *p)
@@ -861,17 +1002,20 @@ static struct qnode *parse_or(struct parser *p)
 	return left;
 }
 
-struct qnode *qparse(const char *text, usec_t now, struct query_error *err)
+struct qnode *qparse(const char *text, usec_t now, struct query_error *err, struct qunknown *uk)
 {
-	return qparse_as(text, now, 0, err);
+	return qparse_as(text, now, 0, err, uk);
 }
 
-struct qnode *qparse_as(const char *text, usec_t now, int as_rule, struct query_error *err)
+struct qnode *qparse_as(const char *text, usec_t now, int as_rule, struct query_error *err,
+			struct qunknown *uk)
 {
-	struct parser p = { text, strlen(text), 0, now, 0, 0, err, 0, as_rule };
+	struct parser p = { text, strlen(text), 0, now, 0, 0, err, 0, as_rule, uk };
 	struct qnode *n;
 
 	memset(err, 0, sizeof(*err));
+	if (uk)
+		memset(uk, 0, sizeof(*uk));
 	if (p.len > QUERY_MAX_LEN) {
 		qerror_at(err, text, QUERY_MAX_LEN, "query too long (at most %d bytes)", QUERY_MAX_LEN);
 		return NULL;

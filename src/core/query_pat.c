@@ -101,6 +101,33 @@ int vpat_match(const char *p, const char *s, size_t len)
 	return glob_match(p, strlen(p), s, len, 1);
 }
 
+int action_has_tail_rule(const char *p)
+{
+	return !strpbrk(p, ":.");
+}
+
+const char *action_last_component(const char *action, size_t len, size_t *tail_len)
+{
+	size_t i = len;
+
+	while (i > 0 && action[i - 1] != ':' && action[i - 1] != '.')
+		i--;
+	*tail_len = len - i;
+	return i ? action + i : NULL;
+}
+
+int action_match(const char *p, const char *action, size_t len)
+{
+	const char *tail;
+	size_t tlen;
+
+	if (vpat_match(p, action, len))
+		return 1;
+	if (!action_has_tail_rule(p) || !(tail = action_last_component(action, len, &tlen)))
+		return 0;
+	return vpat_match(p, tail, tlen);
+}
+
 int str_prefix_upper(const char *prefix, size_t len, struct buf *out)
 {
 	while (len && (unsigned char)prefix[len - 1] == 0xff)

@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "query_int.h"
 #include "trailscope/incident.h"
 #include "trailscope/timeline.h"
@@ -43,6 +45,7 @@ struct qparam {
 
 struct query {
 	struct store *s;       /* borrowed */
+	char *text;            /* the query as typed (owned) */
 	struct qnode *tree;
 	struct buf where;      /* the SQL condition over entries AS e */
 	struct qparam *params;
@@ -131,23 +134,100 @@ static void add_set_term(struct query *q, struct qnode *n, const char *cond, str
 	n->pparam = add_set(q);
 }
 
-static void gen_field(struct query *q, const struct qnode *n)
+#define ACTION_SEEKS_MAX 50000 /* distinct actions read for action:V's last components */
+
+/*
+ * The distinct actions whose last component, but not the whole, matches
+ * pattern, as a JSON array in out, read from entries_action by seeks (one
+ * per distinct action). Returns how many, or -1 when there are more than
+ * ACTION_SEEKS_MAX distinct actions (or the store cannot be read).
+ */
+static int action_tails(struct query *q, const char *pattern, struct buf *out)
 {
-	const char *col = field_columns[n->field];
+	sqlite3_stmt *st;
+	json_t *arr = json_array();
+	struct buf last = BUF_INIT;
+	int n = 0, seeks = 0, rc = SQLITE_DONE;
+	char *enc;
+
+	if (store_prepare(q->s, "SELECT action FROM entries WHERE action > ?1 ORDER BY action LIMIT 1", &st)) {
+		json_decref(arr);
+		return -1;
+	}
+	while (seeks++ < ACTION_SEEKS_MAX) {
+		const char *a, *tail;
+		size_t len, tlen;
+
+		sqlite3_bind_text(st, 1, last.buf, (int)last.len, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW)
+			break;
+		a = (const char *)sqlite3_column_text(st, 0);
+		len = (size_t)sqlite3_column_bytes(st, 0);
+		if (a && (tail = action_last_component(a, len, &tlen)) && vpat_match(pattern, tail, tlen) &&
+		    !vpat_match(pattern, a, len)) {
+			json_array_append_new(arr, json_stringn(a, len));
+			n++;
+		}
+		buf_reset(&last);
+		buf_add(&last, a ? a : "", len);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	buf_release(&last);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return -1;
+	}
+	enc = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	if (!enc)
+		return -1;
+	buf_addstr(out, enc);
+	free(enc);
+	return n;
+}
+
+/* col = V, or col matching the pattern V (a prefix range, then GLOB). */
+static void gen_column_match(struct query *q, const char *col, const char *value)
+{
 	struct buf b = BUF_INIT;
 
-	if (!vpat_has_wild(n->value)) {
-		vpat_literal(n->value, &b);
+	if (!vpat_has_wild(value)) {
+		vpat_literal(value, &b);
 		buf_addf(&q->where, "%s = ?%d", col, add_text(q, b.buf, b.len));
 	} else {
-		vpat_prefix(n->value, &b);
+		vpat_prefix(value, &b);
 		buf_addch(&q->where, '(');
 		prefix_range(q, &q->where, col, b.buf, b.len);
 		buf_reset(&b);
-		vpat_to_glob(n->value, &b);
+		vpat_to_glob(value, &b);
 		buf_addf(&q->where, "%s GLOB ?%d)", col, add_text(q, b.buf, b.len));
 	}
 	buf_release(&b);
+}
+
+static void gen_field(struct query *q, const struct qnode *n)
+{
+	struct buf list = BUF_INIT;
+	int k;
+
+	if (n->field != QF_ACTION || !action_has_tail_rule(n->value) ||
+	    !(k = action_tails(q, n->value, &list))) {
+		gen_column_match(q, field_columns[n->field], n->value);
+		buf_release(&list);
+		return;
+	}
+	/* the action, or its last component: the actions listed now from
+	 * the index, or (too many to list) a test of every row */
+	buf_addch(&q->where, '(');
+	gen_column_match(q, "e.action", n->value);
+	if (k > 0)
+		buf_addf(&q->where, " OR e.action IN (SELECT value FROM json_each(?%d)))",
+			 add_text(q, list.buf, list.len));
+	else
+		buf_addf(&q->where, " OR ts_action_match(?%d, e.action))", add_str(q, n->value));
+	buf_release(&list);
 }
 
 static void gen_changed(struct query *q, struct qnode *n)
@@ -467,9 +547,41 @@ static int gen_term(struct gen *g, struct qnode *n)
 	return qerror_at(g->err, g->text, n->pos, "internal error: unknown term");
 }
 
+/*
+ * Is path a changed field of some event (recorded at, or below, path)?
+ * Three seeks on changes_path: the path itself, "path." and "path[".
+ */
+static int is_changed_path(struct store *s, const char *path)
+{
+	static const char sql[] =
+		"SELECT 1 FROM changes WHERE path = ?1 OR (path > ?1 || '.' AND path < ?1 || '/')"
+		" OR (path > ?1 || '[' AND path < ?1 || '\\') LIMIT 1";
+	sqlite3_stmt *st;
+	int found;
+
+	if (!*path || store_prepare(s, sql, &st))
+		return 0;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* An unknown key that is a changed field: suggest after.KEY instead. */
+static void suggest_path(struct store *s, const char *text, const struct qunknown *uk,
+			 struct query_error *err)
+{
+	if (!uk->set || uk->have_suggestion || !is_changed_path(s, uk->key))
+		return;
+	qerror_at(err, text, uk->pos, "unknown key '%s'; did you mean 'after.%s%s'? ('%s' is a changed "
+		  "field: before.%s tests its old value, changed:%s any change to it)", uk->key, uk->key,
+		  uk->rest, uk->key, uk->key, uk->key);
+}
+
 int query_compile(struct store *s, const char *text, usec_t now, struct query **out,
 		  struct query_error *err)
 {
+	struct qunknown uk;
 	struct query *q;
 	struct gen g;
 	struct qnode *top;
@@ -481,9 +593,11 @@ int query_compile(struct store *s, const char *text, usec_t now, struct query **
 		return qerror_at(err, text, 0, "cannot set up the query functions");
 	q = xcalloc(1, sizeof(*q));
 	q->s = s;
+	q->text = xstrdup(text);
 	buf_init(&q->where);
-	q->tree = qparse(text, now, err);
+	q->tree = qparse(text, now, err, &uk);
 	if (!q->tree) {
+		suggest_path(s, text, &uk, err);
 		query_free(q);
 		return -1;
 	}
@@ -502,7 +616,7 @@ int query_compile(struct store *s, const char *text, usec_t now, struct query **
 
 int query_check(const char *text, usec_t now, int as_rule, struct query_error *err)
 {
-	struct qnode *n = qparse_as(text, now, as_rule, err);
+	struct qnode *n = qparse_as(text, now, as_rule, err, NULL);
 
 	if (!n)
 		return -1;
@@ -525,8 +639,13 @@ void query_free(struct query *q)
 	free(q->params);
 	buf_release(&q->where);
 	qnode_free(q->tree);
+	free(q->text);
 	free(q);
 }
+
+const struct qnode *query_tree(const struct query *q) { return q->tree; }
+const char *query_text(const struct query *q) { return q->text; }
+struct store *query_store(const struct query *q) { return q->s; }
 
 void query_explain(const struct query *q, struct buf *out)
 {

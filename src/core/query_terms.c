@@ -76,7 +76,7 @@ static void walk(const struct qnode *n, struct query_terms *out)
 int query_terms(const char *text, struct query_terms *out)
 {
 	struct query_error err;
-	struct qnode *tree = qparse(text, 0, &err);
+	struct qnode *tree = qparse(text, 0, &err, NULL);
 
 	if (!tree)
 		return -1;

@@ -608,6 +608,19 @@ static void fn_inset(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, set && seqset_has(set, sqlite3_value_int64(argv[1])));
 }
 
+/* ts_action_match(pattern, action): action:V's rule (action_match). */
+static void fn_action_match(sqlite3_context *ctx, UNUSED int argc, sqlite3_value **argv)
+{
+	const char *p = (const char *)sqlite3_value_text(argv[0]);
+	const char *a = (const char *)sqlite3_value_text(argv[1]);
+
+	if (!p || !a) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_int(ctx, action_match(p, a, (size_t)sqlite3_value_bytes(argv[1])));
+}
+
 int sqlfuncs_register(sqlite3 *db)
 {
 	static const struct {
@@ -620,6 +633,7 @@ int sqlfuncs_register(sqlite3 *db)
 		{ "ts_leaf_raw", 1, fn_leaf_raw },
 		{ "ts_regexp", -1, fn_regexp },
 		{ "ts_inset", 2, fn_inset },
+		{ "ts_action_match", 2, fn_action_match },
 	};
 	sqlite3_stmt *st;
 

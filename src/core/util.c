@@ -222,3 +222,34 @@ void strv_vaddf(char ***v, size_t *n, size_t *alloc, const char *fmt, va_list ap
 	ALLOC_GROW(*v, *n + 1, *alloc);
 	(*v)[(*n)++] = buf_detach(&b, NULL);
 }
+
+size_t str_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), *d, ret;
+
+	if (la > 64 || lb > 64) /* far from any name we compare with */
+		return la > lb ? la : lb;
+	d = xcalloc((la + 1) * (lb + 1), sizeof(*d));
+#define D(i, j) d[(i) * (lb + 1) + (j)]
+	for (size_t i = 0; i <= la; i++)
+		D(i, 0) = i;
+	for (size_t j = 0; j <= lb; j++)
+		D(0, j) = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1], v = D(i - 1, j - 1) + cost;
+
+			if (D(i - 1, j) + 1 < v)
+				v = D(i - 1, j) + 1;
+			if (D(i, j - 1) + 1 < v)
+				v = D(i, j - 1) + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && D(i - 2, j - 2) + 1 < v)
+				v = D(i - 2, j - 2) + 1; /* a transposition: improt -> import */
+			D(i, j) = v;
+		}
+	}
+	ret = D(la, lb);
+#undef D
+	free(d);
+	return ret;
+}

@@ -44,7 +44,9 @@ struct bar {
 	struct buf msg;          /* the info line: a count or an error (safe) */
 	enum role msg_role;
 	long err_pos;            /* byte offset of a compile error, -1 none */
-	struct buf cands;        /* completion candidates shown (safe), "" none */
+	struct query_strings cands; /* completion candidates shown, none when empty */
+	int cands_more;          /* there are more than cands holds (MAX_CANDIDATES) */
+	struct buf reading;      /* how bare words were read, for the info line (raw) */
 	int changed;             /* text changed since the last compile */
 	int count_taken;         /* the count's result is in msg */
 	double last_key;         /* ms */
@@ -99,17 +101,43 @@ out:
 	buf_release(&path);
 }
 
-/* Appends text (once: an earlier copy moves to the end), keeps the newest
- * HISTORY_MAX lines, writes the file atomically. */
-static void history_add(struct bar *b, const char *text)
+/* text with its runs of blanks outside double quotes made one space, and
+ * none at either end: two queries that differ only there are one. */
+static void squeeze_blanks(const char *text, struct buf *out)
 {
-	struct buf path = BUF_INIT, data = BUF_INIT, dir = BUF_INIT;
+	int quoted = 0, blank = 0;
+
+	for (const char *p = text; *p; p++) {
+		if (!quoted && (*p == ' ' || *p == '\t')) {
+			blank = out->len > 0;
+			continue;
+		}
+		if (blank)
+			buf_addch(out, ' ');
+		blank = 0;
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '\\' && quoted && p[1])
+			buf_addch(out, *p++);
+		buf_addch(out, *p);
+	}
+}
+
+/* Appends an accepted query (once: an earlier copy, blanks aside, moves
+ * to the end, as squeezed), keeps the newest HISTORY_MAX lines, writes
+ * the file atomically. */
+static void history_add(struct bar *b, const char *typed)
+{
+	struct buf path = BUF_INIT, data = BUF_INIT, dir = BUF_INIT, text = BUF_INIT, other = BUF_INIT;
 	size_t first;
 
-	if (!*text || strchr(text, '\n') || history_path(b->t, &path))
+	squeeze_blanks(typed, &text);
+	if (!text.len || strchr(text.buf, '\n') || history_path(b->t, &path))
 		goto out;
 	for (size_t i = 0; i < b->nhist; i++) {
-		if (!strcmp(b->hist[i], text)) {
+		buf_reset(&other);
+		squeeze_blanks(b->hist[i], &other);
+		if (!strcmp(other.buf, text.buf)) {
 			free(b->hist[i]);
 			memmove(b->hist + i, b->hist + i + 1, (b->nhist - i - 1) * sizeof(*b->hist));
 			b->nhist--;
@@ -117,7 +145,7 @@ static void history_add(struct bar *b, const char *text)
 		}
 	}
 	ALLOC_GROW(b->hist, b->nhist + 1, b->hist_alloc);
-	b->hist[b->nhist++] = xstrdup(text);
+	b->hist[b->nhist++] = xstrdup(text.buf);
 	first = b->nhist > HISTORY_MAX ? b->nhist - HISTORY_MAX : 0;
 	for (size_t i = first; i < b->nhist; i++)
 		buf_addf(&data, "%s\n", b->hist[i]);
@@ -128,6 +156,8 @@ out:
 	buf_release(&path);
 	buf_release(&data);
 	buf_release(&dir);
+	buf_release(&text);
+	buf_release(&other);
 }
 
 static void history_release(struct bar *b)
@@ -188,6 +218,22 @@ static void effective_text(struct bar *b, struct buf *out)
 		buf_add(out, b->text.buf, b->text.len);
 }
 
+/* Why text matched nothing, in out (raw): the first of
+ * query_zero_hints()'s notes, "" when it has none. */
+static void zero_match_note(struct tui *t, const char *text, struct buf *out)
+{
+	struct query_strings notes = QUERY_STRINGS_INIT;
+	struct query_error qe;
+	struct query *q;
+
+	if (query_compile(&t->store, text, time_now(), &q, &qe))
+		return;
+	if (query_zero_hints(q, &notes) > 0)
+		buf_addstr(out, notes.v[0]);
+	query_strings_release(&notes);
+	query_free(q);
+}
+
 static void bar_check(struct bar *b)
 {
 	struct tui *t = b->t;
@@ -202,6 +248,15 @@ static void bar_check(struct bar *b)
 		b->err_pos = (long)qe.pos;
 		set_msg(b, ROLE_ERROR, "col %d: %s", qe.col, qe.msg);
 		return;
+	}
+	buf_reset(&b->reading);
+	{
+		struct buf words = BUF_INIT;
+		int n = query_text_terms(q, &words);
+
+		if (n)
+			buf_addf(&b->reading, "%s %s free text", words.buf, n == 1 ? "is" : "are");
+		buf_release(&words);
 	}
 	query_free(q);
 	effective_text(b, &eff);
@@ -223,10 +278,21 @@ static int bar_poll(struct bar *b)
 		return 0;
 	st = bg_count_poll(&t->count);
 	if (st == TASK_DONE) {
-		set_msg(b, t->count.result ? ROLE_STATUS : ROLE_CHAIN_WARN, "%s match%s%s",
+		struct buf why = BUF_INIT, eff = BUF_INIT;
+
+		if (!t->count.result) {
+			effective_text(b, &eff);
+			zero_match_note(t, eff.buf, &why);
+		}
+		set_msg(b, t->count.result ? ROLE_STATUS : ROLE_CHAIN_WARN, "%s match%s%s%s%s%s",
 			text_thousands((unsigned long long)t->count.result, a), t->count.result == 1 ? "" : "es",
-			b->mode == BAR_FILTER ? "  (Enter filters, Esc clears, Tab completes, Up/Down history)" :
-			"  (Enter searches, then n / N)");
+			why.len ? ": " : "", why.buf, b->reading.len ? "; " : "", b->reading.buf);
+		if (!why.len && !b->reading.len)
+			buf_addstr(&b->msg, b->mode == BAR_FILTER ?
+				   "  (Enter filters, Esc clears, Tab completes, Up/Down history)" :
+				   "  (Enter searches, then n / N)");
+		buf_release(&why);
+		buf_release(&eff);
 		b->count_taken = 1;
 		return 1;
 	}
@@ -271,24 +337,32 @@ static void add_value(struct buf *out, const char *v, enum query_complete_kind k
 
 static void complete(struct bar *b)
 {
-	struct query_strings l = QUERY_STRINGS_INIT;
+	struct query_strings *l = &b->cands;
 	size_t start, common;
 	enum query_complete_kind kind;
 	int n;
 
-	buf_reset(&b->cands);
+	query_strings_release(l);
+	b->cands_more = 0;
 	kind = query_complete_context(b->text.buf, b->text.len, &start);
 	if (kind == QC_NONE) {
 		set_msg(b, ROLE_MUTED, "nothing to complete here");
 		return;
 	}
-	n = query_complete(&b->t->store, kind, b->text.buf + start, MAX_CANDIDATES, &l);
+	/* one more than is kept says that there are more */
+	n = query_complete(&b->t->store, kind, b->text.buf + start, MAX_CANDIDATES + 1, l);
+	if (n > MAX_CANDIDATES) {
+		free(l->v[--l->n]);
+		b->cands_more = 1;
+		n = MAX_CANDIDATES;
+	}
 	if (n < 0) {
 		set_msg(b, ROLE_ERROR, "completion: %s", last_error());
+		query_strings_release(l);
 	} else if (n == 0) {
 		set_msg(b, ROLE_MUTED, "no completions");
 	} else if (n == 1) {
-		const char *c = l.v[0];
+		const char *c = l->v[0];
 		size_t cl = strlen(c);
 
 		buf_setlen(&b->text, start);
@@ -296,36 +370,61 @@ static void complete(struct bar *b)
 		if (cl && c[cl - 1] != ':' && c[cl - 1] != '.')
 			buf_addch(&b->text, ' ');
 		b->changed = 1;
+		query_strings_release(l);
 	} else {
 		/* extend to the candidates' common prefix, list them */
-		common = strlen(l.v[0]);
-		for (size_t i = 1; i < l.n; i++) {
+		common = strlen(l->v[0]);
+		for (size_t i = 1; i < l->n; i++) {
 			size_t k = 0;
 
-			while (k < common && l.v[i][k] == l.v[0][k])
+			while (k < common && l->v[i][k] == l->v[0][k])
 				k++;
 			common = k;
 		}
-		while (common && ((unsigned char)l.v[0][common] & 0xc0) == 0x80)
+		while (common && ((unsigned char)l->v[0][common] & 0xc0) == 0x80)
 			common--;
 		if (common > b->text.len - start && !(kind != QC_KEY && kind != QC_PATH &&
-						     needs_quotes(l.v[0]))) {
+						     needs_quotes(l->v[0]))) {
 			struct buf pre = BUF_INIT;
 
-			buf_add(&pre, l.v[0], common);
+			buf_add(&pre, l->v[0], common);
 			buf_setlen(&b->text, start);
 			add_value(&b->text, pre.buf, kind);
 			buf_release(&pre);
 			b->changed = 1;
 		}
-		buf_addf(&b->cands, "%d: ", n);
-		for (size_t i = 0; i < l.n; i++) {
-			if (i)
-				buf_addstr(&b->cands, "  ");
-			tui_safe(&b->cands, l.v[i], strlen(l.v[i]));
-		}
 	}
-	query_strings_release(&l);
+}
+
+/* The candidates line: "N: a  b  c  +K more", as many as fit in width,
+ * the count of the others at the end (K+ when there are more than were
+ * read). */
+static void candidates_line(const struct bar *b, int width, struct buf *out)
+{
+	struct buf item = BUF_INIT, tail = BUF_INIT;
+	size_t shown = 0;
+
+	buf_addf(out, "%zu%s: ", b->cands.n, b->cands_more ? "+" : "");
+	for (size_t i = 0; i < b->cands.n; i++) {
+		size_t rest = b->cands.n - i - 1;
+
+		buf_reset(&item);
+		tui_safe(&item, b->cands.v[i], strlen(b->cands.v[i]));
+		buf_reset(&tail);
+		if (rest || b->cands_more)
+			buf_addf(&tail, "  +%zu%s more", rest, b->cands_more ? "+" : "");
+		if (text_cols(out->buf, out->len) + (shown ? 2 : 0) + text_cols(item.buf, item.len) +
+		    text_cols(tail.buf, tail.len) > width && shown)
+			break;
+		if (shown)
+			buf_addstr(out, "  ");
+		buf_add(out, item.buf, item.len);
+		shown++;
+	}
+	if (shown < b->cands.n || b->cands_more)
+		buf_addf(out, "  +%zu%s more", b->cands.n - shown, b->cands_more ? "+" : "");
+	buf_release(&item);
+	buf_release(&tail);
 }
 
 /* ---- drawing ---- */
@@ -338,10 +437,14 @@ static void bar_overlay(struct tui *t)
 	int y = LINES - 2, x, pw, room, skipw = 0;
 	size_t skip = 0;
 
-	if (b->cands.len) {
+	if (b->cands.n) {
+		struct buf line = BUF_INIT;
+
+		candidates_line(b, COLS - 1, &line);
 		x = draw_text(y - 1, 0, COLS, ROLE_MUTED, " ", 1);
-		x = draw_text(y - 1, x, COLS, ROLE_KEY, b->cands.buf, b->cands.len);
+		x = draw_text(y - 1, x, COLS, ROLE_KEY, line.buf, line.len);
 		draw_fill(y - 1, x, COLS, ROLE_DEFAULT);
+		buf_release(&line);
 	}
 	pw = draw_str(y, 0, COLS, ROLE_PROMPT, prompt);
 	tui_safe_typed(&safe, b->text.buf, b->text.len);
@@ -407,6 +510,15 @@ int querybar_apply(struct tui *t, const char *text)
 		      bg_count_poll(&t->count) != TASK_FAILED))
 			bg_count_start(&t->count, t->path, text, t->filter_now);
 		t->count_is_filter = 1;
+		if (!tl->ops->cursor_seq(tl)) {
+			/* nothing matched: say why when a value is nowhere */
+			struct buf why = BUF_INIT;
+
+			zero_match_note(t, text, &why);
+			if (why.len)
+				tui_message(t, ROLE_CHAIN_WARN, "no match: %s", why.buf);
+			buf_release(&why);
+		}
 	} else {
 		bg_count_cancel(&t->count);
 		t->count_is_filter = 0;
@@ -494,7 +606,7 @@ static void run_bar(struct tui *t, enum bar_mode mode)
 	b.mode = mode;
 	buf_init(&b.text);
 	buf_init(&b.msg);
-	buf_init(&b.cands);
+	buf_init(&b.reading);
 	buf_init(&b.draft);
 	b.err_pos = -1;
 	history_load(&b);
@@ -542,18 +654,18 @@ static void run_bar(struct tui *t, enum bar_mode mode)
 		}
 		b.last_key = now_ms();
 		if (c != '\t')
-			buf_reset(&b.cands);
+			query_strings_release(&b.cands);
 		switch (c) {
 		case '\n': case '\r': case KEY_ENTER:
-			history_add(&b, b.text.buf);
 			t->overlay = NULL;
 			if (b.changed || b.err_pos >= 0)
 				bar_check(&b);
 			if (b.err_pos >= 0) {
-				/* stay: the caret shows where */
+				/* stay: the caret shows where; a refused query is not history */
 				t->overlay = bar_overlay;
 				break;
 			}
+			history_add(&b, b.text.buf);
 			if (mode == BAR_FILTER) {
 				querybar_apply(t, b.text.buf);
 			} else {
@@ -630,7 +742,8 @@ static void run_bar(struct tui *t, enum bar_mode mode)
 	history_release(&b);
 	buf_release(&b.text);
 	buf_release(&b.msg);
-	buf_release(&b.cands);
+	query_strings_release(&b.cands);
+	buf_release(&b.reading);
 	buf_release(&b.draft);
 }
 

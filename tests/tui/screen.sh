@@ -138,11 +138,16 @@ expect_screen query-error-caret "$T/q-bad"
 expect_grep "bad query: caret under column 25" "^                         \\^ col 25: expected '\\)'" "$T/q-bad"
 printf ':wait-idle\n/\n:type (actor:alice OR target:x\n<Enter>\n:wait-idle\n' | bar_screen 100x24 "$T/q-bad2"
 expect_grep "bad query: Enter keeps the bar open at the error" "^/\\(actor:alice OR target:x" "$T/q-bad2"
-# history: the queries applied above, newest last, in the state directory
-expect_grep "history file in \$XDG_STATE_HOME/trailscope" '^\(actor:alice OR target:x$' "$XDG_STATE_HOME/trailscope/query_history"
+# history: the queries applied above, newest last, in the state directory;
+# a refused query is not kept, nor a copy that differs only in blanks
+expect_grep "history file in \$XDG_STATE_HOME/trailscope" '^env:production$' "$XDG_STATE_HOME/trailscope/query_history"
+expect_nogrep "history skips a refused query" 'actor:alice OR target:x' "$XDG_STATE_HOME/trailscope/query_history"
 expect_eq "history keeps one copy of a query" "$(grep -c '^env:production$' "$XDG_STATE_HOME/trailscope/query_history")" 1
+printf ':wait-idle\n/\n:type env:staging  actor:bob*\n<Enter>\n/\n<C-u>\n:type   env:staging actor:bob*  \n<Enter>\n' | run_screen 100x24 "$T/q-hist0"
+expect_eq "history: blanks apart, one copy" "$(grep -c 'env:staging' "$XDG_STATE_HOME/trailscope/query_history")" 1
+expect_eq "history: kept with single blanks" "$(tail -1 "$XDG_STATE_HOME/trailscope/query_history")" "env:staging actor:bob*"
 printf ':wait-idle\n/\n<Up>\n:wait-idle\n' | bar_screen 100x24 "$T/q-hist1"
-expect_grep "Up recalls the newest query" '^/\(actor:alice OR target:x *$' "$T/q-hist1"
+expect_grep "Up recalls the newest query" '^/env:staging actor:bob\* *$' "$T/q-hist1"
 printf ':wait-idle\n/\n<Up>\n<Up>\n:wait-idle\n' | bar_screen 100x24 "$T/q-hist2"
 expect_grep "Up again recalls an older one" '^/env:production *$' "$T/q-hist2"
 printf ':wait-idle\n/\n:type act\n<Up>\n<Down>\n:wait-idle\n' | bar_screen 100x24 "$T/q-hist3"

@@ -205,6 +205,48 @@ TEST(k8s_eventlist_and_service_accounts)
 	collect_reset(&c);
 }
 
+/* Kubernetes system: users: service accounts, nodes and control-plane
+ * components are services; system:admin a user; other system: names and
+ * system:anonymous unknown */
+TEST(k8s_system_users)
+{
+	static const char *const users[][2] = {
+		{ "system:serviceaccount:shop:deployer", "service" },
+		{ "system:node:worker-1", "service" },
+		{ "system:kube-controller-manager", "service" },
+		{ "system:kube-scheduler", "service" },
+		{ "system:apiserver", "service" },
+		{ "system:admin", "user" },
+		{ "system:anonymous", "unknown" },
+		{ "system:volume-scheduler", "unknown" },
+		{ "alice@example.com", "user" },
+	};
+	char path[] = "/tmp/tstest-k8s-users-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	struct collect c = { 0 };
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(users); i++)
+		fprintf(f, "{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\","
+			"\"auditID\":\"u-%zu\",\"stage\":\"ResponseComplete\",\"requestURI\":\"/api/v1/namespaces/a/configmaps/x\","
+			"\"verb\":\"update\",\"user\":{\"username\":\"%s\"},\"objectRef\":{\"resource\":\"configmaps\","
+			"\"namespace\":\"a\",\"name\":\"x\"},\"responseStatus\":{\"code\":200},"
+			"\"requestReceivedTimestamp\":\"2026-03-01T10:00:0%zuZ\",\"stageTimestamp\":\"2026-03-01T10:00:0%zuZ\"}\n",
+			i, users[i][0], i, i);
+	fclose(f);
+	CHECK_INT(run_file("k8s", path, 0, NULL, &c), 0);
+	CHECK_INT(c.n, (int)ARRAY_SIZE(users));
+	for (size_t i = 0; i < c.n && i < ARRAY_SIZE(users); i++) {
+		CHECK_STR(c.ev[i]->actor_id, users[i][0]);
+		CHECK_STR(c.ev[i]->actor_type, users[i][1]);
+	}
+	collect_reset(&c);
+	unlink(path);
+}
+
 TEST(k8s_gzip)
 {
 	char path[] = "/tmp/tstest-k8s-XXXXXX";
@@ -1710,6 +1752,7 @@ int main(void)
 {
 	RUN(k8s_stages_dedup_and_states);
 	RUN(k8s_eventlist_and_service_accounts);
+	RUN(k8s_system_users);
 	RUN(k8s_gzip);
 	RUN(gzip_damage);
 	RUN(k8s_samples);

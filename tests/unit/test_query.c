@@ -59,6 +59,10 @@ static const char extra_records[] =
 	"{\"event_id\":\"f-3\",\"timestamp\":\"2026-03-12T23:00:00Z\",\"actor\":{\"id\":\"flag-sync\",\"type\":\"service\"},"
 	"\"action\":\"flag.delete\",\"flag_key\":\"payments-g\",\"environment\":\"production\",\"previous_state\":\"on\","
 	"\"new_state\":null,\"outcome\":\"error\"}\n"
+	/* a CloudTrail-shaped action: action:TerminateInstances matches its last component */
+	"{\"event_id\":\"ct-1\",\"timestamp\":\"2026-03-08T10:00:00Z\",\"actor\":\"ops-admin\","
+	"\"action\":\"ec2.amazonaws.com:TerminateInstances\",\"flag_key\":\"i-0abc\",\"environment\":\"production\","
+	"\"previous_state\":\"running\",\"new_state\":\"terminated\"}\n"
 	"{\"event_id\":\"s-1\",\"timestamp\":\"2026-03-07T10:00:00Z\",\"actor\":\"zoe@example.com\",\"flag_key\":\"checkout-s\","
 	"\"environment\":\"production\",\"previous_state\":\"off\",\"new_state\":\"on\",\"outcome\":{\"status\":\"success\"}}\n";
 
@@ -200,6 +204,10 @@ TEST(test_valid_queries)
 		"after.rules[*].serve:\"off\"", "changed:values.*",
 		"hour:9-18", "hour:18-9@+02:00", "hour:0,12-13", "weekday:mon-fri", "weekday:sat,sun@-05:30",
 		"NOT (hour:9-17@+01:00 weekday:monday-friday@+01:00)",
+		/* keys in any case */
+		"Actor:alice", "ENV:production", "Actor-Type:service", "AFTER.enabled:true", "Changed:rollout_pct",
+		/* words that are not keys stay text: a '.' or a leading digit */
+		"example.com", "14:00", "v1.2:x",
 	};
 	struct query_error err;
 	struct query *q;
@@ -220,6 +228,66 @@ TEST(test_valid_queries)
 		CHECK(query_count(q) >= 0);
 		query_free(q);
 	}
+}
+
+/* query_zero_hints: one note per value no event has, the nearest value */
+static void check_hints(const char *text, int want_n, const char *want0)
+{
+	struct query_strings notes = QUERY_STRINGS_INIT;
+	struct query_error err;
+	struct query *q;
+	int n;
+
+	CHECK(query_compile(&S, text, NOW, &q, &err) == 0);
+	if (!q)
+		return;
+	n = query_zero_hints(q, &notes);
+	if (n != want_n || (want0 && (!notes.n || !strstr(notes.v[0], want0)))) {
+		fprintf(stderr, "  %s: %d notes (%s), want %d (%s)\n", text, n, notes.n ? notes.v[0] : "-", want_n,
+			want0 ? want0 : "-");
+		CHECK(0);
+	}
+	query_strings_release(&notes);
+	query_free(q);
+}
+
+TEST(test_zero_hints)
+{
+	check_hints("env:prodution", 1, "no event has environment 'prodution'; did you mean 'production'?");
+	check_hints("env:PRODUCTION", 1, "did you mean 'production'?");
+	check_hints("actor:terraform-cj", 1, "no event has actor 'terraform-cj'; did you mean 'terraform-ci'?");
+	check_hints("actor-type:servce", 1, "no event has actor type 'servce'; did you mean 'service'?");
+	check_hints("action:TerminateInstance", 1, "did you mean 'TerminateInstances'?");
+	check_hints("target:zzzz-nothing-like-it", 1, "no event has target 'zzzz-nothing-like-it'");
+	check_hints("env:prod*x", 1, "no event has environment matching 'prod*x'");
+	check_hints("id:no-such-id", 1, "no event has event id 'no-such-id'");
+	/* values that exist, negated ones and other terms say nothing */
+	check_hints("env:production", 0, NULL);
+	check_hints("action:TerminateInstances", 0, NULL);
+	check_hints("action:update", 0, NULL);
+	check_hints("-env:prodution changed:rollout_pct checkout", 0, NULL);
+	check_hints("env:prodution OR actor:nobody-at-all", 2, "prodution");
+}
+
+/* query_describe and query_text_terms: a line per term, in words */
+TEST(test_describe)
+{
+	struct query_error err;
+	struct query *q;
+	struct buf b = BUF_INIT;
+
+	CHECK(query_compile(&S, "env:production checkout \"a b\" -actor:x action:update", NOW, &q, &err) == 0);
+	query_describe(q, &b);
+	CHECK(strstr(b.buf, "col 1    env:production  environment is 'production'\n") != NULL);
+	CHECK(strstr(b.buf, "col 16   checkout        free text: the word 'checkout' in reason") != NULL);
+	CHECK(strstr(b.buf, "free text: the phrase 'a b'") != NULL);
+	CHECK(strstr(b.buf, "not: actor is 'x'") != NULL);
+	CHECK(strstr(b.buf, "action is 'update', or its last component") != NULL);
+	buf_reset(&b);
+	CHECK_INT(query_text_terms(q, &b), 2);
+	CHECK(!strcmp(b.buf, "'checkout', '\"a b\"'"));
+	query_free(q);
+	buf_release(&b);
 }
 
 TEST(test_invalid_queries)
@@ -262,6 +330,19 @@ TEST(test_invalid_queries)
 		{ "weekday:mo", 9, "expected a weekday" },
 		{ "weekday:mon-xyz", 13, "expected a weekday after '-'" },
 		{ "rule:nope", 6, "no policy is loaded" },
+		/* unknown keys, each with the suggestion that fits */
+		{ "actor_type:service", 1, "unknown key 'actor_type'; did you mean 'actor-type:'?" },
+		{ "env:x Target_Kind:flag", 7, "did you mean 'target-kind:'?" },
+		{ "acter:bob", 1, "unknown key 'acter'; did you mean 'actor:'?" },
+		{ "approved_by:alice", 1, "did you mean 'risk:no-approval'?" },
+		{ "approved_by:", 1, "did you mean 'risk:no-approval'?" },
+		{ "user:\"a b\"", 1, "did you mean 'actor:\"a b\"'?" },
+		{ "reason:rollback", 1, "did you mean 'rollback'?" },
+		{ "rollout_pct:100", 1, "unknown key 'rollout_pct'; did you mean 'after.rollout_pct:100'?" },
+		{ "env:x rollout_pct<50", 7, "did you mean 'after.rollout_pct<50'?" },
+		{ "(enabled:true)", 2, "did you mean 'after.enabled:true'?" },
+		{ "nosuchfield:1", 1, "unknown key 'nosuchfield' (keys: " },
+		{ "JIRA-1:", 1, "quote text that contains ':'" },
 	};
 	struct query_error err;
 	struct query *q;
@@ -328,6 +409,11 @@ static const struct bterm pool[] = {
 	{ B_FIELD, "action", 0, 0, "flag.update", 0 },
 	{ B_FIELD, "action", 0, 0, "flag.*", 0 },
 	{ B_FIELD, "action", 0, 0, "*.create", 0 },
+	{ B_FIELD, "action", 0, 0, "update", 0 },
+	{ B_FIELD, "action", 0, 0, "TerminateInstances", 0 },
+	{ B_FIELD, "action", 0, 0, "Terminate*", 0 },
+	{ B_FIELD, "action", 0, 0, "*ate", 0 },
+	{ B_FIELD, "action", 0, 0, "amazonaws.com:TerminateInstances", 0 },
 	{ B_FIELD, "actor-type", 0, 0, "service", 0 },
 	{ B_FIELD, "actor-type", 0, 0, "user", 0 },
 	{ B_CHANGED, 0, "rollout_pct", 0, 0, 0 },
@@ -595,7 +681,15 @@ static int term_ok(const struct bterm *t, const struct ev *v)
 		const char *col = !strcmp(t->key, "actor") ? e->actor : !strcmp(t->key, "target") ? e->target :
 				  !strcmp(t->key, "env") ? e->environment : !strcmp(t->key, "action") ? e->action :
 				  e->actor_type;
-		return glob_ok(t->value, col);
+		const char *tail = NULL;
+
+		/* action:V with neither ':' nor '.' in V: also the action's
+		 * last component, after its last ':' or '.' */
+		if (!strcmp(t->key, "action") && !strchr(t->value, ':') && !strchr(t->value, '.'))
+			for (const char *c = col; *c; c++)
+				if (*c == ':' || *c == '.')
+					tail = c + 1;
+		return glob_ok(t->value, col) || (tail && glob_ok(t->value, tail));
 	}
 	case B_CHANGED: {
 		const regex_t *re = term_re(t);
@@ -1364,6 +1458,8 @@ int main(void)
 	RUN(test_invalid_queries);
 	RUN(test_named_rules);
 	RUN(test_each_range);
+	RUN(test_zero_hints);
+	RUN(test_describe);
 	RUN(test_each_term_matches_brute_force);
 	RUN(test_random_queries_match_brute_force);
 	RUN(test_injection_shaped_values);
