@@ -10,6 +10,11 @@
 #   tui   src/tui: core and tui; the only layer that includes ncurses
 #   main  src/main.c: core and cmd
 #
+# and that SQL lives behind the store: no file of the TUI, cmd or main
+# names SQLite ("sqlite3", as grep -l sqlite3 finds it) but the two that
+# run the user's own SQL, src/tui/view_sql.c (the :sql view) and
+# src/cmd/sql.c (`trailscope sql`); the others call core functions.
+#
 # Usage: check-layers.sh [TOP]   (TOP defaults to the repository)
 # Prints "FAIL: FILE:LINE: ..." for each include that breaks a rule and one
 # PASS line when there is none; exits 1 when any rule is broken.
@@ -68,6 +73,11 @@ function allowed(from, to) {
 	return 1
 }
 FNR == 1 { dir = FILENAME; sub(/\/[^\/]*$/, "", dir); from = layer(FILENAME) }
+/sqlite3/ && from != "core" && from != "other" && FILENAME != "src/tui/view_sql.c" && FILENAME != "src/cmd/sql.c" {
+	printf "FAIL: %s:%d: %s (%s) uses SQLite directly: SQL lives behind the store (src/core)\n",
+	       FILENAME, FNR, FILENAME, from
+	bad++
+}
 /^[ \t]*#[ \t]*include[ \t]*[<"]/ {
 	line = $0
 	sub(/^[ \t]*#[ \t]*include[ \t]*/, "", line)
@@ -97,6 +107,6 @@ FNR == 1 { dir = FILENAME; sub(/\/[^\/]*$/, "", dir); from = layer(FILENAME) }
 END {
 	if (bad)
 		exit 1
-	print "PASS: layers: main -> cmd -> core, tui -> core, cmd -> tui only through src/tui/tui.h"
+	print "PASS: layers: main -> cmd -> core, tui -> core, cmd -> tui only through src/tui/tui.h; SQL only in core, view_sql.c and cmd/sql.c"
 }
 ' $files

@@ -23,7 +23,6 @@
 #include "trailscope/note.h"
 #include "trailscope/verify.h"
 
-#define BUNDLE_INCIDENT_LOOKBACK_USEC (2 * 3600 * (int64_t)1000000) /* 2 h before start */
 #define BUNDLE_MAX_LEAF (16u << 20)
 
 enum bundle_select {

@@ -154,7 +154,7 @@ int correlate_service_match(const char *service, const char *target, const json_
 double correlate_exposure(const json_t *state);
 
 struct correlation {
-	usec_t from, to;          /* the window read: [start - lookback, end] */
+	usec_t from, to;          /* the window read: [from, to], incident_window_lookback() */
 	size_t changes;           /* changes in the window */
 	int truncated;            /* the window held more than max_changes */
 	struct correlate_candidate *v; /* best first */

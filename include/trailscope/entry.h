@@ -27,6 +27,10 @@ struct entry {
 int entry_load(struct store *s, const char *id, struct entry *e);
 int entry_load_seq(struct store *s, int64_t seq, struct entry *e);
 void entry_release(struct entry *e);
+/* The event id of the entry at seq, without loading the rest: 1 with *id
+ * set (the caller frees it), 0 when no entry (or one without an id) has
+ * that seq, -1 on error (reported). */
+int entry_event_id(struct store *s, int64_t seq, char **id);
 
 /* Convenience accessors into the leaf ("" or NULL when absent). */
 const char *entry_context_str(const struct entry *e, const char *key);

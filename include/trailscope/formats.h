@@ -101,6 +101,26 @@ FILE *format_open(const char *path, char *head, size_t cap, size_t *head_len);
  * FF FE or FE FF, or ASCII with every other byte NUL. */
 int format_is_utf16(const char *head, size_t len);
 
+/*
+ * Opens an input file for import (events or incidents) with format_open,
+ * refusing what no reader takes, with the message import gives: a
+ * directory ("NAME: is a directory: name the files to import") and UTF-16
+ * ("NAME: UTF-16 is not supported: convert to UTF-8") set *status to
+ * EXIT_BADINPUT, a file that cannot be opened ("cannot open 'NAME':
+ * reason") to EXIT_IO. name is the file's name in messages ("<stdin>"
+ * for "-"); head, cap and head_len as for format_open (head is needed,
+ * cap >= 2). Returns the stream with *status EXIT_OK, or NULL (reported).
+ */
+FILE *format_open_input(const char *path, const char *name, char *head, size_t cap, size_t *head_len,
+			int *status);
+
+/* Reports a bad record on standard error, the one form every import
+ * uses: "FILE:LINE:COL: REASON", "FILE:LINE:COL: NOUN INDEX: REASON" for
+ * an element of a document's array (NOUN "record", "incident"), with
+ * " (skipped)" when skipped; file and reason made safe for a terminal. */
+void format_report_bad(const char *file, long line, int col, long index, const char *noun,
+		       const char *why, int skipped);
+
 /* For a format's reader after a read of file failed: -2 when the input
  * was bad (EBADMSG, already reported), else reports the I/O error and
  * returns -1. */

@@ -23,7 +23,7 @@
 #define INCIDENT_NO_TIME INT64_MIN    /* a time the source did not give */
 #define INCIDENT_MAX_SERVICES 64      /* more services in one incident is bad input */
 #define INCIDENT_MAX_TEXT 4096        /* bytes in one id, title, severity, service */
-#define INCIDENT_MAX_FILE (64u << 20) /* an incident file (or export) larger is refused */
+#define INCIDENT_MAX_FILE (64u << 20) /* raw records held for one import: more is refused */
 
 struct incident {
 	char *id, *title, *severity, *environment; /* owned; "" when the source has none */
@@ -59,7 +59,8 @@ struct incident_import_stats {
 };
 
 /*
- * Reads every file ("-" is standard input) and stores its incidents in one
+ * Reads every file ("-" is standard input; plain or gzip) through the
+ * record reader of format_util.h and stores its incidents in one
  * transaction. A bad record is reported as "FILE:LINE:COL: reason" and,
  * unless skip_invalid, stops the import with nothing written. Duplicate
  * ids within one import are bad records. Returns EXIT_OK, EXIT_BADINPUT
@@ -87,8 +88,17 @@ int incident_load(struct store *s, const char *id, struct incident *in);
  * source {file, line}. New reference. */
 json_t *incident_to_json(const struct incident *in);
 
-/* The incident's end for correlation: resolved, else detected, else
- * started (plus nothing); never before started. */
-usec_t incident_end(const struct incident *in);
+/*
+ * The incident's window: the events that could have caused it or happened
+ * during it, the one definition that query's around:ID, correlate, export
+ * --incident and the TUI use (docs/QUERY.md). Both ends included,
+ * [*from, *to]: from is lookback before the impact start (started_at);
+ * to is resolved_at, or lookback after the start while the incident is
+ * unresolved. incident_window uses INCIDENT_LOOKBACK; correlate's
+ * --lookback gives another.
+ */
+#define INCIDENT_LOOKBACK ((usec_t)2 * 3600 * 1000000) /* 2 h */
+void incident_window(const struct incident *in, usec_t *from, usec_t *to);
+void incident_window_lookback(const struct incident *in, usec_t lookback, usec_t *from, usec_t *to);
 
 #endif

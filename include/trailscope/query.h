@@ -135,6 +135,22 @@ int query_complete(struct store *s, enum query_complete_kind kind, const char *p
 void query_strings_release(struct query_strings *l);
 
 /*
+ * What a query looks for, for highlighting (query_terms.c): the literal
+ * text of its free-text, field and value terms (wildcards split a value
+ * into its literal runs; runs under two bytes are left out) and its
+ * regexes with their flags (regex_flags.v[i] belongs to regexes.v[i]);
+ * terms under NOT are left out. Parses only. Returns 0, or -1 when text
+ * does not parse (out untouched). The caller releases out.
+ */
+struct query_terms {
+	struct query_strings words;
+	struct query_strings regexes;
+	struct query_strings regex_flags;
+};
+#define QUERY_TERMS_INIT { QUERY_STRINGS_INIT, QUERY_STRINGS_INIT, QUERY_STRINGS_INIT }
+int query_terms(const char *text, struct query_terms *out);
+void query_terms_release(struct query_terms *t);
+/*
  * SQL functions the generated SQL uses (src/core/sqlfuncs.c), registered
  * on a connection by query_compile and sqlview_open; also available to
  * `trailscope sql`:

@@ -82,6 +82,21 @@ const char *store_outcome_sql(const struct store *s);
 /* Number of entries (the largest seq; 0 when empty). -1 on error. */
 int64_t store_size(struct store *s);
 
+/* PRAGMA data_version of the store's connection: it changes when another
+ * connection commits to the file (the TUI's follow mode polls it). -1 on
+ * error, not reported (a poll tries again). */
+int64_t store_data_version(struct store *s);
+
+/* Calls fn(ctx) every `every` virtual machine steps of the store's
+ * statements; a non-zero answer interrupts the statement running
+ * (SQLITE_INTERRUPT to its caller). fn NULL removes the handler. fn must
+ * not use the store's connection. */
+void store_set_progress(struct store *s, int (*fn)(void *ctx), void *ctx, int every);
+
+/* The size of the newest (largest) stored checkpoint: 1 with *size set,
+ * 0 when the store has none, -1 on error (reported). */
+int store_newest_checkpoint(struct store *s, int64_t *size);
+
 /* A merkle_source reading the store's leaf hashes and cached nodes. */
 void store_merkle_source(struct store *s, struct merkle_source *src);
 int store_root(struct store *s, uint64_t size, unsigned char out[HASH_LEN]);

@@ -35,6 +35,7 @@ enum tl_row_flags {
 struct tl_row {
 	struct tl_key key;
 	char *actor, *actor_type, *action, *target, *environment, *summary; /* owned, raw data */
+	char *target_kind; /* owned, raw data; NULL when the fetch did not read it */
 	unsigned flags;   /* enum tl_row_flags */
 };
 
@@ -64,6 +65,11 @@ void timeline_close(struct timeline *tl);
  */
 int timeline_fetch(struct timeline *tl, const struct tl_key *from, int forward, int inclusive,
 		   size_t n, struct tl_page *out);
+
+/* The row of the entry at seq (its key, display columns and flags, as a
+ * fetch gives it): 1 found (release with tl_row_release), 0 when the
+ * store has no such seq, -1 on error (reported). One primary-key read. */
+int timeline_row_at(struct store *s, int64_t seq, struct tl_row *out);
 
 /* The key of the first row with ts >= t (time order), or of the newest
  * row when none is that late. Returns 1 found, 0 for an empty store, -1

@@ -193,8 +193,9 @@ const struct command cmd_correlate_entry = {
 		 "                            [--business-hours 09-18] [--tz +00:00] [--weight NAME=W]...",
 	.summary = "rank the changes that could have caused an incident",
 	.help = "\n"
-		"Ranks the changes that could have caused incident INCIDENT_ID: every change in\n"
-		"the look-back window before its impact start (default 2h) and during it. Each\n"
+		"Ranks the changes that could have caused incident INCIDENT_ID: every change from\n"
+		"the look-back (default 2h) before its impact start to its resolution, or to the\n"
+		"look-back after the start while it is unresolved (query around:ID's window). Each\n"
 		"candidate shows its score and the weighted reasons behind it. --format json\n"
 		"prints {\"incident\", \"window\", \"candidates\": [{\"rank\", \"seq\", \"event_id\",\n"
 		"\"score\", \"reasons\"}, ...]}, best first. Business hours are Mon-Fri in the\n"

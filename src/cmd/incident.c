@@ -312,8 +312,9 @@ static const struct command incident_import_verb = {
 		"Stores incidents beside the events, creating STORE when missing. FILE holds\n"
 		"JSON lines (id, title, severity, services, environment, started_at,\n"
 		"detected_at, resolved_at) or a PagerDuty-style export {\"incidents\": [...]}\n"
-		"(created_at, service, urgency); - reads standard input. A bad record stops\n"
-		"the import with FILE:LINE:COL and nothing is written, unless --skip-invalid.\n"
+		"(created_at, service, urgency), plain or gzip; - reads standard input. A bad\n"
+		"record stops the import with FILE:LINE:COL and nothing is written, unless\n"
+		"--skip-invalid.\n"
 		"An id already stored is replaced: incidents are context, not evidence.\n",
 	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE,
 	.run = run_import,

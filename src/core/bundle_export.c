@@ -20,6 +20,7 @@
 #include "trailscope/bundle.h"
 #include "trailscope/casefile.h"
 #include "trailscope/diff.h"
+#include "trailscope/incident.h"
 #include "trailscope/jcs.h"
 #include "trailscope/keys.h"
 #include "trailscope/query.h"
@@ -28,6 +29,7 @@
 #include "trailscope/util.h"
 #include "trailscope/verify.h"
 #include "trailscope/version.h"
+#include "store_row.h"
 
 const char *const bundle_tag_files[] = {
 	"bag-info.txt", "bagit.txt", CUSTODY_FILE, "manifest-sha256.txt", "manifest-sha512.txt",
@@ -159,41 +161,49 @@ static int select_query(struct store *s, const char *text, struct seqlist *out)
 
 struct bundle_incident {
 	json_t *obj;      /* incident.json content */
-	char *from, *to;  /* window, UTC text; to may be NULL (open) */
+	char *from, *to;  /* its window [from, to], UTC text (incident_window) */
 };
 
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	return t ? xstrndup((const char *)t, (size_t)sqlite3_column_bytes(st, i)) : NULL;
-}
-
+/* The incident (incident_load: its id exactly, else without case when
+ * unique), its row for incident.json as stored, and the seqs of its
+ * window. Returns EXIT_*. */
 static int load_incident(struct store *s, const char *id, struct bundle_incident *inc, struct seqlist *out)
 {
 	static const char *const cols[] = { "id", "title", "severity", "services", "environment",
 					    "started_at", "detected_at", "resolved_at", "raw" };
+	struct incident in;
 	sqlite3_stmt *st;
-	char from[32];
-	usec_t start;
-	const char *why;
+	char ts[32];
+	usec_t from, to;
 	int rc, ret = EXIT_OK;
 
-	if (store_prepare(s, "SELECT id, title, severity, services, environment, started_at, detected_at, "
-			  "resolved_at, raw FROM incidents WHERE id = ?1", &st))
+	rc = incident_load(s, id, &in);
+	if (rc < 0)
 		return EXIT_IO;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE)
-			return store_error(s, "cannot read incidents"), EXIT_IO;
+	if (rc == 0) {
 		error("--incident: no incident '%s' in the store", id);
 		return EXIT_BADINPUT;
 	}
+	incident_window(&in, &from, &to);
+	time_format(from, ts);
+	inc->from = xstrdup(ts);
+	time_format(to, ts);
+	inc->to = xstrdup(ts);
+	if (store_prepare(s, "SELECT id, title, severity, services, environment, started_at, detected_at, "
+			  "resolved_at, raw FROM incidents WHERE id = ?1", &st)) {
+		incident_release(&in);
+		return EXIT_IO;
+	}
+	sqlite3_bind_text(st, 1, in.id, -1, SQLITE_TRANSIENT);
+	incident_release(&in);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return store_error(s, "cannot read incidents"), EXIT_IO;
+	}
 	inc->obj = json_object();
 	for (int i = 0; i < (int)ARRAY_SIZE(cols); i++) {
-		char *v = col_dup(st, i);
+		char *v = store_col_dup_or_null(st, i);
 		json_t *j = NULL;
 
 		if (v && i == 3) {
@@ -204,35 +214,22 @@ static int load_incident(struct store *s, const char *id, struct bundle_incident
 			buf_release(&err);
 		}
 		json_object_set_new(inc->obj, cols[i], j ? j : v ? json_string(v) : json_null());
-		if (i == 5 && v && time_parse_iso(v, &start, &why) == 0) {
-			time_format(start - BUNDLE_INCIDENT_LOOKBACK_USEC, from);
-			inc->from = xstrdup(from);
-		}
-		if (i == 7 && v)
-			inc->to = xstrdup(v);
 		free(v);
 	}
 	sqlite3_finalize(st);
-	if (!inc->from) {
-		error("incident '%s': bad started_at", id);
-		return EXIT_BADINPUT;
-	}
 	{
 		json_t *w = json_object();
 
 		json_object_set_new(w, "from", json_string(inc->from));
-		json_object_set_new(w, "to", inc->to ? json_string(inc->to) : json_null());
-		json_object_set_new(w, "rule", json_string("events with ts in [started_at - 2h, resolved_at]"));
+		json_object_set_new(w, "to", json_string(inc->to));
+		json_object_set_new(w, "rule", json_string("events with ts in [started_at - 2h, resolved_at], "
+							   "or [started_at - 2h, started_at + 2h] while unresolved"));
 		json_object_set_new(inc->obj, "window", w);
 	}
-	if (store_prepare(s, "SELECT seq FROM entries WHERE ts >= ?1 AND (?2 IS NULL OR ts <= ?2) ORDER BY seq",
-			  &st))
+	if (store_prepare(s, "SELECT seq FROM entries WHERE ts >= ?1 AND ts <= ?2 ORDER BY seq", &st))
 		return EXIT_IO;
 	sqlite3_bind_text(st, 1, inc->from, -1, SQLITE_TRANSIENT);
-	if (inc->to)
-		sqlite3_bind_text(st, 2, inc->to, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, 2);
+	sqlite3_bind_text(st, 2, inc->to, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		seq_push(out, sqlite3_column_int64(st, 0));
 	if (rc != SQLITE_DONE)
@@ -429,18 +426,10 @@ out:
 /* How many selected seqs no stored checkpoint covers yet. */
 static int count_pending(struct export *x)
 {
-	sqlite3_stmt *st;
 	int64_t newest = 0;
-	int rc;
 
-	if (store_prepare(&x->s, "SELECT max(size) FROM checkpoints", &st))
+	if (store_newest_checkpoint(&x->s, &newest) < 0)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		newest = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return store_error(&x->s, "cannot read checkpoints");
 	x->pending_selected = 0;
 	for (size_t i = 0; i < x->seqs.n; i++)
 		if (x->seqs.v[i] > newest)
@@ -884,7 +873,7 @@ static int resolve_selection(struct export *x)
 	case BUNDLE_INCIDENT:
 		ret = load_incident(&x->s, o->incident, &x->inc, &x->seqs);
 		buf_addf(&x->label, "incident %s: events from %s to %s", o->incident,
-			 x->inc.from ? x->inc.from : "?", x->inc.to ? x->inc.to : "the end of the log");
+			 x->inc.from ? x->inc.from : "?", x->inc.to ? x->inc.to : "?");
 		break;
 	case BUNDLE_MARKED: {
 		struct casefile cf;

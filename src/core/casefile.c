@@ -11,6 +11,7 @@
 
 #include "trailscope/casefile.h"
 #include "trailscope/util.h"
+#include "store_row.h"
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS marks ("
@@ -139,13 +140,6 @@ static void now_text(char out[32])
 	time_format(time_now(), out);
 }
 
-static char *col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	return xstrndup(t ? (const char *)t : "", (size_t)sqlite3_column_bytes(st, i));
-}
-
 /* Runs a one-shot write statement with bindings: 'i' int64, 's' text. */
 static int run(struct casefile *c, const char *sql, const char *types, ...)
 {
@@ -228,8 +222,8 @@ int casefile_marks(struct casefile *c, struct case_marks *out)
 		ALLOC_GROW(out->v, out->n + 1, out->alloc);
 		m = &out->v[out->n++];
 		m->seq = sqlite3_column_int64(st, 0);
-		m->event_id = col(st, 1);
-		m->marked_at = col(st, 2);
+		m->event_id = store_col_dup(st, 1);
+		m->marked_at = store_col_dup(st, 2);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : db_error(c, "cannot read marks");
@@ -331,10 +325,10 @@ int casefile_notes(struct casefile *c, int64_t seq, struct case_notes *out)
 		n = &out->v[out->n++];
 		n->id = sqlite3_column_int64(st, 0);
 		n->seq = sqlite3_column_int64(st, 1);
-		n->event_id = col(st, 2);
-		n->author = col(st, 3);
-		n->created_at = col(st, 4);
-		n->text = col(st, 5);
+		n->event_id = store_col_dup(st, 2);
+		n->author = store_col_dup(st, 3);
+		n->created_at = store_col_dup(st, 4);
+		n->text = store_col_dup(st, 5);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : db_error(c, "cannot read notes");

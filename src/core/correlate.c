@@ -18,6 +18,7 @@
 #include "trailscope/diff.h"
 #include "trailscope/jcs.h"
 #include "trailscope/risk.h"
+#include "store_row.h"
 
 #define MINUTE ((usec_t)60 * 1000000)
 #define HISTORY_ROWS 500      /* a target's recent changes read for the service-account signal */
@@ -61,7 +62,7 @@ int correlate_signal_lookup(const char *name)
 void correlate_options_init(struct correlate_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->lookback = 120 * MINUTE;
+	o->lookback = INCIDENT_LOOKBACK;
 	o->time_scale = 60 * MINUTE;
 	o->biz_from = 9;
 	o->biz_to = 18;
@@ -684,11 +685,11 @@ risks:
 
 			buf_addstr(&t, "reverted ");
 			time_format_duration(f->reverted_at - in->started, &t);
-			buf_addf(&t, " after impact start%s (by #%lld)", known ? "" : ", before detection",
+			buf_addf(&t, " after impact start%s (by seq %lld)", known ? "" : ", before detection",
 				 (long long)f->reverted_by);
 			add_reason(c, SIG_REVERTED, w[SIG_REVERTED] * (known ? 1.0 : 0.5), &t);
 		} else {
-			buf_addf(&t, "undone before impact start (by #%lld)", (long long)f->reverted_by);
+			buf_addf(&t, "undone before impact start (by seq %lld)", (long long)f->reverted_by);
 			add_reason(c, SIG_UNDONE_BEFORE, w[SIG_UNDONE_BEFORE], &t);
 		}
 	}
@@ -725,13 +726,6 @@ static int chains(const struct window_row *r, const struct window_row *later)
 	if (!later->before_known || (!r->before_known && !r->after))
 		return 1;
 	return r->after ? later->before && json_equal(r->after, later->before) : !later->before;
-}
-
-static char *col_dup(sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	return xstrndup(t ? (const char *)t : "", (size_t)sqlite3_column_bytes(st, col));
 }
 
 /* Share of the target's recent changes (of this action when there are
@@ -805,13 +799,10 @@ int correlate_run(struct store *s, const struct incident *in, const struct corre
 	sqlite3_stmt *st = NULL, *hist = NULL;
 	char from[32], to[32];
 	struct buf err = BUF_INIT;
-	usec_t end = in->resolved != INCIDENT_NO_TIME ? in->resolved :
-		     (in->detected != INCIDENT_NO_TIME ? in->detected : in->started) + o->lookback;
 	int rc, ret = -1;
 
 	memset(out, 0, sizeof(*out));
-	out->from = in->started - o->lookback;
-	out->to = end < in->started ? in->started : end;
+	incident_window_lookback(in, o->lookback, &out->from, &out->to);
 	time_format(out->from, from);
 	time_format(out->to, to);
 	if (store_prepare(s, "SELECT seq, event_id, ts, actor, actor_type, action, target, target_kind,"
@@ -835,17 +826,17 @@ int correlate_run(struct store *s, const struct incident *in, const struct corre
 		r = &rows[n++];
 		memset(r, 0, sizeof(*r));
 		r->c.seq = sqlite3_column_int64(st, 0);
-		r->c.event_id = col_dup(st, 1);
+		r->c.event_id = store_col_dup(st, 1);
 		snprintf(r->c.ts, sizeof(r->c.ts), "%s", ts ? ts : "");
 		if (!ts || time_parse_iso(ts, &r->c.t, &why))
 			r->c.t = in->started;
-		r->c.actor = col_dup(st, 3);
-		r->c.actor_type = col_dup(st, 4);
-		r->c.action = col_dup(st, 5);
-		r->c.target = col_dup(st, 6);
-		r->c.target_kind = col_dup(st, 7);
-		r->c.environment = col_dup(st, 8);
-		r->c.summary = col_dup(st, 9);
+		r->c.actor = store_col_dup(st, 3);
+		r->c.actor_type = store_col_dup(st, 4);
+		r->c.action = store_col_dup(st, 5);
+		r->c.target = store_col_dup(st, 6);
+		r->c.target_kind = store_col_dup(st, 7);
+		r->c.environment = store_col_dup(st, 8);
+		r->c.summary = store_col_dup(st, 9);
 		r->c.risk = (unsigned)sqlite3_column_int(st, 10);
 		buf_reset(&err);
 		leaf = json_parse_strict(sqlite3_column_blob(st, 11), (size_t)sqlite3_column_bytes(st, 11),

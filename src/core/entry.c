@@ -8,13 +8,7 @@
 #include "trailscope/entry.h"
 #include "trailscope/jcs.h"
 #include "trailscope/util.h"
-
-static char *col_dup(sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	return xstrndup(t ? (const char *)t : "", (size_t)sqlite3_column_bytes(st, col));
-}
+#include "store_row.h"
 
 static json_t *parse_value(const unsigned char *text, int len)
 {
@@ -45,7 +39,7 @@ static int load_changes(struct store *s, struct entry *e)
 		ALLOC_GROW(e->changes.v, e->changes.n + 1, e->changes.alloc);
 		c = &e->changes.v[e->changes.n++];
 		memset(c, 0, sizeof(*c));
-		c->path = col_dup(st, 0);
+		c->path = store_col_dup(st, 0);
 		c->kind = change_kind_parse(kind);
 		c->before = parse_value(sqlite3_column_text(st, 2), sqlite3_column_bytes(st, 2));
 		c->after = parse_value(sqlite3_column_text(st, 3), sqlite3_column_bytes(st, 3));
@@ -79,15 +73,15 @@ static int load_where(struct store *s, const char *where, int64_t seq, const cha
 		ret = 0;
 	} else if (rc == SQLITE_ROW) {
 		e->seq = sqlite3_column_int64(st, 0);
-		e->event_id = col_dup(st, 1);
-		e->ts = col_dup(st, 2);
-		e->actor = col_dup(st, 3);
-		e->actor_type = col_dup(st, 4);
-		e->action = col_dup(st, 5);
-		e->target = col_dup(st, 6);
-		e->target_kind = col_dup(st, 7);
-		e->environment = col_dup(st, 8);
-		e->summary = col_dup(st, 9);
+		e->event_id = store_col_dup(st, 1);
+		e->ts = store_col_dup(st, 2);
+		e->actor = store_col_dup(st, 3);
+		e->actor_type = store_col_dup(st, 4);
+		e->action = store_col_dup(st, 5);
+		e->target = store_col_dup(st, 6);
+		e->target_kind = store_col_dup(st, 7);
+		e->environment = store_col_dup(st, 8);
+		e->summary = store_col_dup(st, 9);
 		e->leaf = parse_value(sqlite3_column_blob(st, 10), sqlite3_column_bytes(st, 10));
 		e->covered_by = (uint64_t)sqlite3_column_int64(st, 11);
 		ret = load_changes(s, e) ? -1 : 1;
@@ -103,6 +97,26 @@ static int load_where(struct store *s, const char *where, int64_t seq, const cha
 int entry_load_seq(struct store *s, int64_t seq, struct entry *e)
 {
 	return load_where(s, "seq = ?1", seq, NULL, e);
+}
+
+int entry_event_id(struct store *s, int64_t seq, char **id)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	*id = NULL;
+	if (store_prepare(s, "SELECT event_id FROM entries WHERE seq = ?1", &st))
+		return -1;
+	sqlite3_bind_int64(st, 1, seq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*id = store_col_dup(st, 0);
+		ret = 1;
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		ret = store_error(s, "cannot read the event id");
+	}
+	sqlite3_finalize(st);
+	return ret;
 }
 
 int entry_load(struct store *s, const char *id, struct entry *e)

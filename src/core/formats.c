@@ -324,6 +324,48 @@ int format_is_utf16(const char *head, size_t len)
 	return len >= 2 && (h[0] == 0) != (h[1] == 0);
 }
 
+FILE *format_open_input(const char *path, const char *name, char *head, size_t cap, size_t *head_len,
+			int *status)
+{
+	struct buf safe = BUF_INIT;
+	FILE *f = format_open(path, head, cap, head_len);
+	int e = errno;
+
+	buf_add_term_safe(&safe, name, strlen(name));
+	if (!f) {
+		if (e == EISDIR)
+			error("%s: is a directory: name the files to import", safe.buf);
+		else
+			error("cannot open '%s': %s", safe.buf, strerror(e));
+		*status = e == EISDIR ? EXIT_BADINPUT : EXIT_IO;
+	} else if (format_is_utf16(head, *head_len)) {
+		error("%s: UTF-16 is not supported: convert to UTF-8", safe.buf);
+		fclose(f);
+		f = NULL;
+		*status = EXIT_BADINPUT;
+	} else {
+		*status = EXIT_OK;
+	}
+	buf_release(&safe);
+	return f;
+}
+
+void format_report_bad(const char *file, long line, int col, long index, const char *noun,
+		       const char *why, int skipped)
+{
+	struct buf safe = BUF_INIT, msg = BUF_INIT;
+
+	buf_add_term_safe(&safe, file, strlen(file));
+	buf_add_term_safe(&msg, why, strlen(why));
+	if (index >= 0)
+		fprintf(stderr, "%s:%ld:%d: %s %ld: %s%s\n", safe.buf, line, col, noun, index, msg.buf,
+			skipped ? " (skipped)" : "");
+	else
+		fprintf(stderr, "%s:%ld:%d: %s%s\n", safe.buf, line, col, msg.buf, skipped ? " (skipped)" : "");
+	buf_release(&safe);
+	buf_release(&msg);
+}
+
 int format_read_failed(const char *file)
 {
 	struct buf safe = BUF_INIT;

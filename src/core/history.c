@@ -10,13 +10,7 @@
 #include "trailscope/entry.h"
 #include "trailscope/history.h"
 #include "trailscope/util.h"
-
-static char *col_dup(sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	return xstrndup(t ? (const char *)t : "", (size_t)sqlite3_column_bytes(st, col));
-}
+#include "store_row.h"
 
 int history_load(struct store *s, const char *target, const char *environment, struct history *h)
 {
@@ -50,10 +44,10 @@ int history_load(struct store *s, const char *target, const char *environment, s
 		it->seq = sqlite3_column_int64(st, 0);
 		ts = sqlite3_column_text(st, 1);
 		snprintf(it->ts, sizeof(it->ts), "%s", ts ? (const char *)ts : "");
-		it->actor = col_dup(st, 2);
-		it->actor_type = col_dup(st, 3);
-		it->action = col_dup(st, 4);
-		it->summary = col_dup(st, 5);
+		it->actor = store_col_dup(st, 2);
+		it->actor_type = store_col_dup(st, 3);
+		it->action = store_col_dup(st, 4);
+		it->summary = store_col_dup(st, 5);
 		snprintf(it->outcome, sizeof(it->outcome), "%s",
 			 sqlite3_column_type(st, 6) == SQLITE_TEXT ? (const char *)sqlite3_column_text(st, 6) :
 			 outcome_name(OUTCOME_UNKNOWN));

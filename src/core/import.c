@@ -304,20 +304,10 @@ static void progress(struct importer *im, int final)
 static int sink_bad(void *ctx, long line, int col, long index, const char *why)
 {
 	struct importer *im = ctx;
-	struct buf safe = BUF_INIT, msg = BUF_INIT;
 
-	buf_add_term_safe(&safe, im->file, strlen(im->file));
-	buf_add_term_safe(&msg, why, strlen(why));
 	if (im->opt->progress && im->last_progress)
 		fputc('\n', stderr);
-	if (index >= 0)
-		fprintf(stderr, "%s:%ld:%d: record %ld: %s%s\n", safe.buf, line, col, index, msg.buf,
-			im->opt->skip_invalid ? " (skipped)" : "");
-	else
-		fprintf(stderr, "%s:%ld:%d: %s%s\n", safe.buf, line, col, msg.buf,
-			im->opt->skip_invalid ? " (skipped)" : "");
-	buf_release(&safe);
-	buf_release(&msg);
+	format_report_bad(im->file, line, col, index, "record", why, im->opt->skip_invalid);
 	im->stats->records++;
 	if (!im->opt->skip_invalid) {
 		im->bad_input = 1;
@@ -526,29 +516,10 @@ static int import_one(struct importer *im, const char *path)
 	int rc;
 
 	im->file = strcmp(path, "-") ? path : "<stdin>";
-	f = format_open(path, head, HEAD, &head_len);
+	f = format_open_input(path, im->file, head, HEAD, &head_len, &rc);
 	if (!f) {
-		int e = errno;
-		struct buf safe = BUF_INIT;
-
-		buf_add_term_safe(&safe, im->file, strlen(im->file));
-		if (e == EISDIR)
-			error("%s: is a directory: name the files to import", safe.buf);
-		else
-			error("cannot open '%s': %s", safe.buf, strerror(e));
-		buf_release(&safe);
 		free(head);
-		return e == EISDIR ? EXIT_BADINPUT : EXIT_IO;
-	}
-	if (format_is_utf16(head, head_len)) {
-		struct buf safe = BUF_INIT;
-
-		buf_add_term_safe(&safe, im->file, strlen(im->file));
-		error("%s: UTF-16 is not supported: convert to UTF-8", safe.buf);
-		buf_release(&safe);
-		fclose(f);
-		free(head);
-		return EXIT_BADINPUT;
+		return rc;
 	}
 	if (im->opt->format && strcmp(im->opt->format, "auto")) {
 		fmt = format_find(im->opt->format);

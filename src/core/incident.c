@@ -1,21 +1,24 @@
 /*
  * incident.c - incidents beside the events (see incident.h): strict
- * reading of JSON lines and PagerDuty-style exports, one transaction per
- * import, listing and lookup by id.
+ * reading of JSON lines and PagerDuty-style exports through the events'
+ * record reader (fmt_read), one transaction per import, listing, lookup
+ * by id, and the incident's window.
  *
- * Cost: an incident file is read whole (at most INCIDENT_MAX_FILE bytes),
- * every record parsed strictly once, then written in one transaction with
+ * Cost: JSON lines are streamed, a document read whole (fmt_read's
+ * limit); the records are held (at most INCIDENT_MAX_FILE bytes), each
+ * parsed strictly once, then written in one transaction with
  * one indexed probe and one insert per incident. Lookups are one primary
  * key read.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "trailscope/format_util.h"
 #include "trailscope/incident.h"
 #include "trailscope/jcs.h"
 #include "trailscope/store_append.h"
+#include "store_row.h"
 
 #define MAX_ID 256
 
@@ -249,13 +252,18 @@ bad:
 	return -1;
 }
 
-usec_t incident_end(const struct incident *in)
+void incident_window_lookback(const struct incident *in, usec_t lookback, usec_t *from, usec_t *to)
 {
+	*from = in->started - lookback;
 	if (in->resolved != INCIDENT_NO_TIME && in->resolved >= in->started)
-		return in->resolved;
-	if (in->detected != INCIDENT_NO_TIME && in->detected >= in->started)
-		return in->detected;
-	return in->started;
+		*to = in->resolved;
+	else
+		*to = in->started + lookback;
+}
+
+void incident_window(const struct incident *in, usec_t *from, usec_t *to)
+{
+	incident_window_lookback(in, INCIDENT_LOOKBACK, from, to);
 }
 
 static json_t *time_or_null(usec_t t)
@@ -299,6 +307,8 @@ struct reader {
 	size_t nslots;
 	const char *file;
 	int bad;                  /* a bad record stopped the import */
+	size_t held;              /* bytes of raw records held */
+	int too_big;              /* held would pass INCIDENT_MAX_FILE */
 };
 
 static uint64_t hash_str(const char *s)
@@ -333,21 +343,12 @@ static void id_grow(struct reader *r)
 		r->slots[id_slot(r, r->v[k].id)] = k + 1;
 }
 
-/* Reports a bad record; returns 0 to go on, -1 to stop. */
-static int report_bad(struct reader *r, long line, int col, long index, const char *why)
+/* Reports a bad record (the sink's bad()); returns 0 to go on, -1 to stop. */
+static int report_bad(void *ctx, long line, int col, long index, const char *why)
 {
-	struct buf safe = BUF_INIT, msg = BUF_INIT;
+	struct reader *r = ctx;
 
-	buf_add_term_safe(&safe, r->file, strlen(r->file));
-	buf_add_term_safe(&msg, why, strlen(why));
-	if (index >= 0)
-		fprintf(stderr, "%s:%ld:%d: incident %ld: %s%s\n", safe.buf, line, col, index, msg.buf,
-			r->opt->skip_invalid ? " (skipped)" : "");
-	else
-		fprintf(stderr, "%s:%ld:%d: %s%s\n", safe.buf, line, col, msg.buf,
-			r->opt->skip_invalid ? " (skipped)" : "");
-	buf_release(&safe);
-	buf_release(&msg);
+	format_report_bad(r->file, line, col, index, "incident", why, r->opt->skip_invalid);
 	r->stats->records++;
 	if (!r->opt->skip_invalid) {
 		r->bad = 1;
@@ -357,17 +358,18 @@ static int report_bad(struct reader *r, long line, int col, long index, const ch
 	return 0;
 }
 
-/* Takes one parsed record; returns 0 to go on, -1 to stop. */
-static int take_record(struct reader *r, const json_t *rec, const char *raw, size_t raw_len,
-		       long line, int col, long index)
+/* The reader's record callback: takes one parsed incident record of the
+ * file. Returns 0 to go on, -1 to stop. */
+static int take_record(struct fmt_reader *fr, const struct fmt_record *rec)
 {
+	struct reader *r = fr->data;
 	struct buf err = BUF_INIT;
 	struct incident in;
 	size_t slot;
 	int ret;
 
-	if (incident_from_json(rec, &in, &err)) {
-		ret = report_bad(r, line, col, index, err.buf);
+	if (incident_from_json(rec->json, &in, &err)) {
+		ret = report_bad(r, rec->line, rec->col, rec->index, err.buf);
 		buf_release(&err);
 		return ret;
 	}
@@ -379,13 +381,19 @@ static int take_record(struct reader *r, const json_t *rec, const char *raw, siz
 		buf_addf(&err, "duplicate incident id \"%s\" (first at %s:%ld)", in.id, first->source_file,
 			 first->source_line);
 		incident_release(&in);
-		ret = report_bad(r, line, col, index, err.buf);
+		ret = report_bad(r, rec->line, rec->col, rec->index, err.buf);
 		buf_release(&err);
 		return ret;
 	}
-	in.raw = xstrndup(raw, raw_len);
+	if (r->held + rec->raw_len > INCIDENT_MAX_FILE) {
+		incident_release(&in);
+		r->too_big = 1;
+		return -1;
+	}
+	r->held += rec->raw_len;
+	in.raw = xstrndup(rec->raw, rec->raw_len);
 	in.source_file = xstrdup(r->file);
-	in.source_line = line;
+	in.source_line = rec->line;
 	ALLOC_GROW(r->v, r->n + 1, r->alloc);
 	r->v[r->n] = in;
 	r->slots[slot] = ++r->n;
@@ -394,264 +402,40 @@ static int take_record(struct reader *r, const json_t *rec, const char *raw, siz
 	return 0;
 }
 
-static int read_jsonl(struct reader *r, const char *text, size_t len)
-{
-	struct buf err = BUF_INIT;
-	size_t pos = 0;
-	long lineno = 0;
-	int ret = 0;
-
-	while (pos < len && ret == 0) {
-		const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - line) : len - pos;
-		json_t *rec;
-		int l = 0, c = 0;
-
-		pos += n + (nl ? 1 : 0);
-		lineno++;
-		if (lineno == 1 && n >= 3 && !memcmp(line, "\xef\xbb\xbf", 3)) {
-			line += 3; /* a UTF-8 byte order mark */
-			n -= 3;
-		}
-		while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
-			n--;
-		if (!n)
-			continue;
-		if (n > JSON_MAX_RECORD) {
-			ret = report_bad(r, lineno, 1, -1, "record larger than 4 MiB");
-			continue;
-		}
-		buf_reset(&err);
-		rec = json_parse_strict(line, n, &l, &c, &err);
-		if (!rec) {
-			ret = report_bad(r, lineno, c > 0 ? c : 1, -1, err.buf);
-			continue;
-		}
-		ret = take_record(r, rec, line, n, lineno, 1, -1);
-		json_decref(rec);
-	}
-	buf_release(&err);
-	return ret;
-}
-
-/* ---- a PagerDuty-style export: {"incidents": [...]} --------------------- */
-
-static size_t skip_ws(const char *t, size_t i, size_t n)
-{
-	while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n'))
-		i++;
-	return i;
-}
-
-/* t[i] is '"'; returns the index after the closing quote. */
-static size_t skip_string(const char *t, size_t i, size_t n)
-{
-	for (i++; i < n && t[i] != '"'; i++)
-		if (t[i] == '\\')
-			i++;
-	return i < n ? i + 1 : n;
-}
-
-/* Skips one value of an already validated document. */
-static size_t skip_value(const char *t, size_t i, size_t n)
-{
-	int depth = 0;
-
-	if (i < n && t[i] == '"')
-		return skip_string(t, i, n);
-	while (i < n) {
-		char c = t[i];
-
-		if (c == '"') {
-			i = skip_string(t, i, n);
-			continue;
-		}
-		if (c == '{' || c == '[') {
-			depth++;
-		} else if (c == '}' || c == ']') {
-			if (!depth)
-				return i;
-			if (!--depth)
-				return i + 1;
-		} else if (!depth && (c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
-			return i;
-		}
-		i++;
-	}
-	return n;
-}
-
-struct span {
-	size_t start, end;
-};
-
-/* Finds the elements of the top-level "incidents" array in a validated
- * document, so each can be reported at its line and kept verbatim.
- * Returns the number found (0 when the key is spelled with escapes). */
-static size_t find_elements(const char *t, size_t n, struct span **out)
-{
-	size_t i = skip_ws(t, 0, n), count = 0, alloc = 0;
-
-	*out = NULL;
-	if (i >= n || t[i] != '{')
-		return 0;
-	i++;
-	while (i < n) {
-		size_t ks, ke;
-
-		i = skip_ws(t, i, n);
-		if (i >= n || t[i] != '"')
-			break;
-		ks = i;
-		ke = skip_string(t, i, n);
-		i = skip_ws(t, ke, n);
-		if (i >= n || t[i] != ':')
-			break;
-		i = skip_ws(t, i + 1, n);
-		if (ke - ks == 11 && !memcmp(t + ks, "\"incidents\"", 11) && i < n && t[i] == '[') {
-			i = skip_ws(t, i + 1, n);
-			while (i < n && t[i] != ']') {
-				struct span sp;
-
-				sp.start = i;
-				sp.end = skip_value(t, i, n);
-				ALLOC_GROW(*out, count + 1, alloc);
-				(*out)[count++] = sp;
-				i = skip_ws(t, sp.end, n);
-				if (i < n && t[i] == ',')
-					i = skip_ws(t, i + 1, n);
-			}
-			return count;
-		}
-		i = skip_ws(t, skip_value(t, i, n), n);
-		if (i < n && t[i] == ',')
-			i++;
-	}
-	return count;
-}
-
-static int read_export(struct reader *r, const char *text, size_t len)
-{
-	struct buf err = BUF_INIT;
-	json_t *doc, *arr, *rec;
-	struct span *spans = NULL;
-	size_t nspans, idx, at = 0;
-	long line = 1;
-	int col = 1, l = 0, c = 0, ret = 0;
-
-	doc = json_parse_strict(text, len, &l, &c, &err);
-	if (!doc) {
-		ret = report_bad(r, l > 0 ? l : 1, c > 0 ? c : 1, -1, err.buf);
-		buf_release(&err);
-		return r->opt->skip_invalid ? 0 : ret; /* nothing else to read in this file */
-	}
-	arr = json_object_get(doc, "incidents");
-	if (!json_is_array(arr)) {
-		ret = report_bad(r, 1, 1, -1, "expected JSON lines or an object with an \"incidents\" list");
-		json_decref(doc);
-		buf_release(&err);
-		return ret;
-	}
-	nspans = find_elements(text, len, &spans);
-	json_array_foreach(arr, idx, rec) {
-		const char *raw = NULL;
-		size_t raw_len = 0;
-		struct buf canon = BUF_INIT;
-
-		if (nspans == json_array_size(arr)) {
-			/* line and column of the element's first byte */
-			for (; at < spans[idx].start; at++) {
-				if (text[at] == '\n') {
-					line++;
-					col = 1;
-				} else {
-					col++;
-				}
-			}
-			raw = text + spans[idx].start;
-			raw_len = spans[idx].end - spans[idx].start;
-		} else {
-			json_append(&canon, rec);
-			raw = canon.buf;
-			raw_len = canon.len;
-		}
-		ret = take_record(r, rec, raw, raw_len, line, col, (long)idx);
-		buf_release(&canon);
-		if (ret)
-			break;
-	}
-	free(spans);
-	json_decref(doc);
-	buf_release(&err);
-	return ret;
-}
-
-/* A PagerDuty-style export when the file starts with '{' followed by
- * the end of the line (a pretty-printed document) or by the member
- * "incidents"; JSON lines otherwise. */
-static int is_export(const char *text, size_t len)
-{
-	size_t i = skip_ws(text, len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0, len);
-
-	if (i >= len || text[i] != '{')
-		return 0;
-	for (i++; i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r'); i++)
-		;
-	if (i >= len || text[i] == '\n')
-		return 1;
-	return len - i >= 11 && !memcmp(text + i, "\"incidents\"", 11);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	struct buf b = BUF_INIT;
-	char chunk[65536];
-	size_t n;
-
-	if (strcmp(path, "-"))
-		return read_file(path, INCIDENT_MAX_FILE, len);
-	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
-		if (b.len + n > INCIDENT_MAX_FILE) {
-			buf_release(&b);
-			errno = EFBIG;
-			return NULL;
-		}
-		buf_add(&b, chunk, n);
-	}
-	if (ferror(stdin)) {
-		buf_release(&b);
-		errno = EIO;
-		return NULL;
-	}
-	return buf_detach(&b, len);
-}
-
+/* Reads one file through the record reader events use (format_util.h):
+ * JSON lines, or one document whose "incidents" array (or top-level
+ * array) holds the records, or a single record; gzip or plain. */
 static int read_one(struct reader *r, const char *path)
 {
-	size_t len = 0;
-	char *text;
-	int ret;
+	static const char *const wrappers[] = { "incidents", NULL };
+	struct record_sink sink = { .bad = report_bad, .ctx = r };
+	struct fmt_reader fr = {
+		.format = "incidents", .sink = &sink, .wrappers = wrappers,
+		.record = take_record, .data = r,
+	};
+	char head[64];
+	size_t head_len = 0;
+	FILE *f;
+	int status, rc;
 
-	r->file = strcmp(path, "-") ? path : "<stdin>";
-	text = slurp(path, &len);
-	if (!text) {
-		if (errno == EFBIG)
-			error("'%s' is larger than %u MiB", r->file, INCIDENT_MAX_FILE >> 20);
-		else
-			error("cannot read '%s': %s", r->file, strerror(errno));
-		return EXIT_IO;
-	}
-	if (is_export(text, len)) {
-		size_t bom = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+	r->file = fr.file = strcmp(path, "-") ? path : "<stdin>";
+	f = format_open_input(path, r->file, head, sizeof(head) - 1, &head_len, &status);
+	if (!f)
+		return status;
+	rc = fmt_read(&fr, f);
+	fclose(f);
+	if (r->too_big) {
+		struct buf safe = BUF_INIT;
 
-		ret = read_export(r, text + bom, len - bom);
-	} else {
-		ret = read_jsonl(r, text, len);
+		buf_add_term_safe(&safe, r->file, strlen(r->file));
+		error("%s: more than %u MiB of incident records in one import", safe.buf,
+		      INCIDENT_MAX_FILE >> 20);
+		buf_release(&safe);
+		return EXIT_BADINPUT;
 	}
-	free(text);
-	if (ret)
-		return r->bad ? EXIT_BADINPUT : EXIT_IO;
-	return EXIT_OK;
+	if (!rc)
+		return EXIT_OK;
+	return r->bad || rc == -2 ? EXIT_BADINPUT : EXIT_IO;
 }
 
 /* ---- storing ------------------------------------------------------------ */
@@ -714,13 +498,6 @@ int incident_import(struct store *s, char *const *files, int nfiles,
 #define SELECT_COLS "SELECT id, title, severity, services, environment, started_at, detected_at," \
 		    " resolved_at, raw, source_file, source_line FROM incidents"
 
-static char *col_dup(sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	return xstrndup(t ? (const char *)t : "", (size_t)sqlite3_column_bytes(st, col));
-}
-
 static int col_time(sqlite3_stmt *st, int col, usec_t *out)
 {
 	const char *t = (const char *)sqlite3_column_text(st, col), *why;
@@ -737,15 +514,14 @@ static int from_row(sqlite3_stmt *st, struct incident *in)
 	int l, c;
 
 	memset(in, 0, sizeof(*in));
-	in->id = col_dup(st, 0);
-	in->title = col_dup(st, 1);
-	in->severity = col_dup(st, 2);
-	in->environment = col_dup(st, 4);
-	in->raw = col_dup(st, 8);
-	in->source_file = col_dup(st, 9);
+	in->id = store_col_dup(st, 0);
+	in->title = store_col_dup(st, 1);
+	in->severity = store_col_dup(st, 2);
+	in->environment = store_col_dup(st, 4);
+	in->raw = store_col_dup(st, 8);
+	in->source_file = store_col_dup(st, 9);
 	in->source_line = (long)sqlite3_column_int64(st, 10);
-	svc = json_parse_strict((const char *)sqlite3_column_text(st, 3) ? (const char *)sqlite3_column_text(st, 3) : "",
-				(size_t)sqlite3_column_bytes(st, 3), &l, &c, &err);
+	svc = json_parse_strict(store_col_text(st, 3), (size_t)sqlite3_column_bytes(st, 3), &l, &c, &err);
 	if (col_time(st, 5, &in->started) || in->started == INCIDENT_NO_TIME ||
 	    col_time(st, 6, &in->detected) || col_time(st, 7, &in->resolved) || !json_is_array(svc)) {
 		struct buf safe = BUF_INIT;

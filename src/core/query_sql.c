@@ -27,10 +27,10 @@
 #include <string.h>
 
 #include "query_int.h"
+#include "trailscope/incident.h"
 #include "trailscope/timeline.h"
+#include "store_row.h"
 
-#define AROUND_BEFORE ((usec_t)2 * 3600 * 1000000) /* around: starts 2 h before the incident */
-#define AROUND_OPEN ((usec_t)2 * 3600 * 1000000)   /* and ends 2 h after an unresolved start */
 
 enum { P_TEXT, P_INT, P_SET };
 
@@ -197,37 +197,29 @@ static void gen_time(struct query *q, const char *cmp, usec_t t)
 
 /*
  * around:ID - the hook for incident-relative time. Resolves the incident
- * to a window [started_at - 2h, resolved_at) (or started_at + 2h when
- * unresolved). Later work (offsets like around:INC-42-30m, detected_at)
- * changes only this function.
+ * (incident_load: its id exactly, else without case when that is unique)
+ * to its window, incident_window(): [started_at - 2h, resolved_at], or
+ * [started_at - 2h, started_at + 2h] while unresolved. Later work
+ * (offsets like around:INC-42-30m) changes only this function.
  */
 static int gen_around(struct gen *g, const struct qnode *n)
 {
 	struct query *q = g->q;
-	sqlite3_stmt *st;
-	usec_t start, end;
-	int rc;
+	struct incident in;
+	usec_t from, to;
+	int rc = incident_load(q->s, n->value, &in);
 
-	if (store_prepare(q->s, "SELECT started_at, resolved_at FROM incidents WHERE id = ?1", &st))
-		return qerror_at(g->err, g->text, n->vpos, "cannot read the incidents table");
-	sqlite3_bind_text(st, 1, n->value, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+	if (rc < 0)
+		return qerror_at(g->err, g->text, n->vpos, "cannot read incident '%.100s': %s", n->value,
+				 last_error());
+	if (rc == 0)
 		return qerror_at(g->err, g->text, n->vpos, "no incident '%.100s' in the store", n->value);
-	}
-	if (timeline_parse_ts((const char *)sqlite3_column_text(st, 0), &start)) {
-		sqlite3_finalize(st);
-		return qerror_at(g->err, g->text, n->vpos, "incident '%.100s' has an unreadable start", n->value);
-	}
-	if (sqlite3_column_type(st, 1) == SQLITE_NULL ||
-	    timeline_parse_ts((const char *)sqlite3_column_text(st, 1), &end) || end < start)
-		end = start + AROUND_OPEN;
-	sqlite3_finalize(st);
+	incident_window(&in, &from, &to);
+	incident_release(&in);
 	buf_addch(&q->where, '(');
-	gen_time(q, ">=", start - AROUND_BEFORE);
+	gen_time(q, ">=", from);
 	buf_addstr(&q->where, " AND ");
-	gen_time(q, "<", end);
+	gen_time(q, "<=", to);
 	buf_addch(&q->where, ')');
 	return 0;
 }
@@ -604,13 +596,6 @@ static const char *const each_tail[6] = {
 	" AND (e.ts, e.seq) <= (:kts, :kseq) ORDER BY e.ts DESC, e.seq DESC LIMIT :lim",
 };
 
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-	const char *t = (const char *)sqlite3_column_text(st, i);
-
-	return t ? t : "";
-}
-
 int64_t query_each(struct query *q, const struct query_fetch *f, query_row_fn fn, void *ctx)
 {
 	int v = (f->desc ? 3 : 0) + (f->from ? (f->inclusive ? 2 : 1) : 0);
@@ -630,17 +615,17 @@ int64_t query_each(struct query *q, const struct query_fetch *f, query_row_fn fn
 		struct query_row r;
 
 		r.seq = sqlite3_column_int64(st, 0);
-		r.ts = col_text(st, 1);
-		r.event_id = col_text(st, 2);
-		r.actor = col_text(st, 3);
-		r.actor_type = col_text(st, 4);
-		r.action = col_text(st, 5);
-		r.target = col_text(st, 6);
-		r.target_kind = col_text(st, 7);
-		r.environment = col_text(st, 8);
-		r.summary = col_text(st, 9);
+		r.ts = store_col_text(st, 1);
+		r.event_id = store_col_text(st, 2);
+		r.actor = store_col_text(st, 3);
+		r.actor_type = store_col_text(st, 4);
+		r.action = store_col_text(st, 5);
+		r.target = store_col_text(st, 6);
+		r.target_kind = store_col_text(st, 7);
+		r.environment = store_col_text(st, 8);
+		r.summary = store_col_text(st, 9);
 		r.risk = (unsigned)sqlite3_column_int64(st, 10);
-		r.outcome = col_text(st, 11);
+		r.outcome = store_col_text(st, 11);
 		n++;
 		if (fn && fn(&r, ctx)) {
 			rc = SQLITE_DONE;

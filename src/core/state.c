@@ -8,13 +8,7 @@
 #include <string.h>
 
 #include "trailscope/state.h"
-
-static char *col_dup(sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	return xstrndup(t ? (const char *)t : "", (size_t)sqlite3_column_bytes(st, col));
-}
+#include "store_row.h"
 
 int state_target_envs(struct store *s, const char *target, struct target_envs *out)
 {
@@ -28,7 +22,7 @@ int state_target_envs(struct store *s, const char *target, struct target_envs *o
 	sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
-		out->v[out->n++] = col_dup(st, 0);
+		out->v[out->n++] = store_col_dup(st, 0);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -81,9 +75,9 @@ static int settling(struct store *s, const char *target, const char *env, const 
 
 			p->seq = sqlite3_column_int64(st, 0);
 			snprintf(p->ts, sizeof(p->ts), "%s", ts ? (const char *)ts : "");
-			p->event_id = col_dup(st, 2);
-			p->actor = col_dup(st, 3);
-			p->action = col_dup(st, 4);
+			p->event_id = store_col_dup(st, 2);
+			p->actor = store_col_dup(st, 3);
+			p->action = store_col_dup(st, 4);
 			p->before_first = k == 1;
 		}
 		sqlite3_finalize(st);

@@ -616,6 +616,38 @@ int64_t store_size(struct store *s)
 	return n;
 }
 
+int64_t store_data_version(struct store *s)
+{
+	int64_t v = -1;
+
+	if (pragma_int(s, "PRAGMA data_version", &v) < 0)
+		return -1;
+	return v;
+}
+
+void store_set_progress(struct store *s, int (*fn)(void *ctx), void *ctx, int every)
+{
+	sqlite3_progress_handler(s->db, fn ? every : 0, fn, fn ? ctx : NULL);
+}
+
+int store_newest_checkpoint(struct store *s, int64_t *size)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (store_prepare(s, "SELECT max(size) FROM checkpoints", &st))
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		ret = store_error(s, "cannot read checkpoints");
+	else if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*size = sqlite3_column_int64(st, 0);
+		ret = 1;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
 static int copy_hash(sqlite3_stmt *st, int col, unsigned char out[HASH_LEN])
 {
 	if (sqlite3_column_bytes(st, col) != HASH_LEN)

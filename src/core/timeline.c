@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "trailscope/timeline.h"
+#include "store_row.h"
 
 #define ROW_COLS "ts, seq, actor, actor_type, action, target, environment, summary, " \
 	"json_extract(CAST(leaf AS TEXT), '$.context.approval'), " \
@@ -52,13 +53,6 @@ void timeline_close(struct timeline *tl)
 	memset(tl, 0, sizeof(*tl));
 }
 
-static char *col_dup(sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	return xstrndup(t ? (const char *)t : "", (size_t)sqlite3_column_bytes(st, col));
-}
-
 static int is_production(const char *env)
 {
 	static const char *const names[] = { "production", "prod", "prd", "live" };
@@ -99,12 +93,12 @@ static void row_read(sqlite3_stmt *st, struct tl_row *r)
 	memset(r, 0, sizeof(*r));
 	snprintf(r->key.ts, sizeof(r->key.ts), "%s", ts ? (const char *)ts : "");
 	r->key.seq = sqlite3_column_int64(st, 1);
-	r->actor = col_dup(st, 2);
-	r->actor_type = col_dup(st, 3);
-	r->action = col_dup(st, 4);
-	r->target = col_dup(st, 5);
-	r->environment = col_dup(st, 6);
-	r->summary = col_dup(st, 7);
+	r->actor = store_col_dup(st, 2);
+	r->actor_type = store_col_dup(st, 3);
+	r->action = store_col_dup(st, 4);
+	r->target = store_col_dup(st, 5);
+	r->environment = store_col_dup(st, 6);
+	r->summary = store_col_dup(st, 7);
 	if (!strcmp(r->actor_type, "service"))
 		r->flags |= TL_SERVICE;
 	if (is_production(r->environment))
@@ -169,6 +163,26 @@ static int one_key(struct store *s, const char *sql, const char *ts, struct tl_k
 		ret = 1;
 	} else {
 		ret = rc == SQLITE_DONE ? 0 : store_error(s, "cannot seek in the timeline");
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int timeline_row_at(struct store *s, int64_t seq, struct tl_row *out)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (store_prepare(s, "SELECT " ROW_COLS " FROM entries WHERE seq = ?1", &st))
+		return -1;
+	sqlite3_bind_int64(st, 1, seq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		row_read(st, out);
+		ret = 1;
+	} else if (rc != SQLITE_DONE) {
+		ret = store_error(s, "cannot read the entry");
 	}
 	sqlite3_finalize(st);
 	return ret;
@@ -343,6 +357,7 @@ void tl_row_release(struct tl_row *r)
 	free(r->target);
 	free(r->environment);
 	free(r->summary);
+	free(r->target_kind);
 	memset(r, 0, sizeof(*r));
 }
 

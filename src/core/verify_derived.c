@@ -35,6 +35,7 @@
 #include "trailscope/util.h"
 #include "trailscope/verify.h"
 #include "trailscope/verify_derived.h"
+#include "store_row.h"
 
 #define TOGGLE_WINDOW ((usec_t)30 * 60 * 1000000) /* import's rapid-toggle window */
 #define SHOWN_VALUE_MAX 48            /* bytes of a value quoted in a fault */
@@ -920,14 +921,6 @@ static void add_mismatch(struct buf *out, const char *what, const char *stored, 
 	add_mismatch_as(out, what, stored, sn, derived, dn, 1);
 }
 
-static const char *col_text(sqlite3_stmt *st, int col, size_t *n)
-{
-	const char *t = (const char *)sqlite3_column_text(st, col);
-
-	*n = (size_t)sqlite3_column_bytes(st, col);
-	return t;
-}
-
 static int same_text(const char *t, size_t n, const char *want, size_t wn)
 {
 	return t && n == wn && !memcmp(t, want, n);
@@ -973,12 +966,12 @@ static int change_differs(struct part *dc, sqlite3_stmt *st, const struct change
 	const char *t;
 	const char *kind = change_kind_name(c->kind);
 
-	t = col_text(st, 2, &n);
+	t = store_col_text_len(st, 2, &n);
 	if (!same_text(t, n, c->path, strlen(c->path))) {
 		add_mismatch(out, "path", t, n, c->path, strlen(c->path));
 		return 1;
 	}
-	t = col_text(st, 3, &n);
+	t = store_col_text_len(st, 3, &n);
 	if (!same_text(t, n, kind, strlen(kind))) {
 		buf_addf(out, "%s: ", *c->path ? c->path : "(state)");
 		add_mismatch(out, "kind", t, n, kind, strlen(kind));
@@ -990,7 +983,7 @@ static int change_differs(struct part *dc, sqlite3_stmt *st, const struct change
 		buf_reset(&dc->a);
 		if (v)
 			json_append(&dc->a, v);
-		t = col_text(st, 4 + k, &n);
+		t = store_col_text_len(st, 4 + k, &n);
 		if (v ? !same_text(t, n, dc->a.buf, dc->a.len) : t != NULL) {
 			buf_addf(out, "%s: ", *c->path ? c->path : "(state)");
 			add_mismatch_as(out, k ? "after" : "before", t, n, v ? dc->a.buf : NULL, dc->a.len, 0);
@@ -1083,7 +1076,7 @@ static void check_entry(struct part *dc, sqlite3 *db, sqlite3_stmt *e, sqlite3_s
 	int reported = 0;
 
 	/* entries.summary, nchanges, risk, source_* */
-	t = col_text(e, E_SUMMARY, &n);
+	t = store_col_text_len(e, E_SUMMARY, &n);
 	if (!summary_matches(d, t, n)) {
 		buf_reset(w);
 		add_mismatch(w, "summary", t, n, d->summary.buf, d->summary.len);
@@ -1133,7 +1126,7 @@ static void check_entry(struct part *dc, sqlite3 *db, sqlite3_stmt *e, sqlite3_s
 		add_risk_mismatch(w, stored, risk);
 		add_fault(dc, seq, "entries.risk", w);
 	}
-	t = col_text(e, E_SFILE, &n);
+	t = store_col_text_len(e, E_SFILE, &n);
 	if (!d->source_file || !same_text(t, n, d->source_file, strlen(d->source_file))) {
 		buf_reset(w);
 		add_mismatch(w, "source_file", t, n, d->source_file, d->source_file ? strlen(d->source_file) : 0);
@@ -1157,7 +1150,7 @@ static void check_entry(struct part *dc, sqlite3 *db, sqlite3_stmt *e, sqlite3_s
 				buf_addf(w, "row %zu is missing (the table has idx %lld next)", i, (long long)idx);
 				reported = 1;
 			} else if (i >= d->changes.n) {
-				t = col_text(ch, 2, &n);
+				t = store_col_text_len(ch, 2, &n);
 				buf_addf(w, "extra row %zu (", i);
 				add_shown(w, t, n);
 				buf_addf(w, "): the leaf has %zu change%s", d->changes.n, d->changes.n == 1 ? "" : "s");
@@ -1189,14 +1182,14 @@ static void check_entry(struct part *dc, sqlite3 *db, sqlite3_stmt *e, sqlite3_s
 		return;
 	}
 	buf_reset(w);
-	t = col_text(tx, T_SUMMARY, &n);
+	t = store_col_text_len(tx, T_SUMMARY, &n);
 	if (!summary_matches(d, t, n)) {
 		add_mismatch(w, "summary", t, n, d->summary.buf, d->summary.len);
 	} else {
 		const char *lt;
 		size_t ln;
 
-		t = col_text(tx, T_RAW, &n);
+		t = store_col_text_len(tx, T_RAW, &n);
 		if (!raw_matches(dc, t, n, d, raw, raw_equal, &lt, &ln))
 			add_mismatch(w, "raw", t, n, lt, ln);
 	}
@@ -1266,7 +1259,7 @@ static void run_check(struct part *dc, sqlite3 *db)
 		raw = (struct span){ NULL, 0 };
 		hook = (struct raw_hook){ NULL, 0, -1, 0 };
 		if (tx && tx_row == 1 && sqlite3_column_int64(tx, T_SEQ) == seq)
-			hook.text = col_text(tx, T_RAW, &hook.n);
+			hook.text = store_col_text_len(tx, T_RAW, &hook.n);
 		j = leaf_essentials(leaf ? leaf : "", len, &raw, &hook);
 		if (!j)
 			j = json_parse_strict(leaf ? leaf : "", len, &line, &col, &err);

@@ -41,7 +41,8 @@ struct tui {
 	int dirty;
 	/* the query bar and the active filter (querybar.c) */
 	struct buf filter;      /* applied filter text, "" none */
-	struct buf search;      /* search text for n/p, "" none */
+	struct buf search;      /* search text for n/N, "" none */
+	struct bg_count search_count; /* matches of the search (within the filter) */
 	usec_t filter_now;      /* reference time the filter was compiled with */
 	struct bg_count count;  /* match count of the filter, or of the bar's text */
 	int count_is_filter;    /* count is for the applied filter */
@@ -76,6 +77,12 @@ void tui_message(struct tui *t, enum role r, const char *fmt, ...) __attribute__
 int tui_prompt(struct tui *t, const char *prompt, struct buf *out);
 /* Like tui_prompt, starting from the text already in out. */
 int tui_prompt_edit(struct tui *t, const char *prompt, struct buf *out);
+/* The same for a path: Tab completes it (glob(3); ~ and ~user expanded),
+ * listing the candidates above the prompt when there are several. */
+int tui_prompt_path(struct tui *t, const char *prompt, struct buf *out);
+/* Appends path with a leading ~ or ~user expanded (as typed when the user
+ * is unknown). */
+void tui_expand_tilde(const char *path, struct buf *out);
 /* The next key (script or terminal); ERR at the end of a script. */
 int tui_read_key(struct tui *t);
 /* Draws the whole screen now (views, status bar, overlay). */
@@ -83,7 +90,7 @@ void tui_draw(struct tui *t);
 /* Did the user cancel the work of the current key (Esc while busy)? */
 int tui_cancelled(struct tui *t);
 /* Installs the busy handler (progress and Esc-to-cancel) on a connection. */
-void tui_busy_attach(struct tui *t, sqlite3 *db);
+void tui_busy_attach(struct tui *t, struct store *s);
 
 /* The timeline view at the bottom of the stack. */
 struct view *tui_timeline(struct tui *t);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "trailscope/casefile.h"
+#include "trailscope/entry.h"
 #include "app.h"
 #include "draw.h"
 
@@ -89,15 +90,9 @@ int tui_is_marked(struct tui *t, int64_t seq)
 
 char *tui_event_id(struct tui *t, int64_t seq)
 {
-	sqlite3_stmt *st;
-	char *id = NULL;
+	char *id;
 
-	if (store_prepare(&t->store, "SELECT event_id FROM entries WHERE seq = ?1", &st))
-		return NULL;
-	sqlite3_bind_int64(st, 1, seq);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		id = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	entry_event_id(&t->store, seq, &id);
 	return id;
 }
 

@@ -4,12 +4,16 @@
  * measured with wcwidth so wide characters keep columns aligned, and
  * clipped to the space given. Also styled lines and the generic pager
  * the event, verify and help views scroll with, and the display formats
- * of times and counts.
+ * of times and counts. While a search is active, its terms (query_terms)
+ * are drawn in role search-match wherever a view turns highlighting on.
  */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
+#include "trailscope/query.h"
 #include "trailscope/risk.h"
 #include "draw.h"
 #include "keys.h"
@@ -107,7 +111,7 @@ size_t text_fit(const char *s, size_t len, int cols, int *used)
 	return i;
 }
 
-int draw_text(int y, int x, int xmax, enum role r, const char *s, size_t len)
+static int draw_plain(int y, int x, int xmax, enum role r, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	wchar_t wb[256];
@@ -145,6 +149,112 @@ int draw_text(int y, int x, int xmax, enum role r, const char *s, size_t len)
 	if (n)
 		mvaddnwstr(y, startx, wb, n);
 	return x;
+}
+
+/* ---- search highlighting ---- */
+
+#define HL_MAX 32
+static pcre2_code *hl_code[HL_MAX];
+static size_t hl_n;
+static int hl_on;
+static pcre2_match_data *hl_md;
+
+void highlight_set(const char *search)
+{
+	struct query_terms terms = QUERY_TERMS_INIT;
+
+	highlight_clear();
+	if (!search || !*search || query_terms(search, &terms))
+		return;
+	for (size_t i = 0; i < terms.words.n + terms.regexes.n && hl_n < HL_MAX; i++) {
+		int lit = i < terms.words.n;
+		const char *pat = lit ? terms.words.v[i] : terms.regexes.v[i - terms.words.n];
+		const char *fl = lit ? "" : terms.regex_flags.v[i - terms.words.n];
+		uint32_t o = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (lit ? PCRE2_LITERAL | PCRE2_CASELESS : 0);
+		int code;
+		PCRE2_SIZE off;
+
+		for (; *fl; fl++)
+			o |= *fl == 'i' ? PCRE2_CASELESS : *fl == 'm' ? PCRE2_MULTILINE :
+			     *fl == 's' ? PCRE2_DOTALL : *fl == 'x' ? PCRE2_EXTENDED : 0;
+		if ((hl_code[hl_n] = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, o, &code, &off, NULL)))
+			hl_n++;
+	}
+	query_terms_release(&terms);
+	if (hl_n && !hl_md)
+		hl_md = pcre2_match_data_create(4, NULL);
+}
+
+void highlight_clear(void)
+{
+	for (size_t i = 0; i < hl_n; i++)
+		pcre2_code_free(hl_code[i]);
+	hl_n = 0;
+	hl_on = 0;
+	pcre2_match_data_free(hl_md);
+	hl_md = NULL;
+}
+
+int highlight_begin(void)
+{
+	int was = hl_on;
+
+	hl_on = hl_n > 0;
+	return was;
+}
+
+void highlight_end(int was)
+{
+	hl_on = was;
+}
+
+/* Roles that carry data (highlighted); chrome and labels are not. */
+static int hl_role(enum role r)
+{
+	switch (r) {
+	case ROLE_DEFAULT: case ROLE_SELECTION: case ROLE_ACTOR: case ROLE_ACTOR_SERVICE:
+	case ROLE_ACTION: case ROLE_TARGET: case ROLE_ENV: case ROLE_ENV_PROD: case ROLE_SUMMARY:
+	case ROLE_DIFF_ADDED: case ROLE_DIFF_REMOVED: case ROLE_DIFF_CHANGED: case ROLE_FAILED:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The first match of any term in s[from, len): 1 and [*a, *b), or 0. */
+static int hl_find(const char *s, size_t len, size_t from, size_t *a, size_t *b)
+{
+	int found = 0;
+
+	for (size_t i = 0; i < hl_n; i++) {
+		PCRE2_SIZE *ov;
+
+		if (pcre2_match(hl_code[i], (PCRE2_SPTR)s, len, from, 0, hl_md, NULL) < 0)
+			continue;
+		ov = pcre2_get_ovector_pointer(hl_md);
+		if (ov[1] <= ov[0])
+			continue;
+		if (!found || ov[0] < *a || (ov[0] == *a && ov[1] > *b)) {
+			*a = ov[0];
+			*b = ov[1];
+			found = 1;
+		}
+	}
+	return found;
+}
+
+int draw_text(int y, int x, int xmax, enum role r, const char *s, size_t len)
+{
+	size_t at = 0, a = 0, b = 0;
+
+	if (!hl_on || !hl_role(r))
+		return draw_plain(y, x, xmax, r, s, len);
+	while (at < len && x < xmax && hl_find(s, len, at, &a, &b)) {
+		x = draw_plain(y, x, xmax, r, s + at, a - at);
+		x = draw_plain(y, x, xmax, ROLE_SEARCH, s + a, b - a);
+		at = b;
+	}
+	return draw_plain(y, x, xmax, r, s + at, len - at);
 }
 
 void draw_fill(int y, int x, int xmax, enum role r)
@@ -255,15 +365,26 @@ static void add_spaces(struct line *l, enum role r, int n)
 		line_add(l, r, " ", 1);
 }
 
-void lines_add_wrapped_safe(struct lines *L, enum role prefix_role, const char *prefix,
-			    enum role r, const char *safe, size_t len, int width, int indent)
+/* Bytes of safe[0, n) to put on a line: n when the text ends there or a
+ * space follows; else up to the last space inside, so words stay whole
+ * (a word longer than the line is cut). */
+static size_t word_cut(const char *safe, size_t len, size_t n)
+{
+	size_t k = n;
+
+	if (n >= len || safe[n] == ' ')
+		return n;
+	while (k > 0 && safe[k - 1] != ' ')
+		k--;
+	return k > 0 ? k : n;
+}
+
+static void wrap_one(struct lines *L, enum role prefix_role, const char *prefix, enum role r,
+		     const char *safe, size_t len, int width, int indent, int first)
 {
 	int pw = text_cols(prefix, strlen(prefix));
 	size_t off = 0;
-	int first = 1;
 
-	if (indent >= width - 8)
-		indent = width > 16 ? 8 : 0;
 	do {
 		struct line *l = lines_add(L);
 		int avail, used;
@@ -275,37 +396,87 @@ void lines_add_wrapped_safe(struct lines *L, enum role prefix_role, const char *
 		} else {
 			add_spaces(l, r, indent);
 			avail = width - indent;
+			while (off < len && safe[off] == ' ' && off)
+				off++; /* a wrapped line does not start with the space it broke at */
 		}
 		if (avail < 1)
 			avail = 1;
 		n = text_fit(safe + off, len - off, avail, &used);
 		if (!n && off < len)
 			n = 1;
+		n = word_cut(safe + off, len - off, n);
 		line_add(l, r, safe + off, n);
 		off += n;
 		first = 0;
 	} while (off < len);
 }
 
+void lines_add_wrapped_safe(struct lines *L, enum role prefix_role, const char *prefix,
+			    enum role r, const char *safe, size_t len, int width, int indent)
+{
+	if (indent >= width - 8)
+		indent = width > 16 ? 8 : 0;
+	wrap_one(L, prefix_role, prefix, r, safe, len, width, indent, 1);
+}
+
 void lines_add_wrapped(struct lines *L, enum role prefix_role, const char *prefix,
 		       enum role r, const char *data, int width, int indent)
 {
-	struct buf safe = BUF_INIT;
+	size_t len = strlen(data), start = 0;
+	int first = 1;
 
-	tui_safe(&safe, data, strlen(data));
-	lines_add_wrapped_safe(L, prefix_role, prefix, r, safe.buf, safe.len, width, indent);
-	buf_release(&safe);
+	if (indent >= width - 8)
+		indent = width > 16 ? 8 : 0;
+	/* multi-line text is shown as lines (each made safe on its own) */
+	for (size_t i = 0; i <= len; i++) {
+		struct buf safe = BUF_INIT;
+		size_t end = i;
+
+		if (i < len && data[i] != '\n')
+			continue;
+		if (end > start && data[end - 1] == '\r')
+			end--;
+		tui_safe(&safe, data + start, end - start);
+		wrap_one(L, prefix_role, prefix, r, safe.buf, safe.len, width, indent, first);
+		buf_release(&safe);
+		first = 0;
+		start = i + 1;
+	}
 }
 
 void draw_line(int y, int x, int xmax, const struct line *l, int selected)
 {
+	draw_line_from(y, x, xmax, l, 0, selected);
+}
+
+void draw_line_from(int y, int x, int xmax, const struct line *l, int skip, int selected)
+{
 	for (size_t i = 0; i < l->nspans && x < xmax; i++) {
 		const struct span *sp = &l->spans[i];
+		const char *t = l->text.buf + sp->off;
+		size_t n = sp->len;
 
-		x = draw_text(y, x, xmax, selected ? ROLE_SELECTION : sp->role,
-			      l->text.buf + sp->off, sp->len);
+		if (skip > 0) {
+			int used, w = text_cols(t, n);
+			size_t k;
+
+			if (w <= skip) {
+				skip -= w;
+				continue;
+			}
+			k = text_fit(t, n, skip, &used);
+			t += k;
+			n -= k;
+			skip = 0;
+		}
+		x = draw_text(y, x, xmax, selected ? ROLE_SELECTION : sp->role, t, n);
 	}
 	draw_fill(y, x, xmax, selected ? ROLE_SELECTION : ROLE_DEFAULT);
+}
+
+int line_cols(const struct line *l)
+{
+	return text_cols(l->text.buf, l->text.len);
 }
 
 static long next_selectable(struct pager *p, long from, int dir)
@@ -391,6 +562,22 @@ int pager_request(struct pager *p, enum request req)
 			p->cur = next_selectable(p, 0, 1);
 		pager_clamp(p);
 		return 1;
+	case REQ_SCROLL_RIGHT: {
+		int step = p->w / 4 > 8 ? p->w / 4 : 8;
+
+		if (p->widest <= p->w)
+			return 0; /* nothing wider than the screen */
+		p->skip = p->skip + step > p->widest - p->w ? p->widest - p->w : p->skip + step;
+		return 1;
+	}
+	case REQ_SCROLL_LEFT: {
+		int step = p->w / 4 > 8 ? p->w / 4 : 8;
+
+		if (p->skip <= 0)
+			return 0; /* at the left edge: the view closes */
+		p->skip = p->skip > step ? p->skip - step : 0;
+		return 1;
+	}
 	case REQ_LAST:
 		p->top = (long)p->L.n;
 		if (p->cur >= 0 && next_selectable(p, (long)p->L.n - 1, -1) >= 0)
@@ -405,12 +592,22 @@ int pager_request(struct pager *p, enum request req)
 void pager_draw(struct pager *p, int y, int h, int w)
 {
 	p->h = h;
+	p->w = w;
+	p->widest = 0;
+	for (size_t i = 0; i < p->L.n; i++) {
+		int lw = line_cols(&p->L.v[i]);
+
+		if (lw > p->widest)
+			p->widest = lw;
+	}
+	if (p->skip > p->widest - w)
+		p->skip = p->widest - w > 0 ? p->widest - w : 0;
 	pager_clamp(p);
 	for (int i = 0; i < h; i++) {
 		long k = p->top + i;
 
 		if (k < (long)p->L.n)
-			draw_line(y + i, 0, w, &p->L.v[k], k == p->cur);
+			draw_line_from(y + i, 0, w, &p->L.v[k], p->skip, k == p->cur);
 		else
 			draw_fill(y + i, 0, w, ROLE_DEFAULT);
 	}

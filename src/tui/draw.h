@@ -49,6 +49,7 @@ struct change_list;
 	_(DENSITY_CURSOR, "density-cursor", "the cursor on the density strip") \
 	_(DENSITY_INCIDENT, "density-incident", "an incident's window on the density strip") \
 	_(MARK, "mark", "marked history points and marked events") \
+	_(SEARCH, "search-match", "text matching the search (s), and the rows it matches") \
 	_(SCORE, "score", "correlation score bars") \
 	_(KEY, "key", "keys in help") \
 	_(PROMPT, "prompt", "the prompt line") \
@@ -117,14 +118,29 @@ void lines_release(struct lines *L);
 void line_add(struct line *l, enum role r, const char *safe, size_t len);
 void line_addstr(struct line *l, enum role r, const char *safe);
 void line_add_data(struct line *l, enum role r, const char *data);
-/* Adds data wrapped at width columns, continuation lines indented by
- * indent spaces; the first line starts with the prefix (safe) text. */
+/* Adds data wrapped at width columns at word boundaries (a longer word
+ * is cut), continuation lines indented by indent spaces; the first line
+ * starts with the prefix (safe) text. Newlines in data start new lines
+ * (each piece made safe: a newline never reaches the terminal). */
 void lines_add_wrapped(struct lines *L, enum role prefix_role, const char *prefix,
 		       enum role r, const char *data, int width, int indent);
 void lines_add_wrapped_safe(struct lines *L, enum role prefix_role, const char *prefix,
 			    enum role r, const char *safe, size_t len, int width, int indent);
-/* Draws a line from column skip, clipped at xmax. selected reverses. */
+/* Draws a line clipped at xmax. selected reverses. */
 void draw_line(int y, int x, int xmax, const struct line *l, int selected);
+/* The same from display column skip of the line (horizontal scrolling). */
+void draw_line_from(int y, int x, int xmax, const struct line *l, int skip, int selected);
+/* Display columns of a line. */
+int line_cols(const struct line *l);
+
+/* Search highlighting: highlight_set(search) compiles what the query
+ * looks for (query_terms; "" or NULL clears); between highlight_begin()
+ * and highlight_end(its result) draw_text draws matches in data roles in
+ * ROLE_SEARCH. */
+void highlight_set(const char *search);
+void highlight_clear(void);
+int highlight_begin(void);
+void highlight_end(int was);
 
 /* pretty.c: JSON pretty-printed for display, safe, one string per line */
 void pretty_json(const json_t *v, struct lines *L, enum role r, const char *prefix,
@@ -151,6 +167,9 @@ struct pager {
 	long top;       /* first line shown */
 	long cur;       /* selected line, -1 when the pager has no cursor */
 	int h;          /* rows last drawn */
+	int w;          /* columns last drawn */
+	int skip;       /* columns scrolled right (Left/Right) */
+	int widest;     /* columns of the widest line (last draw) */
 };
 int pager_request(struct pager *p, enum request req);
 void pager_draw(struct pager *p, int y, int h, int w);

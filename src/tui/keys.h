@@ -28,9 +28,10 @@
 	_(FIRST, "Go to the first line") \
 	_(LAST, "Go to the last line") \
 	_(ENTER, "Open the selected item (go deeper)") \
-	_(BACK, "Close this view; on the timeline, quit") \
+	_(BACK, "Close this view; on the timeline (the first view), quit") \
 	_(CLOSE, "Close this view or dialog; on the timeline, nothing") \
-	_(QUIT, "Quit trailscope from any view") \
+	_(SCROLL_LEFT, "Scroll left; at the left edge, close this view (never quits)") \
+	_(SCROLL_RIGHT, "Scroll right where lines are wider than the screen") \
 	_(HELP, "Show this help") \
 	_(VERIFY, "Show checkpoints and verification faults") \
 	_(HISTORY, "History of the selected event's target and environment") \
@@ -41,20 +42,21 @@
 	_(CLEAR_MARKS, "Clear the marks") \
 	_(DETAIL_DOWN, "Scroll the state/diff pane down") \
 	_(DETAIL_UP, "Scroll the state/diff pane up") \
-	_(NEXT_EVENT, "Show the next event in the timeline") \
-	_(PREV_EVENT, "Show the previous event in the timeline") \
+	_(NEXT_EVENT, "Next event in the timeline (the next search match while searching)") \
+	_(PREV_EVENT, "Previous event in the timeline (the previous match while searching)") \
+	_(TOGGLE_WRAP, "Wrap long lines / cut them (Left/Right scroll)") \
 	_(NEXT_THEME, "Cycle colour themes") \
 	_(REDRAW, "Redraw the screen") \
 	_(FILTER, "Filter the timeline: query bar with live count (Enter applies, Esc clears)") \
 	_(CLEAR_FILTER, "Clear the filter and the search; never quits") \
-	_(SEARCH, "Search: keep every row, jump to events matching a query") \
-	_(SEARCH_NEXT, "Next search match, after the cursor in display order") \
-	_(SEARCH_PREV, "Previous search match (N is for notes, not search)") \
+	_(SEARCH, "Search: every row stays; matches highlighted, the cursor jumps to them") \
+	_(SEARCH_NEXT, "Next search match (below the cursor, in display order)") \
+	_(SEARCH_PREV, "Previous search match (above the cursor)") \
 	_(COMMAND, "Command line: :sql SELECT ..., :goto SEQ, :theme NAME, :q") \
 	_(INCIDENTS, "Incidents; Enter ranks the changes that could have caused one") \
 	_(TOGGLE_MARK, "Mark or unmark the selected event (case file)") \
 	_(LIST_MARKS, "List marked events and their notes") \
-	_(NOTE, "Attach a note to the selected event (case file)") \
+	_(NOTE, "Annotate: attach a note to the selected event (case file)") \
 	_(EXPORT, "Export an evidence bundle: marked events, the filter or an incident") \
 	_(EDIT, "Edit the selected field") \
 	_(START, "Start the export")
@@ -90,8 +92,8 @@ enum key_scope {
 	_(GLOBAL, KEY_ENTER, "Enter", ENTER) \
 	_(GLOBAL, 'q', "q", BACK) \
 	_(GLOBAL, KEY_ESC, "Esc", CLOSE) \
-	_(GLOBAL, KEY_LEFT, "Left", CLOSE) \
-	_(GLOBAL, 'Q', "Q", QUIT) \
+	_(GLOBAL, KEY_LEFT, "Left", SCROLL_LEFT) \
+	_(GLOBAL, KEY_RIGHT, "Right", SCROLL_RIGHT) \
 	_(GLOBAL, '?', "?", HELP) \
 	_(GLOBAL, KEY_F(1), "F1", HELP) \
 	_(GLOBAL, 'v', "v", VERIFY) \
@@ -105,31 +107,30 @@ enum key_scope {
 	_(TIMELINE, 'h', "h", HISTORY) \
 	_(TIMELINE, 't', "t", JUMP_TIME) \
 	_(TIMELINE, 'o', "o", TOGGLE_ORDER) \
-	_(TIMELINE, KEY_RIGHT, "Right", ENTER) \
 	_(TIMELINE, KEY_ESC, "Esc", CLEAR_FILTER) \
 	_(TIMELINE, 's', "s", SEARCH) \
 	_(TIMELINE, CTRL('f'), "Ctrl-F", SEARCH) \
 	_(TIMELINE, 'n', "n", SEARCH_NEXT) \
+	_(TIMELINE, 'N', "N", SEARCH_PREV) \
 	_(TIMELINE, 'p', "p", SEARCH_PREV) \
 	_(TIMELINE, 'm', "m", TOGGLE_MARK) \
-	_(TIMELINE, 'N', "N", NOTE) \
+	_(TIMELINE, 'a', "a", NOTE) \
 	_(EVENT, 'h', "h", HISTORY) \
 	_(EVENT, 's', "s", TOGGLE_DIFF) \
+	_(EVENT, 'w', "w", TOGGLE_WRAP) \
 	_(EVENT, 'n', "n", NEXT_EVENT) \
+	_(EVENT, 'N', "N", PREV_EVENT) \
 	_(EVENT, 'p', "p", PREV_EVENT) \
 	_(EVENT, 'm', "m", TOGGLE_MARK) \
-	_(EVENT, 'N', "N", NOTE) \
+	_(EVENT, 'a', "a", NOTE) \
 	_(HISTORY, 'm', "m", MARK) \
 	_(HISTORY, 'c', "c", CLEAR_MARKS) \
 	_(HISTORY, 'J', "J", DETAIL_DOWN) \
 	_(HISTORY, 'K', "K", DETAIL_UP) \
-	_(VERIFY, KEY_RIGHT, "Right", ENTER) \
-	_(INCIDENTS, KEY_RIGHT, "Right", ENTER) \
-	_(CORRELATION, KEY_RIGHT, "Right", ENTER) \
 	_(CORRELATION, 'm', "m", TOGGLE_MARK) \
-	_(CORRELATION, 'N', "N", NOTE) \
+	_(CORRELATION, 'a', "a", NOTE) \
 	_(MARKS, 'm', "m", TOGGLE_MARK) \
-	_(MARKS, 'N', "N", NOTE) \
+	_(MARKS, 'a', "a", NOTE) \
 	_(EXPORT, '\n', "Enter", EDIT) \
 	_(EXPORT, '\r', "Enter", EDIT) \
 	_(EXPORT, KEY_ENTER, "Enter", EDIT) \

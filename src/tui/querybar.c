@@ -226,7 +226,7 @@ static int bar_poll(struct bar *b)
 		set_msg(b, t->count.result ? ROLE_STATUS : ROLE_CHAIN_WARN, "%s match%s%s",
 			text_thousands((unsigned long long)t->count.result, a), t->count.result == 1 ? "" : "es",
 			b->mode == BAR_FILTER ? "  (Enter filters, Esc clears, Tab completes, Up/Down history)" :
-			"  (Enter searches, then n / p)");
+			"  (Enter searches, then n / N)");
 		b->count_taken = 1;
 		return 1;
 	}
@@ -411,6 +411,17 @@ int querybar_apply(struct tui *t, const char *text)
 		bg_count_cancel(&t->count);
 		t->count_is_filter = 0;
 	}
+	if (!ret && t->search.len) {
+		/* the search counts within the filter: count it again */
+		struct buf eff = BUF_INIT;
+
+		if (t->filter.len)
+			buf_addf(&eff, "(%s) (%s)", t->filter.buf, t->search.buf);
+		else
+			buf_add(&eff, t->search.buf, t->search.len);
+		bg_count_start(&t->search_count, t->path, eff.buf, t->filter_now);
+		buf_release(&eff);
+	}
 	buf_release(&old);
 	t->dirty = 1;
 	return ret;
@@ -421,6 +432,7 @@ int querybar_clear(struct tui *t)
 	int had = t->filter.len || t->search.len;
 
 	buf_reset(&t->search);
+	bg_count_cancel(&t->search_count);
 	if (t->filter.len)
 		querybar_apply(t, "");
 	if (had)
@@ -446,7 +458,7 @@ void querybar_search_step(struct tui *t, int forward)
 	int r;
 
 	if (!t->search.len) {
-		tui_message(t, ROLE_STATUS, "no search: press s (or Ctrl-F) to search");
+		tui_message(t, ROLE_STATUS, "no search: press s (or Ctrl-F) to search, / to filter");
 		return;
 	}
 	if (t->filter.len)
@@ -464,9 +476,10 @@ void querybar_search_step(struct tui *t, int forward)
 			    tui_cancelled(t) ? "cancelled" : last_error());
 	else if (!r)
 		tui_message(t, ROLE_CHAIN_WARN, "no more matches %s the cursor (%s)",
-			    forward ? "after" : "before", forward ? "p goes back" : "n goes on");
-	else
-		tui_message(t, ROLE_STATUS, "search: match found (n next, p previous)");
+			    forward ? "below" : "above", forward ? "N goes back" : "n goes on");
+	else if (timeline_view_match_index(tui_timeline(t), eff.buf))
+		tui_message(t, tui_cancelled(t) ? ROLE_CHAIN_WARN : ROLE_ERROR, "search: %s",
+			    tui_cancelled(t) ? "counting the match's place cancelled" : last_error());
 	query_free(q);
 	buf_release(&eff);
 }
@@ -493,7 +506,7 @@ static void run_bar(struct tui *t, enum bar_mode mode)
 		b.changed = 1;
 	set_msg(&b, ROLE_MUTED, mode == BAR_FILTER ?
 		"type a query (docs/QUERY.md): Enter filters, Esc clears, Tab completes, Up/Down history" :
-		"type a query to search for: Enter jumps to the next match, then n / p");
+		"type a query to search for: Enter jumps to the next match, then n / N");
 	t->overlay = bar_overlay;
 	t->overlay_ctx = &b;
 	t->dirty = 1;
@@ -544,9 +557,17 @@ static void run_bar(struct tui *t, enum bar_mode mode)
 			if (mode == BAR_FILTER) {
 				querybar_apply(t, b.text.buf);
 			} else {
+				struct buf eff = BUF_INIT;
+
 				buf_reset(&t->search);
 				buf_add(&t->search, b.text.buf, b.text.len);
 				filter_recount(t);
+				effective_text(&b, &eff);
+				if (b.text.len)
+					bg_count_start(&t->search_count, t->path, eff.buf, t->filter_now);
+				else
+					bg_count_cancel(&t->search_count);
+				buf_release(&eff);
 				if (b.text.len)
 					querybar_search_step(t, 1);
 			}
@@ -561,6 +582,7 @@ static void run_bar(struct tui *t, enum bar_mode mode)
 				tui_message(t, ROLE_STATUS, "filter cleared");
 			} else {
 				buf_reset(&t->search);
+				bg_count_cancel(&t->search_count);
 				filter_recount(t);
 				tui_message(t, ROLE_STATUS, "search cleared");
 			}
@@ -667,10 +689,19 @@ void querybar_command(struct tui *t)
 	if (!strcmp(cmd, "q") || !strcmp(cmd, "quit") || !strcmp(cmd, "q!") || !strcmp(cmd, "qa")) {
 		t->quit = 1;
 	} else if (!strcmp(cmd, "theme")) {
+		char old_theme[128];
+
+		snprintf(old_theme, sizeof(old_theme), "%s", theme_current());
 		if (!*arg) {
 			tui_message(t, ROLE_STATUS, "theme: %s", theme_current());
 		} else if (theme_use(arg, &err)) {
-			tui_message(t, ROLE_ERROR, "default theme used: %s", err.buf);
+			/* a theme that does not load changes nothing: theme_use
+			 * fell back to the default, so the old one goes back */
+			struct buf e2 = BUF_INIT;
+
+			theme_use(old_theme, &e2);
+			tui_message(t, ROLE_ERROR, "%s; theme %s kept", err.buf, theme_current());
+			buf_release(&e2);
 		} else {
 			tui_message(t, ROLE_STATUS, "theme: %s", theme_current());
 		}

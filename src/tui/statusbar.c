@@ -134,7 +134,7 @@ void statusbar_draw(struct tui *t, int y, int w)
 		x = draw_text(y, x, w, t->message_role, t->message.buf, t->message.len);
 		draw_fill(y, x, w, ROLE_STATUS);
 	} else {
-		right = w - (int)pos.len - 1;
+		right = w - text_cols(pos.buf, pos.len) - 1;
 		buf_add(&mid, store.buf, store.len);
 		if (!filter.len && t->filter.len) {
 			buf_addstr(&filter, "filter: ");

@@ -16,7 +16,9 @@
  * time to the first screen, the time of every key and the peak RSS.
  */
 #include <errno.h>
+#include <glob.h>
 #include <limits.h>
+#include <pwd.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -187,6 +189,8 @@ static void script_wait(struct tui *t, int verify, int density, int rank)
 		if (density && t->have_range && bg_task_poll(&t->density.task) == TASK_RUNNING)
 			busy = 1;
 		if (rank && t->count.task.path && bg_count_poll(&t->count) == TASK_RUNNING)
+			busy = 1;
+		if (rank && t->search_count.task.path && bg_count_poll(&t->search_count) == TASK_RUNNING)
 			busy = 1;
 		if (rank && t->export && export_job_running(t))
 			busy = 1;
@@ -413,26 +417,89 @@ static int busy_progress(void *ctx)
 	return 0;
 }
 
-void tui_busy_attach(struct tui *t, sqlite3 *db)
+void tui_busy_attach(struct tui *t, struct store *s)
 {
-	sqlite3_progress_handler(db, 4000, busy_progress, t);
+	store_set_progress(s, busy_progress, t, 4000);
 }
 
-int tui_prompt(struct tui *t, const char *prompt, struct buf *out)
+/* Tab in a path prompt: completes the path (glob(3), ~ expanded); one
+ * match is inserted (a directory with its '/'), several extend the text
+ * to their common prefix and are listed in *cands. */
+static void complete_path(struct buf *out, struct buf *cands)
 {
+	struct buf pat = BUF_INIT;
+	glob_t g;
+	size_t common;
+
+	buf_reset(cands);
+	tui_expand_tilde(out->buf, &pat);
+	/* the typed text is literal: wildcards in it are escaped */
+	{
+		struct buf esc = BUF_INIT;
+
+		for (size_t i = 0; i < pat.len; i++) {
+			if (strchr("*?[\\", pat.buf[i]))
+				buf_addch(&esc, '\\');
+			buf_addch(&esc, pat.buf[i]);
+		}
+		buf_addch(&esc, '*');
+		buf_reset(&pat);
+		buf_add(&pat, esc.buf, esc.len);
+		buf_release(&esc);
+	}
+	memset(&g, 0, sizeof(g));
+	if (glob(pat.buf, GLOB_MARK, NULL, &g) || !g.gl_pathc) {
+		buf_addstr(cands, "no such file or directory");
+		globfree(&g);
+		buf_release(&pat);
+		return;
+	}
+	common = strlen(g.gl_pathv[0]);
+	for (size_t i = 1; i < g.gl_pathc; i++) {
+		size_t k = 0;
+
+		while (k < common && g.gl_pathv[i][k] == g.gl_pathv[0][k])
+			k++;
+		common = k;
+	}
 	buf_reset(out);
-	return tui_prompt_edit(t, prompt, out);
+	buf_add(out, g.gl_pathv[0], common);
+	if (g.gl_pathc > 1) {
+		buf_addf(cands, "%zu: ", g.gl_pathc);
+		for (size_t i = 0; i < g.gl_pathc && cands->len < 2000; i++) {
+			const char *base = g.gl_pathv[i] + strlen(g.gl_pathv[i]);
+
+			/* the last component (a directory keeps its '/') */
+			if (base > g.gl_pathv[i] && base[-1] == '/')
+				base--;
+			while (base > g.gl_pathv[i] && base[-1] != '/')
+				base--;
+			buf_addf(cands, "%s%s", i ? "  " : "", base);
+		}
+	}
+	globfree(&g);
+	buf_release(&pat);
 }
 
-int tui_prompt_edit(struct tui *t, const char *prompt, struct buf *out)
+static int prompt_loop(struct tui *t, const char *prompt, struct buf *out, int paths)
 {
 	int y = LINES - 1;
+	struct buf cands = BUF_INIT;
 
 	for (;;) {
 		struct buf safe = BUF_INIT;
 		int x, c, room;
 		size_t skip = 0;
 
+		if (cands.len) {
+			struct buf sc = BUF_INIT;
+
+			tui_safe(&sc, cands.buf, cands.len);
+			x = draw_text(y - 1, 0, COLS, ROLE_KEY, " ", 1);
+			x = draw_text(y - 1, x, COLS, ROLE_KEY, sc.buf, sc.len);
+			draw_fill(y - 1, x, COLS, ROLE_DEFAULT);
+			buf_release(&sc);
+		}
 		x = draw_str(y, 0, COLS, ROLE_PROMPT, prompt);
 		tui_safe(&safe, out->buf, out->len);
 		/* show the end of a long text */
@@ -449,17 +516,26 @@ int tui_prompt_edit(struct tui *t, const char *prompt, struct buf *out)
 		refresh();
 		c = read_key(t);
 		if (c == ERR) {
-			if (t->script)
+			if (t->script) {
+				buf_release(&cands);
 				return -1;
+			}
 			continue;
+		}
+		if (cands.len && c != KEY_RESIZE) {
+			buf_reset(&cands);
+			draw_all(t);
 		}
 		if (c == '\n' || c == '\r' || c == KEY_ENTER)
 			break;
 		if (c == KEY_ESC || c == CTRL('c') || c == CTRL('g')) {
 			t->dirty = 1;
+			buf_release(&cands);
 			return -1;
 		}
-		if (c == KEY_BACKSPACE || c == 127 || c == CTRL('h')) {
+		if (c == '\t' && paths) {
+			complete_path(out, &cands);
+		} else if (c == KEY_BACKSPACE || c == 127 || c == CTRL('h')) {
 			/* drop a whole UTF-8 character */
 			while (out->len && (out->buf[out->len - 1] & 0xc0) == 0x80)
 				out->len--;
@@ -473,7 +549,56 @@ int tui_prompt_edit(struct tui *t, const char *prompt, struct buf *out)
 		}
 	}
 	t->dirty = 1;
+	buf_release(&cands);
 	return 0;
+}
+
+int tui_prompt(struct tui *t, const char *prompt, struct buf *out)
+{
+	buf_reset(out);
+	return tui_prompt_edit(t, prompt, out);
+}
+
+int tui_prompt_edit(struct tui *t, const char *prompt, struct buf *out)
+{
+	return prompt_loop(t, prompt, out, 0);
+}
+
+int tui_prompt_path(struct tui *t, const char *prompt, struct buf *out)
+{
+	return prompt_loop(t, prompt, out, 1);
+}
+
+void tui_expand_tilde(const char *path, struct buf *out)
+{
+	const char *rest, *home = NULL;
+	struct buf user = BUF_INIT;
+
+	if (path[0] != '~') {
+		buf_addstr(out, path);
+		return;
+	}
+	rest = path + 1 + strcspn(path + 1, "/");
+	buf_add(&user, path + 1, (size_t)(rest - path - 1));
+	if (!user.len) {
+		home = getenv("HOME");
+		if (!home || !*home) {
+			struct passwd *pw = getpwuid(getuid());
+
+			home = pw ? pw->pw_dir : NULL;
+		}
+	} else {
+		struct passwd *pw = getpwnam(user.buf);
+
+		home = pw ? pw->pw_dir : NULL;
+	}
+	buf_release(&user);
+	if (!home) {
+		buf_addstr(out, path); /* no such user: left as typed */
+		return;
+	}
+	buf_addstr(out, home);
+	buf_addstr(out, rest);
 }
 
 static void draw_all(struct tui *t)
@@ -514,14 +639,15 @@ static void handle_global(struct tui *t, enum request req)
 		else
 			t->quit = 1;
 		break;
-	case REQ_CLOSE: /* Esc, Left: close a view, never quit */
+	case REQ_CLOSE: /* Esc: close a view, never quit */
+	case REQ_SCROLL_LEFT: /* Left, with nothing to scroll back: the same */
 		if (t->depth > 1)
 			tui_pop(t);
 		else
 			tui_message(t, ROLE_STATUS, "this is the first view: q quits");
 		break;
-	case REQ_QUIT:
-		t->quit = 1;
+	case REQ_SCROLL_RIGHT:
+		tui_message(t, ROLE_STATUS, "nothing here is wider than the screen: nothing to scroll");
 		break;
 	case REQ_HELP:
 		if (v->ops != &help_view_ops)
@@ -601,9 +727,18 @@ static void handle_key(struct tui *t, int c)
 		t->dirty = 1;
 		return;
 	}
-	req = key_to_request(v->ops->scope, c);
-	if (req == REQ_NONE)
+	if (v->ops->key && v->ops->key(v, c)) {
+		t->dirty = 1;
 		return;
+	}
+	req = key_to_request(v->ops->scope, c);
+	if (req == REQ_NONE) {
+		if (c == 'Q')
+			tui_message(t, ROLE_STATUS, "Q does not quit: q on the timeline (the first view) or :q does");
+		else if (c > 0x20 && c < 0x7f)
+			tui_message(t, ROLE_STATUS, "%c does nothing here (? lists the keys)", c);
+		return;
+	}
 	if (!v->ops->request || !v->ops->request(v, req))
 		handle_global(t, req);
 	t->dirty = 1;
@@ -619,15 +754,7 @@ static void refresh_views(struct tui *t, int store_changed)
 
 static int64_t data_version(struct tui *t)
 {
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	if (sqlite3_prepare_v2(t->store.db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return store_data_version(&t->store);
 }
 
 /* Follow mode: notices a store appended by another process. */
@@ -682,6 +809,14 @@ static void poll_tasks(struct tui *t)
 		t->dirty = 1;
 	if (tui_top(t) != tl && tui_top(t)->ops->tick && tui_top(t)->ops->tick(tui_top(t)))
 		t->dirty = 1;
+	if (t->search_count.task.path) {
+		static enum task_state last_search = TASK_IDLE;
+		enum task_state ss = bg_count_poll(&t->search_count);
+
+		if (ss != last_search)
+			t->dirty = 1;
+		last_search = ss;
+	}
 	if (t->count.task.path) {
 		static enum task_state last_count = TASK_IDLE;
 		enum task_state cs = bg_count_poll(&t->count);
@@ -790,7 +925,7 @@ int tui_run(const char *path, struct trust *trust, const char *theme, int newest
 		free(t);
 		return EXIT_IO;
 	}
-	tui_busy_attach(t, t->store.db);
+	tui_busy_attach(t, &t->store);
 	t->max_seq = store_size(&t->store);
 	t->have_range = timeline_range(&t->store, &t->range_first, &t->range_last) == 1;
 	t->data_version = data_version(t);
@@ -846,6 +981,7 @@ int tui_run(const char *path, struct trust *trust, const char *theme, int newest
 	bg_task_stop(&t->density.task);
 	bg_task_stop(&t->rank.task);
 	bg_count_stop(&t->count);
+	bg_count_stop(&t->search_count);
 	while (t->depth > 0) {
 		struct view *v = t->stack[--t->depth];
 

@@ -32,8 +32,11 @@ struct view_ops {
 	void (*position)(struct view *v, struct buf *pos, struct buf *filter);
 	/* called in the idle loop: returns 1 when it needs a redraw */
 	int (*tick)(struct view *v);
-	/* the event under the cursor (seq), 0 when none: m, N and e act on it */
+	/* the event under the cursor (seq), 0 when none: m, a and e act on it */
 	int64_t (*cursor_seq)(struct view *v);
+	/* optional: sees every key before the key map (a dialog's typing);
+	 * returns 1 when it took the key */
+	int (*key)(struct view *v, int c);
 };
 
 struct view {
@@ -98,5 +101,11 @@ int64_t timeline_view_total(struct view *v);
 /* Moves to the next match of q (a compiled query on the main connection)
  * after the cursor: 1 found, 0 none, -1 error or cancelled. */
 int timeline_view_find(struct view *v, struct query *q, int forward);
+/* The cursor's place among the matches of text (the search within the
+ * filter) in display order, kept for the status bar's "match i of N":
+ * 0, or -1 (error or cancelled). */
+int timeline_view_match_index(struct view *v, const char *text);
+/* Appends "match i of N · " for event seq while a search is active. */
+void timeline_view_search_pos(struct view *v, int64_t seq, struct buf *pos);
 
 #endif

@@ -2,13 +2,14 @@
  * view_correlation.c - for one incident, the changes that could have
  * caused it (correlate_run): ranked best first, each with a score bar and
  * the reasons its score is made of. Enter opens the change's field diff;
- * m marks it, N notes it. Opening the view shades the incident's window
+ * m marks it, a annotates it. Opening the view shades the incident's window
  * on the timeline's density strip. Cost: one correlate_run (a range read
  * of the incident's window) when the view opens.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "trailscope/display.h"
 #include "trailscope/correlate.h"
 #include "trailscope/incident.h"
 #include "app.h"
@@ -105,9 +106,14 @@ static void build(struct view *v, int w)
 		ts_display(c->ts, 0, &b);
 		line_add(l, ROLE_TIME, b.buf, b.len);
 		line_addstr(l, ROLE_DEFAULT, " ");
-		line_add_data(l, !strcmp(c->actor_type, "service") ? ROLE_ACTOR_SERVICE : ROLE_ACTOR, c->actor);
+		/* display names as on the timeline; the diff has the full values */
+		buf_reset(&b);
+		display_actor(c->actor, &b);
+		line_add_data(l, !strcmp(c->actor_type, "service") ? ROLE_ACTOR_SERVICE : ROLE_ACTOR, b.buf);
 		line_addstr(l, ROLE_DEFAULT, " ");
-		line_add_data(l, ROLE_ACTION, c->action);
+		buf_reset(&b);
+		display_action(c->action, &b);
+		line_add_data(l, ROLE_ACTION, b.buf);
 		line_addstr(l, ROLE_DEFAULT, " ");
 		line_add_data(l, ROLE_TARGET, c->target);
 		line_addstr(l, ROLE_DEFAULT, " ");
@@ -151,7 +157,7 @@ static void corv_draw(struct view *v, int y, int h, int w)
 		build(v, w);
 	buf_addstr(&hdr, " correlation \xc2\xb7 ");
 	tui_safe(&hdr, p->loaded ? p->in.id : "", p->loaded ? strlen(p->in.id) : 0);
-	buf_addstr(&hdr, " \xc2\xb7 likely causes, best first \xc2\xb7 Enter: the change's diff");
+	buf_addstr(&hdr, " \xc2\xb7 #N: rank by score, best first \xc2\xb7 Enter: the change's diff");
 	x = draw_text(y, 0, w, ROLE_HEADER, hdr.buf, hdr.len);
 	draw_fill(y, x, w, ROLE_HEADER);
 	pager_draw(&p->pg, y + 1, h - 1, w);
@@ -249,8 +255,7 @@ struct view *correlation_view_new(struct tui *t, const char *id)
 		memset(&p->c, 0, sizeof(p->c));
 	}
 	p->loaded = 1;
-	t->inc_from = p->in.started;
-	t->inc_to = incident_end(&p->in);
+	incident_window(&p->in, &t->inc_from, &t->inc_to);
 	t->have_inc = 1;
 	snprintf(t->inc_id, sizeof(t->inc_id), "%s", p->in.id);
 	return v;

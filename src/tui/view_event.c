@@ -15,26 +15,38 @@
 #include "app.h"
 #include "draw.h"
 #include "keys.h"
+#include "querybar.h"
 #include "statusbar.h"
 #include "view.h"
 
-#define LABEL_W 13
+#define LABEL_W 14
 
 struct evv {
 	int64_t seq;
 	struct entry e;
 	int loaded;
 	int side;          /* side-by-side diff */
+	int nowrap;        /* long lines cut, Left/Right scroll (w) */
 	int built_w;       /* width the lines were built for */
 	int built_gen;
 	struct pager pg;
 };
 
+/* " Label       value": a label too long for the column (a source's own
+ * context key) gets a line of its own, so it never runs into its value. */
 static void label_line(struct lines *L, const char *label, enum role r, const char *data, int w)
 {
-	char pre[64];
+	char pre[LABEL_W + 8];
 
-	snprintf(pre, sizeof(pre), " %-*.40s", LABEL_W - 1, label);
+	if (text_cols(label, strlen(label)) > LABEL_W - 2) {
+		struct line *l = lines_add(L);
+
+		line_addstr(l, ROLE_LABEL, " ");
+		line_addstr(l, ROLE_LABEL, label);
+		snprintf(pre, sizeof(pre), "%*s", LABEL_W, "");
+	} else {
+		snprintf(pre, sizeof(pre), " %-*s", LABEL_W - 1, label);
+	}
 	lines_add_wrapped(L, ROLE_LABEL, pre, r, data, w, LABEL_W);
 }
 
@@ -177,14 +189,7 @@ static void build_meta(struct lines *L, struct evv *p, int w)
 	label_line(L, "Source", ROLE_DEFAULT, b.len ? b.buf : "(unknown)", w);
 	label_line(L, "Event id", ROLE_MUTED, e->event_id, w);
 	buf_release(&b);
-	{
-		/* the proof status is filled in by build(), which knows the tui */
-		struct line *l = lines_add(L);
-		char pre[32];
-
-		snprintf(pre, sizeof(pre), " %-*s", LABEL_W - 1, "Proof");
-		line_addstr(l, ROLE_LABEL, pre);
-	}
+	/* the proof status follows, from build(), which knows the tui */
 }
 
 static void build_changes(struct lines *L, struct evv *p, int w)
@@ -233,20 +238,22 @@ static void build(struct view *v, int w)
 
 	lines_clear(L);
 	p->built_w = w;
+	if (p->nowrap)
+		w = 4096; /* one line per value: Left/Right scroll */
 	p->built_gen = v->tui->verify_gen;
 	if (!p->loaded) {
 		lines_add_wrapped(L, ROLE_ERROR, " ", ROLE_ERROR, "this event could not be read", w, 1);
 		return;
 	}
 	build_meta(L, p, w);
-	/* the proof line was added last by build_meta: fill it in */
 	{
 		struct buf proof = BUF_INIT;
 		enum role r = ROLE_CHAIN_WARN;
-		struct line *l = &L->v[L->n - 1];
+		char pre[LABEL_W + 8];
 
 		proof_status(v->tui, p->e.seq, p->e.covered_by, &proof, &r);
-		line_add(l, r, proof.buf, proof.len);
+		snprintf(pre, sizeof(pre), " %-*s", LABEL_W - 1, "Proof");
+		lines_add_wrapped_safe(L, ROLE_LABEL, pre, r, proof.buf, proof.len, w, LABEL_W);
 		buf_release(&proof);
 	}
 	if (!p->e.leaf)
@@ -280,6 +287,7 @@ static void evv_draw(struct view *v, int y, int h, int w)
 
 	if (p->built_w != w || p->built_gen != v->tui->verify_gen)
 		build(v, w);
+	p->pg.skip = p->nowrap ? p->pg.skip : 0;
 	buf_addf(&t, " event \xc2\xb7 seq %s", text_thousands((unsigned long long)p->seq, a));
 	if (p->loaded) {
 		buf_addstr(&t, " \xc2\xb7 ");
@@ -297,7 +305,9 @@ static void evv_draw(struct view *v, int y, int h, int w)
 	x = draw_text(y, 0, w, ROLE_HEADER, t.buf, t.len);
 	draw_fill(y, x, w, ROLE_HEADER);
 	buf_release(&t);
+	x = highlight_begin();
 	pager_draw(&p->pg, y + 1, h - 1, w);
+	highlight_end(x);
 }
 
 static int evv_request(struct view *v, enum request req)
@@ -311,13 +321,34 @@ static int evv_request(struct view *v, enum request req)
 		p->side = !p->side;
 		p->built_w = 0;
 		return 1;
+	case REQ_TOGGLE_WRAP:
+		p->nowrap = !p->nowrap;
+		p->pg.skip = 0;
+		p->built_w = 0;
+		tui_message(v->tui, ROLE_STATUS, p->nowrap ? "long lines cut: Left/Right scroll, w wraps again" :
+			    "long lines wrapped");
+		return 1;
 	case REQ_HISTORY:
 		if (p->loaded)
 			tui_push(v->tui, history_view_new(v->tui, p->e.target, p->e.environment, p->seq));
 		return 1;
 	case REQ_NEXT_EVENT:
 	case REQ_PREV_EVENT: {
-		int64_t next = timeline_view_neighbour(tui_timeline(v->tui), p->seq, req == REQ_NEXT_EVENT);
+		int64_t next;
+
+		if (v->tui->search.len) {
+			/* searching: n / N go from match to match, as on the timeline */
+			struct view *tl = tui_timeline(v->tui);
+
+			if (tl->ops->cursor_seq(tl) != p->seq)
+				timeline_view_goto_seq(tl, p->seq);
+			querybar_search_step(v->tui, req == REQ_NEXT_EVENT);
+			next = tl->ops->cursor_seq(tl);
+			if (next > 0 && next != p->seq)
+				load(v, next);
+			return 1;
+		}
+		next = timeline_view_neighbour(tui_timeline(v->tui), p->seq, req == REQ_NEXT_EVENT);
 
 		if (next > 0)
 			load(v, next);
@@ -349,11 +380,12 @@ static void evv_refresh(struct view *v, int store_changed)
 static void evv_position(struct view *v, struct buf *pos, struct buf *filter)
 {
 	struct evv *p = v->priv;
-	char a[32], b[32];
+	char a[32];
 
 	(void)filter;
-	buf_addf(pos, "event seq %s of %s", text_thousands((unsigned long long)p->seq, a),
-		 text_thousands((unsigned long long)v->tui->max_seq, b));
+	timeline_view_search_pos(tui_timeline(v->tui), p->seq, pos);
+	/* the store's numbering (1.., in import order), not a row */
+	buf_addf(pos, "seq %s", text_thousands((unsigned long long)p->seq, a));
 }
 
 static void evv_close(struct view *v)

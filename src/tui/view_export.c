@@ -13,6 +13,7 @@
  * The export thread hashes, so it calls merkle_thread_release() before it
  * ends.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,7 @@ struct export_job {
 	enum bundle_select select;
 	struct trust *trust;       /* the TUI's (read only here) */
 	int allow_failed;          /* the user typed "yes" for a FAILED store */
+	int force;                 /* the user chose to overwrite a non-empty directory */
 	/* progress */
 	char phase[32];
 	uint64_t done, total;
@@ -97,6 +99,7 @@ static void *export_main(void *arg)
 	o.note = j->note && *j->note ? j->note : NULL;
 	o.trust = j->trust;
 	o.allow_failed = j->allow_failed;
+	o.force = j->force;
 	o.progress = progress;
 	o.progress_ctx = j;
 	o.cancel = &j->cancel;
@@ -204,6 +207,40 @@ static int confirm_failed(struct tui *t, const struct verify_report *rep)
 	return ok;
 }
 
+/* Is dir there with something in it? */
+static int dir_nonempty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int any = 0;
+
+	if (!d)
+		return 0;
+	while (!any && (de = readdir(d)))
+		any = strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	return any;
+}
+
+/* A non-empty output directory: the user types "overwrite" to replace its
+ * contents (as export --force), anything else keeps it. 1 when chosen. */
+static int confirm_overwrite(struct tui *t, const char *dir)
+{
+	struct buf prompt = BUF_INIT, val = BUF_INIT, safe = BUF_INIT;
+	int ok;
+
+	tui_safe(&safe, dir, strlen(dir));
+	buf_addf(&prompt, "'%s' is not empty. Type overwrite to replace its contents (Esc keeps it): ", safe.buf);
+	ok = tui_prompt(t, prompt.buf, &val) == 0 && !strcmp(val.buf, "overwrite");
+	if (!ok)
+		tui_message(t, ROLE_CHAIN_WARN, "not exported: '%s' is kept as it is (choose another Output dir, "
+			    "or type overwrite)", safe.buf);
+	buf_release(&prompt);
+	buf_release(&val);
+	buf_release(&safe);
+	return ok;
+}
+
 static void start(struct view *v)
 {
 	struct expv *p = v->priv;
@@ -212,7 +249,7 @@ static void start(struct view *v)
 	struct buf cp = BUF_INIT;
 	const char *missing = NULL;
 	const struct verify_report *rep;
-	int allow_failed = 0;
+	int allow_failed = 0, force = 0;
 
 	if (export_job_running(t)) {
 		tui_message(t, ROLE_CHAIN_WARN, "an export is running");
@@ -238,6 +275,20 @@ static void start(struct view *v)
 			return;
 		allow_failed = 1;
 	}
+	/* ~ and ~user in the paths, as a shell would */
+	for (int f = F_OUT; f <= F_KEY; f++) {
+		struct buf x = BUF_INIT;
+
+		tui_expand_tilde(p->val[f].buf, &x);
+		buf_reset(&p->val[f]);
+		buf_add(&p->val[f], x.buf, x.len);
+		buf_release(&x);
+	}
+	if (dir_nonempty(p->val[F_OUT].buf)) {
+		if (!confirm_overwrite(t, p->val[F_OUT].buf))
+			return;
+		force = 1;
+	}
 	export_job_free(t);
 	j = xcalloc(1, sizeof(*j));
 	pthread_mutex_init(&j->lock, NULL);
@@ -254,6 +305,7 @@ static void start(struct view *v)
 	j->note = dup_or_null(&p->val[F_NOTE]);
 	j->trust = t->trust;
 	j->allow_failed = allow_failed;
+	j->force = force;
 	j->state = TASK_RUNNING;
 	snprintf(j->phase, sizeof(j->phase), "starting");
 	t->export = j;
@@ -265,7 +317,9 @@ static void start(struct view *v)
 	j->started = 1;
 }
 
-static void edit(struct view *v)
+/* Edits the selected field; typed (a key typed on it, or 0) starts the
+ * text. */
+static void edit(struct view *v, int typed)
 {
 	struct expv *p = v->priv;
 	struct buf prompt = BUF_INIT, val = BUF_INIT;
@@ -278,9 +332,12 @@ static void edit(struct view *v)
 		start(v);
 		return;
 	}
-	buf_addf(&prompt, "%s: ", field_names[p->cur]);
+	buf_addf(&prompt, "%s%s: ", field_names[p->cur],
+		 p->cur == F_OUT || p->cur == F_KEY ? " (Tab completes)" : "");
 	buf_add(&val, p->val[p->cur].buf, p->val[p->cur].len);
-	if (tui_prompt_edit(v->tui, prompt.buf, &val) == 0) {
+	if (typed)
+		buf_addch(&val, typed);
+	if ((p->cur == F_OUT || p->cur == F_KEY ? tui_prompt_path : tui_prompt_edit)(v->tui, prompt.buf, &val) == 0) {
 		buf_reset(&p->val[p->cur]);
 		buf_add(&p->val[p->cur], val.buf, val.len);
 		if (p->cur == F_INCIDENT && val.len)
@@ -307,7 +364,7 @@ static void scope_text(struct view *v, struct buf *out)
 			buf_addstr(out, "(none: press / on the timeline)");
 		break;
 	default:
-		buf_addstr(out, "an incident (its window: 2 h before the start to the resolution)");
+		buf_addstr(out, "an incident (its window: 2 h before the start to the resolution, or to 2 h after the start)");
 	}
 }
 
@@ -334,8 +391,8 @@ static void expv_draw(struct view *v, int y, int h, int w)
 	int x, row = y + 2;
 	char a[32], b[32];
 
-	x = draw_str(y, 0, w, ROLE_HEADER, " export \xc2\xb7 evidence bundle (BagIt, inclusion proofs, custody) "
-		     "\xc2\xb7 Up/Down, Enter edits, x exports, q closes");
+	x = draw_str(y, 0, w, ROLE_HEADER, " export \xc2\xb7 Up/Down choose; type or Enter edits (Tab completes "
+		     "paths); Ctrl-X exports; Esc closes \xc2\xb7 evidence bundle (BagIt, proofs, custody)");
 	draw_fill(y, x, w, ROLE_HEADER);
 	for (int i = y + 1; i < y + h; i++)
 		draw_fill(i, 0, w, ROLE_DEFAULT);
@@ -483,8 +540,8 @@ static int expv_request(struct view *v, enum request req)
 		return 1;
 	case REQ_FIRST: p->cur = 0; return 1;
 	case REQ_LAST: p->cur = F_GO; return 1;
-	case REQ_EDIT: edit(v); return 1;
-	case REQ_ENTER: edit(v); return 1;
+	case REQ_EDIT: edit(v, 0); return 1;
+	case REQ_ENTER: edit(v, 0); return 1;
 	case REQ_START: start(v); return 1;
 	case REQ_EXPORT: return 1;
 	case REQ_BACK:
@@ -498,6 +555,22 @@ static int expv_request(struct view *v, enum request req)
 	default:
 		return 0;
 	}
+}
+
+/* Typing on a text field edits it: no letter typed there reaches the key
+ * map (i, e, v, q, T, ... would open views or quit). */
+static int expv_key(struct view *v, int c)
+{
+	struct expv *p = v->priv;
+
+	if (p->cur == F_SCOPE || p->cur == F_GO || c < 0x20 || c >= 0x100 || c == 0x7f)
+		return 0;
+	if (export_job_running(v->tui))
+		return 0;
+	if (c == ' ' && !p->val[p->cur].len)
+		return 0; /* Space still pages nothing here; no leading blank */
+	edit(v, c);
+	return 1;
 }
 
 static int expv_tick(struct view *v)
@@ -528,7 +601,7 @@ struct view *export_view_new(struct tui *t)
 	struct expv *p = v->priv;
 	struct view *below = tui_top(t);
 	const char *user = getenv("USER");
-	sqlite3_stmt *st;
+	int64_t newest;
 
 	for (int i = 0; i < F__COUNT; i++)
 		buf_init(&p->val[i]);
@@ -548,11 +621,8 @@ struct view *export_view_new(struct tui *t)
 	buf_addstr(&p->val[F_OUT], "bundle");
 	p->cur = F_CASE;
 	p->checkpoint_size = -1;
-	if (store_prepare(&t->store, "SELECT max(size) FROM checkpoints", &st) == 0) {
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-			p->checkpoint_size = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
+	if (store_newest_checkpoint(&t->store, &newest) == 1)
+		p->checkpoint_size = newest;
 	return v;
 }
 
@@ -564,4 +634,5 @@ const struct view_ops export_view_ops = {
 	.request = expv_request,
 	.position = expv_position,
 	.tick = expv_tick,
+	.key = expv_key,
 };

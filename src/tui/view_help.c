@@ -16,24 +16,39 @@ struct helpv {
 	int built_w;
 };
 
-static void add_scope(struct lines *L, enum key_scope scope, int w)
+/* Filtering and searching are listed once, in their own section. */
+static int is_find_request(enum request r)
+{
+	return r == REQ_FILTER || r == REQ_SEARCH || r == REQ_SEARCH_NEXT || r == REQ_SEARCH_PREV ||
+	       r == REQ_CLEAR_FILTER;
+}
+
+/* The bindings of scope (find: only the filter and search ones, of any
+ * scope; otherwise all but those), one line per request. */
+static void add_scope(struct lines *L, enum key_scope scope, int find, const char *title)
 {
 	struct line *l;
-	int seen[REQ__COUNT] = { 0 };
+	int seen[REQ__COUNT] = { 0 }, any = 0;
 
+	for (size_t i = 0; i < keymap_size; i++)
+		if ((find || keymap[i].scope == scope) && is_find_request(keymap[i].req) == find)
+			any = 1;
+	if (!any)
+		return;
 	lines_add(L);
 	l = lines_add(L);
 	line_addstr(l, ROLE_SECTION, " ");
-	line_addstr(l, ROLE_SECTION, scope_names[scope]);
+	line_addstr(l, ROLE_SECTION, title);
 	for (size_t i = 0; i < keymap_size; i++) {
 		struct buf keys = BUF_INIT;
 		char pad[40];
 
-		if (keymap[i].scope != scope || seen[keymap[i].req])
+		if ((!find && keymap[i].scope != scope) || is_find_request(keymap[i].req) != find ||
+		    seen[keymap[i].req])
 			continue;
 		seen[keymap[i].req] = 1;
 		for (size_t j = i; j < keymap_size; j++) {
-			if (keymap[j].scope != scope || keymap[j].req != keymap[i].req)
+			if ((!find && keymap[j].scope != scope) || keymap[j].req != keymap[i].req)
 				continue;
 			if (keys.len && strstr(keys.buf, keymap[j].name))
 				continue; /* Enter is bound to three codes */
@@ -45,7 +60,6 @@ static void add_scope(struct lines *L, enum key_scope scope, int w)
 		line_addstr(l, ROLE_DEFAULT, request_help[keymap[i].req]);
 		buf_release(&keys);
 	}
-	(void)w;
 }
 
 static void legend(struct lines *L, const char *mark, enum role r, const char *text)
@@ -67,26 +81,29 @@ static void build(struct helpv *p, int w)
 
 	lines_clear(L);
 	p->built_w = w;
-	l = lines_add(L);
-	line_addstr(l, ROLE_DEFAULT, " Views stack like tig's: Enter or Right goes deeper; q, Esc or Left goes back.");
-	l = lines_add(L);
-	line_addstr(l, ROLE_DEFAULT, " Only q on the timeline, Q and :q quit; Esc and Left never do. Times are UTC.");
+	lines_add_wrapped(L, ROLE_DEFAULT, " ", ROLE_DEFAULT,
+			  "Views stack like tig's: Enter goes deeper; q, Esc or Left (at the left edge) goes back. "
+			  "Only q on the timeline and :q quit; Q, Esc and Left never do. Times are UTC.", w, 1);
 	for (int s = 0; s < SCOPE__COUNT; s++)
-		add_scope(L, (enum key_scope)s, w);
-	lines_add(L);
-	l = lines_add(L);
-	line_addstr(l, ROLE_SECTION, " Query bar (/ filter, s search)");
-	legend(L, "Enter", ROLE_KEY, "apply the filter (/) or jump to the next match (s)");
-	legend(L, "Esc", ROLE_KEY, "clear the filter (/) or the search (s); Ctrl-G leaves it as it was");
+		add_scope(L, (enum key_scope)s, 0, scope_names[s]);
+	add_scope(L, SCOPE_GLOBAL, 1, "Filter (/) and search (s): the timeline, the event view");
+	lines_add_wrapped(L, ROLE_MUTED, "   ", ROLE_MUTED,
+			  "A filter lists only the matching events; a search keeps every event, marks the "
+			  "matching rows (>) and highlights what matched, in rows and in the event view; the "
+			  "status bar says match i of N. Both use the query language (docs/QUERY.md).", w, 3);
+	legend(L, "Enter", ROLE_KEY, "in the bar: apply the filter (/) or jump to the first match (s)");
+	legend(L, "Esc", ROLE_KEY, "in the bar: clear the filter (/) or the search (s); Ctrl-G leaves it as it was");
 	legend(L, "Up, Down", ROLE_KEY, "query history ($XDG_STATE_HOME/trailscope/query_history)");
 	legend(L, "Tab", ROLE_KEY, "complete keys, paths, actors, targets, environments, risks");
 	legend(L, "Ctrl-U, Ctrl-W", ROLE_KEY, "erase the line / the last word");
-	legend(L, "n, p", ROLE_KEY, "next / previous search match (N is for notes, not search)");
+	lines_add(L);
+	l = lines_add(L);
+	line_addstr(l, ROLE_SECTION, " Other keys");
 	legend(L, "Esc (busy)", ROLE_KEY, "cancel a slow query, SQL statement or correlation");
 	legend(L, "Alt-key", ROLE_KEY, "not bound: ignored, as is an escape sequence TERM does not know");
 	lines_add(L);
 	l = lines_add(L);
-	line_addstr(l, ROLE_SECTION, " Marks");
+	line_addstr(l, ROLE_SECTION, " Signs on screen");
 	legend(L, "A", ROLE_RISK, "risk: no approval (required, nobody approved)");
 	legend(L, "R", ROLE_RISK, "risk: mass rollout (to 100% or up by 50 points or more)");
 	legend(L, "T", ROLE_RISK, "risk: rapid toggle (toggled again within 30 min of 2+ toggles)");
@@ -94,6 +111,7 @@ static void build(struct helpv *p, int w)
 	legend(L, "S", ROLE_RISK_LOW, "risk: made by a service account");
 	legend(L, "P", ROLE_ENV_PROD, "risk: production environment");
 	legend(L, "*", ROLE_MARK, "marked event (case file); M lists marks and notes");
+	legend(L, ">", ROLE_SEARCH, "the row matches the search; matched text is highlighted");
 	legend(L, "\xe2\x9a\x99", ROLE_ACTOR_SERVICE, "service account (not a person)");
 	legend(L, "\xe2\x9c\x97", ROLE_FAILED, "failed request (before the summary): it changed nothing");
 	legend(L, "- old  + new", ROLE_DIFF_CHANGED, "field diff: removed / added values");

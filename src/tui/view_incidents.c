@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <wchar.h>
 
 #include "trailscope/incident.h"
 #include "app.h"
@@ -19,15 +20,26 @@ struct incv {
 	struct incident_list list;
 	struct pager pg;
 	int built_w;
+	int timew;          /* columns of STARTED (last build) */
 	char err[256];
 };
 
-static void fmt_time(usec_t t, struct buf *out)
-{
-	char ts[32];
+#define TITLE_MIN 24
 
-	time_format(t, ts);
-	ts_display(ts, 1, out);
+/* Appends safe text in exactly width columns (cut with "…") and a space. */
+static void cell_add(struct line *l, enum role r, const char *safe, size_t len, int width)
+{
+	int used = text_cols(safe, len);
+
+	if (used > width) {
+		line_add(l, r, safe, text_fit(safe, len, width - 1, &used));
+		line_addstr(l, r, wcwidth(0x2026) == 1 ? "\xe2\x80\xa6" : "~");
+		used++;
+	} else {
+		line_add(l, r, safe, len);
+	}
+	for (; used <= width; used++)
+		line_add(l, ROLE_DEFAULT, " ", 1);
 }
 
 static void build(struct incv *p, int w)
@@ -46,52 +58,76 @@ static void build(struct incv *p, int w)
 		line_addstr(l, ROLE_MUTED, " (no incidents: import some with 'trailscope incident import STORE FILE')");
 		return;
 	}
-	l = lines_add(L);
-	line_addstr(l, ROLE_COLUMNS, " ID              SEVERITY  STARTED (UTC)        DURATION  SERVICES             TITLE");
-	for (size_t i = 0; i < p->list.n; i++) {
-		const struct incident *in = &p->list.v[i];
-		struct buf b = BUF_INIT, svc = BUF_INIT, safe = BUF_INIT;
-		char cell[160];
+	{
+		/* widths follow the ids and services and the screen; the title
+		 * keeps TITLE_MIN columns (wider lines scroll with Left/Right) */
+		int idw = 2, svcw = 8, timew = 19, room;
+		struct buf head = BUF_INIT;
 
-		l = lines_add(L);
-		line_addstr(l, ROLE_DEFAULT, " ");
-		tui_safe(&safe, in->id, strlen(in->id));
-		snprintf(cell, sizeof(cell), "%-15.15s ", safe.buf);
-		line_addstr(l, ROLE_TARGET, cell);
-		buf_reset(&safe);
-		tui_safe(&safe, in->severity, strlen(in->severity));
-		snprintf(cell, sizeof(cell), "%-9.9s ", safe.buf);
-		line_addstr(l, !strcasecmp(in->severity, "sev1") || !strcasecmp(in->severity, "critical") ||
-			    !strcasecmp(in->severity, "p1") || !strcasecmp(in->severity, "high") ?
-			    ROLE_RISK : ROLE_DEFAULT, cell);
-		fmt_time(in->started, &b);
-		snprintf(cell, sizeof(cell), "%-20s ", b.buf);
-		line_addstr(l, ROLE_TIME, cell);
-		buf_reset(&b);
-		if (in->resolved != INCIDENT_NO_TIME)
-			time_format_duration_short(in->resolved - in->started, &b);
-		else
-			buf_addstr(&b, "open");
-		snprintf(cell, sizeof(cell), "%-9s ", b.buf);
-		line_addstr(l, ROLE_DEFAULT, cell);
-		for (size_t k = 0; k < in->nservices; k++)
-			buf_addf(&svc, "%s%s", k ? "," : "", in->services[k]);
-		buf_reset(&safe);
-		tui_safe(&safe, svc.buf, svc.len);
-		{
-			int used;
-			size_t n = text_fit(safe.buf, safe.len, 20, &used);
+		for (size_t i = 0; i < p->list.n; i++) {
+			const struct incident *in = &p->list.v[i];
+			int sw = 0;
 
-			line_add(l, ROLE_ACTION, safe.buf, n);
-			for (int k = used; k < 21; k++)
-				line_add(l, ROLE_DEFAULT, " ", 1);
+			if (text_cols(in->id, strlen(in->id)) > idw)
+				idw = text_cols(in->id, strlen(in->id));
+			for (size_t k = 0; k < in->nservices; k++)
+				sw += (k ? 1 : 0) + text_cols(in->services[k], strlen(in->services[k]));
+			if (sw > svcw)
+				svcw = sw;
 		}
-		line_add_data(l, ROLE_DEFAULT, in->title);
-		l->data = (int64_t)i;
-		l->selectable = 1;
-		buf_release(&b);
-		buf_release(&svc);
-		buf_release(&safe);
+		if (idw > 16)
+			idw = 16;
+		if (svcw > 24)
+			svcw = 24;
+		room = w - (1 + idw + 1 + 9 + 1 + timew + 1 + 8 + 1 + svcw + 1);
+		if (room < TITLE_MIN)
+			svcw -= TITLE_MIN - room < svcw - 8 ? TITLE_MIN - room : svcw - 8;
+		room = w - (1 + idw + 1 + 9 + 1 + timew + 1 + 8 + 1 + svcw + 1);
+		if (room < TITLE_MIN)
+			timew = 14; /* "03-04 21:53:34": the year is in the window below */
+		p->timew = timew;
+		l = lines_add(L);
+		buf_addf(&head, " %-*s %-9s %-*s %-8s %-*s TITLE", idw, "ID", "SEVERITY", timew, "STARTED (UTC)",
+			 "DURATION", svcw, "SERVICES");
+		line_addstr(l, ROLE_COLUMNS, head.buf);
+		buf_release(&head);
+		for (size_t i = 0; i < p->list.n; i++) {
+			const struct incident *in = &p->list.v[i];
+			struct buf b = BUF_INIT, svc = BUF_INIT, safe = BUF_INIT;
+			char cell[160];
+			char ts[32];
+
+			l = lines_add(L);
+			line_addstr(l, ROLE_DEFAULT, " ");
+			tui_safe(&safe, in->id, strlen(in->id));
+			cell_add(l, ROLE_TARGET, safe.buf, safe.len, idw);
+			buf_reset(&safe);
+			tui_safe(&safe, in->severity, strlen(in->severity));
+			cell_add(l, !strcasecmp(in->severity, "sev1") || !strcasecmp(in->severity, "critical") ||
+				 !strcasecmp(in->severity, "p1") || !strcasecmp(in->severity, "high") ?
+				 ROLE_RISK : ROLE_DEFAULT, safe.buf, safe.len, 9);
+			time_format(in->started, ts);
+			ts_display(ts, timew == 19, &b);
+			cell_add(l, ROLE_TIME, b.buf, b.len, timew);
+			buf_reset(&b);
+			if (in->resolved != INCIDENT_NO_TIME)
+				time_format_duration_short(in->resolved - in->started, &b);
+			else
+				buf_addstr(&b, "open");
+			snprintf(cell, sizeof(cell), "%s", b.buf);
+			cell_add(l, ROLE_DEFAULT, cell, strlen(cell), 8);
+			for (size_t k = 0; k < in->nservices; k++)
+				buf_addf(&svc, "%s%s", k ? "," : "", in->services[k]);
+			buf_reset(&safe);
+			tui_safe(&safe, svc.buf, svc.len);
+			cell_add(l, ROLE_ACTION, safe.buf, safe.len, svcw);
+			line_add_data(l, ROLE_DEFAULT, in->title);
+			l->data = (int64_t)i;
+			l->selectable = 1;
+			buf_release(&b);
+			buf_release(&svc);
+			buf_release(&safe);
+		}
 	}
 	if (p->pg.cur < 0)
 		p->pg.cur = 1;

@@ -2,13 +2,14 @@
  * view_marks.c - the case file's marked events, oldest first, each with
  * its time, actor, action, target and change summary from the store and
  * the notes attached to it; then the notes on events that are not marked.
- * Enter opens the event, m unmarks it, N adds a note. Memory: the marks
+ * Enter opens the event, m unmarks it, a adds a note. Memory: the marks
  * and notes (a case holds few); one indexed look-up per event.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "trailscope/casefile.h"
+#include "trailscope/timeline.h"
 #include "app.h"
 #include "draw.h"
 #include "keys.h"
@@ -22,7 +23,7 @@ struct marksv {
 
 static void event_line(struct tui *t, struct lines *L, int64_t seq, int marked)
 {
-	sqlite3_stmt *st;
+	struct tl_row r;
 	struct line *l = lines_add(L);
 	char cell[48];
 
@@ -31,35 +32,32 @@ static void event_line(struct tui *t, struct lines *L, int64_t seq, int marked)
 	line_addstr(l, ROLE_DEFAULT, " ");
 	l->data = seq;
 	l->selectable = 1;
-	if (store_prepare(&t->store, "SELECT ts, actor, action, target, environment, summary FROM entries"
-			  " WHERE seq = ?1", &st))
-		return;
-	sqlite3_bind_int64(st, 1, seq);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	switch (timeline_row_at(&t->store, seq, &r)) {
+	case 1: {
 		struct buf b = BUF_INIT;
-		const char *c[6];
 
-		for (int i = 0; i < 6; i++)
-			c[i] = sqlite3_column_text(st, i) ? (const char *)sqlite3_column_text(st, i) : "";
-		ts_display(c[0], 1, &b);
+		ts_display(r.key.ts, 1, &b);
 		line_add(l, ROLE_TIME, b.buf, b.len);
 		line_addstr(l, ROLE_DEFAULT, "  ");
-		line_add_data(l, ROLE_ACTOR, c[1]);
+		line_add_data(l, ROLE_ACTOR, r.actor);
 		line_addstr(l, ROLE_DEFAULT, "  ");
-		line_add_data(l, ROLE_ACTION, c[2]);
+		line_add_data(l, ROLE_ACTION, r.action);
 		line_addstr(l, ROLE_DEFAULT, "  ");
-		line_add_data(l, ROLE_TARGET, c[3]);
+		line_add_data(l, ROLE_TARGET, r.target);
 		line_addstr(l, ROLE_DEFAULT, "  ");
-		line_add_data(l, ROLE_ENV, c[4]);
+		line_add_data(l, ROLE_ENV, r.environment);
 		line_addstr(l, ROLE_DEFAULT, "  ");
 		buf_reset(&b);
-		summary_display(&b, c[5]);
+		summary_display(&b, r.summary);
 		line_add(l, ROLE_SUMMARY, b.buf, b.len);
 		buf_release(&b);
-	} else {
-		line_addstr(l, ROLE_ERROR, "(not in this store)");
+		tl_row_release(&r);
+		break;
 	}
-	sqlite3_finalize(st);
+	case 0:
+		line_addstr(l, ROLE_ERROR, "(not in this store)");
+		break;
+	}
 }
 
 static void note_lines(struct lines *L, const struct case_note *n, int w)
@@ -160,7 +158,7 @@ static void marksv_draw(struct view *v, int y, int h, int w)
 
 	if (p->built_w != w || p->stale)
 		build(v, w);
-	x = draw_str(y, 0, w, ROLE_HEADER, " marks \xc2\xb7 Enter: open \xc2\xb7 m: unmark \xc2\xb7 N: note \xc2\xb7 e: export");
+	x = draw_str(y, 0, w, ROLE_HEADER, " marks \xc2\xb7 Enter: open \xc2\xb7 m: unmark \xc2\xb7 a: note \xc2\xb7 e: export");
 	draw_fill(y, x, w, ROLE_HEADER);
 	pager_draw(&p->pg, y + 1, h - 1, w);
 }

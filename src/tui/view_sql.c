@@ -80,7 +80,7 @@ static int run(struct view *v, struct sqlv *p, struct buf *err)
 		buf_addstr(err, last_error());
 		goto out;
 	}
-	tui_busy_attach(v->tui, s.db);
+	tui_busy_attach(v->tui, &s);
 	if (sqlview_prepare(&s, p->sql, &st, err))
 		goto out;
 	p->ncol = sqlite3_column_count(st);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trailscope/display.h"
 #include "trailscope/query.h"
 #include "trailscope/risk.h"
 #include "trailscope/textout.h"
@@ -35,6 +36,16 @@ struct tlv {
 	int strip_y;          /* row of the density strip (last draw) */
 	int rows_y;           /* first row of events (last draw) */
 	int following;        /* the cursor is on the newest event (follow mode) */
+	int hscroll;          /* columns scrolled right (Left/Right); 0 fitted */
+	int scroll_max;       /* how far the widest row scrolls (last draw) */
+	/* the search's matches among the rows on screen */
+	struct query *sq;     /* the search compiled on the main connection */
+	char *hit_text;       /* the search sq was compiled from */
+	unsigned char *hits;  /* hits[i]: row i of the page matches */
+	size_t nhits;
+	int64_t hit_first, hit_last;
+	int64_t match_index;  /* the cursor's place among the matches (0 unknown) */
+	int64_t match_seq;    /* the seq match_index is for */
 };
 
 static struct tlv *priv(struct view *v)
@@ -62,6 +73,7 @@ static int take_row(const struct query_row *r, void *ctx)
 	row->target = xstrdup(r->target);
 	row->environment = xstrdup(r->environment);
 	row->summary = xstrdup(r->summary);
+	row->target_kind = xstrdup(r->target_kind ? r->target_kind : "");
 	if (!strcmp(r->actor_type, "service"))
 		row->flags |= TL_SERVICE;
 	if (r->risk & RISK_PRODUCTION)
@@ -157,14 +169,24 @@ static void jump_time(struct view *v)
 		tui_message(v->tui, ROLE_ERROR, "bad time '%s': %s", safe.buf, why);
 		buf_release(&safe);
 	} else if (tl_seek(v, t, &key) == 1) {
-		char when[32];
+		char when[32], edge[32];
+		struct tui *tu = v->tui;
 
 		tl_window_center(&p->win, &key, tl_window_rows(&p->win) / 3);
 		tl_window_forget(&p->win);
 		time_format(t, when);
 		when[19] = 0;
 		when[10] = ' ';
-		tui_message(v->tui, ROLE_STATUS, "jumped to %s UTC", when);
+		if (tu->have_range && (t > tu->range_last || t < tu->range_first)) {
+			/* beyond the data: say where it ends (or starts) */
+			time_format(t > tu->range_last ? tu->range_last : tu->range_first, edge);
+			edge[19] = 0;
+			edge[10] = ' ';
+			tui_message(tu, ROLE_CHAIN_WARN, "%s UTC is %s the data: it %s at %s UTC (shown)", when,
+				    t > tu->range_last ? "after" : "before", t > tu->range_last ? "ends" : "starts", edge);
+		} else {
+			tui_message(tu, ROLE_STATUS, "jumped to %s UTC", when);
+		}
 	}
 	buf_release(&in);
 }
@@ -243,6 +265,23 @@ static int tlv_request_1(struct view *v, enum request req)
 		if (!querybar_clear(v->tui))
 			tui_message(v->tui, ROLE_STATUS, "no filter or search to clear: q quits");
 		return 1;
+	case REQ_SCROLL_RIGHT:
+		if (p->hscroll >= p->scroll_max) {
+			tui_message(v->tui, ROLE_STATUS, p->scroll_max ? "at the right end of the widest row" :
+				    "every row fits the screen: nothing to scroll (Enter opens the event)");
+			return 1;
+		}
+		p->hscroll += v->w / 4 > 8 ? v->w / 4 : 8;
+		if (p->hscroll > p->scroll_max)
+			p->hscroll = p->scroll_max;
+		return 1;
+	case REQ_SCROLL_LEFT:
+		if (!p->hscroll)
+			return 0; /* the first view: says how to quit */
+		p->hscroll -= v->w / 4 > 8 ? v->w / 4 : 8;
+		if (p->hscroll < 0)
+			p->hscroll = 0;
+		return 1;
 	case REQ_SEARCH: querybar_search(v->tui); return 1;
 	case REQ_SEARCH_NEXT: querybar_search_step(v->tui, 1); return 1;
 	case REQ_SEARCH_PREV: querybar_search_step(v->tui, 0); return 1;
@@ -293,124 +332,250 @@ static int tlv_mouse(struct view *v, MEVENT *m)
 	return 1;
 }
 
+/* ---- columns ---- */
+
+enum { C_ACTOR, C_ACTION, C_TARGET, C_ENV, C_SUMMARY, C__N };
+
+static const char *const col_names[C__N] = { "ACTOR", "ACTION", "TARGET", "ENV", "CHANGE" };
+/* widths: longest a column grows to, where it stops giving up room first,
+ * and the least it keeps (the summary keeps SUMMARY_MIN) */
+static const int col_cap[C__N] = { 30, 34, 44, 24, 0 };
+static const int col_soft[C__N] = { 14, 18, 18, 10, 0 };
+static const int col_min[C__N] = { 8, 10, 10, 5, 0 };
+/* the order columns give up room in: environment, actor, target, action */
+static const int shrink_order[] = { C_ENV, C_ACTOR, C_TARGET, C_ACTION };
+#define SUMMARY_MIN 14
+
+/* One row's cells as display text (already safe). */
+struct cells {
+	struct buf c[C__N];
+	struct buf env_short;
+	int nbadges;
+};
+
+static void cells_build(struct cells *cl, const struct tl_row *r)
+{
+	struct buf raw = BUF_INIT;
+	int service = r->flags & TL_SERVICE;
+	unsigned risk = r->flags >> RISK_SHIFT;
+
+	for (int i = 0; i < C__N; i++)
+		buf_init(&cl->c[i]);
+	buf_init(&cl->env_short);
+	if (service)
+		buf_addstr(&cl->c[C_ACTOR], wcwidth(0x2699) == 1 ? "\xe2\x9a\x99" : "*");
+	display_actor(r->actor, &raw);
+	tui_safe(&cl->c[C_ACTOR], raw.buf, raw.len);
+	buf_reset(&raw);
+	display_action(r->action, &raw);
+	tui_safe(&cl->c[C_ACTION], raw.buf, raw.len);
+	buf_reset(&raw);
+	display_target(r->target_kind, r->target, &raw);
+	tui_safe(&cl->c[C_TARGET], raw.buf, raw.len);
+	tui_safe(&cl->c[C_ENV], r->environment, strlen(r->environment));
+	buf_reset(&raw);
+	display_env(r->environment, 1, &raw);
+	tui_safe(&cl->env_short, raw.buf, raw.len);
+	if (r->flags & TL_FAILED)
+		buf_addstr(&cl->c[C_SUMMARY], wcwidth(0x2717) == 1 ? "\xe2\x9c\x97 " : "X ");
+	summary_display(&cl->c[C_SUMMARY], r->summary);
+	cl->nbadges = 0;
+	for (unsigned b = risk; b; b &= b - 1)
+		cl->nbadges++;
+	buf_release(&raw);
+}
+
+static void cells_release(struct cells *cl)
+{
+	for (int i = 0; i < C__N; i++)
+		buf_release(&cl->c[i]);
+	buf_release(&cl->env_short);
+}
+
 struct layout {
-	int time, actor, action, target, env, summary, badges;
-	int with_date;
+	int time, w[C__N], badges;
+	int with_date, wide_badges;
+	int total;          /* columns of a whole row */
 };
 
 /*
- * Column widths: fixed for time, action, environment and the badges; the
- * change summary takes the rest, and actor and target give up columns
- * first (down to 12 and 14) so that the summary gets at least 40% of a
- * wide screen. One column on the left is the mark gutter.
+ * Column widths follow the rows on screen and the terminal: each column
+ * asks for its longest cell (up to its cap); when they do not fit, the
+ * environment, the actor, the target and then the action give up room,
+ * first down to a comfortable width, then to their minimum, so the
+ * change summary keeps two fifths of the screen (or what it needs). A
+ * column no row fills (no environment anywhere) is left out. natural
+ * gives every column its longest cell instead (horizontal scrolling).
  */
-static void compute_layout(int w, struct layout *L)
+static void compute_layout(int w, const struct cells *cl, size_t n, int natural, struct layout *L)
 {
-	int want, min_actor, min_target;
+	int want[C__N] = { 0 }, sum = 0, avail, goal, maxb = 0, env_short = 0;
 
-	w -= 1; /* gutter */
-	if (w >= 109) {
-		*L = (struct layout){ 19, 16, 14, 22, 11, 0, 11, 1 };
-		min_actor = 12;
-		min_target = 14;
-	} else if (w >= 95) {
-		*L = (struct layout){ 19, 14, 12, 16, 8, 0, 6, 1 };
-		min_actor = 11;
-		min_target = 12;
+	memset(L, 0, sizeof(*L));
+	L->with_date = w >= 100 || natural;
+	L->time = L->with_date ? 19 : 14;
+	L->wide_badges = w >= 120;
+	for (size_t i = 0; i < n; i++) {
+		for (int c = 0; c < C__N; c++) {
+			int cw = text_cols(cl[i].c[c].buf, cl[i].c[c].len);
+
+			if (cw > want[c])
+				want[c] = cw;
+		}
+		if (cl[i].nbadges > maxb)
+			maxb = cl[i].nbadges;
+		if (text_cols(cl[i].env_short.buf, cl[i].env_short.len) > env_short)
+			env_short = text_cols(cl[i].env_short.buf, cl[i].env_short.len);
+	}
+	L->badges = L->wide_badges ? 11 : maxb ? maxb : 1;
+	for (int c = 0; c < C_SUMMARY; c++) {
+		if (!want[c]) {
+			L->w[c] = 0; /* nothing in it on this page */
+			continue;
+		}
+		if (want[c] < (int)strlen(col_names[c]))
+			want[c] = (int)strlen(col_names[c]);
+		if (!natural && want[c] > col_cap[c])
+			want[c] = col_cap[c];
+		if (c == C_ENV && env_short > 9)
+			env_short = 9;
+		L->w[c] = want[c];
+		sum += want[c] + 1;
+	}
+	if (natural) {
+		L->w[C_SUMMARY] = want[C_SUMMARY] > 6 ? want[C_SUMMARY] : 6;
 	} else {
-		*L = (struct layout){ 14, 11, 10, 14, 5, 0, 4, 0 };
-		min_actor = 9;
-		min_target = 10;
-	}
-	L->summary = w - (L->time + L->actor + L->action + L->target + L->env + L->badges + 6);
-	want = w * 2 / 5;
-	while (L->summary < want && (L->actor > min_actor || L->target > min_target)) {
-		if (L->target > min_target && (L->target - min_target >= L->actor - min_actor))
-			L->target--;
-		else
-			L->actor--;
-		L->summary++;
-	}
-	if (L->summary < 8) {
-		/* very narrow: give the summary what the target can spare */
-		int need = 8 - L->summary;
+		/* gutter, time, the columns with a space after each, the badges */
+		avail = w - 1 - (L->time + 1) - L->badges - 1;
+		/* narrow screens keep more room for who did what */
+		goal = w >= 120 ? avail * 2 / 5 : avail * 3 / 10;
+		if (want[C_SUMMARY] < goal)
+			goal = want[C_SUMMARY];
+		if (goal < SUMMARY_MIN)
+			goal = SUMMARY_MIN;
+		/* first each down to a comfortable width in turn, then all of
+		 * them a column at a time (round robin) down to their minimum */
+		for (size_t k = 0; k < ARRAY_SIZE(shrink_order) && sum + goal > avail; k++) {
+			int c = shrink_order[k];
 
-		L->target -= need;
-		if (L->target < 6)
-			L->target = 6;
-		L->summary = w - (L->time + L->actor + L->action + L->target + L->env + L->badges + 6);
-		if (L->summary < 1)
-			L->summary = 1;
+			while (L->w[c] > col_soft[c] && sum + goal > avail) {
+				L->w[c]--;
+				sum--;
+			}
+		}
+		while (sum + goal > avail) {
+			int shrunk = 0;
+
+			for (size_t k = 0; k < ARRAY_SIZE(shrink_order) && sum + goal > avail; k++) {
+				int c = shrink_order[k], floor = col_min[c];
+
+				if (c == C_ENV && env_short > floor)
+					floor = env_short; /* "us-e…" tells nothing */
+				if (L->w[c] > floor) {
+					L->w[c]--;
+					sum--;
+					shrunk = 1;
+				}
+			}
+			if (!shrunk)
+				break;
+		}
+		L->w[C_SUMMARY] = avail - sum;
+		if (L->w[C_SUMMARY] < 1)
+			L->w[C_SUMMARY] = 1;
 	}
+	L->total = 1 + L->time + 1 + L->badges;
+	for (int c = 0; c < C__N; c++)
+		L->total += L->w[c] ? L->w[c] + 1 : 0;
 }
 
-static void draw_badges(int y, int x, int width, const struct tl_row *r, int sel)
+/* Bytes of safe text to show in cols columns before an ellipsis: a short
+ * token or a number is never cut (the cut backs off to the space before
+ * it), so "100 → 50" is never shown as "100 → 5…"; a long token (a path,
+ * a JSON string) is cut where it must be, so something of it shows. */
+static size_t token_fit(const char *s, size_t len, int cols)
 {
-	struct line l;
-	int xmax = x + width;
+	int used;
+	size_t n = text_fit(s, len, cols, &used), k = n;
 
-	memset(&l, 0, sizeof(l));
-	buf_init(&l.text);
-	risk_badges(&l, r->flags >> RISK_SHIFT, width >= 11);
-	draw_fill(y, x, xmax, sel ? ROLE_SELECTION : ROLE_DEFAULT);
-	draw_line(y, x, xmax, &l, sel);
-	buf_release(&l.text);
-	free(l.spans);
+	if (n >= len || s[n] == ' ')
+		return n;
+	while (k > 0 && s[k - 1] != ' ')
+		k--;
+	if (!k)
+		return n; /* the first token is longer than the room */
+	if (n - k >= 10 && !(s[k] >= '0' && s[k] <= '9') && s[k] != '-')
+		return n;
+	while (k > 0 && s[k - 1] == ' ')
+		k--;
+	return k;
 }
 
-/* Common environment names shortened to fit a narrow column. */
-static const char *env_short(const char *env, int width)
+static const char *ellipsis_mark(void)
 {
-	static const char *const names[][2] = {
-		{ "production", "prod" }, { "staging", "stage" }, { "development", "dev" },
-	};
-
-	if ((int)strlen(env) <= width)
-		return env;
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(env, names[i][0]))
-			return names[i][1];
-	return env;
+	return wcwidth(0x2026) == 1 ? "\xe2\x80\xa6" : "~";
 }
 
-static void draw_row(struct tui *tui, int y, int w, const struct layout *L, const struct tl_row *r,
-		     int sel)
+/* Appends a cell of exactly width columns: the text, cut with "…" (at a
+ * token boundary when tokens) or padded. */
+static void add_cell(struct line *l, enum role r, const char *s, size_t len, int width, int tokens)
 {
-	struct buf t = BUF_INIT, actor = BUF_INIT, sum = BUF_INIT;
-	int x = 0;
+	int used = text_cols(s, len);
 
-	ts_display(r->key.ts, L->with_date, &t);
-	draw_fill(y, 0, w, sel ? ROLE_SELECTION : ROLE_DEFAULT);
-	if (tui_is_marked(tui, r->key.seq))
-		draw_str(y, 0, 1, ROLE_MARK, "*");
-	x = 1;
-	x = draw_field(y, x, L->time, sel ? ROLE_SELECTION : ROLE_TIME, t.buf) + 1;
-	if (r->flags & TL_SERVICE)
-		buf_addstr(&actor, wcwidth(0x2699) == 1 ? "\xe2\x9a\x99" : "*");
-	buf_addstr(&actor, r->actor);
-	/* the service mark is ours, the rest is data: draw_field makes it safe */
-	x = draw_field(y, x, L->actor, sel ? ROLE_SELECTION : (r->flags & TL_SERVICE) ?
-		       ROLE_ACTOR_SERVICE : ROLE_ACTOR, actor.buf) + 1;
-	x = draw_field(y, x, L->action, sel ? ROLE_SELECTION : ROLE_ACTION, r->action) + 1;
-	x = draw_field(y, x, L->target, sel ? ROLE_SELECTION : ROLE_TARGET, r->target) + 1;
-	x = draw_field(y, x, L->env, sel ? ROLE_SELECTION : (r->flags & TL_PRODUCTION) ?
-		       ROLE_ENV_PROD : ROLE_ENV, env_short(r->environment, L->env)) + 1;
-	if (r->flags & TL_FAILED) {
-		/* a failed request changed nothing: marked before its summary */
-		int mw = L->summary < 2 ? L->summary : 2;
+	if (width <= 0)
+		return;
+	if (used > width) {
+		size_t n = tokens ? token_fit(s, len, width - 1) : text_fit(s, len, width - 1, &used);
 
-		draw_field(y, x, mw, sel ? ROLE_SELECTION : ROLE_FAILED, wcwidth(0x2717) == 1 ? "\xe2\x9c\x97" : "X");
-		x += mw;
-		summary_display(&sum, r->summary);
-		x = draw_field_safe(y, x, L->summary - mw, sel ? ROLE_SELECTION : ROLE_SUMMARY, sum.buf, sum.len) + 1;
+		line_add(l, r, s, n);
+		line_addstr(l, r, ellipsis_mark());
+		used = text_cols(s, n) + 1;
 	} else {
-		summary_display(&sum, r->summary);
-		x = draw_field_safe(y, x, L->summary, sel ? ROLE_SELECTION : ROLE_SUMMARY, sum.buf, sum.len) + 1;
+		line_add(l, r, s, len);
 	}
-	draw_badges(y, x, w - x, r, sel);
-	buf_release(&t);
-	buf_release(&actor);
-	buf_release(&sum);
+	for (; used < width; used++)
+		line_add(l, r, " ", 1);
+}
+
+static void row_line(struct line *l, const struct layout *L, const struct tl_row *r, const struct cells *cl)
+{
+	static const enum role roles[C__N] = { ROLE_ACTOR, ROLE_ACTION, ROLE_TARGET, ROLE_ENV, ROLE_SUMMARY };
+
+	for (int c = 0; c < C__N; c++) {
+		enum role role = roles[c];
+		const struct buf *b = &cl->c[c];
+
+		if (!L->w[c])
+			continue;
+		if (c == C_ACTOR && (r->flags & TL_SERVICE))
+			role = ROLE_ACTOR_SERVICE;
+		if (c == C_ENV && (r->flags & TL_PRODUCTION))
+			role = ROLE_ENV_PROD;
+		if (c == C_ENV && text_cols(b->buf, b->len) > L->w[c])
+			b = &cl->env_short;
+		if (c == C_SUMMARY && (r->flags & TL_FAILED)) {
+			/* a failed request changed nothing: marked before its summary */
+			size_t mk = strcspn(b->buf, " ") + 1;
+
+			add_cell(l, ROLE_FAILED, b->buf, mk, 2, 0);
+			add_cell(l, role, b->buf + mk, b->len - mk, L->w[c] - 2, 1);
+		} else {
+			add_cell(l, role, b->buf, b->len, L->w[c], c == C_SUMMARY);
+		}
+		line_add(l, ROLE_DEFAULT, " ", 1);
+	}
+	risk_badges(l, r->flags >> RISK_SHIFT, L->wide_badges);
+}
+
+static void header_line(struct line *l, const struct layout *L)
+{
+	for (int c = 0; c < C__N; c++) {
+		if (!L->w[c])
+			continue;
+		add_cell(l, ROLE_COLUMNS, col_names[c], strlen(col_names[c]), L->w[c], 0);
+		line_add(l, ROLE_COLUMNS, " ", 1);
+	}
+	line_addstr(l, ROLE_COLUMNS, L->badges >= 4 ? "RISK" : "!");
 }
 
 static void draw_strip(struct view *v, int y, int w)
@@ -470,22 +635,60 @@ static void draw_strip(struct view *v, int y, int w)
 	}
 }
 
+/* Which rows of the page match the search (role search-match in the
+ * gutter), checked once per page and search. */
+static void search_hits(struct view *v)
+{
+	struct tlv *p = priv(v);
+	struct tui *t = v->tui;
+	struct query_error qe;
+
+	if (strcmp(p->hit_text ? p->hit_text : "", t->search.buf)) {
+		query_free(p->sq);
+		p->sq = NULL;
+		free(p->hit_text);
+		p->hit_text = xstrdup(t->search.buf);
+		p->hit_first = -1;
+		highlight_set(t->search.buf);
+		if (t->search.len && query_compile(&t->store, t->search.buf, t->filter_now, &p->sq, &qe))
+			p->sq = NULL;
+	}
+	if (!p->sq || !p->win.page.n) {
+		p->nhits = 0;
+		return;
+	}
+	if (p->hit_first == p->win.page.v[0].key.seq && p->nhits == p->win.page.n &&
+	    p->hit_last == p->win.page.v[p->win.page.n - 1].key.seq)
+		return;
+	p->hits = xrealloc(p->hits, p->win.page.n);
+	for (size_t i = 0; i < p->win.page.n; i++)
+		p->hits[i] = query_matches(p->sq, p->win.page.v[i].key.seq) == 1;
+	p->nhits = p->win.page.n;
+	p->hit_first = p->win.page.v[0].key.seq;
+	p->hit_last = p->win.page.v[p->win.page.n - 1].key.seq;
+}
+
 static void tlv_draw(struct view *v, int y, int h, int w)
 {
 	struct tlv *p = priv(v);
 	struct layout L;
 	struct buf hdr = BUF_INIT;
-	int rows = h - 3, x;
+	struct cells *cl;
+	struct line head;
+	int rows = h - 3, x, frozen, hl;
 
 	if (rows < 1)
 		rows = 1;
 	tl_window_resize(&p->win, rows);
+	search_hits(v);
 	/* title */
 	buf_addf(&hdr, " timeline \xc2\xb7 %s first \xc2\xb7 times in UTC",
 		 v->tui->newest_first ? "newest" : "oldest");
 	if (v->tui->have_inc) {
-		buf_addstr(&hdr, " \xc2\xb7 incident ");
+		/* the shading on the strip, not the rows: true with or without a filter */
+		buf_addstr(&hdr, " \xc2\xb7 ");
 		tui_safe(&hdr, v->tui->inc_id, strlen(v->tui->inc_id));
+		buf_addstr(&hdr, " window shaded");
 	}
 	if (v->tui->have_range && w >= 70) {
 		char a[32], b[32];
@@ -501,71 +704,130 @@ static void tlv_draw(struct view *v, int y, int h, int w)
 	buf_release(&hdr);
 	p->strip_y = y + 1;
 	draw_strip(v, y + 1, w);
-	/* column headings */
-	compute_layout(w, &L);
-	draw_fill(y + 2, 0, w, ROLE_COLUMNS);
-	x = draw_field(y + 2, 1, L.time, ROLE_COLUMNS, "TIME (UTC)") + 1;
-	x = draw_field(y + 2, x, L.actor, ROLE_COLUMNS, "ACTOR") + 1;
-	x = draw_field(y + 2, x, L.action, ROLE_COLUMNS, "ACTION") + 1;
-	x = draw_field(y + 2, x, L.target, ROLE_COLUMNS, "TARGET") + 1;
-	x = draw_field(y + 2, x, L.env, ROLE_COLUMNS, "ENV") + 1;
-	x = draw_field(y + 2, x, L.summary, ROLE_COLUMNS, "CHANGE") + 1;
-	draw_field(y + 2, x, w - x, ROLE_COLUMNS, L.badges >= 10 ? "RISK" : "!");
-	p->rows_y = y + 3;
-	for (int i = 0; i < rows; i++) {
-		if (i < (int)p->win.page.n)
-			draw_row(v->tui, y + 3 + i, w, &L, &p->win.page.v[i], i == p->win.cur);
+	/* the rows' cells decide the widths */
+	cl = xcalloc(p->win.page.n ? p->win.page.n : 1, sizeof(*cl));
+	for (size_t i = 0; i < p->win.page.n; i++)
+		cells_build(&cl[i], &p->win.page.v[i]);
+	{
+		struct layout nat;
+
+		compute_layout(w, cl, p->win.page.n, 1, &nat);
+		p->scroll_max = nat.total > w ? nat.total - w : 0;
+		if (p->hscroll > p->scroll_max)
+			p->hscroll = p->scroll_max;
+		if (p->hscroll)
+			L = nat;
 		else
-			draw_fill(y + 3 + i, 0, w, ROLE_DEFAULT);
+			compute_layout(w, cl, p->win.page.n, 0, &L);
 	}
+	/* time stays put; the columns after it scroll (Left/Right) */
+	frozen = 1 + L.time + 1;
+	memset(&head, 0, sizeof(head));
+	buf_init(&head.text);
+	header_line(&head, &L);
+	draw_fill(y + 2, 0, w, ROLE_COLUMNS);
+	draw_field(y + 2, 1, L.time, ROLE_COLUMNS, "TIME (UTC)");
+	draw_line_from(y + 2, frozen, w, &head, p->hscroll, 0);
+	buf_release(&head.text);
+	free(head.spans);
+	p->rows_y = y + 3;
+	hl = highlight_begin();
+	for (int i = 0; i < rows; i++) {
+		if (i < (int)p->win.page.n) {
+			const struct tl_row *r = &p->win.page.v[i];
+			int sel = i == p->win.cur, hit = p->nhits > (size_t)i && p->hits[i];
+			struct line l;
+			struct buf t = BUF_INIT;
+
+			memset(&l, 0, sizeof(l));
+			buf_init(&l.text);
+			row_line(&l, &L, r, &cl[i]);
+			draw_fill(y + 3 + i, 0, w, sel ? ROLE_SELECTION : ROLE_DEFAULT);
+			if (tui_is_marked(v->tui, r->key.seq))
+				draw_str(y + 3 + i, 0, 1, hit ? ROLE_SEARCH : ROLE_MARK, "*");
+			else if (hit)
+				draw_str(y + 3 + i, 0, 1, ROLE_SEARCH, ">");
+			ts_display(r->key.ts, L.with_date, &t);
+			draw_field_safe(y + 3 + i, 1, L.time, sel ? ROLE_SELECTION : ROLE_TIME, t.buf, t.len);
+			draw_line_from(y + 3 + i, frozen, w, &l, p->hscroll, sel);
+			buf_release(&t);
+			buf_release(&l.text);
+			free(l.spans);
+		} else {
+			draw_fill(y + 3 + i, 0, w, ROLE_DEFAULT);
+		}
+	}
+	highlight_end(hl);
+	for (size_t i = 0; i < p->win.page.n; i++)
+		cells_release(&cl[i]);
+	free(cl);
 	if (!p->win.page.n)
 		draw_str(y + 3, 1, w, ROLE_MUTED, v->tui->filter.len ? "(no events match the filter; Esc clears it)" :
 			 "(no events in this store)");
 }
 
+void timeline_view_search_pos(struct view *v, int64_t seq, struct buf *pos)
+{
+	struct tlv *p = priv(v);
+	struct tui *t = v->tui;
+	int64_t n = bg_count_poll(&t->search_count) == TASK_DONE ? t->search_count.result : -1;
+	char a[32], b[32];
+
+	if (!t->search.len)
+		return;
+	/* "match i of N": i is known once n or N has moved to a match */
+	if (p->match_seq == seq && p->match_index > 0)
+		buf_addf(pos, "match %s", text_thousands((unsigned long long)p->match_index, a));
+	else
+		buf_addstr(pos, "match -");
+	if (n >= 0)
+		buf_addf(pos, " of %s", text_thousands((unsigned long long)n, b));
+	buf_addstr(pos, " \xc2\xb7 ");
+}
+
 static void tlv_position(struct view *v, struct buf *pos, struct buf *filter)
 {
 	struct tlv *p = priv(v);
+	struct tui *t = v->tui;
+	int64_t total = timeline_view_total(v);
 	char a[32], b[32];
 
-	if (v->tui->filter.len) {
-		int64_t total = timeline_view_total(v);
-
+	if (t->search.len && p->win.page.n)
+		timeline_view_search_pos(v, p->win.page.v[p->win.cur].key.seq, pos);
+	if (t->filter.len) {
 		buf_addstr(filter, "filter: ");
-		tui_safe_typed(filter, v->tui->filter.buf, v->tui->filter.len);
+		tui_safe_typed(filter, t->filter.buf, t->filter.len);
 		if (total >= 0)
 			buf_addf(filter, " (%s match%s)", text_thousands((unsigned long long)total, a),
 				 total == 1 ? "" : "es");
-		else if (bg_count_poll(&v->tui->count) == TASK_FAILED)
-			buf_addf(filter, " (count: %s)", v->tui->count.err);
+		else if (bg_count_poll(&t->count) == TASK_FAILED)
+			buf_addf(filter, " (count: %s)", t->count.err);
 		else
 			buf_addstr(filter, " (counting...)");
-		if (!p->win.page.n) {
-			buf_addstr(pos, "no matches");
-		} else if (p->win.dpos >= 0) {
-			buf_addf(pos, "match %s", text_thousands((unsigned long long)p->win.dpos + 1, a));
-			if (total >= 0)
-				buf_addf(pos, " of %s", text_thousands((unsigned long long)total, b));
-		} else {
-			buf_addstr(pos, "match ?");
-			if (total >= 0)
-				buf_addf(pos, " of %s", text_thousands((unsigned long long)total, b));
-		}
-		return;
 	}
-	if (v->tui->search.len) {
+	if (t->search.len) {
+		if (filter->len)
+			buf_addstr(filter, "  ");
 		buf_addstr(filter, "search: ");
-		tui_safe(filter, v->tui->search.buf, v->tui->search.len);
+		tui_safe_typed(filter, t->search.buf, t->search.len);
 	}
 	if (p->unseen > 0)
 		buf_addf(pos, "+%s new  ", text_thousands((unsigned long long)p->unseen, a));
-	if (!p->win.page.n)
-		buf_addstr(pos, "no events");
-	else if (p->win.dpos >= 0)
-		buf_addf(pos, "event %s of %s", text_thousands((unsigned long long)p->win.dpos + 1, a),
-			 text_thousands((unsigned long long)v->tui->max_seq, b));
+	if (!p->win.page.n) {
+		buf_addstr(pos, t->filter.len ? "no matches" : "no events");
+		return;
+	}
+	/* rows count display order; seqs are the store's numbering */
+	if (p->win.dpos >= 0)
+		buf_addf(pos, "row %s", text_thousands((unsigned long long)p->win.dpos + 1, a));
 	else
-		buf_addf(pos, "event ? of %s (counting)", text_thousands((unsigned long long)v->tui->max_seq, b));
+		buf_addstr(pos, "row ?");
+	if (total >= 0)
+		buf_addf(pos, " of %s", text_thousands((unsigned long long)total, b));
+	if (t->filter.len)
+		buf_addstr(pos, " filtered");
+	else if (p->win.dpos < 0)
+		buf_addstr(pos, " (counting)");
 }
 
 static int tlv_tick(struct view *v)
@@ -638,21 +900,13 @@ int timeline_view_following(struct view *v)
 void timeline_view_goto_seq(struct view *v, int64_t seq)
 {
 	struct tlv *p = priv(v);
-	struct tl_key key;
-	sqlite3_stmt *st;
+	struct tl_row r;
 
-	if (store_prepare(&v->tui->store, "SELECT ts FROM entries WHERE seq = ?1", &st))
-		return;
-	sqlite3_bind_int64(st, 1, seq);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const unsigned char *ts = sqlite3_column_text(st, 0);
-
-		snprintf(key.ts, sizeof(key.ts), "%s", ts ? (const char *)ts : "");
-		key.seq = seq;
-		tl_window_center(&p->win, &key, tl_window_rows(&p->win) / 3);
+	if (timeline_row_at(&v->tui->store, seq, &r) == 1) {
+		tl_window_center(&p->win, &r.key, tl_window_rows(&p->win) / 3);
 		tl_window_forget(&p->win);
+		tl_row_release(&r);
 	}
-	sqlite3_finalize(st);
 }
 
 int64_t timeline_view_neighbour(struct view *v, int64_t seq, int forward)
@@ -675,6 +929,10 @@ static void tlv_close(struct view *v)
 
 	tl_window_release(&p->win);
 	query_free(p->q);
+	query_free(p->sq);
+	free(p->hit_text);
+	free(p->hits);
+	highlight_clear();
 	free(p);
 }
 
@@ -753,6 +1011,22 @@ static int take_key(const struct query_row *r, void *ctx)
 	return 1;
 }
 
+/* Events at the cursor's instant that come before it by seq. */
+struct tie_ctx {
+	struct tl_key key;
+	int64_t n;
+};
+
+static int count_tie(const struct query_row *r, void *ctx)
+{
+	struct tie_ctx *c = ctx;
+
+	if (strcmp(r->ts, c->key.ts) || r->seq >= c->key.seq)
+		return 1;
+	c->n++;
+	return 0;
+}
+
 int timeline_view_find(struct view *v, struct query *q, int forward)
 {
 	struct tlv *p = priv(v);
@@ -780,7 +1054,58 @@ int timeline_view_find(struct view *v, struct query *q, int forward)
 		tl_window_cursor_to(&p->win, &c.key);
 	}
 	tl_window_forget(&p->win);
+	p->match_seq = c.key.seq;
+	p->match_index = 0;
 	return 1;
+}
+
+int timeline_view_match_index(struct view *v, const char *text)
+{
+	struct tlv *p = priv(v);
+	struct tui *t = v->tui;
+	struct tl_key key;
+	struct buf q = BUF_INIT;
+	struct query *cq;
+	struct query_error qe;
+	struct query_key from;
+	struct query_fetch f;
+	struct tie_ctx c;
+	int64_t n;
+
+	if (!p->win.page.n)
+		return -1;
+	key = p->win.page.v[p->win.cur].key;
+	/* matches before the cursor in display order: before it in time when
+	 * oldest first (until: is exclusive), after it when newest first
+	 * (since: is inclusive); events at the same instant by seq */
+	buf_addf(&q, "(%s) %s:%s", text, t->newest_first ? "since" : "until", key.ts);
+	if (query_compile(&t->store, q.buf, t->filter_now, &cq, &qe)) {
+		buf_release(&q);
+		return -1;
+	}
+	n = query_count(cq);
+	query_free(cq);
+	if (n < 0 || query_compile(&t->store, text, t->filter_now, &cq, &qe)) {
+		buf_release(&q);
+		return -1;
+	}
+	memset(&f, 0, sizeof(f));
+	snprintf(from.ts, sizeof(from.ts), "%s", key.ts);
+	from.seq = 0;
+	f.from = &from;
+	f.inclusive = 1;
+	c.key = key;
+	c.n = 0;
+	if (query_each(cq, &f, count_tie, &c) < 0)
+		n = -1;
+	query_free(cq);
+	buf_release(&q);
+	if (n < 0)
+		return -1;
+	/* newest first: since: counted the cursor and the ties before it too */
+	p->match_index = t->newest_first ? n - c.n : n + c.n + 1;
+	p->match_seq = key.seq;
+	return 0;
 }
 
 static int64_t tlv_cursor_seq(struct view *v)

@@ -90,7 +90,7 @@ expect_eq "correlate: ranks are 1..n, best first" \
 expect_eq "correlate: incident echoed" "$(jq -r '.incident.id + " " + .incident.started_at' "$T/c.json")" \
 	"INC-7 2026-03-07T13:30:00.000000Z"
 jq -r '.candidates[0].reasons[]' "$T/c.json" > "$T/reasons.txt"
-expect_grep "reason: reverted, with weight" '^\+0\.50 reverted 10 min after impact start \(by #6\)$' "$T/reasons.txt"
+expect_grep "reason: reverted, with weight" '^\+0\.50 reverted 10 min after impact start \(by seq 6\)$' "$T/reasons.txt"
 expect_grep "reason: service" '^\+0\.35 belongs to checkout \(key\)$' "$T/reasons.txt"
 expect_grep "reason: environment" '^\+0\.30 in production' "$T/reasons.txt"
 expect_grep "reason: exposure" '^\+0\.30 exposure 0% → 100% \(switched on\)$' "$T/reasons.txt"

@@ -1,5 +1,6 @@
-# layers.sh - the include rules of tests/check-layers.sh: the tree keeps to
-# them, and each rule catches a made-up tree that breaks it.
+# layers.sh - the include rules of tests/check-layers.sh and its rule that
+# only core (and the :sql view and sql command) use SQLite: the tree keeps
+# to them, and each rule catches a made-up tree that breaks it.
 . tests/lib.sh
 CL=$(pwd)/tests/check-layers.sh
 
@@ -49,3 +50,14 @@ breaks "main opening the TUI itself" src/main.c '#include "tui/tui.h"' \
 	'^FAIL: src/main.c:2: .*src/tui/tui.h \(tui-entry\)'
 breaks "the TUI entry header including curses" src/tui/tui.h '#include <curses.h>' \
 	'^FAIL: src/tui/tui.h:2: .*\(curses\)'
+breaks "a TUI view preparing SQL" src/tui/draw.h 'sqlite3_stmt *st;' \
+	'^FAIL: src/tui/draw.h:4: .*\(tui\) uses SQLite directly'
+breaks "a command preparing SQL" src/cmd/open.c 'static sqlite3 *db;' \
+	'^FAIL: src/cmd/open.c:3: .*\(cmd\) uses SQLite directly'
+breaks "main using SQLite" src/main.c '#include <sqlite3.h>' \
+	'^FAIL: src/main.c:2: .*\(main\) uses SQLite directly'
+tree sql-allowed
+printf '#include <sqlite3.h>\n' >"$R/src/tui/view_sql.c"
+printf '#include <sqlite3.h>\n' >"$R/src/cmd/sql.c"
+printf '#include <sqlite3.h>\nsqlite3_stmt *st;\n' >>"$R/src/core/a.c"
+expect_status "layers: the :sql view, the sql command and core may use SQLite" 0 sh "$CL" "$R"

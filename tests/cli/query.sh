@@ -177,4 +177,4 @@ q="$(rep 255 ' OR ' actor:n) OR env:production"
 env COLUMNS=100 LINES=24 TRAILSCOPE_SCRIPT="$T/keys.txt" TRAILSCOPE_DUMP="$T/tui.txt" \
 	"$TRAILSCOPE" open "$S" > "$T/tui.raw" 2> "$T/tui.err"
 expect_grep "TUI: the live count of 256 ORed terms" "^$nprod matches " "$T/bar.txt"
-expect_grep "TUI: filtered by 256 ORed terms" "match 1 of $nprod\$" "$T/tui.txt"
+expect_grep "TUI: filtered by 256 ORed terms" "row 1 of $nprod filtered\$" "$T/tui.txt"

@@ -1,5 +1,5 @@
 # keys.sh - nothing quits by accident: under tmux, with a filter applied,
-# Left, h (and q back), Alt-x, unknown escape sequences and Esc Esc leave
+# Left, h (and q back), Q, Alt-x, unknown escape sequences and Esc Esc leave
 # trailscope running (the filter kept, except that Esc clears it); q on a
 # view closes only that view; q on the timeline quits with status 0.
 . tests/tui/common.inc
@@ -56,6 +56,12 @@ keys Enter
 check "keys: Enter opens the event view" 'Changes \([0-9]+\)' 3
 keys Left
 check "keys: Left on the event view goes back" 'TIME \(UTC\) +ACTOR' 3
+keys Q
+running "keys: Q on the timeline does not quit"
+check "keys: Q says what quits" 'Q does not quit: q on the timeline' 3
+keys Enter Q
+check "keys: Q on a view neither quits nor closes it" 'Changes \([0-9]+\)' 3
+keys q
 keys M-x
 running "keys: Alt-x does not quit"
 check "keys: Alt-x is reported as not bound" 'Alt-x is not bound' 3
@@ -71,7 +77,7 @@ keys q
 keys -l "$(printf '\033[99~\033Ox')"
 running "keys: unknown CSI ~ and SS3 sequences do not quit"
 keys ?
-check "keys: ? opens help" 'Only q on the timeline, Q and :q quit' 3
+check "keys: ? opens help" 'Only q on the timeline and :q' 3
 keys Escape
 check "keys: Esc closes help" 'TIME \(UTC\) +ACTOR' 3
 running "keys: Esc on a view closes only the view"

@@ -51,7 +51,7 @@ printf ':wait-idle\nj\nj\n:resize 80 24\n' | run_screen 120x40 "$T/resize"
 expect_screen resize-120-to-80 "$T/resize"
 
 printf ':wait-idle\nG\n<C-u>\n<PgDn>\n<PgUp>\ng\n<Down>\n<Up>\n<End>\n<Home>\n:click 5 10\n' | run_screen 80x24 "$T/nav"
-expect_grep "click selects a row (event 3 of 8)" 'event 3 of 8' "$T/nav"
+expect_grep "click selects a row (row 3 of 8)" 'row 3 of 8' "$T/nav"
 
 printf ':wait-idle\no\n' | run_screen 100x24 "$T/oldest"
 expect_grep "o: oldest first" 'oldest first' "$T/oldest"
@@ -124,15 +124,15 @@ printf ':wait-idle\n/\n:type env:production\n:wait-idle\n' | bar_screen 100x24 "
 expect_screen query-live-count "$T/q-live"
 printf ':wait-idle\n/\n:type env:production\n<Enter>\n:wait-idle\n' | run_screen 100x24 "$T/q-apply"
 expect_screen filter-applied "$T/q-apply"
-expect_grep "filter: status bar shows the filter and its count" 'filter: env:production \(4 matches\) +match 1 of 4$' "$T/q-apply"
+expect_grep "filter: status bar shows the filter and its count" 'filter: env:production \(4 matches\) +row 1 of 4 filtered$' "$T/q-apply"
 expect_nogrep "filter: only matching rows" 'staging|deploy-bot' "$T/q-apply"
 printf ':wait-idle\n/\n:type env:production\n<Enter>\nG\nk\n:wait-idle\n' | run_screen 100x24 "$T/q-page"
-expect_grep "filter: paging keeps the count" 'match 3 of 4$' "$T/q-page"
+expect_grep "filter: paging keeps the count" 'row 3 of 4 filtered$' "$T/q-page"
 printf ':wait-idle\n/\n:type env:production\n<Enter>\n<Esc>\n' | run_screen 100x24 "$T/q-clear"
 expect_grep "Esc on the timeline clears the filter" 'filter and search cleared' "$T/q-clear"
 expect_grep "cleared: every event again" 'deploy-bot' "$T/q-clear"
 printf ':wait-idle\n/\n:type env:production\n<Enter>\n/\n<Esc>\nj\n:wait-idle\n' | run_screen 100x24 "$T/q-clear2"
-expect_grep "Esc in the bar clears the filter (cursor stays on its event)" 'event 4 of 8$' "$T/q-clear2"
+expect_grep "Esc in the bar clears the filter (cursor stays on its event)" 'row 4 of 8$' "$T/q-clear2"
 printf ':wait-idle\n/\n:type (actor:alice OR target:x\n:wait-idle\n' | bar_screen 100x24 "$T/q-bad"
 expect_screen query-error-caret "$T/q-bad"
 expect_grep "bad query: caret under column 25" "^                         \\^ col 25: expected '\\)'" "$T/q-bad"
@@ -163,14 +163,14 @@ printf ':wait-idle\n/\n:type changed:rollo\n<Tab>\n:wait-idle\n' | bar_screen 10
 expect_grep "Tab completes a field path" '^/changed:rollout_pct *$' "$T/q-tab4"
 # search: every row stays, n / p step between matches
 printf ':wait-idle\ns\n:type target:payments_new_flow\n<Enter>\n<C-l>\n:wait-idle\n' | run_screen 100x24 "$T/s1"
-expect_grep "search: first match after the cursor" 'event 4 of 8$' "$T/s1"
+expect_grep "search: first match after the cursor" 'row 4 of 8$' "$T/s1"
 expect_grep "search: rows are not filtered" 'deploy-bot' "$T/s1"
 printf ':wait-idle\ns\n:type target:payments_new_flow\n<Enter>\nn\nn\n<C-l>\n:wait-idle\n' | run_screen 100x24 "$T/s2"
-expect_grep "n: next match" 'event 8 of 8$' "$T/s2"
+expect_grep "n: next match" 'row 8 of 8$' "$T/s2"
 printf ':wait-idle\ns\n:type target:payments_new_flow\n<Enter>\nn\nn\nn\n' | run_screen 100x24 "$T/s3"
-expect_grep "n past the last match says so" 'no more matches after the cursor' "$T/s3"
+expect_grep "n past the last match says so" 'no more matches below the cursor' "$T/s3"
 printf ':wait-idle\ns\n:type target:payments_new_flow\n<Enter>\nn\np\n<C-l>\n:wait-idle\n' | run_screen 100x24 "$T/s4"
-expect_grep "p: previous match" 'event 4 of 8$' "$T/s4"
+expect_grep "p: previous match" 'row 4 of 8$' "$T/s4"
 # a slow regex over everything never freezes the screen: Esc cancels it
 ( cd "$T/st" && "$TRAILSCOPE" gen --events 8000 --seed 5 > big.jsonl && "$TRAILSCOPE" import big.db big.jsonl > /dev/null 2>&1 )
 cat > "$T/keys.txt" <<'K'
@@ -180,12 +180,14 @@ cat > "$T/keys.txt" <<'K'
 <Enter>
 <Esc>
 K
-t0=$(date +%s)
+# the time of the / key (the bar, the query and its cancelling), not of the
+# start-up's verification, which a loaded machine or a sanitizer slows
 (cd "$T/st" && env COLUMNS=100 LINES=24 TRAILSCOPE_SCRIPT="$T/keys.txt" TRAILSCOPE_DUMP="$T/slow" \
-	"$TRAILSCOPE" open big.db > /dev/null 2>&1)
+	TRAILSCOPE_TIMING="$T/slow.timing" "$TRAILSCOPE" open big.db > /dev/null 2>&1)
 expect_grep "slow regex: cancelled with Esc" 'query cancelled: the filter was not applied' "$T/slow"
 expect_nogrep "slow regex: no filter left behind" 'filter:' "$T/slow"
-expect_eq "slow regex: cancelled at once, not run to the end" "$(( $(date +%s) - t0 < 5 ))" 1
+slow_ms=$(awk '$1 == "/" { print int($2) }' "$T/slow.timing" 2>/dev/null)
+expect_eq "slow regex: cancelled at once, not run to the end" "$(( ${slow_ms:-99999} < 5000 ))" 1
 # :sql, :goto, :theme, unknown commands
 printf ':wait-idle\n:\n:type sql SELECT actor, count(*) AS n FROM events GROUP BY actor ORDER BY n DESC, actor\n<Enter>\n' |
 	run_screen 100x24 "$T/sql"
@@ -234,7 +236,7 @@ printf ':wait-idle\ni\n<Enter>\n<Enter>\n' | inc_screen 120x40 "$T/cor-ev"
 expect_grep "correlation: Enter opens the change's diff" '^ event · seq [0-9]+ ' "$T/cor-ev"
 expect_grep "correlation: the #1 candidate is the planted cause" "$planted" "$T/cor-ev"
 printf ':wait-idle\ni\n<Enter>\nq\nq\n:wait-density\n' | inc_screen 120x24 "$T/cor-tl"
-expect_grep "timeline title names the incident" 'incident INC-0001' "$T/cor-tl"
+expect_grep "timeline title names the incident whose window is shaded" 'INC-0001 window shaded' "$T/cor-tl"
 # the shading: a theme gives density-incident a background nothing else uses
 printf 'density-incident default 6/cyan\n' > "$T/st/inc.theme"
 printf ':wait-idle\n:wait-density\n' | inc_screen 120x24 "$T/shade0" --theme ./inc.theme
@@ -248,8 +250,8 @@ fi
 
 # ---- marks, notes, export (m, M, N, e) ----
 cp "$T/st/s.db" "$T/pristine.db"
-printf ':wait-idle\nm\nj\nj\nm\nN\n:type Enabled in prod: check ticket\n<Enter>\n' | run_screen 100x24 "$T/mk"
-expect_grep "N: note saved" 'note 1 added to seq 6' "$T/mk"
+printf ':wait-idle\nm\nj\nj\nm\na\n:type Enabled in prod: check ticket\n<Enter>\n' | run_screen 100x24 "$T/mk"
+expect_grep "a: note saved" 'note 1 added to seq 6' "$T/mk"
 expect_grep "m: marked events show in the gutter" '^\*2026-01-12 19:30:00' "$T/mk"
 printf ':wait-idle\nM\n' | run_screen 100x24 "$T/mlist"
 expect_grep "M lists marks" '^ Marked events \(2\)' "$T/mlist"
@@ -267,21 +269,21 @@ e
 <Enter>
 :type CASE-7
 <Enter>
-j
+<Down>
 <Enter>
 <C-u>
 :type Examiner One
 <Enter>
-j
+<Down>
 <Enter>
 <C-u>
 :type $T/bundle1
 <Enter>
-j
+<Down>
 <Enter>
 :type $T/st/keys/example.org_audit.key
 <Enter>
-x
+<C-x>
 :wait-idle
 K
 (cd "$T/st" && env COLUMNS=120 LINES=30 TRAILSCOPE_SCRIPT="$T/keys.txt" TRAILSCOPE_DUMP="$T/exp" \
@@ -307,24 +309,24 @@ e
 <Enter>
 :type CASE-8
 <Enter>
-j
+<Down>
 <Enter>
 <C-u>
 :type Examiner Two
 <Enter>
-j
+<Down>
 <Enter>
 <C-u>
 :type $T/bundle2
 <Enter>
-x
+<C-x>
 :wait-idle
 :dump $T/exp2-nokey
-j
+<Down>
 <Enter>
 :type $T/st/keys/example.org_audit.key
 <Enter>
-x
+<C-x>
 :wait-idle
 K
 (cd "$T/st" && env COLUMNS=120 LINES=30 TRAILSCOPE_SCRIPT="$T/keys.txt" TRAILSCOPE_DUMP="$T/exp2" \
@@ -344,26 +346,26 @@ e
 <Enter>
 :type CASE-9
 <Enter>
-j
+<Down>
 <Enter>
 <C-u>
 :type Examiner Three
 <Enter>
-j
+<Down>
 <Enter>
 <C-u>
 :type $T/bundle3
 <Enter>
-j
+<Down>
 <Enter>
 :type $T/st/keys/example.org_audit.key
 <Enter>
 :dump $T/expf-dialog
-x
+<C-x>
 :type no
 <Enter>
 :dump $T/expf-no
-x
+<C-x>
 :type yes
 <Enter>
 :wait-idle

@@ -8,13 +8,13 @@ make_store "$T/st"
 tm new-session -d -s ts -x 120 -y 40 \
 	"cd '$T/st' && env TERM=xterm-256color TZ=UTC LC_ALL=C.UTF-8 '$TRAILSCOPE' open s.db --trust '$PUB'; echo \"exit=\$?\" > '$T/rc'; sleep 30"
 check "tmux: start-up shows the timeline" 'timeline · newest first · times in UTC'
-check "tmux: status bar verdict" '^ VERIFIED through 8 \(\+0 pending\) +s\.db +event 1 of 8'
+check "tmux: status bar verdict" '^ VERIFIED through 8 \(\+0 pending\) +s\.db +row 1 of 8'
 keys j j
-check "tmux: j moves the cursor" 'event 3 of 8'
+check "tmux: j moves the cursor" 'row 3 of 8'
 keys G
-check "tmux: G goes to the last event" 'event 8 of 8'
+check "tmux: G goes to the last event" 'row 8 of 8'
 keys g C-d
-check "tmux: Ctrl-D pages half down" 'event [2-9] of 8'
+check "tmux: Ctrl-D pages half down" 'row [2-9] of 8'
 keys g j j j j j Enter
 check "tmux: Enter opens the diff view" 'Changes \(3\) · unified'
 check "tmux: field diff shown" '^ ~ enabled  \(changed\)'
@@ -37,7 +37,7 @@ else
 fi
 keys q
 tm resize-window -t ts -x 80 -y 24
-check "tmux: resize to 80x24 redraws" '^ VERIFIED through 8 \(\+0 pending\) +s\.db +event 2 of 8$'
+check "tmux: resize to 80x24 redraws" '^ VERIFIED through 8 \(\+0 pending\) +s\.db +row 2 of 8$'
 lines=$(wc -l < "$T/pane")
 expect_eq "tmux: resized screen is 24 lines" "$lines" 24
 if [ "$(wc -L < "$T/pane")" -le 80 ]; then pass "tmux: no line wider than 80"
@@ -61,7 +61,7 @@ keys -l 'env:production'
 check "tmux: / shows a live match count" '^[0-9]+ match(es)?  \(Enter filters' 5
 check "tmux: live count is 5 (4 + the appended one)" '^5 matches' 5
 keys Enter
-check "tmux: Enter applies the filter (status bar)" 'filter: env:production \(5 matches\) +match 1 of 5'
+check "tmux: Enter applies the filter (status bar)" 'filter: env:production \(5 matches\) +row 1 of 5 filtered'
 keys /
 keys -l ' (x'
 check "tmux: bad query: caret under its column" '^                  \^ col 18: expected' 5
@@ -89,18 +89,20 @@ keys q
 # marks and notes
 keys g m
 check "tmux: m marks" 'marked \(1 marked\)' 5
-keys N
+keys a
 keys -l 'checked with the owner'
 keys Enter
-check "tmux: N adds a note" 'note 1 added to seq' 5
+check "tmux: a adds a note" 'note 1 added to seq' 5
 keys M
 check "tmux: M lists marks and notes" 'checked with the owner' 5
 keys q
 
 keys Q
+check "tmux: Q does not quit" "Q does not quit" 5
+keys q
 if wait_for 'NEVER' 1; then :; fi
 i=0; while [ ! -s "$T/rc" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-expect_eq "tmux: Q quits with status 0" "$(cat "$T/rc" 2>/dev/null)" "exit=0"
+expect_eq "tmux: q on the timeline quits with status 0" "$(cat "$T/rc" 2>/dev/null)" "exit=0"
 
 # a slow regex over a store big enough for it to take seconds: the screen
 # keeps answering ("working...") and Esc cancels it
@@ -112,7 +114,7 @@ tm rename-session -t ts old 2>/dev/null
 tm new-session -d -s ts -x 120 -y 40 \
 	"cd '$T/st' && env TERM=xterm-256color TZ=UTC LC_ALL=C.UTF-8 '$TRAILSCOPE' open big.db; sleep 30"
 tm kill-session -t old 2>/dev/null
-check "tmux: big store opens" 'event 1 of 8,000'
+check "tmux: big store opens" 'row 1 of 8,000'
 # a slow regex: the screen keeps answering and Esc cancels it
 keys /
 keys -l '/.*.*zzz/'
@@ -120,4 +122,4 @@ keys Enter
 check "tmux: a slow query says it is working" 'working\.\.\. [0-9.]+ s  \(Esc cancels\)' 10
 keys Escape
 check "tmux: Esc cancels the slow query" 'query cancelled: the filter was not applied' 10
-keys Q
+keys q

@@ -439,7 +439,7 @@ TEST(test_signal_reverts)
 	CHECK(x.c.reasons[0].signal == SIG_REVERTED); /* strongest first */
 	if (r) {
 		correlate_reason_format(r, &b);
-		CHECK_STR(b.buf, "+0.50 reverted 20 min after impact start (by #7)");
+		CHECK_STR(b.buf, "+0.50 reverted 20 min after impact start (by seq 7)");
 	}
 	x.f.reverted_at = x.in.started + 5 * 60 * 1000000LL; /* before detection: half */
 	score(&x);

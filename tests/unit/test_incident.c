@@ -51,14 +51,24 @@ TEST(test_record_generic)
 	CHECK_STR(ts, "2026-03-05T13:39:17.000000Z");
 	time_format(in.resolved, ts);
 	CHECK_STR(ts, "2026-03-05T13:46:39.000000Z");
-	CHECK(incident_end(&in) == in.resolved);
+	{
+		usec_t from, to;
+
+		incident_window(&in, &from, &to);
+		CHECK(from == in.started - INCIDENT_LOOKBACK && to == in.resolved);
+	}
 	incident_release(&in);
 	/* the minimum: id and impact start */
 	CHECK(parse("{\"id\":7,\"started_at\":\"2026-03-05\"}", &in, &err) == 0);
 	CHECK_STR(in.id, "7");
 	CHECK_STR(in.title, "");
 	CHECK(in.detected == INCIDENT_NO_TIME && in.resolved == INCIDENT_NO_TIME);
-	CHECK(incident_end(&in) == in.started);
+	{
+		usec_t from, to;
+
+		incident_window(&in, &from, &to); /* unresolved: 2 h either side of the start */
+		CHECK(from == in.started - INCIDENT_LOOKBACK && to == in.started + INCIDENT_LOOKBACK);
+	}
 	incident_release(&in);
 	buf_release(&err);
 }
