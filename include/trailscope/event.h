@@ -1,8 +1,9 @@
 /*
- * event.h - the normalised audit event, how it is read from a JSON record
- * (the generic schema of docs/EVENTS.md, which includes both shapes shown
- * in DESIGN.md), and how it becomes a leaf: the RFC 8785 canonical JSON
- * bytes that the store keeps verbatim and the Merkle tree hashes.
+ * event.h - the normalised audit event that every format reads records
+ * into (formats.h; the generic schema of docs/EVENTS.md is
+ * format_jsonl.c's) and that becomes a leaf (leaf.h): the RFC 8785
+ * canonical JSON bytes that the store keeps verbatim and the Merkle tree
+ * hashes.
  */
 #ifndef TRAILSCOPE_EVENT_H
 #define TRAILSCOPE_EVENT_H
@@ -11,10 +12,6 @@
 #include "trailscope/buf.h"
 #include "trailscope/diff.h"
 #include "trailscope/util.h"
-
-/* Leaf format written now: 2 adds the "outcome" member (docs/STORE.md);
- * leaves of version 1 stay valid and read as outcome "unknown". */
-#define LEAF_VERSION 2
 
 /* What became of the request an event records. _(NAME, "name") */
 #define OUTCOME_INFO(_) \
@@ -53,20 +50,6 @@ struct event {
 
 void event_release(struct event *ev);
 
-/*
- * Reads one generic-schema record (already parsed from raw). On error
- * returns -1 and writes a reason into err (e.g. 'missing "timestamp"',
- * 'expected string for "actor"') and, when at is not NULL and one member
- * is at fault, its dotted path into at ("actor.id"), so the caller can
- * report the column where its value starts; a missing member leaves at
- * empty (the record's own position). Takes its own references to parts
- * of rec; rec may be released afterwards. raw is copied. Ids (event id,
- * actor id, target key) may be JSON integers, taken as the digits of
- * their text; other text fields must be strings.
- */
-int event_from_generic(const json_t *rec, const char *raw, size_t raw_len,
-		       struct event *ev, struct buf *err, struct buf *at);
-
 /* Sets ev->source = {"format": format, "file": file, "line": line}. */
 void event_set_source(struct event *ev, const char *format, const char *file, long line);
 
@@ -80,14 +63,6 @@ void event_derive_id(struct event *ev, const json_t *rec, const char *raw, size_
  * may be NULL or empty; both are copied). */
 void event_set_failure(struct event *ev, const char *code, const char *message);
 
-/*
- * Reads a generic "outcome" member (docs/EVENTS.md): "success"/"failure"
- * (and the synonyms listed there), or {"status": ..., "code": ...,
- * "message": ...}. Absent or null leaves ev a success. Returns 0, or -1
- * with a reason in err.
- */
-int event_read_outcome(const json_t *v, struct event *ev, struct buf *err);
-
 /* "success", "failure" or "unknown": the outcome's name in the leaf and in
  * entries.outcome. */
 const char *outcome_name(enum outcome o);
@@ -95,9 +70,5 @@ const char *outcome_name(enum outcome o);
  * "outcome.status", entries.outcome, a query's outcome:VALUE), or -1 for
  * NULL or any other text. The synonyms import accepts are not names. */
 int outcome_parse(const char *name);
-
-/* Builds the leaf (canonical JSON object, docs/STORE.md) for seq. */
-void event_leaf(const struct event *ev, int64_t seq, struct buf *out);
-
 
 #endif

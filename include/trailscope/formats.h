@@ -127,6 +127,30 @@ int format_read_failed(const char *file);
 
 /* The generic JSON-lines format (format_jsonl.c). */
 extern const struct format_ops format_jsonl;
+
+/* The generic schema (format_jsonl.c), which mapped JSON shares. */
+/*
+ * Reads one generic-schema record (already parsed from raw). On error
+ * returns -1 and writes a reason into err (e.g. 'missing "timestamp"',
+ * 'expected string for "actor"') and, when at is not NULL and one member
+ * is at fault, its dotted path into at ("actor.id"), so the caller can
+ * report the column where its value starts; a missing member leaves at
+ * empty (the record's own position). Takes its own references to parts
+ * of rec; rec may be released afterwards. raw is copied. Ids (event id,
+ * actor id, target key) may be JSON integers, taken as the digits of
+ * their text; other text fields must be strings.
+ */
+int event_from_generic(const json_t *rec, const char *raw, size_t raw_len,
+		       struct event *ev, struct buf *err, struct buf *at);
+
+/*
+ * Reads a generic "outcome" member (docs/EVENTS.md): "success"/"failure"
+ * (and the synonyms listed there), or {"status": ..., "code": ...,
+ * "message": ...}. Absent or null leaves ev a success. Returns 0, or -1
+ * with a reason in err.
+ */
+int event_read_outcome(const json_t *v, struct event *ev, struct buf *err);
+
 /* The Microsoft 365 unified audit log (format_m365.c). */
 extern const struct format_ops format_m365;
 /* The GitHub organisation/enterprise audit log (format_github.c). */

@@ -1,7 +1,10 @@
 /*
- * leaf.h - a fast, allocation-light reader of stored leaves (canonical
- * JSON objects, docs/STORE.md) that pulls out the members verification
- * cross-checks against the display columns, without building a tree.
+ * leaf.h - the leaf, in one module (leaf.c): building an event's leaf (the
+ * RFC 8785 canonical JSON object of docs/STORE.md "Leaves", the bytes the
+ * store keeps verbatim and the Merkle tree hashes), putting its seq in
+ * place once the writer knows it, and a fast, allocation-light reader of
+ * stored leaves that pulls out the members verification cross-checks
+ * against the display columns, without building a tree.
  */
 #ifndef TRAILSCOPE_LEAF_H
 #define TRAILSCOPE_LEAF_H
@@ -9,6 +12,38 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "trailscope/buf.h"
+
+struct event;
+
+/* Leaf format written now: 2 adds the "outcome" member (docs/STORE.md);
+ * leaves of version 1 stay valid and read as outcome "unknown". */
+#define LEAF_VERSION 2
+
+/* ---- building ---------------------------------------------------------- */
+
+/* Where a built leaf's seq number lies: bytes [off, off + len) from the
+ * start of the leaf. */
+struct leaf_seq_at {
+	size_t off;
+	size_t len;
+};
+
+/*
+ * Appends the leaf of ev for seq (canonical JSON object, version
+ * LEAF_VERSION) to out and, when at is not NULL, sets *at to where the
+ * digits of seq lie in it, so that leaf_set_seq can give the same leaf
+ * another seq without building it again (import builds a leaf before the
+ * writer has assigned its seq). Cannot fail (ev's strings are valid).
+ */
+void leaf_build(const struct event *ev, int64_t seq, struct buf *out, struct leaf_seq_at *at);
+
+/* Appends to out the leaf leaf[0..len) (as leaf_build wrote it, with at
+ * from that call) with its seq replaced by seq: byte for byte the leaf
+ * leaf_build would write for seq. */
+void leaf_set_seq(const char *leaf, size_t len, const struct leaf_seq_at *at, int64_t seq,
+		  struct buf *out);
+
+/* ---- scanning ---------------------------------------------------------- */
 
 struct leaf_fields {
 	int64_t seq;           /* -1 when absent */

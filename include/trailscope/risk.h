@@ -28,7 +28,7 @@ extern const struct risk_name risk_names[]; /* NULL-terminated */
 unsigned risk_lookup(const char *name);      /* 0 if unknown */
 
 /* Signals visible in one event and its changes (all but RAPID_TOGGLE,
- * which needs the store: see import.c). */
+ * which needs the store: see store_recent_toggles). */
 unsigned risk_of_event(const struct event *ev, const struct change_list *changes);
 /* Does this change list flip an on/off switch? */
 int risk_is_toggle(const struct change_list *changes);

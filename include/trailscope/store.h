@@ -116,9 +116,6 @@ int store_prepare(struct store *s, const char *sql, sqlite3_stmt **stmt);
 /* Reports the SQLite error of the store's connection with context. */
 int store_error(struct store *s, const char *what);
 
-/* Checkpoints. */
-int store_add_checkpoint(struct store *s, uint64_t size, const char *note);
-
 /* Meta key/value (origin, created_at, ...): returns 1 found, 0 not, -1 err. */
 int store_get_meta(struct store *s, const char *key, struct buf *value);
 int store_set_meta(struct store *s, const char *key, const char *value);

@@ -6,7 +6,9 @@
  *
  * Cost per event: one strict JSON parse, one canonical serialisation, one
  * SHA-256 of the leaf, one indexed uniqueness probe and 1 + changes row
- * inserts, plus the record's row in entry_text. Formats that need no store
+ * inserts, plus the record's rows in entries_fts and entry_text. Every
+ * statement lives behind the store's write seam (store_append.h); the leaf
+ * is built and given its seq by leaf.h. Formats that need no store
  * look-ups while reading (all but Kubernetes) run on two threads: a reader
  * parses, diffs and canonicalises into a bounded queue, the writer (this
  * thread, which owns the SQLite connection) assigns seqs, hashes and
@@ -27,7 +29,9 @@
 #include "trailscope/jcs.h"
 #include "trailscope/json_arena.h"
 #include "trailscope/keys.h"
+#include "trailscope/leaf.h"
 #include "trailscope/risk.h"
+#include "trailscope/store_append.h"
 #include "trailscope/util.h"
 
 struct importer {
@@ -36,15 +40,12 @@ struct importer {
 	struct import_stats *stats;
 	struct merkle_builder tree;
 	int64_t next_seq;
-	sqlite3_stmt *exists, *ins_entry, *ins_change, *ins_node, *ins_fts, *ins_text;
+	struct store_append *out; /* the store's write seam */
 	struct buf leaf;          /* the leaf being appended */
-	struct buf actor_text;    /* actor id and name, for the text index */
 	usec_t started, last_progress;
 	int node_error;
 	int bad_input;           /* a bad record stopped the import */
 	const char *file;        /* the file being read, for messages */
-	sqlite3_stmt *prev;      /* previous-state lookup, lazily prepared */
-	sqlite3_stmt *toggles;   /* recent-toggle count, lazily prepared */
 	uint64_t pause_after;    /* TRAILSCOPE_TEST_PAUSE_AFTER, or 0 */
 };
 
@@ -67,60 +68,13 @@ static void test_pause(const struct importer *im)
 		sleep(1);
 }
 
-static int prepare(struct importer *im)
-{
-	return store_prepare(im->s, "SELECT 1 FROM entries WHERE event_id = ?1", &im->exists) ||
-	       store_prepare(im->s,
-		"INSERT INTO entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
-		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk, outcome)"
-		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-		&im->ins_entry) ||
-	       store_prepare(im->s,
-		"INSERT INTO changes(seq, idx, path, kind, before, after, before_unknown)"
-		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", &im->ins_change) ||
-	       store_prepare(im->s, "INSERT OR REPLACE INTO merkle_nodes(level, idx, hash) VALUES(?1, ?2, ?3)",
-			     &im->ins_node) ||
-	       store_prepare(im->s, "INSERT INTO entries_fts(rowid, reason, target, actor, ticket)"
-			     " VALUES(?1, ?2, ?3, ?4, ?5)", &im->ins_fts) ||
-	       store_prepare(im->s, "INSERT INTO entry_text(seq, summary, raw) VALUES(?1, ?2, ?3)",
-			     &im->ins_text);
-}
-
 static void node_complete(void *ctx, unsigned level, uint64_t idx, const unsigned char hash[HASH_LEN])
 {
 	struct importer *im = ctx;
 
-	if (level % STORE_NODE_STRIDE)
-		return;
-	sqlite3_bind_int(im->ins_node, 1, (int)level);
-	sqlite3_bind_int64(im->ins_node, 2, (sqlite3_int64)idx);
-	sqlite3_bind_blob(im->ins_node, 3, hash, HASH_LEN, SQLITE_STATIC);
-	if (sqlite3_step(im->ins_node) != SQLITE_DONE && !im->node_error)
-		im->node_error = store_error(im->s, "cannot cache Merkle node");
-	sqlite3_reset(im->ins_node);
+	if (!im->node_error && store_append_node(im->out, level, idx, hash))
+		im->node_error = -1;
 }
-
-/* 1 when the event id is stored, 0 when not, -1 on error. */
-static int already_stored(struct importer *im, const char *event_id)
-{
-	int rc;
-
-	sqlite3_bind_text(im->exists, 1, event_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(im->exists);
-	sqlite3_reset(im->exists);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_error(im->s, "cannot look up event id");
-}
-
-/* One change as the writer needs it: offsets into prepared.strs. */
-struct pchange {
-	size_t path;
-	enum change_kind kind;
-	int before_unknown;
-};
 
 /* An event made ready for the store by any thread: everything but its seq,
  * which only the writer can assign. Flat (no jansson values), so the
@@ -133,11 +87,11 @@ struct prepared {
 	long source_line;
 	struct buf strs;
 	size_t raw, raw_len;       /* the record verbatim: offset into strs */
-	struct pchange *changes;
+	struct store_change_row *changes; /* strings in strs and vals */
 	size_t nchanges;
 	struct buf summary;
-	struct buf leaf_pre;       /* leaf bytes up to and including "seq": */
-	struct buf leaf_post;      /* leaf bytes after the seq number */
+	struct buf leaf;           /* the leaf built with seq 0 */
+	struct leaf_seq_at seq_at; /* where its seq lies */
 	struct buf vals;           /* each change's before and after as canonical JSON, NUL-separated */
 	unsigned risk;
 	enum outcome outcome;      /* for entries.outcome */
@@ -156,8 +110,7 @@ static void prepared_free(struct prepared *p)
 	buf_release(&p->strs);
 	free(p->changes);
 	buf_release(&p->summary);
-	buf_release(&p->leaf_pre);
-	buf_release(&p->leaf_post);
+	buf_release(&p->leaf);
 	buf_release(&p->vals);
 	free(p->why);
 	free(p);
@@ -170,6 +123,16 @@ static void add_value(struct buf *vals, const json_t *v)
 	else
 		buf_addch(vals, 1); /* NULL marker: absent */
 	buf_addch(vals, '\0');
+}
+
+/* The next value add_value wrote at *at (NULL for absent); moves past it. */
+static const char *next_value(const char **at)
+{
+	const char *v = *at;
+	size_t n = strlen(v);
+
+	*at += n + 1;
+	return n == 1 && v[0] == 1 ? NULL : v;
 }
 
 /* Appends s (or nothing for NULL) to strs; returns its offset + 1, or 0. */
@@ -188,7 +151,8 @@ static const char *str_at(const struct buf *strs, size_t off)
 	return off ? strs->buf + off - 1 : NULL;
 }
 
-/* Copies what the writer needs out of ev, and its changes' paths. */
+/* Copies what the writer needs out of ev, and its changes (whose values
+ * are in p->vals already). */
 static void flatten(struct prepared *p, const struct event *ev, const struct change_list *cl)
 {
 	const char *const src[] = {
@@ -201,7 +165,8 @@ static void flatten(struct prepared *p, const struct event *ev, const struct cha
 		&p->event_id, &p->actor_id, &p->actor_name, &p->actor_type, &p->action, &p->target_key,
 		&p->target_kind, &p->environment, &p->source_file, &p->reason, &p->ticket,
 	};
-	size_t off[ARRAY_SIZE(src)];
+	size_t off[ARRAY_SIZE(src)], paths;
+	const char *path, *val;
 
 	buf_init(&p->strs);
 	for (size_t i = 0; i < ARRAY_SIZE(src); i++)
@@ -211,16 +176,26 @@ static void flatten(struct prepared *p, const struct event *ev, const struct cha
 	p->raw_len = ev->raw_len;
 	buf_add(&p->strs, ev->raw ? ev->raw : "", ev->raw ? ev->raw_len : 0);
 	buf_addch(&p->strs, '\0');
-	p->nchanges = cl->n;
-	p->changes = xcalloc(cl->n ? cl->n : 1, sizeof(*p->changes));
-	for (size_t i = 0; i < cl->n; i++) {
-		p->changes[i].path = add_str(&p->strs, cl->v[i].path);
-		p->changes[i].kind = cl->v[i].kind;
-		p->changes[i].before_unknown = cl->v[i].before_unknown;
-	}
-	/* the buffer is final: turn offsets into pointers */
+	paths = p->strs.len;
+	for (size_t i = 0; i < cl->n; i++)
+		buf_add(&p->strs, cl->v[i].path, strlen(cl->v[i].path) + 1);
+	/* the buffers are final: turn offsets into pointers */
 	for (size_t i = 0; i < ARRAY_SIZE(src); i++)
 		*dst[i] = str_at(&p->strs, off[i]);
+	p->nchanges = cl->n;
+	p->changes = xcalloc(cl->n ? cl->n : 1, sizeof(*p->changes));
+	path = p->strs.buf + paths;
+	val = p->vals.buf;
+	for (size_t i = 0; i < cl->n; i++) {
+		struct store_change_row *c = &p->changes[i];
+
+		c->path = path;
+		path += strlen(path) + 1;
+		c->kind = cl->v[i].kind;
+		c->before = next_value(&val);
+		c->after = next_value(&val);
+		c->before_unknown = cl->v[i].before_unknown;
+	}
 }
 
 /* Diffs, summarises and canonicalises ev (taking ownership, and freeing
@@ -229,13 +204,9 @@ static struct prepared *prepare_event(struct event *ev)
 {
 	struct prepared *p = xcalloc(1, sizeof(*p));
 	struct change_list changes = CHANGE_LIST_INIT;
-	struct buf leaf = BUF_INIT;
-	static const char key[] = "\"seq\":0,";
-	const char *at = NULL;
 
 	buf_init(&p->summary);
-	buf_init(&p->leaf_pre);
-	buf_init(&p->leaf_post);
+	buf_init(&p->leaf);
 	buf_init(&p->vals);
 	diff_json(ev->before, ev->after, ev->before_known, &changes);
 	entry_summary(&changes, ev->before_known, &p->summary);
@@ -250,60 +221,26 @@ static struct prepared *prepare_event(struct event *ev)
 	}
 	flatten(p, ev, &changes);
 	change_list_release(&changes);
-	/* The leaf with seq 0, split around the number. Members are sorted
-	 * and strings never hold an unescaped quote, so the last "seq":0,
-	 * is the top-level member (it sorts after every state member). */
-	event_leaf(ev, 0, &leaf);
-	for (const char *q = leaf.buf; (q = memmem(q, leaf.len - (size_t)(q - leaf.buf), key, sizeof(key) - 1)); q++)
-		at = q;
-	if (!at)
-		die("leaf without a seq member");
-	buf_add(&p->leaf_pre, leaf.buf, (size_t)(at - leaf.buf) + 6);
-	buf_add(&p->leaf_post, at + 7, leaf.len - (size_t)(at + 7 - leaf.buf));
-	buf_release(&leaf);
+	/* the writer gives it its seq (leaf_set_seq) */
+	leaf_build(ev, 0, &p->leaf, &p->seq_at);
 	event_release(ev);
 	free(ev);
 	return p;
 }
 
-/* Toggles of the same target and environment in the 30 minutes before p
- * (for RISK_RAPID_TOGGLE), or -1 on error. */
-static int recent_toggles(struct importer *im, const struct prepared *p)
-{
-	char from[32];
-	int rc, n = -1;
-
-	if (!im->toggles && store_prepare(im->s,
-	    "SELECT count(DISTINCT e.seq) FROM entries e JOIN changes c ON c.seq = e.seq"
-	    " WHERE e.target = ?1 AND +e.environment = ?2 AND e.ts >= ?3 AND e.ts < ?4"
-	    " AND c.kind = 'changed' AND (c.path = '' OR c.path = 'enabled' OR c.path LIKE '%.enabled')",
-	    &im->toggles))
-		return -1;
-	time_format(p->t - (usec_t)30 * 60 * 1000000, from);
-	sqlite3_bind_text(im->toggles, 1, p->target_key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(im->toggles, 2, p->environment, -1, SQLITE_STATIC);
-	sqlite3_bind_text(im->toggles, 3, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(im->toggles, 4, p->ts, -1, SQLITE_STATIC);
-	rc = sqlite3_step(im->toggles);
-	if (rc == SQLITE_ROW)
-		n = sqlite3_column_int(im->toggles, 0);
-	else
-		store_error(im->s, "cannot look up recent toggles");
-	sqlite3_reset(im->toggles);
-	return n;
-}
+/* How far back a switch of the same target and environment counts towards
+ * RISK_RAPID_TOGGLE. */
+#define TOGGLE_WINDOW ((usec_t)30 * 60 * 1000000)
 
 /* Writer only: assigns the seq and appends the prepared event. Returns 0
  * (also for a duplicate, which is counted and dropped) or -1. */
 static int commit_event(struct importer *im, struct prepared *p)
 {
 	unsigned char hash[HASH_LEN];
-	const char *val = p->vals.buf;
-	sqlite3_stmt *st;
 	int64_t seq;
 	int rc;
 
-	rc = already_stored(im, p->event_id);
+	rc = store_has_event(im->out, p->event_id);
 	if (rc) {
 		if (rc > 0)
 			im->stats->duplicates++;
@@ -311,87 +248,28 @@ static int commit_event(struct importer *im, struct prepared *p)
 	}
 	seq = im->next_seq;
 	buf_reset(&im->leaf);
-	buf_add(&im->leaf, p->leaf_pre.buf, p->leaf_pre.len);
-	buf_addf(&im->leaf, "%lld", (long long)seq);
-	buf_add(&im->leaf, p->leaf_post.buf, p->leaf_post.len);
+	leaf_set_seq(p->leaf.buf, p->leaf.len, &p->seq_at, seq, &im->leaf);
 	merkle_leaf_hash(im->leaf.buf, im->leaf.len, hash);
 	if (p->toggle) {
-		rc = recent_toggles(im, p);
+		rc = store_recent_toggles(im->out, p->target_key, p->environment, p->t - TOGGLE_WINDOW, p->t);
 		if (rc < 0)
 			return -1;
 		if (rc >= 2)
 			p->risk |= RISK_RAPID_TOGGLE;
 	}
-
-	st = im->ins_entry;
-	sqlite3_bind_int64(st, 1, seq);
-	sqlite3_bind_blob(st, 2, im->leaf.buf, (int)im->leaf.len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, hash, HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, p->event_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, p->ts, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, p->actor_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, p->actor_type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, p->action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, p->target_key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, p->target_kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, p->environment, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, p->summary.buf, (int)p->summary.len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 13, (sqlite3_int64)p->nchanges);
-	sqlite3_bind_text(st, 14, p->source_file, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 15, p->source_line);
-	sqlite3_bind_int(st, 16, (int)p->risk);
-	sqlite3_bind_text(st, 17, outcome_name(p->outcome), -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return store_error(im->s, "cannot append entry");
-	for (size_t i = 0; i < p->nchanges; i++) {
-		const struct pchange *c = &p->changes[i];
-
-		st = im->ins_change;
-		sqlite3_bind_int64(st, 1, seq);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
-		sqlite3_bind_text(st, 3, str_at(&p->strs, c->path), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, change_kind_name(c->kind), -1, SQLITE_STATIC);
-		for (int k = 5; k <= 6; k++) {
-			size_t n = strlen(val);
-
-			if (n == 1 && val[0] == 1)
-				sqlite3_bind_null(st, k);
-			else
-				sqlite3_bind_text(st, k, val, (int)n, SQLITE_STATIC);
-			val += n + 1;
-		}
-		sqlite3_bind_int(st, 7, c->before_unknown);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return store_error(im->s, "cannot append change");
-	}
-	st = im->ins_fts;
-	sqlite3_bind_int64(st, 1, seq);
-	sqlite3_bind_text(st, 2, p->reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, p->target_key, -1, SQLITE_STATIC);
-	if (p->actor_name) {
-		buf_reset(&im->actor_text);
-		buf_addf(&im->actor_text, "%s %s", p->actor_id, p->actor_name);
-		sqlite3_bind_text(st, 4, im->actor_text.buf, (int)im->actor_text.len, SQLITE_STATIC);
-	} else {
-		sqlite3_bind_text(st, 4, p->actor_id, -1, SQLITE_STATIC);
-	}
-	sqlite3_bind_text(st, 5, p->ticket, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return store_error(im->s, "cannot index entry text");
-	st = im->ins_text;
-	sqlite3_bind_int64(st, 1, seq);
-	sqlite3_bind_text(st, 2, p->summary.buf, (int)p->summary.len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, p->strs.buf + p->raw, (int)p->raw_len, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return store_error(im->s, "cannot store entry text");
+	const struct store_entry_row row = {
+		.seq = seq, .leaf = im->leaf.buf, .leaf_len = im->leaf.len, .leaf_hash = hash,
+		.event_id = p->event_id, .ts = p->ts, .actor_id = p->actor_id,
+		.actor_name = p->actor_name, .actor_type = p->actor_type, .action = p->action,
+		.target_key = p->target_key, .target_kind = p->target_kind,
+		.environment = p->environment, .summary = p->summary.buf,
+		.summary_len = p->summary.len, .source_file = p->source_file,
+		.source_line = p->source_line, .risk = p->risk, .outcome = p->outcome,
+		.reason = p->reason, .ticket = p->ticket, .raw = p->strs.buf + p->raw,
+		.raw_len = p->raw_len, .changes = p->changes, .nchanges = p->nchanges,
+	};
+	if (store_append_event(im->out, &row))
+		return -1;
 	merkle_builder_push(&im->tree, hash, node_complete, im);
 	if (im->node_error)
 		return -1;
@@ -465,29 +343,8 @@ static int sink_emit(void *ctx, struct event *ev)
 static json_t *sink_previous_state(void *ctx, const char *kind, const char *key, const char *env)
 {
 	struct importer *im = ctx;
-	json_t *after = NULL;
-	int rc;
 
-	if (!im->prev && store_prepare(im->s, "SELECT leaf FROM entries WHERE target = ?1 AND "
-				       "+environment = ?2 AND target_kind = ?3 ORDER BY ts DESC, seq DESC LIMIT 1",
-				       &im->prev))
-		return NULL;
-	sqlite3_bind_text(im->prev, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(im->prev, 2, env, -1, SQLITE_STATIC);
-	sqlite3_bind_text(im->prev, 3, kind, -1, SQLITE_STATIC);
-	rc = sqlite3_step(im->prev);
-	if (rc == SQLITE_ROW) {
-		struct buf err = BUF_INIT;
-		int l, c;
-		json_t *leaf = json_parse_strict(sqlite3_column_blob(im->prev, 0),
-						 (size_t)sqlite3_column_bytes(im->prev, 0), &l, &c, &err);
-
-		after = json_incref(json_object_get(leaf, "after"));
-		json_decref(leaf);
-		buf_release(&err);
-	}
-	sqlite3_reset(im->prev);
-	return after;
+	return store_prev_state(im->out, kind, key, env);
 }
 
 /* The bounded queue between the reader thread and the writer. */
@@ -716,18 +573,6 @@ static int import_one(struct importer *im, const char *path)
 	return failed_as(im->bad_input || rc == -2 ? ERR_INPUT : ERR_IO);
 }
 
-/* Finalizes the importer's statements (before COMMIT, and on every exit). */
-static void finalize_statements(struct importer *im)
-{
-	sqlite3_stmt **all[] = { &im->exists, &im->ins_entry, &im->ins_change, &im->ins_node,
-				 &im->ins_fts, &im->ins_text, &im->prev, &im->toggles };
-
-	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
-		sqlite3_finalize(*all[i]);
-		*all[i] = NULL;
-	}
-}
-
 int import_files(struct store *s, char *const *files, int nfiles,
 		 const struct import_options *opt, struct import_stats *stats)
 {
@@ -739,14 +584,13 @@ int import_files(struct store *s, char *const *files, int nfiles,
 
 	memset(stats, 0, sizeof(*stats));
 	buf_init(&im.leaf);
-	buf_init(&im.actor_text);
 	im.started = time_now();
 	if (pause && *pause)
 		im.pause_after = strtoull(pause, NULL, 10);
 	if (store_begin(s))
 		return -1;
 	size = store_size(s);
-	if (size < 0 || prepare(&im))
+	if (size < 0 || !(im.out = store_append_open(s)))
 		goto out;
 	store_merkle_source(s, &src);
 	if (merkle_builder_resume(&im.tree, &src, (uint64_t)size)) {
@@ -787,13 +631,14 @@ int import_files(struct store *s, char *const *files, int nfiles,
 			goto out;
 		stats->signed_head = 1;
 	}
-	finalize_statements(&im);
+	store_append_close(im.out);
+	im.out = NULL;
 	if (store_commit(s))
 		goto out;
 	ret = 0;
 out:
 	progress(&im, 1);
-	finalize_statements(&im);
+	store_append_close(im.out);
 	if (ret) {
 		enum err_class why = error_class();
 
@@ -801,6 +646,5 @@ out:
 		ret = failed_as(why); /* the import's failure, not the rollback's */
 	}
 	buf_release(&im.leaf);
-	buf_release(&im.actor_text);
 	return ret;
 }

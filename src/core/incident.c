@@ -17,6 +17,7 @@
 #include "trailscope/format_util.h"
 #include "trailscope/incident.h"
 #include "trailscope/jcs.h"
+#include "trailscope/store_append.h"
 #include "store_row.h"
 
 #define MAX_ID 256
@@ -455,85 +456,38 @@ static int read_one(struct reader *r, const char *path)
 
 /* ---- storing ------------------------------------------------------------ */
 
-static void bind_time(sqlite3_stmt *st, int col, usec_t t)
-{
-	char ts[32];
-
-	if (t == INCIDENT_NO_TIME) {
-		sqlite3_bind_null(st, col);
-		return;
-	}
-	time_format(t, ts);
-	sqlite3_bind_text(st, col, ts, -1, SQLITE_TRANSIENT);
-}
-
+/* Stores every incident read, in one transaction, counting each as added,
+ * updated or unchanged. */
 static int store_incidents(struct store *s, struct reader *r)
 {
-	sqlite3_stmt *probe = NULL, *ins = NULL;
-	struct buf svc = BUF_INIT;
+	struct store_append *out = NULL;
 	int ret = -1;
 
 	if (store_begin(s))
 		return -1;
-	if (store_prepare(s, "SELECT raw FROM incidents WHERE id = ?1", &probe) ||
-	    store_prepare(s, "INSERT OR REPLACE INTO incidents(id, title, severity, services, environment,"
-			  " started_at, detected_at, resolved_at, raw, source_file, source_line)"
-			  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &ins))
+	if (!(out = store_append_open(s)))
 		goto out;
 	for (size_t i = 0; i < r->n; i++) {
-		const struct incident *in = &r->v[i];
-		json_t *list = json_array();
-		int rc;
+		int was;
 
-		sqlite3_bind_text(probe, 1, in->id, -1, SQLITE_STATIC);
-		rc = sqlite3_step(probe);
-		if (rc == SQLITE_ROW) {
-			const char *old = (const char *)sqlite3_column_text(probe, 0);
-
-			if (old && !strcmp(old, in->raw))
-				r->stats->unchanged++;
-			else
-				r->stats->updated++;
-		} else if (rc == SQLITE_DONE) {
+		if (store_put_incident(out, &r->v[i], &was))
+			goto out;
+		if (was == STORE_INCIDENT_NEW)
 			r->stats->added++;
-		} else {
-			store_error(s, "cannot look up incident");
-			json_decref(list);
-			goto out;
-		}
-		sqlite3_reset(probe);
-		for (size_t k = 0; k < in->nservices; k++)
-			json_array_append_new(list, json_string(in->services[k]));
-		buf_reset(&svc);
-		json_append(&svc, list);
-		json_decref(list);
-		sqlite3_bind_text(ins, 1, in->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 2, in->title, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 3, in->severity, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 4, svc.buf, (int)svc.len, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 5, in->environment, -1, SQLITE_STATIC);
-		bind_time(ins, 6, in->started);
-		bind_time(ins, 7, in->detected);
-		bind_time(ins, 8, in->resolved);
-		sqlite3_bind_text(ins, 9, in->raw, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 10, in->source_file, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(ins, 11, in->source_line);
-		rc = sqlite3_step(ins);
-		sqlite3_reset(ins);
-		if (rc != SQLITE_DONE) {
-			store_error(s, "cannot store incident");
-			goto out;
-		}
+		else if (was == STORE_INCIDENT_SAME)
+			r->stats->unchanged++;
+		else
+			r->stats->updated++;
 	}
+	store_append_close(out);
+	out = NULL;
 	if (store_commit(s))
 		goto out;
 	ret = 0;
 out:
-	sqlite3_finalize(probe);
-	sqlite3_finalize(ins);
+	store_append_close(out);
 	if (ret)
 		store_rollback(s);
-	buf_release(&svc);
 	return ret;
 }
 

@@ -10,6 +10,7 @@
 
 #include "trailscope/b64.h"
 #include "trailscope/keys.h"
+#include "trailscope/store_append.h"
 #include "trailscope/util.h"
 
 #define KEYFILE_MAX 4096

@@ -1,14 +1,110 @@
 /*
- * leaf.c - scans a leaf's top-level members in one pass: strings that
- * verification needs are decoded, everything else is skipped with
- * structural checks only. Runs at memory speed so verify stays
- * hashing-bound; full canonical re-serialisation is verify --deep.
+ * leaf.c - the leaf (docs/STORE.md "Leaves") in one place: building an
+ * event's canonical leaf, giving a built leaf its seq, and scanning a
+ * stored leaf's top-level members in one pass.
+ *
+ * Building costs one canonical serialisation (jcs.c) of the event's
+ * members. The members that sort before "seq" and those after it are
+ * serialised as two objects and joined around the seq, so where the seq's
+ * digits lie is known without searching the leaf, and import can build a
+ * leaf on its reader thread and splice in the seq on the writer.
+ *
+ * Scanning decodes the strings that verification needs and skips
+ * everything else with structural checks only. It runs at memory speed so
+ * verify stays hashing-bound; full canonical re-serialisation is verify
+ * --deep.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "trailscope/event.h"
+#include "trailscope/jcs.h"
 #include "trailscope/leaf.h"
+
+/* ---- building ---------------------------------------------------------- */
+
+#define SEQ_MEMBER "seq"
+
+/* Members sorting before "seq" go into lo, the others into hi; takes v. */
+static void put(json_t *lo, json_t *hi, const char *key, json_t *v)
+{
+	json_object_set_new(strcmp(key, SEQ_MEMBER) < 0 ? lo : hi, key, v);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+void leaf_build(const struct event *ev, int64_t seq, struct buf *out, struct leaf_seq_at *at)
+{
+	char tsbuf[32];
+	json_t *lo = json_object(), *hi = json_object();
+	json_t *actor = json_object(), *target = json_object(), *outcome = json_object();
+	struct buf tail = BUF_INIT;
+	size_t start = out->len, digits;
+
+	time_format(ev->ts, tsbuf);
+	put(lo, hi, "v", json_integer(LEAF_VERSION));
+	put(lo, hi, "event_id", json_string(ev->event_id));
+	put(lo, hi, "ts", json_string(tsbuf));
+	put(lo, hi, "ts_source", json_string(ev->ts_source));
+	json_object_set_new(actor, "id", json_string(ev->actor_id));
+	json_object_set_new(actor, "name", str_or_null(ev->actor_name));
+	json_object_set_new(actor, "type", json_string(ev->actor_type));
+	json_object_set_new(actor, "auth", str_or_null(ev->actor_auth));
+	put(lo, hi, "actor", actor);
+	put(lo, hi, "action", json_string(ev->action));
+	json_object_set_new(target, "kind", json_string(ev->target_kind));
+	json_object_set_new(target, "key", json_string(ev->target_key));
+	put(lo, hi, "target", target);
+	put(lo, hi, "environment", json_string(ev->environment));
+	put(lo, hi, "before_known", json_boolean(ev->before_known));
+	if (ev->before)
+		put(lo, hi, "before", json_incref(ev->before));
+	if (ev->after)
+		put(lo, hi, "after", json_incref(ev->after));
+	put(lo, hi, "context", ev->context ? json_incref(ev->context) : json_object());
+	if (ev->source)
+		put(lo, hi, "source", json_incref(ev->source));
+	json_object_set_new(outcome, "status", json_string(outcome_name(ev->outcome)));
+	if (ev->outcome_code)
+		json_object_set_new(outcome, "code", json_string(ev->outcome_code));
+	if (ev->outcome_message)
+		json_object_set_new(outcome, "message", json_string(ev->outcome_message));
+	put(lo, hi, "outcome", outcome);
+	put(lo, hi, "raw", json_stringn(ev->raw, ev->raw_len));
+
+	/* {lo members,"seq":N,hi members}: canonical, as members are sorted */
+	json_append(out, lo);
+	buf_setlen(out, out->len - 1); /* lo's '}' */
+	if (json_object_size(lo))
+		buf_addch(out, ',');
+	buf_addstr(out, "\"" SEQ_MEMBER "\":");
+	digits = out->len;
+	buf_addf(out, "%lld", (long long)seq);
+	if (at) {
+		at->off = digits - start;
+		at->len = out->len - digits;
+	}
+	json_append(&tail, hi);
+	if (json_object_size(hi))
+		buf_addch(out, ',');
+	buf_add(out, tail.buf + 1, tail.len - 1); /* after hi's '{' */
+	buf_release(&tail);
+	json_decref(lo);
+	json_decref(hi);
+}
+
+void leaf_set_seq(const char *leaf, size_t len, const struct leaf_seq_at *at, int64_t seq,
+		  struct buf *out)
+{
+	buf_add(out, leaf, at->off);
+	buf_addf(out, "%lld", (long long)seq);
+	buf_add(out, leaf + at->off + at->len, len - at->off - at->len);
+}
+
+/* ---- scanning ---------------------------------------------------------- */
 
 void leaf_fields_init(struct leaf_fields *f)
 {

@@ -1,7 +1,8 @@
 /*
- * store.c - opening, creating and reading the SQLite audit store, its
- * Merkle subtree cache and its checkpoints. The schema is specified in
- * docs/STORE.md; keep the two in step.
+ * store.c - opening, creating (and upgrading) and reading the SQLite audit
+ * store and its Merkle subtree cache. The schema is specified in
+ * docs/STORE.md; keep the two in step. What appends to it (entries,
+ * Merkle nodes, checkpoints, incidents) is store_append.c's.
  *
  * Cost: the Merkle source answers any perfect subtree with one indexed
  * range read of at most 2^STORE_NODE_STRIDE rows, so roots and proofs
@@ -813,24 +814,4 @@ void store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-int store_add_checkpoint(struct store *s, uint64_t size, const char *note)
-{
-	sqlite3_stmt *st;
-	char tsbuf[32];
-	int ret = 0;
-
-	time_format(time_now(), tsbuf);
-	if (sqlite3_prepare_v2(s->db,
-	    "INSERT INTO checkpoints(size, note, added_at) VALUES(?1, ?2, ?3) "
-	    "ON CONFLICT(size) DO NOTHING", -1, &st, NULL) != SQLITE_OK)
-		return store_error(s, "cannot add checkpoint");
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-	sqlite3_bind_text(st, 2, note, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, tsbuf, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		ret = store_error(s, "cannot add checkpoint");
-	sqlite3_finalize(st);
-	return ret;
 }

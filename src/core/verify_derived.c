@@ -61,7 +61,7 @@ static const char *str_member(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* What import.c's recent_toggles() counts: an entry with a changed row at
+/* What store_recent_toggles() counts: an entry with a changed row at
  * the state, at "enabled", or at a path ending in ".enabled" (SQL LIKE,
  * so ASCII case-insensitive). */
 static int is_toggle_like(const struct change_list *l)

@@ -15,6 +15,7 @@
 #include "trailscope/import.h"
 #include "trailscope/keys.h"
 #include "trailscope/merkle.h"
+#include "trailscope/store_append.h"
 #include "trailscope/verify.h"
 #include "trailscope/util.h"
 

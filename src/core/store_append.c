@@ -1,0 +1,303 @@
+/*
+ * store_append.c - the store's write seam for SQLite (store_append.h):
+ * every statement that appends to a store (entries, changes, entries_fts,
+ * entry_text, merkle_nodes, checkpoints, incidents) and the look-ups
+ * import makes while appending. The PostgreSQL store implements the same
+ * interface.
+ *
+ * Cost: the event statements are prepared once per handle and reset after
+ * each step; values are bound without copying (SQLITE_STATIC). One
+ * appended event is 3 + changes row inserts and one indexed probe; the
+ * look-ups, prepared on first use, are one indexed probe each.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "trailscope/incident.h"
+#include "trailscope/jcs.h"
+#include "trailscope/store_append.h"
+
+struct store_append {
+	struct store *s;
+	sqlite3_stmt *exists, *ins_entry, *ins_change, *ins_node, *ins_fts, *ins_text;
+	sqlite3_stmt *prev;          /* store_prev_state, prepared on first use */
+	sqlite3_stmt *toggles;       /* store_recent_toggles, prepared on first use */
+	sqlite3_stmt *incident_raw;  /* store_put_incident, prepared on first use */
+	sqlite3_stmt *ins_incident;
+	struct buf scratch;          /* the text index's actor; an incident's services */
+};
+
+struct store_append *store_append_open(struct store *s)
+{
+	struct store_append *a = xcalloc(1, sizeof(*a));
+
+	a->s = s;
+	buf_init(&a->scratch);
+	if (store_prepare(s, "SELECT 1 FROM entries WHERE event_id = ?1", &a->exists) ||
+	    store_prepare(s,
+		"INSERT INTO entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
+		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk, outcome)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+		&a->ins_entry) ||
+	    store_prepare(s,
+		"INSERT INTO changes(seq, idx, path, kind, before, after, before_unknown)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", &a->ins_change) ||
+	    store_prepare(s, "INSERT OR REPLACE INTO merkle_nodes(level, idx, hash) VALUES(?1, ?2, ?3)",
+			  &a->ins_node) ||
+	    store_prepare(s, "INSERT INTO entries_fts(rowid, reason, target, actor, ticket)"
+			  " VALUES(?1, ?2, ?3, ?4, ?5)", &a->ins_fts) ||
+	    store_prepare(s, "INSERT INTO entry_text(seq, summary, raw) VALUES(?1, ?2, ?3)",
+			  &a->ins_text)) {
+		store_append_close(a);
+		return NULL;
+	}
+	return a;
+}
+
+void store_append_close(struct store_append *a)
+{
+	if (!a)
+		return;
+	sqlite3_stmt *all[] = { a->exists, a->ins_entry, a->ins_change, a->ins_node, a->ins_fts,
+				a->ins_text, a->prev, a->toggles, a->incident_raw, a->ins_incident };
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+		sqlite3_finalize(all[i]);
+	buf_release(&a->scratch);
+	free(a);
+}
+
+/* Steps st once, resets it, and reports anything but SQLITE_DONE. */
+static int step_done(struct store_append *a, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_error(a->s, what);
+}
+
+int store_has_event(struct store_append *a, const char *event_id)
+{
+	int rc;
+
+	sqlite3_bind_text(a->exists, 1, event_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(a->exists);
+	sqlite3_reset(a->exists);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_error(a->s, "cannot look up event id");
+}
+
+static void bind_json_or_null(sqlite3_stmt *st, int col, const char *json)
+{
+	if (json)
+		sqlite3_bind_text(st, col, json, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, col);
+}
+
+int store_append_event(struct store_append *a, const struct store_entry_row *e)
+{
+	sqlite3_stmt *st = a->ins_entry;
+
+	sqlite3_bind_int64(st, 1, e->seq);
+	sqlite3_bind_blob(st, 2, e->leaf, (int)e->leaf_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, e->leaf_hash, HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, e->event_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, e->ts, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, e->actor_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, e->actor_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, e->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, e->target_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, e->target_kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, e->environment, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, e->summary, (int)e->summary_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 13, (sqlite3_int64)e->nchanges);
+	sqlite3_bind_text(st, 14, e->source_file, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 15, e->source_line);
+	sqlite3_bind_int(st, 16, (int)e->risk);
+	sqlite3_bind_text(st, 17, outcome_name(e->outcome), -1, SQLITE_STATIC);
+	if (step_done(a, st, "cannot append entry"))
+		return -1;
+	st = a->ins_change;
+	for (size_t i = 0; i < e->nchanges; i++) {
+		const struct store_change_row *c = &e->changes[i];
+
+		sqlite3_bind_int64(st, 1, e->seq);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+		sqlite3_bind_text(st, 3, c->path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, change_kind_name(c->kind), -1, SQLITE_STATIC);
+		bind_json_or_null(st, 5, c->before);
+		bind_json_or_null(st, 6, c->after);
+		sqlite3_bind_int(st, 7, c->before_unknown);
+		if (step_done(a, st, "cannot append change"))
+			return -1;
+	}
+	st = a->ins_fts;
+	sqlite3_bind_int64(st, 1, e->seq);
+	sqlite3_bind_text(st, 2, e->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->target_key, -1, SQLITE_STATIC);
+	if (e->actor_name) {
+		buf_reset(&a->scratch);
+		buf_addf(&a->scratch, "%s %s", e->actor_id, e->actor_name);
+		sqlite3_bind_text(st, 4, a->scratch.buf, (int)a->scratch.len, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_text(st, 4, e->actor_id, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_text(st, 5, e->ticket, -1, SQLITE_STATIC);
+	if (step_done(a, st, "cannot index entry text"))
+		return -1;
+	st = a->ins_text;
+	sqlite3_bind_int64(st, 1, e->seq);
+	sqlite3_bind_text(st, 2, e->summary, (int)e->summary_len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->raw, (int)e->raw_len, SQLITE_STATIC);
+	return step_done(a, st, "cannot store entry text");
+}
+
+int store_append_node(struct store_append *a, unsigned level, uint64_t idx,
+		      const unsigned char hash[HASH_LEN])
+{
+	if (level % STORE_NODE_STRIDE)
+		return 0;
+	sqlite3_bind_int(a->ins_node, 1, (int)level);
+	sqlite3_bind_int64(a->ins_node, 2, (sqlite3_int64)idx);
+	sqlite3_bind_blob(a->ins_node, 3, hash, HASH_LEN, SQLITE_STATIC);
+	return step_done(a, a->ins_node, "cannot cache Merkle node");
+}
+
+json_t *store_prev_state(struct store_append *a, const char *kind, const char *key,
+			 const char *env)
+{
+	json_t *after = NULL;
+	int rc;
+
+	if (!a->prev && store_prepare(a->s, "SELECT leaf FROM entries WHERE target = ?1 AND "
+				      "+environment = ?2 AND target_kind = ?3 ORDER BY ts DESC, seq DESC LIMIT 1",
+				      &a->prev))
+		return NULL;
+	sqlite3_bind_text(a->prev, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(a->prev, 2, env, -1, SQLITE_STATIC);
+	sqlite3_bind_text(a->prev, 3, kind, -1, SQLITE_STATIC);
+	rc = sqlite3_step(a->prev);
+	if (rc == SQLITE_ROW) {
+		struct buf err = BUF_INIT;
+		int l, c;
+		json_t *leaf = json_parse_strict(sqlite3_column_blob(a->prev, 0),
+						 (size_t)sqlite3_column_bytes(a->prev, 0), &l, &c, &err);
+
+		after = json_incref(json_object_get(leaf, "after"));
+		json_decref(leaf);
+		buf_release(&err);
+	}
+	sqlite3_reset(a->prev);
+	return after;
+}
+
+int store_recent_toggles(struct store_append *a, const char *target, const char *env,
+			 usec_t from, usec_t until)
+{
+	char from_ts[32], until_ts[32];
+	int rc, n = -1;
+
+	if (!a->toggles && store_prepare(a->s,
+	    "SELECT count(DISTINCT e.seq) FROM entries e JOIN changes c ON c.seq = e.seq"
+	    " WHERE e.target = ?1 AND +e.environment = ?2 AND e.ts >= ?3 AND e.ts < ?4"
+	    " AND c.kind = 'changed' AND (c.path = '' OR c.path = 'enabled' OR c.path LIKE '%.enabled')",
+	    &a->toggles))
+		return -1;
+	time_format(from, from_ts);
+	time_format(until, until_ts);
+	sqlite3_bind_text(a->toggles, 1, target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(a->toggles, 2, env, -1, SQLITE_STATIC);
+	sqlite3_bind_text(a->toggles, 3, from_ts, -1, SQLITE_STATIC);
+	sqlite3_bind_text(a->toggles, 4, until_ts, -1, SQLITE_STATIC);
+	rc = sqlite3_step(a->toggles);
+	if (rc == SQLITE_ROW)
+		n = sqlite3_column_int(a->toggles, 0);
+	else
+		store_error(a->s, "cannot look up recent toggles");
+	sqlite3_reset(a->toggles);
+	return n;
+}
+
+static void bind_time(sqlite3_stmt *st, int col, usec_t t)
+{
+	char ts[32];
+
+	if (t == INCIDENT_NO_TIME) {
+		sqlite3_bind_null(st, col);
+		return;
+	}
+	time_format(t, ts);
+	sqlite3_bind_text(st, col, ts, -1, SQLITE_TRANSIENT);
+}
+
+int store_put_incident(struct store_append *a, const struct incident *in, int *was)
+{
+	sqlite3_stmt *st;
+	json_t *list;
+	int rc;
+
+	if (!a->incident_raw &&
+	    (store_prepare(a->s, "SELECT raw FROM incidents WHERE id = ?1", &a->incident_raw) ||
+	     store_prepare(a->s, "INSERT OR REPLACE INTO incidents(id, title, severity, services,"
+			   " environment, started_at, detected_at, resolved_at, raw, source_file, source_line)"
+			   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &a->ins_incident)))
+		return -1;
+	st = a->incident_raw;
+	sqlite3_bind_text(st, 1, in->id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *old = (const char *)sqlite3_column_text(st, 0);
+
+		*was = old && !strcmp(old, in->raw) ? STORE_INCIDENT_SAME : STORE_INCIDENT_REPLACED;
+	} else if (rc == SQLITE_DONE) {
+		*was = STORE_INCIDENT_NEW;
+	} else {
+		store_error(a->s, "cannot look up incident");
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	list = json_array();
+	for (size_t k = 0; k < in->nservices; k++)
+		json_array_append_new(list, json_string(in->services[k]));
+	buf_reset(&a->scratch);
+	json_append(&a->scratch, list);
+	json_decref(list);
+	st = a->ins_incident;
+	sqlite3_bind_text(st, 1, in->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, in->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, in->severity, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, a->scratch.buf, (int)a->scratch.len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, in->environment, -1, SQLITE_STATIC);
+	bind_time(st, 6, in->started);
+	bind_time(st, 7, in->detected);
+	bind_time(st, 8, in->resolved);
+	sqlite3_bind_text(st, 9, in->raw, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, in->source_file, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, in->source_line);
+	return step_done(a, st, "cannot store incident");
+}
+
+int store_add_checkpoint(struct store *s, uint64_t size, const char *note)
+{
+	sqlite3_stmt *st;
+	char tsbuf[32];
+	int ret = 0;
+
+	time_format(time_now(), tsbuf);
+	if (sqlite3_prepare_v2(s->db,
+	    "INSERT INTO checkpoints(size, note, added_at) VALUES(?1, ?2, ?3) "
+	    "ON CONFLICT(size) DO NOTHING", -1, &st, NULL) != SQLITE_OK)
+		return store_error(s, "cannot add checkpoint");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	sqlite3_bind_text(st, 2, note, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, tsbuf, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		ret = store_error(s, "cannot add checkpoint");
+	sqlite3_finalize(st);
+	return ret;
+}
