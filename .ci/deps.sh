@@ -2,11 +2,13 @@
 # deps.sh - installs the Debian packages trailscope needs to build, test,
 # fuzz and benchmark, skipping those already present (idempotent). clang
 # and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only
-# recommended by clang on Debian 12) are for make fuzz.
+# recommended by clang on Debian 12) are for make fuzz. postgresql (its
+# server programs; the tests start their own server, tests/pg/server.sh)
+# and libpq-dev are for the PostgreSQL store (docs/STORE.md).
 set -e
 PKGS="build-essential pkg-config libncurses-dev libsqlite3-dev libpcre2-dev \
 libjansson-dev libssl-dev zlib1g-dev tmux sqlite3 jq ncurses-term xxd gzip \
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev postgresql libpq-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
