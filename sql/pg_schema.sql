@@ -1,7 +1,10 @@
 -- pg_schema.sql - the trailscope store (schema version 3) on PostgreSQL:
--- the same tables, columns, indexes and append-only rules as the SQLite
--- store of docs/STORE.md, specified in its "PostgreSQL schema" section
--- (keep the two, and src/core/store.c, in step). Load it into an empty
+-- the same tables, columns and indexes as the SQLite store of
+-- docs/STORE.md, with stricter append-only rules, specified in its
+-- "PostgreSQL schema" section (keep the two, and src/core/store.c, in
+-- step). It lives in sql/, not src/, because administrators load it with
+-- psql; the PostgreSQL backend is to embed this file, unchanged, for
+-- `trailscope init URI` (not written yet). Load it into an empty
 -- UTF8 database as the role that is to own the store:
 --     psql -v ON_ERROR_STOP=1 -1 -d DB -f sql/pg_schema.sql
 -- It creates its objects in the current schema (normally public), one
