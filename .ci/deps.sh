@@ -4,10 +4,13 @@
 # and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only
 # recommended by clang on Debian 12) are for make fuzz. The openssl command
 # checks attestations' DSSE signatures independently (tests/cli/policy.sh).
+# postgresql (its server programs; the tests start their own server,
+# tests/pg/server.sh) and libpq-dev are for the PostgreSQL store
+# (docs/STORE.md).
 set -e
 PKGS="build-essential pkg-config libncurses-dev libsqlite3-dev libpcre2-dev \
 libjansson-dev libssl-dev openssl zlib1g-dev libcurl4-openssl-dev tmux sqlite3 jq ncurses-term xxd gzip \
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev postgresql libpq-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
