@@ -7,7 +7,9 @@
  * (entries, changes, entries_fts, entry_text), the cached Merkle nodes,
  * checkpoints and incidents, and the look-ups made while appending (is an
  * event id stored, a target's previous state, its recent toggles). Every
- * statement an append handle uses is prepared once and reused. Creating
+ * statement an append handle uses is prepared once and reused. The anchor
+ * rows (time-stamp tokens, their requests, witness cosignatures; declared
+ * in anchors.h) are added here too, one statement per call. Creating
  * and upgrading the schema and writing meta stay with store_open
  * (store.c). All writes happen inside the caller's transaction
  * (store_begin ... store_commit); nothing here begins or commits one.

@@ -1,7 +1,8 @@
 /*
  * anchors.c - reading and appending the anchor tables of a store (time-
  * stamp tokens, the requests made for them, witness cosignatures): plain
- * indexed SQL, a few rows per checkpoint. A store of schema version 3 or
+ * indexed SQL, a few rows per checkpoint. The rows are added through the
+ * store's write seam (store_append.c). A store of schema version 3 or
  * below, which only a read-only open leaves that old, has no such
  * tables: it reads as one with no anchors.
  */
@@ -10,17 +11,11 @@
 
 #include "trailscope/anchors.h"
 #include "trailscope/util.h"
+#include "store_row.h"
 
 static int has_anchors(const struct store *s)
 {
 	return s->schema >= 4;
-}
-
-static char *column_dup(sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	return t ? xstrndup((const char *)t, (size_t)sqlite3_column_bytes(st, col)) : NULL;
 }
 
 int anchors_timestamps(struct store *s, uint64_t size, struct anchor_timestamp **out, size_t *n)
@@ -49,8 +44,8 @@ int anchors_timestamps(struct store *s, uint64_t size, struct anchor_timestamp *
 		if (len)
 			memcpy(t->token, sqlite3_column_blob(st, 2), len);
 		t->token_len = len;
-		t->nonce = column_dup(st, 3);
-		t->tsa = column_dup(st, 4);
+		t->nonce = store_col_dup_or_null(st, 3);
+		t->tsa = store_col_dup_or_null(st, 4);
 		if (!t->tsa)
 			t->tsa = xstrdup("");
 	}
@@ -72,57 +67,6 @@ void anchor_timestamps_free(struct anchor_timestamp *v, size_t n)
 		free(v[i].tsa);
 	}
 	free(v);
-}
-
-static int need_anchors(struct store *s)
-{
-	if (has_anchors(s))
-		return 0;
-	return error("%s: the store (schema version %d) has no anchor tables; open it for writing "
-		     "once with this trailscope to upgrade it", s->path, s->schema);
-}
-
-int anchors_add_timestamp(struct store *s, uint64_t size, const void *token, size_t len,
-			  const char *nonce_hex, const char *tsa)
-{
-	sqlite3_stmt *st;
-	char now[32];
-	int ret = 0;
-
-	if (need_anchors(s) || store_prepare(s, "INSERT INTO checkpoint_timestamps(size, token, nonce, tsa,"
-					     " added_at) VALUES(?1, ?2, ?3, ?4, ?5)", &st))
-		return -1;
-	time_format(time_now(), now);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-	sqlite3_bind_blob(st, 2, token, (int)len, SQLITE_STATIC);
-	if (nonce_hex)
-		sqlite3_bind_text(st, 3, nonce_hex, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, tsa, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		ret = store_error(s, "cannot store the time-stamp token");
-	sqlite3_finalize(st);
-	return ret;
-}
-
-int anchors_add_request(struct store *s, uint64_t size, const char *nonce_hex, const void *req, size_t len)
-{
-	sqlite3_stmt *st;
-	char now[32];
-	int ret = 0;
-
-	if (need_anchors(s) || store_prepare(s, "INSERT INTO timestamp_requests(size, nonce, request,"
-					     " created_at) VALUES(?1, ?2, ?3, ?4)", &st))
-		return -1;
-	time_format(time_now(), now);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-	sqlite3_bind_text(st, 2, nonce_hex, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, req, (int)len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		ret = store_error(s, "cannot record the time-stamp request");
-	sqlite3_finalize(st);
-	return ret;
 }
 
 int anchors_request_made(struct store *s, uint64_t size, const char *nonce_hex)
@@ -183,25 +127,6 @@ int anchors_any_cosignature(struct store *s)
 	if (rc == SQLITE_ROW)
 		return 1;
 	return rc == SQLITE_DONE ? 0 : store_error(s, "cannot read cosignatures");
-}
-
-int anchors_add_cosignature(struct store *s, uint64_t size, const char *line)
-{
-	sqlite3_stmt *st;
-	char now[32];
-	int ret = 0;
-
-	if (need_anchors(s) || store_prepare(s, "INSERT INTO checkpoint_cosignatures(size, line, added_at)"
-					     " VALUES(?1, ?2, ?3)", &st))
-		return -1;
-	time_format(time_now(), now);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-	sqlite3_bind_text(st, 2, line, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		ret = store_error(s, "cannot store the cosignature");
-	sqlite3_finalize(st);
-	return ret;
 }
 
 int anchors_checkpoint_note(struct store *s, uint64_t size, struct buf *note, uint64_t *size_out)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trailscope/anchors.h"
 #include "trailscope/incident.h"
 #include "trailscope/jcs.h"
 #include "trailscope/store_append.h"
@@ -298,6 +299,78 @@ int store_add_checkpoint(struct store *s, uint64_t size, const char *note)
 	sqlite3_bind_text(st, 3, tsbuf, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		ret = store_error(s, "cannot add checkpoint");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---- anchor rows (anchors.h): time-stamp tokens, requests, cosignatures ---- */
+
+static int need_anchor_tables(struct store *s)
+{
+	if (s->schema >= 4)
+		return 0;
+	return error("%s: the store (schema version %d) has no anchor tables; open it for writing "
+		     "once with this trailscope to upgrade it", s->path, s->schema);
+}
+
+int anchors_add_timestamp(struct store *s, uint64_t size, const void *token, size_t len,
+			  const char *nonce_hex, const char *tsa)
+{
+	sqlite3_stmt *st;
+	char now[32];
+	int ret = 0;
+
+	if (need_anchor_tables(s) || store_prepare(s, "INSERT INTO checkpoint_timestamps(size, token, nonce, tsa,"
+					     " added_at) VALUES(?1, ?2, ?3, ?4, ?5)", &st))
+		return -1;
+	time_format(time_now(), now);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	sqlite3_bind_blob(st, 2, token, (int)len, SQLITE_STATIC);
+	if (nonce_hex)
+		sqlite3_bind_text(st, 3, nonce_hex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, tsa, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		ret = store_error(s, "cannot store the time-stamp token");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int anchors_add_request(struct store *s, uint64_t size, const char *nonce_hex, const void *req, size_t len)
+{
+	sqlite3_stmt *st;
+	char now[32];
+	int ret = 0;
+
+	if (need_anchor_tables(s) || store_prepare(s, "INSERT INTO timestamp_requests(size, nonce, request,"
+					     " created_at) VALUES(?1, ?2, ?3, ?4)", &st))
+		return -1;
+	time_format(time_now(), now);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	sqlite3_bind_text(st, 2, nonce_hex, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, req, (int)len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		ret = store_error(s, "cannot record the time-stamp request");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int anchors_add_cosignature(struct store *s, uint64_t size, const char *line)
+{
+	sqlite3_stmt *st;
+	char now[32];
+	int ret = 0;
+
+	if (need_anchor_tables(s) || store_prepare(s, "INSERT INTO checkpoint_cosignatures(size, line, added_at)"
+					     " VALUES(?1, ?2, ?3)", &st))
+		return -1;
+	time_format(time_now(), now);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	sqlite3_bind_text(st, 2, line, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		ret = store_error(s, "cannot store the cosignature");
 	sqlite3_finalize(st);
 	return ret;
 }
