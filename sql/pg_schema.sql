@@ -1,4 +1,4 @@
--- pg_schema.sql - the trailscope store (schema version 3) on PostgreSQL:
+-- pg_schema.sql - the trailscope store (schema version 4) on PostgreSQL:
 -- the same tables, columns and indexes as the SQLite store of
 -- docs/STORE.md, with stricter append-only rules, specified in its
 -- "PostgreSQL schema" section (keep the two, and src/core/store.c, in
@@ -105,6 +105,33 @@ CREATE TABLE entry_text(
 	summary text COLLATE "C" NOT NULL,
 	raw text COLLATE "C" NOT NULL);
 
+-- Anchors (schema version 4): RFC 3161 tokens over checkpoints, the
+-- requests made for them, witness cosignatures. id is assigned by the
+-- writer (max(id) + 1 under the append lock), as SQLite assigns its
+-- INTEGER PRIMARY KEY.
+CREATE TABLE checkpoint_timestamps(
+	id bigint PRIMARY KEY,
+	size bigint NOT NULL,
+	token bytea NOT NULL,
+	nonce text COLLATE "C",
+	tsa text COLLATE "C" NOT NULL,
+	added_at text COLLATE "C" NOT NULL);
+CREATE INDEX checkpoint_timestamps_size ON checkpoint_timestamps(size, id);
+
+CREATE TABLE timestamp_requests(
+	size bigint NOT NULL,
+	nonce text COLLATE "C" NOT NULL,
+	request bytea NOT NULL,
+	created_at text COLLATE "C" NOT NULL,
+	PRIMARY KEY (size, nonce));
+
+CREATE TABLE checkpoint_cosignatures(
+	id bigint PRIMARY KEY,
+	size bigint NOT NULL,
+	line text COLLATE "C" NOT NULL,
+	added_at text COLLATE "C" NOT NULL);
+CREATE INDEX checkpoint_cosignatures_size ON checkpoint_cosignatures(size, id);
+
 -- Append-only, enforced for every role, the owner included (only a
 -- role that may alter the table can disable these triggers).
 CREATE FUNCTION trailscope_refuse_change() RETURNS trigger
@@ -119,7 +146,8 @@ DECLARE
 	t text;
 BEGIN
 	FOREACH t IN ARRAY ARRAY['entries', 'changes', 'entries_fts', 'merkle_nodes',
-				 'checkpoints', 'entry_text'] LOOP
+				 'checkpoints', 'entry_text', 'checkpoint_timestamps',
+				 'checkpoint_cosignatures'] LOOP
 		EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON %I'
 			       ' FOR EACH ROW EXECUTE FUNCTION trailscope_refuse_change()',
 			       t || '_no_change', t);
@@ -187,19 +215,21 @@ LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
 	EXECUTE format('GRANT USAGE ON SCHEMA %I TO %s', current_schema(), r);
 	EXECUTE format('GRANT SELECT ON meta, entries, incidents, changes, entries_fts,'
-		       ' merkle_nodes, checkpoints, entry_text, events, event_changes TO %s', r);
+		       ' merkle_nodes, checkpoints, entry_text, checkpoint_timestamps,'
+		       ' timestamp_requests, checkpoint_cosignatures, events, event_changes TO %s', r);
 END $$;
 CREATE FUNCTION trailscope_grant_writer(r regrole) RETURNS void
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
 	PERFORM trailscope_grant_reader(r);
 	EXECUTE format('GRANT INSERT ON meta, entries, changes, entries_fts, merkle_nodes,'
-		       ' checkpoints, entry_text TO %s', r);
+		       ' checkpoints, entry_text, checkpoint_timestamps, timestamp_requests,'
+		       ' checkpoint_cosignatures TO %s', r);
 	EXECUTE format('GRANT INSERT, UPDATE ON incidents TO %s', r);
 END $$;
 REVOKE ALL ON FUNCTION trailscope_grant_reader(regrole), trailscope_grant_writer(regrole) FROM PUBLIC;
 
 INSERT INTO meta VALUES
 	('application_id', '1953657699'),
-	('schema', '3'),
+	('schema', '4'),
 	('created_at', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'));
