@@ -19,12 +19,12 @@ expect_eq "After.PATH is after.PATH" "$(ts query "$S" 'After.enabled:true' --cou
 
 # unknown keys: exit 3, the column, a caret and a suggestion
 expect_status "actor_type: exits 3" 3 ts query "$S" 'actor_type:service'
-expect_grep "actor_type: did you mean actor-type:" "^trailscope: query: col 1: unknown key 'actor_type'; did you mean 'actor-type:'\\?$" "$T/err"
+expect_grep "actor_type: did you mean actor-type:" "^<query>:1:1: unknown key 'actor_type'; did you mean 'actor-type:'\\?$" "$T/err"
 expect_grep "actor_type: caret under col 1" '^  \^$' "$T/err"
 expect_status "a typo exits 3" 3 ts query "$S" 'env:production tagret:x'
-expect_grep "tagret: did you mean target: at col 16" "col 16: unknown key 'tagret'; did you mean 'target:'\\?" "$T/err"
+expect_grep "tagret: did you mean target: at col 16" "^<query>:1:16: unknown key 'tagret'; did you mean 'target:'\\?" "$T/err"
 expect_status "rollout_pct:100 exits 3" 3 ts query "$S" 'rollout_pct:100'
-expect_grep "a changed field: after.rollout_pct:100" "col 1: unknown key 'rollout_pct'; did you mean 'after\\.rollout_pct:100'\\? \\('rollout_pct' is a changed field" "$T/err"
+expect_grep "a changed field: after.rollout_pct:100" "^<query>:1:1: unknown key 'rollout_pct'; did you mean 'after\\.rollout_pct:100'\\? \\('rollout_pct' is a changed field" "$T/err"
 expect_status "rollout_pct>=50 exits 3" 3 ts query "$S" 'rollout_pct>=50'
 expect_grep "the operator is kept" "did you mean 'after\\.rollout_pct>=50'\\?" "$T/err"
 expect_status "approved_by: exits 3" 3 ts query "$S" 'approved_by:alice'
@@ -32,7 +32,7 @@ expect_grep "approvals: risk:no-approval" "did you mean 'risk:no-approval'\\? \\
 expect_status "reason: exits 3" 3 ts query "$S" 'reason:rollback'
 expect_grep "reason: a bare word searches it" "did you mean 'rollback'\\? \\(a bare word" "$T/err"
 expect_status "a word that is no key: the list" 3 ts query "$S" 'colour:red'
-expect_grep "colour: the keys listed" "col 1: unknown key 'colour' \\(keys: actor, actor-type," "$T/err"
+expect_grep "colour: the keys listed" "^<query>:1:1: unknown key 'colour' \\(keys: actor, actor-type," "$T/err"
 expect_status "a path that no event changed is no suggestion" 3 ts query "$S" 'no_such_field:1'
 expect_nogrep "no_such_field: no after. suggestion" "did you mean 'after" "$T/err"
 
