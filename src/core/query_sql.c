@@ -737,21 +737,13 @@ static const char *const each_tail[6] = {
 	" AND (e.ts, e.seq) <= (:kts, :kseq) ORDER BY e.ts DESC, e.seq DESC LIMIT :lim",
 };
 
-int64_t query_each(struct query *q, const struct query_fetch *f, query_row_fn fn, void *ctx)
+/* Steps a bound row statement (ROW_SQL's columns), calling fn on each row
+ * until it returns non-zero; resets st. Returns the rows seen, or -1. */
+static int64_t each_row(struct query *q, sqlite3_stmt *st, query_row_fn fn, void *ctx)
 {
-	int v = (f->desc ? 3 : 0) + (f->from ? (f->inclusive ? 2 : 1) : 0);
-	sqlite3_stmt *st = prepare(q, &q->each[v], q->s->schema < 3 ? ROW_SQL_OLD : ROW_SQL,
-					each_tail[v]);
 	int64_t n = 0;
 	int rc;
 
-	if (!st)
-		return -1;
-	if (f->from) {
-		sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":kts"), f->from->ts, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":kseq"), f->from->seq);
-	}
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":lim"), f->limit > 0 ? f->limit : -1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct query_row r;
 
@@ -779,13 +771,27 @@ int64_t query_each(struct query *q, const struct query_fetch *f, query_row_fn fn
 	return n;
 }
 
+int64_t query_each(struct query *q, const struct query_fetch *f, query_row_fn fn, void *ctx)
+{
+	int v = (f->desc ? 3 : 0) + (f->from ? (f->inclusive ? 2 : 1) : 0);
+	sqlite3_stmt *st = prepare(q, &q->each[v], q->s->schema < 3 ? ROW_SQL_OLD : ROW_SQL,
+					each_tail[v]);
+
+	if (!st)
+		return -1;
+	if (f->from) {
+		sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":kts"), f->from->ts, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":kseq"), f->from->seq);
+	}
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":lim"), f->limit > 0 ? f->limit : -1);
+	return each_row(q, st, fn, ctx);
+}
+
 int64_t query_each_range(struct query *q, const struct query_range *r, query_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = prepare(q, &q->range, q->s->schema < 3 ? ROW_SQL_OLD : ROW_SQL,
 				   " AND e.seq > :slo AND e.seq <= :shi AND e.ts >= :tlo AND e.ts < :thi"
 				   " ORDER BY e.seq");
-	int64_t n = 0;
-	int rc;
 
 	if (!st)
 		return -1;
@@ -796,31 +802,7 @@ int64_t query_each_range(struct query *q, const struct query_range *r, query_row
 			  SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":thi"), r->ts_until ? r->ts_until : "\x7f", -1,
 			  SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct query_row row;
-
-		row.seq = sqlite3_column_int64(st, 0);
-		row.ts = store_col_text(st, 1);
-		row.event_id = store_col_text(st, 2);
-		row.actor = store_col_text(st, 3);
-		row.actor_type = store_col_text(st, 4);
-		row.action = store_col_text(st, 5);
-		row.target = store_col_text(st, 6);
-		row.target_kind = store_col_text(st, 7);
-		row.environment = store_col_text(st, 8);
-		row.summary = store_col_text(st, 9);
-		row.risk = (unsigned)sqlite3_column_int64(st, 10);
-		row.outcome = store_col_text(st, 11);
-		n++;
-		if (fn && fn(&row, ctx)) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return step_error(q, rc);
-	return n;
+	return each_row(q, st, fn, ctx);
 }
 
 static void collect_set_terms(struct qnode *n, struct qnode ***v, size_t *nv, size_t *alloc)
