@@ -34,8 +34,8 @@
  * (queries compiled with now, which the statement records for relative
  * times), and builds the statement. cp_note is the signed checkpoint
  * (recorded verbatim); verdict_line the store's verdict, recorded too.
- * Returns EXIT_OK with *out (a new reference), or an exit status
- * (reported): EXIT_BADINPUT for a query the store refuses, EXIT_IO.
+ * Returns 0 with *out (a new reference), or -1 (reported) with the
+ * class ERR_INPUT for a query the store refuses, else ERR_IO.
  */
 int attest_statement(struct store *s, const struct policy *p, const char *cp_note, const struct checkpoint *cp,
 		     usec_t since, usec_t until, usec_t now, const char *verdict_line, json_t **out);
@@ -65,9 +65,11 @@ void attest_result_release(struct attest_result *r);
 
 /*
  * attest: verifies the store (verify.h): a FAILED store is refused
- * (EXIT_FAILED), as is one with no checkpoint a trusted key signed
- * (EXIT_UNVERIFIABLE); the newest verified checkpoint is the subject.
- * Then evaluates, signs and writes. Returns an exit status (reported).
+ * (class ERR_FAILED), as is one with no checkpoint a trusted key signed
+ * (ERR_UNVERIFIABLE); the newest verified checkpoint is the subject.
+ * Then evaluates, signs and writes. Returns 0, or -1 (reported) with the
+ * class: also ERR_USAGE (an empty period), ERR_INPUT (a bad policy or
+ * key), ERR_IO.
  */
 int attest_create(const struct attest_options *o, struct attest_result *r);
 
@@ -78,7 +80,6 @@ void attest_render(const json_t *statement, int markdown, struct buf *out);
 
 struct attest_report {
 	enum verdict verdict;   /* VERIFIED, FAILED or UNVERIFIABLE */
-	int exit_code;          /* EXIT_OK, EXIT_FAILED, EXIT_UNVERIFIABLE */
 	char **faults;          /* owned; what does not hold */
 	size_t nfaults, faults_alloc;
 	char **notes;           /* owned; what was not checked, and why */

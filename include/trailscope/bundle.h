@@ -92,7 +92,9 @@ void bundle_export_result_release(struct bundle_export_result *r);
  * EXIT_FAILED when the store FAILED verification (without allow_failed,
  * or when pending events would need a new checkpoint over it) or
  * contradicts its own checkpoint; EXIT_IO otherwise (also: out_dir is a
- * symbolic link). Messages are reported with error(). */
+ * symbolic link); or -1 with the class of the failure (diag.h) when the
+ * attestation's policy cannot be loaded or evaluated (policy_load and
+ * attest_statement return 0/-1). Messages are reported with error(). */
 int bundle_export(const struct bundle_export_options *o, struct bundle_export_result *r);
 
 /* Renderings shared by export and verify (both regenerate them from the

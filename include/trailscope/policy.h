@@ -66,9 +66,10 @@ struct policy {
  * Reads and checks the policy at path. Every fault is reported as
  * "FILE:LINE:COL: reason" (col in characters); a rule's bad query at the
  * character of the query the query parser points at. now resolves the
- * queries' relative times for the check. Returns EXIT_OK with *out
- * filled (policy_release() it), EXIT_BADINPUT (a bad policy), or EXIT_IO
- * (unreadable); on failure nothing is left to release.
+ * queries' relative times for the check. Returns 0 with *out filled
+ * (policy_release() it), or -1 (reported) with the class ERR_INPUT (a
+ * bad policy) or ERR_IO (unreadable); on failure nothing is left to
+ * release.
  */
 int policy_load(const char *path, usec_t now, struct policy *out);
 void policy_release(struct policy *p);
@@ -76,8 +77,8 @@ void policy_release(struct policy *p);
 /*
  * Compiles every rule's query against s (around: reads its incidents)
  * into out[0..p->n-1] (policy_queries_free() them). A query the store
- * refuses is reported at its place in the file. Returns EXIT_OK,
- * EXIT_BADINPUT or EXIT_IO.
+ * refuses is reported at its place in the file. Returns 0, or -1 with
+ * the class ERR_INPUT (a query the store refuses) or ERR_IO.
  */
 int policy_compile(const struct policy *p, struct store *s, usec_t now, struct query ***out);
 void policy_queries_free(struct query **q, size_t n);

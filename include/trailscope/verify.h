@@ -121,7 +121,10 @@ struct anchor_options {
 
 struct verify_report {
 	enum verdict verdict;  /* VERDICT_NONE until verify_store() fills it */
-	int exit_code;         /* EXIT_OK, EXIT_FAILED, EXIT_UNVERIFIABLE */
+	int exit_code;         /* the verdict as EXIT_OK, EXIT_FAILED or
+				* EXIT_UNVERIFIABLE: read only by bundle_export.c,
+				* until it reads verdict; everything else reads
+				* verdict (the CLI maps it: cli_verdict_status) */
 	uint64_t entries;      /* rows in the store */
 	uint64_t verified_through;
 	uint64_t pending;
@@ -182,6 +185,9 @@ void verify_verdict_line(const struct verify_report *r, uint64_t entries, struct
 void verify_verdict_short(const struct verify_report *r, uint64_t entries, struct buf *out);
 /* The role of the verdict line: 1 when it says VERIFIED (the same guard). */
 int verify_report_verified(const struct verify_report *r);
+/* The verdict the verdict line says: VERIFIED only with the guard above,
+ * FAILED, else UNVERIFIABLE (also for a report not filled in). */
+enum verdict verify_report_verdict(const struct verify_report *r);
 /* The smallest checkpoint of the report with status OK whose size covers
  * seq, or 0 when no verified checkpoint covers it. */
 uint64_t verify_report_cover(const struct verify_report *r, uint64_t seq);

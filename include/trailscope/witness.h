@@ -41,11 +41,11 @@ void witness_state_default(const struct note_signer *w, struct buf *out);
  * what the state in state_dir (NULL: the default) says w cosigned
  * before for its origin; then records it there and appends the
  * cosignature to the store (checkpoint_cosignatures), in one write
- * transaction. Returns an exit status: EXIT_OK; EXIT_FAILED when it
- * refuses (bad or missing log signature, a rollback, a fork, a checkpoint
- * the store cannot prove consistent) with the sizes and roots in the
- * message; EXIT_BADINPUT (no checkpoint, a malformed one, a damaged
- * state file); EXIT_IO. Messages are reported with error().
+ * transaction. Returns 0, or -1 (reported) with the class (diag.h):
+ * ERR_FAILED when it refuses (bad or missing log signature, a rollback,
+ * a fork, a checkpoint the store cannot prove consistent) with the sizes
+ * and roots in the message; ERR_INPUT (no checkpoint, a malformed one, a
+ * damaged or unreadable state file); ERR_IO (the store, the disk).
  */
 int witness_cosign(struct store *s, const struct note_signer *w, const struct note_verifier *log,
 		   const char *state_dir, struct witness_result *r);

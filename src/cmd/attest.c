@@ -61,13 +61,12 @@ static int run_attest(struct cmd_ctx *cx, int argc, char **argv)
 		case 'f': fmt = optarg; break;
 		case 'n': now_text = optarg; break;
 		case 't':
-			if (trust_add_file(&t, optarg, 0)) {
+			if (cli_trust_option(&t, optarg, 0) != EXIT_OK) {
 				ret = EXIT_BADINPUT;
 				goto out;
 			}
 			break;
-		case 'h': ret = cmd_help(cx->cmd); goto out;
-		default: goto out; /* cli_getopt said why */
+		default: ret = cli_common_option(cx, c); goto out; /* --help, or cli_getopt said why */
 		}
 	}
 	if (argc - optind != 1) {
@@ -88,7 +87,7 @@ static int run_attest(struct cmd_ctx *cx, int argc, char **argv)
 		goto out;
 	o.store_path = argv[optind];
 	o.trust = &t;
-	ret = attest_create(&o, &r);
+	ret = cli_exit_status(attest_create(&o, &r));
 	if (ret)
 		goto out;
 	if (!strcmp(fmt, "json"))
@@ -155,12 +154,12 @@ static void print_report_text(const struct attest_report *r)
 		putchar('\n');
 	}
 	printf("verdict:     %s", verdict_name(r->verdict));
-	if (r->exit_code == EXIT_OK) {
+	if (r->verdict == VERDICT_VERIFIED) {
 		printf(": signed by ");
 		cli_put_safe(stdout, r->signer);
 		printf("%s%s", r->inclusion_checked ? "; every listed event is in the log" : "",
 		       r->completeness_checked ? "; the violation lists are complete" : "");
-	} else if (r->exit_code == EXIT_FAILED) {
+	} else if (r->verdict == VERDICT_FAILED) {
 		printf(": %zu fault%s", r->nfaults, r->nfaults == 1 ? "" : "s");
 	} else {
 		printf(": no trusted key signed the attestation");
@@ -193,7 +192,7 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 	while ((c = cli_getopt(argc, argv, "t:s:b:f:h", opts, "attest verify", usage)) != -1) {
 		switch (c) {
 		case 't':
-			if (trust_add_file(&t, optarg, 0)) {
+			if (cli_trust_option(&t, optarg, 0) != EXIT_OK) {
 				ret = EXIT_BADINPUT;
 				goto out;
 			}
@@ -204,8 +203,7 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 			if (cli_parse_format("attest verify", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt))
 				goto out;
 			break;
-		case 'h': ret = cmd_help(cx->cmd); goto out;
-		default: goto out;
+		default: ret = cli_common_option(cx, c); goto out; /* --help, or cli_getopt said why */
 		}
 	}
 	if (argc - optind != 1) {
@@ -243,7 +241,7 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 		print_report_json(&r);
 	else
 		print_report_text(&r);
-	ret = r.exit_code;
+	ret = cli_verdict_status(r.verdict);
 	attest_report_release(&r);
 out:
 	free(text);

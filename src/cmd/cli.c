@@ -46,12 +46,18 @@ int cli_exit_status(int rc)
 	case ERR_INPUT: return EXIT_BADINPUT;
 	case ERR_IO: return EXIT_IO;
 	case ERR_FAILED: return EXIT_FAILED;
+	case ERR_UNVERIFIABLE: return EXIT_UNVERIFIABLE;
 	case ERR_NONE:     /* a failure nobody classified is a bug */
 	case ERR_INTERNAL:
 	case ERR_CLASS_COUNT:
 		break;
 	}
 	return EXIT_INTERNAL;
+}
+
+int cli_verdict_status(enum verdict v)
+{
+	return v == VERDICT_VERIFIED ? EXIT_OK : v == VERDICT_FAILED ? EXIT_FAILED : EXIT_UNVERIFIABLE;
 }
 
 int cli_common_option(const struct cmd_ctx *cx, int c)

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include "trailscope/buf.h"
 #include "trailscope/store.h"
+#include "trailscope/verify.h"
 
 enum out_format { FMT_TEXT, FMT_TABLE, FMT_JSON, FMT_JSONL, FMT_CSV };
 
@@ -20,9 +21,14 @@ int cli_parse_format(const char *cmd, const char *value, unsigned allowed, enum 
 /* The exit status of a core call's result (README's exit-status table):
  * EXIT_OK for rc >= 0; for -1 the status of the class the failure left
  * (error_class(), diag.h): ERR_USAGE 3, ERR_INPUT 4, ERR_IO 5,
- * ERR_FAILED 1, anything unclassified EXIT_INTERNAL. The one place the
+ * ERR_FAILED 1, ERR_UNVERIFIABLE 2 (nothing a trusted key signed anchors
+ * what was asked), anything unclassified EXIT_INTERNAL. The one place the
  * CLI turns error classes into exit statuses. */
 int cli_exit_status(int rc);
+
+/* The exit status of a verdict: VERIFIED 0, FAILED 1, anything else
+ * (UNVERIFIABLE, none) 2. The one place a verdict becomes a status. */
+int cli_verdict_status(enum verdict v);
 
 /* Prints "trailscope: MSG" and "usage: trailscope USAGE" (usage as in
  * struct command, without the program name); returns EXIT_USAGE. */

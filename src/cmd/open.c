@@ -56,7 +56,7 @@ static int run_open(struct cmd_ctx *cx, int argc, char **argv)
 	}
 	if (policy_path) {
 		/* rule:ID filters and the timeline's rule badges (docs/POLICY.md) */
-		ret = policy_load(policy_path, time_now(), &policy);
+		ret = cli_exit_status(policy_load(policy_path, time_now(), &policy));
 		if (ret)
 			goto out;
 		have_policy = 1;

@@ -235,7 +235,7 @@ static int run_query(struct cmd_ctx *cx, int argc, char **argv)
 				ret = cli_usage_error(usage, "query: one --policy");
 				goto out;
 			}
-			if ((ret = policy_load(optarg, now, &policy)))
+			if ((ret = cli_exit_status(policy_load(optarg, now, &policy))))
 				goto out;
 			have_policy = 1;
 			query_set_rules(policy.named, policy.n);

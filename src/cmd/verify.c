@@ -48,8 +48,7 @@ static void print_json(const struct verify_report *r)
 
 	verify_verdict_line(r, 0, &line);
 	/* the same guard as the text: never VERIFIED with nothing anchored */
-	json_object_set_new(o, "verdict", json_string(verdict_name(verify_report_verified(r) || r->exit_code
-							? r->verdict : VERDICT_UNVERIFIABLE)));
+	json_object_set_new(o, "verdict", json_string(verdict_name(verify_report_verdict(r))));
 	json_object_set_new(o, "verdict_line", json_string(line.buf));
 	if (r->reason)
 		json_object_set_new(o, "reason", json_string(r->reason));
@@ -281,7 +280,7 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 			else
 				print_text(&r, argv[optind]);
 			/* the exit status follows the printed verdict */
-			ret = verify_report_verified(&r) || r.exit_code ? r.exit_code : EXIT_UNVERIFIABLE;
+			ret = cli_verdict_status(verify_report_verdict(&r));
 			verify_report_release(&r);
 		}
 	}

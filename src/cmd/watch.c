@@ -153,7 +153,7 @@ static int run_watch(struct cmd_ctx *cx, int argc, char **argv)
 		goto out;
 	}
 	a.jsonl = fmt == FMT_JSONL;
-	ret = policy_load(policy_path, time_now(), &p);
+	ret = cli_exit_status(policy_load(policy_path, time_now(), &p));
 	if (ret)
 		goto out;
 	have_policy = 1;
@@ -161,7 +161,7 @@ static int run_watch(struct cmd_ctx *cx, int argc, char **argv)
 	ret = EXIT_IO;
 	if (cmd_store(cx, argv[optind], &s) || follow_init(&f, s))
 		goto out;
-	ret = policy_compile(&p, s, time_now(), &qs);
+	ret = cli_exit_status(policy_compile(&p, s, time_now(), &qs));
 	if (ret)
 		goto out;
 	ret = EXIT_IO;

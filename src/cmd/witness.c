@@ -46,7 +46,7 @@ static int run_cosign(struct cmd_ctx *cx, int argc, char **argv)
 	ret = EXIT_IO;
 	if (cmd_store(cx, argv[optind], &s))
 		goto out;
-	ret = witness_cosign(s, &w, &log, state, &r);
+	ret = cli_exit_status(witness_cosign(s, &w, &log, state, &r));
 	if (ret != EXIT_OK)
 		goto out;
 	if (r.already) {

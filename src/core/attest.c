@@ -111,10 +111,9 @@ int attest_statement(struct store *s, const struct policy *p, const char *cp_not
 	*out = NULL;
 	time_format(since, from);
 	time_format(until, to);
-	ret = policy_compile(p, s, now, &qs);
-	if (ret)
-		return ret;
-	ret = EXIT_IO;
+	if (policy_compile(p, s, now, &qs))
+		return -1;
+	ret = -1;
 	if (store_prepare(s, "SELECT leaf_hash FROM entries WHERE seq = ?1", &e.hash) ||
 	    count_period(s, from, to, cp->size, &in, &after))
 		goto out;
@@ -199,7 +198,7 @@ int attest_statement(struct store *s, const struct policy *p, const char *cp_not
 	json_object_set_new(pred, "tool", json_string("trailscope " TRAILSCOPE_VERSION));
 	json_object_set_new(st, "predicate", pred);
 	*out = st;
-	ret = EXIT_OK;
+	ret = 0;
 out:
 	if (e.lists)
 		for (size_t i = 0; i < p->n; i++)
@@ -233,18 +232,16 @@ static int newest_verified(struct store *s, const struct verify_report *vr, stru
 	sqlite3_stmt *st;
 	struct note n = { 0 };
 	struct buf err = BUF_INIT;
-	int rc, ret = EXIT_IO;
+	int rc, ret = -1;
 
 	for (size_t i = 0; i < vr->ncheckpoints; i++)
 		if (vr->checkpoints[i].status == FAULT_OK && vr->checkpoints[i].size > best)
 			best = vr->checkpoints[i].size;
-	if (!best) {
-		error("no checkpoint of the store is signed by a trusted key: nothing is verified to attest "
-		      "(give the log's key with --trust)");
-		return EXIT_UNVERIFIABLE;
-	}
+	if (!best)
+		return error_as(ERR_UNVERIFIABLE, "no checkpoint of the store is signed by a trusted key: nothing "
+				"is verified to attest (give the log's key with --trust)");
 	if (store_prepare(s, "SELECT note FROM checkpoints WHERE size = ?1", &st))
-		return EXIT_IO;
+		return -1;
 	sqlite3_bind_int64(st, 1, (int64_t)best);
 	/* several rows may share the size: the first that parses as this checkpoint */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -255,7 +252,7 @@ static int newest_verified(struct store *s, const struct verify_report *vr, stru
 		checkpoint_release(cp);
 		if (note_parse(note_text->buf, note_text->len, &n, &err) == 0 &&
 		    checkpoint_parse(n.text, n.text_len, cp, &err) == 0 && cp->size == best) {
-			ret = EXIT_OK;
+			ret = 0;
 			break;
 		}
 	}
@@ -279,18 +276,16 @@ int attest_create(const struct attest_options *o, struct attest_result *r)
 	int ret, have_store = 0, have_vr = 0, have_key = 0;
 
 	memset(r, 0, sizeof(*r));
-	if (o->until <= o->since) {
-		error("the period is empty: --until must be after --since");
-		return EXIT_USAGE;
-	}
-	ret = policy_load(o->policy_path, o->now, &p);
-	if (ret)
-		return ret;
-	ret = EXIT_BADINPUT;
-	if (keyfile_load_signer(o->keyfile, &key))
+	if (o->until <= o->since)
+		return error_as(ERR_USAGE, "the period is empty: --until must be after --since");
+	if (policy_load(o->policy_path, o->now, &p))
+		return -1;
+	ret = -1;
+	if (keyfile_load_signer(o->keyfile, &key)) {
+		failed_as(ERR_INPUT);
 		goto out;
+	}
 	have_key = 1;
-	ret = EXIT_IO;
 	if (store_open(&s, o->store_path, STORE_READONLY))
 		goto out;
 	have_store = 1;
@@ -299,19 +294,14 @@ int attest_create(const struct attest_options *o, struct attest_result *r)
 		goto out;
 	have_vr = 1;
 	verify_verdict_line(&vr, 0, &line);
-	if (vr.exit_code == EXIT_FAILED) {
-		error("the store FAILED verification (%zu fault%s): no attestation is made over it; run "
-		      "'trailscope verify' for the faults", vr.faults_total, vr.faults_total == 1 ? "" : "s");
-		ret = EXIT_FAILED;
+	if (vr.verdict == VERDICT_FAILED) {
+		error_as(ERR_FAILED, "the store FAILED verification (%zu fault%s): no attestation is made over it; "
+			 "run 'trailscope verify' for the faults", vr.faults_total, vr.faults_total == 1 ? "" : "s");
 		goto out;
 	}
-	ret = newest_verified(&s, &vr, &note_text, &cp);
-	if (ret)
+	if (newest_verified(&s, &vr, &note_text, &cp) ||
+	    attest_statement(&s, &p, note_text.buf, &cp, o->since, o->until, o->now, line.buf, &r->statement))
 		goto out;
-	ret = attest_statement(&s, &p, note_text.buf, &cp, o->since, o->until, o->now, line.buf, &r->statement);
-	if (ret)
-		goto out;
-	ret = EXIT_IO;
 	if (attest_envelope(r->statement, &key, &env))
 		goto out;
 	if (write_file_atomic(o->out_path, env.buf, env.len, 0644)) {
@@ -327,7 +317,7 @@ int attest_create(const struct attest_options *o, struct attest_result *r)
 			json_object_get(json_object_get(pred, "coverage"), "unverified_events_in_period"));
 		r->checkpoint_size = cp.size;
 	}
-	ret = EXIT_OK;
+	ret = 0;
 out:
 	if (ret)
 		attest_result_release(r);

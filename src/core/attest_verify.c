@@ -360,9 +360,9 @@ static int check_store(const struct parsed *ps, struct store *s, struct trust *t
 	if (verify_store(s, &vo, &vr))
 		return -1;
 	verify_verdict_line(&vr, 0, &line);
-	if (vr.exit_code == EXIT_FAILED)
+	if (vr.verdict == VERDICT_FAILED)
 		afault(r, "the store FAILED verification (%s): run 'trailscope verify'", line.buf);
-	else if (vr.exit_code != EXIT_OK)
+	else if (vr.verdict != VERDICT_VERIFIED)
 		anote(r, "the store's own verification: %s", line.buf);
 	verify_report_release(&vr);
 	size = store_size(s);
@@ -481,13 +481,10 @@ static void decide(struct attest_report *r)
 {
 	if (r->nfaults) {
 		r->verdict = VERDICT_FAILED;
-		r->exit_code = EXIT_FAILED;
 	} else if (!r->signer) {
 		r->verdict = VERDICT_UNVERIFIABLE;
-		r->exit_code = EXIT_UNVERIFIABLE;
 	} else {
 		r->verdict = VERDICT_VERIFIED;
-		r->exit_code = EXIT_OK;
 	}
 }
 

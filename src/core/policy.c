@@ -157,9 +157,9 @@ static int fault_at(const struct policy *p, size_t off, const char *fmt, ...)
 	buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
 	line_col(p->text, off, &line, &col);
-	error("%s:%d:%d: %s", p->path, line, col, msg.buf);
+	diag_at(p->path, line, col, "%s", msg.buf);
 	buf_release(&msg);
-	return EXIT_BADINPUT;
+	return -1;
 }
 
 /*
@@ -333,7 +333,7 @@ int policy_load(const char *path, usec_t now, struct policy *out)
 	const json_t *rules, *v;
 	const char *key;
 	json_t *root = NULL;
-	int line, col, ret = EXIT_BADINPUT;
+	int line, col, ret = -1;
 	unsigned md_len;
 
 	memset(p, 0, sizeof(*p));
@@ -341,17 +341,15 @@ int policy_load(const char *path, usec_t now, struct policy *out)
 	p->text = read_file(path, POLICY_MAX_SIZE, &p->len);
 	if (!p->text) {
 		error("cannot read policy '%s': %s", path, errno == EFBIG ? "larger than 4 MiB" : strerror(errno));
-		ret = EXIT_IO;
 		goto out;
 	}
 	if (!EVP_Digest(p->text, p->len, p->sha256, &md_len, EVP_sha256(), NULL)) {
 		error("%s: cannot hash the policy", path);
-		ret = EXIT_IO;
 		goto out;
 	}
 	root = json_parse_strict(p->text, p->len, &line, &col, &err);
 	if (!root) {
-		error("%s:%d:%d: %s", path, line, col, err.buf);
+		diag_at(path, line, col, "%s", err.buf);
 		goto out;
 	}
 	if (!json_is_object(root)) {
@@ -399,7 +397,7 @@ int policy_load(const char *path, usec_t now, struct policy *out)
 		p->named[i].id = p->rules[i].id;
 		p->named[i].query = p->rules[i].query;
 	}
-	ret = EXIT_OK;
+	ret = 0;
 out:
 	json_decref(root);
 	buf_release(&err);
@@ -439,7 +437,7 @@ int policy_compile(const struct policy *p, struct store *s, usec_t now, struct q
 		}
 	}
 	*out = qs;
-	return EXIT_OK;
+	return 0;
 }
 
 void policy_queries_free(struct query **q, size_t n)

@@ -774,7 +774,7 @@ int verify_store(struct store *s, const struct verify_options *opt, struct verif
 	 * unsigned store is never VERIFIED, whatever keys are pinned */
 	if (r->faults_total) {
 		r->verdict = VERDICT_FAILED;
-		r->exit_code = EXIT_FAILED;
+		r->exit_code = EXIT_FAILED; /* for bundle_export.c (verify.h) */
 	} else if (!t || !t->n || !r->entries || !r->verified_through) {
 		r->verdict = VERDICT_UNVERIFIABLE;
 		r->exit_code = EXIT_UNVERIFIABLE;
@@ -801,7 +801,7 @@ int verify_store(struct store *s, const struct verify_options *opt, struct verif
 		add_note(r, "no checkpoint of this origin was seen before on this machine: a store cut back "
 			 "to an earlier checkpoint, or rewritten and re-signed by the key holder, cannot be "
 			 "detected on this first verification");
-	if (r->exit_code == EXIT_OK && opt->remember && *s->origin &&
+	if (r->verdict == VERDICT_VERIFIED && opt->remember && *s->origin &&
 	    remember_newest(&v, &v.cps[newest_ok], mem, nmem))
 		goto out;
 	ret = 0;
@@ -853,7 +853,14 @@ void verify_report_release(struct verify_report *r)
 
 int verify_report_verified(const struct verify_report *r)
 {
-	return r->verdict != VERDICT_NONE && r->exit_code == EXIT_OK && r->verified_through > 0;
+	return r->verdict == VERDICT_VERIFIED && r->verified_through > 0;
+}
+
+enum verdict verify_report_verdict(const struct verify_report *r)
+{
+	if (verify_report_verified(r))
+		return VERDICT_VERIFIED;
+	return r->verdict == VERDICT_FAILED ? VERDICT_FAILED : VERDICT_UNVERIFIABLE;
 }
 
 static void verdict_line(const struct verify_report *r, uint64_t entries, int compact, struct buf *out)
@@ -865,7 +872,7 @@ static void verdict_line(const struct verify_report *r, uint64_t entries, int co
 	if (verify_report_verified(r)) {
 		buf_addf(out, "VERIFIED through %s (+%s pending)", text_thousands(r->verified_through, a),
 			 text_thousands(entries > r->verified_through ? entries - r->verified_through : 0, b));
-	} else if (r->exit_code == EXIT_FAILED) {
+	} else if (r->verdict == VERDICT_FAILED) {
 		buf_addf(out, "FAILED: %s fault%s", text_thousands(r->faults_total, a),
 			 r->faults_total == 1 ? "" : "s");
 	} else {

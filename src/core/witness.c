@@ -48,7 +48,7 @@ static void root_text(const unsigned char root[HASH_LEN], struct buf *out)
 }
 
 /* Reads the state file: 1 with *prev filled, 0 when there is none, -1
- * (reported) when it cannot be read or is damaged. */
+ * (reported, class ERR_INPUT) when it cannot be read or is damaged. */
 static int state_read(const char *path, struct checkpoint *prev, struct buf *when)
 {
 	struct buf err = BUF_INIT;
@@ -60,15 +60,15 @@ static int state_read(const char *path, struct checkpoint *prev, struct buf *whe
 	if (!text) {
 		if (errno == ENOENT)
 			return 0;
-		return error("cannot read the witness state '%s': %s", path, strerror(errno));
+		return error_as(ERR_INPUT, "cannot read the witness state '%s': %s", path, strerror(errno));
 	}
 	if (strlen(text) != len || len < strlen(STATE_MAGIC) || memcmp(text, STATE_MAGIC, strlen(STATE_MAGIC))) {
-		error("%s: not a witness state file (its first line is not \"trailscope-witness 1\")", path);
+		error_as(ERR_INPUT, "%s: not a witness state file (its first line is not \"trailscope-witness 1\")", path);
 		goto out;
 	}
 	body = strstr(text, "\n\n");
 	if (!body) {
-		error("%s: no checkpoint after the header", path);
+		error_as(ERR_INPUT, "%s: no checkpoint after the header", path);
 		goto out;
 	}
 	p = text + strlen(STATE_MAGIC);
@@ -76,7 +76,7 @@ static int state_read(const char *path, struct checkpoint *prev, struct buf *whe
 		buf_add(when, p + 12, strcspn(p + 12, "\n"));
 	body += 2;
 	if (checkpoint_parse(body, len - (size_t)(body - text), prev, &err)) {
-		error("%s: damaged witness state: %s", path, err.buf);
+		error_as(ERR_INPUT, "%s: damaged witness state: %s", path, err.buf);
 		goto out;
 	}
 	ret = 1;
@@ -105,8 +105,8 @@ static int state_write(const char *dir, const char *path, const char *body, size
 	return ret;
 }
 
-/* Refuses a checkpoint that contradicts prev; EXIT_OK when it extends
- * it (or is it). */
+/* Refuses a checkpoint that contradicts prev (-1, class ERR_FAILED; or
+ * ERR_IO when the store cannot be read); 0 when it extends it (or is it). */
 static int check_consistent(struct store *s, const struct checkpoint *prev, const struct checkpoint *cp,
 			    const char *state, const char *when)
 {
@@ -114,35 +114,33 @@ static int check_consistent(struct store *s, const struct checkpoint *prev, cons
 	struct merkle_proof p = { NULL, 0 };
 	struct merkle_source src;
 	int64_t have;
-	int ret = EXIT_FAILED;
+	int ret = -1;
 
 	root_text(prev->root, &a);
 	root_text(cp->root, &b);
 	if (cp->size < prev->size) {
-		error("refusing to cosign: a rollback: the latest checkpoint of \"%s\" has size %" PRIu64
+		error_as(ERR_FAILED, "refusing to cosign: a rollback: the latest checkpoint of \"%s\" has size %" PRIu64
 		      " (root %s), smaller than size %" PRIu64 " (root %s) this witness cosigned at %s (%s)",
 		      cp->origin, cp->size, b.buf, prev->size, a.buf, when, state);
 		goto out;
 	}
 	if (cp->size == prev->size) {
 		if (memcmp(cp->root, prev->root, HASH_LEN)) {
-			error("refusing to cosign: a fork: the latest checkpoint of \"%s\" at size %" PRIu64
+			error_as(ERR_FAILED, "refusing to cosign: a fork: the latest checkpoint of \"%s\" at size %" PRIu64
 			      " has root %s, but this witness cosigned root %s at that size at %s (%s)",
 			      cp->origin, cp->size, b.buf, a.buf, when, state);
 			goto out;
 		}
-		ret = EXIT_OK;
+		ret = 0;
 		goto out;
 	}
 	have = store_size(s);
-	if (have < 0) {
-		ret = EXIT_IO;
+	if (have < 0)
 		goto out;
-	}
 	store_merkle_source(s, &src);
 	if ((uint64_t)have < cp->size || merkle_consistency_proof(&src, prev->size, cp->size, &p) ||
 	    merkle_verify_consistency(prev->size, cp->size, prev->root, cp->root, &p)) {
-		error("refusing to cosign: a fork: the latest checkpoint of \"%s\" (size %" PRIu64
+		error_as(ERR_FAILED, "refusing to cosign: a fork: the latest checkpoint of \"%s\" (size %" PRIu64
 		      ", root %s) is not consistent with size %" PRIu64 " (root %s) this witness cosigned at "
 		      "%s (%s): %s", cp->origin, cp->size, b.buf, prev->size, a.buf, when, state,
 		      (uint64_t)have < cp->size ? "the store holds fewer entries than the checkpoint, so "
@@ -150,7 +148,7 @@ static int check_consistent(struct store *s, const struct checkpoint *prev, cons
 		      : "no consistency proof between them verifies");
 		goto out;
 	}
-	ret = EXIT_OK;
+	ret = 0;
 out:
 	merkle_proof_release(&p);
 	buf_release(&a);
@@ -184,45 +182,40 @@ int witness_cosign(struct store *s, const struct note_signer *w, const struct no
 	struct buf when = BUF_INIT;
 	struct checkpoint cp = { 0 }, prev = { 0 };
 	struct note n = { 0 };
-	int ret = EXIT_IO, rc, have_prev = 0;
+	int ret = -1, rc, have_prev = 0;
 	uint64_t size = 0;
 
 	memset(r, 0, sizeof(*r));
 	if (store_begin(s))
-		return EXIT_IO;
+		return -1;
 	rc = anchors_checkpoint_note(s, 0, &note, &size);
 	if (rc <= 0) {
-		if (rc == 0) {
-			error("%s: the store has no checkpoint to cosign", s->path);
-			ret = EXIT_BADINPUT;
-		}
+		if (rc == 0)
+			error_as(ERR_INPUT, "%s: the store has no checkpoint to cosign", s->path);
 		goto out;
 	}
 	r->size = size;
 	if (note_parse(note.buf, note.len, &n, &err) || checkpoint_parse(n.text, n.text_len, &cp, &err)) {
-		error("%s: the latest checkpoint (size %" PRIu64 ") is malformed: %s", s->path, size, err.buf);
-		ret = EXIT_BADINPUT;
+		error_as(ERR_INPUT, "%s: the latest checkpoint (size %" PRIu64 ") is malformed: %s", s->path,
+			 size, err.buf);
 		goto out;
 	}
 	r->origin = xstrdup(cp.origin);
 	if (cp.size != size) {
-		error("%s: the latest checkpoint row says size %" PRIu64 " but its note says %" PRIu64,
-		      s->path, size, cp.size);
-		ret = EXIT_BADINPUT;
+		error_as(ERR_INPUT, "%s: the latest checkpoint row says size %" PRIu64 " but its note says %" PRIu64,
+			 s->path, size, cp.size);
 		goto out;
 	}
 	switch (note_verify(&n, log)) {
 	case NOTE_SIG_OK:
 		break;
 	case NOTE_SIG_BAD:
-		error("refusing to cosign: the signature of log key '%s' on the checkpoint of size %" PRIu64
-		      " does not verify", log->name, size);
-		ret = EXIT_FAILED;
+		error_as(ERR_FAILED, "refusing to cosign: the signature of log key '%s' on the checkpoint of size %"
+			 PRIu64 " does not verify", log->name, size);
 		goto out;
 	default:
-		error("refusing to cosign: the checkpoint of size %" PRIu64 " is not signed by the log key "
-		      "'%s+%08x'", size, log->name, (unsigned)log->keyid);
-		ret = EXIT_FAILED;
+		error_as(ERR_FAILED, "refusing to cosign: the checkpoint of size %" PRIu64 " is not signed by the "
+			 "log key '%s+%08x'", size, log->name, (unsigned)log->keyid);
 		goto out;
 	}
 	if (state_dir)
@@ -234,20 +227,16 @@ int witness_cosign(struct store *s, const struct note_signer *w, const struct no
 	buf_addstr(&path, STATE_SUFFIX);
 	r->state_file = xstrdup(path.buf);
 	have_prev = state_read(path.buf, &prev, &when);
-	if (have_prev < 0) {
-		ret = EXIT_BADINPUT;
+	if (have_prev < 0)
 		goto out;
-	}
 	if (have_prev) {
 		r->prev_size = prev.size;
-		ret = check_consistent(s, &prev, &cp, path.buf, when.len ? when.buf : "(time unknown)");
-		if (ret != EXIT_OK)
+		if (check_consistent(s, &prev, &cp, path.buf, when.len ? when.buf : "(time unknown)"))
 			goto out;
-		ret = EXIT_IO;
 	}
 	if (already_cosigned(s, w, &note, size)) {
 		r->already = 1;
-		ret = EXIT_OK;
+		ret = 0;
 		goto out;
 	}
 	r->time = (uint64_t)(time_now() / 1000000);
@@ -259,7 +248,7 @@ int witness_cosign(struct store *s, const struct note_signer *w, const struct no
 	if (state_write(dir.buf, path.buf, n.text, n.text_len) ||
 	    anchors_add_cosignature(s, size, line.buf) || store_commit(s))
 		goto out;
-	ret = EXIT_OK;
+	ret = 0;
 out:
 	store_rollback(s);
 	note_release(&n);

@@ -108,7 +108,7 @@ static void verdict(struct tui *t, struct buf *out, enum role *r)
 	verify_verdict_short(rep, t->max_seq > 0 ? (uint64_t)t->max_seq : 0, out);
 	if (verify_report_verified(rep))
 		*r = ROLE_CHAIN_OK;
-	else if (rep->exit_code == EXIT_FAILED)
+	else if (rep->verdict == VERDICT_FAILED)
 		*r = ROLE_CHAIN_FAILED;
 	else
 		*r = ROLE_CHAIN_WARN;

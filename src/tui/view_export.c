@@ -270,7 +270,7 @@ static void start(struct view *v)
 		return;
 	}
 	rep = store_report(t);
-	if (rep && rep->exit_code == EXIT_FAILED) {
+	if (rep && rep->verdict == VERDICT_FAILED) {
 		if (!confirm_failed(t, rep))
 			return;
 		allow_failed = 1;
@@ -420,7 +420,7 @@ static void expv_draw(struct view *v, int y, int h, int w)
 		struct buf s = BUF_INIT;
 		enum role r = ROLE_MUTED;
 		const struct verify_report *rep = store_report(t);
-		int verified = rep && rep->exit_code == EXIT_OK && rep->verified_through >= (uint64_t)t->max_seq;
+		int verified = rep && verify_report_verified(rep) && rep->verified_through >= (uint64_t)t->max_seq;
 		struct lines L = { 0 };
 
 		if (!rep) {
@@ -428,12 +428,12 @@ static void expv_draw(struct view *v, int y, int h, int w)
 				   "being verified; export verifies it again before writing anything" :
 				   "not verified; export verifies it before writing anything");
 			r = ROLE_CHAIN_WARN;
-		} else if (rep->exit_code == EXIT_FAILED) {
+		} else if (rep->verdict == VERDICT_FAILED) {
 			buf_addf(&s, "FAILED verification: %s fault%s (v lists them). Export asks you to type yes, "
 				 "and the bundle then records the verdict and every fault.",
 				 text_thousands(rep->faults_total, a), rep->faults_total == 1 ? "" : "s");
 			r = ROLE_CHAIN_FAILED;
-		} else if (rep->exit_code == EXIT_UNVERIFIABLE) {
+		} else if (rep->verdict == VERDICT_UNVERIFIABLE) {
 			buf_addstr(&s, "UNVERIFIABLE: no trusted key signed its checkpoints (the bundle records this)");
 			r = ROLE_CHAIN_WARN;
 		} else {

@@ -74,7 +74,7 @@ static void build(struct view *v, int w)
 		verify_verdict_line(r, 0, &vl);
 		if (verify_report_verified(r)) {
 			line_addstr(l, ROLE_CHAIN_OK, vl.buf);
-		} else if (r->exit_code == EXIT_FAILED) {
+		} else if (r->verdict == VERDICT_FAILED) {
 			line_addstr(l, ROLE_CHAIN_FAILED, vl.buf);
 		} else {
 			line_addstr(l, ROLE_CHAIN_WARN, vl.buf);

@@ -271,6 +271,14 @@ expect_grep "saying so" "not signed by the log key 'other.example/log" "$T/err"
 expect_status "a separate --state DIR starts afresh" 0 ts witness cosign "$F" --key "$W1" --trust "$P" --state "$T/wstate"
 expect_status "witness cosign without --trust: usage" 3 ts witness cosign "$S" --key "$W1"
 expect_status "witness cosign with a log key as --key" 4 ts witness cosign "$S" --key "$K" --trust "$P"
+# the witness's own faults: bad input (4), not a refusal (1)
+ts init "$T/nocp.db" >/dev/null
+expect_status "a store with no checkpoint to cosign: bad input" 4 ts witness cosign "$T/nocp.db" --key "$W1" --trust "$P"
+expect_grep "saying so" "no checkpoint to cosign" "$T/err"
+mkdir -p "$T/badstate"
+printf 'not a state file\n' > "$T/badstate/example.org%2Faudit.cosigned"
+expect_status "a damaged witness state: bad input" 4 ts witness cosign "$S" --key "$W1" --trust "$P" --state "$T/badstate"
+expect_grep "naming the state file" "badstate/example.org%2Faudit.cosigned: not a witness state file" "$T/err"
 
 # ---- bundles carry both anchors ----
 ts timestamp "$S" --request-out "$T/r40.tsq" >/dev/null

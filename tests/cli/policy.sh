@@ -127,7 +127,32 @@ expect_grep "verify: the missing violation is named" "rule '$(jq -r '.predicate.
 expect_nogrep "verify: the re-signed statement's signature verifies" 'altered after it was signed' "$T/out"
 expect_status "verify: not an envelope: exit 4" 4 ts attest verify "$T/ev.jsonl" --trust "$APUB"
 
+# --- attest: each refusal has its exit status (README) ----------------------
+A="ts attest $T/s.db --policy $P/change-control.json --key $AKEY --out $T/never.json"
+expect_status "attest: an empty period is a usage error (3)" 3 $A --since "$UNTIL" --until "$SINCE" --trust "$LOGPUB"
+expect_grep "attest: says the period is empty" '^trailscope: error: the period is empty' "$T/err"
+expect_status "attest: no trusted log key: UNVERIFIABLE (2)" 2 $A --since "$SINCE" --until "$UNTIL"
+expect_grep "attest: says nothing trusted signed a checkpoint" 'no checkpoint of the store is signed by a trusted key' "$T/err"
+expect_status "attest: an unreadable policy is an I/O error (5)" 5 ts attest "$T/s.db" --policy "$T/none.json" \
+	--since "$SINCE" --until "$UNTIL" --key "$AKEY" --out "$T/never.json" --trust "$LOGPUB"
+expect_status "attest: a public key as --key is bad input (4)" 4 ts attest "$T/s.db" --policy "$P/change-control.json" \
+	--key "$APUB" --out "$T/never.json" --since "$SINCE" --until "$UNTIL" --trust "$LOGPUB"
+cp "$T/s.db" "$T/failed.db"
+sqlite3 "$T/failed.db" "DROP TRIGGER entries_no_update; UPDATE entries SET actor = 'mallory' WHERE seq = 3"
+expect_status "attest: a store that FAILED verification is refused (1)" 1 ts attest "$T/failed.db" \
+	--policy "$P/change-control.json" --key "$AKEY" --out "$T/never.json" --since "$SINCE" --until "$UNTIL" --trust "$LOGPUB"
+expect_grep "attest: says the store FAILED" 'the store FAILED verification' "$T/err"
+if [ ! -e "$T/never.json" ]; then pass "attest: no refusal wrote an attestation"
+else fail "attest: a refusal wrote $T/never.json"; fi
+
 # --- export --attest and bundle verify ------------------------------------
+expect_status "export --attest: a bad policy is bad input (4)" 4 ts export "$T/s.db" --out "$T/bx" \
+	--query 'target:payments-new-flow' --case C-1 --examiner Auditor --key "$AKEY" --trust "$LOGPUB" \
+	--attest "$T/bad.json" --attest-since "$SINCE" --attest-until "$UNTIL"
+expect_grep "export --attest: the bad policy located" 'bad\.json:[0-9]+:[0-9]+: ' "$T/err"
+expect_status "export --attest: an unreadable policy is an I/O error (5)" 5 ts export "$T/s.db" --out "$T/bx" \
+	--query 'target:payments-new-flow' --case C-1 --examiner Auditor --key "$AKEY" --trust "$LOGPUB" \
+	--attest "$T/none.json" --attest-since "$SINCE" --attest-until "$UNTIL"
 expect_status "export --attest" 0 ts export "$T/s.db" --out "$T/b" --query 'target:payments-new-flow' --case C-1 \
 	--examiner Auditor --key "$AKEY" --trust "$LOGPUB" --attest "$P/payments-allowlist.json" \
 	--attest-since "$SINCE" --attest-until "$UNTIL"

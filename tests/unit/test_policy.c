@@ -113,13 +113,17 @@ TEST(errors_through_escapes)
 	 * count as written (\" 2 columns, \u00e9 6, the pair 12) */
 	path = write_policy("e.json", "{\"rules\": [{\"id\": \"r\", \"query\": \"target:\\\"\\u00e9 \\ud83d\\ude00\\\" risk:x\", "
 			    "\"severity\": \"low\", \"description\": \"d\"}]}");
-	CHECK_INT(policy_load(path, 0, &p), EXIT_BADINPUT);
+	CHECK_INT(policy_load(path, 0, &p), -1);
+	CHECK_INT(error_class(), ERR_INPUT);
 	CHECK(strstr(last_error(), "e.json:1:70: rule 'r': query: unknown risk") != NULL);
 	if (!strstr(last_error(), "e.json:1:70:"))
 		fprintf(stderr, "  got: %s\n", last_error());
+	/* an unreadable file is the environment's failure, not bad input */
+	CHECK_INT(policy_load("/nonexistent/policy.json", 0, &p), -1);
+	CHECK_INT(error_class(), ERR_IO);
 	path = write_policy("ok.json", "{\"name\": \"n\", \"rules\": [{\"id\": \"r\", \"query\": \"env:x\", "
 			    "\"severity\": \"critical\", \"description\": \"d\", \"controls\": [\"C1\"]}]}");
-	CHECK_INT(policy_load(path, 0, &p), EXIT_OK);
+	CHECK_INT(policy_load(path, 0, &p), 0);
 	CHECK_STR(p.name, "n");
 	CHECK_INT(p.n, 1);
 	CHECK_INT(p.rules[0].severity, SEVERITY_CRITICAL);
@@ -169,8 +173,8 @@ TEST(hits_in_seq_then_rule_order)
 	path = write_policy("p.json", "{\"rules\": ["
 			    "{\"id\": \"by-x\", \"query\": \"actor:x\", \"severity\": \"low\", \"description\": \"d\"},"
 			    "{\"id\": \"prod\", \"query\": \"env:production\", \"severity\": \"high\", \"description\": \"d\"}]}");
-	CHECK_INT(policy_load(path, 0, &p), EXIT_OK);
-	CHECK_INT(policy_compile(&p, &s, 0, &qs), EXIT_OK);
+	CHECK_INT(policy_load(path, 0, &p), 0);
+	CHECK_INT(policy_compile(&p, &s, 0, &qs), 0);
 	CHECK_INT(policy_each_hit(&p, qs, &rg, seen_hit, &seen), 4);
 	CHECK_INT(seen.n, 4);
 	/* seq 1 by-x, seq 1 prod, seq 2 prod, seq 3 by-x */

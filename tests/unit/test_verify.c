@@ -119,7 +119,7 @@ TEST(clean_store_verifies)
 	make_store("clean", &s);
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "VERIFIED");
-	CHECK_INT(r.exit_code, EXIT_OK);
+	CHECK_INT(verify_report_verdict(&r), VERDICT_VERIFIED);
 	CHECK_INT(r.verified_through, 30);
 	CHECK_INT(r.pending, 0);
 	CHECK_INT(r.ncheckpoints, 3);
@@ -143,7 +143,7 @@ TEST(no_trusted_key_is_unverifiable)
 	make_store("nokey", &s);
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "UNVERIFIABLE");
-	CHECK_INT(r.exit_code, EXIT_UNVERIFIABLE);
+	CHECK_INT(verify_report_verdict(&r), VERDICT_UNVERIFIABLE);
 	verify_report_release(&r);
 	trust_release(&t);
 	store_close(&s);
@@ -161,7 +161,7 @@ TEST(changed_leaf_is_modified)
 		" WHERE seq = 5");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "FAILED");
-	CHECK_INT(r.exit_code, EXIT_FAILED);
+	CHECK_INT(verify_report_verdict(&r), VERDICT_FAILED);
 	CHECK(find_fault(&r, "MODIFIED", 0, 5) != NULL);
 	CHECK(find_fault(&r, "MODIFIED", 0, 4) == NULL);
 	CHECK(find_fault(&r, "MODIFIED", 0, 6) == NULL);
@@ -536,7 +536,7 @@ TEST(unsigned_or_empty_store_is_never_verified)
 	fixture_sql(&s, "DELETE FROM checkpoints");
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "UNVERIFIABLE");
-	CHECK_INT(r.exit_code, EXIT_UNVERIFIABLE);
+	CHECK_INT(verify_report_verdict(&r), VERDICT_UNVERIFIABLE);
 	CHECK_INT(r.verified_through, 0);
 	CHECK_INT(r.nfaults, 0);
 	CHECK_STR(r.reason, "no checkpoint signed by a trusted key anchors the 30 entries");
@@ -555,7 +555,7 @@ TEST(unsigned_or_empty_store_is_never_verified)
 	unlink(path);
 	CHECK(store_open(&s, path, STORE_CREATE) == 0);
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
-	CHECK_INT(r.exit_code, EXIT_UNVERIFIABLE);
+	CHECK_INT(verify_report_verdict(&r), VERDICT_UNVERIFIABLE);
 	CHECK_STR(r.reason, "empty store, nothing to verify");
 	verify_report_release(&r);
 	store_close(&s);
@@ -563,13 +563,13 @@ TEST(unsigned_or_empty_store_is_never_verified)
 	/* the formatting site refuses "VERIFIED through 0" whatever it is given */
 	memset(&forged, 0, sizeof(forged));
 	forged.verdict = VERDICT_VERIFIED;
-	forged.exit_code = EXIT_OK;
 	forged.entries = 5;
 	forged.pending = 5;
 	buf_reset(&line);
 	verify_verdict_line(&forged, 0, &line);
 	CHECK_STR(line.buf, "UNVERIFIABLE: no checkpoint signed by a trusted key anchors the 5 entries");
 	CHECK(!verify_report_verified(&forged));
+	CHECK_INT(verify_report_verdict(&forged), VERDICT_UNVERIFIABLE);
 	buf_release(&line);
 	trust_release(&t);
 }
