@@ -283,24 +283,54 @@ int store_put_incident(struct store_append *a, const struct incident *in, int *w
 	return step_done(a, st, "cannot store incident");
 }
 
-int store_add_checkpoint(struct store *s, uint64_t size, const char *note)
+/*
+ * A value of one column for insert_at_size: text (NUL-terminated; NULL
+ * binds SQL NULL) or a blob of len bytes.
+ */
+struct col_value {
+	const void *p;
+	size_t len;
+	int blob;
+};
+#define TEXT_VALUE(s) { (s), 0, 0 }
+#define BLOB_VALUE(p, n) { (p), (n), 1 }
+
+/*
+ * The one shape of the append-only tables keyed by a checkpoint's size
+ * (checkpoints and the anchor tables): sql takes the size as ?1, the n
+ * values as ?2.., and the time now as the last parameter. Returns 0 or
+ * -1 reported as "cannot WHAT".
+ */
+static int insert_at_size(struct store *s, const char *sql, uint64_t size, const struct col_value *v, int n,
+			  const char *what)
 {
 	sqlite3_stmt *st;
-	char tsbuf[32];
+	char now[32];
 	int ret = 0;
 
-	time_format(time_now(), tsbuf);
-	if (sqlite3_prepare_v2(s->db,
-	    "INSERT INTO checkpoints(size, note, added_at) VALUES(?1, ?2, ?3) "
-	    "ON CONFLICT(size) DO NOTHING", -1, &st, NULL) != SQLITE_OK)
-		return store_error(s, "cannot add checkpoint");
+	if (store_prepare(s, sql, &st))
+		return -1;
+	time_format(time_now(), now);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-	sqlite3_bind_text(st, 2, note, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, tsbuf, -1, SQLITE_STATIC);
+	for (int i = 0; i < n; i++) {
+		if (v[i].blob)
+			sqlite3_bind_blob(st, i + 2, v[i].p, (int)v[i].len, SQLITE_STATIC);
+		else if (v[i].p)
+			sqlite3_bind_text(st, i + 2, v[i].p, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_text(st, n + 2, now, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		ret = store_error(s, "cannot add checkpoint");
+		ret = store_error(s, what);
 	sqlite3_finalize(st);
 	return ret;
+}
+
+int store_add_checkpoint(struct store *s, uint64_t size, const char *note)
+{
+	const struct col_value v[] = { TEXT_VALUE(note) };
+
+	return insert_at_size(s, "INSERT INTO checkpoints(size, note, added_at) VALUES(?1, ?2, ?3) "
+			      "ON CONFLICT(size) DO NOTHING", size, v, 1, "cannot add checkpoint");
 }
 
 /* ---- anchor rows (anchors.h): time-stamp tokens, requests, cosignatures ---- */
@@ -316,61 +346,27 @@ static int need_anchor_tables(struct store *s)
 int anchors_add_timestamp(struct store *s, uint64_t size, const void *token, size_t len,
 			  const char *nonce_hex, const char *tsa)
 {
-	sqlite3_stmt *st;
-	char now[32];
-	int ret = 0;
+	const struct col_value v[] = { BLOB_VALUE(token, len), TEXT_VALUE(nonce_hex), TEXT_VALUE(tsa) };
 
-	if (need_anchor_tables(s) || store_prepare(s, "INSERT INTO checkpoint_timestamps(size, token, nonce, tsa,"
-					     " added_at) VALUES(?1, ?2, ?3, ?4, ?5)", &st))
-		return -1;
-	time_format(time_now(), now);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-	sqlite3_bind_blob(st, 2, token, (int)len, SQLITE_STATIC);
-	if (nonce_hex)
-		sqlite3_bind_text(st, 3, nonce_hex, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, tsa, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		ret = store_error(s, "cannot store the time-stamp token");
-	sqlite3_finalize(st);
-	return ret;
+	return need_anchor_tables(s) ||
+	       insert_at_size(s, "INSERT INTO checkpoint_timestamps(size, token, nonce, tsa, added_at)"
+			      " VALUES(?1, ?2, ?3, ?4, ?5)", size, v, 3, "cannot store the time-stamp token") ? -1 : 0;
 }
 
 int anchors_add_request(struct store *s, uint64_t size, const char *nonce_hex, const void *req, size_t len)
 {
-	sqlite3_stmt *st;
-	char now[32];
-	int ret = 0;
+	const struct col_value v[] = { TEXT_VALUE(nonce_hex), BLOB_VALUE(req, len) };
 
-	if (need_anchor_tables(s) || store_prepare(s, "INSERT INTO timestamp_requests(size, nonce, request,"
-					     " created_at) VALUES(?1, ?2, ?3, ?4)", &st))
-		return -1;
-	time_format(time_now(), now);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-	sqlite3_bind_text(st, 2, nonce_hex, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, req, (int)len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		ret = store_error(s, "cannot record the time-stamp request");
-	sqlite3_finalize(st);
-	return ret;
+	return need_anchor_tables(s) ||
+	       insert_at_size(s, "INSERT INTO timestamp_requests(size, nonce, request, created_at)"
+			      " VALUES(?1, ?2, ?3, ?4)", size, v, 2, "cannot record the time-stamp request") ? -1 : 0;
 }
 
 int anchors_add_cosignature(struct store *s, uint64_t size, const char *line)
 {
-	sqlite3_stmt *st;
-	char now[32];
-	int ret = 0;
+	const struct col_value v[] = { TEXT_VALUE(line) };
 
-	if (need_anchor_tables(s) || store_prepare(s, "INSERT INTO checkpoint_cosignatures(size, line, added_at)"
-					     " VALUES(?1, ?2, ?3)", &st))
-		return -1;
-	time_format(time_now(), now);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-	sqlite3_bind_text(st, 2, line, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		ret = store_error(s, "cannot store the cosignature");
-	sqlite3_finalize(st);
-	return ret;
+	return need_anchor_tables(s) ||
+	       insert_at_size(s, "INSERT INTO checkpoint_cosignatures(size, line, added_at) VALUES(?1, ?2, ?3)",
+			      size, v, 1, "cannot store the cosignature") ? -1 : 0;
 }

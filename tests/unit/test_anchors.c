@@ -12,6 +12,7 @@
 #include "trailscope/cosig.h"
 #include "trailscope/note.h"
 #include "trailscope/store_append.h"
+#include "trailscope/store.h"
 #include "trailscope/tsa.h"
 #include "trailscope/util.h"
 
@@ -191,6 +192,21 @@ TEST(test_tsa_request)
 	buf_release(&tok);
 }
 
+/* Rows of table with an added_at (or created_at) time, or -1. */
+static int added_at_rows(struct store *s, const char *table)
+{
+	char sql[200];
+	sqlite3_stmt *st;
+	int n = -1;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE %s LIKE '____-__-__T__:__:__%%'", table,
+		 strcmp(table, "timestamp_requests") ? "added_at" : "created_at");
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
 TEST(test_store_tables)
 {
 	struct store s;
@@ -204,8 +220,12 @@ TEST(test_store_tables)
 	CHECK_INT(store_open(&s, path, STORE_CREATE), 0);
 	CHECK_INT(s.schema, 4);
 	CHECK_INT(anchors_checkpoint_note(&s, 0, &note, &size), 0);
+	CHECK_INT(anchors_any_cosignature(&s), 0);
 	CHECK_INT(store_add_checkpoint(&s, 3, "o\n3\nx\n\n\xe2\x80\x94 o AAAA\n"), 0);
 	CHECK_INT(store_add_checkpoint(&s, 7, "o\n7\ny\n\n\xe2\x80\x94 o AAAA\n"), 0);
+	/* a second note of a size is not added: the first stays */
+	CHECK_INT(store_add_checkpoint(&s, 3, "other"), 0);
+	CHECK_INT(added_at_rows(&s, "checkpoints"), 2);
 	CHECK_INT(anchors_checkpoint_note(&s, 0, &note, &size), 1);
 	CHECK_INT(size, 7);
 	CHECK_INT(anchors_checkpoint_note(&s, 3, &note, &size), 1);
@@ -225,13 +245,32 @@ TEST(test_store_tables)
 	CHECK_INT(anchors_add_request(&s, 7, "ab", "r", 1), 0);
 	CHECK_INT(anchors_request_made(&s, 7, "ab"), 1);
 	CHECK_INT(anchors_request_made(&s, 3, "ab"), 0);
+	CHECK_INT(added_at_rows(&s, "timestamp_requests"), 1);
 	CHECK_INT(anchors_add_cosignature(&s, 7, "L1"), 0);
 	CHECK_INT(anchors_add_cosignature(&s, 7, "L2"), 0);
 	CHECK_INT(anchors_cosignatures(&s, 7, &lines, &n), 0);
 	CHECK_STR(lines.buf, "L1\nL2\n");
 	CHECK_INT(n, 2);
+	CHECK_INT(anchors_any_cosignature(&s), 1);
+	buf_reset(&lines);
+	CHECK_INT(anchors_cosignatures(&s, 3, &lines, &n), 0);
+	CHECK_INT(n, 0);
+	CHECK_INT(lines.len, 0);
+	/* every row carries the time it was added */
+	CHECK_INT(added_at_rows(&s, "checkpoint_timestamps"), 2);
+	CHECK_INT(added_at_rows(&s, "checkpoint_cosignatures"), 2);
 	CHECK(store_exec(&s, "UPDATE checkpoint_cosignatures SET line = 'x'") != 0);
 	CHECK(store_exec(&s, "DELETE FROM checkpoint_timestamps") != 0);
+	/* a table that cannot be read or written: -1, an I/O error, nothing left */
+	CHECK_INT(store_exec(&s, "DROP TABLE checkpoint_timestamps; DROP TABLE timestamp_requests"), 0);
+	v = (struct anchor_timestamp *)&n;
+	CHECK_INT(anchors_timestamps(&s, 0, &v, &n), -1);
+	CHECK_INT(error_class(), ERR_IO);
+	CHECK(v == NULL);
+	CHECK_INT(n, 0);
+	CHECK_INT(anchors_request_made(&s, 7, "ab"), -1);
+	CHECK_INT(anchors_add_timestamp(&s, 7, "\x01", 1, NULL, "tsa-3"), -1);
+	CHECK_INT(anchors_add_request(&s, 7, "cd", "r", 1), -1);
 	store_close(&s);
 	buf_release(&lines);
 	buf_release(&note);
