@@ -101,6 +101,15 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/fixtures.c $(CORE_LIB) $(FLAGS_FILE)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -MF $@.d -MT $@ $(ALL_LDFLAGS) -o $@ $< \
 		tests/unit/fixtures.c $(CORE_LIB) $(LIBS)
 
+# test_cli checks the CLI's shared helpers (src/cmd/cli.c): it also links
+# the CLI's and the TUI's objects, all but main.o.
+CLI_TEST_OBJ = $(filter-out $(BUILD)/$(MAIN_SRC:.c=.o),$(APP_OBJ))
+$(BUILD)/tests/test_cli: tests/unit/test_cli.c tests/unit/fixtures.c $(CLI_TEST_OBJ) $(CORE_LIB) $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -MF $@.d -MT $@ $(ALL_LDFLAGS) -o $@ $< \
+		tests/unit/fixtures.c $(CLI_TEST_OBJ) $(CORE_LIB) $(LIBS)
+
 units: $(UNIT_BIN)
 
 # Test-only helper programs (tests/tools/), e.g. the local TSA responder.

@@ -236,23 +236,19 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "trust", required_argument, NULL, 't' },
 		{ "format", required_argument, NULL, 'f' },
-		{ "tsa-ca", required_argument, NULL, 'c' },
-		{ "witness", required_argument, NULL, 'w' },
-		{ "quorum", required_argument, NULL, 'q' },
+		CLI_ANCHOR_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct note_verifier *keys = NULL, *wit = NULL;
-	size_t nkeys = 0, alloc = 0, nwit = 0, wit_alloc = 0, ncas = 0, cas_alloc = 0;
-	const char **cas = NULL;
-	int64_t quorum = 0;
-	struct anchor_options ao;
+	struct note_verifier *keys = NULL;
+	size_t nkeys = 0, alloc = 0;
+	struct cli_anchor_opts ao = CLI_ANCHOR_OPTS_INIT;
 	enum out_format fmt = FMT_TEXT;
 	const char *usage = cx->cmd->usage;
 	struct bundle_report r;
 	int c, ret = EXIT_USAGE;
 
-	while ((c = cli_getopt(argc, argv, "t:f:c:w:q:h", opts, "bundle verify", usage)) != -1) {
+	while ((c = cli_getopt(argc, argv, "t:f:" CLI_ANCHOR_SHORTOPTS "h", opts, "bundle verify", usage)) != -1) {
 		switch (c) {
 		case 't':
 			ALLOC_GROW(keys, nkeys + 1, alloc);
@@ -263,27 +259,14 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 			nkeys++;
 			break;
 		case 'f':
-			if (cli_parse_format("bundle verify", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt))
-				goto out;
-			break;
-		case 'c':
-			ALLOC_GROW(cas, ncas + 1, cas_alloc);
-			cas[ncas++] = optarg;
-			break;
-		case 'w':
-			ALLOC_GROW(wit, nwit + 1, wit_alloc);
-			if (keyfile_load_cosigner(optarg, &wit[nwit])) {
-				ret = EXIT_BADINPUT;
+			if (cli_parse_format("bundle verify", optarg, 1u << FMT_TEXT | 1u << FMT_JSON, &fmt)) {
+				ret = EXIT_USAGE; /* ret may hold an earlier option's EXIT_OK */
 				goto out;
 			}
-			nwit++;
 			break;
-		case 'q':
-			if (parse_int64(optarg, 1, 1000, &quorum)) {
-				ret = cli_usage_error(usage, "bundle verify: --quorum needs a number from 1 (got '%s')",
-						      optarg);
+		case 'c': case 'w': case 'q':
+			if ((ret = cli_anchor_option(&ao, c, optarg, "bundle verify", usage)) != EXIT_OK)
 				goto out;
-			}
 			break;
 		default:
 			ret = cli_common_option(cx, c); /* --help, or cli_getopt said why */
@@ -294,17 +277,9 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 		ret = cli_usage_error(usage, "bundle verify: expected one DIR");
 		goto out;
 	}
-	if (quorum && (size_t)quorum > nwit) {
-		ret = cli_usage_error(usage, "bundle verify: --quorum %lld needs at least that many --witness "
-				      "keys (%zu given)", (long long)quorum, nwit);
+	if ((ret = cli_anchor_finish(&ao, "bundle verify", usage)) != EXIT_OK)
 		goto out;
-	}
-	if (verify_tsa_ca_check(cas, ncas)) {
-		ret = EXIT_BADINPUT;
-		goto out;
-	}
-	ao = (struct anchor_options){ cas, ncas, wit, nwit, (size_t)quorum };
-	if (bundle_verify_anchored(argv[optind], keys, nkeys, &ao, &r)) {
+	if (bundle_verify_anchored(argv[optind], keys, nkeys, &ao.ao, &r)) {
 		ret = EXIT_IO;
 		goto out;
 	}
@@ -318,10 +293,7 @@ out:
 	for (size_t i = 0; i < nkeys; i++)
 		note_verifier_release(&keys[i]);
 	free(keys);
-	for (size_t i = 0; i < nwit; i++)
-		note_verifier_release(&wit[i]);
-	free(wit);
-	free(cas);
+	cli_anchor_opts_release(&ao);
 	return ret;
 }
 

@@ -14,6 +14,7 @@
 #include "trailscope/jcs.h"
 #include "trailscope/keys.h"
 #include "trailscope/util.h"
+#include "trailscope/verify_anchors.h"
 
 static const char *const format_names[] = { "text", "table", "json", "jsonl", "csv" };
 
@@ -68,6 +69,48 @@ int cli_common_option(const struct cmd_ctx *cx, int c)
 int cli_trust_option(struct trust *t, const char *pubfile, int pin)
 {
 	return trust_add_file(t, pubfile, pin) ? EXIT_BADINPUT : EXIT_OK;
+}
+
+int cli_anchor_option(struct cli_anchor_opts *a, int c, const char *value, const char *cmd, const char *usage)
+{
+	switch (c) {
+	case 'c':
+		ALLOC_GROW(a->tsa_ca, a->ntsa_ca + 1, a->tsa_ca_alloc);
+		a->tsa_ca[a->ntsa_ca++] = value;
+		return EXIT_OK;
+	case 'w':
+		ALLOC_GROW(a->witnesses, a->nwitnesses + 1, a->witnesses_alloc);
+		if (keyfile_load_cosigner(value, &a->witnesses[a->nwitnesses]))
+			return EXIT_BADINPUT;
+		a->nwitnesses++;
+		return EXIT_OK;
+	case 'q':
+		if (parse_int64(value, 1, 1000, &a->quorum))
+			return cli_usage_error(usage, "%s: --quorum needs a number from 1 (got '%s')", cmd, value);
+		return EXIT_OK;
+	default:
+		die("cli_anchor_option: option '%c' is not an anchor option", c);
+	}
+}
+
+int cli_anchor_finish(struct cli_anchor_opts *a, const char *cmd, const char *usage)
+{
+	if (a->quorum && (size_t)a->quorum > a->nwitnesses)
+		return cli_usage_error(usage, "%s: --quorum %lld needs at least that many --witness keys (%zu given)",
+				       cmd, (long long)a->quorum, a->nwitnesses);
+	if (verify_tsa_ca_check(a->tsa_ca, a->ntsa_ca))
+		return EXIT_BADINPUT;
+	a->ao = (struct anchor_options){ a->tsa_ca, a->ntsa_ca, a->witnesses, a->nwitnesses, (size_t)a->quorum };
+	return EXIT_OK;
+}
+
+void cli_anchor_opts_release(struct cli_anchor_opts *a)
+{
+	for (size_t i = 0; i < a->nwitnesses; i++)
+		note_verifier_release(&a->witnesses[i]);
+	free(a->witnesses);
+	free(a->tsa_ca);
+	*a = (struct cli_anchor_opts)CLI_ANCHOR_OPTS_INIT;
 }
 
 int cli_incident_load(struct store *s, const char *id, struct incident *in)

@@ -47,6 +47,41 @@ struct trust;
  * it in trusted.keys). Returns EXIT_OK, or EXIT_BADINPUT (reported). */
 int cli_trust_option(struct trust *t, const char *pubfile, int pin);
 
+/*
+ * The anchor trust options of verify and bundle verify: --tsa-ca CA.pem,
+ * --witness W.pub (repeatable) and --quorum N. A command lists
+ * CLI_ANCHOR_LONGOPTS in its options and CLI_ANCHOR_SHORTOPTS in its
+ * optstring, passes 'c', 'w' and 'q' to cli_anchor_option, calls
+ * cli_anchor_finish after the options, and gives .ao to the core.
+ * cli_anchor_opts_release frees it (also after a failure).
+ */
+struct cli_anchor_opts {
+	const char **tsa_ca;       /* the --tsa-ca values (argv's, not owned) */
+	size_t ntsa_ca, tsa_ca_alloc;
+	struct note_verifier *witnesses; /* the --witness keys, owned */
+	size_t nwitnesses, witnesses_alloc;
+	int64_t quorum;            /* 0: every witness given */
+	struct anchor_options ao;  /* set by cli_anchor_finish; borrows from above */
+};
+#define CLI_ANCHOR_OPTS_INIT { NULL, 0, 0, NULL, 0, 0, 0, { NULL, 0, NULL, 0, 0 } }
+#define CLI_ANCHOR_SHORTOPTS "c:w:q:"
+#define CLI_ANCHOR_LONGOPTS \
+	{ "tsa-ca", required_argument, NULL, 'c' }, \
+	{ "witness", required_argument, NULL, 'w' }, \
+	{ "quorum", required_argument, NULL, 'q' }
+
+/* Takes option c ('c', 'w' or 'q') with its value. Returns EXIT_OK;
+ * EXIT_BADINPUT for a --witness file that is not a witness key
+ * (reported); EXIT_USAGE for a --quorum that is not a number from 1 to
+ * 1000 ("CMD: --quorum needs a number from 1 (got 'X')" and the usage). */
+int cli_anchor_option(struct cli_anchor_opts *a, int c, const char *value, const char *cmd, const char *usage);
+
+/* After the options: EXIT_USAGE when --quorum is more than the witnesses
+ * given; EXIT_BADINPUT when a --tsa-ca file holds no certificate (both
+ * reported); else EXIT_OK with a->ao ready. */
+int cli_anchor_finish(struct cli_anchor_opts *a, const char *cmd, const char *usage);
+void cli_anchor_opts_release(struct cli_anchor_opts *a);
+
 struct incident;
 /* Loads the incident named id (incident_load). Returns EXIT_OK; EXIT_BADINPUT
  * after "trailscope: error: no incident 'ID' in the store (trailscope

@@ -196,20 +196,14 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "deep", no_argument, NULL, 'd' },
 		{ "no-remember", no_argument, NULL, 'n' },
-		{ "tsa-ca", required_argument, NULL, 'c' },
-		{ "witness", required_argument, NULL, 'w' },
-		{ "quorum", required_argument, NULL, 'q' },
+		CLI_ANCHOR_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *usage = cx->cmd->usage;
 	enum out_format fmt = FMT_TEXT;
 	struct verify_options vo = { 0 };
-	struct anchor_options ao = { 0 };
-	const char **cas = NULL;
-	struct note_verifier *wit = NULL;
-	size_t ncas = 0, cas_alloc = 0, nwit = 0, wit_alloc = 0;
-	int64_t quorum = 0;
+	struct cli_anchor_opts ao = CLI_ANCHOR_OPTS_INIT;
 	struct verify_report r;
 	struct trust t;
 	struct store *s;
@@ -217,7 +211,7 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 
 	if (trust_load(&t))
 		return EXIT_IO;
-	while ((c = cli_getopt(argc, argv, "t:f:dnc:w:q:h", opts, "verify", usage)) != -1) {
+	while ((c = cli_getopt(argc, argv, "t:f:dn" CLI_ANCHOR_SHORTOPTS "h", opts, "verify", usage)) != -1) {
 		switch (c) {
 		case 't':
 			if ((ret = cli_trust_option(&t, optarg, 1)) != EXIT_OK)
@@ -231,44 +225,21 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 			break;
 		case 'd': vo.deep = 1; break;
 		case 'n': remember = 0; break;
-		case 'c':
-			ALLOC_GROW(cas, ncas + 1, cas_alloc);
-			cas[ncas++] = optarg;
-			break;
-		case 'w':
-			ALLOC_GROW(wit, nwit + 1, wit_alloc);
-			if (keyfile_load_cosigner(optarg, &wit[nwit])) {
-				ret = EXIT_BADINPUT;
+		case 'c': case 'w': case 'q':
+			if ((ret = cli_anchor_option(&ao, c, optarg, "verify", usage)) != EXIT_OK)
 				goto out;
-			}
-			nwit++;
-			break;
-		case 'q':
-			if (parse_int64(optarg, 1, 1000, &quorum)) {
-				ret = cli_usage_error(usage, "verify: --quorum needs a number from 1 (got '%s')",
-						      optarg);
-				goto out;
-			}
 			break;
 		default: ret = cli_common_option(cx, c); goto out; /* --help, or cli_getopt said why */
 		}
 	}
-	if (quorum && (size_t)quorum > nwit) {
-		ret = cli_usage_error(usage, "verify: --quorum %lld needs at least that many --witness keys "
-				      "(%zu given)", (long long)quorum, nwit);
+	if ((ret = cli_anchor_finish(&ao, "verify", usage)) != EXIT_OK)
 		goto out;
-	}
-	if (verify_tsa_ca_check(cas, ncas)) {
-		ret = EXIT_BADINPUT;
-		goto out;
-	}
-	ao = (struct anchor_options){ cas, ncas, wit, nwit, (size_t)quorum };
 	ret = EXIT_IO;
 	if (argc - optind != 1)
 		ret = cli_usage_error(usage, "verify: expected one STORE");
 	else if (!cmd_store(cx, argv[optind], &s)) {
 		vo.trust = &t;
-		vo.anchors = &ao;
+		vo.anchors = &ao.ao;
 		vo.remember = remember;
 		if (isatty(2) && fmt == FMT_TEXT)
 			vo.progress = show_progress;
@@ -285,10 +256,7 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 		}
 	}
 out:
-	for (size_t i = 0; i < nwit; i++)
-		note_verifier_release(&wit[i]);
-	free(wit);
-	free(cas);
+	cli_anchor_opts_release(&ao);
 	trust_release(&t);
 	return ret;
 }

@@ -304,6 +304,21 @@ ts keygen witness.example/w3 --out "$T/k" --witness >/dev/null
 expect_status "bundle verify: a witness that did not cosign" 1 ts bundle verify "$B" --trust "$P" --witness "$W1P" --witness "$T/k/witness.example_w3.pub" --format json
 expect_grep "a COSIGNATURE fault naming it" "missing: witness.example/w3\\+" "$T/out"
 expect_status "bundle verify --quorum 1 of them" 0 ts bundle verify "$B" --trust "$P" --witness "$W1P" --witness "$T/k/witness.example_w3.pub" --quorum 1
+# the anchor trust options are one parser (cli_anchor_option): the same
+# answers from verify and bundle verify
+for cmd in "verify --no-remember $S" "bundle verify $B"; do
+	name=${cmd%% /*}; name=${name% --no-remember}
+	expect_status "$name --witness without a value: usage" 3 ts $cmd --trust "$P" --witness
+	expect_grep "$name: says which option" "^trailscope: ${name}: option --witness needs a value" "$T/err"
+	expect_status "$name --quorum 0: usage" 3 ts $cmd --trust "$P" --witness "$W1P" --quorum 0
+	expect_grep "$name: says what --quorum takes" "^trailscope: ${name}: --quorum needs a number from 1 \\(got '0'\\)" "$T/err"
+	expect_status "$name --quorum x: usage" 3 ts $cmd --trust "$P" --witness "$W1P" --quorum x
+	expect_status "$name --quorum 2 of one witness: usage" 3 ts $cmd --trust "$P" --witness "$W1P" --quorum 2
+	expect_grep "$name: counts the witnesses" "^trailscope: ${name}: --quorum 2 needs at least that many --witness keys \\(1 given\\)" "$T/err"
+	expect_status "$name --witness with a log key: bad input" 4 ts $cmd --trust "$P" --witness "$P"
+	expect_status "$name --tsa-ca with no certificate: bad input" 4 ts $cmd --trust "$P" --tsa-ca "$T/ev.jsonl"
+	expect_status "$name --format after an anchor option still checked" 3 ts $cmd --trust "$P" --witness "$W1P" --format xml
+done
 # a token swapped in from another checkpoint (manifests recomputed): other data
 cp -r "$B" "$T/b2"
 openssl ts -reply -in "$T/r20.tsr" -token_out -out "$T/b2/data/checkpoint.tst" 2>/dev/null
