@@ -63,13 +63,11 @@ static int unknown_command(const char *word)
 			at = i;
 		}
 	}
-	fputs("trailscope: unknown command '", stderr);
-	cli_put_safe(stderr, word);
 	if (best <= 2)
-		fprintf(stderr, "'; did you mean '%s'?\n", commands[at]->name);
+		error_as(ERR_USAGE, "unknown command '%s'; did you mean '%s'?", word, commands[at]->name);
 	else
-		fputs("'\n", stderr);
-	fputs("'trailscope --help' lists the commands.\n", stderr);
+		error_as(ERR_USAGE, "unknown command '%s'", word);
+	diag_hint("'trailscope --help' lists the commands.");
 	return EXIT_USAGE;
 }
 
@@ -89,9 +87,8 @@ static int looks_like_store(const char *path)
 	FILE *f;
 
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		fputs("trailscope: '", stderr);
-		cli_put_safe(stderr, path);
-		fputs("' is a directory, not a store (for a bundle: trailscope bundle verify DIR)\n", stderr);
+		error_as(ERR_USAGE, "'%s' is a directory, not a store (for a bundle: trailscope bundle verify DIR)",
+			 path);
 		return 0;
 	}
 	if (!(f = fopen(path, "rb")))
@@ -100,12 +97,8 @@ static int looks_like_store(const char *path)
 	fclose(f);
 	if (n == sizeof(head) && !memcmp(head, magic, sizeof(magic)))
 		return 1;
-	fputs("trailscope: '", stderr);
-	cli_put_safe(stderr, path);
-	fputs("' is not a trailscope store (not an SQLite database)\n"
-	      "to import its events into a store: trailscope import STORE ", stderr);
-	cli_put_safe(stderr, path);
-	fputs("\n", stderr);
+	error_as(ERR_USAGE, "'%s' is not a trailscope store (not an SQLite database)", path);
+	diag_hint("to import its events into a store: trailscope import STORE %s", path);
 	return 0;
 }
 
@@ -170,10 +163,9 @@ int main(int argc, char **argv)
 	if ((cmd = command_find(commands, argv[1])))
 		return run_command(cmd, argc - 1, argv + 1);
 	if (argv[1][0] == '-') {
-		fputs("trailscope: unknown option '", stderr);
-		cli_put_safe(stderr, argv[1]);
-		fputs("' (options go after the command: trailscope COMMAND [OPTIONS])\n"
-		      "'trailscope --help' lists the commands.\n", stderr);
+		error_as(ERR_USAGE, "unknown option '%s' (options go after the command: trailscope COMMAND [OPTIONS])",
+			 argv[1]);
+		diag_hint("'trailscope --help' lists the commands.");
 		return EXIT_USAGE;
 	}
 	if (!access(argv[1], F_OK)) {

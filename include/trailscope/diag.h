@@ -1,6 +1,7 @@
 /*
  * diag.h - the one diagnostic path. Messages go to stderr with one of two
- * prefixes: "trailscope: error: ..." for a failure with no place in a file,
+ * prefixes: "trailscope: error: ..." for a failure with no place in a file
+ * (a usage error too, which the CLI follows with the usage line),
  * and "FILE:LINE:COL: reason" (diag_at) for bad input that has one: a
  * record being imported, a map file, an incident file, a query (file
  * "<query>", line 1). Both are made safe for a terminal and kept as
@@ -52,6 +53,13 @@ int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int error_as(enum err_class c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints "trailscope: warning: ..."; changes no class. */
 void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "trailscope: note: ..." (a fact beside the result: what a query
+ * matched none of, what was left out, what an import did not write) and
+ * "trailscope: hint: ..." (what to do next), terminal-safe. They change
+ * no class and are not kept as last_error(): the failure they follow
+ * stays there. Silent under set_error_quiet, like the others. */
+void diag_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void diag_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Bad input at a place: prints "FILE:LINE:COL: reason" (file and reason

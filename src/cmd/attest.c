@@ -101,8 +101,8 @@ static int run_attest(struct cmd_ctx *cx, int argc, char **argv)
 		r.rules_failed == 1 ? "" : "s", (unsigned long long)r.violations, r.violations == 1 ? "" : "s",
 		(unsigned long long)r.checkpoint_size);
 	if (r.unverified_in_period)
-		fprintf(stderr, "attest: warning: %llu event%s in the period %s after the checkpoint, not yet "
-			"verified, and not evaluated (sign a checkpoint of the log first to include them)\n",
+		warning("attest: %llu event%s in the period %s after the checkpoint, not yet verified, and not "
+			"evaluated (sign a checkpoint of the log first to include them)",
 			(unsigned long long)r.unverified_in_period, r.unverified_in_period == 1 ? "" : "s",
 			r.unverified_in_period == 1 ? "is" : "are");
 	attest_result_release(&r);

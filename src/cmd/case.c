@@ -25,12 +25,8 @@ static int resolve(struct store *s, const char *id, int64_t *seq, struct buf *ev
 
 	if (rc < 0)
 		return EXIT_IO;
-	if (rc == 0) {
-		fputs("trailscope: case: no event '", stderr);
-		cli_put_safe(stderr, id);
-		fputs("' in the store\n", stderr);
-		return EXIT_BADINPUT;
-	}
+	if (rc == 0)
+		return cli_exit_status(error_as(ERR_INPUT, "case: no event '%s' in the store", id));
 	*seq = e.seq;
 	buf_reset(event_id);
 	buf_addstr(event_id, e.event_id);

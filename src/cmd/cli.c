@@ -31,9 +31,7 @@ int cli_parse_format(const char *cmd, const char *value, unsigned allowed, enum 
 	for (unsigned i = 0; i < ARRAY_SIZE(format_names); i++)
 		if (allowed & (1u << i))
 			buf_addf(&list, "%s%s", list.len ? ", " : "", format_names[i]);
-	fprintf(stderr, "trailscope %s: unknown format '", cmd);
-	cli_put_safe(stderr, value);
-	fprintf(stderr, "' (use %s)\n", list.buf);
+	error_as(ERR_USAGE, "%s: unknown format '%s' (use %s)", cmd, value, list.buf);
 	buf_release(&list);
 	return -1;
 }
@@ -132,9 +130,8 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vaddf(&b, fmt, ap);
 	va_end(ap);
-	fputs("trailscope: ", stderr);
-	cli_put_safe(stderr, b.buf);
-	fprintf(stderr, "\nusage: trailscope %s\n", usage);
+	error_as(ERR_USAGE, "%s", b.buf);
+	fprintf(stderr, "usage: trailscope %s\n", usage);
 	buf_release(&b);
 	return EXIT_USAGE;
 }
@@ -208,10 +205,7 @@ int cli_signer_key_check(const char *opt, const char *path)
 {
 	if (!path || !keyfile_is_verifier(path))
 		return 0;
-	fprintf(stderr, "trailscope: error: %s wants the private key; ", opt);
-	cli_put_safe(stderr, path);
-	fputs(" is a public key: use --trust\n", stderr);
-	return -1;
+	return error_as(ERR_INPUT, "%s wants the private key; %s is a public key: use --trust", opt, path);
 }
 
 size_t cli_edit_distance(const char *a, const char *b)

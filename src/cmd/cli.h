@@ -14,8 +14,9 @@
 
 enum out_format { FMT_TEXT, FMT_TABLE, FMT_JSON, FMT_JSONL, FMT_CSV };
 
-/* Parses --format's value against the allowed mask (1 << FMT_x). Prints
- * an error naming the command and returns -1 on a bad value. */
+/* Parses --format's value against the allowed mask (1 << FMT_x). Reports
+ * "CMD: unknown format 'X' (use ...)" (class ERR_USAGE) and returns -1 on
+ * a bad value. */
 int cli_parse_format(const char *cmd, const char *value, unsigned allowed, enum out_format *out);
 
 /* The exit status of a core call's result (README's exit-status table):
@@ -30,8 +31,9 @@ int cli_exit_status(int rc);
  * (UNVERIFIABLE, none) 2. The one place a verdict becomes a status. */
 int cli_verdict_status(enum verdict v);
 
-/* Prints "trailscope: MSG" and "usage: trailscope USAGE" (usage as in
- * struct command, without the program name); returns EXIT_USAGE. */
+/* Reports MSG as an error of class ERR_USAGE ("trailscope: error: MSG")
+ * and prints "usage: trailscope USAGE" (usage as in struct command,
+ * without the program name); returns EXIT_USAGE. */
 int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 struct cmd_ctx;
@@ -95,9 +97,9 @@ struct option;
  * options, so an operand starting with '-', like the query "-actor:x",
  * goes after it). optstring is written without a leading ':' or '+'.
  * Returns the next option's value, -1 when the options are over (the
- * operands are then argv[optind..argc-1]), or '?' after printing
- * "trailscope: CMD: option --trust needs a value" or "trailscope: CMD:
- * unknown option '--bogus'" and the usage line: the caller then returns
+ * operands are then argv[optind..argc-1]), or '?' after reporting
+ * "CMD: option --trust needs a value" or "CMD: unknown option '--bogus'"
+ * (cli_usage_error) and the usage line: the caller then returns
  * EXIT_USAGE. main sets optind to 0 (a fresh start) before each command.
  */
 int cli_getopt(int argc, char **argv, const char *optstring, const struct option *opts,

@@ -23,19 +23,17 @@
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Prints "trailscope gen: MSG" (terminal-safe) and the usage line. */
+/* Reports "gen: MSG" as a usage error (cli_usage_error), with the usage line. */
 static int usage_error(const char *fmt, ...)
 {
-	struct buf msg = BUF_INIT, safe = BUF_INIT;
+	struct buf msg = BUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
 	buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	buf_add_term_safe(&safe, msg.buf, msg.len);
-	fprintf(stderr, "trailscope gen: %s\nusage: trailscope %s\n", safe.buf, cmd_gen_entry.usage);
+	cli_usage_error(cmd_gen_entry.usage, "gen: %s", msg.buf);
 	buf_release(&msg);
-	buf_release(&safe);
 	return EXIT_USAGE;
 }
 

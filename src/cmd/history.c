@@ -172,22 +172,18 @@ static int run_history(struct cmd_ctx *cx, int argc, char **argv)
 		}
 	}
 	if (!nrows) {
-		fputs("trailscope: no changes to '", stderr);
-		cli_put_safe(stderr, target);
-		if (env) {
-			fputs("' in environment '", stderr);
-			cli_put_safe(stderr, env);
-		}
-		fputs("' in the store\n", stderr);
-		ret = EXIT_BADINPUT;
+		if (env)
+			error_as(ERR_INPUT, "no changes to '%s' in environment '%s' in the store", target, env);
+		else
+			error_as(ERR_INPUT, "no changes to '%s' in the store", target);
+		ret = cli_exit_status(-1);
 		goto out;
 	}
 	if (nrows > 1)
 		qsort(rows, nrows, sizeof(*rows), row_cmp);
 	print_rows(rows, nrows, fmt, target);
 	if (more)
-		fprintf(stderr, "trailscope: %lld more changes not listed (at most %d per environment)\n",
-			(long long)more, HISTORY_MAX);
+		diag_note("%lld more changes not listed (at most %d per environment)", (long long)more, HISTORY_MAX);
 	ret = EXIT_OK;
 out:
 	for (size_t i = 0; hs && i < envs.n; i++)

@@ -104,8 +104,7 @@ static int run_import(struct cmd_ctx *cx, int argc, char **argv)
 			 st.not_events[SKIP_READ] ? " (--include-reads imports read-only requests)" : "");
 		buf_release(&b);
 	} else if (ret == EXIT_BADINPUT) {
-		fprintf(stderr, "trailscope: import stopped; nothing was written "
-				"(--skip-invalid skips bad records)\n");
+		diag_note("import stopped; nothing was written (--skip-invalid skips bad records)");
 	} else if (ret == EXIT_OK && !quiet) {
 		struct buf b = BUF_INIT;
 

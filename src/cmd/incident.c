@@ -42,8 +42,7 @@ static int run_import(struct cmd_ctx *cx, int argc, char **argv)
 		return EXIT_IO;
 	ret = cli_exit_status(incident_import(s, argv + optind + 1, argc - optind - 1, &io, &st));
 	if (ret == EXIT_BADINPUT)
-		fprintf(stderr, "trailscope: incident import stopped; nothing was written "
-				"(--skip-invalid skips bad records)\n");
+		diag_note("incident import stopped; nothing was written (--skip-invalid skips bad records)");
 	else if (ret == EXIT_OK && !quiet) {
 		printf("%llu incidents: %llu added, %llu updated, %llu unchanged",
 		       (unsigned long long)st.records - st.skipped, (unsigned long long)st.added,

@@ -178,11 +178,8 @@ static void zero_notes(struct query *q)
 	struct query_strings notes = QUERY_STRINGS_INIT;
 
 	if (query_zero_hints(q, &notes) > 0)
-		for (size_t i = 0; i < notes.n; i++) {
-			fputs("trailscope: note: ", stderr);
-			cli_put_safe(stderr, notes.v[i]);
-			fputc('\n', stderr);
-		}
+		for (size_t i = 0; i < notes.n; i++)
+			diag_note("%s", notes.v[i]);
 	query_strings_release(&notes);
 }
 

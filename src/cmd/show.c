@@ -204,10 +204,7 @@ static int run_show(struct cmd_ctx *cx, int argc, char **argv)
 		rc = -1;
 	}
 	if (rc == 0) {
-		fputs("trailscope: no event '", stderr);
-		cli_put_safe(stderr, argv[optind + 1]);
-		fputs("' in the store\n", stderr);
-		ret = EXIT_BADINPUT;
+		ret = cli_exit_status(error_as(ERR_INPUT, "no event '%s' in the store", argv[optind + 1]));
 	} else if (rc > 0) {
 		derived_entry_from_leaf(&e); /* the changes the leaf hash covers, not the table's */
 		if (fmt == FMT_JSON) {

@@ -108,12 +108,8 @@ static int run(sqlite3_stmt *st, enum out_format fmt)
 		fputs(rows ? "\n]\n" : "]\n", stdout);
 	buf_release(&line);
 	buf_release(&v);
-	if (rc != SQLITE_DONE) {
-		fputs("trailscope: sql: ", stderr);
-		cli_put_safe(stderr, sqlite3_errmsg(sqlite3_db_handle(st)));
-		fputc('\n', stderr);
-		return EXIT_IO;
-	}
+	if (rc != SQLITE_DONE)
+		return cli_exit_status(error("sql: %s", sqlite3_errmsg(sqlite3_db_handle(st))));
 	if (fflush(stdout) || ferror(stdout))
 		return error("sql: cannot write the output"), EXIT_IO;
 	return EXIT_OK;
@@ -148,10 +144,7 @@ static int run_sql(struct cmd_ctx *cx, int argc, char **argv)
 	if (cmd_store(cx, argv[optind], &s) || sqlview_open(s))
 		return EXIT_IO;
 	if (sqlview_prepare(s, argv[optind + 1], &st, &err)) {
-		fputs("trailscope: sql: ", stderr);
-		cli_put_safe(stderr, err.buf);
-		fputc('\n', stderr);
-		ret = EXIT_USAGE;
+		ret = cli_exit_status(error_as(ERR_USAGE, "sql: %s", err.buf));
 	} else {
 		ret = run(st, fmt);
 	}

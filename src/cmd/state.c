@@ -34,11 +34,8 @@ static int parse_at(struct store *s, const char *text, usec_t *out)
 		incident_release(&in);
 		return 0;
 	}
-	if (rc == 0) {
-		fputs("trailscope state: bad time '", stderr);
-		cli_put_safe(stderr, text);
-		fprintf(stderr, "': %s (or an incident id)\n", why);
-	}
+	if (rc == 0)
+		error_as(ERR_USAGE, "state: bad time '%s': %s (or an incident id)", text, why);
 	return -1;
 }
 
@@ -239,10 +236,7 @@ static int run_state(struct cmd_ctx *cx, int argc, char **argv)
 		if (state_target_envs(s, target, &envs))
 			goto out;
 		if (envs.n == 0) {
-			fputs("trailscope: no changes to '", stderr);
-			cli_put_safe(stderr, target);
-			fputs("' in the store\n", stderr);
-			ret = EXIT_BADINPUT;
+			ret = cli_exit_status(error_as(ERR_INPUT, "no changes to '%s' in the store", target));
 			goto out;
 		}
 		if (envs.n > 1) {
@@ -260,12 +254,7 @@ static int run_state(struct cmd_ctx *cx, int argc, char **argv)
 	if (state_at(s, target, env, t1, &p1) || (diff_text && state_at(s, target, env, t2, &p2)))
 		goto out;
 	if (!p1.seq) {
-		fputs("trailscope: no changes to '", stderr);
-		cli_put_safe(stderr, target);
-		fputs("' in environment '", stderr);
-		cli_put_safe(stderr, env);
-		fputs("'\n", stderr);
-		ret = EXIT_BADINPUT;
+		ret = cli_exit_status(error_as(ERR_INPUT, "no changes to '%s' in environment '%s'", target, env));
 		goto out;
 	}
 	if (diff_text)

@@ -88,6 +88,38 @@ void warning(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Prints prefix and the message, made safe, without keeping it. */
+static void vsay(const char *prefix, const char *fmt, va_list ap)
+{
+	struct buf msg = BUF_INIT, safe = BUF_INIT;
+
+	if (error_quiet)
+		return;
+	buf_vaddf(&msg, fmt, ap);
+	buf_add_term_safe(&safe, msg.buf, msg.len);
+	fprintf(stderr, "%s%s\n", prefix, safe.buf);
+	buf_release(&msg);
+	buf_release(&safe);
+}
+
+void diag_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay("trailscope: note: ", fmt, ap);
+	va_end(ap);
+}
+
+void diag_hint(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay("trailscope: hint: ", fmt, ap);
+	va_end(ap);
+}
+
 void diag_format(struct buf *out, const char *file, long line, int col, const char *msg)
 {
 	buf_add_term_safe(out, file, strlen(file));

@@ -61,8 +61,7 @@ static void test_pause(const struct importer *im)
 {
 	if (!im->pause_after || im->stats->added != im->pause_after)
 		return;
-	fprintf(stderr, "trailscope: test pause after %llu records\n",
-		(unsigned long long)im->pause_after);
+	diag_note("test pause after %llu records", (unsigned long long)im->pause_after);
 	fflush(stderr);
 	for (int i = 0; i < 60; i++)
 		sleep(1);
@@ -548,10 +547,10 @@ static int import_one(struct importer *im, const char *path)
 		buf_add_term_safe(&safe, im->file, strlen(im->file));
 		format_describe(head, head_len, &what);
 		error("%s: not a recognised audit format: %s; no format matched", safe.buf, what.buf);
-		fprintf(stderr, "trailscope: hint: JSON records of another shape are read through a map: "
-			"--map FILE, e.g. {\"fields\": {\"timestamp\": \"/timestamp\", \"actor_id\": \"/user\", "
-			"\"target_key\": \"/resource\"}} (docs/FORMATS.md, \"Mapped JSON\"); "
-			"--format FORMAT names the format of a file that is not detected\n");
+		diag_hint("JSON records of another shape are read through a map: "
+			  "--map FILE, e.g. {\"fields\": {\"timestamp\": \"/timestamp\", \"actor_id\": \"/user\", "
+			  "\"target_key\": \"/resource\"}} (docs/FORMATS.md, \"Mapped JSON\"); "
+			  "--format FORMAT names the format of a file that is not detected");
 		buf_release(&safe);
 		buf_release(&what);
 		free(head);

@@ -999,7 +999,7 @@ int tui_run(const char *path, struct trust *trust, const char *theme, int newest
 	store_close(&t->store);
 	buf_release(&t->message);
 	if (err.len)
-		fprintf(stderr, "trailscope: default theme used: %s\n", err.buf);
+		warning("default theme used: %s", err.buf);
 	buf_release(&err);
 	if (script.f)
 		fclose(script.f);

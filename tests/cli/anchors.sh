@@ -309,12 +309,12 @@ expect_status "bundle verify --quorum 1 of them" 0 ts bundle verify "$B" --trust
 for cmd in "verify --no-remember $S" "bundle verify $B"; do
 	name=${cmd%% /*}; name=${name% --no-remember}
 	expect_status "$name --witness without a value: usage" 3 ts $cmd --trust "$P" --witness
-	expect_grep "$name: says which option" "^trailscope: ${name}: option --witness needs a value" "$T/err"
+	expect_grep "$name: says which option" "^trailscope: error: ${name}: option --witness needs a value" "$T/err"
 	expect_status "$name --quorum 0: usage" 3 ts $cmd --trust "$P" --witness "$W1P" --quorum 0
-	expect_grep "$name: says what --quorum takes" "^trailscope: ${name}: --quorum needs a number from 1 \\(got '0'\\)" "$T/err"
+	expect_grep "$name: says what --quorum takes" "^trailscope: error: ${name}: --quorum needs a number from 1 \\(got '0'\\)" "$T/err"
 	expect_status "$name --quorum x: usage" 3 ts $cmd --trust "$P" --witness "$W1P" --quorum x
 	expect_status "$name --quorum 2 of one witness: usage" 3 ts $cmd --trust "$P" --witness "$W1P" --quorum 2
-	expect_grep "$name: counts the witnesses" "^trailscope: ${name}: --quorum 2 needs at least that many --witness keys \\(1 given\\)" "$T/err"
+	expect_grep "$name: counts the witnesses" "^trailscope: error: ${name}: --quorum 2 needs at least that many --witness keys \\(1 given\\)" "$T/err"
 	expect_status "$name --witness with a log key: bad input" 4 ts $cmd --trust "$P" --witness "$P"
 	expect_status "$name --tsa-ca with no certificate: bad input" 4 ts $cmd --trust "$P" --tsa-ca "$T/ev.jsonl"
 	expect_status "$name --format after an anchor option still checked" 3 ts $cmd --trust "$P" --witness "$W1P" --format xml

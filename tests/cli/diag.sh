@@ -22,7 +22,7 @@ printf '%s\n%s\n' '{"id":"I-1","started_at":"2026-01-01T00:00:00Z"}' \
 expect_status "incident field error: bad input" 4 ts incident import "$S" "$T/inc.jsonl"
 expect_grep "incident field error: FILE:LINE:COL at the value" \
 	"^$T/inc.jsonl:2:65: resolved_at is before started_at$" "$T/err"
-expect_grep "incident: nothing written, said once" '^trailscope: incident import stopped' "$T/err"
+expect_grep "incident: nothing written, said once" '^trailscope: note: incident import stopped' "$T/err"
 
 # a record-wide error stays at the record's first byte
 printf '%s\n' '{"id":"I-3"}' > "$T/inc2.jsonl"

@@ -74,7 +74,7 @@ expect_status "case note: a text starting with '-' after --" 0 ts case "$S" note
 ts case "$S" notes 3 > "$T/notes"
 expect_grep "case note: the '-' text was kept" '-not a flag' "$T/notes"
 expect_status "open: an unknown option after STORE names itself" 3 ts open "$S" --bogus
-expect_grep "open: ... in the message" "^trailscope: open: unknown option '--bogus'" "$T/err"
+expect_grep "open: ... in the message" "^trailscope: error: open: unknown option '--bogus'" "$T/err"
 
 # --- a missing option value, an unknown option
 for c in "verify $S --trust" "import $T/x.db $T/ev.jsonl --sign" "query $S x --format" "show $S 1 --format" \
@@ -86,12 +86,12 @@ for c in "verify $S --trust" "import $T/x.db $T/ev.jsonl --sign" "query $S x --f
 	case $cmd in incident|bundle) cmd="$1 $2" ;; esac
 	eval "opt=\${$#}"
 	expect_status "missing value: $cmd $opt exits 3" 3 ts "$@"
-	expect_grep "missing value: $cmd says \"option $opt needs a value\"" "^trailscope: $cmd: option $opt needs a value$" "$T/err"
+	expect_grep "missing value: $cmd says \"option $opt needs a value\"" "^trailscope: error: $cmd: option $opt needs a value$" "$T/err"
 done
 expect_status "missing value: short option" 3 ts verify "$S" -t
 expect_grep "missing value: short option named" "option -t needs a value" "$T/err"
 expect_status "unknown long option" 3 ts show "$S" 1 --colour
-expect_grep "unknown long option named" "^trailscope: show: unknown option '--colour'$" "$T/err"
+expect_grep "unknown long option named" "^trailscope: error: show: unknown option '--colour'$" "$T/err"
 expect_grep "unknown option: the usage follows" '^usage: trailscope show STORE' "$T/err"
 expect_status "unknown long option with a value" 3 ts query "$S" x --bogus=1
 expect_grep "unknown long option named without its value" "unknown option '--bogus'$" "$T/err"
@@ -100,11 +100,11 @@ expect_grep "a flag given a value says so" "option --deep takes no value" "$T/er
 expect_status "unknown short option" 3 ts history "$S" "$TGT" -z
 expect_grep "unknown short option named" "unknown option '-z'" "$T/err"
 expect_status "unknown option before the command" 3 ts --bogus
-expect_grep "unknown option before the command named" "^trailscope: unknown option '--bogus'" "$T/err"
+expect_grep "unknown option before the command named" "^trailscope: error: unknown option '--bogus'" "$T/err"
 
 # --- a mistyped command
 expect_status "typo: improt exits 3" 3 ts improt "$S" "$T/ev.jsonl"
-expect_grep "typo: improt -> import (a swap)" "^trailscope: unknown command 'improt'; did you mean 'import'\?$" "$T/err"
+expect_grep "typo: improt -> import (a swap)" "^trailscope: error: unknown command 'improt'; did you mean 'import'\?$" "$T/err"
 expect_status "typo: verfy exits 3" 3 ts verfy "$S"
 expect_grep "typo: verfy -> verify (a deletion)" "did you mean 'verify'\?" "$T/err"
 expect_status "typo: corelate" 3 ts corelate
@@ -112,7 +112,7 @@ expect_grep "typo: corelate -> correlate" "did you mean 'correlate'\?" "$T/err"
 expect_status "typo: sqll" 3 ts sqll
 expect_grep "typo: sqll -> sql" "did you mean 'sql'\?" "$T/err"
 expect_status "far from every command" 3 ts frobnicate
-expect_grep "far from every command: named" "^trailscope: unknown command 'frobnicate'$" "$T/err"
+expect_grep "far from every command: named" "^trailscope: error: unknown command 'frobnicate'$" "$T/err"
 expect_nogrep "far from every command: no suggestion" "did you mean" "$T/err"
 expect_status "a hostile command name" 3 ts "$(printf 'x\033[2Jy')"
 expect_nogrep "a hostile command name is escaped" "$(printf '\033')" "$T/err"
