@@ -3,7 +3,9 @@
  * reason" form, terminal safety of file and reason, the error classes a
  * failure leaves, and what last_error() keeps.
  */
+#include <fcntl.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "trailscope/buf.h"
@@ -65,6 +67,51 @@ TEST(test_classes)
 	CHECK_STR(err_class_name((enum err_class)-1), "");
 }
 
+/* What f printed to stderr with msg (at most n - 1 bytes into out). */
+static const char *printed(void (*f)(const char *fmt, ...), const char *msg, char *out, size_t n)
+{
+	char path[] = "/tmp/test_diag.XXXXXX";
+	int fd = mkstemp(path), saved;
+	ssize_t len = -1;
+
+	out[0] = '\0';
+	if (fd < 0)
+		return out;
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	f("%s", msg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	if (lseek(fd, 0, SEEK_SET) == 0)
+		len = read(fd, out, n - 1);
+	out[len > 0 ? len : 0] = '\0';
+	close(fd);
+	unlink(path);
+	return out;
+}
+
+/* Notes and hints: their prefix, made safe, and they leave the last
+ * failure's class and message alone. */
+TEST(test_note_hint)
+{
+	char out[256];
+
+	set_error_quiet(1);
+	CHECK_INT(error_as(ERR_INPUT, "the failure"), -1);
+	set_error_quiet(0);
+	CHECK_STR(printed(diag_note, "import stopped; nothing was written", out, sizeof(out)),
+		  "trailscope: note: import stopped; nothing was written\n");
+	CHECK_STR(printed(diag_hint, "try \033[2J--map", out, sizeof(out)), "trailscope: hint: try \\x1b[2J--map\n");
+	CHECK_INT(error_class(), ERR_INPUT);
+	CHECK_STR(last_error(), "the failure");
+	set_error_quiet(1);
+	CHECK_STR(printed(diag_note, "quiet", out, sizeof(out)), "");
+	set_error_quiet(0);
+	CHECK_STR(err_class_name(ERR_UNVERIFIABLE), "unverifiable");
+}
+
 static void *other_thread(void *arg)
 {
 	enum err_class *seen = arg;
@@ -98,5 +145,6 @@ int main(void)
 	RUN(test_diag_at);
 	RUN(test_classes);
 	RUN(test_per_thread);
+	RUN(test_note_hint);
 	return CHECK_DONE();
 }
