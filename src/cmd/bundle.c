@@ -20,8 +20,6 @@
 
 static json_t *anchors_json(const struct bundle_report *r, json_t *o)
 {
-	json_t *ws = json_array();
-
 	if (r->timestamp) {
 		json_t *t = json_object();
 
@@ -33,41 +31,17 @@ static json_t *anchors_json(const struct bundle_report *r, json_t *o)
 	} else {
 		json_object_set_new(o, "timestamp", json_null());
 	}
-	for (size_t i = 0; i < r->ncosigners; i++) {
-		const struct verify_cosigner *w = &r->cosigners[i];
-		json_t *j = json_object();
-		char id[16];
-
-		snprintf(id, sizeof(id), "%08x", (unsigned)w->keyid);
-		json_object_set_new(j, "name", json_string(w->name));
-		json_object_set_new(j, "key_id", json_string(id));
-		json_object_set_new(j, "time", json_integer((json_int_t)w->time));
-		json_object_set_new(j, "status", json_string(anchor_status_name(w->status, w->fault)));
-		json_array_append_new(ws, j);
-	}
-	json_object_set_new(o, "cosigners", ws);
+	json_object_set_new(o, "cosigners", cli_cosigners_json(r->cosigners, r->ncosigners));
 	return o;
 }
 
 static void anchors_text(const struct bundle_report *r)
 {
-	if (r->timestamp) {
-		printf("timestamp:   %s by ", *r->timestamp->time ? r->timestamp->time : "(unreadable token)");
-		cli_put_safe(stdout, *r->timestamp->tsa ? r->timestamp->tsa : "(unknown TSA)");
-		printf(": %s\n", anchor_status_name(r->timestamp->status, r->timestamp->fault));
-	}
-	for (size_t i = 0; i < r->ncosigners; i++) {
-		const struct verify_cosigner *w = &r->cosigners[i];
-		char when[32] = "no time";
-
-		if (w->time && w->time < (uint64_t)INT64_MAX / 1000000) {
-			time_format((usec_t)w->time * 1000000, when);
-			memcpy(when + 19, "Z", 2);
-		}
-		printf("cosigned:    by ");
-		cli_put_safe(stdout, w->name);
-		printf("+%08x at %s: %s\n", (unsigned)w->keyid, when, anchor_status_name(w->status, w->fault));
-	}
+	if (r->timestamp)
+		cli_timestamp_line("timestamp:   ", r->timestamp->time, r->timestamp->tsa, r->timestamp->status,
+				   r->timestamp->fault);
+	for (size_t i = 0; i < r->ncosigners; i++)
+		cli_cosigner_line("cosigned:    by ", &r->cosigners[i]);
 }
 
 static void print_json(const struct bundle_report *r)

@@ -111,6 +111,45 @@ void cli_anchor_opts_release(struct cli_anchor_opts *a)
 	*a = (struct cli_anchor_opts)CLI_ANCHOR_OPTS_INIT;
 }
 
+json_t *cli_cosigners_json(const struct verify_cosigner *w, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t k = 0; k < n; k++) {
+		json_t *j = json_object();
+		char id[16];
+
+		snprintf(id, sizeof(id), "%08x", (unsigned)w[k].keyid);
+		json_object_set_new(j, "name", json_string(w[k].name));
+		json_object_set_new(j, "key_id", json_string(id));
+		json_object_set_new(j, "time", json_integer((json_int_t)w[k].time));
+		json_object_set_new(j, "status", json_string(anchor_status_name(w[k].status, w[k].fault)));
+		json_array_append_new(a, j);
+	}
+	return a;
+}
+
+void cli_timestamp_line(const char *lead, const char *time, const char *tsa, enum anchor_status status,
+			enum fault_kind fault)
+{
+	printf("%s%s by ", lead, *time ? time : "(unreadable token)");
+	cli_put_safe(stdout, *tsa ? tsa : "(unknown TSA)");
+	printf(": %s\n", anchor_status_name(status, fault));
+}
+
+void cli_cosigner_line(const char *lead, const struct verify_cosigner *w)
+{
+	char when[32] = "no time";
+
+	if (w->time && w->time < (uint64_t)INT64_MAX / 1000000) {
+		time_format((usec_t)w->time * 1000000, when);
+		memcpy(when + 19, "Z", 2);
+	}
+	fputs(lead, stdout);
+	cli_put_safe(stdout, w->name);
+	printf("+%08x at %s: %s\n", (unsigned)w->keyid, when, anchor_status_name(w->status, w->fault));
+}
+
 int cli_incident_load(struct store *s, const char *id, struct incident *in)
 {
 	int rc = incident_load(s, id, in);

@@ -84,6 +84,17 @@ int cli_anchor_option(struct cli_anchor_opts *a, int c, const char *value, const
 int cli_anchor_finish(struct cli_anchor_opts *a, const char *cmd, const char *usage);
 void cli_anchor_opts_release(struct cli_anchor_opts *a);
 
+/* The cosigners of a checkpoint as verify --format json and bundle verify
+ * --format json list them: [{name, key_id (8 hex digits), time, status}]
+ * (a new reference). */
+json_t *cli_cosigners_json(const struct verify_cosigner *w, size_t n);
+/* One text line of an anchor after lead: "LEADTIME by TSA: STATUS" for a
+ * time-stamp token (time and tsa "" when unreadable), "LEADNAME+KEYID at
+ * TIME: STATUS" for a cosignature. Data is printed terminal-safe. */
+void cli_timestamp_line(const char *lead, const char *time, const char *tsa, enum anchor_status status,
+			enum fault_kind fault);
+void cli_cosigner_line(const char *lead, const struct verify_cosigner *w);
+
 struct incident;
 /* Loads the incident named id (incident_load). Returns EXIT_OK; EXIT_BADINPUT
  * after "trailscope: error: no incident 'ID' in the store (trailscope

@@ -20,25 +20,6 @@
 #include "trailscope/verify_anchors.h"
 #include "trailscope/util.h"
 
-static json_t *cosigners_json(const struct verify_checkpoint *c)
-{
-	json_t *a = json_array();
-
-	for (size_t k = 0; k < c->ncosigners; k++) {
-		const struct verify_cosigner *w = &c->cosigners[k];
-		json_t *j = json_object();
-		char id[16];
-
-		snprintf(id, sizeof(id), "%08x", (unsigned)w->keyid);
-		json_object_set_new(j, "name", json_string(w->name));
-		json_object_set_new(j, "key_id", json_string(id));
-		json_object_set_new(j, "time", json_integer((json_int_t)w->time));
-		json_object_set_new(j, "status", json_string(anchor_status_name(w->status, w->fault)));
-		json_array_append_new(a, j);
-	}
-	return a;
-}
-
 static void print_json(const struct verify_report *r)
 {
 	json_t *o = json_object(), *faults = json_array(), *cps = json_array(), *notes = json_array();
@@ -78,7 +59,7 @@ static void print_json(const struct verify_report *r)
 		json_object_set_new(j, "status", json_string(fault_kind_name(r->checkpoints[i].status)));
 		if (r->checkpoints[i].signer)
 			json_object_set_new(j, "signed_by", json_string(r->checkpoints[i].signer));
-		json_object_set_new(j, "cosigners", cosigners_json(&r->checkpoints[i]));
+		json_object_set_new(j, "cosigners", cli_cosigners_json(r->checkpoints[i].cosigners, r->checkpoints[i].ncosigners));
 		json_array_append_new(cps, j);
 	}
 	for (size_t i = 0; i < r->ntimestamps; i++) {
@@ -109,24 +90,11 @@ static void print_anchors(const struct verify_report *r, const struct verify_che
 	for (size_t i = 0; i < r->ntimestamps; i++) {
 		const struct verify_timestamp *t = &r->timestamps[i];
 
-		if (t->size != c->size)
-			continue;
-		printf("    time-stamped %s by ", *t->time ? t->time : "(unreadable token)");
-		cli_put_safe(stdout, *t->tsa ? t->tsa : "(unknown TSA)");
-		printf(": %s\n", anchor_status_name(t->status, t->fault));
+		if (t->size == c->size)
+			cli_timestamp_line("    time-stamped ", t->time, t->tsa, t->status, t->fault);
 	}
-	for (size_t i = 0; i < c->ncosigners; i++) {
-		const struct verify_cosigner *w = &c->cosigners[i];
-		char when[32] = "no time";
-
-		if (w->time && w->time < (uint64_t)INT64_MAX / 1000000) {
-			time_format((usec_t)w->time * 1000000, when);
-			memcpy(when + 19, "Z", 2);
-		}
-		printf("    cosigned by ");
-		cli_put_safe(stdout, w->name);
-		printf("+%08x at %s: %s\n", (unsigned)w->keyid, when, anchor_status_name(w->status, w->fault));
-	}
+	for (size_t i = 0; i < c->ncosigners; i++)
+		cli_cosigner_line("    cosigned by ", &c->cosigners[i]);
 }
 
 static void print_text(const struct verify_report *r, const char *path)

@@ -116,17 +116,6 @@ static void describe_term(const struct qnode *n, int neg, struct buf *out)
 	}
 }
 
-/* 1-based column of byte pos, counting UTF-8 characters. */
-static int col_of(const char *text, size_t pos)
-{
-	int col = 1;
-
-	for (size_t i = 0; i < pos && text[i]; i++)
-		if (((unsigned char)text[i] & 0xc0) != 0x80)
-			col++;
-	return col;
-}
-
 typedef void (*term_fn)(const struct qnode *n, int neg, void *ctx);
 
 /* Calls fn for each term, in the order typed, with its negation. */
@@ -166,7 +155,7 @@ static void describe_one(const struct qnode *n, int neg, void *ctx)
 		buf_addstr(d->out, "(empty)  every event\n");
 		return;
 	}
-	buf_addf(d->out, "col %-4d %-*.*s  ", col_of(d->text, n->pos), d->width, (int)len, d->text + n->pos);
+	buf_addf(d->out, "col %-4d %-*.*s  ", query_col_of(d->text, n->pos), d->width, (int)len, d->text + n->pos);
 	describe_term(n, neg, d->out);
 	buf_addch(d->out, '\n');
 }

@@ -160,6 +160,10 @@ int64_t qcount_sets(struct qcounter *c, const struct qnode *tree);
 /* 1 when seq is in the set (for ts_inset). */
 int seqset_has(const struct seqset *s, int64_t seq);
 
+/* The 1-based column of byte pos of a query's text, counting UTF-8
+ * characters: the COL of "<query>:1:COL:" and of the hints. */
+int query_col_of(const char *text, size_t pos);
+
 /* Upper bound of the index range of strings starting with prefix: the
  * prefix with its last byte incremented (bytes 0xff dropped). Returns 0
  * when there is no bound (empty prefix or all 0xff). */

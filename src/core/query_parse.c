@@ -45,8 +45,7 @@ void query_set_rules(const struct query_rule *rules, size_t n)
 	n_named_rules = rules ? n : 0;
 }
 
-/* 1-based column of byte pos, counting UTF-8 characters. */
-static int col_of(const char *text, size_t pos)
+int query_col_of(const char *text, size_t pos)
 {
 	int col = 1;
 
@@ -61,7 +60,7 @@ int qerror_at(struct query_error *err, const char *text, size_t pos, const char 
 	va_list ap;
 
 	err->pos = pos;
-	err->col = col_of(text, pos);
+	err->col = query_col_of(text, pos);
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
@@ -898,7 +897,7 @@ static struct qnode *parse_primary(struct parser *p)
 			qnode_free(n);
 			if (at_end(p))
 				return fail(p, p->pos, "expected ')' to close the '(' at col %d",
-					    col_of(p->text, open));
+					    query_col_of(p->text, open));
 			return fail(p, p->pos, "expected ')'");
 		}
 		p->pos++;
