@@ -296,6 +296,8 @@ expect_eq "bundle JSON: timestamp and cosigners VERIFIED" \
 	"$(jq -c '[.timestamp.status, .timestamp.tsa, [.cosigners[].status]]' "$T/out")" '["VERIFIED","CN=tsa",["VERIFIED","VERIFIED"]]'
 ts bundle verify "$B" --trust "$P" --tsa-ca "$CA" --witness "$W1P" > "$T/txt"
 expect_grep "bundle text: the time" "^timestamp:   20.*Z by CN=tsa: VERIFIED" "$T/txt"
+expect_grep "bundle text: the cosigner checked" "^cosigned:    by witness.example/w1\\+$(cat "$T/kid") at 20[0-9-]+T[0-9:]+Z: VERIFIED$" "$T/txt"
+expect_eq "bundle text: one line a cosigner" "$(grep -c '^cosigned:    by witness.example/w[12]+' "$T/txt")" 2
 expect_status "bundle verify without anchors: still VERIFIED" 0 ts bundle verify "$B" --trust "$P" --format json
 expect_eq "listed NOT_CHECKED" "$(jq -c '[.timestamp.status, [.cosigners[].status]]' "$T/out")" '["NOT_CHECKED",["NOT_CHECKED","NOT_CHECKED"]]'
 expect_status "bundle verify --tsa-ca with another CA" 1 ts bundle verify "$B" --trust "$P" --tsa-ca "$CA2" --format json
