@@ -108,6 +108,25 @@ int fixture_sql(struct store *s, const char *fmt, ...)
 	return rc;
 }
 
+int fixture_keys(const char *name, unsigned type, struct note_signer *s, struct note_verifier *v)
+{
+	struct buf st = BUF_INIT, vt = BUF_INIT, err = BUF_INIT;
+	int witness = type == NOTE_KEY_COSIGNATURE_V1, rc = -1;
+
+	if (note_keygen_type(name, type, &st, &vt))
+		fprintf(stderr, "  fixture: cannot make a key named '%s' of type %u\n", name, type);
+	else if (s && (witness ? note_cosigner_signer_parse(st.buf, s, &err) : note_signer_parse(st.buf, s, &err)))
+		fprintf(stderr, "  fixture: the new signer key does not parse: %s\n", err.buf);
+	else if (v && (witness ? note_cosigner_parse(vt.buf, v, &err) : note_verifier_parse(vt.buf, v, &err)))
+		fprintf(stderr, "  fixture: the new verifier key does not parse: %s\n", err.buf);
+	else
+		rc = 0;
+	buf_release(&st);
+	buf_release(&vt);
+	buf_release(&err);
+	return rc;
+}
+
 struct trust fixture_trust(const struct note_signer *key, const char *dir)
 {
 	struct trust t = { 0 };

@@ -1,8 +1,8 @@
 /*
  * fixtures.h - the set-up unit tests share: a private scratch directory,
  * a store built there from JSON lines through the real import path, SQL
- * run against it (for tampering), and a trust state holding one signer's
- * key. Linked into every unit-test binary (Makefile) beside check.h.
+ * run against it (for tampering), fresh key pairs, and a trust state
+ * holding one signer's key. Linked into every unit-test binary (Makefile) beside check.h.
  *
  * Failures are printed with the call's purpose and returned as -1: a test
  * CHECKs the result, so a broken fixture fails the case that needed it.
@@ -46,6 +46,12 @@ void fixture_store_remove(struct fixture_store *fx);
 /* Runs the SQL (formatted) on s, printing it when it fails. Returns 0 or
  * -1. For tampering with a store behind the import path's back. */
 int fixture_sql(struct store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A fresh key pair named name of type (NOTE_KEY_ED25519, a log's key, or
+ * NOTE_KEY_COSIGNATURE_V1, a witness's) into s and v (either may be NULL;
+ * release what was filled with note_signer_release/note_verifier_release).
+ * Returns 0, or -1 (printed). */
+int fixture_keys(const char *name, unsigned type, struct note_signer *s, struct note_verifier *v);
 
 /* A trust state in dir (state files: remembered checkpoints) pinning
  * key's verifier, or no key when key is NULL. Release with

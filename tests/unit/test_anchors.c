@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "trailscope/anchors.h"
 #include "trailscope/cosig.h"
 #include "trailscope/note.h"
@@ -31,14 +32,7 @@ static const char spec_note[] =
 
 static void witness_keys(const char *name, struct note_signer *s, struct note_verifier *v)
 {
-	struct buf st = BUF_INIT, vt = BUF_INIT, err = BUF_INIT;
-
-	CHECK_INT(note_keygen_type(name, NOTE_KEY_COSIGNATURE_V1, &st, &vt), 0);
-	CHECK_INT(note_cosigner_signer_parse(st.buf, s, &err), 0);
-	CHECK_INT(note_cosigner_parse(vt.buf, v, &err), 0);
-	buf_release(&st);
-	buf_release(&vt);
-	buf_release(&err);
+	CHECK_INT(fixture_keys(name, NOTE_KEY_COSIGNATURE_V1, s, v), 0);
 }
 
 TEST(test_message)
@@ -278,8 +272,7 @@ TEST(test_store_tables)
 
 int main(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_anchors.XXXXXX");
-	if (!mkdtemp(tmpdir))
+	if (fixture_tmpdir(tmpdir, sizeof(tmpdir), "test_anchors"))
 		return 2;
 	set_error_quiet(1);
 	RUN(test_message);
@@ -288,12 +281,6 @@ int main(void)
 	RUN(test_key_types);
 	RUN(test_tsa_request);
 	RUN(test_store_tables);
-	{
-		char cmd[300];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		if (system(cmd))
-			fprintf(stderr, "cannot remove %s\n", tmpdir);
-	}
+	fixture_rmdir(tmpdir);
 	return CHECK_DONE();
 }

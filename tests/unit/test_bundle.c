@@ -13,13 +13,14 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "trailscope/bundle.h"
 #include "trailscope/casefile.h"
 #include "trailscope/custody.h"
 #include "trailscope/tlogproof.h"
 #include "trailscope/util.h"
 
-static char tmpdir[] = "/tmp/test_bundle.XXXXXX";
+static char tmpdir[256];
 
 static const char cp[] = "example.org/audit\n5\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n"
 			 "\u2014 example.org/audit AAAA\n";
@@ -105,14 +106,7 @@ TEST(tlog_proof_malformed)
 
 static void make_key(const char *name, struct note_signer *s, struct note_verifier *v)
 {
-	struct buf st = BUF_INIT, vt = BUF_INIT, err = BUF_INIT;
-
-	CHECK(note_keygen(name, &st, &vt) == 0);
-	CHECK(note_signer_parse(st.buf, s, &err) == 0);
-	CHECK(note_verifier_parse(vt.buf, v, &err) == 0);
-	buf_release(&st);
-	buf_release(&vt);
-	buf_release(&err);
+	CHECK_INT(fixture_keys(name, NOTE_KEY_ED25519, s, v), 0);
 }
 
 static const char mhex[] = "0000000000000000000000000000000000000000000000000000000000000001";
@@ -439,9 +433,7 @@ TEST(bundle_fault_names)
 
 int main(void)
 {
-	struct buf cmd = BUF_INIT;
-
-	if (!mkdtemp(tmpdir))
+	if (fixture_tmpdir(tmpdir, sizeof(tmpdir), "test_bundle"))
 		return 1;
 	RUN(bundle_fault_names);
 	RUN(tlog_proof_round_trip);
@@ -451,9 +443,6 @@ int main(void)
 	RUN(custody_commitment);
 	RUN(custody_text_is_tag_safe);
 	RUN(casefile_api);
-	buf_addf(&cmd, "rm -rf %s", tmpdir);
-	if (system(cmd.buf))
-		fprintf(stderr, "cannot remove %s\n", tmpdir);
-	buf_release(&cmd);
+	fixture_rmdir(tmpdir);
 	return CHECK_DONE();
 }

@@ -109,7 +109,7 @@ TEST(anchor_options_refused)
 	/* --quorum: a whole number from 1 to 1000 */
 	stderr_capture();
 	CHECK_INT(cli_anchor_option(&a, 'q', "0", "bundle verify", "bundle verify DIR"), EXIT_USAGE);
-	CHECK_STR(stderr_text(err, sizeof(err)), "trailscope: bundle verify: --quorum needs a number from 1 (got '0')\n"
+	CHECK_STR(stderr_text(err, sizeof(err)), "trailscope: error: bundle verify: --quorum needs a number from 1 (got '0')\n"
 		  "usage: trailscope bundle verify DIR\n");
 	stderr_capture();
 	CHECK_INT(cli_anchor_option(&a, 'q', "two", "verify", "verify STORE"), EXIT_USAGE);
@@ -123,7 +123,7 @@ TEST(anchor_options_refused)
 	CHECK_INT(cli_anchor_option(&a, 'q', "2", "verify", "verify STORE"), EXIT_OK);
 	stderr_capture();
 	CHECK_INT(cli_anchor_finish(&a, "verify", "verify STORE"), EXIT_USAGE);
-	CHECK_STR(stderr_text(err, sizeof(err)), "trailscope: verify: --quorum 2 needs at least that many --witness "
+	CHECK_STR(stderr_text(err, sizeof(err)), "trailscope: error: verify: --quorum 2 needs at least that many --witness "
 		  "keys (1 given)\nusage: trailscope verify STORE\n");
 	CHECK(a.ao.witnesses == NULL); /* not made ready */
 	/* a --tsa-ca file without a certificate */
@@ -163,7 +163,7 @@ TEST(anchor_option_missing_value)
 	optind = 0;
 	c = cli_getopt(3, argv, "t:" CLI_ANCHOR_SHORTOPTS, opts, "verify", "verify STORE");
 	CHECK_INT(c, '?');
-	CHECK_STR(stderr_text(err, sizeof(err)), "trailscope: verify: option --quorum needs a value\n"
+	CHECK_STR(stderr_text(err, sizeof(err)), "trailscope: error: verify: option --quorum needs a value\n"
 		  "usage: trailscope verify STORE\n");
 	optind = 0;
 }

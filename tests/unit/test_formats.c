@@ -114,6 +114,39 @@ static int run_text(const char *name, const char *text, struct collect *c)
 	return rc;
 }
 
+/* A detection case: the head of a file and the format it is (or "(none)"). */
+struct detect_case {
+	const char *head, *want;
+};
+
+static void check_detection(const struct detect_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct format_ops *f = format_detect(cases[i].head, strlen(cases[i].head));
+
+		CHECK_STR(f ? f->name : "(none)", cases[i].want);
+	}
+}
+
+/* c saw exactly one bad record: why, at line and col (col 0: not
+ * checked). at is the caller's line, named when a check fails. */
+static void expect_one_bad(const struct collect *c, const char *why, long line, int col, int at)
+{
+	int failed = check_case_failed;
+
+	check_case_failed = 0;
+	CHECK_INT(c->nbad, 1);
+	if (c->nbad) {
+		CHECK_STR(c->bad[0], why);
+		CHECK_INT(c->bad_line[0], line);
+		if (col)
+			CHECK_INT(c->bad_col[0], col);
+	}
+	if (check_case_failed)
+		fprintf(stderr, "  (the bad record expected at %s:%d)\n", __FILE__, at);
+	check_case_failed |= failed;
+}
+
 static char *sample(const char *rel)
 {
 	struct buf b = BUF_INIT;
@@ -749,11 +782,7 @@ TEST(map_fields_and_errors)
 	CHECK_INT(run_file("map", "testdata/formats/map-missing-actor.jsonl", 0,
 			   "testdata/formats/map-app.json", &c), -1);
 	CHECK_INT(c.n, 1);
-	CHECK_INT(c.nbad, 1);
-	if (c.nbad) {
-		CHECK_STR(c.bad[0], "nothing at \"/who/email\" (actor_id)");
-		CHECK_INT(c.bad_line[0], 2);
-	}
+	expect_one_bad(&c, "nothing at \"/who/email\" (actor_id)", 2, 0, __LINE__);
 	collect_reset(&c);
 	set_error_quiet(1);
 	CHECK_INT(run_file("map", "testdata/formats/map-app.jsonl", 0, "testdata/formats/map-bad-field.json", &c), -2);
@@ -904,9 +933,7 @@ TEST(member_positions)
 
 TEST(detection)
 {
-	static const struct {
-		const char *head, *want;
-	} cases[] = {
+	static const struct detect_case cases[] = {
 		{ "{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"auditID\":\"x\"}", "k8s" },
 		{ "{\"Records\": [{\"eventVersion\": \"1.0\"", "cloudtrail" },
 		{ "{\"EventId\":\"x\",\"CloudTrailEvent\":\"{}\"}", "cloudtrail" },
@@ -916,11 +943,7 @@ TEST(detection)
 		{ "{\"timestamp\":\"2026-01-01T00:00:00Z\",\"actor\":\"a\",\"flag_key\":\"f\"}", "jsonl" },
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		const struct format_ops *f = format_detect(cases[i].head, strlen(cases[i].head));
-
-		CHECK_STR(f ? f->name : "(none)", cases[i].want);
-	}
+	check_detection(cases, ARRAY_SIZE(cases));
 	CHECK(format_find("map") != NULL);
 }
 
@@ -1050,12 +1073,7 @@ TEST(m365_csv_errors)
 	/* a wrong type, at its place in the file (doubled quotes counted) */
 	buf_addf(&t, "%sx,y,z,\"{\"\"Operation\"\":\"\"Set-Mailbox\"\",\"\"CreationTime\"\":5}\"\n", header);
 	CHECK_INT(run_text("m365", t.buf, &c), 0);
-	CHECK_INT(c.nbad, 1);
-	if (c.nbad) {
-		CHECK_STR(c.bad[0], "expected string for \"CreationTime\"");
-		CHECK_INT(c.bad_line[0], 2);
-		CHECK_INT(c.bad_col[0], 56);
-	}
+	expect_one_bad(&c, "expected string for \"CreationTime\"", 2, 56, __LINE__);
 	collect_reset(&c);
 	/* a JSON syntax error on the AuditData's second line */
 	buf_reset(&t);
@@ -1252,9 +1270,7 @@ TEST(github_errors)
 
 TEST(m365_github_detection)
 {
-	static const struct {
-		const char *head, *want;
-	} cases[] = {
+	static const struct detect_case cases[] = {
 		{ "[{\"CreationTime\":\"2026-01-01T00:00:00\",\"Id\":\"x\",\"Operation\":\"Set-Mailbox\","
 		  "\"OrganizationId\":\"o\",\"RecordType\":1", "m365" },
 		{ "CreationDate,UserIds,Operations,AuditData\r\n2026-01-01", "m365" },
@@ -1265,11 +1281,7 @@ TEST(m365_github_detection)
 		  "github" },
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		const struct format_ops *f = format_detect(cases[i].head, strlen(cases[i].head));
-
-		CHECK_STR(f ? f->name : "(none)", cases[i].want);
-	}
+	check_detection(cases, ARRAY_SIZE(cases));
 	/* a CSV file that merely mentions AuditData later is not one */
 	CHECK(format_detect("a,b\nAuditData,x\n", 16) == NULL ||
 	      strcmp(format_detect("a,b\nAuditData,x\n", 16)->name, "m365"));
@@ -1417,9 +1429,7 @@ TEST(describe_unrecognised)
 
 TEST(detection_opensearch_and_unrecognised)
 {
-	static const struct {
-		const char *head, *want;
-	} cases[] = {
+	static const struct detect_case cases[] = {
 		{ "{\"took\":3,\"timed_out\":false,\"hits\":{\"total\":{\"value\":1},\"hits\":[{\"_index\":\"a\",\"_id\":\"1\",\"_source\":{}}]}}\n",
 		  "opensearch" },
 		{ "{\"_index\":\"a\",\"_type\":\"_doc\",\"_id\":\"1\",\"_source\":{\"user\":\"x\"}}\n", "opensearch" },
@@ -1432,11 +1442,7 @@ TEST(detection_opensearch_and_unrecognised)
 		{ "time,user\n", "(none)" },
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		const struct format_ops *f = format_detect(cases[i].head, strlen(cases[i].head));
-
-		CHECK_STR(f ? f->name : "(none)", cases[i].want);
-	}
+	check_detection(cases, ARRAY_SIZE(cases));
 }
 
 /* ---- Google Cloud and Azure ---- */
@@ -1556,12 +1562,7 @@ TEST(gcp_errors_and_operations)
 
 	CHECK_INT(run_file("gcp", "testdata/formats/gcp/bad-status.jsonl", 0, NULL, &c), 0);
 	CHECK_INT(c.n, 1);
-	CHECK_INT(c.nbad, 1);
-	if (c.nbad) {
-		CHECK_STR(c.bad[0], "expected integer for \"protoPayload.status.code\"");
-		CHECK_INT(c.bad_line[0], 2);
-		CHECK_INT(c.bad_col[0], 230);
-	}
+	expect_one_bad(&c, "expected integer for \"protoPayload.status.code\"", 2, 230, __LINE__);
 	collect_reset(&c);
 	CHECK_INT(run_text("gcp", "[1]", &c), 0);
 	CHECK_INT(c.nbad, 1);
@@ -1730,20 +1731,14 @@ TEST(azure_errors)
 
 TEST(gcp_azure_detection)
 {
-	static const struct {
-		const char *head, *want;
-	} cases[] = {
+	static const struct detect_case cases[] = {
 		{ "{\"protoPayload\":{\"@type\":\"type.googleapis.com/google.cloud.audit.AuditLog\"}", "gcp" },
 		{ "[\n  {\n    \"insertId\": \"x\",\n    \"protoPayload\": {", "gcp" },
 		{ "{\"value\":[{\"caller\":\"a\",\"correlationId\":\"c\",\"operationName\":{\"value\":\"x\"}", "azure" },
 		{ "{\"records\":[{\"time\":\"t\",\"resourceId\":\"/S\",\"operationName\":\"X\"", "azure" },
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		const struct format_ops *f = format_detect(cases[i].head, strlen(cases[i].head));
-
-		CHECK_STR(f ? f->name : "(none)", cases[i].want);
-	}
+	check_detection(cases, ARRAY_SIZE(cases));
 	CHECK(format_find("gcp") == &format_gcp);
 	CHECK(format_find("azure") == &format_azure);
 }

@@ -6,6 +6,7 @@
  * keys are random but whose outcomes are not.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdint.h>
 
 #include "check.h"
@@ -528,6 +529,20 @@ static void check_bad_key(const char *text, const char *why)
 	buf_release(&err);
 }
 
+/* check_bad_key of the text fmt makes. */
+static void check_bad_keyf(const char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void check_bad_keyf(const char *why, const char *fmt, ...)
+{
+	struct buf text = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&text, fmt, ap);
+	va_end(ap);
+	check_bad_key(text.buf, why);
+	buf_release(&text);
+}
+
 /* Replaces the key type byte of key text ending in base64(type || key). */
 static void retype(const char *text, int type, struct buf *out)
 {
@@ -583,19 +598,11 @@ TEST(test_malformed_keys)
 	buf_reset(&err);
 	CHECK_INT(note_signer_parse(b.buf, &s, &err), -1);
 	CHECK(strstr(err.buf, "does not match") != NULL);
-	buf_reset(&b);
-	buf_addf(&b, "PeterNeumann+C74F20A3+%s", vdata);
-	check_bad_key(b.buf, "uppercase key id");
-	buf_reset(&b);
-	buf_addf(&b, "PeterNeumann+c74f20a+%s", vdata);
-	check_bad_key(b.buf, "short key id");
-	buf_reset(&b);
-	buf_addf(&b, "PeterNeumann+c74f20a3%s", vdata);
-	check_bad_key(b.buf, "no '+' after key id");
+	check_bad_keyf("uppercase key id", "PeterNeumann+C74F20A3+%s", vdata);
+	check_bad_keyf("short key id", "PeterNeumann+c74f20a+%s", vdata);
+	check_bad_keyf("no '+' after key id", "PeterNeumann+c74f20a3%s", vdata);
 	/* a different name changes the key id */
-	buf_reset(&b);
-	buf_addf(&b, "PeterNeumanN+c74f20a3+%s", vdata);
-	check_bad_key(b.buf, "other name");
+	check_bad_keyf("other name", "PeterNeumanN+c74f20a3+%s", vdata);
 
 	/* key type byte */
 	buf_reset(&b);
@@ -614,35 +621,17 @@ TEST(test_malformed_keys)
 	CHECK_STR(b.buf, vec.vkey);
 
 	/* bad names */
-	buf_reset(&b);
-	buf_addf(&b, "Peter+Neumann+c74f20a3+%s", vdata);
-	check_bad_key(b.buf, "'+' in name");
-	buf_reset(&b);
-	buf_addf(&b, "Peter Neumann+c74f20a3+%s", vdata);
-	check_bad_key(b.buf, "space in name");
-	buf_reset(&b);
-	buf_addf(&b, "Peter\tNeumann+c74f20a3+%s", vdata);
-	check_bad_key(b.buf, "tab in name");
-	buf_reset(&b);
-	buf_addf(&b, "+c74f20a3+%s", vdata);
-	check_bad_key(b.buf, "empty name");
-	buf_reset(&b);
-	buf_addf(&b, "PRIVATE+KEY+Peter Neumann+c74f20a3+%s", sdata);
-	check_bad_key(b.buf, "space in signer name");
+	check_bad_keyf("'+' in name", "Peter+Neumann+c74f20a3+%s", vdata);
+	check_bad_keyf("space in name", "Peter Neumann+c74f20a3+%s", vdata);
+	check_bad_keyf("tab in name", "Peter\tNeumann+c74f20a3+%s", vdata);
+	check_bad_keyf("empty name", "+c74f20a3+%s", vdata);
+	check_bad_keyf("space in signer name", "PRIVATE+KEY+Peter Neumann+c74f20a3+%s", sdata);
 
 	/* key data */
-	buf_reset(&b);
-	buf_addf(&b, "PeterNeumann+c74f20a3+%.40s", vdata);
-	check_bad_key(b.buf, "short key");
-	buf_reset(&b);
-	buf_addf(&b, "PeterNeumann+c74f20a3+%sAAAA", vdata);
-	check_bad_key(b.buf, "long key");
-	buf_reset(&b);
-	buf_addf(&b, "PeterNeumann+c74f20a3+%.20s %s", vdata, vdata + 21);
-	check_bad_key(b.buf, "space in key data");
-	buf_reset(&b);
-	buf_addf(&b, "PeterNeumann+c74f20a3+%.20s*%s", vdata, vdata + 21);
-	check_bad_key(b.buf, "bad base64");
+	check_bad_keyf("short key", "PeterNeumann+c74f20a3+%.40s", vdata);
+	check_bad_keyf("long key", "PeterNeumann+c74f20a3+%sAAAA", vdata);
+	check_bad_keyf("space in key data", "PeterNeumann+c74f20a3+%.20s %s", vdata, vdata + 21);
+	check_bad_keyf("bad base64", "PeterNeumann+c74f20a3+%.20s*%s", vdata, vdata + 21);
 	buf_reset(&b);
 	buf_addf(&b, "PeterNeumann+c74f20a3+%s x", vdata);
 	check_bad_key(b.buf, "trailing junk");

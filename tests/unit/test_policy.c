@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "trailscope/dsse.h"
 #include "trailscope/import.h"
 #include "trailscope/policy.h"
@@ -45,19 +46,14 @@ TEST(pae_as_the_spec_shows)
 
 TEST(sign_and_open)
 {
-	struct buf st = BUF_INIT, vt = BUF_INIT, env = BUF_INIT, err = BUF_INIT;
+	struct buf env = BUF_INIT, err = BUF_INIT;
 	struct note_signer s;
 	struct note_verifier v, other;
 	struct dsse_envelope e;
 	char *p;
 
-	CHECK(note_keygen("a.example/k", &st, &vt) == 0);
-	CHECK(note_signer_parse(st.buf, &s, &err) == 0);
-	CHECK(note_verifier_parse(vt.buf, &v, &err) == 0);
-	buf_reset(&st);
-	buf_reset(&vt);
-	CHECK(note_keygen("b.example/k", &st, &vt) == 0);
-	CHECK(note_verifier_parse(vt.buf, &other, &err) == 0);
+	CHECK_INT(fixture_keys("a.example/k", NOTE_KEY_ED25519, &s, &v), 0);
+	CHECK_INT(fixture_keys("b.example/k", NOTE_KEY_ED25519, NULL, &other), 0);
 	CHECK(dsse_sign(&s, "application/vnd.in-toto+json", "{\"a\":1}", 7, &env) == 0);
 	CHECK(dsse_open(env.buf, env.len, &v, 1, &e, &err) == 0);
 	CHECK_INT(e.trusted, 0);
@@ -96,8 +92,6 @@ TEST(sign_and_open)
 	note_signer_release(&s);
 	note_verifier_release(&v);
 	note_verifier_release(&other);
-	buf_release(&st);
-	buf_release(&vt);
 	buf_release(&env);
 	buf_release(&err);
 }

@@ -110,13 +110,32 @@ static const char *statedir(const char *name)
 	return p;
 }
 
+/* Opens a case named name: the 30-entry store (make_store), and a trust
+ * state of its own pinning the key (nkeys 1) or none (0); with tamper,
+ * the append-only triggers are dropped for tampering. */
+static struct trust case_open(const char *name, int nkeys, int tamper, struct store *s)
+{
+	make_store(name, s);
+	if (tamper)
+		untrigger(s);
+	return trust_with(nkeys, statedir(name));
+}
+
+/* Ends a case: its last report, its trust state, its store. */
+static void case_close(struct store *s, struct trust *t, struct verify_report *r)
+{
+	verify_report_release(r);
+	trust_release(t);
+	store_close(s);
+}
+
 TEST(clean_store_verifies)
 {
 	struct store s;
-	struct trust t = trust_with(1, statedir("clean"));
+	struct trust t;
 	struct verify_report r;
 
-	make_store("clean", &s);
+	t = case_open("clean", 1, 0, &s);
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "VERIFIED");
 	CHECK_INT(verify_report_verdict(&r), VERDICT_VERIFIED);
@@ -129,34 +148,29 @@ TEST(clean_store_verifies)
 	/* a second verification compares with the remembered checkpoint */
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "VERIFIED");
-	verify_report_release(&r);
-	trust_release(&t);
-	store_close(&s);
+	case_close(&s, &t, &r);
 }
 
 TEST(no_trusted_key_is_unverifiable)
 {
 	struct store s;
-	struct trust t = trust_with(0, statedir("nokey"));
+	struct trust t;
 	struct verify_report r;
 
-	make_store("nokey", &s);
+	t = case_open("nokey", 0, 0, &s);
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "UNVERIFIABLE");
 	CHECK_INT(verify_report_verdict(&r), VERDICT_UNVERIFIABLE);
-	verify_report_release(&r);
-	trust_release(&t);
-	store_close(&s);
+	case_close(&s, &t, &r);
 }
 
 TEST(changed_leaf_is_modified)
 {
 	struct store s;
-	struct trust t = trust_with(1, statedir("leaf"));
+	struct trust t;
 	struct verify_report r;
 
-	make_store("leaf", &s);
-	untrigger(&s);
+	t = case_open("leaf", 1, 1, &s);
 	fixture_sql(&s, "UPDATE entries SET leaf = CAST(replace(CAST(leaf AS TEXT), 'user0@', 'mallory') AS BLOB)"
 		" WHERE seq = 5");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
@@ -167,40 +181,34 @@ TEST(changed_leaf_is_modified)
 	CHECK(find_fault(&r, "MODIFIED", 0, 6) == NULL);
 	CHECK(find_fault(&r, "ROOT_MISMATCH", 1, 10) == NULL); /* the tree is over stored hashes */
 	dump(&r);
-	verify_report_release(&r);
-	trust_release(&t);
-	store_close(&s);
+	case_close(&s, &t, &r);
 }
 
 TEST(changed_column_is_modified)
 {
 	struct store s;
-	struct trust t = trust_with(1, statedir("col"));
+	struct trust t;
 	struct verify_report r;
 	const struct verify_fault *f;
 
-	make_store("col", &s);
-	untrigger(&s);
+	t = case_open("col", 1, 1, &s);
 	fixture_sql(&s, "UPDATE entries SET actor = 'someone-else' WHERE seq = 12");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	f = find_fault(&r, "MODIFIED", 0, 12);
 	CHECK(f && strstr(f->detail, "actor"));
 	CHECK(find_fault(&r, "ROOT_MISMATCH", 1, 20) == NULL);
-	verify_report_release(&r);
-	trust_release(&t);
-	store_close(&s);
+	case_close(&s, &t, &r);
 }
 
 TEST(deleted_row_is_missing)
 {
 	struct store s;
-	struct trust t = trust_with(1, statedir("del"));
+	struct trust t;
 	struct verify_report r;
 	const struct verify_fault *f;
 
-	make_store("del", &s);
-	untrigger(&s);
+	t = case_open("del", 1, 1, &s);
 	fixture_sql(&s, "DELETE FROM entries WHERE seq = 15");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "FAILED");
@@ -209,19 +217,16 @@ TEST(deleted_row_is_missing)
 	CHECK(f && strstr(f->detail, "11-20"));
 	CHECK(find_fault(&r, "ROOT_MISMATCH", 1, 10) == NULL);
 	dump(&r);
-	verify_report_release(&r);
-	trust_release(&t);
-	store_close(&s);
+	case_close(&s, &t, &r);
 }
 
 TEST(inserted_row_is_caught_or_pending)
 {
 	struct store s;
-	struct trust t = trust_with(1, statedir("ins"));
+	struct trust t;
 	struct verify_report r;
 
-	make_store("ins", &s);
-	untrigger(&s);
+	t = case_open("ins", 1, 1, &s);
 	/* a row slipped into the middle: every later row renumbered */
 	fixture_sql(&s, "CREATE TEMP TABLE moved AS SELECT * FROM entries WHERE seq >= 16;"
 		"DELETE FROM entries WHERE seq >= 16;"
@@ -238,9 +243,7 @@ TEST(inserted_row_is_caught_or_pending)
 	CHECK(f && strstr(f->detail, "leaf records seq 16"));
 	CHECK(find_fault(&r, "ROOT_MISMATCH", 1, 20) != NULL);
 	dump(&r);
-	verify_report_release(&r);
-	trust_release(&t);
-	store_close(&s);
+	case_close(&s, &t, &r);
 
 	/* appended after the last checkpoint: pending, and said so */
 	make_store("ins2", &s);
@@ -256,20 +259,17 @@ TEST(inserted_row_is_caught_or_pending)
 	for (size_t i = 0; i < r.nnotes; i++)
 		said |= strstr(r.notes[i], "PENDING") != NULL;
 	CHECK(said);
-	verify_report_release(&r);
-	trust_release(&t);
-	store_close(&s);
+	case_close(&s, &t, &r);
 }
 
 TEST(swapped_rows_are_modified)
 {
 	const struct verify_fault *f;
 	struct store s;
-	struct trust t = trust_with(1, statedir("swap"));
+	struct trust t;
 	struct verify_report r;
 
-	make_store("swap", &s);
-	untrigger(&s);
+	t = case_open("swap", 1, 1, &s);
 	fixture_sql(&s, "CREATE TEMP TABLE a AS SELECT * FROM entries WHERE seq IN (5, 6);"
 		"DELETE FROM entries WHERE seq IN (5, 6);"
 		"INSERT INTO entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
@@ -283,9 +283,7 @@ TEST(swapped_rows_are_modified)
 	CHECK(f && strstr(f->detail, "leaf records seq 5"));
 	CHECK(find_fault(&r, "MISSING", 0, 5) == NULL);
 	CHECK(find_fault(&r, "ROOT_MISMATCH", 1, 10) != NULL);
-	verify_report_release(&r);
-	trust_release(&t);
-	store_close(&s);
+	case_close(&s, &t, &r);
 }
 
 /* Rewrites seq's leaf with hashes recomputed and the Merkle cache dropped,
@@ -322,11 +320,11 @@ static void rewrite_leaf(struct store *s, int seq)
 TEST(rewritten_tail_is_localised)
 {
 	struct store s;
-	struct trust t = trust_with(1, statedir("tail"));
+	struct trust t;
 	struct verify_report r;
 	const struct verify_fault *f;
 
-	make_store("tail", &s);
+	t = case_open("tail", 1, 0, &s);
 	rewrite_leaf(&s, 25);
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "FAILED");
@@ -335,18 +333,16 @@ TEST(rewritten_tail_is_localised)
 	CHECK(find_fault(&r, "ROOT_MISMATCH", 1, 20) == NULL);
 	CHECK_INT(r.verified_through, 20);
 	dump(&r);
-	verify_report_release(&r);
-	trust_release(&t);
-	store_close(&s);
+	case_close(&s, &t, &r);
 }
 
 TEST(key_holder_rewrite_needs_an_anchor)
 {
 	struct store s;
-	struct trust t = trust_with(1, statedir("resign"));
+	struct trust t;
 	struct verify_report r;
 
-	make_store("resign", &s);
+	t = case_open("resign", 1, 0, &s);
 	CHECK(run_verify(&s, &t, 1, &r) == 0); /* remembers size 30 */
 	CHECK_STR(verdict_name(r.verdict), "VERIFIED");
 	verify_report_release(&r);
@@ -368,18 +364,16 @@ TEST(key_holder_rewrite_needs_an_anchor)
 	for (size_t i = 0; i < r.nnotes; i++)
 		said |= strstr(r.notes[i], "cannot be detected") != NULL;
 	CHECK(said);
-	verify_report_release(&r);
-	trust_release(&t);
-	store_close(&s);
+	case_close(&s, &t, &r);
 }
 
 TEST(earlier_checkpoint_contradicting_later_is_inconsistent)
 {
 	struct store s;
-	struct trust t = trust_with(1, statedir("incons"));
+	struct trust t;
 	struct verify_report r;
 
-	make_store("incons", &s);
+	t = case_open("incons", 1, 0, &s);
 	rewrite_leaf(&s, 5);
 	fixture_sql(&s, "DELETE FROM checkpoints WHERE size IN (20, 30)");
 	CHECK(store_sign_head(&s, &key, 20, NULL) == 0);
@@ -388,18 +382,16 @@ TEST(earlier_checkpoint_contradicting_later_is_inconsistent)
 	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	CHECK(find_fault(&r, "INCONSISTENT", 1, 10) != NULL);
 	dump(&r);
-	verify_report_release(&r);
-	trust_release(&t);
-	store_close(&s);
+	case_close(&s, &t, &r);
 }
 
 TEST(truncation_and_rollback)
 {
 	struct store s;
-	struct trust t = trust_with(1, statedir("trunc"));
+	struct trust t;
 	struct verify_report r;
 
-	make_store("trunc", &s);
+	t = case_open("trunc", 1, 0, &s);
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
 	verify_report_release(&r);
 	untrigger(&s);
@@ -417,9 +409,7 @@ TEST(truncation_and_rollback)
 		CHECK(f && strstr(f->detail, "(remembered in ") && strstr(f->detail, statedir("trunc")) &&
 		      strstr(f->detail, " at 20"));
 	}
-	verify_report_release(&r);
-	trust_release(&t);
-	store_close(&s);
+	case_close(&s, &t, &r);
 
 	/* entries cut but the checkpoint left in place */
 	make_store("trunc2", &s);
@@ -428,9 +418,7 @@ TEST(truncation_and_rollback)
 	fixture_sql(&s, "DELETE FROM entries WHERE seq > 25");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK(find_fault(&r, "TRUNCATED", 1, 30) != NULL);
-	verify_report_release(&r);
-	trust_release(&t);
-	store_close(&s);
+	case_close(&s, &t, &r);
 
 	/* only the newest checkpoint removed: a rollback of the checkpoints */
 	make_store("rollback", &s);
@@ -441,21 +429,18 @@ TEST(truncation_and_rollback)
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK(find_fault(&r, "ROLLBACK", 1, 30) != NULL);
 	CHECK(find_fault(&r, "TRUNCATED", 1, 30) == NULL);
-	verify_report_release(&r);
-	trust_release(&t);
-	store_close(&s);
+	case_close(&s, &t, &r);
 }
 
 TEST(foreign_key_bad_signature_malformed_wrong_origin)
 {
 	struct store s;
-	struct trust t = trust_with(1, statedir("sig"));
+	struct trust t;
 	struct verify_report r;
 	struct buf text = BUF_INIT, note = BUF_INIT, err = BUF_INIT;
 	unsigned char root[HASH_LEN];
 
-	make_store("sig", &s);
-	untrigger(&s);
+	t = case_open("sig", 1, 1, &s);
 	/* re-signed with a foreign key */
 	fixture_sql(&s, "DELETE FROM checkpoints WHERE size = 20");
 	CHECK(store_sign_head(&s, &foreign, 20, NULL) == 0);
@@ -492,18 +477,16 @@ TEST(foreign_key_bad_signature_malformed_wrong_origin)
 TEST(tampered_merkle_cache_is_caught)
 {
 	struct store s;
-	struct trust t = trust_with(1, statedir("cache"));
+	struct trust t;
 	struct verify_report r;
 
-	make_store("cache", &s);
+	t = case_open("cache", 1, 0, &s);
 	fixture_sql(&s, "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 4 AND idx = 0");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "FAILED");
 	CHECK(find_fault(&r, "MODIFIED", 0, 1) != NULL);
 	CHECK(find_fault(&r, "MODIFIED", 0, 16) != NULL);
-	verify_report_release(&r);
-	trust_release(&t);
-	store_close(&s);
+	case_close(&s, &t, &r);
 }
 
 /* Reopens the store (meta.origin is read at open). */
@@ -527,12 +510,12 @@ static int has_note(const struct verify_report *r, const char *needle)
 TEST(unsigned_or_empty_store_is_never_verified)
 {
 	struct store s;
-	struct trust t = trust_with(1, statedir("unsigned"));
+	struct trust t;
 	struct verify_report r, forged;
 	struct buf line = BUF_INIT;
 	char path[512];
 
-	make_store("unsigned", &s);
+	t = case_open("unsigned", 1, 0, &s);
 	fixture_sql(&s, "DELETE FROM checkpoints");
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "UNVERIFIABLE");
@@ -601,13 +584,12 @@ TEST(names_of_verdicts_and_faults)
 TEST(report_cover_is_the_smallest_ok_checkpoint)
 {
 	struct store s;
-	struct trust t = trust_with(1, statedir("cover"));
+	struct trust t;
 	struct verify_report r;
 	struct verify_cover cv;
 	enum fault_kind cs;
 
-	make_store("cover", &s);
-	untrigger(&s);
+	t = case_open("cover", 1, 1, &s);
 	fixture_sql(&s, "UPDATE checkpoints SET note = 'garbage' WHERE size = 10");
 	CHECK(run_verify(&s, &t, 0, &r) == 0);
 	CHECK_INT(verify_report_cover(&r, 5), 20); /* 10 is MALFORMED */
@@ -648,13 +630,13 @@ TEST(report_cover_is_the_smallest_ok_checkpoint)
 TEST(bad_second_signature_line_is_bad_signature)
 {
 	struct store s;
-	struct trust t = trust_with(1, statedir("sig2"));
+	struct trust t;
 	struct verify_report r;
 	struct buf note = BUF_INIT;
 	sqlite3_stmt *st;
 	const char *last;
 
-	make_store("sig2", &s);
+	t = case_open("sig2", 1, 0, &s);
 	CHECK(store_prepare(&s, "SELECT note FROM checkpoints WHERE size = 20", &st) == 0);
 	CHECK(sqlite3_step(st) == SQLITE_ROW);
 	buf_addstr(&note, (const char *)sqlite3_column_text(st, 0));
@@ -686,12 +668,12 @@ TEST(bad_second_signature_line_is_bad_signature)
 TEST(stripped_or_renamed_store_is_still_that_log)
 {
 	struct store s;
-	struct trust t = trust_with(1, statedir("strip"));
+	struct trust t;
 	struct verify_report r;
 	const struct verify_fault *f;
 
 	/* remembered at 30, then checkpoints and origin removed */
-	make_store("strip", &s);
+	t = case_open("strip", 1, 0, &s);
 	CHECK(run_verify(&s, &t, 1, &r) == 0);
 	CHECK_STR(verdict_name(r.verdict), "VERIFIED");
 	verify_report_release(&r);
@@ -735,9 +717,7 @@ TEST(stripped_or_renamed_store_is_still_that_log)
 	CHECK(find_fault(&r, "TRUNCATED", 1, 30) == NULL);
 	CHECK(find_fault(&r, "ROLLBACK", 1, 30) == NULL);
 	CHECK(find_fault(&r, "MODIFIED", 0, 1) != NULL);
-	verify_report_release(&r);
-	trust_release(&t);
-	store_close(&s);
+	case_close(&s, &t, &r);
 }
 
 TEST(two_logs_signed_by_one_key_both_verify)
@@ -811,17 +791,9 @@ TEST(import_is_atomic_and_idempotent)
 
 int main(void)
 {
-	struct buf sk = BUF_INIT, vk = BUF_INIT, err = BUF_INIT;
-
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ts-verify-XXXXXX");
-	if (!mkdtemp(tmpdir))
-		return 1;
-	if (note_keygen("example.org/audit", &sk, &vk) || note_signer_parse(sk.buf, &key, &err) ||
-	    note_verifier_parse(vk.buf, &vkey, &err))
-		return 1;
-	buf_reset(&sk);
-	buf_reset(&vk);
-	if (note_keygen("example.org/audit", &sk, &vk) || note_signer_parse(sk.buf, &foreign, &err))
+	if (fixture_tmpdir(tmpdir, sizeof(tmpdir), "ts-verify") ||
+	    fixture_keys("example.org/audit", NOTE_KEY_ED25519, &key, &vkey) ||
+	    fixture_keys("example.org/audit", NOTE_KEY_ED25519, &foreign, NULL))
 		return 1;
 	RUN(names_of_verdicts_and_faults);
 	RUN(clean_store_verifies);
@@ -846,15 +818,6 @@ int main(void)
 	note_signer_release(&key);
 	note_signer_release(&foreign);
 	note_verifier_release(&vkey);
-	buf_release(&sk);
-	buf_release(&vk);
-	buf_release(&err);
-	{
-		char cmd[600];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		if (system(cmd))
-			return 1;
-	}
+	fixture_rmdir(tmpdir);
 	return CHECK_DONE();
 }

@@ -447,13 +447,8 @@ TEST(entry_view_ignores_forged_rows)
 
 int main(void)
 {
-	struct buf sk = BUF_INIT, vk = BUF_INIT, err = BUF_INIT;
-	char cmd[600];
-
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ts-derived-XXXXXX");
-	if (!mkdtemp(tmpdir))
-		return 1;
-	if (note_keygen("example.org/audit", &sk, &vk) || note_signer_parse(sk.buf, &key, &err))
+	if (fixture_tmpdir(tmpdir, sizeof(tmpdir), "ts-derived") ||
+	    fixture_keys("example.org/audit", NOTE_KEY_ED25519, &key, NULL))
 		return 1;
 	RUN(honest_store_verifies);
 	RUN(each_forged_derived_row_fails);
@@ -464,11 +459,6 @@ int main(void)
 	RUN(mass_forgery_is_counted_in_ranges);
 	RUN(entry_view_ignores_forged_rows);
 	note_signer_release(&key);
-	buf_release(&sk);
-	buf_release(&vk);
-	buf_release(&err);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd))
-		return 1;
+	fixture_rmdir(tmpdir);
 	return CHECK_DONE();
 }
