@@ -129,6 +129,18 @@ static void case_close(struct store *s, struct trust *t, struct verify_report *r
 	store_close(s);
 }
 
+/* A tamper case: case_open with the triggers dropped, the tampering sql
+ * run, then verified (not remembered): the report must say FAILED. */
+static struct trust case_tampered(const char *name, const char *sql, struct store *s, struct verify_report *r)
+{
+	struct trust t = case_open(name, 1, 1, s);
+
+	CHECK_INT(fixture_sql(s, "%s", sql), 0);
+	CHECK(run_verify(s, &t, 0, r) == 0);
+	CHECK_STR(verdict_name(r->verdict), "FAILED");
+	return t;
+}
+
 TEST(clean_store_verifies)
 {
 	struct store s;
@@ -170,11 +182,8 @@ TEST(changed_leaf_is_modified)
 	struct trust t;
 	struct verify_report r;
 
-	t = case_open("leaf", 1, 1, &s);
-	fixture_sql(&s, "UPDATE entries SET leaf = CAST(replace(CAST(leaf AS TEXT), 'user0@', 'mallory') AS BLOB)"
-		" WHERE seq = 5");
-	CHECK(run_verify(&s, &t, 0, &r) == 0);
-	CHECK_STR(verdict_name(r.verdict), "FAILED");
+	t = case_tampered("leaf", "UPDATE entries SET leaf = CAST(replace(CAST(leaf AS TEXT), 'user0@', 'mallory') AS BLOB)"
+		" WHERE seq = 5", &s, &r);
 	CHECK_INT(verify_report_verdict(&r), VERDICT_FAILED);
 	CHECK(find_fault(&r, "MODIFIED", 0, 5) != NULL);
 	CHECK(find_fault(&r, "MODIFIED", 0, 4) == NULL);
@@ -191,10 +200,7 @@ TEST(changed_column_is_modified)
 	struct verify_report r;
 	const struct verify_fault *f;
 
-	t = case_open("col", 1, 1, &s);
-	fixture_sql(&s, "UPDATE entries SET actor = 'someone-else' WHERE seq = 12");
-	CHECK(run_verify(&s, &t, 0, &r) == 0);
-	CHECK_STR(verdict_name(r.verdict), "FAILED");
+	t = case_tampered("col", "UPDATE entries SET actor = 'someone-else' WHERE seq = 12", &s, &r);
 	f = find_fault(&r, "MODIFIED", 0, 12);
 	CHECK(f && strstr(f->detail, "actor"));
 	CHECK(find_fault(&r, "ROOT_MISMATCH", 1, 20) == NULL);
@@ -208,10 +214,7 @@ TEST(deleted_row_is_missing)
 	struct verify_report r;
 	const struct verify_fault *f;
 
-	t = case_open("del", 1, 1, &s);
-	fixture_sql(&s, "DELETE FROM entries WHERE seq = 15");
-	CHECK(run_verify(&s, &t, 0, &r) == 0);
-	CHECK_STR(verdict_name(r.verdict), "FAILED");
+	t = case_tampered("del", "DELETE FROM entries WHERE seq = 15", &s, &r);
 	CHECK(find_fault(&r, "MISSING", 0, 15) != NULL);
 	f = find_fault(&r, "ROOT_MISMATCH", 1, 20);
 	CHECK(f && strstr(f->detail, "11-20"));
@@ -269,14 +272,11 @@ TEST(swapped_rows_are_modified)
 	struct trust t;
 	struct verify_report r;
 
-	t = case_open("swap", 1, 1, &s);
-	fixture_sql(&s, "CREATE TEMP TABLE a AS SELECT * FROM entries WHERE seq IN (5, 6);"
+	t = case_tampered("swap", "CREATE TEMP TABLE a AS SELECT * FROM entries WHERE seq IN (5, 6);"
 		"DELETE FROM entries WHERE seq IN (5, 6);"
 		"INSERT INTO entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
 		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk) SELECT 11 - seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
-		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk FROM a");
-	CHECK(run_verify(&s, &t, 0, &r) == 0);
-	CHECK_STR(verdict_name(r.verdict), "FAILED");
+		" target, target_kind, environment, summary, nchanges, source_file, source_line, risk FROM a", &s, &r);
 	f = find_fault(&r, "MODIFIED", 0, 5);
 	CHECK(f && strstr(f->detail, "leaf records seq 6"));
 	f = find_fault(&r, "MODIFIED", 0, 6);
