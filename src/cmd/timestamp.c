@@ -39,7 +39,8 @@ static int token_stored(struct store *s, uint64_t size, const struct buf *token)
 
 /* Checks that token answers the checkpoint note (imprint) and, when
  * nonce is given, that request (its nonce); else, that it answers one of
- * the requests recorded for size. Returns EXIT_OK or EXIT_BADINPUT. */
+ * the requests recorded for size. Returns 0, or -1 (reported) of class
+ * ERR_INPUT (a token that answers something else) or ERR_IO. */
 static int check_answer(struct store *s, uint64_t size, const struct buf *note, const struct buf *token,
 			const char *nonce, const char *what, struct tsa_token_info *info)
 {
@@ -47,34 +48,28 @@ static int check_answer(struct store *s, uint64_t size, const struct buf *note, 
 	int rc;
 
 	if (tsa_token_info(token->buf, token->len, info, &err)) {
-		error("%s: %s", what, err.buf);
+		error_as(ERR_INPUT, "%s: %s", what, err.buf);
 		buf_release(&err);
-		return EXIT_BADINPUT;
+		return -1;
 	}
-	if (!tsa_token_covers(info, note->buf, note->len)) {
-		error("%s: the token time-stamps other data: its imprint is not the SHA-256 of the note of "
-		      "checkpoint %" PRIu64 "; nothing was stored", what, size);
-		return EXIT_BADINPUT;
-	}
-	if (!info->nonce_hex) {
-		error("%s: the token carries no nonce, so it answers no request trailscope made for "
-		      "checkpoint %" PRIu64 "; nothing was stored", what, size);
-		return EXIT_BADINPUT;
-	}
+	if (!tsa_token_covers(info, note->buf, note->len))
+		return error_as(ERR_INPUT, "%s: the token time-stamps other data: its imprint is not the SHA-256 "
+				"of the note of checkpoint %" PRIu64 "; nothing was stored", what, size);
+	if (!info->nonce_hex)
+		return error_as(ERR_INPUT, "%s: the token carries no nonce, so it answers no request trailscope "
+				"made for checkpoint %" PRIu64 "; nothing was stored", what, size);
 	if (nonce) {
 		rc = !strcmp(nonce, info->nonce_hex);
 	} else {
 		rc = anchors_request_made(s, size, info->nonce_hex);
 		if (rc < 0)
-			return EXIT_IO;
+			return -1;
 	}
-	if (!rc) {
-		error("%s: the token answers another request: its nonce %s is not that of a request "
-		      "trailscope made for checkpoint %" PRIu64 " (%s); nothing was stored", what,
-		      info->nonce_hex, size, nonce ? nonce : "see --request-out");
-		return EXIT_BADINPUT;
-	}
-	return EXIT_OK;
+	if (!rc)
+		return error_as(ERR_INPUT, "%s: the token answers another request: its nonce %s is not that of a "
+				"request trailscope made for checkpoint %" PRIu64 " (%s); nothing was stored", what,
+				info->nonce_hex, size, nonce ? nonce : "see --request-out");
+	return 0;
 }
 
 static int run_timestamp(struct cmd_ctx *cx, int argc, char **argv)
@@ -94,7 +89,7 @@ static int run_timestamp(struct cmd_ctx *cx, int argc, char **argv)
 	struct store *s = NULL;
 	int64_t want = 0;
 	uint64_t size = 0;
-	int c, rc, ret = EXIT_IO;
+	int c, rc, ret = -1;
 
 	while ((c = cli_getopt(argc, argv, "s:t:q:r:h", opts, "timestamp", usage)) != -1) {
 		switch (c) {
@@ -118,14 +113,11 @@ static int run_timestamp(struct cmd_ctx *cx, int argc, char **argv)
 		goto out;
 	rc = anchors_checkpoint_note(s, (uint64_t)want, &note, &size);
 	if (rc <= 0) {
-		if (rc == 0) {
-			if (want)
-				error("%s: no checkpoint of size %lld", argv[optind], (long long)want);
-			else
-				error("%s: the store has no checkpoint to time-stamp (trailscope checkpoint)",
-				      argv[optind]);
-			ret = EXIT_BADINPUT;
-		}
+		if (rc == 0 && want)
+			error_as(ERR_INPUT, "%s: no checkpoint of size %lld", argv[optind], (long long)want);
+		else if (rc == 0)
+			error_as(ERR_INPUT, "%s: the store has no checkpoint to time-stamp (trailscope checkpoint)",
+				 argv[optind]);
 		goto out;
 	}
 	if (url || reqout) {
@@ -142,7 +134,7 @@ static int run_timestamp(struct cmd_ctx *cx, int argc, char **argv)
 		printf("wrote the time-stamp request for checkpoint %" PRIu64 " to ", size);
 		cli_put_safe(stdout, reqout);
 		printf(" (nonce %s); attach the TSA's answer with --response\n", nonce.buf);
-		ret = EXIT_OK;
+		ret = 0;
 		goto out;
 	}
 	if (url) {
@@ -164,14 +156,11 @@ static int run_timestamp(struct cmd_ctx *cx, int argc, char **argv)
 		buf_addf(&what, "response %s", respfile);
 	}
 	if (tsa_response_token(resp.buf, resp.len, &token, &err)) {
-		error("%s: %s; nothing was stored", what.buf, err.buf);
-		ret = EXIT_BADINPUT;
+		error_as(ERR_INPUT, "%s: %s; nothing was stored", what.buf, err.buf);
 		goto out;
 	}
-	ret = check_answer(s, size, &note, &token, url ? nonce.buf : NULL, what.buf, &info);
-	if (ret != EXIT_OK)
+	if (check_answer(s, size, &note, &token, url ? nonce.buf : NULL, what.buf, &info))
 		goto out;
-	ret = EXIT_IO;
 	rc = token_stored(s, size, &token);
 	if (rc < 0)
 		goto out;
@@ -179,7 +168,7 @@ static int run_timestamp(struct cmd_ctx *cx, int argc, char **argv)
 		printf("checkpoint %" PRIu64 " already has this token (%s by ", size, info.time);
 		cli_put_safe(stdout, info.tsa);
 		printf("): nothing added\n");
-		ret = EXIT_OK;
+		ret = 0;
 		goto out;
 	}
 	if (store_begin(s) || anchors_add_timestamp(s, size, token.buf, token.len, info.nonce_hex, what.buf) ||
@@ -188,7 +177,7 @@ static int run_timestamp(struct cmd_ctx *cx, int argc, char **argv)
 	printf("time-stamped checkpoint %" PRIu64 " at %s by ", size, info.time);
 	cli_put_safe(stdout, info.tsa);
 	printf("\n");
-	ret = EXIT_OK;
+	ret = 0;
 out:
 	if (s)
 		store_rollback(s);
@@ -200,7 +189,7 @@ out:
 	buf_release(&token);
 	buf_release(&err);
 	buf_release(&what);
-	return ret;
+	return cli_exit_status(ret);
 }
 
 const struct command cmd_timestamp_entry = {

@@ -130,6 +130,10 @@ expect_status "a file that is no response is refused" 4 ts timestamp "$S" --resp
 expect_eq "nothing was stored by the refusals" "$(q "$S" 'SELECT count(*) FROM checkpoint_timestamps')" 1
 expect_status "two modes at once: usage" 3 ts timestamp "$S" --response "$T/r20.tsr" --request-out "$T/x.tsq"
 expect_status "no such checkpoint size" 4 ts timestamp "$S" --size 7 --request-out "$T/x.tsq"
+ts init "$T/empty-ts.db" >/dev/null
+expect_status "a store with no checkpoint to time-stamp" 4 ts timestamp "$T/empty-ts.db" --request-out "$T/x.tsq"
+expect_grep "saying so" "has no checkpoint to time-stamp" "$T/err"
+expect_status "an unreadable --response file: I/O error" 5 ts timestamp "$S" --response "$T/no-such.tsr"
 
 # a token signed by a certificate without the timeStamping EKU (made
 # with openssl cms over the good token's TSTInfo, since openssl ts
