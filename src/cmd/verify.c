@@ -59,7 +59,8 @@ static void print_json(const struct verify_report *r)
 		json_object_set_new(j, "status", json_string(fault_kind_name(r->checkpoints[i].status)));
 		if (r->checkpoints[i].signer)
 			json_object_set_new(j, "signed_by", json_string(r->checkpoints[i].signer));
-		json_object_set_new(j, "cosigners", cli_cosigners_json(r->checkpoints[i].cosigners, r->checkpoints[i].ncosigners));
+		json_object_set_new(j, "cosigners", cli_cosigners_json(r->checkpoints[i].cosigners,
+								       r->checkpoints[i].ncosigners));
 		json_array_append_new(cps, j);
 	}
 	for (size_t i = 0; i < r->ntimestamps; i++) {
