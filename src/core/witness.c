@@ -63,7 +63,8 @@ static int state_read(const char *path, struct checkpoint *prev, struct buf *whe
 		return error_as(ERR_INPUT, "cannot read the witness state '%s': %s", path, strerror(errno));
 	}
 	if (strlen(text) != len || len < strlen(STATE_MAGIC) || memcmp(text, STATE_MAGIC, strlen(STATE_MAGIC))) {
-		error_as(ERR_INPUT, "%s: not a witness state file (its first line is not \"trailscope-witness 1\")", path);
+		error_as(ERR_INPUT, "%s: not a witness state file (its first line is not \"trailscope-witness 1\")",
+			 path);
 		goto out;
 	}
 	body = strstr(text, "\n\n");
@@ -119,16 +120,16 @@ static int check_consistent(struct store *s, const struct checkpoint *prev, cons
 	root_text(prev->root, &a);
 	root_text(cp->root, &b);
 	if (cp->size < prev->size) {
-		error_as(ERR_FAILED, "refusing to cosign: a rollback: the latest checkpoint of \"%s\" has size %" PRIu64
-		      " (root %s), smaller than size %" PRIu64 " (root %s) this witness cosigned at %s (%s)",
-		      cp->origin, cp->size, b.buf, prev->size, a.buf, when, state);
+		error_as(ERR_FAILED, "refusing to cosign: a rollback: the latest checkpoint of \"%s\" has size %"
+			 PRIu64 " (root %s), smaller than size %" PRIu64 " (root %s) this witness cosigned at %s (%s)",
+			 cp->origin, cp->size, b.buf, prev->size, a.buf, when, state);
 		goto out;
 	}
 	if (cp->size == prev->size) {
 		if (memcmp(cp->root, prev->root, HASH_LEN)) {
-			error_as(ERR_FAILED, "refusing to cosign: a fork: the latest checkpoint of \"%s\" at size %" PRIu64
-			      " has root %s, but this witness cosigned root %s at that size at %s (%s)",
-			      cp->origin, cp->size, b.buf, a.buf, when, state);
+			error_as(ERR_FAILED, "refusing to cosign: a fork: the latest checkpoint of \"%s\" at size %"
+				 PRIu64 " has root %s, but this witness cosigned root %s at that size at %s (%s)",
+				 cp->origin, cp->size, b.buf, a.buf, when, state);
 			goto out;
 		}
 		ret = 0;
@@ -141,11 +142,11 @@ static int check_consistent(struct store *s, const struct checkpoint *prev, cons
 	if ((uint64_t)have < cp->size || merkle_consistency_proof(&src, prev->size, cp->size, &p) ||
 	    merkle_verify_consistency(prev->size, cp->size, prev->root, cp->root, &p)) {
 		error_as(ERR_FAILED, "refusing to cosign: a fork: the latest checkpoint of \"%s\" (size %" PRIu64
-		      ", root %s) is not consistent with size %" PRIu64 " (root %s) this witness cosigned at "
-		      "%s (%s): %s", cp->origin, cp->size, b.buf, prev->size, a.buf, when, state,
-		      (uint64_t)have < cp->size ? "the store holds fewer entries than the checkpoint, so "
-		      "no consistency proof can be made"
-		      : "no consistency proof between them verifies");
+			 ", root %s) is not consistent with size %" PRIu64 " (root %s) this witness cosigned at "
+			 "%s (%s): %s", cp->origin, cp->size, b.buf, prev->size, a.buf, when, state,
+			 (uint64_t)have < cp->size ? "the store holds fewer entries than the checkpoint, so "
+			 "no consistency proof can be made"
+			 : "no consistency proof between them verifies");
 		goto out;
 	}
 	ret = 0;
