@@ -351,6 +351,7 @@ static void check_records(int dfd, struct item *items, size_t n, struct bundle_r
 			buf_reset(&lpath);
 			buf_addf(&lpath, "data/entries/%lld.raw", (long long)it->seq);
 			buf_reset(&err);
+			buf_reset(&want);
 			if (!bag_read(dfd, lpath.buf, BUNDLE_MAX_LEAF, &want, &err))
 				bundle_record_add_raw(lj, want.buf, want.len);
 			buf_reset(&lpath);
