@@ -78,6 +78,13 @@
 /* Covering since schema version 2: value terms read before/after from it. */
 #define CHANGES_PATH_SQL "CREATE INDEX changes_path ON changes(path, seq, after, before);\n"
 
+/* The page size of a new store (docs/STORE.md "Page size"): a leaf row
+ * (~1.8 kB) or an entry_text row (~1.4 kB) of generated data leaves up to
+ * half of a 4 kB page unused, and much less of a 16 kB one. */
+#define STORE_PAGE_SIZE 16384
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
 static const char schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
 	"CREATE TABLE entries(\n"
@@ -581,6 +588,9 @@ int store_open(struct store *s, const char *path, unsigned flags)
 		sqlite3_extended_result_codes(s->db, 1);
 		sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
 		if (!exists || st.st_size == 0) {
+			/* before anything is written: WAL fixes the page size */
+			if (store_exec(s, "PRAGMA page_size = " STRINGIFY(STORE_PAGE_SIZE)))
+				goto fail;
 			if (pragma_int(s, "PRAGMA journal_mode = WAL", &dummy) < 0) {
 				store_error(s, "cannot enable WAL");
 				goto fail;
