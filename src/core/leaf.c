@@ -4,7 +4,8 @@
  * stored leaf's top-level members in one pass.
  *
  * Building costs one canonical serialisation (jcs.c) of the event's
- * members. The members that sort before "seq" and those after it are
+ * members and one SHA-256 of the raw record (version 3 commits to the
+ * record by its digest; the record itself goes to entry_text). The members that sort before "seq" and those after it are
  * serialised as two objects and joined around the seq, so where the seq's
  * digits lie is known without searching the leaf, and import can build a
  * leaf on its reader thread and splice in the seq on the writer.
