@@ -1,4 +1,4 @@
--- pg_schema.sql - the trailscope store (schema version 4) on PostgreSQL:
+-- pg_schema.sql - the trailscope store (schema version 5) on PostgreSQL:
 -- the same tables, columns and indexes as the SQLite store of
 -- docs/STORE.md, with stricter append-only rules, specified in its
 -- "PostgreSQL schema" section (keep the two, and src/core/store.c, in
@@ -198,7 +198,10 @@ CREATE VIEW events AS SELECT seq, event_id, ts, actor, actor_type, action, targe
 	coalesce(convert_from(leaf, 'UTF8')::json -> 'outcome' ->> 'status', 'unknown') AS outcome,
 	convert_from(leaf, 'UTF8')::json -> 'outcome' ->> 'code' AS outcome_code,
 	convert_from(leaf, 'UTF8')::json -> 'outcome' ->> 'message' AS outcome_message,
-	convert_from(leaf, 'UTF8')::json ->> 'raw' AS raw,
+	-- a version 1 or 2 leaf holds its raw record; a version 3 leaf commits
+	-- to the entry_text row by raw_sha256 (schema version 5)
+	coalesce(convert_from(leaf, 'UTF8')::json ->> 'raw',
+		 (SELECT t.raw FROM entry_text AS t WHERE t.seq = entries.seq)) AS raw,
 	convert_from(leaf, 'UTF8') AS leaf
 	FROM entries;
 CREATE VIEW event_changes AS SELECT c.seq, c.idx, e.ts, e.actor, e.action, e.target,
@@ -231,5 +234,5 @@ REVOKE ALL ON FUNCTION trailscope_grant_reader(regrole), trailscope_grant_writer
 
 INSERT INTO meta VALUES
 	('application_id', '1953657699'),
-	('schema', '4'),
+	('schema', '5'),
 	('created_at', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'));

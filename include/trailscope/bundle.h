@@ -102,6 +102,11 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
  * bundle_leaf_changes(), or NULL to have each function compute it (export
  * computes it once for the three renderings that show it). */
 void bundle_record_line(const json_t *leaf, const json_t *changes, struct buf *out); /* events.jsonl line */
+/* A version 3 leaf's events.jsonl record also carries its raw record
+ * (data/entries/SEQ.raw) as "raw", as version 1 and 2 leaves do: sets it
+ * on the parsed leaf before bundle_record_line. Returns 0, or -1 (leaf
+ * unchanged) when raw[0..len) is not UTF-8 text. */
+int bundle_record_add_raw(json_t *leaf, const char *raw, size_t len);
 /* events.csv layouts: 1 as bundles before outcomes were written (no
  * outcome columns; an unrecorded state summarised as ""), 2 since (export
  * writes it; bundle verify renders the layout the file's header names). */

@@ -13,11 +13,23 @@
 #include "trailscope/event.h"
 #include "trailscope/store.h"
 
+/* Where an entry's raw source record came from (entry_raw). */
+enum entry_raw_state {
+	ENTRY_RAW_NONE,          /* none: the leaf does not parse or has no raw record */
+	ENTRY_RAW_LEAF,          /* the leaf's "raw" member (leaf versions 1 and 2) */
+	ENTRY_RAW_TEXT,          /* entry_text.raw, matching the leaf's raw_sha256 (version 3) */
+	ENTRY_RAW_MISSING,       /* version 3, but entry_text has no row for the entry */
+	ENTRY_RAW_ALTERED,       /* version 3, but entry_text.raw does not match raw_sha256 */
+};
+
 struct entry {
 	int64_t seq;
 	char *event_id, *ts, *actor, *actor_type, *action, *target, *target_kind, *environment;
 	char *summary;
 	json_t *leaf;            /* the parsed leaf, or NULL when it does not parse */
+	char *raw;               /* the raw source record (entry_raw), or NULL */
+	size_t raw_len;
+	enum entry_raw_state raw_state;
 	struct change_list changes;
 	uint64_t covered_by;     /* size of the smallest checkpoint covering seq, 0 if pending */
 };
@@ -31,6 +43,18 @@ void entry_release(struct entry *e);
  * set (the caller frees it), 0 when no entry (or one without an id) has
  * that seq, -1 on error (reported). */
 int entry_event_id(struct store *s, int64_t seq, char **id);
+
+/*
+ * The raw source record of the entry, as the leaf commits to it: the
+ * leaf's "raw" member (versions 1 and 2) or the entry_text row whose
+ * SHA-256 is the leaf's "raw_sha256" (version 3). Returns it with its
+ * length in *len (borrowed from e), or NULL when there is none or the row
+ * is missing or does not match (e->raw_state says which; verify reports
+ * it as MODIFIED).
+ */
+const char *entry_raw(const struct entry *e, size_t *len);
+/* Why entry_raw gave NULL, in words ("" when it did not). */
+const char *entry_raw_problem(const struct entry *e);
 
 /* Convenience accessors into the leaf ("" or NULL when absent). */
 const char *entry_context_str(const struct entry *e, const char *key);

@@ -221,7 +221,8 @@ void query_terms_release(struct query_terms *t);
  *   ts_value(pattern, path, json, op, value)   see docs/QUERY.md
  *   ts_regexp(pattern, flags, text...)   1 when pcre2 matches any text (a BLOB
  *                                  argument is a leaf: its raw record)
- *   ts_leaf_raw(leaf)              the leaf's `raw` member, unescaped
+ *   ts_leaf_raw(leaf)              the leaf's `raw` member, unescaped (NULL for a
+ *                                  version 3 leaf: its record is entry_text.raw)
  * Returns 0 or -1 (reported).
  */
 int sqlfuncs_register(sqlite3 *db);

@@ -16,7 +16,7 @@
 #include "trailscope/buf.h"
 #include "trailscope/merkle.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 #define STORE_APPLICATION_ID 0x74727363 /* "trsc" */
 #define STORE_NODE_STRIDE 4 /* merkle_nodes caches levels 4, 8, 12, ... */
 
@@ -31,7 +31,8 @@ struct store {
 	unsigned flags;
 	char *origin;          /* owned; the checkpoint origin line */
 	int schema;            /* PRAGMA user_version: 1 has no entry_text, 1 and 2 no
-				* entries.outcome, 1 to 3 no anchor tables */
+				* entries.outcome, 1 to 3 no anchor tables, 1 to 4
+				* no entry_text DELETE trigger (leaves before v3) */
 	char *private_path;    /* store_create_private: the file being built */
 	int private_fd;        /* and its flock */
 	sqlite3_stmt *leaf_hash_stmt;  /* cached statements, lazily prepared */

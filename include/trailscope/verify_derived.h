@@ -30,6 +30,7 @@ struct derived {
 	const char *target, *environment; /* borrowed from the leaf */
 	const char *raw;             /* the leaf's raw member, borrowed; NULL when absent */
 	size_t raw_len;
+	const char *raw_sha256;      /* a version 3 leaf's raw_sha256, borrowed; else NULL */
 	const char *source_file;     /* the leaf's source.file, borrowed, or NULL */
 	long long source_line;       /* the leaf's source.line, or -1 */
 };

@@ -163,7 +163,8 @@ const struct command cmd_sql_entry = {
 		"and event_changes (seq, idx, ts, actor, action, target, environment, path, kind,\n"
 		"before, after, before_unknown); the tables of docs/STORE.md are readable too.\n"
 		"Functions: ts_regexp(re, flags, text), ts_path_match(pattern, path),\n"
-		"ts_leaf_raw(leaf). Writes, ATTACH and setting pragmas are refused (exit 3).\n",
+		"ts_leaf_raw(leaf) (NULL for a version 3 leaf: events.raw reads entry_text). Writes,\n"
+		"ATTACH and setting pragmas are refused (exit 3).\n",
 	.flags = CMD_STORE,
 	.run = run_sql,
 };

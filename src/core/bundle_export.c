@@ -29,6 +29,7 @@
 #include "trailscope/incident.h"
 #include "trailscope/jcs.h"
 #include "trailscope/keys.h"
+#include "trailscope/leaf.h"
 #include "trailscope/query.h"
 #include "trailscope/store.h"
 #include "trailscope/timeline.h"
@@ -279,13 +280,21 @@ static void progress(const struct export *x, const char *phase, uint64_t done)
 		x->o->progress(x->o->progress_ctx, phase, done, x->seqs.n);
 }
 
-/* Reads the leaf of seq into out and checks it against its stored hash. */
-static int read_leaf(struct export *x, int64_t seq, struct buf *out, unsigned char hash[HASH_LEN])
+/* Reads the leaf of seq into out and checks it against its stored hash;
+ * for a version 3 leaf, also its raw record (entry_text.raw) into raw,
+ * checked against the leaf's raw_sha256 (*has_raw says whether it did). */
+static int read_leaf(struct export *x, int64_t seq, struct buf *out, unsigned char hash[HASH_LEN],
+		     struct buf *raw, int *has_raw)
 {
+	struct leaf_fields f;
+	size_t n;
+	const char *t;
 	int rc;
 
-	if (!x->leaf_stmt && store_prepare(&x->s, "SELECT leaf, leaf_hash FROM entries WHERE seq = ?1",
-					   &x->leaf_stmt))
+	if (!x->leaf_stmt &&
+	    store_prepare(&x->s, x->s.schema >= 2 ? "SELECT leaf, leaf_hash, (SELECT raw FROM entry_text AS t "
+			  "WHERE t.seq = entries.seq) FROM entries WHERE seq = ?1"
+			  : "SELECT leaf, leaf_hash, NULL FROM entries WHERE seq = ?1", &x->leaf_stmt))
 		return -1;
 	sqlite3_reset(x->leaf_stmt);
 	sqlite3_bind_int64(x->leaf_stmt, 1, seq);
@@ -300,6 +309,22 @@ static int read_leaf(struct export *x, int64_t seq, struct buf *out, unsigned ch
 	    memcmp(sqlite3_column_blob(x->leaf_stmt, 1), hash, HASH_LEN))
 		return error("entry %lld: the leaf does not match its stored hash (run trailscope verify)",
 			     (long long)seq);
+	/* version 3: the raw record lives beside the leaf */
+	*has_raw = 0;
+	buf_reset(raw);
+	leaf_fields_init(&f);
+	rc = leaf_scan(out->buf, out->len, &f, NULL) == 0 && f.version >= 3;
+	if (rc) {
+		t = store_col_text_len(x->leaf_stmt, 2, &n);
+		if (!t || !leaf_raw_matches(f.raw_sha256.buf, t, n)) {
+			leaf_fields_release(&f);
+			return error("entry %lld: its raw record in entry_text is %s (run trailscope verify)",
+				     (long long)seq, t ? "not the one the leaf's raw_sha256 names" : "missing");
+		}
+		buf_add(raw, t, n);
+		*has_raw = 1;
+	}
+	leaf_fields_release(&f);
 	return 0;
 }
 
@@ -700,6 +725,8 @@ struct render_slot {
 	size_t n;                      /* leaves in the batch */
 	int64_t seq[RENDER_BATCH];
 	struct buf leaf[RENDER_BATCH];
+	struct buf raw[RENDER_BATCH];  /* a version 3 leaf's raw record */
+	int has_raw[RENDER_BATCH];
 	struct buf text[R__COUNT];     /* the batch rendered */
 };
 
@@ -732,6 +759,8 @@ static void render_batch(struct render_slot *sl, struct renderer *r)
 		}
 		buf_release(&err);
 		changes = bundle_leaf_changes(j);
+		if (sl->has_raw[i])
+			bundle_record_add_raw(j, sl->raw[i].buf, sl->raw[i].len);
 		bundle_record_line(j, changes, &sl->text[R_JSONL]);
 		bundle_events_csv_row(j, &sl->text[R_EVENTS_CSV], EVENTS_CSV_CURRENT);
 		bundle_changes_csv_rows(j, changes, &sl->text[R_CHANGES_CSV]);
@@ -803,16 +832,19 @@ static int reclaim_slot(struct renderer *r, int k)
 	return 0;
 }
 
-/* The leaf and proof files of seq; its leaf in leaf (path and text are
+/* The leaf and proof files of seq, and its raw record file for a version
+ * 3 leaf; its leaf in leaf, its raw record in raw (path and text are
  * scratch). */
 static int write_leaf_and_proof(struct export *x, const struct merkle_source *src, int64_t seq,
-				struct buf *leaf, struct buf *path, struct buf *text)
+				struct buf *leaf, struct buf *raw, int *has_raw, struct buf *path,
+				struct buf *text)
 {
 	struct merkle_proof p = { 0 };
 	unsigned char hash[HASH_LEN];
 	int ret;
 
-	if (read_leaf(x, seq, leaf, hash) || merkle_inclusion_proof(src, (uint64_t)seq - 1, x->cp.size, &p))
+	if (read_leaf(x, seq, leaf, hash, raw, has_raw) ||
+	    merkle_inclusion_proof(src, (uint64_t)seq - 1, x->cp.size, &p))
 		return -1;
 	if (merkle_verify_inclusion((uint64_t)seq - 1, x->cp.size, hash, &p, x->cp.root)) {
 		merkle_proof_release(&p);
@@ -822,6 +854,11 @@ static int write_leaf_and_proof(struct export *x, const struct merkle_source *sr
 	buf_reset(path);
 	buf_addf(path, "data/entries/%lld.leaf", (long long)seq);
 	ret = bag_write_file(&x->w, path->buf, leaf->buf, leaf->len);
+	if (!ret && *has_raw) {
+		buf_reset(path);
+		buf_addf(path, "data/entries/%lld.raw", (long long)seq);
+		ret = bag_write_file(&x->w, path->buf, raw->buf, raw->len);
+	}
 	if (!ret) {
 		buf_reset(text);
 		tlog_proof_format(text, NULL, 0, (uint64_t)seq - 1, &p, x->cp_note.buf, x->cp_note.len);
@@ -848,8 +885,10 @@ static int write_events(struct export *x)
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
 	for (int s = 0; s < 2; s++) {
-		for (int i = 0; i < RENDER_BATCH; i++)
+		for (int i = 0; i < RENDER_BATCH; i++) {
 			buf_init(&r->slot[s].leaf[i]);
+			buf_init(&r->slot[s].raw[i]);
+		}
 		for (int i = 0; i < R__COUNT; i++)
 			buf_init(&r->slot[s].text[i]);
 	}
@@ -886,7 +925,8 @@ static int write_events(struct export *x)
 				break;
 			}
 			sl->seq[sl->n] = seq;
-			ret = write_leaf_and_proof(x, &src, seq, &sl->leaf[sl->n], &path, &proof);
+			ret = write_leaf_and_proof(x, &src, seq, &sl->leaf[sl->n], &sl->raw[sl->n],
+						   &sl->has_raw[sl->n], &path, &proof);
 			if ((i & 255) == 255 || i + 1 == x->seqs.n)
 				progress(x, "events", i + 1);
 		}
@@ -914,8 +954,10 @@ static int write_events(struct export *x)
 		bag_stream_release(&out[i]);
 	}
 	for (int s = 0; s < 2; s++) {
-		for (int i = 0; i < RENDER_BATCH; i++)
+		for (int i = 0; i < RENDER_BATCH; i++) {
 			buf_release(&r->slot[s].leaf[i]);
+			buf_release(&r->slot[s].raw[i]);
+		}
 		for (int i = 0; i < R__COUNT; i++)
 			buf_release(&r->slot[s].text[i]);
 	}

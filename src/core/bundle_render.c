@@ -47,6 +47,13 @@ static json_t *changes_of(const json_t *leaf, const json_t *changes)
 	return changes ? json_incref((json_t *)changes) : bundle_leaf_changes(leaf);
 }
 
+int bundle_record_add_raw(json_t *leaf, const char *raw, size_t len)
+{
+	json_t *v = json_stringn(raw, len);
+
+	return v ? json_object_set_new(leaf, "raw", v) : -1;
+}
+
 void bundle_record_line(const json_t *leaf, const json_t *changes, struct buf *out)
 {
 	/* a shallow copy: the record shares the leaf's members, adds changes */

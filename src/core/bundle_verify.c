@@ -20,6 +20,7 @@
 #include "trailscope/bundle.h"
 #include "trailscope/dsse.h"
 #include "trailscope/jcs.h"
+#include "trailscope/leaf.h"
 #include "trailscope/tlogproof.h"
 #include "trailscope/util.h"
 
@@ -150,6 +151,7 @@ static int64_t seq_of(const char *path, const char *dir, const char *suffix)
 struct item {
 	int64_t seq;
 	int leaf, proof, record;  /* present */
+	int raw;                  /* data/entries/SEQ.raw present */
 	int ok;                   /* leaf and proof check */
 	long record_line;
 };
@@ -192,6 +194,29 @@ static json_t *load_leaf(int dfd, int64_t seq, struct buf *bytes, struct bundle_
 	return j;
 }
 
+/* A version 3 leaf (raw_sha256 not NULL) commits to data/entries/SEQ.raw
+ * by its SHA-256; earlier leaves hold their raw record and have no file. */
+static void check_raw(int dfd, const struct item *it, const char *raw_sha256, struct bundle_report *r)
+{
+	struct buf path = BUF_INIT, raw = BUF_INIT;
+
+	buf_addf(&path, "data/entries/%lld.raw", (long long)it->seq);
+	if (!raw_sha256) {
+		if (it->raw)
+			fault(r, BUNDLE_FAULT_BAG, path.buf, 0, "unexpected file: data/entries/%lld.leaf holds its "
+			      "raw record itself (a leaf before version 3)", (long long)it->seq);
+	} else if (!it->raw) {
+		fault(r, BUNDLE_FAULT_MISSING, path.buf, 0, "no raw record for data/entries/%lld.leaf, whose "
+		      "raw_sha256 names one", (long long)it->seq);
+	} else if (!read_part(dfd, path.buf, BUNDLE_MAX_LEAF, &raw, r) &&
+		   !leaf_raw_matches(raw_sha256, raw.buf, raw.len)) {
+		fault(r, BUNDLE_FAULT_LEAF, path.buf, 0, "its SHA-256 is not the raw_sha256 of "
+		      "data/entries/%lld.leaf: the raw record was altered", (long long)it->seq);
+	}
+	buf_release(&path);
+	buf_release(&raw);
+}
+
 static void check_event(int dfd, struct item *it, const struct buf *cp_bytes, const struct checkpoint *cp,
 			struct bundle_report *r)
 {
@@ -211,6 +236,7 @@ static void check_event(int dfd, struct item *it, const struct buf *cp_bytes, co
 		if (!json_is_number(s) || json_number_value(s) != (double)it->seq)
 			fault(r, BUNDLE_FAULT_LEAF, lpath.buf, 1, "its \"seq\" member is not %lld (a leaf moved or renamed)",
 			      (long long)it->seq);
+		check_raw(dfd, it, json_string_value(json_object_get(j, "raw_sha256")), r);
 		json_decref(j);
 	}
 	if (read_part(dfd, path.buf, 1 << 20, &text, r))
@@ -320,6 +346,17 @@ static void check_records(int dfd, struct item *items, size_t n, struct bundle_r
 		buf_reset(&lpath);
 		buf_addf(&lpath, "data/entries/%lld.leaf", (long long)it->seq);
 		lj = load_leaf(dfd, it->seq, &leaf, r, 0);
+		if (lj && it->raw && json_is_string(json_object_get(lj, "raw_sha256"))) {
+			/* a version 3 leaf's record carries its raw record too */
+			buf_reset(&lpath);
+			buf_addf(&lpath, "data/entries/%lld.raw", (long long)it->seq);
+			buf_reset(&err);
+			buf_reset(&want);
+			if (!bag_read(dfd, lpath.buf, BUNDLE_MAX_LEAF, &want, &err))
+				bundle_record_add_raw(lj, want.buf, want.len);
+			buf_reset(&lpath);
+			buf_addf(&lpath, "data/entries/%lld.leaf", (long long)it->seq);
+		}
 		if (lj) {
 			buf_reset(&want);
 			bundle_record_line(lj, NULL, &want);
@@ -700,11 +737,13 @@ int bundle_verify_anchored(const char *dir, const struct note_verifier *trusted,
 	for (size_t i = 0; i < C.npayload; i++) {
 		const char *p = C.payload[i];
 		int64_t seq;
-		int leaf = 0;
+		int leaf = 0, raw = 0;
 
 		if (!strncmp(p, "data/entries/", 13)) {
 			seq = seq_of(p, "data/entries/", ".leaf");
 			leaf = 1;
+			if (seq <= 0 && (seq = seq_of(p, "data/entries/", ".raw")) > 0)
+				leaf = 0, raw = 1;
 		} else if (!strncmp(p, "data/proofs/", 12)) {
 			seq = seq_of(p, "data/proofs/", ".tlog-proof");
 		} else {
@@ -712,7 +751,7 @@ int bundle_verify_anchored(const char *dir, const struct note_verifier *trusted,
 		}
 		if (seq <= 0) {
 			fault(r, BUNDLE_FAULT_BAG, p, 0, "unexpected file (expected %s)",
-			      leaf ? "data/entries/SEQ.leaf" : "data/proofs/SEQ.tlog-proof");
+			      leaf ? "data/entries/SEQ.leaf or SEQ.raw" : "data/proofs/SEQ.tlog-proof");
 			continue;
 		}
 		{
@@ -725,7 +764,9 @@ int bundle_verify_anchored(const char *dir, const struct note_verifier *trusted,
 				memset(&items[nitems], 0, sizeof(*items));
 				items[nitems++].seq = seq;
 			}
-			if (leaf)
+			if (raw)
+				items[k].raw = 1;
+			else if (leaf)
 				items[k].leaf = 1;
 			else
 				items[k].proof = 1;
@@ -738,6 +779,11 @@ int bundle_verify_anchored(const char *dir, const struct note_verifier *trusted,
 
 		if (it->leaf)
 			r->events_total++;
+		if (!it->leaf && !it->proof) {
+			fault(r, BUNDLE_FAULT_MISSING, "data/entries/", 0, "no leaf %lld.leaf for data/entries/%lld.raw",
+			      (long long)it->seq, (long long)it->seq);
+			continue;
+		}
 		if (!it->proof) {
 			fault(r, BUNDLE_FAULT_MISSING, "data/proofs/", 0, "no proof %lld.tlog-proof for data/entries/%lld.leaf",
 			      (long long)it->seq, (long long)it->seq);

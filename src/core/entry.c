@@ -7,6 +7,7 @@
 
 #include "trailscope/entry.h"
 #include "trailscope/jcs.h"
+#include "trailscope/leaf.h"
 #include "trailscope/util.h"
 #include "store_row.h"
 
@@ -49,6 +50,56 @@ static int load_changes(struct store *s, struct entry *e)
 	return rc == SQLITE_DONE ? 0 : store_error(s, "cannot read changes");
 }
 
+/* Sets e->raw from the leaf (v1, v2) or from column col, entry_text.raw,
+ * checked against the leaf's raw_sha256 (v3). */
+static void load_raw(struct entry *e, sqlite3_stmt *st, int col)
+{
+	json_t *raw = entry_leaf_get(e, "raw"), *sha = entry_leaf_get(e, "raw_sha256");
+	size_t n;
+	const char *t;
+
+	if (json_is_string(raw)) {
+		e->raw_len = json_string_length(raw);
+		e->raw = xstrndup(json_string_value(raw), e->raw_len);
+		e->raw_state = ENTRY_RAW_LEAF;
+		return;
+	}
+	if (!json_is_string(sha)) {
+		e->raw_state = ENTRY_RAW_NONE;
+		return;
+	}
+	t = store_col_text_len(st, col, &n);
+	if (!t) {
+		e->raw_state = ENTRY_RAW_MISSING;
+	} else if (!leaf_raw_matches(json_string_value(sha), t, n)) {
+		e->raw_state = ENTRY_RAW_ALTERED;
+	} else {
+		e->raw = xstrndup(t, n);
+		e->raw_len = n;
+		e->raw_state = ENTRY_RAW_TEXT;
+	}
+}
+
+const char *entry_raw(const struct entry *e, size_t *len)
+{
+	*len = e->raw ? e->raw_len : 0;
+	return e->raw;
+}
+
+const char *entry_raw_problem(const struct entry *e)
+{
+	switch (e->raw_state) {
+	case ENTRY_RAW_MISSING:
+		return "the raw record is missing (entry_text has no row for this entry): run verify";
+	case ENTRY_RAW_ALTERED:
+		return "the raw record in entry_text does not match the leaf's raw_sha256: run verify";
+	case ENTRY_RAW_NONE:
+		return "the leaf holds no raw record";
+	default:
+		return "";
+	}
+}
+
 static int load_where(struct store *s, const char *where, int64_t seq, const char *id, struct entry *e)
 {
 	struct buf sql = BUF_INIT;
@@ -57,8 +108,10 @@ static int load_where(struct store *s, const char *where, int64_t seq, const cha
 
 	memset(e, 0, sizeof(*e));
 	buf_addf(&sql, "SELECT seq, event_id, ts, actor, actor_type, action, target, target_kind, "
-		 "environment, summary, leaf, (SELECT min(size) FROM checkpoints WHERE size >= entries.seq) "
-		 "FROM entries WHERE %s", where);
+		 "environment, summary, leaf, (SELECT min(size) FROM checkpoints WHERE size >= entries.seq), "
+		 "%s FROM entries WHERE %s",
+		 s->schema >= 2 ? "(SELECT raw FROM entry_text WHERE entry_text.seq = entries.seq)" : "NULL",
+		 where);
 	if (sqlite3_prepare_v2(s->db, sql.buf, -1, &st, NULL) != SQLITE_OK) {
 		buf_release(&sql);
 		return store_error(s, "cannot read entry");
@@ -84,6 +137,7 @@ static int load_where(struct store *s, const char *where, int64_t seq, const cha
 		e->summary = store_col_dup(st, 9);
 		e->leaf = parse_value(sqlite3_column_blob(st, 10), sqlite3_column_bytes(st, 10));
 		e->covered_by = (uint64_t)sqlite3_column_int64(st, 11);
+		load_raw(e, st, 12);
 		ret = load_changes(s, e) ? -1 : 1;
 	} else {
 		store_error(s, "cannot read entry");
@@ -140,6 +194,7 @@ void entry_release(struct entry *e)
 	free(e->environment);
 	free(e->summary);
 	json_decref(e->leaf);
+	free(e->raw);
 	change_list_release(&e->changes);
 	memset(e, 0, sizeof(*e));
 }
@@ -263,6 +318,6 @@ json_t *entry_to_json(const struct entry *e)
 	json_object_set_new(o, "ts_source", or_null(entry_leaf_get(e, "ts_source")));
 	json_object_set_new(o, "covered_by_checkpoint",
 			    e->covered_by ? json_integer((json_int_t)e->covered_by) : json_null());
-	json_object_set_new(o, "raw", or_null(entry_leaf_get(e, "raw")));
+	json_object_set_new(o, "raw", e->raw ? json_stringn(e->raw, e->raw_len) : json_null());
 	return o;
 }

@@ -4,7 +4,8 @@
  * stored leaf's top-level members in one pass.
  *
  * Building costs one canonical serialisation (jcs.c) of the event's
- * members. The members that sort before "seq" and those after it are
+ * members and one SHA-256 of the raw record (version 3 commits to the
+ * record by its digest; the record itself goes to entry_text). The members that sort before "seq" and those after it are
  * serialised as two objects and joined around the seq, so where the seq's
  * digits lie is known without searching the leaf, and import can build a
  * leaf on its reader thread and splice in the seq on the writer.
@@ -16,6 +17,8 @@
  */
 #include <stdint.h>
 #include <string.h>
+
+#include <openssl/sha.h>
 
 #include "trailscope/event.h"
 #include "trailscope/jcs.h"
@@ -73,7 +76,13 @@ void leaf_build(const struct event *ev, int64_t seq, struct buf *out, struct lea
 	if (ev->outcome_message)
 		json_object_set_new(outcome, "message", json_string(ev->outcome_message));
 	put(lo, hi, "outcome", outcome);
-	put(lo, hi, "raw", json_stringn(ev->raw, ev->raw_len));
+	{
+		char hex[LEAF_RAW_SHA256_HEX + 1];
+
+		/* version 3: the raw record itself is entry_text.raw */
+		leaf_raw_sha256(ev->raw ? ev->raw : "", ev->raw ? ev->raw_len : 0, hex);
+		put(lo, hi, "raw_sha256", json_stringn(hex, LEAF_RAW_SHA256_HEX));
+	}
 
 	/* {lo members,"seq":N,hi members}: canonical, as members are sorted */
 	json_append(out, lo);
@@ -104,6 +113,37 @@ void leaf_set_seq(const char *leaf, size_t len, const struct leaf_seq_at *at, in
 	buf_add(out, leaf + at->off + at->len, len - at->off - at->len);
 }
 
+void leaf_raw_sha256(const char *raw, size_t len, char hex[LEAF_RAW_SHA256_HEX + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[SHA256_DIGEST_LENGTH];
+
+	SHA256((const unsigned char *)raw, len, md);
+	for (size_t i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 0xf];
+	}
+	hex[LEAF_RAW_SHA256_HEX] = '\0';
+}
+
+int leaf_raw_matches(const char *raw_sha256, const char *raw, size_t len)
+{
+	char hex[LEAF_RAW_SHA256_HEX + 1];
+
+	leaf_raw_sha256(raw ? raw : "", raw ? len : 0, hex);
+	return raw_sha256 && !strcmp(raw_sha256, hex);
+}
+
+int leaf_raw_sha256_valid(const char *s, size_t len)
+{
+	if (len != LEAF_RAW_SHA256_HEX)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
 /* ---- scanning ---------------------------------------------------------- */
 
 void leaf_fields_init(struct leaf_fields *f)
@@ -118,6 +158,7 @@ void leaf_fields_init(struct leaf_fields *f)
 	buf_init(&f->target_kind);
 	buf_init(&f->environment);
 	buf_init(&f->outcome);
+	buf_init(&f->raw_sha256);
 	f->version = 0;
 }
 
@@ -132,6 +173,7 @@ void leaf_fields_release(struct leaf_fields *f)
 	buf_release(&f->target_kind);
 	buf_release(&f->environment);
 	buf_release(&f->outcome);
+	buf_release(&f->raw_sha256);
 }
 
 struct scan {
@@ -371,14 +413,15 @@ out:
 
 int leaf_scan(const char *leaf, size_t len, struct leaf_fields *f, struct buf *err)
 {
-	static const char *const top[] = { "seq", "event_id", "ts", "action", "environment", NULL };
+	static const char *const top[] = { "seq", "event_id", "ts", "action", "environment", "raw_sha256",
+					   NULL };
 	static const char *const actor[] = { "id", "type", NULL };
 	static const char *const target[] = { "key", "kind", NULL };
 	static const char *const outcome[] = { "status", NULL };
 	struct scan s = { leaf, leaf + len, NULL };
 	struct buf key = BUF_INIT;
 	int first = 1, ret = -1;
-	int have_actor = 0, have_target = 0, have_outcome = 0, status;
+	int have_actor = 0, have_target = 0, have_outcome = 0, have_raw = 0, have_sha = 0, status;
 
 	/* The top level is walked here so that the nested actor and target
 	 * objects can be read with their own member lists. */
@@ -431,11 +474,11 @@ int leaf_scan(const char *leaf, size_t len, struct leaf_fields *f, struct buf *e
 				goto out;
 			have_outcome = 1;
 		} else if (!strcmp(key.buf, "v")) {
-			if (s.p < s.end && (*s.p == '1' || *s.p == '2') &&
+			if (s.p < s.end && *s.p >= '1' && *s.p <= '0' + LEAF_VERSION &&
 			    (s.p + 1 == s.end || s.p[1] == ',' || s.p[1] == '}')) {
 				f->version = *s.p++ - '0';
 			} else {
-				s.why = "\"v\" is not a known leaf version (1 or 2)";
+				s.why = "\"v\" is not a known leaf version (1, 2 or 3)";
 				goto out;
 			}
 		} else {
@@ -455,10 +498,16 @@ int leaf_scan(const char *leaf, size_t len, struct leaf_fields *f, struct buf *e
 				}
 				f->seq = v;
 			} else if (top[i]) {
-				struct buf *dst[] = { NULL, &f->event_id, &f->ts, &f->action, &f->environment };
+				struct buf *dst[] = { NULL, &f->event_id, &f->ts, &f->action, &f->environment,
+						      &f->raw_sha256 };
 
 				if (scan_string(&s, dst[i]))
 					goto out;
+				have_sha |= i == 5;
+			} else if (!strcmp(key.buf, "raw")) {
+				if (scan_value(&s, 1))
+					goto out;
+				have_raw = 1;
 			} else if (scan_value(&s, 1)) {
 				goto out;
 			}
@@ -484,7 +533,20 @@ int leaf_scan(const char *leaf, size_t len, struct leaf_fields *f, struct buf *e
 		buf_addstr(&f->outcome, outcome_name(OUTCOME_UNKNOWN));
 	} else if (!have_outcome || ((status = outcome_parse(f->outcome.buf)) != OUTCOME_SUCCESS &&
 				     status != OUTCOME_FAILURE)) {
-		s.why = "a version 2 leaf needs \"outcome.status\" \"success\" or \"failure\"";
+		s.why = f->version == 2 ? "a version 2 leaf needs \"outcome.status\" \"success\" or \"failure\""
+					: "a version 3 leaf needs \"outcome.status\" \"success\" or \"failure\"";
+		goto out;
+	}
+	if (f->version < 3 && have_sha) {
+		s.why = "a version 1 or 2 leaf has no \"raw_sha256\"";
+		goto out;
+	}
+	if (f->version >= 3 && have_raw) {
+		s.why = "a version 3 leaf has no \"raw\" (its raw record is entry_text.raw)";
+		goto out;
+	}
+	if (f->version >= 3 && !leaf_raw_sha256_valid(f->raw_sha256.buf, f->raw_sha256.len)) {
+		s.why = "a version 3 leaf needs \"raw_sha256\", 64 lowercase hex digits";
 		goto out;
 	}
 	ret = 0;

@@ -13,6 +13,12 @@
 #include "trailscope/query.h"
 #include "trailscope/util.h"
 
+/* events.raw: a version 1 or 2 leaf's raw member, else (a version 3 leaf)
+ * the entry_text row its raw_sha256 commits to; schema 1 has no entry_text. */
+#define RAW_SQL "coalesce(ts_leaf_raw(leaf), (SELECT t.raw FROM main.entry_text AS t WHERE t.seq = entries.seq))"
+#define RAW_SQL_V1 "ts_leaf_raw(leaf)"
+
+/* printf format: %s is RAW_SQL or RAW_SQL_V1 */
 static const char views_sql[] =
 	"CREATE TEMP VIEW IF NOT EXISTS events AS SELECT seq, event_id, ts, actor, actor_type,"
 	" action, target, target_kind, environment, summary, nchanges, risk, source_file, source_line,"
@@ -24,7 +30,7 @@ static const char views_sql[] =
 	" coalesce(json_extract(CAST(leaf AS TEXT), '$.outcome.status'), 'unknown') AS outcome,"
 	" json_extract(CAST(leaf AS TEXT), '$.outcome.code') AS outcome_code,"
 	" json_extract(CAST(leaf AS TEXT), '$.outcome.message') AS outcome_message,"
-	" ts_leaf_raw(leaf) AS raw, CAST(leaf AS TEXT) AS leaf FROM main.entries;"
+	" %s AS raw, CAST(leaf AS TEXT) AS leaf FROM main.entries;"
 	"CREATE TEMP VIEW IF NOT EXISTS event_changes AS SELECT c.seq, c.idx, e.ts, e.actor, e.action,"
 	" e.target, e.environment, c.path, c.kind, c.before, c.after, c.before_unknown"
 	" FROM main.changes AS c JOIN main.entries AS e ON e.seq = c.seq;";
@@ -72,8 +78,16 @@ int sqlview_open(struct store *s)
 		return -1;
 	if ((s->flags & STORE_READONLY) && store_exec(s, "PRAGMA query_only = 0"))
 		return -1;
-	if (store_exec(s, views_sql))
-		return -1;
+	{
+		struct buf sql = BUF_INIT;
+		int rc;
+
+		buf_addf(&sql, views_sql, s->schema >= 2 ? RAW_SQL : RAW_SQL_V1);
+		rc = store_exec(s, sql.buf);
+		buf_release(&sql);
+		if (rc)
+			return -1;
+	}
 	if ((s->flags & STORE_READONLY) && store_exec(s, "PRAGMA query_only = 1"))
 		return -1;
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);

@@ -29,6 +29,13 @@
 	"CREATE TRIGGER entry_text_no_update BEFORE UPDATE ON entry_text\n" \
 	"  BEGIN SELECT RAISE(ABORT, 'entry_text is append-only'); END;\n"
 
+/* Added in schema version 5: entry_text.raw is evidence for version 3
+ * leaves (their raw_sha256 commits to it), so its rows are never deleted
+ * either. */
+#define ENTRY_TEXT_NO_DELETE_SQL \
+	"CREATE TRIGGER IF NOT EXISTS entry_text_no_delete BEFORE DELETE ON entry_text\n" \
+	"  BEGIN SELECT RAISE(ABORT, 'entry_text is append-only'); END;\n"
+
 /* Added in schema version 3: the outcome, an indexed copy of the leaf's
  * "outcome.status" ('unknown' for version 1 leaves). */
 #define OUTCOME_INDEX_SQL "CREATE INDEX entries_outcome ON entries(outcome) WHERE outcome != 'success';\n"
@@ -70,6 +77,13 @@
 
 /* Covering since schema version 2: value terms read before/after from it. */
 #define CHANGES_PATH_SQL "CREATE INDEX changes_path ON changes(path, seq, after, before);\n"
+
+/* The page size of a new store (docs/STORE.md "Page size"): a leaf row
+ * (~1.8 kB) or an entry_text row (~1.4 kB) of generated data leaves up to
+ * half of a 4 kB page unused, and much less of a 16 kB one. */
+#define STORE_PAGE_SIZE 16384
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 
 static const char schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
@@ -142,6 +156,7 @@ static const char schema_sql[] =
 	"CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints\n"
 	"  BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;\n"
 	ENTRY_TEXT_SQL
+	ENTRY_TEXT_NO_DELETE_SQL
 	ANCHORS_SQL;
 
 int store_error(struct store *s, const char *what)
@@ -247,8 +262,10 @@ static int check_schema(struct store *s)
  * and after. From version 1 or 2: adds entries.outcome, whose default
  * 'unknown' is what every row of such a store holds (their leaves are all
  * version 1, which records no outcome: no row is rewritten), and its
- * index. From version 1, 2 or 3: creates the (empty) anchor tables. No
- * table's rows change. Read-only opens leave the file alone: the query
+ * index. From version 1, 2 or 3: creates the (empty) anchor tables. From
+ * version 1 to 4: adds the trigger that refuses DELETE on entry_text
+ * (its raw records are evidence for the version 3 leaves appended from
+ * now on). No table's rows change. Read-only opens leave the file alone: the query
  * compiler then reads the leaves instead of entry_text,
  * store_outcome_sql gives 'unknown', and a store below version 4 reads
  * as one with no time-stamps and no cosignatures.
@@ -272,6 +289,8 @@ static int upgrade_schema(struct store *s)
 			   OUTCOME_INDEX_SQL);
 	if (s->schema < 4)
 		buf_addstr(&sql, ANCHORS_SQL);
+	if (s->schema < 5)
+		buf_addstr(&sql, ENTRY_TEXT_NO_DELETE_SQL);
 	buf_addf(&sql, "UPDATE meta SET value = '%d' WHERE key = 'schema';"
 		 "PRAGMA user_version = %d;", STORE_SCHEMA_VERSION, STORE_SCHEMA_VERSION);
 	if (store_exec(s, sql.buf) || store_exec(s, "COMMIT")) {
@@ -569,6 +588,9 @@ int store_open(struct store *s, const char *path, unsigned flags)
 		sqlite3_extended_result_codes(s->db, 1);
 		sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
 		if (!exists || st.st_size == 0) {
+			/* before anything is written: WAL fixes the page size */
+			if (store_exec(s, "PRAGMA page_size = " STRINGIFY(STORE_PAGE_SIZE)))
+				goto fail;
 			if (pragma_int(s, "PRAGMA journal_mode = WAL", &dummy) < 0) {
 				store_error(s, "cannot enable WAL");
 				goto fail;

@@ -116,6 +116,7 @@ int derived_from_leaf(const json_t *leaf, struct derived *d)
 		d->raw = json_string_value(raw);
 		d->raw_len = json_string_length(raw);
 	}
+	d->raw_sha256 = str_member(leaf, "raw_sha256");
 	d->source_file = str_member(source, "file");
 	d->source_line = json_is_number(line) ? (long long)json_number_value(line) : 0;
 	return 0;
@@ -614,7 +615,7 @@ static int pick(json_t *o, struct span v, const char *const *path)
  * raw member as JSON text. */
 static json_t *leaf_essentials(const char *leaf, size_t len, struct span *raw, struct raw_hook *hook)
 {
-	static const char *const plain[] = { "v", "ts", "action", "environment", "before_known" };
+	static const char *const plain[] = { "v", "ts", "action", "environment", "before_known", "raw_sha256" };
 	/* what risk_of_event() reads below the top level */
 	static const char *const sub[][4] = {
 		{ "actor", "type", NULL }, { "target", "key", NULL },
@@ -1172,20 +1173,39 @@ static void check_entry(struct part *dc, sqlite3 *db, sqlite3_stmt *e, sqlite3_s
 	if (reported)
 		add_fault(dc, seq, "changes", w);
 
-	/* entry_text (schema 2) */
-	if (!tx)
+	/* entry_text (schema 2); for a version 3 leaf its raw is evidence */
+	if (!tx) {
+		if (d->raw_sha256) {
+			buf_reset(w);
+			buf_addstr(w, "the raw record is missing: the store has no entry_text table");
+			add_fault(dc, seq, "entry_text", w);
+		}
 		return;
+	}
 	if (*tx_row != 1 || (uint64_t)sqlite3_column_int64(tx, T_SEQ) != seq) {
 		buf_reset(w);
-		buf_addstr(w, "the row is missing");
+		buf_addstr(w, d->raw_sha256 ? "the row is missing, and with it the raw record the leaf's raw_sha256 "
+			   "commits to" : "the row is missing");
 		add_fault(dc, seq, "entry_text", w);
 		return;
 	}
 	buf_reset(w);
+	if (d->raw_sha256) {
+		/* the raw record first: SHA-256 of its bytes against the leaf */
+		char hex[LEAF_RAW_SHA256_HEX + 1];
+
+		t = store_col_text_len(tx, T_RAW, &n);
+		leaf_raw_sha256(t ? t : "", n, hex);
+		if (!t || strcmp(hex, d->raw_sha256))
+			buf_addf(w, "raw record: SHA-256 %s in the table, raw_sha256 %s in the leaf",
+				 t ? hex : "(NULL)", d->raw_sha256);
+	}
 	t = store_col_text_len(tx, T_SUMMARY, &n);
-	if (!summary_matches(d, t, n)) {
+	if (w->len) {
+		/* reported: one fault per table and seq */
+	} else if (!summary_matches(d, t, n)) {
 		add_mismatch(w, "summary", t, n, d->summary.buf, d->summary.len);
-	} else {
+	} else if (!d->raw_sha256) {
 		const char *lt;
 		size_t ln;
 

@@ -209,23 +209,26 @@ static void build_changes(struct lines *L, struct evv *p, int w)
 
 static void build_raw(struct lines *L, struct evv *p, int w)
 {
-	json_t *raw = entry_leaf_get(&p->e, "raw");
+	size_t n;
+	const char *raw = entry_raw(&p->e, &n);
 
 	section(L, "Raw source record", w);
-	if (!json_is_string(raw)) {
-		lines_add_wrapped(L, ROLE_MUTED, "   ", ROLE_MUTED, "(not recorded)", w, 3);
+	if (!raw) {
+		if (p->e.raw_state == ENTRY_RAW_NONE)
+			lines_add_wrapped(L, ROLE_MUTED, "   ", ROLE_MUTED, "(not recorded)", w, 3);
+		else
+			lines_add_wrapped(L, ROLE_CHAIN_FAILED, "   ", ROLE_CHAIN_FAILED, entry_raw_problem(&p->e), w, 3);
 		return;
 	}
 	{
 		json_error_t jerr;
-		json_t *v = json_loadb(json_string_value(raw), json_string_length(raw),
-				       JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+		json_t *v = json_loadb(raw, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 
 		if (v) {
 			pretty_json(v, L, ROLE_DEFAULT, "   ", w, 3);
 			json_decref(v);
 		} else {
-			lines_add_wrapped(L, ROLE_DEFAULT, "   ", ROLE_DEFAULT, json_string_value(raw), w, 3);
+			lines_add_wrapped(L, ROLE_DEFAULT, "   ", ROLE_DEFAULT, raw, w, 3);
 		}
 	}
 }

@@ -45,7 +45,8 @@ done
 expect_eq "events.jsonl has the 5 events" "$(jq -r .seq "$B/data/events.jsonl" | tr '\n' ' ')" "5 7 8 9 20 "
 expect_grep "bag-info: case id" '^External-Identifier: CASE-7$' "$B/bag-info.txt"
 expect_grep "bag-info: examiner" '^Contact-Name: Alice Auditor$' "$B/bag-info.txt"
-expect_grep "bag-info: Payload-Oxum" '^Payload-Oxum: [0-9]+\.16$' "$B/bag-info.txt"
+# 16 files and one data/entries/SEQ.raw per (version 3) event
+expect_grep "bag-info: Payload-Oxum" '^Payload-Oxum: [0-9]+\.21$' "$B/bag-info.txt"
 expect_grep "bag-info: checkpoint" '^Trailscope-Checkpoint-Size: 40$' "$B/bag-info.txt"
 expect_grep "bag-info: selection" '^Trailscope-Selection: events 5,7-9,20$' "$B/bag-info.txt"
 expect_grep "proof header" '^c2sp.org/tlog-proof@v1$' "$B/data/proofs/5.tlog-proof"

@@ -14,9 +14,9 @@ expect_status "cloudtrail: import" 0 ts import "$S" "$SM/cloudtrail/07-cloudtrai
 expect_eq "cloudtrail: errorCode is a failure, the other a success" \
 	"$(q "$S" "SELECT action, outcome FROM entries ORDER BY action" | tr '\n' ' ')" \
 	"cloudtrail.amazonaws.com:UpdateTrail|failure iam.amazonaws.com:CreateUser|success "
-expect_eq "cloudtrail: the leaf is version 2 and holds the code and message" \
+expect_eq "cloudtrail: the leaf is version 3 and holds the code and message" \
 	"$(q "$S" "SELECT json_extract(CAST(leaf AS TEXT), '\$.v'), json_extract(CAST(leaf AS TEXT), '\$.outcome') FROM entries WHERE outcome = 'failure'")" \
-	'2|{"code":"TrailNotFoundException","message":"Unknown trail: myTrail2 for the user: 123456789012","status":"failure"}'
+	'3|{"code":"TrailNotFoundException","message":"Unknown trail: myTrail2 for the user: 123456789012","status":"failure"}'
 expect_eq "cloudtrail: a success carries only its status" \
 	"$(q "$S" "SELECT json_extract(CAST(leaf AS TEXT), '\$.outcome') FROM entries WHERE outcome = 'success'")" \
 	'{"status":"success"}'
@@ -171,7 +171,7 @@ expect_status "mixed: import version 2 leaves" 0 ts import "$M" "$SM/cloudtrail/
 	--sign "$T/keys/example.org_audit.key"
 expect_eq "mixed: leaves of both versions" \
 	"$(q "$M" "SELECT json_extract(CAST(leaf AS TEXT), '\$.v'), outcome, count(*) FROM entries GROUP BY 1, 2 ORDER BY 1" | tr '\n' ' ')" \
-	"1|unknown|18 2|success|1 "
+	"1|unknown|18 3|success|1 "
 expect_status "mixed: verify" 0 ts verify "$M" --trust "$T/keys/example.org_audit.pub"
 expect_grep "mixed: VERIFIED" '^verdict: +VERIFIED through 19' "$T/out"
 expect_status "mixed: export every event" 0 ts export "$M" --out "$T/bundle" --query '' --case C-1 --examiner me \

@@ -339,7 +339,7 @@ else
 		-v writer=ts_writer -v reader=ts_reader -f sql/pg_roles.sql \
 		-c "SELECT string_agg(key || '=' || value, ' ' ORDER BY key) FROM meta WHERE key <> 'created_at'"
 	expect_eq "pg: meta names the store and its schema version" "$(tail -1 "$T/out")" \
-		"application_id=1953657699 schema=4"
+		"application_id=1953657699 schema=5"
 	expect_status "pg: the schema refuses a database that is not UTF8" 3 \
 		psql -X -q -At -v ON_ERROR_STOP=1 -U ts_owner -d latin -1 -f sql/pg_schema.sql
 	expect_grep "pg: ... saying so" 'database "latin" is not UTF8' "$T/err"

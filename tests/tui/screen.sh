@@ -423,3 +423,14 @@ EOF
 (cd "$T/gap" && "$TRAILSCOPE" import s.db ev.jsonl --quiet) || fail "cannot build the gap store"
 printf ':wait-idle\nh\n' | SCREEN_DIR=$T/gap run_screen 100x20 "$T/gaphist"
 expect_screen history-gap "$T/gaphist"
+
+# a version 3 leaf's raw record (entry_text.raw) edited behind the triggers:
+# the event view does not show the edited text, it says why
+mkdir -p "$T/rawx"
+cp "$T/pristine.db" "$T/rawx/s.db"
+sqlite3 "$T/rawx/s.db" "DROP TRIGGER entry_text_no_update;
+	UPDATE entry_text SET raw = replace(raw, 'JIRA-9876', 'JIRA-0000') WHERE seq = 3"
+printf ':wait-idle\nj\nj\nj\nj\nj\n<Enter>\n' | SCREEN_DIR=$T/rawx run_screen 100x40 "$T/rawx-ev"
+expect_grep "edited raw record: the event view says so" \
+	"the raw record in entry_text does not match the leaf's raw_sha256: run verify" "$T/rawx-ev"
+expect_nogrep "edited raw record: not shown" 'JIRA-0000' "$T/rawx-ev"

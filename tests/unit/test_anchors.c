@@ -212,7 +212,7 @@ TEST(test_store_tables)
 
 	snprintf(path, sizeof(path), "%s/a.db", tmpdir);
 	CHECK_INT(store_open(&s, path, STORE_CREATE), 0);
-	CHECK_INT(s.schema, 4);
+	CHECK_INT(s.schema, STORE_SCHEMA_VERSION);
 	CHECK_INT(anchors_checkpoint_note(&s, 0, &note, &size), 0);
 	CHECK_INT(anchors_any_cosignature(&s), 0);
 	CHECK_INT(store_add_checkpoint(&s, 3, "o\n3\nx\n\n\xe2\x80\x94 o AAAA\n"), 0);

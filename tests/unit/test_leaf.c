@@ -1,8 +1,8 @@
 /*
  * test_leaf.c - the leaf module (leaf.c) and the terminal-safe writer.
- * The scanner verify uses reads version 1 leaves (outcome "unknown") and
- * version 2 leaves (outcome required), and refuses leaves that disagree
- * with their version; on every leaf built from a few thousand generated
+ * The scanner verify uses reads version 1 leaves (outcome "unknown"),
+ * version 2 leaves (outcome required) and version 3 leaves (raw_sha256
+ * instead of raw), and refuses leaves that disagree with their version; on every leaf built from a few thousand generated
  * events (and from adversarial strings, and from the same leaves written
  * with every character escaped) it reads exactly what jansson reads;
  * leaf_build writes canonical JSON, and leaf_set_seq gives a built leaf
@@ -35,6 +35,11 @@ static int scan(const char *leaf, struct leaf_fields *f, struct buf *err)
 #define BODY "\"action\":\"flag.update\",\"actor\":{\"id\":\"a\",\"type\":\"user\"},\"event_id\":\"e1\"," \
 	"\"seq\":1,\"target\":{\"key\":\"f\",\"kind\":\"flag\"},\"ts\":\"2026-01-12T10:00:00.000000Z\""
 
+/* SHA-256 of "abc" (FIPS 180-2), and two malformed forms of it */
+#define SHA64 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define SHA64_UPPER "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"
+#define SHA63 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a"
+
 TEST(test_scan_versions)
 {
 	struct leaf_fields f;
@@ -57,8 +62,30 @@ TEST(test_scan_versions)
 	CHECK(scan("{" BODY ",\"outcome\":{\"status\":7},\"v\":2}", &f, &err) == -1);
 	CHECK(scan("{" BODY ",\"outcome\":{\"status\":\"failure\"},\"v\":1}", &f, &err) == -1);
 	CHECK(strstr(err.buf, "version 1 leaf has no") != NULL);
-	CHECK(scan("{" BODY ",\"outcome\":{\"status\":\"success\"},\"v\":3}", &f, &err) == -1);
+	CHECK(scan("{" BODY ",\"outcome\":{\"status\":\"success\"},\"v\":4}", &f, &err) == -1);
 	CHECK(strstr(err.buf, "not a known leaf version") != NULL);
+	/* version 3: raw_sha256, 64 lowercase hex digits, instead of raw */
+	CHECK(scan("{" BODY ",\"outcome\":{\"status\":\"success\"},\"raw_sha256\":\"" SHA64 "\",\"v\":3}",
+		   &f, &err) == 0);
+	CHECK(f.version == 3);
+	CHECK_STR(f.raw_sha256.buf, SHA64);
+	CHECK_STR(f.outcome.buf, "success");
+	CHECK(scan("{" BODY ",\"outcome\":{\"status\":\"success\"},\"v\":3}", &f, &err) == -1);
+	CHECK(strstr(err.buf, "version 3 leaf needs \"raw_sha256\"") != NULL);
+	CHECK(scan("{" BODY ",\"outcome\":{\"status\":\"success\"},\"raw\":\"{}\",\"raw_sha256\":\"" SHA64
+		   "\",\"v\":3}", &f, &err) == -1);
+	CHECK(strstr(err.buf, "version 3 leaf has no \"raw\"") != NULL);
+	CHECK(scan("{" BODY ",\"outcome\":{\"status\":\"success\"},\"raw_sha256\":\"" SHA64_UPPER "\",\"v\":3}",
+		   &f, &err) == -1);
+	CHECK(scan("{" BODY ",\"outcome\":{\"status\":\"success\"},\"raw_sha256\":\"" SHA63 "\",\"v\":3}",
+		   &f, &err) == -1);
+	CHECK(scan("{" BODY ",\"outcome\":{\"status\":\"success\"},\"raw_sha256\":null,\"v\":3}", &f, &err) == -1);
+	CHECK(scan("{" BODY ",\"outcome\":{\"status\":\"success\"},\"raw_sha256\":7,\"v\":3}", &f, &err) == -1);
+	CHECK(scan("{" BODY ",\"v\":3,\"raw_sha256\":\"" SHA64 "\"}", &f, &err) == -1); /* no outcome */
+	CHECK(strstr(err.buf, "version 3 leaf needs \"outcome.status\"") != NULL);
+	CHECK(scan("{" BODY ",\"outcome\":{\"status\":\"success\"},\"raw_sha256\":\"" SHA64 "\",\"v\":2}",
+		   &f, &err) == -1);
+	CHECK(strstr(err.buf, "version 1 or 2 leaf has no \"raw_sha256\"") != NULL);
 	CHECK(scan("{" BODY ",\"outcome\":{\"status\":\"success\"},\"v\":22}", &f, &err) == -1);
 	CHECK(scan("{" BODY "}", &f, &err) == -1);
 	CHECK(strstr(err.buf, "lacks \"v\"") != NULL);
@@ -148,7 +175,7 @@ TEST(test_outcome_names)
 	CHECK_INT(outcome_parse(NULL), -1);
 }
 
-TEST(test_leaf_v2)
+TEST(test_leaf_v3)
 {
 	struct buf err = BUF_INIT, leaf = BUF_INIT;
 	struct leaf_fields f;
@@ -160,8 +187,12 @@ TEST(test_leaf_v2)
 	event_set_source(&ev, "jsonl", "x.jsonl", 1);
 	leaf_build(&ev, 5, &leaf, NULL);
 	CHECK(strstr(leaf.buf, "\"outcome\":{\"code\":\"403\",\"message\":\"m\",\"status\":\"failure\"}") != NULL);
-	CHECK(strstr(leaf.buf, ",\"v\":2}") != NULL);
-	CHECK(leaf_scan(leaf.buf, leaf.len, &f, &err) == 0 && f.version == 2);
+	CHECK(strstr(leaf.buf, ",\"v\":3}") != NULL);
+	CHECK(leaf_scan(leaf.buf, leaf.len, &f, &err) == 0 && f.version == 3);
+	/* version 3: the raw record's SHA-256, not the record */
+	CHECK(strstr(leaf.buf, "\"raw\":") == NULL);
+	CHECK(leaf_raw_matches(f.raw_sha256.buf, ev.raw, ev.raw_len));
+	CHECK(!leaf_raw_matches(f.raw_sha256.buf, ev.raw, ev.raw_len - 1));
 	CHECK_STR(f.outcome.buf, "failure");
 	event_release(&ev);
 	buf_reset(&leaf);
@@ -177,6 +208,20 @@ TEST(test_leaf_v2)
 	leaf_fields_release(&f);
 	buf_release(&leaf);
 	buf_release(&err);
+}
+
+TEST(test_raw_sha256)
+{
+	char hex[LEAF_RAW_SHA256_HEX + 1];
+
+	leaf_raw_sha256("abc", 3, hex);
+	CHECK_STR(hex, SHA64);
+	CHECK(leaf_raw_matches(SHA64, "abc", 3));
+	CHECK(!leaf_raw_matches(SHA64, "abd", 3));
+	CHECK(!leaf_raw_matches(NULL, "abc", 3));
+	CHECK(leaf_raw_sha256_valid(SHA64, 64));
+	CHECK(!leaf_raw_sha256_valid(SHA64_UPPER, 64));
+	CHECK(!leaf_raw_sha256_valid(SHA63, 63));
 }
 
 TEST(test_summary_words)
@@ -604,7 +649,8 @@ int main(void)
 	RUN(test_scan_versions);
 	RUN(test_generic_outcome);
 	RUN(test_outcome_names);
-	RUN(test_leaf_v2);
+	RUN(test_leaf_v3);
+	RUN(test_raw_sha256);
 	RUN(test_summary_words);
 	RUN(test_scan_generated);
 	RUN(test_scan_hostile);

@@ -107,7 +107,14 @@ static void setup(void)
 
 		if (entry_load_seq(&S, (int64_t)i + 1, &v->e) != 1)
 			die("load %zu", i + 1);
-		v->raw = xstrdup(json_string_value(json_object_get(v->e.leaf, "raw")));
+		{
+			size_t n;
+			const char *raw = entry_raw(&v->e, &n); /* v3: entry_text, checked by SHA-256 */
+
+			if (!raw)
+				die("no raw record for %zu: %s", i + 1, entry_raw_problem(&v->e));
+			v->raw = xstrndup(raw, n);
+		}
 		ctx = json_object_get(v->e.leaf, "context");
 		actor = json_object_get(v->e.leaf, "actor");
 		v->reason = xstrdup(json_is_string(json_object_get(ctx, "reason")) ?

@@ -138,7 +138,8 @@ static int64_t count(struct store *s, const char *q)
 }
 
 static const char untrigger[] =
-	"DROP TRIGGER entries_no_update; DROP TRIGGER changes_no_update; DROP TRIGGER entry_text_no_update;";
+	"DROP TRIGGER entries_no_update; DROP TRIGGER changes_no_update; DROP TRIGGER entry_text_no_update;"
+	" DROP TRIGGER entry_text_no_delete;";
 
 TEST(honest_store_verifies)
 {
@@ -220,12 +221,15 @@ static const struct forgery forgeries[] = {
 	  "entries.source_file of seq 3 differs" },
 	{ "entry_text summary", "UPDATE entry_text SET summary = 'x' WHERE seq = 2", 2,
 	  "entry_text of seq 2 differs from the leaf: summary \"x\" in the table" },
+	/* version 3 leaves: the raw record is evidence, checked by its SHA-256 */
 	{ "entry_text raw", "UPDATE entry_text SET raw = replace(raw, 'enterprise', 'pro') WHERE seq = 2", 2,
-	  "entry_text of seq 2 differs from the leaf: raw " },
+	  "entry_text of seq 2 differs from the leaf: raw record: SHA-256 " },
 	{ "entry_text raw one escape", "UPDATE entry_text SET raw = replace(raw, 'tab\\there', 'tab here') WHERE seq = 2", 2,
-	  "entry_text of seq 2 differs from the leaf: raw from byte 176 \"on\":\"tab here\",\"previous_state\"" },
+	  "entry_text of seq 2 differs from the leaf: raw record: SHA-256 " },
+	{ "entry_text raw and summary", "UPDATE entry_text SET raw = raw || ' ', summary = 'x' WHERE seq = 2", 2,
+	  "in the table, raw_sha256 " },
 	{ "entry_text missing row", "DELETE FROM entry_text WHERE seq = 2", 2,
-	  "entry_text of seq 2 differs from the leaf: the row is missing" },
+	  "entry_text of seq 2 differs from the leaf: the row is missing, and with it the raw record" },
 	{ "entry_text extra row", "INSERT INTO entry_text VALUES(40, 'x', 'y')", 40,
 	  "entry_text of seq 40 differs from the leaf: rows for an entry the store does not have" },
 };
