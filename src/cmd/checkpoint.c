@@ -42,7 +42,7 @@ static int run_checkpoint(struct cmd_ctx *cx, int argc, char **argv)
 	if (size < 0)
 		goto out;
 	if (size == 0) {
-		error("%s: the store is empty: nothing to sign", argv[optind]);
+		error("%s: the store is empty: nothing to sign", s->path);
 		goto out;
 	}
 	if (store_sign_head(s, &key, (uint64_t)size, NULL) || store_commit(s))
@@ -61,6 +61,6 @@ const struct command cmd_checkpoint_entry = {
 	.usage = "checkpoint STORE --key KEYFILE",
 	.summary = "sign a checkpoint of the current head",
 	.help = "Signs a checkpoint (C2SP tlog-checkpoint) of the store's current head and stores it.\n",
-	.flags = CMD_STORE | CMD_WRITE,
+	.flags = CMD_STORE | CMD_WRITE | CMD_PG,
 	.run = run_checkpoint,
 };

@@ -88,7 +88,7 @@ static int run_import(struct cmd_ctx *cx, int argc, char **argv)
 	 * whole at the end (CMD_BUILD_NEW, store_private.c) */
 	if (cmd_store(cx, argv[optind], &s)) {
 		note_signer_release(&key);
-		return EXIT_IO;
+		return error_class() == ERR_USAGE ? EXIT_USAGE : EXIT_IO;
 	}
 	io.signer = keyfile ? &key : NULL;
 	io.progress = !quiet && isatty(2);
@@ -142,6 +142,6 @@ const struct command cmd_import_entry = {
 		"counts the records skipped and why (reads, earlier stages, invalid); an import\n"
 		"of records none of which is an event fails and writes nothing.\n"
 		"See docs/EVENTS.md and docs/FORMATS.md.\n",
-	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE | CMD_BUILD_NEW,
+	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE | CMD_BUILD_NEW | CMD_PG,
 	.run = run_import,
 };

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "trailscope/query.h"
+#include "trailscope/pg_store.h"
 #include "trailscope/store.h"
 #include "trailscope/util.h"
 
@@ -540,6 +541,8 @@ out:
 
 int store_open(struct store *s, const char *path, unsigned flags)
 {
+	if (pg_is_uri(path))
+		return pg_store_open(s, path, flags);
 	struct stat st;
 	int exists;
 
@@ -590,6 +593,10 @@ fail:
 
 void store_close(struct store *s)
 {
+	if (s->pg) {
+		pg_store_close(s);
+		return;
+	}
 	sqlite3_finalize(s->leaf_hash_stmt);
 	sqlite3_finalize(s->leaf_range_stmt);
 	sqlite3_finalize(s->node_stmt);
@@ -603,6 +610,8 @@ void store_close(struct store *s)
 
 int store_get_meta(struct store *s, const char *key, struct buf *value)
 {
+	if (s->pg)
+		return pg_store_get_meta(s, key, value);
 	sqlite3_stmt *st;
 	int rc, ret;
 
@@ -625,6 +634,8 @@ int store_get_meta(struct store *s, const char *key, struct buf *value)
 
 int store_set_meta(struct store *s, const char *key, const char *value)
 {
+	if (s->pg)
+		return pg_store_set_meta(s, key, value);
 	sqlite3_stmt *st;
 	int ret = 0;
 
@@ -650,6 +661,8 @@ int store_set_origin(struct store *s, const char *origin)
 
 int64_t store_size(struct store *s)
 {
+	if (s->pg)
+		return pg_store_size(s);
 	int64_t n = 0;
 
 	if (pragma_int(s, "SELECT coalesce(max(seq), 0) FROM entries", &n) < 0)
@@ -673,6 +686,8 @@ void store_set_progress(struct store *s, int (*fn)(void *ctx), void *ctx, int ev
 
 int store_newest_checkpoint(struct store *s, int64_t *size)
 {
+	if (s->pg)
+		return pg_store_newest_checkpoint(s, size);
 	sqlite3_stmt *st;
 	int rc, ret = 0;
 
@@ -702,6 +717,8 @@ static int copy_hash(sqlite3_stmt *st, int col, unsigned char out[HASH_LEN])
 static int read_hashes(struct store *s, unsigned level, uint64_t idx, uint64_t count,
 		       unsigned char (*out)[HASH_LEN])
 {
+	if (s->pg)
+		return pg_store_read_hashes(s, level, idx, count, out);
 	sqlite3_stmt *st;
 	uint64_t got = 0;
 	int rc;
@@ -794,6 +811,8 @@ int store_root(struct store *s, uint64_t size, unsigned char out[HASH_LEN])
 
 int store_begin(struct store *s)
 {
+	if (s->pg)
+		return pg_store_begin(s);
 	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 
 	if (rc == SQLITE_OK)
@@ -807,11 +826,17 @@ int store_begin(struct store *s)
 
 int store_commit(struct store *s)
 {
+	if (s->pg)
+		return pg_store_commit(s);
 	return store_exec(s, "COMMIT");
 }
 
 void store_rollback(struct store *s)
 {
+	if (s->pg) {
+		pg_store_rollback(s);
+		return;
+	}
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }

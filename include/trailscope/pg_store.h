@@ -1,0 +1,75 @@
+/*
+ * pg_store.h - the PostgreSQL store backend (docs/STORE.md, "PostgreSQL
+ * schema"): a STORE operand that is a libpq URI (postgresql://... or
+ * postgres://...) opens the same store on a server. store.c and
+ * store_append.c dispatch to these functions when s->pg is set; the
+ * commands call pg_store_init and the URI helpers directly.
+ *
+ * Passwords never leave libpq: s->path holds the URI as printed
+ * (pg_uri_display, without any password), every libpq message is
+ * scrubbed of the password before it is printed, and PGPASSWORD,
+ * PGPASSFILE/.pgpass and sslmode are libpq's own business.
+ */
+#ifndef TRAILSCOPE_PG_STORE_H
+#define TRAILSCOPE_PG_STORE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "trailscope/buf.h"
+#include "trailscope/merkle.h"
+
+struct store;
+struct store_append;
+struct store_entry_row;
+
+/* 1 when operand names a PostgreSQL store (starts postgresql:// or
+ * postgres://), else 0. */
+int pg_is_uri(const char *operand);
+
+/* Appends uri (a libpq URI or key=value conninfo) to out as it may be
+ * printed: without its password, control bytes escaped. */
+void pg_uri_display(const char *uri, struct buf *out);
+
+/* Opens the store at uri (store_open's STORE_READONLY applies: then the
+ * whole use runs in one READ ONLY REPEATABLE READ transaction). A
+ * database without a trailscope store, or with a newer schema, is
+ * refused. Returns 0 or -1 (reported; s is closed). */
+int pg_store_open(struct store *s, const char *uri, unsigned flags);
+void pg_store_close(struct store *s);
+
+/*
+ * Creates a store in the database at uri from the embedded
+ * sql/pg_schema.sql, sets its origin when given, and grants the writer
+ * and reader roles (trailscope_grant_writer/_reader), all in one
+ * transaction: a database that already holds a store, a missing role or
+ * a refusal leaves the database as it was. Returns 0 or -1 (reported).
+ */
+int pg_store_init(const char *uri, const char *origin, char *const *writers, size_t nwriters,
+		  char *const *readers, size_t nreaders);
+
+/* store.c's operations for a PostgreSQL store (see store.h). */
+int pg_store_begin(struct store *s);
+int pg_store_commit(struct store *s);
+void pg_store_rollback(struct store *s);
+int64_t pg_store_size(struct store *s);
+int pg_store_get_meta(struct store *s, const char *key, struct buf *value);
+int pg_store_set_meta(struct store *s, const char *key, const char *value);
+int pg_store_newest_checkpoint(struct store *s, int64_t *size);
+int pg_store_add_checkpoint(struct store *s, uint64_t size, const char *note);
+/* count consecutive hashes at level (0: leaf hashes, else merkle_nodes)
+ * from idx: 0, or -1 when any is missing (an error is reported). */
+int pg_store_read_hashes(struct store *s, unsigned level, uint64_t idx, uint64_t count,
+			 unsigned char (*out)[HASH_LEN]);
+
+/* store_append.h's operations for a PostgreSQL store (pg_append.c). */
+struct pg_append *pg_append_open(struct store *s);
+int pg_append_close(struct pg_append *a);
+int pg_has_event(struct pg_append *a, const char *event_id);
+int pg_append_event(struct pg_append *a, const struct store_entry_row *e);
+int pg_append_node(struct pg_append *a, unsigned level, uint64_t idx, const unsigned char hash[HASH_LEN]);
+json_t *pg_prev_state(struct pg_append *a, const char *kind, const char *key, const char *env);
+int pg_recent_toggles(struct pg_append *a, const char *target, const char *env, const char *from_ts,
+		      const char *until_ts);
+
+#endif
