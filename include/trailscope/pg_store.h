@@ -72,4 +72,36 @@ json_t *pg_prev_state(struct pg_append *a, const char *kind, const char *key, co
 int pg_recent_toggles(struct pg_append *a, const char *target, const char *env, const char *from_ts,
 		      const char *until_ts);
 
+/* ---- reading (pg_read.c), inside the reader's READ ONLY transaction ---- */
+
+/* What verify reads of one entry: borrowed for the callback; a text
+ * column NULL when the row holds NULL. */
+struct store_leaf_row {
+	int64_t seq;
+	const void *leaf;
+	size_t leaf_len;
+	const void *leaf_hash;
+	size_t hash_len;
+	const char *col[9];  /* event_id ts actor actor_type action target target_kind environment outcome */
+	size_t len[9];
+};
+
+/* Calls fn(ctx, size, note) for every checkpoint row, by size. Returns 0,
+ * or -1 (reported). */
+int pg_read_checkpoints(struct store *s, void (*fn)(void *ctx, int64_t size, const char *note), void *ctx);
+
+/* Calls fn for every entry, by seq, reading them through a cursor in
+ * batches; a non-zero answer from fn stops (and is returned). Returns 0,
+ * fn's answer, or -1 (reported). */
+int pg_read_entries(struct store *s, int (*fn)(void *ctx, const struct store_leaf_row *row), void *ctx);
+
+/* The cached Merkle node at (level, idx): 1 with out set, 2 when the
+ * stored hash is not HASH_LEN bytes, 0 when there is none, -1 on error
+ * (reported). */
+int pg_read_node(struct store *s, unsigned level, uint64_t idx, unsigned char out[HASH_LEN]);
+
+/* The number of rows in the anchor tables (time-stamp tokens and
+ * cosignatures), -1 on error (reported). */
+int64_t pg_count_anchors(struct store *s);
+
 #endif

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "trailscope/pg_store.h"
 #include "trailscope/textout.h"
 #include "trailscope/verify.h"
 #include "trailscope/verify_anchors.h"
@@ -267,6 +268,9 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 	ret = EXIT_IO;
 	if (argc - optind != 1)
 		ret = cli_usage_error(usage, "verify: expected one STORE");
+	else if (pg_is_uri(argv[optind]) && (ncas || nwit))
+		ret = cli_usage_error(usage, "verify: --tsa-ca and --witness do not check PostgreSQL stores yet "
+				      "(trailscope copy URI FILE, then verify FILE)");
 	else if (!cmd_store(cx, argv[optind], &s)) {
 		vo.trust = &t;
 		vo.anchors = &ao;
@@ -279,7 +283,7 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 			if (fmt == FMT_JSON)
 				print_json(&r);
 			else
-				print_text(&r, argv[optind]);
+				print_text(&r, s->path);
 			/* the exit status follows the printed verdict */
 			ret = verify_report_verified(&r) || r.exit_code ? r.exit_code : EXIT_UNVERIFIABLE;
 			verify_report_release(&r);
@@ -315,6 +319,6 @@ const struct command cmd_verify_entry = {
 		"cosignatures are listed as NOT_CHECKED.\n"
 		"Exit: 0 VERIFIED, 1 FAILED, 2 UNVERIFIABLE (no trusted key, an empty store, or no\n"
 		"checkpoint signed by a trusted key), 3+ errors.\n",
-	.flags = CMD_STORE,
+	.flags = CMD_STORE | CMD_PG,
 	.run = run_verify,
 };
