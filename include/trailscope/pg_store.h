@@ -104,4 +104,20 @@ int pg_read_node(struct store *s, unsigned level, uint64_t idx, unsigned char ou
  * cosignatures), -1 on error (reported). */
 int64_t pg_count_anchors(struct store *s);
 
+/* ---- copying (pg_copy.c; store_copy.h) ---- */
+struct copy_table;
+struct copy_val;
+
+/* Calls fn(ctx, vals) for every row of t, in t's key order, through a
+ * cursor (values as bytes; integers as decimal text). A non-zero answer
+ * stops and is returned. Returns 0, fn's answer, or -1 (reported). */
+int pg_copy_read(struct store *s, const struct copy_table *t,
+		 int (*fn)(void *ctx, const struct copy_val *vals), void *ctx);
+
+/* Writing t's rows with one COPY: begin, a row at a time, end (which
+ * reports the server's verdict). Return 0 or -1 (reported). */
+int pg_copy_begin(struct store *s, const struct copy_table *t);
+int pg_copy_row(struct store *s, const struct copy_table *t, const struct copy_val *vals);
+int pg_copy_end(struct store *s, int ok);
+
 #endif

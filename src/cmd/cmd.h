@@ -86,6 +86,6 @@ extern const struct command cmd_open_entry, cmd_init_entry, cmd_import_entry, cm
 	cmd_keygen_entry, cmd_checkpoint_entry, cmd_query_entry, cmd_sql_entry, cmd_show_entry,
 	cmd_gen_entry, cmd_incident_entry, cmd_incidents_entry, cmd_correlate_entry, cmd_history_entry,
 	cmd_state_entry, cmd_export_entry, cmd_bundle_entry, cmd_case_entry,
-	cmd_timestamp_entry, cmd_witness_entry, cmd_attest_entry, cmd_watch_entry;
+	cmd_timestamp_entry, cmd_witness_entry, cmd_attest_entry, cmd_watch_entry, cmd_copy_entry;
 
 #endif

@@ -16,6 +16,7 @@ const struct command *const commands[] = {
 	&cmd_open_entry,
 	&cmd_init_entry,
 	&cmd_import_entry,
+	&cmd_copy_entry,
 	&cmd_verify_entry,
 	&cmd_keygen_entry,
 	&cmd_checkpoint_entry,
