@@ -36,7 +36,11 @@ static int run_checkpoint(struct cmd_ctx *cx, int argc, char **argv)
 		return cli_usage_error(usage, "checkpoint: expected STORE and --key KEYFILE");
 	if (keyfile_load_signer(keyfile, &key))
 		return EXIT_BADINPUT;
-	if (cmd_store(cx, argv[optind], &s) || store_begin(s))
+	if (cmd_store(cx, argv[optind], &s)) {
+		ret = cli_exit_status(-1); /* 3 for a URI libpq cannot parse, else 5 */
+		goto out;
+	}
+	if (store_begin(s))
 		goto out;
 	size = store_size(s);
 	if (size < 0)

@@ -271,7 +271,9 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 	else if (pg_is_uri(argv[optind]) && (ncas || nwit))
 		ret = cli_usage_error(usage, "verify: --tsa-ca and --witness do not check PostgreSQL stores yet "
 				      "(trailscope copy URI FILE, then verify FILE)");
-	else if (!cmd_store(cx, argv[optind], &s)) {
+	else if (cmd_store(cx, argv[optind], &s))
+		ret = cli_exit_status(-1); /* 3 for a URI libpq cannot parse, else 5 */
+	else {
 		vo.trust = &t;
 		vo.anchors = &ao;
 		vo.remember = remember;

@@ -2,8 +2,8 @@
  * store_append.c - the store's write seam for SQLite (store_append.h):
  * every statement that appends to a store (entries, changes, entries_fts,
  * entry_text, merkle_nodes, checkpoints, incidents) and the look-ups
- * import makes while appending. The PostgreSQL store implements the same
- * interface.
+ * import makes while appending. For a PostgreSQL store each function
+ * hands over to pg_append.c / pg_store.c (the s->pg and a->pg hooks).
  *
  * Cost: the event statements are prepared once per handle and reset after
  * each step; values are bound without copying (SQLITE_STATIC). One
