@@ -64,7 +64,8 @@ const struct command cmd_checkpoint_entry = {
 	.name = "checkpoint",
 	.usage = "checkpoint STORE --key KEYFILE",
 	.summary = "sign a checkpoint of the current head",
-	.help = "Signs a checkpoint (C2SP tlog-checkpoint) of the store's current head and stores it.\n",
+	.help = "Signs a checkpoint (C2SP tlog-checkpoint) of the store's current head and stores it.\n"
+		"STORE may be a PostgreSQL URI (a writer role; under the append lock).\n",
 	.flags = CMD_STORE | CMD_WRITE | CMD_PG,
 	.run = run_checkpoint,
 };

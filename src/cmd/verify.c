@@ -319,6 +319,10 @@ const struct command cmd_verify_entry = {
 		"of that witness key; the newest verified checkpoint must carry valid ones from\n"
 		"--quorum N of the witnesses given (default: all). Without them, tokens and\n"
 		"cosignatures are listed as NOT_CHECKED.\n"
+		"STORE may be a PostgreSQL URI: read in one read-only snapshot, leaves, columns,\n"
+		"cached nodes and checkpoints as on SQLite; its derived tables, time-stamps and\n"
+		"cosignatures are not checked yet (a note says so; --tsa-ca and --witness are\n"
+		"refused): verify a `trailscope copy` of it for those.\n"
 		"Exit: 0 VERIFIED, 1 FAILED, 2 UNVERIFIABLE (no trusted key, an empty store, or no\n"
 		"checkpoint signed by a trusted key), 3+ errors.\n",
 	.flags = CMD_STORE | CMD_PG,
