@@ -95,6 +95,19 @@ check_import() {
 	expect_status "pg import: into a database without a store: exit 5" 5 ts import "$(uri ts_owner nostore)" "$T/gen.jsonl"
 	expect_grep "pg import: ... saying there is no store (init creates one)" "no trailscope store in this database" "$T/err"
 
+	# a bad record after a batch was sent: the whole import is undone
+	{ head -1500 "$T/gen.jsonl"; echo '{"event_id": "bad", "timestamp": '; } > "$T/bad.jsonl"
+	expect_status "pg import: a bad record after 1,500 good ones: exit 4" 4 tsp import "$(uri ts_writer store)" "$T/bad.jsonl"
+	expect_grep "pg import: ... located" "bad.jsonl:1501:" "$T/err"
+	expect_eq "pg import: ... and nothing of it is stored (the sent batch rolled back)" \
+		"$(pq ts_reader store "SELECT count(*) FROM entries" "SELECT count(*) FROM changes" "SELECT count(*) FROM merkle_nodes" | tr '\n' ' ')" "0 0 0 "
+	i=0
+	while [ $i -lt 25 ] && [ "$(pq ts_super store "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'entries'")" = 0 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	expect_eq "pg import: ... though the server had received its rows (pg_stat_user_tables: inserted, dead)" \
+		"$(pq ts_super store "SELECT n_tup_ins || ' ' || n_dead_tup FROM pg_stat_user_tables WHERE relname = 'entries'")" "1500 1500"
 	# shellcheck disable=SC2086
 	expect_status "pg import: generated events and samples, signed" 0 \
 		tsp import "$(uri ts_writer store)" "$T/gen.jsonl" $SAMPLES --skip-invalid --sign "$K" --quiet
