@@ -28,7 +28,8 @@ struct store_entry_row;
 int pg_is_uri(const char *operand);
 
 /* Appends uri (a libpq URI or key=value conninfo) to out as it may be
- * printed: without its password, control bytes escaped. */
+ * printed: without its password. Like a file name, it is printed
+ * through error() or cli_put_safe, which escape control bytes. */
 void pg_uri_display(const char *uri, struct buf *out);
 
 /* Opens the store at uri (store_open's STORE_READONLY applies: then the

@@ -51,8 +51,11 @@ static int run_init(struct cmd_ctx *cx, int argc, char **argv)
 
 		ret = cli_exit_status(pg_store_init(argv[optind], origin, writers, nw, readers, nr));
 		pg_uri_display(argv[optind], &shown);
-		if (ret == EXIT_OK)
-			printf("created %s\n", shown.buf);
+		if (ret == EXIT_OK) {
+			printf("created ");
+			cli_put_safe(stdout, shown.buf);
+			printf("\n");
+		}
 		buf_release(&shown);
 		goto out;
 	}

@@ -66,21 +66,30 @@ static int is_password_param(const char *p, size_t n)
 	return yes;
 }
 
-/* Calls fn on each password written in uri (userinfo, password=), raw. */
+/* Calls fn on each password written in uri, raw: in the userinfo as
+ * libpq reads it (up to the first '@' before any '/') and up to the last
+ * '@' before the path or query (what pg_uri_display leaves out), and in
+ * password= parameters. */
 static void uri_passwords(const char *uri, void (*fn)(void *ctx, const char *p, size_t n), void *ctx)
 {
-	size_t start = scheme_len(uri), auth_end, at = 0, q;
+	size_t start = scheme_len(uri), auth_end, first = 0, last = 0, q;
 
 	if (!start)
 		return;
+	for (size_t i = start; uri[i] && uri[i] != '/'; i++)
+		if (uri[i] == '@') {
+			first = i;
+			break;
+		}
 	auth_end = start + strcspn(uri + start, "/?");
 	for (size_t i = start; i < auth_end; i++)
 		if (uri[i] == '@')
-			at = i;
-	if (at) {
-		const char *colon = memchr(uri + start, ':', at - start);
+			last = i;
+	for (int k = 0; k < 2; k++) {
+		size_t at = k ? last : first;
+		const char *colon = at ? memchr(uri + start, ':', at - start) : NULL;
 
-		if (colon)
+		if (colon && (k == 0 || last != first))
 			fn(ctx, colon + 1, (size_t)(uri + at - colon - 1));
 	}
 	q = auth_end + strcspn(uri + auth_end, "?");
@@ -157,26 +166,36 @@ void pg_uri_display(const char *uri, struct buf *out)
 		}
 		PQfreemem(err);
 	}
-	buf_add_term_safe(out, b.buf, b.len);
+	buf_add(out, b.buf, b.len);
 	buf_release(&b);
 }
 
 struct secrets {
-	char *secret[2];
+	char **secret;  /* PG_SECRETS slots, filled from the first */
+	size_t n;
 };
+
+static void keep_secret(struct secrets *sc, char *secret)
+{
+	for (size_t i = 0; i < sc->n; i++)
+		if (!strcmp(sc->secret[i], secret)) {
+			free(secret);
+			return;
+		}
+	if (sc->n < PG_SECRETS && *secret)
+		sc->secret[sc->n++] = secret;
+	else
+		free(secret);
+}
 
 static void keep_password(void *ctx, const char *p, size_t n)
 {
 	struct secrets *sc = ctx;
 	struct buf dec = BUF_INIT;
 
-	if (!n)
-		return;
 	add_decoded(&dec, p, n);
-	free(sc->secret[0]);
-	free(sc->secret[1]);
-	sc->secret[0] = xstrndup(p, n);
-	sc->secret[1] = buf_detach(&dec, NULL);
+	keep_secret(sc, xstrndup(p, n));
+	keep_secret(sc, buf_detach(&dec, NULL));
 }
 
 /* Replaces every occurrence of each non-empty secret in b with "***". */
@@ -199,7 +218,7 @@ static void cut(struct buf *b, const char *secret)
 	buf_release(&o);
 }
 
-void pg_scrub(char *const secret[2], const char *msg, struct buf *out)
+void pg_scrub(char *const secret[PG_SECRETS], const char *msg, struct buf *out)
 {
 	struct buf b = BUF_INIT;
 
@@ -214,12 +233,10 @@ void pg_scrub(char *const secret[2], const char *msg, struct buf *out)
 	}
 	while (b.len && b.buf[b.len - 1] == ' ')
 		buf_setlen(&b, b.len - 1);
-	if (secret) {
-		cut(&b, secret[0]);
-		cut(&b, secret[1]);
-	}
+	for (size_t i = 0; secret && i < PG_SECRETS; i++)
+		cut(&b, secret[i]);
 	cut(&b, getenv("PGPASSWORD"));
-	buf_add_term_safe(out, b.buf, b.len);
+	buf_add(out, b.buf, b.len); /* error() escapes control bytes when it prints */
 	buf_release(&b);
 }
 
@@ -229,17 +246,17 @@ static void no_notices(void *arg, const char *message)
 	(void)message;
 }
 
-PGconn *pg_connect(const char *uri, const char *display, char *secret[2])
+PGconn *pg_connect(const char *uri, const char *display, char *secret[PG_SECRETS])
 {
-	struct secrets sc = { { NULL, NULL } };
+	struct secrets sc = { secret, 0 };
 	struct buf msg = BUF_INIT;
 	char *err = NULL;
 	PQconninfoOption *opts;
 	PGconn *conn;
 
+	for (size_t i = 0; i < PG_SECRETS; i++)
+		secret[i] = NULL;
 	uri_passwords(uri, keep_password, &sc);
-	secret[0] = sc.secret[0];
-	secret[1] = sc.secret[1];
 	opts = PQconninfoParse(uri, &err);
 	if (!opts) {
 		pg_scrub(secret, err ? err : "out of memory", &msg);
@@ -248,6 +265,10 @@ PGconn *pg_connect(const char *uri, const char *display, char *secret[2])
 		buf_release(&msg);
 		return NULL;
 	}
+	/* the password as libpq itself read it */
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (!strcmp(o->keyword, "password") && o->val)
+			keep_secret(&sc, xstrdup(o->val));
 	PQconninfoFree(opts);
 	conn = PQconnectdb(uri);
 	if (!conn || PQstatus(conn) != CONNECTION_OK) {

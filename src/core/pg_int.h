@@ -14,9 +14,12 @@
 /* The append lock of docs/STORE.md "Appending: one writer at a time". */
 #define PG_LOCK_SQL "SELECT pg_advisory_xact_lock(1953657699, 1)"
 
+/* How many spellings of a URI's password pg_connect keeps to scrub. */
+#define PG_SECRETS 6
+
 struct pg_store {
 	PGconn *conn;
-	char *secret[2];     /* the URI's password as written and decoded, scrubbed from messages */
+	char *secret[PG_SECRETS]; /* the URI's passwords, scrubbed from messages (pg_connect) */
 	int in_tx;           /* a transaction is open */
 	int readonly;        /* the READ ONLY snapshot transaction of a reader */
 	int failed;          /* an append failed after its caller was told: commit refuses */
@@ -25,16 +28,18 @@ struct pg_store {
 
 /*
  * Connects to uri: display is the URI as printed (pg_uri_display);
- * secret[0] and [1] get the password written in the URI, raw and
- * decoded (or NULL; the caller frees them). Errors (a bad
+ * secret[] gets every spelling of a password the URI holds, raw and
+ * percent-decoded, as libpq reads it and up to the last '@' of the
+ * authority (NULL after the last; the caller frees them). Errors (a bad
  * URI: usage; no server, refused authentication: I/O) are reported with
  * the display URI and no password. Returns the connection or NULL.
  */
-PGconn *pg_connect(const char *uri, const char *display, char *secret[2]);
+PGconn *pg_connect(const char *uri, const char *display, char *secret[PG_SECRETS]);
 
-/* Appends msg to out without any of the secrets (nor PGPASSWORD), its
- * control bytes escaped and its trailing newline dropped. */
-void pg_scrub(char *const secret[2], const char *msg, struct buf *out);
+/* Appends msg to out without any of the secrets (nor PGPASSWORD), on
+ * one line (libpq's line breaks and tabs made spaces), for error(),
+ * which escapes any other control byte. */
+void pg_scrub(char *const secret[PG_SECRETS], const char *msg, struct buf *out);
 
 /* Reports "DISPLAY: what: MESSAGE" (libpq's message of res, or of the
  * connection, scrubbed of any password and control bytes) as an I/O

