@@ -541,11 +541,11 @@ out:
 
 int store_open(struct store *s, const char *path, unsigned flags)
 {
-	if (pg_is_uri(path))
-		return pg_store_open(s, path, flags);
 	struct stat st;
 	int exists;
 
+	if (pg_is_uri(path))
+		return pg_store_open(s, path, flags);
 	memset(s, 0, sizeof(*s));
 	s->path = xstrdup(path);
 	s->flags = flags;
@@ -610,11 +610,11 @@ void store_close(struct store *s)
 
 int store_get_meta(struct store *s, const char *key, struct buf *value)
 {
-	if (s->pg)
-		return pg_store_get_meta(s, key, value);
 	sqlite3_stmt *st;
 	int rc, ret;
 
+	if (s->pg)
+		return pg_store_get_meta(s, key, value);
 	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
 		return store_error(s, "cannot read meta");
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -634,11 +634,11 @@ int store_get_meta(struct store *s, const char *key, struct buf *value)
 
 int store_set_meta(struct store *s, const char *key, const char *value)
 {
-	if (s->pg)
-		return pg_store_set_meta(s, key, value);
 	sqlite3_stmt *st;
 	int ret = 0;
 
+	if (s->pg)
+		return pg_store_set_meta(s, key, value);
 	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return store_error(s, "cannot write meta");
@@ -661,10 +661,10 @@ int store_set_origin(struct store *s, const char *origin)
 
 int64_t store_size(struct store *s)
 {
-	if (s->pg)
-		return pg_store_size(s);
 	int64_t n = 0;
 
+	if (s->pg)
+		return pg_store_size(s);
 	if (pragma_int(s, "SELECT coalesce(max(seq), 0) FROM entries", &n) < 0)
 		return store_error(s, "cannot count entries");
 	return n;
@@ -686,11 +686,11 @@ void store_set_progress(struct store *s, int (*fn)(void *ctx), void *ctx, int ev
 
 int store_newest_checkpoint(struct store *s, int64_t *size)
 {
-	if (s->pg)
-		return pg_store_newest_checkpoint(s, size);
 	sqlite3_stmt *st;
 	int rc, ret = 0;
 
+	if (s->pg)
+		return pg_store_newest_checkpoint(s, size);
 	if (store_prepare(s, "SELECT max(size) FROM checkpoints", &st))
 		return -1;
 	rc = sqlite3_step(st);
@@ -717,12 +717,12 @@ static int copy_hash(sqlite3_stmt *st, int col, unsigned char out[HASH_LEN])
 static int read_hashes(struct store *s, unsigned level, uint64_t idx, uint64_t count,
 		       unsigned char (*out)[HASH_LEN])
 {
-	if (s->pg)
-		return pg_store_read_hashes(s, level, idx, count, out);
 	sqlite3_stmt *st;
 	uint64_t got = 0;
 	int rc;
 
+	if (s->pg)
+		return pg_store_read_hashes(s, level, idx, count, out);
 	if (level == 0) {
 		if (!s->leaf_range_stmt && store_prepare(s,
 		    "SELECT seq, leaf_hash FROM entries WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq",
@@ -811,9 +811,11 @@ int store_root(struct store *s, uint64_t size, unsigned char out[HASH_LEN])
 
 int store_begin(struct store *s)
 {
+	int rc;
+
 	if (s->pg)
 		return pg_store_begin(s);
-	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 
 	if (rc == SQLITE_OK)
 		return 0;

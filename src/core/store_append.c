@@ -89,10 +89,10 @@ static int step_done(struct store_append *a, sqlite3_stmt *st, const char *what)
 
 int store_has_event(struct store_append *a, const char *event_id)
 {
-	if (a->pg)
-		return pg_has_event(a->pg, event_id);
 	int rc;
 
+	if (a->pg)
+		return pg_has_event(a->pg, event_id);
 	sqlite3_bind_text(a->exists, 1, event_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(a->exists);
 	sqlite3_reset(a->exists);
@@ -113,10 +113,10 @@ static void bind_json_or_null(sqlite3_stmt *st, int col, const char *json)
 
 int store_append_event(struct store_append *a, const struct store_entry_row *e)
 {
-	if (a->pg)
-		return pg_append_event(a->pg, e);
 	sqlite3_stmt *st = a->ins_entry;
 
+	if (a->pg)
+		return pg_append_event(a->pg, e);
 	sqlite3_bind_int64(st, 1, e->seq);
 	sqlite3_bind_blob(st, 2, e->leaf, (int)e->leaf_len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, e->leaf_hash, HASH_LEN, SQLITE_STATIC);
@@ -187,11 +187,11 @@ int store_append_node(struct store_append *a, unsigned level, uint64_t idx,
 json_t *store_prev_state(struct store_append *a, const char *kind, const char *key,
 			 const char *env)
 {
-	if (a->pg)
-		return pg_prev_state(a->pg, kind, key, env);
 	json_t *after = NULL;
 	int rc;
 
+	if (a->pg)
+		return pg_prev_state(a->pg, kind, key, env);
 	if (!a->prev && store_prepare(a->s, "SELECT leaf FROM entries WHERE target = ?1 AND "
 				      "+environment = ?2 AND target_kind = ?3 ORDER BY ts DESC, seq DESC LIMIT 1",
 				      &a->prev))
@@ -257,12 +257,12 @@ static void bind_time(sqlite3_stmt *st, int col, usec_t t)
 
 int store_put_incident(struct store_append *a, const struct incident *in, int *was)
 {
-	if (a->pg)
-		return error("%s: incidents cannot be stored in a PostgreSQL store yet", a->s->path);
 	sqlite3_stmt *st;
 	json_t *list;
 	int rc;
 
+	if (a->pg)
+		return error("%s: incidents cannot be stored in a PostgreSQL store yet", a->s->path);
 	if (!a->incident_raw &&
 	    (store_prepare(a->s, "SELECT raw FROM incidents WHERE id = ?1", &a->incident_raw) ||
 	     store_prepare(a->s, "INSERT OR REPLACE INTO incidents(id, title, severity, services,"
@@ -307,12 +307,12 @@ int store_put_incident(struct store_append *a, const struct incident *in, int *w
 
 int store_add_checkpoint(struct store *s, uint64_t size, const char *note)
 {
-	if (s->pg)
-		return pg_store_add_checkpoint(s, size, note);
 	sqlite3_stmt *st;
 	char tsbuf[32];
 	int ret = 0;
 
+	if (s->pg)
+		return pg_store_add_checkpoint(s, size, note);
 	time_format(time_now(), tsbuf);
 	if (sqlite3_prepare_v2(s->db,
 	    "INSERT INTO checkpoints(size, note, added_at) VALUES(?1, ?2, ?3) "
