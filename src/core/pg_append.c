@@ -10,6 +10,11 @@
  * ids in memory and the stored ones with one indexed probe; the previous
  * state and the recent toggles flush when a pending event has the same
  * target. The rows are SQLite's, column for column.
+ *
+ * Into a store that was empty when the import took the append lock (a
+ * first load), no stored event can have an id, so the probe is made only
+ * when the id's 64-bit hash is one this import appended already (kept in
+ * memory: 16 bytes a slot, for the import's events, not the store's).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -50,6 +55,9 @@ struct pg_append {
 	struct buf node_level, node_idx, node_hash; /* array literals, without braces */
 	size_t nnodes;
 	struct buf scratch;
+	int fresh;                  /* the store was empty under the lock */
+	uint64_t *seen;             /* fresh: the appended ids' hashes, 0 free (open addressing) */
+	size_t nseen, seen_cap;     /* seen_cap a power of two */
 };
 
 struct pg_append *pg_append_open(struct store *s)
@@ -66,6 +74,7 @@ struct pg_append *pg_append_open(struct store *s)
 	buf_init(&a->scratch);
 	a->target_at = xcalloc(PG_BATCH_EVENTS, sizeof(*a->target_at));
 	a->fts = pg_fts_new();
+	a->fresh = pg_store_size(s) == 0;
 	if (!a->fts) {
 		pg_append_close(a);
 		return NULL;
@@ -161,6 +170,7 @@ int pg_append_close(struct pg_append *a)
 	buf_release(&a->node_hash);
 	buf_release(&a->scratch);
 	free(a->target_at);
+	free(a->seen);
 	pg_fts_free(a->fts);
 	free(a);
 	return ret;
@@ -173,6 +183,45 @@ static size_t id_hash(const char *s)
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 16777619u;
 	return h & (PG_ID_SLOTS - 1);
+}
+
+/* FNV-1a, 64 bits; never 0 (0 marks a free slot). */
+static uint64_t id_hash64(const char *s)
+{
+	uint64_t h = 14695981039346656037u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h ? h : 1;
+}
+
+/* Is h among the appended ids' hashes? With add, adds it when not. */
+static int seen_has(struct pg_append *a, uint64_t h, int add)
+{
+	size_t i;
+
+	if (add && (a->nseen + 1) * 2 > a->seen_cap) {
+		uint64_t *old = a->seen;
+		size_t n = a->seen_cap;
+
+		a->seen_cap = n ? n * 2 : 4096;
+		a->seen = xcalloc(a->seen_cap, sizeof(*a->seen));
+		a->nseen = 0;
+		for (size_t k = 0; k < n; k++)
+			if (old[k])
+				seen_has(a, old[k], 1);
+		free(old);
+	}
+	if (!a->seen_cap)
+		return 0;
+	for (i = h & (a->seen_cap - 1); a->seen[i]; i = (i + 1) & (a->seen_cap - 1))
+		if (a->seen[i] == h)
+			return 1;
+	if (add) {
+		a->seen[i] = h;
+		a->nseen++;
+	}
+	return 0;
 }
 
 static int prepare(struct pg_append *a, unsigned bit, const char *name, const char *sql, int n)
@@ -199,6 +248,8 @@ int pg_has_event(struct pg_append *a, const char *event_id)
 	for (size_t i = id_hash(event_id); a->id_slot[i]; i = (i + 1) & (PG_ID_SLOTS - 1))
 		if (!strcmp(a->names.buf + a->id_slot[i] - 1, event_id))
 			return 1;
+	if (a->fresh && !seen_has(a, id_hash64(event_id), 0))
+		return 0; /* neither stored before this import nor appended by it */
 	if (prepare(a, PREP_EXISTS, "ts_exists", "SELECT 1 FROM entries WHERE event_id = $1", 1))
 		return -1;
 	res = PQexecPrepared(a->s->pg->conn, "ts_exists", 1, &event_id, NULL, NULL, 0);
@@ -299,6 +350,8 @@ int pg_append_event(struct pg_append *a, const struct store_entry_row *e)
 			break;
 		}
 	}
+	if (a->fresh)
+		seen_has(a, id_hash64(e->event_id), 1);
 	a->target_at[a->npending] = a->names.len;
 	buf_add(&a->names, e->target_key, strlen(e->target_key) + 1);
 	a->npending++;

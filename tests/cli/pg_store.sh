@@ -43,7 +43,8 @@ setup() {
 		-c "CREATE DATABASE store OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" \
 		-c "CREATE DATABASE conc OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" \
 		-c "CREATE DATABASE cp OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" \
-		-c "CREATE DATABASE nostore OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" || return 1
+		-c "CREATE DATABASE nostore OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" \
+		-c "CREATE DATABASE dup OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" || return 1
 	# ts_pw authenticates with its password; everyone else by trust
 	pg_as sh -c "{ echo 'local all ts_pw scram-sha-256'; cat '$PG_DIR/data/pg_hba.conf'; } > '$PG_DIR/hba' &&
 		mv '$PG_DIR/hba' '$PG_DIR/data/pg_hba.conf'" &&
@@ -138,6 +139,16 @@ check_import() {
 			fail "pg import: $tab rows differ from SQLite's" "$(diff "$T/$tab.lite" "$T/$tab.pg" | head -c 600)"
 		fi
 	done
+	# into an empty store, ids repeated after a batch was sent and within
+	# the unsent one: each event once (the first-load path skips probes)
+	tsp init "$(uri ts_owner dup)" --writer ts_writer >/dev/null
+	{ head -1200 "$T/gen.jsonl"; head -1200 "$T/gen.jsonl"; } > "$T/twice.jsonl"
+	expect_status "pg import: a file holding every event twice, into an empty store" 0 \
+		tsp import "$(uri ts_writer dup)" "$T/twice.jsonl"
+	expect_grep "pg import: ... each event added once" "2400 records: 1200 added, 1200 already present" "$T/out"
+	expect_eq "pg import: ... 1,200 entries, ids unique" \
+		"$(pq ts_writer dup "SELECT count(*) || ' ' || count(DISTINCT event_id) || ' ' || max(seq) FROM entries")" "1200 1200 1200"
+
 	# the leaf hashes: SHA-256(0x00 || leaf), recomputed independently
 	pq ts_reader store "SELECT encode(leaf, 'hex') || ' ' || encode(leaf_hash, 'hex') FROM entries ORDER BY seq" |
 		python3 -c '
