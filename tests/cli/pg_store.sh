@@ -61,7 +61,7 @@ check_init() {
 	expect_eq "pg init: says what it created" "$(cat "$T/out")" "created $(uri ts_owner store)"
 	expect_eq "pg init: meta holds the identity, the schema version and the origin" \
 		"$(pq ts_reader store "SELECT string_agg(key || '=' || value, ' ' ORDER BY key) FROM meta WHERE key <> 'created_at'")" \
-		"application_id=1953657699 origin=example.org/pg schema=4"
+		"application_id=1953657699 origin=example.org/pg schema=$(sed -n "s/^.*('schema', '\([0-9]*\)').*$/\1/p" sql/pg_schema.sql)"
 	expect_status "pg init: a database that holds a store already is refused" 5 tsp init "$(uri ts_owner store)"
 	expect_grep "pg init: ... saying so" "the database already holds a trailscope store" "$T/err"
 	expect_status "pg init: a role that does not exist is a usage error" 3 \
