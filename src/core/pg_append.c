@@ -282,11 +282,40 @@ static void field_bytea(struct buf *b, const void *data, size_t len)
 	buf_addch(b, '\t');
 }
 
+/* The longest value a B-tree index entry of the server holds (docs/STORE.md,
+ * "Tables and types"); checked on the bytes as given, before compression. */
+#define PG_INDEX_MAX 2704
+
+/* Refuses an event with an indexed value the server's B-tree cannot hold,
+ * naming its source line, before anything of it is sent. */
+static int check_indexed(const struct store_entry_row *e)
+{
+	const char *name[] = { "event id", "timestamp", "actor", "action", "target", "environment" };
+	const char *val[] = { e->event_id, e->ts, e->actor_id, e->action, e->target_key, e->environment };
+	const char *what = NULL;
+	size_t len = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(val) && !what; i++)
+		if (val[i] && strlen(val[i]) > PG_INDEX_MAX)
+			what = name[i], len = strlen(val[i]);
+	for (size_t i = 0; i < e->nchanges && !what; i++)
+		if (strlen(e->changes[i].path) > PG_INDEX_MAX)
+			what = "changed field path", len = strlen(e->changes[i].path);
+	if (!what)
+		return 0;
+	return error_as(ERR_INPUT, "%s:%ld: the event's %s is %zu bytes; a PostgreSQL store indexes "
+			"values of at most %d bytes", e->source_file ? e->source_file : "-", e->source_line,
+			what, len, PG_INDEX_MAX);
+}
+
 int pg_append_event(struct pg_append *a, const struct store_entry_row *e)
 {
 	struct buf *b = &a->copy[T_ENTRIES];
 	const char *text[4];
 	size_t at;
+
+	if (check_indexed(e))
+		return -1;
 
 	buf_addf(b, "%" PRId64 "\t", e->seq);
 	field_bytea(b, e->leaf, e->leaf_len);

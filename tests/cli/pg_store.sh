@@ -149,6 +149,16 @@ check_import() {
 	expect_eq "pg import: ... 1,200 entries, ids unique" \
 		"$(pq ts_writer dup "SELECT count(*) || ' ' || count(DISTINCT event_id) || ' ' || max(seq) FROM entries")" "1200 1200 1200"
 
+	# a value longer than a B-tree entry holds: refused before it is sent
+	python3 -c 'import json; print(json.dumps({"event_id": "long-1", "timestamp": "2026-01-12T14:32:08Z",
+	    "actor_id": "a@example.com", "flag_id": "f" * 3000, "previous_state": "off", "new_state": "on"}))' > "$T/long.jsonl"
+	n=$(pq ts_reader store "SELECT count(*) FROM entries")
+	expect_status "pg import: a 3,000-byte target: refused, exit 5 (as a write the store refuses)" 5 \
+		tsp import "$(uri ts_writer store)" "$T/more.jsonl" "$T/long.jsonl"
+	expect_grep "pg import: ... located, saying why" \
+		"long.jsonl:1: the event's target is 3000 bytes; a PostgreSQL store indexes values of at most 2704 bytes" "$T/err"
+	expect_eq "pg import: ... nothing of the import is stored" "$(pq ts_reader store "SELECT count(*) FROM entries")" "$n"
+
 	# the leaf hashes: SHA-256(0x00 || leaf), recomputed independently
 	pq ts_reader store "SELECT encode(leaf, 'hex') || ' ' || encode(leaf_hash, 'hex') FROM entries ORDER BY seq" |
 		python3 -c '
