@@ -14,7 +14,7 @@
 
 PKG_CONFIG ?= pkg-config
 CC ?= cc
-PKGS = ncursesw sqlite3 libpcre2-8 jansson libcrypto zlib libcurl
+PKGS = ncursesw sqlite3 libpcre2-8 jansson libcrypto zlib libcurl libpq
 
 BUILD ?= build
 SAN ?=
@@ -57,7 +57,9 @@ MAIN_SRC = src/main.c
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
+# sql/pg_schema.sql embedded in the binary for `trailscope init URI`
+PG_SCHEMA_C = $(BUILD)/generated/pg_schema_sql.c
+CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o) $(PG_SCHEMA_C:.c=.o)
 APP_OBJ = $(CMD_SRC:%.c=$(BUILD)/%.o) $(TUI_SRC:%.c=$(BUILD)/%.o) $(MAIN_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CORE_LIB = $(BUILD)/libtscore.a
@@ -88,6 +90,17 @@ $(FLAGS_FILE): FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(subst ','\'',$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(LIBS))' >$@.new
 	@if cmp -s $@.new $@; then rm -f $@.new; else echo "  FLAGS   $@"; mv $@.new $@; fi
+
+$(PG_SCHEMA_C): sql/pg_schema.sql
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q){ echo '/* generated from sql/pg_schema.sql by make: the PostgreSQL schema, embedded */'; \
+	  echo 'extern const char pg_schema_sql[];'; echo 'const char pg_schema_sql[] = {'; \
+	  xxd -i < $<; echo ', 0 };'; } > $@.new && mv $@.new $@
+
+$(PG_SCHEMA_C:.c=.o): $(PG_SCHEMA_C) $(FLAGS_FILE)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)

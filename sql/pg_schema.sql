@@ -3,8 +3,8 @@
 -- docs/STORE.md, with stricter append-only rules, specified in its
 -- "PostgreSQL schema" section (keep the two, and src/core/store.c, in
 -- step). It lives in sql/, not src/, because administrators load it with
--- psql; the PostgreSQL backend is to embed this file, unchanged, for
--- `trailscope init URI` (not written yet). Load it into an empty
+-- psql; trailscope embeds this file, unchanged, for
+-- `trailscope init URI` (the Makefile's PG_SCHEMA_C). Load it into an empty
 -- UTF8 database as the role that is to own the store:
 --     psql -v ON_ERROR_STOP=1 -1 -d DB -f sql/pg_schema.sql
 -- It creates its objects in the current schema (normally public), one

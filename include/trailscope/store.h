@@ -40,12 +40,18 @@ struct store {
 	sqlite3_stmt *node_stmt;
 	sqlite3_stmt *node_range_stmt;
 	int immutable;         /* read-only media: opened with immutable=1 */
+	struct pg_store *pg;   /* a PostgreSQL store (pg_store.h): then db is NULL and
+				* path is the URI as printed, without its password */
 };
 
 /* How long a connection waits for another's lock before SQLITE_BUSY. */
 #define STORE_BUSY_TIMEOUT_MS 5000
 
-/* Opens (or with STORE_CREATE creates) the store at path. A file that is
+struct pg_store;
+
+/* Opens (or with STORE_CREATE creates) the store at path; a path that is a
+ * libpq URI (postgresql://, postgres://) opens a PostgreSQL store instead
+ * (pg_store.h), which STORE_CREATE does not create (trailscope init does). A file that is
  * not SQLite, or SQLite without our schema, or a newer schema version,
  * is refused with a message saying so. With STORE_READONLY a store on
  * read-only media opens too (docs/STORE.md "Read-only media"; then

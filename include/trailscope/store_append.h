@@ -1,7 +1,8 @@
 /*
  * store_append.h - the store's write seam: the one place that owns every
- * write statement and the look-ups import needs; the PostgreSQL store will
- * implement this same interface.
+ * write statement and the look-ups import needs; the PostgreSQL store
+ * implements the same interface (pg_append.c, which these functions
+ * dispatch to when the store is one).
  *
  * Behind it (store_append.c, for SQLite): the rows of an appended event
  * (entries, changes, entries_fts, entry_text), the cached Merkle nodes,

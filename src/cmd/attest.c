@@ -85,6 +85,10 @@ static int run_attest(struct cmd_ctx *cx, int argc, char **argv)
 	if ((now_text && parse_time("--now", now_text, o.now, &o.now, usage)) ||
 	    parse_time("--since", since, o.now, &o.since, usage) || parse_time("--until", until, o.now, &o.until, usage))
 		goto out;
+	if (cmd_refuse_pg(cx->cmd, argv[optind])) {
+		ret = EXIT_IO;
+		goto out;
+	}
 	o.store_path = argv[optind];
 	o.trust = &t;
 	ret = cli_exit_status(attest_create(&o, &r));

@@ -36,13 +36,17 @@ static int run_checkpoint(struct cmd_ctx *cx, int argc, char **argv)
 		return cli_usage_error(usage, "checkpoint: expected STORE and --key KEYFILE");
 	if (keyfile_load_signer(keyfile, &key))
 		return EXIT_BADINPUT;
-	if (cmd_store(cx, argv[optind], &s) || store_begin(s))
+	if (cmd_store(cx, argv[optind], &s)) {
+		ret = cli_exit_status(-1); /* 3 for a URI libpq cannot parse, else 5 */
+		goto out;
+	}
+	if (store_begin(s))
 		goto out;
 	size = store_size(s);
 	if (size < 0)
 		goto out;
 	if (size == 0) {
-		error("%s: the store is empty: nothing to sign", argv[optind]);
+		error("%s: the store is empty: nothing to sign", s->path);
 		goto out;
 	}
 	if (store_sign_head(s, &key, (uint64_t)size, NULL) || store_commit(s))
@@ -60,7 +64,8 @@ const struct command cmd_checkpoint_entry = {
 	.name = "checkpoint",
 	.usage = "checkpoint STORE --key KEYFILE",
 	.summary = "sign a checkpoint of the current head",
-	.help = "Signs a checkpoint (C2SP tlog-checkpoint) of the store's current head and stores it.\n",
-	.flags = CMD_STORE | CMD_WRITE,
+	.help = "Signs a checkpoint (C2SP tlog-checkpoint) of the store's current head and stores it.\n"
+		"STORE may be a PostgreSQL URI (a writer role; under the append lock).\n",
+	.flags = CMD_STORE | CMD_WRITE | CMD_PG,
 	.run = run_checkpoint,
 };

@@ -88,7 +88,7 @@ static int run_import(struct cmd_ctx *cx, int argc, char **argv)
 	 * whole at the end (CMD_BUILD_NEW, store_private.c) */
 	if (cmd_store(cx, argv[optind], &s)) {
 		note_signer_release(&key);
-		return EXIT_IO;
+		return error_class() == ERR_USAGE ? EXIT_USAGE : EXIT_IO;
 	}
 	io.signer = keyfile ? &key : NULL;
 	io.progress = !quiet && isatty(2);
@@ -140,7 +140,10 @@ const struct command cmd_import_entry = {
 		"or when detected, the _source of OpenSearch/Elasticsearch hits). The summary\n"
 		"counts the records skipped and why (reads, earlier stages, invalid); an import\n"
 		"of records none of which is an event fails and writes nothing.\n"
-		"See docs/EVENTS.md and docs/FORMATS.md.\n",
-	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE | CMD_BUILD_NEW,
+		"STORE may be a PostgreSQL URI (postgresql://USER@HOST/DB, ?host=/socket/dir):\n"
+		"an existing store (trailscope init URI), written as a writer role, in one\n"
+		"transaction under the store's append lock; importers may run at once.\n"
+		"See docs/EVENTS.md, docs/FORMATS.md and docs/STORE.md.\n",
+	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE | CMD_BUILD_NEW | CMD_PG,
 	.run = run_import,
 };

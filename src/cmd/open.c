@@ -63,6 +63,10 @@ static int run_open(struct cmd_ctx *cx, int argc, char **argv)
 		query_set_rules(policy.named, policy.n);
 		policy_set_active(&policy);
 	}
+	if (cmd_refuse_pg(cx->cmd, argv[optind])) {
+		ret = EXIT_IO;
+		goto out;
+	}
 	ret = tui_run(argv[optind], &t, theme, newest_first, started, case_path);
 out:
 	if (have_policy) {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "trailscope/query.h"
+#include "trailscope/pg_store.h"
 #include "trailscope/store.h"
 #include "trailscope/util.h"
 
@@ -562,6 +563,8 @@ int store_open(struct store *s, const char *path, unsigned flags)
 	struct stat st;
 	int exists;
 
+	if (pg_is_uri(path))
+		return pg_store_open(s, path, flags);
 	memset(s, 0, sizeof(*s));
 	s->path = xstrdup(path);
 	s->flags = flags;
@@ -612,6 +615,10 @@ fail:
 
 void store_close(struct store *s)
 {
+	if (s->pg) {
+		pg_store_close(s);
+		return;
+	}
 	sqlite3_finalize(s->leaf_hash_stmt);
 	sqlite3_finalize(s->leaf_range_stmt);
 	sqlite3_finalize(s->node_stmt);
@@ -628,6 +635,8 @@ int store_get_meta(struct store *s, const char *key, struct buf *value)
 	sqlite3_stmt *st;
 	int rc, ret;
 
+	if (s->pg)
+		return pg_store_get_meta(s, key, value);
 	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
 		return store_error(s, "cannot read meta");
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -650,6 +659,8 @@ int store_set_meta(struct store *s, const char *key, const char *value)
 	sqlite3_stmt *st;
 	int ret = 0;
 
+	if (s->pg)
+		return pg_store_set_meta(s, key, value);
 	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return store_error(s, "cannot write meta");
@@ -674,6 +685,8 @@ int64_t store_size(struct store *s)
 {
 	int64_t n = 0;
 
+	if (s->pg)
+		return pg_store_size(s);
 	if (pragma_int(s, "SELECT coalesce(max(seq), 0) FROM entries", &n) < 0)
 		return store_error(s, "cannot count entries");
 	return n;
@@ -698,6 +711,8 @@ int store_newest_checkpoint(struct store *s, int64_t *size)
 	sqlite3_stmt *st;
 	int rc, ret = 0;
 
+	if (s->pg)
+		return pg_store_newest_checkpoint(s, size);
 	if (store_prepare(s, "SELECT max(size) FROM checkpoints", &st))
 		return -1;
 	rc = sqlite3_step(st);
@@ -728,6 +743,8 @@ static int read_hashes(struct store *s, unsigned level, uint64_t idx, uint64_t c
 	uint64_t got = 0;
 	int rc;
 
+	if (s->pg)
+		return pg_store_read_hashes(s, level, idx, count, out);
 	if (level == 0) {
 		if (!s->leaf_range_stmt && store_prepare(s,
 		    "SELECT seq, leaf_hash FROM entries WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq",
@@ -816,7 +833,11 @@ int store_root(struct store *s, uint64_t size, unsigned char out[HASH_LEN])
 
 int store_begin(struct store *s)
 {
-	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	int rc;
+
+	if (s->pg)
+		return pg_store_begin(s);
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 
 	if (rc == SQLITE_OK)
 		return 0;
@@ -829,11 +850,17 @@ int store_begin(struct store *s)
 
 int store_commit(struct store *s)
 {
+	if (s->pg)
+		return pg_store_commit(s);
 	return store_exec(s, "COMMIT");
 }
 
 void store_rollback(struct store *s)
 {
+	if (s->pg) {
+		pg_store_rollback(s);
+		return;
+	}
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }

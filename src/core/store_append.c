@@ -2,8 +2,8 @@
  * store_append.c - the store's write seam for SQLite (store_append.h):
  * every statement that appends to a store (entries, changes, entries_fts,
  * entry_text, merkle_nodes, checkpoints, incidents) and the look-ups
- * import makes while appending. The PostgreSQL store implements the same
- * interface.
+ * import makes while appending. For a PostgreSQL store each function
+ * hands over to pg_append.c / pg_store.c (the s->pg and a->pg hooks).
  *
  * Cost: the event statements are prepared once per handle and reset after
  * each step; values are bound without copying (SQLITE_STATIC). One
@@ -16,6 +16,7 @@
 #include "trailscope/anchors.h"
 #include "trailscope/incident.h"
 #include "trailscope/jcs.h"
+#include "trailscope/pg_store.h"
 #include "trailscope/store_append.h"
 
 struct store_append {
@@ -26,6 +27,7 @@ struct store_append {
 	sqlite3_stmt *incident_raw;  /* store_put_incident, prepared on first use */
 	sqlite3_stmt *ins_incident;
 	struct buf scratch;          /* the text index's actor; an incident's services */
+	struct pg_append *pg;        /* a PostgreSQL store's handle (pg_append.c) instead */
 };
 
 struct store_append *store_append_open(struct store *s)
@@ -34,6 +36,13 @@ struct store_append *store_append_open(struct store *s)
 
 	a->s = s;
 	buf_init(&a->scratch);
+	if (s->pg) {
+		a->pg = pg_append_open(s);
+		if (a->pg)
+			return a;
+		free(a);
+		return NULL;
+	}
 	if (store_prepare(s, "SELECT 1 FROM entries WHERE event_id = ?1", &a->exists) ||
 	    store_prepare(s,
 		"INSERT INTO entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"
@@ -59,6 +68,7 @@ void store_append_close(struct store_append *a)
 {
 	if (!a)
 		return;
+	pg_append_close(a->pg); /* sends what it holds; a failure makes store_commit refuse */
 	sqlite3_stmt *all[] = { a->exists, a->ins_entry, a->ins_change, a->ins_node, a->ins_fts,
 				a->ins_text, a->prev, a->toggles, a->incident_raw, a->ins_incident };
 
@@ -81,6 +91,8 @@ int store_has_event(struct store_append *a, const char *event_id)
 {
 	int rc;
 
+	if (a->pg)
+		return pg_has_event(a->pg, event_id);
 	sqlite3_bind_text(a->exists, 1, event_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(a->exists);
 	sqlite3_reset(a->exists);
@@ -103,6 +115,8 @@ int store_append_event(struct store_append *a, const struct store_entry_row *e)
 {
 	sqlite3_stmt *st = a->ins_entry;
 
+	if (a->pg)
+		return pg_append_event(a->pg, e);
 	sqlite3_bind_int64(st, 1, e->seq);
 	sqlite3_bind_blob(st, 2, e->leaf, (int)e->leaf_len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, e->leaf_hash, HASH_LEN, SQLITE_STATIC);
@@ -160,6 +174,8 @@ int store_append_event(struct store_append *a, const struct store_entry_row *e)
 int store_append_node(struct store_append *a, unsigned level, uint64_t idx,
 		      const unsigned char hash[HASH_LEN])
 {
+	if (a->pg)
+		return level % STORE_NODE_STRIDE ? 0 : pg_append_node(a->pg, level, idx, hash);
 	if (level % STORE_NODE_STRIDE)
 		return 0;
 	sqlite3_bind_int(a->ins_node, 1, (int)level);
@@ -174,6 +190,8 @@ json_t *store_prev_state(struct store_append *a, const char *kind, const char *k
 	json_t *after = NULL;
 	int rc;
 
+	if (a->pg)
+		return pg_prev_state(a->pg, kind, key, env);
 	if (!a->prev && store_prepare(a->s, "SELECT leaf FROM entries WHERE target = ?1 AND "
 				      "+environment = ?2 AND target_kind = ?3 ORDER BY ts DESC, seq DESC LIMIT 1",
 				      &a->prev))
@@ -202,14 +220,16 @@ int store_recent_toggles(struct store_append *a, const char *target, const char 
 	char from_ts[32], until_ts[32];
 	int rc, n = -1;
 
+	time_format(from, from_ts);
+	time_format(until, until_ts);
+	if (a->pg)
+		return pg_recent_toggles(a->pg, target, env, from_ts, until_ts);
 	if (!a->toggles && store_prepare(a->s,
 	    "SELECT count(DISTINCT e.seq) FROM entries e JOIN changes c ON c.seq = e.seq"
 	    " WHERE e.target = ?1 AND +e.environment = ?2 AND e.ts >= ?3 AND e.ts < ?4"
 	    " AND c.kind = 'changed' AND (c.path = '' OR c.path = 'enabled' OR c.path LIKE '%.enabled')",
 	    &a->toggles))
 		return -1;
-	time_format(from, from_ts);
-	time_format(until, until_ts);
 	sqlite3_bind_text(a->toggles, 1, target, -1, SQLITE_STATIC);
 	sqlite3_bind_text(a->toggles, 2, env, -1, SQLITE_STATIC);
 	sqlite3_bind_text(a->toggles, 3, from_ts, -1, SQLITE_STATIC);
@@ -241,6 +261,8 @@ int store_put_incident(struct store_append *a, const struct incident *in, int *w
 	json_t *list;
 	int rc;
 
+	if (a->pg)
+		return error("%s: incidents cannot be stored in a PostgreSQL store yet", a->s->path);
 	if (!a->incident_raw &&
 	    (store_prepare(a->s, "SELECT raw FROM incidents WHERE id = ?1", &a->incident_raw) ||
 	     store_prepare(a->s, "INSERT OR REPLACE INTO incidents(id, title, severity, services,"
@@ -329,6 +351,8 @@ int store_add_checkpoint(struct store *s, uint64_t size, const char *note)
 {
 	const struct col_value v[] = { TEXT_VALUE(note) };
 
+	if (s->pg)
+		return pg_store_add_checkpoint(s, size, note);
 	return insert_at_size(s, "INSERT INTO checkpoints(size, note, added_at) VALUES(?1, ?2, ?3) "
 			      "ON CONFLICT(size) DO NOTHING", size, v, 1, "cannot add checkpoint");
 }
@@ -337,6 +361,8 @@ int store_add_checkpoint(struct store *s, uint64_t size, const char *note)
 
 static int need_anchor_tables(struct store *s)
 {
+	if (s->pg)
+		return error("%s: time-stamps and cosignatures cannot be stored in a PostgreSQL store yet", s->path);
 	if (s->schema >= 4)
 		return 0;
 	return error("%s: the store (schema version %d) has no anchor tables; open it for writing "

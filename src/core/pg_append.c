@@ -1,0 +1,459 @@
+/*
+ * pg_append.c - the write seam (store_append.h) for a PostgreSQL store,
+ * inside the writer's transaction under the append lock (pg_store.c).
+ *
+ * Rows are batched: up to PG_BATCH_EVENTS events are kept in COPY text
+ * buffers (entries, changes, entries_fts, entry_text) and the completed
+ * Merkle nodes as arrays, then sent with one COPY per table and one
+ * INSERT ... ON CONFLICT DO NOTHING for the nodes. A look-up that must see
+ * the pending rows sends them first: has_event checks the pending event
+ * ids in memory and the stored ones with one indexed probe; the previous
+ * state and the recent toggles flush when a pending event has the same
+ * target. The rows are SQLite's, column for column.
+ *
+ * Into a store that was empty when the import took the append lock (a
+ * first load), no stored event can have an id, so the probe is made only
+ * when the id's 64-bit hash is one this import appended already (kept in
+ * memory: 16 bytes a slot, for the import's events, not the store's).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trailscope/diag.h"
+#include "trailscope/jcs.h"
+#include "trailscope/store_append.h"
+#include "trailscope/util.h"
+#include "pg_int.h"
+
+#define PG_BATCH_EVENTS 1000
+#define PG_BATCH_BYTES ((size_t)8 << 20)
+#define PG_ID_SLOTS 4096 /* a power of two, over twice PG_BATCH_EVENTS */
+
+enum { T_ENTRIES, T_CHANGES, T_FTS, T_TEXT, T_NTABLES };
+
+static const char *const copy_sql[T_NTABLES] = {
+	"COPY entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action, target, target_kind,"
+	" environment, summary, nchanges, source_file, source_line, risk, outcome) FROM STDIN",
+	"COPY changes(seq, idx, path, kind, before, after, before_unknown) FROM STDIN",
+	"COPY entries_fts(seq, doc) FROM STDIN",
+	"COPY entry_text(seq, summary, raw) FROM STDIN",
+};
+
+/* statements prepared on the connection (bits of s->pg->prepared) */
+enum { PREP_EXISTS = 1 << 4, PREP_PREV = 1 << 5, PREP_TOGGLES = 1 << 6 };
+
+struct pg_append {
+	struct store *s;
+	struct pg_fts *fts;
+	struct buf copy[T_NTABLES];
+	size_t npending;
+	struct buf names;           /* the pending events' ids and targets, NUL-terminated */
+	size_t id_slot[PG_ID_SLOTS]; /* offset + 1 in names of a pending event id, 0 free */
+	size_t *target_at;          /* offsets in names of the pending targets */
+	struct buf node_level, node_idx, node_hash; /* array literals, without braces */
+	size_t nnodes;
+	struct buf scratch;
+	int fresh;                  /* the store was empty under the lock */
+	uint64_t *seen;             /* fresh: the appended ids' hashes, 0 free (open addressing) */
+	size_t nseen, seen_cap;     /* seen_cap a power of two */
+};
+
+struct pg_append *pg_append_open(struct store *s)
+{
+	struct pg_append *a = xcalloc(1, sizeof(*a));
+
+	a->s = s;
+	for (int t = 0; t < T_NTABLES; t++)
+		buf_init(&a->copy[t]);
+	buf_init(&a->names);
+	buf_init(&a->node_level);
+	buf_init(&a->node_idx);
+	buf_init(&a->node_hash);
+	buf_init(&a->scratch);
+	a->target_at = xcalloc(PG_BATCH_EVENTS, sizeof(*a->target_at));
+	a->fts = pg_fts_new();
+	a->fresh = pg_store_size(s) == 0;
+	if (!a->fts) {
+		pg_append_close(a);
+		return NULL;
+	}
+	return a;
+}
+
+static int copy_table(struct pg_append *a, int t)
+{
+	PGconn *c = a->s->pg->conn;
+	PGresult *res = PQexec(c, copy_sql[t]);
+	int ok = PQresultStatus(res) == PGRES_COPY_IN, ret = 0;
+
+	if (!ok) {
+		ret = pg_report(a->s, res, "cannot append");
+		PQclear(res);
+		return ret;
+	}
+	PQclear(res);
+	if (PQputCopyData(c, a->copy[t].buf, (int)a->copy[t].len) != 1)
+		ok = 0;
+	if (PQputCopyEnd(c, ok ? NULL : "trailscope: cannot send rows") != 1)
+		ok = 0;
+	while ((res = PQgetResult(c))) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && !ret)
+			ret = pg_report(a->s, res, "cannot append");
+		PQclear(res);
+	}
+	if (!ok && !ret)
+		ret = pg_report(a->s, NULL, "cannot append");
+	return ret;
+}
+
+static int flush_nodes(struct pg_append *a)
+{
+	struct buf l = BUF_INIT, i = BUF_INIT, h = BUF_INIT;
+	const char *p[3];
+	PGresult *res;
+	int ret;
+
+	buf_addf(&l, "{%s}", a->node_level.buf);
+	buf_addf(&i, "{%s}", a->node_idx.buf);
+	buf_addf(&h, "{%s}", a->node_hash.buf);
+	p[0] = l.buf, p[1] = i.buf, p[2] = h.buf;
+	res = PQexecParams(a->s->pg->conn, "INSERT INTO merkle_nodes(level, idx, hash)"
+			   " SELECT l, i, decode(h, 'hex') FROM unnest($1::integer[], $2::bigint[], $3::text[])"
+			   " AS n(l, i, h) ON CONFLICT DO NOTHING", 3, NULL, p, NULL, NULL, 0);
+	ret = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_report(a->s, res, "cannot cache Merkle nodes");
+	PQclear(res);
+	buf_release(&l);
+	buf_release(&i);
+	buf_release(&h);
+	return ret;
+}
+
+/* Sends every pending row. On failure the transaction is doomed: the
+ * store's commit refuses. */
+static int flush(struct pg_append *a)
+{
+	int ret = 0;
+
+	for (int t = 0; t < T_NTABLES && !ret; t++)
+		if (a->copy[t].len)
+			ret = copy_table(a, t);
+	if (!ret && a->nnodes)
+		ret = flush_nodes(a);
+	for (int t = 0; t < T_NTABLES; t++)
+		buf_reset(&a->copy[t]);
+	buf_reset(&a->names);
+	buf_reset(&a->node_level);
+	buf_reset(&a->node_idx);
+	buf_reset(&a->node_hash);
+	memset(a->id_slot, 0, sizeof(a->id_slot));
+	a->npending = a->nnodes = 0;
+	if (ret)
+		a->s->pg->failed = 1;
+	return ret;
+}
+
+int pg_append_close(struct pg_append *a)
+{
+	int ret = 0;
+
+	if (!a)
+		return 0;
+	if (!a->s->pg->failed)
+		ret = flush(a);
+	for (int t = 0; t < T_NTABLES; t++)
+		buf_release(&a->copy[t]);
+	buf_release(&a->names);
+	buf_release(&a->node_level);
+	buf_release(&a->node_idx);
+	buf_release(&a->node_hash);
+	buf_release(&a->scratch);
+	free(a->target_at);
+	free(a->seen);
+	pg_fts_free(a->fts);
+	free(a);
+	return ret;
+}
+
+static size_t id_hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h & (PG_ID_SLOTS - 1);
+}
+
+/* FNV-1a, 64 bits; never 0 (0 marks a free slot). */
+static uint64_t id_hash64(const char *s)
+{
+	uint64_t h = 14695981039346656037u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h ? h : 1;
+}
+
+/* Is h among the appended ids' hashes? With add, adds it when not. */
+static int seen_has(struct pg_append *a, uint64_t h, int add)
+{
+	size_t i;
+
+	if (add && (a->nseen + 1) * 2 > a->seen_cap) {
+		uint64_t *old = a->seen;
+		size_t n = a->seen_cap;
+
+		a->seen_cap = n ? n * 2 : 4096;
+		a->seen = xcalloc(a->seen_cap, sizeof(*a->seen));
+		a->nseen = 0;
+		for (size_t k = 0; k < n; k++)
+			if (old[k])
+				seen_has(a, old[k], 1);
+		free(old);
+	}
+	if (!a->seen_cap)
+		return 0;
+	for (i = h & (a->seen_cap - 1); a->seen[i]; i = (i + 1) & (a->seen_cap - 1))
+		if (a->seen[i] == h)
+			return 1;
+	if (add) {
+		a->seen[i] = h;
+		a->nseen++;
+	}
+	return 0;
+}
+
+static int prepare(struct pg_append *a, unsigned bit, const char *name, const char *sql, int n)
+{
+	PGresult *res;
+	int ret = 0;
+
+	if (a->s->pg->prepared & bit)
+		return 0;
+	res = PQprepare(a->s->pg->conn, name, sql, n, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		ret = pg_report(a->s, res, "cannot prepare a look-up");
+	else
+		a->s->pg->prepared |= bit;
+	PQclear(res);
+	return ret;
+}
+
+int pg_has_event(struct pg_append *a, const char *event_id)
+{
+	PGresult *res;
+	int ret;
+
+	for (size_t i = id_hash(event_id); a->id_slot[i]; i = (i + 1) & (PG_ID_SLOTS - 1))
+		if (!strcmp(a->names.buf + a->id_slot[i] - 1, event_id))
+			return 1;
+	if (a->fresh && !seen_has(a, id_hash64(event_id), 0))
+		return 0; /* neither stored before this import nor appended by it */
+	if (prepare(a, PREP_EXISTS, "ts_exists", "SELECT 1 FROM entries WHERE event_id = $1", 1))
+		return -1;
+	res = PQexecPrepared(a->s->pg->conn, "ts_exists", 1, &event_id, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		ret = pg_report(a->s, res, "cannot look up event id");
+	else
+		ret = PQntuples(res) > 0;
+	PQclear(res);
+	return ret;
+}
+
+static void field(struct buf *b, const char *text, size_t len, int last)
+{
+	if (text)
+		pg_copy_text(b, text, len);
+	else
+		buf_addstr(b, "\\N");
+	buf_addch(b, last ? '\n' : '\t');
+}
+
+static void field_str(struct buf *b, const char *text, int last)
+{
+	field(b, text, text ? strlen(text) : 0, last);
+}
+
+static void field_bytea(struct buf *b, const void *data, size_t len)
+{
+	buf_addstr(b, "\\\\x");
+	buf_addhex(b, data, len);
+	buf_addch(b, '\t');
+}
+
+/* The longest value a B-tree index entry of the server holds (docs/STORE.md,
+ * "Tables and types"); checked on the bytes as given, before compression. */
+#define PG_INDEX_MAX 2704
+
+/* Refuses an event with an indexed value the server's B-tree cannot hold,
+ * naming its source line, before anything of it is sent. */
+static int check_indexed(const struct store_entry_row *e)
+{
+	const char *name[] = { "event id", "timestamp", "actor", "action", "target", "environment" };
+	const char *val[] = { e->event_id, e->ts, e->actor_id, e->action, e->target_key, e->environment };
+	const char *what = NULL;
+	size_t len = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(val) && !what; i++)
+		if (val[i] && strlen(val[i]) > PG_INDEX_MAX)
+			what = name[i], len = strlen(val[i]);
+	for (size_t i = 0; i < e->nchanges && !what; i++)
+		if (strlen(e->changes[i].path) > PG_INDEX_MAX)
+			what = "changed field path", len = strlen(e->changes[i].path);
+	if (!what)
+		return 0;
+	return error_as(ERR_INPUT, "%s:%ld: the event's %s is %zu bytes; a PostgreSQL store indexes "
+			"values of at most %d bytes", e->source_file ? e->source_file : "-", e->source_line,
+			what, len, PG_INDEX_MAX);
+}
+
+int pg_append_event(struct pg_append *a, const struct store_entry_row *e)
+{
+	struct buf *b = &a->copy[T_ENTRIES];
+	const char *text[4];
+	size_t at;
+
+	if (check_indexed(e))
+		return -1;
+
+	buf_addf(b, "%" PRId64 "\t", e->seq);
+	field_bytea(b, e->leaf, e->leaf_len);
+	field_bytea(b, e->leaf_hash, HASH_LEN);
+	field_str(b, e->event_id, 0);
+	field_str(b, e->ts, 0);
+	field_str(b, e->actor_id, 0);
+	field_str(b, e->actor_type, 0);
+	field_str(b, e->action, 0);
+	field_str(b, e->target_key, 0);
+	field_str(b, e->target_kind, 0);
+	field_str(b, e->environment, 0);
+	field(b, e->summary, e->summary_len, 0);
+	buf_addf(b, "%zu\t", e->nchanges);
+	field_str(b, e->source_file, 0);
+	buf_addf(b, "%ld\t%u\t", e->source_line, e->risk);
+	field_str(b, outcome_name(e->outcome), 1);
+
+	b = &a->copy[T_CHANGES];
+	for (size_t i = 0; i < e->nchanges; i++) {
+		const struct store_change_row *c = &e->changes[i];
+
+		buf_addf(b, "%" PRId64 "\t%zu\t", e->seq, i);
+		field_str(b, c->path, 0);
+		field_str(b, change_kind_name(c->kind), 0);
+		field_str(b, c->before, 0);
+		field_str(b, c->after, 0);
+		buf_addf(b, "%d\n", c->before_unknown);
+	}
+
+	buf_reset(&a->scratch);
+	if (e->actor_name)
+		buf_addf(&a->scratch, "%s %s", e->actor_id, e->actor_name);
+	else
+		buf_addstr(&a->scratch, e->actor_id);
+	text[0] = e->reason, text[1] = e->target_key, text[2] = a->scratch.buf, text[3] = e->ticket;
+	b = &a->copy[T_FTS];
+	buf_addf(b, "%" PRId64 "\t", e->seq);
+	{
+		struct buf doc = BUF_INIT;
+
+		if (pg_fts_doc(a->fts, text, &doc)) {
+			buf_release(&doc);
+			return -1;
+		}
+		field(b, doc.buf, doc.len, 1);
+		buf_release(&doc);
+	}
+
+	b = &a->copy[T_TEXT];
+	buf_addf(b, "%" PRId64 "\t", e->seq);
+	field(b, e->summary, e->summary_len, 0);
+	field(b, e->raw, e->raw_len, 1);
+
+	/* remember the id and target, for the look-ups before the flush */
+	at = a->names.len;
+	buf_add(&a->names, e->event_id, strlen(e->event_id) + 1);
+	for (size_t i = id_hash(e->event_id);; i = (i + 1) & (PG_ID_SLOTS - 1)) {
+		if (!a->id_slot[i]) {
+			a->id_slot[i] = at + 1;
+			break;
+		}
+	}
+	if (a->fresh)
+		seen_has(a, id_hash64(e->event_id), 1);
+	a->target_at[a->npending] = a->names.len;
+	buf_add(&a->names, e->target_key, strlen(e->target_key) + 1);
+	a->npending++;
+	if (a->npending == PG_BATCH_EVENTS || a->copy[T_ENTRIES].len + a->copy[T_TEXT].len > PG_BATCH_BYTES)
+		return flush(a);
+	return 0;
+}
+
+int pg_append_node(struct pg_append *a, unsigned level, uint64_t idx, const unsigned char hash[HASH_LEN])
+{
+	const char *sep = a->nnodes ? "," : "";
+
+	buf_addf(&a->node_level, "%s%u", sep, level);
+	buf_addf(&a->node_idx, "%s%" PRIu64, sep, idx);
+	buf_addstr(&a->node_hash, sep);
+	buf_addhex(&a->node_hash, hash, HASH_LEN);
+	a->nnodes++;
+	return 0;
+}
+
+/* Flushes when a pending event has target (so that a look-up sees it). */
+static int flush_for(struct pg_append *a, const char *target)
+{
+	for (size_t i = 0; i < a->npending; i++)
+		if (!strcmp(a->names.buf + a->target_at[i], target))
+			return flush(a);
+	return 0;
+}
+
+json_t *pg_prev_state(struct pg_append *a, const char *kind, const char *key, const char *env)
+{
+	const char *p[] = { key, env, kind };
+	json_t *after = NULL;
+	PGresult *res;
+
+	if (flush_for(a, key) || prepare(a, PREP_PREV, "ts_prev",
+	    "SELECT leaf FROM entries WHERE target = $1 AND environment = $2 AND target_kind = $3"
+	    " ORDER BY ts DESC, seq DESC LIMIT 1", 3))
+		return NULL;
+	res = PQexecPrepared(a->s->pg->conn, "ts_prev", 3, p, NULL, NULL, 1);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		pg_report(a->s, res, "cannot look up the previous state");
+	} else if (PQntuples(res) > 0) {
+		struct buf err = BUF_INIT;
+		int l, c;
+		json_t *leaf = json_parse_strict(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0),
+						 &l, &c, &err);
+
+		after = json_incref(json_object_get(leaf, "after"));
+		json_decref(leaf);
+		buf_release(&err);
+	}
+	PQclear(res);
+	return after;
+}
+
+int pg_recent_toggles(struct pg_append *a, const char *target, const char *env, const char *from_ts,
+		      const char *until_ts)
+{
+	const char *p[] = { target, env, from_ts, until_ts };
+	PGresult *res;
+	int n = -1;
+
+	if (flush_for(a, target) || prepare(a, PREP_TOGGLES, "ts_toggles",
+	    "SELECT count(DISTINCT e.seq) FROM entries e JOIN changes c ON c.seq = e.seq"
+	    " WHERE e.target = $1 AND e.environment = $2 AND e.ts >= $3 AND e.ts < $4"
+	    " AND c.kind = 'changed' AND (c.path = '' OR c.path = 'enabled' OR c.path ILIKE '%.enabled')", 4))
+		return -1;
+	res = PQexecPrepared(a->s->pg->conn, "ts_toggles", 4, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		pg_report(a->s, res, "cannot look up recent toggles");
+	else
+		n = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return n;
+}

@@ -1,0 +1,76 @@
+/*
+ * pg_int.h - what the PostgreSQL backend's files (pg_conn.c, pg_store.c,
+ * pg_append.c, pg_fts.c) share and nothing else sees: the connection
+ * state behind struct store's pg member, and their libpq helpers.
+ */
+#ifndef TRAILSCOPE_PG_INT_H
+#define TRAILSCOPE_PG_INT_H
+
+#include <libpq-fe.h>
+#include "trailscope/buf.h"
+#include "trailscope/pg_store.h"
+#include "trailscope/store.h"
+
+/* The append lock of docs/STORE.md "Appending: one writer at a time". */
+#define PG_LOCK_SQL "SELECT pg_advisory_xact_lock(1953657699, 1)"
+
+/* How many spellings of a URI's password pg_connect keeps to scrub. */
+#define PG_SECRETS 6
+
+struct pg_store {
+	PGconn *conn;
+	char *secret[PG_SECRETS]; /* the URI's passwords, scrubbed from messages (pg_connect) */
+	int in_tx;           /* a transaction is open */
+	int readonly;        /* the READ ONLY snapshot transaction of a reader */
+	int failed;          /* an append failed after its caller was told: commit refuses */
+	int prepared;        /* bits: statements prepared on this connection (pg_store.c) */
+};
+
+/*
+ * Connects to uri: display is the URI as printed (pg_uri_display);
+ * secret[] gets every spelling of a password the URI holds, raw and
+ * percent-decoded, as libpq reads it and up to the last '@' of the
+ * authority (NULL after the last; the caller frees them). Errors (a bad
+ * URI: usage; no server, refused authentication: I/O) are reported with
+ * the display URI and no password. Returns the connection or NULL.
+ */
+PGconn *pg_connect(const char *uri, const char *display, char *secret[PG_SECRETS]);
+
+/* Appends msg to out without any of the secrets (nor PGPASSWORD), on
+ * one line (libpq's line breaks and tabs made spaces), for error(),
+ * which escapes any other control byte. */
+void pg_scrub(char *const secret[PG_SECRETS], const char *msg, struct buf *out);
+
+/* Reports "DISPLAY: what: MESSAGE" (libpq's message of res, or of the
+ * connection, scrubbed of any password and control bytes) as an I/O
+ * error; SQLSTATE 42501 (permission denied) says the role may not do
+ * that. Returns -1. */
+int pg_report(struct store *s, const PGresult *res, const char *what);
+
+/* Runs sql (no parameters, no rows wanted); reports and returns -1 unless
+ * it succeeds. */
+int pg_exec(struct store *s, const char *sql, const char *what);
+
+/* The result's SQLSTATE ("" when none). */
+const char *pg_sqlstate(const PGresult *res);
+
+/* Appends text to out escaped for COPY's text format (\\, \n, \r, \t). */
+void pg_copy_text(struct buf *out, const char *text, size_t len);
+
+/*
+ * The free-text lexemes of docs/STORE.md "Free text": exactly the tokens
+ * of SQLite FTS5's unicode61 remove_diacritics 2 tokenizer (borrowed
+ * from SQLite itself, through an in-memory connection).
+ * pg_fts_doc appends the tsvector literal of an entry's reason (A),
+ * target (B), actor (C) and ticket (D), any of them NULL: positions from
+ * 1, each column's first token two after the last one before it.
+ */
+struct pg_fts;
+struct pg_fts *pg_fts_new(void); /* NULL when FTS5 is missing (reported) */
+int pg_fts_doc(struct pg_fts *f, const char *const text[4], struct buf *out);
+void pg_fts_free(struct pg_fts *f);
+
+/* sql/pg_schema.sql, NUL-terminated (generated at build time). */
+extern const char pg_schema_sql[];
+
+#endif

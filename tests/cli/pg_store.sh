@@ -1,0 +1,461 @@
+# pg_store.sh - trailscope on a PostgreSQL store (docs/STORE.md,
+# "PostgreSQL stores"), on a private server (tests/pg/server.sh): init
+# creates the schema and grants (a writer may not UPDATE, DELETE or
+# TRUNCATE, a reader may not INSERT, a reader's import fails with exit 5
+# writing nothing); import writes the same rows, leaves, nodes and
+# checkpoints as into SQLite, and the free-text lexemes are FTS5's; four
+# importers at once keep seq contiguous, ids unique and the root right;
+# one killed mid-transaction leaves nothing; verify gives SQLite's
+# verdicts and faults; copy goes both ways row for row; every other
+# command refuses a URI; no password ever reaches the output. Fails, not
+# skips, without PostgreSQL.
+. tests/lib.sh
+. tests/pg/server.sh
+
+PW=Pw-9f3kQz-secret       # ts_pw's real password
+WRONG=Wr0ng-7h2x-pass     # a wrong one, in a URI
+ENVPW=EnvPw-55c1-secret   # a wrong one, in PGPASSWORD
+ALL="$T/all-output"       # every output of every command given a password
+
+# pq ROLE DB SQL...: psql as ROLE in DB, one -c per SQL, stopping at the first error.
+pq() {
+	_r=$1 _d=$2
+	shift 2
+	for _c in "$@"; do set -- "$@" -c "$_c"; shift; done
+	psql -X -q -At -v ON_ERROR_STOP=1 -U "$_r" -d "$_d" "$@"
+}
+uri() { echo "postgresql://$1@/$2?host=$PGHOST"; }
+# tsp ARGS...: trailscope, its stdout and stderr also kept in $ALL.
+tsp() {
+	"$TRAILSCOPE" "$@" >"$T/o" 2>"$T/e"
+	_st=$?
+	cat "$T/o" "$T/e" >> "$ALL"
+	cat "$T/o"
+	cat "$T/e" >&2
+	return $_st
+}
+# leaves STORE: "seq hex(leaf) hex(leaf_hash)" per entry, from SQLite or PostgreSQL.
+rows_lite() { sqlite3 "$1" "$2"; }
+
+setup() {
+	psql -X -q -v ON_ERROR_STOP=1 -c "CREATE ROLE ts_owner LOGIN" -c "CREATE ROLE ts_writer LOGIN" \
+		-c "CREATE ROLE ts_reader LOGIN" -c "CREATE ROLE ts_pw LOGIN PASSWORD '$PW'" \
+		-c "CREATE DATABASE store OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" \
+		-c "CREATE DATABASE conc OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" \
+		-c "CREATE DATABASE cp OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" \
+		-c "CREATE DATABASE nostore OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" \
+		-c "CREATE DATABASE dup OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" || return 1
+	# ts_pw authenticates with its password; everyone else by trust
+	pg_as sh -c "{ echo 'local all ts_pw scram-sha-256'; cat '$PG_DIR/data/pg_hba.conf'; } > '$PG_DIR/hba' &&
+		mv '$PG_DIR/hba' '$PG_DIR/data/pg_hba.conf'" &&
+		pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" reload >/dev/null || return 1
+	signer example.org/pg "$T/keys"
+	ts gen --events 2500 --seed 11 > "$T/gen.jsonl" &&
+	ts gen --events 40 --seed 12 --start 2026-02-01T00:00:00Z > "$T/more.jsonl" &&
+	SAMPLES=$(ls "$SHARED"/samples/cloudtrail/0[1-5]*.json "$SHARED"/samples/launchdarkly/flag/*.json "$SHARED"/samples/k8s-falco/create_c*.json)
+}
+
+check_init() {
+	expect_status "pg init: creates the store, granting a writer and a reader" 0 \
+		tsp init "$(uri ts_owner store)" --origin example.org/pg --writer ts_writer --writer ts_pw --reader ts_reader
+	expect_eq "pg init: says what it created" "$(cat "$T/out")" "created $(uri ts_owner store)"
+	expect_eq "pg init: meta holds the identity, the schema version and the origin" \
+		"$(pq ts_reader store "SELECT string_agg(key || '=' || value, ' ' ORDER BY key) FROM meta WHERE key <> 'created_at'")" \
+		"application_id=1953657699 origin=example.org/pg schema=$(sed -n "s/^.*('schema', '\([0-9]*\)').*$/\1/p" sql/pg_schema.sql)"
+	expect_status "pg init: a database that holds a store already is refused" 5 tsp init "$(uri ts_owner store)"
+	expect_grep "pg init: ... saying so" "the database already holds a trailscope store" "$T/err"
+	expect_status "pg init: a role that does not exist is a usage error" 3 \
+		tsp init "$(uri ts_owner nostore)" --writer ts_nobody
+	expect_grep "pg init: ... naming it" "there is no role 'ts_nobody' on the server" "$T/err"
+	expect_eq "pg init: ... and nothing of the schema is left behind" \
+		"$(pq ts_owner nostore "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0
+	expect_status "pg init: --writer on a SQLite file is a usage error" 3 ts init "$T/x.db" --writer ts_writer
+
+	# what init granted: the writer may only add, the reader only read
+	pq ts_writer store "SELECT has_table_privilege('entries', 'INSERT'), has_table_privilege('entries', 'UPDATE'),
+	    has_table_privilege('entries', 'DELETE'), has_table_privilege('entries', 'TRUNCATE'),
+	    has_table_privilege('merkle_nodes', 'INSERT'), has_table_privilege('checkpoints', 'UPDATE')" > "$T/priv"
+	pq ts_reader store "SELECT has_table_privilege('entries', 'SELECT'), has_table_privilege('entries', 'INSERT'),
+	    has_table_privilege('checkpoints', 'INSERT'), has_table_privilege('meta', 'INSERT')" >> "$T/priv"
+	expect_eq "pg init: writer INSERT only, reader SELECT only" "$(tr '\n' ' ' < "$T/priv")" "t|f|f|f|t|f t|f|f|f "
+	for op in "UPDATE entries SET actor = actor" "DELETE FROM entries" "TRUNCATE entries"; do
+		expect_status "pg init: the writer may not: $op" 1 pq ts_writer store "$op"
+		expect_grep "pg init: ... permission denied" "permission denied for table entries" "$T/err"
+	done
+	expect_status "pg init: the reader may not INSERT" 1 pq ts_reader store "INSERT INTO checkpoints VALUES(1, 'x', 'y')"
+	expect_grep "pg init: ... permission denied" "permission denied for table checkpoints" "$T/err"
+}
+
+# The same files into PostgreSQL (as the writer) and into SQLite: the
+# same rows, table by table.
+check_import() {
+	expect_status "pg import: as a reader: exit 5" 5 tsp import "$(uri ts_reader store)" "$T/gen.jsonl"
+	expect_grep "pg import: ... saying the role may not write, and nothing was written" \
+		"the role 'ts_reader' may not write to this store .*nothing was written" "$T/err"
+	expect_eq "pg import: ... no entry is stored" "$(pq ts_reader store "SELECT count(*) FROM entries")" 0
+	expect_status "pg import: into a database without a store: exit 5" 5 ts import "$(uri ts_owner nostore)" "$T/gen.jsonl"
+	expect_grep "pg import: ... saying there is no store (init creates one)" "no trailscope store in this database" "$T/err"
+
+	# a bad record after a batch was sent: the whole import is undone
+	{ head -1500 "$T/gen.jsonl"; echo '{"event_id": "bad", "timestamp": '; } > "$T/bad.jsonl"
+	expect_status "pg import: a bad record after 1,500 good ones: exit 4" 4 tsp import "$(uri ts_writer store)" "$T/bad.jsonl"
+	expect_grep "pg import: ... located" "bad.jsonl:1501:" "$T/err"
+	expect_eq "pg import: ... and nothing of it is stored (the sent batch rolled back)" \
+		"$(pq ts_reader store "SELECT count(*) FROM entries" "SELECT count(*) FROM changes" "SELECT count(*) FROM merkle_nodes" | tr '\n' ' ')" "0 0 0 "
+	i=0
+	while [ $i -lt 25 ] && [ "$(pq ts_super store "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'entries'")" = 0 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	expect_eq "pg import: ... though the server had received its rows (pg_stat_user_tables: inserted, dead)" \
+		"$(pq ts_super store "SELECT n_tup_ins || ' ' || n_dead_tup FROM pg_stat_user_tables WHERE relname = 'entries'")" "1500 1500"
+	# shellcheck disable=SC2086
+	expect_status "pg import: generated events and samples, signed" 0 \
+		tsp import "$(uri ts_writer store)" "$T/gen.jsonl" $SAMPLES --skip-invalid --sign "$K" --quiet
+	# shellcheck disable=SC2086
+	ts import "$T/ref.db" "$T/gen.jsonl" $SAMPLES --skip-invalid --sign "$K" --quiet 2>/dev/null
+	expect_status "pg import: the same file again adds nothing" 0 tsp import "$(uri ts_writer store)" "$T/gen.jsonl"
+	expect_grep "pg import: ... every event already present" "2500 records: 0 added, 2500 already present" "$T/out"
+	tsp import "$(uri ts_writer store)" "$T/more.jsonl" --quiet
+	ts import "$T/ref.db" "$T/more.jsonl" --quiet
+
+	for spec in "entries|seq|seq, event_id, ts, actor, actor_type, action, target, target_kind, environment, summary, nchanges, risk, source_file, source_line, outcome|leaf_hash, leaf" \
+		    "changes|seq, idx|seq, idx, path, kind, coalesce(before, '<null>'), coalesce(after, '<null>'), before_unknown|" \
+		    "entry_text|seq|seq, summary, raw|" \
+		    "merkle_nodes|level, idx|level, idx|hash" \
+		    "checkpoints|size|size, note|"; do
+		tab=${spec%%|*} rest=${spec#*|}
+		order=${rest%%|*} rest=${rest#*|}
+		cols=${rest%%|*} blobs=${rest#*|}
+		lite="$cols" pg="$cols"
+		for b in $(echo "$blobs" | tr ',' ' '); do
+			lite="$lite, lower(hex($b))" pg="$pg, encode($b, 'hex')"
+		done
+		sqlite3 -json "$T/ref.db" "SELECT $lite FROM $tab ORDER BY $order" | jq -c '.[] | [.[]]' > "$T/$tab.lite"
+		pq ts_reader store "SELECT json_build_array($pg) FROM $tab ORDER BY $order" | jq -c . > "$T/$tab.pg"
+		if [ "$(wc -l < "$T/$tab.lite")" -gt 0 ] && cmp -s "$T/$tab.lite" "$T/$tab.pg"; then
+			pass "pg import: $tab rows are SQLite's ($(wc -l < "$T/$tab.lite") rows)"
+		else
+			fail "pg import: $tab rows differ from SQLite's" "$(diff "$T/$tab.lite" "$T/$tab.pg" | head -c 600)"
+		fi
+	done
+	# into an empty store, ids repeated after a batch was sent and within
+	# the unsent one: each event once (the first-load path skips probes)
+	tsp init "$(uri ts_owner dup)" --writer ts_writer >/dev/null
+	{ head -1200 "$T/gen.jsonl"; head -1200 "$T/gen.jsonl"; } > "$T/twice.jsonl"
+	expect_status "pg import: a file holding every event twice, into an empty store" 0 \
+		tsp import "$(uri ts_writer dup)" "$T/twice.jsonl"
+	expect_grep "pg import: ... each event added once" "2400 records: 1200 added, 1200 already present" "$T/out"
+	expect_eq "pg import: ... 1,200 entries, ids unique" \
+		"$(pq ts_writer dup "SELECT count(*) || ' ' || count(DISTINCT event_id) || ' ' || max(seq) FROM entries")" "1200 1200 1200"
+
+	# a value longer than a B-tree entry holds: refused before it is sent
+	python3 -c 'import json; print(json.dumps({"event_id": "long-1", "timestamp": "2026-01-12T14:32:08Z",
+	    "actor_id": "a@example.com", "flag_id": "f" * 3000, "previous_state": "off", "new_state": "on"}))' > "$T/long.jsonl"
+	n=$(pq ts_reader store "SELECT count(*) FROM entries")
+	expect_status "pg import: a 3,000-byte target: refused, exit 5 (as a write the store refuses)" 5 \
+		tsp import "$(uri ts_writer store)" "$T/more.jsonl" "$T/long.jsonl"
+	expect_grep "pg import: ... located, saying why" \
+		"long.jsonl:1: the event's target is 3000 bytes; a PostgreSQL store indexes values of at most 2704 bytes" "$T/err"
+	expect_eq "pg import: ... nothing of the import is stored" "$(pq ts_reader store "SELECT count(*) FROM entries")" "$n"
+
+	# the leaf hashes: SHA-256(0x00 || leaf), recomputed independently
+	pq ts_reader store "SELECT encode(leaf, 'hex') || ' ' || encode(leaf_hash, 'hex') FROM entries ORDER BY seq" |
+		python3 -c '
+import hashlib, sys
+bad = [l for l in sys.stdin if hashlib.sha256(b"\0" + bytes.fromhex(l.split()[0])).hexdigest() != l.split()[1]]
+print(len(bad))' > "$T/hashes"
+	expect_eq "pg import: every leaf_hash is SHA-256(0x00 || leaf) (python hashlib)" "$(cat "$T/hashes")" 0
+}
+
+# The lexemes: FTS5's own tokens of the SQLite store (fts5vocab), placed
+# by docs/STORE.md's rule, against PostgreSQL's tsvectors.
+check_fts() {
+	cp "$T/ref.db" "$T/vocab.db"
+	sqlite3 "$T/vocab.db" "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, entries_fts, instance);
+	    SELECT doc, term, col, offset FROM temp.v" 2>"$T/vocab.err" | python3 -c '
+import sys, collections
+docs = collections.defaultdict(lambda: collections.defaultdict(list))
+for line in sys.stdin:
+    doc, term, col, off = line.rstrip("\n").split("|")
+    docs[int(doc)][col].append((int(off), term))
+out = []
+for doc in sorted(docs):
+    pos, last = {}, 0
+    for w, col in zip("ABCD", ("reason", "target", "actor", "ticket")):
+        toks = docs[doc].get(col)
+        if not toks:
+            continue
+        base = last + 2 if last else 1
+        for off, term in toks:
+            pos.setdefault(term, []).append((base + off, w))
+        last = base + max(o for o, _ in toks)
+    for term in sorted(pos, key=lambda t: t.encode()):
+        out.append("%d %s %s" % (doc, term, ",".join("%d%s" % p for p in sorted(pos[term]))))
+print("\n".join(out))' > "$T/fts.lite"
+	pq ts_reader store "SELECT seq || ' ' || lexeme || ' ' || (SELECT string_agg(p || w, ',' ORDER BY p)
+	    FROM unnest(positions, weights) AS x(p, w)) FROM entries_fts, unnest(doc) ORDER BY seq, lexeme" > "$T/fts.pg"
+	if [ "$(wc -l < "$T/fts.lite")" -gt 1000 ] && cmp -s "$T/fts.lite" "$T/fts.pg"; then
+		pass "pg import: the free-text lexemes and positions are SQLite FTS5's ($(wc -l < "$T/fts.lite") lexemes)"
+	else
+		fail "pg import: free-text lexemes differ from FTS5's" "$(cat "$T/vocab.err")" \
+			"$(diff "$T/fts.lite" "$T/fts.pg" | head -c 600)"
+	fi
+}
+
+# verify_both NAME: verify on the PostgreSQL store and on the SQLite one
+# give the same report (but the store line, and the notes on what is not
+# checked on PostgreSQL yet) and exit status; the PostgreSQL report is
+# kept in $T/v.pg.raw, both in $T/v.both.
+verify_both() {
+	"$TRAILSCOPE" verify "$(uri ts_reader store)" --trust "$P" --no-remember > "$T/v.pg.raw" 2>&1
+	echo "exit $?" >> "$T/v.pg.raw"
+	"$TRAILSCOPE" verify "$T/ref.db" --trust "$P" --no-remember > "$T/v.lite.raw" 2>&1
+	echo "exit $?" >> "$T/v.lite.raw"
+	grep -v '^store:\|^note: .*PostgreSQL store' "$T/v.pg.raw" > "$T/v.pg"
+	grep -v '^store:' "$T/v.lite.raw" > "$T/v.lite"
+	cat "$T/v.pg" "$T/v.lite" > "$T/v.both"
+	if grep -q '^verdict:' "$T/v.pg" && cmp -s "$T/v.pg" "$T/v.lite"; then pass "$1"
+	else fail "$1" "$(diff "$T/v.pg" "$T/v.lite")"; fi
+}
+
+# verify: SQLite's verdict and faults, on the same store and after the
+# same tampering (as the superuser, the triggers disabled).
+check_verify() {
+	verify_both "pg verify: untouched: the same report and exit status as SQLite"
+	expect_grep "pg verify: ... VERIFIED" "^verdict: *VERIFIED through 2,5" "$T/v.pg"
+	expect_grep "pg verify: ... the store shown by its URI" "^store: *postgresql://ts_reader@/store.host=$PGHOST .origin example.org/pg" "$T/v.pg.raw"
+	expect_grep "pg verify: ... noting what it does not check on PostgreSQL yet" \
+		"derived tables .changes, entry_text, entries_fts. are not cross-checked" "$T/v.pg.raw"
+
+	pq ts_super store "ALTER TABLE entries DISABLE TRIGGER entries_no_change" \
+		"ALTER TABLE merkle_nodes DISABLE TRIGGER merkle_nodes_no_change" \
+		"UPDATE entries SET actor = 'mallory' WHERE seq = 17" \
+		"UPDATE entries SET leaf = convert_to(replace(convert_from(leaf, 'UTF8'), '\"ts\"', '\"tz\"'), 'UTF8') WHERE seq = 100" \
+		"UPDATE merkle_nodes SET hash = sha256(hash) WHERE level = 4 AND idx = 20"
+	node=$(pq ts_reader store "SELECT encode(hash, 'hex') FROM merkle_nodes WHERE level = 4 AND idx = 20")
+	sqlite3 "$T/ref.db" "DROP TRIGGER entries_no_update;
+	    UPDATE entries SET actor = 'mallory' WHERE seq = 17;
+	    UPDATE entries SET leaf = CAST(replace(CAST(leaf AS TEXT), '\"ts\"', '\"tz\"') AS BLOB) WHERE seq = 100;
+	    UPDATE merkle_nodes SET hash = X'$node' WHERE level = 4 AND idx = 20"
+	verify_both "pg verify: tampered: the same faults, verdict and exit status as SQLite"
+	expect_grep "pg verify: a column edited on the server is MODIFIED" "MODIFIED  *seq 17: column actor does not match the leaf" "$T/v.pg"
+	expect_grep "pg verify: an edited leaf is MODIFIED" "MODIFIED  *seq 100: leaf does not match its leaf_hash" "$T/v.pg"
+	expect_grep "pg verify: an edited cached node is MODIFIED" "MODIFIED  *seq 321-336: cached Merkle node" "$T/v.pg"
+	expect_grep "pg verify: ... FAILED, exit 1" "^exit 1" "$T/v.pg"
+}
+
+# Four importers at once (two of them the same file): seq 1..N, ids
+# unique, the root that of the leaves in seq order.
+check_concurrent() {
+	tsp init "$(uri ts_owner conc)" --writer ts_writer --reader ts_reader >/dev/null
+	# distinct event ids per file (gen numbers them from 1); small enough
+	# that the last importer gets the lock within its 5 s on a loaded
+	# machine under the sanitizers
+	for s in 21 22 23; do
+		ts gen --events 500 --seed $s --start 2026-0$((s - 20))-01T00:00:00Z | sed "s/\"evt-/\"evt-$s-/" > "$T/c$s.jsonl"
+	done
+	ts gen --events 1500 --seed 24 | sed 's/"evt-/"evt-kill-/' > "$T/kill.jsonl"
+	"$TRAILSCOPE" import "$(uri ts_writer conc)" "$T/c21.jsonl" --quiet 2>"$T/c1.err" & p1=$!
+	"$TRAILSCOPE" import "$(uri ts_writer conc)" "$T/c22.jsonl" --quiet 2>"$T/c2.err" & p2=$!
+	"$TRAILSCOPE" import "$(uri ts_writer conc)" "$T/c23.jsonl" --quiet 2>"$T/c3.err" & p3=$!
+	"$TRAILSCOPE" import "$(uri ts_writer conc)" "$T/c22.jsonl" --quiet 2>"$T/c4.err" & p4=$!
+	st=0
+	for p in $p1 $p2 $p3 $p4; do wait $p || st=$((st + 1)); done
+	expect_eq "pg concurrent: four importers at once all succeed" "$st $(cat "$T"/c[1-4].err)" "0 "
+	expect_eq "pg concurrent: seq is 1..N contiguous, event ids unique, each file once" \
+		"$(pq ts_reader conc "SELECT min(seq) || ' ' || max(seq) || ' ' || count(*) || ' ' || count(DISTINCT event_id) FROM entries")" \
+		"1 1500 1500 1500"
+	expect_eq "pg concurrent: each import is contiguous (one transaction under the lock)" \
+		"$(pq ts_reader conc "SELECT count(*) FROM (SELECT source_file, max(seq) - min(seq) + 1 AS span, count(*) AS n
+		    FROM entries GROUP BY source_file) AS f WHERE span = n")" 3
+	expect_status "pg concurrent: a checkpoint of the head" 0 tsp checkpoint "$(uri ts_writer conc)" --key "$K"
+	pq ts_reader conc "SELECT encode(leaf_hash, 'hex') FROM entries ORDER BY seq" | python3 -c '
+import base64, hashlib, sys
+def root(h):
+    if len(h) == 1: return h[0]
+    k = 1
+    while k * 2 < len(h): k *= 2
+    return hashlib.sha256(b"\1" + root(h[:k]) + root(h[k:])).digest()
+print(base64.b64encode(root([bytes.fromhex(l) for l in sys.stdin.read().split()])).decode())' > "$T/root.py"
+	expect_eq "pg concurrent: the checkpoint's root is the RFC 6962 root of the leaves in seq order (python)" \
+		"$(pq ts_reader conc "SELECT note FROM checkpoints" | sed -n 3p)" "$(cat "$T/root.py")"
+	expect_status "pg concurrent: verify: VERIFIED (cached nodes agree)" 0 \
+		tsp verify "$(uri ts_reader conc)" --trust "$P" --no-remember
+
+	# An importer killed while it holds the lock, with rows sent: nothing
+	# stays; a reader is not blocked meanwhile; the next import goes on.
+	: > "$T/pause.err"
+	TRAILSCOPE_TEST_PAUSE_AFTER=1200 "$TRAILSCOPE" import "$(uri ts_writer conc)" "$T/kill.jsonl" --quiet 2>"$T/pause.err" &
+	pk=$!
+	i=0
+	while [ $i -lt 100 ] && ! grep -q 'test pause' "$T/pause.err"; do sleep 0.2; i=$((i + 1)); done
+	expect_grep "pg kill: the importer paused mid-transaction" "test pause after 1200 records" "$T/pause.err"
+	expect_eq "pg kill: ... holding the append lock, its first 1000 rows sent but not visible" \
+		"$(pq ts_super conc "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted" \
+		    "SELECT count(*) FROM entries")" "1
+1500"
+	expect_status "pg kill: a reader verifies meanwhile, not blocked" 0 \
+		tsp verify "$(uri ts_reader conc)" --trust "$P" --no-remember
+	kill -9 $pk
+	wait $pk 2>/dev/null
+	i=0
+	while [ $i -lt 50 ] && [ "$(pq ts_super conc "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")" != 0 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	expect_eq "pg kill: after kill -9 nothing of that import is stored" \
+		"$(pq ts_reader conc "SELECT count(*) || ' ' || max(seq) FROM entries")" "1500 1500"
+	expect_status "pg kill: the next import works" 0 tsp import "$(uri ts_writer conc)" "$T/kill.jsonl" --quiet
+	expect_eq "pg kill: ... continuing the log at 1501" \
+		"$(pq ts_reader conc "SELECT min(seq) || ' ' || max(seq) || ' ' || count(*) FROM entries WHERE source_file LIKE '%kill.jsonl'")" \
+		"1501 3000 1500"
+	expect_status "pg kill: verify after it: VERIFIED through the checkpoint, the rest pending" 0 \
+		tsp verify "$(uri ts_reader conc)" --trust "$P" --no-remember
+}
+
+check_checkpoint() {
+	tsp init "$(uri ts_owner cp)" --writer ts_writer >/dev/null
+	expect_status "pg checkpoint: an empty store: nothing to sign" 5 tsp checkpoint "$(uri ts_writer cp)" --key "$K"
+	ts import "$(uri ts_writer cp)" "$T/more.jsonl" --quiet
+	ts import "$T/small.db" "$T/more.jsonl" --quiet
+	expect_status "pg checkpoint: signs the head" 0 tsp checkpoint "$(uri ts_writer cp)" --key "$K"
+	expect_eq "pg checkpoint: ... saying so" "$(cat "$T/out")" "signed checkpoint of example.org/pg at size 40"
+	ts checkpoint "$T/small.db" --key "$K" >/dev/null
+	expect_eq "pg checkpoint: the same note as SQLite's for the same events (Ed25519 is deterministic)" \
+		"$(pq ts_writer cp "SELECT note FROM checkpoints")" \
+		"$(sqlite3 "$T/small.db" "SELECT note FROM checkpoints")"
+	expect_status "pg checkpoint: as a reader: exit 5" 5 tsp checkpoint "$(uri ts_reader cp)" --key "$K"
+}
+
+# copy: SQLite -> PostgreSQL -> SQLite, every table the same; verify the
+# same on all three.
+check_copy() {
+	ts gen --events 600 --seed 31 --incidents "$T/inc.jsonl" > "$T/cg.jsonl"
+	ts import "$T/src.db" "$T/cg.jsonl" --sign "$K" --quiet
+	ts incident import "$T/src.db" "$T/inc.jsonl" --quiet
+	pq ts_super postgres "CREATE DATABASE copy1 OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0"
+	tsp init "$(uri ts_owner copy1)" --writer ts_writer --reader ts_reader >/dev/null
+	expect_status "pg copy: SQLite to PostgreSQL" 0 tsp copy "$T/src.db" "$(uri ts_writer copy1)"
+	expect_eq "pg copy: ... says what it copied" "$(cat "$T/out")" \
+		"copied 600 entries and 1 checkpoint from $T/src.db to $(uri ts_writer copy1)"
+	expect_status "pg copy: PostgreSQL to SQLite (as a reader)" 0 tsp copy "$(uri ts_reader copy1)" "$T/back.db"
+	for t in entries changes entry_text merkle_nodes checkpoints incidents meta checkpoint_timestamps checkpoint_cosignatures; do
+		c="*"
+		[ "$t" = meta ] && c="key, value" && w="WHERE key = 'origin'" || w=""
+		sqlite3 "$T/src.db" "SELECT $c FROM $t $w ORDER BY 1, 2" > "$T/t.src"
+		sqlite3 "$T/back.db" "SELECT $c FROM $t $w ORDER BY 1, 2" > "$T/t.back"
+		if cmp -s "$T/t.src" "$T/t.back"; then pass "pg copy: $t the same after the round trip ($(wc -l < "$T/t.src") rows)"
+		else fail "pg copy: $t differs after the round trip" "$(diff "$T/t.src" "$T/t.back" | head -c 400)"; fi
+	done
+	for q in shipping 'payment*' '"dynamic rates"'; do
+		a=$(sqlite3 "$T/src.db" "SELECT group_concat(rowid) FROM entries_fts WHERE entries_fts MATCH '$q' ORDER BY rowid")
+		b=$(sqlite3 "$T/back.db" "SELECT group_concat(rowid) FROM entries_fts WHERE entries_fts MATCH '$q' ORDER BY rowid")
+		expect_eq "pg copy: the free-text index rebuilt: $q matches the same entries" "$b" "$a"
+	done
+	for st in "$T/src.db" "$(uri ts_reader copy1)" "$T/back.db"; do
+		"$TRAILSCOPE" verify "$st" --trust "$P" --no-remember 2>&1 | grep '^verdict:'
+	done | sort -u > "$T/verdicts"
+	expect_eq "pg copy: verify gives the same verdict on all three" "$(cat "$T/verdicts")" \
+		"verdict:     VERIFIED through 600 (+0 pending)"
+	expect_status "pg copy: into a PostgreSQL store that is not empty: exit 5" 5 \
+		tsp copy "$T/src.db" "$(uri ts_writer copy1)"
+	expect_grep "pg copy: ... saying so" "copy writes only into an empty store" "$T/err"
+	expect_status "pg copy: onto an existing file: exit 5" 5 tsp copy "$(uri ts_reader copy1)" "$T/back.db"
+	expect_status "pg copy: into PostgreSQL as a reader: exit 5, nothing written" 5 \
+		tsp copy "$T/small.db" "$(uri ts_reader cp)"
+}
+
+# Every command that does not read PostgreSQL stores yet says so (exit 5).
+check_refusals() {
+	U="postgresql://ts_pw:$PW@/store?host=$PGHOST"
+	echo '{"name":"p","version":"1","rules":[{"id":"r","query":"actor:x","severity":"low","description":"d"}]}' > "$T/policy.json"
+	ts keygen witness.example/w --witness --out "$T/wkeys" >/dev/null
+	while IFS='|' read -r name args; do
+		# shellcheck disable=SC2086
+		eval "set -- $args"
+		expect_status "pg refused: $name" 5 tsp "$@"
+		expect_grep "pg refused: $name: says it does not read PostgreSQL stores yet, naming copy" \
+			"error: $name does not read PostgreSQL stores yet; copy it to a SQLite file with .trailscope copy URI FILE." "$T/err"
+	done <<-EOF
+	query|query "\$U" actor:x
+	sql|sql "\$U" 'SELECT 1'
+	show|show "\$U" 1
+	history|history "\$U" t
+	state|state "\$U" t --at 2026-01-01T00:00:00Z
+	incidents|incidents "\$U"
+	incident list|incident list "\$U"
+	incident show|incident show "\$U" INC-1
+	incident import|incident import "\$U" "\$T/inc.jsonl"
+	correlate|correlate "\$U" INC-1
+	export|export "\$U" --out "\$T/bundle" --query actor:x --case C --examiner E --key "\$K"
+	case|case "\$U" list
+	timestamp|timestamp "\$U" --request-out "\$T/r.tsq"
+	witness cosign|witness cosign "\$U" --key "\$T/wkeys/witness.example_w.key" --trust "\$P"
+	attest|attest "\$U" --policy "\$T/policy.json" --since 2026-01-01T00:00:00Z --until 2026-02-01T00:00:00Z --key "\$K" --out "\$T/att"
+	watch|watch "\$U" --policy "\$T/policy.json"
+	open|open "\$U"
+	EOF
+	expect_status "pg refused: trailscope URI (the TUI)" 5 tsp "$U"
+	expect_grep "pg refused: ... says so" "error: open does not read PostgreSQL stores yet" "$T/err"
+}
+
+# Passwords: libpq's sources are honoured, and none is ever printed.
+check_passwords() {
+	expect_status "pg password: a password in the URI connects" 0 \
+		tsp import "postgresql://ts_pw:$PW@/store?host=$PGHOST" "$T/more.jsonl"
+	expect_status "pg password: a wrong one fails: exit 5" 5 \
+		tsp import "postgresql://ts_pw:$WRONG@/store?host=$PGHOST" "$T/more.jsonl"
+	expect_grep "pg password: ... with libpq's reason and the URI without the password" \
+		"postgresql://ts_pw@/store.host=.*: cannot connect: .*password authentication failed for user \"ts_pw\"" "$T/err"
+	expect_status "pg password: PGPASSWORD is honoured" 0 \
+		env PGPASSWORD="$PW" "$TRAILSCOPE" copy "postgresql://ts_pw@/store?host=$PGHOST" "$T/envpw.db"
+	cat "$T/out" "$T/err" >> "$ALL"
+	expect_status "pg password: a wrong PGPASSWORD fails: exit 5" 5 \
+		env PGPASSWORD="$ENVPW" "$TRAILSCOPE" verify "postgresql://ts_pw@/store?host=$PGHOST"
+	cat "$T/out" "$T/err" >> "$ALL"
+	printf '*:*:store:ts_pw:%s\n' "$PW" > "$T/pgpass"
+	chmod 600 "$T/pgpass"
+	expect_status "pg password: PGPASSFILE (.pgpass) is honoured" 0 \
+		env PGPASSFILE="$T/pgpass" "$TRAILSCOPE" import "postgresql://ts_pw@/store?host=$PGHOST" "$T/more.jsonl"
+	cat "$T/out" "$T/err" >> "$ALL"
+	expect_status "pg password: as a query parameter, wrong: exit 5" 5 \
+		tsp verify "postgresql://ts_pw@/store?host=$PGHOST&password=$WRONG"
+	expect_grep "pg password: ... the parameter left out of the URI shown" \
+		"postgresql://ts_pw@/store.host=$PGHOST: cannot connect" "$T/err"
+	expect_status "pg password: sslmode reaches libpq: a bad one is its error, exit 5" 5 \
+		tsp verify "postgresql://ts_pw:$PW@/store?host=$PGHOST&sslmode=sometimes"
+	expect_grep "pg password: ... shown with the sslmode" 'sslmode=sometimes: cannot connect: invalid sslmode value: "sometimes"' "$T/err"
+	expect_status "pg password: no server: exit 5" 5 \
+		tsp import "postgresql://ts_pw:$WRONG@/store?host=$T/nosocket" "$T/more.jsonl"
+	expect_grep "pg password: ... saying it cannot connect" "cannot connect: connection to server on socket" "$T/err"
+	expect_status "pg password: a bad URI parameter: usage, exit 3" 3 \
+		tsp import "postgresql://ts_pw:$WRONG@/store?host=$PGHOST&bogus=1" "$T/more.jsonl"
+	expect_grep "pg password: ... naming the parameter" 'invalid URI query parameter: "bogus"' "$T/err"
+	expect_status "pg password: init prints the URI without it" 5 \
+		tsp init "postgresql://ts_pw:$PW@/store?host=$PGHOST" --reader ts_reader
+	tsp copy "postgresql://ts_pw:$PW@/store?host=$PGHOST" "$T/pw.db" >/dev/null 2>&1
+	tsp copy "$T/pw.db" "postgresql://ts_pw:$WRONG@/store?host=$PGHOST" >/dev/null 2>&1
+	tsp checkpoint "postgresql://ts_pw:$PW@/store?host=$PGHOST" --key "$K" >/dev/null 2>&1
+	tsp verify "postgresql://ts_pw:$PW@/store?host=$PGHOST" --trust "$P" --no-remember --format json >/dev/null 2>&1
+	n=$(grep -c -e "$PW" -e "$WRONG" -e "$ENVPW" "$ALL")
+	expect_eq "pg password: no password in any output of $(grep -c . "$ALL") lines (errors included)" "$n" 0
+	[ "$n" = 0 ] || grep -e "$PW" -e "$WRONG" -e "$ENVPW" "$ALL" | head -3
+}
+
+: > "$ALL"
+if ! pg_start; then
+	fail "pg: cannot start a PostgreSQL server (see above; .ci/deps.sh installs postgresql)"
+elif ! setup; then
+	fail "pg: cannot set up roles, databases and events"
+else
+	check_init
+	check_import
+	check_fts
+	check_verify
+	check_concurrent
+	check_checkpoint
+	check_copy
+	check_refusals
+	check_passwords
+fi
