@@ -207,7 +207,7 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 	ret = EXIT_IO;
 	if (argc - optind != 1)
 		ret = cli_usage_error(usage, "verify: expected one STORE");
-	else if (pg_is_uri(argv[optind]) && (ncas || nwit))
+	else if (pg_is_uri(argv[optind]) && (ao.ntsa_ca || ao.nwitnesses))
 		ret = cli_usage_error(usage, "verify: --tsa-ca and --witness do not check PostgreSQL stores yet "
 				      "(trailscope copy URI FILE, then verify FILE)");
 	else if (cmd_store(cx, argv[optind], &s))
