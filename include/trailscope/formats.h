@@ -76,6 +76,15 @@ struct format_ops {
 	unsigned flags;          /* FORMAT_PARALLEL when read() never calls
 				  * previous_state: import may then run it on
 				  * a reader thread (sink calls come from it) */
+	/* Optional, for a format whose records are one per line and
+	 * independent of each other (no state from line to line): reads
+	 * line number lineno, line[0, n) (NUL-terminated at n, its '\n'
+	 * removed), exactly as read() would, with the same sink calls.
+	 * Import then parses lines on several threads at once (every sink
+	 * call for one line comes from one thread). Returns 0, or -1 when
+	 * the sink asked to stop. */
+	int (*read_line)(char *line, size_t n, long lineno, const char *file,
+			 const struct format_options *opt, struct record_sink *sink);
 };
 enum { FORMAT_PARALLEL = 1 << 0 };
 

@@ -469,4 +469,4 @@ static int k8s_read(FILE *f, const char *file, const struct format_options *opt,
 }
 
 /* Not parallel: it asks the store for the state before. */
-const struct format_ops format_k8s = { "k8s", k8s_detect, k8s_read, 0 };
+const struct format_ops format_k8s = { "k8s", k8s_detect, k8s_read, 0, NULL };
