@@ -141,6 +141,8 @@ const struct command cmd_import_entry = {
 		"or when detected, the _source of OpenSearch/Elasticsearch hits). The summary\n"
 		"counts the records skipped and why (reads, earlier stages, invalid); an import\n"
 		"of records none of which is an event fails and writes nothing.\n"
+		"JSON lines (jsonl) are parsed on several threads, one per core up to 4, or\n"
+		"TRAILSCOPE_IMPORT_THREADS (1-16); the store is the same whatever the number.\n"
 		"See docs/EVENTS.md and docs/FORMATS.md.\n",
 	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE | CMD_BUILD_NEW,
 	.run = run_import,

@@ -8,14 +8,16 @@
  * SHA-256 of the leaf, one indexed uniqueness probe and 1 + changes row
  * inserts, plus the record's rows in entries_fts and entry_text. Every
  * statement lives behind the store's write seam (store_append.h); the leaf
- * is built and given its seq by leaf.h. Formats that need no store
- * look-ups while reading (all but Kubernetes) run on two threads: a reader
- * parses, diffs and canonicalises into a bounded queue, the writer (this
- * thread, which owns the SQLite connection) assigns seqs, hashes and
- * inserts. The reader hands over flat events, so the two threads never
- * contend for malloc. Whichever thread reads takes its JSON values from a
- * per-record arena (json_arena.c). Memory is constant: a queue of at most
- * QUEUE_LEN prepared events and a 64-entry frontier.
+ * is built and given its seq by leaf.h. Formats with independent lines
+ * (format_ops.read_line: JSON lines) are parsed by a pool of parser
+ * threads (import_pool.c) whose batches the writer takes back in file
+ * order. Other formats that need no store look-ups while reading (all but
+ * Kubernetes) run on two threads: a reader parses, diffs and canonicalises
+ * into a bounded queue, the writer (this thread, which owns the SQLite
+ * connection) assigns seqs, hashes and inserts. Parsers hand over flat
+ * events (struct prepared, import_int.h). Whichever thread parses takes
+ * its JSON values from a per-record arena (json_arena.c). Memory is
+ * constant: a bounded queue or batch ring and a 64-entry frontier.
  */
 #include <errno.h>
 #include <pthread.h>
