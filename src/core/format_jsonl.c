@@ -588,5 +588,5 @@ out:
 }
 
 const struct format_ops format_jsonl = {
-	"jsonl", jsonl_detect, jsonl_read, FORMAT_PARALLEL, jsonl_line,
+	"jsonl", jsonl_detect, jsonl_read, FORMAT_PARALLEL, jsonl_line, NULL,
 };

@@ -50,6 +50,8 @@ struct importer {
 	int bad_input;           /* a bad record stopped the import */
 	const char *file;        /* the file being read, for messages */
 	uint64_t pause_after;    /* TRAILSCOPE_TEST_PAUSE_AFTER, or 0 */
+	const struct format_sift *sift; /* the file's ordered pass, or NULL */
+	void *sift_state;
 };
 
 /*
@@ -555,6 +557,8 @@ static int pool_consume(void *ctx, struct prepared *p)
 	struct importer *im = ctx;
 	int rc;
 
+	if (p->pass)
+		return im->sift->feed(im->sift_state, p->strs.buf, p->strs.len, p->line);
 	if (p->bad)
 		return sink_bad(im, p->line, p->col, p->index, p->why.buf);
 	im->stats->records++;
@@ -573,7 +577,7 @@ static int import_one(struct importer *im, const char *path)
 	char *head = xmalloc(HEAD + 1);
 	size_t head_len = 0;
 	FILE *f;
-	int rc, nthreads;
+	int rc, nthreads, pooled;
 
 	im->file = strcmp(path, "-") ? path : "<stdin>";
 	f = format_open_input(path, im->file, head, HEAD, &head_len);
@@ -617,15 +621,31 @@ static int import_one(struct importer *im, const char *path)
 		fclose(f);
 		return failed_as(ERR_INPUT);
 	}
+	pooled = fmt->read_line || (fmt->sift && fmt->sift->lines(head, head_len));
 	free(head);
-	if (fmt->read_line && (nthreads = import_threads()) > 1) {
+	if (pooled && (nthreads = import_threads()) > 1) {
 		uint64_t skipped[SKIP_NREASONS] = { 0 };
 
+		arena = NULL;
+		if (!fmt->read_line) {
+			/* the ordered pass reads on this thread */
+			arena = json_arena_enter();
+			im->sift = fmt->sift;
+			im->sift_state = fmt->sift->open(im->file, &im->opt->fopt, &sink);
+		}
 		rc = import_pool_run(fmt, f, im->file, &im->opt->fopt, nthreads, im->opt->skip_invalid,
 				     pool_consume, im, skipped);
 		for (int i = 0; i < SKIP_NREASONS; i++) {
 			im->stats->records += skipped[i];
 			im->stats->not_events[i] += skipped[i];
+		}
+		if (im->sift) {
+			int closed = im->sift->close(im->sift_state, !rc);
+
+			rc = rc ? rc : closed;
+			im->sift = NULL;
+			im->sift_state = NULL;
+			json_arena_leave(arena);
 		}
 		fclose(f);
 		if (!rc)

@@ -40,6 +40,9 @@ struct prepared {
 	int toggle;                /* flips a switch: check for rapid toggling */
 	usec_t t;                  /* the event time, for the rapid-toggle window */
 	char ts[32];
+	/* a line for the format's ordered pass (format_sift) instead of an
+	 * event: its text in strs, its number in line */
+	int pass;
 	/* a bad record instead of an event */
 	int bad;
 	long line, index;
@@ -64,7 +67,8 @@ void prepared_release(struct prepared *p);
 typedef int import_consume_fn(void *ctx, struct prepared *p);
 
 /*
- * Reads f, a file of fmt (which has read_line), with nthreads parser
+ * Reads f, a file of fmt (which has read_line, or a sift whose lines()
+ * said yes: lines it hands on are results with pass set), with nthreads parser
  * threads (>= 1) and one reader thread, and hands every record's result
  * to consume on the calling thread in file order. Memory is bounded: at
  * most a few batches of POOL_BATCH_BYTES of text and their prepared

@@ -8,6 +8,11 @@
  * tree) stays on the writer, so the store gets the same rows as with one
  * parser, and a bad record stops the import at the same record.
  *
+ * A format whose records depend on each other (Kubernetes) has its lines
+ * sifted instead (format_sift): what a line settles alone (a bad record,
+ * a skipped read) is settled by the parser threads, the other lines are
+ * handed to the writer in order, with everything between them.
+ *
  * Cost: one copy of the input into batch buffers and one scan of it for
  * line ends. Memory is bounded: a ring of POOL_SLOTS_PER_THREAD * N + 2
  * batches of about POOL_BATCH_BYTES of text each, with their prepared
@@ -243,8 +248,22 @@ static int parse_batch(struct pool *pl, struct batch *b)
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
 		p[n] = '\0';
-		if (pl->fmt->read_line(p, n, line, pl->file, pl->fopt, &sink))
-			return -1;
+		if (pl->fmt->read_line) {
+			if (pl->fmt->read_line(p, n, line, pl->file, pl->fopt, &sink))
+				return -1;
+		} else {
+			int rc = pl->fmt->sift->line(p, n, line, pl->file, pl->fopt, &sink);
+
+			if (rc < 0)
+				return -1;
+			if (rc > 0) { /* for the ordered pass, as line() left it */
+				struct prepared *item = next_item(b);
+
+				item->pass = 1;
+				item->line = line;
+				buf_add(&item->strs, p, strnlen(p, n));
+			}
+		}
 		line++;
 		p += n + 1;
 	}

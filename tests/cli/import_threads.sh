@@ -8,6 +8,9 @@
 # reports in the same order and the same counts, without it the same
 # first error and nothing written. The leaf hashes and the root are also
 # recomputed with python3's hashlib (RFC 6962) from the stored leaves.
+# Kubernetes audit lines (sifted in parallel, the rest read in order by
+# the writer) likewise, with stages, reads, --include-reads, appends that
+# take the state before from the store, and an EventList document.
 . tests/lib.sh
 signer threads.example/log "$T/k"
 # ~4 MB: about 16 of the pool's 256 KB batches
@@ -154,3 +157,74 @@ rm -f "$T/v.db"
 TRAILSCOPE_IMPORT_THREADS=zero "$TRAILSCOPE" import "$T/v.db" "$T/first.jsonl" >/dev/null 2>"$T/err.v"
 expect_grep "a bad TRAILSCOPE_IMPORT_THREADS is named" 'TRAILSCOPE_IMPORT_THREADS must be a number from 1 to 16' "$T/err.v"
 expect_eq "and the import still runs" "$(q "$T/v.db" "SELECT count(*) FROM entries")" 1000
+
+# Kubernetes: reads and bad records are settled by the parser threads,
+# the other lines handed to the writer in order (stages of one request,
+# the state before from the store): the same rows, reports and counts
+python3 - "$T/k8s.jsonl" <<'PY'
+import json, sys
+out = []
+for i in range(4000):
+    obj = 'cm-%d' % (i % 40)
+    verb = ['get', 'list', 'watch', 'update', 'get', 'patch', 'create', 'get'][i % 8]
+    ev = {"kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "RequestResponse",
+          "auditID": "id-%06d" % i, "stage": "ResponseComplete",
+          "requestURI": "/api/v1/namespaces/shop/configmaps/" + obj, "verb": verb,
+          "user": {"username": "user%d@example.com" % (i % 5)},
+          "objectRef": {"resource": "configmaps", "namespace": "shop", "name": obj, "apiVersion": "v1"},
+          "responseStatus": {"code": 200 if i % 50 else 409},
+          "responseObject": {"kind": "ConfigMap", "metadata": {"name": obj, "namespace": "shop"},
+                             "data": {"n": str(i), "flag": "on" if i % 3 else "off"}},
+          "requestReceivedTimestamp": "2026-03-01T10:%02d:%02d.000000Z" % (i // 60 % 60, i % 60),
+          "stageTimestamp": "2026-03-01T10:%02d:%02d.500000Z" % (i // 60 % 60, i % 60)}
+    if i % 10 == 3:   # an earlier stage first; every 30th never completes
+        rr = dict(ev, stage="RequestReceived")
+        del rr["responseObject"], rr["responseStatus"]
+        out.append(json.dumps(rr))
+        if i % 30 == 3:
+            continue
+    out.append(json.dumps(ev))
+    if i == 1234:
+        out.append(json.dumps(dict(ev, kind="Other", auditID="x")))   # not an Event
+    if i == 2345:
+        out.append('{"kind": "Event", "auditID": ')                    # bad JSON
+    if i == 3456:
+        out.append(json.dumps({k: v for k, v in ev.items() if k != "verb"} | {"auditID": "nv"}))
+open(sys.argv[1], 'w').write('\n'.join(out) + '\n')
+PY
+for n in 1 2; do
+	rm -f "$T/k$n.db" "$T/kr$n.db"
+	run_import $n "$T/k$n.db" "$T/k8s.jsonl" --skip-invalid
+	cp "$T/err.$n" "$T/kerr.$n"; cp "$T/out.$n" "$T/kout.$n"
+	run_import $n "$T/kr$n.db" "$T/k8s.jsonl" --skip-invalid --include-reads
+	cp "$T/out.$n" "$T/krout.$n"
+	run_import $n "$T/kf$n.db" "$T/k8s.jsonl"
+	cp "$T/err.$n" "$T/kferr.$n"
+	expect_eq "k8s, a bad record, $n threads: exit 4, no store" "$(cat "$T/rc.$n") $(ls "$T/kf$n.db" 2>/dev/null)" "4 "
+	head -2000 "$T/k8s.jsonl" > "$T/k8s-a.jsonl"; sed -n '2001,$p' "$T/k8s.jsonl" > "$T/k8s-b.jsonl"
+	rm -f "$T/ka$n.db"
+	TRAILSCOPE_IMPORT_THREADS=$n "$TRAILSCOPE" import "$T/ka$n.db" "$T/k8s-a.jsonl" >/dev/null 2>&1
+	run_import $n "$T/ka$n.db" "$T/k8s-b.jsonl" --skip-invalid
+done
+expect_grep "k8s: reads and earlier stages skipped, bad records reported" \
+	'reads.*earlier stages|earlier stages.*reads' "$T/kout.1"
+expect_eq "k8s: 3 bad records reported" "$(grep -c '(skipped)' "$T/kerr.1")" 3
+expect_eq "k8s: some states before come from earlier events" \
+	"$(q "$T/k1.db" "SELECT count(*) > 100 FROM changes WHERE before_unknown = 0 AND kind = 'changed'")" 1
+expect_eq "k8s, 2 threads: the same rows" "$(digest "$T/k2.db")" "$(digest "$T/k1.db")"
+expect_eq "k8s, 2 threads: the same reports" "$(cat "$T/kerr.2")" "$(cat "$T/kerr.1")"
+expect_eq "k8s, 2 threads: the same summary" "$(cat "$T/kout.2")" "$(cat "$T/kout.1")"
+expect_eq "k8s --include-reads, 2 threads: the same rows" "$(digest "$T/kr2.db")" "$(digest "$T/kr1.db")"
+expect_eq "k8s --include-reads, 2 threads: the same summary" "$(cat "$T/krout.2")" "$(cat "$T/krout.1")"
+expect_eq "k8s, stopped by a bad record, 2 threads: the same message" "$(cat "$T/kferr.2")" "$(cat "$T/kferr.1")"
+expect_eq "k8s append (state before from the store), 2 threads: the same rows" \
+	"$(digest "$T/ka2.db")" "$(digest "$T/ka1.db")"
+expect_eq "k8s append, 2 threads: the same summary" "$(cat "$T/out.2")" "$(cat "$T/out.1")"
+# an EventList document is read whole, as before
+python3 -c "
+import json
+items = [json.loads(l) for l in open('$T/k8s-a.jsonl') if l.strip()][:50]
+print(json.dumps({'kind': 'EventList', 'apiVersion': 'audit.k8s.io/v1', 'items': items}, indent=1))" > "$T/list.json"
+for n in 1 2; do rm -f "$T/l$n.db"; run_import $n "$T/l$n.db" "$T/list.json"; done
+expect_eq "k8s EventList, 2 threads: the same rows" "$(digest "$T/l2.db")" "$(digest "$T/l1.db")"
+expect_eq "k8s EventList: imported" "$(cat "$T/rc.2") $(q "$T/l2.db" "SELECT count(*) > 0 FROM entries")" "0 1"
