@@ -646,6 +646,17 @@ static int json_depth(const json_t *v, int limit)
 	return 0;
 }
 
+/* 1 when text holds more than limit '[' and '{' bytes, anywhere: only
+ * then can a value read from it nest deeper than limit. */
+static int brackets_over(const char *text, size_t len, int limit)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += text[i] == '[' || text[i] == '{';
+	return n > (size_t)limit;
+}
+
 /* 1-based line and byte column of text[off] (off may equal len). */
 static void locate(const char *text, size_t len, size_t off, int *line, int *col)
 {
@@ -756,7 +767,9 @@ json_t *json_parse_strict(const char *text, size_t len, int *line, int *col, str
 		buf_addstr(err, jerr.text[0] ? jerr.text : "invalid JSON");
 		return NULL;
 	}
-	if (json_depth(v, JSON_MAX_DEPTH + 1) > JSON_MAX_DEPTH) {
+	/* the tree is only walked when the text holds enough brackets to
+	 * nest that deep (most records hold a few dozen) */
+	if (brackets_over(text, len, JSON_MAX_DEPTH) && json_depth(v, JSON_MAX_DEPTH + 1) > JSON_MAX_DEPTH) {
 		locate(text, len, find_too_deep(text, len), line, col);
 		buf_addf(err, "nesting deeper than %d levels", JSON_MAX_DEPTH);
 		json_decref(v);

@@ -441,6 +441,21 @@ TEST(test_depth)
 	 * and 31 "{\"k\":" of 5 bytes. Brackets in the string do not count. */
 	CHECK(rejects(b.buf, b.len, 2, 1 + 32 + 31 * 5 + 1, "nesting deeper than 64 levels"));
 
+	/* Exactly 65 brackets, all nesting: rejected (the walk is skipped
+	 * only for texts with at most 64 brackets in all). */
+	buf_reset(&b);
+	nested(&b, JSON_MAX_DEPTH + 1);
+	CHECK(rejects(b.buf, b.len, 1, 1 + 32 + 32 * 5, "nesting deeper than 64 levels"));
+	/* Many brackets side by side nest only two deep: accepted. */
+	buf_reset(&b);
+	buf_addch(&b, '[');
+	for (int i = 0; i < 200; i++)
+		buf_addstr(&b, i ? ",{}" : "{}");
+	buf_addch(&b, ']');
+	v = json_parse_strict(b.buf, b.len, &line, &col, &err);
+	CHECK(v != NULL && json_array_size(v) == 200);
+	json_decref(v);
+
 	/* Deeper than jansson's own limit: same message, same place. */
 	buf_reset(&b);
 	for (int i = 0; i < 5000; i++)
