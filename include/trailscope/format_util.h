@@ -73,6 +73,11 @@ int fmt_read(struct fmt_reader *r, FILE *f);
  * skipped bad line, -1 to stop). */
 int fmt_read_line(struct fmt_reader *r, char *line, size_t n, long lineno);
 
+/* As fmt_read_line, for a line already parsed into json (its length,
+ * strictness and NUL characters checked): hands it to r->record and
+ * releases json. */
+int fmt_read_parsed(struct fmt_reader *r, char *line, size_t n, long lineno, json_t *json);
+
 /* 1 when fmt_read would read a file starting with head (len bytes) as
  * JSON lines: its first non-blank line is all in head and a JSON object
  * that is not a document (no wrapper array of r at its top level). */

@@ -77,15 +77,18 @@ struct format_sift {
 	/* Reads line lineno (as format_ops.read_line gets it) as far as it
 	 * can alone: reports a bad record or skips one through sink and
 	 * returns 0 (-1 when the sink asked to stop), or returns 1 to hand
-	 * the line on to feed(). Any thread. */
+	 * the line on to feed(), setting *parsed to the record it parsed (a
+	 * new reference made outside any JSON arena, json_arena_pause) or
+	 * leaving it NULL. Any thread. */
 	int (*line)(char *line, size_t n, long lineno, const char *file,
-		    const struct format_options *opt, struct record_sink *sink);
+		    const struct format_options *opt, struct record_sink *sink, json_t **parsed);
 	/* The ordered pass: open() before the first line; feed() each line
-	 * that line() handed on (0, or -1 to stop); close() at the end, where
+	 * that line() handed on, with what it parsed or NULL, which feed()
+	 * releases (0, or -1 to stop); close() at the end, where
 	 * with finish set it hands over what the format held back (0 or -1),
 	 * and frees the state. */
 	void *(*open)(const char *file, const struct format_options *opt, struct record_sink *sink);
-	int (*feed)(void *state, char *line, size_t n, long lineno);
+	int (*feed)(void *state, char *line, size_t n, long lineno, json_t *parsed);
 	int (*close)(void *state, int finish);
 };
 

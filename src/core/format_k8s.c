@@ -17,6 +17,7 @@
 
 #include "trailscope/format_util.h"
 #include "trailscope/jcs.h"
+#include "trailscope/json_arena.h"
 #include "trailscope/util.h"
 
 /* A request seen at a stage before its last. */
@@ -471,9 +472,13 @@ static int k8s_read(FILE *f, const char *file, const struct format_options *opt,
 
 /* ---- the parallel first pass (format_sift) ------------------------------ */
 
-/* Settles a record alone when it can: bad, or a read that is skipped. */
+/* Settles a record alone when it can: bad, or a read that is skipped.
+ * Otherwise keeps a copy of it outside the thread's JSON arena in
+ * *r->data, so that the ordered pass need not parse it again. */
 static int k8s_sift_record(struct fmt_reader *r, const struct fmt_record *rec)
 {
+	struct json_arena *arena;
+	json_t **keep = r->data;
 	int rc = check_event(r, rec);
 
 	if (rc <= 0)
@@ -482,6 +487,9 @@ static int k8s_sift_record(struct fmt_reader *r, const struct fmt_record *rec)
 		fmt_skip(r, SKIP_READ);
 		return 0;
 	}
+	arena = json_arena_pause();
+	*keep = json_deep_copy(rec->json);
+	json_arena_resume(arena);
 	return 1;               /* for the ordered pass */
 }
 
@@ -493,13 +501,14 @@ static int k8s_sift_lines(const char *head, size_t len)
 }
 
 static int k8s_sift_line(char *line, size_t n, long lineno, const char *file,
-			 const struct format_options *opt, struct record_sink *sink)
+			 const struct format_options *opt, struct record_sink *sink, json_t **parsed)
 {
 	struct fmt_reader r = {
 		.format = "k8s", .file = file, .opt = opt, .sink = sink, .wrappers = k8s_wrappers,
-		.record = k8s_sift_record,
+		.record = k8s_sift_record, .data = parsed,
 	};
 
+	*parsed = NULL;
 	return fmt_read_line(&r, line, n, lineno);
 }
 
@@ -519,10 +528,12 @@ static void *k8s_open(const char *file, const struct format_options *opt, struct
 	return o;
 }
 
-static int k8s_feed(void *state, char *line, size_t n, long lineno)
+static int k8s_feed(void *state, char *line, size_t n, long lineno, json_t *parsed)
 {
 	struct k8s_ordered *o = state;
 
+	if (parsed)
+		return fmt_read_parsed(&o->r, line, n, lineno, parsed) ? -1 : 0;
 	return fmt_read_line(&o->r, line, n, lineno) ? -1 : 0;
 }
 

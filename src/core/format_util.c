@@ -587,6 +587,16 @@ int fmt_read_line(struct fmt_reader *r, char *line, size_t n, long lineno)
 	return line_record(r, line, n, lineno);
 }
 
+int fmt_read_parsed(struct fmt_reader *r, char *line, size_t n, long lineno, json_t *json)
+{
+	struct fmt_record rec = { .raw = line, .raw_len = n, .line = lineno, .col = 1, .index = -1,
+				  .json = json };
+	int rc = r->record(r, &rec);
+
+	json_decref(json);
+	return rc;
+}
+
 int fmt_head_is_lines(struct fmt_reader *r, const char *head, size_t len)
 {
 	size_t i = skip_ws(head, len, 0), n;

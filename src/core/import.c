@@ -106,6 +106,7 @@ void prepared_clear(struct prepared *p)
 	buf_clear_keep(&leaf);
 	buf_clear_keep(&vals);
 	buf_clear_keep(&why);
+	json_decref(p->parsed); /* a line the writer never took */
 	if (cap > 1024) {
 		free(changes);
 		changes = NULL;
@@ -123,6 +124,7 @@ void prepared_clear(struct prepared *p)
 
 void prepared_release(struct prepared *p)
 {
+	json_decref(p->parsed);
 	buf_release(&p->strs);
 	free(p->changes);
 	buf_release(&p->summary);
@@ -557,8 +559,12 @@ static int pool_consume(void *ctx, struct prepared *p)
 	struct importer *im = ctx;
 	int rc;
 
-	if (p->pass)
-		return im->sift->feed(im->sift_state, p->strs.buf, p->strs.len, p->line);
+	if (p->pass) {
+		json_t *parsed = p->parsed;
+
+		p->parsed = NULL; /* feed releases it */
+		return im->sift->feed(im->sift_state, p->strs.buf, p->strs.len, p->line, parsed);
+	}
 	if (p->bad)
 		return sink_bad(im, p->line, p->col, p->index, p->why.buf);
 	im->stats->records++;

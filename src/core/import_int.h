@@ -41,8 +41,10 @@ struct prepared {
 	usec_t t;                  /* the event time, for the rapid-toggle window */
 	char ts[32];
 	/* a line for the format's ordered pass (format_sift) instead of an
-	 * event: its text in strs, its number in line */
+	 * event: its text in strs, its number in line, the record as the
+	 * format parsed it or NULL */
 	int pass;
+	json_t *parsed;
 	/* a bad record instead of an event */
 	int bad;
 	long line, index;

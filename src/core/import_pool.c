@@ -252,7 +252,8 @@ static int parse_batch(struct pool *pl, struct batch *b)
 			if (pl->fmt->read_line(p, n, line, pl->file, pl->fopt, &sink))
 				return -1;
 		} else {
-			int rc = pl->fmt->sift->line(p, n, line, pl->file, pl->fopt, &sink);
+			json_t *parsed = NULL;
+			int rc = pl->fmt->sift->line(p, n, line, pl->file, pl->fopt, &sink, &parsed);
 
 			if (rc < 0)
 				return -1;
@@ -261,6 +262,7 @@ static int parse_batch(struct pool *pl, struct batch *b)
 
 				item->pass = 1;
 				item->line = line;
+				item->parsed = parsed;
 				buf_add(&item->strs, p, strnlen(p, n));
 			}
 		}
