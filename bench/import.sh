@@ -115,7 +115,7 @@ if [ "${FLOOR:-0}" = 1 ]; then
 fi
 {
 	echo "# import and verify, $N records per file ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, shared machine)"
-	echo "generated: $(( $(stat -c %s "$ev") / 1048576 )) MiB of JSON lines; k8s: $(( $(stat -c %s "$k8s") / 1048576 )) MiB;" \
+	echo "generated: $(( $(stat -L -c %s "$ev") / 1048576 )) MiB of JSON lines; k8s: $(( $(stat -L -c %s "$k8s") / 1048576 )) MiB;" \
 	     "leaves of the first import: $(( leafbytes / 1048576 )) MiB; store after it: $(( storebytes / 1048576 )) MiB;" \
 	     "parser threads: ${TRAILSCOPE_IMPORT_THREADS:-default}"
 	python3 - "$N" "$k8s_added" "$r_import" "$r_jq" "$r_lnav" "$r_append" "$r_jq_app" "$r_k8s" "$r_jq_k8s" \
