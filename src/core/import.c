@@ -50,6 +50,7 @@ struct importer {
 	int bad_input;           /* a bad record stopped the import */
 	const char *file;        /* the file being read, for messages */
 	uint64_t pause_after;    /* TRAILSCOPE_TEST_PAUSE_AFTER, or 0 */
+	int nthreads;            /* parser threads (import_threads) */
 	const struct format_sift *sift; /* the file's ordered pass, or NULL */
 	void *sift_state;
 };
@@ -583,7 +584,7 @@ static int import_one(struct importer *im, const char *path)
 	char *head = xmalloc(HEAD + 1);
 	size_t head_len = 0;
 	FILE *f;
-	int rc, nthreads, pooled;
+	int rc, pooled;
 
 	im->file = strcmp(path, "-") ? path : "<stdin>";
 	f = format_open_input(path, im->file, head, HEAD, &head_len);
@@ -629,7 +630,7 @@ static int import_one(struct importer *im, const char *path)
 	}
 	pooled = fmt->read_line || (fmt->sift && fmt->sift->lines(head, head_len));
 	free(head);
-	if (pooled && (nthreads = import_threads()) > 1) {
+	if (pooled && im->nthreads > 1) {
 		uint64_t skipped[SKIP_NREASONS] = { 0 };
 
 		arena = NULL;
@@ -639,7 +640,7 @@ static int import_one(struct importer *im, const char *path)
 			im->sift = fmt->sift;
 			im->sift_state = fmt->sift->open(im->file, &im->opt->fopt, &sink);
 		}
-		rc = import_pool_run(fmt, f, im->file, &im->opt->fopt, nthreads, im->opt->skip_invalid,
+		rc = import_pool_run(fmt, f, im->file, &im->opt->fopt, im->nthreads, im->opt->skip_invalid,
 				     pool_consume, im, skipped);
 		for (int i = 0; i < SKIP_NREASONS; i++) {
 			im->stats->records += skipped[i];
@@ -684,6 +685,7 @@ int import_files(struct store *s, char *const *files, int nfiles,
 	memset(stats, 0, sizeof(*stats));
 	buf_init(&im.leaf);
 	im.started = time_now();
+	im.nthreads = import_threads();
 	if (pause && *pause)
 		im.pause_after = strtoull(pause, NULL, 10);
 	if (store_begin(s))
