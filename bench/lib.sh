@@ -38,3 +38,11 @@ timed() {
 peak_rss_mb() {
 	/usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.1f", $1/1024}'
 }
+# timed_cpu CMD...: runs CMD (output discarded), prints "WALL USER SYS
+# MAXRSS_MB LOAD": seconds of wall and of CPU time (user, system, the
+# process and its children), peak RSS and the 1-minute load average at
+# the end, so figures from a shared machine can be read for what they are
+timed_cpu() {
+	/usr/bin/time -f '%e %U %S %M' -o "$DATA/.time" "$@" >/dev/null 2>&1 || true
+	awk -v load="$(cut -d' ' -f1 /proc/loadavg)" '{ printf "%s %s %s %.1f %s\n", $1, $2, $3, $4 / 1024, load }' "$DATA/.time"
+}

@@ -65,6 +65,24 @@ struct fmt_reader {
  * the sink asked to stop or reading failed (reported). */
 int fmt_read(struct fmt_reader *r, FILE *f);
 
+/* Reads one line of a file of JSON lines through r, as fmt_read does each
+ * line once it knows the file is JSON lines: trailing '\n' and '\r' are
+ * cut, a blank line is skipped, a line too long, not strict JSON or with
+ * a NUL character is a bad record, anything else goes to r->record.
+ * line[n] must be writable. Returns r->record's answer (0 for a blank or
+ * skipped bad line, -1 to stop). */
+int fmt_read_line(struct fmt_reader *r, char *line, size_t n, long lineno);
+
+/* As fmt_read_line, for a line already parsed into json (its length,
+ * strictness and NUL characters checked): hands it to r->record and
+ * releases json. */
+int fmt_read_parsed(struct fmt_reader *r, char *line, size_t n, long lineno, json_t *json);
+
+/* 1 when fmt_read would read a file starting with head (len bytes) as
+ * JSON lines: its first non-blank line is all in head and a JSON object
+ * that is not a document (no wrapper array of r at its top level). */
+int fmt_head_is_lines(struct fmt_reader *r, const char *head, size_t len);
+
 /* Reports rec as bad: "FILE:LINE:COL[: record N]: reason". Returns the
  * sink's answer: 0 to go on, -1 to stop. */
 int fmt_bad(struct fmt_reader *r, const struct fmt_record *rec, const char *fmt, ...)

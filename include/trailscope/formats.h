@@ -62,6 +62,36 @@ void format_skip(struct record_sink *sink, enum skip_reason reason);
  * terminal). */
 void format_describe(const char *head, size_t len, struct buf *out);
 
+/*
+ * A parallel first pass for a format of JSON lines whose records depend on
+ * each other (Kubernetes: the stages of one request, the state before
+ * from the store). Parser threads run line() on every line: what one
+ * line decides alone (a bad record, a skipped read) is settled there; the
+ * other lines go on to feed(), in file order, on the importing thread.
+ * Together they make the same sink calls, in the same order, as read().
+ */
+struct format_sift {
+	/* 1 when read() would read a file starting with head (len bytes,
+	 * NUL-terminated) as JSON lines, so this pass may read it. */
+	int (*lines)(const char *head, size_t len);
+	/* Reads line lineno (as format_ops.read_line gets it) as far as it
+	 * can alone: reports a bad record or skips one through sink and
+	 * returns 0 (-1 when the sink asked to stop), or returns 1 to hand
+	 * the line on to feed(), setting *parsed to the record it parsed (a
+	 * new reference made outside any JSON arena, json_arena_pause) or
+	 * leaving it NULL. Any thread. */
+	int (*line)(char *line, size_t n, long lineno, const char *file,
+		    const struct format_options *opt, struct record_sink *sink, json_t **parsed);
+	/* The ordered pass: open() before the first line; feed() each line
+	 * that line() handed on, with what it parsed or NULL, which feed()
+	 * releases (0, or -1 to stop); close() at the end, where
+	 * with finish set it hands over what the format held back (0 or -1),
+	 * and frees the state. */
+	void *(*open)(const char *file, const struct format_options *opt, struct record_sink *sink);
+	int (*feed)(void *state, char *line, size_t n, long lineno, json_t *parsed);
+	int (*close)(void *state, int finish);
+};
+
 struct format_ops {
 	const char *name;        /* "jsonl", "k8s", "cloudtrail", ... */
 	/* How sure (0-100) the format is that head (the first bytes of a
@@ -76,6 +106,16 @@ struct format_ops {
 	unsigned flags;          /* FORMAT_PARALLEL when read() never calls
 				  * previous_state: import may then run it on
 				  * a reader thread (sink calls come from it) */
+	/* Optional, for a format whose records are one per line and
+	 * independent of each other (no state from line to line): reads
+	 * line number lineno, line[0, n) (NUL-terminated at n, its '\n'
+	 * removed), exactly as read() would, with the same sink calls.
+	 * Import then parses lines on several threads at once (every sink
+	 * call for one line comes from one thread). Returns 0, or -1 when
+	 * the sink asked to stop. */
+	int (*read_line)(char *line, size_t n, long lineno, const char *file,
+			 const struct format_options *opt, struct record_sink *sink);
+	const struct format_sift *sift; /* optional (format_sift) */
 };
 enum { FORMAT_PARALLEL = 1 << 0 };
 

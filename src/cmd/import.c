@@ -140,6 +140,8 @@ const struct command cmd_import_entry = {
 		"or when detected, the _source of OpenSearch/Elasticsearch hits). The summary\n"
 		"counts the records skipped and why (reads, earlier stages, invalid); an import\n"
 		"of records none of which is an event fails and writes nothing.\n"
+		"JSON lines (jsonl) are parsed on several threads, one per core up to 4, or\n"
+		"TRAILSCOPE_IMPORT_THREADS (1-16); the store is the same whatever the number.\n"
 		"STORE may be a PostgreSQL URI (postgresql://USER@HOST/DB, ?host=/socket/dir):\n"
 		"an existing store (trailscope init URI), written as a writer role, in one\n"
 		"transaction under the store's append lock; importers may run at once.\n"

@@ -593,4 +593,4 @@ out:
 	return rc < 0 ? rc : 0;
 }
 
-const struct format_ops format_azure = { "azure", az_detect, az_read, FORMAT_PARALLEL };
+const struct format_ops format_azure = { "azure", az_detect, az_read, FORMAT_PARALLEL, NULL, NULL };

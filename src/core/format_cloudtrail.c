@@ -312,4 +312,4 @@ static int ct_read(FILE *f, const char *file, const struct format_options *opt,
 	return fmt_read(&r, f);
 }
 
-const struct format_ops format_cloudtrail = { "cloudtrail", ct_detect, ct_read, FORMAT_PARALLEL };
+const struct format_ops format_cloudtrail = { "cloudtrail", ct_detect, ct_read, FORMAT_PARALLEL, NULL, NULL };

@@ -457,4 +457,4 @@ static int gcp_read(FILE *f, const char *file, const struct format_options *opt,
 	return rc;
 }
 
-const struct format_ops format_gcp = { "gcp", gcp_detect, gcp_read, FORMAT_PARALLEL };
+const struct format_ops format_gcp = { "gcp", gcp_detect, gcp_read, FORMAT_PARALLEL, NULL, NULL };

@@ -304,4 +304,4 @@ static int gh_read(FILE *f, const char *file, const struct format_options *opt,
 	return fmt_read(&r, f);
 }
 
-const struct format_ops format_github = { "github", gh_detect, gh_read, FORMAT_PARALLEL };
+const struct format_ops format_github = { "github", gh_detect, gh_read, FORMAT_PARALLEL, NULL, NULL };

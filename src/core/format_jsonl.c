@@ -512,80 +512,81 @@ static int jsonl_detect(const char *head, size_t len)
 	return score;
 }
 
+/* One line (without its '\n'); its trailing '\r's are cut here. Bad
+ * records go to the sink with the column at fault. */
+static int jsonl_line(char *line, size_t len, long lineno, const char *file,
+		      const struct format_options *opt, struct record_sink *sink)
+{
+	struct buf err = BUF_INIT, at = BUF_INIT;
+	struct event *ev;
+	json_t *rec;
+	size_t nul, n = len;
+	int l = 0, c = 0, ret = 0;
+
+	(void)opt;
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	if (strspn(line, " \t\r") == n)
+		return 0;       /* a blank line */
+	if (n > JSON_MAX_RECORD)
+		return sink->bad(sink->ctx, lineno, 1, -1, "record larger than 4 MiB") ? -1 : 0;
+	rec = json_parse_strict(line, n, &l, &c, &err);
+	if (!rec) {
+		ret = sink->bad(sink->ctx, lineno, c > 0 ? c : 1, -1, err.buf) ? -1 : 0;
+		goto out;
+	}
+	if ((nul = fmt_nul_at(line, n)) != FMT_NO_NUL) {
+		json_decref(rec);
+		ret = sink->bad(sink->ctx, lineno, (int)nul + 1, -1, FMT_NUL_MESSAGE) ? -1 : 0;
+		goto out;
+	}
+	ev = xmalloc(sizeof(*ev));
+	if (event_from_generic(rec, line, n, ev, &err, &at)) {
+		/* at the value of the member at fault, if one is */
+		struct fmt_record where = { .raw = line, .raw_len = n, .line = lineno, .col = 1 };
+		long l2;
+		int c2;
+
+		fmt_member_pos(&where, at.len ? at.buf : "", &l2, &c2);
+		free(ev);
+		json_decref(rec);
+		ret = sink->bad(sink->ctx, lineno, c2, -1, err.buf) ? -1 : 0;
+		goto out;
+	}
+	json_decref(rec);
+	event_set_source(ev, "jsonl", file, lineno);
+	ret = sink->emit(sink->ctx, ev) ? -1 : 0;
+out:
+	buf_release(&err);
+	buf_release(&at);
+	return ret;
+}
+
 static int jsonl_read(FILE *f, const char *file, const struct format_options *opt,
 		      struct record_sink *sink)
 {
-	struct buf err = BUF_INIT, at = BUF_INIT;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	long lineno = 0;
 	int ret = 0;
 
-	(void)opt;
 	while ((n = getline(&line, &cap, f)) >= 0) {
-		struct event *ev;
-		json_t *rec;
-		size_t nul;
-		int l = 0, c = 0;
-
 		if (ferror(f))
 			break;          /* a partial line before a read error */
 		lineno++;
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
-		if (strspn(line, " \t\r") == (size_t)n)
-			continue;       /* a blank line */
-		buf_reset(&err);
-		if ((size_t)n > JSON_MAX_RECORD) {
-			if (sink->bad(sink->ctx, lineno, 1, -1, "record larger than 4 MiB"))
-				goto stop;
-			continue;
+		if (jsonl_line(line, (size_t)n, lineno, file, opt, sink)) {
+			ret = -1;
+			goto out;
 		}
-		rec = json_parse_strict(line, (size_t)n, &l, &c, &err);
-		if (!rec) {
-			if (sink->bad(sink->ctx, lineno, c > 0 ? c : 1, -1, err.buf))
-				goto stop;
-			continue;
-		}
-		if ((nul = fmt_nul_at(line, (size_t)n)) != FMT_NO_NUL) {
-			json_decref(rec);
-			if (sink->bad(sink->ctx, lineno, (int)nul + 1, -1, FMT_NUL_MESSAGE))
-				goto stop;
-			continue;
-		}
-		ev = xmalloc(sizeof(*ev));
-		buf_reset(&at);
-		if (event_from_generic(rec, line, (size_t)n, ev, &err, &at)) {
-			/* at the value of the member at fault, if one is */
-			struct fmt_record where = { .raw = line, .raw_len = (size_t)n, .line = lineno, .col = 1 };
-			long l2;
-			int c2;
-
-			fmt_member_pos(&where, at.len ? at.buf : "", &l2, &c2);
-			free(ev);
-			json_decref(rec);
-			if (sink->bad(sink->ctx, lineno, c2, -1, err.buf))
-				goto stop;
-			continue;
-		}
-		json_decref(rec);
-		event_set_source(ev, "jsonl", file, lineno);
-		if (sink->emit(sink->ctx, ev))
-			goto stop;
 	}
-	if (ferror(f)) {
+	if (ferror(f))
 		ret = format_read_failed(file);
-		goto out;
-	}
-	goto out;
-stop:
-	ret = -1;
 out:
 	free(line);
-	buf_release(&err);
-	buf_release(&at);
 	return ret;
 }
 
-const struct format_ops format_jsonl = { "jsonl", jsonl_detect, jsonl_read, FORMAT_PARALLEL };
+const struct format_ops format_jsonl = {
+	"jsonl", jsonl_detect, jsonl_read, FORMAT_PARALLEL, jsonl_line, NULL,
+};

@@ -17,6 +17,7 @@
 
 #include "trailscope/format_util.h"
 #include "trailscope/jcs.h"
+#include "trailscope/json_arena.h"
 #include "trailscope/util.h"
 
 /* A request seen at a stage before its last. */
@@ -453,13 +454,14 @@ static int k8s_detect(const char *head, size_t len)
 	return 0;
 }
 
+static const char *const k8s_wrappers[] = { "items", NULL };
+
 static int k8s_read(FILE *f, const char *file, const struct format_options *opt,
 		    struct record_sink *sink)
 {
-	static const char *const wrappers[] = { "items", NULL };
 	struct k8s k = { 0 };
 	struct fmt_reader r = {
-		.format = "k8s", .file = file, .opt = opt, .sink = sink, .wrappers = wrappers,
+		.format = "k8s", .file = file, .opt = opt, .sink = sink, .wrappers = k8s_wrappers,
 		.record = k8s_record, .finish = k8s_finish, .data = &k,
 	};
 	int rc = fmt_read(&r, f);
@@ -468,5 +470,87 @@ static int k8s_read(FILE *f, const char *file, const struct format_options *opt,
 	return rc;
 }
 
-/* Not parallel: it asks the store for the state before. */
-const struct format_ops format_k8s = { "k8s", k8s_detect, k8s_read, 0 };
+/* ---- the parallel first pass (format_sift) ------------------------------ */
+
+/* Settles a record alone when it can: bad, or a read that is skipped.
+ * Otherwise keeps a copy of it outside the thread's JSON arena in
+ * *r->data, so that the ordered pass need not parse it again. */
+static int k8s_sift_record(struct fmt_reader *r, const struct fmt_record *rec)
+{
+	struct json_arena *arena;
+	json_t **keep = r->data;
+	int rc = check_event(r, rec);
+
+	if (rc <= 0)
+		return rc;
+	if (!r->opt->include_reads && is_read_verb(fmt_str(rec->json, "verb"))) {
+		fmt_skip(r, SKIP_READ);
+		return 0;
+	}
+	arena = json_arena_pause();
+	*keep = json_deep_copy(rec->json);
+	json_arena_resume(arena);
+	return 1;               /* for the ordered pass */
+}
+
+static int k8s_sift_lines(const char *head, size_t len)
+{
+	struct fmt_reader r = { .format = "k8s", .wrappers = k8s_wrappers };
+
+	return fmt_head_is_lines(&r, head, len);
+}
+
+static int k8s_sift_line(char *line, size_t n, long lineno, const char *file,
+			 const struct format_options *opt, struct record_sink *sink, json_t **parsed)
+{
+	struct fmt_reader r = {
+		.format = "k8s", .file = file, .opt = opt, .sink = sink, .wrappers = k8s_wrappers,
+		.record = k8s_sift_record, .data = parsed,
+	};
+
+	*parsed = NULL;
+	return fmt_read_line(&r, line, n, lineno);
+}
+
+struct k8s_ordered {
+	struct fmt_reader r;
+	struct k8s k;
+};
+
+static void *k8s_open(const char *file, const struct format_options *opt, struct record_sink *sink)
+{
+	struct k8s_ordered *o = xcalloc(1, sizeof(*o));
+
+	o->r = (struct fmt_reader){
+		.format = "k8s", .file = file, .opt = opt, .sink = sink, .wrappers = k8s_wrappers,
+		.record = k8s_record, .finish = k8s_finish, .data = &o->k,
+	};
+	return o;
+}
+
+static int k8s_feed(void *state, char *line, size_t n, long lineno, json_t *parsed)
+{
+	struct k8s_ordered *o = state;
+
+	if (parsed)
+		return fmt_read_parsed(&o->r, line, n, lineno, parsed) ? -1 : 0;
+	return fmt_read_line(&o->r, line, n, lineno) ? -1 : 0;
+}
+
+static int k8s_close(void *state, int finish)
+{
+	struct k8s_ordered *o = state;
+	int rc = finish ? k8s_finish(&o->r) : 0;
+
+	k8s_release(&o->k);
+	free(o);
+	return rc;
+}
+
+static const struct format_sift k8s_sift = {
+	k8s_sift_lines, k8s_sift_line, k8s_open, k8s_feed, k8s_close,
+};
+
+/* Not FORMAT_PARALLEL: it asks the store for the state before; the
+ * records that need nothing earlier are settled in parallel (k8s_sift). */
+const struct format_ops format_k8s = { "k8s", k8s_detect, k8s_read, 0, NULL, &k8s_sift };

@@ -279,4 +279,4 @@ static int ld_read(FILE *f, const char *file, const struct format_options *opt,
 	return fmt_read(&r, f);
 }
 
-const struct format_ops format_launchdarkly = { "launchdarkly", ld_detect, ld_read, FORMAT_PARALLEL };
+const struct format_ops format_launchdarkly = { "launchdarkly", ld_detect, ld_read, FORMAT_PARALLEL, NULL, NULL };

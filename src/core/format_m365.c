@@ -655,4 +655,4 @@ static int m365_read(FILE *f, const char *file, const struct format_options *opt
 	return rc;
 }
 
-const struct format_ops format_m365 = { "m365", m365_detect, m365_read, FORMAT_PARALLEL };
+const struct format_ops format_m365 = { "m365", m365_detect, m365_read, FORMAT_PARALLEL, NULL, NULL };

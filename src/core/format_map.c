@@ -408,4 +408,4 @@ static int map_read(FILE *f, const char *file, const struct format_options *opt,
 }
 
 /* Never detected: chosen with --map. */
-const struct format_ops format_map = { "map", NULL, map_read, FORMAT_PARALLEL };
+const struct format_ops format_map = { "map", NULL, map_read, FORMAT_PARALLEL, NULL, NULL };

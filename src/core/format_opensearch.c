@@ -160,4 +160,4 @@ static int os_read(FILE *f, const char *file, const struct format_options *opt,
 	return rc;
 }
 
-const struct format_ops format_opensearch = { "opensearch", os_detect, os_read, FORMAT_PARALLEL };
+const struct format_ops format_opensearch = { "opensearch", os_detect, os_read, FORMAT_PARALLEL, NULL, NULL };

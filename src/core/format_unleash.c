@@ -194,4 +194,4 @@ static int unleash_read(FILE *f, const char *file, const struct format_options *
 	return fmt_read(&r, f);
 }
 
-const struct format_ops format_unleash = { "unleash", unleash_detect, unleash_read, FORMAT_PARALLEL };
+const struct format_ops format_unleash = { "unleash", unleash_detect, unleash_read, FORMAT_PARALLEL, NULL, NULL };

@@ -578,6 +578,43 @@ static int line_record(struct fmt_reader *r, char *line, size_t n, long lineno)
 	return rc;
 }
 
+int fmt_read_line(struct fmt_reader *r, char *line, size_t n, long lineno)
+{
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	if (skip_ws(line, n, 0) == n)
+		return 0;       /* a blank line */
+	return line_record(r, line, n, lineno);
+}
+
+int fmt_read_parsed(struct fmt_reader *r, char *line, size_t n, long lineno, json_t *json)
+{
+	struct fmt_record rec = { .raw = line, .raw_len = n, .line = lineno, .col = 1, .index = -1,
+				  .json = json };
+	int rc = r->record(r, &rec);
+
+	json_decref(json);
+	return rc;
+}
+
+int fmt_head_is_lines(struct fmt_reader *r, const char *head, size_t len)
+{
+	size_t i = skip_ws(head, len, 0), n;
+	struct buf first = BUF_INIT;
+	const char *eol;
+	int ret;
+
+	if (i >= len || !(eol = memchr(head + i, '\n', len - i)))
+		return 0;       /* no first line, or not all of it */
+	n = (size_t)(eol - (head + i));
+	while (n > 0 && head[i + n - 1] == '\r')
+		n--;
+	buf_add(&first, head + i, n); /* NUL-terminated, as is_json_line wants */
+	ret = is_json_line(r, first.buf, first.len);
+	buf_release(&first);
+	return ret;
+}
+
 static ssize_t get_line(char **line, size_t *cap, FILE *f)
 {
 	ssize_t n = getline(line, cap, f);

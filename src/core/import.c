@@ -8,14 +8,16 @@
  * SHA-256 of the leaf, one indexed uniqueness probe and 1 + changes row
  * inserts, plus the record's rows in entries_fts and entry_text. Every
  * statement lives behind the store's write seam (store_append.h); the leaf
- * is built and given its seq by leaf.h. Formats that need no store
- * look-ups while reading (all but Kubernetes) run on two threads: a reader
- * parses, diffs and canonicalises into a bounded queue, the writer (this
- * thread, which owns the SQLite connection) assigns seqs, hashes and
- * inserts. The reader hands over flat events, so the two threads never
- * contend for malloc. Whichever thread reads takes its JSON values from a
- * per-record arena (json_arena.c). Memory is constant: a queue of at most
- * QUEUE_LEN prepared events and a 64-entry frontier.
+ * is built and given its seq by leaf.h. Formats with independent lines
+ * (format_ops.read_line: JSON lines) are parsed by a pool of parser
+ * threads (import_pool.c) whose batches the writer takes back in file
+ * order. Other formats that need no store look-ups while reading (all but
+ * Kubernetes) run on two threads: a reader parses, diffs and canonicalises
+ * into a bounded queue, the writer (this thread, which owns the SQLite
+ * connection) assigns seqs, hashes and inserts. Parsers hand over flat
+ * events (struct prepared, import_int.h). Whichever thread parses takes
+ * its JSON values from a per-record arena (json_arena.c). Memory is
+ * constant: a bounded queue or batch ring and a 64-entry frontier.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -33,6 +35,7 @@
 #include "trailscope/risk.h"
 #include "trailscope/store_append.h"
 #include "trailscope/util.h"
+#include "import_int.h"
 
 struct importer {
 	struct store *s;
@@ -47,6 +50,9 @@ struct importer {
 	int bad_input;           /* a bad record stopped the import */
 	const char *file;        /* the file being read, for messages */
 	uint64_t pause_after;    /* TRAILSCOPE_TEST_PAUSE_AFTER, or 0 */
+	int nthreads;            /* parser threads (import_threads) */
+	const struct format_sift *sift; /* the file's ordered pass, or NULL */
+	void *sift_state;
 };
 
 /*
@@ -75,44 +81,76 @@ static void node_complete(void *ctx, unsigned level, uint64_t idx, const unsigne
 		im->node_error = -1;
 }
 
-/* An event made ready for the store by any thread: everything but its seq,
- * which only the writer can assign. Flat (no jansson values), so the
- * thread that prepared it frees the event's many small allocations itself
- * and the writer frees only a handful of buffers. */
-struct prepared {
-	/* the event's strings, NUL-terminated, in strs */
-	const char *event_id, *actor_id, *actor_name, *actor_type, *action, *target_key,
-		*target_kind, *environment, *source_file, *reason, *ticket;
-	long source_line;
-	struct buf strs;
-	size_t raw, raw_len;       /* the record verbatim: offset into strs */
-	struct store_change_row *changes; /* strings in strs and vals */
-	size_t nchanges;
-	struct buf summary;
-	struct buf leaf;           /* the leaf built with seq 0 */
-	struct leaf_seq_at seq_at; /* where its seq lies */
-	struct buf vals;           /* each change's before and after as canonical JSON, NUL-separated */
-	unsigned risk;
-	enum outcome outcome;      /* for entries.outcome */
-	int toggle;                /* flips a switch: check for rapid toggling */
-	usec_t t;                  /* the event time, for the rapid-toggle window */
-	char ts[32];
-	/* a bad record instead of an event (reader thread only) */
-	int bad;
-	long line, index;
-	int col;
-	char *why;
-};
+/* Buffers larger than this are freed when a prepared event is cleared,
+ * so one huge record does not keep its memory in every reused slot. */
+#define PREPARED_KEEP ((size_t)64 << 10)
 
-static void prepared_free(struct prepared *p)
+/* Empties b, keeping its memory unless it grew large (a zeroed buf
+ * becomes a valid empty one). */
+static void buf_clear_keep(struct buf *b)
 {
+	if (b->alloc > PREPARED_KEEP || !b->alloc)
+		buf_release(b);
+	else
+		buf_reset(b);
+}
+
+void prepared_clear(struct prepared *p)
+{
+	struct buf strs = p->strs, summary = p->summary, leaf = p->leaf, vals = p->vals, why = p->why;
+	struct store_change_row *changes = p->changes;
+	size_t cap = p->changes_cap;
+
+	buf_clear_keep(&strs);
+	buf_clear_keep(&summary);
+	buf_clear_keep(&leaf);
+	buf_clear_keep(&vals);
+	buf_clear_keep(&why);
+	json_decref(p->parsed); /* a line the writer never took */
+	if (cap > 1024) {
+		free(changes);
+		changes = NULL;
+		cap = 0;
+	}
+	memset(p, 0, sizeof(*p));
+	p->strs = strs;
+	p->summary = summary;
+	p->leaf = leaf;
+	p->vals = vals;
+	p->why = why;
+	p->changes = changes;
+	p->changes_cap = cap;
+}
+
+void prepared_release(struct prepared *p)
+{
+	json_decref(p->parsed);
 	buf_release(&p->strs);
 	free(p->changes);
 	buf_release(&p->summary);
 	buf_release(&p->leaf);
 	buf_release(&p->vals);
-	free(p->why);
+	buf_release(&p->why);
+	memset(p, 0, sizeof(*p));
+}
+
+static void prepared_free(struct prepared *p)
+{
+	prepared_release(p);
 	free(p);
+}
+
+/* A new prepared event with empty buffers. */
+static struct prepared *prepared_new(void)
+{
+	struct prepared *p = xcalloc(1, sizeof(*p));
+
+	buf_init(&p->strs);
+	buf_init(&p->summary);
+	buf_init(&p->leaf);
+	buf_init(&p->vals);
+	buf_init(&p->why);
+	return p;
 }
 
 static void add_value(struct buf *vals, const json_t *v)
@@ -167,7 +205,6 @@ static void flatten(struct prepared *p, const struct event *ev, const struct cha
 	size_t off[ARRAY_SIZE(src)], paths;
 	const char *path, *val;
 
-	buf_init(&p->strs);
 	for (size_t i = 0; i < ARRAY_SIZE(src); i++)
 		off[i] = add_str(&p->strs, src[i]);
 	p->source_line = (long)json_integer_value(json_object_get(ev->source, "line"));
@@ -182,7 +219,11 @@ static void flatten(struct prepared *p, const struct event *ev, const struct cha
 	for (size_t i = 0; i < ARRAY_SIZE(src); i++)
 		*dst[i] = str_at(&p->strs, off[i]);
 	p->nchanges = cl->n;
-	p->changes = xcalloc(cl->n ? cl->n : 1, sizeof(*p->changes));
+	if (cl->n > p->changes_cap) {
+		free(p->changes);
+		p->changes_cap = cl->n;
+		p->changes = xcalloc(cl->n, sizeof(*p->changes));
+	}
 	path = p->strs.buf + paths;
 	val = p->vals.buf;
 	for (size_t i = 0; i < cl->n; i++) {
@@ -197,16 +238,10 @@ static void flatten(struct prepared *p, const struct event *ev, const struct cha
 	}
 }
 
-/* Diffs, summarises and canonicalises ev (taking ownership, and freeing
- * it). Pure: no store access, so it may run on the reader thread. */
-static struct prepared *prepare_event(struct event *ev)
+void prepared_fill(struct prepared *p, struct event *ev)
 {
-	struct prepared *p = xcalloc(1, sizeof(*p));
 	struct change_list changes = CHANGE_LIST_INIT;
 
-	buf_init(&p->summary);
-	buf_init(&p->leaf);
-	buf_init(&p->vals);
 	diff_json(ev->before, ev->after, ev->before_known, &changes);
 	entry_summary(&changes, ev->before_known, &p->summary);
 	p->outcome = ev->outcome;
@@ -224,6 +259,24 @@ static struct prepared *prepare_event(struct event *ev)
 	leaf_build(ev, 0, &p->leaf, &p->seq_at);
 	event_release(ev);
 	free(ev);
+}
+
+void prepared_set_bad(struct prepared *p, long line, int col, long index, const char *why)
+{
+	p->bad = 1;
+	p->line = line;
+	p->col = col;
+	p->index = index;
+	buf_addstr(&p->why, why);
+}
+
+/* Diffs, summarises and canonicalises ev (taking ownership, and freeing
+ * it) into a new prepared event. */
+static struct prepared *prepare_event(struct event *ev)
+{
+	struct prepared *p = prepared_new();
+
+	prepared_fill(p, ev);
 	return p;
 }
 
@@ -407,13 +460,9 @@ static int reader_emit(void *ctx, struct event *ev)
 static int reader_bad(void *ctx, long line, int col, long index, const char *why)
 {
 	struct queue *q = ctx;
-	struct prepared *p = xcalloc(1, sizeof(*p));
+	struct prepared *p = prepared_new();
 
-	p->bad = 1;
-	p->line = line;
-	p->col = col;
-	p->index = index;
-	p->why = xstrdup(why);
+	prepared_set_bad(p, line, col, index, why);
 	if (queue_push(q, p))
 		return -1;
 	return q->skip_invalid ? 0 : -1;
@@ -472,7 +521,7 @@ static int import_parallel(struct importer *im, const struct format_ops *fmt, FI
 			p = batch[i];
 			if (!failed) {
 				if (p->bad)
-					failed = sink_bad(im, p->line, p->col, p->index, p->why) ? 1 : 0;
+					failed = sink_bad(im, p->line, p->col, p->index, p->why.buf) ? 1 : 0;
 				else {
 					im->stats->records++;
 					failed = commit_event(im, p) ? 2 : 0;
@@ -503,6 +552,27 @@ static int import_parallel(struct importer *im, const struct format_ops *fmt, FI
 	return 0;
 }
 
+/* The writer's side of the parser pool: a bad record or an event, in
+ * file order. */
+static int pool_consume(void *ctx, struct prepared *p)
+{
+	struct importer *im = ctx;
+	int rc;
+
+	if (p->pass) {
+		json_t *parsed = p->parsed;
+
+		p->parsed = NULL; /* feed releases it */
+		return im->sift->feed(im->sift_state, p->strs.buf, p->strs.len, p->line, parsed);
+	}
+	if (p->bad)
+		return sink_bad(im, p->line, p->col, p->index, p->why.buf);
+	im->stats->records++;
+	rc = commit_event(im, p);
+	progress(im, 0);
+	return rc;
+}
+
 /* Returns 0, or -1 with the class set (ERR_INPUT, ERR_IO). */
 static int import_one(struct importer *im, const char *path)
 {
@@ -513,7 +583,7 @@ static int import_one(struct importer *im, const char *path)
 	char *head = xmalloc(HEAD + 1);
 	size_t head_len = 0;
 	FILE *f;
-	int rc;
+	int rc, pooled;
 
 	im->file = strcmp(path, "-") ? path : "<stdin>";
 	f = format_open_input(path, im->file, head, HEAD, &head_len);
@@ -557,7 +627,37 @@ static int import_one(struct importer *im, const char *path)
 		fclose(f);
 		return failed_as(ERR_INPUT);
 	}
+	pooled = fmt->read_line || (fmt->sift && fmt->sift->lines(head, head_len));
 	free(head);
+	if (pooled && im->nthreads > 1) {
+		uint64_t skipped[SKIP_NREASONS] = { 0 };
+
+		arena = NULL;
+		if (!fmt->read_line) {
+			/* the ordered pass reads on this thread */
+			arena = json_arena_enter();
+			im->sift = fmt->sift;
+			im->sift_state = fmt->sift->open(im->file, &im->opt->fopt, &sink);
+		}
+		rc = import_pool_run(fmt, f, im->file, &im->opt->fopt, im->nthreads, im->opt->skip_invalid,
+				     pool_consume, im, skipped);
+		for (int i = 0; i < SKIP_NREASONS; i++) {
+			im->stats->records += skipped[i];
+			im->stats->not_events[i] += skipped[i];
+		}
+		if (im->sift) {
+			int closed = im->sift->close(im->sift_state, !rc);
+
+			rc = rc ? rc : closed;
+			im->sift = NULL;
+			im->sift_state = NULL;
+			json_arena_leave(arena);
+		}
+		fclose(f);
+		if (!rc)
+			return 0;
+		return failed_as(im->bad_input || rc == -2 ? ERR_INPUT : ERR_IO);
+	}
 	if (fmt->flags & FORMAT_PARALLEL) {
 		rc = import_parallel(im, fmt, f);
 		fclose(f);
@@ -584,6 +684,7 @@ int import_files(struct store *s, char *const *files, int nfiles,
 	memset(stats, 0, sizeof(*stats));
 	buf_init(&im.leaf);
 	im.started = time_now();
+	im.nthreads = import_threads();
 	if (pause && *pause)
 		im.pause_after = strtoull(pause, NULL, 10);
 	if (store_begin(s))

@@ -261,9 +261,20 @@ struct member {
 static int member_cmp(const void *pa, const void *pb)
 {
 	const struct member *a = pa, *b = pb;
-	struct u16_iter ia = { (const unsigned char *)a->key, a->len, 0, 0 };
-	struct u16_iter ib = { (const unsigned char *)b->key, b->len, 0, 0 };
+	const unsigned char *ka = (const unsigned char *)a->key, *kb = (const unsigned char *)b->key;
+	size_t n = a->len < b->len ? a->len : b->len, i = 0;
+	struct u16_iter ia = { ka, a->len, 0, 0 };
+	struct u16_iter ib = { kb, b->len, 0, 0 };
 
+	/* Up to the first byte that differs the keys are the same; where both
+	 * bytes there are ASCII, each is a whole character in both orders,
+	 * so the byte order is the UTF-16 order. Otherwise compare code units. */
+	while (i < n && ka[i] == kb[i])
+		i++;
+	if (i == n)
+		return a->len < b->len ? -1 : a->len > b->len;
+	if (ka[i] < 0x80 && kb[i] < 0x80)
+		return ka[i] < kb[i] ? -1 : 1;
 	for (;;) {
 		long ca = u16_next(&ia), cb = u16_next(&ib);
 
@@ -274,46 +285,82 @@ static int member_cmp(const void *pa, const void *pb)
 	}
 }
 
-/* Appends s as a JSON string literal, escaping only what RFC 8785 asks. */
+#define R16(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+
+/* 1 for the bytes a string literal holds as they are: printable ASCII
+ * but '"' and '\\'. Control characters and those two are escaped; bytes
+ * from 0x80 start a UTF-8 sequence, which is checked and copied. */
+static const unsigned char plain_byte[256] = {
+	R16(0), R16(0),                                 /* 0x00-0x1f */
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20-0x2f: '"' */
+	R16(1), R16(1),                                 /* 0x30-0x4f */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50-0x5f: '\\' */
+	R16(1), R16(1),                                 /* 0x60-0x7f */
+	R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), /* 0x80-0xff */
+};
+
+/* Appends s as a JSON string literal, escaping only what RFC 8785 asks.
+ * Room for the worst case (every byte as \u00XX) is made once, then each
+ * run of bytes that need no escape is copied whole. */
 static int write_string(const char *str, size_t len, struct buf *out, struct buf *err)
 {
+	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run = 0;
+	size_t i = 0;
+	char *o;
 
-	buf_addch(out, '"');
+	if (len > (BUF_MAX - 3) / 6) {
+		buf_addstr(err, "cannot canonicalize: string too long");
+		return -1;
+	}
+	buf_grow(out, len * 6 + 2);
+	o = out->buf + out->len;
+	*o++ = '"';
 	while (i < len) {
-		unsigned cp;
-		size_t n;
+		size_t run = i;
 
-		if (s[i] >= 0x20 && s[i] != '"' && s[i] != '\\' && s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (s[i] >= 0x80) {
+		for (;;) {
+			unsigned cp;
+			size_t n;
+
+			while (i < len && plain_byte[s[i]])
+				i++;
+			if (i == len || s[i] < 0x80)
+				break;
 			n = utf8_decode(s + i, len - i, &cp);
 			if (!n) {
+				out->buf[out->len] = '\0';
 				buf_addf(err, "invalid UTF-8 in string (byte 0x%02x at offset %zu)",
 					 s[i], i);
 				return -1;
 			}
 			i += n;
-			continue;
 		}
-		buf_add(out, s + run, i - run);
+		memcpy(o, s + run, i - run);
+		o += i - run;
+		if (i == len)
+			break;
+		*o++ = '\\';
 		switch (s[i]) {
-		case '"': buf_addstr(out, "\\\""); break;
-		case '\\': buf_addstr(out, "\\\\"); break;
-		case '\b': buf_addstr(out, "\\b"); break;
-		case '\t': buf_addstr(out, "\\t"); break;
-		case '\n': buf_addstr(out, "\\n"); break;
-		case '\f': buf_addstr(out, "\\f"); break;
-		case '\r': buf_addstr(out, "\\r"); break;
-		default: buf_addf(out, "\\u%04x", s[i]); break;
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\t': *o++ = 't'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\f': *o++ = 'f'; break;
+		case '\r': *o++ = 'r'; break;
+		default:
+			memcpy(o, "u00", 3);
+			o[3] = hex[s[i] >> 4];
+			o[4] = hex[s[i] & 15];
+			o += 5;
+			break;
 		}
-		run = ++i;
+		i++;
 	}
-	buf_add(out, s + run, len - run);
-	buf_addch(out, '"');
+	*o++ = '"';
+	out->len = (size_t)(o - out->buf);
+	out->buf[out->len] = '\0';
 	return 0;
 }
 
@@ -344,7 +391,7 @@ static int serialize_object(const json_t *v, struct buf *out, struct buf *err, i
 			    const struct numsrcs *ns)
 {
 	size_t n = json_object_size(v), i = 0;
-	struct member *m;
+	struct member small[16], *m;
 	void *it;
 	int ret = 0;
 
@@ -352,7 +399,7 @@ static int serialize_object(const json_t *v, struct buf *out, struct buf *err, i
 		buf_addstr(out, "{}");
 		return 0;
 	}
-	m = xcalloc(n, sizeof(*m));
+	m = n <= ARRAY_SIZE(small) ? small : xcalloc(n, sizeof(*m));
 	for (it = json_object_iter((json_t *)v); it && i < n;
 	     it = json_object_iter_next((json_t *)v, it), i++) {
 		m[i].key = json_object_iter_key(it);
@@ -372,7 +419,8 @@ static int serialize_object(const json_t *v, struct buf *out, struct buf *err, i
 		}
 	}
 	buf_addch(out, '}');
-	free(m);
+	if (m != small)
+		free(m);
 	return ret;
 }
 
@@ -598,6 +646,17 @@ static int json_depth(const json_t *v, int limit)
 	return 0;
 }
 
+/* 1 when text holds more than limit '[' and '{' bytes, anywhere: only
+ * then can a value read from it nest deeper than limit. */
+static int brackets_over(const char *text, size_t len, int limit)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += text[i] == '[' || text[i] == '{';
+	return n > (size_t)limit;
+}
+
 /* 1-based line and byte column of text[off] (off may equal len). */
 static void locate(const char *text, size_t len, size_t off, int *line, int *col)
 {
@@ -708,7 +767,9 @@ json_t *json_parse_strict(const char *text, size_t len, int *line, int *col, str
 		buf_addstr(err, jerr.text[0] ? jerr.text : "invalid JSON");
 		return NULL;
 	}
-	if (json_depth(v, JSON_MAX_DEPTH + 1) > JSON_MAX_DEPTH) {
+	/* the tree is only walked when the text holds enough brackets to
+	 * nest that deep (most records hold a few dozen) */
+	if (brackets_over(text, len, JSON_MAX_DEPTH) && json_depth(v, JSON_MAX_DEPTH + 1) > JSON_MAX_DEPTH) {
 		locate(text, len, find_too_deep(text, len), line, col);
 		buf_addf(err, "nesting deeper than %d levels", JSON_MAX_DEPTH);
 		json_decref(v);

@@ -124,6 +124,19 @@ struct json_arena *json_arena_enter(void)
 	return a;
 }
 
+struct json_arena *json_arena_pause(void)
+{
+	struct json_arena *a = current;
+
+	current = NULL;
+	return a;
+}
+
+void json_arena_resume(struct json_arena *a)
+{
+	current = a;
+}
+
 size_t json_arena_live(const struct json_arena *a)
 {
 	return a->live;

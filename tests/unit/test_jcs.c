@@ -441,6 +441,21 @@ TEST(test_depth)
 	 * and 31 "{\"k\":" of 5 bytes. Brackets in the string do not count. */
 	CHECK(rejects(b.buf, b.len, 2, 1 + 32 + 31 * 5 + 1, "nesting deeper than 64 levels"));
 
+	/* Exactly 65 brackets, all nesting: rejected (the walk is skipped
+	 * only for texts with at most 64 brackets in all). */
+	buf_reset(&b);
+	nested(&b, JSON_MAX_DEPTH + 1);
+	CHECK(rejects(b.buf, b.len, 1, 1 + 32 + 32 * 5, "nesting deeper than 64 levels"));
+	/* Many brackets side by side nest only two deep: accepted. */
+	buf_reset(&b);
+	buf_addch(&b, '[');
+	for (int i = 0; i < 200; i++)
+		buf_addstr(&b, i ? ",{}" : "{}");
+	buf_addch(&b, ']');
+	v = json_parse_strict(b.buf, b.len, &line, &col, &err);
+	CHECK(v != NULL && json_array_size(v) == 200);
+	json_decref(v);
+
 	/* Deeper than jansson's own limit: same message, same place. */
 	buf_reset(&b);
 	for (int i = 0; i < 5000; i++)
@@ -528,6 +543,180 @@ TEST(test_equal_canonical)
 	json_decref(r2);
 }
 
+/* ---- the span writer and the key order against plain references ---- */
+
+/* The pieces random strings are made of: ASCII, every kind of escape,
+ * and UTF-8 of 2, 3 and 4 bytes, including U+E000..U+FFFF and
+ * supplementary characters, whose UTF-16 order differs from UTF-8's. */
+static const char *const piece[] = {
+	"a", "b", "z", "~", " ", "\x7f", "\"", "\\", "/", "\n", "\t", "\x01", "\x1f", "\b",
+	"\xc3\xa9", "\xe2\x82\xac", "\xee\x80\x80", "\xef\xbf\xbf", "\xf0\x90\x80\x80",
+	"\xf0\x9f\x98\x82",
+};
+
+/* The reference: one character at a time, as RFC 8785 section 3.2.2.2. */
+static void ref_escape(const char *s, size_t len, struct buf *out)
+{
+	buf_addch(out, '"');
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			buf_addch(out, '\\');
+			buf_addch(out, c);
+		} else if (c == '\b') {
+			buf_addstr(out, "\\b");
+		} else if (c == '\t') {
+			buf_addstr(out, "\\t");
+		} else if (c == '\n') {
+			buf_addstr(out, "\\n");
+		} else if (c == '\f') {
+			buf_addstr(out, "\\f");
+		} else if (c == '\r') {
+			buf_addstr(out, "\\r");
+		} else if (c < 0x20) {
+			buf_addf(out, "\\u%04x", c);
+		} else {
+			buf_addch(out, c);
+		}
+	}
+	buf_addch(out, '"');
+}
+
+/* UTF-16 code units of a valid UTF-8 key, for the reference order. */
+static size_t to_utf16(const char *s, size_t len, unsigned *u)
+{
+	size_t n = 0, i = 0;
+
+	while (i < len) {
+		unsigned cp;
+		size_t k = utf8_decode((const unsigned char *)s + i, len - i, &cp);
+
+		i += k ? k : 1;
+		if (cp >= 0x10000) {
+			u[n++] = 0xd800 + ((cp - 0x10000) >> 10);
+			u[n++] = 0xdc00 + ((cp - 0x10000) & 0x3ff);
+		} else {
+			u[n++] = cp;
+		}
+	}
+	return n;
+}
+
+static int ref_key_cmp(const void *pa, const void *pb)
+{
+	const struct buf *a = pa, *b = pb;
+	unsigned ua[256], ub[256];
+	size_t na = to_utf16(a->buf, a->len, ua), nb = to_utf16(b->buf, b->len, ub);
+
+	for (size_t i = 0; i < na && i < nb; i++)
+		if (ua[i] != ub[i])
+			return ua[i] < ub[i] ? -1 : 1;
+	return na < nb ? -1 : na > nb;
+}
+
+/* A random string of up to max pieces from a fixed-seed generator. */
+static void random_text(unsigned *seed, size_t max, struct buf *out)
+{
+	size_t n = (size_t)rand_r(seed) % (max + 1);
+
+	buf_reset(out);
+	for (size_t i = 0; i < n; i++)
+		buf_addstr(out, piece[(size_t)rand_r(seed) % ARRAY_SIZE(piece)]);
+}
+
+TEST(test_string_writer_matches_reference)
+{
+	struct buf text = BUF_INIT, want = BUF_INIT, out = BUF_INIT, err = BUF_INIT;
+	unsigned seed = 18;
+	int bad = 0;
+
+	for (int round = 0; round < 2000 && !bad; round++) {
+		json_t *s;
+
+		random_text(&seed, round < 1000 ? 12 : 400, &text);
+		s = json_stringn(text.buf, text.len);
+		buf_reset(&want);
+		buf_reset(&out);
+		ref_escape(text.buf, text.len, &want);
+		if (!s || jcs_serialize(s, &out, &err) || out.len != want.len ||
+		    memcmp(out.buf, want.buf, want.len)) {
+			fprintf(stderr, "  round %d: got %s, want %s\n", round, out.buf, want.buf);
+			bad = 1;
+		}
+		json_decref(s);
+	}
+	CHECK(!bad);
+	/* appended after what the buffer holds, NUL-terminated */
+	buf_reset(&out);
+	buf_addstr(&out, "x");
+	json_t *s = json_string("a\"b");
+	CHECK(jcs_serialize(s, &out, &err) == 0);
+	CHECK_STR(out.buf, "x\"a\\\"b\"");
+	json_decref(s);
+	/* invalid UTF-8 (jansson lets it in through _nocheck) is refused and
+	 * leaves the buffer as it was */
+	s = json_stringn_nocheck("ab\xc3(", 4);
+	CHECK(jcs_serialize(s, &out, &err) == -1);
+	CHECK(strstr(err.buf, "invalid UTF-8") != NULL);
+	CHECK_STR(out.buf, "x\"a\\\"b\"");
+	json_decref(s);
+	buf_release(&text);
+	buf_release(&want);
+	buf_release(&out);
+	buf_release(&err);
+}
+
+TEST(test_key_order_matches_reference)
+{
+	struct buf keys[40], out = BUF_INIT, want = BUF_INIT, err = BUF_INIT;
+	unsigned seed = 7;
+	int bad = 0;
+
+	for (int round = 0; round < 300 && !bad; round++) {
+		/* up to 40 members: past the writer's 16 on the stack too */
+		size_t n = 1 + (size_t)rand_r(&seed) % ARRAY_SIZE(keys), m = 0;
+		json_t *obj = json_object();
+
+		for (size_t i = 0; i < n; i++) {
+			buf_init(&keys[m]);
+			/* shared prefixes make the first difference fall anywhere */
+			buf_addstr(&keys[m], round % 2 ? "prefix" : "");
+			random_text(&seed, 6, &out);
+			buf_add(&keys[m], out.buf, out.len);
+			if (json_object_getn(obj, keys[m].buf, keys[m].len)) {
+				buf_release(&keys[m]);
+				continue;
+			}
+			json_object_setn_new(obj, keys[m].buf, keys[m].len, json_integer((json_int_t)m));
+			m++;
+		}
+		qsort(keys, m, sizeof(*keys), ref_key_cmp);
+		buf_reset(&want);
+		buf_addch(&want, '{');
+		for (size_t i = 0; i < m; i++) {
+			if (i)
+				buf_addch(&want, ',');
+			ref_escape(keys[i].buf, keys[i].len, &want);
+			buf_addf(&want, ":%lld", (long long)json_integer_value(
+				json_object_getn(obj, keys[i].buf, keys[i].len)));
+		}
+		buf_addch(&want, '}');
+		buf_reset(&out);
+		if (jcs_serialize(obj, &out, &err) || strcmp(out.buf, want.buf)) {
+			fprintf(stderr, "  round %d: got %s\n  want %s\n", round, out.buf, want.buf);
+			bad = 1;
+		}
+		for (size_t i = 0; i < m; i++)
+			buf_release(&keys[i]);
+		json_decref(obj);
+	}
+	CHECK(!bad);
+	buf_release(&out);
+	buf_release(&want);
+	buf_release(&err);
+}
+
 int main(void)
 {
 	RUN(test_vectors);
@@ -538,6 +727,8 @@ int main(void)
 	RUN(test_integers_and_scalars);
 	RUN(test_key_order_utf16);
 	RUN(test_string_escaping);
+	RUN(test_string_writer_matches_reference);
+	RUN(test_key_order_matches_reference);
 	RUN(test_nul_in_strings);
 	RUN(test_duplicate_keys);
 	RUN(test_invalid_utf8);

@@ -98,6 +98,45 @@ TEST(test_other_threads_unaffected)
 	json_arena_leave(a);
 }
 
+/* A thread in its own arena that pauses it: the value made meanwhile is
+ * malloc'd, so this thread may release it after leaving the other's arena. */
+static void *paused_thread(void *arg)
+{
+	json_t **out = arg;
+	struct json_arena *a = json_arena_enter(), *was;
+	json_t *in_arena = parse("[\"in the arena\"]");
+
+	was = json_arena_pause();
+	*out = parse("{\"made\":[\"while paused\"]}");
+	json_arena_resume(was);
+	json_decref(in_arena);
+	json_arena_leave(a); /* would die if the paused value were the arena's */
+	return NULL;
+}
+
+TEST(test_pause_hands_values_across)
+{
+	struct json_arena *a = json_arena_enter();
+	json_t *theirs = NULL, *mine;
+	pthread_t tid;
+	char *s;
+
+	CHECK(json_arena_pause() == a);
+	json_arena_resume(a);
+	CHECK(pthread_create(&tid, NULL, paused_thread, &theirs) == 0);
+	pthread_join(tid, NULL);
+	CHECK(theirs != NULL);
+	mine = parse("[2]");
+	CHECK(json_arena_live(a) > 0);
+	s = canon(theirs);
+	CHECK_STR(s, "{\"made\":[\"while paused\"]}");
+	free(s);
+	json_decref(theirs); /* not this arena's: freed with free() */
+	json_decref(mine);
+	CHECK_INT(json_arena_live(a), 0);
+	json_arena_leave(a);
+}
+
 int main(void)
 {
 	/* the allocator goes in after a value exists, as in a program that
@@ -109,5 +148,6 @@ int main(void)
 	RUN(test_values_and_rewind);
 	RUN(test_large_record_spills);
 	RUN(test_other_threads_unaffected);
+	RUN(test_pause_hands_values_across);
 	return CHECK_DONE();
 }

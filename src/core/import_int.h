@@ -1,0 +1,90 @@
+/*
+ * import_int.h - what the import pipeline's files share (private to
+ * src/core/import*.c): an event made ready for the store by a parsing
+ * thread (struct prepared, import.c), and the pool of parser threads that
+ * makes them from a JSON-lines file in parallel (import_pool.c).
+ */
+#ifndef TRAILSCOPE_IMPORT_INT_H
+#define TRAILSCOPE_IMPORT_INT_H
+
+#include <stdint.h>
+
+#include "trailscope/buf.h"
+#include "trailscope/event.h"
+#include "trailscope/formats.h"
+#include "trailscope/leaf.h"
+#include "trailscope/store_append.h"
+#include "trailscope/util.h"
+
+/* An event made ready for the store by any thread: everything but its
+ * seq, which only the writer can assign. Flat (no jansson values), so the
+ * thread that prepared it frees the event's many small allocations itself.
+ * Its buffers are kept from one use to the next (prepared_clear), so a
+ * parser that reuses its prepared events allocates nothing per event once
+ * they have grown to the records' size. */
+struct prepared {
+	/* the event's strings, NUL-terminated, in strs */
+	const char *event_id, *actor_id, *actor_name, *actor_type, *action, *target_key,
+		*target_kind, *environment, *source_file, *reason, *ticket;
+	long source_line;
+	struct buf strs;
+	size_t raw, raw_len;       /* the record verbatim: offset into strs */
+	struct store_change_row *changes; /* strings in strs and vals */
+	size_t nchanges, changes_cap;
+	struct buf summary;
+	struct buf leaf;           /* the leaf built with seq 0 */
+	struct leaf_seq_at seq_at; /* where its seq lies */
+	struct buf vals;           /* each change's before and after as canonical JSON, NUL-separated */
+	unsigned risk;
+	enum outcome outcome;      /* for entries.outcome */
+	int toggle;                /* flips a switch: check for rapid toggling */
+	usec_t t;                  /* the event time, for the rapid-toggle window */
+	char ts[32];
+	/* a line for the format's ordered pass (format_sift) instead of an
+	 * event: its text in strs, its number in line, the record as the
+	 * format parsed it or NULL */
+	int pass;
+	json_t *parsed;
+	/* a bad record instead of an event */
+	int bad;
+	long line, index;
+	int col;
+	struct buf why;
+};
+
+/* Fills p (cleared or zeroed) from ev: diffs, summarises and
+ * canonicalises it, taking ownership of ev and freeing it. Pure: no store
+ * access, so any thread may run it. */
+void prepared_fill(struct prepared *p, struct event *ev);
+/* Makes p (cleared or zeroed) a bad record at line:col (index as the
+ * record_sink's bad() gives it) with its reason. */
+void prepared_set_bad(struct prepared *p, long line, int col, long index, const char *why);
+/* Makes p ready for reuse, keeping its buffers unless one grew large. */
+void prepared_clear(struct prepared *p);
+/* Frees what p holds (not p itself). */
+void prepared_release(struct prepared *p);
+
+/* Called by the writer for each record's result, in file order: returns
+ * 0 to go on, or -1 to stop the import. p stays the pool's. */
+typedef int import_consume_fn(void *ctx, struct prepared *p);
+
+/*
+ * Reads f, a file of fmt (which has read_line, or a sift whose lines()
+ * said yes: lines it hands on are results with pass set), with nthreads parser
+ * threads (>= 1) and one reader thread, and hands every record's result
+ * to consume on the calling thread in file order. Memory is bounded: at
+ * most a few batches of POOL_BATCH_BYTES of text and their prepared
+ * events are in flight. Skipped records are added to not_events[] as
+ * their batch is consumed. Returns 0; -1 when consume stopped the import
+ * or reading failed (reported); -2 when the input stream itself was bad
+ * (a damaged gzip stream: reported).
+ */
+int import_pool_run(const struct format_ops *fmt, FILE *f, const char *file,
+		    const struct format_options *fopt, int nthreads, int skip_invalid,
+		    import_consume_fn *consume, void *ctx, uint64_t not_events[SKIP_NREASONS]);
+
+/* The parser threads an import uses: TRAILSCOPE_IMPORT_THREADS when set
+ * (1-16), else the online cores, at most 4. */
+int import_threads(void);
+
+#endif
