@@ -10,7 +10,8 @@ S=$SHARED/samples
 
 mkdir -p "$T/ct" "$T/k8s" "$T/ld"
 (cd "$T/ct" && ts import s.db "$S"/cloudtrail/0[1-57-8]*.json --quiet) || fail "cannot import the CloudTrail samples"
-(cd "$T/k8s" && ts import s.db "$S"/k8s-falco/*.json --skip-invalid --quiet 2>/dev/null) ||
+# fal_01_003.json ({"kind": 0}) is in no recognised format: the whole import would stop
+(cd "$T/k8s" && ts import s.db $(ls "$S"/k8s-falco/*.json | grep -v fal_01_003) --quiet 2>/dev/null) ||
 	fail "cannot import the Kubernetes samples"
 (cd "$T/ld" && ts import s.db $(find "$S/launchdarkly" -name '*.json' | sort) --quiet) ||
 	fail "cannot import the LaunchDarkly samples"
@@ -24,6 +25,10 @@ for size in 80x24 120x40; do
 	expect_grep "CloudTrail $size: account/region does not crowd out the action (region shown)" \
 		' us-east-2 ' "$T/ct$size"
 	expect_grep "CloudTrail $size: the failed request is marked" '✗ ' "$T/ct$size"
+	# the summary uses the room it has: a word is cut where the room ends,
+	# not backed off to the space before it with blanks after
+	expect_grep "CloudTrail $size: the summary fills its column" 'state not recorde' "$T/ct$size"
+	expect_nogrep "CloudTrail $size: no word dropped for blanks" 'state not… ' "$T/ct$size"
 	printf ':wait-idle\n' | SCREEN_DIR=$T/k8s run_screen $size "$T/k8s$size"
 	expect_grep "Kubernetes $size: kind with target" ' create +secret default/' "$T/k8s$size"
 	expect_grep "Kubernetes $size: cluster-scoped kind with target" 'clusterrole(binding)? some-' "$T/k8s$size"
@@ -33,6 +38,10 @@ for size in 80x24 120x40; do
 		expect_grep "$size: column headings whole ($(basename "$f"))" 'TIME \(UTC\) +ACTOR +ACTION +TARGET' "$f"
 	done
 done
+# 120 wide: the risk slots are those the page raises (H and S), so the
+# failed request's summary shows whole
+expect_grep "CloudTrail 120x40: the failed request's summary whole" '✗ state not recorded by this source +H$' "$T/ct120x40"
+expect_grep "CloudTrail 120x40: H and S in their slots" ' H S$' "$T/ct120x40"
 # the full ARN stays in the event view
 printf ':wait-idle\nG\n<Enter>\n' | SCREEN_DIR=$T/ct run_screen 120x40 "$T/ctev"
 expect_grep "CloudTrail: the event view has the full ARN" 'arn:aws:iam::123456789012:user/Alice' "$T/ctev"
@@ -125,6 +134,13 @@ expect_grep "t after the data says where it ends" 'after the data: it ends at 20
 printf ':wait-idle\nt\n:type 2020-01-01\n<Enter>\n' | run_screen 120x40 "$T/t2"
 expect_grep "t before the data says where it starts" 'before the data: it starts at 2026-01-12 09:00:00' "$T/t2"
 
+# 80 columns: a message too long for the status line wraps on the lines
+# above it, so where the data ends is not cut off
+printf ':wait-idle\nt\n:type 2030-01-01\n<Enter>\n' | run_screen 80x24 "$T/t3"
+expect_grep "80x24: t after the data, the message wraps above the status line" \
+	'^ 2030-01-01 00:00:00 UTC is after the data: it ends at 2026-01-12 19:30:00 UTC$' "$T/t3"
+expect_grep "80x24: the wrapped message's last words" '^ \(shown\) *$' "$T/t3"
+expect_grep "80x24: the status line keeps the verdict and the position" '^ UNVERIFIABLE: no trusted key +s\.db +row .* of 8' "$T/t3"
 # the export dialog: typing on a field edits it (i, e, v, q open nothing)
 printf ':wait-idle\ne\n<Down>\n:type qive\n<Enter>\n' | run_screen 120x40 "$T/x1"
 expect_grep "export: typed letters go into the field" 'Examiner +qive' "$T/x1"
