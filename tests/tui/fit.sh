@@ -125,6 +125,10 @@ expect_eq "help: s is listed once" "$(grep -c '^   s, Ctrl-F ' "$T/help")" 1
 expect_eq "help: n is listed once for search" "$(grep -c '^   n  .*Next search match' "$T/help")" 1
 expect_eq "help: no section named twice" "$(grep '^ [A-Z]' "$T/help" | sort | uniq -d | wc -l | tr -d ' ')" 0
 
+# help at 80 columns: a key's text wraps under itself, nothing cut at the edge
+printf ':wait-idle\n?\n' | run_screen 80x24 "$T/help80"
+expect_grep "help 80x24: Left's text wraps at a word" '^   Left +Scroll left; at the left edge, close this view \(never$' "$T/help80"
+expect_grep "help 80x24: the rest under the text column" '^ {24}quits\)$' "$T/help80"
 # :theme that does not load keeps the current theme
 printf ':wait-idle\n:\n:type theme light\n<Enter>\n:\n:type theme nosuch\n<Enter>\n' | run_screen 120x40 "$T/th1"
 expect_grep ":theme nosuch keeps the current theme" "no theme named 'nosuch'; theme light kept" "$T/th1"
