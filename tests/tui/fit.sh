@@ -89,6 +89,12 @@ expect_nogrep "80x24: no long label runs into its value" '^ [a-z_]{12,}[^a-z_ ]'
 printf ':wait-idle\nj\nj\n' | run_screen 120x40 "$T/pos"
 expect_grep "timeline position counts rows" 'row 3 of 8$' "$T/pos"
 
+# the history view's title says what # counts
+printf ':wait-idle\nh\n:wait-idle\n' | run_screen 120x40 "$T/hist"
+expect_grep "history title: # counts this history's changes, from the oldest" \
+	'^ history · checkout_v2 .* 2 changes, #1 the oldest' "$T/hist"
+expect_grep "history: the state names the point by # and seq" 'State after #2 \(seq 8, ' "$T/hist"
+
 # search: n / N, match i of N, rows marked
 printf ':wait-idle\ns\n:type target:payments_new_flow\n<Enter>\n:wait-idle\n' | run_screen 120x40 "$T/s1"
 expect_grep "search: match 1 of N in the status bar" 'match 1 of 3 · row 4 of 8$' "$T/s1"
