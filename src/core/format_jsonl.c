@@ -483,7 +483,7 @@ fail:
 /* A JSON object per line whose first line names an actor or a target
  * (EVENTS.md) is plausible; real platform formats that also start with
  * '{' score higher. A first line that does not parse (or is longer than
- * head) is given the benefit of the doubt, so its error is located; a
+ * head, or cut by its end) is given the benefit of the doubt, so its error is located; a
  * complete object with neither is another format's record, for which
  * import says what it looks like (format_describe). */
 static int jsonl_detect(const char *head, size_t len)
@@ -501,7 +501,8 @@ static int jsonl_detect(const char *head, size_t len)
 	if (p >= head + len || *p != '{')
 		return 0;
 	eol = memchr(p, '\n', (size_t)(head + len - p));
-	first = eol ? json_loadb(p, (size_t)(eol - p), 0, NULL) : NULL;
+	/* a file of one line with no newline at its end is that line */
+	first = json_loadb(p, eol ? (size_t)(eol - p) : (size_t)(head + len - p), 0, NULL);
 	if (json_is_object(first)) {
 		score = 0;
 		for (const char *const *n = names; *n && !score; n++)

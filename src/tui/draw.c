@@ -737,7 +737,7 @@ void summary_display(struct buf *out, const char *summary)
 	buf_release(&raw);
 }
 
-void risk_badges(struct line *l, unsigned risk, int wide)
+void risk_badges(struct line *l, unsigned risk, unsigned slots)
 {
 	static const struct { unsigned flag; const char *letter; enum role role; } badges[] = {
 		{ RISK_NO_APPROVAL, "A", ROLE_RISK },
@@ -748,12 +748,17 @@ void risk_badges(struct line *l, unsigned risk, int wide)
 		{ RISK_PRODUCTION, "P", ROLE_ENV_PROD },
 	};
 
+	int first = 1;
+
 	for (size_t i = 0; i < ARRAY_SIZE(badges); i++) {
-		if (wide && i)
+		if (slots && !(slots & badges[i].flag))
+			continue;
+		if (slots && !first)
 			line_add(l, ROLE_DEFAULT, " ", 1);
+		first = 0;
 		if (risk & badges[i].flag)
 			line_addstr(l, badges[i].role, badges[i].letter);
-		else if (wide)
+		else if (slots)
 			line_add(l, ROLE_DEFAULT, " ", 1);
 	}
 }

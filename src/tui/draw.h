@@ -150,9 +150,11 @@ void pretty_json_buf(const json_t *v, struct buf *out);
 /* difflines.c: the changes as lines, unified or side by side */
 void diff_lines(struct lines *L, const struct change_list *cl, int side, int w);
 
-/* Risk badges of an entries.risk bit set: appends "A H R T S P"-style
- * letters (wide) or only those set (narrow) with their roles. */
-void risk_badges(struct line *l, unsigned risk, int wide);
+/* Risk badges of an entries.risk bit set, with their roles: with slots
+ * (a risk bit set) each signal in slots has a fixed place ("A R T H S P",
+ * a blank where risk does not raise it); with slots 0 only the letters
+ * risk raises, side by side. */
+void risk_badges(struct line *l, unsigned risk, unsigned slots);
 
 /* A stored summary for display: JSON string escapes in its values
  * decoded, then made safe (a control character shows as \x1b, not \\u001b). */

@@ -114,13 +114,34 @@ static void verdict(struct tui *t, struct buf *out, enum role *r)
 		*r = ROLE_CHAIN_WARN;
 }
 
+/* A message wider than the room beside the verdict, wrapped at words on
+ * the lines just above the status line (at most three; the view's last
+ * lines show again once the message goes), so none of it is cut off. */
+static void message_above(struct tui *t, int y, int w)
+{
+	enum { MAX_LINES = 3 };
+	struct lines L = { 0 };
+	size_t n;
+
+	lines_add_wrapped_safe(&L, ROLE_STATUS, "", t->message_role, t->message.buf, t->message.len,
+			       w - 2, 0);
+	n = L.n < MAX_LINES ? L.n : MAX_LINES;
+	for (size_t i = 0; i < n; i++) {
+		int row = y - (int)n + (int)i;
+
+		draw_fill(row, 0, w, ROLE_STATUS);
+		draw_line(row, 1, w - 1, &L.v[i], 0);
+	}
+	lines_release(&L);
+}
+
 void statusbar_draw(struct tui *t, int y, int w)
 {
 	struct buf v = BUF_INIT, pos = BUF_INIT, filter = BUF_INIT, mid = BUF_INIT, store = BUF_INIT;
 	struct view *top = tui_top(t);
 	enum role vr = ROLE_CHAIN_WARN;
 	const char *base = strrchr(t->path, '/') ? strrchr(t->path, '/') + 1 : t->path;
-	int x, right;
+	int x, right, msg;
 
 	verdict(t, &v, &vr);
 	if (top && top->ops->position)
@@ -130,7 +151,13 @@ void statusbar_draw(struct tui *t, int y, int w)
 	x = draw_text(y, x, w, vr, v.buf, v.len);
 	x = draw_text(y, x, w, vr, " ", 1);
 	x = draw_text(y, x, w, ROLE_STATUS, " ", 1);
-	if (t->message.len && (t->script || time_now() < t->message_until)) {
+	msg = t->message.len && (t->script || time_now() < t->message_until);
+	if (msg && text_cols(t->message.buf, t->message.len) > w - x) {
+		/* too long beside the verdict: wrapped on the lines above */
+		message_above(t, y, w);
+		msg = 0;
+	}
+	if (msg) {
 		x = draw_text(y, x, w, t->message_role, t->message.buf, t->message.len);
 		draw_fill(y, x, w, ROLE_STATUS);
 	} else {

@@ -23,9 +23,31 @@ static int is_find_request(enum request r)
 	       r == REQ_CLEAR_FILTER;
 }
 
+/* One entry: the key (or mark) in role kr in a column of 20, its text
+ * beside it, wrapped at words under itself when the screen is narrow. */
+static void add_entry(struct lines *L, const char *key, enum role kr, const char *text, int w)
+{
+	struct lines T = { 0 };
+	int kc = text_cols(key, strlen(key));
+
+	lines_add_wrapped(&T, ROLE_DEFAULT, "", ROLE_DEFAULT, text, w - 25 > 20 ? w - 25 : 20, 0);
+	for (size_t i = 0; i < T.n; i++) {
+		struct line *l = lines_add(L);
+		char pad[40];
+
+		line_addstr(l, ROLE_DEFAULT, "   ");
+		if (!i)
+			line_addstr(l, kr, key);
+		snprintf(pad, sizeof(pad), "%*s", i ? 21 : kc < 20 ? 20 - kc + 1 : 1, "");
+		line_addstr(l, ROLE_DEFAULT, pad);
+		line_add(l, ROLE_DEFAULT, T.v[i].text.buf, T.v[i].text.len);
+	}
+	lines_release(&T);
+}
+
 /* The bindings of scope (find: only the filter and search ones, of any
  * scope; otherwise all but those), one line per request. */
-static void add_scope(struct lines *L, enum key_scope scope, int find, const char *title)
+static void add_scope(struct lines *L, enum key_scope scope, int find, const char *title, int w)
 {
 	struct line *l;
 	int seen[REQ__COUNT] = { 0 }, any = 0;
@@ -41,7 +63,6 @@ static void add_scope(struct lines *L, enum key_scope scope, int find, const cha
 	line_addstr(l, ROLE_SECTION, title);
 	for (size_t i = 0; i < keymap_size; i++) {
 		struct buf keys = BUF_INIT;
-		char pad[40];
 
 		if ((!find && keymap[i].scope != scope) || is_find_request(keymap[i].req) != find ||
 		    seen[keymap[i].req])
@@ -54,24 +75,9 @@ static void add_scope(struct lines *L, enum key_scope scope, int find, const cha
 				continue; /* Enter is bound to three codes */
 			buf_addf(&keys, "%s%s", keys.len ? ", " : "", keymap[j].name);
 		}
-		snprintf(pad, sizeof(pad), "   %-20s ", keys.buf);
-		l = lines_add(L);
-		line_addstr(l, ROLE_KEY, pad);
-		line_addstr(l, ROLE_DEFAULT, request_help[keymap[i].req]);
+		add_entry(L, keys.buf, ROLE_KEY, request_help[keymap[i].req], w);
 		buf_release(&keys);
 	}
-}
-
-static void legend(struct lines *L, const char *mark, enum role r, const char *text)
-{
-	struct line *l = lines_add(L);
-	char pad[40];
-
-	line_addstr(l, ROLE_DEFAULT, "   ");
-	line_addstr(l, r, mark);
-	snprintf(pad, sizeof(pad), "%*s", 20 - text_cols(mark, strlen(mark)) + 1, "");
-	line_addstr(l, ROLE_DEFAULT, pad);
-	line_addstr(l, ROLE_DEFAULT, text);
 }
 
 static void build(struct helpv *p, int w)
@@ -85,46 +91,46 @@ static void build(struct helpv *p, int w)
 			  "Views stack like tig's: Enter goes deeper; q, Esc or Left (at the left edge) goes back. "
 			  "Only q on the timeline and :q quit; Q, Esc and Left never do. Times are UTC.", w, 1);
 	for (int s = 0; s < SCOPE__COUNT; s++)
-		add_scope(L, (enum key_scope)s, 0, scope_names[s]);
-	add_scope(L, SCOPE_GLOBAL, 1, "Filter (/) and search (s): the timeline, the event view");
+		add_scope(L, (enum key_scope)s, 0, scope_names[s], w);
+	add_scope(L, SCOPE_GLOBAL, 1, "Filter (/) and search (s): the timeline, the event view", w);
 	lines_add_wrapped(L, ROLE_MUTED, "   ", ROLE_MUTED,
 			  "A filter lists only the matching events; a search keeps every event, marks the "
 			  "matching rows (>) and highlights what matched, in rows and in the event view; the "
 			  "status bar says match i of N. Both use the query language (docs/QUERY.md).", w, 3);
-	legend(L, "Enter", ROLE_KEY, "in the bar: apply the filter (/) or jump to the first match (s)");
-	legend(L, "Esc", ROLE_KEY, "in the bar: clear the filter (/) or the search (s); Ctrl-G leaves it as it was");
-	legend(L, "Up, Down", ROLE_KEY, "query history ($XDG_STATE_HOME/trailscope/query_history)");
-	legend(L, "Tab", ROLE_KEY, "complete keys, paths, actors, targets, environments, risks");
-	legend(L, "Ctrl-U, Ctrl-W", ROLE_KEY, "erase the line / the last word");
+	add_entry(L, "Enter", ROLE_KEY, "in the bar: apply the filter (/) or jump to the first match (s)", w);
+	add_entry(L, "Esc", ROLE_KEY, "in the bar: clear the filter (/) or the search (s); Ctrl-G leaves it as it was", w);
+	add_entry(L, "Up, Down", ROLE_KEY, "query history ($XDG_STATE_HOME/trailscope/query_history)", w);
+	add_entry(L, "Tab", ROLE_KEY, "complete keys, paths, actors, targets, environments, risks", w);
+	add_entry(L, "Ctrl-U, Ctrl-W", ROLE_KEY, "erase the line / the last word", w);
 	lines_add(L);
 	l = lines_add(L);
 	line_addstr(l, ROLE_SECTION, " Other keys");
-	legend(L, "Esc (busy)", ROLE_KEY, "cancel a slow query, SQL statement or correlation");
-	legend(L, "Alt-key", ROLE_KEY, "not bound: ignored, as is an escape sequence TERM does not know");
+	add_entry(L, "Esc (busy)", ROLE_KEY, "cancel a slow query, SQL statement or correlation", w);
+	add_entry(L, "Alt-key", ROLE_KEY, "not bound: ignored, as is an escape sequence TERM does not know", w);
 	lines_add(L);
 	l = lines_add(L);
 	line_addstr(l, ROLE_SECTION, " Signs on screen");
-	legend(L, "A", ROLE_RISK, "risk: no approval (required, nobody approved)");
-	legend(L, "R", ROLE_RISK, "risk: mass rollout (to 100% or up by 50 points or more)");
-	legend(L, "T", ROLE_RISK, "risk: rapid toggle (toggled again within 30 min of 2+ toggles)");
-	legend(L, "H", ROLE_RISK_LOW, "risk: after hours (outside Mon-Fri 09:00-18:00 UTC)");
-	legend(L, "S", ROLE_RISK_LOW, "risk: made by a service account");
-	legend(L, "P", ROLE_ENV_PROD, "risk: production environment");
-	legend(L, "*", ROLE_MARK, "marked event (case file); M lists marks and notes");
-	legend(L, ">", ROLE_SEARCH, "the row matches the search; matched text is highlighted");
-	legend(L, "\xe2\x9a\x99", ROLE_ACTOR_SERVICE, "service account (not a person)");
-	legend(L, "\xe2\x9c\x97", ROLE_FAILED, "failed request (before the summary): it changed nothing");
-	legend(L, "- old  + new", ROLE_DIFF_CHANGED, "field diff: removed / added values");
-	legend(L, "? unknown", ROLE_DIFF_UNKNOWN, "the source never recorded the value");
-	legend(L, "\xe2\x96\x81\xe2\x96\x83\xe2\x96\x85\xe2\x96\x88", ROLE_DENSITY,
-	       "events per time slice over the store's range; cursor highlighted");
+	add_entry(L, "A", ROLE_RISK, "risk: no approval (required, nobody approved)", w);
+	add_entry(L, "R", ROLE_RISK, "risk: mass rollout (to 100% or up by 50 points or more)", w);
+	add_entry(L, "T", ROLE_RISK, "risk: rapid toggle (toggled again within 30 min of 2+ toggles)", w);
+	add_entry(L, "H", ROLE_RISK_LOW, "risk: after hours (outside Mon-Fri 09:00-18:00 UTC)", w);
+	add_entry(L, "S", ROLE_RISK_LOW, "risk: made by a service account", w);
+	add_entry(L, "P", ROLE_ENV_PROD, "risk: production environment", w);
+	add_entry(L, "*", ROLE_MARK, "marked event (case file); M lists marks and notes", w);
+	add_entry(L, ">", ROLE_SEARCH, "the row matches the search; matched text is highlighted", w);
+	add_entry(L, "\xe2\x9a\x99", ROLE_ACTOR_SERVICE, "service account (not a person)", w);
+	add_entry(L, "\xe2\x9c\x97", ROLE_FAILED, "failed request (before the summary): it changed nothing", w);
+	add_entry(L, "- old  + new", ROLE_DIFF_CHANGED, "field diff: removed / added values", w);
+	add_entry(L, "? unknown", ROLE_DIFF_UNKNOWN, "the source never recorded the value", w);
+	add_entry(L, "\xe2\x96\x81\xe2\x96\x83\xe2\x96\x85\xe2\x96\x88", ROLE_DENSITY,
+	       "events per time slice over the store's range; cursor highlighted", w);
 	lines_add(L);
 	l = lines_add(L);
 	line_addstr(l, ROLE_SECTION, " Status bar verdicts");
-	legend(L, "VERIFIED through N", ROLE_CHAIN_OK, "entries 1..N proven by a trusted signed checkpoint");
-	legend(L, "(+P pending)", ROLE_CHAIN_WARN, "P newer entries not yet covered by a checkpoint");
-	legend(L, "FAILED: K faults", ROLE_CHAIN_FAILED, "tampering or damage found; v lists where");
-	legend(L, "UNVERIFIABLE", ROLE_CHAIN_WARN, "no trusted key (--trust PUBFILE), or nothing signed by one");
+	add_entry(L, "VERIFIED through N", ROLE_CHAIN_OK, "entries 1..N proven by a trusted signed checkpoint", w);
+	add_entry(L, "(+P pending)", ROLE_CHAIN_WARN, "P newer entries not yet covered by a checkpoint", w);
+	add_entry(L, "FAILED: K faults", ROLE_CHAIN_FAILED, "tampering or damage found; v lists where", w);
+	add_entry(L, "UNVERIFIABLE", ROLE_CHAIN_WARN, "no trusted key (--trust PUBFILE), or nothing signed by one", w);
 	lines_add(L);
 	l = lines_add(L);
 	line_addstr(l, ROLE_MUTED, " The store is opened read-only; browsing never changes it.");

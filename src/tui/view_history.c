@@ -198,7 +198,8 @@ static void histv_draw(struct view *v, int y, int h, int w)
 		buf_addstr(&t, " [");
 		tui_safe(&t, *p->h.environment ? p->h.environment : "no environment",
 			 strlen(*p->h.environment ? p->h.environment : "no environment"));
-		buf_addf(&t, "] \xc2\xb7 %s change%s, oldest first", text_thousands((unsigned long long)p->h.total, a),
+		/* says what # counts: the changes of this history, from the oldest */
+		buf_addf(&t, "] \xc2\xb7 %s change%s, #1 the oldest", text_thousands((unsigned long long)p->h.total, a),
 			 p->h.total == 1 ? "" : "s");
 		if (p->h.total > (int64_t)p->h.n)
 			buf_addf(&t, " (first %zu listed)", p->h.n);

@@ -352,6 +352,7 @@ struct cells {
 	struct buf c[C__N];
 	struct buf env_short;
 	int nbadges;
+	unsigned risk;      /* the risk bits the row raises */
 };
 
 static void cells_build(struct cells *cl, const struct tl_row *r)
@@ -380,6 +381,7 @@ static void cells_build(struct cells *cl, const struct tl_row *r)
 	if (r->flags & TL_FAILED)
 		buf_addstr(&cl->c[C_SUMMARY], wcwidth(0x2717) == 1 ? "\xe2\x9c\x97 " : "X ");
 	summary_display(&cl->c[C_SUMMARY], r->summary);
+	cl->risk = risk;
 	cl->nbadges = 0;
 	for (unsigned b = risk; b; b &= b - 1)
 		cl->nbadges++;
@@ -393,9 +395,19 @@ static void cells_release(struct cells *cl)
 	buf_release(&cl->env_short);
 }
 
+static int popcount(unsigned x)
+{
+	int n = 0;
+
+	for (; x; x &= x - 1)
+		n++;
+	return n;
+}
+
 struct layout {
 	int time, w[C__N], badges;
 	int with_date, wide_badges;
+	unsigned slots;     /* wide: the signals raised on the page, one slot each */
 	int total;          /* columns of a whole row */
 };
 
@@ -425,10 +437,15 @@ static void compute_layout(int w, const struct cells *cl, size_t n, int natural,
 		}
 		if (cl[i].nbadges > maxb)
 			maxb = cl[i].nbadges;
+		L->slots |= cl[i].risk;
 		if (text_cols(cl[i].env_short.buf, cl[i].env_short.len) > env_short)
 			env_short = text_cols(cl[i].env_short.buf, cl[i].env_short.len);
 	}
-	L->badges = L->wide_badges ? 11 : maxb ? maxb : 1;
+	/* wide: a fixed slot for each signal the page raises (all six take
+	 * 11 columns); narrow: only the letters raised */
+	if (!L->wide_badges)
+		L->slots = 0;
+	L->badges = L->wide_badges && L->slots ? 2 * popcount(L->slots) - 1 : maxb ? maxb : 1;
 	L->badges += rulehits_badge_width(w);
 	for (int c = 0; c < C_SUMMARY; c++) {
 		if (!want[c]) {
@@ -491,14 +508,26 @@ static void compute_layout(int w, const struct cells *cl, size_t n, int natural,
 		L->total += L->w[c] ? L->w[c] + 1 : 0;
 }
 
-/* Bytes of safe text to show in cols columns before an ellipsis: a short
- * token or a number is never cut (the cut backs off to the space before
- * it), so "100 → 50" is never shown as "100 → 5…"; a long token (a path,
- * a JSON string) is cut where it must be, so something of it shows. */
+/* Whether a token must show whole or not at all: a number (an optional
+ * sign or quote, then a digit) or a short word (true, null, "+1 more"). */
+static int token_atomic(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	if (i < len && (s[i] == '"' || s[i] == '-' || s[i] == '+'))
+		i++;
+	return (i < len && s[i] >= '0' && s[i] <= '9') || text_cols(s, len) <= 6;
+}
+
+/* Bytes of safe text to show in cols columns before an ellipsis. A
+ * number or a short word is never cut (the cut backs off to the space
+ * before it), so "100 → 50" is never shown as "100 → 5…"; a longer word
+ * or string is cut where the room ends once 4 columns of it show, so the
+ * room is used ("state not recor…", not "state not…" and blanks). */
 static size_t token_fit(const char *s, size_t len, int cols)
 {
 	int used;
-	size_t n = text_fit(s, len, cols, &used), k = n;
+	size_t n = text_fit(s, len, cols, &used), k = n, end = n;
 
 	if (n >= len || s[n] == ' ')
 		return n;
@@ -506,7 +535,9 @@ static size_t token_fit(const char *s, size_t len, int cols)
 		k--;
 	if (!k)
 		return n; /* the first token is longer than the room */
-	if (n - k >= 10 && !(s[k] >= '0' && s[k] <= '9') && s[k] != '-')
+	while (end < len && s[end] != ' ')
+		end++;
+	if (!token_atomic(s + k, end - k) && text_cols(s + k, n - k) >= 4)
 		return n;
 	while (k > 0 && s[k - 1] == ' ')
 		k--;
@@ -576,7 +607,7 @@ static void row_line(struct line *l, const struct layout *L, const struct tl_row
 		}
 		buf_release(&rb);
 	}
-	risk_badges(l, r->flags >> RISK_SHIFT, L->wide_badges);
+	risk_badges(l, r->flags >> RISK_SHIFT, L->slots);
 }
 
 static void header_line(struct line *l, const struct layout *L)

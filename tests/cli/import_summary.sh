@@ -16,6 +16,13 @@ expect_grep "json lines: not a recognised format, what line 1 is" \
 expect_grep "json lines: the --map hint with an example" 'hint: .*--map FILE, e.g. \{"fields": \{"timestamp"' "$T/err"
 expect_nogrep "json lines: never missing \"actor\" as the clue" 'missing "actor"' "$T/err"
 nostore "json lines: no store left behind" "$T/a.db"
+# one line with no newline at its end (falco's fal_01_003.json is `{"kind": 0}`)
+cp "$SM/k8s-falco/fal_01_003.json" "$T/bogus.json"
+expect_status "one object, no final newline: bad input" 4 ts import "$T/b.db" "$T/bogus.json"
+expect_grep "one object, no final newline: what it is" \
+	'bogus.json: not a recognised audit format: line 1 is a JSON object with members kind; no format matched' "$T/err"
+expect_nogrep "one object, no final newline: never missing \"timestamp\" as the clue" 'missing "' "$T/err"
+nostore "one object, no final newline: no store left behind" "$T/b.db"
 # a generic record with a missing member is still that record's error
 printf '%s\n' '{"timestamp":"2026-03-01T10:00:00Z","actor":"kim"}' > "$T/gen.jsonl"
 expect_status "generic record missing its target" 4 ts import "$T/g.db" "$T/gen.jsonl"

@@ -10,7 +10,8 @@ S=$SHARED/samples
 
 mkdir -p "$T/ct" "$T/k8s" "$T/ld"
 (cd "$T/ct" && ts import s.db "$S"/cloudtrail/0[1-57-8]*.json --quiet) || fail "cannot import the CloudTrail samples"
-(cd "$T/k8s" && ts import s.db "$S"/k8s-falco/*.json --skip-invalid --quiet 2>/dev/null) ||
+# fal_01_003.json ({"kind": 0}) is in no recognised format: the whole import would stop
+(cd "$T/k8s" && ts import s.db $(ls "$S"/k8s-falco/*.json | grep -v fal_01_003) --quiet 2>/dev/null) ||
 	fail "cannot import the Kubernetes samples"
 (cd "$T/ld" && ts import s.db $(find "$S/launchdarkly" -name '*.json' | sort) --quiet) ||
 	fail "cannot import the LaunchDarkly samples"
@@ -24,6 +25,10 @@ for size in 80x24 120x40; do
 	expect_grep "CloudTrail $size: account/region does not crowd out the action (region shown)" \
 		' us-east-2 ' "$T/ct$size"
 	expect_grep "CloudTrail $size: the failed request is marked" '✗ ' "$T/ct$size"
+	# the summary uses the room it has: a word is cut where the room ends,
+	# not backed off to the space before it with blanks after
+	expect_grep "CloudTrail $size: the summary fills its column" 'state not recorde' "$T/ct$size"
+	expect_nogrep "CloudTrail $size: no word dropped for blanks" 'state not… ' "$T/ct$size"
 	printf ':wait-idle\n' | SCREEN_DIR=$T/k8s run_screen $size "$T/k8s$size"
 	expect_grep "Kubernetes $size: kind with target" ' create +secret default/' "$T/k8s$size"
 	expect_grep "Kubernetes $size: cluster-scoped kind with target" 'clusterrole(binding)? some-' "$T/k8s$size"
@@ -33,6 +38,10 @@ for size in 80x24 120x40; do
 		expect_grep "$size: column headings whole ($(basename "$f"))" 'TIME \(UTC\) +ACTOR +ACTION +TARGET' "$f"
 	done
 done
+# 120 wide: the risk slots are those the page raises (H and S), so the
+# failed request's summary shows whole
+expect_grep "CloudTrail 120x40: the failed request's summary whole" '✗ state not recorded by this source +H$' "$T/ct120x40"
+expect_grep "CloudTrail 120x40: H and S in their slots" ' H S$' "$T/ct120x40"
 # the full ARN stays in the event view
 printf ':wait-idle\nG\n<Enter>\n' | SCREEN_DIR=$T/ct run_screen 120x40 "$T/ctev"
 expect_grep "CloudTrail: the event view has the full ARN" 'arn:aws:iam::123456789012:user/Alice' "$T/ctev"
@@ -80,6 +89,12 @@ expect_nogrep "80x24: no long label runs into its value" '^ [a-z_]{12,}[^a-z_ ]'
 printf ':wait-idle\nj\nj\n' | run_screen 120x40 "$T/pos"
 expect_grep "timeline position counts rows" 'row 3 of 8$' "$T/pos"
 
+# the history view's title says what # counts
+printf ':wait-idle\nh\n:wait-idle\n' | run_screen 120x40 "$T/hist"
+expect_grep "history title: # counts this history's changes, from the oldest" \
+	'^ history · checkout_v2 .* 2 changes, #1 the oldest' "$T/hist"
+expect_grep "history: the state names the point by # and seq" 'State after #2 \(seq 8, ' "$T/hist"
+
 # search: n / N, match i of N, rows marked
 printf ':wait-idle\ns\n:type target:payments_new_flow\n<Enter>\n:wait-idle\n' | run_screen 120x40 "$T/s1"
 expect_grep "search: match 1 of N in the status bar" 'match 1 of 3 · row 4 of 8$' "$T/s1"
@@ -116,6 +131,10 @@ expect_eq "help: s is listed once" "$(grep -c '^   s, Ctrl-F ' "$T/help")" 1
 expect_eq "help: n is listed once for search" "$(grep -c '^   n  .*Next search match' "$T/help")" 1
 expect_eq "help: no section named twice" "$(grep '^ [A-Z]' "$T/help" | sort | uniq -d | wc -l | tr -d ' ')" 0
 
+# help at 80 columns: a key's text wraps under itself, nothing cut at the edge
+printf ':wait-idle\n?\n' | run_screen 80x24 "$T/help80"
+expect_grep "help 80x24: Left's text wraps at a word" '^   Left +Scroll left; at the left edge, close this view \(never$' "$T/help80"
+expect_grep "help 80x24: the rest under the text column" '^ {24}quits\)$' "$T/help80"
 # :theme that does not load keeps the current theme
 printf ':wait-idle\n:\n:type theme light\n<Enter>\n:\n:type theme nosuch\n<Enter>\n' | run_screen 120x40 "$T/th1"
 expect_grep ":theme nosuch keeps the current theme" "no theme named 'nosuch'; theme light kept" "$T/th1"
@@ -125,6 +144,13 @@ expect_grep "t after the data says where it ends" 'after the data: it ends at 20
 printf ':wait-idle\nt\n:type 2020-01-01\n<Enter>\n' | run_screen 120x40 "$T/t2"
 expect_grep "t before the data says where it starts" 'before the data: it starts at 2026-01-12 09:00:00' "$T/t2"
 
+# 80 columns: a message too long for the status line wraps on the lines
+# above it, so where the data ends is not cut off
+printf ':wait-idle\nt\n:type 2030-01-01\n<Enter>\n' | run_screen 80x24 "$T/t3"
+expect_grep "80x24: t after the data, the message wraps above the status line" \
+	'^ 2030-01-01 00:00:00 UTC is after the data: it ends at 2026-01-12 19:30:00 UTC$' "$T/t3"
+expect_grep "80x24: the wrapped message's last words" '^ \(shown\) *$' "$T/t3"
+expect_grep "80x24: the status line keeps the verdict and the position" '^ UNVERIFIABLE: no trusted key +s\.db +row .* of 8' "$T/t3"
 # the export dialog: typing on a field edits it (i, e, v, q open nothing)
 printf ':wait-idle\ne\n<Down>\n:type qive\n<Enter>\n' | run_screen 120x40 "$T/x1"
 expect_grep "export: typed letters go into the field" 'Examiner +qive' "$T/x1"

@@ -216,7 +216,9 @@ if [ -s "$T/cq-after" ]; then fail ":q quits before the next script line"; else 
 printf ':wait-idle\n' | run_screen 120x24 "$T/sum"
 expect_grep "summary: a control character shows as \\x1b" 'x: "a" → "\\x1b\[2J\\x1b\[31mred' "$T/sum"
 expect_nogrep "summary: no doubled backslashes" '\\\\u001b' "$T/sum"
-expect_grep "risk badges: mass rollout and production" '16:45:00 .* R       P$' "$T/sum"
+# wide badges: a fixed slot for each signal the page raises (R H S P here;
+# A and T, raised by no row, take no room)
+expect_grep "risk badges: mass rollout and production, in their slots" '16:45:00 .* R     P$' "$T/sum"
 expect_grep "risk badges: after hours, service account" '19:30:00 .* H S *$' "$T/sum"
 
 # ---- incidents and correlation (i) ----
