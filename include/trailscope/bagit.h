@@ -84,6 +84,21 @@ int bag_open_read(int dirfd, const char *relpath, struct buf *why);
  * bytes appended to out, or -1 with a reason in why. */
 int bag_read(int dirfd, const char *relpath, size_t max, struct buf *out, struct buf *why);
 
+/* The directory of the last file read through it, kept open: reading
+ * many files of one directory costs one open each. Not shared between
+ * threads. */
+struct bag_dircache {
+	char *dir;     /* its path relative to the bag, owned; NULL: none */
+	int fd;        /* it, open; -1 none */
+};
+#define BAG_DIRCACHE_INIT { NULL, -1 }
+/* bag_open_read and bag_read through c (the same checks: no symbolic
+ * link, a regular file, no component outside the bag). */
+int bag_open_read_cached(struct bag_dircache *c, int dirfd, const char *relpath, struct buf *why);
+int bag_read_cached(struct bag_dircache *c, int dirfd, const char *relpath, size_t max, struct buf *out,
+		    struct buf *why);
+void bag_dircache_release(struct bag_dircache *c);
+
 /* Hex digests of a file for one algorithm ("sha256", ...). Returns 0, or -1
  * with a reason in why. */
 int bag_hash_file(int dirfd, const char *relpath, const char *alg, struct buf *hex, struct buf *why);

@@ -8,10 +8,8 @@
  * the speed of libcrypto, dominate for large files.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/evp.h>
 
@@ -41,56 +39,18 @@ struct hash_run {
 /* One worker's state over a run of files: the last directory opened and
  * one digest context per algorithm. */
 struct hasher {
-	char *dir;                 /* relative path of the open directory, owned */
-	int dfd;
+	struct bag_dircache dir;
 	EVP_MD *md[BAG_NALGS];
 	EVP_MD_CTX *ctx[BAG_NALGS];
 };
 
 static void hasher_release(struct hasher *h)
 {
-	if (h->dfd >= 0)
-		close(h->dfd);
-	free(h->dir);
+	bag_dircache_release(&h->dir);
 	for (int a = 0; a < BAG_NALGS; a++) {
 		EVP_MD_CTX_free(h->ctx[a]);
 		EVP_MD_free(h->md[a]);
 	}
-}
-
-/* Opens path for reading the way bag_open_read does (no link, a regular
- * file, no component outside the bag), keeping its directory open for the
- * next file. */
-static int hasher_open(struct hasher *h, int dirfd, const char *path, struct buf *why)
-{
-	const char *slash = strrchr(path, '/'), *last = slash ? slash + 1 : path;
-	size_t dlen = slash ? (size_t)(slash - path) : 0;
-	struct stat st;
-	int fd;
-
-	if (bag_path_check(path, why))
-		return -1;
-	if (!h->dir || strlen(h->dir) != dlen || memcmp(h->dir, path, dlen)) {
-		if (h->dfd >= 0)
-			close(h->dfd);
-		free(h->dir);
-		h->dir = NULL;
-		h->dfd = bag_open_parent(dirfd, path, &last, 0, why);
-		if (h->dfd < 0)
-			return -1;
-		h->dir = xstrndup(path, dlen);
-	}
-	fd = openat(h->dfd, last, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		bag_explain_open(h->dfd, last, errno, why);
-		return -1;
-	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		buf_addstr(why, "not a regular file");
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 static void hash_one(struct hasher *h, int dirfd, struct bag_hash_job *j)
@@ -99,7 +59,7 @@ static void hash_one(struct hasher *h, int dirfd, struct bag_hash_job *j)
 	struct buf why = BUF_INIT;
 	unsigned len;
 	ssize_t n;
-	int fd = hasher_open(h, dirfd, j->path, &why);
+	int fd = bag_open_read_cached(&h->dir, dirfd, j->path, &why);
 
 	if (fd < 0)
 		goto out;
@@ -138,7 +98,7 @@ out:
 static void hash_chunk(void *ctx, size_t index)
 {
 	struct hash_run *run = ctx;
-	struct hasher h = { NULL, -1, { NULL }, { NULL } };
+	struct hasher h = { BAG_DIRCACHE_INIT, { NULL }, { NULL } };
 	size_t end = (index + 1) * HASH_CHUNK;
 
 	for (size_t i = index * HASH_CHUNK; i < end && i < run->n; i++)
