@@ -15,10 +15,10 @@
  * (verify.h): O(n) hashing, the cost of 'trailscope verify'.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "trailscope/attest.h"
 #include "trailscope/b64.h"
@@ -36,6 +36,7 @@
 #include "trailscope/util.h"
 #include "trailscope/verify.h"
 #include "trailscope/version.h"
+#include "trailscope/workpool.h"
 #include "store_row.h"
 
 const char *const bundle_tag_files[] = {
@@ -681,156 +682,176 @@ static int cached_subtree(void *ctx, unsigned level, uint64_t idx, unsigned char
 }
 
 /*
- * The events, in one pass over the selection, on two threads. The
- * caller's thread reads each leaf (checking its hash), computes its
- * inclusion proof and writes the leaf and proof files; a renderer thread
- * parses the leaves, renders their lines for events.jsonl, events.csv,
- * changes.csv and report.txt and writes (and hashes) those four streams,
- * which the caller's thread opened and closes. Leaves go to the renderer
- * in batches through two slots, so memory is two batches; only the
- * caller's thread touches the bag writer or reports errors.
+ * The events, in one pass over the selection, a window at a time, on
+ * every core. The caller's thread fills a window: reads each leaf
+ * (checking its hash), computes and checks its inclusion proof, formats
+ * the proof. The pool's threads (workpool.h) then write each event's
+ * files (event_files, hashed from memory as they are written) and render
+ * its lines for events.jsonl, events.csv, changes.csv and report.txt,
+ * while the caller's thread fills the next window; the caller appends
+ * each window's renderings to the four streams in seq order and lists its
+ * files in the manifests. Memory is two windows; only the caller's thread
+ * touches the bag writer or reports errors.
  */
 enum { R_JSONL, R_EVENTS_CSV, R_CHANGES_CSV, R_REPORT, R__COUNT };
-#define RENDER_BATCH 256
 
-enum slot_state { SLOT_FREE, SLOT_FULL, SLOT_RENDERED };
-
-struct render_slot {
-	enum slot_state state;
-	size_t n;                      /* leaves in the batch */
-	int64_t seq[RENDER_BATCH];
-	struct buf leaf[RENDER_BATCH];
-	struct buf text[R__COUNT];     /* the batch rendered */
+/* The files each event has in the bundle: data/DIR/SEQ.SUFFIX. Adding a
+ * file per event is a line here and the code that fills it in
+ * fill_event. */
+enum { EV_LEAF, EV_PROOF, EV__COUNT };
+static const struct {
+	const char *dir, *suffix;
+} event_files[EV__COUNT] = {
+	[EV_LEAF] = { "data/entries", ".leaf" },
+	[EV_PROOF] = { "data/proofs", ".tlog-proof" },
 };
 
-struct renderer {
-	struct bag_stream *out;        /* the four renderings, R__COUNT */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct render_slot slot[2];
-	int done;                      /* no more batches will come */
-	int failed;                    /* the renderer stopped: msg says why */
-	char msg[512];
+#define EVENT_BATCH 64      /* events per index of a job */
+#define WINDOW_BATCHES 8    /* batches per window */
+#define WINDOW (EVENT_BATCH * WINDOW_BATCHES)
+
+struct event_slot {
+	int64_t seq;
+	struct buf file[EV__COUNT];        /* each file's bytes */
+	struct bag_digests dig[EV__COUNT];
 };
 
-static void render_batch(struct render_slot *sl, struct renderer *r)
+struct window_batch {
+	struct buf text[R__COUNT];         /* the batch rendered, in seq order */
+	struct buf why;                    /* why it failed, or empty */
+};
+
+struct window {
+	size_t n;                          /* events in it */
+	struct event_slot ev[WINDOW];
+	struct window_batch b[WINDOW_BATCHES];
+};
+
+struct event_writer {
+	int dirfd[EV__COUNT];              /* the directories of event_files */
+	struct window *win[2];
+	struct workpool *pool;
+};
+
+/* One batch of a window: its events' files, then their renderings. */
+static void write_batch(void *ctx, size_t index)
 {
-	for (size_t i = 0; i < sl->n; i++) {
+	const struct event_writer *ew = ((void **)ctx)[0];
+	struct window *w = ((void **)ctx)[1];
+	struct window_batch *b = &w->b[index];
+	struct json_arena *arena = json_arena_enter();
+	char name[64];
+
+	for (size_t i = index * EVENT_BATCH; i < (index + 1) * EVENT_BATCH && i < w->n && !b->why.len; i++) {
+		struct event_slot *e = &w->ev[i];
 		struct buf err = BUF_INIT;
 		int line, col;
-		json_t *j = json_parse_strict(sl->leaf[i].buf, sl->leaf[i].len, &line, &col, &err), *changes;
+		json_t *j, *changes;
 
+		for (int k = 0; k < EV__COUNT && !b->why.len; k++) {
+			snprintf(name, sizeof(name), "%lld%s", (long long)e->seq, event_files[k].suffix);
+			if (bag_create_at(ew->dirfd[k], name, e->file[k].buf, e->file[k].len, &e->dig[k], &b->why))
+				buf_addf(&b->why, " (in %s/)", event_files[k].dir);
+		}
+		if (b->why.len)
+			break;
+		j = json_parse_strict(e->file[EV_LEAF].buf, e->file[EV_LEAF].len, &line, &col, &err);
 		if (!j || !json_is_object(j)) {
-			snprintf(r->msg, sizeof(r->msg), "entry %lld: the leaf is not a JSON object: %s",
-				 (long long)sl->seq[i], err.buf);
+			buf_addf(&b->why, "entry %lld: the leaf is not a JSON object: %s", (long long)e->seq, err.buf);
 			buf_release(&err);
 			json_decref(j);
-			pthread_mutex_lock(&r->lock);
-			r->failed = 1;
-			pthread_mutex_unlock(&r->lock);
-			return;
+			break;
 		}
 		buf_release(&err);
 		changes = bundle_leaf_changes(j);
-		bundle_record_line(j, changes, &sl->text[R_JSONL]);
-		bundle_events_csv_row(j, &sl->text[R_EVENTS_CSV], EVENTS_CSV_CURRENT);
-		bundle_changes_csv_rows(j, changes, &sl->text[R_CHANGES_CSV]);
-		bundle_report_event(j, changes, &sl->text[R_REPORT]);
+		bundle_record_line(j, changes, &b->text[R_JSONL]);
+		bundle_events_csv_row(j, &b->text[R_EVENTS_CSV], EVENTS_CSV_CURRENT);
+		bundle_changes_csv_rows(j, changes, &b->text[R_CHANGES_CSV]);
+		bundle_report_event(j, changes, &b->text[R_REPORT]);
 		json_decref(changes);
 		json_decref(j);
 	}
-	for (int k = 0; k < R__COUNT; k++) {
-		struct buf why = BUF_INIT;
-
-		if (sl->text[k].len && bag_stream_write_quiet(&r->out[k], sl->text[k].buf, sl->text[k].len, &why)) {
-			snprintf(r->msg, sizeof(r->msg), "%s", why.buf);
-			pthread_mutex_lock(&r->lock);
-			r->failed = 1;
-			pthread_mutex_unlock(&r->lock);
-		}
-		buf_release(&why);
-		buf_reset(&sl->text[k]);
-		if (r->failed)
-			return;
-	}
-}
-
-/* The renderer thread. Its JSON values come from a per-thread arena
- * (json_arena.h): each leaf's tree is made and released whole. */
-static void *renderer_main(void *arg)
-{
-	struct renderer *r = arg;
-	struct json_arena *arena = json_arena_enter();
-
-	for (int k = 0;; k ^= 1) {
-		struct render_slot *sl = &r->slot[k];
-
-		pthread_mutex_lock(&r->lock);
-		while (sl->state != SLOT_FULL && !r->done)
-			pthread_cond_wait(&r->cond, &r->lock);
-		if (sl->state != SLOT_FULL) {
-			pthread_mutex_unlock(&r->lock);
-			break;
-		}
-		pthread_mutex_unlock(&r->lock);
-		render_batch(sl, r);
-		pthread_mutex_lock(&r->lock);
-		sl->state = SLOT_RENDERED;
-		pthread_cond_broadcast(&r->cond);
-		pthread_mutex_unlock(&r->lock);
-		if (r->failed)
-			break;
-	}
 	json_arena_leave(arena);
-	return NULL;
 }
 
-/* Waits until slot k is free: not being rendered. Returns 0, or -1
- * (reported) when the renderer stopped on an error. */
-static int reclaim_slot(struct renderer *r, int k)
-{
-	struct render_slot *sl = &r->slot[k];
-	int failed;
-
-	pthread_mutex_lock(&r->lock);
-	while (sl->state == SLOT_FULL && !r->failed)
-		pthread_cond_wait(&r->cond, &r->lock);
-	failed = r->failed;
-	pthread_mutex_unlock(&r->lock);
-	if (failed)
-		return error("%s", r->msg);
-	sl->state = SLOT_FREE;
-	return 0;
-}
-
-/* The leaf and proof files of seq; its leaf in leaf (path and text are
- * scratch). */
-static int write_leaf_and_proof(struct export *x, const struct merkle_source *src, int64_t seq,
-				struct buf *leaf, struct buf *path, struct buf *text)
+/* Reads one event into its slot: the leaf (checked against its stored
+ * hash) and its inclusion proof (checked against the checkpoint). */
+static int fill_event(struct export *x, const struct merkle_source *src, int64_t seq, struct event_slot *e)
 {
 	struct merkle_proof p = { 0 };
 	unsigned char hash[HASH_LEN];
-	int ret;
 
-	if (read_leaf(x, seq, leaf, hash) || merkle_inclusion_proof(src, (uint64_t)seq - 1, x->cp.size, &p))
+	e->seq = seq;
+	for (int k = 0; k < EV__COUNT; k++)
+		buf_reset(&e->file[k]);
+	if (read_leaf(x, seq, &e->file[EV_LEAF], hash) ||
+	    merkle_inclusion_proof(src, (uint64_t)seq - 1, x->cp.size, &p))
 		return -1;
 	if (merkle_verify_inclusion((uint64_t)seq - 1, x->cp.size, hash, &p, x->cp.root)) {
 		merkle_proof_release(&p);
 		return error("entry %lld: its inclusion proof does not verify against the checkpoint "
 			     "(run 'trailscope verify')", (long long)seq);
 	}
-	buf_reset(path);
-	buf_addf(path, "data/entries/%lld.leaf", (long long)seq);
-	ret = bag_write_file(&x->w, path->buf, leaf->buf, leaf->len);
-	if (!ret) {
-		buf_reset(text);
-		tlog_proof_format(text, NULL, 0, (uint64_t)seq - 1, &p, x->cp_note.buf, x->cp_note.len);
-		buf_reset(path);
-		buf_addf(path, "data/proofs/%lld.tlog-proof", (long long)seq);
-		ret = bag_write_file(&x->w, path->buf, text->buf, text->len);
-	}
+	tlog_proof_format(&e->file[EV_PROOF], NULL, 0, (uint64_t)seq - 1, &p, x->cp_note.buf, x->cp_note.len);
 	merkle_proof_release(&p);
-	return ret;
+	return 0;
+}
+
+/* Appends a window's renderings to the streams and lists its files, in
+ * seq order. */
+static int flush_window(struct export *x, struct window *w, struct bag_stream *out, struct buf *path)
+{
+	size_t nb = (w->n + EVENT_BATCH - 1) / EVENT_BATCH;
+
+	for (size_t b = 0; b < nb; b++)
+		if (w->b[b].why.len)
+			return error("%s (in '%s')", w->b[b].why.buf, x->w.dir);
+	for (size_t b = 0; b < nb; b++) {
+		for (int k = 0; k < R__COUNT; k++) {
+			struct buf *t = &w->b[b].text[k];
+
+			if (t->len && bag_stream_write(&x->w, &out[k], t->buf, t->len))
+				return -1;
+			buf_reset(t);
+		}
+	}
+	for (size_t i = 0; i < w->n; i++) {
+		for (int k = 0; k < EV__COUNT; k++) {
+			buf_reset(path);
+			buf_addf(path, "%s/%lld%s", event_files[k].dir, (long long)w->ev[i].seq, event_files[k].suffix);
+			bag_writer_add(&x->w, path->buf, &w->ev[i].dig[k]);
+		}
+	}
+	w->n = 0;
+	return 0;
+}
+
+static struct window *window_new(void)
+{
+	struct window *w = xcalloc(1, sizeof(*w));
+
+	for (size_t i = 0; i < WINDOW; i++)
+		for (int k = 0; k < EV__COUNT; k++)
+			buf_init(&w->ev[i].file[k]);
+	for (size_t b = 0; b < WINDOW_BATCHES; b++) {
+		for (int k = 0; k < R__COUNT; k++)
+			buf_init(&w->b[b].text[k]);
+		buf_init(&w->b[b].why);
+	}
+	return w;
+}
+
+static void window_free(struct window *w)
+{
+	for (size_t i = 0; i < WINDOW; i++)
+		for (int k = 0; k < EV__COUNT; k++)
+			buf_release(&w->ev[i].file[k]);
+	for (size_t b = 0; b < WINDOW_BATCHES; b++) {
+		for (int k = 0; k < R__COUNT; k++)
+			buf_release(&w->b[b].text[k]);
+		buf_release(&w->b[b].why);
+	}
+	free(w);
 }
 
 static int write_events(struct export *x)
@@ -840,21 +861,17 @@ static int write_events(struct export *x)
 	struct bag_stream out[R__COUNT] = { BAG_STREAM_INIT, BAG_STREAM_INIT, BAG_STREAM_INIT, BAG_STREAM_INIT };
 	struct proof_cache *cache = xcalloc(1, sizeof(*cache));
 	struct merkle_source src = { cached_subtree, cache };
-	struct renderer *r = xcalloc(1, sizeof(*r));
-	struct buf head = BUF_INIT, path = BUF_INIT, proof = BUF_INIT;
-	pthread_t th;
-	int ret = 0, started = 0, k = 0;
+	struct event_writer ew = { { -1, -1 }, { window_new(), window_new() }, NULL };
+	struct buf head = BUF_INIT, path = BUF_INIT;
+	void *job[2] = { &ew, NULL };
+	size_t next = 0;
+	int ret = 0, cur = 0, running = 0;
 
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->cond, NULL);
-	for (int s = 0; s < 2; s++) {
-		for (int i = 0; i < RENDER_BATCH; i++)
-			buf_init(&r->slot[s].leaf[i]);
-		for (int i = 0; i < R__COUNT; i++)
-			buf_init(&r->slot[s].text[i]);
-	}
 	for (int i = 0; i < R__COUNT && !ret; i++)
 		ret = bag_stream_open(&x->w, &out[i], names[i]);
+	for (int k = 0; k < EV__COUNT && !ret; k++)
+		if ((ew.dirfd[k] = bag_writer_opendir(&x->w, event_files[k].dir)) < 0)
+			ret = -1;
 	bundle_events_csv_header(&head, EVENTS_CSV_CURRENT);
 	if (!ret)
 		ret = bag_stream_write(&x->w, &out[R_EVENTS_CSV], head.buf, head.len);
@@ -867,45 +884,37 @@ static int write_events(struct export *x)
 	if (!ret)
 		ret = bag_stream_write(&x->w, &out[R_REPORT], head.buf, head.len);
 	store_merkle_source(&x->s, &cache->inner);
-	r->out = out;
-	if (!ret) {
-		if (pthread_create(&th, NULL, renderer_main, r))
-			ret = error("cannot start the export's renderer thread");
-		else
-			started = 1;
-	}
-	for (size_t i = 0; i < x->seqs.n && !ret; k ^= 1) {
-		struct render_slot *sl = &r->slot[k];
+	if (!ret)
+		ew.pool = workpool_new(0);
+	/* fill window cur while the pool writes the other one, then swap */
+	while (!ret && (next < x->seqs.n || running)) {
+		struct window *w = ew.win[cur];
 
-		ret = reclaim_slot(r, k);
-		for (sl->n = 0; !ret && sl->n < RENDER_BATCH && i < x->seqs.n; sl->n++, i++) {
-			int64_t seq = x->seqs.v[i];
-
-			if (cancelled(x)) {
+		for (w->n = 0; !ret && w->n < WINDOW && next < x->seqs.n; w->n++, next++) {
+			if (cancelled(x))
 				ret = error("export cancelled");
-				break;
-			}
-			sl->seq[sl->n] = seq;
-			ret = write_leaf_and_proof(x, &src, seq, &sl->leaf[sl->n], &path, &proof);
-			if ((i & 255) == 255 || i + 1 == x->seqs.n)
-				progress(x, "events", i + 1);
+			else
+				ret = fill_event(x, &src, x->seqs.v[next], &w->ev[w->n]);
 		}
-		if (ret)
+		if (running) {
+			workpool_wait(ew.pool);
+			running = 0;
+			if (!ret)
+				ret = flush_window(x, ew.win[cur ^ 1], out, &path);
+			progress(x, "events", next - w->n);
+		}
+		if (ret || !w->n)
 			break;
-		pthread_mutex_lock(&r->lock);
-		sl->state = SLOT_FULL;
-		pthread_cond_broadcast(&r->cond);
-		pthread_mutex_unlock(&r->lock);
+		job[1] = w;
+		workpool_start(ew.pool, write_batch, job, (w->n + EVENT_BATCH - 1) / EVENT_BATCH);
+		running = 1;
+		cur ^= 1;
 	}
-	/* the two batches still out, oldest first */
-	for (int n = 0; n < 2 && !ret; n++, k ^= 1)
-		ret = reclaim_slot(r, k);
-	pthread_mutex_lock(&r->lock);
-	r->done = 1;
-	pthread_cond_broadcast(&r->cond);
-	pthread_mutex_unlock(&r->lock);
-	if (started)
-		pthread_join(th, NULL);
+	if (running)
+		workpool_wait(ew.pool);
+	workpool_free(ew.pool);
+	if (!ret)
+		progress(x, "events", x->seqs.n);
 	if (!ret)
 		ret = bag_stream_write(&x->w, &out[R_REPORT], "END OF TIMELINE\n", 16);
 	for (int i = 0; i < R__COUNT; i++) {
@@ -913,19 +922,14 @@ static int write_events(struct export *x)
 			ret = bag_stream_close(&x->w, &out[i]);
 		bag_stream_release(&out[i]);
 	}
-	for (int s = 0; s < 2; s++) {
-		for (int i = 0; i < RENDER_BATCH; i++)
-			buf_release(&r->slot[s].leaf[i]);
-		for (int i = 0; i < R__COUNT; i++)
-			buf_release(&r->slot[s].text[i]);
-	}
-	pthread_mutex_destroy(&r->lock);
-	pthread_cond_destroy(&r->cond);
-	free(r);
+	for (int k = 0; k < EV__COUNT; k++)
+		if (ew.dirfd[k] >= 0)
+			close(ew.dirfd[k]);
+	window_free(ew.win[0]);
+	window_free(ew.win[1]);
 	free(cache);
 	buf_release(&head);
 	buf_release(&path);
-	buf_release(&proof);
 	return ret;
 }
 
