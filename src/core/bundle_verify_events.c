@@ -26,7 +26,7 @@
 #define RENDER_MAX (1u << 30) /* events.jsonl and the CSVs: 1 GiB */
 #define PROOF_MAX (1u << 20)
 #define EVENT_BATCH 64        /* events per index of a job */
-#define WINDOW_BATCHES 32     /* batches per job */
+#define WINDOW_BATCHES 16     /* batches per job */
 
 enum { OUT_JSONL, OUT_EVENTS_CSV, OUT_CHANGES_CSV, OUT__COUNT };
 static const char *const out_files[OUT__COUNT] = { "data/events.jsonl", "data/events.csv", "data/changes.csv" };
