@@ -11,6 +11,7 @@
 #include "trailscope/anchors.h"
 #include "trailscope/cosig.h"
 #include "trailscope/note.h"
+#include "trailscope/store_append.h"
 #include "trailscope/tsa.h"
 #include "trailscope/util.h"
 
