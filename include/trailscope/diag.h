@@ -26,6 +26,7 @@ struct buf;
 	_(INPUT, "bad input") \
 	_(IO, "I/O") \
 	_(FAILED, "verification failed") \
+	_(UNVERIFIABLE, "unverifiable") \
 	_(INTERNAL, "internal")
 
 #define ERR_CLASS_ENUM(name, str) ERR_##name,

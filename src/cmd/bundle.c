@@ -305,7 +305,7 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 	}
 	ao = (struct anchor_options){ cas, ncas, wit, nwit, (size_t)quorum };
 	if (bundle_verify_anchored(argv[optind], keys, nkeys, &ao, &r)) {
-		ret = EXIT_IO;
+		ret = cli_exit_status(-1);
 		goto out;
 	}
 	if (fmt == FMT_JSON)
@@ -363,7 +363,7 @@ static int run_custody(struct cmd_ctx *cx, int argc, char **argv)
 				       "verified or note");
 	if (keyfile_load_signer(keyfile, &key))
 		return EXIT_BADINPUT;
-	ret = bundle_custody_append(argv[optind], &f, &key);
+	ret = cli_exit_status(bundle_custody_append(argv[optind], &f, &key));
 	if (ret == EXIT_OK) {
 		printf("custody: %s by ", f.action);
 		cli_put_safe(stdout, f.actor);

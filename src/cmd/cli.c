@@ -46,6 +46,7 @@ int cli_exit_status(int rc)
 	case ERR_INPUT: return EXIT_BADINPUT;
 	case ERR_IO: return EXIT_IO;
 	case ERR_FAILED: return EXIT_FAILED;
+	case ERR_UNVERIFIABLE: return EXIT_UNVERIFIABLE;
 	case ERR_NONE:     /* a failure nobody classified is a bug */
 	case ERR_INTERNAL:
 	case ERR_CLASS_COUNT:

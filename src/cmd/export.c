@@ -114,7 +114,7 @@ static int run_export(struct cmd_ctx *cx, int argc, char **argv)
 	o.trust = &t;
 	if (isatty(2))
 		o.progress = show_progress;
-	ret = bundle_export(&o, &r);
+	ret = cli_exit_status(bundle_export(&o, &r));
 	if (o.progress)
 		fputc('\n', stderr);
 	if (ret == EXIT_OK) {

@@ -97,7 +97,7 @@ static int lookup_id(struct store *s, const char *id, int64_t *seq)
 static int select_events(struct store *s, const char *text, int64_t size, struct seqlist *out)
 {
 	char *copy = xstrdup(text), *tok, *save = NULL;
-	int ret = EXIT_OK;
+	int ret = 0;
 
 	for (tok = strtok_r(copy, ",", &save); tok && !ret; tok = strtok_r(NULL, ",", &save)) {
 		char *dash = strchr(tok, '-');
@@ -112,8 +112,7 @@ static int select_events(struct store *s, const char *text, int64_t size, struct
 		} else if (dash && (*dash = '\0', parse_int64(tok, 1, INT64_MAX, &a) == 0) &&
 			   parse_int64(dash + 1, 1, INT64_MAX, &b) == 0) {
 			if (b < a || b - a > 10000000) {
-				ret = EXIT_USAGE;
-				error("--events: bad range %s-%s", tok, dash + 1);
+				ret = error_as(ERR_USAGE, "--events: bad range %s-%s", tok, dash + 1);
 				break;
 			}
 		} else {
@@ -123,18 +122,17 @@ static int select_events(struct store *s, const char *text, int64_t size, struct
 				*dash = '-';
 			rc = lookup_id(s, tok, &a);
 			if (rc < 0) {
-				ret = EXIT_IO;
+				ret = failed_as(ERR_IO);
 			} else if (rc == 0) {
-				ret = EXIT_BADINPUT;
-				error("--events: no event '%s' in the store", tok);
+				ret = error_as(ERR_INPUT, "--events: no event '%s' in the store", tok);
 			} else {
 				seq_push(out, a);
 			}
 			continue;
 		}
 		if (b > size) {
-			ret = EXIT_BADINPUT;
-			error("--events: no event %lld in the store (it has %lld)", (long long)b, (long long)size);
+			ret = error_as(ERR_INPUT, "--events: no event %lld in the store (it has %lld)", (long long)b,
+				       (long long)size);
 			break;
 		}
 		for (int64_t q = a; q <= b; q++)
@@ -160,11 +158,11 @@ static int select_query(struct store *s, const char *text, struct seqlist *out)
 
 	if (query_compile(s, text, time_now(), &q, &qe)) {
 		diag_at(QUERY_FILE, 1, qe.col, "%s", qe.msg);
-		return EXIT_USAGE;
+		return failed_as(ERR_USAGE); /* a bad query is a usage error */
 	}
 	n = query_each(q, &f, push_row, out);
 	query_free(q);
-	return n < 0 ? EXIT_IO : EXIT_OK;
+	return n < 0 ? failed_as(ERR_IO) : 0;
 }
 
 struct bundle_incident {
@@ -174,7 +172,7 @@ struct bundle_incident {
 
 /* The incident (incident_load: its id exactly, else without case when
  * unique), its row for incident.json as stored, and the seqs of its
- * window. Returns EXIT_*. */
+ * window. Returns 0, or -1 (reported, classed). */
 static int load_incident(struct store *s, const char *id, struct bundle_incident *inc, struct seqlist *out)
 {
 	static const char *const cols[] = { "id", "title", "severity", "services", "environment",
@@ -183,15 +181,13 @@ static int load_incident(struct store *s, const char *id, struct bundle_incident
 	sqlite3_stmt *st;
 	char ts[32];
 	usec_t from, to;
-	int rc, ret = EXIT_OK;
+	int rc, ret = 0;
 
 	rc = incident_load(s, id, &in);
 	if (rc < 0)
-		return EXIT_IO;
-	if (rc == 0) {
-		error("--incident: no incident '%s' in the store", id);
-		return EXIT_BADINPUT;
-	}
+		return failed_as(ERR_IO);
+	if (rc == 0)
+		return error_as(ERR_INPUT, "--incident: no incident '%s' in the store", id);
 	incident_window(&in, &from, &to);
 	time_format(from, ts);
 	inc->from = xstrdup(ts);
@@ -200,14 +196,14 @@ static int load_incident(struct store *s, const char *id, struct bundle_incident
 	if (store_prepare(s, "SELECT id, title, severity, services, environment, started_at, detected_at, "
 			  "resolved_at, raw FROM incidents WHERE id = ?1", &st)) {
 		incident_release(&in);
-		return EXIT_IO;
+		return failed_as(ERR_IO);
 	}
 	sqlite3_bind_text(st, 1, in.id, -1, SQLITE_TRANSIENT);
 	incident_release(&in);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_finalize(st);
-		return store_error(s, "cannot read incidents"), EXIT_IO;
+		return store_error(s, "cannot read incidents"), failed_as(ERR_IO);
 	}
 	inc->obj = json_object();
 	for (int i = 0; i < (int)ARRAY_SIZE(cols); i++) {
@@ -235,13 +231,13 @@ static int load_incident(struct store *s, const char *id, struct bundle_incident
 		json_object_set_new(inc->obj, "window", w);
 	}
 	if (store_prepare(s, "SELECT seq FROM entries WHERE ts >= ?1 AND ts <= ?2 ORDER BY seq", &st))
-		return EXIT_IO;
+		return failed_as(ERR_IO);
 	sqlite3_bind_text(st, 1, inc->from, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, inc->to, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		seq_push(out, sqlite3_column_int64(st, 0));
 	if (rc != SQLITE_DONE)
-		ret = (store_error(s, "cannot select the incident's events"), EXIT_IO);
+		ret = (store_error(s, "cannot select the incident's events"), failed_as(ERR_IO));
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -383,10 +379,10 @@ static int verify_source(struct export *x)
 	struct verify_options vo = { 0 };
 	struct trust own = { 0 };
 	struct buf line = BUF_INIT;
-	int ret = EXIT_IO;
+	int ret = -1;
 
 	if (!o->trust && trust_load(&own))
-		return EXIT_IO;
+		return failed_as(ERR_IO);
 	vo.trust = o->trust ? o->trust : &own;
 	vo.remember = 0;
 	vo.cancel = o->cancel;
@@ -394,10 +390,12 @@ static int verify_source(struct export *x)
 		vo.progress = verify_progress;
 		vo.progress_ctx = x;
 	}
-	if (verify_store(&x->s, &vo, &x->vr))
+	if (verify_store(&x->s, &vo, &x->vr)) {
+		failed_as(ERR_IO);
 		goto out;
+	}
 	x->have_vr = 1;
-	ret = EXIT_OK;
+	ret = 0;
 	if (x->vr.exit_code == EXIT_FAILED && !o->allow_failed) {
 		for (size_t i = 0; i < x->vr.nfaults; i++) {
 			buf_reset(&line);
@@ -410,7 +408,7 @@ static int verify_source(struct export *x)
 		      "(in the TUI: type yes) to export anyway with the verdict and every fault recorded "
 		      "in the bundle",
 		      x->vr.faults_total, x->vr.faults_total == 1 ? "" : "s");
-		ret = EXIT_FAILED;
+		ret = failed_as(ERR_FAILED);
 	}
 out:
 	if (!o->trust)
@@ -439,53 +437,48 @@ static int prepare_checkpoint(struct export *x, struct bundle_export_result *r)
 	struct note n = { 0 };
 	unsigned char root[HASH_LEN];
 	int64_t max = x->seqs.v[x->seqs.n - 1];
-	int rc = find_checkpoint(x, max), ret = EXIT_IO;
+	int rc = find_checkpoint(x, max), ret = -1;
 
 	if (rc < 0 || count_pending(x))
-		return EXIT_IO;
+		return failed_as(ERR_IO);
 	if (rc == 0) {
 		if (x->have_vr && x->vr.exit_code == EXIT_FAILED) {
-			error("the store FAILED verification: export will not sign a new checkpoint over it, "
-			      "and %llu selected event%s no checkpoint covers (select only checkpointed events)",
-			      (unsigned long long)x->pending_selected, x->pending_selected == 1 ? " is one" :
-			      "s are ones");
-			return EXIT_FAILED;
+			return error_as(ERR_FAILED, "the store FAILED verification: export will not sign a new "
+					"checkpoint over it, and %llu selected event%s no checkpoint covers (select "
+					"only checkpointed events)", (unsigned long long)x->pending_selected,
+					x->pending_selected == 1 ? " is one" : "s are ones");
 		}
 		if (sign_head(x))
-			return EXIT_IO;
+			return failed_as(ERR_IO);
 		r->signed_checkpoint = 1;
 		x->signed_now = 1;
-		if (find_checkpoint(x, max) != 1) {
-			error("cannot find the checkpoint just signed");
-			return EXIT_IO;
-		}
+		if (find_checkpoint(x, max) != 1)
+			return error("cannot find the checkpoint just signed");
 	}
 	if (note_parse(x->cp_note.buf, x->cp_note.len, &n, &err) ||
 	    checkpoint_parse(n.text, n.text_len, &x->cp, &err)) {
-		error("the store's checkpoint covering seq %lld is malformed: %s", (long long)max, err.buf);
-		ret = EXIT_FAILED;
+		error_as(ERR_FAILED, "the store's checkpoint covering seq %lld is malformed: %s", (long long)max,
+			 err.buf);
 		goto out;
 	}
 	if (bundle_anchors_load(&x->s, x->cp.size, &x->cp_note, &x->cp_token)) {
-		ret = EXIT_IO;
+		failed_as(ERR_IO);
 		goto out;
 	}
 	if (*x->s.origin && strcmp(x->cp.origin, x->s.origin)) {
-		error("the checkpoint's origin '%s' is not the store's '%s'", x->cp.origin, x->s.origin);
-		ret = EXIT_FAILED;
+		error_as(ERR_FAILED, "the checkpoint's origin '%s' is not the store's '%s'", x->cp.origin, x->s.origin);
 		goto out;
 	}
 	if (store_root(&x->s, x->cp.size, root)) {
-		ret = EXIT_IO;
+		failed_as(ERR_IO);
 		goto out;
 	}
 	if (memcmp(root, x->cp.root, HASH_LEN)) {
-		error("the store does not match its checkpoint at size %llu (run 'trailscope verify')",
-		      (unsigned long long)x->cp.size);
-		ret = EXIT_FAILED;
+		error_as(ERR_FAILED, "the store does not match its checkpoint at size %llu (run 'trailscope verify')",
+			 (unsigned long long)x->cp.size);
 		goto out;
 	}
-	ret = EXIT_OK;
+	ret = 0;
 out:
 	note_release(&n);
 	buf_release(&err);
@@ -521,6 +514,19 @@ static int selection_span(struct export *x, usec_t *first, usec_t *last)
 	return ret;
 }
 
+/* The class of a failure policy.h and attest.h return as an exit status
+ * (they pick it themselves; reported already). */
+static int failed_status(int status)
+{
+	switch (status) {
+	case EXIT_USAGE: return failed_as(ERR_USAGE);
+	case EXIT_BADINPUT: return failed_as(ERR_INPUT);
+	case EXIT_FAILED: return failed_as(ERR_FAILED);
+	case EXIT_UNVERIFIABLE: return failed_as(ERR_UNVERIFIABLE);
+	default: return failed_as(ERR_IO);
+	}
+}
+
 /*
  * --attest: the policy evaluated over the period under the bundle's own
  * checkpoint, which the store's verification must have found good; the
@@ -537,35 +543,30 @@ static int make_attestation(struct export *x, struct bundle_export_result *r)
 	size_t i, k, before = x->seqs.n;
 	int ret;
 
-	if (x->vr.exit_code == EXIT_FAILED) {
-		error("the store FAILED verification: no attestation is made over it");
-		return EXIT_FAILED;
-	}
+	if (x->vr.exit_code == EXIT_FAILED)
+		return error_as(ERR_FAILED, "the store FAILED verification: no attestation is made over it");
 	if (x->signed_now || !verify_report_checkpoint_status(&x->vr, x->cp.size, &status) || status != FAULT_OK) {
-		error("--attest needs a checkpoint of the selection that a trusted key signed (the log's key: "
-		      "--trust, or pinned); %s", x->signed_now ? "selected events were after the newest checkpoint" :
-		      "the bundle's checkpoint is not one");
-		return EXIT_UNVERIFIABLE;
+		return error_as(ERR_UNVERIFIABLE, "--attest needs a checkpoint of the selection that a trusted key "
+				"signed (the log's key: --trust, or pinned); %s", x->signed_now ?
+				"selected events were after the newest checkpoint" : "the bundle's checkpoint is not one");
 	}
 	if (selection_span(x, &first, &last))
-		return EXIT_IO;
+		return failed_as(ERR_IO);
 	if (!since)
 		since = first;
 	if (!until)
 		until = last + 1;
-	if (until <= since) {
-		error("--attest: the period is empty (--attest-until must be after --attest-since)");
-		return EXIT_USAGE;
-	}
+	if (until <= since)
+		return error_as(ERR_USAGE, "--attest: the period is empty (--attest-until must be after --attest-since)");
 	ret = policy_load(o->attest_policy, now, &p);
 	if (ret)
-		return ret;
+		return failed_status(ret);
 	verify_verdict_line(&x->vr, 0, &line);
 	ret = attest_statement(&x->s, &p, x->cp_note.buf, &x->cp, since, until, now, line.buf, &st);
 	policy_release(&p);
 	buf_release(&line);
 	if (ret)
-		return ret;
+		return failed_status(ret);
 	json_array_foreach(json_object_get(json_object_get(st, "predicate"), "rules"), i, rule) {
 		const json_t *v;
 
@@ -584,7 +585,7 @@ static int make_attestation(struct export *x, struct bundle_export_result *r)
 	r->attest_rules_failed = (size_t)json_integer_value(json_object_get(json_object_get(st, "predicate"),
 									     "rules_failed"));
 	attest_render(st, 1, &x->attest_report);
-	ret = attest_envelope(st, &x->key, &x->attestation) ? EXIT_IO : EXIT_OK;
+	ret = attest_envelope(st, &x->key, &x->attestation) ? failed_as(ERR_IO) : 0;
 	json_decref(st);
 	return ret;
 }
@@ -1141,20 +1142,18 @@ static int resolve_selection(struct export *x)
 {
 	const struct bundle_export_options *o = x->o;
 	int64_t size = store_size(&x->s);
-	int ret = EXIT_OK;
+	int ret = 0;
 
 	if (size < 0)
-		return EXIT_IO;
+		return failed_as(ERR_IO);
 	switch (o->select) {
 	case BUNDLE_EVENTS:
 		if (o->events) {
 			ret = select_events(&x->s, o->events, size, &x->seqs);
 		} else {
 			for (size_t i = 0; i < o->nseqs; i++) {
-				if (o->seqs[i] < 1 || o->seqs[i] > size) {
-					error("no event %lld in the store", (long long)o->seqs[i]);
-					return EXIT_BADINPUT;
-				}
+				if (o->seqs[i] < 1 || o->seqs[i] > size)
+					return error_as(ERR_INPUT, "no event %lld in the store", (long long)o->seqs[i]);
 				seq_push(&x->seqs, o->seqs[i]);
 			}
 		}
@@ -1175,10 +1174,10 @@ static int resolve_selection(struct export *x)
 			casefile_default_path(o->store_path, &path);
 		if (casefile_open(&cf, path.buf, CASEFILE_READONLY) == 0) {
 			if (casefile_marks(&cf, &m))
-				ret = EXIT_IO;
+				ret = failed_as(ERR_IO);
 			casefile_close(&cf);
 		} else {
-			ret = EXIT_IO;
+			ret = failed_as(ERR_IO);
 		}
 		for (size_t i = 0; i < m.n; i++)
 			if (m.v[i].seq >= 1 && m.v[i].seq <= size)
@@ -1196,10 +1195,8 @@ static int resolve_selection(struct export *x)
 	if (ret)
 		return ret;
 	seq_sort_unique(&x->seqs);
-	if (!x->seqs.n) {
-		error("the selection is empty: nothing to export");
-		return EXIT_BADINPUT;
-	}
+	if (!x->seqs.n)
+		return error_as(ERR_INPUT, "the selection is empty: nothing to export");
 	if (o->select == BUNDLE_EVENTS) {
 		/* the resolved seqs as ranges: the same selection gives the same label */
 		buf_addstr(&x->label, "events ");
@@ -1211,13 +1208,45 @@ static int resolve_selection(struct export *x)
 				buf_addf(&x->label, "-%lld", (long long)x->seqs.v[j - 1]);
 		}
 	}
-	return EXIT_OK;
+	return 0;
 }
 
 void bundle_export_result_release(struct bundle_export_result *r)
 {
 	free(r->origin);
 	memset(r, 0, sizeof(*r));
+}
+
+/* Everything the bag holds, once the selection, its checkpoint and the
+ * store's verdict are known. Returns 0 or -1 (reported). */
+static int write_bundle(struct export *x)
+{
+	if (bag_writer_open(&x->w, x->o->out_dir, x->o->force))
+		return -1;
+	if (write_events(x) || bag_write_file(&x->w, "data/checkpoint", x->cp_note.buf, x->cp_note.len) ||
+	    write_notes(x))
+		return -1;
+	if (x->cp_token.len && bag_write_file(&x->w, BUNDLE_TOKEN_FILE, x->cp_token.buf, x->cp_token.len))
+		return -1;
+	if (x->attestation.len &&
+	    (bag_write_file(&x->w, ATTEST_BUNDLE_FILE, x->attestation.buf, x->attestation.len) ||
+	     bag_write_file(&x->w, ATTEST_BUNDLE_REPORT, x->attest_report.buf, x->attest_report.len)))
+		return -1;
+	if (x->inc.obj) {
+		char *text = json_dumps(x->inc.obj, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+		struct buf b = BUF_INIT;
+		int ret;
+
+		buf_addstr(&b, text);
+		buf_addch(&b, '\n');
+		free(text);
+		ret = bag_write_file(&x->w, "data/incident.json", b.buf, b.len);
+		buf_release(&b);
+		if (ret)
+			return -1;
+	}
+	progress(x, "manifests", x->seqs.n);
+	return write_tags(x);
 }
 
 int bundle_export(const struct bundle_export_options *o, struct bundle_export_result *r)
@@ -1237,20 +1266,20 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 	buf_init(&x.attestation);
 	buf_init(&x.attest_report);
 	if (!o->store_path || !o->out_dir || !o->case_id || !*o->case_id || !o->examiner || !*o->examiner) {
-		error("export needs a store, --out DIR, --case CASE_ID and --examiner NAME");
-		return EXIT_USAGE;
+		return error_as(ERR_USAGE, "export needs a store, --out DIR, --case CASE_ID and --examiner NAME");
 	}
 	if (!o->keyfile) {
 		/* every custody entry is signed by its actor, the first too */
-		error("export needs the examiner's signer key (--key KEYFILE): it signs the "
-		      "custody record, and a checkpoint when selected events are pending");
-		return EXIT_USAGE;
+		return error_as(ERR_USAGE, "export needs the examiner's signer key (--key KEYFILE): it signs the "
+				"custody record, and a checkpoint when selected events are pending");
 	}
 	if (keyfile_load_signer(o->keyfile, &x.key))
-		return EXIT_BADINPUT;
-	ret = EXIT_IO;
-	if (store_open(&x.s, o->store_path, STORE_READONLY))
+		return failed_as(ERR_INPUT);
+	ret = -1;
+	if (store_open(&x.s, o->store_path, STORE_READONLY)) {
+		failed_as(ERR_IO);
 		goto out;
+	}
 	x.store_open = 1;
 	ret = resolve_selection(&x);
 	if (ret)
@@ -1263,40 +1292,17 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 		goto out;
 	if (o->attest_policy && (ret = make_attestation(&x, r)))
 		goto out;
-	ret = EXIT_IO;
-	if (bag_writer_open(&x.w, o->out_dir, o->force))
+	if (write_bundle(&x)) {
+		ret = failed_as(ERR_IO); /* the environment's failure, whatever it was */
 		goto out;
-	if (write_events(&x) || bag_write_file(&x.w, "data/checkpoint", x.cp_note.buf, x.cp_note.len) || write_notes(&x))
-		goto out;
-	if (x.cp_token.len && bag_write_file(&x.w, BUNDLE_TOKEN_FILE, x.cp_token.buf, x.cp_token.len))
-		goto out;
-	if (x.attestation.len &&
-	    (bag_write_file(&x.w, ATTEST_BUNDLE_FILE, x.attestation.buf, x.attestation.len) ||
-	     bag_write_file(&x.w, ATTEST_BUNDLE_REPORT, x.attest_report.buf, x.attest_report.len)))
-		goto out;
-	if (x.inc.obj) {
-		char *text = json_dumps(x.inc.obj, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-		struct buf b = BUF_INIT;
-
-		buf_addstr(&b, text);
-		buf_addch(&b, '\n');
-		free(text);
-		if (bag_write_file(&x.w, "data/incident.json", b.buf, b.len)) {
-			buf_release(&b);
-			goto out;
-		}
-		buf_release(&b);
 	}
-	progress(&x, "manifests", x.seqs.n);
-	if (write_tags(&x))
-		goto out;
 	r->events = x.seqs.n;
 	r->checkpoint_size = x.cp.size;
 	r->origin = xstrdup(x.cp.origin);
 	r->store_verdict = x.vr.verdict; /* verified above: have_vr */
 	r->store_faults = x.vr.faults_total;
 	r->pending_selected = x.pending_selected;
-	ret = EXIT_OK;
+	ret = 0;
 out:
 	if (x.leaf_stmt)
 		sqlite3_finalize(x.leaf_stmt);

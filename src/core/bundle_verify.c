@@ -565,18 +565,18 @@ int bundle_custody_append(const char *dir, const struct custody_fields *f, const
 	const char *prev = NULL;
 	size_t prev_len = 0;
 	long n = 0;
-	int dfd = -1, fd, ret = EXIT_FAILED;
+	int dfd = -1, fd;
+	enum err_class cls = ERR_FAILED; /* of the failure, ERR_NONE once appended */
 
 	if (!custody_action_valid(f->action) || !strcmp(f->action, "created")) {
-		error("custody: --action must be transferred, received, verified or note");
-		return EXIT_USAGE;
+		return error_as(ERR_USAGE, "custody: --action must be transferred, received, verified or note");
 	}
 	if (bagit_validate(dir, &bf, NULL))
-		return EXIT_IO;
+		return failed_as(ERR_IO);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
 		error("cannot open bundle '%s'", dir);
-		ret = EXIT_IO;
+		cls = ERR_IO;
 		goto out;
 	}
 	if (bf.n) {
@@ -607,7 +607,7 @@ int bundle_custody_append(const char *dir, const struct custody_fields *f, const
 	}
 	g.case_id = cr.case_id;
 	g.manifest_sha256 = hex.buf;
-	ret = EXIT_IO;
+	cls = ERR_IO;
 	if (custody_entry(&g, n + 1, prev, prev_len, key, &line)) {
 		custody_report_release(&cr);
 		goto out;
@@ -623,7 +623,7 @@ int bundle_custody_append(const char *dir, const struct custody_fields *f, const
 	close(fd);
 	if (bag_write_tagmanifests(dfd, bundle_tag_files, bundle_ntag_files))
 		goto out;
-	ret = EXIT_OK;
+	cls = ERR_NONE;
 out:
 	if (dfd >= 0)
 		close(dfd);
@@ -632,5 +632,5 @@ out:
 	buf_release(&hex);
 	buf_release(&why);
 	buf_release(&line);
-	return ret;
+	return cls == ERR_NONE ? 0 : failed_as(cls);
 }
