@@ -7,7 +7,7 @@
 # verifies and that today's export reproduces byte for byte.
 . tests/lib.sh
 N=1100
-S=$T/s.db B=$T/b
+S=$T/s.db B=$T/b OLDB=testdata/bundle/v0.2-serial-export/bundle
 
 signer example.org/audit "$T/keys"
 gen_store "$S" $N 5
@@ -136,6 +136,17 @@ expect_nogrep "tamper proof removed: the renderings still match the leaves" 'REC
 fresh "$B" "$T/t"; printf 'not json' > "$T/t/data/entries/1000.leaf"; rebag "$T/t"
 tamper "leaf 1000 not JSON" 'LEAF +data/entries/1000.leaf:1: not a JSON object' 'PROOF +data/proofs/1000.tlog-proof'
 rm -rf "$T/t"
+
+# ---- the exit statuses of export's failures (core classes mapped by the CLI) ----
+expect_status "--attest without a trusted checkpoint: UNVERIFIABLE, exit 2" 2 ts export "$S" --out "$T/u" --events 1-3 \
+	--case C --examiner E --key "$K" --attest testdata/policies/payments-allowlist.json
+expect_grep "--attest without a trusted checkpoint: says why" 'needs a checkpoint of the selection that a trusted key signed' "$T/err"
+[ ! -e "$T/u" ] && pass "--attest without a trusted checkpoint: nothing written" || fail "--attest without a trusted checkpoint: nothing written"
+expect_status "a bad query: exit 3" 3 ts export "$S" --out "$T/u" --query 'bogus:(' --case C --examiner E --key "$K"
+expect_grep "a bad query: located" '^<query>:1:[0-9]+: ' "$T/err"
+expect_status "an event the store lacks: exit 4" 4 ts export "$S" --out "$T/u" --events $((N + 1)) --case C --examiner E --key "$K"
+expect_status "a symbolic link as DIR: exit 5" 5 sh -c "ln -s '$T' '$T/link' && '$TRAILSCOPE' export '$S' --out '$T/link' --events 1 --case C --examiner E --key '$K'"
+expect_status "custody with a damaged bundle: exit 1" 1 sh -c "cp -r '$OLDB' '$T/dmg' && echo x >> '$T/dmg/data/notes.md' && '$TRAILSCOPE' bundle custody '$T/dmg' --action received --actor R --key '$K'"
 
 # ---- a bundle from the export before this one ----
 OLD=testdata/bundle/v0.2-serial-export
