@@ -5,10 +5,12 @@
  *
  * Cost: per event, one leaf read and hash, one O(log n) inclusion proof
  * from the store's cached subtrees (its upper siblings remembered from the
- * event before), two small files, one JSON parse and diff; the readable
- * renderings are streamed in the same single pass over the selection, on a
- * second thread, so memory stays proportional to the selection's seq
- * list, not to its bytes. Everything
+ * event before), its files (event_files) created and hashed from memory
+ * (SHA-256 and SHA-512, never re-read), one JSON parse and diff for the
+ * four renderings; the files and renderings are made on every core
+ * (workpool.h) a window of events at a time while this thread reads the
+ * next window, so memory is two windows plus the selection's seq list.
+ * Creating two files per event is most of the system time. Everything
  * under data/ is a function of the store (and its verdict under the
  * trusted keys), the selection and the case file's notes only: dates live
  * in the tag files. Before anything is written the whole store is verified
