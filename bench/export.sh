@@ -2,9 +2,11 @@
 # export.sh - `trailscope export` of every event of a generated store into
 # an evidence bundle (the store verified first, one leaf file and one
 # inclusion proof per event, the four renderings, the manifests), then
-# `bundle verify` of it. Wall time, CPU (user + system) and peak RSS, with
-# the machine's load average at the start, since other work on the two
-# cores shows in the wall time. Writes bench/results-export.txt.
+# `bundle verify` of it, and for scale `cp -r` of the bundle (the file
+# system's own cost of creating that many files). Wall time, CPU (user +
+# system) and peak RSS, with the machine's load average at the start,
+# since other work on the cores shows in the wall time (CPU time is the
+# steadier figure). Writes bench/results-export.txt.
 #
 #   sh bench/export.sh                   # 100,000 events (seed 7), 3 runs
 #   EVENTS=10000 RUNS=1 sh bench/export.sh
@@ -29,27 +31,32 @@ key=$work/keys/bench.example_audit.key
 pub=$work/keys/bench.example_audit.pub
 "$TS" import --quiet "$work/s.db" "$ev" --sign "$key"
 
+# row LABEL CMD...: one result line for CMD (its output in $work/last)
+row() {
+	_label=$1; shift
+	_load=$(cut -d' ' -f1 /proc/loadavg)
+	/usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" > "$work/last" 2>&1 ||
+		{ cat "$work/last" >&2; exit 1; }
+	read -r _wall _user _sys _rss < "$work/time"
+	printf '%-9s %7s  %6s  %6s  %8.1f  %5s\n' "$_label" "$_wall" "$_user" "$_sys" \
+		"$(echo "$_rss / 1024" | bc -l)" "$_load" >> "$OUT.tmp"
+}
+
 {
 	echo "# trailscope export: $EVENTS events, every one selected (--query ''), $(nproc) cores"
 	echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(uname -sr), $("$TS" --version 2>/dev/null | head -1)"
-	echo "# run  wall_s  user_s  sys_s  peak_rss_mb  load_avg_1min  bundle_files  bundle_mb"
+	echo "# what       wall_s  user_s   sys_s  peak_rss_mb  load_avg_1min"
 } > "$OUT.tmp"
 i=1
 while [ "$i" -le "$RUNS" ]; do
-	load=$(cut -d' ' -f1 /proc/loadavg)
-	/usr/bin/time -f '%e %U %S %M' -o "$work/time" "$TS" export "$work/s.db" --out "$work/b$i" --query '' \
-		--case BENCH --examiner bench --key "$key" --trust "$pub" > /dev/null 2> "$work/err" ||
-		{ cat "$work/err" >&2; exit 1; }
-	read -r wall user sys rss < "$work/time"
-	files=$(find "$work/b$i" -type f | wc -l)
-	mb=$(du -sm "$work/b$i" | cut -f1)
-	printf '%s  %s  %s  %s  %.1f  %s  %s  %s\n' "$i" "$wall" "$user" "$sys" "$(echo "$rss / 1024" | bc -l)" \
-		"$load" "$files" "$mb" >> "$OUT.tmp"
+	row "export$i" "$TS" export "$work/s.db" --out "$work/b$i" --query '' \
+		--case BENCH --examiner bench --key "$key" --trust "$pub"
 	i=$((i + 1))
 done
-t0=$(now_ms)
-"$TS" bundle verify "$work/b1" --trust "$pub" > "$work/verify" 2>&1 || { cat "$work/verify" >&2; exit 1; }
-t1=$(now_ms)
-echo "# bundle verify of run 1: $(python3 -c "print('%.2f' % (($t1 - $t0) / 1000))") s: $(grep '^verdict' "$work/verify")" >> "$OUT.tmp"
+row "verify1" "$TS" bundle verify "$work/b1" --trust "$pub"
+grep '^verdict' "$work/last" | sed 's/^/# /' >> "$OUT.tmp"
+row "cp-r" cp -r "$work/b1" "$work/copy"
+echo "# bundle: $(find "$work/b1" -type f | wc -l) files, $(du -sm --apparent-size "$work/b1" | cut -f1) MB of bytes," \
+	"$(du -sm "$work/b1" | cut -f1) MB on disk" >> "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 cat "$OUT"

@@ -84,6 +84,21 @@ int bag_open_read(int dirfd, const char *relpath, struct buf *why);
  * bytes appended to out, or -1 with a reason in why. */
 int bag_read(int dirfd, const char *relpath, size_t max, struct buf *out, struct buf *why);
 
+/* The directory of the last file read through it, kept open: reading
+ * many files of one directory costs one open each. Not shared between
+ * threads. */
+struct bag_dircache {
+	char *dir;     /* its path relative to the bag, owned; NULL: none */
+	int fd;        /* it, open; -1 none */
+};
+#define BAG_DIRCACHE_INIT { NULL, -1 }
+/* bag_open_read and bag_read through c (the same checks: no symbolic
+ * link, a regular file, no component outside the bag). */
+int bag_open_read_cached(struct bag_dircache *c, int dirfd, const char *relpath, struct buf *why);
+int bag_read_cached(struct bag_dircache *c, int dirfd, const char *relpath, size_t max, struct buf *out,
+		    struct buf *why);
+void bag_dircache_release(struct bag_dircache *c);
+
 /* Hex digests of a file for one algorithm ("sha256", ...). Returns 0, or -1
  * with a reason in why. */
 int bag_hash_file(int dirfd, const char *relpath, const char *alg, struct buf *hex, struct buf *why);
@@ -148,6 +163,27 @@ int bag_file_write(struct bag_writer *w, const void *data, size_t len);
 int bag_file_end(struct bag_writer *w);
 /* begin + write + end. */
 int bag_write_file(struct bag_writer *w, const char *relpath, const void *data, size_t len);
+
+/*
+ * Many small payload files from several threads (export's per-event
+ * files): the caller opens their directory once with bag_writer_opendir
+ * (a descriptor it closes; the directory and its parents are created),
+ * any thread writes a file there with bag_create_at, and the writer's
+ * thread lists it with bag_writer_add.
+ */
+struct bag_digests {
+	unsigned char sha256[32], sha512[64];
+	uint64_t size;
+};
+/* Returns the directory's descriptor, or -1 (reported). */
+int bag_writer_opendir(struct bag_writer *w, const char *dirpath);
+/* Creates name (one path component) in dfd with O_CREAT|O_EXCL|O_NOFOLLOW,
+ * writes data and computes both digests in one pass over it. Touches
+ * nothing shared. Returns 0, or -1 with a reason in why (nothing reported). */
+int bag_create_at(int dfd, const char *name, const void *data, size_t len, struct bag_digests *d,
+		  struct buf *why);
+/* Lists relpath, written with bag_create_at, in the manifests. */
+void bag_writer_add(struct bag_writer *w, const char *relpath, const struct bag_digests *d);
 /* Writes bagit.txt, bag-info.txt (the given label/value pairs, then Payload-Oxum),
  * manifest-sha256.txt and manifest-sha512.txt (sorted by path). Values
  * must be one line. */

@@ -86,15 +86,14 @@ void bundle_export_result_release(struct bundle_export_result *r);
  * o->trust: a FAILED store is refused unless o->allow_failed, and the
  * verdict, every fault and the pending events are recorded in report.txt,
  * bag-info.txt and custody entry 1 (which also signs bag-info.txt's
- * elements). Returns an exit status (enum exit_status): EXIT_OK;
- * EXIT_USAGE for missing options; EXIT_BADINPUT for an unknown event or
- * incident, an empty selection, or pending events without a key;
- * EXIT_FAILED when the store FAILED verification (without allow_failed,
- * or when pending events would need a new checkpoint over it) or
- * contradicts its own checkpoint; EXIT_IO otherwise (also: out_dir is a
- * symbolic link); or -1 with the class of the failure (diag.h) when the
- * attestation's policy cannot be loaded or evaluated (policy_load and
- * attest_statement return 0/-1). Messages are reported with error(). */
+ * elements). Returns 0, or -1 (reported) with the class of the failure
+ * (diag.h): ERR_USAGE for missing options; ERR_INPUT for an unknown event
+ * or incident, an empty selection, a bad key file, or pending events
+ * without a key; ERR_FAILED when the store FAILED verification (without
+ * allow_failed, or when pending events would need a new checkpoint over
+ * it) or contradicts its own checkpoint; ERR_UNVERIFIABLE when --attest
+ * has no checkpoint a trusted key signed; ERR_IO otherwise (also: out_dir
+ * is a symbolic link). A bad query is reported at its column, ERR_USAGE. */
 int bundle_export(const struct bundle_export_options *o, struct bundle_export_result *r);
 
 /* Renderings shared by export and verify (both regenerate them from the
@@ -216,8 +215,9 @@ void bundle_report_note(struct bundle_report *r, const char *text);
 /*
  * Appends a custody entry to the bundle in dir (after checking that the
  * bag, its manifests and the custody chain are intact: a damaged bundle is
- * refused), then rewrites the tag manifests. Returns an exit status:
- * EXIT_OK, EXIT_FAILED (damaged bundle), EXIT_USAGE, EXIT_IO.
+ * refused), then rewrites the tag manifests. Returns 0, or -1 (reported)
+ * with its class: ERR_FAILED (damaged bundle), ERR_USAGE (an action
+ * other than transferred, received, verified, note), ERR_IO.
  */
 int bundle_custody_append(const char *dir, const struct custody_fields *f,
 			  const struct note_signer *key);

@@ -254,7 +254,7 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 	if ((ret = cli_anchor_finish(&ao, "bundle verify", usage)) != EXIT_OK)
 		goto out;
 	if (bundle_verify_anchored(argv[optind], keys, nkeys, &ao.ao, &r)) {
-		ret = EXIT_IO;
+		ret = cli_exit_status(-1);
 		goto out;
 	}
 	if (fmt == FMT_JSON)
@@ -309,7 +309,7 @@ static int run_custody(struct cmd_ctx *cx, int argc, char **argv)
 				       "verified or note");
 	if (keyfile_load_signer(keyfile, &key))
 		return EXIT_BADINPUT;
-	ret = bundle_custody_append(argv[optind], &f, &key);
+	ret = cli_exit_status(bundle_custody_append(argv[optind], &f, &key));
 	if (ret == EXIT_OK) {
 		printf("custody: %s by ", f.action);
 		cli_put_safe(stdout, f.actor);

@@ -118,11 +118,7 @@ static int run_export(struct cmd_ctx *cx, int argc, char **argv)
 	o.trust = &t;
 	if (isatty(2))
 		o.progress = show_progress;
-	ret = bundle_export(&o, &r);
-	/* -1 comes through from the core's 0/-1 calls it makes (the
-	 * attestation's policy_load, attest_statement): their class says */
-	if (ret < 0)
-		ret = cli_exit_status(ret);
+	ret = cli_exit_status(bundle_export(&o, &r));
 	if (o.progress)
 		fputc('\n', stderr);
 	if (ret == EXIT_OK) {

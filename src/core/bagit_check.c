@@ -2,7 +2,8 @@
  * bagit_check.c - the BagIt validator (bagit_validate, see bagit.h): the
  * faults it collects, bagit.txt, bag-info.txt, every manifest and
  * tag manifest against the files, and Payload-Oxum. Cost: every listed
- * file is read once per manifest that lists it and data/ is walked once.
+ * file is read once (hashed with every algorithm whose manifest lists it,
+ * on every core: bagit_hash.c) and data/ is walked once.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -346,26 +347,59 @@ static int is_hex(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-static void check_manifest(int dfd, const char *name, const char *alg, int tag,
-			   const struct bag_contents *C, struct bag_faults *F)
-{
-	const EVP_MD *md = bag_alg_md(alg);
-	struct buf text = BUF_INIT, path = BUF_INIT, why = BUF_INIT, hex = BUF_INIT;
-	struct line *lines = NULL;
-	struct mline *ml = NULL;
-	size_t n, nml = 0, mlalloc = 0, hexlen;
+/* One line of a manifest, kept until its file is hashed so that faults
+ * come out in line order. */
+struct mentry {
+	long no;
+	char *fault;          /* what is wrong with the line itself (owned), or NULL */
+	char *path;           /* the decoded path (owned) */
+	char sum[129];        /* the checksum as written */
+	size_t job;           /* its file's bag_hash_job */
+};
 
-	if (!md) {
-		bag_fault_add(F, name, 0, "unsupported checksum algorithm '%s' (md5, sha1, sha256, sha512)", alg);
+struct manifest {
+	char *name;           /* owned */
+	char *alg;            /* owned */
+	int ialg;             /* bag_alg_index, or -1 */
+	int tag;
+	struct bag_faults pre; /* faults about the whole file, before its lines */
+	struct mentry *v;
+	size_t n, alloc;
+};
+
+static void manifest_release(struct manifest *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->v[i].fault);
+		free(m->v[i].path);
+	}
+	free(m->v);
+	free(m->name);
+	free(m->alg);
+	bag_faults_release(&m->pre);
+}
+
+/* Reads and parses a manifest's lines (no file is read yet). */
+static void parse_manifest(int dfd, struct manifest *m)
+{
+	const EVP_MD *md = bag_alg_md(m->alg);
+	struct buf text = BUF_INIT, path = BUF_INIT, why = BUF_INIT, msg = BUF_INIT;
+	struct line *lines = NULL;
+	size_t n, hexlen;
+
+	if (!md || m->ialg < 0) {
+		bag_fault_add(&m->pre, m->name, 0, "unsupported checksum algorithm '%s' (md5, sha1, sha256, sha512)",
+			      m->alg);
 		return;
 	}
 	hexlen = (size_t)EVP_MD_size(md) * 2;
-	if (read_tag_text(dfd, name, MANIFEST_MAX, &text, F))
+	if (read_tag_text(dfd, m->name, MANIFEST_MAX, &text, &m->pre))
 		goto out;
 	n = split_lines(text.buf, text.len, &lines);
 	for (size_t i = 0; i < n; i++) {
 		const char *s = lines[i].s;
 		size_t len = lines[i].len, k = 0, p;
+		struct mentry *e;
 
 		if (!len)
 			continue;
@@ -374,48 +408,123 @@ static void check_manifest(int dfd, const char *name, const char *alg, int tag,
 		p = k;
 		while (p < len && (s[p] == ' ' || s[p] == '\t'))
 			p++;
+		ALLOC_GROW(m->v, m->n + 1, m->alloc);
+		e = &m->v[m->n++];
+		memset(e, 0, sizeof(*e));
+		e->no = lines[i].no;
+		buf_reset(&msg);
 		if (k != hexlen || p == k || p == len) {
-			bag_fault_add(F, name, lines[i].no, "expected '%s-CHECKSUM  PATH' (%zu hex digits, "
-				      "whitespace, path)", alg, hexlen);
+			buf_addf(&msg, "expected '%s-CHECKSUM  PATH' (%zu hex digits, whitespace, path)", m->alg, hexlen);
+			e->fault = buf_detach(&msg, NULL);
 			continue;
 		}
 		buf_reset(&path);
 		bag_path_decode(&path, s + p, len - p);
 		buf_reset(&why);
-		if (memchr(path.buf, '\0', path.len) || bag_path_check(path.buf, &why)) {
-			bag_fault_add(F, name, lines[i].no, "unsafe path '%s': %s", path.buf,
-				      why.len ? why.buf : "NUL byte");
+		if (memchr(path.buf, '\0', path.len) || bag_path_check(path.buf, &why))
+			buf_addf(&msg, "unsafe path '%s': %s", path.buf, why.len ? why.buf : "NUL byte");
+		else if (!m->tag && strncmp(path.buf, "data/", 5))
+			buf_addf(&msg, "'%s' is outside the payload directory data/", path.buf);
+		else if (m->tag && !strncmp(path.buf, "data/", 5))
+			buf_addf(&msg, "a tag manifest lists the payload file '%s'", path.buf);
+		if (msg.len) {
+			e->fault = buf_detach(&msg, NULL);
 			continue;
 		}
-		if (!tag && strncmp(path.buf, "data/", 5)) {
-			bag_fault_add(F, name, lines[i].no, "'%s' is outside the payload directory data/", path.buf);
-			continue;
-		}
-		if (tag && !strncmp(path.buf, "data/", 5)) {
-			bag_fault_add(F, name, lines[i].no, "a tag manifest lists the payload file '%s'", path.buf);
+		e->path = xstrdup(path.buf);
+		memcpy(e->sum, s, hexlen);
+	}
+out:
+	free(lines);
+	buf_release(&text);
+	buf_release(&path);
+	buf_release(&why);
+	buf_release(&msg);
+}
+
+struct jobref {
+	const char *path;
+	struct mentry *e;
+	int ialg;
+};
+
+static int cmp_jobref(const void *a, const void *b)
+{
+	return strcmp(((const struct jobref *)a)->path, ((const struct jobref *)b)->path);
+}
+
+/* Every file the manifests list, read once and hashed with every
+ * algorithm that lists it. Returns the jobs (*njobs of them). */
+static struct bag_hash_job *hash_listed(int dfd, struct manifest *ms, size_t nms, size_t *njobs)
+{
+	struct jobref *refs = NULL;
+	struct bag_hash_job *jobs = NULL;
+	size_t nrefs = 0, ralloc = 0, n = 0;
+
+	for (size_t k = 0; k < nms; k++)
+		for (size_t i = 0; i < ms[k].n; i++)
+			if (!ms[k].v[i].fault) {
+				ALLOC_GROW(refs, nrefs + 1, ralloc);
+				refs[nrefs++] = (struct jobref){ ms[k].v[i].path, &ms[k].v[i], ms[k].ialg };
+			}
+	if (nrefs)
+		qsort(refs, nrefs, sizeof(*refs), cmp_jobref);
+	jobs = xcalloc(nrefs ? nrefs : 1, sizeof(*jobs));
+	for (size_t i = 0; i < nrefs; i++) {
+		if (!n || strcmp(jobs[n - 1].path, refs[i].path))
+			jobs[n++].path = refs[i].path;
+		jobs[n - 1].algs |= 1u << refs[i].ialg;
+		refs[i].e->job = n - 1;
+	}
+	free(refs);
+	bag_hash_many(dfd, jobs, n);
+	*njobs = n;
+	return jobs;
+}
+
+/* A manifest's faults, in line order, once its files are hashed. */
+static void report_manifest(const struct manifest *m, const struct bag_hash_job *jobs,
+			    const struct bag_contents *C, struct bag_faults *F)
+{
+	struct buf hex = BUF_INIT;
+	struct mline *ml = NULL;
+	size_t nml = 0, mlalloc = 0;
+
+	for (size_t i = 0; i < m->pre.n; i++)
+		bag_fault_add(F, m->pre.v[i].file, m->pre.v[i].line, "%s", m->pre.v[i].msg);
+	if (m->pre.n)
+		return;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct mentry *e = &m->v[i];
+		const struct bag_hash_job *j;
+		size_t hexlen = strlen(e->sum);
+
+		if (e->fault) {
+			bag_fault_add(F, m->name, e->no, "%s", e->fault);
 			continue;
 		}
 		ALLOC_GROW(ml, nml + 1, mlalloc);
-		ml[nml].path = xstrdup(path.buf);
-		ml[nml].no = lines[i].no;
+		ml[nml].path = e->path;
+		ml[nml].no = e->no;
 		nml++;
-		buf_reset(&hex);
-		buf_reset(&why);
-		if (bag_hash_file(dfd, path.buf, alg, &hex, &why)) {
-			bag_fault_add(F, name, lines[i].no, "%s: %s", path.buf, why.buf);
+		j = &jobs[e->job];
+		if (j->why) {
+			bag_fault_add(F, m->name, e->no, "%s: %s", e->path, j->why);
 			continue;
 		}
-		if (strncasecmp(hex.buf, s, hexlen))
-			bag_fault_add(F, name, lines[i].no, "%s: %s mismatch (manifest %.16s..., file %.16s...)",
-				      path.buf, alg, s, hex.buf);
+		buf_reset(&hex);
+		buf_addhex(&hex, j->digest[m->ialg], hexlen / 2);
+		if (strncasecmp(hex.buf, e->sum, hexlen))
+			bag_fault_add(F, m->name, e->no, "%s: %s mismatch (manifest %.16s..., file %.16s...)",
+				      e->path, m->alg, e->sum, hex.buf);
 	}
 	if (nml)
 		qsort(ml, nml, sizeof(*ml), cmp_mline);
 	for (size_t i = 1; i < nml; i++)
 		if (!strcmp(ml[i].path, ml[i - 1].path))
-			bag_fault_add(F, name, ml[i].no, "'%s' is listed twice (also line %ld)",
+			bag_fault_add(F, m->name, ml[i].no, "'%s' is listed twice (also line %ld)",
 				      ml[i].path, ml[i - 1].no);
-	if (!tag) {
+	if (!m->tag) {
 		for (size_t i = 0; i < C->npayload; i++) {
 			struct mline key = { C->payload[i], 0 };
 			size_t lo = 0, hi = nml;
@@ -429,17 +538,10 @@ static void check_manifest(int dfd, const char *name, const char *alg, int tag,
 					hi = mid;
 			}
 			if (lo >= nml || strcmp(ml[lo].path, C->payload[i]))
-				bag_fault_add(F, name, 0, "payload file '%s' is not listed", C->payload[i]);
+				bag_fault_add(F, m->name, 0, "payload file '%s' is not listed", C->payload[i]);
 		}
 	}
-out:
-	for (size_t i = 0; i < nml; i++)
-		free(ml[i].path);
 	free(ml);
-	free(lines);
-	buf_release(&text);
-	buf_release(&path);
-	buf_release(&why);
 	buf_release(&hex);
 }
 
@@ -466,7 +568,9 @@ int bagit_validate(const char *dir, struct bag_faults *F, struct bag_contents *c
 	struct buf path = BUF_INIT;
 	struct walk w = { C, F, 0 };
 	char **names = NULL;
-	size_t nnames = 0, nalloc = 0, npayload_manifests = 0;
+	struct manifest *ms = NULL;
+	struct bag_hash_job *jobs;
+	size_t nnames = 0, nalloc = 0, npayload_manifests = 0, nms = 0, msalloc = 0, njobs = 0;
 	struct dirent *de;
 	DIR *d;
 	int dfd, datafd, dup_fd;
@@ -509,20 +613,32 @@ int bagit_validate(const char *dir, struct bag_faults *F, struct bag_contents *c
 		qsort(names, nnames, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < nnames; i++) {
 		const char *nm = names[i];
-		size_t len = strlen(nm);
+		size_t len = strlen(nm), pre;
 		int tag = !strncmp(nm, "tagmanifest-", 12);
+		struct manifest *m;
 
 		if ((!tag && strncmp(nm, "manifest-", 9)) || len < 5 || strcmp(nm + len - 4, ".txt"))
 			continue;
-		{
-			size_t pre = tag ? 12 : 9;
-			char *alg = xstrndup(nm + pre, len - pre - 4);
-
-			check_manifest(dfd, nm, alg, tag, C, F);
-			free(alg);
-		}
+		pre = tag ? 12 : 9;
+		ALLOC_GROW(ms, nms + 1, msalloc);
+		m = &ms[nms++];
+		memset(m, 0, sizeof(*m));
+		m->name = xstrdup(nm);
+		m->alg = xstrndup(nm + pre, len - pre - 4);
+		m->ialg = bag_alg_index(m->alg);
+		m->tag = tag;
+		parse_manifest(dfd, m);
 		npayload_manifests += !tag;
 	}
+	jobs = hash_listed(dfd, ms, nms, &njobs);
+	for (size_t k = 0; k < nms; k++)
+		report_manifest(&ms[k], jobs, C, F);
+	for (size_t k = 0; k < njobs; k++)
+		free(jobs[k].why);
+	free(jobs);
+	for (size_t k = 0; k < nms; k++)
+		manifest_release(&ms[k]);
+	free(ms);
 	if (!npayload_manifests)
 		bag_fault_add(F, "", 0, "no payload manifest (manifest-ALGORITHM.txt)");
 	check_oxum(C, F);

@@ -176,15 +176,13 @@ int bag_open_read(int dirfd, const char *relpath, struct buf *why)
 	return fd;
 }
 
-int bag_read(int dirfd, const char *relpath, size_t max, struct buf *out, struct buf *why)
+/* Appends what fd holds (at most max bytes) to out, then closes fd. */
+static int read_fd(int fd, size_t max, struct buf *out, struct buf *why)
 {
 	char tmp[65536];
 	size_t start = out->len;
 	ssize_t n;
-	int fd = bag_open_read(dirfd, relpath, why);
 
-	if (fd < 0)
-		return -1;
 	while ((n = read(fd, tmp, sizeof(tmp))) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
@@ -202,6 +200,59 @@ int bag_read(int dirfd, const char *relpath, size_t max, struct buf *out, struct
 	}
 	close(fd);
 	return 0;
+}
+
+int bag_read(int dirfd, const char *relpath, size_t max, struct buf *out, struct buf *why)
+{
+	int fd = bag_open_read(dirfd, relpath, why);
+
+	return fd < 0 ? -1 : read_fd(fd, max, out, why);
+}
+
+int bag_open_read_cached(struct bag_dircache *c, int dirfd, const char *relpath, struct buf *why)
+{
+	const char *slash = strrchr(relpath, '/'), *last = slash ? slash + 1 : relpath;
+	size_t dlen = slash ? (size_t)(slash - relpath) : 0;
+	struct stat st;
+	int fd;
+
+	if (bag_path_check(relpath, why))
+		return -1;
+	if (!c->dir || strlen(c->dir) != dlen || memcmp(c->dir, relpath, dlen)) {
+		bag_dircache_release(c);
+		c->fd = bag_open_parent(dirfd, relpath, &last, 0, why);
+		if (c->fd < 0)
+			return -1;
+		c->dir = xstrndup(relpath, dlen);
+	}
+	fd = openat(c->fd, last, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		bag_explain_open(c->fd, last, errno, why);
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		buf_addstr(why, "not a regular file");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int bag_read_cached(struct bag_dircache *c, int dirfd, const char *relpath, size_t max, struct buf *out,
+		    struct buf *why)
+{
+	int fd = bag_open_read_cached(c, dirfd, relpath, why);
+
+	return fd < 0 ? -1 : read_fd(fd, max, out, why);
+}
+
+void bag_dircache_release(struct bag_dircache *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->dir);
+	c->dir = NULL;
+	c->fd = -1;
 }
 
 const EVP_MD *bag_alg_md(const char *alg)

@@ -5,20 +5,22 @@
  *
  * Cost: per event, one leaf read and hash, one O(log n) inclusion proof
  * from the store's cached subtrees (its upper siblings remembered from the
- * event before), two small files, one JSON parse and diff; the readable
- * renderings are streamed in the same single pass over the selection, on a
- * second thread, so memory stays proportional to the selection's seq
- * list, not to its bytes. Everything
+ * event before), its files (event_files) created and hashed from memory
+ * (SHA-256 and SHA-512, never re-read), one JSON parse and diff for the
+ * four renderings; the files and renderings are made on every core
+ * (workpool.h) a window of events at a time while this thread reads the
+ * next window, so memory is two windows plus the selection's seq list.
+ * Creating two files per event is most of the system time. Everything
  * under data/ is a function of the store (and its verdict under the
  * trusted keys), the selection and the case file's notes only: dates live
  * in the tag files. Before anything is written the whole store is verified
  * (verify.h): O(n) hashing, the cost of 'trailscope verify'.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "trailscope/attest.h"
 #include "trailscope/b64.h"
@@ -37,6 +39,7 @@
 #include "trailscope/util.h"
 #include "trailscope/verify.h"
 #include "trailscope/version.h"
+#include "trailscope/workpool.h"
 #include "store_row.h"
 
 const char *const bundle_tag_files[] = {
@@ -97,7 +100,7 @@ static int lookup_id(struct store *s, const char *id, int64_t *seq)
 static int select_events(struct store *s, const char *text, int64_t size, struct seqlist *out)
 {
 	char *copy = xstrdup(text), *tok, *save = NULL;
-	int ret = EXIT_OK;
+	int ret = 0;
 
 	for (tok = strtok_r(copy, ",", &save); tok && !ret; tok = strtok_r(NULL, ",", &save)) {
 		char *dash = strchr(tok, '-');
@@ -112,8 +115,7 @@ static int select_events(struct store *s, const char *text, int64_t size, struct
 		} else if (dash && (*dash = '\0', parse_int64(tok, 1, INT64_MAX, &a) == 0) &&
 			   parse_int64(dash + 1, 1, INT64_MAX, &b) == 0) {
 			if (b < a || b - a > 10000000) {
-				ret = EXIT_USAGE;
-				error("--events: bad range %s-%s", tok, dash + 1);
+				ret = error_as(ERR_USAGE, "--events: bad range %s-%s", tok, dash + 1);
 				break;
 			}
 		} else {
@@ -123,18 +125,17 @@ static int select_events(struct store *s, const char *text, int64_t size, struct
 				*dash = '-';
 			rc = lookup_id(s, tok, &a);
 			if (rc < 0) {
-				ret = EXIT_IO;
+				ret = failed_as(ERR_IO);
 			} else if (rc == 0) {
-				ret = EXIT_BADINPUT;
-				error("--events: no event '%s' in the store", tok);
+				ret = error_as(ERR_INPUT, "--events: no event '%s' in the store", tok);
 			} else {
 				seq_push(out, a);
 			}
 			continue;
 		}
 		if (b > size) {
-			ret = EXIT_BADINPUT;
-			error("--events: no event %lld in the store (it has %lld)", (long long)b, (long long)size);
+			ret = error_as(ERR_INPUT, "--events: no event %lld in the store (it has %lld)", (long long)b,
+				       (long long)size);
 			break;
 		}
 		for (int64_t q = a; q <= b; q++)
@@ -160,11 +161,11 @@ static int select_query(struct store *s, const char *text, struct seqlist *out)
 
 	if (query_compile(s, text, time_now(), &q, &qe)) {
 		diag_at(QUERY_FILE, 1, qe.col, "%s", qe.msg);
-		return EXIT_USAGE;
+		return failed_as(ERR_USAGE); /* a bad query is a usage error */
 	}
 	n = query_each(q, &f, push_row, out);
 	query_free(q);
-	return n < 0 ? EXIT_IO : EXIT_OK;
+	return n < 0 ? failed_as(ERR_IO) : 0;
 }
 
 struct bundle_incident {
@@ -174,7 +175,7 @@ struct bundle_incident {
 
 /* The incident (incident_load: its id exactly, else without case when
  * unique), its row for incident.json as stored, and the seqs of its
- * window. Returns EXIT_*. */
+ * window. Returns 0, or -1 (reported, classed). */
 static int load_incident(struct store *s, const char *id, struct bundle_incident *inc, struct seqlist *out)
 {
 	static const char *const cols[] = { "id", "title", "severity", "services", "environment",
@@ -183,15 +184,13 @@ static int load_incident(struct store *s, const char *id, struct bundle_incident
 	sqlite3_stmt *st;
 	char ts[32];
 	usec_t from, to;
-	int rc, ret = EXIT_OK;
+	int rc, ret = 0;
 
 	rc = incident_load(s, id, &in);
 	if (rc < 0)
-		return EXIT_IO;
-	if (rc == 0) {
-		error("--incident: no incident '%s' in the store", id);
-		return EXIT_BADINPUT;
-	}
+		return failed_as(ERR_IO);
+	if (rc == 0)
+		return error_as(ERR_INPUT, "--incident: no incident '%s' in the store", id);
 	incident_window(&in, &from, &to);
 	time_format(from, ts);
 	inc->from = xstrdup(ts);
@@ -200,14 +199,14 @@ static int load_incident(struct store *s, const char *id, struct bundle_incident
 	if (store_prepare(s, "SELECT id, title, severity, services, environment, started_at, detected_at, "
 			  "resolved_at, raw FROM incidents WHERE id = ?1", &st)) {
 		incident_release(&in);
-		return EXIT_IO;
+		return failed_as(ERR_IO);
 	}
 	sqlite3_bind_text(st, 1, in.id, -1, SQLITE_TRANSIENT);
 	incident_release(&in);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_finalize(st);
-		return store_error(s, "cannot read incidents"), EXIT_IO;
+		return store_error(s, "cannot read incidents"), failed_as(ERR_IO);
 	}
 	inc->obj = json_object();
 	for (int i = 0; i < (int)ARRAY_SIZE(cols); i++) {
@@ -235,13 +234,13 @@ static int load_incident(struct store *s, const char *id, struct bundle_incident
 		json_object_set_new(inc->obj, "window", w);
 	}
 	if (store_prepare(s, "SELECT seq FROM entries WHERE ts >= ?1 AND ts <= ?2 ORDER BY seq", &st))
-		return EXIT_IO;
+		return failed_as(ERR_IO);
 	sqlite3_bind_text(st, 1, inc->from, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, inc->to, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		seq_push(out, sqlite3_column_int64(st, 0));
 	if (rc != SQLITE_DONE)
-		ret = (store_error(s, "cannot select the incident's events"), EXIT_IO);
+		ret = (store_error(s, "cannot select the incident's events"), failed_as(ERR_IO));
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -407,10 +406,10 @@ static int verify_source(struct export *x)
 	struct verify_options vo = { 0 };
 	struct trust own = { 0 };
 	struct buf line = BUF_INIT;
-	int ret = EXIT_IO;
+	int ret = -1;
 
 	if (!o->trust && trust_load(&own))
-		return EXIT_IO;
+		return failed_as(ERR_IO);
 	vo.trust = o->trust ? o->trust : &own;
 	vo.remember = 0;
 	vo.cancel = o->cancel;
@@ -418,10 +417,12 @@ static int verify_source(struct export *x)
 		vo.progress = verify_progress;
 		vo.progress_ctx = x;
 	}
-	if (verify_store(&x->s, &vo, &x->vr))
+	if (verify_store(&x->s, &vo, &x->vr)) {
+		failed_as(ERR_IO);
 		goto out;
+	}
 	x->have_vr = 1;
-	ret = EXIT_OK;
+	ret = 0;
 	if (x->vr.exit_code == EXIT_FAILED && !o->allow_failed) {
 		for (size_t i = 0; i < x->vr.nfaults; i++) {
 			buf_reset(&line);
@@ -434,7 +435,7 @@ static int verify_source(struct export *x)
 		      "(in the TUI: type yes) to export anyway with the verdict and every fault recorded "
 		      "in the bundle",
 		      x->vr.faults_total, x->vr.faults_total == 1 ? "" : "s");
-		ret = EXIT_FAILED;
+		ret = failed_as(ERR_FAILED);
 	}
 out:
 	if (!o->trust)
@@ -463,53 +464,48 @@ static int prepare_checkpoint(struct export *x, struct bundle_export_result *r)
 	struct note n = { 0 };
 	unsigned char root[HASH_LEN];
 	int64_t max = x->seqs.v[x->seqs.n - 1];
-	int rc = find_checkpoint(x, max), ret = EXIT_IO;
+	int rc = find_checkpoint(x, max), ret = -1;
 
 	if (rc < 0 || count_pending(x))
-		return EXIT_IO;
+		return failed_as(ERR_IO);
 	if (rc == 0) {
 		if (x->have_vr && x->vr.exit_code == EXIT_FAILED) {
-			error("the store FAILED verification: export will not sign a new checkpoint over it, "
-			      "and %llu selected event%s no checkpoint covers (select only checkpointed events)",
-			      (unsigned long long)x->pending_selected, x->pending_selected == 1 ? " is one" :
-			      "s are ones");
-			return EXIT_FAILED;
+			return error_as(ERR_FAILED, "the store FAILED verification: export will not sign a new "
+					"checkpoint over it, and %llu selected event%s no checkpoint covers (select "
+					"only checkpointed events)", (unsigned long long)x->pending_selected,
+					x->pending_selected == 1 ? " is one" : "s are ones");
 		}
 		if (sign_head(x))
-			return EXIT_IO;
+			return failed_as(ERR_IO);
 		r->signed_checkpoint = 1;
 		x->signed_now = 1;
-		if (find_checkpoint(x, max) != 1) {
-			error("cannot find the checkpoint just signed");
-			return EXIT_IO;
-		}
+		if (find_checkpoint(x, max) != 1)
+			return error("cannot find the checkpoint just signed");
 	}
 	if (note_parse(x->cp_note.buf, x->cp_note.len, &n, &err) ||
 	    checkpoint_parse(n.text, n.text_len, &x->cp, &err)) {
-		error("the store's checkpoint covering seq %lld is malformed: %s", (long long)max, err.buf);
-		ret = EXIT_FAILED;
+		error_as(ERR_FAILED, "the store's checkpoint covering seq %lld is malformed: %s", (long long)max,
+			 err.buf);
 		goto out;
 	}
 	if (bundle_anchors_load(&x->s, x->cp.size, &x->cp_note, &x->cp_token)) {
-		ret = EXIT_IO;
+		failed_as(ERR_IO);
 		goto out;
 	}
 	if (*x->s.origin && strcmp(x->cp.origin, x->s.origin)) {
-		error("the checkpoint's origin '%s' is not the store's '%s'", x->cp.origin, x->s.origin);
-		ret = EXIT_FAILED;
+		error_as(ERR_FAILED, "the checkpoint's origin '%s' is not the store's '%s'", x->cp.origin, x->s.origin);
 		goto out;
 	}
 	if (store_root(&x->s, x->cp.size, root)) {
-		ret = EXIT_IO;
+		failed_as(ERR_IO);
 		goto out;
 	}
 	if (memcmp(root, x->cp.root, HASH_LEN)) {
-		error("the store does not match its checkpoint at size %llu (run 'trailscope verify')",
-		      (unsigned long long)x->cp.size);
-		ret = EXIT_FAILED;
+		error_as(ERR_FAILED, "the store does not match its checkpoint at size %llu (run 'trailscope verify')",
+			 (unsigned long long)x->cp.size);
 		goto out;
 	}
-	ret = EXIT_OK;
+	ret = 0;
 out:
 	note_release(&n);
 	buf_release(&err);
@@ -545,6 +541,19 @@ static int selection_span(struct export *x, usec_t *first, usec_t *last)
 	return ret;
 }
 
+/* The class of a failure policy.h and attest.h return as an exit status
+ * (they pick it themselves; reported already). */
+static int failed_status(int status)
+{
+	switch (status) {
+	case EXIT_USAGE: return failed_as(ERR_USAGE);
+	case EXIT_BADINPUT: return failed_as(ERR_INPUT);
+	case EXIT_FAILED: return failed_as(ERR_FAILED);
+	case EXIT_UNVERIFIABLE: return failed_as(ERR_UNVERIFIABLE);
+	default: return failed_as(ERR_IO);
+	}
+}
+
 /*
  * --attest: the policy evaluated over the period under the bundle's own
  * checkpoint, which the store's verification must have found good; the
@@ -561,35 +570,30 @@ static int make_attestation(struct export *x, struct bundle_export_result *r)
 	size_t i, k, before = x->seqs.n;
 	int ret;
 
-	if (x->vr.exit_code == EXIT_FAILED) {
-		error("the store FAILED verification: no attestation is made over it");
-		return EXIT_FAILED;
-	}
+	if (x->vr.exit_code == EXIT_FAILED)
+		return error_as(ERR_FAILED, "the store FAILED verification: no attestation is made over it");
 	if (x->signed_now || !verify_report_checkpoint_status(&x->vr, x->cp.size, &status) || status != FAULT_OK) {
-		error("--attest needs a checkpoint of the selection that a trusted key signed (the log's key: "
-		      "--trust, or pinned); %s", x->signed_now ? "selected events were after the newest checkpoint" :
-		      "the bundle's checkpoint is not one");
-		return EXIT_UNVERIFIABLE;
+		return error_as(ERR_UNVERIFIABLE, "--attest needs a checkpoint of the selection that a trusted key "
+				"signed (the log's key: --trust, or pinned); %s", x->signed_now ?
+				"selected events were after the newest checkpoint" : "the bundle's checkpoint is not one");
 	}
 	if (selection_span(x, &first, &last))
-		return EXIT_IO;
+		return failed_as(ERR_IO);
 	if (!since)
 		since = first;
 	if (!until)
 		until = last + 1;
-	if (until <= since) {
-		error("--attest: the period is empty (--attest-until must be after --attest-since)");
-		return EXIT_USAGE;
-	}
+	if (until <= since)
+		return error_as(ERR_USAGE, "--attest: the period is empty (--attest-until must be after --attest-since)");
 	ret = policy_load(o->attest_policy, now, &p);
 	if (ret)
-		return ret;
+		return failed_status(ret);
 	verify_verdict_line(&x->vr, 0, &line);
 	ret = attest_statement(&x->s, &p, x->cp_note.buf, &x->cp, since, until, now, line.buf, &st);
 	policy_release(&p);
 	buf_release(&line);
 	if (ret)
-		return ret;
+		return failed_status(ret);
 	json_array_foreach(json_object_get(json_object_get(st, "predicate"), "rules"), i, rule) {
 		const json_t *v;
 
@@ -608,7 +612,7 @@ static int make_attestation(struct export *x, struct bundle_export_result *r)
 	r->attest_rules_failed = (size_t)json_integer_value(json_object_get(json_object_get(st, "predicate"),
 									     "rules_failed"));
 	attest_render(st, 1, &x->attest_report);
-	ret = attest_envelope(st, &x->key, &x->attestation) ? EXIT_IO : EXIT_OK;
+	ret = attest_envelope(st, &x->key, &x->attestation) ? failed_as(ERR_IO) : 0;
 	json_decref(st);
 	return ret;
 }
@@ -706,144 +710,117 @@ static int cached_subtree(void *ctx, unsigned level, uint64_t idx, unsigned char
 }
 
 /*
- * The events, in one pass over the selection, on two threads. The
- * caller's thread reads each leaf (checking its hash), computes its
- * inclusion proof and writes the leaf and proof files; a renderer thread
- * parses the leaves, renders their lines for events.jsonl, events.csv,
- * changes.csv and report.txt and writes (and hashes) those four streams,
- * which the caller's thread opened and closes. Leaves go to the renderer
- * in batches through two slots, so memory is two batches; only the
- * caller's thread touches the bag writer or reports errors.
+ * The events, in one pass over the selection, a window at a time, on
+ * every core. The caller's thread fills a window: reads each leaf
+ * (checking its hash), computes and checks its inclusion proof, formats
+ * the proof. The pool's threads (workpool.h) then write each event's
+ * files (event_files, hashed from memory as they are written) and render
+ * its lines for events.jsonl, events.csv, changes.csv and report.txt,
+ * while the caller's thread fills the next window; the caller appends
+ * each window's renderings to the four streams in seq order and lists its
+ * files in the manifests. Memory is two windows; only the caller's thread
+ * touches the bag writer or reports errors.
  */
 enum { R_JSONL, R_EVENTS_CSV, R_CHANGES_CSV, R_REPORT, R__COUNT };
-#define RENDER_BATCH 256
 
-enum slot_state { SLOT_FREE, SLOT_FULL, SLOT_RENDERED };
-
-struct render_slot {
-	enum slot_state state;
-	size_t n;                      /* leaves in the batch */
-	int64_t seq[RENDER_BATCH];
-	struct buf leaf[RENDER_BATCH];
-	struct buf raw[RENDER_BATCH];  /* a version 3 leaf's raw record */
-	int has_raw[RENDER_BATCH];
-	struct buf text[R__COUNT];     /* the batch rendered */
+/* The files each event has in the bundle: data/DIR/SEQ.SUFFIX. Adding a
+ * file per event is a line here and the code that fills it in
+ * fill_event. */
+enum { EV_LEAF, EV_PROOF, EV_RAW, EV__COUNT };
+static const struct {
+	const char *dir, *suffix;
+} event_files[EV__COUNT] = {
+	[EV_LEAF] = { "data/entries", ".leaf" },
+	[EV_PROOF] = { "data/proofs", ".tlog-proof" },
+	[EV_RAW] = { "data/entries", ".raw" },   /* a version 3 leaf's raw record */
 };
 
-struct renderer {
-	struct bag_stream *out;        /* the four renderings, R__COUNT */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct render_slot slot[2];
-	int done;                      /* no more batches will come */
-	int failed;                    /* the renderer stopped: msg says why */
-	char msg[512];
+#define EVENT_BATCH 64      /* events per index of a job */
+#define WINDOW_BATCHES 8    /* batches per window */
+#define WINDOW (EVENT_BATCH * WINDOW_BATCHES)
+
+struct event_slot {
+	int64_t seq;
+	struct buf file[EV__COUNT];        /* each file's bytes */
+	int has[EV__COUNT];                /* whether the event has that file */
+	struct bag_digests dig[EV__COUNT];
 };
 
-static void render_batch(struct render_slot *sl, struct renderer *r)
+struct window_batch {
+	struct buf text[R__COUNT];         /* the batch rendered, in seq order */
+	struct buf why;                    /* why it failed, or empty */
+};
+
+struct window {
+	size_t n;                          /* events in it */
+	struct event_slot ev[WINDOW];
+	struct window_batch b[WINDOW_BATCHES];
+};
+
+struct event_writer {
+	int dirfd[EV__COUNT];              /* the directories of event_files */
+	struct window *win[2];
+	struct workpool *pool;
+};
+
+/* One batch of a window: its events' files, then their renderings. */
+static void write_batch(void *ctx, size_t index)
 {
-	for (size_t i = 0; i < sl->n; i++) {
+	const struct event_writer *ew = ((void **)ctx)[0];
+	struct window *w = ((void **)ctx)[1];
+	struct window_batch *b = &w->b[index];
+	struct json_arena *arena = json_arena_enter();
+	char name[64];
+
+	for (size_t i = index * EVENT_BATCH; i < (index + 1) * EVENT_BATCH && i < w->n && !b->why.len; i++) {
+		struct event_slot *e = &w->ev[i];
 		struct buf err = BUF_INIT;
 		int line, col;
-		json_t *j = json_parse_strict(sl->leaf[i].buf, sl->leaf[i].len, &line, &col, &err), *changes;
+		json_t *j, *changes;
 
+		for (int k = 0; k < EV__COUNT && !b->why.len; k++) {
+			if (!e->has[k])
+				continue;
+			snprintf(name, sizeof(name), "%lld%s", (long long)e->seq, event_files[k].suffix);
+			if (bag_create_at(ew->dirfd[k], name, e->file[k].buf, e->file[k].len, &e->dig[k], &b->why))
+				buf_addf(&b->why, " (in %s/)", event_files[k].dir);
+		}
+		if (b->why.len)
+			break;
+		j = json_parse_strict(e->file[EV_LEAF].buf, e->file[EV_LEAF].len, &line, &col, &err);
 		if (!j || !json_is_object(j)) {
-			snprintf(r->msg, sizeof(r->msg), "entry %lld: the leaf is not a JSON object: %s",
-				 (long long)sl->seq[i], err.buf);
+			buf_addf(&b->why, "entry %lld: the leaf is not a JSON object: %s", (long long)e->seq, err.buf);
 			buf_release(&err);
 			json_decref(j);
-			pthread_mutex_lock(&r->lock);
-			r->failed = 1;
-			pthread_mutex_unlock(&r->lock);
-			return;
+			break;
 		}
 		buf_release(&err);
 		changes = bundle_leaf_changes(j);
-		if (sl->has_raw[i])
-			bundle_record_add_raw(j, sl->raw[i].buf, sl->raw[i].len);
-		bundle_record_line(j, changes, &sl->text[R_JSONL]);
-		bundle_events_csv_row(j, &sl->text[R_EVENTS_CSV], EVENTS_CSV_CURRENT);
-		bundle_changes_csv_rows(j, changes, &sl->text[R_CHANGES_CSV]);
-		bundle_report_event(j, changes, &sl->text[R_REPORT]);
+		if (e->has[EV_RAW])
+			bundle_record_add_raw(j, e->file[EV_RAW].buf, e->file[EV_RAW].len);
+		bundle_record_line(j, changes, &b->text[R_JSONL]);
+		bundle_events_csv_row(j, &b->text[R_EVENTS_CSV], EVENTS_CSV_CURRENT);
+		bundle_changes_csv_rows(j, changes, &b->text[R_CHANGES_CSV]);
+		bundle_report_event(j, changes, &b->text[R_REPORT]);
 		json_decref(changes);
 		json_decref(j);
 	}
-	for (int k = 0; k < R__COUNT; k++) {
-		struct buf why = BUF_INIT;
-
-		if (sl->text[k].len && bag_stream_write_quiet(&r->out[k], sl->text[k].buf, sl->text[k].len, &why)) {
-			snprintf(r->msg, sizeof(r->msg), "%s", why.buf);
-			pthread_mutex_lock(&r->lock);
-			r->failed = 1;
-			pthread_mutex_unlock(&r->lock);
-		}
-		buf_release(&why);
-		buf_reset(&sl->text[k]);
-		if (r->failed)
-			return;
-	}
-}
-
-/* The renderer thread. Its JSON values come from a per-thread arena
- * (json_arena.h): each leaf's tree is made and released whole. */
-static void *renderer_main(void *arg)
-{
-	struct renderer *r = arg;
-	struct json_arena *arena = json_arena_enter();
-
-	for (int k = 0;; k ^= 1) {
-		struct render_slot *sl = &r->slot[k];
-
-		pthread_mutex_lock(&r->lock);
-		while (sl->state != SLOT_FULL && !r->done)
-			pthread_cond_wait(&r->cond, &r->lock);
-		if (sl->state != SLOT_FULL) {
-			pthread_mutex_unlock(&r->lock);
-			break;
-		}
-		pthread_mutex_unlock(&r->lock);
-		render_batch(sl, r);
-		pthread_mutex_lock(&r->lock);
-		sl->state = SLOT_RENDERED;
-		pthread_cond_broadcast(&r->cond);
-		pthread_mutex_unlock(&r->lock);
-		if (r->failed)
-			break;
-	}
 	json_arena_leave(arena);
-	return NULL;
 }
 
-/* Waits until slot k is free: not being rendered. Returns 0, or -1
- * (reported) when the renderer stopped on an error. */
-static int reclaim_slot(struct renderer *r, int k)
-{
-	struct render_slot *sl = &r->slot[k];
-	int failed;
-
-	pthread_mutex_lock(&r->lock);
-	while (sl->state == SLOT_FULL && !r->failed)
-		pthread_cond_wait(&r->cond, &r->lock);
-	failed = r->failed;
-	pthread_mutex_unlock(&r->lock);
-	if (failed)
-		return error("%s", r->msg);
-	sl->state = SLOT_FREE;
-	return 0;
-}
-
-/* The leaf and proof files of seq, and its raw record file for a version
- * 3 leaf; its leaf in leaf, its raw record in raw (path and text are
- * scratch). */
-static int write_leaf_and_proof(struct export *x, const struct merkle_source *src, int64_t seq,
-				struct buf *leaf, struct buf *raw, int *has_raw, struct buf *path,
-				struct buf *text)
+/* Reads one event into its slot: the leaf (checked against its stored
+ * hash) and its inclusion proof (checked against the checkpoint). */
+static int fill_event(struct export *x, const struct merkle_source *src, int64_t seq, struct event_slot *e)
 {
 	struct merkle_proof p = { 0 };
 	unsigned char hash[HASH_LEN];
-	int ret;
 
-	if (read_leaf(x, seq, leaf, hash, raw, has_raw) ||
+	e->seq = seq;
+	for (int k = 0; k < EV__COUNT; k++) {
+		buf_reset(&e->file[k]);
+		e->has[k] = k != EV_RAW;
+	}
+	if (read_leaf(x, seq, &e->file[EV_LEAF], hash, &e->file[EV_RAW], &e->has[EV_RAW]) ||
 	    merkle_inclusion_proof(src, (uint64_t)seq - 1, x->cp.size, &p))
 		return -1;
 	if (merkle_verify_inclusion((uint64_t)seq - 1, x->cp.size, hash, &p, x->cp.root)) {
@@ -851,23 +828,68 @@ static int write_leaf_and_proof(struct export *x, const struct merkle_source *sr
 		return error("entry %lld: its inclusion proof does not verify against the checkpoint "
 			     "(run 'trailscope verify')", (long long)seq);
 	}
-	buf_reset(path);
-	buf_addf(path, "data/entries/%lld.leaf", (long long)seq);
-	ret = bag_write_file(&x->w, path->buf, leaf->buf, leaf->len);
-	if (!ret && *has_raw) {
-		buf_reset(path);
-		buf_addf(path, "data/entries/%lld.raw", (long long)seq);
-		ret = bag_write_file(&x->w, path->buf, raw->buf, raw->len);
-	}
-	if (!ret) {
-		buf_reset(text);
-		tlog_proof_format(text, NULL, 0, (uint64_t)seq - 1, &p, x->cp_note.buf, x->cp_note.len);
-		buf_reset(path);
-		buf_addf(path, "data/proofs/%lld.tlog-proof", (long long)seq);
-		ret = bag_write_file(&x->w, path->buf, text->buf, text->len);
-	}
+	tlog_proof_format(&e->file[EV_PROOF], NULL, 0, (uint64_t)seq - 1, &p, x->cp_note.buf, x->cp_note.len);
 	merkle_proof_release(&p);
-	return ret;
+	return 0;
+}
+
+/* Appends a window's renderings to the streams and lists its files, in
+ * seq order. */
+static int flush_window(struct export *x, struct window *w, struct bag_stream *out, struct buf *path)
+{
+	size_t nb = (w->n + EVENT_BATCH - 1) / EVENT_BATCH;
+
+	for (size_t b = 0; b < nb; b++)
+		if (w->b[b].why.len)
+			return error("%s (in '%s')", w->b[b].why.buf, x->w.dir);
+	for (size_t b = 0; b < nb; b++) {
+		for (int k = 0; k < R__COUNT; k++) {
+			struct buf *t = &w->b[b].text[k];
+
+			if (t->len && bag_stream_write(&x->w, &out[k], t->buf, t->len))
+				return -1;
+			buf_reset(t);
+		}
+	}
+	for (size_t i = 0; i < w->n; i++) {
+		for (int k = 0; k < EV__COUNT; k++) {
+			if (!w->ev[i].has[k])
+				continue;
+			buf_reset(path);
+			buf_addf(path, "%s/%lld%s", event_files[k].dir, (long long)w->ev[i].seq, event_files[k].suffix);
+			bag_writer_add(&x->w, path->buf, &w->ev[i].dig[k]);
+		}
+	}
+	w->n = 0;
+	return 0;
+}
+
+static struct window *window_new(void)
+{
+	struct window *w = xcalloc(1, sizeof(*w));
+
+	for (size_t i = 0; i < WINDOW; i++)
+		for (int k = 0; k < EV__COUNT; k++)
+			buf_init(&w->ev[i].file[k]);
+	for (size_t b = 0; b < WINDOW_BATCHES; b++) {
+		for (int k = 0; k < R__COUNT; k++)
+			buf_init(&w->b[b].text[k]);
+		buf_init(&w->b[b].why);
+	}
+	return w;
+}
+
+static void window_free(struct window *w)
+{
+	for (size_t i = 0; i < WINDOW; i++)
+		for (int k = 0; k < EV__COUNT; k++)
+			buf_release(&w->ev[i].file[k]);
+	for (size_t b = 0; b < WINDOW_BATCHES; b++) {
+		for (int k = 0; k < R__COUNT; k++)
+			buf_release(&w->b[b].text[k]);
+		buf_release(&w->b[b].why);
+	}
+	free(w);
 }
 
 static int write_events(struct export *x)
@@ -877,23 +899,17 @@ static int write_events(struct export *x)
 	struct bag_stream out[R__COUNT] = { BAG_STREAM_INIT, BAG_STREAM_INIT, BAG_STREAM_INIT, BAG_STREAM_INIT };
 	struct proof_cache *cache = xcalloc(1, sizeof(*cache));
 	struct merkle_source src = { cached_subtree, cache };
-	struct renderer *r = xcalloc(1, sizeof(*r));
-	struct buf head = BUF_INIT, path = BUF_INIT, proof = BUF_INIT;
-	pthread_t th;
-	int ret = 0, started = 0, k = 0;
+	struct event_writer ew = { { -1, -1, -1 }, { window_new(), window_new() }, NULL };
+	struct buf head = BUF_INIT, path = BUF_INIT;
+	void *job[2] = { &ew, NULL };
+	size_t next = 0;
+	int ret = 0, cur = 0, running = 0;
 
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->cond, NULL);
-	for (int s = 0; s < 2; s++) {
-		for (int i = 0; i < RENDER_BATCH; i++) {
-			buf_init(&r->slot[s].leaf[i]);
-			buf_init(&r->slot[s].raw[i]);
-		}
-		for (int i = 0; i < R__COUNT; i++)
-			buf_init(&r->slot[s].text[i]);
-	}
 	for (int i = 0; i < R__COUNT && !ret; i++)
 		ret = bag_stream_open(&x->w, &out[i], names[i]);
+	for (int k = 0; k < EV__COUNT && !ret; k++)
+		if ((ew.dirfd[k] = bag_writer_opendir(&x->w, event_files[k].dir)) < 0)
+			ret = -1;
 	bundle_events_csv_header(&head, EVENTS_CSV_CURRENT);
 	if (!ret)
 		ret = bag_stream_write(&x->w, &out[R_EVENTS_CSV], head.buf, head.len);
@@ -906,46 +922,37 @@ static int write_events(struct export *x)
 	if (!ret)
 		ret = bag_stream_write(&x->w, &out[R_REPORT], head.buf, head.len);
 	store_merkle_source(&x->s, &cache->inner);
-	r->out = out;
-	if (!ret) {
-		if (pthread_create(&th, NULL, renderer_main, r))
-			ret = error("cannot start the export's renderer thread");
-		else
-			started = 1;
-	}
-	for (size_t i = 0; i < x->seqs.n && !ret; k ^= 1) {
-		struct render_slot *sl = &r->slot[k];
+	if (!ret)
+		ew.pool = workpool_new(0);
+	/* fill window cur while the pool writes the other one, then swap */
+	while (!ret && (next < x->seqs.n || running)) {
+		struct window *w = ew.win[cur];
 
-		ret = reclaim_slot(r, k);
-		for (sl->n = 0; !ret && sl->n < RENDER_BATCH && i < x->seqs.n; sl->n++, i++) {
-			int64_t seq = x->seqs.v[i];
-
-			if (cancelled(x)) {
+		for (w->n = 0; !ret && w->n < WINDOW && next < x->seqs.n; w->n++, next++) {
+			if (cancelled(x))
 				ret = error("export cancelled");
-				break;
-			}
-			sl->seq[sl->n] = seq;
-			ret = write_leaf_and_proof(x, &src, seq, &sl->leaf[sl->n], &sl->raw[sl->n],
-						   &sl->has_raw[sl->n], &path, &proof);
-			if ((i & 255) == 255 || i + 1 == x->seqs.n)
-				progress(x, "events", i + 1);
+			else
+				ret = fill_event(x, &src, x->seqs.v[next], &w->ev[w->n]);
 		}
-		if (ret)
+		if (running) {
+			workpool_wait(ew.pool);
+			running = 0;
+			if (!ret)
+				ret = flush_window(x, ew.win[cur ^ 1], out, &path);
+			progress(x, "events", next - w->n);
+		}
+		if (ret || !w->n)
 			break;
-		pthread_mutex_lock(&r->lock);
-		sl->state = SLOT_FULL;
-		pthread_cond_broadcast(&r->cond);
-		pthread_mutex_unlock(&r->lock);
+		job[1] = w;
+		workpool_start(ew.pool, write_batch, job, (w->n + EVENT_BATCH - 1) / EVENT_BATCH);
+		running = 1;
+		cur ^= 1;
 	}
-	/* the two batches still out, oldest first */
-	for (int n = 0; n < 2 && !ret; n++, k ^= 1)
-		ret = reclaim_slot(r, k);
-	pthread_mutex_lock(&r->lock);
-	r->done = 1;
-	pthread_cond_broadcast(&r->cond);
-	pthread_mutex_unlock(&r->lock);
-	if (started)
-		pthread_join(th, NULL);
+	if (running)
+		workpool_wait(ew.pool);
+	workpool_free(ew.pool);
+	if (!ret)
+		progress(x, "events", x->seqs.n);
 	if (!ret)
 		ret = bag_stream_write(&x->w, &out[R_REPORT], "END OF TIMELINE\n", 16);
 	for (int i = 0; i < R__COUNT; i++) {
@@ -953,21 +960,14 @@ static int write_events(struct export *x)
 			ret = bag_stream_close(&x->w, &out[i]);
 		bag_stream_release(&out[i]);
 	}
-	for (int s = 0; s < 2; s++) {
-		for (int i = 0; i < RENDER_BATCH; i++) {
-			buf_release(&r->slot[s].leaf[i]);
-			buf_release(&r->slot[s].raw[i]);
-		}
-		for (int i = 0; i < R__COUNT; i++)
-			buf_release(&r->slot[s].text[i]);
-	}
-	pthread_mutex_destroy(&r->lock);
-	pthread_cond_destroy(&r->cond);
-	free(r);
+	for (int k = 0; k < EV__COUNT; k++)
+		if (ew.dirfd[k] >= 0)
+			close(ew.dirfd[k]);
+	window_free(ew.win[0]);
+	window_free(ew.win[1]);
 	free(cache);
 	buf_release(&head);
 	buf_release(&path);
-	buf_release(&proof);
 	return ret;
 }
 
@@ -1179,20 +1179,18 @@ static int resolve_selection(struct export *x)
 {
 	const struct bundle_export_options *o = x->o;
 	int64_t size = store_size(&x->s);
-	int ret = EXIT_OK;
+	int ret = 0;
 
 	if (size < 0)
-		return EXIT_IO;
+		return failed_as(ERR_IO);
 	switch (o->select) {
 	case BUNDLE_EVENTS:
 		if (o->events) {
 			ret = select_events(&x->s, o->events, size, &x->seqs);
 		} else {
 			for (size_t i = 0; i < o->nseqs; i++) {
-				if (o->seqs[i] < 1 || o->seqs[i] > size) {
-					error("no event %lld in the store", (long long)o->seqs[i]);
-					return EXIT_BADINPUT;
-				}
+				if (o->seqs[i] < 1 || o->seqs[i] > size)
+					return error_as(ERR_INPUT, "no event %lld in the store", (long long)o->seqs[i]);
 				seq_push(&x->seqs, o->seqs[i]);
 			}
 		}
@@ -1213,10 +1211,10 @@ static int resolve_selection(struct export *x)
 			casefile_default_path(o->store_path, &path);
 		if (casefile_open(&cf, path.buf, CASEFILE_READONLY) == 0) {
 			if (casefile_marks(&cf, &m))
-				ret = EXIT_IO;
+				ret = failed_as(ERR_IO);
 			casefile_close(&cf);
 		} else {
-			ret = EXIT_IO;
+			ret = failed_as(ERR_IO);
 		}
 		for (size_t i = 0; i < m.n; i++)
 			if (m.v[i].seq >= 1 && m.v[i].seq <= size)
@@ -1234,10 +1232,8 @@ static int resolve_selection(struct export *x)
 	if (ret)
 		return ret;
 	seq_sort_unique(&x->seqs);
-	if (!x->seqs.n) {
-		error("the selection is empty: nothing to export");
-		return EXIT_BADINPUT;
-	}
+	if (!x->seqs.n)
+		return error_as(ERR_INPUT, "the selection is empty: nothing to export");
 	if (o->select == BUNDLE_EVENTS) {
 		/* the resolved seqs as ranges: the same selection gives the same label */
 		buf_addstr(&x->label, "events ");
@@ -1249,13 +1245,45 @@ static int resolve_selection(struct export *x)
 				buf_addf(&x->label, "-%lld", (long long)x->seqs.v[j - 1]);
 		}
 	}
-	return EXIT_OK;
+	return 0;
 }
 
 void bundle_export_result_release(struct bundle_export_result *r)
 {
 	free(r->origin);
 	memset(r, 0, sizeof(*r));
+}
+
+/* Everything the bag holds, once the selection, its checkpoint and the
+ * store's verdict are known. Returns 0 or -1 (reported). */
+static int write_bundle(struct export *x)
+{
+	if (bag_writer_open(&x->w, x->o->out_dir, x->o->force))
+		return -1;
+	if (write_events(x) || bag_write_file(&x->w, "data/checkpoint", x->cp_note.buf, x->cp_note.len) ||
+	    write_notes(x))
+		return -1;
+	if (x->cp_token.len && bag_write_file(&x->w, BUNDLE_TOKEN_FILE, x->cp_token.buf, x->cp_token.len))
+		return -1;
+	if (x->attestation.len &&
+	    (bag_write_file(&x->w, ATTEST_BUNDLE_FILE, x->attestation.buf, x->attestation.len) ||
+	     bag_write_file(&x->w, ATTEST_BUNDLE_REPORT, x->attest_report.buf, x->attest_report.len)))
+		return -1;
+	if (x->inc.obj) {
+		char *text = json_dumps(x->inc.obj, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+		struct buf b = BUF_INIT;
+		int ret;
+
+		buf_addstr(&b, text);
+		buf_addch(&b, '\n');
+		free(text);
+		ret = bag_write_file(&x->w, "data/incident.json", b.buf, b.len);
+		buf_release(&b);
+		if (ret)
+			return -1;
+	}
+	progress(x, "manifests", x->seqs.n);
+	return write_tags(x);
 }
 
 int bundle_export(const struct bundle_export_options *o, struct bundle_export_result *r)
@@ -1275,20 +1303,20 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 	buf_init(&x.attestation);
 	buf_init(&x.attest_report);
 	if (!o->store_path || !o->out_dir || !o->case_id || !*o->case_id || !o->examiner || !*o->examiner) {
-		error("export needs a store, --out DIR, --case CASE_ID and --examiner NAME");
-		return EXIT_USAGE;
+		return error_as(ERR_USAGE, "export needs a store, --out DIR, --case CASE_ID and --examiner NAME");
 	}
 	if (!o->keyfile) {
 		/* every custody entry is signed by its actor, the first too */
-		error("export needs the examiner's signer key (--key KEYFILE): it signs the "
-		      "custody record, and a checkpoint when selected events are pending");
-		return EXIT_USAGE;
+		return error_as(ERR_USAGE, "export needs the examiner's signer key (--key KEYFILE): it signs the "
+				"custody record, and a checkpoint when selected events are pending");
 	}
 	if (keyfile_load_signer(o->keyfile, &x.key))
-		return EXIT_BADINPUT;
-	ret = EXIT_IO;
-	if (store_open(&x.s, o->store_path, STORE_READONLY))
+		return failed_as(ERR_INPUT);
+	ret = -1;
+	if (store_open(&x.s, o->store_path, STORE_READONLY)) {
+		failed_as(ERR_IO);
 		goto out;
+	}
 	x.store_open = 1;
 	ret = resolve_selection(&x);
 	if (ret)
@@ -1301,40 +1329,17 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 		goto out;
 	if (o->attest_policy && (ret = make_attestation(&x, r)))
 		goto out;
-	ret = EXIT_IO;
-	if (bag_writer_open(&x.w, o->out_dir, o->force))
+	if (write_bundle(&x)) {
+		ret = failed_as(ERR_IO); /* the environment's failure, whatever it was */
 		goto out;
-	if (write_events(&x) || bag_write_file(&x.w, "data/checkpoint", x.cp_note.buf, x.cp_note.len) || write_notes(&x))
-		goto out;
-	if (x.cp_token.len && bag_write_file(&x.w, BUNDLE_TOKEN_FILE, x.cp_token.buf, x.cp_token.len))
-		goto out;
-	if (x.attestation.len &&
-	    (bag_write_file(&x.w, ATTEST_BUNDLE_FILE, x.attestation.buf, x.attestation.len) ||
-	     bag_write_file(&x.w, ATTEST_BUNDLE_REPORT, x.attest_report.buf, x.attest_report.len)))
-		goto out;
-	if (x.inc.obj) {
-		char *text = json_dumps(x.inc.obj, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-		struct buf b = BUF_INIT;
-
-		buf_addstr(&b, text);
-		buf_addch(&b, '\n');
-		free(text);
-		if (bag_write_file(&x.w, "data/incident.json", b.buf, b.len)) {
-			buf_release(&b);
-			goto out;
-		}
-		buf_release(&b);
 	}
-	progress(&x, "manifests", x.seqs.n);
-	if (write_tags(&x))
-		goto out;
 	r->events = x.seqs.n;
 	r->checkpoint_size = x.cp.size;
 	r->origin = xstrdup(x.cp.origin);
 	r->store_verdict = x.vr.verdict; /* verified above: have_vr */
 	r->store_faults = x.vr.faults_total;
 	r->pending_selected = x.pending_selected;
-	ret = EXIT_OK;
+	ret = 0;
 out:
 	if (x.leaf_stmt)
 		sqlite3_finalize(x.leaf_stmt);

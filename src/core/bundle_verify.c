@@ -5,9 +5,11 @@
  * record and CSV row against the leaves, and the custody chain. It reads
  * nothing but the bundle's files and the trusted keys.
  *
- * Cost: the bag validation hashes every file twice (SHA-256, SHA-512);
- * then each leaf is read and hashed a few times, and each proof verified
- * with O(log n) hashes. events.jsonl and the CSVs are read whole.
+ * Cost: the bag validation reads every file once (both digests in one
+ * pass, on every core); then each leaf and proof is read once more, the
+ * proof verified with O(log n) hashes, and the renderings compared as
+ * they stream (bundle_verify_events.c). Items are sorted, never searched
+ * one by one.
  */
 #include <fcntl.h>
 #include <stdarg.h>
@@ -20,11 +22,9 @@
 #include "trailscope/bundle.h"
 #include "trailscope/dsse.h"
 #include "trailscope/jcs.h"
-#include "trailscope/leaf.h"
 #include "trailscope/tlogproof.h"
 #include "trailscope/util.h"
-
-#define RENDER_MAX (1u << 30) /* events.jsonl and the CSVs: 1 GiB */
+#include "bundle_int.h"
 
 #define NAME_OF(name, str) str,
 static const char *const bundle_fault_names[] = { BUNDLE_FAULT_INFO(NAME_OF) };
@@ -59,6 +59,19 @@ void bundle_report_fault(struct bundle_report *r, enum bundle_fault_kind kind, c
 			 long line, const char *detail)
 {
 	fault(r, kind, file, line, "%s", detail);
+}
+
+void bundle_report_faultf(struct bundle_report *r, enum bundle_fault_kind kind, const char *file, long line,
+			  const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	fault(r, kind, file, line, "%s", b.buf);
+	buf_release(&b);
 }
 
 static void warn(struct bundle_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -148,277 +161,11 @@ static int64_t seq_of(const char *path, const char *dir, const char *suffix)
 	return v;
 }
 
-struct item {
-	int64_t seq;
-	int leaf, proof, record;  /* present */
-	int raw;                  /* data/entries/SEQ.raw present */
-	int ok;                   /* leaf and proof check */
-	long record_line;
-};
-
 static int cmp_item(const void *a, const void *b)
 {
-	int64_t x = ((const struct item *)a)->seq, y = ((const struct item *)b)->seq;
+	int64_t x = ((const struct bundle_item *)a)->seq, y = ((const struct bundle_item *)b)->seq;
 
 	return x < y ? -1 : x > y;
-}
-
-static struct item *find_item(struct item *v, size_t n, int64_t seq)
-{
-	struct item key = { .seq = seq };
-
-	return n ? bsearch(&key, v, n, sizeof(*v), cmp_item) : NULL;
-}
-
-static json_t *load_leaf(int dfd, int64_t seq, struct buf *bytes, struct bundle_report *r, int report)
-{
-	struct buf path = BUF_INIT, err = BUF_INIT;
-	json_t *j = NULL;
-	int l, c;
-
-	buf_addf(&path, "data/entries/%lld.leaf", (long long)seq);
-	if (report ? read_part(dfd, path.buf, BUNDLE_MAX_LEAF, bytes, r) == 0 :
-	    (buf_reset(bytes), bag_read(dfd, path.buf, BUNDLE_MAX_LEAF, bytes, &err) == 0)) {
-		buf_reset(&err);
-		j = json_parse_strict(bytes->buf, bytes->len, &l, &c, &err);
-		if (!j || !json_is_object(j)) {
-			if (report)
-				fault(r, BUNDLE_FAULT_LEAF, path.buf, j ? 1 : l, "not a JSON object%s%s",
-				      j ? "" : ": ", j ? "" : err.buf);
-			json_decref(j);
-			j = NULL;
-		}
-	}
-	buf_release(&path);
-	buf_release(&err);
-	return j;
-}
-
-/* A version 3 leaf (raw_sha256 not NULL) commits to data/entries/SEQ.raw
- * by its SHA-256; earlier leaves hold their raw record and have no file. */
-static void check_raw(int dfd, const struct item *it, const char *raw_sha256, struct bundle_report *r)
-{
-	struct buf path = BUF_INIT, raw = BUF_INIT;
-
-	buf_addf(&path, "data/entries/%lld.raw", (long long)it->seq);
-	if (!raw_sha256) {
-		if (it->raw)
-			fault(r, BUNDLE_FAULT_BAG, path.buf, 0, "unexpected file: data/entries/%lld.leaf holds its "
-			      "raw record itself (a leaf before version 3)", (long long)it->seq);
-	} else if (!it->raw) {
-		fault(r, BUNDLE_FAULT_MISSING, path.buf, 0, "no raw record for data/entries/%lld.leaf, whose "
-		      "raw_sha256 names one", (long long)it->seq);
-	} else if (!read_part(dfd, path.buf, BUNDLE_MAX_LEAF, &raw, r) &&
-		   !leaf_raw_matches(raw_sha256, raw.buf, raw.len)) {
-		fault(r, BUNDLE_FAULT_LEAF, path.buf, 0, "its SHA-256 is not the raw_sha256 of "
-		      "data/entries/%lld.leaf: the raw record was altered", (long long)it->seq);
-	}
-	buf_release(&path);
-	buf_release(&raw);
-}
-
-static void check_event(int dfd, struct item *it, const struct buf *cp_bytes, const struct checkpoint *cp,
-			struct bundle_report *r)
-{
-	struct buf leaf = BUF_INIT, text = BUF_INIT, path = BUF_INIT, lpath = BUF_INIT, err = BUF_INIT;
-	struct tlog_proof p;
-	unsigned char hash[HASH_LEN];
-	json_t *j;
-	long line;
-	size_t nf = r->nfaults;
-
-	buf_addf(&lpath, "data/entries/%lld.leaf", (long long)it->seq);
-	buf_addf(&path, "data/proofs/%lld.tlog-proof", (long long)it->seq);
-	j = load_leaf(dfd, it->seq, &leaf, r, 1);
-	if (j) {
-		const json_t *s = json_object_get(j, "seq");
-
-		if (!json_is_number(s) || json_number_value(s) != (double)it->seq)
-			fault(r, BUNDLE_FAULT_LEAF, lpath.buf, 1, "its \"seq\" member is not %lld (a leaf moved or renamed)",
-			      (long long)it->seq);
-		check_raw(dfd, it, json_string_value(json_object_get(j, "raw_sha256")), r);
-		json_decref(j);
-	}
-	if (read_part(dfd, path.buf, 1 << 20, &text, r))
-		goto out;
-	if (tlog_proof_parse(text.buf, text.len, &p, &line, &err)) {
-		fault(r, BUNDLE_FAULT_PROOF, path.buf, line, "%s", err.buf);
-		goto out;
-	}
-	if (p.index != (uint64_t)it->seq - 1)
-		fault(r, BUNDLE_FAULT_PROOF, path.buf, p.has_extra ? 3 : 2,
-		      "index %llu is not the leaf's position %lld (seq %lld - 1)",
-		      (unsigned long long)p.index, (long long)it->seq - 1, (long long)it->seq);
-	if (p.checkpoint.len != cp_bytes->len || memcmp(p.checkpoint.buf, cp_bytes->buf, cp_bytes->len))
-		fault(r, BUNDLE_FAULT_PROOF, path.buf, (long)(p.path.n + (p.has_extra ? 3 : 2) + 2),
-		      "its checkpoint is not data/checkpoint byte for byte");
-	if (cp && leaf.len) {
-		merkle_leaf_hash(leaf.buf, leaf.len, hash);
-		if (p.index >= cp->size)
-			fault(r, BUNDLE_FAULT_PROOF, path.buf, p.has_extra ? 3 : 2, "index %llu is beyond the checkpoint's "
-			      "size %llu", (unsigned long long)p.index, (unsigned long long)cp->size);
-		else if (merkle_verify_inclusion(p.index, cp->size, hash, &p.path, cp->root))
-			fault(r, BUNDLE_FAULT_PROOF, path.buf, 0, "does not prove %s (its bytes) at index %llu in the tree "
-			      "of size %llu the checkpoint signs: the leaf or the proof was altered", lpath.buf,
-			      (unsigned long long)p.index, (unsigned long long)cp->size);
-	}
-	tlog_proof_release(&p);
-out:
-	it->ok = r->nfaults == nf && cp && leaf.len;
-	buf_release(&leaf);
-	buf_release(&text);
-	buf_release(&path);
-	buf_release(&lpath);
-	buf_release(&err);
-}
-
-/* Says which member of a record differs from what its leaf gives. */
-static void explain_record(const json_t *rec, const json_t *leaf, const char *lpath, long line,
-			   struct bundle_report *r)
-{
-	const char *key;
-	json_t *v, *changes = bundle_leaf_changes(leaf);
-
-	json_object_foreach((json_t *)leaf, key, v) {
-		if (!json_object_get(rec, key) || !json_equal_canonical(json_object_get(rec, key), v)) {
-			fault(r, BUNDLE_FAULT_RECORD, "data/events.jsonl", line, "member \"%s\" differs from %s", key, lpath);
-			goto out;
-		}
-	}
-	json_object_foreach((json_t *)rec, key, v) {
-		if (!strcmp(key, "changes")) {
-			if (!json_equal_canonical(v, changes)) {
-				fault(r, BUNDLE_FAULT_RECORD, "data/events.jsonl", line,
-				      "\"changes\" differ from the diff of %s", lpath);
-				goto out;
-			}
-		} else if (!json_object_get(leaf, key)) {
-			fault(r, BUNDLE_FAULT_RECORD, "data/events.jsonl", line, "member \"%s\" is not in %s", key, lpath);
-			goto out;
-		}
-	}
-	fault(r, BUNDLE_FAULT_RECORD, "data/events.jsonl", line, "not the canonical record of %s", lpath);
-out:
-	json_decref(changes);
-}
-
-static void check_records(int dfd, struct item *items, size_t n, struct bundle_report *r)
-{
-	struct buf text = BUF_INIT, leaf = BUF_INIT, want = BUF_INIT, err = BUF_INIT, lpath = BUF_INIT;
-	size_t pos = 0;
-	long no = 0;
-
-	if (read_part(dfd, "data/events.jsonl", RENDER_MAX, &text, r))
-		goto out;
-	while (pos < text.len) {
-		const char *s = text.buf + pos, *nl = memchr(s, '\n', text.len - pos);
-		size_t l = nl ? (size_t)(nl - s) : text.len - pos;
-		json_t *rec, *lj;
-		struct item *it;
-		const json_t *seq;
-		int line, col;
-
-		no++;
-		pos += l + 1;
-		buf_reset(&err);
-		rec = json_parse_strict(s, l, &line, &col, &err);
-		if (!rec || !json_is_object(rec)) {
-			fault(r, BUNDLE_FAULT_RECORD, "data/events.jsonl", no, "col %d: %s", rec ? 1 : col,
-			      rec ? "not a JSON object" : err.buf);
-			json_decref(rec);
-			continue;
-		}
-		seq = json_object_get(rec, "seq");
-		it = json_is_number(seq) ? find_item(items, n, (int64_t)json_number_value(seq)) : NULL;
-		if (!it || !it->leaf) {
-			fault(r, BUNDLE_FAULT_RECORD, "data/events.jsonl", no, "no leaf in data/entries/ for this record's seq");
-			json_decref(rec);
-			continue;
-		}
-		if (it->record) {
-			fault(r, BUNDLE_FAULT_RECORD, "data/events.jsonl", no, "a second record for seq %lld (line %ld)",
-			      (long long)it->seq, it->record_line);
-			json_decref(rec);
-			continue;
-		}
-		it->record = 1;
-		it->record_line = no;
-		buf_reset(&lpath);
-		buf_addf(&lpath, "data/entries/%lld.leaf", (long long)it->seq);
-		lj = load_leaf(dfd, it->seq, &leaf, r, 0);
-		if (lj && it->raw && json_is_string(json_object_get(lj, "raw_sha256"))) {
-			/* a version 3 leaf's record carries its raw record too */
-			buf_reset(&lpath);
-			buf_addf(&lpath, "data/entries/%lld.raw", (long long)it->seq);
-			buf_reset(&err);
-			buf_reset(&want);
-			if (!bag_read(dfd, lpath.buf, BUNDLE_MAX_LEAF, &want, &err))
-				bundle_record_add_raw(lj, want.buf, want.len);
-			buf_reset(&lpath);
-			buf_addf(&lpath, "data/entries/%lld.leaf", (long long)it->seq);
-		}
-		if (lj) {
-			buf_reset(&want);
-			bundle_record_line(lj, NULL, &want);
-			if (want.len != l + 1 || memcmp(want.buf, s, l)) {
-				explain_record(rec, lj, lpath.buf, no, r);
-				it->ok = 0;
-			}
-			json_decref(lj);
-		}
-		json_decref(rec);
-	}
-	for (size_t i = 0; i < n; i++)
-		if (items[i].leaf && !items[i].record) {
-			fault(r, BUNDLE_FAULT_RECORD, "data/events.jsonl", 0, "no record for data/entries/%lld.leaf",
-			      (long long)items[i].seq);
-			items[i].ok = 0;
-		}
-out:
-	buf_release(&text);
-	buf_release(&leaf);
-	buf_release(&want);
-	buf_release(&err);
-	buf_release(&lpath);
-}
-
-/* Regenerates a CSV from the leaves and names the first line that differs. */
-static void check_csv(int dfd, const char *file, int changes, const struct item *items, size_t n,
-		      struct bundle_report *r)
-{
-	struct buf text = BUF_INIT, want = BUF_INIT, leaf = BUF_INIT;
-	size_t i, common;
-	long line = 1;
-	int layout;
-
-	if (read_part(dfd, file, RENDER_MAX, &text, r))
-		goto out;
-	layout = changes ? 0 : bundle_events_csv_layout(text.buf, text.len);
-	if (changes)
-		bundle_changes_csv_header(&want);
-	else
-		bundle_events_csv_header(&want, layout);
-	for (i = 0; i < n; i++) {
-		json_t *j;
-
-		if (!items[i].leaf || !(j = load_leaf(dfd, items[i].seq, &leaf, r, 0)))
-			continue;
-		if (changes)
-			bundle_changes_csv_rows(j, NULL, &want);
-		else
-			bundle_events_csv_row(j, &want, layout);
-		json_decref(j);
-	}
-	if (want.len == text.len && !memcmp(want.buf, text.buf, text.len))
-		goto out;
-	for (common = 0; common < want.len && common < text.len && want.buf[common] == text.buf[common]; common++)
-		if (text.buf[common] == '\n')
-			line++;
-	fault(r, BUNDLE_FAULT_RECORD, file, line, "differs from the rendering of the leaves in data/entries/");
-out:
-	buf_release(&text);
-	buf_release(&want);
-	buf_release(&leaf);
 }
 
 static void check_checkpoint(int dfd, const struct note_verifier *trusted,
@@ -708,7 +455,7 @@ int bundle_verify_anchored(const char *dir, const struct note_verifier *trusted,
 	struct bag_contents C = { 0 };
 	struct buf cp_bytes = BUF_INIT, why = BUF_INIT;
 	struct checkpoint cp = { 0 };
-	struct item *items = NULL;
+	struct bundle_item *items = NULL;
 	size_t nitems = 0, ialloc = 0;
 	int dfd, have_cp = 0, trusted_sig = 0, has_token = 0;
 
@@ -754,53 +501,34 @@ int bundle_verify_anchored(const char *dir, const struct note_verifier *trusted,
 			      leaf ? "data/entries/SEQ.leaf or SEQ.raw" : "data/proofs/SEQ.tlog-proof");
 			continue;
 		}
-		{
-			size_t k;
-
-			for (k = 0; k < nitems && items[k].seq != seq; k++)
-				;
-			if (k == nitems) {
-				ALLOC_GROW(items, nitems + 1, ialloc);
-				memset(&items[nitems], 0, sizeof(*items));
-				items[nitems++].seq = seq;
-			}
-			if (raw)
-				items[k].raw = 1;
-			else if (leaf)
-				items[k].leaf = 1;
-			else
-				items[k].proof = 1;
-		}
+		/* one per file for now; merged by seq below */
+		ALLOC_GROW(items, nitems + 1, ialloc);
+		memset(&items[nitems], 0, sizeof(*items));
+		items[nitems].seq = seq;
+		items[nitems].leaf = leaf;
+		items[nitems].raw = raw;
+		items[nitems].proof = !leaf && !raw;
+		nitems++;
 	}
 	if (nitems)
 		qsort(items, nitems, sizeof(*items), cmp_item);
-	for (size_t i = 0; i < nitems; i++) {
-		struct item *it = &items[i];
+	{
+		size_t o = 0;
 
-		if (it->leaf)
-			r->events_total++;
-		if (!it->leaf && !it->proof) {
-			fault(r, BUNDLE_FAULT_MISSING, "data/entries/", 0, "no leaf %lld.leaf for data/entries/%lld.raw",
-			      (long long)it->seq, (long long)it->seq);
-			continue;
+		for (size_t i = 0; i < nitems; i++) {
+			if (o && items[o - 1].seq == items[i].seq) {
+				items[o - 1].leaf |= items[i].leaf;
+				items[o - 1].proof |= items[i].proof;
+				items[o - 1].raw |= items[i].raw;
+			} else {
+				items[o++] = items[i];
+			}
 		}
-		if (!it->proof) {
-			fault(r, BUNDLE_FAULT_MISSING, "data/proofs/", 0, "no proof %lld.tlog-proof for data/entries/%lld.leaf",
-			      (long long)it->seq, (long long)it->seq);
-			continue;
-		}
-		if (!it->leaf) {
-			fault(r, BUNDLE_FAULT_MISSING, "data/entries/", 0, "no leaf %lld.leaf for data/proofs/%lld.tlog-proof",
-			      (long long)it->seq, (long long)it->seq);
-			continue;
-		}
-		check_event(dfd, it, &cp_bytes, have_cp ? &cp : NULL, r);
+		nitems = o;
 	}
-	if (!nitems)
-		fault(r, BUNDLE_FAULT_MISSING, "data/entries/", 0, "the bundle holds no events");
-	check_records(dfd, items, nitems, r);
-	check_csv(dfd, "data/events.csv", 0, items, nitems, r);
-	check_csv(dfd, "data/changes.csv", 1, items, nitems, r);
+	for (size_t i = 0; i < nitems; i++)
+		r->events_total += items[i].leaf;
+	bundle_check_events(dfd, items, nitems, &cp_bytes, have_cp ? &cp : NULL, r);
 	check_custody(dfd, trusted, ntrusted, r);
 	for (size_t i = 0; i < C.npayload; i++)
 		has_token |= !strcmp(C.payload[i], BUNDLE_TOKEN_FILE);
@@ -841,18 +569,18 @@ int bundle_custody_append(const char *dir, const struct custody_fields *f, const
 	const char *prev = NULL;
 	size_t prev_len = 0;
 	long n = 0;
-	int dfd = -1, fd, ret = EXIT_FAILED;
+	int dfd = -1, fd;
+	enum err_class cls = ERR_FAILED; /* of the failure, ERR_NONE once appended */
 
 	if (!custody_action_valid(f->action) || !strcmp(f->action, "created")) {
-		error("custody: --action must be transferred, received, verified or note");
-		return EXIT_USAGE;
+		return error_as(ERR_USAGE, "custody: --action must be transferred, received, verified or note");
 	}
 	if (bagit_validate(dir, &bf, NULL))
-		return EXIT_IO;
+		return failed_as(ERR_IO);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
 		error("cannot open bundle '%s'", dir);
-		ret = EXIT_IO;
+		cls = ERR_IO;
 		goto out;
 	}
 	if (bf.n) {
@@ -883,7 +611,7 @@ int bundle_custody_append(const char *dir, const struct custody_fields *f, const
 	}
 	g.case_id = cr.case_id;
 	g.manifest_sha256 = hex.buf;
-	ret = EXIT_IO;
+	cls = ERR_IO;
 	if (custody_entry(&g, n + 1, prev, prev_len, key, &line)) {
 		custody_report_release(&cr);
 		goto out;
@@ -899,7 +627,7 @@ int bundle_custody_append(const char *dir, const struct custody_fields *f, const
 	close(fd);
 	if (bag_write_tagmanifests(dfd, bundle_tag_files, bundle_ntag_files))
 		goto out;
-	ret = EXIT_OK;
+	cls = ERR_NONE;
 out:
 	if (dfd >= 0)
 		close(dfd);
@@ -908,5 +636,5 @@ out:
 	buf_release(&hex);
 	buf_release(&why);
 	buf_release(&line);
-	return ret;
+	return cls == ERR_NONE ? 0 : failed_as(cls);
 }

@@ -52,7 +52,7 @@ struct export_job {
 	char phase[32];
 	uint64_t done, total;
 	/* result */
-	int rc;
+	int rc;                    /* bundle_export(): 0, or -1 (err says why) */
 	char err[512];
 	struct bundle_export_result res;
 	char digest[80];
@@ -104,7 +104,7 @@ static void *export_main(void *arg)
 	o.progress_ctx = j;
 	o.cancel = &j->cancel;
 	rc = bundle_export(&o, &r);
-	if (rc != EXIT_OK) {
+	if (rc) {
 		snprintf(err, sizeof(err), "%s", j->cancel ? "cancelled (a partial bag is left in the directory)" :
 			 *last_error() ? last_error() : "export failed");
 	} else {
@@ -126,7 +126,7 @@ static void *export_main(void *arg)
 	j->res = r;
 	snprintf(j->err, sizeof(j->err), "%s", err);
 	snprintf(j->digest, sizeof(j->digest), "%s", digest);
-	j->state = rc == EXIT_OK ? TASK_DONE : TASK_FAILED;
+	j->state = rc == 0 ? TASK_DONE : TASK_FAILED;
 	pthread_mutex_unlock(&j->lock);
 	return NULL;
 }
