@@ -153,7 +153,6 @@ struct bundle_fault {
 
 struct bundle_report {
 	enum verdict verdict;      /* VERIFIED, FAILED, UNVERIFIABLE */
-	int exit_code;             /* EXIT_OK, EXIT_FAILED, EXIT_UNVERIFIABLE */
 	char *origin;              /* checkpoint origin, owned (or NULL) */
 	uint64_t checkpoint_size;
 	char *checkpoint_signer;   /* trusted key name that signed it, owned (or NULL) */

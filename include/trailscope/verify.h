@@ -121,10 +121,6 @@ struct anchor_options {
 
 struct verify_report {
 	enum verdict verdict;  /* VERDICT_NONE until verify_store() fills it */
-	int exit_code;         /* the verdict as EXIT_OK, EXIT_FAILED or
-				* EXIT_UNVERIFIABLE: read only by bundle_export.c,
-				* until it reads verdict; everything else reads
-				* verdict (the CLI maps it: cli_verdict_status) */
 	uint64_t entries;      /* rows in the store */
 	uint64_t verified_through;
 	uint64_t pending;

@@ -188,11 +188,11 @@ static void print_text(const struct bundle_report *r, const char *dir)
 		cli_put_safe(stdout, r->notes[i]);
 		putchar('\n');
 	}
-	if (!r->exit_code) {
+	if (r->verdict == VERDICT_VERIFIED) {
 		printf("verdict:     VERIFIED: %s events proven in ", text_thousands(r->events, a));
 		cli_put_safe(stdout, r->origin);
 		printf(" at size %s", text_thousands(r->checkpoint_size, b));
-	} else if (r->exit_code == EXIT_FAILED) {
+	} else if (r->verdict == VERDICT_FAILED) {
 		printf("verdict:     FAILED: %zu fault%s", r->nfaults, r->nfaults == 1 ? "" : "s");
 	} else {
 		printf("verdict:     UNVERIFIABLE: the checkpoint is not signed by a trusted key");
@@ -261,7 +261,7 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 		print_json(&r);
 	else
 		print_text(&r, argv[optind]);
-	ret = r.exit_code;
+	ret = cli_verdict_status(r.verdict);
 	bundle_report_release(&r);
 out:
 	for (size_t i = 0; i < nkeys; i++)

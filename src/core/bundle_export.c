@@ -423,7 +423,7 @@ static int verify_source(struct export *x)
 	}
 	x->have_vr = 1;
 	ret = 0;
-	if (x->vr.exit_code == EXIT_FAILED && !o->allow_failed) {
+	if (x->vr.verdict == VERDICT_FAILED && !o->allow_failed) {
 		for (size_t i = 0; i < x->vr.nfaults; i++) {
 			buf_reset(&line);
 			store_fault_text(&x->vr.faults[i], &line);
@@ -469,7 +469,7 @@ static int prepare_checkpoint(struct export *x, struct bundle_export_result *r)
 	if (rc < 0 || count_pending(x))
 		return failed_as(ERR_IO);
 	if (rc == 0) {
-		if (x->have_vr && x->vr.exit_code == EXIT_FAILED) {
+		if (x->have_vr && x->vr.verdict == VERDICT_FAILED) {
 			return error_as(ERR_FAILED, "the store FAILED verification: export will not sign a new "
 					"checkpoint over it, and %llu selected event%s no checkpoint covers (select "
 					"only checkpointed events)", (unsigned long long)x->pending_selected,
@@ -541,19 +541,6 @@ static int selection_span(struct export *x, usec_t *first, usec_t *last)
 	return ret;
 }
 
-/* The class of a failure policy.h and attest.h return as an exit status
- * (they pick it themselves; reported already). */
-static int failed_status(int status)
-{
-	switch (status) {
-	case EXIT_USAGE: return failed_as(ERR_USAGE);
-	case EXIT_BADINPUT: return failed_as(ERR_INPUT);
-	case EXIT_FAILED: return failed_as(ERR_FAILED);
-	case EXIT_UNVERIFIABLE: return failed_as(ERR_UNVERIFIABLE);
-	default: return failed_as(ERR_IO);
-	}
-}
-
 /*
  * --attest: the policy evaluated over the period under the bundle's own
  * checkpoint, which the store's verification must have found good; the
@@ -570,7 +557,7 @@ static int make_attestation(struct export *x, struct bundle_export_result *r)
 	size_t i, k, before = x->seqs.n;
 	int ret;
 
-	if (x->vr.exit_code == EXIT_FAILED)
+	if (x->vr.verdict == VERDICT_FAILED)
 		return error_as(ERR_FAILED, "the store FAILED verification: no attestation is made over it");
 	if (x->signed_now || !verify_report_checkpoint_status(&x->vr, x->cp.size, &status) || status != FAULT_OK) {
 		return error_as(ERR_UNVERIFIABLE, "--attest needs a checkpoint of the selection that a trusted key "
@@ -585,15 +572,14 @@ static int make_attestation(struct export *x, struct bundle_export_result *r)
 		until = last + 1;
 	if (until <= since)
 		return error_as(ERR_USAGE, "--attest: the period is empty (--attest-until must be after --attest-since)");
-	ret = policy_load(o->attest_policy, now, &p);
-	if (ret)
-		return failed_status(ret);
+	if (policy_load(o->attest_policy, now, &p))
+		return -1; /* reported, with its class */
 	verify_verdict_line(&x->vr, 0, &line);
 	ret = attest_statement(&x->s, &p, x->cp_note.buf, &x->cp, since, until, now, line.buf, &st);
 	policy_release(&p);
 	buf_release(&line);
 	if (ret)
-		return failed_status(ret);
+		return -1; /* reported, with its class */
 	json_array_foreach(json_object_get(json_object_get(st, "predicate"), "rules"), i, rule) {
 		const json_t *v;
 
@@ -626,10 +612,10 @@ static const char *store_verdict(const struct export *x)
 static void report_verdict(const struct export *x, struct buf *out)
 {
 	buf_addf(out, "store verdict  %s at export", store_verdict(x));
-	if (x->vr.exit_code == EXIT_FAILED)
+	if (x->vr.verdict == VERDICT_FAILED)
 		buf_addf(out, ": %zu fault%s; the events below come from a store that FAILED "
 			 "verification", x->vr.faults_total, x->vr.faults_total == 1 ? "" : "s");
-	else if (x->vr.exit_code == EXIT_UNVERIFIABLE)
+	else if (x->vr.verdict == VERDICT_UNVERIFIABLE)
 		buf_addstr(out, ": no trusted key signed the store's checkpoints");
 	buf_addch(out, '\n');
 	for (size_t i = 0; i < x->vr.nfaults; i++) {

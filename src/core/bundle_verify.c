@@ -542,13 +542,10 @@ int bundle_verify_anchored(const char *dir, const struct note_verifier *trusted,
 		warn(r, "no trusted key given: the checkpoint's signature was not checked");
 	if (r->nfaults) {
 		r->verdict = VERDICT_FAILED;
-		r->exit_code = EXIT_FAILED;
 	} else if (!trusted_sig) {
 		r->verdict = VERDICT_UNVERIFIABLE;
-		r->exit_code = EXIT_UNVERIFIABLE;
 	} else {
 		r->verdict = VERDICT_VERIFIED;
-		r->exit_code = EXIT_OK;
 	}
 	close(dfd);
 	free(items);

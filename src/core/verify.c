@@ -847,10 +847,8 @@ int verify_store(struct store *s, const struct verify_options *opt, struct verif
 	 * unsigned store is never VERIFIED, whatever keys are pinned */
 	if (r->faults_total) {
 		r->verdict = VERDICT_FAILED;
-		r->exit_code = EXIT_FAILED; /* for bundle_export.c (verify.h) */
 	} else if (!t || !t->n || !r->entries || !r->verified_through) {
 		r->verdict = VERDICT_UNVERIFIABLE;
-		r->exit_code = EXIT_UNVERIFIABLE;
 		if (!t || !t->n) {
 			r->reason = xstrdup("no trusted key");
 			add_note(r, "no trusted key: signatures prove nothing until a verifier key is pinned "
@@ -864,7 +862,6 @@ int verify_store(struct store *s, const struct verify_options *opt, struct verif
 		}
 	} else {
 		r->verdict = VERDICT_VERIFIED;
-		r->exit_code = EXIT_OK;
 	}
 	if (r->pending && r->entries)
 		add_note(r, "entries %" PRIu64 "-%" PRIu64 " are after the last verified checkpoint "
