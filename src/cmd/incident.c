@@ -302,7 +302,7 @@ static const struct command incident_import_verb = {
 		"record stops the import with FILE:LINE:COL and nothing is written, unless\n"
 		"--skip-invalid.\n"
 		"An id already stored is replaced: incidents are context, not evidence.\n",
-	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE,
+	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE | CMD_PG,
 	.run = run_import,
 };
 

@@ -206,6 +206,6 @@ const struct command cmd_timestamp_entry = {
 		"made for it. trailscope verify --tsa-ca CA.pem checks the tokens.\n"
 		"Exit: 0 stored, 3 usage, 4 a response over other data or for another request,\n"
 		"a refusal by the TSA, no such checkpoint; 5 I/O or network errors.\n",
-	.flags = CMD_STORE | CMD_WRITE,
+	.flags = CMD_STORE | CMD_WRITE | CMD_PG,
 	.run = run_timestamp,
 };
