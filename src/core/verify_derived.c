@@ -1459,8 +1459,12 @@ int derived_check_finish(struct derived_check *dc, derived_fault_fn *fault, void
 
 		if (pt->threaded)
 			pthread_join(pt->thread, NULL);
-		else if (fault && !ret)
+		else if (fault && !ret) {
+			struct json_arena *arena = json_arena_enter(); /* as a worker does */
+
 			run_check(pt, NULL);
+			json_arena_leave(arena);
+		}
 		if (pt->db)
 			sqlite3_close(pt->db);
 		if (pt->ret && !ret)

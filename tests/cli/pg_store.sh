@@ -6,9 +6,11 @@
 # checkpoints as into SQLite, and the free-text lexemes are FTS5's; four
 # importers at once keep seq contiguous, ids unique and the root right;
 # one killed mid-transaction leaves nothing; verify gives SQLite's
-# verdicts and faults; copy goes both ways row for row; every other
-# command refuses a URI; no password ever reaches the output. Fails, not
-# skips, without PostgreSQL.
+# verdicts and faults, leaves, columns, nodes, derived tables and
+# anchors tampered alike; timestamp, witness cosign and incident import
+# write to it; copy goes both ways row for row; every other command
+# refuses a URI; no password ever reaches the output. Fails, not skips,
+# without PostgreSQL.
 . tests/lib.sh
 . tests/pg/server.sh
 
