@@ -15,7 +15,6 @@
 
 #include "cli.h"
 #include "cmd.h"
-#include "trailscope/pg_store.h"
 #include "trailscope/textout.h"
 #include "trailscope/verify.h"
 #include "trailscope/verify_anchors.h"

@@ -29,7 +29,7 @@ struct row_col {
 	int64_t i;
 };
 
-/* A parameter: text when s is set (NULL s and !is_text: the integer i). */
+/* A parameter: the text s when set, else the integer i. */
 struct row_param {
 	const char *s;
 	int64_t i;
