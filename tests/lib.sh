@@ -72,3 +72,44 @@ expect_nogrep() {
 expect_eq() {
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got:  $2" "want: $3"; fi
 }
+
+# ---- a test TSA (RFC 3161) made with openssl: never a public one ----
+# tsa_mkca DIR NAME: a self-signed CA, DIR/NAME.pem and DIR/NAME.key.
+tsa_mkca() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1/$2.key" \
+		-out "$1/$2.pem" -subj "/CN=$2" -days 3650 \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" 2>/dev/null
+}
+# tsa_mkleaf DIR NAME CA EXTLINES: a certificate DIR/NAME.pem issued by DIR/CA.
+tsa_mkleaf() {
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1/$2.key" \
+		-out "$1/$2.csr" -subj "/CN=$2" 2>/dev/null
+	printf "$4" > "$1/$2.ext"
+	openssl x509 -req -in "$1/$2.csr" -CA "$1/$3.pem" -CAkey "$1/$3.key" -CAcreateserial \
+		-out "$1/$2.pem" -days 3650 -extfile "$1/$2.ext" 2>/dev/null
+}
+# tsa_setup DIR CA: the CA DIR/CA.pem, a TSA certificate DIR/tsa.pem it
+# issued (critical timeStamping EKU) and the TSA's DIR/tsa.cnf.
+tsa_setup() {
+	tsa_mkca "$1" "$2"
+	tsa_mkleaf "$1" tsa "$2" 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n'
+	echo 01 > "$1/serial"
+	cat > "$1/tsa.cnf" <<-CNF
+	[ tsa ]
+	default_tsa = tsa_config
+	[ tsa_config ]
+	serial = $1/serial
+	crypto_device = builtin
+	signer_digest = sha256
+	default_policy = 1.2.3.4.1
+	digests = sha256, sha384, sha512
+	accuracy = secs:1
+	tsa_name = yes
+	ess_cert_id_alg = sha256
+	CNF
+}
+# tsa_reply DIR REQ.tsq OUT.tsr: DIR's TSA answers a request offline.
+tsa_reply() {
+	openssl ts -reply -config "$1/tsa.cnf" -queryfile "$2" -signer "$1/tsa.pem" -inkey "$1/tsa.key" \
+		-out "$3" 2>/dev/null
+}

@@ -58,6 +58,11 @@ int pg_store_get_meta(struct store *s, const char *key, struct buf *value);
 int pg_store_set_meta(struct store *s, const char *key, const char *value);
 int pg_store_newest_checkpoint(struct store *s, int64_t *size);
 int pg_store_add_checkpoint(struct store *s, uint64_t size, const char *note);
+/* Runs one writing statement with n parameters (val[i] NULL: SQL NULL;
+ * binary[i] set: len[i] bytes for a bytea, else text). Returns 0 or -1
+ * (reported as "cannot WHAT"). */
+int pg_store_write(struct store *s, const char *sql, int n, const char *const *val, const int *len,
+		   const int *binary, const char *what);
 /* count consecutive hashes at level (0: leaf hashes, else merkle_nodes)
  * from idx: 0, or -1 when any is missing (an error is reported). */
 int pg_store_read_hashes(struct store *s, unsigned level, uint64_t idx, uint64_t count,
@@ -100,10 +105,6 @@ int pg_read_entries(struct store *s, int (*fn)(void *ctx, const struct store_lea
  * stored hash is not HASH_LEN bytes, 0 when there is none, -1 on error
  * (reported). */
 int pg_read_node(struct store *s, unsigned level, uint64_t idx, unsigned char out[HASH_LEN]);
-
-/* The number of rows in the anchor tables (time-stamp tokens and
- * cosignatures), -1 on error (reported). */
-int64_t pg_count_anchors(struct store *s);
 
 /* ---- copying (pg_copy.c; store_copy.h) ---- */
 struct copy_table;

@@ -301,8 +301,9 @@ static const struct command incident_import_verb = {
 		"(created_at, service, urgency), plain or gzip; - reads standard input. A bad\n"
 		"record stops the import with FILE:LINE:COL and nothing is written, unless\n"
 		"--skip-invalid.\n"
-		"An id already stored is replaced: incidents are context, not evidence.\n",
-	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE,
+		"An id already stored is replaced: incidents are context, not evidence.\n"
+		"STORE may be a PostgreSQL URI (a writer role; never created there: init does).\n",
+	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE | CMD_PG,
 	.run = run_import,
 };
 

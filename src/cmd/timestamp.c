@@ -204,8 +204,9 @@ const struct command cmd_timestamp_entry = {
 		"records its nonce in the store; --response attaches the TSA's response (DER)\n"
 		"after checking that it time-stamps that checkpoint's note and answers a request\n"
 		"made for it. trailscope verify --tsa-ca CA.pem checks the tokens.\n"
+		"STORE may be a PostgreSQL URI (a writer role; under the append lock).\n"
 		"Exit: 0 stored, 3 usage, 4 a response over other data or for another request,\n"
 		"a refusal by the TSA, no such checkpoint; 5 I/O or network errors.\n",
-	.flags = CMD_STORE | CMD_WRITE,
+	.flags = CMD_STORE | CMD_WRITE | CMD_PG,
 	.run = run_timestamp,
 };

@@ -15,7 +15,6 @@
 
 #include "cli.h"
 #include "cmd.h"
-#include "trailscope/pg_store.h"
 #include "trailscope/textout.h"
 #include "trailscope/verify.h"
 #include "trailscope/verify_anchors.h"
@@ -207,9 +206,6 @@ static int run_verify(struct cmd_ctx *cx, int argc, char **argv)
 	ret = EXIT_IO;
 	if (argc - optind != 1)
 		ret = cli_usage_error(usage, "verify: expected one STORE");
-	else if (pg_is_uri(argv[optind]) && (ao.ntsa_ca || ao.nwitnesses))
-		ret = cli_usage_error(usage, "verify: --tsa-ca and --witness do not check PostgreSQL stores yet "
-				      "(trailscope copy URI FILE, then verify FILE)");
 	else if (cmd_store(cx, argv[optind], &s))
 		ret = cli_exit_status(-1); /* 3 for a URI libpq cannot parse, else 5 */
 	else {
@@ -256,10 +252,8 @@ const struct command cmd_verify_entry = {
 		"of that witness key; the newest verified checkpoint must carry valid ones from\n"
 		"--quorum N of the witnesses given (default: all). Without them, tokens and\n"
 		"cosignatures are listed as NOT_CHECKED.\n"
-		"STORE may be a PostgreSQL URI: read in one read-only snapshot, leaves, columns,\n"
-		"cached nodes and checkpoints as on SQLite; its derived tables, time-stamps and\n"
-		"cosignatures are not checked yet (a note says so; --tsa-ca and --witness are\n"
-		"refused): verify a `trailscope copy` of it for those.\n"
+		"STORE may be a PostgreSQL URI: everything above is checked the same way, in one\n"
+		"READ ONLY snapshot.\n"
 		"Exit: 0 VERIFIED, 1 FAILED, 2 UNVERIFIABLE (no trusted key, an empty store, or no\n"
 		"checkpoint signed by a trusted key), 3+ errors.\n",
 	.flags = CMD_STORE | CMD_PG,

@@ -78,10 +78,11 @@ static const struct command witness_cosign_verb = {
 		"$XDG_STATE_HOME/trailscope/witness/NAME+KEYID), records it there, then stores its\n"
 		"cosignature/v1 line beside the checkpoint (the note is never rewritten). W.key is a\n"
 		"witness key (trailscope keygen NAME --out DIR --witness).\n"
+		"STORE may be a PostgreSQL URI (a writer role; under the append lock).\n"
 		"Exit: 0 cosigned (or already was), 1 refused: the log's signature does not verify,\n"
 		"a rollback or a fork (the message names the sizes and roots), 4 bad key or no\n"
 		"checkpoint, 5 I/O.\n",
-	.flags = CMD_STORE | CMD_WRITE,
+	.flags = CMD_STORE | CMD_WRITE | CMD_PG,
 	.run = run_cosign,
 };
 

@@ -1,7 +1,8 @@
 /*
  * anchors.c - reading and appending the anchor tables of a store (time-
  * stamp tokens, the requests made for them, witness cosignatures): plain
- * indexed SQL, a few rows per checkpoint. The rows are added through the
+ * indexed SQL, a few rows per checkpoint, read through rows.h so a
+ * PostgreSQL store reads the same. The rows are added through the
  * store's write seam (store_append.c). A store of schema version 3 or
  * below, which only a read-only open leaves that old, has no such
  * tables: it reads as one with no anchors.
@@ -12,7 +13,7 @@
 
 #include "trailscope/anchors.h"
 #include "trailscope/util.h"
-#include "store_row.h"
+#include "rows.h"
 
 static int has_anchors(const struct store *s)
 {
@@ -20,28 +21,40 @@ static int has_anchors(const struct store *s)
 }
 
 /*
- * The one read loop of this file: steps st (prepared and bound) through
- * its rows, calling row (may be NULL) on each, then finalizes it.
- * Returns the number of rows (at most INT_MAX counted), or -1 reported as
- * "cannot read WHAT" when a step fails.
+ * The one read loop of this file: runs sql with its parameters, calling
+ * row (may be NULL) on each row. Returns the number of rows (at most
+ * INT_MAX counted), or -1 reported as "STORE: cannot read WHAT: ..." .
  */
-static int read_rows(struct store *s, sqlite3_stmt *st, void (*row)(sqlite3_stmt *st, void *ctx), void *ctx,
-		     const char *what)
+static int read_rows(struct store *s, const char *sql, const struct row_param *p, int np,
+		     void (*row)(const struct rows *r, void *ctx), void *ctx, const char *what)
 {
-	int rc, n = 0;
+	struct buf err = BUF_INIT;
+	struct rows *r = rows_open(s, NULL, sql, p, np, what, &err);
+	int rc = -1, n = 0;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (r && (rc = rows_next(r)) == 1) {
 		if (row)
-			row(st, ctx);
+			row(r, ctx);
 		if (n < INT_MAX)
 			n++;
 	}
-	if (rc != SQLITE_DONE) {
-		store_error(s, what);
+	rows_close(r);
+	if (rc < 0) {
+		error("%s: %s", s->path ? s->path : "store", err.buf);
 		n = -1;
 	}
-	sqlite3_finalize(st);
+	buf_release(&err);
 	return n;
+}
+
+/* Column col as an owned string ("" for NULL), or NULL for NULL. */
+static char *col_dup(const struct rows *r, int col, int null_ok)
+{
+	const struct row_col *c = rows_col(r, col);
+
+	if (!c->p && null_ok)
+		return NULL;
+	return xstrndup(c->p ? c->p : "", c->n);
 }
 
 struct timestamps {
@@ -49,38 +62,36 @@ struct timestamps {
 	size_t n, alloc;
 };
 
-static void timestamp_row(sqlite3_stmt *st, void *ctx)
+static void timestamp_row(const struct rows *r, void *ctx)
 {
 	struct timestamps *ts = ctx;
 	struct anchor_timestamp *t;
-	size_t len = (size_t)sqlite3_column_bytes(st, 2);
+	const struct row_col *tok = rows_col(r, 2);
 
 	ALLOC_GROW(ts->v, ts->n + 1, ts->alloc);
 	t = &ts->v[ts->n++];
-	t->id = sqlite3_column_int64(st, 0);
-	t->size = (uint64_t)sqlite3_column_int64(st, 1);
-	t->token = xmalloc(len ? len : 1);
-	if (len)
-		memcpy(t->token, sqlite3_column_blob(st, 2), len);
-	t->token_len = len;
-	t->nonce = store_col_dup_or_null(st, 3);
-	t->tsa = store_col_dup(st, 4);
+	t->id = rows_col(r, 0)->i;
+	t->size = (uint64_t)rows_col(r, 1)->i;
+	t->token = xmalloc(tok->n ? tok->n : 1);
+	if (tok->n)
+		memcpy(t->token, tok->p, tok->n);
+	t->token_len = tok->n;
+	t->nonce = col_dup(r, 3, 1);
+	t->tsa = col_dup(r, 4, 0);
 }
 
 int anchors_timestamps(struct store *s, uint64_t size, struct anchor_timestamp **out, size_t *n)
 {
+	const struct row_param p[] = { ROW_INT((int64_t)size) };
 	struct timestamps ts = { NULL, 0, 0 };
-	sqlite3_stmt *st;
 
 	*out = NULL;
 	*n = 0;
 	if (!has_anchors(s))
 		return 0;
-	if (store_prepare(s, "SELECT id, size, token, nonce, tsa FROM checkpoint_timestamps"
-			  " WHERE ?1 = 0 OR size = ?1 ORDER BY size, id", &st))
-		return -1;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-	if (read_rows(s, st, timestamp_row, &ts, "cannot read time-stamp tokens") < 0) {
+	if (read_rows(s, "SELECT id, size, token, nonce, tsa FROM checkpoint_timestamps"
+		      " WHERE $1 = 0 OR size = $1 ORDER BY size, id", p, 1, timestamp_row, &ts,
+		      "time-stamp tokens") < 0) {
 		anchor_timestamps_free(ts.v, ts.n);
 		return -1;
 	}
@@ -101,40 +112,37 @@ void anchor_timestamps_free(struct anchor_timestamp *v, size_t n)
 
 int anchors_request_made(struct store *s, uint64_t size, const char *nonce_hex)
 {
-	sqlite3_stmt *st;
+	const struct row_param p[] = { ROW_INT((int64_t)size), ROW_TEXT(nonce_hex) };
 	int n;
 
 	if (!has_anchors(s))
 		return 0;
-	if (store_prepare(s, "SELECT 1 FROM timestamp_requests WHERE size = ?1 AND nonce = ?2 LIMIT 1", &st))
-		return -1;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-	sqlite3_bind_text(st, 2, nonce_hex, -1, SQLITE_STATIC);
-	n = read_rows(s, st, NULL, NULL, "cannot read time-stamp requests");
+	n = read_rows(s, "SELECT 1 FROM timestamp_requests WHERE size = $1 AND nonce = $2 LIMIT 1", p, 2,
+		      NULL, NULL, "time-stamp requests");
 	return n < 0 ? -1 : n > 0;
 }
 
-static void cosignature_row(sqlite3_stmt *st, void *ctx)
+static void cosignature_row(const struct rows *r, void *ctx)
 {
 	struct buf *out = ctx;
+	const struct row_col *c = rows_col(r, 0);
 
-	buf_add(out, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+	if (c->p)
+		buf_add(out, c->p, c->n);
 	buf_addch(out, '\n');
 }
 
 int anchors_cosignatures(struct store *s, uint64_t size, struct buf *out, size_t *n)
 {
-	sqlite3_stmt *st;
+	const struct row_param p[] = { ROW_INT((int64_t)size) };
 	int count;
 
 	if (n)
 		*n = 0;
 	if (!has_anchors(s))
 		return 0;
-	if (store_prepare(s, "SELECT line FROM checkpoint_cosignatures WHERE size = ?1 ORDER BY id", &st))
-		return -1;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-	count = read_rows(s, st, cosignature_row, out, "cannot read cosignatures");
+	count = read_rows(s, "SELECT line FROM checkpoint_cosignatures WHERE size = $1 ORDER BY id", p, 1,
+			  cosignature_row, out, "cosignatures");
 	if (count < 0)
 		return -1;
 	if (n)
@@ -144,14 +152,11 @@ int anchors_cosignatures(struct store *s, uint64_t size, struct buf *out, size_t
 
 int anchors_any_cosignature(struct store *s)
 {
-	sqlite3_stmt *st;
 	int n;
 
 	if (!has_anchors(s))
 		return 0;
-	if (store_prepare(s, "SELECT 1 FROM checkpoint_cosignatures LIMIT 1", &st))
-		return -1;
-	n = read_rows(s, st, NULL, NULL, "cannot read cosignatures");
+	n = read_rows(s, "SELECT 1 FROM checkpoint_cosignatures LIMIT 1", NULL, 0, NULL, NULL, "cosignatures");
 	return n < 0 ? -1 : n > 0;
 }
 
@@ -160,26 +165,26 @@ struct note_row {
 	uint64_t *size;
 };
 
-static void note_row(sqlite3_stmt *st, void *ctx)
+static void note_row(const struct rows *r, void *ctx)
 {
-	struct note_row *r = ctx;
+	struct note_row *nr = ctx;
+	const struct row_col *c = rows_col(r, 1);
 
-	buf_reset(r->note);
-	buf_add(r->note, sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1));
-	*r->size = (uint64_t)sqlite3_column_int64(st, 0);
+	buf_reset(nr->note);
+	if (c->p)
+		buf_add(nr->note, c->p, c->n);
+	*nr->size = (uint64_t)rows_col(r, 0)->i;
 }
 
 int anchors_checkpoint_note(struct store *s, uint64_t size, struct buf *note, uint64_t *size_out)
 {
-	struct note_row r = { note, size_out };
-	sqlite3_stmt *st;
+	const struct row_param p[] = { ROW_INT((int64_t)size) };
+	struct note_row nr = { note, size_out };
 	int n;
 
-	if (store_prepare(s, size ? "SELECT size, note FROM checkpoints WHERE size = ?1 LIMIT 1"
-				  : "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1", &st))
-		return -1;
-	if (size)
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-	n = read_rows(s, st, note_row, &r, "cannot read checkpoints");
+	n = size ? read_rows(s, "SELECT size, note FROM checkpoints WHERE size = $1 LIMIT 1", p, 1, note_row, &nr,
+			     "checkpoints")
+		 : read_rows(s, "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1", NULL, 0, note_row,
+			     &nr, "checkpoints");
 	return n < 0 ? -1 : n > 0;
 }

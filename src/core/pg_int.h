@@ -1,6 +1,6 @@
 /*
  * pg_int.h - what the PostgreSQL backend's files (pg_conn.c, pg_store.c,
- * pg_append.c, pg_fts.c) share and nothing else sees: the connection
+ * pg_append.c, pg_fts.c, pg_read.c) share and nothing else sees: the connection
  * state behind struct store's pg member, and their libpq helpers.
  */
 #ifndef TRAILSCOPE_PG_INT_H
@@ -24,6 +24,7 @@ struct pg_store {
 	int readonly;        /* the READ ONLY snapshot transaction of a reader */
 	int failed;          /* an append failed after its caller was told: commit refuses */
 	int prepared;        /* bits: statements prepared on this connection (pg_store.c) */
+	unsigned cursors;    /* cursors opened so far: names them (pg_read.c) */
 };
 
 /*

@@ -2,7 +2,8 @@
  * pg_read.c - what verify reads of a PostgreSQL store (pg_store.h): the
  * checkpoint rows, the entries' leaves and display columns through a
  * cursor in batches (binary results: bytea and text as their bytes), and
- * single cached Merkle nodes. All inside the reader's READ ONLY
+ * single cached Merkle nodes; and the PostgreSQL half of rows.h's cursor,
+ * which verify's derived-table and anchor checks read through. All inside the reader's READ ONLY
  * REPEATABLE READ transaction, so one scan sees one log.
  */
 #include <inttypes.h>
@@ -13,6 +14,7 @@
 #include "trailscope/diag.h"
 #include "trailscope/util.h"
 #include "pg_int.h"
+#include "rows.h"
 
 #define PG_FETCH_ROWS "2000"
 
@@ -121,16 +123,145 @@ int pg_read_node(struct store *s, unsigned level, uint64_t idx, unsigned char ou
 	return ret;
 }
 
-int64_t pg_count_anchors(struct store *s)
-{
-	PGresult *res = PQexec(s->pg->conn, "SELECT (SELECT count(*) FROM checkpoint_timestamps)"
-			       " + (SELECT count(*) FROM checkpoint_cosignatures)");
-	int64_t n = -1;
+/* ---- rows.h: a server-side cursor fetched in binary batches ---- */
 
-	if (PQresultStatus(res) == PGRES_TUPLES_OK)
-		n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	else
-		pg_report(s, res, "cannot read the anchor tables");
-	PQclear(res);
-	return n;
+#define OID_INT8 20
+#define OID_INT2 21
+#define OID_INT4 23
+
+struct pg_rows {
+	struct rows r;
+	PGresult *res;          /* the current batch */
+	int row;                /* the next row of res */
+	int cursor;             /* res comes from FETCH on cursor name */
+	int done;               /* the last batch was short: no more */
+	char name[32];
+};
+
+static int pg_rows_fail(struct pg_rows *q, const PGresult *res)
+{
+	struct buf msg = BUF_INIT;
+
+	pg_scrub(q->r.s->pg->secret, res ? PQresultErrorMessage(res) : PQerrorMessage(q->r.s->pg->conn), &msg);
+	while (msg.len && msg.buf[msg.len - 1] == ' ')
+		buf_setlen(&msg, msg.len - 1);
+	buf_addf(q->r.err, "cannot read %s: %s", q->r.what, msg.buf);
+	buf_release(&msg);
+	return -1;
+}
+
+static int pg_rows_fetch(struct pg_rows *q)
+{
+	char sql[64];
+
+	PQclear(q->res);
+	q->res = NULL;
+	q->row = 0;
+	if (!q->cursor || q->done)
+		return 0;
+	snprintf(sql, sizeof(sql), "FETCH FORWARD " PG_FETCH_ROWS " FROM %s", q->name);
+	q->res = PQexecParams(q->r.s->pg->conn, sql, 0, NULL, NULL, NULL, NULL, 1);
+	if (PQresultStatus(q->res) != PGRES_TUPLES_OK)
+		return pg_rows_fail(q, q->res);
+	q->done = PQntuples(q->res) < atoi(PG_FETCH_ROWS);
+	return 0;
+}
+
+static int pg_rows_next(struct rows *r)
+{
+	struct pg_rows *q = (struct pg_rows *)r;
+
+	if (q->res && q->row >= PQntuples(q->res) && pg_rows_fetch(q))
+		return -1;
+	if (!q->res || q->row >= PQntuples(q->res))
+		return 0;
+	for (int c = 0; c < r->ncols; c++) {
+		struct row_col *col = &r->col[c];
+		const char *v = PQgetvalue(q->res, q->row, c);
+		int len = PQgetlength(q->res, q->row, c);
+		Oid type = PQftype(q->res, c);
+
+		memset(col, 0, sizeof(*col));
+		if (PQgetisnull(q->res, q->row, c))
+			continue;
+		if ((type == OID_INT8 && len == 8) || (type == OID_INT4 && len == 4) || (type == OID_INT2 && len == 2)) {
+			uint64_t u = 0;
+
+			for (int k = 0; k < len; k++)
+				u = u << 8 | (unsigned char)v[k];
+			col->is_int = 1;
+			/* sign-extend the narrower types */
+			col->i = len == 8 ? (int64_t)u : len == 4 ? (int64_t)(int32_t)(uint32_t)u
+								 : (int64_t)(int16_t)(uint16_t)u;
+		} else {
+			col->p = v;
+			col->n = (size_t)len;
+		}
+	}
+	q->row++;
+	return 1;
+}
+
+static void pg_rows_close(struct rows *r)
+{
+	struct pg_rows *q = (struct pg_rows *)r;
+	char sql[48];
+
+	PQclear(q->res);
+	if (q->cursor) {
+		snprintf(sql, sizeof(sql), "CLOSE %s", q->name);
+		PQclear(PQexec(r->s->pg->conn, sql)); /* after an error the transaction is over anyway */
+	}
+	free(q);
+}
+
+static const struct rows_ops pg_rows_ops = { pg_rows_next, pg_rows_close };
+
+struct rows *pg_rows_open(struct store *s, const char *sql, const struct row_param *p, int np,
+			  const char *what, struct buf *err)
+{
+	struct pg_rows *q = xcalloc(1, sizeof(*q));
+	struct buf decl = BUF_INIT;
+	const char *val[ROWS_MAX_COLS];
+	char num[ROWS_MAX_COLS][24];
+	Oid types[ROWS_MAX_COLS];
+
+	if (np > ROWS_MAX_COLS)
+		die("pg_rows_open: %d parameters", np);
+	q->r.ops = &pg_rows_ops;
+	q->r.s = s;
+	q->r.err = err;
+	q->r.what = what;
+	for (int i = 0; i < np; i++) {
+		types[i] = p[i].s ? 0 : OID_INT8;
+		if (!p[i].s)
+			snprintf(num[i], sizeof(num[i]), "%" PRId64, p[i].i);
+		val[i] = p[i].s ? p[i].s : num[i];
+	}
+	/* in a transaction, a cursor: the rows come a batch at a time */
+	q->cursor = s->pg->in_tx;
+	if (q->cursor) {
+		snprintf(q->name, sizeof(q->name), "ts_rows_%u", s->pg->cursors++);
+		buf_addf(&decl, "DECLARE %s NO SCROLL CURSOR FOR %s", q->name, sql);
+	} else {
+		buf_addstr(&decl, sql);
+	}
+	q->res = PQexecParams(s->pg->conn, decl.buf, np, types, val, NULL, NULL, 1);
+	buf_release(&decl);
+	if (PQresultStatus(q->res) != (q->cursor ? PGRES_COMMAND_OK : PGRES_TUPLES_OK)) {
+		pg_rows_fail(q, q->res);
+		PQclear(q->res);
+		q->res = NULL;
+		q->cursor = 0;
+		pg_rows_close(&q->r);
+		return NULL;
+	}
+	if (q->cursor && pg_rows_fetch(q)) {
+		pg_rows_close(&q->r);
+		return NULL;
+	}
+	q->r.ncols = PQnfields(q->res);
+	if (q->r.ncols > ROWS_MAX_COLS)
+		die("pg_rows_open: %d columns", q->r.ncols);
+	return &q->r;
 }

@@ -312,6 +312,16 @@ int pg_store_newest_checkpoint(struct store *s, int64_t *size)
 	return query_int(s, "SELECT max(size) FROM checkpoints", "cannot read checkpoints", size);
 }
 
+int pg_store_write(struct store *s, const char *sql, int n, const char *const *val, const int *len,
+		   const int *binary, const char *what)
+{
+	PGresult *res = PQexecParams(s->pg->conn, sql, n, NULL, val, len, binary, 0);
+	int ret = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_report(s, res, what);
+
+	PQclear(res);
+	return ret;
+}
+
 int pg_store_add_checkpoint(struct store *s, uint64_t size, const char *note)
 {
 	char n[24], ts[32];

@@ -10,6 +10,8 @@
  * appended event is 3 + changes row inserts and one indexed probe; the
  * look-ups, prepared on first use, are one indexed probe each.
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +20,7 @@
 #include "trailscope/jcs.h"
 #include "trailscope/pg_store.h"
 #include "trailscope/store_append.h"
+#include "rows.h"
 
 struct store_append {
 	struct store *s;
@@ -255,14 +258,77 @@ static void bind_time(sqlite3_stmt *st, int col, usec_t t)
 	sqlite3_bind_text(st, col, ts, -1, SQLITE_TRANSIENT);
 }
 
+/* The incident's services as the JSON array stored, in a->scratch. */
+static void incident_services(struct store_append *a, const struct incident *in)
+{
+	json_t *list = json_array();
+
+	for (size_t k = 0; k < in->nservices; k++)
+		json_array_append_new(list, json_string(in->services[k]));
+	buf_reset(&a->scratch);
+	json_append(&a->scratch, list);
+	json_decref(list);
+}
+
+/* store_put_incident on PostgreSQL: the same look-up, then one upsert
+ * (a writer may INSERT and UPDATE incidents, sql/pg_schema.sql). */
+static int put_incident_pg(struct store_append *a, const struct incident *in, int *was)
+{
+	const struct row_param id[] = { ROW_TEXT(in->id) };
+	char times[3][32], line[24];
+	const usec_t t[3] = { in->started, in->detected, in->resolved };
+	const char *val[11];
+	struct buf err = BUF_INIT;
+	struct rows *r = rows_open(a->s, NULL, "SELECT raw FROM incidents WHERE id = $1", id, 1, "incidents", &err);
+	int rc = r ? rows_next(r) : -1;
+
+	if (rc == 1) {
+		const struct row_col *old = rows_col(r, 0);
+
+		*was = old->p && old->n == strlen(in->raw) && !memcmp(old->p, in->raw, old->n) ?
+		       STORE_INCIDENT_SAME : STORE_INCIDENT_REPLACED;
+	} else if (rc == 0) {
+		*was = STORE_INCIDENT_NEW;
+	}
+	rows_close(r);
+	if (rc < 0) {
+		error("%s: %s", a->s->path, err.buf);
+		buf_release(&err);
+		return -1;
+	}
+	buf_release(&err);
+	incident_services(a, in);
+	for (int k = 0; k < 3; k++)
+		if (t[k] != INCIDENT_NO_TIME)
+			time_format(t[k], times[k]);
+	snprintf(line, sizeof(line), "%ld", (long)in->source_line);
+	val[0] = in->id;
+	val[1] = in->title;
+	val[2] = in->severity;
+	val[3] = a->scratch.buf;
+	val[4] = in->environment;
+	for (int k = 0; k < 3; k++)
+		val[5 + k] = t[k] == INCIDENT_NO_TIME ? NULL : times[k];
+	val[8] = in->raw;
+	val[9] = in->source_file;
+	val[10] = line;
+	return pg_store_write(a->s, "INSERT INTO incidents(id, title, severity, services, environment, started_at,"
+			      " detected_at, resolved_at, raw, source_file, source_line)"
+			      " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO UPDATE SET"
+			      " title = excluded.title, severity = excluded.severity, services = excluded.services,"
+			      " environment = excluded.environment, started_at = excluded.started_at,"
+			      " detected_at = excluded.detected_at, resolved_at = excluded.resolved_at,"
+			      " raw = excluded.raw, source_file = excluded.source_file,"
+			      " source_line = excluded.source_line", 11, val, NULL, NULL, "cannot store incident");
+}
+
 int store_put_incident(struct store_append *a, const struct incident *in, int *was)
 {
 	sqlite3_stmt *st;
-	json_t *list;
 	int rc;
 
 	if (a->pg)
-		return error("%s: incidents cannot be stored in a PostgreSQL store yet", a->s->path);
+		return put_incident_pg(a, in, was);
 	if (!a->incident_raw &&
 	    (store_prepare(a->s, "SELECT raw FROM incidents WHERE id = ?1", &a->incident_raw) ||
 	     store_prepare(a->s, "INSERT OR REPLACE INTO incidents(id, title, severity, services,"
@@ -284,12 +350,7 @@ int store_put_incident(struct store_append *a, const struct incident *in, int *w
 		return -1;
 	}
 	sqlite3_reset(st);
-	list = json_array();
-	for (size_t k = 0; k < in->nservices; k++)
-		json_array_append_new(list, json_string(in->services[k]));
-	buf_reset(&a->scratch);
-	json_append(&a->scratch, list);
-	json_decref(list);
+	incident_services(a, in);
 	st = a->ins_incident;
 	sqlite3_bind_text(st, 1, in->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, in->title, -1, SQLITE_STATIC);
@@ -319,20 +380,38 @@ struct col_value {
 
 /*
  * The one shape of the append-only tables keyed by a checkpoint's size
- * (checkpoints and the anchor tables): sql takes the size as ?1, the n
- * values as ?2.., and the time now as the last parameter. Returns 0 or
- * -1 reported as "cannot WHAT".
+ * (checkpoints and the anchor tables), in SQL both backends run: sql
+ * takes the size as $1, the n values as $2.., and the time now as the
+ * last parameter. Returns 0 or -1 reported as "cannot WHAT".
  */
 static int insert_at_size(struct store *s, const char *sql, uint64_t size, const struct col_value *v, int n,
 			  const char *what)
 {
 	sqlite3_stmt *st;
-	char now[32];
+	char now[32], num[24];
 	int ret = 0;
 
+	time_format(time_now(), now);
+	if (s->pg) {
+		const char *val[8];
+		int len[8], bin[8];
+
+		if (n + 2 > 8)
+			die("insert_at_size: %d values", n);
+		snprintf(num, sizeof(num), "%" PRIu64, size);
+		val[0] = num;
+		len[0] = bin[0] = 0;
+		for (int i = 0; i < n; i++) {
+			val[i + 1] = v[i].p;
+			len[i + 1] = (int)v[i].len;
+			bin[i + 1] = v[i].blob;
+		}
+		val[n + 1] = now;
+		len[n + 1] = bin[n + 1] = 0;
+		return pg_store_write(s, sql, n + 2, val, len, bin, what);
+	}
 	if (store_prepare(s, sql, &st))
 		return -1;
-	time_format(time_now(), now);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
 	for (int i = 0; i < n; i++) {
 		if (v[i].blob)
@@ -353,7 +432,7 @@ int store_add_checkpoint(struct store *s, uint64_t size, const char *note)
 
 	if (s->pg)
 		return pg_store_add_checkpoint(s, size, note);
-	return insert_at_size(s, "INSERT INTO checkpoints(size, note, added_at) VALUES(?1, ?2, ?3) "
+	return insert_at_size(s, "INSERT INTO checkpoints(size, note, added_at) VALUES($1, $2, $3) "
 			      "ON CONFLICT(size) DO NOTHING", size, v, 1, "cannot add checkpoint");
 }
 
@@ -361,9 +440,7 @@ int store_add_checkpoint(struct store *s, uint64_t size, const char *note)
 
 static int need_anchor_tables(struct store *s)
 {
-	if (s->pg)
-		return error("%s: time-stamps and cosignatures cannot be stored in a PostgreSQL store yet", s->path);
-	if (s->schema >= 4)
+	if (s->pg || s->schema >= 4)
 		return 0;
 	return error("%s: the store (schema version %d) has no anchor tables; open it for writing "
 		     "once with this trailscope to upgrade it", s->path, s->schema);
@@ -375,8 +452,8 @@ int anchors_add_timestamp(struct store *s, uint64_t size, const void *token, siz
 	const struct col_value v[] = { BLOB_VALUE(token, len), TEXT_VALUE(nonce_hex), TEXT_VALUE(tsa) };
 
 	return need_anchor_tables(s) ||
-	       insert_at_size(s, "INSERT INTO checkpoint_timestamps(size, token, nonce, tsa, added_at)"
-			      " VALUES(?1, ?2, ?3, ?4, ?5)", size, v, 3, "cannot store the time-stamp token") ? -1 : 0;
+	       insert_at_size(s, "INSERT INTO checkpoint_timestamps(id, size, token, nonce, tsa, added_at)"
+			      " VALUES((SELECT coalesce(max(id), 0) + 1 FROM checkpoint_timestamps), $1, $2, $3, $4, $5)", size, v, 3, "cannot store the time-stamp token") ? -1 : 0;
 }
 
 int anchors_add_request(struct store *s, uint64_t size, const char *nonce_hex, const void *req, size_t len)
@@ -385,7 +462,7 @@ int anchors_add_request(struct store *s, uint64_t size, const char *nonce_hex, c
 
 	return need_anchor_tables(s) ||
 	       insert_at_size(s, "INSERT INTO timestamp_requests(size, nonce, request, created_at)"
-			      " VALUES(?1, ?2, ?3, ?4)", size, v, 2, "cannot record the time-stamp request") ? -1 : 0;
+			      " VALUES($1, $2, $3, $4)", size, v, 2, "cannot record the time-stamp request") ? -1 : 0;
 }
 
 int anchors_add_cosignature(struct store *s, uint64_t size, const char *line)
@@ -393,6 +470,7 @@ int anchors_add_cosignature(struct store *s, uint64_t size, const char *line)
 	const struct col_value v[] = { TEXT_VALUE(line) };
 
 	return need_anchor_tables(s) ||
-	       insert_at_size(s, "INSERT INTO checkpoint_cosignatures(size, line, added_at) VALUES(?1, ?2, ?3)",
+	       insert_at_size(s, "INSERT INTO checkpoint_cosignatures(id, size, line, added_at) VALUES("
+			      "(SELECT coalesce(max(id), 0) + 1 FROM checkpoint_cosignatures), $1, $2, $3)",
 			      size, v, 1, "cannot store the cosignature") ? -1 : 0;
 }

@@ -491,13 +491,10 @@ static int scan_entries(struct verifier *v)
 	buf_init(&v->canon);
 	merkle_builder_init(&v->tree);
 	at_size(v);
-	if (v->s->pg) {
-		ret = pg_read_entries(v->s, scan_row, v);
-	} else {
-		/* the derived tables are checked alongside, on threads of their own */
-		derived = derived_check_start(v->s, v->opt->cancel);
-		ret = scan_sqlite(v);
-	}
+	/* the derived tables are checked alongside, on threads of their own
+	 * (SQLite), or after the scan in the same snapshot (PostgreSQL) */
+	derived = derived_check_start(v->s, v->opt->cancel);
+	ret = v->s->pg ? pg_read_entries(v->s, scan_row, v) : scan_sqlite(v);
 	if (ret > 0)
 		ret = -1; /* cancelled: nothing to report */
 	if (derived && derived_check_finish(derived, ret ? NULL : derived_fault, v->r))
@@ -829,20 +826,8 @@ int verify_store(struct store *s, const struct verify_options *opt, struct verif
 	r->verified_through = newest_ok != (size_t)-1 ? v.cps[newest_ok].size : 0;
 	r->pending = r->entries > r->verified_through ? r->entries - r->verified_through : 0;
 	/* time-stamps and cosignatures (verify_anchors.c) */
-	if (s->pg) {
-		int64_t nanchors = pg_count_anchors(s);
-
-		if (nanchors < 0)
-			goto out;
-		/* said plainly: what is not checked on PostgreSQL yet */
-		add_note(r, "PostgreSQL store: the derived tables (changes, entry_text, entries_fts) are not "
-			 "cross-checked against the leaves yet; trailscope copy URI FILE and verify FILE do");
-		if (nanchors)
-			add_note(r, "PostgreSQL store: its %" PRId64 " time-stamp tokens and cosignatures are "
-				 "not checked yet; trailscope copy URI FILE and verify FILE do", nanchors);
-	} else if (verify_anchors(s, opt->anchors, r)) {
+	if (verify_anchors(s, opt->anchors, r))
 		goto out;
-	}
 	/* VERIFIED needs entries anchored by a trusted checkpoint: an
 	 * unsigned store is never VERIFIED, whatever keys are pinned */
 	if (r->faults_total) {

@@ -6,9 +6,11 @@
  * derived row is a verification fault rather than evidence (docs/STORE.md,
  * "Derived data").
  *
- * The seq range is cut in two halves, each checked on a thread with a
- * read-only connection of its own, in one read transaction, while verify.c
- * hashes on the caller's thread. A half reads the entries, changes and
+ * On SQLite the seq range is cut in two halves, each checked on a thread
+ * with a read-only connection of its own, in one read transaction, while
+ * verify.c hashes on the caller's thread; on PostgreSQL both halves are
+ * read after the hashing, in the caller's READ ONLY snapshot. The rows
+ * come through rows.h, the same code for both backends. A half reads the entries, changes and
  * entry_text tables each with one cursor in seq order (a merge join). The
  * rapid-toggle bit depends on earlier entries of the same target and
  * environment, so the entries it can concern are set aside and decided at
@@ -35,7 +37,7 @@
 #include "trailscope/util.h"
 #include "trailscope/verify.h"
 #include "trailscope/verify_derived.h"
-#include "store_row.h"
+#include "rows.h"
 
 #define TOGGLE_WINDOW ((usec_t)30 * 60 * 1000000) /* import's rapid-toggle window */
 #define SHOWN_VALUE_MAX 48            /* bytes of a value quoted in a fault */
@@ -815,6 +817,7 @@ struct part {
 	struct trec *recs;
 	size_t nrecs, recs_alloc;
 	struct buf key, a, detail, detail2; /* scratch */
+	struct buf rerr;        /* the cursors' error, moved to err */
 };
 
 #define NPARTS 2
@@ -881,13 +884,37 @@ static void add_shown(struct buf *out, const char *s, size_t n)
 	add_value_text(out, s, n, 1);
 }
 
-/* An integer column as a number, anything else stored there quoted. */
-static void add_int_col(struct buf *out, sqlite3_stmt *st, int col)
+/* Column col of the current row: its bytes (NULL for NULL), its integer. */
+static const char *col_text(const struct rows *r, int col, size_t *n)
 {
-	if (sqlite3_column_type(st, col) == SQLITE_INTEGER)
-		buf_addf(out, "%lld", (long long)sqlite3_column_int64(st, col));
-	else
-		add_shown(out, (const char *)sqlite3_column_text(st, col), (size_t)sqlite3_column_bytes(st, col));
+	const struct row_col *c = rows_col(r, col);
+
+	*n = c->n;
+	return c->p;
+}
+
+static int64_t col_int(const struct rows *r, int col)
+{
+	return rows_col(r, col)->i;
+}
+
+static int col_is_int(const struct rows *r, int col)
+{
+	return rows_col(r, col)->is_int;
+}
+
+/* An integer column as a number, anything else stored there quoted. */
+static void add_int_col(struct buf *out, const struct rows *st, int col)
+{
+	size_t n;
+	const char *t;
+
+	if (col_is_int(st, col)) {
+		buf_addf(out, "%lld", (long long)col_int(st, col));
+	} else {
+		t = col_text(st, col, &n);
+		add_shown(out, t, n);
+	}
 }
 
 static void add_mismatch_as(struct buf *out, const char *what, const char *stored, size_t sn,
@@ -961,18 +988,18 @@ static void add_risk_mismatch(struct buf *w, unsigned stored, unsigned derived)
 }
 
 /* Compares the changes row at st with the derived change c (the idx-th). */
-static int change_differs(struct part *dc, sqlite3_stmt *st, const struct change *c, struct buf *out)
+static int change_differs(struct part *dc, const struct rows *st, const struct change *c, struct buf *out)
 {
 	size_t n;
 	const char *t;
 	const char *kind = change_kind_name(c->kind);
 
-	t = store_col_text_len(st, 2, &n);
+	t = col_text(st, 2, &n);
 	if (!same_text(t, n, c->path, strlen(c->path))) {
 		add_mismatch(out, "path", t, n, c->path, strlen(c->path));
 		return 1;
 	}
-	t = store_col_text_len(st, 3, &n);
+	t = col_text(st, 3, &n);
 	if (!same_text(t, n, kind, strlen(kind))) {
 		buf_addf(out, "%s: ", *c->path ? c->path : "(state)");
 		add_mismatch(out, "kind", t, n, kind, strlen(kind));
@@ -984,14 +1011,14 @@ static int change_differs(struct part *dc, sqlite3_stmt *st, const struct change
 		buf_reset(&dc->a);
 		if (v)
 			json_append(&dc->a, v);
-		t = store_col_text_len(st, 4 + k, &n);
+		t = col_text(st, 4 + k, &n);
 		if (v ? !same_text(t, n, dc->a.buf, dc->a.len) : t != NULL) {
 			buf_addf(out, "%s: ", *c->path ? c->path : "(state)");
 			add_mismatch_as(out, k ? "after" : "before", t, n, v ? dc->a.buf : NULL, dc->a.len, 0);
 			return 1;
 		}
 	}
-	if (sqlite3_column_int64(st, 6) != c->before_unknown || sqlite3_column_type(st, 6) != SQLITE_INTEGER) {
+	if (col_int(st, 6) != c->before_unknown || !col_is_int(st, 6)) {
 		buf_addf(out, "%s: before_unknown ", *c->path ? c->path : "(state)");
 		add_int_col(out, st, 6);
 		buf_addf(out, " in the table, %d in the leaf", c->before_unknown);
@@ -1004,17 +1031,17 @@ enum { E_SEQ, E_LEAF, E_SUMMARY, E_NCHANGES, E_RISK, E_SFILE, E_SLINE };
 enum { C_SEQ, C_IDX };
 enum { T_SEQ, T_SUMMARY, T_RAW };
 
-/* Steps a cursor; returns 1 on a row, 0 at the end, -1 on error. */
-static int next_row(struct part *dc, sqlite3 *db, sqlite3_stmt *st, const char *table)
+/* Steps a cursor; returns 1 on a row, 0 at the end, -1 on error (the
+ * first one kept in dc->err). */
+static int next_row(struct part *dc, struct rows *st)
 {
-	int rc = sqlite3_step(st);
+	int rc = rows_next(st);
 
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
+	if (rc >= 0)
+		return rc;
 	if (!dc->ret)
-		buf_addf(&dc->err, "cannot read %s: %s", table, sqlite3_errmsg(db));
+		buf_add(&dc->err, dc->rerr.buf, dc->rerr.len);
+	buf_reset(&dc->rerr);
 	dc->ret = -1;
 	return -1;
 }
@@ -1065,11 +1092,11 @@ static int raw_matches(struct part *dc, const char *text, size_t n, const struct
 
 /* Checks the entry row at e: its own columns, its changes rows (advancing
  * ch, *ch_row says whether it holds a row) and its entry_text row. */
-static void check_entry(struct part *dc, sqlite3 *db, sqlite3_stmt *e, sqlite3_stmt *ch, int *ch_row,
-			sqlite3_stmt *tx, int *tx_row, const struct derived *d, struct span raw,
+static void check_entry(struct part *dc, struct rows *e, struct rows *ch, int *ch_row,
+			struct rows *tx, int *tx_row, const struct derived *d, struct span raw,
 			int raw_equal)
 {
-	uint64_t seq = (uint64_t)sqlite3_column_int64(e, E_SEQ);
+	uint64_t seq = (uint64_t)col_int(e, E_SEQ);
 	struct buf *w = &dc->detail;
 	size_t n, i = 0;
 	const char *t;
@@ -1077,23 +1104,21 @@ static void check_entry(struct part *dc, sqlite3 *db, sqlite3_stmt *e, sqlite3_s
 	int reported = 0;
 
 	/* entries.summary, nchanges, risk, source_* */
-	t = store_col_text_len(e, E_SUMMARY, &n);
+	t = col_text(e, E_SUMMARY, &n);
 	if (!summary_matches(d, t, n)) {
 		buf_reset(w);
 		add_mismatch(w, "summary", t, n, d->summary.buf, d->summary.len);
 		add_fault(dc, seq, "entries.summary", w);
 	}
-	if (sqlite3_column_type(e, E_NCHANGES) != SQLITE_INTEGER ||
-	    sqlite3_column_int64(e, E_NCHANGES) != (sqlite3_int64)d->changes.n) {
+	if (!col_is_int(e, E_NCHANGES) || col_int(e, E_NCHANGES) != (int64_t)d->changes.n) {
 		buf_reset(w);
 		buf_addstr(w, "nchanges ");
 		add_int_col(w, e, E_NCHANGES);
 		buf_addf(w, " in the table, %zu in the leaf", d->changes.n);
 		add_fault(dc, seq, "entries.nchanges", w);
 	}
-	stored = (unsigned)sqlite3_column_int64(e, E_RISK);
-	if (sqlite3_column_type(e, E_RISK) != SQLITE_INTEGER ||
-	    (uint64_t)sqlite3_column_int64(e, E_RISK) > 0xffffffffu) {
+	stored = (unsigned)col_int(e, E_RISK);
+	if (!col_is_int(e, E_RISK) || (uint64_t)col_int(e, E_RISK) > 0xffffffffu) {
 		buf_reset(w);
 		buf_addstr(w, "risk ");
 		add_int_col(w, e, E_RISK);
@@ -1127,13 +1152,12 @@ static void check_entry(struct part *dc, sqlite3 *db, sqlite3_stmt *e, sqlite3_s
 		add_risk_mismatch(w, stored, risk);
 		add_fault(dc, seq, "entries.risk", w);
 	}
-	t = store_col_text_len(e, E_SFILE, &n);
+	t = col_text(e, E_SFILE, &n);
 	if (!d->source_file || !same_text(t, n, d->source_file, strlen(d->source_file))) {
 		buf_reset(w);
 		add_mismatch(w, "source_file", t, n, d->source_file, d->source_file ? strlen(d->source_file) : 0);
 		add_fault(dc, seq, "entries.source_file", w);
-	} else if (sqlite3_column_type(e, E_SLINE) != SQLITE_INTEGER ||
-		   sqlite3_column_int64(e, E_SLINE) != d->source_line) {
+	} else if (!col_is_int(e, E_SLINE) || col_int(e, E_SLINE) != d->source_line) {
 		buf_reset(w);
 		buf_addstr(w, "source_line ");
 		add_int_col(w, e, E_SLINE);
@@ -1143,15 +1167,15 @@ static void check_entry(struct part *dc, sqlite3 *db, sqlite3_stmt *e, sqlite3_s
 
 	/* changes rows of seq, in idx order */
 	buf_reset(w);
-	while (*ch_row == 1 && (uint64_t)sqlite3_column_int64(ch, C_SEQ) == seq) {
+	while (*ch_row == 1 && (uint64_t)col_int(ch, C_SEQ) == seq) {
 		if (!reported) {
-			sqlite3_int64 idx = sqlite3_column_int64(ch, C_IDX);
+			int64_t idx = col_int(ch, C_IDX);
 
-			if (idx != (sqlite3_int64)i) {
+			if (idx != (int64_t)i) {
 				buf_addf(w, "row %zu is missing (the table has idx %lld next)", i, (long long)idx);
 				reported = 1;
 			} else if (i >= d->changes.n) {
-				t = store_col_text_len(ch, 2, &n);
+				t = col_text(ch, 2, &n);
 				buf_addf(w, "extra row %zu (", i);
 				add_shown(w, t, n);
 				buf_addf(w, "): the leaf has %zu change%s", d->changes.n, d->changes.n == 1 ? "" : "s");
@@ -1161,7 +1185,7 @@ static void check_entry(struct part *dc, sqlite3 *db, sqlite3_stmt *e, sqlite3_s
 			}
 		}
 		i++;
-		*ch_row = next_row(dc, db, ch, "changes");
+		*ch_row = next_row(dc, ch);
 	}
 	if (!reported && i < d->changes.n) {
 		const char *p = d->changes.v[i].path;
@@ -1182,7 +1206,7 @@ static void check_entry(struct part *dc, sqlite3 *db, sqlite3_stmt *e, sqlite3_s
 		}
 		return;
 	}
-	if (*tx_row != 1 || (uint64_t)sqlite3_column_int64(tx, T_SEQ) != seq) {
+	if (*tx_row != 1 || (uint64_t)col_int(tx, T_SEQ) != seq) {
 		buf_reset(w);
 		buf_addstr(w, d->raw_sha256 ? "the row is missing, and with it the raw record the leaf's raw_sha256 "
 			   "commits to" : "the row is missing");
@@ -1194,13 +1218,13 @@ static void check_entry(struct part *dc, sqlite3 *db, sqlite3_stmt *e, sqlite3_s
 		/* the raw record first: SHA-256 of its bytes against the leaf */
 		char hex[LEAF_RAW_SHA256_HEX + 1];
 
-		t = store_col_text_len(tx, T_RAW, &n);
+		t = col_text(tx, T_RAW, &n);
 		leaf_raw_sha256(t ? t : "", n, hex);
 		if (!t || strcmp(hex, d->raw_sha256))
 			buf_addf(w, "raw record: SHA-256 %s in the table, raw_sha256 %s in the leaf",
 				 t ? hex : "(NULL)", d->raw_sha256);
 	}
-	t = store_col_text_len(tx, T_SUMMARY, &n);
+	t = col_text(tx, T_SUMMARY, &n);
 	if (w->len) {
 		/* reported: one fault per table and seq */
 	} else if (!summary_matches(d, t, n)) {
@@ -1209,62 +1233,61 @@ static void check_entry(struct part *dc, sqlite3 *db, sqlite3_stmt *e, sqlite3_s
 		const char *lt;
 		size_t ln;
 
-		t = store_col_text_len(tx, T_RAW, &n);
+		t = col_text(tx, T_RAW, &n);
 		if (!raw_matches(dc, t, n, d, raw, raw_equal, &lt, &ln))
 			add_mismatch(w, "raw", t, n, lt, ln);
 	}
 	if (w->len)
 		add_fault(dc, seq, "entry_text", w);
-	*tx_row = next_row(dc, db, tx, "entry_text");
+	*tx_row = next_row(dc, tx);
 }
 
 /* Rows of a derived table whose seq has no entry. */
-static void orphans(struct part *dc, sqlite3 *db, sqlite3_stmt *st, int *row, const char *table,
-		    int64_t below, int to_end)
+static void orphans(struct part *dc, struct rows *st, int *row, const char *table, int64_t below, int to_end)
 {
-	while (*row == 1 && (to_end || sqlite3_column_int64(st, 0) < below)) {
-		int64_t seq = sqlite3_column_int64(st, 0);
+	while (*row == 1 && (to_end || col_int(st, 0) < below)) {
+		int64_t seq = col_int(st, 0);
 
 		buf_reset(&dc->detail);
 		buf_addstr(&dc->detail, "rows for an entry the store does not have");
 		add_fault(dc, seq > 0 ? (uint64_t)seq : 0, table, &dc->detail);
-		while (*row == 1 && sqlite3_column_int64(st, 0) == seq)
-			*row = next_row(dc, db, st, table);
+		while (*row == 1 && col_int(st, 0) == seq)
+			*row = next_row(dc, st);
 	}
 }
 
+/* Checks dc's seq range, reading through db (a worker's own SQLite
+ * connection) or, when NULL, the store's connection. */
 static void run_check(struct part *dc, sqlite3 *db)
 {
-	sqlite3_stmt *e = NULL, *ch = NULL, *tx = NULL;
+	struct store *s = dc->owner->s;
+	const struct row_param range[] = { ROW_INT(dc->from), ROW_INT(dc->to) };
+	struct rows *e = NULL, *ch = NULL, *tx = NULL;
 	struct derived d;
 	struct buf err = BUF_INIT;
 	int e_row, ch_row = 0, tx_row = 0;
 
 	derived_init(&d);
-	if (sqlite3_prepare_v2(db, "SELECT seq, leaf, summary, nchanges, risk, source_file, source_line"
-			       " FROM entries WHERE seq > ?1 AND seq <= ?2 ORDER BY seq", -1, &e, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT seq, idx, path, kind, before, after, before_unknown"
-			       " FROM changes WHERE seq > ?1 AND seq <= ?2 ORDER BY seq, idx", -1, &ch, NULL) != SQLITE_OK ||
-	    (dc->owner->s->schema >= 2 &&
-	     sqlite3_prepare_v2(db, "SELECT seq, summary, raw FROM entry_text WHERE seq > ?1 AND seq <= ?2"
-				" ORDER BY seq", -1, &tx, NULL) != SQLITE_OK)) {
-		buf_addf(&dc->err, "cannot read the derived tables: %s", sqlite3_errmsg(db));
+	if (!(e = rows_open(s, db, "SELECT seq, leaf, summary, nchanges, risk, source_file, source_line"
+			    " FROM entries WHERE seq > $1 AND seq <= $2 ORDER BY seq", range, 2, "entries",
+			    &dc->rerr)) ||
+	    !(ch = rows_open(s, db, "SELECT seq, idx, path, kind, before, after, before_unknown"
+			     " FROM changes WHERE seq > $1 AND seq <= $2 ORDER BY seq, idx", range, 2, "changes",
+			     &dc->rerr)) ||
+	    (s->schema >= 2 &&
+	     !(tx = rows_open(s, db, "SELECT seq, summary, raw FROM entry_text WHERE seq > $1 AND seq <= $2"
+			      " ORDER BY seq", range, 2, "entry_text", &dc->rerr)))) {
+		buf_add(&dc->err, dc->rerr.buf, dc->rerr.len);
 		dc->ret = -1;
 		goto out;
 	}
-	for (int k = 1; k <= 2; k++) {
-		sqlite3_bind_int64(e, k, k == 1 ? dc->from : dc->to);
-		sqlite3_bind_int64(ch, k, k == 1 ? dc->from : dc->to);
-		if (tx)
-			sqlite3_bind_int64(tx, k, k == 1 ? dc->from : dc->to);
-	}
-	ch_row = next_row(dc, db, ch, "changes");
+	ch_row = next_row(dc, ch);
 	if (tx)
-		tx_row = next_row(dc, db, tx, "entry_text");
-	while ((e_row = next_row(dc, db, e, "entries")) == 1) {
-		int64_t seq = sqlite3_column_int64(e, E_SEQ);
-		const char *leaf = (const char *)sqlite3_column_blob(e, E_LEAF);
-		size_t len = (size_t)sqlite3_column_bytes(e, E_LEAF);
+		tx_row = next_row(dc, tx);
+	while ((e_row = next_row(dc, e)) == 1) {
+		int64_t seq = col_int(e, E_SEQ);
+		size_t len;
+		const char *leaf = col_text(e, E_LEAF, &len);
 		struct span raw;
 		struct raw_hook hook;
 		int line, col;
@@ -1272,19 +1295,19 @@ static void run_check(struct part *dc, sqlite3 *db)
 
 		if ((dc->owner->cancel && *dc->owner->cancel) || dc->owner->stop)
 			break;
-		orphans(dc, db, ch, &ch_row, "changes", seq, 0);
+		orphans(dc, ch, &ch_row, "changes", seq, 0);
 		if (tx)
-			orphans(dc, db, tx, &tx_row, "entry_text", seq, 0);
+			orphans(dc, tx, &tx_row, "entry_text", seq, 0);
 		buf_reset(&err);
 		raw = (struct span){ NULL, 0 };
 		hook = (struct raw_hook){ NULL, 0, -1, 0 };
-		if (tx && tx_row == 1 && sqlite3_column_int64(tx, T_SEQ) == seq)
-			hook.text = store_col_text_len(tx, T_RAW, &hook.n);
+		if (tx && tx_row == 1 && col_int(tx, T_SEQ) == seq)
+			hook.text = col_text(tx, T_RAW, &hook.n);
 		j = leaf_essentials(leaf ? leaf : "", len, &raw, &hook);
 		if (!j)
 			j = json_parse_strict(leaf ? leaf : "", len, &line, &col, &err);
 		if (j && !derived_from_leaf(j, &d)) {
-			check_entry(dc, db, e, ch, &ch_row, tx, &tx_row, &d, raw, hook.walked && hook.eq == 1);
+			check_entry(dc, e, ch, &ch_row, tx, &tx_row, &d, raw, hook.walked && hook.eq == 1);
 		} else {
 			/* nothing to derive from: a leaf verify's own scan rejects
 			 * is reported there, any other here */
@@ -1305,23 +1328,23 @@ static void run_check(struct part *dc, sqlite3 *db)
 				df->detail = xstrdup(dc->detail.buf);
 			}
 			leaf_fields_release(&f);
-			while (ch_row == 1 && sqlite3_column_int64(ch, C_SEQ) == seq)
-				ch_row = next_row(dc, db, ch, "changes");
-			while (tx && tx_row == 1 && sqlite3_column_int64(tx, T_SEQ) == seq)
-				tx_row = next_row(dc, db, tx, "entry_text");
+			while (ch_row == 1 && col_int(ch, C_SEQ) == seq)
+				ch_row = next_row(dc, ch);
+			while (tx && tx_row == 1 && col_int(tx, T_SEQ) == seq)
+				tx_row = next_row(dc, tx);
 		}
 		derived_release(&d);
 		json_decref(j);
 	}
 	if (e_row == 0) {
-		orphans(dc, db, ch, &ch_row, "changes", 0, 1);
+		orphans(dc, ch, &ch_row, "changes", 0, 1);
 		if (tx)
-			orphans(dc, db, tx, &tx_row, "entry_text", 0, 1);
+			orphans(dc, tx, &tx_row, "entry_text", 0, 1);
 	}
 out:
-	sqlite3_finalize(e);
-	sqlite3_finalize(ch);
-	sqlite3_finalize(tx);
+	rows_close(e);
+	rows_close(ch);
+	rows_close(tx);
 	derived_release(&d);
 	buf_release(&err);
 }
@@ -1347,17 +1370,20 @@ static void *worker(void *arg)
 struct derived_check *derived_check_start(struct store *s, volatile int *cancel)
 {
 	struct derived_check *dc = xcalloc(1, sizeof(*dc));
-	sqlite3_stmt *st;
+	struct buf err = BUF_INIT;
+	struct rows *r;
 	int64_t last = 0;
 
 	dc->s = s;
 	dc->cancel = cancel;
-	/* two halves of the seq range, each on a thread of its own */
-	if (sqlite3_prepare_v2(s->db, "SELECT max(seq) FROM entries", -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			last = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+	/* two halves of the seq range, each on a thread of its own (SQLite);
+	 * a failure here shows again when a half reads */
+	if ((r = rows_open(s, NULL, "SELECT max(seq) FROM entries", NULL, 0, "entries", &err))) {
+		if (rows_next(r) == 1)
+			last = rows_col(r, 0)->i;
+		rows_close(r);
 	}
+	buf_release(&err);
 	dc->nparts = last >= 2 ? NPARTS : 1;
 	for (int k = 0; k < dc->nparts; k++) {
 		struct part *pt = &dc->parts[k];
@@ -1370,7 +1396,8 @@ struct derived_check *derived_check_start(struct store *s, volatile int *cancel)
 		buf_init(&pt->a);
 		buf_init(&pt->detail);
 		buf_init(&pt->detail2);
-		if (s->path && store_sqlite_open_ro(s->path, s->immutable, &pt->db) == SQLITE_OK &&
+		buf_init(&pt->rerr);
+		if (!s->pg && s->path && store_sqlite_open_ro(s->path, s->immutable, &pt->db) == SQLITE_OK &&
 		    sqlite3_exec(pt->db, "PRAGMA query_only = 1",
 				 NULL, NULL, NULL) == SQLITE_OK &&
 		    !pthread_create(&pt->thread, NULL, worker, pt)) {
@@ -1432,8 +1459,12 @@ int derived_check_finish(struct derived_check *dc, derived_fault_fn *fault, void
 
 		if (pt->threaded)
 			pthread_join(pt->thread, NULL);
-		else if (fault && !ret)
-			run_check(pt, dc->s->db);
+		else if (fault && !ret) {
+			struct json_arena *arena = json_arena_enter(); /* as a worker does */
+
+			run_check(pt, NULL);
+			json_arena_leave(arena);
+		}
 		if (pt->db)
 			sqlite3_close(pt->db);
 		if (pt->ret && !ret)
@@ -1475,6 +1506,7 @@ int derived_check_finish(struct derived_check *dc, derived_fault_fn *fault, void
 		buf_release(&pt->a);
 		buf_release(&pt->detail);
 		buf_release(&pt->detail2);
+		buf_release(&pt->rerr);
 	}
 	free(dc);
 	return ret;

@@ -12,39 +12,12 @@ q() { sqlite3 "$1" "$2"; }
 
 # ---- a CA, a TSA certificate with a critical timeStamping EKU, one
 # without the EKU, and another CA ----
-EC="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
-mkca() { # mkca NAME
-	openssl req -x509 $EC -keyout "$C/$1.key" -out "$C/$1.pem" -subj "/CN=$1" -days 3650 \
-		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" 2>/dev/null
-}
-mkleaf() { # mkleaf NAME CA EXTLINES
-	openssl req $EC -keyout "$C/$1.key" -out "$C/$1.csr" -subj "/CN=$1" 2>/dev/null
-	printf "$3" > "$C/$1.ext"
-	openssl x509 -req -in "$C/$1.csr" -CA "$C/$2.pem" -CAkey "$C/$2.key" -CAcreateserial \
-		-out "$C/$1.pem" -days 3650 -extfile "$C/$1.ext" 2>/dev/null
-}
-mkca "Test Root"; mkca "Other Root"
-mkleaf tsa "Test Root" 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n'
+mkca() { tsa_mkca "$C" "$1"; }
+mkleaf() { tsa_mkleaf "$C" "$@"; }
+tsa_setup "$C" "Test Root"; mkca "Other Root"
 mkleaf noeku "Test Root" 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n'
 CA="$C/Test Root.pem" CA2="$C/Other Root.pem"
-echo 01 > "$C/serial"
-cat > "$C/tsa.cnf" <<CNF
-[ tsa ]
-default_tsa = tsa_config
-[ tsa_config ]
-serial = $C/serial
-crypto_device = builtin
-signer_digest = sha256
-default_policy = 1.2.3.4.1
-digests = sha256, sha384, sha512
-accuracy = secs:1
-tsa_name = yes
-ess_cert_id_alg = sha256
-CNF
-reply() { # reply REQ.tsq OUT.tsr: the TSA answers offline
-	openssl ts -reply -config "$C/tsa.cnf" -queryfile "$1" -signer "$C/tsa.pem" -inkey "$C/tsa.key" \
-		-out "$2" 2>/dev/null
-}
+reply() { tsa_reply "$C" "$@"; }
 expect_eq "the test TSA certificate has the EKU" "$(openssl x509 -in "$C/tsa.pem" -noout -ext extendedKeyUsage | tail -1 | tr -d ' ')" "TimeStamping"
 
 # ---- keys and a signed store ----

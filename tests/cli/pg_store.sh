@@ -6,9 +6,11 @@
 # checkpoints as into SQLite, and the free-text lexemes are FTS5's; four
 # importers at once keep seq contiguous, ids unique and the root right;
 # one killed mid-transaction leaves nothing; verify gives SQLite's
-# verdicts and faults; copy goes both ways row for row; every other
-# command refuses a URI; no password ever reaches the output. Fails, not
-# skips, without PostgreSQL.
+# verdicts and faults, leaves, columns, nodes, derived tables and
+# anchors tampered alike; timestamp, witness cosign and incident import
+# write to it; copy goes both ways row for row; every other command
+# refuses a URI; no password ever reaches the output. Fails, not skips,
+# without PostgreSQL.
 . tests/lib.sh
 . tests/pg/server.sh
 
@@ -203,20 +205,22 @@ print("\n".join(out))' > "$T/fts.lite"
 	fi
 }
 
-# verify_both NAME: verify on the PostgreSQL store and on the SQLite one
-# give the same report (but the store line, and the notes on what is not
-# checked on PostgreSQL yet) and exit status; the PostgreSQL report is
-# kept in $T/v.pg.raw, both in $T/v.both.
+# verify_both NAME [DB SQLITE ARGS...]: verify on the PostgreSQL store
+# (default: store) and on the SQLite one (default: $T/ref.db) give the
+# same report (but the store line) and exit status; the PostgreSQL report
+# is kept in $T/v.pg.raw, both in $T/v.both.
 verify_both() {
-	"$TRAILSCOPE" verify "$(uri ts_reader store)" --trust "$P" --no-remember > "$T/v.pg.raw" 2>&1
+	_n=$1 _db=${2:-store} _lite=${3:-$T/ref.db}
+	shift; [ $# -gt 0 ] && shift; [ $# -gt 0 ] && shift
+	"$TRAILSCOPE" verify "$(uri ts_reader "$_db")" --trust "$P" --no-remember "$@" > "$T/v.pg.raw" 2>&1
 	echo "exit $?" >> "$T/v.pg.raw"
-	"$TRAILSCOPE" verify "$T/ref.db" --trust "$P" --no-remember > "$T/v.lite.raw" 2>&1
+	"$TRAILSCOPE" verify "$_lite" --trust "$P" --no-remember "$@" > "$T/v.lite.raw" 2>&1
 	echo "exit $?" >> "$T/v.lite.raw"
-	grep -v '^store:\|^note: .*PostgreSQL store' "$T/v.pg.raw" > "$T/v.pg"
+	grep -v '^store:' "$T/v.pg.raw" > "$T/v.pg"
 	grep -v '^store:' "$T/v.lite.raw" > "$T/v.lite"
 	cat "$T/v.pg" "$T/v.lite" > "$T/v.both"
-	if grep -q '^verdict:' "$T/v.pg" && cmp -s "$T/v.pg" "$T/v.lite"; then pass "$1"
-	else fail "$1" "$(diff "$T/v.pg" "$T/v.lite")"; fi
+	if grep -q '^verdict:' "$T/v.pg" && cmp -s "$T/v.pg" "$T/v.lite"; then pass "$_n"
+	else fail "$_n" "$(diff "$T/v.pg" "$T/v.lite")"; fi
 }
 
 # verify: SQLite's verdict and faults, on the same store and after the
@@ -225,8 +229,7 @@ check_verify() {
 	verify_both "pg verify: untouched: the same report and exit status as SQLite"
 	expect_grep "pg verify: ... VERIFIED" "^verdict: *VERIFIED through 2,5" "$T/v.pg"
 	expect_grep "pg verify: ... the store shown by its URI" "^store: *postgresql://ts_reader@/store.host=$PGHOST .origin example.org/pg" "$T/v.pg.raw"
-	expect_grep "pg verify: ... noting what it does not check on PostgreSQL yet" \
-		"derived tables .changes, entry_text, entries_fts. are not cross-checked" "$T/v.pg.raw"
+	expect_nogrep "pg verify: ... with no note of anything PostgreSQL leaves unchecked" "^note:.*PostgreSQL" "$T/v.pg.raw"
 
 	pq ts_super store "ALTER TABLE entries DISABLE TRIGGER entries_no_change" \
 		"ALTER TABLE merkle_nodes DISABLE TRIGGER merkle_nodes_no_change" \
@@ -243,6 +246,101 @@ check_verify() {
 	expect_grep "pg verify: an edited leaf is MODIFIED" "MODIFIED  *seq 100: leaf does not match its leaf_hash" "$T/v.pg"
 	expect_grep "pg verify: an edited cached node is MODIFIED" "MODIFIED  *seq 321-336: cached Merkle node" "$T/v.pg"
 	expect_grep "pg verify: ... FAILED, exit 1" "^exit 1" "$T/v.pg"
+
+	# the derived tables, each edited the same way on both
+	c1=$(q "$T/ref.db" "SELECT min(seq) FROM changes WHERE seq > 200")
+	c2=$(q "$T/ref.db" "SELECT min(seq) FROM changes WHERE seq > 300")
+	rk=$(q "$T/ref.db" "SELECT min(seq) FROM entries WHERE seq > 700 AND risk > 0")
+	raw3=$(q "$T/ref.db" "SELECT count(*) FROM entries WHERE seq = 600 AND CAST(leaf AS TEXT) LIKE '%\"raw_sha256\"%'")
+	expect_eq "pg verify: seq 600 is a version 3 leaf (its raw record is evidence in entry_text)" "$raw3" 1
+	edits="UPDATE changes SET after = '\"forged\"' WHERE seq = $c1 AND idx = 0;
+	    DELETE FROM changes WHERE seq = $c2 AND idx = 0;
+	    UPDATE entries SET summary = 'nothing happened' WHERE seq = 400;
+	    UPDATE entries SET nchanges = 99 WHERE seq = 401;
+	    UPDATE entries SET risk = 0 WHERE seq = $rk;
+	    UPDATE entries SET source_line = 1 WHERE seq = 403;
+	    UPDATE entry_text SET raw = raw || ' ' WHERE seq = 600;
+	    UPDATE entry_text SET summary = 'x' WHERE seq = 601;
+	    DELETE FROM entry_text WHERE seq = 602;"
+	pq ts_super store "ALTER TABLE changes DISABLE TRIGGER USER" "ALTER TABLE entries DISABLE TRIGGER USER" \
+		"ALTER TABLE entry_text DISABLE TRIGGER USER" "$edits"
+	sqlite3 "$T/ref.db" "$(q "$T/ref.db" "SELECT 'DROP TRIGGER ' || name || ';' FROM sqlite_master WHERE type = 'trigger'") $edits"
+	verify_both "pg verify: derived tables tampered: the same faults, verdict and exit status as SQLite"
+	while IFS='|' read -r seq what; do
+		expect_grep "pg verify: $what" "MODIFIED  *seq $seq: $what" "$T/v.pg"
+	done <<-EOF
+	$c1|changes of seq $c1 differ from the leaf: .*after
+	$c2|changes of seq $c2 differ from the leaf: row 0 is missing
+	400|entries.summary of seq 400 differs from the leaf: summary "nothing happened" in the table
+	401|entries.nchanges of seq 401 differs from the leaf: nchanges 99 in the table
+	$rk|entries.risk of seq $rk differs from the leaf: risk none in the table
+	403|entries.source_line of seq 403 differs from the leaf: source_line 1 in the table
+	600|entry_text of seq 600 differs from the leaf: raw record: SHA-256 [0-9a-f]{64} in the table, raw_sha256 [0-9a-f]{64} in the leaf
+	601|entry_text of seq 601 differs from the leaf: summary "x" in the table
+	602|entry_text of seq 602 differs from the leaf: the row is missing, and with it the raw record
+	EOF
+}
+
+# Anchors and incidents in a PostgreSQL store: timestamp, witness cosign
+# and incident import write them; verify --tsa-ca/--witness checks them
+# as on SQLite (the store copied), before and after a cosignature is
+# edited on the server; copy keeps them.
+check_anchors() {
+	A="$(uri ts_writer anch)" C="$T/ca"
+	mkdir -p "$C" && tsa_setup "$C" "Test Root"
+	ts keygen witness.example/aw --witness --out "$T/awk" >/dev/null
+	W="$T/awk/witness.example_aw.key" WP="$T/awk/witness.example_aw.pub"
+	ts gen --events 300 --seed 41 --incidents "$T/ainc.jsonl" > "$T/anch.jsonl"
+	pq ts_super postgres "CREATE DATABASE anch OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0"
+	tsp init "$(uri ts_owner anch)" --writer ts_writer --reader ts_reader >/dev/null
+	tsp import "$A" "$T/anch.jsonl" >/dev/null 2>&1 && tsp checkpoint "$A" --key "$K" >/dev/null
+	expect_status "pg anchors: timestamp --request-out" 0 tsp timestamp "$A" --request-out "$T/a.tsq"
+	expect_eq "pg anchors: ... the request recorded on the server" \
+		"$(pq ts_reader anch "SELECT size || ' ' || length(nonce) FROM timestamp_requests")" "300 16"
+	tsa_reply "$C" "$T/a.tsq" "$T/a.tsr"
+	expect_status "pg anchors: timestamp --response stores the token" 0 tsp timestamp "$A" --response "$T/a.tsr"
+	expect_eq "pg anchors: ... as its DER bytes" "$(pq ts_reader anch "SELECT encode(token, 'hex') FROM checkpoint_timestamps WHERE id = 1")" \
+		"$(openssl ts -reply -in "$T/a.tsr" -token_out 2>/dev/null | xxd -p | tr -d '\n')"
+	expect_status "pg anchors: witness cosign" 0 tsp witness cosign "$A" --key "$W" --trust "$P" --state "$T/awstate"
+	expect_grep "pg anchors: ... says so" "^witness witness.example/aw cosigned checkpoint 300 of example.org/pg" "$T/out"
+	expect_eq "pg anchors: ... one cosignature line, id 1" \
+		"$(pq ts_reader anch "SELECT id || ' ' || size || ' ' || (line LIKE '— witness.example/aw %') FROM checkpoint_cosignatures")" "1 300 true"
+	expect_status "pg anchors: incident import" 0 tsp incident import "$A" "$T/ainc.jsonl"
+	n=$(grep -c . "$T/ainc.jsonl")
+	expect_eq "pg anchors: ... says what it added" "$(cat "$T/out")" "$n incidents: $n added, 0 updated, 0 unchanged"
+	expect_status "pg anchors: incident import again" 0 tsp incident import "$A" "$T/ainc.jsonl"
+	expect_eq "pg anchors: ... changes nothing" "$(cat "$T/out")" "$n incidents: 0 added, 0 updated, $n unchanged"
+	expect_status "pg anchors: as a reader: exit 5" 5 tsp incident import "$(uri ts_reader anch)" "$T/ainc.jsonl"
+	jq -c '.title = "Renamed on re-import"' "$T/ainc.jsonl" > "$T/ainc2.jsonl"
+	expect_status "pg anchors: incident import of an edited record" 0 tsp incident import "$A" "$T/ainc2.jsonl"
+	expect_eq "pg anchors: ... replaces it" "$(cat "$T/out")|$(pq ts_reader anch "SELECT DISTINCT title FROM incidents")" \
+		"$n incidents: 0 added, $n updated, 0 unchanged|Renamed on re-import"
+	tsp incident import "$A" "$T/ainc.jsonl" --quiet
+
+	# the same store in SQLite: the same incidents as an import into SQLite
+	expect_status "pg anchors: copy to SQLite" 0 tsp copy "$(uri ts_reader anch)" "$T/anch.db"
+	ts incident import "$T/inc-ref.db" "$T/ainc.jsonl" --quiet
+	cols="id, title, severity, services, environment, started_at, detected_at, resolved_at, raw, source_file, source_line"
+	expect_eq "pg anchors: incidents the same as imported into SQLite ($n)" \
+		"$(q "$T/anch.db" "SELECT $cols FROM incidents ORDER BY id")" "$(q "$T/inc-ref.db" "SELECT $cols FROM incidents ORDER BY id")"
+	expect_eq "pg anchors: copy kept the token, the request and the cosignature" \
+		"$(q "$T/anch.db" "SELECT (SELECT hex(token) FROM checkpoint_timestamps) || ' ' || (SELECT count(*) FROM timestamp_requests) || ' ' || (SELECT count(*) FROM checkpoint_cosignatures)")" \
+		"$(pq ts_reader anch "SELECT (SELECT upper(encode(token, 'hex')) FROM checkpoint_timestamps) || ' ' || (SELECT count(*) FROM timestamp_requests) || ' ' || (SELECT count(*) FROM checkpoint_cosignatures)")"
+	verify_both "pg anchors: verify --tsa-ca --witness: the same report as its SQLite copy" anch "$T/anch.db" \
+		--tsa-ca "$C/Test Root.pem" --witness "$WP"
+	expect_grep "pg anchors: ... VERIFIED" "^verdict: *VERIFIED through 300" "$T/v.pg"
+	expect_grep "pg anchors: ... the token VERIFIED" "time-stamp.*VERIFIED|VERIFIED.*time-stamp" "$T/v.pg"
+	expect_grep "pg anchors: ... the cosignature VERIFIED" "witness.example/aw.*VERIFIED" "$T/v.pg"
+	verify_both "pg anchors: verify without them: the same notes as SQLite" anch "$T/anch.db"
+	expect_grep "pg anchors: ... the token not checked" "time-stamp token was not checked" "$T/v.pg"
+
+	edit="UPDATE checkpoint_cosignatures SET line = substr(line, 1, length(line) - 6) || 'AAAAAA' WHERE id = 1"
+	pq ts_super anch "ALTER TABLE checkpoint_cosignatures DISABLE TRIGGER USER" "$edit"
+	sqlite3 "$T/anch.db" "DROP TRIGGER checkpoint_cosignatures_no_update; $edit"
+	verify_both "pg anchors: a cosignature edited: the same report as SQLite" anch "$T/anch.db" \
+		--tsa-ca "$C/Test Root.pem" --witness "$WP"
+	expect_grep "pg anchors: ... BAD_COSIGNATURE" "BAD_COSIGNATURE.*witness 'witness.example/aw' does not verify" "$T/v.pg"
+	expect_grep "pg anchors: ... FAILED, exit 1" "^exit 1" "$T/v.pg"
 }
 
 # Four importers at once (two of them the same file): seq 1..N, ids
@@ -370,7 +468,6 @@ check_copy() {
 check_refusals() {
 	U="postgresql://ts_pw:$PW@/store?host=$PGHOST"
 	echo '{"name":"p","version":"1","rules":[{"id":"r","query":"actor:x","severity":"low","description":"d"}]}' > "$T/policy.json"
-	ts keygen witness.example/w --witness --out "$T/wkeys" >/dev/null
 	while IFS='|' read -r name args; do
 		# shellcheck disable=SC2086
 		eval "set -- $args"
@@ -386,12 +483,9 @@ check_refusals() {
 	incidents|incidents "\$U"
 	incident list|incident list "\$U"
 	incident show|incident show "\$U" INC-1
-	incident import|incident import "\$U" "\$T/inc.jsonl"
 	correlate|correlate "\$U" INC-1
 	export|export "\$U" --out "\$T/bundle" --query actor:x --case C --examiner E --key "\$K"
 	case|case "\$U" list
-	timestamp|timestamp "\$U" --request-out "\$T/r.tsq"
-	witness cosign|witness cosign "\$U" --key "\$T/wkeys/witness.example_w.key" --trust "\$P"
 	attest|attest "\$U" --policy "\$T/policy.json" --since 2026-01-01T00:00:00Z --until 2026-02-01T00:00:00Z --key "\$K" --out "\$T/att"
 	watch|watch "\$U" --policy "\$T/policy.json"
 	open|open "\$U"
@@ -455,6 +549,7 @@ else
 	check_verify
 	check_concurrent
 	check_checkpoint
+	check_anchors
 	check_copy
 	check_refusals
 	check_passwords
