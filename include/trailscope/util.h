@@ -79,6 +79,8 @@ void time_format_duration(usec_t d, struct buf *out);
 void time_format_duration_short(usec_t d, struct buf *out);
 
 int hex_decode(const char *hex, unsigned char *out, size_t outlen);
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(int c);
 
 /* The index of name in names[0..n) (a name table made from an X-macro
  * list: verdicts, fault kinds, change kinds, outcomes), or -1 for NULL or

@@ -17,6 +17,10 @@ struct bundle_item {
 	long record_line;
 };
 
+/* Reads a bundle file (at most max bytes) into out; a failure is a
+ * MISSING fault on r and -1 (bundle_verify.c). */
+int bundle_read_part(int dfd, const char *path, size_t max, struct buf *out, struct bundle_report *r);
+
 /* Adds a formatted fault to r (bundle_verify.c). */
 void bundle_report_faultf(struct bundle_report *r, enum bundle_fault_kind kind, const char *file, long line,
 			  const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -35,11 +35,14 @@ const char *bundle_fault_kind_name(enum bundle_fault_kind k)
 	return (size_t)k < ARRAY_SIZE(bundle_fault_names) ? bundle_fault_names[k] : "";
 }
 
-static void fault(struct bundle_report *r, enum bundle_fault_kind kind, const char *file, long line,
-		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void bundle_report_fault(struct bundle_report *r, enum bundle_fault_kind kind, const char *file,
+			 long line, const char *detail)
+{
+	bundle_report_faultf(r, kind, file, line, "%s", detail);
+}
 
-static void fault(struct bundle_report *r, enum bundle_fault_kind kind, const char *file, long line,
-		  const char *fmt, ...)
+void bundle_report_faultf(struct bundle_report *r, enum bundle_fault_kind kind, const char *file, long line,
+			  const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
 	va_list ap;
@@ -55,24 +58,8 @@ static void fault(struct bundle_report *r, enum bundle_fault_kind kind, const ch
 	r->nfaults++;
 }
 
-void bundle_report_fault(struct bundle_report *r, enum bundle_fault_kind kind, const char *file,
-			 long line, const char *detail)
-{
-	fault(r, kind, file, line, "%s", detail);
-}
-
-void bundle_report_faultf(struct bundle_report *r, enum bundle_fault_kind kind, const char *file, long line,
-			  const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vaddf(&b, fmt, ap);
-	va_end(ap);
-	fault(r, kind, file, line, "%s", b.buf);
-	buf_release(&b);
-}
+/* the short name this file uses */
+#define fault bundle_report_faultf
 
 static void warn(struct bundle_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -126,8 +113,7 @@ void bundle_report_release(struct bundle_report *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Reads a bundle file; a failure is a MISSING fault. */
-static int read_part(int dfd, const char *path, size_t max, struct buf *out, struct bundle_report *r)
+int bundle_read_part(int dfd, const char *path, size_t max, struct buf *out, struct bundle_report *r)
 {
 	struct buf why = BUF_INIT;
 	int ret = 0;
@@ -177,7 +163,7 @@ static void check_checkpoint(int dfd, const struct note_verifier *trusted,
 	int bad = 0;
 
 	*have_cp = *trusted_sig = 0;
-	if (read_part(dfd, "data/checkpoint", NOTE_MAX_SIZE, cp_bytes, r))
+	if (bundle_read_part(dfd, "data/checkpoint", NOTE_MAX_SIZE, cp_bytes, r))
 		return;
 	if (note_parse(cp_bytes->buf, cp_bytes->len, &n, &err) ||
 	    checkpoint_parse(n.text, n.text_len, cp, &err)) {
@@ -354,7 +340,7 @@ static void check_custody(int dfd, const struct note_verifier *trusted, size_t n
 	struct buf text = BUF_INIT, hex = BUF_INIT, why = BUF_INIT;
 	struct bag_faults F = BAG_FAULTS_INIT;
 
-	if (read_part(dfd, CUSTODY_FILE, CUSTODY_MAX_SIZE, &text, r))
+	if (bundle_read_part(dfd, CUSTODY_FILE, CUSTODY_MAX_SIZE, &text, r))
 		goto out;
 	if (bag_hash_file(dfd, "manifest-sha256.txt", "sha256", &hex, &why))
 		buf_reset(&hex);
@@ -397,7 +383,7 @@ static void check_attestation(int dfd, const struct bag_contents *C, const struc
 		;
 	if (i == C->npayload)
 		return;
-	if (read_part(dfd, ATTEST_BUNDLE_FILE, DSSE_MAX_SIZE, &text, r))
+	if (bundle_read_part(dfd, ATTEST_BUNDLE_FILE, DSSE_MAX_SIZE, &text, r))
 		return;
 	if (!cp) {
 		fault(r, BUNDLE_FAULT_ATTESTATION, ATTEST_BUNDLE_FILE, 0, "not checked: the bundle has no checkpoint");

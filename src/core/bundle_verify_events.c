@@ -32,21 +32,6 @@
 enum { OUT_JSONL, OUT_EVENTS_CSV, OUT_CHANGES_CSV, OUT__COUNT };
 static const char *const out_files[OUT__COUNT] = { "data/events.jsonl", "data/events.csv", "data/changes.csv" };
 
-/* Reads a bundle file; a failure is a MISSING fault. */
-static int read_part(int dfd, const char *path, size_t max, struct buf *out, struct bundle_report *r)
-{
-	struct buf why = BUF_INIT;
-	int ret = 0;
-
-	buf_reset(out);
-	if (bag_read(dfd, path, max, out, &why)) {
-		bundle_report_faultf(r, BUNDLE_FAULT_MISSING, path, 0, "cannot read: %s", why.buf);
-		ret = -1;
-	}
-	buf_release(&why);
-	return ret;
-}
-
 /* The leaf of seq, parsed (NULL when it cannot be read or is not a JSON
  * object: a fault when report). bytes gets its bytes. */
 static json_t *load_leaf(struct bag_dircache *dc, int dfd, int64_t seq, struct buf *bytes,
@@ -407,7 +392,7 @@ static void check_records(int dfd, struct bundle_item *items, size_t n, struct b
 	size_t pos = 0;
 	long no = 0;
 
-	if (read_part(dfd, "data/events.jsonl", RENDER_MAX, &text, r))
+	if (bundle_read_part(dfd, "data/events.jsonl", RENDER_MAX, &text, r))
 		goto out;
 	while (pos < text.len) {
 		const char *s = text.buf + pos, *nl = memchr(s, '\n', text.len - pos);

@@ -181,17 +181,6 @@ struct scan {
 	const char *why;
 };
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void put_utf8(struct buf *b, unsigned cp)
 {
 	if (cp < 0x80) {
@@ -253,7 +242,7 @@ static int scan_string(struct scan *s, struct buf *out)
 			if (s->end - s->p < 4)
 				return s->why = "bad \\u escape", -1;
 			for (int i = 0; i < 4; i++) {
-				int v = hexval(s->p[i]);
+				int v = hex_digit(s->p[i]);
 
 				if (v < 0)
 					return s->why = "bad \\u escape", -1;
@@ -264,7 +253,7 @@ static int scan_string(struct scan *s, struct buf *out)
 				unsigned lo = 0;
 
 				for (int i = 2; i < 6; i++) {
-					int v = hexval(s->p[i]);
+					int v = hex_digit(s->p[i]);
 
 					if (v < 0)
 						return s->why = "bad \\u escape", -1;

@@ -79,25 +79,26 @@ int name_index(const char *const *names, size_t n, const char *name)
 	return -1;
 }
 
+int hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 int hex_decode(const char *hex, unsigned char *out, size_t outlen)
 {
 	for (size_t i = 0; i < outlen; i++) {
-		int v = 0;
+		int hi = hex_digit((unsigned char)hex[2 * i]);
+		int lo = hi < 0 ? -1 : hex_digit((unsigned char)hex[2 * i + 1]);
 
-		for (int k = 0; k < 2; k++) {
-			char c = hex[2 * i + k];
-
-			v <<= 4;
-			if (c >= '0' && c <= '9')
-				v |= c - '0';
-			else if (c >= 'a' && c <= 'f')
-				v |= c - 'a' + 10;
-			else if (c >= 'A' && c <= 'F')
-				v |= c - 'A' + 10;
-			else
-				return -1;
-		}
-		out[i] = (unsigned char)v;
+		if (lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
 	}
 	return hex[2 * outlen] ? -1 : 0;
 }
