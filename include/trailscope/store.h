@@ -47,14 +47,6 @@ struct store {
 /* How long a connection waits for another's lock before SQLITE_BUSY. */
 #define STORE_BUSY_TIMEOUT_MS 5000
 
-/* The page cache of a read-write connection, in KiB (PRAGMA cache_size
- * = -N), and of one while an import writes (store_bulk_cache): appends
- * insert into seven entries indexes and changes_path at points spread
- * over big trees, and a cache smaller than those trees' hot pages spills
- * them to the WAL and reads them back (bench/results-import.txt). */
-#define STORE_CACHE_KIB 65536
-#define STORE_BULK_CACHE_KIB 262144
-
 struct pg_store;
 
 /* Opens (or with STORE_CREATE creates) the store at path; a path that is a
@@ -123,13 +115,6 @@ int store_root(struct store *s, uint64_t size, unsigned char out[HASH_LEN]);
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
-
-/* on: gives the connection the bulk writer's page cache
- * (STORE_BULK_CACHE_KIB), for one import's transaction; off: back to
- * STORE_CACHE_KIB, freeing the rest. Only the cache's size changes: not
- * the journal, nor what is synced when. Nothing for a PostgreSQL store.
- * Returns 0 or -1 (reported). */
-int store_bulk_cache(struct store *s, int on);
 
 /* Runs SQL with no result rows; reports errors with context. */
 int store_exec(struct store *s, const char *sql);

@@ -687,12 +687,8 @@ int import_files(struct store *s, char *const *files, int nfiles,
 	im.nthreads = import_threads();
 	if (pause && *pause)
 		im.pause_after = strtoull(pause, NULL, 10);
-	if (store_bulk_cache(s, 1))
+	if (store_begin(s))
 		return -1;
-	if (store_begin(s)) {
-		(void)store_bulk_cache(s, 0);
-		return -1;
-	}
 	size = store_size(s);
 	if (size < 0 || !(im.out = store_append_open(s)))
 		goto out;
@@ -749,8 +745,6 @@ out:
 		store_rollback(s);
 		ret = failed_as(why); /* the import's failure, not the rollback's */
 	}
-	/* decided: committed or rolled back; a cache left large costs memory only */
-	(void)store_bulk_cache(s, 0);
 	buf_release(&im.leaf);
 	return ret;
 }

@@ -602,7 +602,7 @@ int store_open(struct store *s, const char *path, unsigned flags)
 				goto fail;
 		}
 		if (store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-				  "PRAGMA cache_size = -" STRINGIFY(STORE_CACHE_KIB) "; PRAGMA temp_store = MEMORY"))
+				  "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY"))
 			goto fail;
 	}
 	if (check_schema(s) || upgrade_schema(s) || load_origin(s))
@@ -853,14 +853,6 @@ int store_commit(struct store *s)
 	if (s->pg)
 		return pg_store_commit(s);
 	return store_exec(s, "COMMIT");
-}
-
-int store_bulk_cache(struct store *s, int on)
-{
-	if (s->pg)
-		return 0;
-	return store_exec(s, on ? "PRAGMA cache_size = -" STRINGIFY(STORE_BULK_CACHE_KIB)
-			  : "PRAGMA cache_size = -" STRINGIFY(STORE_CACHE_KIB));
 }
 
 void store_rollback(struct store *s)
