@@ -69,9 +69,15 @@ static void value_compact(const json_t *v, struct buf *out)
 		json_append(out, v);
 }
 
-static const char *const context_order[] = {
-	"reason", "ticket", "correlation_id", "approval", "scope", "links", "pr", "build",
-	"request_id", "source_ip", "user_agent", "comment",
+/* The context members the leaf names (docs/STORE.md "Leaves"), in the
+ * order shown, with their labels; a source's own keys follow, verbatim. */
+static const struct {
+	const char *key, *label;
+} context_order[] = {
+	{ "reason", "Reason" }, { "ticket", "Ticket" }, { "correlation_id", "Correlation" },
+	{ "approval", "Approval" }, { "scope", "Scope" }, { "links", "Links" }, { "pr", "PR" },
+	{ "build", "Build" }, { "request_id", "Request id" }, { "source_ip", "Source IP" },
+	{ "user_agent", "User agent" }, { "comment", "Comment" },
 };
 
 static void build_approval(struct lines *L, struct evv *p, int w)
@@ -143,21 +149,17 @@ static void build_meta(struct lines *L, struct evv *p, int w)
 			   status == OUTCOME_UNKNOWN ? ROLE_MUTED : ROLE_DEFAULT, b.buf, w);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(context_order); i++) {
-		json_t *v = json_object_get(ctx, context_order[i]);
-		char label[32];
+		json_t *v = json_object_get(ctx, context_order[i].key);
 
-		if (!strcmp(context_order[i], "approval")) {
+		if (!strcmp(context_order[i].key, "approval")) {
 			build_approval(L, p, w);
 			continue;
 		}
 		if (!v)
 			continue;
-		snprintf(label, sizeof(label), "%s", !strcmp(context_order[i], "correlation_id") ?
-			 "Correlation" : context_order[i]);
-		label[0] = (char)(label[0] >= 'a' && label[0] <= 'z' ? label[0] - 32 : label[0]);
 		buf_reset(&b);
 		value_compact(v, &b);
-		label_line(L, label, ROLE_DEFAULT, b.buf, w);
+		label_line(L, context_order[i].label, ROLE_DEFAULT, b.buf, w);
 	}
 	{
 		const char *k;
@@ -167,7 +169,7 @@ static void build_meta(struct lines *L, struct evv *p, int w)
 			int known = 0;
 
 			for (size_t i = 0; i < ARRAY_SIZE(context_order); i++)
-				known |= !strcmp(k, context_order[i]);
+				known |= !strcmp(k, context_order[i].key);
 			if (known)
 				continue;
 			struct buf safe_key = BUF_INIT;
