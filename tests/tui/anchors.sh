@@ -33,20 +33,10 @@ expect_grep "verify view: the checkpoint's time, not checked" \
 	"^ +size 8 +OK +signed by example.org/audit  time $when \\(time-stamp not checked\\)$" "$T/after"
 
 tmux_setup
-tm new-session -d -s a -x 120 -y 30 \
+tm new-session -d -s ts -x 120 -y 30 \
 	"cd '$T/st' && env TERM=xterm-256color TZ=UTC LC_ALL=C.UTF-8 XDG_STATE_HOME='$XDG_STATE_HOME' HOME='$HOME' '$TRAILSCOPE' open s.db; sleep 30"
-i=0
-while [ $i -lt 100 ]; do
-	tm capture-pane -p -t a > "$T/pane" 2>/dev/null
-	grep -Eq '^ (VERIFIED|UNVERIFIABLE|FAILED)' "$T/pane" && break
-	sleep 0.1; i=$((i + 1))
-done
-tm send-keys -t a v
-i=0
-while [ $i -lt 50 ]; do
-	tm capture-pane -p -t a > "$T/pane" 2>/dev/null
-	grep -q 'Checkpoints' "$T/pane" && break
-	sleep 0.1; i=$((i + 1))
-done
+wait_for '^ (VERIFIED|UNVERIFIABLE|FAILED)' 10 || :
+keys v
+wait_for 'Checkpoints' 5 || :
 expect_grep "tmux: the verify view shows the time" "size 8 .*time $when \\(time-stamp not checked\\)" "$T/pane"
-tm kill-session -t a
+tm kill-session -t ts

@@ -29,16 +29,11 @@ expect_grep "verify view: the verdict says nothing anchors the entries" \
 # or 42 in 8 colours), chain-warn a yellow one (214, or 43)
 tmux_setup
 status_line() { # status_line DB: the last line of the pane, with its SGR
-	tm new-session -d -s v -x 120 -y 20 \
+	tm new-session -d -s ts -x 120 -y 20 \
 		"cd '$T/st' && env TERM=xterm-256color TZ=UTC LC_ALL=C.UTF-8 '$TRAILSCOPE' open $1; sleep 30"
-	i=0
-	while [ $i -lt 100 ]; do
-		tm capture-pane -p -t v > "$T/pane" 2>/dev/null
-		grep -Eq '^ (VERIFIED|UNVERIFIABLE|FAILED)' "$T/pane" && break
-		sleep 0.1; i=$((i + 1))
-	done
-	tm capture-pane -e -p -t v | grep -a 'VERIFIED\|UNVERIFIABLE\|FAILED' | tail -1
-	tm kill-session -t v
+	wait_for '^ (VERIFIED|UNVERIFIABLE|FAILED)' 10 || :
+	tm capture-pane -e -p -t ts | grep -a 'VERIFIED\|UNVERIFIABLE\|FAILED' | tail -1
+	tm kill-session -t ts
 }
 status_line s.db > "$T/s-status"
 expect_grep "tmux: VERIFIED in chain-ok green" '(42|48;5;71)m VERIFIED through 8' "$T/s-status"
