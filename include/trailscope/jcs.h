@@ -54,6 +54,14 @@ json_t *json_parse_strict(const char *text, size_t len, int *line, int *col, str
  * on non-finite numbers, which json_parse_strict never produces. */
 void json_append(struct buf *out, const json_t *v);
 
+/* Stores v's value in *out and returns 0 if v is a number whose value is a
+ * whole number that a long long holds; returns -1 otherwise (not a
+ * number, a fraction, or out of range), leaving *out alone. */
+int json_whole_number(const json_t *v, long long *out);
+
+/* v's value as a long long when json_whole_number() accepts it, else dflt. */
+long long json_whole_or(const json_t *v, long long dflt);
+
 /* Compares two values for equality the way JCS would (numbers as doubles,
  * object member order ignored). */
 int json_equal_canonical(const json_t *a, const json_t *b);

@@ -136,7 +136,7 @@ static void print_text(const struct entry *e, const struct verify_cover *cv)
 	if (json_is_object(source)) {
 		buf_reset(&b);
 		buf_addf(&b, "%s:%lld (%s)", json_string_value(json_object_get(source, "file")),
-			 (long long)json_number_value(json_object_get(source, "line")),
+			 json_whole_or(json_object_get(source, "line"), 0),
 			 json_string_value(json_object_get(source, "format")));
 		field("source", b.buf);
 	}

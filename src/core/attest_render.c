@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "trailscope/attest.h"
+#include "trailscope/jcs.h"
 
 static const char *str(const json_t *o, const char *key)
 {
@@ -18,7 +19,7 @@ static const char *str(const json_t *o, const char *key)
 
 static long long num(const json_t *o, const char *key)
 {
-	return (long long)json_number_value(json_object_get(o, key));
+	return json_whole_or(json_object_get(o, key), 0);
 }
 
 /* Terminal-safe; in Markdown with its special characters escaped. */

@@ -21,6 +21,7 @@
 #include "trailscope/bagit.h"
 #include "trailscope/bundle.h"
 #include "trailscope/dsse.h"
+#include "trailscope/jcs.h"
 #include "trailscope/timeline.h"
 
 #define MAX_LISTED_FAULTS 200 /* per check; more are counted */
@@ -254,7 +255,7 @@ static struct listed *collect(const struct parsed *ps, size_t *n)
 		json_array_foreach(json_object_get(rule, "violations"), k, x) {
 			ALLOC_GROW(v, *n + 1, alloc);
 			v[*n].rule = i;
-			v[*n].seq = (int64_t)json_number_value(json_object_get(x, "seq"));
+			v[*n].seq = (int64_t)json_whole_or(json_object_get(x, "seq"), -1);
 			v[*n].v = x;
 			(*n)++;
 		}

@@ -127,7 +127,7 @@ void bundle_events_csv_row(const json_t *leaf, struct buf *out, int layout)
 		leaf_str(target, "key"), leaf_str(leaf, "environment"),
 	};
 
-	buf_addf(out, "%lld,", (long long)json_number_value(seq));
+	buf_addf(out, "%lld,", json_whole_or(seq, 0));
 	for (size_t i = 0; i < ARRAY_SIZE(who_what); i++)
 		csv_col(out, who_what[i]);
 	if (layout != EVENTS_CSV_V1) {
@@ -163,7 +163,7 @@ void bundle_changes_csv_header(struct buf *out)
 void bundle_changes_csv_rows(const json_t *leaf, const json_t *given, struct buf *out)
 {
 	json_t *changes = changes_of(leaf, given);
-	long long seq = (long long)json_number_value(json_object_get(leaf, "seq"));
+	long long seq = json_whole_or(json_object_get(leaf, "seq"), 0);
 	size_t i;
 	json_t *c;
 
@@ -202,7 +202,7 @@ void bundle_report_event(const json_t *leaf, const json_t *given, struct buf *ou
 	size_t i;
 
 	buf_addf(&b, "%s  #%lld  %s  %s  %s %s", leaf_str(leaf, "ts"),
-		 (long long)json_number_value(json_object_get(leaf, "seq")), leaf_str(actor, "id"),
+		 json_whole_or(json_object_get(leaf, "seq"), 0), leaf_str(actor, "id"),
 		 leaf_str(leaf, "action"), leaf_str(target, "kind"), leaf_str(target, "key"));
 	if (*leaf_str(leaf, "environment"))
 		buf_addf(&b, "  [%s]", leaf_str(leaf, "environment"));
@@ -243,8 +243,8 @@ void bundle_report_event(const json_t *leaf, const json_t *given, struct buf *ou
 	}
 	buf_addstr(out, "    proof       entries/");
 	buf_addf(out, "%lld.leaf, proofs/%lld.tlog-proof\n\n",
-		 (long long)json_number_value(json_object_get(leaf, "seq")),
-		 (long long)json_number_value(json_object_get(leaf, "seq")));
+		 json_whole_or(json_object_get(leaf, "seq"), 0),
+		 json_whole_or(json_object_get(leaf, "seq"), 0));
 	json_decref(changes);
 	buf_release(&b);
 }

@@ -324,8 +324,8 @@ static void read_store_verdict(struct bundle_report *r)
 		ALLOC_GROW(r->store_faults, r->nstore_faults + 1, r->store_faults_alloc);
 		r->store_faults[r->nstore_faults++] = xstrdup(json_string_value(f));
 	}
-	r->store_faults_total = json_is_number(total) && json_number_value(total) >= 0 ?
-		(uint64_t)json_number_value(total) : r->nstore_faults;
+	r->store_faults_total = json_whole_or(total, -1) >= 0 ?
+		(uint64_t)json_whole_or(total, -1) : r->nstore_faults;
 	if (json_is_true(json_object_get(st, "checkpoint_signed_at_export"))) {
 		double n = json_number_value(json_object_get(st, "pending_selected"));
 

@@ -400,6 +400,7 @@ static void check_records(int dfd, struct bundle_item *items, size_t n, struct b
 		json_t *rec, *lj;
 		struct bundle_item *it;
 		const json_t *seq;
+		long long whole;
 		int line, col;
 
 		no++;
@@ -413,7 +414,7 @@ static void check_records(int dfd, struct bundle_item *items, size_t n, struct b
 			continue;
 		}
 		seq = json_object_get(rec, "seq");
-		it = json_is_number(seq) ? find_item(items, n, (int64_t)json_number_value(seq)) : NULL;
+		it = !json_whole_number(seq, &whole) ? find_item(items, n, (int64_t)whole) : NULL;
 		if (!it || !it->leaf) {
 			bundle_report_faultf(r, BUNDLE_FAULT_RECORD, "data/events.jsonl", no,
 					     "no leaf in data/entries/ for this record's seq");

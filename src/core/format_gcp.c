@@ -19,6 +19,7 @@
 
 #include "format_group.h"
 #include "trailscope/format_util.h"
+#include "trailscope/jcs.h"
 #include "trailscope/util.h"
 
 #define AUDITLOG_TYPE "type.googleapis.com/google.cloud.audit.AuditLog"
@@ -88,6 +89,7 @@ static int check_members(struct fmt_reader *r, const struct fmt_record *rec)
 		const char *p = members[i].path, *dot;
 		const json_t *v = rec->json;
 		struct buf name = BUF_INIT;
+		long long whole;
 		int ok;
 
 		while (v && (dot = strchr(p, '.')) && strncmp(p, "@type", 5)) {
@@ -105,7 +107,7 @@ static int check_members(struct fmt_reader *r, const struct fmt_record *rec)
 			ok = json_is_boolean(v);
 			break;
 		case JSON_INTEGER:      /* numbers are read as doubles */
-			ok = json_is_number(v) && json_number_value(v) == (double)(long long)json_number_value(v);
+			ok = !json_whole_number(v, &whole);
 			break;
 		default:
 			ok = json_typeof(v) == members[i].type;

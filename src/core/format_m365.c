@@ -90,10 +90,8 @@ static const char *actor_type_of(const json_t *utype, const char *user)
 	if (!strncasecmp(user, "ServicePrincipal_", 17) || !strncasecmp(user, "NT AUTHORITY\\", 13) ||
 	    !strcasecmp(user, "SHAREPOINT\\system") || !strcasecmp(user, "app@sharepoint"))
 		return "service";
-	if (json_is_integer(utype))
-		t = (long)json_integer_value(utype);
-	else if (json_is_number(utype))
-		t = (long)json_number_value(utype);
+	if (json_is_number(utype))
+		t = json_whole_or(utype, -1) < 0 || json_whole_or(utype, -1) > 99 ? -1 : (long)json_whole_or(utype, -1);
 	else if (json_is_string(utype))
 		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 			if (!strcasecmp(json_string_value(utype), names[i]))

@@ -10,6 +10,7 @@
  * one indexed probe and one insert per incident. Lookups are one primary
  * key read.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,7 @@ static int get_text(const json_t *rec, const char *key, int numbers, char **out,
 		double d = json_number_value(v);
 		struct buf b = BUF_INIT;
 
-		if (d != (double)(long long)d || d < 0 || d > 9007199254740992.0) {
+		if (!(d >= 0 && d <= 9007199254740992.0) || d != floor(d)) {
 			buf_addf(err, "expected a string or a whole number for \"%s\"", key);
 			return -1;
 		}

@@ -614,6 +614,31 @@ void json_append(struct buf *out, const json_t *v)
 		die("json_append: %s", err.buf);
 }
 
+int json_whole_number(const json_t *v, long long *out)
+{
+	double d;
+
+	if (json_is_integer(v)) {
+		*out = (long long)json_integer_value(v);
+		return 0;
+	}
+	if (!json_is_real(v))
+		return -1;
+	d = json_real_value(v);
+	/* -2^63 and 2^63 are exact doubles; NaN fails both comparisons. */
+	if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || d != floor(d))
+		return -1;
+	*out = (long long)d;
+	return 0;
+}
+
+long long json_whole_or(const json_t *v, long long dflt)
+{
+	long long n;
+
+	return json_whole_number(v, &n) ? dflt : n;
+}
+
 /* ---- strict parsing ---- */
 
 /* Depth of v: 0 for a scalar, 1 for [] or {}. Stops counting past limit. */

@@ -120,7 +120,7 @@ int derived_from_leaf(const json_t *leaf, struct derived *d)
 	}
 	d->raw_sha256 = str_member(leaf, "raw_sha256");
 	d->source_file = str_member(source, "file");
-	d->source_line = json_is_number(line) ? (long long)json_number_value(line) : 0;
+	d->source_line = json_whole_or(line, 0);
 	return 0;
 }
 
