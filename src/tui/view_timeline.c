@@ -411,11 +411,19 @@ struct layout {
 	int total;          /* columns of a whole row */
 };
 
+/* The least column c keeps: its minimum, or for the environment its short
+ * form ("us-e…" tells nothing). */
+static int col_floor(int c, int env_short)
+{
+	return c == C_ENV && env_short > col_min[c] ? env_short : col_min[c];
+}
+
 /*
  * Column widths follow the rows on screen and the terminal: each column
  * asks for its longest cell (up to its cap); when they do not fit, the
  * environment, the actor, the target and then the action give up room,
- * first down to a comfortable width, then to their minimum, so the
+ * first down to a comfortable width, then to their minimum (the action
+ * last), so the
  * change summary keeps two fifths of the screen (or what it needs). A
  * column no row fills (no environment anywhere) is left out. natural
  * gives every column its longest cell instead (horizontal scrolling).
@@ -472,8 +480,10 @@ static void compute_layout(int w, const struct cells *cl, size_t n, int natural,
 			goal = want[C_SUMMARY];
 		if (goal < SUMMARY_MIN)
 			goal = SUMMARY_MIN;
-		/* first each down to a comfortable width in turn, then all of
-		 * them a column at a time (round robin) down to their minimum */
+		/* first each down to a comfortable width in turn, then the
+		 * others a column at a time (round robin) down to their minimum,
+		 * the action last: it says what happened, and cloud actions
+		 * (iam:AddUserToGroup) are long */
 		for (size_t k = 0; k < ARRAY_SIZE(shrink_order) && sum + goal > avail; k++) {
 			int c = shrink_order[k];
 
@@ -483,14 +493,18 @@ static void compute_layout(int w, const struct cells *cl, size_t n, int natural,
 			}
 		}
 		while (sum + goal > avail) {
-			int shrunk = 0;
+			int shrunk = 0, others_left = 0;
 
+			for (size_t k = 0; k < ARRAY_SIZE(shrink_order); k++)
+				if (shrink_order[k] != C_ACTION &&
+				    L->w[shrink_order[k]] > col_floor(shrink_order[k], env_short))
+					others_left = 1;
 			for (size_t k = 0; k < ARRAY_SIZE(shrink_order) && sum + goal > avail; k++) {
-				int c = shrink_order[k], floor = col_min[c];
+				int c = shrink_order[k];
 
-				if (c == C_ENV && env_short > floor)
-					floor = env_short; /* "us-e…" tells nothing */
-				if (L->w[c] > floor) {
+				if (c == C_ACTION && others_left)
+					continue;
+				if (L->w[c] > col_floor(c, env_short)) {
 					L->w[c]--;
 					sum--;
 					shrunk = 1;

@@ -38,6 +38,8 @@ for size in 80x24 120x40; do
 		expect_grep "$size: column headings whole ($(basename "$f"))" 'TIME \(UTC\) +ACTOR +ACTION +TARGET' "$f"
 	done
 done
+# 80 wide: the actor and the target give up their room before the action
+expect_grep "CloudTrail 80x24: the action keeps more room than the target" ' iam:AddUser' "$T/ct80x24"
 # 120 wide: the risk slots are those the page raises (H and S), so the
 # failed request's summary shows whole
 expect_grep "CloudTrail 120x40: the failed request's summary whole" '✗ state not recorded by this source +H$' "$T/ct120x40"
