@@ -279,13 +279,13 @@ static void progress(const struct export *x, const char *phase, uint64_t done)
 		x->o->progress(x->o->progress_ctx, phase, done, x->seqs.n);
 }
 
-/* Reads the leaf of seq into out and checks it against its stored hash;
- * for a version 3 leaf, also its raw record (entry_text.raw) into raw,
- * checked against the leaf's raw_sha256 (*has_raw says whether it did). */
+/* Reads the leaf of seq into out and checks it against its stored hash,
+ * and the raw record the store keeps beside it (entry_text.raw) into raw
+ * (*has_raw says whether there is one). A version 3 leaf's raw record is
+ * checked against its raw_sha256 where the leaf is parsed (write_batch). */
 static int read_leaf(struct export *x, int64_t seq, struct buf *out, unsigned char hash[HASH_LEN],
 		     struct buf *raw, int *has_raw)
 {
-	struct leaf_fields f;
 	size_t n;
 	const char *t;
 	int rc;
@@ -309,21 +309,11 @@ static int read_leaf(struct export *x, int64_t seq, struct buf *out, unsigned ch
 		return error("entry %lld: the leaf does not match its stored hash (run trailscope verify)",
 			     (long long)seq);
 	/* version 3: the raw record lives beside the leaf */
-	*has_raw = 0;
 	buf_reset(raw);
-	leaf_fields_init(&f);
-	rc = leaf_scan(out->buf, out->len, &f, NULL) == 0 && f.version >= 3;
-	if (rc) {
-		t = store_col_text_len(x->leaf_stmt, 2, &n);
-		if (!t || !leaf_raw_matches(f.raw_sha256.buf, t, n)) {
-			leaf_fields_release(&f);
-			return error("entry %lld: its raw record in entry_text is %s (run trailscope verify)",
-				     (long long)seq, t ? "not the one the leaf's raw_sha256 names" : "missing");
-		}
+	t = store_col_text_len(x->leaf_stmt, 2, &n);
+	*has_raw = t != NULL;
+	if (t)
 		buf_add(raw, t, n);
-		*has_raw = 1;
-	}
-	leaf_fields_release(&f);
 	return 0;
 }
 
@@ -648,8 +638,9 @@ static void report_header(struct export *x, struct buf *out)
 	buf_addf(out, "\nevents         %zu (seq %lld to %lld)\n", x->seqs.n, (long long)x->seqs.v[0],
 		 (long long)x->seqs.v[x->seqs.n - 1]);
 	report_verdict(x, out);
-	buf_addstr(out, "\nEach event below is in data/entries/SEQ.leaf byte for byte, and\n"
-		   "data/proofs/SEQ.tlog-proof proves it is in the log the checkpoint signs.\n"
+	buf_addstr(out, "\nEach event below is in data/leaves.jsonl byte for byte (one leaf a line),\n"
+		   "and its line of data/proofs.jsonl proves it is in the log the checkpoint\n"
+		   "signs ('trailscope bundle proof DIR SEQ' prints it as a c2sp.org/tlog-proof).\n"
 		   "Verify with: trailscope bundle verify DIR --trust PUBFILE\n\n"
 		   "Times are UTC, oldest first.\n\n");
 	buf_release(&root);
@@ -707,19 +698,15 @@ static int cached_subtree(void *ctx, unsigned level, uint64_t idx, unsigned char
  * files in the manifests. Memory is two windows; only the caller's thread
  * touches the bag writer or reports errors.
  */
-enum { R_JSONL, R_EVENTS_CSV, R_CHANGES_CSV, R_REPORT, R__COUNT };
-
-/* The files each event has in the bundle: data/DIR/SEQ.SUFFIX. Adding a
- * file per event is a line here and the code that fills it in
- * fill_event. */
-enum { EV_LEAF, EV_PROOF, EV_RAW, EV__COUNT };
-static const struct {
-	const char *dir, *suffix;
-} event_files[EV__COUNT] = {
-	[EV_LEAF] = { "data/entries", ".leaf" },
-	[EV_PROOF] = { "data/proofs", ".tlog-proof" },
-	[EV_RAW] = { "data/entries", ".raw" },   /* a version 3 leaf's raw record */
+enum { R_LEAVES, R_PROOFS, R_JSONL, R_EVENTS_CSV, R_CHANGES_CSV, R_REPORT, R__COUNT };
+static const char *const stream_names[R__COUNT] = {
+	BUNDLE_LEAVES_FILE, BUNDLE_PROOFS_FILE, "data/events.jsonl", "data/events.csv", "data/changes.csv",
+	"data/report.txt",
 };
+
+/* What fill_event reads of each event: its leaf, a version 3 leaf's raw
+ * record (which travels only in its events.jsonl record), its proof line. */
+enum { EV_LEAF, EV_PROOF, EV_RAW, EV__COUNT };
 
 #define EVENT_BATCH 64      /* events per index of a job */
 #define WINDOW_BATCHES 8    /* batches per window */
@@ -727,9 +714,8 @@ static const struct {
 
 struct event_slot {
 	int64_t seq;
-	struct buf file[EV__COUNT];        /* each file's bytes */
-	int has[EV__COUNT];                /* whether the event has that file */
-	struct bag_digests dig[EV__COUNT];
+	struct buf file[EV__COUNT];        /* each part's bytes */
+	int has[EV__COUNT];                /* whether the event has that part */
 };
 
 struct window_batch {
@@ -744,35 +730,28 @@ struct window {
 };
 
 struct event_writer {
-	int dirfd[EV__COUNT];              /* the directories of event_files */
 	struct window *win[2];
 	struct workpool *pool;
 };
 
-/* One batch of a window: its events' files, then their renderings. */
+/* One batch of a window: its events' lines of every stream. */
 static void write_batch(void *ctx, size_t index)
 {
-	const struct event_writer *ew = ((void **)ctx)[0];
 	struct window *w = ((void **)ctx)[1];
 	struct window_batch *b = &w->b[index];
 	struct json_arena *arena = json_arena_enter();
-	char name[64];
 
 	for (size_t i = index * EVENT_BATCH; i < (index + 1) * EVENT_BATCH && i < w->n && !b->why.len; i++) {
 		struct event_slot *e = &w->ev[i];
 		struct buf err = BUF_INIT;
+		struct change_list cl = CHANGE_LIST_INIT;
+		const char *raw_sha256;
 		int line, col;
 		json_t *j, *changes;
 
-		for (int k = 0; k < EV__COUNT && !b->why.len; k++) {
-			if (!e->has[k])
-				continue;
-			snprintf(name, sizeof(name), "%lld%s", (long long)e->seq, event_files[k].suffix);
-			if (bag_create_at(ew->dirfd[k], name, e->file[k].buf, e->file[k].len, &e->dig[k], &b->why))
-				buf_addf(&b->why, " (in %s/)", event_files[k].dir);
-		}
-		if (b->why.len)
-			break;
+		buf_add(&b->text[R_LEAVES], e->file[EV_LEAF].buf, e->file[EV_LEAF].len);
+		buf_addch(&b->text[R_LEAVES], '\n');
+		buf_add(&b->text[R_PROOFS], e->file[EV_PROOF].buf, e->file[EV_PROOF].len);
 		j = json_parse_strict(e->file[EV_LEAF].buf, e->file[EV_LEAF].len, &line, &col, &err);
 		if (!j || !json_is_object(j)) {
 			buf_addf(&b->why, "entry %lld: the leaf is not a JSON object: %s", (long long)e->seq, err.buf);
@@ -781,13 +760,23 @@ static void write_batch(void *ctx, size_t index)
 			break;
 		}
 		buf_release(&err);
-		changes = bundle_leaf_changes(j);
-		if (e->has[EV_RAW])
+		/* version 3: its raw record, checked against raw_sha256, joins the record */
+		raw_sha256 = json_string_value(json_object_get(j, "raw_sha256"));
+		if (raw_sha256 && (!e->has[EV_RAW] || !leaf_raw_matches(raw_sha256, e->file[EV_RAW].buf,
+									  e->file[EV_RAW].len))) {
+			buf_addf(&b->why, "entry %lld: its raw record in entry_text is %s (run trailscope verify)",
+				 (long long)e->seq, e->has[EV_RAW] ? "not the one the leaf's raw_sha256 names" : "missing");
+			json_decref(j);
+			break;
+		}
+		if (raw_sha256)
 			bundle_record_add_raw(j, e->file[EV_RAW].buf, e->file[EV_RAW].len);
+		changes = bundle_leaf_diff(j, &cl);
 		bundle_record_line(j, changes, &b->text[R_JSONL]);
-		bundle_events_csv_row(j, &b->text[R_EVENTS_CSV], EVENTS_CSV_CURRENT);
+		bundle_events_csv_row_of(j, &cl, &b->text[R_EVENTS_CSV], EVENTS_CSV_CURRENT);
 		bundle_changes_csv_rows(j, changes, &b->text[R_CHANGES_CSV]);
 		bundle_report_event(j, changes, &b->text[R_REPORT]);
+		change_list_release(&cl);
 		json_decref(changes);
 		json_decref(j);
 	}
@@ -814,14 +803,13 @@ static int fill_event(struct export *x, const struct merkle_source *src, int64_t
 		return error("entry %lld: its inclusion proof does not verify against the checkpoint "
 			     "(run 'trailscope verify')", (long long)seq);
 	}
-	tlog_proof_format(&e->file[EV_PROOF], NULL, 0, (uint64_t)seq - 1, &p, x->cp_note.buf, x->cp_note.len);
+	bundle_proof_line(&e->file[EV_PROOF], seq, &p);
 	merkle_proof_release(&p);
 	return 0;
 }
 
-/* Appends a window's renderings to the streams and lists its files, in
- * seq order. */
-static int flush_window(struct export *x, struct window *w, struct bag_stream *out, struct buf *path)
+/* Appends a window's lines to the streams, in seq order. */
+static int flush_window(struct export *x, struct window *w, struct bag_stream *out)
 {
 	size_t nb = (w->n + EVENT_BATCH - 1) / EVENT_BATCH;
 
@@ -835,15 +823,6 @@ static int flush_window(struct export *x, struct window *w, struct bag_stream *o
 			if (t->len && bag_stream_write(&x->w, &out[k], t->buf, t->len))
 				return -1;
 			buf_reset(t);
-		}
-	}
-	for (size_t i = 0; i < w->n; i++) {
-		for (int k = 0; k < EV__COUNT; k++) {
-			if (!w->ev[i].has[k])
-				continue;
-			buf_reset(path);
-			buf_addf(path, "%s/%lld%s", event_files[k].dir, (long long)w->ev[i].seq, event_files[k].suffix);
-			bag_writer_add(&x->w, path->buf, &w->ev[i].dig[k]);
 		}
 	}
 	w->n = 0;
@@ -880,22 +859,19 @@ static void window_free(struct window *w)
 
 static int write_events(struct export *x)
 {
-	static const char *const names[R__COUNT] = { "data/events.jsonl", "data/events.csv",
-						     "data/changes.csv", "data/report.txt" };
-	struct bag_stream out[R__COUNT] = { BAG_STREAM_INIT, BAG_STREAM_INIT, BAG_STREAM_INIT, BAG_STREAM_INIT };
+	struct bag_stream out[R__COUNT];
 	struct proof_cache *cache = xcalloc(1, sizeof(*cache));
 	struct merkle_source src = { cached_subtree, cache };
-	struct event_writer ew = { { -1, -1, -1 }, { window_new(), window_new() }, NULL };
-	struct buf head = BUF_INIT, path = BUF_INIT;
+	struct event_writer ew = { { window_new(), window_new() }, NULL };
+	struct buf head = BUF_INIT;
 	void *job[2] = { &ew, NULL };
 	size_t next = 0;
 	int ret = 0, cur = 0, running = 0;
 
+	for (int i = 0; i < R__COUNT; i++)
+		out[i] = (struct bag_stream)BAG_STREAM_INIT;
 	for (int i = 0; i < R__COUNT && !ret; i++)
-		ret = bag_stream_open(&x->w, &out[i], names[i]);
-	for (int k = 0; k < EV__COUNT && !ret; k++)
-		if ((ew.dirfd[k] = bag_writer_opendir(&x->w, event_files[k].dir)) < 0)
-			ret = -1;
+		ret = bag_stream_open(&x->w, &out[i], stream_names[i]);
 	bundle_events_csv_header(&head, EVENTS_CSV_CURRENT);
 	if (!ret)
 		ret = bag_stream_write(&x->w, &out[R_EVENTS_CSV], head.buf, head.len);
@@ -924,7 +900,7 @@ static int write_events(struct export *x)
 			workpool_wait(ew.pool);
 			running = 0;
 			if (!ret)
-				ret = flush_window(x, ew.win[cur ^ 1], out, &path);
+				ret = flush_window(x, ew.win[cur ^ 1], out);
 			progress(x, "events", next - w->n);
 		}
 		if (ret || !w->n)
@@ -946,14 +922,10 @@ static int write_events(struct export *x)
 			ret = bag_stream_close(&x->w, &out[i]);
 		bag_stream_release(&out[i]);
 	}
-	for (int k = 0; k < EV__COUNT; k++)
-		if (ew.dirfd[k] >= 0)
-			close(ew.dirfd[k]);
 	window_free(ew.win[0]);
 	window_free(ew.win[1]);
 	free(cache);
 	buf_release(&head);
-	buf_release(&path);
 	return ret;
 }
 
@@ -1095,6 +1067,7 @@ static int write_tags(struct export *x)
 	buf_reset(&t);
 	buf_addf(&t, "%zu", x->seqs.n);
 	info_add(&L, "Trailscope-Event-Count", t.buf);
+	info_add(&L, BUNDLE_LAYOUT_LABEL, "packed");
 	info_add(&L, "Trailscope-Store-Verdict", store_verdict(x));
 	for (size_t i = 0; i < x->vr.nfaults; i++) {
 		buf_reset(&t);

@@ -17,6 +17,22 @@ struct bundle_item {
 	long record_line;
 };
 
+/* A line file of a bundle, mapped read-only and split into lines (each
+ * without its LF). */
+struct bundle_lines {
+	const char *text;         /* the file's bytes */
+	size_t len;
+	size_t *start;            /* line k is text[start[k], start[k + 1] - 1) */
+	size_t n;                 /* lines */
+	int unterminated;         /* the last line has no LF */
+	void *map;
+};
+/* Opens path (at most max bytes) the bag's safe way (bagit.h). Returns 0,
+ * or -1 with a reason in why (bundle_packed.c). */
+int bundle_lines_open(int dfd, const char *path, size_t max, struct bundle_lines *l, struct buf *why);
+void bundle_lines_get(const struct bundle_lines *l, size_t k, const char **s, size_t *len);
+void bundle_lines_release(struct bundle_lines *l);
+
 /* Reads a bundle file (at most max bytes) into out; a failure is a
  * MISSING fault on r and -1 (bundle_verify.c). */
 int bundle_read_part(int dfd, const char *path, size_t max, struct buf *out, struct bundle_report *r);
