@@ -199,6 +199,10 @@ struct bundle_report {
 	char *checkpoint_signer;   /* trusted key name that signed it, owned (or NULL) */
 	uint64_t events;           /* events whose leaf, proof and record all check */
 	uint64_t events_total;     /* leaves in the bundle */
+	const char *layout;        /* "packed" or "per-event" (static) */
+	int64_t *leaf_seqs;        /* the seqs of the leaves that could be read, sorted; owned */
+	unsigned char (*leaf_hashes)[HASH_LEN]; /* each one's leaf hash; owned */
+	size_t nleaves;
 	struct bundle_fault *faults;
 	size_t nfaults, faults_alloc;
 	char **warnings;           /* owned; plain statements, not failures */
@@ -222,6 +226,9 @@ struct bundle_report {
 				    * bundle holds none */
 };
 void bundle_report_release(struct bundle_report *r);
+/* The leaf hash of event seq in the bundle r reports on (ctx: the
+ * report): 0, or -1 when it holds no readable leaf of seq. */
+int bundle_report_leaf_hash(void *ctx, int64_t seq, unsigned char out[HASH_LEN]);
 
 /* Verifies the bundle in dir against the n trusted verifier keys. Returns 0
  * with r filled, or -1 when dir cannot be opened (reported). */
