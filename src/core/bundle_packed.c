@@ -35,6 +35,60 @@ void bundle_proof_line(struct buf *out, int64_t seq, const struct merkle_proof *
 	buf_addf(out, "],\"seq\":%lld}\n", (long long)seq);
 }
 
+/* Reads the decimal number at s[*i] (no sign, no leading zero) and moves
+ * *i past it. Returns 0, or -1. */
+static int read_uint(const char *s, size_t len, size_t *i, int64_t *out)
+{
+	size_t start = *i;
+	int64_t v = 0;
+
+	while (*i < len && s[*i] >= '0' && s[*i] <= '9' && *i - start < 18)
+		v = v * 10 + (s[(*i)++] - '0');
+	if (*i == start || (s[start] == '0' && *i - start > 1))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int expect(const char *s, size_t len, size_t *i, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (len - *i < n || memcmp(s + *i, lit, n))
+		return -1;
+	*i += n;
+	return 0;
+}
+
+/* The canonical line read as it is written, without a JSON tree; -1 for
+ * anything else (bundle_proof_line_parse then says what is wrong). */
+static int parse_canonical(const char *s, size_t len, int64_t *seq, struct merkle_proof *p)
+{
+	struct buf dec = BUF_INIT;
+	int64_t idx;
+	size_t i = 0, alloc = 0;
+
+	if (expect(s, len, &i, "{\"index\":") || read_uint(s, len, &i, &idx) || expect(s, len, &i, ",\"path\":["))
+		return -1;
+	while (i < len && s[i] == '"' && p->n < MAX_PATH_HASHES) {
+		buf_reset(&dec);
+		if (len - i < 46 || s[i + 45] != '"' || b64_decode(&dec, s + i + 1, 44) || dec.len != HASH_LEN)
+			break;
+		ALLOC_GROW(p->hash, p->n + 1, alloc);
+		memcpy(p->hash[p->n++], dec.buf, HASH_LEN);
+		i += 46;
+		if (i < len && s[i] == ',' && i + 1 < len && s[i + 1] == '"')
+			i++;
+	}
+	buf_release(&dec);
+	if (expect(s, len, &i, "],\"seq\":") || read_uint(s, len, &i, seq) || expect(s, len, &i, "}") || i != len ||
+	    *seq < 1 || idx != *seq - 1) {
+		merkle_proof_release(p);
+		return -1;
+	}
+	return 0;
+}
+
 int bundle_proof_line_parse(const char *s, size_t len, int64_t *seq, struct merkle_proof *p, struct buf *why)
 {
 	struct buf err = BUF_INIT, dec = BUF_INIT, again = BUF_INIT;
@@ -45,6 +99,8 @@ int bundle_proof_line_parse(const char *s, size_t len, int64_t *seq, struct merk
 	int line, col, ret = -1;
 
 	memset(p, 0, sizeof(*p));
+	if (parse_canonical(s, len, seq, p) == 0)
+		return 0;
 	j = json_parse_strict(s, len, &line, &col, &err);
 	if (!j || !json_is_object(j)) {
 		buf_addf(why, "not a JSON object%s%s", j ? "" : ": ", j ? "" : err.buf);
