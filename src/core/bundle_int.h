@@ -33,6 +33,9 @@ struct bundle_lines {
  * or -1 with a reason in why (bundle_packed.c). */
 int bundle_lines_open(int dfd, const char *path, size_t max, struct bundle_lines *l, struct buf *why);
 void bundle_lines_get(const struct bundle_lines *l, size_t k, const char **s, size_t *len);
+/* Lines before k will not be read again: their pages leave the
+ * process's memory (the file stays in the page cache). */
+void bundle_lines_done(struct bundle_lines *l, size_t k);
 void bundle_lines_release(struct bundle_lines *l);
 
 /* Reads a bundle file (at most max bytes) into out; a failure is a

@@ -21,6 +21,7 @@
 
 #define MAX_PATH_HASHES 64
 #define CHECKPOINT_MAX (1u << 20)
+#define SPLIT_DROP ((size_t)8 << 20) /* a power of two */
 
 void bundle_proof_line(struct buf *out, int64_t seq, const struct merkle_proof *p)
 {
@@ -152,7 +153,7 @@ out:
 int bundle_lines_open(int dfd, const char *path, size_t max, struct bundle_lines *l, struct buf *why)
 {
 	struct stat st;
-	size_t alloc = 0, pos = 0;
+	size_t alloc = 0, pos = 0, dropped = 0;
 	int fd;
 
 	memset(l, 0, sizeof(*l));
@@ -185,6 +186,10 @@ int bundle_lines_open(int dfd, const char *path, size_t max, struct bundle_lines
 	while (pos < l->len) {
 		const char *nl = memchr(l->text + pos, '\n', l->len - pos);
 
+		if (pos - dropped >= SPLIT_DROP) { /* memory: the pages split leave it as it goes */
+			dropped = pos & ~(size_t)(SPLIT_DROP - 1);
+			madvise(l->map, dropped, MADV_DONTNEED);
+		}
 		ALLOC_GROW(l->start, l->n + 2, alloc);
 		l->start[l->n++] = pos;
 		if (!nl) {
@@ -196,6 +201,8 @@ int bundle_lines_open(int dfd, const char *path, size_t max, struct bundle_lines
 	}
 	ALLOC_GROW(l->start, l->n + 1, alloc);
 	l->start[l->n] = l->len + (l->unterminated ? 1 : 0);
+	if (l->map)
+		madvise(l->map, l->len, MADV_DONTNEED);
 	return 0;
 }
 
@@ -203,6 +210,15 @@ void bundle_lines_get(const struct bundle_lines *l, size_t k, const char **s, si
 {
 	*s = l->text + l->start[k];
 	*len = l->start[k + 1] - l->start[k] - 1;
+}
+
+void bundle_lines_done(struct bundle_lines *l, size_t k)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t off = l->start[k < l->n ? k : l->n];
+
+	if (l->map && page > 0 && off >= (size_t)page)
+		madvise(l->map, off / (size_t)page * (size_t)page, MADV_DONTNEED);
 }
 
 void bundle_lines_release(struct bundle_lines *l)

@@ -324,6 +324,12 @@ void bundle_check_packed(int dfd, const struct checkpoint *cp, struct bundle_ite
 				buf_reset(&ps.b[b].out[k]);
 			}
 		}
+		/* memory: the lines of the windows done leave it */
+		bundle_lines_done(&ps.leaves, (ps.first + nb) * EVENT_BATCH);
+		if (ps.have_proofs)
+			bundle_lines_done(&ps.proofs, (ps.first + nb) * EVENT_BATCH);
+		if (ps.have_events)
+			bundle_lines_done(&ps.events, (ps.first + nb) * EVENT_BATCH);
 	}
 	workpool_free(pool);
 	if (!ps.leaves.n)
