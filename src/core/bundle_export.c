@@ -688,15 +688,17 @@ static int cached_subtree(void *ctx, unsigned level, uint64_t idx, unsigned char
 
 /*
  * The events, in one pass over the selection, a window at a time, on
- * every core. The caller's thread fills a window: reads each leaf
- * (checking its hash), computes and checks its inclusion proof, formats
- * the proof. The pool's threads (workpool.h) then write each event's
- * files (event_files, hashed from memory as they are written) and render
- * its lines for events.jsonl, events.csv, changes.csv and report.txt,
- * while the caller's thread fills the next window; the caller appends
- * each window's renderings to the four streams in seq order and lists its
- * files in the manifests. Memory is two windows; only the caller's thread
- * touches the bag writer or reports errors.
+ * every core, through three windows in turn. The caller's thread fills a
+ * window: reads each leaf (checking its hash), computes and checks its
+ * inclusion proof, formats its proof line. Meanwhile one job of the pool
+ * (workpool.h) renders the window filled before, a batch of events an
+ * index (each event's lines of the six streams), and writes the window
+ * rendered before that to the six streams, a stream an index (each
+ * stream's bytes hashed as they are written, SHA-256 and SHA-512, never
+ * re-read). Each stream is written in seq order by one thread at a time,
+ * so the output is the same whatever the number of threads; memory is
+ * three windows. Only the caller's thread touches the bag writer or
+ * reports errors.
  */
 enum { R_LEAVES, R_PROOFS, R_JSONL, R_EVENTS_CSV, R_CHANGES_CSV, R_REPORT, R__COUNT };
 static const char *const stream_names[R__COUNT] = {
@@ -730,14 +732,18 @@ struct window {
 };
 
 struct event_writer {
-	struct window *win[2];
+	struct window *win[3];
 	struct workpool *pool;
+	struct bag_stream *out;            /* the six streams */
+	struct window *render;             /* the job's window to render (or NULL) */
+	size_t nrender;                    /* its batches: the job's first indexes */
+	struct window *flush;              /* the job's window to write (or NULL) */
+	struct buf why[R__COUNT];          /* why writing a stream failed, or empty */
 };
 
 /* One batch of a window: its events' lines of every stream. */
-static void write_batch(void *ctx, size_t index)
+static void write_batch(struct window *w, size_t index)
 {
-	struct window *w = ((void **)ctx)[1];
 	struct window_batch *b = &w->b[index];
 	struct json_arena *arena = json_arena_enter();
 
@@ -808,24 +814,44 @@ static int fill_event(struct export *x, const struct merkle_source *src, int64_t
 	return 0;
 }
 
-/* Appends a window's lines to the streams, in seq order. */
-static int flush_window(struct export *x, struct window *w, struct bag_stream *out)
+static size_t window_batches(const struct window *w)
 {
-	size_t nb = (w->n + EVENT_BATCH - 1) / EVENT_BATCH;
+	return (w->n + EVENT_BATCH - 1) / EVENT_BATCH;
+}
 
-	for (size_t b = 0; b < nb; b++)
-		if (w->b[b].why.len)
-			return error("%s (in '%s')", w->b[b].why.buf, x->w.dir);
-	for (size_t b = 0; b < nb; b++) {
-		for (int k = 0; k < R__COUNT; k++) {
-			struct buf *t = &w->b[b].text[k];
+/* Appends stream k's lines of a rendered window to it, in seq order. */
+static void flush_stream(struct event_writer *ew, struct window *w, int k)
+{
+	for (size_t b = 0; b < window_batches(w); b++) {
+		struct buf *t = &w->b[b].text[k];
 
-			if (t->len && bag_stream_write(&x->w, &out[k], t->buf, t->len))
-				return -1;
-			buf_reset(t);
-		}
+		if (t->len && !ew->why[k].len)
+			bag_stream_write_quiet(&ew->out[k], t->buf, t->len, &ew->why[k]);
+		buf_reset(t);
 	}
-	w->n = 0;
+}
+
+/* One index of a job: a batch of the window to render, then a stream of
+ * the window to write. */
+static void run_job(void *ctx, size_t index)
+{
+	struct event_writer *ew = ctx;
+
+	if (index < ew->nrender)
+		write_batch(ew->render, index);
+	else
+		flush_stream(ew, ew->flush, (int)(index - ew->nrender));
+}
+
+/* After a job: why rendering its window or writing the other failed. */
+static int job_errors(struct export *x, struct event_writer *ew)
+{
+	for (size_t b = 0; ew->render && b < ew->nrender; b++)
+		if (ew->render->b[b].why.len)
+			return error("%s (in '%s')", ew->render->b[b].why.buf, x->w.dir);
+	for (int k = 0; k < R__COUNT; k++)
+		if (ew->why[k].len)
+			return error("%s (in '%s')", ew->why[k].buf, x->w.dir);
 	return 0;
 }
 
@@ -862,14 +888,20 @@ static int write_events(struct export *x)
 	struct bag_stream out[R__COUNT];
 	struct proof_cache *cache = xcalloc(1, sizeof(*cache));
 	struct merkle_source src = { cached_subtree, cache };
-	struct event_writer ew = { { window_new(), window_new() }, NULL };
+	struct event_writer ew;
+	struct window *pending = NULL;     /* rendered, not yet written */
 	struct buf head = BUF_INIT;
-	void *job[2] = { &ew, NULL };
-	size_t next = 0;
+	size_t next = 0, done = 0;
 	int ret = 0, cur = 0, running = 0;
 
-	for (int i = 0; i < R__COUNT; i++)
+	memset(&ew, 0, sizeof(ew));
+	for (int i = 0; i < 3; i++)
+		ew.win[i] = window_new();
+	for (int i = 0; i < R__COUNT; i++) {
 		out[i] = (struct bag_stream)BAG_STREAM_INIT;
+		buf_init(&ew.why[i]);
+	}
+	ew.out = out;
 	for (int i = 0; i < R__COUNT && !ret; i++)
 		ret = bag_stream_open(&x->w, &out[i], stream_names[i]);
 	bundle_events_csv_header(&head, EVENTS_CSV_CURRENT);
@@ -886,8 +918,9 @@ static int write_events(struct export *x)
 	store_merkle_source(&x->s, &cache->inner);
 	if (!ret)
 		ew.pool = workpool_new(0);
-	/* fill window cur while the pool writes the other one, then swap */
-	while (!ret && (next < x->seqs.n || running)) {
+	/* fill window cur while the pool renders the one before and writes
+	 * the one before that, then turn */
+	while (!ret) {
 		struct window *w = ew.win[cur];
 
 		for (w->n = 0; !ret && w->n < WINDOW && next < x->seqs.n; w->n++, next++) {
@@ -900,30 +933,36 @@ static int write_events(struct export *x)
 			workpool_wait(ew.pool);
 			running = 0;
 			if (!ret)
-				ret = flush_window(x, ew.win[cur ^ 1], out);
-			progress(x, "events", next - w->n);
+				ret = job_errors(x, &ew);
+			if (ew.flush) {
+				done += ew.flush->n;
+				ew.flush->n = 0;
+				progress(x, "events", done);
+			}
 		}
-		if (ret || !w->n)
+		if (ret || (!w->n && !pending))
 			break;
-		job[1] = w;
-		workpool_start(ew.pool, write_batch, job, (w->n + EVENT_BATCH - 1) / EVENT_BATCH);
+		ew.render = w->n ? w : NULL;
+		ew.nrender = window_batches(w);
+		ew.flush = pending;
+		workpool_start(ew.pool, run_job, &ew, ew.nrender + (pending ? R__COUNT : 0));
 		running = 1;
-		cur ^= 1;
+		pending = ew.render;
+		cur = (cur + 1) % 3;
 	}
 	if (running)
 		workpool_wait(ew.pool);
 	workpool_free(ew.pool);
-	if (!ret)
-		progress(x, "events", x->seqs.n);
 	if (!ret)
 		ret = bag_stream_write(&x->w, &out[R_REPORT], "END OF TIMELINE\n", 16);
 	for (int i = 0; i < R__COUNT; i++) {
 		if (!ret)
 			ret = bag_stream_close(&x->w, &out[i]);
 		bag_stream_release(&out[i]);
+		buf_release(&ew.why[i]);
 	}
-	window_free(ew.win[0]);
-	window_free(ew.win[1]);
+	for (int i = 0; i < 3; i++)
+		window_free(ew.win[i]);
 	free(cache);
 	buf_release(&head);
 	return ret;
