@@ -5,16 +5,17 @@
  *
  * Cost: per event, one leaf read and hash, one O(log n) inclusion proof
  * from the store's cached subtrees (its upper siblings remembered from the
- * event before), its files (event_files) created and hashed from memory
- * (SHA-256 and SHA-512, never re-read), one JSON parse and diff for the
- * four renderings; the files and renderings are made on every core
- * (workpool.h) a window of events at a time while this thread reads the
- * next window, so memory is two windows plus the selection's seq list.
- * Creating two files per event is most of the system time. Everything
- * under data/ is a function of the store (and its verdict under the
- * trusted keys), the selection and the case file's notes only: dates live
- * in the tag files. Before anything is written the whole store is verified
- * (verify.h): O(n) hashing, the cost of 'trailscope verify'.
+ * event before), one JSON parse and diff for the renderings, and its
+ * lines of the six line files (leaves, proofs, records, two CSVs, the
+ * report), each hashed as it is written (SHA-256 and SHA-512, never
+ * re-read). The renderings and the writing run on every core (workpool.h)
+ * a window of events at a time while this thread reads the next window
+ * (write_events), so memory is three windows plus the selection's seq
+ * list, and a bundle is a dozen files whatever the number of events.
+ * Everything under data/ is a function of the store (and its verdict under
+ * the trusted keys), the selection and the case file's notes only: dates
+ * live in the tag files. Before anything is written the whole store is
+ * verified (verify.h): O(n) hashing, the cost of 'trailscope verify'.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -8,11 +8,13 @@
 
 #include "trailscope/bundle.h"
 
-/* One event of the bundle: which of its files are there, what checked. */
+/* One event of the bundle: which of its files are there, what checked
+ * (a packed bundle's: one line of each line file; seq 0 when its leaf
+ * line has none). */
 struct bundle_item {
 	int64_t seq;
 	int leaf, proof, record;  /* present */
-	int raw;                  /* data/entries/SEQ.raw present */
+	int raw;                  /* data/entries/SEQ.raw present (per-event) */
 	int ok;                   /* leaf and proof check */
 	long record_line;
 	int hashed;               /* hash is the leaf's hash */

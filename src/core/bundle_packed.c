@@ -314,6 +314,8 @@ static int packed_part(int dfd, int64_t seq, enum bundle_part what, struct buf *
 		bundle_lines_get(&pl, k, &s, &len);
 		if (proof_line_seq(s, len) == seq)
 			break;
+		if (k % 65536 == 65535)
+			bundle_lines_done(&pl, k); /* memory: the lines passed leave it */
 	}
 	if (k == pl.n) {
 		error_as(ERR_INPUT, "no event %lld in the bundle (no line of %s is its proof)", (long long)seq,
@@ -388,13 +390,16 @@ static int per_event_part(int dfd, int64_t seq, enum bundle_part what, struct bu
 		buf_addf(&path, "data/entries/%lld.raw", (long long)seq);
 		buf_reset(&why);
 		buf_reset(&leaf); /* parsed into j: its bytes are not needed again */
-		if (bag_read(dfd, path.buf, BUNDLE_MAX_LEAF, &leaf, &why))
+		if (bag_read(dfd, path.buf, BUNDLE_MAX_LEAF, &leaf, &why)) {
 			error_as(ERR_FAILED, "cannot read %s: %s", path.buf, why.buf);
-		else if (!leaf_raw_matches(json_string_value(json_object_get(j, "raw_sha256")), leaf.buf, leaf.len))
+		} else if (!leaf_raw_matches(json_string_value(json_object_get(j, "raw_sha256")), leaf.buf,
+					     leaf.len)) {
 			error_as(ERR_FAILED, "%s is not the raw record the leaf's raw_sha256 names (run "
 				 "'trailscope bundle verify')", path.buf);
-		else
-			ret = (buf_add(out, leaf.buf, leaf.len), 0);
+		} else {
+			buf_add(out, leaf.buf, leaf.len);
+			ret = 0;
+		}
 	} else if (json_is_string(json_object_get(j, "raw"))) {
 		const json_t *raw = json_object_get(j, "raw");
 

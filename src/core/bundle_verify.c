@@ -6,10 +6,11 @@
  * nothing but the bundle's files and the trusted keys.
  *
  * Cost: the bag validation reads every file once (both digests in one
- * pass, on every core); then each leaf and proof is read once more, the
- * proof verified with O(log n) hashes, and the renderings compared as
- * they stream (bundle_verify_events.c). Items are sorted, never searched
- * one by one.
+ * pass, on every core); then each leaf, proof and record is read once
+ * more, the proof verified with O(log n) hashes, and the renderings
+ * compared (bundle_verify_packed.c for the packed layout,
+ * bundle_verify_events.c for bundles written before it, per-event files).
+ * Items are sorted, never searched one by one.
  */
 #include <fcntl.h>
 #include <stdarg.h>

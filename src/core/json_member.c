@@ -164,7 +164,7 @@ int json_top_string(const char *p, size_t n, const char *key, struct buf *out)
 			return -1;
 		v = ++i;
 		i = skip_value(p, n, i);
-		if (v - k == klen + 3 && !memcmp(p + k + 1, key, klen) && p[v] == '"' && i - v >= 2) {
+		if (v - k == klen + 3 && !memcmp(p + k + 1, key, klen) && v < n && p[v] == '"' && i - v >= 2) {
 			unescape(p + v + 1, i - v - 2, out);
 			return 0;
 		}
