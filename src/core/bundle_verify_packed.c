@@ -138,21 +138,23 @@ out:
 	buf_release(&lpath);
 }
 
-/* Line k's proof: the proof of the leaf's seq, proving its bytes. */
-static void check_proof(struct pass *ps, size_t k, const struct bundle_item *it, struct bundle_report *f)
+/* Line k's proof: the proof of the leaf's seq, proving its bytes.
+ * Returns 1 when it does. */
+static int check_proof(struct pass *ps, size_t k, const struct bundle_item *it, struct bundle_report *f)
 {
 	struct buf why = BUF_INIT;
 	struct merkle_proof p = { 0 };
 	const char *s;
 	size_t len;
 	int64_t seq;
+	int proven = 0;
 
 	if (!ps->have_proofs)
-		return;
+		return 0;
 	if (k >= ps->proofs.n) {
 		bundle_report_faultf(f, BUNDLE_FAULT_MISSING, PROOFS, 0, "no proof for %s:%zu (seq %lld): the file "
 				     "has %zu lines", LEAVES, k + 1, (long long)it->seq, ps->proofs.n);
-		return;
+		return 0;
 	}
 	bundle_lines_get(&ps->proofs, k, &s, &len);
 	if (bundle_proof_line_parse(s, len, &seq, &p, &why)) {
@@ -171,9 +173,12 @@ static void check_proof(struct pass *ps, size_t k, const struct bundle_item *it,
 					     "bytes) at index %lld in the tree of size %llu the checkpoint signs: the "
 					     "leaf or the proof was altered", LEAVES, k + 1, (long long)seq - 1,
 					     (unsigned long long)ps->cp->size);
+		else
+			proven = 1;
 	}
 	merkle_proof_release(&p);
 	buf_release(&why);
+	return proven;
 }
 
 static void check_batch(void *ctx, size_t index)
@@ -191,7 +196,7 @@ static void check_batch(void *ctx, size_t index)
 		json_t *j, *changes;
 		const char *s;
 		long long seq;
-		int l, c;
+		int l, c, proven;
 
 		bundle_lines_get(&ps->leaves, k, &s, &len);
 		merkle_leaf_hash(s, len, it->hash);
@@ -209,11 +214,12 @@ static void check_batch(void *ctx, size_t index)
 		} else {
 			it->seq = seq;
 		}
-		check_proof(ps, k, it, &b->faults);
+		proven = check_proof(ps, k, it, &b->faults);
 		if (j && it->seq)
 			check_record(ps, k, j, it->seq, &b->faults);
 		it->leaf = it->proof = it->record = 1;
-		it->ok = b->faults.nfaults == nf && ps->cp != NULL;
+		/* counted proven: its leaf, proof and record all check */
+		it->ok = proven && j && it->seq && ps->have_events && b->faults.nfaults == nf;
 		if (!j)
 			continue;
 		changes = bundle_leaf_diff(j, &cl);

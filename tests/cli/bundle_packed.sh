@@ -172,6 +172,10 @@ fresh "$B" "$T/t"; sed -i '5s/^{"index":7,/{"index":7, /' "$T/t/data/proofs.json
 tamper "a proof line not canonical" 'PROOF +data/proofs.jsonl:5: not in canonical form'
 expect_status "bundle proof refuses the line" 1 ts bundle proof "$T/t" 8
 expect_grep "... saying where" 'data/proofs.jsonl:5: not in canonical form' "$T/err"
+fresh "$B" "$T/t"; rm "$T/t/data/proofs.jsonl"; rebag "$T/t"
+tamper "proofs.jsonl removed" 'MISSING +data/proofs.jsonl: cannot read' 'events: +0 of 8 proven'
+fresh "$B" "$T/t"; : > "$T/t/data/events.jsonl"; rebag "$T/t"
+tamper "events.jsonl emptied" 'RECORD +data/events.jsonl: no record for data/leaves.jsonl:1 \(seq 2\)' 'events: +0 of 8 proven'
 fresh "$B" "$T/t"; cp -r "$OLD/bundle/data/entries" "$OLD/bundle/data/proofs" "$T/t/data/"; rebag "$T/t"
 expect_status "both layouts: FAILED" 1 ts bundle verify "$T/t" --trust "$OLD/fixture.pub"
 expect_grep "both layouts: a BAG fault" 'BAG +data/: holds both layouts' "$T/out"
