@@ -69,65 +69,8 @@ ts bundle verify "$B" --trust "$OLD/fixture.pub" --format json > "$T/v.json"
 expect_eq "packed: JSON says the layout and the count" "$(jq -c '[.verdict, .layout, .events, .events_verified]' "$T/v.json")" \
 	'["VERIFIED","packed",8,8]'
 
-# ---- an independent verifier, from docs/BUNDLE.md alone ----
-cat > "$T/verify.py" <<'EOF'
-import base64, hashlib, json, os, sys
-d = sys.argv[1]
-def rd(p): return open(os.path.join(d, p), "rb").read()
-def lines(p):
-    b = rd(p)
-    assert b.endswith(b"\n"), p + ": last line has no LF"
-    return b[:-1].split(b"\n")
-# BagIt: every payload file in both manifests with its digest, Payload-Oxum, tag manifests
-files = sorted(os.path.relpath(os.path.join(r, f), d) for r, _, fs in os.walk(os.path.join(d, "data")) for f in fs)
-for alg in ("sha256", "sha512"):
-    m = dict(reversed(l.split("  ", 1)) for l in rd("manifest-%s.txt" % alg).decode().splitlines())
-    assert sorted(m) == files, "manifest-%s.txt does not list the payload" % alg
-    for f, h in m.items():
-        assert hashlib.new(alg, rd(f)).hexdigest() == h, "%s: %s mismatch" % (f, alg)
-    for l in rd("tagmanifest-%s.txt" % alg).decode().splitlines():
-        h, f = l.split("  ", 1)
-        assert hashlib.new(alg, rd(f)).hexdigest() == h, "%s: %s mismatch" % (f, alg)
-info = dict(l.split(": ", 1) for l in rd("bag-info.txt").decode().splitlines())
-assert info["Payload-Oxum"] == "%d.%d" % (sum(len(rd(f)) for f in files), len(files)), "Payload-Oxum"
-assert info["Trailscope-Bundle-Layout"] == "packed"
-# the checkpoint: origin, size, base64 root
-cp = rd("data/checkpoint").split(b"\n")
-size, root = int(cp[1]), base64.b64decode(cp[2])
-leaves, proofs, records = lines("data/leaves.jsonl"), lines("data/proofs.jsonl"), lines("data/events.jsonl")
-assert len(leaves) == len(proofs) == len(records) == int(info["Trailscope-Event-Count"]), "line counts"
-prev = 0
-for k, (lb, pb, rb) in enumerate(zip(leaves, proofs, records), 1):
-    leaf, pr, rec = json.loads(lb), json.loads(pb), json.loads(rb)
-    seq = leaf["seq"]
-    assert seq > prev, "leaves.jsonl:%d: seq %d not after %d" % (k, seq, prev)
-    prev = seq
-    assert pb == json.dumps(pr, sort_keys=True, separators=(",", ":")).encode(), "proofs.jsonl:%d: not canonical" % k
-    assert pr["seq"] == seq and pr["index"] == seq - 1, "proofs.jsonl:%d: not the proof of seq %d" % (k, seq)
-    # RFC 9162 2.1.3.2: the leaf hash up the path to the checkpoint's root
-    fn, sn, r = seq - 1, size - 1, hashlib.sha256(b"\0" + lb).digest()
-    for p in map(base64.b64decode, pr["path"]):
-        assert sn != 0, "proofs.jsonl:%d: too long" % k
-        if fn % 2 == 1 or fn == sn:
-            r = hashlib.sha256(b"\1" + p + r).digest()
-            while fn % 2 == 0 and fn != 0:
-                fn >>= 1; sn >>= 1
-        else:
-            r = hashlib.sha256(b"\1" + r + p).digest()
-        fn >>= 1; sn >>= 1
-    assert sn == 0 and r == root, "proofs.jsonl:%d does not prove leaves.jsonl:%d" % (k, k)
-    # the record: the leaf's members, its changes, and (version 3) the raw record
-    assert rec["seq"] == seq, "events.jsonl:%d: not the record of seq %d" % (k, seq)
-    rec.pop("changes")
-    raw = rec.pop("raw")
-    if "raw_sha256" in leaf:
-        assert hashlib.sha256(raw.encode()).hexdigest() == leaf["raw_sha256"], "events.jsonl:%d: raw altered" % k
-    else:
-        assert raw == leaf["raw"]
-    assert rec == leaf, "events.jsonl:%d: not its leaf" % k
-print("OK %d events" % len(leaves))
-EOF
-if python3 "$T/verify.py" "$B" > "$T/py" 2>&1; then pass "python3 verifies the packed bundle: $(cat "$T/py")"
+# ---- an independent verifier, from docs/BUNDLE.md alone (tests/tools/verify_packed.py) ----
+if python3 tests/tools/verify_packed.py "$B" > "$T/py" 2>&1; then pass "python3 verifies the packed bundle: $(cat "$T/py")"
 else fail "python3 verifies the packed bundle" "$(tail -3 "$T/py")"; fi
 
 # ---- tampers of the packed files: each caught by both verifiers ----
@@ -135,7 +78,7 @@ tamper() { # NAME PATTERN...: FAILED, the patterns in the output, python3 refuse
 	_n=$1; shift
 	expect_status "tamper $_n: FAILED" 1 ts bundle verify "$T/t" --trust "$OLD/fixture.pub"
 	for _p in "$@"; do expect_grep "tamper $_n: $_p" "$_p" "$T/out"; done
-	if python3 "$T/verify.py" "$T/t" > "$T/py" 2>&1; then fail "tamper $_n: python3 refuses it too"
+	if python3 tests/tools/verify_packed.py "$T/t" > "$T/py" 2>&1; then fail "tamper $_n: python3 refuses it too"
 	else pass "tamper $_n: python3 refuses it too"; fi
 }
 fresh "$B" "$T/t"; sed -i '4s/"environment":"[a-z]*"/"environment":"x"/' "$T/t/data/leaves.jsonl"; rebag "$T/t"

@@ -115,6 +115,8 @@ EOF
 then pass "inclusion proofs across windows verify with hashlib; bundle proof prints them as tlog-proofs"
 else fail "inclusion proofs across windows verify with hashlib; bundle proof prints them as tlog-proofs" "$(tail -3 "$T/py")"; fi
 expect_status "bundle verify of $N events" 0 ts bundle verify "$B" --trust "$P"
+if python3 tests/tools/verify_packed.py "$B" > "$T/py" 2>&1; then pass "python3 verifies the $N events from docs/BUNDLE.md"
+else fail "python3 verifies the $N events from docs/BUNDLE.md" "$(tail -3 "$T/py")"; fi
 expect_grep "every event proven" "VERIFIED: 1,100 events proven in example.org/audit at size 1,100" "$T/out"
 expect_status "a second export" 0 ts export "$S" --out "$T/b2" --query '' --case OTHER --examiner F --key "$K" --trust "$P"
 if diff -r "$B/data" "$T/b2/data" >/dev/null && cmp -s "$B/manifest-sha512.txt" "$T/b2/manifest-sha512.txt"; then

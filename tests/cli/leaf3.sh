@@ -145,6 +145,8 @@ expect_eq "bundle: events.jsonl carries the raw record for both versions" \
 expect_eq "bundle: ... the same bytes as bundle raw" "$(jq -r 'select(.seq == 13) | .raw' "$T/b/data/events.jsonl")" \
 	"$(ts bundle raw "$T/b" 13)"
 expect_status "bundle: verifies" 0 ts bundle verify "$T/b" --trust "$P"
+if python3 tests/tools/verify_packed.py "$T/b" > "$T/py" 2>&1; then pass "bundle: python3 verifies it, leaves of versions 2 and 3"
+else fail "bundle: python3 verifies it, leaves of versions 2 and 3" "$(tail -3 "$T/py")"; fi
 # an altered raw record whose manifests were rewritten to match
 cp -r "$T/b" "$T/b2"
 python3 - "$T/b2" <<'PY'
