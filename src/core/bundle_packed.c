@@ -314,7 +314,7 @@ static int packed_part(int dfd, int64_t seq, enum bundle_part what, struct buf *
 		bundle_lines_get(&pl, k, &s, &len);
 		if (proof_line_seq(s, len) == seq)
 			break;
-		if (k % 65536 == 65535)
+		if (k % 8192 == 8191)
 			bundle_lines_done(&pl, k); /* memory: the lines passed leave it */
 	}
 	if (k == pl.n) {
