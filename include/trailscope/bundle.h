@@ -1,7 +1,9 @@
 /*
  * bundle.h - evidence bundles: a BagIt bag (bagit.h) holding a selection
- * of events with their exact leaves, one c2sp.org/tlog-proof@v1 inclusion
- * proof each against one signed checkpoint, readable renderings (JSON
+ * of events with their exact leaves and one RFC 6962 inclusion proof each
+ * against one signed checkpoint (the packed layout: a line file of each;
+ * bundles written before it hold a file per leaf and a
+ * c2sp.org/tlog-proof@v1 file per proof), readable renderings (JSON
  * lines, CSV, a timeline report), the investigator's notes, and a signed
  * chain-of-custody record (custody.h). docs/BUNDLE.md is the contract.
  *
