@@ -28,7 +28,10 @@
 #include "trailscope/verify.h"
 
 #define BUNDLE_MAX_LEAF (16u << 20)
-#define BUNDLE_MAX_RENDER (1u << 30)  /* a line file or rendering: 1 GiB */
+#define BUNDLE_MAX_RENDER (1u << 30)  /* a rendering read into memory whole: 1 GiB */
+/* A line file mapped, or a rendering compared as it streams: no more than
+ * the address space bounds (memory stays a window of lines). */
+#define BUNDLE_MAX_MAPPED (SIZE_MAX >> 1)
 
 /* The packed layout (docs/BUNDLE.md, "Layout"): each event's leaf, one a
  * line, and its inclusion proof, one canonical JSON line each, in seq

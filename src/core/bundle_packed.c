@@ -268,7 +268,7 @@ static int packed_raw(int dfd, const json_t *leaf, size_t k, int64_t seq, struct
 		buf_add(out, json_string_value(raw), json_string_length(raw));
 		return 0;
 	}
-	if (bundle_lines_open(dfd, "data/events.jsonl", BUNDLE_MAX_RENDER, &ev, &why)) {
+	if (bundle_lines_open(dfd, "data/events.jsonl", BUNDLE_MAX_MAPPED, &ev, &why)) {
 		error_as(ERR_IO, "cannot read data/events.jsonl: %s", why.buf);
 		buf_release(&why);
 		return -1;
@@ -306,7 +306,7 @@ static int packed_part(int dfd, int64_t seq, enum bundle_part what, struct buf *
 	long long ls;
 	int l, c, ret = -1;
 
-	if (bundle_lines_open(dfd, BUNDLE_PROOFS_FILE, BUNDLE_MAX_RENDER, &pl, &why)) {
+	if (bundle_lines_open(dfd, BUNDLE_PROOFS_FILE, BUNDLE_MAX_MAPPED, &pl, &why)) {
 		error_as(ERR_IO, "cannot read %s: %s", BUNDLE_PROOFS_FILE, why.buf);
 		goto out;
 	}
@@ -335,7 +335,7 @@ static int packed_part(int dfd, int64_t seq, enum bundle_part what, struct buf *
 		ret = 0;
 		goto out;
 	}
-	if (bundle_lines_open(dfd, BUNDLE_LEAVES_FILE, BUNDLE_MAX_RENDER, &ll, &why)) {
+	if (bundle_lines_open(dfd, BUNDLE_LEAVES_FILE, BUNDLE_MAX_MAPPED, &ll, &why)) {
 		error_as(ERR_IO, "cannot read %s: %s", BUNDLE_LEAVES_FILE, why.buf);
 		goto out;
 	}

@@ -247,8 +247,8 @@ void bundle_cmp_open(struct bundle_cmp *c, int dfd, const char *file, struct bun
 	c->file = file;
 	c->line = 1;
 	c->fd = bag_open_read(dfd, file, &why);
-	if (c->fd >= 0 && !fstat(c->fd, &st) && (uint64_t)st.st_size > BUNDLE_MAX_RENDER) {
-		buf_addf(&why, "larger than %u bytes", BUNDLE_MAX_RENDER);
+	if (c->fd >= 0 && !fstat(c->fd, &st) && (uint64_t)st.st_size > BUNDLE_MAX_MAPPED) {
+		buf_addf(&why, "larger than %zu bytes", (size_t)BUNDLE_MAX_MAPPED);
 		close(c->fd);
 		c->fd = -1;
 	}

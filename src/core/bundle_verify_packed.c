@@ -238,7 +238,7 @@ static void check_batch(void *ctx, size_t index)
 static int open_lines(int dfd, const char *file, struct bundle_lines *l, struct bundle_report *r)
 {
 	struct buf why = BUF_INIT;
-	int ok = bundle_lines_open(dfd, file, BUNDLE_MAX_RENDER, l, &why) == 0;
+	int ok = bundle_lines_open(dfd, file, BUNDLE_MAX_MAPPED, l, &why) == 0;
 
 	if (!ok)
 		bundle_report_faultf(r, BUNDLE_FAULT_MISSING, file, 0, "cannot read: %s", why.buf);
