@@ -1,12 +1,14 @@
 #!/bin/sh
 # export.sh - `trailscope export` of every event of a generated store into
-# an evidence bundle (the store verified first, one leaf file and one
-# inclusion proof per event, the four renderings, the manifests), then
-# `bundle verify` of it, and for scale `cp -r` of the bundle (the file
-# system's own cost of creating that many files). Wall time, CPU (user +
-# system) and peak RSS, with the machine's load average at the start,
-# since other work on the cores shows in the wall time (CPU time is the
-# steadier figure). Writes bench/results-export.txt.
+# an evidence bundle of the packed layout (the store verified first; the
+# leaves, proofs, records and renderings as one line file each; the
+# manifests), then `bundle verify` of each bundle, `bundle proof` of its
+# last event, and for scale `cp -r` of the bundle (the file system's own
+# cost of writing that many bytes). Wall time, CPU (user + system) and
+# peak RSS, with the machine's load average at the start, since other
+# work on the cores shows in the wall time (CPU time is the steadier
+# figure); then the bundle's files and bytes. Writes
+# bench/results-export.txt.
 #
 #   sh bench/export.sh                   # 100,000 events (seed 7), 3 runs
 #   EVENTS=10000 RUNS=1 sh bench/export.sh
@@ -53,10 +55,17 @@ while [ "$i" -le "$RUNS" ]; do
 		--case BENCH --examiner bench --key "$key" --trust "$pub"
 	i=$((i + 1))
 done
-row "verify1" "$TS" bundle verify "$work/b1" --trust "$pub"
-grep '^verdict' "$work/last" | sed 's/^/# /' >> "$OUT.tmp"
+i=1
+while [ "$i" -le "$RUNS" ]; do
+	row "verify$i" "$TS" bundle verify "$work/b$i" --trust "$pub"
+	grep '^verdict' "$work/last" | sed 's/^/# /' >> "$OUT.tmp"
+	i=$((i + 1))
+done
+row "proof" "$TS" bundle proof "$work/b1" "$EVENTS"
 row "cp-r" cp -r "$work/b1" "$work/copy"
 echo "# bundle: $(find "$work/b1" -type f | wc -l) files, $(du -sm --apparent-size "$work/b1" | cut -f1) MB of bytes," \
 	"$(du -sm "$work/b1" | cut -f1) MB on disk" >> "$OUT.tmp"
+(cd "$work/b1/data" && for f in *; do
+	printf '#   %-14s %12s bytes\n' "$f" "$(stat -c %s "$f")"; done) >> "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 cat "$OUT"

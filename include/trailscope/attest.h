@@ -113,12 +113,15 @@ struct attest_verify_options {
 int attest_verify(const char *text, size_t len, const struct attest_verify_options *o, struct attest_report *r);
 
 /*
- * For bundle verify: checks the envelope inside a bundle (directory fd
- * dfd) against the bundle's checkpoint cp and its leaves, as
- * attest_verify does with a bundle whose own checks are done by the
- * caller. Faults and notes go to r.
+ * For bundle verify: checks the envelope inside a bundle against the
+ * bundle's checkpoint cp and its leaves, as attest_verify does with a
+ * bundle whose own checks are done by the caller: leaf_hash(ctx, seq, out)
+ * gives the leaf hash of the bundle's event seq (0), or -1 when the bundle
+ * does not hold it. Faults and notes go to r.
  */
+typedef int attest_leaf_hash_fn(void *ctx, int64_t seq, unsigned char out[HASH_LEN]);
 void attest_verify_in_bundle(const char *text, size_t len, const struct note_verifier *keys, size_t nkeys,
-			     int dfd, const struct checkpoint *cp, struct attest_report *r);
+			     attest_leaf_hash_fn *leaf_hash, void *ctx, const struct checkpoint *cp,
+			     struct attest_report *r);
 
 #endif

@@ -119,8 +119,8 @@ int bag_hash_file(int dirfd, const char *relpath, const char *alg, struct buf *h
  * (the renderings of an export are written in one pass over the events).
  * bag_file_begin/write/end write one file at a time through the writer's
  * own stream. The directories of the last files created are kept open
- * (BAG_DIR_CACHE of them), so files in a few directories
- * (data/entries/SEQ.leaf, data/proofs/SEQ.tlog-proof) cost one openat each.
+ * (BAG_DIR_CACHE of them), so files in a few directories cost one openat
+ * each.
  */
 struct bag_stream {
 	int fd;                    /* -1 when closed */
@@ -164,26 +164,6 @@ int bag_file_end(struct bag_writer *w);
 /* begin + write + end. */
 int bag_write_file(struct bag_writer *w, const char *relpath, const void *data, size_t len);
 
-/*
- * Many small payload files from several threads (export's per-event
- * files): the caller opens their directory once with bag_writer_opendir
- * (a descriptor it closes; the directory and its parents are created),
- * any thread writes a file there with bag_create_at, and the writer's
- * thread lists it with bag_writer_add.
- */
-struct bag_digests {
-	unsigned char sha256[32], sha512[64];
-	uint64_t size;
-};
-/* Returns the directory's descriptor, or -1 (reported). */
-int bag_writer_opendir(struct bag_writer *w, const char *dirpath);
-/* Creates name (one path component) in dfd with O_CREAT|O_EXCL|O_NOFOLLOW,
- * writes data and computes both digests in one pass over it. Touches
- * nothing shared. Returns 0, or -1 with a reason in why (nothing reported). */
-int bag_create_at(int dfd, const char *name, const void *data, size_t len, struct bag_digests *d,
-		  struct buf *why);
-/* Lists relpath, written with bag_create_at, in the manifests. */
-void bag_writer_add(struct bag_writer *w, const char *relpath, const struct bag_digests *d);
 /* Writes bagit.txt, bag-info.txt (the given label/value pairs, then Payload-Oxum),
  * manifest-sha256.txt and manifest-sha512.txt (sorted by path). Values
  * must be one line. */

@@ -1,7 +1,9 @@
 /*
  * bundle.h - evidence bundles: a BagIt bag (bagit.h) holding a selection
- * of events with their exact leaves, one c2sp.org/tlog-proof@v1 inclusion
- * proof each against one signed checkpoint, readable renderings (JSON
+ * of events with their exact leaves and one RFC 6962 inclusion proof each
+ * against one signed checkpoint (the packed layout: a line file of each;
+ * bundles written before it hold a file per leaf and a
+ * c2sp.org/tlog-proof@v1 file per proof), readable renderings (JSON
  * lines, CSV, a timeline report), the investigator's notes, and a signed
  * chain-of-custody record (custody.h). docs/BUNDLE.md is the contract.
  *
@@ -20,11 +22,24 @@
 #include "trailscope/buf.h"
 #include "trailscope/custody.h"
 #include "trailscope/keys.h"
+#include "trailscope/merkle.h"
 #include "trailscope/note.h"
 #include "trailscope/util.h"
 #include "trailscope/verify.h"
 
 #define BUNDLE_MAX_LEAF (16u << 20)
+#define BUNDLE_MAX_RENDER (1u << 30)  /* a rendering read into memory whole: 1 GiB */
+/* A line file mapped, or a rendering compared as it streams: no more than
+ * the address space bounds (memory stays a window of lines). */
+#define BUNDLE_MAX_MAPPED (SIZE_MAX >> 1)
+
+/* The packed layout (docs/BUNDLE.md, "Layout"): each event's leaf, one a
+ * line, and its inclusion proof, one canonical JSON line each, in seq
+ * order. Bundles written before it hold data/entries/SEQ.leaf, SEQ.raw and
+ * data/proofs/SEQ.tlog-proof instead. */
+#define BUNDLE_LEAVES_FILE "data/leaves.jsonl"
+#define BUNDLE_PROOFS_FILE "data/proofs.jsonl"
+#define BUNDLE_LAYOUT_LABEL "Trailscope-Bundle-Layout"
 
 enum bundle_select {
 	BUNDLE_EVENTS,   /* .events: "SEQ,A-B,EVENT_ID,..." or .seqs/.nseqs */
@@ -121,6 +136,37 @@ void bundle_changes_csv_rows(const json_t *leaf, const json_t *changes, struct b
 void bundle_report_event(const json_t *leaf, const json_t *changes, struct buf *out);
 /* The changes of a leaf as the JSON array an events.jsonl record carries. */
 json_t *bundle_leaf_changes(const json_t *leaf);
+/* The same, also filling cl (diff.h; release it with change_list_release)
+ * so that bundle_events_csv_row_of need not diff the leaf again. */
+struct change_list;
+json_t *bundle_leaf_diff(const json_t *leaf, struct change_list *cl);
+void bundle_events_csv_row_of(const json_t *leaf, const struct change_list *cl, struct buf *out, int layout);
+
+/* ---- the packed layout (bundle_packed.c) ---- */
+
+/* Appends seq's line of data/proofs.jsonl, LF included:
+ * {"index":SEQ-1,"path":["BASE64",...],"seq":SEQ} (the RFC 6962 path,
+ * the leaf's sibling first). */
+void bundle_proof_line(struct buf *out, int64_t seq, const struct merkle_proof *p);
+/* Parses one such line (without its LF): exactly that canonical form, the
+ * index seq - 1, each hash 32 bytes. Returns 0 with *seq and p (release
+ * with merkle_proof_release), or -1 with a reason in why. */
+int bundle_proof_line_parse(const char *s, size_t len, int64_t *seq, struct merkle_proof *p, struct buf *why);
+
+/* What `trailscope bundle proof|leaf|raw` print of one event. */
+enum bundle_part {
+	BUNDLE_PART_PROOF,  /* its c2sp.org/tlog-proof@v1 text against data/checkpoint */
+	BUNDLE_PART_LEAF,   /* its exact leaf bytes */
+	BUNDLE_PART_RAW,    /* its raw source record's bytes */
+};
+/* Appends that part of event seq of the bundle in dir, of either layout
+ * (a per-event bundle's files verbatim; a packed bundle's lines, the
+ * proof formatted as the per-event layout wrote it). Only the lines it
+ * uses are checked (their seq, and a raw record against its leaf's
+ * raw_sha256): `bundle verify` checks the rest. Returns 0, or -1
+ * (reported) with its class: ERR_INPUT when the bundle has no such
+ * event, ERR_FAILED when its lines disagree, ERR_IO. */
+int bundle_event_part(const char *dir, int64_t seq, enum bundle_part what, struct buf *out);
 
 /* ---- verification ---- */
 
@@ -158,6 +204,10 @@ struct bundle_report {
 	char *checkpoint_signer;   /* trusted key name that signed it, owned (or NULL) */
 	uint64_t events;           /* events whose leaf, proof and record all check */
 	uint64_t events_total;     /* leaves in the bundle */
+	const char *layout;        /* "packed" or "per-event" (static) */
+	int64_t *leaf_seqs;        /* the seqs of the leaves that could be read, sorted; owned */
+	unsigned char (*leaf_hashes)[HASH_LEN]; /* each one's leaf hash; owned */
+	size_t nleaves;
 	struct bundle_fault *faults;
 	size_t nfaults, faults_alloc;
 	char **warnings;           /* owned; plain statements, not failures */
@@ -181,6 +231,9 @@ struct bundle_report {
 				    * bundle holds none */
 };
 void bundle_report_release(struct bundle_report *r);
+/* The leaf hash of event seq in the bundle r reports on (ctx: the
+ * report): 0, or -1 when it holds no readable leaf of seq. */
+int bundle_report_leaf_hash(void *ctx, int64_t seq, unsigned char out[HASH_LEN]);
 
 /* Verifies the bundle in dir against the n trusted verifier keys. Returns 0
  * with r filled, or -1 when dir cannot be opened (reported). */

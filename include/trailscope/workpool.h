@@ -20,8 +20,8 @@ typedef void workpool_fn(void *ctx, size_t index);
 
 struct workpool;
 
-/* Starts nthreads threads (0: one per online processor, at most
- * WORKPOOL_MAX). Never fails: when no thread can be started, jobs run
+/* Starts nthreads threads (0: one per online processor, or
+ * TRAILSCOPE_THREADS when the environment sets it; at most WORKPOOL_MAX). Never fails: when no thread can be started, jobs run
  * on the caller's thread in workpool_wait. */
 struct workpool *workpool_new(unsigned nthreads);
 /* The number of threads (0 when jobs run in workpool_wait). */

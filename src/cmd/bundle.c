@@ -1,14 +1,17 @@
 /*
  * bundle.c - "trailscope bundle verify DIR --trust PUBFILE... [--tsa-ca
- * CA.pem]... [--witness W.pub]... [--quorum N] [--format text|json]" and "trailscope bundle custody DIR --action ACTION --actor
- * NAME --key KEYFILE [--note TEXT] [--role ROLE]": checking an evidence
- * bundle offline and adding to its chain of custody (docs/BUNDLE.md).
+ * CA.pem]... [--witness W.pub]... [--quorum N] [--format text|json]",
+ * "trailscope bundle custody DIR --action ACTION --actor NAME --key
+ * KEYFILE [--note TEXT] [--role ROLE]" and "trailscope bundle
+ * proof|leaf|raw DIR SEQ": checking an evidence bundle offline, adding to
+ * its chain of custody, and taking one event out of it (docs/BUNDLE.md).
  */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "trailscope/bundle.h"
 #include "cli.h"
@@ -55,6 +58,7 @@ static void print_json(const struct bundle_report *r)
 	json_object_set_new(o, "checkpoint_signed_by",
 			    r->checkpoint_signer ? json_string(r->checkpoint_signer) : json_null());
 	json_object_set_new(o, "events_verified", json_integer((json_int_t)r->events));
+	json_object_set_new(o, "layout", json_string(r->layout ? r->layout : "per-event"));
 	json_object_set_new(o, "events", json_integer((json_int_t)r->events_total));
 	anchors_json(r, o);
 	for (size_t i = 0; i < r->nfaults; i++) {
@@ -125,6 +129,8 @@ static void print_text(const struct bundle_report *r, const char *dir)
 	printf("\n");
 	anchors_text(r);
 	printf("events:      %s of %s proven\n", text_thousands(r->events, a), text_thousands(r->events_total, b));
+	printf("layout:      %s\n", r->layout && !strcmp(r->layout, "packed") ?
+	       "packed (data/leaves.jsonl, data/proofs.jsonl)" : "per-event (data/entries/, data/proofs/)");
 	printf("custody:     %zu entr%s\n", r->custody.n, r->custody.n == 1 ? "y" : "ies");
 	for (size_t i = 0; i < r->custody.n; i++) {
 		const struct custody_item *c = &r->custody.v[i];
@@ -321,6 +327,103 @@ static int run_custody(struct cmd_ctx *cx, int argc, char **argv)
 	return ret;
 }
 
+/* bundle proof|leaf|raw DIR SEQ: one event's part, its exact bytes on
+ * stdout; escaped for the terminal when stdout is one. */
+static int run_part(struct cmd_ctx *cx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *verb = cx->cmd->name, *usage = cx->cmd->usage;
+	enum bundle_part what = !strcmp(verb, "proof") ? BUNDLE_PART_PROOF :
+				!strcmp(verb, "leaf") ? BUNDLE_PART_LEAF : BUNDLE_PART_RAW;
+	struct buf out = BUF_INIT, where = BUF_INIT;
+	int64_t seq;
+	int c, ret;
+
+	buf_addf(&where, "bundle %s", verb);
+	while ((c = cli_getopt(argc, argv, "h", opts, where.buf, usage)) != -1) {
+		buf_release(&where);
+		return cli_common_option(cx, c); /* --help, or cli_getopt said why */
+	}
+	if (argc - optind != 2) {
+		ret = cli_usage_error(usage, "%s: expected DIR and SEQ", where.buf);
+		buf_release(&where);
+		return ret;
+	}
+	if (parse_int64(argv[optind + 1], 1, INT64_MAX, &seq)) {
+		ret = cli_usage_error(usage, "%s: SEQ must be an event's position in the log (1, 2, ...)", where.buf);
+		buf_release(&where);
+		return ret;
+	}
+	ret = cli_exit_status(bundle_event_part(argv[optind], seq, what, &out));
+	if (ret == EXIT_OK) {
+		if (isatty(STDOUT_FILENO)) {
+			struct buf safe = BUF_INIT;
+
+			buf_add_term_safe(&safe, out.buf, out.len);
+			fwrite(safe.buf, 1, safe.len, stdout);
+			if (!safe.len || safe.buf[safe.len - 1] != '\n')
+				putchar('\n');
+			fprintf(stderr, "(escaped for the terminal: redirect stdout for the exact bytes)\n");
+			buf_release(&safe);
+		} else if (fwrite(out.buf, 1, out.len, stdout) != out.len || fflush(stdout)) {
+			ret = cli_exit_status(error("cannot write to standard output"));
+		}
+	}
+	buf_release(&out);
+	buf_release(&where);
+	return ret;
+}
+
+static const struct command bundle_proof_verb = {
+	.name = "proof",
+	.usage = "bundle proof DIR SEQ",
+	.summary = "print one event's inclusion proof (c2sp.org/tlog-proof@v1)",
+	.help = "Prints the inclusion proof of event SEQ of the bundle in DIR as a\n"
+		"c2sp.org/tlog-proof@v1 text (header, index, path, an empty line, then\n"
+		"data/checkpoint verbatim), so that any tlog tool can check that one event\n"
+		"with the leaf 'bundle leaf' prints. For a packed bundle it is made from the\n"
+		"event's line of data/proofs.jsonl, byte for byte the file\n"
+		"data/proofs/SEQ.tlog-proof a bundle written before the packed layout holds\n"
+		"(and prints). Only the lines used are checked: 'bundle verify' checks all.\n"
+		"When stdout is a terminal the bytes are escaped; redirect them to a file.\n"
+		"Exit: 0, 1 lines that disagree, 3 usage, 4 no such event, 5 unreadable.\n",
+	.flags = 0,
+	.run = run_part,
+};
+
+static const struct command bundle_leaf_verb = {
+	.name = "leaf",
+	.usage = "bundle leaf DIR SEQ",
+	.summary = "print one event's exact leaf bytes",
+	.help = "Prints the leaf of event SEQ of the bundle in DIR, byte for byte (no line\n"
+		"terminator): its line of data/leaves.jsonl, or data/entries/SEQ.leaf in a\n"
+		"bundle written before the packed layout. Its SHA-256 after a 0x00 byte is\n"
+		"the leaf hash the proof of 'bundle proof' starts from.\n"
+		"When stdout is a terminal the bytes are escaped; redirect them to a file.\n"
+		"Exit: 0, 1 lines that disagree, 3 usage, 4 no such event, 5 unreadable.\n",
+	.flags = 0,
+	.run = run_part,
+};
+
+static const struct command bundle_raw_verb = {
+	.name = "raw",
+	.usage = "bundle raw DIR SEQ",
+	.summary = "print one event's raw source record",
+	.help = "Prints the raw source record of event SEQ of the bundle in DIR, as read by\n"
+		"import (no line terminator). A version 3 leaf holds its SHA-256\n"
+		"(raw_sha256), which is checked: the record is the \"raw\" member of the\n"
+		"event's line of data/events.jsonl (data/entries/SEQ.raw in a bundle written\n"
+		"before the packed layout). An older leaf holds its raw record itself.\n"
+		"When stdout is a terminal the bytes are escaped; redirect them to a file.\n"
+		"Exit: 0, 1 a record that is not its leaf's, 3 usage, 4 no such event,\n"
+		"5 unreadable.\n",
+	.flags = 0,
+	.run = run_part,
+};
+
 static const struct command bundle_verify_verb = {
 	.name = "verify",
 	.usage = "bundle verify DIR --trust PUBFILE... [--tsa-ca CA.pem]... [--witness W.pub]...\n"
@@ -356,12 +459,14 @@ static const struct command bundle_custody_verb = {
 	.run = run_custody,
 };
 
-static const struct command *const bundle_verbs[] = { &bundle_verify_verb, &bundle_custody_verb, NULL };
+static const struct command *const bundle_verbs[] = {
+	&bundle_verify_verb, &bundle_custody_verb, &bundle_proof_verb, &bundle_leaf_verb, &bundle_raw_verb, NULL,
+};
 
 const struct command cmd_bundle_entry = {
 	.name = "bundle",
-	.usage = "bundle verify|custody DIR ...",
-	.summary = "verify a bundle offline; add to its chain of custody",
+	.usage = "bundle verify|custody|proof|leaf|raw DIR ...",
+	.summary = "verify a bundle offline; add to its chain of custody; print one event's proof, leaf, raw record",
 	.help = "",
 	.verbs = bundle_verbs,
 };

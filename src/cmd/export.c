@@ -154,8 +154,10 @@ const struct command cmd_export_entry = {
 	.summary = "write an evidence bundle (BagIt, proofs, custody)",
 	.help = "Writes a BagIt 1.0 evidence bundle into DIR: the selected events (JSON lines, CSV,\n"
 		"per-field diffs, a readable timeline), each event's exact leaf and its inclusion\n"
-		"proof (c2sp.org/tlog-proof@v1) against one signed checkpoint, the case file's notes\n"
-		"on them, and a chain-of-custody record. 'trailscope bundle verify' checks it offline.\n"
+		"proof against one signed checkpoint (one line each of data/leaves.jsonl and\n"
+		"data/proofs.jsonl; 'trailscope bundle proof DIR SEQ' prints one as a\n"
+		"c2sp.org/tlog-proof@v1), the case file's notes on them, and a chain-of-custody\n"
+		"record. 'trailscope bundle verify' checks it offline.\n"
 		"\n"
 		"  --events SEQ,...   seqs, ranges (3-9) or event ids, comma-separated\n"
 		"  --incident ID      events from 2 h before the incident's start to its resolution\n"

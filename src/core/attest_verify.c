@@ -435,10 +435,10 @@ out:
 
 /* ---- against a bundle ---- */
 
-static void check_leaves(const struct parsed *ps, int dfd, const struct checkpoint *cp, struct attest_report *r)
+static void check_leaves(const struct parsed *ps, attest_leaf_hash_fn *leaf_hash, void *ctx, const struct checkpoint *cp,
+			 struct attest_report *r)
 {
 	struct listed *l;
-	struct buf leaf = BUF_INIT, why = BUF_INIT, path = BUF_INIT;
 	size_t nl, shown = 0;
 
 	if (strcmp(cp->origin, ps->origin) || cp->size != ps->size || memcmp(cp->root, ps->root, HASH_LEN)) {
@@ -452,17 +452,10 @@ static void check_leaves(const struct parsed *ps, int dfd, const struct checkpoi
 		const char *bad = NULL;
 
 		hex32(jstr(l[i].v, "leaf_hash"), want);
-		buf_reset(&path);
-		buf_addf(&path, "data/entries/%lld.leaf", (long long)l[i].seq);
-		buf_reset(&why);
-		buf_reset(&leaf);
-		if (bag_read(dfd, path.buf, BUNDLE_MAX_LEAF, &leaf, &why)) {
+		if (leaf_hash(ctx, l[i].seq, got))
 			bad = "is not in the bundle";
-		} else {
-			merkle_leaf_hash(leaf.buf, leaf.len, got);
-			if (memcmp(got, want, HASH_LEN))
-				bad = "has another leaf hash in the bundle";
-		}
+		else if (memcmp(got, want, HASH_LEN))
+			bad = "has another leaf hash in the bundle";
 		if (bad && shown++ < MAX_LISTED_FAULTS)
 			afault(r, "rule '%s': listed event seq %lld (%s) %s", rule_id(ps, l[i].rule), (long long)l[i].seq,
 			       jstr(l[i].v, "event_id"), bad);
@@ -473,9 +466,6 @@ static void check_leaves(const struct parsed *ps, int dfd, const struct checkpoi
 	anote(r, "completeness was not checked: a bundle holds a selection of the log, not all of it (check "
 	      "against the store with --store)");
 	free(l);
-	buf_release(&leaf);
-	buf_release(&why);
-	buf_release(&path);
 }
 
 static void decide(struct attest_report *r)
@@ -490,14 +480,15 @@ static void decide(struct attest_report *r)
 }
 
 void attest_verify_in_bundle(const char *text, size_t len, const struct note_verifier *keys, size_t nkeys,
-			     int dfd, const struct checkpoint *cp, struct attest_report *r)
+			     attest_leaf_hash_fn *leaf_hash, void *ctx, const struct checkpoint *cp,
+			     struct attest_report *r)
 {
 	struct parsed ps;
 
 	memset(r, 0, sizeof(*r));
 	memset(&ps, 0, sizeof(ps));
 	if (open_statement(text, len, keys, nkeys, &ps, r) == 0)
-		check_leaves(&ps, dfd, cp, r);
+		check_leaves(&ps, leaf_hash, ctx, cp, r);
 	decide(r);
 }
 
@@ -539,12 +530,14 @@ int attest_verify(const char *text, size_t len, const struct attest_verify_optio
 			if (br.verdict != VERDICT_VERIFIED)
 				afault(r, "the bundle does not verify (%s, %zu fault%s): run 'trailscope bundle verify'",
 				       verdict_name(br.verdict), br.nfaults, br.nfaults == 1 ? "" : "s");
-			bundle_report_release(&br);
 			dfd = open(o->bundle_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (dfd < 0)
+			if (dfd < 0) {
+				bundle_report_release(&br);
 				return error("cannot open bundle '%s'", o->bundle_dir);
+			}
 			if (bundle_checkpoint(dfd, &cp, r) == 0)
-				check_leaves(&ps, dfd, &cp, r);
+				check_leaves(&ps, bundle_report_leaf_hash, &br, &cp, r);
+			bundle_report_release(&br);
 			checkpoint_release(&cp);
 			close(dfd);
 		} else {

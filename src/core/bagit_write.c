@@ -1,15 +1,13 @@
 /*
  * bagit_write.c - the BagIt writer (see bagit.h): a fresh bag directory,
  * payload files hashed (SHA-256 and SHA-512) as they are written (several
- * at once when the caller streams them; the directories of recent files
- * stay open; or, from any thread, many small files each hashed in one
- * pass as it is written: bag_create_at), then bagit.txt, bag-info.txt,
- * the manifests and tag manifests.
+ * at once when the caller streams them, each stream from any one thread
+ * at a time; the directories of recent files stay open), then bagit.txt,
+ * bag-info.txt, the manifests and tag manifests.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,75 +267,6 @@ void bag_stream_release(struct bag_stream *f)
 	EVP_MD_CTX_free(f->md512);
 	memset(f, 0, sizeof(*f));
 	f->fd = -1;
-}
-
-int bag_writer_opendir(struct bag_writer *w, const char *dirpath)
-{
-	struct buf why = BUF_INIT, rel = BUF_INIT;
-	const char *last;
-	int fd = -1;
-
-	buf_addf(&rel, "%s/x", dirpath);
-	if (bag_path_check(rel.buf, &why))
-		error("refusing to write '%s' in the bag: %s", dirpath, why.buf);
-	else if ((fd = bag_open_parent(w->dirfd, rel.buf, &last, 1, &why)) < 0)
-		error("cannot create '%s/%s': %s", w->dir, dirpath, why.buf);
-	buf_release(&why);
-	buf_release(&rel);
-	return fd;
-}
-
-static pthread_once_t digests_once = PTHREAD_ONCE_INIT;
-static EVP_MD *md_sha256, *md_sha512;
-
-static void fetch_digests(void)
-{
-	md_sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
-	md_sha512 = EVP_MD_fetch(NULL, "SHA2-512", NULL);
-	if (!md_sha256 || !md_sha512)
-		die("libcrypto cannot provide SHA-256 and SHA-512");
-}
-
-int bag_create_at(int dfd, const char *name, const void *data, size_t len, struct bag_digests *d,
-		  struct buf *why)
-{
-	int fd, ret = 0;
-
-	pthread_once(&digests_once, fetch_digests);
-	if (strchr(name, '/') || !*name || !strcmp(name, ".") || !strcmp(name, "..")) {
-		buf_addf(why, "refusing to create '%s': not a file name", name);
-		return -1;
-	}
-	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		buf_addf(why, "cannot create '%s': %s", name, strerror(errno));
-		return -1;
-	}
-	if (write_all(fd, data, len)) {
-		buf_addf(why, "cannot write '%s': %s", name, strerror(errno));
-		ret = -1;
-	}
-	if (close(fd) && !ret) {
-		buf_addf(why, "cannot write '%s': %s", name, strerror(errno));
-		ret = -1;
-	}
-	if (!EVP_Digest(data, len, d->sha256, NULL, md_sha256, NULL) ||
-	    !EVP_Digest(data, len, d->sha512, NULL, md_sha512, NULL))
-		die("SHA-2 failed in libcrypto");
-	d->size = len;
-	return ret;
-}
-
-void bag_writer_add(struct bag_writer *w, const char *relpath, const struct bag_digests *d)
-{
-	struct bag_entry *e;
-
-	ALLOC_GROW(w->files, w->nfiles + 1, w->files_alloc);
-	e = &w->files[w->nfiles++];
-	e->path = xstrdup(relpath);
-	memcpy(e->sha256, d->sha256, sizeof(e->sha256));
-	memcpy(e->sha512, d->sha512, sizeof(e->sha512));
-	w->octets += d->size;
 }
 
 int bag_file_begin(struct bag_writer *w, const char *relpath)

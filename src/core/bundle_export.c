@@ -5,16 +5,17 @@
  *
  * Cost: per event, one leaf read and hash, one O(log n) inclusion proof
  * from the store's cached subtrees (its upper siblings remembered from the
- * event before), its files (event_files) created and hashed from memory
- * (SHA-256 and SHA-512, never re-read), one JSON parse and diff for the
- * four renderings; the files and renderings are made on every core
- * (workpool.h) a window of events at a time while this thread reads the
- * next window, so memory is two windows plus the selection's seq list.
- * Creating two files per event is most of the system time. Everything
- * under data/ is a function of the store (and its verdict under the
- * trusted keys), the selection and the case file's notes only: dates live
- * in the tag files. Before anything is written the whole store is verified
- * (verify.h): O(n) hashing, the cost of 'trailscope verify'.
+ * event before), one JSON parse and diff for the renderings, and its
+ * lines of the six line files (leaves, proofs, records, two CSVs, the
+ * report), each hashed as it is written (SHA-256 and SHA-512, never
+ * re-read). The renderings and the writing run on every core (workpool.h)
+ * a window of events at a time while this thread reads the next window
+ * (write_events), so memory is three windows plus the selection's seq
+ * list, and a bundle is a dozen files whatever the number of events.
+ * Everything under data/ is a function of the store (and its verdict under
+ * the trusted keys), the selection and the case file's notes only: dates
+ * live in the tag files. Before anything is written the whole store is
+ * verified (verify.h): O(n) hashing, the cost of 'trailscope verify'.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -279,13 +280,13 @@ static void progress(const struct export *x, const char *phase, uint64_t done)
 		x->o->progress(x->o->progress_ctx, phase, done, x->seqs.n);
 }
 
-/* Reads the leaf of seq into out and checks it against its stored hash;
- * for a version 3 leaf, also its raw record (entry_text.raw) into raw,
- * checked against the leaf's raw_sha256 (*has_raw says whether it did). */
+/* Reads the leaf of seq into out and checks it against its stored hash,
+ * and the raw record the store keeps beside it (entry_text.raw) into raw
+ * (*has_raw says whether there is one). A version 3 leaf's raw record is
+ * checked against its raw_sha256 where the leaf is parsed (write_batch). */
 static int read_leaf(struct export *x, int64_t seq, struct buf *out, unsigned char hash[HASH_LEN],
 		     struct buf *raw, int *has_raw)
 {
-	struct leaf_fields f;
 	size_t n;
 	const char *t;
 	int rc;
@@ -309,21 +310,11 @@ static int read_leaf(struct export *x, int64_t seq, struct buf *out, unsigned ch
 		return error("entry %lld: the leaf does not match its stored hash (run trailscope verify)",
 			     (long long)seq);
 	/* version 3: the raw record lives beside the leaf */
-	*has_raw = 0;
 	buf_reset(raw);
-	leaf_fields_init(&f);
-	rc = leaf_scan(out->buf, out->len, &f, NULL) == 0 && f.version >= 3;
-	if (rc) {
-		t = store_col_text_len(x->leaf_stmt, 2, &n);
-		if (!t || !leaf_raw_matches(f.raw_sha256.buf, t, n)) {
-			leaf_fields_release(&f);
-			return error("entry %lld: its raw record in entry_text is %s (run trailscope verify)",
-				     (long long)seq, t ? "not the one the leaf's raw_sha256 names" : "missing");
-		}
+	t = store_col_text_len(x->leaf_stmt, 2, &n);
+	*has_raw = t != NULL;
+	if (t)
 		buf_add(raw, t, n);
-		*has_raw = 1;
-	}
-	leaf_fields_release(&f);
 	return 0;
 }
 
@@ -648,8 +639,9 @@ static void report_header(struct export *x, struct buf *out)
 	buf_addf(out, "\nevents         %zu (seq %lld to %lld)\n", x->seqs.n, (long long)x->seqs.v[0],
 		 (long long)x->seqs.v[x->seqs.n - 1]);
 	report_verdict(x, out);
-	buf_addstr(out, "\nEach event below is in data/entries/SEQ.leaf byte for byte, and\n"
-		   "data/proofs/SEQ.tlog-proof proves it is in the log the checkpoint signs.\n"
+	buf_addstr(out, "\nEach event below is in data/leaves.jsonl byte for byte (one leaf a line),\n"
+		   "and its line of data/proofs.jsonl proves it is in the log the checkpoint\n"
+		   "signs ('trailscope bundle proof DIR SEQ' prints it as a c2sp.org/tlog-proof).\n"
 		   "Verify with: trailscope bundle verify DIR --trust PUBFILE\n\n"
 		   "Times are UTC, oldest first.\n\n");
 	buf_release(&root);
@@ -697,29 +689,27 @@ static int cached_subtree(void *ctx, unsigned level, uint64_t idx, unsigned char
 
 /*
  * The events, in one pass over the selection, a window at a time, on
- * every core. The caller's thread fills a window: reads each leaf
- * (checking its hash), computes and checks its inclusion proof, formats
- * the proof. The pool's threads (workpool.h) then write each event's
- * files (event_files, hashed from memory as they are written) and render
- * its lines for events.jsonl, events.csv, changes.csv and report.txt,
- * while the caller's thread fills the next window; the caller appends
- * each window's renderings to the four streams in seq order and lists its
- * files in the manifests. Memory is two windows; only the caller's thread
- * touches the bag writer or reports errors.
+ * every core, through three windows in turn. The caller's thread fills a
+ * window: reads each leaf (checking its hash), computes and checks its
+ * inclusion proof, formats its proof line. Meanwhile one job of the pool
+ * (workpool.h) renders the window filled before, a batch of events an
+ * index (each event's lines of the six streams), and writes the window
+ * rendered before that to the six streams, a stream an index (each
+ * stream's bytes hashed as they are written, SHA-256 and SHA-512, never
+ * re-read). Each stream is written in seq order by one thread at a time,
+ * so the output is the same whatever the number of threads; memory is
+ * three windows. Only the caller's thread touches the bag writer or
+ * reports errors.
  */
-enum { R_JSONL, R_EVENTS_CSV, R_CHANGES_CSV, R_REPORT, R__COUNT };
-
-/* The files each event has in the bundle: data/DIR/SEQ.SUFFIX. Adding a
- * file per event is a line here and the code that fills it in
- * fill_event. */
-enum { EV_LEAF, EV_PROOF, EV_RAW, EV__COUNT };
-static const struct {
-	const char *dir, *suffix;
-} event_files[EV__COUNT] = {
-	[EV_LEAF] = { "data/entries", ".leaf" },
-	[EV_PROOF] = { "data/proofs", ".tlog-proof" },
-	[EV_RAW] = { "data/entries", ".raw" },   /* a version 3 leaf's raw record */
+enum { R_LEAVES, R_PROOFS, R_JSONL, R_EVENTS_CSV, R_CHANGES_CSV, R_REPORT, R__COUNT };
+static const char *const stream_names[R__COUNT] = {
+	BUNDLE_LEAVES_FILE, BUNDLE_PROOFS_FILE, "data/events.jsonl", "data/events.csv", "data/changes.csv",
+	"data/report.txt",
 };
+
+/* What fill_event reads of each event: its leaf, a version 3 leaf's raw
+ * record (which travels only in its events.jsonl record), its proof line. */
+enum { EV_LEAF, EV_PROOF, EV_RAW, EV__COUNT };
 
 #define EVENT_BATCH 64      /* events per index of a job */
 #define WINDOW_BATCHES 8    /* batches per window */
@@ -727,9 +717,8 @@ static const struct {
 
 struct event_slot {
 	int64_t seq;
-	struct buf file[EV__COUNT];        /* each file's bytes */
-	int has[EV__COUNT];                /* whether the event has that file */
-	struct bag_digests dig[EV__COUNT];
+	struct buf file[EV__COUNT];        /* each part's bytes */
+	int has[EV__COUNT];                /* whether the event has that part */
 };
 
 struct window_batch {
@@ -744,35 +733,32 @@ struct window {
 };
 
 struct event_writer {
-	int dirfd[EV__COUNT];              /* the directories of event_files */
-	struct window *win[2];
+	struct window *win[3];
 	struct workpool *pool;
+	struct bag_stream *out;            /* the six streams */
+	struct window *render;             /* the job's window to render (or NULL) */
+	size_t nrender;                    /* its batches: the job's first indexes */
+	struct window *flush;              /* the job's window to write (or NULL) */
+	struct buf why[R__COUNT];          /* why writing a stream failed, or empty */
 };
 
-/* One batch of a window: its events' files, then their renderings. */
-static void write_batch(void *ctx, size_t index)
+/* One batch of a window: its events' lines of every stream. */
+static void write_batch(struct window *w, size_t index)
 {
-	const struct event_writer *ew = ((void **)ctx)[0];
-	struct window *w = ((void **)ctx)[1];
 	struct window_batch *b = &w->b[index];
 	struct json_arena *arena = json_arena_enter();
-	char name[64];
 
 	for (size_t i = index * EVENT_BATCH; i < (index + 1) * EVENT_BATCH && i < w->n && !b->why.len; i++) {
 		struct event_slot *e = &w->ev[i];
 		struct buf err = BUF_INIT;
+		struct change_list cl = CHANGE_LIST_INIT;
+		const char *raw_sha256;
 		int line, col;
 		json_t *j, *changes;
 
-		for (int k = 0; k < EV__COUNT && !b->why.len; k++) {
-			if (!e->has[k])
-				continue;
-			snprintf(name, sizeof(name), "%lld%s", (long long)e->seq, event_files[k].suffix);
-			if (bag_create_at(ew->dirfd[k], name, e->file[k].buf, e->file[k].len, &e->dig[k], &b->why))
-				buf_addf(&b->why, " (in %s/)", event_files[k].dir);
-		}
-		if (b->why.len)
-			break;
+		buf_add(&b->text[R_LEAVES], e->file[EV_LEAF].buf, e->file[EV_LEAF].len);
+		buf_addch(&b->text[R_LEAVES], '\n');
+		buf_add(&b->text[R_PROOFS], e->file[EV_PROOF].buf, e->file[EV_PROOF].len);
 		j = json_parse_strict(e->file[EV_LEAF].buf, e->file[EV_LEAF].len, &line, &col, &err);
 		if (!j || !json_is_object(j)) {
 			buf_addf(&b->why, "entry %lld: the leaf is not a JSON object: %s", (long long)e->seq, err.buf);
@@ -781,13 +767,23 @@ static void write_batch(void *ctx, size_t index)
 			break;
 		}
 		buf_release(&err);
-		changes = bundle_leaf_changes(j);
-		if (e->has[EV_RAW])
+		/* version 3: its raw record, checked against raw_sha256, joins the record */
+		raw_sha256 = json_string_value(json_object_get(j, "raw_sha256"));
+		if (raw_sha256 && (!e->has[EV_RAW] || !leaf_raw_matches(raw_sha256, e->file[EV_RAW].buf,
+									  e->file[EV_RAW].len))) {
+			buf_addf(&b->why, "entry %lld: its raw record in entry_text is %s (run trailscope verify)",
+				 (long long)e->seq, e->has[EV_RAW] ? "not the one the leaf's raw_sha256 names" : "missing");
+			json_decref(j);
+			break;
+		}
+		if (raw_sha256)
 			bundle_record_add_raw(j, e->file[EV_RAW].buf, e->file[EV_RAW].len);
+		changes = bundle_leaf_diff(j, &cl);
 		bundle_record_line(j, changes, &b->text[R_JSONL]);
-		bundle_events_csv_row(j, &b->text[R_EVENTS_CSV], EVENTS_CSV_CURRENT);
+		bundle_events_csv_row_of(j, &cl, &b->text[R_EVENTS_CSV], EVENTS_CSV_CURRENT);
 		bundle_changes_csv_rows(j, changes, &b->text[R_CHANGES_CSV]);
 		bundle_report_event(j, changes, &b->text[R_REPORT]);
+		change_list_release(&cl);
 		json_decref(changes);
 		json_decref(j);
 	}
@@ -814,39 +810,49 @@ static int fill_event(struct export *x, const struct merkle_source *src, int64_t
 		return error("entry %lld: its inclusion proof does not verify against the checkpoint "
 			     "(run 'trailscope verify')", (long long)seq);
 	}
-	tlog_proof_format(&e->file[EV_PROOF], NULL, 0, (uint64_t)seq - 1, &p, x->cp_note.buf, x->cp_note.len);
+	bundle_proof_line(&e->file[EV_PROOF], seq, &p);
 	merkle_proof_release(&p);
 	return 0;
 }
 
-/* Appends a window's renderings to the streams and lists its files, in
- * seq order. */
-static int flush_window(struct export *x, struct window *w, struct bag_stream *out, struct buf *path)
+static size_t window_batches(const struct window *w)
 {
-	size_t nb = (w->n + EVENT_BATCH - 1) / EVENT_BATCH;
+	return (w->n + EVENT_BATCH - 1) / EVENT_BATCH;
+}
 
-	for (size_t b = 0; b < nb; b++)
-		if (w->b[b].why.len)
-			return error("%s (in '%s')", w->b[b].why.buf, x->w.dir);
-	for (size_t b = 0; b < nb; b++) {
-		for (int k = 0; k < R__COUNT; k++) {
-			struct buf *t = &w->b[b].text[k];
+/* Appends stream k's lines of a rendered window to it, in seq order. */
+static void flush_stream(struct event_writer *ew, struct window *w, int k)
+{
+	for (size_t b = 0; b < window_batches(w); b++) {
+		struct buf *t = &w->b[b].text[k];
 
-			if (t->len && bag_stream_write(&x->w, &out[k], t->buf, t->len))
-				return -1;
-			buf_reset(t);
-		}
+		if (t->len && !ew->why[k].len)
+			bag_stream_write_quiet(&ew->out[k], t->buf, t->len, &ew->why[k]);
+		buf_reset(t);
 	}
-	for (size_t i = 0; i < w->n; i++) {
-		for (int k = 0; k < EV__COUNT; k++) {
-			if (!w->ev[i].has[k])
-				continue;
-			buf_reset(path);
-			buf_addf(path, "%s/%lld%s", event_files[k].dir, (long long)w->ev[i].seq, event_files[k].suffix);
-			bag_writer_add(&x->w, path->buf, &w->ev[i].dig[k]);
-		}
-	}
-	w->n = 0;
+}
+
+/* One index of a job: a batch of the window to render, then a stream of
+ * the window to write. */
+static void run_job(void *ctx, size_t index)
+{
+	struct event_writer *ew = ctx;
+
+	if (index < ew->nrender)
+		write_batch(ew->render, index);
+	else
+		flush_stream(ew, ew->flush, (int)(index - ew->nrender));
+}
+
+/* After a job: why rendering its window or writing the other failed. */
+static int job_errors(struct export *x, struct event_writer *ew)
+{
+	for (size_t b = 0; ew->render && b < ew->nrender; b++)
+		if (ew->render->b[b].why.len)
+			return error("%s (in '%s')", ew->render->b[b].why.buf, x->w.dir);
+	for (int k = 0; k < R__COUNT; k++)
+		if (ew->why[k].len)
+			return error("%s (in '%s')", ew->why[k].buf, x->w.dir);
 	return 0;
 }
 
@@ -880,22 +886,25 @@ static void window_free(struct window *w)
 
 static int write_events(struct export *x)
 {
-	static const char *const names[R__COUNT] = { "data/events.jsonl", "data/events.csv",
-						     "data/changes.csv", "data/report.txt" };
-	struct bag_stream out[R__COUNT] = { BAG_STREAM_INIT, BAG_STREAM_INIT, BAG_STREAM_INIT, BAG_STREAM_INIT };
+	struct bag_stream out[R__COUNT];
 	struct proof_cache *cache = xcalloc(1, sizeof(*cache));
 	struct merkle_source src = { cached_subtree, cache };
-	struct event_writer ew = { { -1, -1, -1 }, { window_new(), window_new() }, NULL };
-	struct buf head = BUF_INIT, path = BUF_INIT;
-	void *job[2] = { &ew, NULL };
-	size_t next = 0;
+	struct event_writer ew;
+	struct window *pending = NULL;     /* rendered, not yet written */
+	struct buf head = BUF_INIT;
+	size_t next = 0, done = 0;
 	int ret = 0, cur = 0, running = 0;
 
+	memset(&ew, 0, sizeof(ew));
+	for (int i = 0; i < 3; i++)
+		ew.win[i] = window_new();
+	for (int i = 0; i < R__COUNT; i++) {
+		out[i] = (struct bag_stream)BAG_STREAM_INIT;
+		buf_init(&ew.why[i]);
+	}
+	ew.out = out;
 	for (int i = 0; i < R__COUNT && !ret; i++)
-		ret = bag_stream_open(&x->w, &out[i], names[i]);
-	for (int k = 0; k < EV__COUNT && !ret; k++)
-		if ((ew.dirfd[k] = bag_writer_opendir(&x->w, event_files[k].dir)) < 0)
-			ret = -1;
+		ret = bag_stream_open(&x->w, &out[i], stream_names[i]);
 	bundle_events_csv_header(&head, EVENTS_CSV_CURRENT);
 	if (!ret)
 		ret = bag_stream_write(&x->w, &out[R_EVENTS_CSV], head.buf, head.len);
@@ -910,8 +919,9 @@ static int write_events(struct export *x)
 	store_merkle_source(&x->s, &cache->inner);
 	if (!ret)
 		ew.pool = workpool_new(0);
-	/* fill window cur while the pool writes the other one, then swap */
-	while (!ret && (next < x->seqs.n || running)) {
+	/* fill window cur while the pool renders the one before and writes
+	 * the one before that, then turn */
+	while (!ret) {
 		struct window *w = ew.win[cur];
 
 		for (w->n = 0; !ret && w->n < WINDOW && next < x->seqs.n; w->n++, next++) {
@@ -924,36 +934,38 @@ static int write_events(struct export *x)
 			workpool_wait(ew.pool);
 			running = 0;
 			if (!ret)
-				ret = flush_window(x, ew.win[cur ^ 1], out, &path);
-			progress(x, "events", next - w->n);
+				ret = job_errors(x, &ew);
+			if (ew.flush) {
+				done += ew.flush->n;
+				ew.flush->n = 0;
+				progress(x, "events", done);
+			}
 		}
-		if (ret || !w->n)
+		if (ret || (!w->n && !pending))
 			break;
-		job[1] = w;
-		workpool_start(ew.pool, write_batch, job, (w->n + EVENT_BATCH - 1) / EVENT_BATCH);
+		ew.render = w->n ? w : NULL;
+		ew.nrender = window_batches(w);
+		ew.flush = pending;
+		workpool_start(ew.pool, run_job, &ew, ew.nrender + (pending ? R__COUNT : 0));
 		running = 1;
-		cur ^= 1;
+		pending = ew.render;
+		cur = (cur + 1) % 3;
 	}
 	if (running)
 		workpool_wait(ew.pool);
 	workpool_free(ew.pool);
-	if (!ret)
-		progress(x, "events", x->seqs.n);
 	if (!ret)
 		ret = bag_stream_write(&x->w, &out[R_REPORT], "END OF TIMELINE\n", 16);
 	for (int i = 0; i < R__COUNT; i++) {
 		if (!ret)
 			ret = bag_stream_close(&x->w, &out[i]);
 		bag_stream_release(&out[i]);
+		buf_release(&ew.why[i]);
 	}
-	for (int k = 0; k < EV__COUNT; k++)
-		if (ew.dirfd[k] >= 0)
-			close(ew.dirfd[k]);
-	window_free(ew.win[0]);
-	window_free(ew.win[1]);
+	for (int i = 0; i < 3; i++)
+		window_free(ew.win[i]);
 	free(cache);
 	buf_release(&head);
-	buf_release(&path);
 	return ret;
 }
 
@@ -1095,6 +1107,7 @@ static int write_tags(struct export *x)
 	buf_reset(&t);
 	buf_addf(&t, "%zu", x->seqs.n);
 	info_add(&L, "Trailscope-Event-Count", t.buf);
+	info_add(&L, BUNDLE_LAYOUT_LABEL, "packed");
 	info_add(&L, "Trailscope-Store-Verdict", store_verdict(x));
 	for (size_t i = 0; i < x->vr.nfaults; i++) {
 		buf_reset(&t);

@@ -19,24 +19,30 @@ static const char *leaf_str(const json_t *o, const char *key)
 	return json_is_string(v) ? json_string_value(v) : "";
 }
 
-json_t *bundle_leaf_changes(const json_t *leaf)
+json_t *bundle_leaf_diff(const json_t *leaf, struct change_list *cl)
 {
-	struct change_list cl = CHANGE_LIST_INIT;
 	json_t *arr = json_array();
 	const json_t *bk = json_object_get(leaf, "before_known");
 
-	diff_json(json_object_get(leaf, "before"), json_object_get(leaf, "after"),
-		  !json_is_false(bk), &cl);
-	for (size_t i = 0; i < cl.n; i++) {
+	diff_json(json_object_get(leaf, "before"), json_object_get(leaf, "after"), !json_is_false(bk), cl);
+	for (size_t i = 0; i < cl->n; i++) {
 		json_t *c = json_object();
 
-		json_object_set_new(c, "path", json_string(cl.v[i].path));
-		json_object_set_new(c, "kind", json_string(change_kind_name(cl.v[i].kind)));
-		json_object_set_new(c, "before", cl.v[i].before ? json_incref(cl.v[i].before) : json_null());
-		json_object_set_new(c, "after", cl.v[i].after ? json_incref(cl.v[i].after) : json_null());
-		json_object_set_new(c, "before_unknown", json_boolean(cl.v[i].before_unknown));
+		json_object_set_new(c, "path", json_string(cl->v[i].path));
+		json_object_set_new(c, "kind", json_string(change_kind_name(cl->v[i].kind)));
+		json_object_set_new(c, "before", cl->v[i].before ? json_incref(cl->v[i].before) : json_null());
+		json_object_set_new(c, "after", cl->v[i].after ? json_incref(cl->v[i].after) : json_null());
+		json_object_set_new(c, "before_unknown", json_boolean(cl->v[i].before_unknown));
 		json_array_append_new(arr, c);
 	}
+	return arr;
+}
+
+json_t *bundle_leaf_changes(const json_t *leaf)
+{
+	struct change_list cl = CHANGE_LIST_INIT;
+	json_t *arr = bundle_leaf_diff(leaf, &cl);
+
 	change_list_release(&cl);
 	return arr;
 }
@@ -105,16 +111,14 @@ int bundle_events_csv_layout(const char *text, size_t len)
 	return len >= n && !memcmp(text, EVENTS_CSV_V1_HEADER, n) ? EVENTS_CSV_V1 : EVENTS_CSV_CURRENT;
 }
 
-void bundle_events_csv_row(const json_t *leaf, struct buf *out, int layout)
+void bundle_events_csv_row_of(const json_t *leaf, const struct change_list *diff, struct buf *out, int layout)
 {
 	const json_t *actor = json_object_get(leaf, "actor"), *target = json_object_get(leaf, "target");
 	const json_t *ctx = json_object_get(leaf, "context"), *appr = json_object_get(ctx, "approval");
 	const json_t *seq = json_object_get(leaf, "seq");
-	struct change_list cl = CHANGE_LIST_INIT;
+	const struct change_list cl = *diff;
 	struct buf sum = BUF_INIT;
 
-	diff_json(json_object_get(leaf, "before"), json_object_get(leaf, "after"),
-		  !json_is_false(json_object_get(leaf, "before_known")), &cl);
 	if (layout == EVENTS_CSV_V1)
 		change_list_summary(&cl, 80, &sum);
 	else if (cl.n || !json_is_false(json_object_get(leaf, "before_known")))
@@ -152,6 +156,15 @@ void bundle_events_csv_row(const json_t *leaf, struct buf *out, int layout)
 	csv_str(out, sum.buf);
 	buf_addch(out, '\n');
 	buf_release(&sum);
+}
+
+void bundle_events_csv_row(const json_t *leaf, struct buf *out, int layout)
+{
+	struct change_list cl = CHANGE_LIST_INIT;
+
+	diff_json(json_object_get(leaf, "before"), json_object_get(leaf, "after"),
+		  !json_is_false(json_object_get(leaf, "before_known")), &cl);
+	bundle_events_csv_row_of(leaf, &cl, out, layout);
 	change_list_release(&cl);
 }
 

@@ -6,10 +6,11 @@
  * nothing but the bundle's files and the trusted keys.
  *
  * Cost: the bag validation reads every file once (both digests in one
- * pass, on every core); then each leaf and proof is read once more, the
- * proof verified with O(log n) hashes, and the renderings compared as
- * they stream (bundle_verify_events.c). Items are sorted, never searched
- * one by one.
+ * pass, on every core); then each leaf, proof and record is read once
+ * more, the proof verified with O(log n) hashes, and the renderings
+ * compared (bundle_verify_packed.c for the packed layout,
+ * bundle_verify_events.c for bundles written before it, per-event files).
+ * Items are sorted, never searched one by one.
  */
 #include <fcntl.h>
 #include <stdarg.h>
@@ -110,6 +111,8 @@ void bundle_report_release(struct bundle_report *r)
 	for (size_t i = 0; i < r->ncosigners; i++)
 		free(r->cosigners[i].name);
 	free(r->cosigners);
+	free(r->leaf_seqs);
+	free(r->leaf_hashes);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -237,7 +240,11 @@ static int expected_value(const char *label, const struct bundle_report *r, cons
 		*source = "the checkpoint's root";
 	} else if (!strcasecmp(label, "Trailscope-Event-Count")) {
 		buf_addf(want, "%llu", (unsigned long long)r->events_total);
-		*source = "the number of leaves in data/entries/";
+		*source = strcmp(r->layout, "packed") ? "the number of leaves in data/entries/"
+						      : "the number of leaves in " BUNDLE_LEAVES_FILE;
+	} else if (!strcasecmp(label, BUNDLE_LAYOUT_LABEL)) {
+		buf_addstr(want, r->layout);
+		*source = "the files the bundle holds";
 	} else if (!strcasecmp(label, "Trailscope-Store-Verdict") && r->store_verdict) {
 		buf_addstr(want, r->store_verdict);
 		*source = "the store verdict of custody.jsonl:1";
@@ -371,6 +378,38 @@ static const char *text_or(const json_t *v)
 /* data/attestation.dsse.json, when the bundle holds one (attest.h): signed
  * by a trusted key, about the bundle's checkpoint, listing only events the
  * bundle proves. */
+int bundle_report_leaf_hash(void *ctx, int64_t seq, unsigned char out[HASH_LEN])
+{
+	const struct bundle_report *r = ctx;
+	size_t lo = 0, hi = r->nleaves;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->leaf_seqs[mid] < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == r->nleaves || r->leaf_seqs[lo] != seq)
+		return -1;
+	memcpy(out, r->leaf_hashes[lo], HASH_LEN);
+	return 0;
+}
+
+/* The items' leaf hashes (items sorted by seq) into r, for lookups. */
+static void keep_leaf_hashes(struct bundle_report *r, const struct bundle_item *items, size_t n)
+{
+	r->leaf_seqs = xcalloc(n + 1, sizeof(*r->leaf_seqs));
+	r->leaf_hashes = xcalloc(n + 1, sizeof(*r->leaf_hashes));
+	for (size_t i = 0; i < n; i++) {
+		if (!items[i].hashed || !items[i].seq)
+			continue;
+		r->leaf_seqs[r->nleaves] = items[i].seq;
+		memcpy(r->leaf_hashes[r->nleaves++], items[i].hash, HASH_LEN);
+	}
+}
+
 static void check_attestation(int dfd, const struct bag_contents *C, const struct note_verifier *trusted,
 			      size_t ntrusted, const struct checkpoint *cp, struct bundle_report *r)
 {
@@ -390,7 +429,7 @@ static void check_attestation(int dfd, const struct bag_contents *C, const struc
 		buf_release(&text);
 		return;
 	}
-	attest_verify_in_bundle(text.buf, text.len, trusted, ntrusted, dfd, cp, &ar);
+	attest_verify_in_bundle(text.buf, text.len, trusted, ntrusted, bundle_report_leaf_hash, r, cp, &ar);
 	for (i = 0; i < ar.nfaults; i++)
 		fault(r, BUNDLE_FAULT_ATTESTATION, ATTEST_BUNDLE_FILE, 0, "%s", ar.faults[i]);
 	for (i = 0; i < ar.nnotes; i++)
@@ -443,7 +482,7 @@ int bundle_verify_anchored(const char *dir, const struct note_verifier *trusted,
 	struct checkpoint cp = { 0 };
 	struct bundle_item *items = NULL;
 	size_t nitems = 0, ialloc = 0;
-	int dfd, have_cp = 0, trusted_sig = 0, has_token = 0;
+	int dfd, have_cp = 0, trusted_sig = 0, has_token = 0, packed = 0, per_event = 0;
 
 	memset(r, 0, sizeof(*r));
 	if (bagit_validate(dir, &bf, &C))
@@ -468,6 +507,17 @@ int bundle_verify_anchored(const char *dir, const struct note_verifier *trusted,
 	}
 	check_checkpoint(dfd, trusted, ntrusted, &cp_bytes, &cp, &have_cp, &trusted_sig, r);
 	for (size_t i = 0; i < C.npayload; i++) {
+		if (!strcmp(C.payload[i], BUNDLE_LEAVES_FILE) || !strcmp(C.payload[i], BUNDLE_PROOFS_FILE))
+			packed = 1;
+		else if (!strncmp(C.payload[i], "data/entries/", 13) || !strncmp(C.payload[i], "data/proofs/", 12))
+			per_event = 1;
+	}
+	r->layout = packed ? "packed" : "per-event";
+	if (packed && per_event)
+		fault(r, BUNDLE_FAULT_BAG, "data/", 0, "holds both layouts: %s and %s, and per-event files in "
+		      "data/entries/ or data/proofs/ (a bundle has one; the packed one was checked)",
+		      BUNDLE_LEAVES_FILE, BUNDLE_PROOFS_FILE);
+	for (size_t i = 0; i < C.npayload && !packed; i++) {
 		const char *p = C.payload[i];
 		int64_t seq;
 		int leaf = 0, raw = 0;
@@ -512,15 +562,23 @@ int bundle_verify_anchored(const char *dir, const struct note_verifier *trusted,
 		}
 		nitems = o;
 	}
-	for (size_t i = 0; i < nitems; i++)
-		r->events_total += items[i].leaf;
-	bundle_check_events(dfd, items, nitems, &cp_bytes, have_cp ? &cp : NULL, r);
+	if (packed) {
+		bundle_check_packed(dfd, have_cp ? &cp : NULL, &items, &nitems, r);
+		if (nitems)
+			qsort(items, nitems, sizeof(*items), cmp_item); /* for lookups by seq */
+		r->events_total = nitems;
+	} else {
+		for (size_t i = 0; i < nitems; i++)
+			r->events_total += items[i].leaf;
+		bundle_check_events(dfd, items, nitems, &cp_bytes, have_cp ? &cp : NULL, r);
+	}
 	check_custody(dfd, trusted, ntrusted, r);
 	for (size_t i = 0; i < C.npayload; i++)
 		has_token |= !strcmp(C.payload[i], BUNDLE_TOKEN_FILE);
 	bundle_anchors_check(dfd, &cp_bytes, have_cp ? &cp : NULL, has_token, anchors, r);
 	read_store_verdict(r);
 	check_bag_info(&C, have_cp ? &cp : NULL, r);
+	keep_leaf_hashes(r, items, nitems);
 	check_attestation(dfd, &C, trusted, ntrusted, have_cp ? &cp : NULL, r);
 	for (size_t i = 0; i < nitems; i++)
 		r->events += items[i].ok;

@@ -24,7 +24,6 @@
 #include "trailscope/workpool.h"
 #include "bundle_int.h"
 
-#define RENDER_MAX (1u << 30) /* events.jsonl and the CSVs: 1 GiB */
 #define PROOF_MAX (1u << 20)
 #define EVENT_BATCH 64        /* events per index of a job */
 #define WINDOW_BATCHES 16     /* batches per job */
@@ -106,7 +105,6 @@ static json_t *check_event(struct bag_dircache dc[2], int dfd, struct bundle_ite
 {
 	struct buf leaf = BUF_INIT, text = BUF_INIT, path = BUF_INIT, lpath = BUF_INIT, err = BUF_INIT;
 	struct tlog_proof p;
-	unsigned char hash[HASH_LEN];
 	json_t *j;
 	long line;
 	size_t nf = r->nfaults;
@@ -114,6 +112,10 @@ static json_t *check_event(struct bag_dircache dc[2], int dfd, struct bundle_ite
 	buf_addf(&lpath, "data/entries/%lld.leaf", (long long)it->seq);
 	buf_addf(&path, "data/proofs/%lld.tlog-proof", (long long)it->seq);
 	j = load_leaf(&dc[0], dfd, it->seq, &leaf, r, 1);
+	if (leaf.len) {
+		merkle_leaf_hash(leaf.buf, leaf.len, it->hash);
+		it->hashed = 1;
+	}
 	if (j) {
 		const json_t *s = json_object_get(j, "seq");
 
@@ -139,12 +141,11 @@ static json_t *check_event(struct bag_dircache dc[2], int dfd, struct bundle_ite
 		bundle_report_faultf(r, BUNDLE_FAULT_PROOF, path.buf, (long)(p.path.n + (p.has_extra ? 3 : 2) + 2),
 				     "its checkpoint is not data/checkpoint byte for byte");
 	if (cp && leaf.len) {
-		merkle_leaf_hash(leaf.buf, leaf.len, hash);
 		if (p.index >= cp->size)
 			bundle_report_faultf(r, BUNDLE_FAULT_PROOF, path.buf, p.has_extra ? 3 : 2,
 					     "index %llu is beyond the checkpoint's size %llu",
 					     (unsigned long long)p.index, (unsigned long long)cp->size);
-		else if (merkle_verify_inclusion(p.index, cp->size, hash, &p.path, cp->root))
+		else if (merkle_verify_inclusion(p.index, cp->size, it->hash, &p.path, cp->root))
 			bundle_report_faultf(r, BUNDLE_FAULT_PROOF, path.buf, 0,
 					     "does not prove %s (its bytes) at index %llu in the tree of size %llu the "
 					     "checkpoint signs: the leaf or the proof was altered", lpath.buf,
@@ -205,6 +206,10 @@ static void check_batch(void *ctx, size_t index)
 					     "no proof %lld.tlog-proof for data/entries/%lld.leaf",
 					     (long long)it->seq, (long long)it->seq);
 			j = load_leaf(&dc[0], ps->dfd, it->seq, &leaf, &b->faults, 0); /* still rendered */
+			if (leaf.len) {
+				merkle_leaf_hash(leaf.buf, leaf.len, it->hash);
+				it->hashed = 1;
+			}
 			if (j)
 				check_raw(&dc[0], ps->dfd, it, j, &b->faults, 0);
 		} else if (!it->leaf) {
@@ -232,17 +237,8 @@ static void check_batch(void *ctx, size_t index)
 	bag_dircache_release(&dc[1]);
 }
 
-/* One of the three renderings, compared with its file as it is read. */
-struct stream_cmp {
-	const char *file;
-	int fd;                        /* -1: unreadable (a fault said so) */
-	char buf[65536];
-	size_t pos, len;
-	int eof, differs;
-	long line;                     /* 1 + the newlines that matched */
-};
 
-static void cmp_open(struct stream_cmp *c, int dfd, const char *file, struct bundle_report *r)
+void bundle_cmp_open(struct bundle_cmp *c, int dfd, const char *file, struct bundle_report *r)
 {
 	struct buf why = BUF_INIT;
 	struct stat st;
@@ -251,8 +247,8 @@ static void cmp_open(struct stream_cmp *c, int dfd, const char *file, struct bun
 	c->file = file;
 	c->line = 1;
 	c->fd = bag_open_read(dfd, file, &why);
-	if (c->fd >= 0 && !fstat(c->fd, &st) && (uint64_t)st.st_size > RENDER_MAX) {
-		buf_addf(&why, "larger than %u bytes", RENDER_MAX);
+	if (c->fd >= 0 && !fstat(c->fd, &st) && (uint64_t)st.st_size > BUNDLE_MAX_MAPPED) {
+		buf_addf(&why, "larger than %zu bytes", (size_t)BUNDLE_MAX_MAPPED);
 		close(c->fd);
 		c->fd = -1;
 	}
@@ -261,7 +257,7 @@ static void cmp_open(struct stream_cmp *c, int dfd, const char *file, struct bun
 	buf_release(&why);
 }
 
-static int cmp_fill(struct stream_cmp *c)
+static int cmp_fill(struct bundle_cmp *c)
 {
 	ssize_t got;
 
@@ -279,7 +275,7 @@ static int cmp_fill(struct stream_cmp *c)
 }
 
 /* Compares the next len bytes of the file with want. */
-static void cmp_feed(struct stream_cmp *c, const char *want, size_t len)
+void bundle_cmp_feed(struct bundle_cmp *c, const char *want, size_t len)
 {
 	while (len && c->fd >= 0 && !c->differs) {
 		size_t k, m = 0;
@@ -305,13 +301,13 @@ static void cmp_feed(struct stream_cmp *c, const char *want, size_t len)
 }
 
 /* The file matched so far: it must end here. */
-static void cmp_finish(struct stream_cmp *c)
+void bundle_cmp_finish(struct bundle_cmp *c)
 {
 	if (c->fd >= 0 && !c->differs && cmp_fill(c))
 		c->differs = 1;
 }
 
-static void cmp_close(struct stream_cmp *c)
+void bundle_cmp_close(struct bundle_cmp *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
@@ -319,7 +315,7 @@ static void cmp_close(struct stream_cmp *c)
 }
 
 /* The layout the header line of data/events.csv names. */
-static int csv_layout(int dfd)
+int bundle_csv_layout(int dfd)
 {
 	struct buf why = BUF_INIT;
 	char tmp[4096];
@@ -339,7 +335,7 @@ static int csv_layout(int dfd)
 /* ---- the record-by-record check, when events.jsonl is not the leaves' ---- */
 
 /* Says which member of a record differs from what its leaf gives. */
-static void explain_record(const json_t *rec, const json_t *leaf, const char *lpath, long line,
+void bundle_explain_record(const json_t *rec, const json_t *leaf, const char *lpath, long line,
 			   struct bundle_report *r)
 {
 	const char *key;
@@ -370,7 +366,7 @@ out:
 	json_decref(changes);
 }
 
-static struct bundle_item *find_item(struct bundle_item *v, size_t n, int64_t seq)
+struct bundle_item *bundle_find_item(struct bundle_item *v, size_t n, int64_t seq)
 {
 	size_t lo = 0, hi = n;
 
@@ -392,7 +388,7 @@ static void check_records(int dfd, struct bundle_item *items, size_t n, struct b
 	size_t pos = 0;
 	long no = 0;
 
-	if (bundle_read_part(dfd, "data/events.jsonl", RENDER_MAX, &text, r))
+	if (bundle_read_part(dfd, "data/events.jsonl", BUNDLE_MAX_RENDER, &text, r))
 		goto out;
 	while (pos < text.len) {
 		const char *s = text.buf + pos, *nl = memchr(s, '\n', text.len - pos);
@@ -414,7 +410,7 @@ static void check_records(int dfd, struct bundle_item *items, size_t n, struct b
 			continue;
 		}
 		seq = json_object_get(rec, "seq");
-		it = !json_whole_number(seq, &whole) ? find_item(items, n, (int64_t)whole) : NULL;
+		it = !json_whole_number(seq, &whole) ? bundle_find_item(items, n, (int64_t)whole) : NULL;
 		if (!it || !it->leaf) {
 			bundle_report_faultf(r, BUNDLE_FAULT_RECORD, "data/events.jsonl", no,
 					     "no leaf in data/entries/ for this record's seq");
@@ -438,7 +434,7 @@ static void check_records(int dfd, struct bundle_item *items, size_t n, struct b
 			buf_reset(&want);
 			bundle_record_line(lj, NULL, &want);
 			if (want.len != l + 1 || memcmp(want.buf, s, l)) {
-				explain_record(rec, lj, lpath.buf, no, r);
+				bundle_explain_record(rec, lj, lpath.buf, no, r);
 				it->ok = 0;
 			}
 			json_decref(lj);
@@ -461,7 +457,7 @@ out:
 }
 
 /* Moves a batch's faults to r, in order. */
-static void take_faults(struct bundle_report *r, struct bundle_report *from)
+void bundle_take_faults(struct bundle_report *r, struct bundle_report *from)
 {
 	for (size_t i = 0; i < from->nfaults; i++) {
 		ALLOC_GROW(r->faults, r->nfaults + 1, r->faults_alloc);
@@ -472,7 +468,7 @@ static void take_faults(struct bundle_report *r, struct bundle_report *from)
 }
 
 /* Copies the faults of late about file to r. */
-static void late_faults(struct bundle_report *r, const struct bundle_report *late, const char *file)
+void bundle_late_faults(struct bundle_report *r, const struct bundle_report *late, const char *file)
 {
 	for (size_t i = 0; i < late->nfaults; i++)
 		if (!strcmp(late->faults[i].file, file))
@@ -483,8 +479,8 @@ static void late_faults(struct bundle_report *r, const struct bundle_report *lat
 void bundle_check_events(int dfd, struct bundle_item *items, size_t n, const struct buf *cp_bytes,
 			 const struct checkpoint *cp, struct bundle_report *r)
 {
-	struct pass ps = { dfd, items, n, cp_bytes, cp, csv_layout(dfd), 0, NULL };
-	struct stream_cmp *cmp = xcalloc(OUT__COUNT, sizeof(*cmp));
+	struct pass ps = { dfd, items, n, cp_bytes, cp, bundle_csv_layout(dfd), 0, NULL };
+	struct bundle_cmp *cmp = xcalloc(OUT__COUNT, sizeof(*cmp));
 	struct bundle_report late = { 0 };   /* the renderings' faults, after the events' */
 	struct workpool *pool = workpool_new(0);
 	size_t nbatches = (n + EVENT_BATCH - 1) / EVENT_BATCH;
@@ -496,12 +492,12 @@ void bundle_check_events(int dfd, struct bundle_item *items, size_t n, const str
 		for (int k = 0; k < OUT__COUNT; k++)
 			buf_init(&ps.b[b].out[k]);
 	for (int k = 0; k < OUT__COUNT; k++)
-		cmp_open(&cmp[k], dfd, out_files[k], &late);
+		bundle_cmp_open(&cmp[k], dfd, out_files[k], &late);
 	bundle_events_csv_header(&head, ps.csv_layout);
-	cmp_feed(&cmp[OUT_EVENTS_CSV], head.buf, head.len);
+	bundle_cmp_feed(&cmp[OUT_EVENTS_CSV], head.buf, head.len);
 	buf_reset(&head);
 	bundle_changes_csv_header(&head);
-	cmp_feed(&cmp[OUT_CHANGES_CSV], head.buf, head.len);
+	bundle_cmp_feed(&cmp[OUT_CHANGES_CSV], head.buf, head.len);
 	for (ps.first = 0; ps.first < nbatches; ps.first += WINDOW_BATCHES) {
 		size_t nb = nbatches - ps.first < WINDOW_BATCHES ? nbatches - ps.first : WINDOW_BATCHES;
 
@@ -510,10 +506,10 @@ void bundle_check_events(int dfd, struct bundle_item *items, size_t n, const str
 		for (size_t b = 0; b < nb; b++) {
 			struct batch *bt = &ps.b[b];
 
-			take_faults(r, &bt->faults);
+			bundle_take_faults(r, &bt->faults);
 			all_parsed &= bt->all_parsed;
 			for (int k = 0; k < OUT__COUNT; k++) {
-				cmp_feed(&cmp[k], bt->out[k].buf, bt->out[k].len);
+				bundle_cmp_feed(&cmp[k], bt->out[k].buf, bt->out[k].len);
 				buf_release(&bt->out[k]);
 			}
 		}
@@ -522,21 +518,21 @@ void bundle_check_events(int dfd, struct bundle_item *items, size_t n, const str
 	if (!n)
 		bundle_report_faultf(r, BUNDLE_FAULT_MISSING, "data/entries/", 0, "the bundle holds no events");
 	for (int k = 0; k < OUT__COUNT; k++)
-		cmp_finish(&cmp[k]);
+		bundle_cmp_finish(&cmp[k]);
 	/* events.jsonl: the fault that it cannot be read, or each wrong record */
 	if (cmp[OUT_JSONL].fd < 0)
-		late_faults(r, &late, out_files[OUT_JSONL]);
+		bundle_late_faults(r, &late, out_files[OUT_JSONL]);
 	else if (cmp[OUT_JSONL].differs || !all_parsed)
 		check_records(dfd, items, n, r);
 	for (int k = OUT_EVENTS_CSV; k < OUT__COUNT; k++) {
 		if (cmp[k].fd < 0)
-			late_faults(r, &late, out_files[k]);
+			bundle_late_faults(r, &late, out_files[k]);
 		else if (cmp[k].differs)
 			bundle_report_faultf(r, BUNDLE_FAULT_RECORD, out_files[k], cmp[k].line,
 					     "differs from the rendering of the leaves in data/entries/");
-		cmp_close(&cmp[k]);
+		bundle_cmp_close(&cmp[k]);
 	}
-	cmp_close(&cmp[OUT_JSONL]);
+	bundle_cmp_close(&cmp[OUT_JSONL]);
 	bundle_report_release(&late);
 	free(ps.b);
 	free(cmp);

@@ -62,9 +62,15 @@ struct workpool *workpool_new(unsigned nthreads)
 	struct workpool *p = xcalloc(1, sizeof(*p));
 
 	if (!nthreads) {
+		const char *env = getenv("TRAILSCOPE_THREADS");
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		int64_t n;
 
 		nthreads = cpus < 1 ? 1 : (unsigned)cpus;
+		if (env && *env && parse_int64(env, 1, WORKPOOL_MAX, &n) == 0)
+			nthreads = (unsigned)n;
+		else if (env && *env)
+			warning("TRAILSCOPE_THREADS must be a number from 1 to %d; using %u", WORKPOOL_MAX, nthreads);
 	}
 	if (nthreads > WORKPOOL_MAX)
 		nthreads = WORKPOOL_MAX;

@@ -266,7 +266,7 @@ expect_status "export" 0 ts export "$S" --out "$B" --events 21-25 --case C-1 --e
 expect_grep "data/checkpoint.tst is in the manifest" "  data/checkpoint.tst$" "$B/manifest-sha256.txt"
 expect_eq "data/checkpoint is the note, then both cosignature lines" \
 	"$(grep -c '^— witness.example/w[12] ' "$B/data/checkpoint")" 2
-expect_eq "each proof carries the same checkpoint" "$(tail -n 7 "$B/data/proofs/23.tlog-proof" | grep -c '^— ')" 3
+expect_eq "each proof carries the same checkpoint" "$(ts bundle proof "$B" 23 | tail -n 7 | grep -c '^— ')" 3
 expect_status "bundle verify --tsa-ca --witness W1 --witness W2" 0 ts bundle verify "$B" --trust "$P" \
 	--tsa-ca "$CA" --witness "$W1P" --witness "$W2P" --format json
 expect_eq "bundle JSON: timestamp and cosigners VERIFIED" \

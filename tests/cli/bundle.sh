@@ -39,21 +39,29 @@ expect_status "export by events" 0 ts export "$S" --out "$B" --events 5,7-9,evt-
 	--examiner "Alice Auditor" --key "$K" --note "requested by regulator" --trust "$P"
 for f in bagit.txt bag-info.txt manifest-sha256.txt manifest-sha512.txt tagmanifest-sha256.txt \
 	tagmanifest-sha512.txt custody.jsonl data/events.jsonl data/events.csv data/changes.csv data/notes.md \
-	data/report.txt data/checkpoint data/entries/5.leaf data/proofs/20.tlog-proof; do
+	data/report.txt data/checkpoint data/leaves.jsonl data/proofs.jsonl; do
 	[ -f "$B/$f" ] && pass "bundle has $f" || fail "bundle has $f"
 done
+[ ! -e "$B/data/entries" ] && [ ! -e "$B/data/proofs" ] && pass "packed: no per-event files" || fail "packed: no per-event files"
+expect_grep "bag-info: the layout" '^Trailscope-Bundle-Layout: packed$' "$B/bag-info.txt"
+expect_eq "leaves.jsonl: one leaf a line, in seq order" "$(jq -r .seq "$B/data/leaves.jsonl" | tr '\n' ' ')" "5 7 8 9 20 "
+expect_eq "proofs.jsonl: one proof a line, in seq order" "$(jq -r '"\(.seq):\(.index)"' "$B/data/proofs.jsonl" | tr '\n' ' ')" \
+	"5:4 7:6 8:7 9:8 20:19 "
 expect_eq "events.jsonl has the 5 events" "$(jq -r .seq "$B/data/events.jsonl" | tr '\n' ' ')" "5 7 8 9 20 "
 expect_grep "bag-info: case id" '^External-Identifier: CASE-7$' "$B/bag-info.txt"
 expect_grep "bag-info: examiner" '^Contact-Name: Alice Auditor$' "$B/bag-info.txt"
-# 16 files and one data/entries/SEQ.raw per (version 3) event
-expect_grep "bag-info: Payload-Oxum" '^Payload-Oxum: [0-9]+\.21$' "$B/bag-info.txt"
+# 8 files, whatever the number of events
+expect_grep "bag-info: Payload-Oxum" '^Payload-Oxum: [0-9]+\.8$' "$B/bag-info.txt"
 expect_grep "bag-info: checkpoint" '^Trailscope-Checkpoint-Size: 40$' "$B/bag-info.txt"
 expect_grep "bag-info: selection" '^Trailscope-Selection: events 5,7-9,20$' "$B/bag-info.txt"
-expect_grep "proof header" '^c2sp.org/tlog-proof@v1$' "$B/data/proofs/5.tlog-proof"
-expect_grep "proof index is zero-based" '^index 4$' "$B/data/proofs/5.tlog-proof"
-expect_eq "proof ends with the checkpoint verbatim" "$(tail -n +$(($(grep -n '^$' "$B/data/proofs/5.tlog-proof" | head -1 | cut -d: -f1) + 1)) "$B/data/proofs/5.tlog-proof" | sha256sum)" \
+ts bundle proof "$B" 5 > "$T/5.tlog-proof"
+expect_grep "proof header" '^c2sp.org/tlog-proof@v1$' "$T/5.tlog-proof"
+expect_grep "proof index is zero-based" '^index 4$' "$T/5.tlog-proof"
+expect_eq "proof ends with the checkpoint verbatim" "$(tail -n +$(($(grep -n '^$' "$T/5.tlog-proof" | head -1 | cut -d: -f1) + 1)) "$T/5.tlog-proof" | sha256sum)" \
 	"$(sha256sum < "$B/data/checkpoint")"
-expect_eq "leaf is the store's leaf byte for byte" "$(sha256sum < "$B/data/entries/8.leaf")" \
+expect_eq "leaf is the store's leaf byte for byte" "$(ts bundle leaf "$B" 8 | sha256sum)" \
+	"$(sqlite3 "$S" 'SELECT hex(leaf) FROM entries WHERE seq = 8' | xxd -r -p | sha256sum)"
+expect_eq "... and line 3 of leaves.jsonl" "$(sed -n 3p "$B/data/leaves.jsonl" | head -c -1 | sha256sum)" \
 	"$(sqlite3 "$S" 'SELECT hex(leaf) FROM entries WHERE seq = 8' | xxd -r -p | sha256sum)"
 expect_grep "notes.md has the note" 'Suspicious: no approval' "$B/data/notes.md"
 expect_grep "report has the timeline" '#20 ' "$B/data/report.txt"
@@ -184,21 +192,21 @@ tamper() { # NAME WANT_PATTERN
 	expect_status "tamper $1: FAILED" 1 ts bundle verify "$T/t" --trust "$P" --trust "$RP"
 	expect_grep "tamper $1: located" "$2" "$T/out"
 }
-fresh "$T/good" "$T/t"; sed -i 's/"action":"flag\./"action":"flaG./' "$T/t/data/entries/8.leaf"; rebag "$T/t"
-tamper "edited leaf, manifests recomputed" 'PROOF +data/proofs/8.tlog-proof: does not prove data/entries/8.leaf'
+fresh "$T/good" "$T/t"; sed -i '3s/"action":"flag\./"action":"flaG./' "$T/t/data/leaves.jsonl"; rebag "$T/t"
+tamper "edited leaf, manifests recomputed" 'PROOF +data/proofs.jsonl:3: does not prove data/leaves.jsonl:3'
 expect_grep "edited leaf: custody sees the manifest change" 'CUSTODY +custody.jsonl:1: manifest_sha256' "$T/out"
-fresh "$T/good" "$T/t"; sed -i 's/"action":"flag\./"action":"flaG./' "$T/t/data/entries/8.leaf"
-tamper "edited leaf" 'BAG +manifest-sha256.txt:[0-9]+: data/entries/8.leaf: sha256 mismatch'
-fresh "$T/good" "$T/t"; sed -i '4{s/^A/#/;s/^[^#]/A/;s/^#/B/}' "$T/t/data/proofs/7.tlog-proof"; rebag "$T/t"
-tamper "edited proof" 'PROOF +data/proofs/7.tlog-proof'
-fresh "$T/good" "$T/t"; sed -i 's/^index 6$/index 7/' "$T/t/data/proofs/7.tlog-proof"; rebag "$T/t"
-tamper "proof index changed" 'PROOF +data/proofs/7.tlog-proof:2: index 7'
+fresh "$T/good" "$T/t"; sed -i '3s/"action":"flag\./"action":"flaG./' "$T/t/data/leaves.jsonl"
+tamper "edited leaf" 'BAG +manifest-sha256.txt:[0-9]+: data/leaves.jsonl: sha256 mismatch'
+fresh "$T/good" "$T/t"; sed -i '2s/"path":\["A/"path":["B/; t; 2s/"path":\["[^A]/"path":["A/' "$T/t/data/proofs.jsonl"; rebag "$T/t"
+tamper "edited proof" 'PROOF +data/proofs.jsonl:2: does not prove data/leaves.jsonl:2'
+fresh "$T/good" "$T/t"; sed -i '2s/^{"index":6,/{"index":7,/' "$T/t/data/proofs.jsonl"; rebag "$T/t"
+tamper "proof index changed" 'PROOF +data/proofs.jsonl:2: index 7 is not the leaf.s position 6'
 fresh "$T/good" "$T/t"; cp "$T/p/data/checkpoint" "$T/t/data/checkpoint"; rebag "$T/t"
-tamper "swapped checkpoint" 'PROOF +data/proofs/[0-9]+.tlog-proof:[0-9]+: its checkpoint is not data/checkpoint'
+tamper "swapped checkpoint" 'PROOF +data/proofs.jsonl:[0-9]+: does not prove data/leaves.jsonl'
 expect_grep "swapped checkpoint: bag-info disagrees" 'BAG +bag-info.txt:[0-9]+: Trailscope-Checkpoint-Size' "$T/out"
-fresh "$T/good" "$T/t"; rm "$T/t/data/entries/9.leaf"
-tamper "removed file" 'BAG +manifest-sha256.txt:[0-9]+: data/entries/9.leaf: no such file'
-expect_grep "removed file: proof without leaf" 'MISSING +data/entries/: no leaf 9.leaf' "$T/out"
+fresh "$T/good" "$T/t"; rm "$T/t/data/leaves.jsonl"
+tamper "removed file" 'BAG +manifest-sha256.txt:[0-9]+: data/leaves.jsonl: no such file'
+expect_grep "removed file: named missing" 'MISSING +data/leaves.jsonl: cannot read' "$T/out"
 fresh "$T/good" "$T/t"; echo extra > "$T/t/data/extra.txt"
 tamper "added file" "BAG +manifest-sha256.txt: payload file 'data/extra.txt' is not listed"
 fresh "$T/good" "$T/t"; sed -i '1s/courier/COURIER/; 2s/courier/COURIER/' "$T/t/custody.jsonl"; rebag "$T/t"
@@ -213,14 +221,14 @@ tamper "removed custody entry" 'CUSTODY +custody.jsonl:2: "seq" must be 2'
 fresh "$T/good" "$T/t"; ts bundle custody "$T/t" --action note --actor Mallory --key "$MK" >/dev/null 2>&1
 sed -i '4s/"actor":"Mallory"/"actor":"Regulator"/' "$T/t/custody.jsonl"; rebag "$T/t"
 tamper "re-attributed custody entry" 'CUSTODY +custody.jsonl:4: signature does not verify'
-fresh "$T/good" "$T/t"; sed -i 's#  data/entries/5.leaf$#  data/../data/entries/5.leaf#' "$T/t/manifest-sha256.txt"
-tamper "path with .." "BAG +manifest-sha256.txt:[0-9]+: unsafe path 'data/../data/entries/5.leaf'"
+fresh "$T/good" "$T/t"; sed -i 's#  data/leaves.jsonl$#  data/../data/leaves.jsonl#' "$T/t/manifest-sha256.txt"
+tamper "path with .." "BAG +manifest-sha256.txt:[0-9]+: unsafe path 'data/../data/leaves.jsonl'"
 fresh "$T/good" "$T/t"; printf '%s  /etc/passwd\n' "$(sha256sum /etc/passwd | cut -d' ' -f1)" >> "$T/t/tagmanifest-sha256.txt"
 tamper "absolute path" "BAG +tagmanifest-sha256.txt:[0-9]+: unsafe path '/etc/passwd': absolute path"
 fresh "$T/good" "$T/t"; rm "$T/t/data/notes.md"; ln -s /etc/passwd "$T/t/data/notes.md"
 tamper "symlink in the payload" 'BAG +data/notes.md: symbolic link in the payload'
 fresh "$T/good" "$T/t"; sed -i '2s/"environment":"[a-z]*"/"environment":"x"/' "$T/t/data/events.jsonl"; rebag "$T/t"
-tamper "edited record" 'RECORD +data/events.jsonl:2: member "environment" differs from data/entries/7.leaf'
+tamper "edited record" 'RECORD +data/events.jsonl:2: member "environment" differs from data/leaves.jsonl:2'
 fresh "$T/good" "$T/t"; sed -i '3s/,evt-/,evT-/' "$T/t/data/events.csv"; rebag "$T/t"
 tamper "edited CSV row" 'RECORD +data/events.csv:3: differs from the rendering'
 expect_status "custody refuses a damaged bundle" 1 ts bundle custody "$T/t" --action note --actor X --key "$K"
@@ -244,8 +252,8 @@ fresh "$T/good" "$T/t"; sed -i '/^Trailscope-Store-Verdict:/d' "$T/t/bag-info.tx
 tamper "removed bag-info element" 'BAG +bag-info.txt: Trailscope-Store-Verdict, signed in custody.jsonl:1, is missing'
 fresh "$T/good" "$T/t"; printf 'Source-Organization: Example Corp\nInternal-Sender-Description: for the regulator\n' >> "$T/t/bag-info.txt"; rebag "$T/t"
 expect_status "unsigned bag-info elements: still VERIFIED" 0 ts bundle verify "$T/t" --trust "$P" --trust "$RP"
-expect_grep "unsigned element reported with its line" '^note: +bag-info.txt:14: Source-Organization is unsigned' "$T/out"
-expect_grep "second unsigned element reported" 'bag-info.txt:15: Internal-Sender-Description is unsigned' "$T/out"
+expect_grep "unsigned element reported with its line" '^note: +bag-info.txt:15: Source-Organization is unsigned' "$T/out"
+expect_grep "second unsigned element reported" 'bag-info.txt:16: Internal-Sender-Description is unsigned' "$T/out"
 ts bundle verify "$T/t" --trust "$P" --trust "$RP" --format json > "$T/v.json"
 expect_eq "unsigned notes in json" "$(jq -c '[.verdict, (.notes|length), .store.verdict]' "$T/v.json")" '["VERIFIED",2,"VERIFIED"]'
 OLD=testdata/bundle/v0.1-no-bag-info

@@ -1,11 +1,12 @@
 # bundle_scale.sh - export and bundle verify past one batch of work: a
-# 1,100-event bundle (several windows of export's and verify's thread
-# pools) checked with independent tools (sha256sum/sha512sum -c, Python's
-# hashlib and json for the records and the RFC 9162 inclusion proofs),
-# tampers at window boundaries still caught by every check, and a bundle
-# written by the single-threaded export of before (testdata) that still
-# verifies and whose renderings today's export reproduces (its leaves are
-# version 2; today's are version 3).
+# 1,100-event packed bundle (several windows of export's and verify's
+# thread pools) checked with independent tools (sha256sum/sha512sum -c,
+# Python's hashlib and json for the leaves, records, raw records and the
+# RFC 9162 inclusion proofs of data/proofs.jsonl), the same bytes whatever
+# the number of threads, tampers at window boundaries still caught by
+# every check, and a bundle written by the single-threaded export of
+# before (testdata) that still verifies and whose renderings today's
+# export reproduces (its leaves are version 2; today's are version 3).
 . tests/lib.sh
 N=1100
 S=$T/s.db B=$T/b OLDB=testdata/bundle/v0.2-serial-export/bundle
@@ -35,9 +36,9 @@ fresh() { rm -rf "$2"; cp -r "$1" "$2"; }
 
 # ---- a bundle of every event: several windows of work ----
 expect_status "export of $N events" 0 ts export "$S" --out "$B" --query '' --case SCALE --examiner E --key "$K" --trust "$P"
-expect_eq "one leaf per event" "$(ls "$B/data/entries" | grep -c '\.leaf$')" "$N"
-expect_eq "one raw record per event (leaf version 3)" "$(ls "$B/data/entries" | grep -c '\.raw$')" "$N"
-expect_eq "one proof per event" "$(ls "$B/data/proofs" | wc -l)" "$N"
+expect_eq "one leaf line per event" "$(wc -l < "$B/data/leaves.jsonl")" "$N"
+expect_eq "one proof line per event" "$(wc -l < "$B/data/proofs.jsonl")" "$N"
+expect_eq "eight payload files, no per-event ones" "$(cd "$B" && find data -type f | wc -l)" 8
 expect_grep "Payload-Oxum counts every file" "^Payload-Oxum: [0-9]+\.$(cd "$B" && find data -type f | wc -l)$" "$B/bag-info.txt"
 if (cd "$B" && sha256sum -c --quiet --strict manifest-sha256.txt && sha512sum -c --quiet --strict manifest-sha512.txt &&
 	sha256sum -c --quiet --strict tagmanifest-sha256.txt && sha512sum -c --quiet --strict tagmanifest-sha512.txt) \
@@ -51,15 +52,16 @@ if python3 - "$B" "$N" > "$T/py" 2>&1 <<'EOF'
 import hashlib, json, sys
 d, n = sys.argv[1], int(sys.argv[2])
 lines = open(d + "/data/events.jsonl", "rb").read().split(b"\n")
+leaves = open(d + "/data/leaves.jsonl", "rb").read().split(b"\n")
 assert lines[-1] == b"" and len(lines) == n + 1, "%d records" % (len(lines) - 1)
+assert leaves[-1] == b"" and len(leaves) == n + 1, "%d leaves" % (len(leaves) - 1)
 for i, line in enumerate(lines[:-1], 1):
     rec = json.loads(line)
-    leaf = json.loads(open("%s/data/entries/%d.leaf" % (d, i), "rb").read())
-    assert rec["seq"] == i, "line %d has seq %s" % (i, rec["seq"])
+    leaf = json.loads(leaves[i - 1])
+    assert rec["seq"] == i and leaf["seq"] == i, "line %d has seq %s, leaf %s" % (i, rec["seq"], leaf["seq"])
     changes = rec.pop("changes")
-    raw = open("%s/data/entries/%d.raw" % (d, i), "rb").read()
-    assert rec.pop("raw").encode() == raw, "record %d: raw is not %d.raw" % (i, i)
-    assert hashlib.sha256(raw).hexdigest() == leaf["raw_sha256"], "%d.raw: not the leaf's raw_sha256" % i
+    raw = rec.pop("raw").encode()
+    assert hashlib.sha256(raw).hexdigest() == leaf["raw_sha256"], "record %d: raw is not the leaf's raw_sha256" % i
     assert rec == leaf, "record %d is not its leaf" % i
     assert isinstance(changes, list)
 csv = open(d + "/data/events.csv", "rb").read().split(b"\n")
@@ -70,23 +72,34 @@ EOF
 then pass "events.jsonl and events.csv: every event once, in seq order, records are their leaves"
 else fail "events.jsonl and events.csv: every event once, in seq order, records are their leaves" "$(tail -3 "$T/py")"; fi
 for seq in 1 512 513 1024 1025 $N; do
-	expect_eq "leaf $seq is the store's leaf byte for byte" "$(sha256sum < "$B/data/entries/$seq.leaf")" \
+	expect_eq "leaf $seq is the store's leaf byte for byte" "$(sed -n "${seq}p" "$B/data/leaves.jsonl" | head -c -1 | sha256sum)" \
 		"$(q "$S" "SELECT hex(leaf) FROM entries WHERE seq = $seq" | xxd -r -p | sha256sum)"
+	expect_eq "bundle leaf $seq: the same bytes" "$(ts bundle leaf "$B" $seq | sha256sum)" \
+		"$(q "$S" "SELECT hex(leaf) FROM entries WHERE seq = $seq" | xxd -r -p | sha256sum)"
+	expect_eq "bundle raw $seq: the store's raw record" "$(ts bundle raw "$B" $seq | sha256sum)" \
+		"$(q "$S" "SELECT hex(raw) FROM entry_text WHERE seq = $seq" | xxd -r -p | sha256sum)"
+	ts bundle proof "$B" $seq > "$T/proof.$seq"
 done
-# the inclusion proofs, checked with hashlib as RFC 9162 2.1.3.2 says
-if python3 - "$B" 1 64 65 512 513 1024 1025 1099 $N > "$T/py" 2>&1 <<'EOF'
-import base64, hashlib, sys
-d = sys.argv[1]
-cp = open(d + "/data/checkpoint", "rb").read().split(b"\n")
+# the inclusion proofs, checked with hashlib as RFC 9162 2.1.3.2 says, and
+# the c2sp.org/tlog-proof text bundle proof made of them
+if python3 - "$B" "$T" 1 64 65 512 513 1024 1025 1099 $N > "$T/py" 2>&1 <<'EOF'
+import base64, hashlib, json, sys
+d, t = sys.argv[1], sys.argv[2]
+cpb = open(d + "/data/checkpoint", "rb").read()
+cp = cpb.split(b"\n")
 size, root = int(cp[1]), base64.b64decode(cp[2])
-for seq in map(int, sys.argv[2:]):
-    text = open("%s/data/proofs/%d.tlog-proof" % (d, seq), "rb").read()
-    head, _, note = text.partition(b"\n\n")
-    assert note == open(d + "/data/checkpoint", "rb").read(), "proof %d: checkpoint" % seq
-    lines = head.split(b"\n")
-    assert lines[0] == b"c2sp.org/tlog-proof@v1" and lines[1] == b"index %d" % (seq - 1)
-    path = [base64.b64decode(l) for l in lines[2:]]
-    leaf = open("%s/data/entries/%d.leaf" % (d, seq), "rb").read()
+proofs = open(d + "/data/proofs.jsonl", "rb").read().split(b"\n")
+leaves = open(d + "/data/leaves.jsonl", "rb").read().split(b"\n")
+for seq in map(int, sys.argv[3:]):
+    line = proofs[seq - 1]
+    pr = json.loads(line)
+    assert line == json.dumps(pr, sort_keys=True, separators=(",", ":")).encode(), "proof %d: not canonical" % seq
+    assert sorted(pr) == ["index", "path", "seq"] and pr["seq"] == seq and pr["index"] == seq - 1
+    path = [base64.b64decode(p) for p in pr["path"]]
+    text = b"c2sp.org/tlog-proof@v1\nindex %d\n" % (seq - 1) + b"".join(base64.b64encode(p) + b"\n" for p in path)
+    if seq in (1, 512, 513, 1024, 1025, size):
+        assert open("%s/proof.%d" % (t, seq), "rb").read() == text + b"\n" + cpb, "bundle proof %d" % seq
+    leaf = leaves[seq - 1]
     fn, sn, r = seq - 1, size - 1, hashlib.sha256(b"\0" + leaf).digest()
     for p in path:
         assert sn != 0, "proof %d: too long" % seq
@@ -99,15 +112,29 @@ for seq in map(int, sys.argv[2:]):
         fn >>= 1; sn >>= 1
     assert sn == 0 and r == root, "proof %d does not prove its leaf" % seq
 EOF
-then pass "inclusion proofs across windows verify with hashlib"
-else fail "inclusion proofs across windows verify with hashlib" "$(tail -3 "$T/py")"; fi
+then pass "inclusion proofs across windows verify with hashlib; bundle proof prints them as tlog-proofs"
+else fail "inclusion proofs across windows verify with hashlib; bundle proof prints them as tlog-proofs" "$(tail -3 "$T/py")"; fi
 expect_status "bundle verify of $N events" 0 ts bundle verify "$B" --trust "$P"
+if python3 tests/tools/verify_packed.py "$B" > "$T/py" 2>&1; then pass "python3 verifies the $N events from docs/BUNDLE.md"
+else fail "python3 verifies the $N events from docs/BUNDLE.md" "$(tail -3 "$T/py")"; fi
 expect_grep "every event proven" "VERIFIED: 1,100 events proven in example.org/audit at size 1,100" "$T/out"
 expect_status "a second export" 0 ts export "$S" --out "$T/b2" --query '' --case OTHER --examiner F --key "$K" --trust "$P"
 if diff -r "$B/data" "$T/b2/data" >/dev/null && cmp -s "$B/manifest-sha512.txt" "$T/b2/manifest-sha512.txt"; then
 	pass "data/ and its manifests are the same on a second export"
 else fail "data/ and its manifests are the same on a second export" "$(diff -r "$B/data" "$T/b2/data" | head -3)"; fi
 rm -rf "$T/b2"
+for n in 1 3 8; do
+	expect_status "export on $n thread(s)" 0 env TRAILSCOPE_THREADS=$n "$TRAILSCOPE" export "$S" --out "$T/b$n" --query '' \
+		--case SCALE --examiner E --key "$K" --trust "$P"
+	if diff -r "$B/data" "$T/b$n/data" >/dev/null && cmp -s "$B/manifest-sha256.txt" "$T/b$n/manifest-sha256.txt"; then
+		pass "data/ is byte for byte the same on $n thread(s)"
+	else fail "data/ is byte for byte the same on $n thread(s)" "$(diff -r "$B/data" "$T/b$n/data" | head -3)"; fi
+	expect_status "bundle verify on $n thread(s)" 0 env TRAILSCOPE_THREADS=$n "$TRAILSCOPE" bundle verify "$T/b$n" --trust "$P"
+	rm -rf "$T/b$n"
+done
+expect_status "TRAILSCOPE_THREADS out of range: a warning, then the default" 0 env TRAILSCOPE_THREADS=99 "$TRAILSCOPE" \
+	bundle verify "$B" --trust "$P"
+expect_grep "... saying so" 'TRAILSCOPE_THREADS must be a number from 1 to 8' "$T/err"
 
 # ---- tampers far into the bundle: every check still runs ----
 tamper() { # NAME PATTERN...: FAILED, and every pattern in the output
@@ -115,31 +142,32 @@ tamper() { # NAME PATTERN...: FAILED, and every pattern in the output
 	expect_status "tamper $_n: FAILED" 1 ts bundle verify "$T/t" --trust "$P"
 	for _p in "$@"; do expect_grep "tamper $_n: $_p" "$_p" "$T/out"; done
 }
-fresh "$B" "$T/t"; sed -i 's/"action":"/"action":"X/' "$T/t/data/entries/1050.leaf"; rebag "$T/t"
-tamper "edited leaf 1050, manifests recomputed" 'PROOF +data/proofs/1050.tlog-proof: does not prove data/entries/1050.leaf' \
-	'RECORD +data/events.jsonl:1050: member "action" differs from data/entries/1050.leaf' \
+fresh "$B" "$T/t"; sed -i '1050s/"action":"/"action":"X/' "$T/t/data/leaves.jsonl"; rebag "$T/t"
+tamper "edited leaf 1050, manifests recomputed" 'PROOF +data/proofs.jsonl:1050: does not prove data/leaves.jsonl:1050' \
+	'RECORD +data/events.jsonl:1050: member "action" differs from data/leaves.jsonl:1050' \
 	'RECORD +data/events.csv:1051: differs' 'events: +1,099 of 1,100 proven'
-fresh "$B" "$T/t"; sed -i 's/^index 1024$/index 1023/' "$T/t/data/proofs/1025.tlog-proof"; rebag "$T/t"
-tamper "proof 1025 claims index 1023" 'PROOF +data/proofs/1025.tlog-proof:2: index 1023 is not the leaf.s position 1024'
-fresh "$B" "$T/t"; line=$(grep -n '  data/entries/700.leaf$' "$T/t/manifest-sha512.txt" | cut -d: -f1)
+fresh "$B" "$T/t"; sed -i '1025s/^{"index":1024,/{"index":1023,/' "$T/t/data/proofs.jsonl"; rebag "$T/t"
+tamper "proof 1025 claims index 1023" 'PROOF +data/proofs.jsonl:1025: index 1023 is not the leaf.s position 1024'
+fresh "$B" "$T/t"; line=$(grep -n '  data/proofs.jsonl$' "$T/t/manifest-sha512.txt" | cut -d: -f1)
 python3 -c 'import sys
 p, n = sys.argv[1], int(sys.argv[2]); ls = open(p).readlines()
 ls[n - 1] = ("1" if ls[n - 1][0] == "0" else "0") + ls[n - 1][1:]; open(p, "w").writelines(ls)' "$T/t/manifest-sha512.txt" "$line"
 (cd "$T/t" && for a in 256 512; do for f in bag-info.txt bagit.txt custody.jsonl manifest-sha256.txt manifest-sha512.txt; do
 	printf '%s  %s\n' "$(sha${a}sum "$f" | cut -d' ' -f1)" "$f"; done > tagmanifest-sha$a.txt; done)
-tamper "a wrong sha512 in manifest-sha512.txt only" "BAG +manifest-sha512.txt:$line: data/entries/700.leaf: sha512 mismatch"
+tamper "a wrong sha512 in manifest-sha512.txt only" "BAG +manifest-sha512.txt:$line: data/proofs.jsonl: sha512 mismatch"
 expect_nogrep "tamper sha512 only: sha256 still matches" 'sha256 mismatch' "$T/out"
 fresh "$B" "$T/t"; last=$(wc -l < "$T/t/data/changes.csv"); sed -i "${last}s/.\$/~/" "$T/t/data/changes.csv"; rebag "$T/t"
 tamper "edited last changes.csv row" "RECORD +data/changes.csv:$last: differs from the rendering"
 fresh "$B" "$T/t"; sed -i '$d' "$T/t/data/events.csv"; rebag "$T/t"
 tamper "events.csv without its last row" "RECORD +data/events.csv:$((N + 1)): differs from the rendering"
 fresh "$B" "$T/t"; sed -n 100p "$B/data/events.jsonl" >> "$T/t/data/events.jsonl"; rebag "$T/t"
-tamper "a record repeated at the end of events.jsonl" "RECORD +data/events.jsonl:$((N + 1)): a second record for seq 100 \\(line 100\\)"
-fresh "$B" "$T/t"; rm "$T/t/data/proofs/1099.tlog-proof"; rebag "$T/t"
-tamper "proof 1099 removed" 'MISSING +data/proofs/: no proof 1099.tlog-proof for data/entries/1099.leaf' 'events: +1,099 of 1,100'
+tamper "a record repeated at the end of events.jsonl" "RECORD +data/events.jsonl:$((N + 1)): 1 record after the last leaf of data/leaves.jsonl"
+fresh "$B" "$T/t"; sed -i '1099d' "$T/t/data/proofs.jsonl"; rebag "$T/t"
+tamper "proof 1099 removed" 'PROOF +data/proofs.jsonl:1099: the proof of seq 1100, not of data/leaves.jsonl:1099 \(seq 1099\)' \
+	'MISSING +data/proofs.jsonl: no proof for data/leaves.jsonl:1100 \(seq 1100\)' 'events: +1,098 of 1,100'
 expect_nogrep "tamper proof removed: the renderings still match the leaves" 'RECORD' "$T/out"
-fresh "$B" "$T/t"; printf 'not json' > "$T/t/data/entries/1000.leaf"; rebag "$T/t"
-tamper "leaf 1000 not JSON" 'LEAF +data/entries/1000.leaf:1: not a JSON object' 'PROOF +data/proofs/1000.tlog-proof'
+fresh "$B" "$T/t"; sed -i '1000s/.*/not json/' "$T/t/data/leaves.jsonl"; rebag "$T/t"
+tamper "leaf 1000 not JSON" 'LEAF +data/leaves.jsonl:1000: not a JSON object' 'PROOF +data/proofs.jsonl:1000: does not prove'
 rm -rf "$T/t"
 
 # ---- the exit statuses of export's failures (core classes mapped by the CLI) ----

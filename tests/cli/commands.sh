@@ -39,7 +39,7 @@ done
 ts incident --help > "$T/ih"
 expect_eq "commands: 'incident --help' lists its verbs' usages" "$(grep -c 'trailscope incident ' "$T/ih")" 3
 expect_status "commands: 'bundle' without a verb is a usage error" 3 ts bundle
-expect_grep "commands: ... naming the verbs" "expected a subcommand \(verify, custody\)" "$T/err"
+expect_grep "commands: ... naming the verbs" "expected a subcommand \(verify, custody, proof, leaf, raw\)" "$T/err"
 expect_status "commands: 'incident frob' is a usage error" 3 ts incident frob
 expect_grep "commands: ... naming the verbs" "unknown subcommand 'frob' \(import, list, show\)" "$T/err"
 

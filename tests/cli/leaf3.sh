@@ -6,7 +6,8 @@
 # an edited or deleted raw record, the readers (show, sql), a schema 4
 # store of version 2 leaves from an earlier trailscope (read as it is,
 # upgraded on write, verified with version 3 leaves after it), and bundles
-# with data/entries/SEQ.raw (and a version 2 bundle that still verifies).
+# with the raw record in its events.jsonl record (and a version 2 bundle
+# that still verifies).
 . tests/lib.sh
 S=$T/s.db
 
@@ -128,28 +129,36 @@ expect_eq "mixed: an edited raw record is caught in either version" \
 	"$(jq -c '[.faults[] | [.seq, (.detail | sub(" .*"; ""; "g")), (.detail | test("raw_sha256"))]]' "$T/mv.json")" \
 	'[[4,"entry_text",false],[15,"entry_text",true]]'
 
-# bundles: data/entries/SEQ.raw beside each version 3 leaf
+# bundles: a version 3 leaf's raw record travels in its events.jsonl record
 expect_status "bundle: export the mixed store" 0 ts export "$O" --out "$T/b" --events 11-14 --case C-18 \
 	--examiner e --key "$K" --trust "$P"
-expect_eq "bundle: SEQ.raw only for version 3 leaves" "$(cd "$T/b/data/entries" && ls | tr '\n' ' ')" \
-	"11.leaf 12.leaf 13.leaf 13.raw 14.leaf 14.raw "
-expect_eq "bundle: SEQ.raw is the raw record, byte for byte" "$(cat "$T/b/data/entries/13.raw")" \
-	"$(q "$O" "SELECT raw FROM entry_text WHERE seq = 13")"
-expect_eq "bundle: sha256sum of SEQ.raw is the leaf's raw_sha256" \
-	"$(sha256sum < "$T/b/data/entries/14.raw" | cut -d' ' -f1)" "$(jq -r .raw_sha256 "$T/b/data/entries/14.leaf")"
+expect_eq "bundle: raw_sha256 only in version 3 leaves" "$(jq -c '[.seq, .v, has("raw"), has("raw_sha256")]' "$T/b/data/leaves.jsonl" | tr '\n' ' ')" \
+	'[11,2,true,false] [12,2,true,false] [13,3,false,true] [14,3,false,true] '
+expect_eq "bundle: bundle raw prints the raw record, byte for byte" "$(ts bundle raw "$T/b" 13 | sha256sum)" \
+	"$(q "$O" "SELECT hex(raw) FROM entry_text WHERE seq = 13" | xxd -r -p | sha256sum)"
+expect_eq "bundle: sha256sum of that record is the leaf's raw_sha256" \
+	"$(ts bundle raw "$T/b" 14 | sha256sum | cut -d' ' -f1)" "$(ts bundle leaf "$T/b" 14 | jq -r .raw_sha256)"
+expect_eq "bundle: bundle raw of a version 2 leaf is its raw member" "$(ts bundle raw "$T/b" 12)" \
+	"$(ts bundle leaf "$T/b" 12 | jq -r .raw)"
 expect_eq "bundle: events.jsonl carries the raw record for both versions" \
 	"$(jq -r '.raw | length > 0' "$T/b/data/events.jsonl" | sort -u)" true
-expect_eq "bundle: ... the same bytes as SEQ.raw" "$(jq -r 'select(.seq == 13) | .raw' "$T/b/data/events.jsonl")" \
-	"$(cat "$T/b/data/entries/13.raw")"
+expect_eq "bundle: ... the same bytes as bundle raw" "$(jq -r 'select(.seq == 13) | .raw' "$T/b/data/events.jsonl")" \
+	"$(ts bundle raw "$T/b" 13)"
 expect_status "bundle: verifies" 0 ts bundle verify "$T/b" --trust "$P"
+if python3 tests/tools/verify_packed.py "$T/b" > "$T/py" 2>&1; then pass "bundle: python3 verifies it, leaves of versions 2 and 3"
+else fail "bundle: python3 verifies it, leaves of versions 2 and 3" "$(tail -3 "$T/py")"; fi
 # an altered raw record whose manifests were rewritten to match
 cp -r "$T/b" "$T/b2"
 python3 - "$T/b2" <<'PY'
-import hashlib, os, sys
+import hashlib, json, os, sys
 d = sys.argv[1]
-p = os.path.join(d, "data/entries/13.raw")
-b = open(p, "rb").read()
-open(p, "wb").write(b.replace(b"evt-", b"EVT-", 1))
+p = os.path.join(d, "data/events.jsonl")
+lines = open(p, "rb").read().split(b"\n")
+rec = json.loads(lines[2])
+assert rec["seq"] == 13
+rec["raw"] = rec["raw"].replace("evt-", "EVT-", 1)
+lines[2] = json.dumps(rec, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+open(p, "wb").write(b"\n".join(lines))
 def rewrite(manifest, base, alg):
     lines = []
     for line in open(os.path.join(d, manifest)).read().splitlines():
@@ -161,14 +170,12 @@ for alg in ("sha256", "sha512"):
 for alg in ("sha256", "sha512"):
     rewrite("tagmanifest-%s.txt" % alg, d, alg)
 PY
-expect_status "bundle: an altered SEQ.raw fails" 1 ts bundle verify "$T/b2" --trust "$P"
+expect_status "bundle: an altered raw record fails" 1 ts bundle verify "$T/b2" --trust "$P"
 expect_grep "... the leaf's raw_sha256 catches it" \
-	'LEAF +data/entries/13.raw: its SHA-256 is not the raw_sha256 of data/entries/13.leaf: the raw record was altered' "$T/out"
-expect_nogrep "... not the bag's manifests (rewritten)" 'BAG .*13.raw' "$T/out"
-cp -r "$T/b" "$T/b3"
-rm "$T/b3/data/entries/14.raw"
-expect_status "bundle: a missing SEQ.raw fails" 1 ts bundle verify "$T/b3" --trust "$P"
-expect_grep "... saying which" 'MISSING +data/entries/14.raw: no raw record for data/entries/14.leaf' "$T/out"
+	'LEAF +data/events.jsonl:3: its "raw" is not the raw record whose SHA-256 is the raw_sha256 of data/leaves.jsonl:3: the raw record was altered' "$T/out"
+expect_nogrep "... not the bag's manifests (rewritten)" 'BAG ' "$T/out"
+expect_status "bundle raw refuses it" 1 ts bundle raw "$T/b2" 13
+expect_grep "... saying why" "data/events.jsonl:3: the raw record is not the one the leaf's raw_sha256 names" "$T/err"
 
 # a bundle of version 2 leaves, written by the previous trailscope
 expect_status "version 2 bundle: still verifies" 0 ts bundle verify testdata/bundle/v2-leaves \

@@ -56,6 +56,44 @@ TEST(tlog_proof_round_trip)
 	buf_release(&err);
 }
 
+TEST(proof_line_round_trip)
+{
+	static const struct {
+		const char *line, *why;
+	} bad[] = {
+		{ "{\"index\":3,\"path\":[],\"seq\":5}", "index 3 is not the leaf's position 4" },
+		{ "{\"index\":4, \"path\":[],\"seq\":5}", "not in canonical form" },
+		{ "{\"index\":4,\"path\":[],\"seq\":5,\"x\":1}", "not {\"index\":N" },
+		{ "{\"index\":4,\"path\":[\"AAAA\"],\"seq\":5}", "path hash 1 is not the base64 of 32 bytes" },
+		{ "{\"index\":-1,\"path\":[],\"seq\":0}", "not {\"index\":N" },
+		{ "[1]", "not a JSON object" },
+	};
+	struct merkle_proof p = { 0 }, q;
+	struct buf line = BUF_INIT, why = BUF_INIT;
+	int64_t seq = 0;
+
+	p.hash = xcalloc(2, HASH_LEN);
+	p.n = 2;
+	memset(p.hash[0], 0xab, HASH_LEN);
+	memset(p.hash[1], 0x01, HASH_LEN);
+	bundle_proof_line(&line, 4, &p);
+	CHECK_STR(line.buf, "{\"index\":3,\"path\":[\"q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\","
+		  "\"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\"],\"seq\":4}\n");
+	CHECK(bundle_proof_line_parse(line.buf, line.len - 1, &seq, &q, &why) == 0);
+	CHECK_INT(seq, 4);
+	CHECK_INT(q.n, 2);
+	CHECK(!memcmp(q.hash[0], p.hash[0], HASH_LEN) && !memcmp(q.hash[1], p.hash[1], HASH_LEN));
+	merkle_proof_release(&q);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		buf_reset(&why);
+		CHECK(bundle_proof_line_parse(bad[i].line, strlen(bad[i].line), &seq, &q, &why) == -1);
+		CHECK(strstr(why.buf, bad[i].why) != NULL);
+	}
+	merkle_proof_release(&p);
+	buf_release(&line);
+	buf_release(&why);
+}
+
 TEST(tlog_proof_testdata)
 {
 	size_t len;
@@ -437,6 +475,7 @@ int main(void)
 		return 1;
 	RUN(bundle_fault_names);
 	RUN(tlog_proof_round_trip);
+	RUN(proof_line_round_trip);
 	RUN(tlog_proof_testdata);
 	RUN(tlog_proof_malformed);
 	RUN(custody_chain);
