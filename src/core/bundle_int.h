@@ -74,6 +74,9 @@ struct bundle_cmp {
 void bundle_cmp_open(struct bundle_cmp *c, int dfd, const char *file, struct bundle_report *r);
 /* Compares the next len bytes of the file with want. */
 void bundle_cmp_feed(struct bundle_cmp *c, const char *want, size_t len);
+/* Compares the header lines of data/events.csv (of csv_layout) and
+ * data/changes.csv, before their rows. */
+void bundle_cmp_csv_headers(struct bundle_cmp *events_csv, struct bundle_cmp *changes_csv, int csv_layout);
 /* The file matched so far: it must end here. */
 void bundle_cmp_finish(struct bundle_cmp *c);
 void bundle_cmp_close(struct bundle_cmp *c);

@@ -257,6 +257,18 @@ void bundle_cmp_open(struct bundle_cmp *c, int dfd, const char *file, struct bun
 	buf_release(&why);
 }
 
+void bundle_cmp_csv_headers(struct bundle_cmp *events_csv, struct bundle_cmp *changes_csv, int csv_layout)
+{
+	struct buf head = BUF_INIT;
+
+	bundle_events_csv_header(&head, csv_layout);
+	bundle_cmp_feed(events_csv, head.buf, head.len);
+	buf_reset(&head);
+	bundle_changes_csv_header(&head);
+	bundle_cmp_feed(changes_csv, head.buf, head.len);
+	buf_release(&head);
+}
+
 static int cmp_fill(struct bundle_cmp *c)
 {
 	ssize_t got;
@@ -485,7 +497,6 @@ void bundle_check_events(int dfd, struct bundle_item *items, size_t n, const str
 	struct workpool *pool = workpool_new(0);
 	size_t nbatches = (n + EVENT_BATCH - 1) / EVENT_BATCH;
 	int all_parsed = 1;
-	struct buf head = BUF_INIT;
 
 	ps.b = xcalloc(WINDOW_BATCHES, sizeof(*ps.b));
 	for (size_t b = 0; b < WINDOW_BATCHES; b++)
@@ -493,11 +504,7 @@ void bundle_check_events(int dfd, struct bundle_item *items, size_t n, const str
 			buf_init(&ps.b[b].out[k]);
 	for (int k = 0; k < OUT__COUNT; k++)
 		bundle_cmp_open(&cmp[k], dfd, out_files[k], &late);
-	bundle_events_csv_header(&head, ps.csv_layout);
-	bundle_cmp_feed(&cmp[OUT_EVENTS_CSV], head.buf, head.len);
-	buf_reset(&head);
-	bundle_changes_csv_header(&head);
-	bundle_cmp_feed(&cmp[OUT_CHANGES_CSV], head.buf, head.len);
+	bundle_cmp_csv_headers(&cmp[OUT_EVENTS_CSV], &cmp[OUT_CHANGES_CSV], ps.csv_layout);
 	for (ps.first = 0; ps.first < nbatches; ps.first += WINDOW_BATCHES) {
 		size_t nb = nbatches - ps.first < WINDOW_BATCHES ? nbatches - ps.first : WINDOW_BATCHES;
 
@@ -536,5 +543,4 @@ void bundle_check_events(int dfd, struct bundle_item *items, size_t n, const str
 	bundle_report_release(&late);
 	free(ps.b);
 	free(cmp);
-	buf_release(&head);
 }

@@ -290,7 +290,6 @@ void bundle_check_packed(int dfd, const struct checkpoint *cp, struct bundle_ite
 	struct bundle_cmp *cmp = xcalloc(OUT__COUNT, sizeof(*cmp));
 	struct bundle_report late = { 0 };   /* the CSVs' faults, after the events' */
 	struct workpool *pool;
-	struct buf head = BUF_INIT;
 	size_t nbatches;
 
 	memset(&ps, 0, sizeof(ps));
@@ -311,11 +310,7 @@ void bundle_check_packed(int dfd, const struct checkpoint *cp, struct bundle_ite
 			buf_init(&ps.b[b].out[k]);
 	for (int k = 0; k < OUT__COUNT; k++)
 		bundle_cmp_open(&cmp[k], dfd, out_files[k], &late);
-	bundle_events_csv_header(&head, ps.csv_layout);
-	bundle_cmp_feed(&cmp[OUT_EVENTS_CSV], head.buf, head.len);
-	buf_reset(&head);
-	bundle_changes_csv_header(&head);
-	bundle_cmp_feed(&cmp[OUT_CHANGES_CSV], head.buf, head.len);
+	bundle_cmp_csv_headers(&cmp[OUT_EVENTS_CSV], &cmp[OUT_CHANGES_CSV], ps.csv_layout);
 	nbatches = (ps.leaves.n + EVENT_BATCH - 1) / EVENT_BATCH;
 	pool = workpool_new(0);
 	for (ps.first = 0; ps.first < nbatches; ps.first += WINDOW_BATCHES) {
@@ -361,5 +356,4 @@ void bundle_check_packed(int dfd, const struct checkpoint *cp, struct bundle_ite
 	bundle_lines_release(&ps.events);
 	free(ps.b);
 	free(cmp);
-	buf_release(&head);
 }
