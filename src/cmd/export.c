@@ -110,10 +110,6 @@ static int run_export(struct cmd_ctx *cx, int argc, char **argv)
 		cli_usage_error(usage, "export: --out, --case and --examiner are required");
 		goto out;
 	}
-	if (cmd_refuse_pg(cx->cmd, argv[optind])) {
-		ret = EXIT_IO;
-		goto out;
-	}
 	o.store_path = argv[optind];
 	o.trust = &t;
 	if (isatty(2))

@@ -16,6 +16,7 @@
 #include "trailscope/dsse.h"
 #include "trailscope/jcs.h"
 #include "trailscope/version.h"
+#include "rows.h"
 
 void attest_result_release(struct attest_result *r)
 {
@@ -43,7 +44,7 @@ static json_t *ts_json(usec_t t)
 struct eval {
 	struct store *s;
 	json_t **lists;          /* per rule: its violations */
-	sqlite3_stmt *hash;      /* the leaf hash of a seq */
+	struct merkle_source leaves; /* the store's leaf hashes (level 0) */
 	int failed;
 };
 
@@ -51,20 +52,17 @@ static int add_violation(void *ctx, size_t rule, const struct query_row *row)
 {
 	struct eval *e = ctx;
 	json_t *v = json_object();
-	int rc;
+	unsigned char hash[HASH_LEN];
 
 	json_object_set_new(v, "seq", json_integer((json_int_t)row->seq));
 	json_object_set_new(v, "event_id", json_string(row->event_id));
-	sqlite3_reset(e->hash);
-	sqlite3_bind_int64(e->hash, 1, row->seq);
-	rc = sqlite3_step(e->hash);
-	if (rc != SQLITE_ROW || sqlite3_column_bytes(e->hash, 0) != HASH_LEN) {
-		store_error(e->s, "cannot read a leaf hash");
+	if (row->seq < 1 || e->leaves.subtree(e->leaves.ctx, 0, (uint64_t)row->seq - 1, hash)) {
+		error("%s: cannot read the leaf hash of entry %lld", e->s->path, (long long)row->seq);
 		e->failed = 1;
 		json_decref(v);
 		return 1;
 	}
-	add_hex(v, "leaf_hash", sqlite3_column_blob(e->hash, 0), HASH_LEN);
+	add_hex(v, "leaf_hash", hash, HASH_LEN);
 	json_object_set_new(v, "ts", json_string(row->ts));
 	json_object_set_new(v, "actor", json_string(row->actor));
 	json_object_set_new(v, "action", json_string(row->action));
@@ -79,22 +77,21 @@ static int add_violation(void *ctx, size_t rule, const struct query_row *row)
 static int count_period(struct store *s, const char *from, const char *to, uint64_t size, int64_t *in,
 			int64_t *after)
 {
-	sqlite3_stmt *st;
-	int rc;
+	const struct row_param p[] = { ROW_TEXT(from), ROW_TEXT(to), ROW_INT((int64_t)size) };
+	struct buf err = BUF_INIT;
+	struct rows *r = rows_open(s, NULL, "SELECT count(*) FILTER (WHERE seq <= $3), count(*) FILTER (WHERE seq > $3)"
+				   " FROM entries WHERE ts >= $1 AND ts < $2", p, 3, "entries", &err);
+	int rc = r ? rows_next(r) : -1;
 
-	if (store_prepare(s, "SELECT count(*) FILTER (WHERE seq <= ?3), count(*) FILTER (WHERE seq > ?3)"
-			  " FROM entries WHERE ts >= ?1 AND ts < ?2", &st))
-		return -1;
-	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (int64_t)size);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*in = sqlite3_column_int64(st, 0);
-		*after = sqlite3_column_int64(st, 1);
+	if (rc == 1) {
+		*in = rows_col(r, 0)->i;
+		*after = rows_col(r, 1)->i;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : store_error(s, "cannot count the period's events");
+	rows_close(r);
+	if (rc != 1)
+		error("%s: cannot count the period's events: %s", s->path, rc ? err.buf : "no row");
+	buf_release(&err);
+	return rc == 1 ? 0 : -1;
 }
 
 int attest_statement(struct store *s, const struct policy *p, const char *cp_note, const struct checkpoint *cp,
@@ -102,7 +99,7 @@ int attest_statement(struct store *s, const struct policy *p, const char *cp_not
 {
 	char from[32], to[32];
 	struct query **qs = NULL;
-	struct eval e = { s, NULL, NULL, 0 };
+	struct eval e = { s, NULL, { NULL, NULL }, 0 };
 	struct query_range rg;
 	json_t *st = NULL, *subject, *sub, *digest, *ann, *pred, *pol, *period, *logj, *cov, *rules;
 	int64_t in = 0, after = 0, total = 0, nfail = 0;
@@ -114,8 +111,8 @@ int attest_statement(struct store *s, const struct policy *p, const char *cp_not
 	if (policy_compile(p, s, now, &qs))
 		return -1;
 	ret = -1;
-	if (store_prepare(s, "SELECT leaf_hash FROM entries WHERE seq = ?1", &e.hash) ||
-	    count_period(s, from, to, cp->size, &in, &after))
+	store_merkle_source(s, &e.leaves);
+	if (count_period(s, from, to, cp->size, &in, &after))
 		goto out;
 	e.lists = xcalloc(p->n, sizeof(*e.lists));
 	for (size_t i = 0; i < p->n; i++)
@@ -204,7 +201,6 @@ out:
 		for (size_t i = 0; i < p->n; i++)
 			json_decref(e.lists[i]);
 	free(e.lists);
-	sqlite3_finalize(e.hash);
 	policy_queries_free(qs, p->n);
 	return ret;
 }
@@ -229,10 +225,10 @@ static int newest_verified(struct store *s, const struct verify_report *vr, stru
 			   struct checkpoint *cp)
 {
 	uint64_t best = 0;
-	sqlite3_stmt *st;
+	struct rows *r;
 	struct note n = { 0 };
-	struct buf err = BUF_INIT;
-	int rc, ret = -1;
+	struct buf err = BUF_INIT, rerr = BUF_INIT;
+	int rc = 0, ret = -1;
 
 	for (size_t i = 0; i < vr->ncheckpoints; i++)
 		if (vr->checkpoints[i].status == FAULT_OK && vr->checkpoints[i].size > best)
@@ -240,13 +236,17 @@ static int newest_verified(struct store *s, const struct verify_report *vr, stru
 	if (!best)
 		return error_as(ERR_UNVERIFIABLE, "no checkpoint of the store is signed by a trusted key: nothing "
 				"is verified to attest (give the log's key with --trust)");
-	if (store_prepare(s, "SELECT note FROM checkpoints WHERE size = ?1", &st))
-		return -1;
-	sqlite3_bind_int64(st, 1, (int64_t)best);
+	{
+		const struct row_param p[] = { ROW_INT((int64_t)best) };
+
+		r = rows_open(s, NULL, "SELECT note FROM checkpoints WHERE size = $1", p, 1, "checkpoints", &rerr);
+	}
 	/* several rows may share the size: the first that parses as this checkpoint */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (r && (rc = rows_next(r)) == 1) {
+		const struct row_col *c = rows_col(r, 0);
+
 		buf_reset(note_text);
-		buf_add(note_text, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+		buf_add(note_text, c->p ? c->p : "", c->n);
 		buf_reset(&err);
 		note_release(&n);
 		checkpoint_release(cp);
@@ -256,9 +256,11 @@ static int newest_verified(struct store *s, const struct verify_report *vr, stru
 			break;
 		}
 	}
-	if (ret && rc != SQLITE_ROW)
-		store_error(s, "cannot read the verified checkpoint");
-	sqlite3_finalize(st);
+	if (ret)
+		error("%s: cannot read the verified checkpoint of size %llu%s%s", s->path, (unsigned long long)best,
+		      rc < 0 || !r ? ": " : "", rerr.buf);
+	rows_close(r);
+	buf_release(&rerr);
 	note_release(&n);
 	buf_release(&err);
 	return ret;

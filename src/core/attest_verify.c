@@ -23,6 +23,7 @@
 #include "trailscope/dsse.h"
 #include "trailscope/jcs.h"
 #include "trailscope/timeline.h"
+#include "rows.h"
 
 #define MAX_LISTED_FAULTS 200 /* per check; more are counted */
 
@@ -344,6 +345,34 @@ static int check_complete(const struct parsed *ps, struct store *s, const struct
 	return 0;
 }
 
+/* Why the store's entry seq is not the listed event (its leaf hash want
+ * and its event_id), or NULL when it is; *failed set when it cannot be
+ * read (reported). */
+static const char *entry_differs(struct store *s, int64_t seq, const unsigned char want[HASH_LEN],
+				 const char *event_id, int *failed)
+{
+	const struct row_param p[] = { ROW_INT(seq) };
+	struct buf err = BUF_INIT;
+	struct rows *r = rows_open(s, NULL, "SELECT leaf_hash, event_id FROM entries WHERE seq = $1", p, 1,
+				   "entries", &err);
+	int rc = r ? rows_next(r) : -1;
+	const char *why = NULL;
+
+	if (rc < 0) {
+		error("%s: cannot read an entry: %s", s->path, err.buf);
+		*failed = 1;
+	} else if (rc == 0) {
+		why = "is not in the store";
+	} else if (!rows_col(r, 0)->p || rows_col(r, 0)->n != HASH_LEN || memcmp(rows_col(r, 0)->p, want, HASH_LEN)) {
+		why = "has another leaf hash in the store";
+	} else if (!rows_col(r, 1)->p || strcmp(rows_col(r, 1)->p, event_id)) {
+		why = "has another event id in the store";
+	}
+	rows_close(r);
+	buf_release(&err);
+	return why;
+}
+
 static int check_store(const struct parsed *ps, struct store *s, struct trust *t, struct attest_report *r)
 {
 	struct verify_options vo = { 0 };
@@ -351,7 +380,6 @@ static int check_store(const struct parsed *ps, struct store *s, struct trust *t
 	struct merkle_source src;
 	struct buf line = BUF_INIT;
 	unsigned char root[HASH_LEN];
-	sqlite3_stmt *st = NULL;
 	struct listed *l;
 	size_t nl, shown = 0;
 	int64_t size;
@@ -381,32 +409,21 @@ static int check_store(const struct parsed *ps, struct store *s, struct trust *t
 	} else {
 		same_log = 1;
 	}
-	if (store_prepare(s, "SELECT leaf_hash, event_id FROM entries WHERE seq = ?1", &st))
-		goto out;
 	store_merkle_source(s, &src);
 	l = collect(ps, &nl);
 	for (size_t i = 0; i < nl; i++) {
 		unsigned char want[HASH_LEN];
 		struct merkle_proof p = { 0 };
-		const char *why = NULL;
-		int rc;
+		const char *why;
+		int failed = 0;
 
 		hex32(jstr(l[i].v, "leaf_hash"), want);
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, l[i].seq);
-		rc = sqlite3_step(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			store_error(s, "cannot read an entry");
+		why = entry_differs(s, l[i].seq, want, jstr(l[i].v, "event_id"), &failed);
+		if (failed) {
 			free(l);
 			goto out;
 		}
-		if (rc == SQLITE_DONE)
-			why = "is not in the store";
-		else if (sqlite3_column_bytes(st, 0) != HASH_LEN || memcmp(sqlite3_column_blob(st, 0), want, HASH_LEN))
-			why = "has another leaf hash in the store";
-		else if (strcmp((const char *)sqlite3_column_text(st, 1), jstr(l[i].v, "event_id")))
-			why = "has another event id in the store";
-		else if (same_log && (merkle_inclusion_proof(&src, (uint64_t)l[i].seq - 1, ps->size, &p) ||
+		if (!why && same_log && (merkle_inclusion_proof(&src, (uint64_t)l[i].seq - 1, ps->size, &p) ||
 				      merkle_verify_inclusion((uint64_t)l[i].seq - 1, ps->size, want, &p, ps->root)))
 			why = "is not proven included under the attested root";
 		merkle_proof_release(&p);
@@ -428,7 +445,6 @@ static int check_store(const struct parsed *ps, struct store *s, struct trust *t
 	free(l);
 	ret = 0;
 out:
-	sqlite3_finalize(st);
 	buf_release(&line);
 	return ret;
 }

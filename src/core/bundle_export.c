@@ -41,6 +41,7 @@
 #include "trailscope/verify.h"
 #include "trailscope/version.h"
 #include "trailscope/workpool.h"
+#include "rows.h"
 #include "store_row.h"
 
 const char *const bundle_tag_files[] = {
@@ -80,21 +81,22 @@ static void seq_sort_unique(struct seqlist *l)
 	l->n = o;
 }
 
+/* The store's event whose id is id: 1 with *seq set, 0 when none, -1 on
+ * error (reported). */
 static int lookup_id(struct store *s, const char *id, int64_t *seq)
 {
-	sqlite3_stmt *st;
-	int rc;
+	const struct row_param p[] = { ROW_TEXT(id) };
+	struct buf err = BUF_INIT;
+	struct rows *r = rows_open(s, NULL, "SELECT seq FROM entries WHERE event_id = $1", p, 1, "entries", &err);
+	int rc = r ? rows_next(r) : -1;
 
-	if (store_prepare(s, "SELECT seq FROM entries WHERE event_id = ?1", &st))
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*seq = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : store_error(s, "cannot look up event");
+	if (rc == 1)
+		*seq = rows_col(r, 0)->i;
+	rows_close(r);
+	if (rc < 0)
+		error("cannot look up event: %s", err.buf);
+	buf_release(&err);
+	return rc;
 }
 
 /* "3,7-9,uuid-1234": seqs, inclusive ranges, event ids. */
@@ -182,7 +184,9 @@ static int load_incident(struct store *s, const char *id, struct bundle_incident
 	static const char *const cols[] = { "id", "title", "severity", "services", "environment",
 					    "started_at", "detected_at", "resolved_at", "raw" };
 	struct incident in;
-	sqlite3_stmt *st;
+	struct row_param q[2] = { ROW_TEXT(NULL), ROW_TEXT(NULL) };
+	struct buf err = BUF_INIT;
+	struct rows *r;
 	char ts[32];
 	usec_t from, to;
 	int rc, ret = 0;
@@ -197,34 +201,32 @@ static int load_incident(struct store *s, const char *id, struct bundle_incident
 	inc->from = xstrdup(ts);
 	time_format(to, ts);
 	inc->to = xstrdup(ts);
-	if (store_prepare(s, "SELECT id, title, severity, services, environment, started_at, detected_at, "
-			  "resolved_at, raw FROM incidents WHERE id = ?1", &st)) {
-		incident_release(&in);
-		return failed_as(ERR_IO);
-	}
-	sqlite3_bind_text(st, 1, in.id, -1, SQLITE_TRANSIENT);
+	q[0].s = in.id;
+	r = rows_open(s, NULL, "SELECT id, title, severity, services, environment, started_at, detected_at,"
+		      " resolved_at, raw FROM incidents WHERE id = $1", q, 1, "incidents", &err);
+	rc = r ? rows_next(r) : -1;
 	incident_release(&in);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return store_error(s, "cannot read incidents"), failed_as(ERR_IO);
+	if (rc != 1) {
+		rows_close(r);
+		error("cannot read incidents: %s", rc ? err.buf : "the incident is gone");
+		buf_release(&err);
+		return failed_as(ERR_IO);
 	}
 	inc->obj = json_object();
 	for (int i = 0; i < (int)ARRAY_SIZE(cols); i++) {
-		char *v = store_col_dup_or_null(st, i);
+		const struct row_col *c = rows_col(r, i);
 		json_t *j = NULL;
 
-		if (v && i == 3) {
-			int l, c;
-			struct buf err = BUF_INIT;
+		if (c->p && i == 3) {
+			int l, cl;
+			struct buf perr = BUF_INIT;
 
-			j = json_parse_strict(v, strlen(v), &l, &c, &err);
-			buf_release(&err);
+			j = json_parse_strict(c->p, c->n, &l, &cl, &perr);
+			buf_release(&perr);
 		}
-		json_object_set_new(inc->obj, cols[i], j ? j : v ? json_string(v) : json_null());
-		free(v);
+		json_object_set_new(inc->obj, cols[i], j ? j : c->p ? json_stringn(c->p, c->n) : json_null());
 	}
-	sqlite3_finalize(st);
+	rows_close(r);
 	{
 		json_t *w = json_object();
 
@@ -234,19 +236,24 @@ static int load_incident(struct store *s, const char *id, struct bundle_incident
 							   "or [started_at - 2h, started_at + 2h] while unresolved"));
 		json_object_set_new(inc->obj, "window", w);
 	}
-	if (store_prepare(s, "SELECT seq FROM entries WHERE ts >= ?1 AND ts <= ?2 ORDER BY seq", &st))
-		return failed_as(ERR_IO);
-	sqlite3_bind_text(st, 1, inc->from, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, inc->to, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		seq_push(out, sqlite3_column_int64(st, 0));
-	if (rc != SQLITE_DONE)
-		ret = (store_error(s, "cannot select the incident's events"), failed_as(ERR_IO));
-	sqlite3_finalize(st);
+	q[0].s = inc->from;
+	q[1].s = inc->to;
+	r = rows_open(s, NULL, "SELECT seq FROM entries WHERE ts >= $1 AND ts <= $2 ORDER BY seq", q, 2,
+		      "entries", &err);
+	while (r && (rc = rows_next(r)) == 1)
+		seq_push(out, rows_col(r, 0)->i);
+	if (!r || rc < 0)
+		ret = (error("cannot select the incident's events: %s", err.buf), failed_as(ERR_IO));
+	rows_close(r);
+	buf_release(&err);
 	return ret;
 }
 
 /* ---- the export ---- */
+
+#define EVENT_BATCH 64      /* events per index of a job */
+#define WINDOW_BATCHES 8    /* batches per window */
+#define WINDOW (EVENT_BATCH * WINDOW_BATCHES) /* events read, rendered and written as one */
 
 struct export {
 	const struct bundle_export_options *o;
@@ -260,7 +267,9 @@ struct export {
 	struct checkpoint cp;
 	struct note_signer key;
 	struct bag_writer w;
-	sqlite3_stmt *leaf_stmt;
+	struct rows *leaves;        /* the window's leaves in seq order (read_leaf), or NULL */
+	int leaf_row;              /* its last rows_next answer */
+	struct buf leaf_err;
 	struct verify_report vr;   /* the store's verification before export */
 	int have_vr;
 	uint64_t pending_selected; /* selected seqs after the newest stored checkpoint */
@@ -280,6 +289,42 @@ static void progress(const struct export *x, const char *phase, uint64_t done)
 		x->o->progress(x->o->progress_ctx, phase, done, x->seqs.n);
 }
 
+/* A leaf with its hash and the raw record the store keeps beside it
+ * (entry_text.raw, schema 2 and later), for the seqs from $1 to $2. */
+#define LEAF_SQL "SELECT seq, leaf, leaf_hash, (SELECT raw FROM entry_text AS t WHERE t.seq = entries.seq)" \
+		 " FROM entries WHERE seq >= $1 AND seq <= $2 ORDER BY seq"
+#define LEAF_SQL_V1 "SELECT seq, leaf, leaf_hash, NULL FROM entries WHERE seq >= $1 AND seq <= $2 ORDER BY seq"
+
+static struct rows *open_leaves(struct export *x, int64_t from, int64_t to)
+{
+	const struct row_param p[] = { ROW_INT(from), ROW_INT(to) };
+
+	buf_reset(&x->leaf_err);
+	return rows_open(&x->s, NULL, x->s.schema >= 2 ? LEAF_SQL : LEAF_SQL_V1, p, 2, "entries", &x->leaf_err);
+}
+
+static void close_leaves(struct export *x)
+{
+	rows_close(x->leaves);
+	x->leaves = NULL;
+}
+
+/* Before reading the n selected seqs at v (sorted, distinct): when they
+ * are dense (their span at most twice n), one read in seq order serves
+ * them all, skipping what is not selected (on PostgreSQL, one cursor
+ * instead of a round trip for each); else read_leaf reads each alone. */
+static int window_leaves(struct export *x, const int64_t *v, size_t n)
+{
+	close_leaves(x);
+	if (!n || (uint64_t)(v[n - 1] - v[0]) >= 2 * (uint64_t)n)
+		return 0;
+	x->leaves = open_leaves(x, v[0], v[n - 1]);
+	if (!x->leaves)
+		return error("%s", x->leaf_err.buf);
+	x->leaf_row = rows_next(x->leaves);
+	return 0;
+}
+
 /* Reads the leaf of seq into out and checks it against its stored hash,
  * and the raw record the store keeps beside it (entry_text.raw) into raw
  * (*has_raw says whether there is one). A version 3 leaf's raw record is
@@ -287,53 +332,59 @@ static void progress(const struct export *x, const char *phase, uint64_t done)
 static int read_leaf(struct export *x, int64_t seq, struct buf *out, unsigned char hash[HASH_LEN],
 		     struct buf *raw, int *has_raw)
 {
-	size_t n;
-	const char *t;
-	int rc;
+	struct rows *one = NULL, *r = x->leaves;
+	const struct row_col *c;
+	int row;
 
-	if (!x->leaf_stmt &&
-	    store_prepare(&x->s, x->s.schema >= 2 ? "SELECT leaf, leaf_hash, (SELECT raw FROM entry_text AS t "
-			  "WHERE t.seq = entries.seq) FROM entries WHERE seq = ?1"
-			  : "SELECT leaf, leaf_hash, NULL FROM entries WHERE seq = ?1", &x->leaf_stmt))
-		return -1;
-	sqlite3_reset(x->leaf_stmt);
-	sqlite3_bind_int64(x->leaf_stmt, 1, seq);
-	rc = sqlite3_step(x->leaf_stmt);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? error("no entry %lld in the store", (long long)seq)
-					 : store_error(&x->s, "cannot read entry");
+	while (r && x->leaf_row == 1 && rows_col(r, 0)->i < seq)
+		x->leaf_row = rows_next(r);
+	if (!r || x->leaf_row != 1 || rows_col(r, 0)->i != seq) {
+		if (r && x->leaf_row < 0)
+			return error("%s", x->leaf_err.buf);
+		r = one = open_leaves(x, seq, seq);
+		row = r ? rows_next(r) : -1;
+		if (row != 1) {
+			rows_close(one);
+			return row < 0 ? error("%s", x->leaf_err.buf)
+				       : error("no entry %lld in the store", (long long)seq);
+		}
+	}
+	c = rows_col(r, 1);
 	buf_reset(out);
-	buf_add(out, sqlite3_column_blob(x->leaf_stmt, 0), (size_t)sqlite3_column_bytes(x->leaf_stmt, 0));
+	buf_add(out, c->p ? c->p : "", c->n);
 	merkle_leaf_hash(out->buf, out->len, hash);
-	if (sqlite3_column_bytes(x->leaf_stmt, 1) != HASH_LEN ||
-	    memcmp(sqlite3_column_blob(x->leaf_stmt, 1), hash, HASH_LEN))
+	c = rows_col(r, 2);
+	if (!c->p || c->n != HASH_LEN || memcmp(c->p, hash, HASH_LEN)) {
+		rows_close(one);
 		return error("entry %lld: the leaf does not match its stored hash (run trailscope verify)",
 			     (long long)seq);
+	}
 	/* version 3: the raw record lives beside the leaf */
+	c = rows_col(r, 3);
 	buf_reset(raw);
-	t = store_col_text_len(x->leaf_stmt, 2, &n);
-	*has_raw = t != NULL;
-	if (t)
-		buf_add(raw, t, n);
+	*has_raw = c->p != NULL;
+	if (c->p)
+		buf_add(raw, c->p, c->n);
+	rows_close(one);
 	return 0;
 }
 
 static int find_checkpoint(struct export *x, int64_t max)
 {
-	sqlite3_stmt *st;
-	int rc;
+	const struct row_param p[] = { ROW_INT(max) };
+	struct buf err = BUF_INIT;
+	struct rows *r = rows_open(&x->s, NULL, "SELECT note FROM checkpoints WHERE size >= $1 ORDER BY size LIMIT 1",
+				   p, 1, "checkpoints", &err);
+	int rc = r ? rows_next(r) : -1;
 
-	if (store_prepare(&x->s, "SELECT note FROM checkpoints WHERE size >= ?1 ORDER BY size LIMIT 1", &st))
-		return -1;
-	sqlite3_bind_int64(st, 1, max);
-	rc = sqlite3_step(st);
 	buf_reset(&x->cp_note);
-	if (rc == SQLITE_ROW)
-		buf_add(&x->cp_note, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : store_error(&x->s, "cannot read checkpoints");
+	if (rc == 1)
+		buf_add(&x->cp_note, rows_col(r, 0)->p ? rows_col(r, 0)->p : "", rows_col(r, 0)->n);
+	rows_close(r);
+	if (rc < 0)
+		error("%s", err.buf);
+	buf_release(&err);
+	return rc;
 }
 
 /* Signs a checkpoint of the head: the one read-write open of the store. */
@@ -343,10 +394,7 @@ static int sign_head(struct export *x)
 	int64_t size;
 	int ret = -1;
 
-	if (x->leaf_stmt) {
-		sqlite3_finalize(x->leaf_stmt);
-		x->leaf_stmt = NULL;
-	}
+	close_leaves(x);
 	store_close(&x->s);
 	x->store_open = 0;
 	if (store_open(&rw, x->o->store_path, 0))
@@ -507,28 +555,46 @@ out:
  * default period. */
 static int selection_span(struct export *x, usec_t *first, usec_t *last)
 {
-	sqlite3_stmt *st;
+	struct buf err = BUF_INIT;
 	int ret = 0;
 
-	if (store_prepare(&x->s, "SELECT ts FROM entries WHERE seq = ?1", &st))
-		return -1;
 	*first = *last = 0;
-	for (size_t i = 0; i < x->seqs.n && !ret; i++) {
-		usec_t t;
+	/* a window of the selection at a time: one read of its seq range when
+	 * it is dense, else one read for each seq */
+	for (size_t i = 0, k; i < x->seqs.n && !ret; i = k) {
+		const int64_t *v = x->seqs.v;
+		size_t n = x->seqs.n - i < WINDOW ? x->seqs.n - i : WINDOW;
+		int dense = (uint64_t)(v[i + n - 1] - v[i]) < 2 * (uint64_t)n;
+		struct rows *r = NULL;
+		int row = 0;
 
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, x->seqs.v[i]);
-		if (sqlite3_step(st) != SQLITE_ROW ||
-		    timeline_parse_ts((const char *)sqlite3_column_text(st, 0), &t)) {
-			ret = error("entry %lld: cannot read its time", (long long)x->seqs.v[i]);
-			break;
+		for (k = i; k < i + n && !ret; k++) {
+			usec_t t;
+
+			if (!r || !dense) {
+				const struct row_param p[] = { ROW_INT(v[k]), ROW_INT(dense ? v[i + n - 1] : v[k]) };
+
+				rows_close(r);
+				r = rows_open(&x->s, NULL, "SELECT seq, ts FROM entries WHERE seq >= $1 AND seq <= $2"
+					      " ORDER BY seq", p, 2, "entries", &err);
+				row = r ? rows_next(r) : -1;
+			}
+			while (row == 1 && rows_col(r, 0)->i < v[k])
+				row = rows_next(r);
+			if (row != 1 || rows_col(r, 0)->i != v[k] || !rows_col(r, 1)->p ||
+			    timeline_parse_ts(rows_col(r, 1)->p, &t)) {
+				ret = error("entry %lld: cannot read its time%s%s", (long long)v[k],
+					    row < 0 ? ": " : "", row < 0 ? err.buf : "");
+				break;
+			}
+			if ((!i && k == 0) || t < *first)
+				*first = t;
+			if ((!i && k == 0) || t > *last)
+				*last = t;
 		}
-		if (!i || t < *first)
-			*first = t;
-		if (!i || t > *last)
-			*last = t;
+		rows_close(r);
 	}
-	sqlite3_finalize(st);
+	buf_release(&err);
 	return ret;
 }
 
@@ -710,10 +776,6 @@ static const char *const stream_names[R__COUNT] = {
 /* What fill_event reads of each event: its leaf, a version 3 leaf's raw
  * record (which travels only in its events.jsonl record), its proof line. */
 enum { EV_LEAF, EV_PROOF, EV_RAW, EV__COUNT };
-
-#define EVENT_BATCH 64      /* events per index of a job */
-#define WINDOW_BATCHES 8    /* batches per window */
-#define WINDOW (EVENT_BATCH * WINDOW_BATCHES)
 
 struct event_slot {
 	int64_t seq;
@@ -924,6 +986,7 @@ static int write_events(struct export *x)
 	while (!ret) {
 		struct window *w = ew.win[cur];
 
+		ret = window_leaves(x, x->seqs.v + next, x->seqs.n - next < WINDOW ? x->seqs.n - next : WINDOW);
 		for (w->n = 0; !ret && w->n < WINDOW && next < x->seqs.n; w->n++, next++) {
 			if (cancelled(x))
 				ret = error("export cancelled");
@@ -954,6 +1017,7 @@ static int write_events(struct export *x)
 	if (running)
 		workpool_wait(ew.pool);
 	workpool_free(ew.pool);
+	close_leaves(x);
 	if (!ret)
 		ret = bag_stream_write(&x->w, &out[R_REPORT], "END OF TIMELINE\n", 16);
 	for (int i = 0; i < R__COUNT; i++) {
@@ -1301,6 +1365,7 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 	buf_init(&x.cp_token);
 	buf_init(&x.attestation);
 	buf_init(&x.attest_report);
+	buf_init(&x.leaf_err);
 	if (!o->store_path || !o->out_dir || !o->case_id || !*o->case_id || !o->examiner || !*o->examiner) {
 		return error_as(ERR_USAGE, "export needs a store, --out DIR, --case CASE_ID and --examiner NAME");
 	}
@@ -1340,8 +1405,8 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 	r->pending_selected = x.pending_selected;
 	ret = 0;
 out:
-	if (x.leaf_stmt)
-		sqlite3_finalize(x.leaf_stmt);
+	close_leaves(&x);
+	buf_release(&x.leaf_err);
 	if (x.store_open)
 		store_close(&x.s);
 	bag_writer_release(&x.w);

@@ -1,0 +1,110 @@
+# pg_export.sh - export, attest and attest verify on a PostgreSQL store
+# (docs/STORE.md "PostgreSQL stores"), on a private server
+# (tests/pg/server.sh): a bundle exported from the server holds the same
+# leaves, proofs, records, renderings and report as one exported from
+# its SQLite copy, and verifies; a reader role can export signed events
+# but cannot sign pending ones, which a writer's export signs on the
+# server; the URI's password reaches no file of the bundle. Fails, not skips, without PostgreSQL.
+. tests/lib.sh
+. tests/pg/server.sh
+
+PW=Exp-4c1d-secret
+
+uri() { echo "postgresql://$1@/store?host=$PGHOST"; }
+
+setup() {
+	psql -X -q -v ON_ERROR_STOP=1 -c "CREATE ROLE ts_owner LOGIN" -c "CREATE ROLE ts_writer LOGIN" \
+		-c "CREATE ROLE ts_reader LOGIN" -c "CREATE ROLE ts_pw LOGIN PASSWORD '$PW'" \
+		-c "CREATE DATABASE store OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" || return 1
+	pg_as sh -c "{ echo 'local all ts_pw scram-sha-256'; cat '$PG_DIR/data/pg_hba.conf'; } > '$PG_DIR/hba' &&
+		mv '$PG_DIR/hba' '$PG_DIR/data/pg_hba.conf'" &&
+		pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" reload >/dev/null || return 1
+	signer example.org/pgx "$T/keys"
+	ts gen --events 600 --seed 21 --incidents "$T/inc.jsonl" > "$T/gen.jsonl" || return 1
+	ts init "$(uri ts_owner)" --origin example.org/pgx --writer ts_writer --writer ts_pw \
+		--reader ts_reader >/dev/null || return 1
+	ts import "$(uri ts_writer)" "$T/gen.jsonl" "$SHARED"/samples/cloudtrail/0[1-3]*.json --sign "$K" \
+		--quiet || return 1
+	ts incident import "$(uri ts_writer)" "$T/inc.jsonl" >/dev/null || return 1
+	ts copy "$(uri ts_reader)" "$T/ref.db" >/dev/null
+}
+
+# same_bundle NAME A B: the payload files of bundles A and B are the same
+# bytes (bag-info and the manifests differ only in dates and names).
+same_bundle() {
+	for f in leaves.jsonl proofs.jsonl events.jsonl events.csv changes.csv checkpoint incident.json attestation.intoto.jsonl; do
+		[ -e "$2/data/$f" ] || [ -e "$3/data/$f" ] || continue
+		if cmp -s "$2/data/$f" "$3/data/$f"; then
+			pass "$1: data/$f is the same"
+		else
+			fail "$1: data/$f differs" "$(cmp "$2/data/$f" "$3/data/$f" 2>&1 | head -2)"
+		fi
+	done
+	# the report names the store: the URI as printed, or the file
+	sed -e "s#$(uri ts_reader)#STORE#g" -e "s#$T/ref.db#STORE#g" "$2/data/report.txt" > "$T/r1"
+	sed -e "s#$(uri ts_reader)#STORE#g" -e "s#$T/ref.db#STORE#g" "$3/data/report.txt" > "$T/r2"
+	if cmp -s "$T/r1" "$T/r2"; then pass "$1: data/report.txt is the same"
+	else fail "$1: data/report.txt differs" "$(diff "$T/r1" "$T/r2" | head -6)"; fi
+}
+
+# export_both NAME ARGS...: exports with ARGS from the server and from the
+# SQLite copy, both must succeed, verify and hold the same payload.
+export_both() {
+	_n=$1
+	shift
+	rm -rf "$T/pgb" "$T/ltb"
+	expect_status "pg export $_n: from the server" 0 ts export "$(uri ts_reader)" --out "$T/pgb" \
+		--case C-1 --examiner E --key "$K" --trust "$P" --case-file "$T/none.case" "$@"
+	expect_status "pg export $_n: from the SQLite copy" 0 ts export "$T/ref.db" --out "$T/ltb" \
+		--case C-1 --examiner E --key "$K" --trust "$P" --case-file "$T/none.case" "$@"
+	expect_status "pg export $_n: the server's bundle verifies" 0 ts bundle verify "$T/pgb" --trust "$P"
+	same_bundle "pg export $_n" "$T/pgb" "$T/ltb"
+}
+
+check_export() {
+	export_both "--events" --events 1-40,77,300-320,601
+	expect_eq "pg export --events: 63 events in the bundle" "$(wc -l < "$T/pgb/data/leaves.jsonl")" 63
+	export_both "--events, sparse" --events 3,250,599
+	export_both "--events, every one" --events 1-603
+
+	expect_status "pg export: an event that is not there: exit 4" 4 ts export "$(uri ts_reader)" \
+		--out "$T/none" --case C --examiner E --key "$K" --trust "$P" --events 9999
+	expect_grep "pg export: ... saying so" "no event 9999 in the store" "$T/err"
+	expect_status "pg export: an event id that is not there: exit 4" 4 ts export "$(uri ts_reader)" \
+		--out "$T/none" --case C --examiner E --key "$K" --trust "$P" --events nosuch-id
+	expect_grep "pg export: ... naming it" "no event 'nosuch-id' in the store" "$T/err"
+	id=$(sed -n '5p' "$T/gen.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["event_id"])')
+	export_both "--events by event id" --events "$id"
+}
+
+check_sign() {
+	# events after the newest checkpoint: export signs the head first
+	ts gen --events 5 --seed 22 --start 2026-03-01T00:00:00Z | sed 's/"evt-/"more-/' > "$T/more.jsonl"
+	expect_status "pg import: five more events, not signed" 0 ts import "$(uri ts_writer)" "$T/more.jsonl"
+	n=$(psql -X -At -d store -c "SELECT count(*) FROM checkpoints")
+	expect_status "pg export of pending events: as a reader, which may not sign the head: exit 5" 5 \
+		ts export "$(uri ts_reader)" --out "$T/s1" --case C --examiner E --key "$K" --trust "$P" --events 604-608
+	expect_grep "pg export of pending events: ... the server's refusal said" "ts_reader" "$T/err"
+	expect_eq "pg export of pending events: ... no checkpoint was added" \
+		"$(psql -X -At -d store -c "SELECT count(*) FROM checkpoints")" "$n"
+	expect_status "pg export of pending events: as a writer, its password in the URI" 0 ts export \
+		"postgresql://ts_pw:$PW@/store?host=$PGHOST" --out "$T/s2" --case C --examiner E --key "$K" \
+		--trust "$P" --events 604-608
+	expect_eq "pg export of pending events: ... the head is signed on the server" \
+		"$(psql -X -At -d store -c "SELECT max(size) FROM checkpoints")" 608
+	expect_status "pg export of pending events: ... and the bundle verifies" 0 ts bundle verify "$T/s2" --trust "$P"
+	if grep -rq -- "$PW" "$T/s2" "$T/out" "$T/err"; then
+		fail "pg export: the password reached the bundle or the output" "$(grep -rl -- "$PW" "$T/s2" | head -3)"
+	else
+		pass "pg export: the password reaches no file of the bundle and no output"
+	fi
+}
+
+if ! pg_start; then
+	fail "pg: cannot start a PostgreSQL server (see above; .ci/deps.sh installs postgresql)"
+elif ! setup; then
+	fail "pg: cannot set up roles, the store and its events"
+else
+	check_export
+	check_sign
+fi
