@@ -33,6 +33,7 @@
 #include "trailscope/jcs.h"
 #include "trailscope/keys.h"
 #include "trailscope/leaf.h"
+#include "trailscope/pg_store.h"
 #include "trailscope/query.h"
 #include "trailscope/store.h"
 #include "trailscope/timeline.h"
@@ -1033,6 +1034,20 @@ static int write_events(struct export *x)
 	return ret;
 }
 
+/* The case file: --case-file, else STORE.case beside a store file; 0
+ * with path set, or 1 for a PostgreSQL store without --case-file, which
+ * has no file to put it beside (as `trailscope case` says). */
+static int case_path_of(const struct bundle_export_options *o, struct buf *path)
+{
+	if (o->case_path)
+		buf_addstr(path, o->case_path);
+	else if (pg_is_uri(o->store_path))
+		return 1;
+	else
+		casefile_default_path(o->store_path, path);
+	return 0;
+}
+
 static int write_notes(struct export *x)
 {
 	struct casefile cf;
@@ -1041,17 +1056,15 @@ static int write_notes(struct export *x)
 	size_t k = 0, count = 0;
 	int ret = -1;
 
-	if (x->o->case_path)
-		buf_addstr(&path, x->o->case_path);
-	else
-		casefile_default_path(x->o->store_path, &path);
-	if (casefile_open(&cf, path.buf, CASEFILE_READONLY))
-		goto out;
-	if (casefile_notes(&cf, 0, &notes)) {
+	if (case_path_of(x->o, &path) == 0) {
+		if (casefile_open(&cf, path.buf, CASEFILE_READONLY))
+			goto out;
+		if (casefile_notes(&cf, 0, &notes)) {
+			casefile_close(&cf);
+			goto out;
+		}
 		casefile_close(&cf);
-		goto out;
 	}
-	casefile_close(&cf);
 	buf_addstr(&md, "# Case notes\n\n"
 		   "The investigator's notes on the exported events, from the case file.\n"
 		   "They are context, not evidence: no checkpoint covers them.\n\n");
@@ -1268,11 +1281,10 @@ static int resolve_selection(struct export *x)
 		struct case_marks m = { 0 };
 		struct buf path = BUF_INIT;
 
-		if (o->case_path)
-			buf_addstr(&path, o->case_path);
-		else
-			casefile_default_path(o->store_path, &path);
-		if (casefile_open(&cf, path.buf, CASEFILE_READONLY) == 0) {
+		if (case_path_of(o, &path)) {
+			ret = error_as(ERR_USAGE, "--marked: a PostgreSQL store has no file beside it for the case: "
+				       "name one with --case-file FILE");
+		} else if (casefile_open(&cf, path.buf, CASEFILE_READONLY) == 0) {
 			if (casefile_marks(&cf, &m))
 				ret = failed_as(ERR_IO);
 			casefile_close(&cf);

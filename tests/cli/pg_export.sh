@@ -32,7 +32,8 @@ setup() {
 # same_bundle NAME A B: the payload files of bundles A and B are the same
 # bytes (bag-info and the manifests differ only in dates and names).
 same_bundle() {
-	for f in leaves.jsonl proofs.jsonl events.jsonl events.csv changes.csv checkpoint incident.json attestation.intoto.jsonl; do
+	for f in leaves.jsonl proofs.jsonl events.jsonl events.csv changes.csv checkpoint notes.md incident.json \
+		 attestation.dsse.json; do
 		[ -e "$2/data/$f" ] || [ -e "$3/data/$f" ] || continue
 		if cmp -s "$2/data/$f" "$3/data/$f"; then
 			pass "$1: data/$f is the same"
@@ -48,15 +49,17 @@ same_bundle() {
 }
 
 # export_both NAME ARGS...: exports with ARGS from the server and from the
-# SQLite copy, both must succeed, verify and hold the same payload.
+# SQLite copy, both must succeed, verify and hold the same payload (the
+# case file $CF's notes too).
+CF=none.case
 export_both() {
 	_n=$1
 	shift
 	rm -rf "$T/pgb" "$T/ltb"
 	expect_status "pg export $_n: from the server" 0 ts export "$(uri ts_reader)" --out "$T/pgb" \
-		--case C-1 --examiner E --key "$K" --trust "$P" --case-file "$T/none.case" "$@"
+		--case C-1 --examiner E --key "$K" --trust "$P" --case-file "$T/$CF" "$@"
 	expect_status "pg export $_n: from the SQLite copy" 0 ts export "$T/ref.db" --out "$T/ltb" \
-		--case C-1 --examiner E --key "$K" --trust "$P" --case-file "$T/none.case" "$@"
+		--case C-1 --examiner E --key "$K" --trust "$P" --case-file "$T/$CF" "$@"
 	expect_status "pg export $_n: the server's bundle verifies" 0 ts bundle verify "$T/pgb" --trust "$P"
 	same_bundle "pg export $_n" "$T/pgb" "$T/ltb"
 }
@@ -75,6 +78,23 @@ check_export() {
 	expect_grep "pg export: ... naming it" "no event 'nosuch-id' in the store" "$T/err"
 	id=$(sed -n '5p' "$T/gen.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["event_id"])')
 	export_both "--events by event id" --events "$id"
+}
+
+# The case file: a PostgreSQL store has none beside it, so --marked needs
+# --case-file; marks and notes made on the SQLite copy select the same
+# events and carry the same notes from the server.
+check_case() {
+	expect_status "pg export --marked without --case-file: usage, exit 3" 3 ts export "$(uri ts_reader)" \
+		--out "$T/m0" --case C --examiner E --key "$K" --trust "$P" --marked
+	expect_grep "pg export --marked: ... saying to name the case file" "name one with --case-file FILE" "$T/err"
+	ts case "$T/ref.db" mark 7 12 13 590 --case "$T/c.case" >/dev/null &&
+		ts case "$T/ref.db" note 12 "looked at this
+second line" --author ana --case "$T/c.case" >/dev/null || fail "pg export: cannot write the case file"
+	CF=c.case
+	export_both "--marked" --marked
+	expect_eq "pg export --marked: the four marked events" "$(wc -l < "$T/pgb/data/leaves.jsonl")" 4
+	expect_grep "pg export --marked: the note on event 12 is in notes.md" "second line" "$T/pgb/data/notes.md"
+	CF=none.case
 }
 
 check_sign() {
@@ -106,5 +126,6 @@ elif ! setup; then
 	fail "pg: cannot set up roles, the store and its events"
 else
 	check_export
+	check_case
 	check_sign
 fi
