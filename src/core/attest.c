@@ -77,10 +77,11 @@ static int add_violation(void *ctx, size_t rule, const struct query_row *row)
 static int count_period(struct store *s, const char *from, const char *to, uint64_t size, int64_t *in,
 			int64_t *after)
 {
-	const struct row_param p[] = { ROW_TEXT(from), ROW_TEXT(to), ROW_INT((int64_t)size) };
+	/* rows.h numbers the parameters as they first appear in the text */
+	const struct row_param p[] = { ROW_INT((int64_t)size), ROW_TEXT(from), ROW_TEXT(to) };
 	struct buf err = BUF_INIT;
-	struct rows *r = rows_open(s, NULL, "SELECT count(*) FILTER (WHERE seq <= $3), count(*) FILTER (WHERE seq > $3)"
-				   " FROM entries WHERE ts >= $1 AND ts < $2", p, 3, "entries", &err);
+	struct rows *r = rows_open(s, NULL, "SELECT count(*) FILTER (WHERE seq <= $1), count(*) FILTER (WHERE seq > $1)"
+				   " FROM entries WHERE ts >= $2 AND ts < $3", p, 3, "entries", &err);
 	int rc = r ? rows_next(r) : -1;
 
 	if (rc == 1) {
