@@ -79,8 +79,9 @@ static int pg_sql_class(struct store *s, const PGresult *res)
 	return ERR_USAGE;
 }
 
-/* Ends the statement: no more results are read. */
-static void pg_sql_finish(struct pg_cursor *q)
+/* Ends the statement: no more results are read; cancel asks the server
+ * to stop it first (a statement closed before its last row). */
+static void pg_sql_finish(struct pg_cursor *q, int cancel)
 {
 	PGcancel *c = running;
 	sigset_t block, old;
@@ -88,7 +89,7 @@ static void pg_sql_finish(struct pg_cursor *q)
 	if (q->busy) {
 		char why[256];
 
-		if (c)
+		if (c && cancel)
 			PQcancel(c, why, sizeof(why));
 		while ((q->res = PQgetResult(q->s->pg->conn)))
 			PQclear(q->res);
@@ -192,12 +193,12 @@ static int pg_sql_next(struct sql_cursor *c, struct buf *err, int *cls)
 			decode(q, i);
 		return 1;
 	case PGRES_TUPLES_OK:
-		pg_sql_finish(q);
+		pg_sql_finish(q, 0);
 		return 0;
 	default:
 		if (!q->res) {
 			q->busy = 0;
-			pg_sql_finish(q);
+			pg_sql_finish(q, 0);
 			return 0;
 		}
 		*cls = pg_sql_class(q->s, q->res);
@@ -208,7 +209,7 @@ static int pg_sql_next(struct sql_cursor *c, struct buf *err, int *cls)
 		}
 		PQclear(q->res);
 		q->res = NULL;
-		pg_sql_finish(q);
+		pg_sql_finish(q, 0);
 		return -1;
 	}
 }
@@ -224,7 +225,7 @@ static void pg_sql_close(struct sql_cursor *c)
 
 	PQclear(q->res);
 	q->res = NULL;
-	pg_sql_finish(q);
+	pg_sql_finish(q, 1);
 	PQclear(q->desc);
 	for (int i = 0; i < c->ncols; i++)
 		buf_release(&q->text[i]);
