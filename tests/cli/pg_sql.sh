@@ -2,8 +2,8 @@
 # (tests/pg/server.sh): the same SELECTs over the views events and
 # event_changes and the tables give byte-identical output on the server
 # and on its SQLite copy (table, csv, json, jsonl; NULLs, integers,
-# booleans as 1/0, REALs, bytea as hex), with generated events and real
-# samples; every refusal of docs/QUERY.md "On PostgreSQL" (INSERT,
+# booleans as 1/0, REALs, bytea as hex), with generated events, real
+# samples and version 2 leaves (a schema 4 store copied to the server); every refusal of docs/QUERY.md "On PostgreSQL" (INSERT,
 # UPDATE, DELETE, DDL, COMMIT, ROLLBACK, BEGIN READ WRITE, SET
 # transaction_read_only, SET SESSION CHARACTERISTICS, two statements, a
 # writing CTE, INSERT ... RETURNING, SELECT FOR UPDATE, COPY) is exit 3
@@ -27,16 +27,24 @@ setup() {
 	ts import "$(uri ts_writer store)" "$T/gen.jsonl" "$SHARED"/samples/cloudtrail/0[1-5]*.json \
 		"$SHARED"/samples/launchdarkly/flag/*.json "$SHARED"/samples/k8s-falco/create_c*.json \
 		>/dev/null 2>&1 || return 1
-	ts copy "$(uri ts_reader store)" "$T/copy.db" >/dev/null
+	ts copy "$(uri ts_reader store)" "$T/copy.db" >/dev/null || return 1
+	# version 2 leaves (raw in the leaf): a schema 4 store copied to the server
+	psql -X -q -v ON_ERROR_STOP=1 \
+		-c "CREATE DATABASE old OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" >/dev/null || return 1
+	{ cat testdata/old-schema4.sql; echo 'PRAGMA application_id = 1953657699; PRAGMA user_version = 4;'; } |
+		sqlite3 "$T/old.db" || return 1
+	ts init "$(uri ts_owner old)" --writer ts_writer --reader ts_reader >/dev/null &&
+	ts copy "$T/old.db" "$(uri ts_writer old)" >/dev/null
 }
 
-# same NAME SQL: the output and status of SQL on the server (as the
-# reader) and on the copy are byte-identical, in every format.
+# same NAME SQL [DB FILE]: the output and status of SQL on the server (as
+# the reader; database DB, default store) and on its SQLite copy (FILE,
+# default copy.db) are byte-identical, in every format.
 same() {
 	for _f in table csv json jsonl; do
-		ts sql "$(uri ts_reader store)" "$2" --format "$_f" >"$T/pg.out" 2>"$T/pg.err"
+		ts sql "$(uri ts_reader "${3:-store}")" "$2" --format "$_f" >"$T/pg.out" 2>"$T/pg.err"
 		_a=$?
-		ts sql "$T/copy.db" "$2" --format "$_f" >"$T/lite.out" 2>"$T/lite.err"
+		ts sql "$T/${4:-copy.db}" "$2" --format "$_f" >"$T/lite.out" 2>"$T/lite.err"
 		_b=$?
 		if [ "$_a" -ne 0 ] || [ "$_b" -ne 0 ]; then
 			fail "pg sql: $1 ($_f)" "exit $_a on PostgreSQL, $_b on SQLite" "$(cat "$T/pg.err" "$T/lite.err")"
@@ -69,6 +77,8 @@ check_same() {
 	same "the samples' raw records and actor names" \
 		"SELECT seq, actor_name, correlation_id, ticket, outcome, outcome_message, raw FROM events
 		 WHERE source_file NOT LIKE '%gen.jsonl' ORDER BY seq"
+	same "version 2 leaves: raw from the leaf, outcome from the leaf" \
+		"SELECT * FROM events ORDER BY seq" old old.db
 	expect_eq "pg sql: the samples are in the store" \
 		"$(ts sql "$T/copy.db" "SELECT count(DISTINCT source_file) AS n FROM events WHERE source_file NOT LIKE '%gen.jsonl'" --format csv | tail -1)" \
 		"$(ls "$SHARED"/samples/cloudtrail/0[1-5]*.json "$SHARED"/samples/launchdarkly/flag/*.json \
