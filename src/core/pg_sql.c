@@ -89,10 +89,12 @@ static void pg_sql_finish(struct pg_cursor *q, int cancel)
 	if (q->busy) {
 		char why[256];
 
+		PGresult *res;
+
 		if (c && cancel)
 			PQcancel(c, why, sizeof(why));
-		while ((q->res = PQgetResult(q->s->pg->conn)))
-			PQclear(q->res);
+		while ((res = PQgetResult(q->s->pg->conn)))
+			PQclear(res);
 		q->busy = 0;
 	}
 	/* the handler must not use the handle being freed */
@@ -193,6 +195,8 @@ static int pg_sql_next(struct sql_cursor *c, struct buf *err, int *cls)
 			decode(q, i);
 		return 1;
 	case PGRES_TUPLES_OK:
+		PQclear(q->res);
+		q->res = NULL;
 		pg_sql_finish(q, 0);
 		return 0;
 	default:
