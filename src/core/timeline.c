@@ -3,7 +3,7 @@
  * position counts and density buckets (see timeline.h). Every query is a
  * range read on the index; nothing here holds more rows than asked for.
  * The SQL is written once for both backends and read through rows.h; the
- * leaf's members are the one place the dialects differ (leaf_sql).
+ * leaf's members are the one place the dialects differ (row_sql).
  */
 #include <ctype.h>
 #include <jansson.h>
