@@ -6,7 +6,7 @@
 # samples and version 2 leaves (a schema 4 store copied to the server); every refusal of docs/QUERY.md "On PostgreSQL" (INSERT,
 # UPDATE, DELETE, DDL, COMMIT, ROLLBACK, BEGIN READ WRITE, SET
 # transaction_read_only, SET SESSION CHARACTERISTICS, two statements, a
-# writing CTE, INSERT ... RETURNING, SELECT FOR UPDATE, COPY) is exit 3
+# writing CTE, INSERT ... RETURNING, SELECT FOR UPDATE, COPY, DO, LISTEN) is exit 3
 # for a writer role and a reader role alike and changes nothing; an
 # interrupted statement is cancelled on the server. Fails, not skips,
 # without PostgreSQL.
@@ -113,6 +113,8 @@ check_refusals() {
 		refused "SET SESSION CHARACTERISTICS" $role "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE"
 		refused "SELECT FOR UPDATE" $role "SELECT * FROM meta FOR UPDATE"
 		refused "COPY" $role "COPY meta TO STDOUT"
+		refused "DO" $role "DO \$\$ BEGIN END \$\$"
+		refused "LISTEN" $role "LISTEN trailscope_append"
 		refused "two statements" $role "SELECT 1; SELECT 2"
 		refused "a write after a read" $role "SELECT 1; DELETE FROM meta"
 	done
@@ -126,6 +128,7 @@ check_refusals() {
 	expect_grep "pg sql: ... with the server's message and the offset" \
 		'sql: column "nosuch" does not exist \(at offset 7\)' "$T/err"
 	expect_status "pg sql: one statement with a trailing ';' runs" 0 ts sql "$(uri ts_reader store)" "SELECT 1 AS one;"
+	expect_status "pg sql: EXPLAIN reads" 0 ts sql "$(uri ts_reader store)" "EXPLAIN SELECT * FROM events"
 	expect_status "pg sql: SHOW reads" 0 ts sql "$(uri ts_writer store)" "SHOW transaction_read_only"
 	expect_eq "pg sql: ... and the writer's statement runs READ ONLY" "$(tail -1 "$T/out")" "on"
 }
