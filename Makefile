@@ -134,7 +134,17 @@ $(BUILD)/tools/%: tests/tools/%.c $(FLAGS_FILE)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -MT $@ $(ALL_LDFLAGS) -o $@ $<
 
-tools: $(TOOL_BIN)
+# Test-only programs on the core library (tests/pg/*.c), run by the
+# PostgreSQL test scripts: a follower, the timeline on both backends.
+PG_TOOL_SRC = $(sort $(wildcard tests/pg/*.c))
+PG_TOOL_BIN = $(PG_TOOL_SRC:tests/pg/%.c=$(BUILD)/tools/%)
+
+$(BUILD)/tools/%: tests/pg/%.c $(CORE_LIB) $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -MT $@ $(ALL_LDFLAGS) -o $@ $< $(CORE_LIB) $(LIBS)
+
+tools: $(TOOL_BIN) $(PG_TOOL_BIN)
 
 # Each fuzz harness twice: as a plain program replaying files (replay.c,
 # run by tests/run.sh) and, under FUZZ=1 with clang, as a libFuzzer fuzzer.
@@ -194,6 +204,6 @@ clean:
 
 .PHONY: all test run-tests units tools replays fuzzers fuzz check-san check-layers demo bench deps clean FORCE
 
--include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOOL_BIN:=.d)
+-include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOOL_BIN:=.d) $(PG_TOOL_BIN:=.d)
 
 .SECONDARY: $(REPLAY_BIN) $(FUZZER_BIN)

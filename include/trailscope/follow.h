@@ -21,13 +21,16 @@ struct store_follow {
 };
 
 /* Starts following s (opened read-only, not on read-only media, where no
- * other process can append). Returns 0 or -1 (reported). */
+ * other process can append; on PostgreSQL: LISTEN on a second connection,
+ * then a new snapshot). Returns 0 or -1 (reported). */
 int follow_init(struct store_follow *f, struct store *s);
 
 /*
  * Waits until another connection has committed to the store, polling
  * every interval_ms, or until *stop is set (by a signal handler: the
- * sleep is interrupted). Returns 1 when the store changed, 0 when
+ * sleep is interrupted). On PostgreSQL it waits for a NOTIFY on the
+ * listening socket instead (no query sent), looking at *stop every
+ * interval_ms, and on a change starts a new read-only snapshot. Returns 1 when the store changed, 0 when
  * stopped, -1 on an error (reported).
  */
 int follow_wait(struct store_follow *f, unsigned interval_ms, volatile sig_atomic_t *stop);

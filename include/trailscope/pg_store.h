@@ -54,6 +54,10 @@ int pg_store_begin(struct store *s);
 int pg_store_commit(struct store *s);
 void pg_store_rollback(struct store *s);
 int64_t pg_store_size(struct store *s);
+/* The number of appends to the store seen since the first call, which
+ * starts listening (pg_follow.c): no query while none came; on a change,
+ * a new snapshot. -1 on error (reported). */
+int64_t pg_store_data_version(struct store *s);
 int pg_store_get_meta(struct store *s, const char *key, struct buf *value);
 int pg_store_set_meta(struct store *s, const char *key, const char *value);
 int pg_store_newest_checkpoint(struct store *s, int64_t *size);

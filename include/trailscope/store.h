@@ -92,7 +92,10 @@ int64_t store_size(struct store *s);
 
 /* PRAGMA data_version of the store's connection: it changes when another
  * connection commits to the file (the TUI's follow mode polls it). -1 on
- * error, not reported (a poll tries again). */
+ * error, not reported (a poll tries again). On PostgreSQL the count of
+ * appends notified since the first call (pg_store_data_version: LISTEN,
+ * no query while idle; each change starts a new snapshot), errors
+ * reported. */
 int64_t store_data_version(struct store *s);
 
 /* Calls fn(ctx) every `every` virtual machine steps of the store's

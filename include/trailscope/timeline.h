@@ -48,11 +48,12 @@ struct tl_page {
 struct timeline {
 	struct store *s;          /* borrowed */
 	int newest_first;         /* display order */
-	sqlite3_stmt *st[4];      /* cached statements: asc/desc x inclusive/exclusive */
-	sqlite3_stmt *first[2];   /* first rows asc/desc */
+	char *fetch_sql[4];       /* owned: the SQL of asc/desc x exclusive/inclusive pages */
+	char *first_sql[2];       /* owned: first rows asc/desc */
 };
 
-/* Prepares the statements. Returns 0 or -1 (reported). */
+/* Readies the SQL for s's backend (SQLite or PostgreSQL: every function
+ * here reads both, through rows.h). Returns 0. */
 int timeline_open(struct timeline *tl, struct store *s, int newest_first);
 void timeline_close(struct timeline *tl);
 

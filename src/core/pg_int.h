@@ -25,6 +25,7 @@ struct pg_store {
 	int failed;          /* an append failed after its caller was told: commit refuses */
 	int prepared;        /* bits: statements prepared on this connection (pg_store.c) */
 	unsigned cursors;    /* cursors opened so far: names them (pg_read.c) */
+	struct pg_listen *listen; /* following: the LISTEN connection (pg_follow.c) */
 };
 
 /*
@@ -70,6 +71,17 @@ struct pg_fts;
 struct pg_fts *pg_fts_new(void); /* NULL when FTS5 is missing (reported) */
 int pg_fts_doc(struct pg_fts *f, const char *const text[4], struct buf *out);
 void pg_fts_free(struct pg_fts *f);
+
+/*
+ * Following (pg_follow.c): start LISTENs on a second connection and takes
+ * a new snapshot (0 or -1, reported); wait waits up to timeout_ms (-1:
+ * no limit) for an append to this store, then takes a new snapshot:
+ * 1, 0 when none came (or a signal interrupted), -1 (reported); close
+ * ends the listener (pg_store_close calls it).
+ */
+int pg_follow_start(struct store *s);
+int pg_follow_wait(struct store *s, int timeout_ms);
+void pg_follow_close(struct store *s);
 
 /* sql/pg_schema.sql, NUL-terminated (generated at build time). */
 extern const char pg_schema_sql[];

@@ -131,6 +131,7 @@ fail:
 void pg_store_close(struct store *s)
 {
 	if (s->pg) {
+		pg_follow_close(s);
 		if (s->pg->conn && s->pg->in_tx)
 			PQclear(PQexec(s->pg->conn, "ROLLBACK"));
 		PQfinish(s->pg->conn);

@@ -2,7 +2,8 @@
  * rows.h - private to src/core: a cursor over the rows of one SELECT that
  * reads a store the same way whichever backend holds it (SQLite or
  * PostgreSQL), for the checks that must give the same verdicts on both
- * (verify_derived.c, anchors.c). The SQL is written once, in the subset
+ * (verify_derived.c, anchors.c), and the timeline model (timeline.c).
+ * The SQL is written once, in the subset
  * both speak, with its parameters as $1, $2, ...; each row's columns are
  * decoded into struct row_col, so the caller never sees a backend's
  * statement or result. Cost: one prepared statement (SQLite) or one

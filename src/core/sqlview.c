@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "trailscope/query.h"
+#include "trailscope/sqlcursor.h"
 #include "trailscope/util.h"
 
 /* events.raw: a version 1 or 2 leaf's raw member, else (a version 3 leaf)
@@ -96,7 +97,7 @@ int sqlview_open(struct store *s)
 	return 0;
 }
 
-static int only_space(const char *p)
+int sqlview_blank(const char *p)
 {
 	while (*p) {
 		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ';') {
@@ -138,7 +139,7 @@ int sqlview_prepare(struct store *s, const char *sql, sqlite3_stmt **st, struct 
 		buf_addstr(err, "empty statement");
 		return -1;
 	}
-	if (tail && !only_space(tail)) {
+	if (tail && !sqlview_blank(tail)) {
 		buf_addstr(err, "one statement at a time");
 		goto fail;
 	}

@@ -696,6 +696,8 @@ int64_t store_data_version(struct store *s)
 {
 	int64_t v = -1;
 
+	if (s->pg)
+		return pg_store_data_version(s);
 	if (pragma_int(s, "PRAGMA data_version", &v) < 0)
 		return -1;
 	return v;

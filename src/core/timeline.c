@@ -2,6 +2,8 @@
  * timeline.c - keyset paging over entries_ts (ts, seq), time seeks,
  * position counts and density buckets (see timeline.h). Every query is a
  * range read on the index; nothing here holds more rows than asked for.
+ * The SQL is written once for both backends and read through rows.h; the
+ * leaf's members are the one place the dialects differ (row_sql).
  */
 #include <ctype.h>
 #include <jansson.h>
@@ -10,22 +12,40 @@
 #include <strings.h>
 
 #include "trailscope/timeline.h"
-#include "store_row.h"
+#include "rows.h"
 
-#define ROW_COLS "ts, seq, actor, actor_type, action, target, environment, summary, " \
-	"json_extract(CAST(leaf AS TEXT), '$.context.approval'), " \
-	"json_extract(CAST(leaf AS TEXT), '$.outcome.status') = 'failure'"
+/* The display columns, then the leaf's context.approval (JSON text, or
+ * NULL) and whether its outcome.status is "failure" (1 or 0). */
+#define ROW_COLS "ts, seq, actor, actor_type, action, target, environment, summary, %s, " \
+	"CASE WHEN %s = 'failure' THEN 1 ELSE 0 END"
 
-static const char *const fetch_sql[4] = {
-	"SELECT " ROW_COLS " FROM entries WHERE (ts, seq) > (?1, ?2) ORDER BY ts, seq LIMIT ?3",
-	"SELECT " ROW_COLS " FROM entries WHERE (ts, seq) >= (?1, ?2) ORDER BY ts, seq LIMIT ?3",
-	"SELECT " ROW_COLS " FROM entries WHERE (ts, seq) < (?1, ?2) ORDER BY ts DESC, seq DESC LIMIT ?3",
-	"SELECT " ROW_COLS " FROM entries WHERE (ts, seq) <= (?1, ?2) ORDER BY ts DESC, seq DESC LIMIT ?3",
+static const char *const fetch_tail[4] = {
+	"WHERE (ts, seq) > ($1, $2) ORDER BY ts, seq LIMIT $3",
+	"WHERE (ts, seq) >= ($1, $2) ORDER BY ts, seq LIMIT $3",
+	"WHERE (ts, seq) < ($1, $2) ORDER BY ts DESC, seq DESC LIMIT $3",
+	"WHERE (ts, seq) <= ($1, $2) ORDER BY ts DESC, seq DESC LIMIT $3",
 };
-static const char *const first_sql[2] = {
-	"SELECT " ROW_COLS " FROM entries ORDER BY ts, seq LIMIT ?1",
-	"SELECT " ROW_COLS " FROM entries ORDER BY ts DESC, seq DESC LIMIT ?1",
+static const char *const first_tail[2] = {
+	"ORDER BY ts, seq LIMIT $1",
+	"ORDER BY ts DESC, seq DESC LIMIT $1",
 };
+
+/* "SELECT ROW_COLS FROM entries TAIL" in s's dialect: the leaf is a
+ * BLOB of JSON text on SQLite, a bytea of UTF-8 JSON on PostgreSQL. */
+static char *row_sql(const struct store *s, const char *tail)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addstr(&b, "SELECT ");
+	if (s->pg)
+		buf_addf(&b, ROW_COLS, "(convert_from(leaf, 'UTF8')::json -> 'context' -> 'approval')::text",
+			 "(convert_from(leaf, 'UTF8')::json -> 'outcome' ->> 'status')");
+	else
+		buf_addf(&b, ROW_COLS, "json_extract(CAST(leaf AS TEXT), '$.context.approval')",
+			 "json_extract(CAST(leaf AS TEXT), '$.outcome.status')");
+	buf_addf(&b, " FROM entries %s", tail);
+	return buf_detach(&b, NULL);
+}
 
 int timeline_open(struct timeline *tl, struct store *s, int newest_first)
 {
@@ -33,23 +53,18 @@ int timeline_open(struct timeline *tl, struct store *s, int newest_first)
 	tl->s = s;
 	tl->newest_first = newest_first;
 	for (int i = 0; i < 4; i++)
-		if (store_prepare(s, fetch_sql[i], &tl->st[i]))
-			goto fail;
+		tl->fetch_sql[i] = row_sql(s, fetch_tail[i]);
 	for (int i = 0; i < 2; i++)
-		if (store_prepare(s, first_sql[i], &tl->first[i]))
-			goto fail;
+		tl->first_sql[i] = row_sql(s, first_tail[i]);
 	return 0;
-fail:
-	timeline_close(tl);
-	return -1;
 }
 
 void timeline_close(struct timeline *tl)
 {
 	for (int i = 0; i < 4; i++)
-		sqlite3_finalize(tl->st[i]);
+		free(tl->fetch_sql[i]);
 	for (int i = 0; i < 2; i++)
-		sqlite3_finalize(tl->first[i]);
+		free(tl->first_sql[i]);
 	memset(tl, 0, sizeof(*tl));
 }
 
@@ -65,14 +80,14 @@ static int is_production(const char *env)
 
 /* Approval is missing when it was required (or the change is in
  * production and no approval is recorded) and nobody approved. */
-static int approval_missing(const char *approval, int production)
+static int approval_missing(const char *approval, size_t len, int production)
 {
 	json_t *a, *req, *by;
 	int missing;
 
 	if (!approval)
 		return production;
-	a = json_loads(approval, JSON_DECODE_ANY, NULL);
+	a = json_loadb(approval, len, JSON_DECODE_ANY, NULL);
 	if (!json_is_object(a)) {
 		json_decref(a);
 		return production;
@@ -85,42 +100,62 @@ static int approval_missing(const char *approval, int production)
 	return missing;
 }
 
-static void row_read(sqlite3_stmt *st, struct tl_row *r)
+/* A text column's value, owned ("" for NULL). */
+static char *col_dup(const struct rows *r, int col)
 {
-	const unsigned char *ts = sqlite3_column_text(st, 0);
-	const char *approval = (const char *)sqlite3_column_text(st, 8);
+	const struct row_col *c = rows_col(r, col);
 
-	memset(r, 0, sizeof(*r));
-	snprintf(r->key.ts, sizeof(r->key.ts), "%s", ts ? (const char *)ts : "");
-	r->key.seq = sqlite3_column_int64(st, 1);
-	r->actor = store_col_dup(st, 2);
-	r->actor_type = store_col_dup(st, 3);
-	r->action = store_col_dup(st, 4);
-	r->target = store_col_dup(st, 5);
-	r->environment = store_col_dup(st, 6);
-	r->summary = store_col_dup(st, 7);
-	if (!strcmp(r->actor_type, "service"))
-		r->flags |= TL_SERVICE;
-	if (is_production(r->environment))
-		r->flags |= TL_PRODUCTION;
-	if (approval_missing(approval, !!(r->flags & TL_PRODUCTION)))
-		r->flags |= TL_APPROVAL_MISSING;
-	if (sqlite3_column_int(st, 9) == 1)
-		r->flags |= TL_FAILED;
+	return c->p ? xstrndup(c->p, c->n) : xstrdup("");
 }
 
-static int run_rows(struct timeline *tl, sqlite3_stmt *st, struct tl_page *out)
+static void key_read(const struct rows *r, struct tl_key *k)
 {
-	int rc, got = 0;
+	const struct row_col *ts = rows_col(r, 0);
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	snprintf(k->ts, sizeof(k->ts), "%.*s", ts->p ? (int)ts->n : 0, ts->p ? ts->p : "");
+	k->seq = rows_col(r, 1)->i;
+}
+
+static void row_read(const struct rows *r, struct tl_row *out)
+{
+	const struct row_col *approval = rows_col(r, 8), *failed = rows_col(r, 9);
+
+	memset(out, 0, sizeof(*out));
+	key_read(r, &out->key);
+	out->actor = col_dup(r, 2);
+	out->actor_type = col_dup(r, 3);
+	out->action = col_dup(r, 4);
+	out->target = col_dup(r, 5);
+	out->environment = col_dup(r, 6);
+	out->summary = col_dup(r, 7);
+	if (!strcmp(out->actor_type, "service"))
+		out->flags |= TL_SERVICE;
+	if (is_production(out->environment))
+		out->flags |= TL_PRODUCTION;
+	if (approval_missing(approval->p, approval->n, !!(out->flags & TL_PRODUCTION)))
+		out->flags |= TL_APPROVAL_MISSING;
+	if (failed->is_int && failed->i == 1)
+		out->flags |= TL_FAILED;
+}
+
+/* Runs sql and appends its rows to out. Returns the rows read, or -1
+ * (reported: "STORE: cannot read WHAT: MESSAGE"). */
+static int run_rows(struct store *s, const char *sql, const struct row_param *p, int np, const char *what,
+		    struct tl_page *out)
+{
+	struct buf err = BUF_INIT;
+	struct rows *r = rows_open(s, NULL, sql, p, np, what, &err);
+	int rc = r ? 1 : -1, got = 0;
+
+	while (r && (rc = rows_next(r)) == 1) {
 		ALLOC_GROW(out->v, out->n + 1, out->alloc);
-		row_read(st, &out->v[out->n++]);
+		row_read(r, &out->v[out->n++]);
 		got++;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return store_error(tl->s, "cannot read the timeline");
+	rows_close(r);
+	if (rc < 0)
+		got = error("%s: %s", s->path, err.buf);
+	buf_release(&err);
 	return got;
 }
 
@@ -129,63 +164,51 @@ int timeline_fetch(struct timeline *tl, const struct tl_key *from, int forward, 
 {
 	/* display forward in newest-first order is descending time */
 	int asc = forward ? !tl->newest_first : tl->newest_first;
-	sqlite3_stmt *st;
 
 	if (!n)
 		return 0;
 	if (!from) {
-		st = tl->first[asc ? 0 : 1];
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
+		const struct row_param p[] = { ROW_INT((int64_t)n) };
+
+		return run_rows(tl->s, tl->first_sql[asc ? 0 : 1], p, 1, "the timeline", out);
 	} else {
-		st = tl->st[(asc ? 0 : 2) + (inclusive ? 1 : 0)];
-		sqlite3_bind_text(st, 1, from->ts, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 2, from->seq);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)n);
+		const struct row_param p[] = { ROW_TEXT(from->ts), ROW_INT(from->seq), ROW_INT((int64_t)n) };
+
+		return run_rows(tl->s, tl->fetch_sql[(asc ? 0 : 2) + (inclusive ? 1 : 0)], p, 3, "the timeline",
+				out);
 	}
-	return run_rows(tl, st, out);
 }
 
+/* The (ts, seq) of the first row sql gives: 1, 0 when none, -1 (reported). */
 static int one_key(struct store *s, const char *sql, const char *ts, struct tl_key *out)
 {
-	sqlite3_stmt *st;
-	int rc, ret;
+	const struct row_param p[] = { ROW_TEXT(ts) };
+	struct buf err = BUF_INIT;
+	struct rows *r = rows_open(s, NULL, sql, p, ts ? 1 : 0, "the timeline (seeking)", &err);
+	int ret = r ? rows_next(r) : -1;
 
-	if (store_prepare(s, sql, &st))
-		return -1;
-	if (ts)
-		sqlite3_bind_text(st, 1, ts, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(st, 0);
-
-		snprintf(out->ts, sizeof(out->ts), "%s", t ? (const char *)t : "");
-		out->seq = sqlite3_column_int64(st, 1);
-		ret = 1;
-	} else {
-		ret = rc == SQLITE_DONE ? 0 : store_error(s, "cannot seek in the timeline");
-	}
-	sqlite3_finalize(st);
+	if (ret == 1)
+		key_read(r, out);
+	rows_close(r);
+	if (ret < 0)
+		error("%s: %s", s->path, err.buf);
+	buf_release(&err);
 	return ret;
 }
 
 int timeline_row_at(struct store *s, int64_t seq, struct tl_row *out)
 {
-	sqlite3_stmt *st;
-	int rc, ret = 0;
+	const struct row_param p[] = { ROW_INT(seq) };
+	struct tl_page page = TL_PAGE_INIT;
+	char *sql = row_sql(s, "WHERE seq = $1");
+	int got = run_rows(s, sql, p, 1, "the entry", &page);
 
+	free(sql);
 	memset(out, 0, sizeof(*out));
-	if (store_prepare(s, "SELECT " ROW_COLS " FROM entries WHERE seq = ?1", &st))
-		return -1;
-	sqlite3_bind_int64(st, 1, seq);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		row_read(st, out);
-		ret = 1;
-	} else if (rc != SQLITE_DONE) {
-		ret = store_error(s, "cannot read the entry");
-	}
-	sqlite3_finalize(st);
-	return ret;
+	if (got > 0)
+		tl_row_move(out, &page.v[0]);
+	tl_page_release(&page);
+	return got < 0 ? -1 : got > 0;
 }
 
 int timeline_seek_time(struct timeline *tl, usec_t t, struct tl_key *out)
@@ -194,7 +217,7 @@ int timeline_seek_time(struct timeline *tl, usec_t t, struct tl_key *out)
 	int ret;
 
 	time_format(t, ts);
-	ret = one_key(tl->s, "SELECT ts, seq FROM entries WHERE ts >= ?1 ORDER BY ts, seq LIMIT 1", ts, out);
+	ret = one_key(tl->s, "SELECT ts, seq FROM entries WHERE ts >= $1 ORDER BY ts, seq LIMIT 1", ts, out);
 	if (ret == 0)
 		ret = one_key(tl->s, "SELECT ts, seq FROM entries ORDER BY ts DESC, seq DESC LIMIT 1",
 			      NULL, out);
@@ -208,37 +231,37 @@ static int progress_cancel(void *ctx)
 	return cancel && *cancel;
 }
 
-static int64_t count_sql(struct store *s, const char *sql, const char *a, int64_t b, const char *c,
+/* The count sql gives with its parameters. On SQLite cancel (may be
+ * NULL) interrupts it (progress handler); a PostgreSQL count runs to its
+ * end, cancel read after it. -1 on error (reported) or cancel. */
+static int64_t count_sql(struct store *s, const char *sql, const struct row_param *p, int np,
 			 volatile int *cancel)
 {
-	sqlite3_stmt *st;
+	struct buf err = BUF_INIT;
+	struct rows *r;
 	int64_t n = -1;
 	int rc;
 
-	if (store_prepare(s, sql, &st))
-		return -1;
-	sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT);
-	if (c)
-		sqlite3_bind_text(st, 2, c, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_int64(st, 2, b);
-	if (cancel)
-		sqlite3_progress_handler(s->db, 10000, progress_cancel, (void *)cancel);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	else if (!(cancel && *cancel))
-		store_error(s, "cannot count entries");
-	if (cancel)
-		sqlite3_progress_handler(s->db, 0, NULL, NULL);
-	sqlite3_finalize(st);
+	if (cancel && !s->pg)
+		store_set_progress(s, progress_cancel, (void *)cancel, 10000);
+	r = rows_open(s, NULL, sql, p, np, "entries", &err);
+	rc = r ? rows_next(r) : -1;
+	if (rc == 1 && rows_col(r, 0)->is_int)
+		n = rows_col(r, 0)->i;
+	rows_close(r);
+	if (cancel && !s->pg)
+		store_set_progress(s, NULL, NULL, 0);
+	if (n < 0 && !(cancel && *cancel))
+		error("%s: %s", s->path, err.len ? err.buf : "cannot count entries");
+	buf_release(&err);
 	return n;
 }
 
 int64_t timeline_count_before(struct store *s, const struct tl_key *key, volatile int *cancel)
 {
-	return count_sql(s, "SELECT count(*) FROM entries WHERE (ts, seq) < (?1, ?2)",
-			 key->ts, key->seq, NULL, cancel);
+	const struct row_param p[] = { ROW_TEXT(key->ts), ROW_INT(key->seq) };
+
+	return count_sql(s, "SELECT count(*) FROM entries WHERE (ts, seq) < ($1, $2)", p, 2, cancel);
 }
 
 int timeline_parse_ts(const char *ts, usec_t *out)
@@ -293,12 +316,14 @@ int timeline_density(struct store *s, usec_t first, usec_t last, size_t nbuckets
 		time_format(bucket_start(first, last, nbuckets, i), a);
 		if (i + 1 == nbuckets) {
 			/* the last bucket is open-ended so that nothing is lost to rounding */
-			n = count_sql(s, "SELECT count(*) FROM entries WHERE ts >= ?1 AND ?2 = 0",
-				      a, 0, NULL, cancel);
+			const struct row_param p[] = { ROW_TEXT(a) };
+
+			n = count_sql(s, "SELECT count(*) FROM entries WHERE ts >= $1", p, 1, cancel);
 		} else {
+			const struct row_param p[] = { ROW_TEXT(a), ROW_TEXT(b) };
+
 			time_format(bucket_start(first, last, nbuckets, i + 1), b);
-			n = count_sql(s, "SELECT count(*) FROM entries WHERE ts >= ?1 AND ts < ?2",
-				      a, 0, b, cancel);
+			n = count_sql(s, "SELECT count(*) FROM entries WHERE ts >= $1 AND ts < $2", p, 2, cancel);
 		}
 		if (n < 0 || (cancel && *cancel))
 			return -1;

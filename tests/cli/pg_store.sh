@@ -476,7 +476,6 @@ check_refusals() {
 			"error: $name does not read PostgreSQL stores yet; copy it to a SQLite file with .trailscope copy URI FILE." "$T/err"
 	done <<-EOF
 	query|query "\$U" actor:x
-	sql|sql "\$U" 'SELECT 1'
 	show|show "\$U" 1
 	history|history "\$U" t
 	state|state "\$U" t --at 2026-01-01T00:00:00Z
@@ -489,6 +488,9 @@ check_refusals() {
 	watch|watch "\$U" --policy "\$T/policy.json"
 	open|open "\$U"
 	EOF
+	# sql reads one (tests/cli/pg_sql.sh); here its messages join $ALL
+	expect_status "pg sql: a bad statement with a password in the URI: exit 3" 3 \
+		tsp sql "$U" "SELECT nosuch FROM events WHERE actor = '$PW'"
 	expect_status "pg refused: trailscope URI (the TUI)" 5 tsp "$U"
 	expect_grep "pg refused: ... says so" "error: open does not read PostgreSQL stores yet" "$T/err"
 }
