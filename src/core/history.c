@@ -10,30 +10,52 @@
 #include "trailscope/entry.h"
 #include "trailscope/history.h"
 #include "trailscope/util.h"
-#include "store_row.h"
+#include "row_read.h"
+
+/* The members of an entry's leaf that the chain needs: its outcome
+ * ("unknown" when it records none), whether the state before is
+ * recorded, and the states before and after (NULL when absent). */
+struct leaf_state {
+	const char *outcome;
+	int before_known;
+	json_t *before, *after;
+};
+
+static void leaf_state(json_t *leaf, struct leaf_state *ls)
+{
+	json_t *status = json_object_get(json_object_get(leaf, "outcome"), "status");
+
+	ls->outcome = json_is_string(status) ? json_string_value(status) : outcome_name(OUTCOME_UNKNOWN);
+	ls->before_known = json_is_true(json_object_get(leaf, "before_known"));
+	ls->before = json_object_get(leaf, "before");
+	ls->after = json_object_get(leaf, "after");
+}
+
+/* Are two recorded states the same (absent equals only absent)? */
+static int same_state(const json_t *a, const json_t *b)
+{
+	return a && b ? json_equal(a, b) : a == b;
+}
 
 int history_load(struct store *s, const char *target, const char *environment, struct history *h)
 {
-	sqlite3_stmt *st;
-	int rc;
+	const struct row_param p[] = { ROW_TEXT(target), ROW_TEXT(environment) };
+	struct buf err = BUF_INIT;
+	struct rows *r;
+	int rc = -1;
 	int64_t prev_seq = 0;    /* the previous non-failed event with a known state after */
-	struct buf prev_after = BUF_INIT; /* its state after, canonical JSON ("" absent) */
+	json_t *prev_after = NULL; /* its state after (NULL: absent) */
 
 	memset(h, 0, sizeof(*h));
 	h->target = xstrdup(target);
 	h->environment = xstrdup(environment);
-	/* the leaf is canonical JSON, so equal states have equal texts */
-	if (store_prepare(s, "SELECT seq, ts, actor, actor_type, action, summary,"
-			  " json_extract(CAST(leaf AS TEXT), '$.outcome.status'),"
-			  " json_extract(CAST(leaf AS TEXT), '$.before_known'),"
-			  " CAST(leaf AS TEXT) -> '$.before', CAST(leaf AS TEXT) -> '$.after' FROM entries "
-			  "WHERE target = ?1 AND environment = ?2 ORDER BY ts, seq", &st))
-		return -1;
-	sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, environment, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	/* the leaf is the evidence: its outcome and states, not the display columns */
+	r = row_open(s, "SELECT seq, ts, actor, actor_type, action, summary, leaf FROM entries"
+		     " WHERE target = $1 AND environment = $2 ORDER BY ts, seq", p, 2, "the history", &err);
+	while (r && (rc = rows_next(r)) == 1) {
 		struct history_item *it;
-		const unsigned char *ts;
+		struct leaf_state ls;
+		json_t *leaf;
 
 		h->total++;
 		if (h->n >= HISTORY_MAX)
@@ -41,39 +63,35 @@ int history_load(struct store *s, const char *target, const char *environment, s
 		ALLOC_GROW(h->v, h->n + 1, h->alloc);
 		it = &h->v[h->n++];
 		memset(it, 0, sizeof(*it));
-		it->seq = sqlite3_column_int64(st, 0);
-		ts = sqlite3_column_text(st, 1);
-		snprintf(it->ts, sizeof(it->ts), "%s", ts ? (const char *)ts : "");
-		it->actor = store_col_dup(st, 2);
-		it->actor_type = store_col_dup(st, 3);
-		it->action = store_col_dup(st, 4);
-		it->summary = store_col_dup(st, 5);
-		snprintf(it->outcome, sizeof(it->outcome), "%s",
-			 sqlite3_column_type(st, 6) == SQLITE_TEXT ? (const char *)sqlite3_column_text(st, 6) :
-			 outcome_name(OUTCOME_UNKNOWN));
-		if (outcome_parse(it->outcome) == OUTCOME_FAILURE)
-			continue; /* changed nothing */
-		{
-			int before_known = sqlite3_column_int(st, 7) == 1;
-			const char *before = (const char *)sqlite3_column_text(st, 8);
-			const char *after = (const char *)sqlite3_column_text(st, 9);
-
-			if (before_known && prev_seq && strcmp(before ? before : "", prev_after.buf))
+		it->seq = rows_col(r, 0)->i;
+		snprintf(it->ts, sizeof(it->ts), "%s", row_text(r, 1));
+		it->actor = row_dup(r, 2);
+		it->actor_type = row_dup(r, 3);
+		it->action = row_dup(r, 4);
+		it->summary = row_dup(r, 5);
+		leaf = row_json(r, 6);
+		leaf_state(leaf, &ls);
+		snprintf(it->outcome, sizeof(it->outcome), "%s", ls.outcome);
+		if (outcome_parse(it->outcome) != OUTCOME_FAILURE) { /* a failed one changed nothing */
+			if (ls.before_known && prev_seq && !same_state(ls.before, prev_after))
 				it->gap_after = prev_seq;
-			if (!before_known && !after) {
+			json_decref(prev_after);
+			prev_after = NULL;
+			if (!ls.before_known && !ls.after) {
 				prev_seq = 0; /* the source recorded no state: the chain is unknown */
 			} else {
 				prev_seq = it->seq;
-				buf_reset(&prev_after);
-				buf_addstr(&prev_after, after ? after : "");
+				prev_after = json_incref(ls.after);
 			}
 		}
+		json_decref(leaf);
 	}
-	buf_release(&prev_after);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_error(s, "cannot read the history");
-	return 0;
+	json_decref(prev_after);
+	if (r && rc < 0)
+		row_fail(s, &err);
+	rows_close(r);
+	buf_release(&err);
+	return rc == 0 ? 0 : -1;
 }
 
 void history_release(struct history *h)
