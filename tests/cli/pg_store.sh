@@ -477,15 +477,7 @@ check_refusals() {
 	done <<-EOF
 	query|query "\$U" actor:x
 	sql|sql "\$U" 'SELECT 1'
-	show|show "\$U" 1
-	history|history "\$U" t
-	state|state "\$U" t --at 2026-01-01T00:00:00Z
-	incidents|incidents "\$U"
-	incident list|incident list "\$U"
-	incident show|incident show "\$U" INC-1
-	correlate|correlate "\$U" INC-1
 	export|export "\$U" --out "\$T/bundle" --query actor:x --case C --examiner E --key "\$K"
-	case|case "\$U" list
 	attest|attest "\$U" --policy "\$T/policy.json" --since 2026-01-01T00:00:00Z --until 2026-02-01T00:00:00Z --key "\$K" --out "\$T/att"
 	watch|watch "\$U" --policy "\$T/policy.json"
 	open|open "\$U"
