@@ -12,50 +12,30 @@
 #include "trailscope/util.h"
 #include "row_read.h"
 
-/* The members of an entry's leaf that the chain needs: its outcome
- * ("unknown" when it records none), whether the state before is
- * recorded, and the states before and after (NULL when absent). */
-struct leaf_state {
-	const char *outcome;
-	int before_known;
-	json_t *before, *after;
-};
-
-static void leaf_state(json_t *leaf, struct leaf_state *ls)
-{
-	json_t *status = json_object_get(json_object_get(leaf, "outcome"), "status");
-
-	ls->outcome = json_is_string(status) ? json_string_value(status) : outcome_name(OUTCOME_UNKNOWN);
-	ls->before_known = json_is_true(json_object_get(leaf, "before_known"));
-	ls->before = json_object_get(leaf, "before");
-	ls->after = json_object_get(leaf, "after");
-}
-
-/* Are two recorded states the same (absent equals only absent)? */
-static int same_state(const json_t *a, const json_t *b)
-{
-	return a && b ? json_equal(a, b) : a == b;
-}
-
 int history_load(struct store *s, const char *target, const char *environment, struct history *h)
 {
 	const struct row_param p[] = { ROW_TEXT(target), ROW_TEXT(environment) };
-	struct buf err = BUF_INIT;
+	const char *leaf = row_leaf_json(s);
+	struct buf sql = BUF_INIT, err = BUF_INIT;
 	struct rows *r;
 	int rc = -1;
 	int64_t prev_seq = 0;    /* the previous non-failed event with a known state after */
-	json_t *prev_after = NULL; /* its state after (NULL: absent) */
+	struct buf prev_after = BUF_INIT; /* its state after, as JSON text ("" absent) */
 
 	memset(h, 0, sizeof(*h));
 	h->target = xstrdup(target);
 	h->environment = xstrdup(environment);
-	/* the leaf is the evidence: its outcome and states, not the display columns */
-	r = row_open(s, "SELECT seq, ts, actor, actor_type, action, summary, leaf FROM entries"
-		     " WHERE target = $1 AND environment = $2 ORDER BY ts, seq", p, 2, "the history", &err);
+	/* the leaf is canonical JSON, so equal states have equal texts; a
+	 * true before_known reads 1 on SQLite, true on PostgreSQL */
+	buf_addf(&sql, "SELECT seq, ts, actor, actor_type, action, summary, %s -> 'outcome' ->> 'status',"
+		 " CASE WHEN CAST(%s ->> 'before_known' AS TEXT) IN ('1', 'true') THEN 1 ELSE 0 END,"
+		 " %s -> 'before', %s -> 'after'"
+		 " FROM entries WHERE target = $1 AND environment = $2 ORDER BY ts, seq", leaf, leaf, leaf, leaf);
+	r = row_open(s, sql.buf, p, 2, "the history", &err);
+	buf_release(&sql);
 	while (r && (rc = rows_next(r)) == 1) {
+		const struct row_col *status = rows_col(r, 6);
 		struct history_item *it;
-		struct leaf_state ls;
-		json_t *leaf;
 
 		h->total++;
 		if (h->n >= HISTORY_MAX)
@@ -69,24 +49,28 @@ int history_load(struct store *s, const char *target, const char *environment, s
 		it->actor_type = row_dup(r, 3);
 		it->action = row_dup(r, 4);
 		it->summary = row_dup(r, 5);
-		leaf = row_json(r, 6);
-		leaf_state(leaf, &ls);
-		snprintf(it->outcome, sizeof(it->outcome), "%s", ls.outcome);
-		if (outcome_parse(it->outcome) != OUTCOME_FAILURE) { /* a failed one changed nothing */
-			if (ls.before_known && prev_seq && !same_state(ls.before, prev_after))
+		snprintf(it->outcome, sizeof(it->outcome), "%s",
+			 status->p && !status->is_int ? status->p : outcome_name(OUTCOME_UNKNOWN));
+		if (outcome_parse(it->outcome) == OUTCOME_FAILURE)
+			continue; /* changed nothing */
+		{
+			const struct row_col *known = rows_col(r, 7);
+			int before_known = known->i == 1;
+			const char *before = rows_col(r, 8)->p;
+			const char *after = rows_col(r, 9)->p;
+
+			if (before_known && prev_seq && strcmp(before ? before : "", prev_after.buf))
 				it->gap_after = prev_seq;
-			json_decref(prev_after);
-			prev_after = NULL;
-			if (!ls.before_known && !ls.after) {
+			if (!before_known && !after) {
 				prev_seq = 0; /* the source recorded no state: the chain is unknown */
 			} else {
 				prev_seq = it->seq;
-				prev_after = json_incref(ls.after);
+				buf_reset(&prev_after);
+				buf_addstr(&prev_after, after ? after : "");
 			}
 		}
-		json_decref(leaf);
 	}
-	json_decref(prev_after);
+	buf_release(&prev_after);
 	if (r && rc < 0)
 		row_fail(s, &err);
 	rows_close(r);

@@ -37,6 +37,11 @@ json_t *row_json(const struct rows *r, int col)
 	return v;
 }
 
+const char *row_leaf_json(const struct store *s)
+{
+	return s->pg ? "convert_from(leaf, 'UTF8')::json" : "CAST(leaf AS TEXT)";
+}
+
 int row_fail(const struct store *s, const struct buf *err)
 {
 	return error("%s: %s", s->path ? s->path : "store", err->buf);

@@ -1,7 +1,7 @@
 /*
  * state.c - a target's state at a moment (see state.h). The settling
- * change is found with one indexed scan (entries_target: target, ts,
- * newest first, past any failed request's leaf), then rebuilt through history_state_at() on a one-item history, so the
+ * change is found with one indexed lookup (entries_target: target, ts),
+ * then rebuilt through history_state_at() on a one-item history, so the
  * rules for deletes and unrecorded "before" states are history.c's.
  */
 #include <stdlib.h>
@@ -48,58 +48,45 @@ const char *state_kind_name(int kind)
 	return kind == HISTORY_PRESENT ? "present" : kind == HISTORY_ABSENT ? "absent" : "unknown";
 }
 
-/* Did the request of this leaf fail (so it changed nothing)? */
-static int leaf_failed(json_t *leaf)
-{
-	json_t *status = json_object_get(json_object_get(leaf, "outcome"), "status");
-
-	return json_is_string(status) && !strcmp(json_string_value(status), "failure");
-}
-
 /* Finds the settling change: the latest at or before at whose request did
  * not fail (a failed one settles nothing), else the first one
  * (before_first). Returns 1 found, 0 none, -1 error. */
 static int settling(struct store *s, const char *target, const char *env, const char *at,
 		    struct state_point *p)
 {
-	static const char *const sql[] = {
-		"SELECT seq, ts, event_id, actor, action, leaf FROM entries WHERE target = $1 AND environment = $2"
-		" AND ts <= $3 ORDER BY ts DESC, seq DESC",
-		"SELECT seq, ts, event_id, actor, action FROM entries WHERE target = $1 AND environment = $2"
-		" ORDER BY ts, seq LIMIT 1",
-	};
 	const struct row_param prm[] = { ROW_TEXT(target), ROW_TEXT(env), ROW_TEXT(at) };
+	struct buf sql[2] = { BUF_INIT, BUF_INIT };
+	int ret = 0;
 
-	for (size_t k = 0; k < 2; k++) {
+	buf_addf(&sql[0], "SELECT seq, ts, event_id, actor, action FROM entries WHERE target = $1"
+		 " AND environment = $2 AND ts <= $3 AND coalesce(%s -> 'outcome' ->> 'status', '') <> 'failure'"
+		 " ORDER BY ts DESC, seq DESC LIMIT 1", row_leaf_json(s));
+	buf_addstr(&sql[1], "SELECT seq, ts, event_id, actor, action FROM entries WHERE target = $1"
+		   " AND environment = $2 ORDER BY ts, seq LIMIT 1");
+	for (size_t k = 0; k < 2 && !ret; k++) {
 		struct buf err = BUF_INIT;
-		struct rows *r = row_open(s, sql[k], prm, k ? 2 : 3, "the target's changes", &err);
-		int rc = -1;
+		struct rows *r = row_open(s, sql[k].buf, prm, k ? 2 : 3, "the target's changes", &err);
+		int rc = r ? rows_next(r) : -1;
 
-		while (r && (rc = rows_next(r)) == 1) {
-			json_t *leaf = k ? NULL : row_json(r, 5);
-			int failed = leaf_failed(leaf);
-
-			json_decref(leaf);
-			if (failed)
-				continue;
+		if (rc == 1) {
 			p->seq = rows_col(r, 0)->i;
 			snprintf(p->ts, sizeof(p->ts), "%s", row_text(r, 1));
 			p->event_id = row_dup(r, 2);
 			p->actor = row_dup(r, 3);
 			p->action = row_dup(r, 4);
 			p->before_first = k == 1;
-			break;
+			ret = 1;
+		} else if (rc < 0) {
+			if (r)
+				row_fail(s, &err);
+			ret = -1;
 		}
-		if (r && rc < 0)
-			row_fail(s, &err);
 		rows_close(r);
 		buf_release(&err);
-		if (rc < 0)
-			return -1;
-		if (rc == 1)
-			return 1;
 	}
-	return 0;
+	buf_release(&sql[0]);
+	buf_release(&sql[1]);
+	return ret;
 }
 
 int state_at(struct store *s, const char *target, const char *environment, usec_t at,
