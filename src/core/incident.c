@@ -597,18 +597,25 @@ void incident_list_release(struct incident_list *l)
 
 int incident_load(struct store *s, const char *id, struct incident *in)
 {
-	/* then without case, as SQLite's NOCASE: lower() folds ASCII only, on
-	 * SQLite and under PostgreSQL's "C" collation alike */
+	/* then without case, as SQLite's NOCASE: ASCII letters only. lower()
+	 * of the column folds ASCII only on SQLite and under the column's
+	 * "C" collation on PostgreSQL; the id is folded here, since the
+	 * server would fold a parameter by the database's own collation */
 	static const char *const sql[] = {
 		SELECT_COLS " WHERE id = $1",
-		SELECT_COLS " WHERE lower(id) = lower(CAST($1 AS TEXT)) LIMIT 2",
+		SELECT_COLS " WHERE lower(id) = $1 LIMIT 2",
 	};
-	const struct row_param p[] = { ROW_TEXT(id) };
+	char *folded = xstrdup(id);
+	const struct row_param p[][1] = { { ROW_TEXT(id) }, { ROW_TEXT(folded) } };
+	int ret = 0;
 
+	for (char *c = folded; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
 	memset(in, 0, sizeof(*in));
-	for (size_t k = 0; k < ARRAY_SIZE(sql); k++) {
+	for (size_t k = 0; k < ARRAY_SIZE(sql) && !ret; k++) {
 		struct buf err = BUF_INIT;
-		struct rows *r = row_open(s, sql[k], p, 1, "incident", &err);
+		struct rows *r = row_open(s, sql[k], p[k], 1, "incident", &err);
 		int rc = -1, found = 0;
 
 		while (r && (rc = rows_next(r)) == 1) {
@@ -628,10 +635,11 @@ int incident_load(struct store *s, const char *id, struct incident *in)
 		if (rc < 0) {
 			if (found && rc == -1)
 				incident_release(in);
-			return -1;
+			ret = -1;
+		} else if (found == 1) {
+			ret = 1;
 		}
-		if (found == 1)
-			return 1;
 	}
-	return 0;
+	free(folded);
+	return ret;
 }

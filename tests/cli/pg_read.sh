@@ -300,6 +300,26 @@ check_outcomes() {
 	expect_same "outcomes incident show" 0 incident show @S INC-9 --format json
 }
 
+# An incident id without case is matched as SQLite's NOCASE does, ASCII
+# letters only, even in a database whose collation folds more (C.UTF-8).
+check_fold() {
+	psql -X -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE fold OWNER ts_owner ENCODING 'UTF8'
+		LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0" ||
+		{ fail "pg read: cannot create a database with the C.UTF-8 locale"; return; }
+	ts init "$(uri ts_owner fold)" --writer ts_writer --reader ts_reader >/dev/null
+	expect_eq "pg read: fold: the database lower-cases beyond ASCII" \
+		"$(psql -X -At -d fold -c "SELECT lower('INC-É')")" "inc-é"
+	printf '%s\n' '{"id":"inc-é","title":"t","started_at":"2026-01-12T10:10:00Z"}' \
+		'{"id":"Inc-B","title":"u","started_at":"2026-01-12T10:11:00Z"}' > "$T/fold.jsonl"
+	ts incident import "$(uri ts_writer fold)" "$T/fold.jsonl" >/dev/null
+	rm -f "$T/fold.db"
+	ts copy "$(uri ts_reader fold)" "$T/fold.db" --quiet
+	PGS=$(uri ts_reader fold pgread) DB=$T/fold.db
+	expect_same "fold: an ASCII letter in another case" 0 incident show @S INC-é
+	expect_same "fold: ... and another" 0 incident show @S inc-b --format json
+	expect_same "fold: a non-ASCII letter in another case is another id" 4 incident show @S INC-É
+}
+
 # The commands compared ("pgread" in the log) read in READ ONLY
 # transactions and sent nothing but reads.
 check_readonly() {
@@ -319,6 +339,7 @@ if pg_start; then
 	if setup; then
 		check_gen
 		check_outcomes
+		check_fold
 		check_samples
 		check_readonly
 		# the comparison itself: two different stores do not compare the same
