@@ -3,7 +3,8 @@
  * [--case FILE]": the investigator's case file from the command line, for
  * scripts and tests (the TUI's m, M and N keys call the same casefile.h).
  * The store is only read (to resolve an event); only the case file is
- * written.
+ * written. A PostgreSQL store has no file to put the case beside, so
+ * there --case FILE is required.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -15,6 +16,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "trailscope/entry.h"
+#include "trailscope/pg_store.h"
 #include "trailscope/util.h"
 
 /* Resolves EVENT (seq or event id) through the store. */
@@ -153,6 +155,9 @@ static int run_case(struct cmd_ctx *cx, int argc, char **argv)
 	ro = !strcmp(verb, "list") || !strcmp(verb, "notes") || !strcmp(verb, "queries");
 	if (case_path)
 		buf_addstr(&path, case_path);
+	else if (pg_is_uri(argv[optind]))
+		return cli_usage_error(usage, "case: a PostgreSQL store has no file beside it for the case: "
+				       "name one with --case FILE");
 	else
 		casefile_default_path(argv[optind], &path);
 	if (cmd_store(cx, argv[optind], &s) || casefile_open(&cf, path.buf, ro ? CASEFILE_READONLY : 0)) {
@@ -222,7 +227,8 @@ const struct command cmd_case_entry = {
 		 "       notes [EVENT] | list | save-query NAME QUERY | queries  [--case FILE] [--format text|json]",
 	.summary = "the investigator's marks and notes",
 	.help = "Marks, notes and saved queries of the investigator, kept in the case file\n"
-		"(default STORE.case), never in the store. EVENT is a seq or an event id.\n",
-	.flags = CMD_STORE,
+		"(default STORE.case), never in the store. EVENT is a seq or an event id.\n"
+		"STORE may be a PostgreSQL URI (read only; --case FILE is then required).\n",
+	.flags = CMD_STORE | CMD_PG,
 	.run = run_case,
 };

@@ -312,7 +312,7 @@ static const struct command incident_list_verb = {
 	.usage = "incident list STORE [--format table|json|jsonl|csv]",
 	.summary = "list the incidents",
 	.help = list_help,
-	.flags = CMD_STORE,
+	.flags = CMD_STORE | CMD_PG,
 	.run = run_list,
 };
 
@@ -321,7 +321,7 @@ static const struct command incident_show_verb = {
 	.usage = "incident show STORE ID [--format text|json]",
 	.summary = "one incident and the record it was read from",
 	.help = "\nPrints one incident and the source record it was read from.\n",
-	.flags = CMD_STORE,
+	.flags = CMD_STORE | CMD_PG,
 	.run = run_show,
 };
 
@@ -343,6 +343,6 @@ const struct command cmd_incidents_entry = {
 	.usage = "incidents STORE [--format table|json|jsonl|csv]",
 	.summary = "list incidents (incident list)",
 	.help = list_help,
-	.flags = CMD_STORE,
+	.flags = CMD_STORE | CMD_PG,
 	.run = run_list,
 };

@@ -18,7 +18,7 @@
 #include "trailscope/diff.h"
 #include "trailscope/jcs.h"
 #include "trailscope/risk.h"
-#include "store_row.h"
+#include "row_read.h"
 
 #define MINUTE ((usec_t)60 * 1000000)
 #define HISTORY_ROWS 500      /* a target's recent changes read for the service-account signal */
@@ -730,19 +730,18 @@ static int chains(const struct window_row *r, const struct window_row *later)
 
 /* Share of the target's recent changes (of this action when there are
  * enough) made by people. Returns 0 or -1. */
-static int people_share(struct store *s, sqlite3_stmt **st, const struct correlate_candidate *c,
-			double *share, int *sample)
+static int people_share(struct store *s, const struct correlate_candidate *c, double *share, int *sample)
 {
-	int rc, same = 0, same_people = 0, all = 0, all_people = 0;
+	/* seq breaks ties in ts, so both backends take the same 500 */
+	const struct row_param p[] = { ROW_TEXT(c->target), ROW_TEXT(c->ts) };
+	struct buf err = BUF_INIT;
+	struct rows *r = row_open(s, "SELECT actor_type, action FROM entries WHERE target = $1 AND ts < $2"
+				  " ORDER BY ts DESC, seq DESC LIMIT 500", p, 2, "the target's history", &err);
+	int rc = -1, same = 0, same_people = 0, all = 0, all_people = 0;
 
-	if (!*st && store_prepare(s, "SELECT actor_type, action FROM entries WHERE target = ?1 AND ts < ?2"
-				  " ORDER BY ts DESC LIMIT 500", st))
-		return -1;
-	sqlite3_bind_text(*st, 1, c->target, -1, SQLITE_STATIC);
-	sqlite3_bind_text(*st, 2, c->ts, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(*st)) == SQLITE_ROW) {
-		const char *type = (const char *)sqlite3_column_text(*st, 0);
-		const char *action = (const char *)sqlite3_column_text(*st, 1);
+	while (r && (rc = rows_next(r)) == 1) {
+		const char *type = rows_col(r, 0)->p;
+		const char *action = rows_col(r, 1)->p;
 		int person = type && !strcmp(type, "user");
 
 		all++;
@@ -752,9 +751,12 @@ static int people_share(struct store *s, sqlite3_stmt **st, const struct correla
 			same_people += person;
 		}
 	}
-	sqlite3_reset(*st);
-	if (rc != SQLITE_DONE)
-		return store_error(s, "cannot read the target's history");
+	if (r && rc < 0)
+		row_fail(s, &err);
+	rows_close(r);
+	buf_release(&err);
+	if (rc != 0)
+		return -1;
 	if (same >= 5) {
 		*share = (double)same_people / same;
 		*sample = same;
@@ -796,27 +798,26 @@ int correlate_run(struct store *s, const struct incident *in, const struct corre
 {
 	struct window_row *rows = NULL;
 	size_t n = 0, alloc = 0;
-	sqlite3_stmt *st = NULL, *hist = NULL;
+	struct rows *st;
 	char from[32], to[32];
 	struct buf err = BUF_INIT;
-	int rc, ret = -1;
+	int rc = -1, ret = -1;
 
 	memset(out, 0, sizeof(*out));
 	incident_window_lookback(in, o->lookback, &out->from, &out->to);
 	time_format(out->from, from);
 	time_format(out->to, to);
-	if (store_prepare(s, "SELECT seq, event_id, ts, actor, actor_type, action, target, target_kind,"
-			  " environment, summary, risk, leaf FROM entries WHERE ts >= ?1 AND ts <= ?2"
-			  " ORDER BY ts, seq LIMIT ?3", &st))
-		return -1;
-	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)o->max_changes + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	{
+		const struct row_param p[] = { ROW_TEXT(from), ROW_TEXT(to), ROW_INT((int64_t)o->max_changes + 1) };
+
+		st = row_open(s, "SELECT seq, event_id, ts, actor, actor_type, action, target, target_kind,"
+			      " environment, summary, risk, leaf FROM entries WHERE ts >= $1 AND ts <= $2"
+			      " ORDER BY ts, seq LIMIT $3", p, 3, "the incident's window", &err);
+	}
+	while (st && (rc = rows_next(st)) == 1) {
 		struct window_row *r;
-		const char *ts = (const char *)sqlite3_column_text(st, 2), *why;
+		const char *ts = rows_col(st, 2)->p, *why;
 		json_t *leaf;
-		int l, c;
 
 		if (n == o->max_changes) {
 			out->truncated = 1;
@@ -825,22 +826,20 @@ int correlate_run(struct store *s, const struct incident *in, const struct corre
 		ALLOC_GROW(rows, n + 1, alloc);
 		r = &rows[n++];
 		memset(r, 0, sizeof(*r));
-		r->c.seq = sqlite3_column_int64(st, 0);
-		r->c.event_id = store_col_dup(st, 1);
+		r->c.seq = rows_col(st, 0)->i;
+		r->c.event_id = row_dup(st, 1);
 		snprintf(r->c.ts, sizeof(r->c.ts), "%s", ts ? ts : "");
 		if (!ts || time_parse_iso(ts, &r->c.t, &why))
 			r->c.t = in->started;
-		r->c.actor = store_col_dup(st, 3);
-		r->c.actor_type = store_col_dup(st, 4);
-		r->c.action = store_col_dup(st, 5);
-		r->c.target = store_col_dup(st, 6);
-		r->c.target_kind = store_col_dup(st, 7);
-		r->c.environment = store_col_dup(st, 8);
-		r->c.summary = store_col_dup(st, 9);
-		r->c.risk = (unsigned)sqlite3_column_int(st, 10);
-		buf_reset(&err);
-		leaf = json_parse_strict(sqlite3_column_blob(st, 11), (size_t)sqlite3_column_bytes(st, 11),
-					 &l, &c, &err);
+		r->c.actor = row_dup(st, 3);
+		r->c.actor_type = row_dup(st, 4);
+		r->c.action = row_dup(st, 5);
+		r->c.target = row_dup(st, 6);
+		r->c.target_kind = row_dup(st, 7);
+		r->c.environment = row_dup(st, 8);
+		r->c.summary = row_dup(st, 9);
+		r->c.risk = (unsigned)rows_col(st, 10)->i;
+		leaf = row_json(st, 11);
 		r->before_known = json_is_true(json_object_get(leaf, "before_known"));
 		r->before = json_incref(json_object_get(leaf, "before"));
 		r->after = json_incref(json_object_get(leaf, "after"));
@@ -870,10 +869,11 @@ int correlate_run(struct store *s, const struct incident *in, const struct corre
 		}
 		json_decref(leaf);
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		store_error(s, "cannot read the incident's window");
+	if (st && rc < 0)
+		row_fail(s, &err);
+	rows_close(st);
+	if (rc < 0)
 		goto out;
-	}
 	out->changes = n;
 	for (size_t i = 0; i < n; i++) {
 		struct window_row *r = &rows[i];
@@ -893,7 +893,7 @@ int correlate_run(struct store *s, const struct incident *in, const struct corre
 		f.context = r->context;
 		f.risk = r->c.risk;
 		if (!strcmp(r->c.actor_type, "service") &&
-		    people_share(s, &hist, &r->c, &f.people_share, &f.people_sample))
+		    people_share(s, &r->c, &f.people_share, &f.people_sample))
 			goto out;
 		f.failed = r->failed;
 		f.failure = r->failure;
@@ -948,8 +948,6 @@ out:
 		free(rows[i].failure);
 	}
 	free(rows);
-	sqlite3_finalize(st);
-	sqlite3_finalize(hist);
 	buf_release(&err);
 	if (ret)
 		correlation_release(out);

@@ -1,6 +1,7 @@
 /*
  * entry.c - loads one event with its changes from the store (see entry.h).
- * Cost: two indexed lookups plus one leaf parse.
+ * Cost: two indexed lookups plus one leaf parse. Its SQL is written once
+ * for SQLite and PostgreSQL (row_read.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,50 +10,38 @@
 #include "trailscope/jcs.h"
 #include "trailscope/leaf.h"
 #include "trailscope/util.h"
-#include "store_row.h"
-
-static json_t *parse_value(const unsigned char *text, int len)
-{
-	int l, c;
-	struct buf err = BUF_INIT;
-	json_t *v;
-
-	if (!text)
-		return NULL;
-	v = json_parse_strict((const char *)text, (size_t)len, &l, &c, &err);
-	buf_release(&err);
-	return v;
-}
+#include "row_read.h"
 
 static int load_changes(struct store *s, struct entry *e)
 {
-	sqlite3_stmt *st;
-	int rc;
+	const struct row_param p[] = { ROW_INT(e->seq) };
+	struct buf err = BUF_INIT;
+	struct rows *r = row_open(s, "SELECT path, kind, before, after, before_unknown FROM changes"
+				  " WHERE seq = $1 ORDER BY idx", p, 1, "changes", &err);
+	int rc = -1;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT path, kind, before, after, before_unknown FROM changes "
-			       "WHERE seq = ?1 ORDER BY idx", -1, &st, NULL) != SQLITE_OK)
-		return store_error(s, "cannot read changes");
-	sqlite3_bind_int64(st, 1, e->seq);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (r && (rc = rows_next(r)) == 1) {
 		struct change *c;
-		const char *kind = (const char *)sqlite3_column_text(st, 1);
 
 		ALLOC_GROW(e->changes.v, e->changes.n + 1, e->changes.alloc);
 		c = &e->changes.v[e->changes.n++];
 		memset(c, 0, sizeof(*c));
-		c->path = store_col_dup(st, 0);
-		c->kind = change_kind_parse(kind);
-		c->before = parse_value(sqlite3_column_text(st, 2), sqlite3_column_bytes(st, 2));
-		c->after = parse_value(sqlite3_column_text(st, 3), sqlite3_column_bytes(st, 3));
-		c->before_unknown = sqlite3_column_int(st, 4);
+		c->path = row_dup(r, 0);
+		c->kind = change_kind_parse(rows_col(r, 1)->p);
+		c->before = row_json(r, 2);
+		c->after = row_json(r, 3);
+		c->before_unknown = (int)rows_col(r, 4)->i;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_error(s, "cannot read changes");
+	if (r && rc < 0)
+		row_fail(s, &err);
+	rows_close(r);
+	buf_release(&err);
+	return rc == 0 ? 0 : -1;
 }
 
 /* Sets e->raw from the leaf (v1, v2) or from column col, entry_text.raw,
  * checked against the leaf's raw_sha256 (v3). */
-static void load_raw(struct entry *e, sqlite3_stmt *st, int col)
+static void load_raw(struct entry *e, const struct rows *r, int col)
 {
 	json_t *raw = entry_leaf_get(e, "raw"), *sha = entry_leaf_get(e, "raw_sha256");
 	size_t n;
@@ -68,7 +57,8 @@ static void load_raw(struct entry *e, sqlite3_stmt *st, int col)
 		e->raw_state = ENTRY_RAW_NONE;
 		return;
 	}
-	t = store_col_text_len(st, col, &n);
+	t = rows_col(r, col)->p;
+	n = rows_col(r, col)->n;
 	if (!t) {
 		e->raw_state = ENTRY_RAW_MISSING;
 	} else if (!leaf_raw_matches(json_string_value(sha), t, n)) {
@@ -102,8 +92,9 @@ const char *entry_raw_problem(const struct entry *e)
 
 static int load_where(struct store *s, const char *where, int64_t seq, const char *id, struct entry *e)
 {
-	struct buf sql = BUF_INIT;
-	sqlite3_stmt *st;
+	const struct row_param p[] = { { id, seq } };
+	struct buf sql = BUF_INIT, err = BUF_INIT;
+	struct rows *r;
 	int rc, ret = -1;
 
 	memset(e, 0, sizeof(*e));
@@ -112,37 +103,33 @@ static int load_where(struct store *s, const char *where, int64_t seq, const cha
 		 "%s FROM entries WHERE %s",
 		 s->schema >= 2 ? "(SELECT raw FROM entry_text WHERE entry_text.seq = entries.seq)" : "NULL",
 		 where);
-	if (sqlite3_prepare_v2(s->db, sql.buf, -1, &st, NULL) != SQLITE_OK) {
-		buf_release(&sql);
-		return store_error(s, "cannot read entry");
-	}
+	r = row_open(s, sql.buf, p, 1, "entry", &err);
 	buf_release(&sql);
-	if (id)
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_int64(st, 1, seq);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
+	rc = r ? rows_next(r) : -1;
+	if (rc == 0) {
 		ret = 0;
-	} else if (rc == SQLITE_ROW) {
-		e->seq = sqlite3_column_int64(st, 0);
-		e->event_id = store_col_dup(st, 1);
-		e->ts = store_col_dup(st, 2);
-		e->actor = store_col_dup(st, 3);
-		e->actor_type = store_col_dup(st, 4);
-		e->action = store_col_dup(st, 5);
-		e->target = store_col_dup(st, 6);
-		e->target_kind = store_col_dup(st, 7);
-		e->environment = store_col_dup(st, 8);
-		e->summary = store_col_dup(st, 9);
-		e->leaf = parse_value(sqlite3_column_blob(st, 10), sqlite3_column_bytes(st, 10));
-		e->covered_by = (uint64_t)sqlite3_column_int64(st, 11);
-		load_raw(e, st, 12);
-		ret = load_changes(s, e) ? -1 : 1;
-	} else {
-		store_error(s, "cannot read entry");
+	} else if (rc == 1) {
+		e->seq = rows_col(r, 0)->i;
+		e->event_id = row_dup(r, 1);
+		e->ts = row_dup(r, 2);
+		e->actor = row_dup(r, 3);
+		e->actor_type = row_dup(r, 4);
+		e->action = row_dup(r, 5);
+		e->target = row_dup(r, 6);
+		e->target_kind = row_dup(r, 7);
+		e->environment = row_dup(r, 8);
+		e->summary = row_dup(r, 9);
+		e->leaf = row_json(r, 10);
+		e->covered_by = (uint64_t)rows_col(r, 11)->i;
+		load_raw(e, r, 12);
+		ret = 1;
+	} else if (r) {
+		row_fail(s, &err);
 	}
-	sqlite3_finalize(st);
+	rows_close(r); /* before the next read: one cursor at a time is enough */
+	buf_release(&err);
+	if (ret == 1 && load_changes(s, e))
+		ret = -1;
 	if (ret != 1 && e->event_id)
 		entry_release(e);
 	return ret;
@@ -150,26 +137,27 @@ static int load_where(struct store *s, const char *where, int64_t seq, const cha
 
 int entry_load_seq(struct store *s, int64_t seq, struct entry *e)
 {
-	return load_where(s, "seq = ?1", seq, NULL, e);
+	return load_where(s, "seq = $1", seq, NULL, e);
 }
 
 int entry_event_id(struct store *s, int64_t seq, char **id)
 {
-	sqlite3_stmt *st;
-	int rc, ret = 0;
+	const struct row_param p[] = { ROW_INT(seq) };
+	struct buf err = BUF_INIT;
+	struct rows *r = row_open(s, "SELECT event_id FROM entries WHERE seq = $1", p, 1, "the event id", &err);
+	int rc = r ? rows_next(r) : -1, ret = 0;
 
 	*id = NULL;
-	if (store_prepare(s, "SELECT event_id FROM entries WHERE seq = ?1", &st))
-		return -1;
-	sqlite3_bind_int64(st, 1, seq);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		*id = store_col_dup(st, 0);
+	if (rc == 1 && rows_col(r, 0)->p) {
+		*id = row_dup(r, 0);
 		ret = 1;
-	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		ret = store_error(s, "cannot read the event id");
+	} else if (rc < 0) {
+		ret = -1;
+		if (r)
+			row_fail(s, &err);
 	}
-	sqlite3_finalize(st);
+	rows_close(r);
+	buf_release(&err);
 	return ret;
 }
 
@@ -179,7 +167,7 @@ int entry_load(struct store *s, const char *id, struct entry *e)
 
 	if (parse_int64(id, 1, INT64_MAX, &seq) == 0)
 		return entry_load_seq(s, seq, e);
-	return load_where(s, "event_id = ?1", 0, id, e);
+	return load_where(s, "event_id = $1", 0, id, e);
 }
 
 void entry_release(struct entry *e)

@@ -10,30 +10,32 @@
 #include "trailscope/entry.h"
 #include "trailscope/history.h"
 #include "trailscope/util.h"
-#include "store_row.h"
+#include "row_read.h"
 
 int history_load(struct store *s, const char *target, const char *environment, struct history *h)
 {
-	sqlite3_stmt *st;
-	int rc;
+	const struct row_param p[] = { ROW_TEXT(target), ROW_TEXT(environment) };
+	const char *leaf = row_leaf_json(s);
+	struct buf sql = BUF_INIT, err = BUF_INIT;
+	struct rows *r;
+	int rc = -1;
 	int64_t prev_seq = 0;    /* the previous non-failed event with a known state after */
-	struct buf prev_after = BUF_INIT; /* its state after, canonical JSON ("" absent) */
+	struct buf prev_after = BUF_INIT; /* its state after, as JSON text ("" absent) */
 
 	memset(h, 0, sizeof(*h));
 	h->target = xstrdup(target);
 	h->environment = xstrdup(environment);
-	/* the leaf is canonical JSON, so equal states have equal texts */
-	if (store_prepare(s, "SELECT seq, ts, actor, actor_type, action, summary,"
-			  " json_extract(CAST(leaf AS TEXT), '$.outcome.status'),"
-			  " json_extract(CAST(leaf AS TEXT), '$.before_known'),"
-			  " CAST(leaf AS TEXT) -> '$.before', CAST(leaf AS TEXT) -> '$.after' FROM entries "
-			  "WHERE target = ?1 AND environment = ?2 ORDER BY ts, seq", &st))
-		return -1;
-	sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, environment, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	/* the leaf is canonical JSON, so equal states have equal texts; a
+	 * true before_known reads 1 on SQLite, true on PostgreSQL */
+	buf_addf(&sql, "SELECT seq, ts, actor, actor_type, action, summary, %s -> 'outcome' ->> 'status',"
+		 " CASE WHEN CAST(%s ->> 'before_known' AS TEXT) IN ('1', 'true') THEN 1 ELSE 0 END,"
+		 " %s -> 'before', %s -> 'after'"
+		 " FROM entries WHERE target = $1 AND environment = $2 ORDER BY ts, seq", leaf, leaf, leaf, leaf);
+	r = row_open(s, sql.buf, p, 2, "the history", &err);
+	buf_release(&sql);
+	while (r && (rc = rows_next(r)) == 1) {
+		const struct row_col *status = rows_col(r, 6);
 		struct history_item *it;
-		const unsigned char *ts;
 
 		h->total++;
 		if (h->n >= HISTORY_MAX)
@@ -41,22 +43,21 @@ int history_load(struct store *s, const char *target, const char *environment, s
 		ALLOC_GROW(h->v, h->n + 1, h->alloc);
 		it = &h->v[h->n++];
 		memset(it, 0, sizeof(*it));
-		it->seq = sqlite3_column_int64(st, 0);
-		ts = sqlite3_column_text(st, 1);
-		snprintf(it->ts, sizeof(it->ts), "%s", ts ? (const char *)ts : "");
-		it->actor = store_col_dup(st, 2);
-		it->actor_type = store_col_dup(st, 3);
-		it->action = store_col_dup(st, 4);
-		it->summary = store_col_dup(st, 5);
+		it->seq = rows_col(r, 0)->i;
+		snprintf(it->ts, sizeof(it->ts), "%s", row_text(r, 1));
+		it->actor = row_dup(r, 2);
+		it->actor_type = row_dup(r, 3);
+		it->action = row_dup(r, 4);
+		it->summary = row_dup(r, 5);
 		snprintf(it->outcome, sizeof(it->outcome), "%s",
-			 sqlite3_column_type(st, 6) == SQLITE_TEXT ? (const char *)sqlite3_column_text(st, 6) :
-			 outcome_name(OUTCOME_UNKNOWN));
+			 status->p && !status->is_int ? status->p : outcome_name(OUTCOME_UNKNOWN));
 		if (outcome_parse(it->outcome) == OUTCOME_FAILURE)
 			continue; /* changed nothing */
 		{
-			int before_known = sqlite3_column_int(st, 7) == 1;
-			const char *before = (const char *)sqlite3_column_text(st, 8);
-			const char *after = (const char *)sqlite3_column_text(st, 9);
+			const struct row_col *known = rows_col(r, 7);
+			int before_known = known->i == 1;
+			const char *before = rows_col(r, 8)->p;
+			const char *after = rows_col(r, 9)->p;
 
 			if (before_known && prev_seq && strcmp(before ? before : "", prev_after.buf))
 				it->gap_after = prev_seq;
@@ -70,10 +71,11 @@ int history_load(struct store *s, const char *target, const char *environment, s
 		}
 	}
 	buf_release(&prev_after);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_error(s, "cannot read the history");
-	return 0;
+	if (r && rc < 0)
+		row_fail(s, &err);
+	rows_close(r);
+	buf_release(&err);
+	return rc == 0 ? 0 : -1;
 }
 
 void history_release(struct history *h)

@@ -19,7 +19,7 @@
 #include "trailscope/incident.h"
 #include "trailscope/jcs.h"
 #include "trailscope/store_append.h"
-#include "store_row.h"
+#include "row_read.h"
 
 #define MAX_ID 256
 
@@ -515,39 +515,36 @@ int incident_import(struct store *s, char *const *files, int nfiles,
 #define SELECT_COLS "SELECT id, title, severity, services, environment, started_at, detected_at," \
 		    " resolved_at, raw, source_file, source_line FROM incidents"
 
-static int col_time(sqlite3_stmt *st, int col, usec_t *out)
+static int col_time(const struct rows *r, int col, usec_t *out)
 {
-	const char *t = (const char *)sqlite3_column_text(st, col), *why;
+	const char *t = rows_col(r, col)->p, *why;
 
 	*out = INCIDENT_NO_TIME;
 	return t ? time_parse_iso(t, out, &why) : 0;
 }
 
 /* Fills in from the current row; -1 (reported) when the row is damaged. */
-static int from_row(sqlite3_stmt *st, struct incident *in)
+static int from_row(const struct rows *r, struct incident *in)
 {
-	struct buf err = BUF_INIT;
 	json_t *svc;
-	int l, c;
 
 	memset(in, 0, sizeof(*in));
-	in->id = store_col_dup(st, 0);
-	in->title = store_col_dup(st, 1);
-	in->severity = store_col_dup(st, 2);
-	in->environment = store_col_dup(st, 4);
-	in->raw = store_col_dup(st, 8);
-	in->source_file = store_col_dup(st, 9);
-	in->source_line = (long)sqlite3_column_int64(st, 10);
-	svc = json_parse_strict(store_col_text(st, 3), (size_t)sqlite3_column_bytes(st, 3), &l, &c, &err);
-	if (col_time(st, 5, &in->started) || in->started == INCIDENT_NO_TIME ||
-	    col_time(st, 6, &in->detected) || col_time(st, 7, &in->resolved) || !json_is_array(svc)) {
+	in->id = row_dup(r, 0);
+	in->title = row_dup(r, 1);
+	in->severity = row_dup(r, 2);
+	in->environment = row_dup(r, 4);
+	in->raw = row_dup(r, 8);
+	in->source_file = row_dup(r, 9);
+	in->source_line = (long)rows_col(r, 10)->i;
+	svc = row_json(r, 3);
+	if (col_time(r, 5, &in->started) || in->started == INCIDENT_NO_TIME ||
+	    col_time(r, 6, &in->detected) || col_time(r, 7, &in->resolved) || !json_is_array(svc)) {
 		struct buf safe = BUF_INIT;
 
 		buf_add_term_safe(&safe, in->id, strlen(in->id));
 		error("incident '%s' is damaged in the store (bad time or services column)", safe.buf);
 		buf_release(&safe);
 		json_decref(svc);
-		buf_release(&err);
 		incident_release(in);
 		return -1;
 	}
@@ -560,31 +557,32 @@ static int from_row(sqlite3_stmt *st, struct incident *in)
 		}
 	}
 	json_decref(svc);
-	buf_release(&err);
 	return 0;
 }
 
 int incident_list_load(struct store *s, struct incident_list *l)
 {
-	sqlite3_stmt *st;
-	int rc;
+	struct buf err = BUF_INIT;
+	struct rows *r;
+	int rc = -1;
 
 	memset(l, 0, sizeof(*l));
-	if (store_prepare(s, SELECT_COLS " ORDER BY started_at, id", &st))
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	r = row_open(s, SELECT_COLS " ORDER BY started_at, id", NULL, 0, "incidents", &err);
+	while (r && (rc = rows_next(r)) == 1) {
 		ALLOC_GROW(l->v, l->n + 1, l->alloc);
-		if (from_row(st, &l->v[l->n])) {
-			sqlite3_finalize(st);
-			incident_list_release(l);
-			return -1;
+		if (from_row(r, &l->v[l->n])) {
+			rc = -2; /* reported */
+			break;
 		}
 		l->n++;
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	if (r && rc == -1)
+		row_fail(s, &err);
+	rows_close(r);
+	buf_release(&err);
+	if (rc != 0) {
 		incident_list_release(l);
-		return store_error(s, "cannot read incidents");
+		return -1;
 	}
 	return 0;
 }
@@ -599,37 +597,49 @@ void incident_list_release(struct incident_list *l)
 
 int incident_load(struct store *s, const char *id, struct incident *in)
 {
+	/* then without case, as SQLite's NOCASE: ASCII letters only. lower()
+	 * of the column folds ASCII only on SQLite and under the column's
+	 * "C" collation on PostgreSQL; the id is folded here, since the
+	 * server would fold a parameter by the database's own collation */
 	static const char *const sql[] = {
-		SELECT_COLS " WHERE id = ?1",
-		SELECT_COLS " WHERE id = ?1 COLLATE NOCASE LIMIT 2",
+		SELECT_COLS " WHERE id = $1",
+		SELECT_COLS " WHERE lower(id) = $1 LIMIT 2",
 	};
+	char *folded = xstrdup(id);
+	const struct row_param p[][1] = { { ROW_TEXT(id) }, { ROW_TEXT(folded) } };
+	int ret = 0;
 
+	for (char *c = folded; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
 	memset(in, 0, sizeof(*in));
-	for (size_t k = 0; k < ARRAY_SIZE(sql); k++) {
-		sqlite3_stmt *st;
-		int rc, found = 0;
+	for (size_t k = 0; k < ARRAY_SIZE(sql) && !ret; k++) {
+		struct buf err = BUF_INIT;
+		struct rows *r = row_open(s, sql[k], p[k], 1, "incident", &err);
+		int rc = -1, found = 0;
 
-		if (store_prepare(s, sql[k], &st))
-			return -1;
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		while (r && (rc = rows_next(r)) == 1) {
 			if (found++) {
 				incident_release(in); /* ambiguous without case */
 				break;
 			}
-			if (from_row(st, in)) {
-				sqlite3_finalize(st);
-				return -1;
+			if (from_row(r, in)) {
+				rc = -2; /* reported */
+				break;
 			}
 		}
-		sqlite3_finalize(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			if (found)
+		if (r && rc == -1)
+			row_fail(s, &err);
+		rows_close(r);
+		buf_release(&err);
+		if (rc < 0) {
+			if (found && rc == -1)
 				incident_release(in);
-			return store_error(s, "cannot read incident");
+			ret = -1;
+		} else if (found == 1) {
+			ret = 1;
 		}
-		if (found == 1)
-			return 1;
 	}
-	return 0;
+	free(folded);
+	return ret;
 }

@@ -19,7 +19,7 @@
 #include "trailscope/buf.h"
 #include "trailscope/store.h"
 
-#define ROWS_MAX_COLS 12
+#define ROWS_MAX_COLS 16 /* entry.c reads 13 */
 
 /* One column of the current row, valid until the next rows_next. */
 struct row_col {

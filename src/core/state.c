@@ -8,26 +8,29 @@
 #include <string.h>
 
 #include "trailscope/state.h"
-#include "store_row.h"
+#include "row_read.h"
 
 int state_target_envs(struct store *s, const char *target, struct target_envs *out)
 {
-	sqlite3_stmt *st;
-	int rc;
+	const struct row_param p[] = { ROW_TEXT(target) };
+	struct buf err = BUF_INIT;
+	struct rows *r;
+	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (store_prepare(s, "SELECT DISTINCT environment FROM entries WHERE target = ?1 ORDER BY environment",
-			  &st))
-		return -1;
-	sqlite3_bind_text(st, 1, target, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	r = row_open(s, "SELECT DISTINCT environment FROM entries WHERE target = $1 ORDER BY environment", p, 1,
+		     "the target's environments", &err);
+	while (r && (rc = rows_next(r)) == 1) {
 		out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
-		out->v[out->n++] = store_col_dup(st, 0);
+		out->v[out->n++] = row_dup(r, 0);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	if (r && rc < 0)
+		row_fail(s, &err);
+	rows_close(r);
+	buf_release(&err);
+	if (rc != 0) {
 		target_envs_release(out);
-		return store_error(s, "cannot read the target's environments");
+		return -1;
 	}
 	return 0;
 }
@@ -45,48 +48,45 @@ const char *state_kind_name(int kind)
 	return kind == HISTORY_PRESENT ? "present" : kind == HISTORY_ABSENT ? "absent" : "unknown";
 }
 
-/* Finds the settling change: the latest at or before at, else the first
- * one (before_first). Returns 1 found, 0 none, -1 error. */
+/* Finds the settling change: the latest at or before at whose request did
+ * not fail (a failed one settles nothing), else the first one
+ * (before_first). Returns 1 found, 0 none, -1 error. */
 static int settling(struct store *s, const char *target, const char *env, const char *at,
 		    struct state_point *p)
 {
-	static const char *const sql[] = {
-		/* a failed request changed nothing: it settles nothing */
-		"SELECT seq, ts, event_id, actor, action FROM entries WHERE target = ?1 AND environment = ?2"
-		" AND ts <= ?3 AND coalesce(json_extract(CAST(leaf AS TEXT), '$.outcome.status'), '') != 'failure'"
-		" ORDER BY ts DESC, seq DESC LIMIT 1",
-		"SELECT seq, ts, event_id, actor, action FROM entries WHERE target = ?1 AND environment = ?2"
-		" ORDER BY ts, seq LIMIT 1",
-	};
+	const struct row_param prm[] = { ROW_TEXT(target), ROW_TEXT(env), ROW_TEXT(at) };
+	struct buf sql[2] = { BUF_INIT, BUF_INIT };
+	int ret = 0;
 
-	for (size_t k = 0; k < 2; k++) {
-		sqlite3_stmt *st;
-		int rc;
+	buf_addf(&sql[0], "SELECT seq, ts, event_id, actor, action FROM entries WHERE target = $1"
+		 " AND environment = $2 AND ts <= $3 AND coalesce(%s -> 'outcome' ->> 'status', '') <> 'failure'"
+		 " ORDER BY ts DESC, seq DESC LIMIT 1", row_leaf_json(s));
+	buf_addstr(&sql[1], "SELECT seq, ts, event_id, actor, action FROM entries WHERE target = $1"
+		   " AND environment = $2 ORDER BY ts, seq LIMIT 1");
+	for (size_t k = 0; k < 2 && !ret; k++) {
+		struct buf err = BUF_INIT;
+		struct rows *r = row_open(s, sql[k].buf, prm, k ? 2 : 3, "the target's changes", &err);
+		int rc = r ? rows_next(r) : -1;
 
-		if (store_prepare(s, sql[k], &st))
-			return -1;
-		sqlite3_bind_text(st, 1, target, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, env, -1, SQLITE_STATIC);
-		if (!k)
-			sqlite3_bind_text(st, 3, at, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			const unsigned char *ts = sqlite3_column_text(st, 1);
-
-			p->seq = sqlite3_column_int64(st, 0);
-			snprintf(p->ts, sizeof(p->ts), "%s", ts ? (const char *)ts : "");
-			p->event_id = store_col_dup(st, 2);
-			p->actor = store_col_dup(st, 3);
-			p->action = store_col_dup(st, 4);
+		if (rc == 1) {
+			p->seq = rows_col(r, 0)->i;
+			snprintf(p->ts, sizeof(p->ts), "%s", row_text(r, 1));
+			p->event_id = row_dup(r, 2);
+			p->actor = row_dup(r, 3);
+			p->action = row_dup(r, 4);
 			p->before_first = k == 1;
+			ret = 1;
+		} else if (rc < 0) {
+			if (r)
+				row_fail(s, &err);
+			ret = -1;
 		}
-		sqlite3_finalize(st);
-		if (rc == SQLITE_ROW)
-			return 1;
-		if (rc != SQLITE_DONE)
-			return store_error(s, "cannot look up the target's changes");
+		rows_close(r);
+		buf_release(&err);
 	}
-	return 0;
+	buf_release(&sql[0]);
+	buf_release(&sql[1]);
+	return ret;
 }
 
 int state_at(struct store *s, const char *target, const char *environment, usec_t at,

@@ -25,6 +25,7 @@
 #include "trailscope/verify_anchors.h"
 #include "trailscope/verify_derived.h"
 #include "trailscope/util.h"
+#include "rows.h"
 #include "store_row.h"
 
 #define NAME_OF(name, str) str,
@@ -990,7 +991,8 @@ static char *cover_check(struct store *s, const struct trust *t, uint64_t seq, u
 	struct merkle_source src;
 	struct merkle_proof p = { NULL, 0 };
 	unsigned char root[HASH_LEN], hash[HASH_LEN];
-	sqlite3_stmt *st = NULL;
+	const struct row_param leaf_seq[] = { ROW_INT((int64_t)seq) };
+	struct rows *st = NULL;
 	int parsed = 0, ok = 0, bad = 0;
 
 	if (note_parse(text, strlen(text), &note, &err)) {
@@ -1040,22 +1042,18 @@ static char *cover_check(struct store *s, const struct trust *t, uint64_t seq, u
 		goto out;
 	}
 	store_merkle_source(s, &src);
-	if (store_prepare(s, "SELECT leaf FROM entries WHERE seq = ?1", &st)) {
+	buf_reset(&err);
+	st = rows_open(s, NULL, "SELECT leaf FROM entries WHERE seq = $1", leaf_seq, 1, "the entry", &err);
+	if (!st || rows_next(st) != 1) {
 		buf_addstr(&why, "the entry cannot be read");
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		buf_addstr(&why, "the entry cannot be read");
-		goto out;
-	}
-	merkle_leaf_hash(sqlite3_column_blob(st, 0) ? sqlite3_column_blob(st, 0) : "",
-			 (size_t)sqlite3_column_bytes(st, 0), hash);
+	merkle_leaf_hash(rows_col(st, 0)->p ? rows_col(st, 0)->p : "", rows_col(st, 0)->n, hash);
 	if (merkle_inclusion_proof(&src, seq - 1, size, &p) ||
 	    merkle_verify_inclusion(seq - 1, size, hash, &p, body.root))
 		buf_addstr(&why, "MODIFIED: the entry's leaf is not included under its root");
 out:
-	sqlite3_finalize(st);
+	rows_close(st);
 	merkle_proof_release(&p);
 	if (parsed) {
 		note_release(&note);
@@ -1073,16 +1071,19 @@ out:
 
 int verify_cover(struct store *s, const struct trust *t, uint64_t seq, struct verify_cover *out)
 {
-	sqlite3_stmt *st;
-	int rc = SQLITE_DONE;
+	const struct row_param p[] = { ROW_INT((int64_t)seq) };
+	struct buf err = BUF_INIT;
+	struct rows *r;
+	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (store_prepare(s, "SELECT size, note FROM checkpoints WHERE size >= ?1 ORDER BY size", &st))
-		return -1;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
-	while (seq > 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		uint64_t size = (uint64_t)sqlite3_column_int64(st, 0);
-		const char *text = (const char *)sqlite3_column_text(st, 1);
+	if (seq == 0)
+		return 0;
+	r = rows_open(s, NULL, "SELECT size, note FROM checkpoints WHERE size >= $1 ORDER BY size", p, 1,
+		      "checkpoints", &err);
+	while (r && (rc = rows_next(r)) == 1) {
+		uint64_t size = (uint64_t)rows_col(r, 0)->i;
+		const char *text = rows_col(r, 1)->p;
 		char *signer = NULL, *why = cover_check(s, t, seq, size, text ? text : "", &signer);
 
 		if (!why) {
@@ -1097,12 +1098,14 @@ int verify_cover(struct store *s, const struct trust *t, uint64_t seq, struct ve
 			free(why);
 		}
 	}
-	if (seq > 0 && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		sqlite3_finalize(st);
+	rows_close(r);
+	if (!r || rc < 0) {
+		error("%s: %s", s->path, err.buf);
+		buf_release(&err);
 		verify_cover_release(out);
-		return store_error(s, "cannot read checkpoints");
+		return -1;
 	}
-	sqlite3_finalize(st);
+	buf_release(&err);
 	return 0;
 }
 

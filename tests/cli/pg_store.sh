@@ -476,14 +476,6 @@ check_refusals() {
 			"error: $name does not read PostgreSQL stores yet; copy it to a SQLite file with .trailscope copy URI FILE." "$T/err"
 	done <<-EOF
 	query|query "\$U" actor:x
-	show|show "\$U" 1
-	history|history "\$U" t
-	state|state "\$U" t --at 2026-01-01T00:00:00Z
-	incidents|incidents "\$U"
-	incident list|incident list "\$U"
-	incident show|incident show "\$U" INC-1
-	correlate|correlate "\$U" INC-1
-	case|case "\$U" list
 	attest|attest "\$U" --policy "\$T/policy.json" --since 2026-01-01T00:00:00Z --until 2026-02-01T00:00:00Z --key "\$K" --out "\$T/att"
 	watch|watch "\$U" --policy "\$T/policy.json"
 	open|open "\$U"
