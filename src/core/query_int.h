@@ -213,6 +213,10 @@ void query_bind_sqlite(void *q, sqlite3_stmt *st);
 int qpg_fts_query(const char *text, int prefix, struct buf *out);
 int qpg_action_tails(struct query *q, const char *pattern, struct buf *out);
 void qpg_init(struct query *q);
+/* around:ID's window on a PostgreSQL store, as incident_load() finds the
+ * incident (its id, else without ASCII case when unique) and
+ * incident_window() reads it: 1, 0 no such incident, -1 (reported). */
+int qpg_incident_window(struct store *s, const char *id, usec_t *from, usec_t *to);
 int64_t qpg_each(struct query *q, const struct query_fetch *f, query_row_fn fn, void *ctx);
 int64_t qpg_each_range(struct query *q, const struct query_range *r, query_row_fn fn, void *ctx);
 int64_t qpg_count(struct query *q);

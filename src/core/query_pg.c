@@ -4,14 +4,19 @@
  *
  * Design. There is one compiler of the tree (query_sql.c); on a
  * PostgreSQL store it writes the condition in that dialect where the two
- * differ: LIKE (escape '\') instead of GLOB, json_array_elements_text
+ * differ: LIKE (escape '\') instead of GLOB, a text[] parameter
  * instead of json_each, extract() instead of strftime(), TRUE, and ?N
  * sent as $N (qpg_dialect). Text compares COLLATE "C" in the schema, so
  * the field terms' equalities, LIKE prefixes and the (ts, seq) keyset
  * ranges use the same indexes, in the same byte order, as on SQLite.
- * Free text is the entries_fts tsvector, searched by its GIN index with
- * the phrase made of FTS5's own tokens (pg_fts_tsquery): the same tokens
- * the writer indexed, adjacent in one column, the last a prefix for `*`.
+ * The condition holds no subquery: with 256 terms, each `IN (SELECT ..)`
+ * would be a semi-join for the planner to order, which it cannot do in
+ * bounded memory.
+ *
+ * Free text is a set term read from the entries_fts tsvectors by their
+ * GIN index, with the phrase made of FTS5's own tokens (pg_fts_tsquery):
+ * the same tokens the writer indexed, adjacent in one column, the last a
+ * prefix for `*`.
  *
  * The terms whose semantics are C (changed: path patterns, before./after.
  * values, PCRE2 regexes: sqlfuncs.c) are not re-implemented in SQL. Each
@@ -37,9 +42,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "trailscope/diag.h"
+#include "trailscope/incident.h"
 #include "pg_int.h"
 #include "query_int.h"
 #include "rows.h"
@@ -87,11 +91,9 @@ int qpg_action_tails(struct query *q, const char *pattern, struct buf *out)
 		" FROM a WHERE a.action IS NOT NULL)"
 		" SELECT action FROM a WHERE action IS NOT NULL LIMIT $1";
 	struct row_param p[] = { ROW_INT(QPG_ACTIONS_MAX) };
-	struct buf err = BUF_INIT;
-	json_t *arr = json_array();
+	struct buf err = BUF_INIT, arr = BUF_INIT;
 	struct rows *r = rows_open(q->s, NULL, sql, p, 1, "actions", &err);
 	int n = 0, seen = 0, rc = -1;
-	char *enc;
 
 	while (r && (rc = rows_next(r)) == 1) {
 		const struct row_col *c = rows_col(r, 0);
@@ -101,19 +103,26 @@ int qpg_action_tails(struct query *q, const char *pattern, struct buf *out)
 		seen++;
 		if ((tail = action_last_component(c->p, c->n, &tlen)) && vpat_match(pattern, tail, tlen) &&
 		    !vpat_match(pattern, c->p, c->n)) {
-			json_array_append_new(arr, json_stringn(c->p, c->n));
-			n++;
+			/* a text[] literal: {"a","b\"c"} */
+			buf_addstr(&arr, n++ ? ",\"" : "{\"");
+			for (size_t i = 0; i < c->n; i++) {
+				if (c->p[i] == '"' || c->p[i] == '\\')
+					buf_addch(&arr, '\\');
+				buf_addch(&arr, c->p[i]);
+			}
+			buf_addch(&arr, '"');
 		}
 	}
 	rows_close(r);
 	buf_release(&err);
-	if (rc != 0 || seen >= QPG_ACTIONS_MAX || !(enc = json_dumps(arr, JSON_COMPACT))) {
-		json_decref(arr);
+	if (rc != 0 || seen >= QPG_ACTIONS_MAX) {
+		buf_release(&arr);
 		return -1;
 	}
-	json_decref(arr);
-	buf_addstr(out, enc);
-	free(enc);
+	if (n)
+		buf_addch(&arr, '}');
+	buf_add(out, arr.buf ? arr.buf : "", arr.len);
+	buf_release(&arr);
 	return n;
 }
 
@@ -256,12 +265,35 @@ static int flush(struct query *q, sqlite3_stmt *pick, const char *table, struct 
 	return 0;
 }
 
+/* Free text: the seqs whose tsvector matches the term's tsquery (its
+ * set_sql here), by the GIN index. */
+static int find_text(struct query *q, const struct qnode *n, struct seqset *b)
+{
+	struct row_param p[1] = { ROW_TEXT(n->set_sql) };
+	struct buf err = BUF_INIT;
+	struct rows *r = rows_open(q->s, NULL, "SELECT seq FROM entries_fts WHERE doc @@ CAST($1 AS tsquery)", p, 1,
+				   "the free-text index", &err);
+	int rc = r ? 0 : -1;
+
+	while (r && (rc = rows_next(r)) == 1) {
+		int64_t seq = rows_col(r, 0)->i;
+
+		if (seq >= 0 && (size_t)(seq / 64) < b->nwords)
+			b->w[seq / 64] |= (uint64_t)1 << (seq % 64);
+	}
+	rows_close(r);
+	if (rc < 0)
+		rc = strstr(err.buf, "cancel") ? QUERY_CANCELLED : error("%s", err.buf);
+	buf_release(&err);
+	return rc;
+}
+
 /* The seqs of set term n into b (size bits). Returns 0, QUERY_CANCELLED
  * or -1 (reported). */
 static int find_set(struct query *q, const struct qnode *n, int64_t size, struct seqset *b)
 {
 	const char *table = n->kind == QN_REGEX ? "entry_text" : "changes";
-	sqlite3 *mem = q->pgx->mem;
+	sqlite3 *mem;
 	sqlite3_stmt *pick = NULL, *ins = NULL;
 	struct candidates c;
 	struct row_param p[1];
@@ -269,6 +301,11 @@ static int find_set(struct query *q, const struct qnode *n, int64_t size, struct
 	struct rows *r = NULL;
 	int rc = -1, batch = 0, more = 0;
 
+	if (n->kind == QN_TEXT)
+		return find_text(q, n, b);
+	if (mem_open(q))
+		return -1;
+	mem = q->pgx->mem;
 	candidates(n, &c);
 	if (sqlite3_prepare_v2(mem, n->set_sql, -1, &pick, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(mem, c.ins.buf, -1, &ins, NULL) != SQLITE_OK) {
@@ -387,8 +424,6 @@ static int find_sets(struct query *q)
 	if (st->have_sets && st->size == size)
 		return 0;
 	st->have_sets = 0;
-	if (mem_open(q))
-		return -1;
 	if ((rc = find_sets_in(q, q->tree, size)))
 		return rc;
 	st->have_sets = 1;
@@ -653,4 +688,52 @@ struct rows *qpg_walk(struct store *s, const char *table, const char *col, const
 	buf_release(&sql);
 	buf_release(&like);
 	return r;
+}
+
+/* ---- around: ---- */
+
+/* One incident's started_at and resolved_at: 1 found, 0 not, -1 (reported). */
+static int incident_times(struct store *s, const char *sql, const char *id, struct incident *in)
+{
+	struct row_param p[1] = { ROW_TEXT(id) };
+	struct buf err = BUF_INIT;
+	struct rows *r = rows_open(s, NULL, sql, p, 1, "incidents", &err);
+	const char *why;
+	int rc = r ? 0 : -1, found = 0;
+
+	while (r && (rc = rows_next(r)) == 1 && found++ < 1) {
+		const struct row_col *st = rows_col(r, 0), *rs = rows_col(r, 1);
+
+		in->resolved = INCIDENT_NO_TIME;
+		if (!st->p || time_parse_iso(st->p, &in->started, &why) ||
+		    (rs->p && time_parse_iso(rs->p, &in->resolved, &why))) {
+			rc = error("%s: incident '%.100s' has a damaged time", s->path, id);
+			break;
+		}
+	}
+	rows_close(r);
+	if (rc < 0 && err.len)
+		error("%s", err.buf);
+	buf_release(&err);
+	if (rc < 0)
+		return -1;
+	return found == 1; /* two without case: ambiguous, as incident_load */
+}
+
+int qpg_incident_window(struct store *s, const char *id, usec_t *from, usec_t *to)
+{
+	static const char *const sql[] = {
+		"SELECT started_at, resolved_at FROM incidents WHERE id = $1",
+		/* SQLite's NOCASE: ASCII letters only, as lower() under "C" */
+		"SELECT started_at, resolved_at FROM incidents WHERE lower(id) = lower($1 COLLATE \"C\") LIMIT 2",
+	};
+	struct incident in;
+	int rc = 0;
+
+	memset(&in, 0, sizeof(in));
+	for (size_t k = 0; k < ARRAY_SIZE(sql) && !rc; k++)
+		rc = incident_times(s, sql[k], id, &in);
+	if (rc == 1)
+		incident_window(&in, from, to);
+	return rc;
 }

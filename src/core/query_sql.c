@@ -218,8 +218,7 @@ static void gen_field(struct query *q, const struct qnode *n)
 	buf_addch(&q->where, '(');
 	gen_column_match(q, "e.action", n->value);
 	if (k > 0 && q->pg)
-		buf_addf(&q->where, " OR e.action IN (SELECT json_array_elements_text(CAST(?%d AS json))))",
-			 add_text(q, list.buf, list.len));
+		buf_addf(&q->where, " OR e.action = ANY(CAST(?%d AS text[])))", add_text(q, list.buf, list.len));
 	else if (k > 0)
 		buf_addf(&q->where, " OR e.action IN (SELECT value FROM json_each(?%d)))",
 			 add_text(q, list.buf, list.len));
@@ -292,8 +291,18 @@ static int gen_around(struct gen *g, const struct qnode *n)
 	struct query *q = g->q;
 	struct incident in;
 	usec_t from, to;
-	int rc = incident_load(q->s, n->value, &in);
+	int rc;
 
+	if (q->pg) {
+		rc = qpg_incident_window(q->s, n->value, &from, &to);
+		if (rc < 0)
+			return qerror_at(g->err, g->text, n->vpos, "cannot read incident '%.100s': %s", n->value,
+					 last_error());
+		if (rc == 0)
+			return qerror_at(g->err, g->text, n->vpos, "no incident '%.100s' in the store", n->value);
+		goto window;
+	}
+	rc = incident_load(q->s, n->value, &in);
 	if (rc < 0)
 		return qerror_at(g->err, g->text, n->vpos, "cannot read incident '%.100s': %s", n->value,
 				 last_error());
@@ -301,6 +310,7 @@ static int gen_around(struct gen *g, const struct qnode *n)
 		return qerror_at(g->err, g->text, n->vpos, "no incident '%.100s' in the store", n->value);
 	incident_window(&in, &from, &to);
 	incident_release(&in);
+window:
 	buf_addch(&q->where, '(');
 	gen_time(q, ">=", from);
 	buf_addstr(&q->where, " AND ");
@@ -317,14 +327,14 @@ static int gen_text(struct query *q, struct qnode *n)
 	int k;
 
 	if (q->pg) {
-		/* the entries_fts tsvector, by GIN; no tokens: nothing, as FTS5 */
+		/* a set term whose set_sql is the tsquery for the entries_fts
+		 * tsvectors (query_pg.c); no tokens: nothing, as in FTS5 */
 		if ((k = qpg_fts_query(n->value, n->flags[0] == '*', &f)) < 0)
 			return -1;
 		if (!k)
 			buf_addstr(&q->where, "FALSE");
 		else
-			buf_addf(&q->where, "e.seq IN (SELECT seq FROM entries_fts WHERE doc @@ CAST(?%d AS tsquery))",
-				 add_text(q, f.buf, f.len));
+			add_set_term(q, n, NULL, &f);
 		buf_release(&f);
 		return 0;
 	}

@@ -475,7 +475,6 @@ check_refusals() {
 		expect_grep "pg refused: $name: says it does not read PostgreSQL stores yet, naming copy" \
 			"error: $name does not read PostgreSQL stores yet; copy it to a SQLite file with .trailscope copy URI FILE." "$T/err"
 	done <<-EOF
-	query|query "\$U" actor:x
 	sql|sql "\$U" 'SELECT 1'
 	show|show "\$U" 1
 	history|history "\$U" t
