@@ -26,7 +26,9 @@
  * record), a batch at a time into an in-memory SQLite table of the same
  * name, where the term's own SQLite set_sql, with the same functions,
  * picks the matching seqs. The set is then sent as an int8[] parameter,
- * `e.seq = ANY($N)` (hashed by the server), and the count or page is one
+ * `e.seq + 0 = ANY($N)` (a constant to the planner, which hashes it; a
+ * filter, not an index condition, for PostgreSQL's B-tree would walk
+ * every combination of several arrays on one column), and the count or page is one
  * statement over the indexes. Sets are kept while the store's size does
  * not change; leaves are never read.
  *
@@ -53,6 +55,7 @@
 #define QPG_ACTIONS_MAX 50000   /* as query_sql.c's ACTION_SEEKS_MAX */
 #define OID_TEXT 25
 #define OID_INT8 20
+#define OID_INT8_ARRAY 1016
 
 struct qpg {
 	PGcancel *cancel;
@@ -190,6 +193,20 @@ struct candidates {
 	int nparams;
 };
 
+/* A regex that matches exactly where its text occurs: no metacharacter,
+ * no control byte, and no flag but m and s (which change only '^', '$'
+ * and '.'); i is left out, PCRE2's caseless UTF matching folding more
+ * than ASCII. */
+static int regex_is_literal(const char *re, const char *flags)
+{
+	if (!*re || flags[strspn(flags, "ms")])
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)re; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || strchr("\\^$.|?*+()[]{}", *p))
+			return 0;
+	return 1;
+}
+
 static void candidates(const struct qnode *n, struct candidates *c)
 {
 	struct buf pre = BUF_INIT;
@@ -201,6 +218,12 @@ static void candidates(const struct qnode *n, struct candidates *c)
 	if (n->kind == QN_REGEX) {
 		buf_addstr(&c->sql, "SELECT seq, summary, raw FROM entry_text");
 		buf_addstr(&c->ins, "INSERT INTO entry_text(seq, summary, raw) VALUES (?1, ?2, ?3)");
+		if (regex_is_literal(n->value, n->flags)) {
+			/* only the rows holding the text leave the server */
+			buf_addstr(&c->sql, " WHERE strpos(summary, $1) > 0 OR strpos(raw, $1) > 0");
+			buf_addstr(&c->like, n->value);
+			c->nparams = 1;
+		}
 		return;
 	}
 	if (n->kind == QN_CHANGED) {
@@ -502,7 +525,10 @@ static int64_t run(struct query *q, const char *head, const char *tail, const st
 			types[i] = OID_INT8;
 		} else {
 			val[i] = p ? (p->text ? p->text : "{}") : e->s;
-			types[i] = OID_TEXT;
+			/* a set is an int8[] parameter, not text cast to one: the
+			 * cast (array_in, not immutable) would keep the planner from
+			 * folding it to a constant, which it hashes */
+			types[i] = p && p->type == P_SET ? OID_INT8_ARRAY : OID_TEXT;
 		}
 	}
 	if (in_tx) {

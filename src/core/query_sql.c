@@ -104,10 +104,11 @@ static void add_set_term(struct query *q, struct qnode *n, const char *cond, str
 {
 	n->wpos = q->where.len;
 	if (q->pg) {
-		/* the seqs are found first (query_pg.c, with set_sql on an
-		 * in-memory copy of the server's candidate rows) */
+		/* the seqs are found first (query_pg.c); e.seq + 0, as SQLite's
+		 * +e.seq, keeps the set a filter: as index conditions, several
+		 * arrays on seq would make the B-tree walk every combination */
 		n->pparam = add_set(q);
-		buf_addf(&q->where, "e.seq = ANY(CAST(?%d AS int8[]))", n->pparam);
+		buf_addf(&q->where, "e.seq + 0 = ANY(?%d)", n->pparam);
 		n->wlen = q->where.len - n->wpos;
 		n->set_sql = buf_detach(inner, NULL);
 		return;

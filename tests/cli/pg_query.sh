@@ -26,7 +26,10 @@ setup() {
 
 # The unit suite on PostgreSQL: it must run to its end with no failure.
 check_unit() {
-	TS_PG_URI=$(uri ts_owner unit) "$UNIT_DIR/test_query" > "$T/unit.out" 2>&1
+	# a statement over 60 s (the suite takes about 10 s) fails rather than
+	# runs on in the server after the test
+	TS_PG_URI="$(uri ts_owner unit)&options=-c%20statement_timeout%3D60s" \
+		timeout 240 "$UNIT_DIR/test_query" > "$T/unit.out" 2>&1
 	st=$?
 	expect_eq "pg query: test_query's suite on PostgreSQL exits 0" "$st" 0
 	expect_grep "pg query: ... ran on the PostgreSQL copy" "test_query: on PostgreSQL: 1007 entries copied" \
@@ -101,7 +104,7 @@ check_gen() {
 	ts query "$(uri ts_reader gen)" "env:production changed:rollout_pct checkout" --explain > "$T/explain" 2>&1
 	expect_eq "pg query: --explain on PostgreSQL exits 0" "$?" 0
 	expect_grep "pg query: ... prints the condition in PostgreSQL's \$N" 'e.environment = \$1' "$T/explain"
-	expect_grep "pg query: ... with the set term's seqs as a parameter" 'e\.seq = ANY\(CAST\(\$[0-9]+ AS int8\[\]\)\)' \
+	expect_grep "pg query: ... with the set term's seqs as a parameter" 'e\.seq \+ 0 = ANY\(\$[0-9]+\)' \
 		"$T/explain"
 	ts query "$T/gen.back.db" "env:production changed:rollout_pct checkout" --explain > "$T/explain.lite" 2>&1
 	expect_eq "pg query: ... and reads the terms as on SQLite" "$(sed '/^SQL:/,$d' "$T/explain")" \
