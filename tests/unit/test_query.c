@@ -1143,6 +1143,11 @@ TEST(test_cancel)
 	flag = 0;
 	CHECK(query_count(q) >= 0);
 	query_set_cancel(q, NULL);
+	/* an interrupt with nothing running leaves the next call (and, on
+	 * PostgreSQL, the reader's transaction) unharmed */
+	query_interrupt(q);
+	CHECK(query_count(q) >= 0);
+	CHECK(query_matches(q, 1) >= 0);
 	query_free(q);
 }
 
