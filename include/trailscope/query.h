@@ -167,6 +167,8 @@ int query_matches(struct query *q, int64_t seq);
  * handler that stops the running call when *flag becomes nonzero (NULL
  * removes it); the flag is read, never reset, by trailscope. It replaces
  * any other progress handler of the connection (one per connection).
+ * On a PostgreSQL store, query_interrupt() sends the server a cancel
+ * request and the flag is read between batches of rows (query_pg.c).
  */
 void query_interrupt(struct query *q);
 void query_set_cancel(struct query *q, volatile int *flag);

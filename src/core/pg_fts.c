@@ -100,3 +100,46 @@ int pg_fts_doc(struct pg_fts *f, const char *const text[4], struct buf *out)
 	}
 	return 0;
 }
+
+/* ---- free-text queries (query_pg.c) ---- */
+
+struct phrase {
+	struct buf *out;
+	int n;
+	int too_long;  /* a token no entry's lexemes can hold */
+};
+
+static int add_query_token(void *ctx, int tflags, const char *tok, int n, int start, int end)
+{
+	struct phrase *p = ctx;
+
+	(void)start;
+	(void)end;
+	if (tflags & FTS5_TOKEN_COLOCATED || n <= 0)
+		return SQLITE_OK;
+	p->too_long |= n > PG_LEXEME_MAX;
+	if (p->n++)
+		buf_addstr(p->out, " <-> ");
+	buf_addch(p->out, '\'');
+	for (int i = 0; i < n; i++) {
+		if (tok[i] == '\'' || tok[i] == '\\')
+			buf_addch(p->out, tok[i]);
+		buf_addch(p->out, tok[i]);
+	}
+	buf_addch(p->out, '\'');
+	return SQLITE_OK;
+}
+
+int pg_fts_tsquery(struct pg_fts *f, const char *text, int prefix, struct buf *out)
+{
+	struct phrase p = { out, 0, 0 };
+	int flags = FTS5_TOKENIZE_QUERY | (prefix ? FTS5_TOKENIZE_PREFIX : 0);
+
+	if (f->api.xTokenize(f->tok, &p, flags, text, (int)strlen(text), add_query_token) != SQLITE_OK)
+		return error("cannot tokenize free text");
+	if (p.too_long)
+		return 0; /* no document has the lexeme (docs/STORE.md) */
+	if (p.n && prefix)
+		buf_addstr(out, ":*");
+	return p.n;
+}

@@ -71,6 +71,10 @@ struct pg_fts;
 struct pg_fts *pg_fts_new(void); /* NULL when FTS5 is missing (reported) */
 int pg_fts_doc(struct pg_fts *f, const char *const text[4], struct buf *out);
 void pg_fts_free(struct pg_fts *f);
+/* Appends the tsquery of free text as FTS5 reads the phrase "text" (its
+ * tokens adjacent and in order, the last a prefix when prefix): 'a' <->
+ * 'b':*. Returns the number of tokens (0 matches nothing), or -1. */
+int pg_fts_tsquery(struct pg_fts *f, const char *text, int prefix, struct buf *out);
 
 /*
  * Following (pg_follow.c): start LISTENs on a second connection and takes

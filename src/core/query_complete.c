@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "query_int.h"
+#include "rows.h"
 #include "trailscope/risk.h"
 
 #define PATH_SEEKS_MAX 4000
@@ -165,6 +166,35 @@ static int distinct(struct store *s, const char *const sql[2], const char *prefi
 	return ret;
 }
 
+/* distinct() on a PostgreSQL store: the same seeks, in one walk. */
+static int distinct_pg(struct store *s, const char *const tc[2], const char *prefix, size_t max, int fold,
+		       struct query_strings *out)
+{
+	struct buf err = BUF_INIT, f = BUF_INIT;
+	struct rows *r = qpg_walk(s, tc[0], tc[1], prefix, 1, prefix, PATH_SEEKS_MAX, &err);
+	size_t plen = strlen(prefix);
+	int rc = r ? 0 : -1;
+
+	while (r && out->n < max && (rc = rows_next(r)) == 1) {
+		const struct row_col *c = rows_col(r, 0);
+
+		if (!c->p || c->n < plen || memcmp(c->p, prefix, plen))
+			break;
+		buf_reset(&f);
+		if (fold)
+			fold_indexes(c->p, c->n, &f);
+		else
+			buf_add(&f, c->p, c->n);
+		add(out, f.buf, f.len);
+	}
+	rows_close(r);
+	if (rc < 0)
+		rc = error("cannot list completions: %s", err.buf);
+	buf_release(&err);
+	buf_release(&f);
+	return rc < 0 ? -1 : 0;
+}
+
 int query_complete(struct store *s, enum query_complete_kind kind, const char *prefix, size_t max,
 		   struct query_strings *out)
 {
@@ -180,6 +210,12 @@ int query_complete(struct store *s, enum query_complete_kind kind, const char *p
 		[QC_INCIDENT] = SEEK("id", "incidents"),
 	};
 #undef SEEK
+	static const char *const walk[][2] = {
+		[QC_PATH] = { "changes", "path" }, [QC_ACTOR] = { "entries", "actor" },
+		[QC_TARGET] = { "entries", "target" }, [QC_ENV] = { "entries", "environment" },
+		[QC_ACTION] = { "entries", "action" }, [QC_ACTOR_TYPE] = { "entries", "actor_type" },
+		[QC_INCIDENT] = { "incidents", "id" },
+	};
 	size_t plen = strlen(prefix), before = out->n;
 	int ret = 0;
 
@@ -207,7 +243,10 @@ int query_complete(struct store *s, enum query_complete_kind kind, const char *p
 	default: {
 		struct query_strings l = QUERY_STRINGS_INIT;
 
-		ret = distinct(s, seek_sql[kind], prefix, max, kind == QC_PATH, &l);
+		if (s->pg)
+			ret = distinct_pg(s, walk[kind], prefix, max, kind == QC_PATH, &l);
+		else
+			ret = distinct(s, seek_sql[kind], prefix, max, kind == QC_PATH, &l);
 		for (size_t i = 0; i < l.n; i++)
 			add(out, l.v[i], strlen(l.v[i]));
 		query_strings_release(&l);

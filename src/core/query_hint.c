@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "query_int.h"
+#include "rows.h"
 #include "trailscope/risk.h"
 
 static const char *const field_nouns[] = {
@@ -198,6 +199,34 @@ static const char *const hint_columns[] = {
 	[QF_ID] = "event_id",
 };
 
+/* column_has on a PostgreSQL store: = or LIKE (its prefix uses the index). */
+static int column_has_pg(struct store *s, const char *col, const char *pattern)
+{
+	struct buf sql = BUF_INIT, v = BUF_INIT, err = BUF_INIT;
+	struct row_param p[1];
+	struct rows *r;
+	int rc;
+
+	if (vpat_has_wild(pattern)) {
+		vpat_to_like(pattern, &v);
+		buf_addf(&sql, "SELECT 1 FROM entries WHERE %s LIKE $1 LIMIT 1", col);
+	} else {
+		vpat_literal(pattern, &v);
+		buf_addf(&sql, "SELECT 1 FROM entries WHERE %s = $1 LIMIT 1", col);
+	}
+	p[0].s = v.buf;
+	p[0].i = 0;
+	r = rows_open(s, NULL, sql.buf, p, 1, "a value", &err);
+	rc = r ? rows_next(r) : -1;
+	rows_close(r);
+	if (rc < 0)
+		rc = error("%s", err.buf);
+	buf_release(&sql);
+	buf_release(&v);
+	buf_release(&err);
+	return rc;
+}
+
 /* Does some event have a value of the column matching pattern? 1, 0, -1. */
 static int column_has(struct store *s, int field, const char *pattern)
 {
@@ -206,6 +235,8 @@ static int column_has(struct store *s, int field, const char *pattern)
 	sqlite3_stmt *st;
 	int rc;
 
+	if (s->pg)
+		return column_has_pg(s, col, pattern);
 	buf_addf(&sql, "SELECT 1 FROM entries WHERE ");
 	if (!vpat_has_wild(pattern)) {
 		vpat_literal(pattern, &lit);
@@ -304,6 +335,30 @@ static int close_enough(const char *want, size_t d)
 	return d <= (len <= 4 ? 1u : len <= 8 ? 2u : 3u) && d < len;
 }
 
+/* scan_values on a PostgreSQL store: the same values, in one walk. */
+static int scan_values_pg(struct store *s, int field, struct nearest *nr)
+{
+	struct buf err = BUF_INIT;
+	struct rows *r = qpg_walk(s, "entries", hint_columns[field], "", 0, "", QUERY_HINT_SEEKS, &err);
+	int rc = -1, n = 0;
+
+	while (r && (rc = rows_next(r)) == 1) {
+		const struct row_col *c = rows_col(r, 0);
+
+		consider(nr, field, c->p ? c->p : "", c->n);
+		n++;
+	}
+	rows_close(r);
+	if (rc < 0)
+		rc = error("%s", err.buf);
+	buf_release(&err);
+	if (rc < 0)
+		return -1;
+	if (n >= QUERY_HINT_SEEKS)
+		nr->total = (size_t)-1; /* more than were read */
+	return 0;
+}
+
 /* The column's distinct values by seeks, into nr. */
 static int scan_values(struct store *s, int field, struct nearest *nr)
 {
@@ -311,6 +366,8 @@ static int scan_values(struct store *s, int field, struct nearest *nr)
 	sqlite3_stmt *st;
 	int rc = SQLITE_DONE;
 
+	if (s->pg)
+		return scan_values_pg(s, field, nr);
 	buf_addf(&sql, "SELECT %s FROM entries WHERE %s > ?1 ORDER BY %s LIMIT 1", hint_columns[field],
 		 hint_columns[field], hint_columns[field]);
 	if (store_prepare(s, sql.buf, &st)) {

@@ -169,4 +169,74 @@ int query_col_of(const char *text, size_t pos);
  * when there is no bound (empty prefix or all 0xff). */
 int str_prefix_upper(const char *prefix, size_t len, struct buf *out);
 
+/*
+ * A compiled query (query_sql.c builds it; query_pg.c runs it on a
+ * PostgreSQL store). The condition is written with ?N parameters;
+ * on PostgreSQL they are sent as $N (query_pg.c).
+ */
+enum { P_TEXT, P_INT, P_SET };
+
+struct qparam {
+	int type;
+	char *text;            /* owned; on PostgreSQL a P_SET's seqs as an array literal */
+	size_t len;
+	int64_t i;
+};
+
+struct qpg;                    /* query_pg.c's state */
+
+struct query {
+	struct store *s;       /* borrowed */
+	char *text;            /* the query as typed (owned) */
+	struct qnode *tree;
+	struct buf where;      /* the SQL condition over entries AS e */
+	struct qparam *params;
+	size_t nparams, alloc;
+	sqlite3_stmt *each[6]; /* [desc * 3 + (no key, exclusive, inclusive)] */
+	sqlite3_stmt *count, *match;
+	sqlite3_stmt *set_count;  /* count with set terms as ts_inset() tests */
+	sqlite3_stmt *range;      /* query_each_range */
+	volatile int *cancel;
+	int pg;                /* s is a PostgreSQL store: the condition is in its dialect */
+	struct qpg *pgx;       /* NULL until first run there */
+};
+
+/* Binds q's text and integer parameters to a SQLite statement (its ?N). */
+void query_bind_sqlite(void *q, sqlite3_stmt *st);
+
+/*
+ * PostgreSQL (query_pg.c). qpg_fts_query writes the tsquery of free text
+ * (FTS5's tokens as a phrase, the last a prefix when prefix) and returns
+ * its number of tokens (0: the phrase matches nothing), or -1. The
+ * others are query.h's calls on a PostgreSQL store.
+ */
+int qpg_fts_query(const char *text, int prefix, struct buf *out);
+int qpg_action_tails(struct query *q, const char *pattern, struct buf *out);
+void qpg_init(struct query *q);
+/* around:ID's window on a PostgreSQL store, as incident_load() finds the
+ * incident (its id, else without ASCII case when unique) and
+ * incident_window() reads it: 1, 0 no such incident, -1 (reported). */
+int qpg_incident_window(struct store *s, const char *id, usec_t *from, usec_t *to);
+int64_t qpg_each(struct query *q, const struct query_fetch *f, query_row_fn fn, void *ctx);
+int64_t qpg_each_range(struct query *q, const struct query_range *r, query_row_fn fn, void *ctx);
+int64_t qpg_count(struct query *q);
+int qpg_matches(struct query *q, int64_t seq);
+void qpg_interrupt(struct query *q);
+void qpg_free(struct query *q);
+/*
+ * The distinct values of table.col (names from the code, never from a
+ * query) in byte order on a PostgreSQL store, starting at from (at or
+ * after it with inclusive), while they start with prefix, at most limit:
+ * rows.h's cursor over one column. NULL with err filled on failure.
+ */
+struct rows *qpg_walk(struct store *s, const char *table, const char *col, const char *from, int inclusive,
+		      const char *prefix, int64_t limit, struct buf *err);
+/* Appends sql with its ?N parameters written $N. */
+void qpg_dialect(const char *sql, struct buf *out);
+
+/* LIKE patterns (escape character backslash): a value pattern's, and
+ * the one for the strings starting with prefix. */
+void vpat_to_like(const char *p, struct buf *out);
+void like_prefix(const char *prefix, size_t len, struct buf *out);
+
 #endif

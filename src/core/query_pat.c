@@ -96,6 +96,36 @@ void vpat_to_glob(const char *p, struct buf *out)
 	}
 }
 
+/* A literal byte of a LIKE pattern (escape character backslash). */
+static void like_literal(struct buf *out, char c)
+{
+	if (c == '%' || c == '_' || c == '\\')
+		buf_addch(out, '\\');
+	buf_addch(out, c);
+}
+
+void vpat_to_like(const char *p, struct buf *out)
+{
+	for (; *p; p++) {
+		char c = *p;
+
+		if (c == '*') {
+			buf_addch(out, '%');
+			continue;
+		}
+		if (c == '\\' && p[1])
+			c = *++p;
+		like_literal(out, c);
+	}
+}
+
+void like_prefix(const char *prefix, size_t len, struct buf *out)
+{
+	for (size_t i = 0; i < len; i++)
+		like_literal(out, prefix[i]);
+	buf_addch(out, '%');
+}
+
 int vpat_match(const char *p, const char *s, size_t len)
 {
 	return glob_match(p, strlen(p), s, len, 1);

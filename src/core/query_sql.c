@@ -31,31 +31,9 @@
 #include "query_int.h"
 #include "trailscope/incident.h"
 #include "trailscope/timeline.h"
+#include "rows.h"
 #include "store_row.h"
 
-
-enum { P_TEXT, P_INT, P_SET };
-
-struct qparam {
-	int type;
-	char *text;            /* owned */
-	size_t len;
-	int64_t i;
-};
-
-struct query {
-	struct store *s;       /* borrowed */
-	char *text;            /* the query as typed (owned) */
-	struct qnode *tree;
-	struct buf where;      /* the SQL condition over entries AS e */
-	struct qparam *params;
-	size_t nparams, alloc;
-	sqlite3_stmt *each[6]; /* [desc * 3 + (no key, exclusive, inclusive)] */
-	sqlite3_stmt *count, *match;
-	sqlite3_stmt *set_count;  /* count with set terms as ts_inset() tests */
-	sqlite3_stmt *range;      /* query_each_range */
-	volatile int *cancel;
-};
 
 struct gen {
 	struct query *q;
@@ -125,6 +103,16 @@ static void prefix_range(struct query *q, struct buf *out, const char *col, cons
 static void add_set_term(struct query *q, struct qnode *n, const char *cond, struct buf *inner)
 {
 	n->wpos = q->where.len;
+	if (q->pg) {
+		/* the seqs are found first (query_pg.c); e.seq + 0, as SQLite's
+		 * +e.seq, keeps the set a filter: as index conditions, several
+		 * arrays on seq would make the B-tree walk every combination */
+		n->pparam = add_set(q);
+		buf_addf(&q->where, "e.seq + 0 = ANY(?%d)", n->pparam);
+		n->wlen = q->where.len - n->wpos;
+		n->set_sql = buf_detach(inner, NULL);
+		return;
+	}
 	if (cond)
 		buf_addstr(&q->where, cond);
 	else
@@ -150,6 +138,10 @@ static int action_tails(struct query *q, const char *pattern, struct buf *out)
 	int n = 0, seeks = 0, rc = SQLITE_DONE;
 	char *enc;
 
+	if (q->pg) {
+		json_decref(arr);
+		return qpg_action_tails(q, pattern, out);
+	}
 	if (store_prepare(q->s, "SELECT action FROM entries WHERE action > ?1 ORDER BY action LIMIT 1", &st)) {
 		json_decref(arr);
 		return -1;
@@ -196,6 +188,10 @@ static void gen_column_match(struct query *q, const char *col, const char *value
 	if (!vpat_has_wild(value)) {
 		vpat_literal(value, &b);
 		buf_addf(&q->where, "%s = ?%d", col, add_text(q, b.buf, b.len));
+	} else if (q->pg) {
+		/* LIKE with a literal prefix uses the COLLATE "C" index */
+		vpat_to_like(value, &b);
+		buf_addf(&q->where, "(%s LIKE ?%d)", col, add_text(q, b.buf, b.len));
 	} else {
 		vpat_prefix(value, &b);
 		buf_addch(&q->where, '(');
@@ -222,10 +218,18 @@ static void gen_field(struct query *q, const struct qnode *n)
 	 * the index, or (too many to list) a test of every row */
 	buf_addch(&q->where, '(');
 	gen_column_match(q, "e.action", n->value);
-	if (k > 0)
+	if (k > 0 && q->pg)
+		buf_addf(&q->where, " OR e.action = ANY(CAST(?%d AS text[])))", add_text(q, list.buf, list.len));
+	else if (k > 0)
 		buf_addf(&q->where, " OR e.action IN (SELECT value FROM json_each(?%d)))",
 			 add_text(q, list.buf, list.len));
-	else
+	else if (q->pg) {
+		/* the last component: what follows the last ':' or '.' */
+		buf_reset(&list);
+		vpat_to_like(n->value, &list);
+		buf_addf(&q->where, " OR substring(e.action from '[:.]([^:.]*)$') LIKE ?%d)",
+			 add_text(q, list.buf, list.len));
+	} else
 		buf_addf(&q->where, " OR ts_action_match(?%d, e.action))", add_str(q, n->value));
 	buf_release(&list);
 }
@@ -288,8 +292,18 @@ static int gen_around(struct gen *g, const struct qnode *n)
 	struct query *q = g->q;
 	struct incident in;
 	usec_t from, to;
-	int rc = incident_load(q->s, n->value, &in);
+	int rc;
 
+	if (q->pg) {
+		rc = qpg_incident_window(q->s, n->value, &from, &to);
+		if (rc < 0)
+			return qerror_at(g->err, g->text, n->vpos, "cannot read incident '%.100s': %s", n->value,
+					 last_error());
+		if (rc == 0)
+			return qerror_at(g->err, g->text, n->vpos, "no incident '%.100s' in the store", n->value);
+		goto window;
+	}
+	rc = incident_load(q->s, n->value, &in);
 	if (rc < 0)
 		return qerror_at(g->err, g->text, n->vpos, "cannot read incident '%.100s': %s", n->value,
 				 last_error());
@@ -297,6 +311,7 @@ static int gen_around(struct gen *g, const struct qnode *n)
 		return qerror_at(g->err, g->text, n->vpos, "no incident '%.100s' in the store", n->value);
 	incident_window(&in, &from, &to);
 	incident_release(&in);
+window:
 	buf_addch(&q->where, '(');
 	gen_time(q, ">=", from);
 	buf_addstr(&q->where, " AND ");
@@ -307,9 +322,23 @@ static int gen_around(struct gen *g, const struct qnode *n)
 
 /* An FTS5 phrase: the text in double quotes (quotes doubled), "*" for a
  * prefix search. */
-static void gen_text(struct query *q, struct qnode *n)
+static int gen_text(struct query *q, struct qnode *n)
 {
 	struct buf f = BUF_INIT, in = BUF_INIT;
+	int k;
+
+	if (q->pg) {
+		/* a set term whose set_sql is the tsquery for the entries_fts
+		 * tsvectors (query_pg.c); no tokens: nothing, as in FTS5 */
+		if ((k = qpg_fts_query(n->value, n->flags[0] == '*', &f)) < 0)
+			return -1;
+		if (!k)
+			buf_addstr(&q->where, "FALSE");
+		else
+			add_set_term(q, n, NULL, &f);
+		buf_release(&f);
+		return 0;
+	}
 
 	buf_addch(&f, '"');
 	for (const char *p = n->value; *p; p++) {
@@ -323,6 +352,7 @@ static void gen_text(struct query *q, struct qnode *n)
 	buf_addf(&in, "SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?%d", add_text(q, f.buf, f.len));
 	add_set_term(q, n, NULL, &in);
 	buf_release(&f);
+	return 0;
 }
 
 /*
@@ -513,13 +543,16 @@ static int gen_term(struct gen *g, struct qnode *n)
 	case QN_OR:
 	case QN_NOT:
 		break;
-	case QN_ALL: buf_addstr(&q->where, "1"); return 0;
+	case QN_ALL: buf_addstr(&q->where, q->pg ? "TRUE" : "1"); return 0;
 	case QN_FIELD: gen_field(q, n); return 0;
 	case QN_CHANGED: gen_changed(q, n); return 0;
 	case QN_VALUE: gen_value(q, n); return 0;
 	case QN_TIME: gen_time(q, n->field ? "<" : ">=", n->t); return 0;
 	case QN_AROUND: return gen_around(g, n);
-	case QN_TEXT: gen_text(q, n); return 0;
+	case QN_TEXT:
+		if (gen_text(q, n))
+			return qerror_at(g->err, g->text, n->pos, "cannot tokenize the free text");
+		return 0;
 	case QN_REGEX: gen_regex(q, n); return 0;
 	case QN_RISK:
 		buf_addf(&q->where, "(e.risk != 0 AND (e.risk & ?%d) != 0)", add_int(q, n->bits));
@@ -527,6 +560,12 @@ static int gen_term(struct gen *g, struct qnode *n)
 	case QN_CLOCK: {
 		char mod[32];
 
+		if (q->pg) {
+			buf_addf(&q->where, "((?%d >> CAST(extract(%s FROM CAST(substr(e.ts, 1, 19) AS timestamp)"
+				 " + ?%d * interval '1 minute') AS int)) & 1) != 0",
+				 add_int(q, n->bits), n->field ? "dow" : "hour", add_int(q, n->offset_min));
+			return 0;
+		}
 		/* the hour (0-23) or weekday (0 Sunday) of ts at the offset, as
 		 * a bit of the term's set */
 		snprintf(mod, sizeof(mod), "%+d minutes", n->offset_min);
@@ -554,16 +593,20 @@ static int gen_term(struct gen *g, struct qnode *n)
 static int is_changed_path(struct store *s, const char *path)
 {
 	static const char sql[] =
-		"SELECT 1 FROM changes WHERE path = ?1 OR (path > ?1 || '.' AND path < ?1 || '/')"
-		" OR (path > ?1 || '[' AND path < ?1 || '\\') LIMIT 1";
-	sqlite3_stmt *st;
+		"SELECT 1 FROM changes WHERE path = $1 OR (path > $1 || '.' AND path < $1 || '/')"
+		" OR (path > $1 || '[' AND path < $1 || '\\') LIMIT 1";
+	struct row_param p[] = { ROW_TEXT(path) };
+	struct buf err = BUF_INIT;
+	struct rows *r;
 	int found;
 
-	if (!*path || store_prepare(s, sql, &st))
+	if (!*path || !(r = rows_open(s, NULL, sql, p, 1, "changes", &err))) {
+		buf_release(&err);
 		return 0;
-	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	}
+	found = rows_next(r) == 1;
+	rows_close(r);
+	buf_release(&err);
 	return found;
 }
 
@@ -589,10 +632,13 @@ int query_compile(struct store *s, const char *text, usec_t now, struct query **
 
 	*out = NULL;
 	memset(err, 0, sizeof(*err));
-	if (sqlfuncs_register(s->db))
+	if (!s->pg && sqlfuncs_register(s->db))
 		return qerror_at(err, text, 0, "cannot set up the query functions");
 	q = xcalloc(1, sizeof(*q));
 	q->s = s;
+	q->pg = s->pg != NULL;
+	if (q->pg)
+		qpg_init(q); /* before any other thread may call query_interrupt() */
 	q->text = xstrdup(text);
 	buf_init(&q->where);
 	q->tree = qparse(text, now, err, &uk);
@@ -628,6 +674,7 @@ void query_free(struct query *q)
 {
 	if (!q)
 		return;
+	qpg_free(q);
 	for (size_t i = 0; i < ARRAY_SIZE(q->each); i++)
 		sqlite3_finalize(q->each[i]);
 	sqlite3_finalize(q->count);
@@ -649,19 +696,27 @@ struct store *query_store(const struct query *q) { return q->s; }
 
 void query_explain(const struct query *q, struct buf *out)
 {
-	buf_addf(out, "WHERE %s\n", q->where.buf);
+	char mark = q->pg ? '$' : '?';
+
+	buf_addstr(out, "WHERE ");
+	if (q->pg)
+		qpg_dialect(q->where.buf, out);
+	else
+		buf_addstr(out, q->where.buf);
+	buf_addch(out, '\n');
 	for (size_t i = 0; i < q->nparams; i++) {
 		const struct qparam *p = &q->params[i];
 
 		if (p->type == P_INT) {
-			buf_addf(out, "?%zu = %lld\n", i + 1, (long long)p->i);
+			buf_addf(out, "%c%zu = %lld\n", mark, i + 1, (long long)p->i);
 			continue;
 		}
 		if (p->type == P_SET) {
-			buf_addf(out, "?%zu = (counts: the term's seqs, read first from its index)\n", i + 1);
+			buf_addf(out, "%c%zu = (%s: the term's seqs, read first from its index)\n", q->pg ? '$' : '?',
+				 i + 1, q->pg ? "every run" : "counts");
 			continue;
 		}
-		buf_addf(out, "?%zu = '", i + 1);
+		buf_addf(out, "%c%zu = '", mark, i + 1);
 		for (size_t k = 0; k < p->len; k++) {
 			if (p->text[k] == '\'')
 				buf_addch(out, '\'');
@@ -671,7 +726,7 @@ void query_explain(const struct query *q, struct buf *out)
 	}
 }
 
-static void bind_params(void *ctx, sqlite3_stmt *st)
+void query_bind_sqlite(void *ctx, sqlite3_stmt *st)
 {
 	struct query *q = ctx;
 	int max = sqlite3_bind_parameter_count(st);
@@ -705,7 +760,7 @@ static sqlite3_stmt *prepare_cond(struct query *q, sqlite3_stmt **slot, const ch
 	buf_release(&sql);
 	if (!*slot)
 		return NULL;
-	bind_params(q, *slot);
+	query_bind_sqlite(q, *slot);
 	return *slot;
 }
 
@@ -774,7 +829,11 @@ static int64_t each_row(struct query *q, sqlite3_stmt *st, query_row_fn fn, void
 int64_t query_each(struct query *q, const struct query_fetch *f, query_row_fn fn, void *ctx)
 {
 	int v = (f->desc ? 3 : 0) + (f->from ? (f->inclusive ? 2 : 1) : 0);
-	sqlite3_stmt *st = prepare(q, &q->each[v], q->s->schema < 3 ? ROW_SQL_OLD : ROW_SQL,
+	sqlite3_stmt *st;
+
+	if (q->pg)
+		return qpg_each(q, f, fn, ctx);
+	st = prepare(q, &q->each[v], q->s->schema < 3 ? ROW_SQL_OLD : ROW_SQL,
 					each_tail[v]);
 
 	if (!st)
@@ -789,7 +848,11 @@ int64_t query_each(struct query *q, const struct query_fetch *f, query_row_fn fn
 
 int64_t query_each_range(struct query *q, const struct query_range *r, query_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = prepare(q, &q->range, q->s->schema < 3 ? ROW_SQL_OLD : ROW_SQL,
+	sqlite3_stmt *st;
+
+	if (q->pg)
+		return qpg_each_range(q, r, fn, ctx);
+	st = prepare(q, &q->range, q->s->schema < 3 ? ROW_SQL_OLD : ROW_SQL,
 				   " AND e.seq > :slo AND e.seq <= :shi AND e.ts >= :tlo AND e.ts < :thi"
 				   " ORDER BY e.seq");
 
@@ -834,7 +897,7 @@ static int cmp_wpos(const void *x, const void *y)
  */
 static int64_t count_by_sets(struct query *q)
 {
-	struct qcounter c = { q->s->db, store_size(q->s), bind_params, q, q->cancel };
+	struct qcounter c = { q->s->db, store_size(q->s), query_bind_sqlite, q, q->cancel };
 	struct qnode **terms = NULL;
 	struct seqset *sets;
 	struct buf cond = BUF_INIT;
@@ -897,6 +960,8 @@ int64_t query_count(struct query *q)
 	int64_t n;
 	int rc;
 
+	if (q->pg)
+		return qpg_count(q);
 	if (qcount_has_set_term(q->tree))
 		return count_by_sets(q);
 	st = prepare(q, &q->count, "SELECT count(*) FROM entries AS e WHERE", "");
@@ -912,9 +977,12 @@ int64_t query_count(struct query *q)
 
 int query_matches(struct query *q, int64_t seq)
 {
-	sqlite3_stmt *st = prepare(q, &q->match, "SELECT 1 FROM entries AS e WHERE", " AND e.seq = :seq");
+	sqlite3_stmt *st;
 	int rc;
 
+	if (q->pg)
+		return qpg_matches(q, seq);
+	st = prepare(q, &q->match, "SELECT 1 FROM entries AS e WHERE", " AND e.seq = :seq");
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":seq"), seq);
@@ -929,6 +997,10 @@ int query_matches(struct query *q, int64_t seq)
 
 void query_interrupt(struct query *q)
 {
+	if (q->pg) {
+		qpg_interrupt(q);
+		return;
+	}
 	sqlite3_interrupt(q->s->db);
 }
 
@@ -942,5 +1014,7 @@ static int progress_cancel(void *ctx)
 void query_set_cancel(struct query *q, volatile int *flag)
 {
 	q->cancel = flag;
+	if (q->pg)
+		return; /* query_pg.c reads the flag between batches */
 	sqlite3_progress_handler(q->s->db, flag ? 1000 : 0, flag ? progress_cancel : NULL, q);
 }

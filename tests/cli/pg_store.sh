@@ -475,7 +475,6 @@ check_refusals() {
 		expect_grep "pg refused: $name: says it does not read PostgreSQL stores yet, naming copy" \
 			"error: $name does not read PostgreSQL stores yet; copy it to a SQLite file with .trailscope copy URI FILE." "$T/err"
 	done <<-EOF
-	query|query "\$U" actor:x
 	attest|attest "\$U" --policy "\$T/policy.json" --since 2026-01-01T00:00:00Z --until 2026-02-01T00:00:00Z --key "\$K" --out "\$T/att"
 	watch|watch "\$U" --policy "\$T/policy.json"
 	open|open "\$U"
