@@ -61,6 +61,8 @@ int64_t pg_store_data_version(struct store *s);
 int pg_store_get_meta(struct store *s, const char *key, struct buf *value);
 int pg_store_set_meta(struct store *s, const char *key, const char *value);
 int pg_store_newest_checkpoint(struct store *s, int64_t *size);
+/* store_set_progress: fn is asked between batches of rows (pg_progress). */
+void pg_store_set_progress(struct store *s, int (*fn)(void *ctx), void *ctx);
 int pg_store_add_checkpoint(struct store *s, uint64_t size, const char *note);
 /* Runs one writing statement with n parameters (val[i] NULL: SQL NULL;
  * binary[i] set: len[i] bytes for a bytea, else text). Returns 0 or -1

@@ -101,7 +101,9 @@ int64_t store_data_version(struct store *s);
 /* Calls fn(ctx) every `every` virtual machine steps of the store's
  * statements; a non-zero answer interrupts the statement running
  * (SQLITE_INTERRUPT to its caller). fn NULL removes the handler. fn must
- * not use the store's connection. */
+ * not use the store's connection. On PostgreSQL fn is asked between
+ * batches of rows instead, and a non-zero answer ends the read
+ * ("interrupted") or the query (QUERY_CANCELLED). */
 void store_set_progress(struct store *s, int (*fn)(void *ctx), void *ctx, int every);
 
 /* The size of the newest (largest) stored checkpoint: 1 with *size set,

@@ -63,10 +63,6 @@ static int run_open(struct cmd_ctx *cx, int argc, char **argv)
 		query_set_rules(policy.named, policy.n);
 		policy_set_active(&policy);
 	}
-	if (cmd_refuse_pg(cx->cmd, argv[optind])) {
-		ret = EXIT_IO;
-		goto out;
-	}
 	ret = tui_run(argv[optind], &t, theme, newest_first, started, case_path);
 out:
 	if (have_policy) {
@@ -89,7 +85,8 @@ const struct command cmd_open_entry = {
 		"a verifier key there, as 'trailscope verify --trust' does. --theme picks a\n"
 		"theme (default, light, high-contrast, monochrome, or a file path); NO_COLOR\n"
 		"turns colours off. Marks and notes go to the case file, STORE.case beside the\n"
-		"store unless --case FILE; the store itself is never written. --policy FILE\n"
+		"store unless --case FILE (a PostgreSQL URI has no file beside it: there marks\n"
+		"and notes need --case FILE); the store itself is never written. --policy FILE\n"
 		"loads a policy (docs/POLICY.md): each row shows the first rule it violates as\n"
 		"a badge (\"+N\" more), and the filter 'rule:ID' selects a rule's violations.\n"
 		"Press ? inside for the keys (docs/TUI.md).\n",

@@ -26,7 +26,14 @@ struct pg_store {
 	int prepared;        /* bits: statements prepared on this connection (pg_store.c) */
 	unsigned cursors;    /* cursors opened so far: names them (pg_read.c) */
 	struct pg_listen *listen; /* following: the LISTEN connection (pg_follow.c) */
+	int (*progress)(void *ctx); /* store_set_progress: asked between batches of rows */
+	void *progress_ctx;
 };
+
+/* store_set_progress's handler, asked between batches of a reader's rows
+ * (where SQLite asks it every N steps): non-zero means stop. 0 when none
+ * is set. */
+int pg_progress(struct store *s);
 
 /*
  * Connects to uri: display is the URI as printed (pg_uri_display);

@@ -159,6 +159,10 @@ static int pg_rows_fetch(struct pg_rows *q)
 	q->row = 0;
 	if (!q->cursor || q->done)
 		return 0;
+	if (pg_progress(q->r.s)) {
+		buf_addf(q->r.err, "cannot read %s: interrupted", q->r.what);
+		return -1;
+	}
 	snprintf(sql, sizeof(sql), "FETCH FORWARD " PG_FETCH_ROWS " FROM %s", q->name);
 	q->res = PQexecParams(q->r.s->pg->conn, sql, 0, NULL, NULL, NULL, NULL, 1);
 	if (PQresultStatus(q->res) != PGRES_TUPLES_OK)

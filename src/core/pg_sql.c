@@ -188,6 +188,13 @@ static int pg_sql_next(struct sql_cursor *c, struct buf *err, int *cls)
 	q->res = NULL;
 	if (!q->busy)
 		return 0;
+	if (pg_progress(q->s)) {
+		/* store_set_progress's handler (the TUI's Esc) stops it */
+		pg_sql_finish(q, 1);
+		*cls = ERR_IO;
+		buf_addstr(err, "cancelled");
+		return -1;
+	}
 	q->res = PQgetResult(q->s->pg->conn);
 	switch (PQresultStatus(q->res)) {
 	case PGRES_SINGLE_TUPLE:

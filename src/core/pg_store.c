@@ -208,6 +208,17 @@ out:
 	return ret;
 }
 
+void pg_store_set_progress(struct store *s, int (*fn)(void *ctx), void *ctx)
+{
+	s->pg->progress = fn;
+	s->pg->progress_ctx = ctx;
+}
+
+int pg_progress(struct store *s)
+{
+	return s->pg && s->pg->progress ? s->pg->progress(s->pg->progress_ctx) : 0;
+}
+
 int pg_store_begin(struct store *s)
 {
 	struct buf v = BUF_INIT;

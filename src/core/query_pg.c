@@ -163,7 +163,7 @@ void qpg_interrupt(struct query *q)
 
 static int cancelled(struct query *q)
 {
-	return (q->cancel && *q->cancel) || atomic_load(&q->pgx->interrupted);
+	return (q->cancel && *q->cancel) || atomic_load(&q->pgx->interrupted) || pg_progress(q->s);
 }
 
 /* ---- set terms ---- */

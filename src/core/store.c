@@ -705,6 +705,10 @@ int64_t store_data_version(struct store *s)
 
 void store_set_progress(struct store *s, int (*fn)(void *ctx), void *ctx, int every)
 {
+	if (s->pg) {
+		pg_store_set_progress(s, fn, ctx);
+		return;
+	}
 	sqlite3_progress_handler(s->db, fn ? every : 0, fn, fn ? ctx : NULL);
 }
 

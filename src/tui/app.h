@@ -106,7 +106,10 @@ void tui_toggle_mark(struct tui *t, int64_t seq);
 void tui_add_note(struct tui *t, int64_t seq);
 /* The event id of seq (owned), or NULL. */
 char *tui_event_id(struct tui *t, int64_t seq);
-/* Default case file path (STORE.case unless --case). */
-void tui_case_path(struct tui *t, struct buf *out);
+/* The case file's path (--case FILE, else STORE.case): 0 with out set,
+ * or 1 for a PostgreSQL store opened without --case, which has none. */
+int tui_case_path(struct tui *t, struct buf *out);
+#define TUI_NO_CASE "no case file: a PostgreSQL store has none beside it; open the store with --case FILE " \
+		    "to keep marks and notes"
 
 #endif

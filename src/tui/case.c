@@ -1,6 +1,7 @@
 /*
  * case.c - the TUI's side of the case file (casefile.h): opened
- * read-write on first use (STORE.case beside the store, or --case FILE),
+ * read-write on first use (STORE.case beside the store, or --case FILE;
+ * a PostgreSQL store has no file beside it, so there only --case FILE),
  * never the store itself. Marked seqs are cached in a sorted array so the
  * timeline can draw its mark gutter without a query per row; the cache is
  * loaded once (read-only, a missing file is an empty case) and kept in
@@ -11,15 +12,19 @@
 
 #include "trailscope/casefile.h"
 #include "trailscope/entry.h"
+#include "trailscope/pg_store.h"
 #include "app.h"
 #include "draw.h"
 
-void tui_case_path(struct tui *t, struct buf *out)
+int tui_case_path(struct tui *t, struct buf *out)
 {
 	if (t->case_path)
 		buf_addstr(out, t->case_path);
+	else if (pg_is_uri(t->path))
+		return 1;
 	else
 		casefile_default_path(t->path, out);
+	return 0;
 }
 
 struct casefile *tui_case(struct tui *t)
@@ -32,8 +37,11 @@ struct casefile *tui_case(struct tui *t)
 		casefile_close(t->cf);
 		free(t->cf);
 	}
+	if (tui_case_path(t, &path)) {
+		tui_message(t, ROLE_ERROR, "%s", TUI_NO_CASE);
+		return NULL;
+	}
 	t->cf = xcalloc(1, sizeof(*t->cf));
-	tui_case_path(t, &path);
 	if (casefile_open(t->cf, path.buf, 0)) {
 		tui_message(t, ROLE_ERROR, "case file: %s", last_error());
 		free(t->cf);
@@ -60,8 +68,7 @@ static void load_marks(struct tui *t)
 	t->nmarks = 0;
 	if (!c) {
 		/* read-only until the user marks something: a missing file is empty */
-		tui_case_path(t, &path);
-		if (casefile_open(&cf, path.buf, CASEFILE_READONLY)) {
+		if (tui_case_path(t, &path) || casefile_open(&cf, path.buf, CASEFILE_READONLY)) {
 			buf_release(&path);
 			return;
 		}

@@ -140,7 +140,9 @@ void statusbar_draw(struct tui *t, int y, int w)
 	struct buf v = BUF_INIT, pos = BUF_INIT, filter = BUF_INIT, mid = BUF_INIT, store = BUF_INIT;
 	struct view *top = tui_top(t);
 	enum role vr = ROLE_CHAIN_WARN;
-	const char *base = strrchr(t->path, '/') ? strrchr(t->path, '/') + 1 : t->path;
+	/* a file by its name; a PostgreSQL store by its URI as printed, which
+	 * never holds the password (t->path may) */
+	const char *base = t->store.pg ? t->store.path : strrchr(t->path, '/') ? strrchr(t->path, '/') + 1 : t->path;
 	int x, right, msg;
 
 	verdict(t, &v, &vr);

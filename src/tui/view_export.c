@@ -297,8 +297,8 @@ static void start(struct view *v)
 	j->select = p->scope == S_MARKED ? BUNDLE_MARKED : p->scope == S_FILTER ? BUNDLE_QUERY : BUNDLE_INCIDENT;
 	j->incident = p->scope == S_INCIDENT ? dup_or_null(&p->val[F_INCIDENT]) : NULL;
 	j->query = p->scope == S_FILTER ? xstrdup(t->filter.buf) : NULL;
-	tui_case_path(t, &cp);
-	j->case_path = buf_detach(&cp, NULL);
+	j->case_path = tui_case_path(t, &cp) ? NULL : buf_detach(&cp, NULL);
+	buf_release(&cp);
 	j->case_id = dup_or_null(&p->val[F_CASE]);
 	j->examiner = dup_or_null(&p->val[F_EXAMINER]);
 	j->keyfile = dup_or_null(&p->val[F_KEY]);

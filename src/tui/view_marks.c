@@ -88,7 +88,11 @@ static void build(struct view *v, int w)
 	lines_clear(L);
 	p->built_w = w;
 	p->stale = 0;
-	tui_case_path(t, &path);
+	if (tui_case_path(t, &path)) {
+		lines_add_wrapped(L, ROLE_ERROR, " ", ROLE_ERROR, TUI_NO_CASE, w, 1);
+		buf_release(&path);
+		return;
+	}
 	if (!c) {
 		if (casefile_open(&cf, path.buf, CASEFILE_READONLY)) {
 			lines_add_wrapped(L, ROLE_ERROR, " ", ROLE_ERROR, last_error(), w, 1);

@@ -1,8 +1,8 @@
 /*
  * view_sql.c - the result of `:sql SELECT ...`: one read-only statement
- * over the documented views (docs/QUERY.md, sqlview_open), run on a
- * connection of its own whose authorizer refuses every write, shown as a
- * table. Memory: at most SQL_MAX_ROWS rows, each cell cut at SQL_MAX_CELL
+ * over the documented views (docs/QUERY.md), run through sqlcursor.h on a
+ * connection of its own (SQLite: an authorizer refuses every write;
+ * PostgreSQL: the reader's READ ONLY transaction), shown as a table. Memory: at most SQL_MAX_ROWS rows, each cell cut at SQL_MAX_CELL
  * bytes; a long statement shows "working..." and Esc cancels it (the busy
  * handler of tui.c).
  */
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "trailscope/query.h"
+#include "trailscope/sqlcursor.h"
 #include "app.h"
 #include "draw.h"
 #include "keys.h"
@@ -31,26 +32,25 @@ struct sqlv {
 	int built_w;
 };
 
-static void cell_text(sqlite3_stmt *st, int i, struct buf *out)
+static void cell_text(const struct sql_value *v, struct buf *out)
 {
 	struct buf raw = BUF_INIT;
 
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_NULL:
+	switch (v->type) {
+	case SQL_NULL:
 		buf_addstr(out, "NULL");
 		return;
-	case SQLITE_BLOB: {
-		const unsigned char *p = sqlite3_column_blob(st, i);
-		int n = sqlite3_column_bytes(st, i);
+	case SQL_BLOB: {
+		const unsigned char *p = (const unsigned char *)v->p;
 
 		buf_addstr(out, "x'");
-		for (int k = 0; k < n && k < SQL_MAX_CELL / 2; k++)
+		for (size_t k = 0; k < v->n && k < SQL_MAX_CELL / 2; k++)
 			buf_addf(out, "%02x", p[k]);
-		buf_addstr(out, n > SQL_MAX_CELL / 2 ? "...'" : "'");
+		buf_addstr(out, v->n > SQL_MAX_CELL / 2 ? "...'" : "'");
 		return;
 	}
 	default:
-		buf_add(&raw, sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i));
+		buf_add(&raw, v->p ? v->p : "", v->n);
 		if (raw.len > SQL_MAX_CELL) {
 			size_t k = SQL_MAX_CELL;
 
@@ -64,58 +64,60 @@ static void cell_text(sqlite3_stmt *st, int i, struct buf *out)
 	}
 }
 
-/* Runs the statement; returns 0, or -1 with a message in err. */
+/* Runs the statement (sqlcursor.h: either backend); returns 0, or -1
+ * with a message in err. */
 static int run(struct view *v, struct sqlv *p, struct buf *err)
 {
 	struct store s;
-	sqlite3_stmt *st = NULL;
-	int rc, ret = -1;
+	struct sql_cursor *c;
+	int rc, cls = 0, ret = -1;
 	size_t alloc = 0;
 
 	if (store_open(&s, v->tui->path, STORE_READONLY)) {
 		buf_addstr(err, last_error());
 		return -1;
 	}
-	if (sqlview_open(&s)) {
-		buf_addstr(err, last_error());
+	tui_busy_attach(v->tui, &s);
+	c = sql_cursor_open(&s, p->sql, err, &cls);
+	if (!c) {
+		if (!err->len)
+			buf_addstr(err, last_error());
 		goto out;
 	}
-	tui_busy_attach(v->tui, &s);
-	if (sqlview_prepare(&s, p->sql, &st, err))
-		goto out;
-	p->ncol = sqlite3_column_count(st);
+	p->ncol = sql_cursor_ncols(c);
 	for (int i = 0; i < p->ncol; i++) {
 		struct buf name = BUF_INIT;
-		const char *n = sqlite3_column_name(st, i);
+		const char *n = sql_cursor_name(c, i);
 
 		tui_safe(&name, n ? n : "", n ? strlen(n) : 0);
 		ALLOC_GROW(p->cells, p->ncells + 1, alloc);
 		p->cells[p->ncells++] = buf_detach(&name, NULL);
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = sql_cursor_next(c, err, &cls)) == 1) {
 		if (p->nrows >= SQL_MAX_ROWS) {
 			p->truncated = 1;
 			break;
 		}
 		for (int i = 0; i < p->ncol; i++) {
-			struct buf c = BUF_INIT;
+			struct buf cell = BUF_INIT;
 
-			cell_text(st, i, &c);
+			cell_text(sql_cursor_value(c, i), &cell);
 			ALLOC_GROW(p->cells, p->ncells + 1, alloc);
-			p->cells[p->ncells++] = buf_detach(&c, NULL);
+			p->cells[p->ncells++] = buf_detach(&cell, NULL);
 		}
 		p->nrows++;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		if (rc == SQLITE_INTERRUPT)
+	if (rc < 0) {
+		if (v->tui->cancelled) {
+			buf_reset(err);
 			buf_addstr(err, "cancelled");
-		else
-			buf_addstr(err, sqlite3_errmsg(s.db));
+		}
+		sql_cursor_close(c);
 		goto out;
 	}
+	sql_cursor_close(c);
 	ret = 0;
 out:
-	sqlite3_finalize(st);
 	store_close(&s);
 	return ret;
 }
