@@ -85,10 +85,6 @@ static int run_attest(struct cmd_ctx *cx, int argc, char **argv)
 	if ((now_text && parse_time("--now", now_text, o.now, &o.now, usage)) ||
 	    parse_time("--since", since, o.now, &o.since, usage) || parse_time("--until", until, o.now, &o.until, usage))
 		goto out;
-	if (cmd_refuse_pg(cx->cmd, argv[optind])) {
-		ret = EXIT_IO;
-		goto out;
-	}
 	o.store_path = argv[optind];
 	o.trust = &t;
 	ret = cli_exit_status(attest_create(&o, &r));
@@ -272,7 +268,7 @@ static const struct command attest_verify_verb = {
 		"Exit: 0 VERIFIED, 1 FAILED (a bad signature, a changed statement, a missing or\n"
 		"changed event, incomplete lists, a store that fails verification), 2 UNVERIFIABLE\n"
 		"(no trusted key signed it), 3 usage, 4 not an envelope, 5 I/O or store error.\n",
-	.flags = 0,
+	.flags = CMD_PG,
 	.run = run_verify,
 };
 

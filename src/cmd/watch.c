@@ -180,7 +180,7 @@ static int run_watch(struct cmd_ctx *cx, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	fprintf(stderr, "watch: following %s after seq %lld with %zu rule%s (stop with Ctrl-C)\n", argv[optind],
+	fprintf(stderr, "watch: following %s after seq %lld with %zu rule%s (stop with Ctrl-C)\n", s->path,
 		(long long)last, p.n, p.n == 1 ? "" : "s");
 	for (;;) {
 		struct query_range rg;
@@ -239,10 +239,12 @@ const struct command cmd_watch_entry = {
 		"  --since-seq N    alert on events after seq N (default: only events appended from\n"
 		"                   now on); a forwarder resumes with the seq of the last alert it\n"
 		"                   forwarded, or the seq watch reported when it stopped\n"
-		"  --interval MS    how often the store is polled for changes (default 500)\n"
+		"  --interval MS    how often the store is polled for changes (default 500); a\n"
+		"                   PostgreSQL store is not polled: the server announces each\n"
+		"                   append (LISTEN/NOTIFY) and watch wakes at once\n"
 		"Stops cleanly on SIGINT or SIGTERM, saying the seq to resume after.\n"
 		"Exit: 0 stopped by a signal, 1 the store shrank, 3 usage, 4 bad policy or\n"
 		"--since-seq beyond the store, 5 I/O or store error.\n",
-	.flags = 0,
+	.flags = CMD_PG,
 	.run = run_watch,
 };
