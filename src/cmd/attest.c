@@ -268,7 +268,7 @@ static const struct command attest_verify_verb = {
 		"Exit: 0 VERIFIED, 1 FAILED (a bad signature, a changed statement, a missing or\n"
 		"changed event, incomplete lists, a store that fails verification), 2 UNVERIFIABLE\n"
 		"(no trusted key signed it), 3 usage, 4 not an envelope, 5 I/O or store error.\n",
-	.flags = CMD_PG,
+	.flags = 0,
 	.run = run_verify,
 };
 

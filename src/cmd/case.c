@@ -229,6 +229,6 @@ const struct command cmd_case_entry = {
 	.help = "Marks, notes and saved queries of the investigator, kept in the case file\n"
 		"(default STORE.case), never in the store. EVENT is a seq or an event id.\n"
 		"STORE may be a PostgreSQL URI (read only; --case FILE is then required).\n",
-	.flags = CMD_STORE | CMD_PG,
+	.flags = CMD_STORE,
 	.run = run_case,
 };

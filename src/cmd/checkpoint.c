@@ -66,6 +66,6 @@ const struct command cmd_checkpoint_entry = {
 	.summary = "sign a checkpoint of the current head",
 	.help = "Signs a checkpoint (C2SP tlog-checkpoint) of the store's current head and stores it.\n"
 		"STORE may be a PostgreSQL URI (a writer role; under the append lock).\n",
-	.flags = CMD_STORE | CMD_WRITE | CMD_PG,
+	.flags = CMD_STORE | CMD_WRITE,
 	.run = run_checkpoint,
 };

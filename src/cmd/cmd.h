@@ -17,8 +17,6 @@ enum command_flags {
 	CMD_CREATE = 1 << 2,    /* created when missing */
 	CMD_BUILD_NEW = 1 << 3, /* a missing store is built privately and appears whole
 				 * when the command succeeds (store_create_private) */
-	CMD_PG = 1 << 4,        /* its STORE may be a PostgreSQL URI (pg_store.h); other
-				 * commands refuse one (cmd_refuse_pg) */
 };
 
 struct cmd_ctx;
@@ -57,21 +55,11 @@ int cmd_help(const struct command *cmd);
  * Opens the store at path as cx->cmd's flags say: read-only (read-only
  * media too) for a reader; read-write for CMD_WRITE, creating it when
  * missing with CMD_CREATE; with CMD_BUILD_NEW a missing store is built
- * privately. A PostgreSQL URI is opened read-only, or for writing with
- * CMD_WRITE (never created: init does that), when the command has CMD_PG,
- * and refused otherwise (cmd_refuse_pg). Call at most once. Returns 0 and sets *out, or -1
+ * privately. A PostgreSQL URI (pg_store.h) is opened read-only, or for
+ * writing with CMD_WRITE (never created: init does that). Call at most once. Returns 0 and sets *out, or -1
  * (reported; the caller returns EXIT_IO).
  */
 int cmd_store(struct cmd_ctx *cx, const char *path, struct store **out);
-
-/*
- * When operand is a PostgreSQL URI (pg_is_uri), reports that cmd does not
- * read PostgreSQL stores yet (naming `trailscope copy`, which makes a
- * SQLite copy) and returns 1 (the caller returns EXIT_IO); else 0.
- * cmd_store calls it for commands without CMD_PG; commands that open
- * their store otherwise (open, export, attest, watch) call it themselves.
- */
-int cmd_refuse_pg(const struct command *cmd, const char *operand);
 
 /*
  * Ends the command's use of the store: a store built privately is

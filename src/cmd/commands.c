@@ -53,26 +53,6 @@ int cmd_help(const struct command *cmd)
 	return EXIT_OK;
 }
 
-int cmd_refuse_pg(const struct command *cmd, const char *operand)
-{
-	struct buf name = BUF_INIT;
-
-	if (!pg_is_uri(operand))
-		return 0;
-	/* the command's words in its usage line: "incident import" */
-	for (const char *w = cmd->usage; *w && *w != '[' && !(*w >= 'A' && *w <= 'Z');) {
-		size_t n = strcspn(w, " ");
-
-		buf_addf(&name, "%s%.*s", name.len ? " " : "", (int)n, w);
-		w += n;
-		w += strspn(w, " ");
-	}
-	error("%s does not read PostgreSQL stores yet; copy it to a SQLite file with "
-	      "`trailscope copy URI FILE` (docs/STORE.md, \"PostgreSQL stores\")", name.buf);
-	buf_release(&name);
-	return 1;
-}
-
 int cmd_store(struct cmd_ctx *cx, const char *path, struct store **out)
 {
 	unsigned flags = cx->cmd->flags;
@@ -81,10 +61,6 @@ int cmd_store(struct cmd_ctx *cx, const char *path, struct store **out)
 	if (cx->have_store)
 		die("cmd_store called twice");
 	if (pg_is_uri(path)) {
-		if (!(flags & CMD_PG)) {
-			cmd_refuse_pg(cx->cmd, path);
-			return -1;
-		}
 		rc = store_open(&cx->store, path, flags & CMD_WRITE ? 0 : STORE_READONLY);
 	} else if ((flags & CMD_BUILD_NEW) && access(path, F_OK) != 0 && errno == ENOENT) {
 		rc = store_create_private(&cx->store, path);

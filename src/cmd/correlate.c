@@ -191,6 +191,6 @@ const struct command cmd_correlate_entry = {
 		"\"score\", \"reasons\"}, ...]}, best first. Business hours are Mon-Fri in the\n"
 		"--tz offset. --limit defaults to 10 for text and all for JSON. --weight\n"
 		"overrides one signal's weight. The model: docs/CORRELATION.md.\n",
-	.flags = CMD_STORE | CMD_PG,
+	.flags = CMD_STORE,
 	.run = run_correlate,
 };

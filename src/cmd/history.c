@@ -204,6 +204,6 @@ const struct command cmd_history_entry = {
 		"marked FAILED (it changed nothing), and a change whose recorded state before\n"
 		"is not the state after the previous one is marked as a gap (gap_after in\n"
 		"json/csv). `trailscope state` rebuilds its state at a time.\n",
-	.flags = CMD_STORE | CMD_PG,
+	.flags = CMD_STORE,
 	.run = run_history,
 };

@@ -146,6 +146,6 @@ const struct command cmd_import_entry = {
 		"an existing store (trailscope init URI), written as a writer role, in one\n"
 		"transaction under the store's append lock; importers may run at once.\n"
 		"See docs/EVENTS.md, docs/FORMATS.md and docs/STORE.md.\n",
-	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE | CMD_BUILD_NEW | CMD_PG,
+	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE | CMD_BUILD_NEW,
 	.run = run_import,
 };

@@ -303,7 +303,7 @@ static const struct command incident_import_verb = {
 		"--skip-invalid.\n"
 		"An id already stored is replaced: incidents are context, not evidence.\n"
 		"STORE may be a PostgreSQL URI (a writer role; never created there: init does).\n",
-	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE | CMD_PG,
+	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE,
 	.run = run_import,
 };
 
@@ -312,7 +312,7 @@ static const struct command incident_list_verb = {
 	.usage = "incident list STORE [--format table|json|jsonl|csv]",
 	.summary = "list the incidents",
 	.help = list_help,
-	.flags = CMD_STORE | CMD_PG,
+	.flags = CMD_STORE,
 	.run = run_list,
 };
 
@@ -321,7 +321,7 @@ static const struct command incident_show_verb = {
 	.usage = "incident show STORE ID [--format text|json]",
 	.summary = "one incident and the record it was read from",
 	.help = "\nPrints one incident and the source record it was read from.\n",
-	.flags = CMD_STORE | CMD_PG,
+	.flags = CMD_STORE,
 	.run = run_show,
 };
 
@@ -343,6 +343,6 @@ const struct command cmd_incidents_entry = {
 	.usage = "incidents STORE [--format table|json|jsonl|csv]",
 	.summary = "list incidents (incident list)",
 	.help = list_help,
-	.flags = CMD_STORE | CMD_PG,
+	.flags = CMD_STORE,
 	.run = run_list,
 };

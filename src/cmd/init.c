@@ -91,6 +91,6 @@ const struct command cmd_init_entry = {
 		"yet, and grants each --writer ROLE INSERT on the log (no UPDATE, DELETE or\n"
 		"TRUNCATE) and each --reader ROLE SELECT only; the roles must exist. Passwords come\n"
 		"from libpq (PGPASSWORD, ~/.pgpass, PGPASSFILE), never printed. docs/STORE.md.\n",
-	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE | CMD_PG,
+	.flags = CMD_STORE | CMD_WRITE | CMD_CREATE,
 	.run = run_init,
 };

@@ -329,6 +329,6 @@ const struct command cmd_query_entry = {
 		"'production'?\"). Exit status: 0 (also for no match), 3 for a malformed\n"
 		"query (with its column and a suggestion for an unknown key), 4 a bad\n"
 		"policy, 5 when the store cannot be read or the query fails.\n",
-	.flags = CMD_STORE | CMD_PG,
+	.flags = CMD_STORE,
 	.run = run_query,
 };

@@ -240,6 +240,6 @@ const struct command cmd_show_entry = {
 		"proof status. A checkpoint is cited as proof only when it is signed by a key\n"
 		"pinned in $XDG_STATE_HOME/trailscope, its root is the store's tree at its size\n"
 		"and the event's leaf is included under it.\n",
-	.flags = CMD_STORE | CMD_PG,
+	.flags = CMD_STORE,
 	.run = run_show,
 };

@@ -194,6 +194,6 @@ const struct command cmd_sql_entry = {
 		"STORE may be a PostgreSQL URI: the same views, the statement run in a READ ONLY\n"
 		"transaction; one that returns no rows is refused (exit 3); no ts_* functions\n"
 		"(docs/QUERY.md, \"On PostgreSQL\").\n",
-	.flags = CMD_STORE | CMD_PG,
+	.flags = CMD_STORE,
 	.run = run_sql,
 };

@@ -319,6 +319,6 @@ const struct command cmd_state_entry = {
 		"TIME: 2026-03-05T14:00:00Z, \"2026-03-05 14:00\", 14:00 (today, UTC), -2h or\n"
 		"+30m (from now), or an incident id (its impact start). --env is needed when\n"
 		"the target has changes in more than one environment.\n",
-	.flags = CMD_STORE | CMD_PG,
+	.flags = CMD_STORE,
 	.run = run_state,
 };

@@ -207,6 +207,6 @@ const struct command cmd_timestamp_entry = {
 		"STORE may be a PostgreSQL URI (a writer role; under the append lock).\n"
 		"Exit: 0 stored, 3 usage, 4 a response over other data or for another request,\n"
 		"a refusal by the TSA, no such checkpoint; 5 I/O or network errors.\n",
-	.flags = CMD_STORE | CMD_WRITE | CMD_PG,
+	.flags = CMD_STORE | CMD_WRITE,
 	.run = run_timestamp,
 };

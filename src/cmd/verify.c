@@ -256,6 +256,6 @@ const struct command cmd_verify_entry = {
 		"READ ONLY snapshot.\n"
 		"Exit: 0 VERIFIED, 1 FAILED, 2 UNVERIFIABLE (no trusted key, an empty store, or no\n"
 		"checkpoint signed by a trusted key), 3+ errors.\n",
-	.flags = CMD_STORE | CMD_PG,
+	.flags = CMD_STORE,
 	.run = run_verify,
 };

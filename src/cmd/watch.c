@@ -245,6 +245,6 @@ const struct command cmd_watch_entry = {
 		"Stops cleanly on SIGINT or SIGTERM, saying the seq to resume after.\n"
 		"Exit: 0 stopped by a signal, 1 the store shrank, 3 usage, 4 bad policy or\n"
 		"--since-seq beyond the store, 5 I/O or store error.\n",
-	.flags = CMD_PG,
+	.flags = 0,
 	.run = run_watch,
 };

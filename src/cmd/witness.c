@@ -82,7 +82,7 @@ static const struct command witness_cosign_verb = {
 		"Exit: 0 cosigned (or already was), 1 refused: the log's signature does not verify,\n"
 		"a rollback or a fork (the message names the sizes and roots), 4 bad key or no\n"
 		"checkpoint, 5 I/O.\n",
-	.flags = CMD_STORE | CMD_WRITE | CMD_PG,
+	.flags = CMD_STORE | CMD_WRITE,
 	.run = run_cosign,
 };
 
