@@ -5,11 +5,16 @@
  * Rows are batched: up to PG_BATCH_EVENTS events are kept in COPY text
  * buffers (entries, changes, entries_fts, entry_text) and the completed
  * Merkle nodes as arrays, then sent with one COPY per table and one
- * INSERT ... ON CONFLICT DO NOTHING for the nodes. A look-up that must see
- * the pending rows sends them first: has_event checks the pending event
+ * INSERT ... ON CONFLICT DO NOTHING for the nodes. The look-ups see the
+ * pending rows without sending them: has_event checks the pending event
  * ids in memory and the stored ones with one indexed probe; the previous
- * state and the recent toggles flush when a pending event has the same
- * target. The rows are SQLite's, column for column.
+ * state and the recent toggles ask the server about the stored rows and
+ * merge what the pending events of the same target give (kept in memory:
+ * their ts, seq, target, kind, environment, whether they switched
+ * something, and their leaf). Flushing for each such look-up instead made
+ * batches of ~23 events on generated data, and the server's cost per
+ * statement (parse, COPY set-up, the append trigger) dominated. The rows
+ * are SQLite's, column for column.
  *
  * Into a store that was empty when the import took the append lock (a
  * first load), no stored event can have an id, so the probe is made only
@@ -20,8 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "trailscope/diag.h"
+#include "trailscope/diff.h"
 #include "trailscope/jcs.h"
 #include "trailscope/store_append.h"
 #include "trailscope/util.h"
@@ -44,14 +51,23 @@ static const char *const copy_sql[T_NTABLES] = {
 /* statements prepared on the connection (bits of s->pg->prepared) */
 enum { PREP_EXISTS = 1 << 4, PREP_PREV = 1 << 5, PREP_TOGGLES = 1 << 6 };
 
+/* What the look-ups need of a pending event (offsets into names). */
+struct pending {
+	int64_t seq;
+	size_t ts, target, kind, env;
+	size_t leaf, leaf_len;      /* in leaves */
+	int toggle;                 /* changed the state, "enabled" or "*.enabled" */
+};
+
 struct pg_append {
 	struct store *s;
 	struct pg_fts *fts;
 	struct buf copy[T_NTABLES];
 	size_t npending;
-	struct buf names;           /* the pending events' ids and targets, NUL-terminated */
+	struct buf names;           /* the pending events' ids, targets, ..., NUL-terminated */
 	size_t id_slot[PG_ID_SLOTS]; /* offset + 1 in names of a pending event id, 0 free */
-	size_t *target_at;          /* offsets in names of the pending targets */
+	struct pending *pend;       /* PG_BATCH_EVENTS of them */
+	struct buf leaves;          /* the pending events' leaves */
 	struct buf node_level, node_idx, node_hash; /* array literals, without braces */
 	size_t nnodes;
 	struct buf scratch;
@@ -68,11 +84,12 @@ struct pg_append *pg_append_open(struct store *s)
 	for (int t = 0; t < T_NTABLES; t++)
 		buf_init(&a->copy[t]);
 	buf_init(&a->names);
+	buf_init(&a->leaves);
 	buf_init(&a->node_level);
 	buf_init(&a->node_idx);
 	buf_init(&a->node_hash);
 	buf_init(&a->scratch);
-	a->target_at = xcalloc(PG_BATCH_EVENTS, sizeof(*a->target_at));
+	a->pend = xcalloc(PG_BATCH_EVENTS, sizeof(*a->pend));
 	a->fts = pg_fts_new();
 	a->fresh = pg_store_size(s) == 0;
 	if (!a->fts) {
@@ -144,6 +161,7 @@ static int flush(struct pg_append *a)
 	for (int t = 0; t < T_NTABLES; t++)
 		buf_reset(&a->copy[t]);
 	buf_reset(&a->names);
+	buf_reset(&a->leaves);
 	buf_reset(&a->node_level);
 	buf_reset(&a->node_idx);
 	buf_reset(&a->node_hash);
@@ -165,11 +183,12 @@ int pg_append_close(struct pg_append *a)
 	for (int t = 0; t < T_NTABLES; t++)
 		buf_release(&a->copy[t]);
 	buf_release(&a->names);
+	buf_release(&a->leaves);
 	buf_release(&a->node_level);
 	buf_release(&a->node_idx);
 	buf_release(&a->node_hash);
 	buf_release(&a->scratch);
-	free(a->target_at);
+	free(a->pend);
 	free(a->seen);
 	pg_fts_free(a->fts);
 	free(a);
@@ -308,10 +327,39 @@ static int check_indexed(const struct store_entry_row *e)
 			what, len, PG_INDEX_MAX);
 }
 
+static size_t add_name(struct pg_append *a, const char *text)
+{
+	size_t at = a->names.len;
+
+	buf_add(&a->names, text, strlen(text) + 1);
+	return at;
+}
+
+/* What store_recent_toggles() counts (store_append.c's SQL, and
+ * verify_derived.c): a changed row at the state, at "enabled", or at a
+ * path ending in ".enabled", ASCII case-insensitive as LIKE/ILIKE. */
+static int is_toggle(const struct store_entry_row *e)
+{
+	static const char suffix[] = ".enabled";
+	const size_t sl = sizeof(suffix) - 1;
+
+	for (size_t i = 0; i < e->nchanges; i++) {
+		const char *path = e->changes[i].path;
+		size_t n = strlen(path);
+
+		if (e->changes[i].kind != CHANGE_CHANGED)
+			continue;
+		if (!n || !strcmp(path, "enabled") || (n >= sl && !strncasecmp(path + n - sl, suffix, sl)))
+			return 1;
+	}
+	return 0;
+}
+
 int pg_append_event(struct pg_append *a, const struct store_entry_row *e)
 {
 	struct buf *b = &a->copy[T_ENTRIES];
 	const char *text[4];
+	struct pending *p;
 	size_t at;
 
 	if (check_indexed(e))
@@ -370,7 +418,7 @@ int pg_append_event(struct pg_append *a, const struct store_entry_row *e)
 	field(b, e->summary, e->summary_len, 0);
 	field(b, e->raw, e->raw_len, 1);
 
-	/* remember the id and target, for the look-ups before the flush */
+	/* remember the id, and what the look-ups need, until the flush */
 	at = a->names.len;
 	buf_add(&a->names, e->event_id, strlen(e->event_id) + 1);
 	for (size_t i = id_hash(e->event_id);; i = (i + 1) & (PG_ID_SLOTS - 1)) {
@@ -381,8 +429,16 @@ int pg_append_event(struct pg_append *a, const struct store_entry_row *e)
 	}
 	if (a->fresh)
 		seen_has(a, id_hash64(e->event_id), 1);
-	a->target_at[a->npending] = a->names.len;
-	buf_add(&a->names, e->target_key, strlen(e->target_key) + 1);
+	p = &a->pend[a->npending];
+	p->seq = e->seq;
+	p->ts = add_name(a, e->ts);
+	p->target = add_name(a, e->target_key);
+	p->kind = add_name(a, e->target_kind);
+	p->env = add_name(a, e->environment);
+	p->leaf = a->leaves.len;
+	p->leaf_len = e->leaf_len;
+	buf_add(&a->leaves, e->leaf, e->leaf_len);
+	p->toggle = is_toggle(e);
 	a->npending++;
 	if (a->npending == PG_BATCH_EVENTS || a->copy[T_ENTRIES].len + a->copy[T_TEXT].len > PG_BATCH_BYTES)
 		return flush(a);
@@ -401,37 +457,53 @@ int pg_append_node(struct pg_append *a, unsigned level, uint64_t idx, const unsi
 	return 0;
 }
 
-/* Flushes when a pending event has target (so that a look-up sees it). */
-static int flush_for(struct pg_append *a, const char *target)
+static const char *pend_str(const struct pg_append *a, size_t at)
 {
-	for (size_t i = 0; i < a->npending; i++)
-		if (!strcmp(a->names.buf + a->target_at[i], target))
-			return flush(a);
-	return 0;
+	return a->names.buf + at;
+}
+
+/* The after member of leaf (a new reference), or NULL. */
+static json_t *leaf_after(const char *leaf, size_t len)
+{
+	struct buf err = BUF_INIT;
+	int l, c;
+	json_t *doc = json_parse_strict(leaf, len, &l, &c, &err), *after;
+
+	after = json_incref(json_object_get(doc, "after"));
+	json_decref(doc);
+	buf_release(&err);
+	return after;
 }
 
 json_t *pg_prev_state(struct pg_append *a, const char *kind, const char *key, const char *env)
 {
 	const char *p[] = { key, env, kind };
+	const struct pending *best = NULL;
 	json_t *after = NULL;
 	PGresult *res;
 
-	if (flush_for(a, key) || prepare(a, PREP_PREV, "ts_prev",
-	    "SELECT leaf FROM entries WHERE target = $1 AND environment = $2 AND target_kind = $3"
+	/* the newest pending one (by ts, then seq: later in the batch) */
+	for (size_t i = 0; i < a->npending; i++) {
+		const struct pending *q = &a->pend[i];
+
+		if (!strcmp(pend_str(a, q->target), key) && !strcmp(pend_str(a, q->env), env) &&
+		    !strcmp(pend_str(a, q->kind), kind) &&
+		    (!best || strcmp(pend_str(a, q->ts), pend_str(a, best->ts)) >= 0))
+			best = q;
+	}
+	if (prepare(a, PREP_PREV, "ts_prev",
+	    "SELECT leaf, ts FROM entries WHERE target = $1 AND environment = $2 AND target_kind = $3"
 	    " ORDER BY ts DESC, seq DESC LIMIT 1", 3))
 		return NULL;
 	res = PQexecPrepared(a->s->pg->conn, "ts_prev", 3, p, NULL, NULL, 1);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		pg_report(a->s, res, "cannot look up the previous state");
-	} else if (PQntuples(res) > 0) {
-		struct buf err = BUF_INIT;
-		int l, c;
-		json_t *leaf = json_parse_strict(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0),
-						 &l, &c, &err);
-
-		after = json_incref(json_object_get(leaf, "after"));
-		json_decref(leaf);
-		buf_release(&err);
+	} else if (PQntuples(res) > 0 && !(best && strcmp(pend_str(a, best->ts), PQgetvalue(res, 0, 1)) >= 0)) {
+		/* a stored one newer than any pending (a pending seq is larger,
+		 * so a pending one of the same ts is the newer) */
+		after = leaf_after(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+	} else if (best) {
+		after = leaf_after(a->leaves.buf + best->leaf, best->leaf_len);
 	}
 	PQclear(res);
 	return after;
@@ -442,9 +514,17 @@ int pg_recent_toggles(struct pg_append *a, const char *target, const char *env, 
 {
 	const char *p[] = { target, env, from_ts, until_ts };
 	PGresult *res;
-	int n = -1;
+	int n = -1, pending = 0;
 
-	if (flush_for(a, target) || prepare(a, PREP_TOGGLES, "ts_toggles",
+	for (size_t i = 0; i < a->npending; i++) {
+		const struct pending *q = &a->pend[i];
+		const char *ts = pend_str(a, q->ts);
+
+		if (q->toggle && !strcmp(pend_str(a, q->target), target) && !strcmp(pend_str(a, q->env), env) &&
+		    strcmp(ts, from_ts) >= 0 && strcmp(ts, until_ts) < 0)
+			pending++;
+	}
+	if (prepare(a, PREP_TOGGLES, "ts_toggles",
 	    "SELECT count(DISTINCT e.seq) FROM entries e JOIN changes c ON c.seq = e.seq"
 	    " WHERE e.target = $1 AND e.environment = $2 AND e.ts >= $3 AND e.ts < $4"
 	    " AND c.kind = 'changed' AND (c.path = '' OR c.path = 'enabled' OR c.path ILIKE '%.enabled')", 4))
@@ -453,7 +533,7 @@ int pg_recent_toggles(struct pg_append *a, const char *target, const char *env, 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		pg_report(a->s, res, "cannot look up recent toggles");
 	else
-		n = atoi(PQgetvalue(res, 0, 0));
+		n = atoi(PQgetvalue(res, 0, 0)) + pending;
 	PQclear(res);
 	return n;
 }
