@@ -22,6 +22,7 @@
  * memory: 16 bytes a slot, for the import's events, not the store's).
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@
 #include "trailscope/store_append.h"
 #include "trailscope/util.h"
 #include "pg_int.h"
+#include "pg_toggles.h"
 
 #define PG_BATCH_EVENTS 1000
 #define PG_BATCH_BYTES ((size_t)8 << 20)
@@ -59,117 +61,245 @@ struct pending {
 	int toggle;                 /* changed the state, "enabled" or "*.enabled" */
 };
 
+/* One batch as sent: COPY text per table, the Merkle nodes as array literals. */
+struct batch {
+	struct buf copy[T_NTABLES];
+	struct buf node_level, node_idx, node_hash; /* without braces */
+	size_t nnodes;
+};
+
 struct pg_append {
 	struct store *s;
 	struct pg_fts *fts;
-	struct buf copy[T_NTABLES];
-	size_t npending;
+	struct batch batch[2];
+	int fill;                   /* the batch being filled; the other one may be on the wire */
+	size_t npending;            /* events in batch[fill] */
 	struct buf names;           /* the pending events' ids, targets, ..., NUL-terminated */
 	size_t id_slot[PG_ID_SLOTS]; /* offset + 1 in names of a pending event id, 0 free */
 	struct pending *pend;       /* PG_BATCH_EVENTS of them */
 	struct buf leaves;          /* the pending events' leaves */
-	struct buf node_level, node_idx, node_hash; /* array literals, without braces */
-	size_t nnodes;
 	struct buf scratch;
 	int fresh;                  /* the store was empty under the lock */
 	uint64_t *seen;             /* fresh: the appended ids' hashes, 0 free (open addressing) */
 	size_t nseen, seen_cap;     /* seen_cap a power of two */
+	struct toggles tog;         /* fresh only */
+	/* the sender thread: sends batch[!fill] while the next one fills */
+	pthread_t sender;
+	int threaded;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int busy, stop;             /* under mu */
+	int send_failed, reported;  /* under mu until reported */
+	PGresult *send_err;         /* the failing result, or NULL: the connection's message */
+	const char *send_what;
 };
 
-struct pg_append *pg_append_open(struct store *s)
+static void batch_init(struct batch *b)
 {
-	struct pg_append *a = xcalloc(1, sizeof(*a));
-
-	a->s = s;
 	for (int t = 0; t < T_NTABLES; t++)
-		buf_init(&a->copy[t]);
-	buf_init(&a->names);
-	buf_init(&a->leaves);
-	buf_init(&a->node_level);
-	buf_init(&a->node_idx);
-	buf_init(&a->node_hash);
-	buf_init(&a->scratch);
-	a->pend = xcalloc(PG_BATCH_EVENTS, sizeof(*a->pend));
-	a->fts = pg_fts_new();
-	a->fresh = pg_store_size(s) == 0;
-	if (!a->fts) {
-		pg_append_close(a);
-		return NULL;
-	}
-	return a;
+		buf_init(&b->copy[t]);
+	buf_init(&b->node_level);
+	buf_init(&b->node_idx);
+	buf_init(&b->node_hash);
+	b->nnodes = 0;
 }
 
-static int copy_table(struct pg_append *a, int t)
+static void batch_reset(struct batch *b)
 {
-	PGconn *c = a->s->pg->conn;
-	PGresult *res = PQexec(c, copy_sql[t]);
-	int ok = PQresultStatus(res) == PGRES_COPY_IN, ret = 0;
+	for (int t = 0; t < T_NTABLES; t++)
+		buf_reset(&b->copy[t]);
+	buf_reset(&b->node_level);
+	buf_reset(&b->node_idx);
+	buf_reset(&b->node_hash);
+	b->nnodes = 0;
+}
 
-	if (!ok) {
-		ret = pg_report(a->s, res, "cannot append");
-		PQclear(res);
-		return ret;
+static void batch_release(struct batch *b)
+{
+	for (int t = 0; t < T_NTABLES; t++)
+		buf_release(&b->copy[t]);
+	buf_release(&b->node_level);
+	buf_release(&b->node_idx);
+	buf_release(&b->node_hash);
+}
+
+/* Sends rows with COPY. On failure *err is the failing result, or stays
+ * NULL when the connection failed. */
+static int copy_table(PGconn *c, int t, const struct buf *rows, PGresult **err)
+{
+	PGresult *res = PQexec(c, copy_sql[t]);
+	int ok;
+
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		*err = res;
+		return -1;
 	}
 	PQclear(res);
-	if (PQputCopyData(c, a->copy[t].buf, (int)a->copy[t].len) != 1)
-		ok = 0;
+	ok = PQputCopyData(c, rows->buf, (int)rows->len) == 1;
 	if (PQputCopyEnd(c, ok ? NULL : "trailscope: cannot send rows") != 1)
 		ok = 0;
 	while ((res = PQgetResult(c))) {
-		if (PQresultStatus(res) != PGRES_COMMAND_OK && !ret)
-			ret = pg_report(a->s, res, "cannot append");
-		PQclear(res);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && !*err)
+			*err = res;
+		else
+			PQclear(res);
 	}
-	if (!ok && !ret)
-		ret = pg_report(a->s, NULL, "cannot append");
-	return ret;
+	return ok && !*err ? 0 : -1;
 }
 
-static int flush_nodes(struct pg_append *a)
+static int send_nodes(PGconn *c, const struct batch *b, PGresult **err)
 {
 	struct buf l = BUF_INIT, i = BUF_INIT, h = BUF_INIT;
 	const char *p[3];
 	PGresult *res;
-	int ret;
+	int ret = 0;
 
-	buf_addf(&l, "{%s}", a->node_level.buf);
-	buf_addf(&i, "{%s}", a->node_idx.buf);
-	buf_addf(&h, "{%s}", a->node_hash.buf);
+	buf_addf(&l, "{%s}", b->node_level.buf);
+	buf_addf(&i, "{%s}", b->node_idx.buf);
+	buf_addf(&h, "{%s}", b->node_hash.buf);
 	p[0] = l.buf, p[1] = i.buf, p[2] = h.buf;
-	res = PQexecParams(a->s->pg->conn, "INSERT INTO merkle_nodes(level, idx, hash)"
+	res = PQexecParams(c, "INSERT INTO merkle_nodes(level, idx, hash)"
 			   " SELECT l, i, decode(h, 'hex') FROM unnest($1::integer[], $2::bigint[], $3::text[])"
 			   " AS n(l, i, h) ON CONFLICT DO NOTHING", 3, NULL, p, NULL, NULL, 0);
-	ret = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_report(a->s, res, "cannot cache Merkle nodes");
-	PQclear(res);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		PQclear(res);
+	} else {
+		*err = res;
+		ret = -1;
+	}
 	buf_release(&l);
 	buf_release(&i);
 	buf_release(&h);
 	return ret;
 }
 
-/* Sends every pending row. On failure the transaction is doomed: the
- * store's commit refuses. */
-static int flush(struct pg_append *a)
+/* Sends a batch and empties it; on failure sets *err and *what. Touches
+ * nothing but the connection and the batch (the sender thread runs it). */
+static int send_batch(PGconn *c, struct batch *b, PGresult **err, const char **what)
 {
 	int ret = 0;
 
+	*what = "cannot append";
 	for (int t = 0; t < T_NTABLES && !ret; t++)
-		if (a->copy[t].len)
-			ret = copy_table(a, t);
-	if (!ret && a->nnodes)
-		ret = flush_nodes(a);
-	for (int t = 0; t < T_NTABLES; t++)
-		buf_reset(&a->copy[t]);
+		if (b->copy[t].len)
+			ret = copy_table(c, t, &b->copy[t], err);
+	if (!ret && b->nnodes) {
+		*what = "cannot cache Merkle nodes";
+		ret = send_nodes(c, b, err);
+	}
+	batch_reset(b);
+	return ret;
+}
+
+static void *sender_main(void *arg)
+{
+	struct pg_append *a = arg;
+
+	pthread_mutex_lock(&a->mu);
+	for (;;) {
+		PGresult *err = NULL;
+		const char *what;
+		int rc;
+
+		while (!a->busy && !a->stop)
+			pthread_cond_wait(&a->cv, &a->mu);
+		if (!a->busy)
+			break;
+		pthread_mutex_unlock(&a->mu);
+		rc = send_batch(a->s->pg->conn, &a->batch[!a->fill], &err, &what);
+		pthread_mutex_lock(&a->mu);
+		if (rc && !a->send_failed) {
+			a->send_failed = 1;
+			a->send_err = err;
+			a->send_what = what;
+		} else {
+			PQclear(err);
+		}
+		a->busy = 0;
+		pthread_cond_broadcast(&a->cv);
+	}
+	pthread_mutex_unlock(&a->mu);
+	return NULL;
+}
+
+/* Waits until no batch is on the wire; reports a failed send once (the
+ * transaction is then doomed: the store's commit refuses). 0 or -1. */
+static int wait_sent(struct pg_append *a)
+{
+	int failed;
+
+	if (a->threaded) {
+		pthread_mutex_lock(&a->mu);
+		while (a->busy)
+			pthread_cond_wait(&a->cv, &a->mu);
+		pthread_mutex_unlock(&a->mu);
+	}
+	failed = a->send_failed;
+	if (failed && !a->reported) {
+		pg_report(a->s, a->send_err, a->send_what);
+		PQclear(a->send_err);
+		a->send_err = NULL;
+		a->reported = 1;
+		a->s->pg->failed = 1;
+	}
+	return failed ? -1 : 0;
+}
+
+int pg_append_wait(struct store *s)
+{
+	return s->pg && s->pg->append ? wait_sent(s->pg->append) : 0;
+}
+
+/* Hands the pending rows to the sender (or, without one, sends them),
+ * once the previous batch is sent; the look-ups' pending state starts
+ * again. */
+static int flush(struct pg_append *a)
+{
+	int ret = wait_sent(a);
+
+	if (!ret) {
+		a->fill = !a->fill;
+		if (a->threaded) {
+			pthread_mutex_lock(&a->mu);
+			a->busy = 1;
+			pthread_cond_signal(&a->cv);
+			pthread_mutex_unlock(&a->mu);
+		} else {
+			if (send_batch(a->s->pg->conn, &a->batch[!a->fill], &a->send_err, &a->send_what))
+				a->send_failed = 1;
+			ret = wait_sent(a);
+		}
+	}
 	buf_reset(&a->names);
 	buf_reset(&a->leaves);
-	buf_reset(&a->node_level);
-	buf_reset(&a->node_idx);
-	buf_reset(&a->node_hash);
 	memset(a->id_slot, 0, sizeof(a->id_slot));
-	a->npending = a->nnodes = 0;
-	if (ret)
-		a->s->pg->failed = 1;
+	a->npending = 0;
 	return ret;
+}
+
+struct pg_append *pg_append_open(struct store *s)
+{
+	struct pg_append *a = xcalloc(1, sizeof(*a));
+
+	a->s = s;
+	batch_init(&a->batch[0]);
+	batch_init(&a->batch[1]);
+	buf_init(&a->names);
+	buf_init(&a->leaves);
+	buf_init(&a->scratch);
+	toggles_init(&a->tog);
+	a->pend = xcalloc(PG_BATCH_EVENTS, sizeof(*a->pend));
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->cv, NULL);
+	a->fts = pg_fts_new();
+	a->fresh = pg_store_size(s) == 0;
+	if (!a->fts) {
+		pg_append_close(a);
+		return NULL;
+	}
+	a->threaded = pthread_create(&a->sender, NULL, sender_main, a) == 0;
+	s->pg->append = a;
+	return a;
 }
 
 int pg_append_close(struct pg_append *a)
@@ -178,16 +308,27 @@ int pg_append_close(struct pg_append *a)
 
 	if (!a)
 		return 0;
-	if (!a->s->pg->failed)
+	if (!a->s->pg->failed && a->npending)
 		ret = flush(a);
-	for (int t = 0; t < T_NTABLES; t++)
-		buf_release(&a->copy[t]);
+	if (wait_sent(a))
+		ret = -1;
+	if (a->threaded) {
+		pthread_mutex_lock(&a->mu);
+		a->stop = 1;
+		pthread_cond_signal(&a->cv);
+		pthread_mutex_unlock(&a->mu);
+		pthread_join(a->sender, NULL);
+	}
+	pthread_mutex_destroy(&a->mu);
+	pthread_cond_destroy(&a->cv);
+	if (a->s->pg->append == a)
+		a->s->pg->append = NULL;
+	batch_release(&a->batch[0]);
+	batch_release(&a->batch[1]);
 	buf_release(&a->names);
 	buf_release(&a->leaves);
-	buf_release(&a->node_level);
-	buf_release(&a->node_idx);
-	buf_release(&a->node_hash);
 	buf_release(&a->scratch);
+	toggles_release(&a->tog);
 	free(a->pend);
 	free(a->seen);
 	pg_fts_free(a->fts);
@@ -269,7 +410,7 @@ int pg_has_event(struct pg_append *a, const char *event_id)
 			return 1;
 	if (a->fresh && !seen_has(a, id_hash64(event_id), 0))
 		return 0; /* neither stored before this import nor appended by it */
-	if (prepare(a, PREP_EXISTS, "ts_exists", "SELECT 1 FROM entries WHERE event_id = $1", 1))
+	if (wait_sent(a) || prepare(a, PREP_EXISTS, "ts_exists", "SELECT 1 FROM entries WHERE event_id = $1", 1))
 		return -1;
 	res = PQexecPrepared(a->s->pg->conn, "ts_exists", 1, &event_id, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
@@ -357,7 +498,7 @@ static int is_toggle(const struct store_entry_row *e)
 
 int pg_append_event(struct pg_append *a, const struct store_entry_row *e)
 {
-	struct buf *b = &a->copy[T_ENTRIES];
+	struct buf *b = &a->batch[a->fill].copy[T_ENTRIES];
 	const char *text[4];
 	struct pending *p;
 	size_t at;
@@ -382,7 +523,7 @@ int pg_append_event(struct pg_append *a, const struct store_entry_row *e)
 	buf_addf(b, "%ld\t%u\t", e->source_line, e->risk);
 	field_str(b, outcome_name(e->outcome), 1);
 
-	b = &a->copy[T_CHANGES];
+	b = &a->batch[a->fill].copy[T_CHANGES];
 	for (size_t i = 0; i < e->nchanges; i++) {
 		const struct store_change_row *c = &e->changes[i];
 
@@ -400,7 +541,7 @@ int pg_append_event(struct pg_append *a, const struct store_entry_row *e)
 	else
 		buf_addstr(&a->scratch, e->actor_id);
 	text[0] = e->reason, text[1] = e->target_key, text[2] = a->scratch.buf, text[3] = e->ticket;
-	b = &a->copy[T_FTS];
+	b = &a->batch[a->fill].copy[T_FTS];
 	buf_addf(b, "%" PRId64 "\t", e->seq);
 	{
 		struct buf doc = BUF_INIT;
@@ -413,7 +554,7 @@ int pg_append_event(struct pg_append *a, const struct store_entry_row *e)
 		buf_release(&doc);
 	}
 
-	b = &a->copy[T_TEXT];
+	b = &a->batch[a->fill].copy[T_TEXT];
 	buf_addf(b, "%" PRId64 "\t", e->seq);
 	field(b, e->summary, e->summary_len, 0);
 	field(b, e->raw, e->raw_len, 1);
@@ -439,21 +580,24 @@ int pg_append_event(struct pg_append *a, const struct store_entry_row *e)
 	p->leaf_len = e->leaf_len;
 	buf_add(&a->leaves, e->leaf, e->leaf_len);
 	p->toggle = is_toggle(e);
+	if (a->fresh && p->toggle)
+		toggles_add(&a->tog, e->target_key, e->environment, e->ts);
 	a->npending++;
-	if (a->npending == PG_BATCH_EVENTS || a->copy[T_ENTRIES].len + a->copy[T_TEXT].len > PG_BATCH_BYTES)
+	if (a->npending == PG_BATCH_EVENTS || a->batch[a->fill].copy[T_ENTRIES].len + a->batch[a->fill].copy[T_TEXT].len > PG_BATCH_BYTES)
 		return flush(a);
 	return 0;
 }
 
 int pg_append_node(struct pg_append *a, unsigned level, uint64_t idx, const unsigned char hash[HASH_LEN])
 {
-	const char *sep = a->nnodes ? "," : "";
+	struct batch *b = &a->batch[a->fill];
+	const char *sep = b->nnodes ? "," : "";
 
-	buf_addf(&a->node_level, "%s%u", sep, level);
-	buf_addf(&a->node_idx, "%s%" PRIu64, sep, idx);
-	buf_addstr(&a->node_hash, sep);
-	buf_addhex(&a->node_hash, hash, HASH_LEN);
-	a->nnodes++;
+	buf_addf(&b->node_level, "%s%u", sep, level);
+	buf_addf(&b->node_idx, "%s%" PRIu64, sep, idx);
+	buf_addstr(&b->node_hash, sep);
+	buf_addhex(&b->node_hash, hash, HASH_LEN);
+	b->nnodes++;
 	return 0;
 }
 
@@ -491,7 +635,7 @@ json_t *pg_prev_state(struct pg_append *a, const char *kind, const char *key, co
 		    (!best || strcmp(pend_str(a, q->ts), pend_str(a, best->ts)) >= 0))
 			best = q;
 	}
-	if (prepare(a, PREP_PREV, "ts_prev",
+	if (wait_sent(a) || prepare(a, PREP_PREV, "ts_prev",
 	    "SELECT leaf, ts FROM entries WHERE target = $1 AND environment = $2 AND target_kind = $3"
 	    " ORDER BY ts DESC, seq DESC LIMIT 1", 3))
 		return NULL;
@@ -516,6 +660,8 @@ int pg_recent_toggles(struct pg_append *a, const char *target, const char *env, 
 	PGresult *res;
 	int n = -1, pending = 0;
 
+	if (a->fresh)
+		return toggles_count(&a->tog, target, env, from_ts, until_ts);
 	for (size_t i = 0; i < a->npending; i++) {
 		const struct pending *q = &a->pend[i];
 		const char *ts = pend_str(a, q->ts);
@@ -524,7 +670,7 @@ int pg_recent_toggles(struct pg_append *a, const char *target, const char *env, 
 		    strcmp(ts, from_ts) >= 0 && strcmp(ts, until_ts) < 0)
 			pending++;
 	}
-	if (prepare(a, PREP_TOGGLES, "ts_toggles",
+	if (wait_sent(a) || prepare(a, PREP_TOGGLES, "ts_toggles",
 	    "SELECT count(DISTINCT e.seq) FROM entries e JOIN changes c ON c.seq = e.seq"
 	    " WHERE e.target = $1 AND e.environment = $2 AND e.ts >= $3 AND e.ts < $4"
 	    " AND c.kind = 'changed' AND (c.path = '' OR c.path = 'enabled' OR c.path ILIKE '%.enabled')", 4))

@@ -25,7 +25,14 @@ struct pg_store {
 	int failed;          /* an append failed after its caller was told: commit refuses */
 	int prepared;        /* bits: statements prepared on this connection (pg_store.c) */
 	unsigned cursors;    /* cursors opened so far: names them (pg_read.c) */
+	struct pg_append *append; /* the open append handle: a batch of it may be on the wire */
 };
+
+/* Waits until the open append handle's batch in flight, if any, is sent
+ * (pg_append.c's sender thread owns the connection meanwhile): every use
+ * of the connection by a writer starts with it. 0, or -1 when that batch
+ * failed (reported once; the transaction is doomed). */
+int pg_append_wait(struct store *s);
 
 /*
  * Connects to uri: display is the URI as printed (pg_uri_display);
