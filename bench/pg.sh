@@ -166,10 +166,10 @@ fi
 	echo "# PostgreSQL tables, pg_total_relation_size (heap + TOAST + indexes) and of it the indexes:"
 	psql -XAt -F ' ' -d b -c "SELECT relname, pg_total_relation_size(oid), pg_indexes_size(oid) FROM pg_class
 		WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace ORDER BY 2 DESC" |
-		awk '{ printf "#   %-24s %13d bytes, indexes %12d\n", $1, $2, $3 }'
+		awk '{ printf "#   %-24s %13.0f bytes, indexes %12.0f\n", $1, $2, $3 }'
 	echo "# SQLite tables (dbstat, indexes included):"
 	sqlite3 "$T/s.db" "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 14" |
-		awk -F'|' '{ printf "#   %-24s %13d bytes\n", $1, $2 }'
+		awk -F'|' '{ printf "#   %-24s %13.0f bytes\n", $1, $2 }'
 } >> "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 cat "$OUT"

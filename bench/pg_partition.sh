@@ -21,6 +21,8 @@
 #   N=100000 COPIES=3 sh bench/pg_partition.sh
 #   SRC_DB=m1 sh bench/pg_partition.sh      # a server of your own (PGHOST...,
 #                                           # PG_DIR) whose SRC_DB holds the N-event store
+#   KEEP_LOAD=1 SRC_DB=m1 ...               # the reads again on schema p as an
+#                                           # interrupted run left it (its load lines kept)
 . "$(dirname "$0")/lib.sh"
 set +eu
 N=${N:-1000000}
@@ -77,28 +79,35 @@ plan() {
 	p -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) $2" | sed 's/^/#   /' >> "$OUT.tmp"
 }
 
-{
-	echo "# bench/pg_partition.sh: entries range-partitioned by seq, $COPIES copies of $N rows (see the script: copies, not imports)"
-	echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, PostgreSQL $(p -c 'SHOW server_version'), fsync off, autovacuum off"
-} > "$OUT.tmp"
-
-# the partitioned layout in schema p, 1,000,000 seqs a partition
-p -c "DROP SCHEMA IF EXISTS p CASCADE" -c "CREATE SCHEMA p"
-PGOPTIONS="-c search_path=p" p -1 -f sql/pg_schema.sql >/dev/null || exit 1
-PGOPTIONS="-c search_path=p" p -1 -v part_rows=1000000 -v parts=$(( (COPIES * N + 999999) / 1000000 )) \
-	-f sql/pg_partition.sql >/dev/null || exit 1
-span=$(p -c "SELECT extract(epoch FROM max(ts)::timestamptz - min(ts)::timestamptz) + 1 FROM public.entries")
 cols="event_id, ts, actor, actor_type, action, target, target_kind, environment, summary, nchanges, risk,
 	source_file, source_line, outcome, leaf_hash, leaf"
-k=0
-while [ "$k" -lt "$COPIES" ]; do
-	timed "load copy $((k + 1)) of $COPIES ($N rows, one statement)" \
-		"INSERT INTO p.entries(seq, $cols) SELECT seq + $k::bigint * $N, event_id || '.$k',
-		 to_char(ts::timestamptz + make_interval(secs => $k * $span), 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),
-		 actor, actor_type, action, target, target_kind, environment, summary, nchanges, risk,
-		 source_file, source_line, outcome, leaf_hash, leaf FROM public.entries ORDER BY seq"
-	k=$((k + 1))
-done
+if [ -n "${KEEP_LOAD:-}" ] && [ -f "$OUT.tmp" ]; then
+	# the reads again on the rows loaded by an interrupted run, whose load lines are kept
+	grep -E '^(# bench|# 20|load copy)' "$OUT.tmp" > "$OUT.keep"
+	{ cat "$OUT.keep"; echo "# (the reads below from a second run, KEEP_LOAD=1, on the same rows: $(date -u +%H:%MZ))"; } > "$OUT.tmp"
+	rm -f "$OUT.keep"
+else
+	{
+		echo "# bench/pg_partition.sh: entries range-partitioned by seq, $COPIES copies of $N rows (see the script: copies, not imports)"
+		echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, PostgreSQL $(p -c 'SHOW server_version'), fsync off, autovacuum off"
+	} > "$OUT.tmp"
+
+	# the partitioned layout in schema p, 1,000,000 seqs a partition
+	p -c "DROP SCHEMA IF EXISTS p CASCADE" -c "CREATE SCHEMA p"
+	PGOPTIONS="-c search_path=p" p -1 -f sql/pg_schema.sql >/dev/null || exit 1
+	PGOPTIONS="-c search_path=p" p -1 -v part_rows=1000000 -v parts=$(( (COPIES * N + 999999) / 1000000 )) \
+		-f sql/pg_partition.sql >/dev/null || exit 1
+	span=$(p -c "SELECT extract(epoch FROM max(ts)::timestamptz - min(ts)::timestamptz) + 1 FROM public.entries")
+	k=0
+	while [ "$k" -lt "$COPIES" ]; do
+		timed "load copy $((k + 1)) of $COPIES ($N rows, one statement)" \
+			"INSERT INTO p.entries(seq, $cols) SELECT seq + $k::bigint * $N, event_id || '.$k',
+			 to_char(ts::timestamptz + make_interval(secs => $k * $span), 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),
+			 actor, actor_type, action, target, target_kind, environment, summary, nchanges, risk,
+			 source_file, source_line, outcome, leaf_hash, leaf FROM public.entries ORDER BY seq"
+		k=$((k + 1))
+	done
+fi
 p -c "ANALYZE p.entries" -c "ANALYZE p.event_ids" -c "ANALYZE public.entries"
 total=$(p -c "SELECT count(*) FROM p.entries")
 top_seq=$(p -c "SELECT max(seq) FROM p.entries")
@@ -108,9 +117,9 @@ echo "# rows: $total in p.entries, seq 1 to $top_seq" >> "$OUT.tmp"
 echo "# size, pg_total_relation_size (heap + TOAST + indexes):" >> "$OUT.tmp"
 p -F ' ' -c "SELECT c.relname, pg_total_relation_size(c.oid), pg_indexes_size(c.oid) FROM pg_inherits i
 	JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'p.entries'::regclass ORDER BY c.relname" |
-	awk '{ printf "#   %-16s %13d bytes, indexes %12d\n", $1, $2, $3; t += $2 } END { printf "#   %-16s %13d bytes\n", "all partitions", t }' >> "$OUT.tmp"
+	awk '{ printf "#   %-16s %13.0f bytes, indexes %12.0f\n", $1, $2, $3; t += $2 } END { printf "#   %-16s %13.0f bytes\n", "all partitions", t }' >> "$OUT.tmp"
 p -F ' ' -c "SELECT 'p.event_ids', pg_total_relation_size('p.event_ids'), 'public.entries', pg_total_relation_size('public.entries')" |
-	awk '{ printf "#   %-16s %13d bytes (the unique event ids)\n#   %-16s %13d bytes (the plain 1M-row table, for scale)\n", $1, $2, $3, $4 }' >> "$OUT.tmp"
+	awk '{ printf "#   %-16s %13.0f bytes (the unique event ids)\n#   %-16s %13.0f bytes (the plain 1M-row table, for scale)\n", $1, $2, $3, $4 }' >> "$OUT.tmp"
 
 ts_mid=$(p -c "SELECT ts FROM p.entries WHERE seq = $mid")
 id_mid=$(p -c "SELECT event_id FROM p.entries WHERE seq = $mid")
@@ -128,7 +137,9 @@ for s in p public; do
 done
 best "partitioned: has_event probe (event_ids)" "SELECT 1 FROM p.event_ids WHERE event_id = '$id_mid'"
 
-# an append at the head: 1,000 rows in one statement, both triggers
+# an append at the head: 1,000 rows in one statement, both triggers, into
+# a partition the owner adds first
+p -c "SELECT p.trailscope_add_partitions(1)" >/dev/null || exit 1
 timed "append 1,000 rows at the head (partitioned)" \
 	"INSERT INTO p.entries(seq, $cols) SELECT seq + $top_seq, event_id || '.head', ts, actor, actor_type, action,
 	 target, target_kind, environment, summary, nchanges, risk, source_file, source_line, outcome, leaf_hash, leaf
