@@ -44,11 +44,13 @@ enum { T_ENTRIES, T_CHANGES, T_FTS, T_TEXT, T_NTABLES };
 
 static const char *const copy_sql[T_NTABLES] = {
 	"COPY entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action, target, target_kind,"
-	" environment, summary, nchanges, source_file, source_line, risk, outcome) FROM STDIN",
-	"COPY changes(seq, idx, path, kind, before, after, before_unknown) FROM STDIN",
+	" environment, summary, nchanges, source_file, source_line, risk, outcome) FROM STDIN (FORMAT binary)",
+	"COPY changes(seq, idx, path, kind, before, after, before_unknown) FROM STDIN (FORMAT binary)",
 	"COPY entries_fts(seq, doc) FROM STDIN",
-	"COPY entry_text(seq, summary, raw) FROM STDIN",
+	"COPY entry_text(seq, summary, raw) FROM STDIN (FORMAT binary)",
 };
+/* entries_fts is sent as text: its tsvector literal is what pg_fts makes */
+#define COPY_BINARY(t) ((t) != T_FTS)
 
 /* statements prepared on the connection (bits of s->pg->prepared) */
 enum { PREP_EXISTS = 1 << 4, PREP_PREV = 1 << 5, PREP_TOGGLES = 1 << 6 };
@@ -180,9 +182,13 @@ static int send_batch(PGconn *c, struct batch *b, PGresult **err, const char **w
 	int ret = 0;
 
 	*what = "cannot append";
-	for (int t = 0; t < T_NTABLES && !ret; t++)
-		if (b->copy[t].len)
-			ret = copy_table(c, t, &b->copy[t], err);
+	for (int t = 0; t < T_NTABLES && !ret; t++) {
+		if (!b->copy[t].len)
+			continue;
+		if (COPY_BINARY(t))
+			buf_add(&b->copy[t], "\377\377", 2); /* the trailer: a field count of -1 */
+		ret = copy_table(c, t, &b->copy[t], err);
+	}
 	if (!ret && b->nnodes) {
 		*what = "cannot cache Merkle nodes";
 		ret = send_nodes(c, b, err);
@@ -430,16 +436,57 @@ static void field(struct buf *b, const char *text, size_t len, int last)
 	buf_addch(b, last ? '\n' : '\t');
 }
 
-static void field_str(struct buf *b, const char *text, int last)
+/*
+ * COPY's binary format, for entries, changes and entry_text: the server
+ * neither scans the rows for escapes nor decodes the leaves' hex. The
+ * stream begins with a header (the signature, 32-bit flags and header
+ * extension length, both 0); each row is a 16-bit field count, then each
+ * field a 32-bit length (-1: NULL) and its bytes (integers big-endian,
+ * text and bytea as they are); send_batch adds the trailer.
+ */
+static void bin_be(struct buf *b, uint64_t v, int bytes)
 {
-	field(b, text, text ? strlen(text) : 0, last);
+	unsigned char out[8];
+
+	for (int i = bytes - 1; i >= 0; i--, v >>= 8)
+		out[i] = (unsigned char)(v & 0xff);
+	buf_add(b, out, (size_t)bytes);
 }
 
-static void field_bytea(struct buf *b, const void *data, size_t len)
+static void bin_row(struct buf *b, int nfields)
 {
-	buf_addstr(b, "\\\\x");
-	buf_addhex(b, data, len);
-	buf_addch(b, '\t');
+	static const unsigned char header[19] = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0 };
+
+	if (!b->len)
+		buf_add(b, header, sizeof(header));
+	bin_be(b, (uint64_t)nfields, 2);
+}
+
+static void bin_bytes(struct buf *b, const void *data, size_t len)
+{
+	if (!data) {
+		bin_be(b, 0xffffffffu, 4);
+		return;
+	}
+	bin_be(b, len, 4);
+	buf_add(b, data, len);
+}
+
+static void bin_str(struct buf *b, const char *text)
+{
+	bin_bytes(b, text, text ? strlen(text) : 0);
+}
+
+static void bin_int8(struct buf *b, int64_t v)
+{
+	bin_be(b, 8, 4);
+	bin_be(b, (uint64_t)v, 8);
+}
+
+static void bin_int4(struct buf *b, int32_t v)
+{
+	bin_be(b, 4, 4);
+	bin_be(b, (uint32_t)v, 4);
 }
 
 /* The longest value a B-tree index entry of the server holds (docs/STORE.md,
@@ -506,33 +553,37 @@ int pg_append_event(struct pg_append *a, const struct store_entry_row *e)
 	if (check_indexed(e))
 		return -1;
 
-	buf_addf(b, "%" PRId64 "\t", e->seq);
-	field_bytea(b, e->leaf, e->leaf_len);
-	field_bytea(b, e->leaf_hash, HASH_LEN);
-	field_str(b, e->event_id, 0);
-	field_str(b, e->ts, 0);
-	field_str(b, e->actor_id, 0);
-	field_str(b, e->actor_type, 0);
-	field_str(b, e->action, 0);
-	field_str(b, e->target_key, 0);
-	field_str(b, e->target_kind, 0);
-	field_str(b, e->environment, 0);
-	field(b, e->summary, e->summary_len, 0);
-	buf_addf(b, "%zu\t", e->nchanges);
-	field_str(b, e->source_file, 0);
-	buf_addf(b, "%ld\t%u\t", e->source_line, e->risk);
-	field_str(b, outcome_name(e->outcome), 1);
+	bin_row(b, 17);
+	bin_int8(b, e->seq);
+	bin_bytes(b, e->leaf, e->leaf_len);
+	bin_bytes(b, e->leaf_hash, HASH_LEN);
+	bin_str(b, e->event_id);
+	bin_str(b, e->ts);
+	bin_str(b, e->actor_id);
+	bin_str(b, e->actor_type);
+	bin_str(b, e->action);
+	bin_str(b, e->target_key);
+	bin_str(b, e->target_kind);
+	bin_str(b, e->environment);
+	bin_bytes(b, e->summary, e->summary_len);
+	bin_int4(b, (int32_t)e->nchanges);
+	bin_str(b, e->source_file);
+	bin_int8(b, e->source_line);
+	bin_int4(b, (int32_t)e->risk);
+	bin_str(b, outcome_name(e->outcome));
 
 	b = &a->batch[a->fill].copy[T_CHANGES];
 	for (size_t i = 0; i < e->nchanges; i++) {
 		const struct store_change_row *c = &e->changes[i];
 
-		buf_addf(b, "%" PRId64 "\t%zu\t", e->seq, i);
-		field_str(b, c->path, 0);
-		field_str(b, change_kind_name(c->kind), 0);
-		field_str(b, c->before, 0);
-		field_str(b, c->after, 0);
-		buf_addf(b, "%d\n", c->before_unknown);
+		bin_row(b, 7);
+		bin_int8(b, e->seq);
+		bin_int4(b, (int32_t)i);
+		bin_str(b, c->path);
+		bin_str(b, change_kind_name(c->kind));
+		bin_str(b, c->before);
+		bin_str(b, c->after);
+		bin_int4(b, c->before_unknown);
 	}
 
 	buf_reset(&a->scratch);
@@ -555,9 +606,10 @@ int pg_append_event(struct pg_append *a, const struct store_entry_row *e)
 	}
 
 	b = &a->batch[a->fill].copy[T_TEXT];
-	buf_addf(b, "%" PRId64 "\t", e->seq);
-	field(b, e->summary, e->summary_len, 0);
-	field(b, e->raw, e->raw_len, 1);
+	bin_row(b, 3);
+	bin_int8(b, e->seq);
+	bin_bytes(b, e->summary, e->summary_len);
+	bin_bytes(b, e->raw, e->raw_len);
 
 	/* remember the id, and what the look-ups need, until the flush */
 	at = a->names.len;
