@@ -2,10 +2,13 @@
  * pg_append.c - the write seam (store_append.h) for a PostgreSQL store,
  * inside the writer's transaction under the append lock (pg_store.c).
  *
- * Rows are batched: up to PG_BATCH_EVENTS events are kept in COPY text
- * buffers (entries, changes, entries_fts, entry_text) and the completed
- * Merkle nodes as arrays, then sent with one COPY per table and one
- * INSERT ... ON CONFLICT DO NOTHING for the nodes. The look-ups see the
+ * Rows are batched: up to PG_BATCH_EVENTS events are kept in COPY
+ * buffers (entries, changes and entry_text in the binary format,
+ * entries_fts in text) and the completed Merkle nodes as arrays, then sent
+ * with one COPY per table and one INSERT ... ON CONFLICT DO NOTHING for
+ * the nodes, by a sender thread while the next batch fills (one batch in
+ * flight; pg_append_wait before any other use of the connection). The
+ * look-ups see the
  * pending rows without sending them: has_event checks the pending event
  * ids in memory and the stored ones with one indexed probe; the previous
  * state and the recent toggles ask the server about the stored rows and
@@ -19,7 +22,9 @@
  * Into a store that was empty when the import took the append lock (a
  * first load), no stored event can have an id, so the probe is made only
  * when the id's 64-bit hash is one this import appended already (kept in
- * memory: 16 bytes a slot, for the import's events, not the store's).
+ * memory: 16 bytes a slot, for the import's events, not the store's), and
+ * the recent toggles are counted in memory alone (pg_toggles.c), so that
+ * the look-ups do not wait for the batch in flight.
  */
 #include <inttypes.h>
 #include <pthread.h>
