@@ -26,6 +26,7 @@ struct pg_store {
 	int prepared;        /* bits: statements prepared on this connection (pg_store.c) */
 	unsigned cursors;    /* cursors opened so far: names them (pg_read.c) */
 	struct pg_listen *listen; /* following: the LISTEN connection (pg_follow.c) */
+	struct pg_append *append; /* the open append handle: a batch of it may be on the wire */
 	int (*progress)(void *ctx); /* store_set_progress: asked between batches of rows */
 	void *progress_ctx;
 };
@@ -34,6 +35,12 @@ struct pg_store {
  * (where SQLite asks it every N steps): non-zero means stop. 0 when none
  * is set. */
 int pg_progress(struct store *s);
+
+/* Waits until the open append handle's batch in flight, if any, is sent
+ * (pg_append.c's sender thread owns the connection meanwhile): every use
+ * of the connection by a writer starts with it. 0, or -1 when that batch
+ * failed (reported once; the transaction is doomed). */
+int pg_append_wait(struct store *s);
 
 /*
  * Connects to uri: display is the URI as printed (pg_uri_display);

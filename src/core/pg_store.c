@@ -22,9 +22,12 @@ enum { PREP_LEAVES = 1 << 0, PREP_NODES = 1 << 1 };
 static int query_value(struct store *s, const char *sql, int nparams, const char *const *params,
 		       const char *what, struct buf *out)
 {
-	PGresult *res = PQexecParams(s->pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	PGresult *res;
 	int ret = 0;
 
+	if (pg_append_wait(s))
+		return -1;
+	res = PQexecParams(s->pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		ret = pg_report(s, res, what);
 	} else if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)) {
@@ -267,7 +270,7 @@ int pg_store_commit(struct store *s)
 	PGresult *res;
 	int ret = 0;
 
-	if (s->pg->failed) {
+	if (pg_append_wait(s) || s->pg->failed) {
 		pg_store_rollback(s);
 		return -1;
 	}
@@ -284,6 +287,7 @@ int pg_store_commit(struct store *s)
 void pg_store_rollback(struct store *s)
 {
 	if (s->pg->in_tx && !s->pg->readonly) {
+		pg_append_wait(s);
 		PQclear(PQexec(s->pg->conn, "ROLLBACK"));
 		s->pg->in_tx = 0;
 	}
@@ -307,9 +311,14 @@ int pg_store_set_meta(struct store *s, const char *key, const char *value)
 {
 	const char *p[] = { key, value };
 	struct buf now = BUF_INIT;
-	PGresult *res = PQexecParams(s->pg->conn, "INSERT INTO meta(key, value) VALUES($1, $2)"
-				     " ON CONFLICT (key) DO NOTHING", 2, NULL, p, NULL, NULL, 0);
-	int ret = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_report(s, res, "cannot write meta");
+	PGresult *res;
+	int ret;
+
+	if (pg_append_wait(s))
+		return -1;
+	res = PQexecParams(s->pg->conn, "INSERT INTO meta(key, value) VALUES($1, $2)"
+			   " ON CONFLICT (key) DO NOTHING", 2, NULL, p, NULL, NULL, 0);
+	ret = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_report(s, res, "cannot write meta");
 
 	PQclear(res);
 	/* meta is set once on PostgreSQL (a writer may not UPDATE it) */
@@ -327,8 +336,13 @@ int pg_store_newest_checkpoint(struct store *s, int64_t *size)
 int pg_store_write(struct store *s, const char *sql, int n, const char *const *val, const int *len,
 		   const int *binary, const char *what)
 {
-	PGresult *res = PQexecParams(s->pg->conn, sql, n, NULL, val, len, binary, 0);
-	int ret = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_report(s, res, what);
+	PGresult *res;
+	int ret;
+
+	if (pg_append_wait(s))
+		return -1;
+	res = PQexecParams(s->pg->conn, sql, n, NULL, val, len, binary, 0);
+	ret = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_report(s, res, what);
 
 	PQclear(res);
 	return ret;
@@ -341,6 +355,8 @@ int pg_store_add_checkpoint(struct store *s, uint64_t size, const char *note)
 	PGresult *res;
 	int ret;
 
+	if (pg_append_wait(s))
+		return -1;
 	snprintf(n, sizeof(n), "%" PRIu64, size);
 	time_format(time_now(), ts);
 	res = PQexecParams(s->pg->conn, "INSERT INTO checkpoints(size, note, added_at) VALUES($1, $2, $3)"
@@ -369,6 +385,8 @@ int pg_store_read_hashes(struct store *s, unsigned level, uint64_t idx, uint64_t
 	PGresult *res;
 	uint64_t got = 0;
 
+	if (pg_append_wait(s))
+		return -1;
 	if (!(s->pg->prepared & bit)) {
 		res = PQprepare(s->pg->conn, name, level ?
 				"SELECT idx, hash FROM merkle_nodes WHERE level = $1 AND idx BETWEEN $2 AND $3"

@@ -141,6 +141,11 @@ check_import() {
 			fail "pg import: $tab rows differ from SQLite's" "$(diff "$T/$tab.lite" "$T/$tab.pg" | head -c 600)"
 		fi
 	done
+	# the rapid-toggle risk of events whose earlier toggles are still in the
+	# unsent batch (the look-up merges the pending events, pg_append.c)
+	expect_eq "pg import: rapid toggles counted across the pending batch, as in SQLite" \
+		"$(pq ts_reader store "SELECT string_agg(seq::text, ' ' ORDER BY seq) FROM entries WHERE risk & 8 <> 0 AND seq <= 2500")" \
+		"1584 1586"
 	# into an empty store, ids repeated after a batch was sent and within
 	# the unsent one: each event once (the first-load path skips probes)
 	tsp init "$(uri ts_owner dup)" --writer ts_writer >/dev/null
