@@ -16,12 +16,7 @@ PW=Exp-4c1d-secret
 uri() { echo "postgresql://$1@/store?host=$PGHOST"; }
 
 setup() {
-	psql -X -q -v ON_ERROR_STOP=1 -c "CREATE ROLE ts_owner LOGIN" -c "CREATE ROLE ts_writer LOGIN" \
-		-c "CREATE ROLE ts_reader LOGIN" -c "CREATE ROLE ts_pw LOGIN PASSWORD '$PW'" \
-		-c "CREATE DATABASE store OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" || return 1
-	pg_as sh -c "{ echo 'local all ts_pw scram-sha-256'; cat '$PG_DIR/data/pg_hba.conf'; } > '$PG_DIR/hba' &&
-		mv '$PG_DIR/hba' '$PG_DIR/data/pg_hba.conf'" &&
-		pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" reload >/dev/null || return 1
+	pg_roles_store "$PW" || return 1
 	signer example.org/pgx "$T/keys"
 	ts gen --events 600 --seed 21 --incidents "$T/inc.jsonl" > "$T/gen.jsonl" || return 1
 	ts init "$(uri ts_owner)" --origin example.org/pgx --writer ts_writer --writer ts_pw \

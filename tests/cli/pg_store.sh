@@ -40,17 +40,13 @@ tsp() {
 rows_lite() { sqlite3 "$1" "$2"; }
 
 setup() {
-	psql -X -q -v ON_ERROR_STOP=1 -c "CREATE ROLE ts_owner LOGIN" -c "CREATE ROLE ts_writer LOGIN" \
-		-c "CREATE ROLE ts_reader LOGIN" -c "CREATE ROLE ts_pw LOGIN PASSWORD '$PW'" \
-		-c "CREATE DATABASE store OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" \
+	# ts_pw authenticates with its password; everyone else by trust
+	pg_roles_store "$PW" &&
+		psql -X -q -v ON_ERROR_STOP=1 \
 		-c "CREATE DATABASE conc OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" \
 		-c "CREATE DATABASE cp OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" \
 		-c "CREATE DATABASE nostore OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" \
 		-c "CREATE DATABASE dup OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" || return 1
-	# ts_pw authenticates with its password; everyone else by trust
-	pg_as sh -c "{ echo 'local all ts_pw scram-sha-256'; cat '$PG_DIR/data/pg_hba.conf'; } > '$PG_DIR/hba' &&
-		mv '$PG_DIR/hba' '$PG_DIR/data/pg_hba.conf'" &&
-		pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" reload >/dev/null || return 1
 	signer example.org/pg "$T/keys"
 	ts gen --events 2500 --seed 11 > "$T/gen.jsonl" &&
 	ts gen --events 40 --seed 12 --start 2026-02-01T00:00:00Z > "$T/more.jsonl" &&

@@ -10,6 +10,11 @@
 #              directory's owner (and root) can reach the socket.
 #              Returns non-zero, saying why on stderr, when PostgreSQL is
 #              not installed or the server does not start.
+#   pg_roles_store PASSWORD
+#              the roles the PostgreSQL tests use: ts_owner, ts_writer and
+#              ts_reader (trust, as every role here) and ts_pw, which must
+#              log in with PASSWORD (scram-sha-256), and a database
+#              `store` owned by ts_owner (UTF8), with no trailscope store yet.
 #   pg_stop    stop the server (immediate) and remove the directory; the
 #              EXIT trap installed here calls it, then ts_exit.
 #
@@ -78,6 +83,15 @@ EOF
 	export PGHOST="$PG_DIR" PGPORT=5432 PGUSER=ts_super PGDATABASE=postgres
 	unset PGPASSWORD PGSERVICE PGSSLMODE PGOPTIONS 2>/dev/null || true
 	return 0
+}
+
+pg_roles_store() {
+	psql -X -q -v ON_ERROR_STOP=1 -c "CREATE ROLE ts_owner LOGIN" -c "CREATE ROLE ts_writer LOGIN" \
+		-c "CREATE ROLE ts_reader LOGIN" -c "CREATE ROLE ts_pw LOGIN PASSWORD '$1'" \
+		-c "CREATE DATABASE store OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" || return 1
+	pg_as sh -c "{ echo 'local all ts_pw scram-sha-256'; cat '$PG_DIR/data/pg_hba.conf'; } > '$PG_DIR/hba' &&
+		mv '$PG_DIR/hba' '$PG_DIR/data/pg_hba.conf'" &&
+		pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" reload >/dev/null
 }
 
 pg_stop() {
