@@ -74,9 +74,11 @@ struct bundle_cmp {
 void bundle_cmp_open(struct bundle_cmp *c, int dfd, const char *file, struct bundle_report *r);
 /* Compares the next len bytes of the file with want. */
 void bundle_cmp_feed(struct bundle_cmp *c, const char *want, size_t len);
-/* Compares the header lines of data/events.csv (of csv_layout) and
- * data/changes.csv, before their rows. */
-void bundle_cmp_csv_headers(struct bundle_cmp *events_csv, struct bundle_cmp *changes_csv, int csv_layout);
+/* Opens the n files for comparing (cmp[k] compares files[k]; faults go to
+ * late), then compares the header lines of data/events.csv (cmp[ev], of
+ * csv_layout) and data/changes.csv (cmp[ch]) before their rows. */
+void bundle_cmp_open_all(struct bundle_cmp *cmp, int n, int dfd, const char *const *files,
+			 struct bundle_report *late, int ev, int ch, int csv_layout);
 /* The file matched so far: it must end here. */
 void bundle_cmp_finish(struct bundle_cmp *c);
 void bundle_cmp_close(struct bundle_cmp *c);

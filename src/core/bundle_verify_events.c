@@ -257,15 +257,18 @@ void bundle_cmp_open(struct bundle_cmp *c, int dfd, const char *file, struct bun
 	buf_release(&why);
 }
 
-void bundle_cmp_csv_headers(struct bundle_cmp *events_csv, struct bundle_cmp *changes_csv, int csv_layout)
+void bundle_cmp_open_all(struct bundle_cmp *cmp, int n, int dfd, const char *const *files,
+			 struct bundle_report *late, int ev, int ch, int csv_layout)
 {
 	struct buf head = BUF_INIT;
 
+	for (int k = 0; k < n; k++)
+		bundle_cmp_open(&cmp[k], dfd, files[k], late);
 	bundle_events_csv_header(&head, csv_layout);
-	bundle_cmp_feed(events_csv, head.buf, head.len);
+	bundle_cmp_feed(&cmp[ev], head.buf, head.len);
 	buf_reset(&head);
 	bundle_changes_csv_header(&head);
-	bundle_cmp_feed(changes_csv, head.buf, head.len);
+	bundle_cmp_feed(&cmp[ch], head.buf, head.len);
 	buf_release(&head);
 }
 
@@ -502,9 +505,7 @@ void bundle_check_events(int dfd, struct bundle_item *items, size_t n, const str
 	for (size_t b = 0; b < WINDOW_BATCHES; b++)
 		for (int k = 0; k < OUT__COUNT; k++)
 			buf_init(&ps.b[b].out[k]);
-	for (int k = 0; k < OUT__COUNT; k++)
-		bundle_cmp_open(&cmp[k], dfd, out_files[k], &late);
-	bundle_cmp_csv_headers(&cmp[OUT_EVENTS_CSV], &cmp[OUT_CHANGES_CSV], ps.csv_layout);
+	bundle_cmp_open_all(cmp, OUT__COUNT, dfd, out_files, &late, OUT_EVENTS_CSV, OUT_CHANGES_CSV, ps.csv_layout);
 	for (ps.first = 0; ps.first < nbatches; ps.first += WINDOW_BATCHES) {
 		size_t nb = nbatches - ps.first < WINDOW_BATCHES ? nbatches - ps.first : WINDOW_BATCHES;
 

@@ -308,9 +308,7 @@ void bundle_check_packed(int dfd, const struct checkpoint *cp, struct bundle_ite
 	for (size_t b = 0; b < WINDOW_BATCHES; b++)
 		for (int k = 0; k < OUT__COUNT; k++)
 			buf_init(&ps.b[b].out[k]);
-	for (int k = 0; k < OUT__COUNT; k++)
-		bundle_cmp_open(&cmp[k], dfd, out_files[k], &late);
-	bundle_cmp_csv_headers(&cmp[OUT_EVENTS_CSV], &cmp[OUT_CHANGES_CSV], ps.csv_layout);
+	bundle_cmp_open_all(cmp, OUT__COUNT, dfd, out_files, &late, OUT_EVENTS_CSV, OUT_CHANGES_CSV, ps.csv_layout);
 	nbatches = (ps.leaves.n + EVENT_BATCH - 1) / EVENT_BATCH;
 	pool = workpool_new(0);
 	for (ps.first = 0; ps.first < nbatches; ps.first += WINDOW_BATCHES) {

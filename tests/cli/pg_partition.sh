@@ -11,13 +11,6 @@
 . tests/lib.sh
 . tests/pg/server.sh
 
-# pq ROLE DB SQL...: psql as ROLE in DB, one -c per SQL, stopping at the first error.
-pq() {
-	_r=$1 _d=$2
-	shift 2
-	for _c in "$@"; do set -- "$@" -c "$_c"; shift; done
-	psql -X -q -At -v ON_ERROR_STOP=1 -U "$_r" -d "$_d" "$@"
-}
 uri() { echo "postgresql://$1@/$2?host=$PGHOST"; }
 # partition DB ROWS PARTS: runs sql/pg_partition.sql in DB as the owner.
 partition() {

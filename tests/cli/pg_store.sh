@@ -19,13 +19,6 @@ WRONG=Wr0ng-7h2x-pass     # a wrong one, in a URI
 ENVPW=EnvPw-55c1-secret   # a wrong one, in PGPASSWORD
 ALL="$T/all-output"       # every output of every command given a password
 
-# pq ROLE DB SQL...: psql as ROLE in DB, one -c per SQL, stopping at the first error.
-pq() {
-	_r=$1 _d=$2
-	shift 2
-	for _c in "$@"; do set -- "$@" -c "$_c"; shift; done
-	psql -X -q -At -v ON_ERROR_STOP=1 -U "$_r" -d "$_d" "$@"
-}
 uri() { echo "postgresql://$1@/$2?host=$PGHOST"; }
 # tsp ARGS...: trailscope, its stdout and stderr also kept in $ALL.
 tsp() {

@@ -15,6 +15,9 @@
 #              ts_reader (trust, as every role here) and ts_pw, which must
 #              log in with PASSWORD (scram-sha-256), and a database
 #              `store` owned by ts_owner (UTF8), with no trailscope store yet.
+#   pq ROLE DB SQL...
+#              psql as ROLE in DB, one -c per SQL, stopping at the first
+#              error; unaligned, tuples only.
 #   pg_stop    stop the server (immediate) and remove the directory; the
 #              EXIT trap installed here calls it, then ts_exit.
 #
@@ -92,6 +95,13 @@ pg_roles_store() {
 	pg_as sh -c "{ echo 'local all ts_pw scram-sha-256'; cat '$PG_DIR/data/pg_hba.conf'; } > '$PG_DIR/hba' &&
 		mv '$PG_DIR/hba' '$PG_DIR/data/pg_hba.conf'" &&
 		pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" reload >/dev/null
+}
+
+pq() {
+	_r=$1 _d=$2
+	shift 2
+	for _c in "$@"; do set -- "$@" -c "$_c"; shift; done
+	psql -X -q -At -v ON_ERROR_STOP=1 -U "$_r" -d "$_d" "$@"
 }
 
 pg_stop() {
