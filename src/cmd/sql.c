@@ -193,7 +193,7 @@ const struct command cmd_sql_entry = {
 		"ATTACH and setting pragmas are refused (exit 3).\n"
 		"STORE may be a PostgreSQL URI: the same views, the statement run in a READ ONLY\n"
 		"transaction; one that returns no rows is refused (exit 3); no ts_* functions\n"
-		"(docs/QUERY.md, \"On PostgreSQL\").\n",
+		"(docs/QUERY.md, \"`sql` on PostgreSQL\").\n",
 	.flags = CMD_STORE,
 	.run = run_sql,
 };
