@@ -71,15 +71,19 @@ static int parse_canonical(const char *s, size_t len, int64_t *seq, struct merkl
 
 	if (expect(s, len, &i, "{\"index\":") || read_uint(s, len, &i, &idx) || expect(s, len, &i, ",\"path\":["))
 		return -1;
-	while (i < len && s[i] == '"' && p->n < MAX_PATH_HASHES) {
+	/* "HASH" or "HASH","HASH",...: a comma between hashes, nothing else */
+	for (int more = i < len && s[i] == '"'; more;) {
 		buf_reset(&dec);
-		if (len - i < 46 || s[i + 45] != '"' || b64_decode(&dec, s + i + 1, 44) || dec.len != HASH_LEN)
+		if (p->n >= MAX_PATH_HASHES || len - i < 46 || s[i + 45] != '"' || b64_decode(&dec, s + i + 1, 44) ||
+		    dec.len != HASH_LEN) {
+			i = len; /* not canonical: fails below */
 			break;
+		}
 		ALLOC_GROW(p->hash, p->n + 1, alloc);
 		memcpy(p->hash[p->n++], dec.buf, HASH_LEN);
 		i += 46;
-		if (i < len && s[i] == ',' && i + 1 < len && s[i + 1] == '"')
-			i++;
+		more = i + 1 < len && s[i] == ',' && s[i + 1] == '"';
+		i += more;
 	}
 	buf_release(&dec);
 	if (expect(s, len, &i, "],\"seq\":") || read_uint(s, len, &i, seq) || expect(s, len, &i, "}") || i != len ||

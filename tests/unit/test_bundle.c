@@ -67,6 +67,12 @@ TEST(proof_line_round_trip)
 		{ "{\"index\":4,\"path\":[\"AAAA\"],\"seq\":5}", "path hash 1 is not the base64 of 32 bytes" },
 		{ "{\"index\":-1,\"path\":[],\"seq\":0}", "not {\"index\":N" },
 		{ "[1]", "not a JSON object" },
+		/* two hashes without the comma between them (fuzz_proofline found the
+		 * fast path taking it), and a trailing comma */
+		{ "{\"index\":3,\"path\":[\"q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\""
+		  "\"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\"],\"seq\":4}", "not a JSON object" },
+		{ "{\"index\":3,\"path\":[\"q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\",],\"seq\":4}",
+		  "not a JSON object" },
 	};
 	struct merkle_proof p = { 0 }, q;
 	struct buf line = BUF_INIT, why = BUF_INIT;
