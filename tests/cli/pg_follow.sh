@@ -15,9 +15,8 @@ uri() { echo "postgresql://$1@/$2?host=$PGHOST"; }
 
 setup() {
 	[ -x "$PROBE" ] || { echo "no $PROBE (make tools)" >&2; return 1; }
-	psql -X -q -v ON_ERROR_STOP=1 -c "CREATE ROLE ts_owner LOGIN" -c "CREATE ROLE ts_writer LOGIN" \
-		-c "CREATE ROLE ts_reader LOGIN" \
-		-c "CREATE DATABASE store OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" \
+	pg_roles_store >/dev/null || return 1
+	psql -X -q -v ON_ERROR_STOP=1 \
 		-c "ALTER SYSTEM SET log_statement = 'all'" -c "ALTER SYSTEM SET log_line_prefix = '%a|'" \
 		-c "SELECT pg_reload_conf()" >/dev/null || return 1
 	ts init "$(uri ts_owner store)" --writer ts_writer --reader ts_reader >/dev/null || return 1

@@ -17,9 +17,7 @@ uri() { echo "postgresql://$1@/$2?host=$PGHOST"; }
 pq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
 
 setup() {
-	psql -X -q -v ON_ERROR_STOP=1 -c "CREATE ROLE ts_owner LOGIN" -c "CREATE ROLE ts_writer LOGIN" \
-		-c "CREATE ROLE ts_reader LOGIN" \
-		-c "CREATE DATABASE store OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" || return 1
+	pg_roles_store >/dev/null || return 1
 	ts init "$(uri ts_owner store)" --origin example.org/sql --writer ts_writer --reader ts_reader \
 		>/dev/null || return 1
 	ts gen --events 600 --seed 21 > "$T/gen.jsonl" || return 1

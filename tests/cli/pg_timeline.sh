@@ -14,9 +14,7 @@ uri() { echo "postgresql://$1@/$2?host=$PGHOST"; }
 
 setup() {
 	[ -x "$CMP" ] || { echo "no $CMP (make tools)" >&2; return 1; }
-	psql -X -q -v ON_ERROR_STOP=1 -c "CREATE ROLE ts_owner LOGIN" -c "CREATE ROLE ts_writer LOGIN" \
-		-c "CREATE ROLE ts_reader LOGIN" \
-		-c "CREATE DATABASE store OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" >/dev/null || return 1
+	pg_roles_store >/dev/null || return 1
 	ts init "$(uri ts_owner store)" --writer ts_writer --reader ts_reader >/dev/null || return 1
 	ts gen --events 400 --seed 17 --start 2026-01-12T08:00:00Z > "$T/gen.jsonl" || return 1
 	# failed requests, two at one instant with the generated events', a

@@ -10,11 +10,12 @@
 #              directory's owner (and root) can reach the socket.
 #              Returns non-zero, saying why on stderr, when PostgreSQL is
 #              not installed or the server does not start.
-#   pg_roles_store PASSWORD
+#   pg_roles_store [PASSWORD]
 #              the roles the PostgreSQL tests use: ts_owner, ts_writer and
-#              ts_reader (trust, as every role here) and ts_pw, which must
-#              log in with PASSWORD (scram-sha-256), and a database
-#              `store` owned by ts_owner (UTF8), with no trailscope store yet.
+#              ts_reader (trust, as every role here), with PASSWORD also
+#              ts_pw, which must log in with it (scram-sha-256), and a
+#              database `store` owned by ts_owner (UTF8), with no
+#              trailscope store yet.
 #   pq ROLE DB SQL...
 #              psql as ROLE in DB, one -c per SQL, stopping at the first
 #              error; unaligned, tuples only.
@@ -90,8 +91,10 @@ EOF
 
 pg_roles_store() {
 	psql -X -q -v ON_ERROR_STOP=1 -c "CREATE ROLE ts_owner LOGIN" -c "CREATE ROLE ts_writer LOGIN" \
-		-c "CREATE ROLE ts_reader LOGIN" -c "CREATE ROLE ts_pw LOGIN PASSWORD '$1'" \
+		-c "CREATE ROLE ts_reader LOGIN" \
 		-c "CREATE DATABASE store OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" || return 1
+	[ -n "${1:-}" ] || return 0
+	psql -X -q -v ON_ERROR_STOP=1 -c "CREATE ROLE ts_pw LOGIN PASSWORD '$1'" &&
 	pg_as sh -c "{ echo 'local all ts_pw scram-sha-256'; cat '$PG_DIR/data/pg_hba.conf'; } > '$PG_DIR/hba' &&
 		mv '$PG_DIR/hba' '$PG_DIR/data/pg_hba.conf'" &&
 		pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" reload >/dev/null
