@@ -29,8 +29,10 @@ struct casefile {
 	unsigned flags;
 };
 
-/* Appends the default case file path for a store: "STORE.case". */
-void casefile_default_path(const char *store_path, struct buf *out);
+/* Appends the default case file path for a store, "STORE.case", and
+ * returns 0; a PostgreSQL store (a URI) has no file beside it: 1, and
+ * nothing appended (the case file must then be named). */
+int casefile_default_path(const char *store_path, struct buf *out);
 
 /* Opens (creating when missing, unless CASEFILE_READONLY) the case file.
  * A file that is SQLite but not a case file is refused. Returns 0 or -1

@@ -16,7 +16,6 @@
 #include "cli.h"
 #include "cmd.h"
 #include "trailscope/entry.h"
-#include "trailscope/pg_store.h"
 #include "trailscope/util.h"
 
 /* Resolves EVENT (seq or event id) through the store. */
@@ -155,11 +154,9 @@ static int run_case(struct cmd_ctx *cx, int argc, char **argv)
 	ro = !strcmp(verb, "list") || !strcmp(verb, "notes") || !strcmp(verb, "queries");
 	if (case_path)
 		buf_addstr(&path, case_path);
-	else if (pg_is_uri(argv[optind]))
+	else if (casefile_default_path(argv[optind], &path))
 		return cli_usage_error(usage, "case: a PostgreSQL store has no file beside it for the case: "
 				       "name one with --case FILE");
-	else
-		casefile_default_path(argv[optind], &path);
 	if (cmd_store(cx, argv[optind], &s) || casefile_open(&cf, path.buf, ro ? CASEFILE_READONLY : 0)) {
 		buf_release(&path);
 		return EXIT_IO;

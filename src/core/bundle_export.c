@@ -33,7 +33,6 @@
 #include "trailscope/jcs.h"
 #include "trailscope/keys.h"
 #include "trailscope/leaf.h"
-#include "trailscope/pg_store.h"
 #include "trailscope/query.h"
 #include "trailscope/store.h"
 #include "trailscope/timeline.h"
@@ -1039,12 +1038,9 @@ static int write_events(struct export *x)
  * has no file to put it beside (as `trailscope case` says). */
 static int case_path_of(const struct bundle_export_options *o, struct buf *path)
 {
-	if (o->case_path)
-		buf_addstr(path, o->case_path);
-	else if (pg_is_uri(o->store_path))
-		return 1;
-	else
-		casefile_default_path(o->store_path, path);
+	if (!o->case_path)
+		return casefile_default_path(o->store_path, path);
+	buf_addstr(path, o->case_path);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "trailscope/casefile.h"
+#include "trailscope/pg_store.h"
 #include "trailscope/util.h"
 #include "store_row.h"
 
@@ -23,9 +24,12 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS queries ("
 	" name TEXT PRIMARY KEY, query TEXT NOT NULL, saved_at TEXT NOT NULL);";
 
-void casefile_default_path(const char *store_path, struct buf *out)
+int casefile_default_path(const char *store_path, struct buf *out)
 {
+	if (pg_is_uri(store_path))
+		return 1;
 	buf_addf(out, "%s.case", store_path);
+	return 0;
 }
 
 static int db_error(struct casefile *c, const char *what)

@@ -12,18 +12,14 @@
 
 #include "trailscope/casefile.h"
 #include "trailscope/entry.h"
-#include "trailscope/pg_store.h"
 #include "app.h"
 #include "draw.h"
 
 int tui_case_path(struct tui *t, struct buf *out)
 {
-	if (t->case_path)
-		buf_addstr(out, t->case_path);
-	else if (pg_is_uri(t->path))
-		return 1;
-	else
-		casefile_default_path(t->path, out);
+	if (!t->case_path)
+		return casefile_default_path(t->path, out);
+	buf_addstr(out, t->case_path);
 	return 0;
 }
 
