@@ -32,6 +32,13 @@ extern const struct format_ops format_unleash;
 extern const struct format_ops format_map;
 extern const struct format_ops format_opensearch;
 
+/* 1 when one line of a Kubernetes audit log (n bytes, as the reader got
+ * it, line terminator included or not) is surely a read that import
+ * skips without --include-reads: json_parse_strict accepts it, the
+ * reader's checks of an Event pass, and its verb is get, list or watch.
+ * 0 when not sure; the strict reader then decides. (format_k8s.c) */
+int k8s_line_is_read(const char *line, size_t n);
+
 #define FMT_MAX_DOCUMENT ((size_t)256 << 20) /* 256 MiB per whole-document file */
 
 /* One record as the reader found it. */

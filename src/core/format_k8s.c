@@ -9,8 +9,11 @@
  * change: it is the stored state after the previous event for the same
  * object, or unknown.
  *
- * Cost: one strict parse per record; memory holds the requests whose
- * final stage has not been seen yet (usually none).
+ * Cost: one strict parse per record, except the reads import skips from
+ * JSON lines (most of a cluster's log): those are vouched for by a scan
+ * that builds no tree (json_scan.c, k8s_line_is_read), in the parallel
+ * first pass; memory holds the requests whose final stage has not been
+ * seen yet (usually none).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,7 @@
 #include "trailscope/format_util.h"
 #include "trailscope/jcs.h"
 #include "trailscope/json_arena.h"
+#include "trailscope/json_scan.h"
 #include "trailscope/util.h"
 
 /* A request seen at a stage before its last. */
@@ -493,6 +497,78 @@ static int k8s_sift_record(struct fmt_reader *r, const struct fmt_record *rec)
 	return 1;               /* for the ordered pass */
 }
 
+/* A scanned member that check_members() accepts when present: absent, or
+ * of type a or b (b may be 0). */
+static int scanned_is(const struct json_scan_member *m, int n, const char *name,
+		      enum json_scan_type a, enum json_scan_type b)
+{
+	const struct json_scan_value *v = json_scan_get(m, n, name);
+
+	return !v || v->type == a || (b && v->type == b);
+}
+
+/* A scanned string without escapes, NUL-terminated into out (size
+ * bytes); 0 when it is not one or does not fit. */
+static int scanned_word(const struct json_scan_value *v, char *out, size_t size)
+{
+	if (!v || v->type != JSCAN_STRING || v->escaped || v->n >= size)
+		return 0;
+	memcpy(out, v->p, v->n);
+	out[v->n] = '\0';
+	return 1;
+}
+
+/* The object member name of the scanned members passes
+ * check_members()'s test of the member inside it (inner, of type a or
+ * null), or is null or absent when null_ok. */
+static int scanned_inner(const struct json_scan_member *m, int n, const char *name, int null_ok,
+			 const char *inner, enum json_scan_type a)
+{
+	const struct json_scan_value *v = json_scan_get(m, n, name);
+	struct json_scan_member sub[32];
+	int k;
+
+	if (!v || v->type != JSCAN_OBJECT)
+		return null_ok && (!v || v->type == JSCAN_NULL);
+	k = json_scan_object(v->p, v->n, sub, sizeof(sub) / sizeof(sub[0]));
+	return k >= 0 && scanned_is(sub, k, inner, a, JSCAN_NULL);
+}
+
+/* What check_event() and is_read_verb() decide, from a scan: 1 only when
+ * every check passes and the verb is a read (each string compared is
+ * free of escapes, so its bytes are its value). */
+int k8s_line_is_read(const char *line, size_t n)
+{
+	static const char *const strings[] = {
+		"requestReceivedTimestamp", "stageTimestamp", "timestamp", "requestURI", "level", NULL,
+	};
+	struct json_scan_member m[64];
+	const struct json_scan_value *v;
+	char word[32];
+	int k = json_scan_object(line, n, m, sizeof(m) / sizeof(m[0]));
+
+	if (k < 0 || !json_scan_str_is(json_scan_get(m, k, "kind"), "Event"))
+		return 0;
+	if ((v = json_scan_get(m, k, "apiVersion")) && !json_scan_str_is(v, "audit.k8s.io/v1") &&
+	    !json_scan_str_is(v, "audit.k8s.io/v1beta1") && !json_scan_str_is(v, "audit.k8s.io/v1alpha1"))
+		return 0;
+	if (!(v = json_scan_get(m, k, "auditID")) || v->type != JSCAN_STRING || !v->n)
+		return 0;
+	if (!scanned_word(json_scan_get(m, k, "verb"), word, sizeof(word)) || !is_read_verb(word))
+		return 0;
+	if ((v = json_scan_get(m, k, "stage")) && (!scanned_word(v, word, sizeof(word)) || !stage_rank(word)))
+		return 0;
+	if (!scanned_inner(m, k, "user", 0, "username", JSCAN_STRING) ||
+	    !scanned_inner(m, k, "responseStatus", 1, "code", JSCAN_NUMBER) ||
+	    !scanned_is(m, k, "objectRef", JSCAN_OBJECT, JSCAN_NULL) ||
+	    !scanned_is(m, k, "impersonatedUser", JSCAN_OBJECT, JSCAN_NULL))
+		return 0;
+	for (const char *const *s = strings; *s; s++)
+		if (!scanned_is(m, k, *s, JSCAN_STRING, JSCAN_NULL))
+			return 0;
+	return 1;
+}
+
 static int k8s_sift_lines(const char *head, size_t len)
 {
 	struct fmt_reader r = { .format = "k8s", .wrappers = k8s_wrappers };
@@ -509,6 +585,10 @@ static int k8s_sift_line(char *line, size_t n, long lineno, const char *file,
 	};
 
 	*parsed = NULL;
+	if (!opt->include_reads && k8s_line_is_read(line, n)) {
+		fmt_skip(&r, SKIP_READ); /* what k8s_sift_record does, without the parse */
+		return 0;
+	}
 	return fmt_read_line(&r, line, n, lineno);
 }
 

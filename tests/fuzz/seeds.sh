@@ -8,6 +8,7 @@ fuzz_seeds() {
 	case $1 in
 	jsonl) set -- "$top/tests/fuzz/corpus/jsonl" "$top"/testdata/*.jsonl "$top"/testdata/formats/epoch-*.jsonl ;;
 	k8s) set -- "$top/tests/fuzz/corpus/k8s" "$top"/testdata/formats/k8s-* "$_sh/samples/k8s-falco" ;;
+	k8s_scan) set -- "$top/tests/fuzz/corpus/k8s_scan" "$top"/testdata/formats/k8s-* "$_sh/samples/k8s-falco" ;;
 	cloudtrail) set -- "$top/tests/fuzz/corpus/cloudtrail" "$top"/testdata/formats/cloudtrail-* "$_sh/samples/cloudtrail" ;;
 	launchdarkly) set -- "$top/tests/fuzz/corpus/launchdarkly" "$top"/testdata/formats/ld-* \
 		"$_sh"/samples/launchdarkly/* ;;
