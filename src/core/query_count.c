@@ -183,6 +183,13 @@ static int eval_leaf(struct qcounter *c, const struct qnode *n, struct seqset *b
 		bitmap_fill(b, c->size);
 		return 0;
 	}
+	if (c->leaf) {
+		int rc = c->leaf(c->ctx, n, b);
+
+		if (!rc)
+			bitmap_clip(b, c->size);
+		return rc;
+	}
 	if (!n->set_scan || mid < 64 || !(h = open_helper(c->db))) {
 		scan_range(&first);
 		return scan_result(&first);
