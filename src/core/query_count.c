@@ -18,6 +18,10 @@
  * words (the halves are split on a 64-seq boundary). Cancelling stops
  * both.
  *
+ * On PostgreSQL (query_pg.c) the leaves' seqs come from the server
+ * through qcounter.leaf, and the tree is combined and counted here the
+ * same way.
+ *
  * Memory: one bitmap of size/8 bytes per level of the tree being
  * evaluated (a 10,000,000-event store: 1.25 MB each).
  */

@@ -18,9 +18,12 @@
  * the same tokens the writer indexed, adjacent in one column, the last a
  * prefix for `*`.
  *
- * The terms whose semantics are C (changed: path patterns, before./after.
- * values, PCRE2 regexes: sqlfuncs.c) are not re-implemented in SQL. Each
- * is a set term: its candidate rows are read from the server by index
+ * changed:P with no wildcard is exact SQL on the path strings (P, P.*,
+ * P[*: changed_exact says why that is ts_path_match's answer), read by
+ * one changes_path range on the server and returned as bitmap words.
+ * The other terms whose semantics are C (changed: with wildcards,
+ * before./after. values, PCRE2 regexes: sqlfuncs.c) are not
+ * re-implemented in SQL. Each is a set term: its candidate rows are read from the server by index
  * (the changes_path range of the path's literal prefix; entry_text, the
  * narrow table of summary and raw record, for a regex, which needs every
  * record), a batch at a time into an in-memory SQLite table of the same
@@ -29,8 +32,11 @@
  * `e.seq + 0 = ANY($N)` (a constant to the planner, which hashes it; a
  * filter, not an index condition, for PostgreSQL's B-tree would walk
  * every combination of several arrays on one column), and the count or page is one
- * statement over the indexes. Sets are kept while the store's size does
- * not change; leaves are never read.
+ * statement over the indexes. A count of set terms only is not sent back:
+ * their bitmaps are combined and counted here (query_count.c's
+ * qcount_sets, as on SQLite). Sets are kept, as bitmaps, while the
+ * store's size does not change (their literals written when a statement
+ * needs them); leaves are never read.
  *
  * Every call runs inside a SAVEPOINT of the reader's READ ONLY
  * transaction, rows come through a cursor a batch at a time, and the
