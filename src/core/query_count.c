@@ -18,6 +18,10 @@
  * words (the halves are split on a 64-seq boundary). Cancelling stops
  * both.
  *
+ * On PostgreSQL (query_pg.c) the leaves' seqs come from the server
+ * through qcounter.leaf, and the tree is combined and counted here the
+ * same way.
+ *
  * Memory: one bitmap of size/8 bytes per level of the tree being
  * evaluated (a 10,000,000-event store: 1.25 MB each).
  */
@@ -182,6 +186,13 @@ static int eval_leaf(struct qcounter *c, const struct qnode *n, struct seqset *b
 	if (n->kind == QN_ALL) {
 		bitmap_fill(b, c->size);
 		return 0;
+	}
+	if (c->leaf) {
+		int rc = c->leaf(c->ctx, n, b);
+
+		if (!rc)
+			bitmap_clip(b, c->size);
+		return rc;
 	}
 	if (!n->set_scan || mid < 64 || !(h = open_helper(c->db))) {
 		scan_range(&first);

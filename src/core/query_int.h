@@ -150,6 +150,9 @@ struct qcounter {
 	void (*bind)(void *ctx, sqlite3_stmt *st);
 	void *ctx;
 	volatile int *cancel;  /* the caller's flag, or NULL */
+	/* when set, reads a set term's seqs into b (zeroed, bits 0..size)
+	 * instead of running its set_sql on db: 0, QUERY_CANCELLED or -1 */
+	int (*leaf)(void *ctx, const struct qnode *n, struct seqset *b);
 };
 int qnode_is_set_term(const struct qnode *n);
 int qcount_has_set_term(const struct qnode *n);

@@ -18,9 +18,12 @@
  * the same tokens the writer indexed, adjacent in one column, the last a
  * prefix for `*`.
  *
- * The terms whose semantics are C (changed: path patterns, before./after.
- * values, PCRE2 regexes: sqlfuncs.c) are not re-implemented in SQL. Each
- * is a set term: its candidate rows are read from the server by index
+ * changed:P with no wildcard is exact SQL on the path strings (P, P.*,
+ * P[*: changed_exact says why that is ts_path_match's answer), read by
+ * one changes_path range on the server and returned as bitmap words.
+ * The other terms whose semantics are C (changed: with wildcards,
+ * before./after. values, PCRE2 regexes: sqlfuncs.c) are not
+ * re-implemented in SQL. Each is a set term: its candidate rows are read from the server by index
  * (the changes_path range of the path's literal prefix; entry_text, the
  * narrow table of summary and raw record, for a regex, which needs every
  * record), a batch at a time into an in-memory SQLite table of the same
@@ -29,8 +32,11 @@
  * `e.seq + 0 = ANY($N)` (a constant to the planner, which hashes it; a
  * filter, not an index condition, for PostgreSQL's B-tree would walk
  * every combination of several arrays on one column), and the count or page is one
- * statement over the indexes. Sets are kept while the store's size does
- * not change; leaves are never read.
+ * statement over the indexes. A count of set terms only is not sent back:
+ * their bitmaps are combined and counted here (query_count.c's
+ * qcount_sets, as on SQLite). Sets are kept, as bitmaps, while the
+ * store's size does not change (their literals written when a statement
+ * needs them); leaves are never read.
  *
  * Every call runs inside a SAVEPOINT of the reader's READ ONLY
  * transaction, rows come through a cursor a batch at a time, and the
@@ -62,6 +68,8 @@ struct qpg {
 	atomic_int interrupted;
 	int64_t size;           /* the store's size the sets were found at */
 	int have_sets;
+	struct seqset *sets;    /* each set term's seqs, by its parameter's index */
+	size_t nsets;
 	sqlite3 *mem;           /* the in-memory tables set terms are evaluated in */
 };
 
@@ -144,6 +152,9 @@ void qpg_free(struct query *q)
 		return;
 	if (q->pgx->cancel)
 		PQfreeCancel(q->pgx->cancel);
+	for (size_t i = 0; i < q->pgx->nsets; i++)
+		seqset_release(&q->pgx->sets[i]);
+	free(q->pgx->sets);
 	sqlite3_close(q->pgx->mem);
 	free(q->pgx);
 	q->pgx = NULL;
@@ -311,6 +322,92 @@ static int find_text(struct query *q, const struct qnode *n, struct seqset *b)
 	return rc;
 }
 
+/*
+ * Whether changed:pat is answered by exact SQL on the path strings: pat
+ * parses (ppat_check) and has no wildcard (no `*` outside a quoted name,
+ * so ppat_prefix is pat itself). Then ts_path_match(pat, path), over the
+ * rows of SQLite's range (path starting with pat), is 1 exactly when
+ * what follows pat in path leaves pat's last segment whole: ppat_relate
+ * reads path's segments as pat's (the same bytes, no '*' to read
+ * differently), the pattern ends there and the rest of path is not read;
+ * a quoted or index segment ends at its ']', so any rest will do, while
+ * a name runs on through name characters and must then be followed by
+ * '.', '[' or the end. *name_last is set when the last segment is a
+ * name. Returns 1 or 0.
+ */
+static int changed_exact(const char *pat, int *name_last)
+{
+	size_t i = 0, len = strlen(pat);
+
+	*name_last = 0;
+	for (;;) {
+		struct seg g = ppat_next_seg(pat, len, &i, 1);
+
+		if (g.kind == SEG_END)
+			return 1;
+		if (g.kind == SEG_BAD || g.kind == SEG_ANY_INDEX || (g.kind == SEG_NAME && memchr(g.s, '*', g.len)))
+			return 0;
+		*name_last = g.kind == SEG_NAME;
+	}
+}
+
+/* changed:pat without a wildcard (changed_exact): the seqs of the
+ * changes_path ranges, read on the server. */
+static int find_changed_exact(struct query *q, const char *pat, int name_last, struct seqset *b)
+{
+	struct buf sql = BUF_INIT, like[3] = { BUF_INIT, BUF_INIT, BUF_INIT }, err = BUF_INIT;
+	size_t len = strlen(pat);
+	struct row_param p[4] = { ROW_TEXT(pat), ROW_TEXT(NULL), ROW_TEXT(NULL), ROW_TEXT(NULL) };
+	struct rows *r;
+	int rc, np = 0;
+
+	/* the seqs as bitmap words, seq / 64 and its bits: a row per 64 seqs
+	 * at most, not one per change */
+	buf_addstr(&sql, "SELECT seq >> 6, bit_or(CAST(1 AS int8) << CAST(seq & 63 AS int4)) FROM changes");
+	if (name_last) {
+		/* path = pat, or pat then '.' or '[' and anything: a filter on
+		 * the one range of pat, so that on a vacuumed table the index
+		 * alone answers (an OR of ranges would be a bitmap scan, which
+		 * reads the heap) */
+		like_prefix(pat, len, &like[2]);
+		p[3].s = like[2].buf;
+		for (int k = 0; k < 2; k++) {
+			struct buf lit = BUF_INIT;
+
+			buf_add(&lit, pat, len);
+			buf_addch(&lit, k ? '[' : '.');
+			like_prefix(lit.buf, lit.len, &like[k]);
+			p[k + 1].s = like[k].buf;
+			buf_release(&lit);
+		}
+		buf_addstr(&sql, " WHERE path LIKE $4 AND (path = $1 OR path LIKE $2 OR path LIKE $3)");
+		np = 4;
+	} else if (len) {
+		/* pat and anything */
+		like_prefix(pat, len, &like[0]);
+		p[0].s = like[0].buf;
+		buf_addstr(&sql, " WHERE path LIKE $1");
+		np = 1;
+	}
+	buf_addstr(&sql, " GROUP BY 1");
+	r = rows_open(q->s, NULL, sql.buf, p, np, "the query's changes", &err);
+	rc = r ? 0 : -1;
+	while (r && (rc = rows_next(r)) == 1) {
+		int64_t w = rows_col(r, 0)->i;
+
+		if (w >= 0 && (size_t)w < b->nwords)
+			b->w[w] |= (uint64_t)rows_col(r, 1)->i;
+	}
+	rows_close(r);
+	if (rc < 0)
+		rc = strstr(err.buf, "cancel") ? QUERY_CANCELLED : error("%s", err.buf);
+	buf_release(&sql);
+	for (int k = 0; k < 3; k++)
+		buf_release(&like[k]);
+	buf_release(&err);
+	return rc;
+}
+
 /* The seqs of set term n into b (size bits). Returns 0, QUERY_CANCELLED
  * or -1 (reported). */
 static int find_set(struct query *q, const struct qnode *n, int64_t size, struct seqset *b)
@@ -322,10 +419,12 @@ static int find_set(struct query *q, const struct qnode *n, int64_t size, struct
 	struct row_param p[1];
 	struct buf err = BUF_INIT;
 	struct rows *r = NULL;
-	int rc = -1, batch = 0, more = 0;
+	int rc = -1, batch = 0, more = 0, name_last;
 
 	if (n->kind == QN_TEXT)
 		return find_text(q, n, b);
+	if (n->kind == QN_CHANGED && changed_exact(n->path, &name_last))
+		return find_changed_exact(q, n->path, name_last, b);
 	if (mem_open(q))
 		return -1;
 	mem = q->pgx->mem;
@@ -413,23 +512,29 @@ static void set_literal(const struct seqset *b, struct qparam *p)
 	p->text = buf_detach(&out, NULL);
 }
 
+/* Finds the seqs of each set term in n, kept in q->pgx->sets; their
+ * int8[] literals are written when a statement needs them (run). */
 static int find_sets_in(struct query *q, const struct qnode *n, int64_t size)
 {
-	struct seqset b;
+	struct qparam *p;
+	struct seqset *b;
 	int rc;
 
 	if (n->kind == QN_AND || n->kind == QN_OR)
 		return (rc = find_sets_in(q, n->a, size)) ? rc : find_sets_in(q, n->b, size);
 	if (n->kind == QN_NOT)
 		return find_sets_in(q, n->a, size);
-	if (!n->pparam || q->params[n->pparam - 1].type != P_SET)
+	if (!n->pparam || (p = &q->params[n->pparam - 1])->type != P_SET)
 		return 0;
-	b.nwords = (size_t)(size / 64) + 1;
-	b.w = xcalloc(b.nwords, sizeof(*b.w));
-	rc = find_set(q, n, size, &b);
-	if (!rc)
-		set_literal(&b, &q->params[n->pparam - 1]);
-	seqset_release(&b);
+	free(p->text);
+	p->text = NULL;
+	p->len = 0;
+	b = &q->pgx->sets[n->pparam - 1];
+	seqset_release(b);
+	b->nwords = (size_t)(size / 64) + 1;
+	b->w = xcalloc(b->nwords, sizeof(*b->w));
+	if ((rc = find_set(q, n, size, b)))
+		seqset_release(b);
 	return rc;
 }
 
@@ -447,6 +552,11 @@ static int find_sets(struct query *q)
 	if (st->have_sets && st->size == size)
 		return 0;
 	st->have_sets = 0;
+	if (st->nsets < q->nparams) {
+		st->sets = xrealloc(st->sets, q->nparams * sizeof(*st->sets));
+		memset(st->sets + st->nsets, 0, (q->nparams - st->nsets) * sizeof(*st->sets));
+		st->nsets = q->nparams;
+	}
 	if ((rc = find_sets_in(q, q->tree, size)))
 		return rc;
 	st->have_sets = 1;
@@ -516,7 +626,7 @@ static int64_t run(struct query *q, const char *head, const char *tail, const st
 		goto rollback;
 	}
 	for (int i = 0; i < np; i++) {
-		const struct qparam *p = i < (int)q->nparams ? &q->params[i] : NULL;
+		struct qparam *p = i < (int)q->nparams ? &q->params[i] : NULL;
 		const struct extra *e = p ? NULL : &x[i - (int)q->nparams];
 
 		if (p ? p->type == P_INT : !e->s) {
@@ -524,6 +634,8 @@ static int64_t run(struct query *q, const char *head, const char *tail, const st
 			val[i] = num[i];
 			types[i] = OID_INT8;
 		} else {
+			if (p && p->type == P_SET && !p->text && (size_t)i < q->pgx->nsets && q->pgx->sets[i].w)
+				set_literal(&q->pgx->sets[i], p);
 			val[i] = p ? (p->text ? p->text : "{}") : e->s;
 			/* a set is an int8[] parameter, not text cast to one: the
 			 * cast (array_in, not immutable) would keep the planner from
@@ -671,10 +783,56 @@ static int count_row(PGresult *res, int i, void *arg)
 	return 0;
 }
 
+/* A set term's seqs for qcount_sets, from those find_sets kept. */
+static int copy_set(void *ctx, const struct qnode *n, struct seqset *b)
+{
+	struct qpg *st = ((struct query *)ctx)->pgx;
+	const struct seqset *s = &st->sets[n->pparam - 1];
+
+	memcpy(b->w, s->w, (b->nwords < s->nwords ? b->nwords : s->nwords) * sizeof(*b->w));
+	return 0;
+}
+
+/* A count of set terms only, as on SQLite (query_count.c): the bitmaps
+ * combined word by word, the bits 1..size counted; no statement over
+ * entries, and no set sent back to the server. */
+static int64_t count_sets(struct query *q)
+{
+	struct pg_store *pg = q->s->pg;
+	struct qcounter c;
+	int64_t n;
+
+	atomic_store(&q->pgx->interrupted, 0);
+	if (cancelled(q))
+		return QUERY_CANCELLED;
+	if (pg->in_tx && exec_ok(q, "SAVEPOINT ts_query"))
+		return -1;
+	if (!(n = find_sets(q))) {
+		memset(&c, 0, sizeof(c));
+		c.size = q->pgx->size;
+		c.leaf = copy_set;
+		c.ctx = q;
+		c.cancel = q->cancel;
+		n = qcount_sets(&c, q->tree);
+	}
+	if (pg->in_tx) {
+		PGresult *res = PQexec(pg->conn, n < 0 ? "ROLLBACK TO SAVEPOINT ts_query" : "RELEASE SAVEPOINT ts_query");
+
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && n != -1)
+			n = pg_report(q->s, res, "cannot run the query");
+		PQclear(res);
+		if (n < 0)
+			PQclear(PQexec(pg->conn, "RELEASE SAVEPOINT ts_query"));
+	}
+	return n;
+}
+
 int64_t qpg_count(struct query *q)
 {
 	int64_t count = 0, n;
 
+	if (qcount_has_set_term(q->tree) && qcount_only_set_terms(q->tree))
+		return count_sets(q);
 	n = run(q, "SELECT count(*) FROM entries AS e WHERE", "", NULL, 0, count_row, &count);
 	return n < 0 ? n : count;
 }

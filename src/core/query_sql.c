@@ -897,7 +897,7 @@ static int cmp_wpos(const void *x, const void *y)
  */
 static int64_t count_by_sets(struct query *q)
 {
-	struct qcounter c = { q->s->db, store_size(q->s), query_bind_sqlite, q, q->cancel };
+	struct qcounter c = { q->s->db, store_size(q->s), query_bind_sqlite, q, q->cancel, NULL };
 	struct qnode **terms = NULL;
 	struct seqset *sets;
 	struct buf cond = BUF_INIT;

@@ -32,7 +32,7 @@ check_unit() {
 		timeout 240 "$UNIT_DIR/test_query" > "$T/unit.out" 2>&1
 	st=$?
 	expect_eq "pg query: test_query's suite on PostgreSQL exits 0" "$st" 0
-	expect_grep "pg query: ... ran on the PostgreSQL copy" "test_query: on PostgreSQL: 1007 entries copied" \
+	expect_grep "pg query: ... ran on the PostgreSQL copy" "test_query: on PostgreSQL: 1008 entries copied" \
 		"$T/unit.out"
 	expect_grep "pg query: ... to its end, every case passing" "^done: 16 cases, 0 failed$" "$T/unit.out"
 	[ "$st" = 0 ] || grep -v '^PASS' "$T/unit.out" | head -20

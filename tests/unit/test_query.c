@@ -68,6 +68,13 @@ static const char extra_records[] =
 	"{\"event_id\":\"ct-1\",\"timestamp\":\"2026-03-08T10:00:00Z\",\"actor\":\"ops-admin\","
 	"\"action\":\"ec2.amazonaws.com:TerminateInstances\",\"flag_key\":\"i-0abc\",\"environment\":\"production\","
 	"\"previous_state\":\"running\",\"new_state\":\"terminated\"}\n"
+	/* paths that share a prefix with others (rules and rules_next, enabled
+	 * and enabled-x), a quoted name with an index after it, a quoted name
+	 * holding '[', a name differing only in case */
+	"{\"event_id\":\"p-1\",\"timestamp\":\"2026-03-09T10:00:00Z\",\"actor\":\"zoe@example.com\",\"flag_key\":\"paths-f\","
+	"\"environment\":\"staging\",\"previous_state\":{\"rules_next\":1,\"Enabled\":false,\"enabled-x\":1,"
+	"\"labels\":{\"a.b\":[1]},\"x[0]\":1},\"new_state\":{\"rules_next\":2,\"Enabled\":true,\"enabled-x\":2,"
+	"\"labels\":{\"a.b\":[2]},\"x[0]\":2}}\n"
 	"{\"event_id\":\"s-1\",\"timestamp\":\"2026-03-07T10:00:00Z\",\"actor\":\"zoe@example.com\",\"flag_key\":\"checkout-s\","
 	"\"environment\":\"production\",\"previous_state\":\"off\",\"new_state\":\"on\",\"outcome\":{\"status\":\"success\"}}\n";
 
@@ -452,6 +459,15 @@ static const struct bterm pool[] = {
 	{ B_CHANGED, 0, "ru*[*].serve", 0, 0, 0 },
 	{ B_CHANGED, 0, "description", 0, 0, 0 },
 	{ B_CHANGED, 0, "labels[\"app.kubernetes.io/name\"]", 0, 0, 0 },
+	{ B_CHANGED, 0, "rules", 0, 0, 0 },
+	{ B_CHANGED, 0, "rules_next", 0, 0, 0 },
+	{ B_CHANGED, 0, "rules[0]", 0, 0, 0 },
+	{ B_CHANGED, 0, "enabled-x", 0, 0, 0 },
+	{ B_CHANGED, 0, "Enabled", 0, 0, 0 },
+	{ B_CHANGED, 0, "labels", 0, 0, 0 },
+	{ B_CHANGED, 0, "labels[\"a.b\"]", 0, 0, 0 },
+	{ B_CHANGED, 0, "labels[\"a.b\"][0]", 0, 0, 0 },
+	{ B_CHANGED, 0, "[\"x[0]\"]", 0, 0, 0 },
 	{ B_VALUE, "after", "enabled", ":", "true", 0 },
 	{ B_VALUE, "before", "enabled", ":", "true", 0 },
 	{ B_VALUE, "after", "rollout_pct", ">=", "50", 0 },
