@@ -1379,22 +1379,23 @@ static void *worker(void *arg)
 }
 
 /*
- * TEST ONLY. With TRAILSCOPE_TEST_PAUSE_DERIVED set in the environment,
- * verify of a PostgreSQL store stops just before the derived halves'
- * connections take the reader's snapshot (long after the reader took
- * it): it prints "trailscope: test pause before the derived readers" to
- * stderr and stops itself (SIGSTOP) until it gets SIGCONT.
- * tests/cli/pg_store.sh appends and edits rows meanwhile, to show that
- * the verdict is about the reader's snapshot alone. Nothing else sets or
- * documents it.
+ * TEST ONLY. With TRAILSCOPE_TEST_PAUSE_DERIVED=before in the
+ * environment, verify of a PostgreSQL store stops just before it opens
+ * the derived halves' connections (long after the reader took its
+ * snapshot); with =open, once they are open, before they read anything.
+ * It prints "trailscope: test pause before|open" to stderr and stops
+ * itself (SIGSTOP) until it gets SIGCONT. tests/cli/pg_store.sh appends
+ * and edits rows meanwhile, to show that the verdict is about the
+ * reader's snapshot alone, or ends a half's connection. Nothing else sets
+ * or documents it.
  */
-static void test_pause(void)
+static void test_pause(const char *when)
 {
 	const char *pause = getenv("TRAILSCOPE_TEST_PAUSE_DERIVED");
 
-	if (!pause || !*pause)
+	if (!pause || strcmp(pause, when))
 		return;
-	diag_note("test pause before the derived readers");
+	diag_note("test pause %s", when);
 	fflush(stderr);
 	raise(SIGSTOP);
 }
@@ -1420,8 +1421,11 @@ struct derived_check *derived_check_start(struct store *s, volatile int *cancel)
 	buf_release(&err);
 	dc->nparts = last >= 2 ? NPARTS : 1;
 	if (s->pg) {
-		test_pause();
-		have_twins = !pg_store_open_twins(s, twins, dc->nparts);
+		test_pause("before");
+		if (!pg_store_open_twins(s, twins, dc->nparts)) {
+			have_twins = 1;
+			test_pause("open");
+		}
 	}
 	for (int k = 0; k < dc->nparts; k++) {
 		struct part *pt = &dc->parts[k];
