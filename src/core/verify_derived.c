@@ -35,9 +35,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "trailscope/diag.h"
 #include "trailscope/jcs.h"
 #include "trailscope/json_arena.h"
-#include "trailscope/diag.h"
 #include "trailscope/leaf.h"
 #include "trailscope/pg_store.h"
 #include "trailscope/risk.h"
