@@ -40,6 +40,17 @@ int pg_store_open(struct store *s, const char *uri, unsigned flags);
 void pg_store_close(struct store *s);
 
 /*
+ * Opens n more readers of what the reader s sees, for threads of their
+ * own: each its own connection with s's URI and a READ ONLY REPEATABLE
+ * READ transaction that imports s's snapshot (pg_export_snapshot) before
+ * anything else, so all of them read one log of one size, whatever is
+ * appended meanwhile. Only for a reader (STORE_READONLY). Returns 0, or -1 with nothing said and none left open (the
+ * server refused a connection or the import): the caller reads through
+ * s instead. Each twin is closed with pg_store_close, before s.
+ */
+int pg_store_open_twins(struct store *s, struct store *twins, int n);
+
+/*
  * Creates a store in the database at uri from the embedded
  * sql/pg_schema.sql, sets its origin when given, and grants the writer
  * and reader roles (trailscope_grant_writer/_reader), all in one

@@ -278,6 +278,18 @@ PGconn *pg_connect(const char *uri, const char *display, char *secret[PG_SECRETS
 	return conn;
 }
 
+PGconn *pg_connect_quiet(const char *uri)
+{
+	PGconn *conn = PQconnectdb(uri);
+
+	if (!conn || PQstatus(conn) != CONNECTION_OK || PQsetClientEncoding(conn, "UTF8")) {
+		PQfinish(conn);
+		return NULL;
+	}
+	PQsetNoticeProcessor(conn, no_notices, NULL);
+	return conn;
+}
+
 const char *pg_sqlstate(const PGresult *res)
 {
 	const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;

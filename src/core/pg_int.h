@@ -19,6 +19,8 @@
 
 struct pg_store {
 	PGconn *conn;
+	char *uri;           /* as opened, password and all: pg_store_open_twins connects with it
+			      * again; never printed (s->path is the display form) */
 	char *secret[PG_SECRETS]; /* the URI's passwords, scrubbed from messages (pg_connect) */
 	int in_tx;           /* a transaction is open */
 	int readonly;        /* the READ ONLY snapshot transaction of a reader */
@@ -51,6 +53,9 @@ int pg_append_wait(struct store *s);
  * the display URI and no password. Returns the connection or NULL.
  */
 PGconn *pg_connect(const char *uri, const char *display, char *secret[PG_SECRETS]);
+/* The same without a word: NULL when it fails, for a caller that can do
+ * without the connection. */
+PGconn *pg_connect_quiet(const char *uri);
 
 /* Appends msg to out without any of the secrets (nor PGPASSWORD), on
  * one line (libpq's line breaks and tabs made spaces), for error(),

@@ -110,6 +110,7 @@ static int connect_store(struct store *s, const char *uri, unsigned flags)
 	s->private_fd = -1;
 	s->origin = xstrdup("");
 	s->pg = xcalloc(1, sizeof(*s->pg));
+	s->pg->uri = xstrdup(uri);
 	s->pg->conn = pg_connect(uri, s->path, s->pg->secret);
 	return s->pg->conn ? 0 : -1;
 }
@@ -131,6 +132,67 @@ fail:
 	return -1;
 }
 
+int pg_store_open_twins(struct store *s, struct store *twins, int n)
+{
+	struct buf sql = BUF_INIT;
+	PGresult *res = NULL;
+	char *snap;
+	int k = 0;
+
+	if (!s->pg->readonly || !s->pg->in_tx)
+		return -1;
+	res = PQexec(s->pg->conn, "SELECT pg_export_snapshot()");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		PQclear(res);
+		return -1;
+	}
+	snap = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	res = NULL;
+	for (; k < n; k++) {
+		struct store *t = &twins[k];
+		char *lit;
+
+		memset(t, 0, sizeof(*t));
+		t->path = xstrdup(s->path);
+		t->flags = s->flags;
+		t->private_fd = -1;
+		t->origin = xstrdup(s->origin);
+		t->schema = s->schema;
+		t->pg = xcalloc(1, sizeof(*t->pg));
+		for (size_t i = 0; i < PG_SECRETS; i++)
+			t->pg->secret[i] = s->pg->secret[i] ? xstrdup(s->pg->secret[i]) : NULL;
+		if (!(t->pg->conn = pg_connect_quiet(s->pg->uri)))
+			break;
+		/* the same isolation, read-only, and s's snapshot first of all */
+		res = PQexec(t->pg->conn, "BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ");
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			break;
+		PQclear(res);
+		res = NULL;
+		t->pg->in_tx = t->pg->readonly = 1;
+		buf_reset(&sql);
+		lit = PQescapeLiteral(t->pg->conn, snap, strlen(snap));
+		if (!lit)
+			break;
+		buf_addf(&sql, "SET TRANSACTION SNAPSHOT %s", lit); /* takes no parameter */
+		PQfreemem(lit);
+		res = PQexec(t->pg->conn, sql.buf);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			break;
+		PQclear(res);
+		res = NULL;
+	}
+	buf_release(&sql);
+	PQclear(res);
+	free(snap);
+	if (k == n)
+		return 0;
+	for (int i = 0; i <= k; i++)
+		pg_store_close(&twins[i]);
+	return -1;
+}
+
 void pg_store_close(struct store *s)
 {
 	if (s->pg) {
@@ -138,6 +200,7 @@ void pg_store_close(struct store *s)
 		if (s->pg->conn && s->pg->in_tx)
 			PQclear(PQexec(s->pg->conn, "ROLLBACK"));
 		PQfinish(s->pg->conn);
+		free(s->pg->uri);
 		for (size_t i = 0; i < PG_SECRETS; i++)
 			free(s->pg->secret[i]);
 		free(s->pg);

@@ -493,7 +493,9 @@ static int scan_entries(struct verifier *v)
 	merkle_builder_init(&v->tree);
 	at_size(v);
 	/* the derived tables are checked alongside, on threads of their own
-	 * (SQLite), or after the scan in the same snapshot (PostgreSQL) */
+	 * with connections of their own (on PostgreSQL in this reader's
+	 * snapshot), or after the scan on this connection when those cannot
+	 * be had */
 	derived = derived_check_start(v->s, v->opt->cancel);
 	ret = v->s->pg ? pg_read_entries(v->s, scan_row, v) : scan_sqlite(v);
 	if (ret > 0)

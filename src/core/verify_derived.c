@@ -6,10 +6,13 @@
  * derived row is a verification fault rather than evidence (docs/STORE.md,
  * "Derived data").
  *
- * On SQLite the seq range is cut in two halves, each checked on a thread
- * with a read-only connection of its own, in one read transaction, while
- * verify.c hashes on the caller's thread; on PostgreSQL both halves are
- * read after the hashing, in the caller's READ ONLY snapshot. The rows
+ * The seq range is cut in two halves, each checked on a thread with a
+ * read-only connection of its own while verify.c hashes on the caller's
+ * thread: on SQLite in one read transaction, on PostgreSQL in a READ ONLY
+ * transaction that imports the caller's snapshot (pg_store_open_twins),
+ * so the halves read exactly the log the caller's scan reads. When such
+ * a connection cannot be had, that half is read after the hashing, on
+ * the caller's thread and connection. The rows
  * come through rows.h, the same code for both backends. A half reads the entries, changes and
  * entry_text tables each with one cursor in seq order (a merge join). The
  * rapid-toggle bit depends on earlier entries of the same target and
@@ -20,19 +23,23 @@
  * Cost per leaf: a walk over its members, a strict parse of only the state
  * members that differ (byte-identical ones produce no change), one diff,
  * one canonical serialisation of each changed value and a compare of the
- * raw record as it is decoded. Memory: two connections, a JSON arena per
+ * raw record as it is decoded. Memory: two more connections (on
+ * PostgreSQL, two more server backends reading), a JSON arena per
  * thread, a record per entry that touches an on/off switch, and the faults.
  */
 #include <ctype.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "trailscope/diag.h"
 #include "trailscope/jcs.h"
 #include "trailscope/json_arena.h"
 #include "trailscope/leaf.h"
+#include "trailscope/pg_store.h"
 #include "trailscope/risk.h"
 #include "trailscope/util.h"
 #include "trailscope/verify.h"
@@ -807,7 +814,8 @@ struct trec {
 struct part {
 	struct derived_check *owner;
 	int64_t from, to;
-	sqlite3 *db;            /* the thread's own connection, or NULL */
+	sqlite3 *db;            /* the thread's own connection (SQLite), or NULL */
+	struct store pgs;       /* the thread's own reader (PostgreSQL), when pgs.pg */
 	pthread_t thread;
 	int threaded;
 	int ret;                /* 0, or -1 with err */
@@ -1256,11 +1264,10 @@ static void orphans(struct part *dc, struct rows *st, int *row, const char *tabl
 	}
 }
 
-/* Checks dc's seq range, reading through db (a worker's own SQLite
- * connection) or, when NULL, the store's connection. */
-static void run_check(struct part *dc, sqlite3 *db)
+/* Checks dc's seq range, reading s, through db (a worker's own SQLite
+ * connection) when set. */
+static void run_check(struct part *dc, struct store *s, sqlite3 *db)
 {
-	struct store *s = dc->owner->s;
 	const struct row_param range[] = { ROW_INT(dc->from), ROW_INT(dc->to) };
 	struct rows *e = NULL, *ch = NULL, *tx = NULL;
 	struct derived d;
@@ -1354,17 +1361,43 @@ static void *worker(void *arg)
 	struct part *pt = arg;
 	struct json_arena *arena;
 
-	if (sqlite3_exec(pt->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+	if (pt->db && sqlite3_exec(pt->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 		buf_addf(&pt->err, "cannot read the derived tables: %s", sqlite3_errmsg(pt->db));
 		pt->ret = -1;
 		return NULL;
 	}
 	/* every JSON value of a leaf is released before the next: an arena */
 	arena = json_arena_enter();
-	run_check(pt, pt->db);
+	if (pt->db) {
+		run_check(pt, pt->owner->s, pt->db);
+		sqlite3_exec(pt->db, "COMMIT", NULL, NULL, NULL);
+	} else {
+		run_check(pt, &pt->pgs, NULL);
+	}
 	json_arena_leave(arena);
-	sqlite3_exec(pt->db, "COMMIT", NULL, NULL, NULL);
 	return NULL;
+}
+
+/*
+ * TEST ONLY. With TRAILSCOPE_TEST_PAUSE_DERIVED=before in the
+ * environment, verify of a PostgreSQL store stops just before it opens
+ * the derived halves' connections (long after the reader took its
+ * snapshot); with =open, once they are open, before they read anything.
+ * It prints "trailscope: test pause before|open" to stderr and stops
+ * itself (SIGSTOP) until it gets SIGCONT. tests/cli/pg_store.sh appends
+ * and edits rows meanwhile, to show that the verdict is about the
+ * reader's snapshot alone, or ends a half's connection. Nothing else sets
+ * or documents it.
+ */
+static void test_pause(const char *when)
+{
+	const char *pause = getenv("TRAILSCOPE_TEST_PAUSE_DERIVED");
+
+	if (!pause || strcmp(pause, when))
+		return;
+	diag_note("test pause %s", when);
+	fflush(stderr);
+	raise(SIGSTOP);
 }
 
 struct derived_check *derived_check_start(struct store *s, volatile int *cancel)
@@ -1372,12 +1405,14 @@ struct derived_check *derived_check_start(struct store *s, volatile int *cancel)
 	struct derived_check *dc = xcalloc(1, sizeof(*dc));
 	struct buf err = BUF_INIT;
 	struct rows *r;
+	struct store twins[NPARTS];
 	int64_t last = 0;
+	int have_twins = 0;
 
 	dc->s = s;
 	dc->cancel = cancel;
-	/* two halves of the seq range, each on a thread of its own (SQLite);
-	 * a failure here shows again when a half reads */
+	/* two halves of the seq range, each on a thread of its own; a
+	 * failure here shows again when a half reads */
 	if ((r = rows_open(s, NULL, "SELECT max(seq) FROM entries", NULL, 0, "entries", &err))) {
 		if (rows_next(r) == 1)
 			last = rows_col(r, 0)->i;
@@ -1385,6 +1420,13 @@ struct derived_check *derived_check_start(struct store *s, volatile int *cancel)
 	}
 	buf_release(&err);
 	dc->nparts = last >= 2 ? NPARTS : 1;
+	if (s->pg) {
+		test_pause("before");
+		if (!pg_store_open_twins(s, twins, dc->nparts)) {
+			have_twins = 1;
+			test_pause("open");
+		}
+	}
 	for (int k = 0; k < dc->nparts; k++) {
 		struct part *pt = &dc->parts[k];
 
@@ -1397,10 +1439,16 @@ struct derived_check *derived_check_start(struct store *s, volatile int *cancel)
 		buf_init(&pt->detail);
 		buf_init(&pt->detail2);
 		buf_init(&pt->rerr);
-		if (!s->pg && s->path && store_sqlite_open_ro(s->path, s->immutable, &pt->db) == SQLITE_OK &&
-		    sqlite3_exec(pt->db, "PRAGMA query_only = 1",
-				 NULL, NULL, NULL) == SQLITE_OK &&
-		    !pthread_create(&pt->thread, NULL, worker, pt)) {
+		if (have_twins) {
+			pt->pgs = twins[k];
+			if (!pthread_create(&pt->thread, NULL, worker, pt))
+				pt->threaded = 1;
+			else
+				pg_store_close(&pt->pgs);
+		} else if (!s->pg && s->path && store_sqlite_open_ro(s->path, s->immutable, &pt->db) == SQLITE_OK &&
+			   sqlite3_exec(pt->db, "PRAGMA query_only = 1",
+					NULL, NULL, NULL) == SQLITE_OK &&
+			   !pthread_create(&pt->thread, NULL, worker, pt)) {
 			pt->threaded = 1;
 		} else if (pt->db) {
 			sqlite3_close(pt->db);
@@ -1462,11 +1510,13 @@ int derived_check_finish(struct derived_check *dc, derived_fault_fn *fault, void
 		else if (fault && !ret) {
 			struct json_arena *arena = json_arena_enter(); /* as a worker does */
 
-			run_check(pt, NULL);
+			run_check(pt, dc->s, NULL);
 			json_arena_leave(arena);
 		}
 		if (pt->db)
 			sqlite3_close(pt->db);
+		if (pt->pgs.pg)
+			pg_store_close(&pt->pgs);
 		if (pt->ret && !ret)
 			ret = error("%s", pt->err.buf);
 	}

@@ -6,8 +6,9 @@
 # checkpoints as into SQLite, and the free-text lexemes are FTS5's; four
 # importers at once keep seq contiguous, ids unique and the root right;
 # one killed mid-transaction leaves nothing; verify gives SQLite's
-# verdicts and faults, leaves, columns, nodes, derived tables and
-# anchors tampered alike; timestamp, witness cosign and incident import
+# verdicts and faults, leaves, columns, nodes, derived tables (in both
+# halves) and anchors tampered alike, its derived halves read in the
+# reader's snapshot whatever is written meanwhile; timestamp, witness cosign and incident import
 # write to it; copy goes both ways row for row; no password ever reaches
 # the output of any command, read commands included. Fails, not skips,
 # without PostgreSQL.
@@ -245,6 +246,11 @@ check_verify() {
 	c1=$(q "$T/ref.db" "SELECT min(seq) FROM changes WHERE seq > 200")
 	c2=$(q "$T/ref.db" "SELECT min(seq) FROM changes WHERE seq > 300")
 	rk=$(q "$T/ref.db" "SELECT min(seq) FROM entries WHERE seq > 700 AND risk > 0")
+	# and in the second half of the seq range (verify checks each half on a thread of its own)
+	c3=$(q "$T/ref.db" "SELECT min(seq) FROM changes WHERE seq > 2100")
+	half=$(( $(q "$T/ref.db" "SELECT max(seq) FROM entries") / 2 ))
+	expect_eq "pg verify: the edits fall in both halves of the seq range" \
+		"$([ "$rk" -le "$half" ] && [ 2000 -gt "$half" ] && [ "$c3" -gt "$half" ] && echo yes)" yes
 	raw3=$(q "$T/ref.db" "SELECT count(*) FROM entries WHERE seq = 600 AND CAST(leaf AS TEXT) LIKE '%\"raw_sha256\"%'")
 	expect_eq "pg verify: seq 600 is a version 3 leaf (its raw record is evidence in entry_text)" "$raw3" 1
 	edits="UPDATE changes SET after = '\"forged\"' WHERE seq = $c1 AND idx = 0;
@@ -255,13 +261,15 @@ check_verify() {
 	    UPDATE entries SET source_line = 1 WHERE seq = 403;
 	    UPDATE entry_text SET raw = raw || ' ' WHERE seq = 600;
 	    UPDATE entry_text SET summary = 'x' WHERE seq = 601;
-	    DELETE FROM entry_text WHERE seq = 602;"
+	    DELETE FROM entry_text WHERE seq = 602;
+	    UPDATE entries SET summary = 'late' WHERE seq = 2000;
+	    UPDATE changes SET path = 'forged' WHERE seq = $c3 AND idx = 0;"
 	pq ts_super store "ALTER TABLE changes DISABLE TRIGGER USER" "ALTER TABLE entries DISABLE TRIGGER USER" \
 		"ALTER TABLE entry_text DISABLE TRIGGER USER" "$edits"
 	sqlite3 "$T/ref.db" "$(q "$T/ref.db" "SELECT 'DROP TRIGGER ' || name || ';' FROM sqlite_master WHERE type = 'trigger'") $edits"
 	verify_both "pg verify: derived tables tampered: the same faults, verdict and exit status as SQLite"
 	while IFS='|' read -r seq what; do
-		expect_grep "pg verify: $what" "MODIFIED  *seq $seq: $what" "$T/v.pg"
+		expect_grep "pg verify: $what" "MODIFIED  *seq $(echo "$seq" | sed ':a;s/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/;ta'): $what" "$T/v.pg"
 	done <<-EOF
 	$c1|changes of seq $c1 differ from the leaf: .*after
 	$c2|changes of seq $c2 differ from the leaf: row 0 is missing
@@ -272,7 +280,73 @@ check_verify() {
 	600|entry_text of seq 600 differs from the leaf: raw record: SHA-256 [0-9a-f]{64} in the table, raw_sha256 [0-9a-f]{64} in the leaf
 	601|entry_text of seq 601 differs from the leaf: summary "x" in the table
 	602|entry_text of seq 602 differs from the leaf: the row is missing, and with it the raw record
+	2000|entries.summary of seq 2000 differs from the leaf: summary "late" in the table
+	$c3|changes of seq $c3 differ from the leaf: .*path
 	EOF
+}
+
+# The derived halves read through connections of their own, in the
+# reader's snapshot: verify paused before it opens them (test only:
+# TRAILSCOPE_TEST_PAUSE_DERIVED, src/core/verify_derived.c) while an
+# import appends and derived rows of both halves are edited gives the
+# verdict of the store as it was; an ended connection of a half (paused
+# with them open) is an error, not a verdict.
+check_snapshot() {
+	pq ts_super postgres "CREATE DATABASE snap OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0"
+	tsp init "$(uri ts_owner snap)" --writer ts_writer --reader ts_reader --reader ts_pw >/dev/null
+	tsp import "$(uri ts_writer snap)" "$T/gen.jsonl" --quiet && tsp checkpoint "$(uri ts_writer snap)" --key "$K" >/dev/null
+	SU="postgresql://ts_pw:$PW@/snap?host=$PGHOST"
+	expect_status "pg snapshot: the store verifies" 0 tsp verify "$SU" --trust "$P" --no-remember
+	: > "$T/pause.err"
+	TRAILSCOPE_TEST_PAUSE_DERIVED=before "$TRAILSCOPE" verify "$SU" --trust "$P" --no-remember > "$T/snap.out" 2>"$T/pause.err" &
+	pv=$!
+	i=0
+	while [ $i -lt 100 ] && ! grep -q 'test pause' "$T/pause.err"; do sleep 0.2; i=$((i + 1)); done
+	expect_grep "pg snapshot: verify paused before the derived readers connect" "test pause before" "$T/pause.err"
+	expect_eq "pg snapshot: ... the reader's one connection so far" \
+		"$(pq ts_super postgres "SELECT count(*) FROM pg_stat_activity WHERE datname = 'snap' AND usename = 'ts_pw'")" 1
+	ts gen --events 40 --seed 12 --start 2026-02-01T00:00:00Z | sed 's/"evt-/"evt-snap-/' > "$T/snapmore.jsonl"
+	tsp import "$(uri ts_writer snap)" "$T/snapmore.jsonl" --quiet
+	expect_eq "pg snapshot: meanwhile an import appends 40 entries" "$(pq ts_reader snap "SELECT count(*) FROM entries")" 2540
+	pq ts_super snap "ALTER TABLE entries DISABLE TRIGGER USER" \
+		"UPDATE entries SET summary = 'edited meanwhile' WHERE seq IN (10, 2400)" \
+		"ALTER TABLE entries ENABLE TRIGGER USER"
+	kill -CONT $pv
+	wait $pv
+	expect_eq "pg snapshot: ... the paused verify: VERIFIED, exit 0" "$?" 0
+	cat "$T/snap.out" "$T/pause.err" >> "$ALL"
+	expect_grep "pg snapshot: ... through the checkpoint, nothing pending (what the reader saw)" \
+		"^verdict: *VERIFIED through 2,500 .+0 pending" "$T/snap.out"
+	expect_grep "pg snapshot: ... of 2,500 entries" "^store: .* 2,500 entries" "$T/snap.out"
+	expect_status "pg snapshot: a new verify sees both edits: FAILED" 1 tsp verify "$SU" --trust "$P" --no-remember
+	expect_grep "pg snapshot: ... the one in the first half" "MODIFIED  *seq 10: entries.summary of seq 10 differs" "$T/out"
+	expect_grep "pg snapshot: ... and the one in the second" "MODIFIED  *seq 2,400: entries.summary of seq 2400 differs" "$T/out"
+	expect_grep "pg snapshot: ... and the appended entries" "^store: .* 2,540 entries" "$T/out"
+	# a role that may hold one connection: the halves are read after the hashing, on it
+	grep -v '^store:' "$T/out" > "$T/snap.three"
+	pq ts_super postgres "ALTER ROLE ts_reader CONNECTION LIMIT 1"
+	tsp verify "$(uri ts_reader snap)" --trust "$P" --no-remember 2>&1 | grep -v '^store:' > "$T/snap.one"
+	pq ts_super postgres "ALTER ROLE ts_reader CONNECTION LIMIT -1"
+	if grep -q 'seq 2,400: entries.summary' "$T/snap.one" && cmp -s "$T/snap.three" "$T/snap.one"; then
+		pass "pg snapshot: a role limited to one connection: the same report, both edits found"
+	else fail "pg snapshot: a role limited to one connection: the same report" "$(diff "$T/snap.three" "$T/snap.one")"; fi
+
+	: > "$T/pause.err"
+	TRAILSCOPE_TEST_PAUSE_DERIVED=open "$TRAILSCOPE" verify "$SU" --trust "$P" --no-remember > "$T/snap.out" 2>"$T/pause.err" &
+	pv=$!
+	i=0
+	while [ $i -lt 100 ] && ! grep -q 'test pause' "$T/pause.err"; do sleep 0.2; i=$((i + 1)); done
+	expect_eq "pg snapshot: paused with three connections of the reader, made with the URI's password" \
+		"$(pq ts_super postgres "SELECT count(*) FROM pg_stat_activity WHERE datname = 'snap' AND usename = 'ts_pw'")" 3
+	expect_eq "pg snapshot: a half's connection ended by the server" \
+		"$(pq ts_super postgres "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		    WHERE datname = 'snap' AND query LIKE 'SET TRANSACTION SNAPSHOT%'")" 2
+	kill -CONT $pv
+	wait $pv
+	st=$?
+	cat "$T/snap.out" "$T/pause.err" >> "$ALL"
+	expect_eq "pg snapshot: ... verify fails with exit 5 (I/O), giving no verdict" "$st $(grep -c '^verdict' "$T/snap.out")" "5 0"
+	expect_grep "pg snapshot: ... saying it cannot read" "cannot read .*: .*(terminat|closed)" "$T/pause.err"
 }
 
 # Anchors and incidents in a PostgreSQL store: timestamp, witness cosign
@@ -529,6 +603,7 @@ else
 	check_import
 	check_fts
 	check_verify
+	check_snapshot
 	check_concurrent
 	check_checkpoint
 	check_anchors
