@@ -130,6 +130,16 @@ check_import() {
 			fail "pg import: $tab rows differ from SQLite's" "$(diff "$T/$tab.lite" "$T/$tab.pg" | head -c 600)"
 		fi
 	done
+	# the leaves and raw records the server compressed (rows over ~2 kB):
+	# lz4 where the server has it, as the writer asks (pg_store.c)
+	if [ "$(pq ts_super store "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")" = t ]; then
+		want="lz4 lz4"
+	else
+		want="pglz pglz"
+	fi
+	expect_eq "pg import: compressed leaves and raw records are $want (the server's lz4 if it has it)" \
+		"$(pq ts_reader store "SELECT (SELECT string_agg(DISTINCT pg_column_compression(leaf), ',') FROM entries) || ' ' ||
+			(SELECT string_agg(DISTINCT pg_column_compression(raw), ',') FROM entry_text)")" "$want"
 	# the rapid-toggle risk of events whose earlier toggles are still in the
 	# unsent batch (the look-up merges the pending events, pg_append.c)
 	expect_eq "pg import: rapid toggles counted across the pending batch, as in SQLite" \
