@@ -229,7 +229,7 @@ ev(2, " ".join(["w"] * 256))
 ev(3, " ".join("t%d" % k for k in range(17000)) + " zz zz zz", ticket="zz t5 zz")
 ev(4, " ".join("u%d" % k for k in range(16380)) + " q q q q")
 ev(5, "it'"'"'s a back\\slash O'"'"'Brien caf\u00e9 CAF\u00c9 \u65e5\u672c x y x", ticket="T-1 it'"'"'s", name="Zo\u00eb \\ x")' > "$T/fts.jsonl"
-	tsp init "$(uri ts_owner fts)" --writer ts_writer >/dev/null
+	tsp init "$(uri ts_owner fts)" --writer ts_writer --reader ts_reader >/dev/null
 	expect_status "pg fts: documents past the server's tsvector limits import" 0 \
 		tsp import "$(uri ts_writer fts)" "$T/fts.jsonl" --quiet
 	expect_eq "pg fts: ... a lexeme keeps 256 positions (300 and 256 given)" \
