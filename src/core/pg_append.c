@@ -3,9 +3,10 @@
  * inside the writer's transaction under the append lock (pg_store.c).
  *
  * Rows are batched: up to PG_BATCH_EVENTS events are kept in COPY
- * buffers (entries, changes and entry_text in the binary format,
- * entries_fts in text) and the completed Merkle nodes as arrays, then sent
- * with one COPY per table and one INSERT ... ON CONFLICT DO NOTHING for
+ * buffers (in the binary format; the rare entries_fts documents that
+ * pg_fts_doc_binary leaves to the server's text input in text) and the
+ * completed Merkle nodes as arrays, then sent with one COPY per table
+ * (in messages of 64 kB) and one INSERT ... ON CONFLICT DO NOTHING for
  * the nodes, by a sender thread while the next batch fills (one batch in
  * flight; pg_append_wait before any other use of the connection). The
  * look-ups see the
@@ -44,18 +45,22 @@
 #define PG_BATCH_EVENTS 1000
 #define PG_BATCH_BYTES ((size_t)8 << 20)
 #define PG_ID_SLOTS 4096 /* a power of two, over twice PG_BATCH_EVENTS */
+#define PG_COPY_PIECE ((size_t)64 << 10) /* bytes of COPY data per message */
 
-enum { T_ENTRIES, T_CHANGES, T_FTS, T_TEXT, T_NTABLES };
+enum { T_ENTRIES, T_CHANGES, T_FTS, T_TEXT, T_FTS_LITERAL, T_NTABLES };
 
 static const char *const copy_sql[T_NTABLES] = {
 	"COPY entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action, target, target_kind,"
 	" environment, summary, nchanges, source_file, source_line, risk, outcome) FROM STDIN (FORMAT binary)",
 	"COPY changes(seq, idx, path, kind, before, after, before_unknown) FROM STDIN (FORMAT binary)",
-	"COPY entries_fts(seq, doc) FROM STDIN",
+	"COPY entries_fts(seq, doc) FROM STDIN (FORMAT binary)",
 	"COPY entry_text(seq, summary, raw) FROM STDIN (FORMAT binary)",
+	"COPY entries_fts(seq, doc) FROM STDIN",
 };
-/* entries_fts is sent as text: its tsvector literal is what pg_fts makes */
-#define COPY_BINARY(t) ((t) != T_FTS)
+/* the documents pg_fts_doc_binary does not encode go as tsvector
+ * literals, in text: rare (a lexeme at position 16383 or with over 256
+ * positions, ...), so that the server treats them as it always did */
+#define COPY_BINARY(t) ((t) != T_FTS_LITERAL)
 
 /* statements prepared on the connection (bits of s->pg->prepared) */
 enum { PREP_EXISTS = 1 << 4, PREP_PREV = 1 << 5, PREP_TOGGLES = 1 << 6 };
@@ -86,6 +91,7 @@ struct pg_append {
 	struct pending *pend;       /* PG_BATCH_EVENTS of them */
 	struct buf leaves;          /* the pending events' leaves */
 	struct buf scratch;
+	struct buf doc;             /* an entry's free-text document */
 	int fresh;                  /* the store was empty under the lock */
 	uint64_t *seen;             /* fresh: the appended ids' hashes, 0 free (open addressing) */
 	size_t nseen, seen_cap;     /* seen_cap a power of two */
@@ -142,7 +148,15 @@ static int copy_table(PGconn *c, int t, const struct buf *rows, PGresult **err)
 		return -1;
 	}
 	PQclear(res);
-	ok = PQputCopyData(c, rows->buf, (int)rows->len) == 1;
+	/* in pieces: the server buffers each CopyData message whole before
+	 * it parses a row of it (a batch of several MB in one message cost it
+	 * ~5 % of an import's CPU, growing and copying that buffer) */
+	ok = 1;
+	for (size_t at = 0; at < rows->len && ok; at += PG_COPY_PIECE) {
+		size_t n = rows->len - at < PG_COPY_PIECE ? rows->len - at : PG_COPY_PIECE;
+
+		ok = PQputCopyData(c, rows->buf + at, (int)n) == 1;
+	}
 	if (PQputCopyEnd(c, ok ? NULL : "trailscope: cannot send rows") != 1)
 		ok = 0;
 	while ((res = PQgetResult(c))) {
@@ -298,6 +312,7 @@ struct pg_append *pg_append_open(struct store *s)
 	buf_init(&a->names);
 	buf_init(&a->leaves);
 	buf_init(&a->scratch);
+	buf_init(&a->doc);
 	toggles_init(&a->tog);
 	a->pend = xcalloc(PG_BATCH_EVENTS, sizeof(*a->pend));
 	pthread_mutex_init(&a->mu, NULL);
@@ -339,6 +354,7 @@ int pg_append_close(struct pg_append *a)
 	buf_release(&a->names);
 	buf_release(&a->leaves);
 	buf_release(&a->scratch);
+	buf_release(&a->doc);
 	toggles_release(&a->tog);
 	free(a->pend);
 	free(a->seen);
@@ -554,6 +570,7 @@ int pg_append_event(struct pg_append *a, const struct store_entry_row *e)
 	const char *text[4];
 	struct pending *p;
 	size_t at;
+	int rc;
 
 	if (check_indexed(e))
 		return -1;
@@ -598,17 +615,22 @@ int pg_append_event(struct pg_append *a, const struct store_entry_row *e)
 		buf_addstr(&a->scratch, e->actor_id);
 	text[0] = e->reason, text[1] = e->target_key, text[2] = a->scratch.buf, text[3] = e->ticket;
 	b = &a->batch[a->fill].copy[T_FTS];
-	buf_addf(b, "%" PRId64 "\t", e->seq);
-	{
-		struct buf doc = BUF_INIT;
-
-		if (pg_fts_doc(a->fts, text, &doc)) {
-			buf_release(&doc);
+	rc = pg_fts_doc_binary(a->fts, text, &a->doc);
+	if (rc < 0)
+		return -1;
+	if (!rc) {
+		bin_row(b, 2);
+		bin_int8(b, e->seq);
+		buf_add(b, a->doc.buf, a->doc.len);
+	} else {
+		b = &a->batch[a->fill].copy[T_FTS_LITERAL];
+		buf_addf(b, "%" PRId64 "\t", e->seq);
+		buf_reset(&a->doc);
+		if (pg_fts_doc(a->fts, text, &a->doc))
 			return -1;
-		}
-		field(b, doc.buf, doc.len, 1);
-		buf_release(&doc);
+		field(b, a->doc.buf, a->doc.len, 1);
 	}
+	buf_reset(&a->doc);
 
 	b = &a->batch[a->fill].copy[T_TEXT];
 	bin_row(b, 3);

@@ -89,6 +89,12 @@ void pg_copy_text(struct buf *out, const char *text, size_t len);
 struct pg_fts;
 struct pg_fts *pg_fts_new(void); /* NULL when FTS5 is missing (reported) */
 int pg_fts_doc(struct pg_fts *f, const char *const text[4], struct buf *out);
+/* The same document as a field of COPY's binary format (its 32-bit
+ * length, then the tsvector's binary form), appended to out: 0; or 1,
+ * out untouched, for a document the server's text input treats in ways
+ * the binary one does not (a lexeme's positions cut or stopped, a lexeme
+ * it refuses: pg_fts.c), to be sent as pg_fts_doc's literal; or -1. */
+int pg_fts_doc_binary(struct pg_fts *f, const char *const text[4], struct buf *out);
 void pg_fts_free(struct pg_fts *f);
 /* Appends the tsquery of free text as FTS5 reads the phrase "text" (its
  * tokens adjacent and in order, the last a prefix when prefix): 'a' <->

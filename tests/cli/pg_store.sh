@@ -40,7 +40,8 @@ setup() {
 		-c "CREATE DATABASE conc OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" \
 		-c "CREATE DATABASE cp OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" \
 		-c "CREATE DATABASE nostore OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" \
-		-c "CREATE DATABASE dup OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" || return 1
+		-c "CREATE DATABASE dup OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" \
+		-c "CREATE DATABASE fts OWNER ts_owner ENCODING 'UTF8' TEMPLATE template0" || return 1
 	signer example.org/pg "$T/keys"
 	ts gen --events 2500 --seed 11 > "$T/gen.jsonl" &&
 	ts gen --events 40 --seed 12 --start 2026-02-01T00:00:00Z > "$T/more.jsonl" &&
@@ -131,6 +132,16 @@ check_import() {
 			fail "pg import: $tab rows differ from SQLite's" "$(diff "$T/$tab.lite" "$T/$tab.pg" | head -c 600)"
 		fi
 	done
+	# the leaves and raw records the server compressed (rows over ~2 kB):
+	# lz4 where the server has it, as the writer asks (pg_store.c)
+	if [ "$(pq ts_super store "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")" = t ]; then
+		want="lz4 lz4"
+	else
+		want="pglz pglz"
+	fi
+	expect_eq "pg import: compressed leaves and raw records are $want (the server's lz4 if it has it)" \
+		"$(pq ts_reader store "SELECT (SELECT string_agg(DISTINCT pg_column_compression(leaf), ',') FROM entries) || ' ' ||
+			(SELECT string_agg(DISTINCT pg_column_compression(raw), ',') FROM entry_text)")" "$want"
 	# the rapid-toggle risk of events whose earlier toggles are still in the
 	# unsent batch (the look-up merges the pending events, pg_append.c)
 	expect_eq "pg import: rapid toggles counted across the pending batch, as in SQLite" \
@@ -198,6 +209,43 @@ print("\n".join(out))' > "$T/fts.lite"
 		fail "pg import: free-text lexemes differ from FTS5's" "$(cat "$T/vocab.err")" \
 			"$(diff "$T/fts.lite" "$T/fts.pg" | head -c 600)"
 	fi
+
+	# Documents past the server's limits, which the writer sends as
+	# literals for the server's text input to cut as it always did (the
+	# binary input refuses them: pg_fts.c): a word 300 times keeps 256
+	# positions; past position 16383 every position is 16383, a lexeme's
+	# list stops at the first (its weight that column's), and repeats
+	# there are one; the rest are sent binary, sorted and merged as the
+	# text input would.
+	python3 -c '
+import json
+def ev(i, reason, ticket=None, name=None):
+    d = {"event_id": "fts-%d" % i, "timestamp": "2026-01-12T14:%02d:08Z" % i, "actor_id": "a@example.com",
+         "flag_id": "flag-x", "previous_state": "off", "new_state": "on", "reason": reason}
+    if ticket: d["ticket"] = ticket
+    if name: d["actor_name"] = name
+    print(json.dumps(d, ensure_ascii=False))
+ev(1, " ".join(["w"] * 300))
+ev(2, " ".join(["w"] * 256))
+ev(3, " ".join("t%d" % k for k in range(17000)) + " zz zz zz", ticket="zz t5 zz")
+ev(4, " ".join("u%d" % k for k in range(16380)) + " q q q q")
+ev(5, "it'"'"'s a back\\slash O'"'"'Brien caf\u00e9 CAF\u00c9 \u65e5\u672c x y x", ticket="T-1 it'"'"'s", name="Zo\u00eb \\ x")' > "$T/fts.jsonl"
+	tsp init "$(uri ts_owner fts)" --writer ts_writer --reader ts_reader >/dev/null
+	expect_status "pg fts: documents past the server's tsvector limits import" 0 \
+		tsp import "$(uri ts_writer fts)" "$T/fts.jsonl" --quiet
+	expect_eq "pg fts: ... a lexeme keeps 256 positions (300 and 256 given)" \
+		"$(pq ts_reader fts "SELECT string_agg(seq || ':' || array_length(positions, 1) || ':' || positions[256], ' ' ORDER BY seq)
+		    FROM entries_fts, unnest(doc) WHERE lexeme = 'w'")" "1:256:256 2:256:256"
+	expect_eq "pg fts: ... past position 16383: 17,006 lexemes, 624 of them at 16383 alone, zz once with the reason's weight" \
+		"$(pq ts_reader fts "SELECT count(*) || ' ' || count(*) FILTER (WHERE positions = '{16383}') || ' ' ||
+		    max(positions::text || weights::text) FILTER (WHERE lexeme = 'zz') FROM entries_fts, unnest(doc) WHERE seq = 3")" \
+		"17006 624 {16383}{A}"
+	expect_eq "pg fts: ... a repeated lexeme reaching 16383 stops there" \
+		"$(pq ts_reader fts "SELECT positions FROM entries_fts, unnest(doc) WHERE seq = 4 AND lexeme = 'q'")" \
+		"{16381,16382,16383}"
+	expect_eq "pg fts: ... an ordinary document: lexemes sorted bytewise, repeats merged across columns and weights" \
+		"$(pq ts_reader fts "SELECT doc FROM entries_fts WHERE seq = 5")" \
+		"'1':25 'a':3A,18C 'back':4A 'brien':7A 'cafe':8A,9A 'com':20C 'example':19C 'flag':15B 'it':1A,26 'o':6A 's':2A,27 'slash':5A 't':24 'x':11A,13A,16B,22C 'y':12A 'zoe':21C '日本':10A"
 }
 
 # verify_both NAME [DB SQLITE ARGS...]: verify on the PostgreSQL store
