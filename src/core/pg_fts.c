@@ -14,9 +14,10 @@
 #include "trailscope/util.h"
 #include "pg_int.h"
 
-/* PostgreSQL's limits: a longer lexeme is refused by the server, a
- * larger position is clamped (docs/STORE.md). */
-#define PG_LEXEME_MAX 2047
+/* PostgreSQL's limits (docs/STORE.md): the server refuses a lexeme of
+ * 2047 bytes or more (MAXSTRLEN), so a longer token is left out of the
+ * document, and a larger position is clamped. */
+#define PG_LEXEME_MAX 2046
 
 struct pg_fts {
 	sqlite3 *db;          /* owns the tokenizer module */
@@ -72,8 +73,12 @@ static int add_token(void *ctx, int tflags, const char *tok, int n, int start, i
 
 	(void)start;
 	(void)end;
-	if (tflags & FTS5_TOKEN_COLOCATED || n <= 0 || n > PG_LEXEME_MAX)
+	if (tflags & FTS5_TOKEN_COLOCATED || n <= 0)
 		return SQLITE_OK;
+	if (n > PG_LEXEME_MAX) {
+		d->pos = d->next++; /* left out, but it takes its place, as in FTS5 */
+		return SQLITE_OK;
+	}
 	if (d->any++)
 		buf_addch(d->out, ' ');
 	buf_addch(d->out, '\'');
@@ -112,9 +117,8 @@ int pg_fts_doc(struct pg_fts *f, const char *const text[4], struct buf *out)
  * sorts the lexemes, merges repeated ones and their positions, keeps at
  * most 256 positions a lexeme and stops a lexeme's list at position
  * 16383; tsvector_recv does none of that, so the writer does the first
- * two here, and a document where the last two would matter (or with a
- * lexeme of 2047 bytes, which the text input refuses and tsvector_recv
- * takes, or over 512 kB of lexemes) is not encoded: the caller writes it
+ * two here, and a document where the last two would matter (or with
+ * over 512 kB of lexemes) is not encoded: the caller writes it
  * as the literal of pg_fts_doc, so that the server makes of it what it
  * always did.
  */
@@ -144,10 +148,12 @@ static int add_token_bin(void *ctx, int tflags, const char *tok, int n, int star
 
 	(void)start;
 	(void)end;
-	if (tflags & FTS5_TOKEN_COLOCATED || n <= 0 || n > PG_LEXEME_MAX)
+	if (tflags & FTS5_TOKEN_COLOCATED || n <= 0)
 		return SQLITE_OK;
-	if (n == PG_LEXEME_MAX)
-		d->plain = 0;
+	if (n > PG_LEXEME_MAX) {
+		d->pos = d->next++; /* as add_token */
+		return SQLITE_OK;
+	}
 	if (d->n == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 32;
 		d->v = xrealloc(d->v, d->cap * sizeof(*d->v));
