@@ -230,9 +230,12 @@ static void candidates(const struct qnode *n, struct candidates *c)
 		buf_addstr(&c->sql, "SELECT seq, summary, raw FROM entry_text");
 		buf_addstr(&c->ins, "INSERT INTO entry_text(seq, summary, raw) VALUES (?1, ?2, ?3)");
 		if (regex_is_literal(n->value, n->flags)) {
-			/* only the rows holding the text leave the server */
-			buf_addstr(&c->sql, " WHERE strpos(summary, $1) > 0 OR strpos(raw, $1) > 0");
-			buf_addstr(&c->like, n->value);
+			/* only the rows holding the text leave the server: LIKE
+			 * '%text%' (COLLATE "C": a byte substring), which a trigram
+			 * index an operator made (pg_trgm, docs/STORE.md) serves */
+			buf_addstr(&c->sql, " WHERE summary LIKE $1 OR raw LIKE $1");
+			buf_addch(&c->like, '%');
+			like_prefix(n->value, strlen(n->value), &c->like);
 			c->nparams = 1;
 		}
 		return;

@@ -111,6 +111,22 @@ check_gen() {
 		"$(sed '/^SQL:/,$d' "$T/explain.lite")"
 }
 
+# A trigram index an operator adds (docs/STORE.md, "Regexes and a
+# trigram index"): a literal regex's rows are found through it, with the
+# same results; a regex that is not literal reads every row as before.
+check_trgm() {
+	psql -X -q -v ON_ERROR_STOP=1 -d gen -c "CREATE EXTENSION pg_trgm" \
+		-c "CREATE INDEX entry_text_summary_trgm ON entry_text USING gin (summary gin_trgm_ops)" \
+		-c "CREATE INDEX entry_text_raw_trgm ON entry_text USING gin (raw gin_trgm_ops)" \
+		-c "ALTER DATABASE gen SET enable_seqscan = off" -c "SELECT pg_stat_reset()" >/dev/null ||
+		{ fail "pg query: cannot add the trigram indexes"; return; }
+	every gen "/failed health/" "/rollout_pct/" "/Payment/"
+	sleep 1
+	expect_eq "pg query: trigram: a literal regex reads entry_text through the indexes" \
+		"$(psql -XAtq -d gen -c "SELECT min(idx_scan) > 0 FROM pg_stat_user_indexes WHERE indexrelname LIKE 'entry_text_%_trgm'")" t
+	same gen "/roll(out)?_pct/" --count
+}
+
 check_samples() {
 	load k8s $(ls "$SHARED"/samples/k8s-falco/*.json | grep -v fal_01_003) || return
 	every k8s "actor:system:*" "action:create" "target:*pod*" "changed:spec" "/exec/i" "cluster" "risk:delete OR risk:service-account" "hour:0-6,22-24@+01:00" \
@@ -129,5 +145,6 @@ elif ! setup; then
 else
 	check_unit
 	check_gen
+	check_trgm
 	check_samples
 fi
