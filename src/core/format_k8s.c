@@ -299,13 +299,15 @@ bad:
 	}
 }
 
+/* The members of an event that, when present, are strings or null. */
+static const char *const string_members[] = {
+	"requestReceivedTimestamp", "stageTimestamp", "timestamp", "requestURI", "level", NULL,
+};
+
 /* The members an event is built from, when present, have their types:
  * a wrong one is an error at its value, never a silent fallback. */
 static int check_members(struct fmt_reader *r, const struct fmt_record *rec)
 {
-	static const char *const strings[] = {
-		"requestReceivedTimestamp", "stageTimestamp", "timestamp", "requestURI", "level", NULL,
-	};
 	json_t *j = rec->json, *user = json_object_get(j, "user"), *v;
 	json_t *status = json_object_get(j, "responseStatus");
 
@@ -328,7 +330,7 @@ static int check_members(struct fmt_reader *r, const struct fmt_record *rec)
 		return fmt_type_error(r, rec, "responseStatus.code", "number");
 	if ((v = json_object_get(j, "impersonatedUser")) && !json_is_object(v) && !json_is_null(v))
 		return fmt_type_error(r, rec, "impersonatedUser", "object");
-	for (const char *const *m = strings; *m; m++)
+	for (const char *const *m = string_members; *m; m++)
 		if ((v = json_object_get(j, *m)) && !json_is_string(v) && !json_is_null(v))
 			return fmt_type_error(r, rec, *m, "string");
 	return 1;
@@ -539,9 +541,6 @@ static int scanned_inner(const struct json_scan_member *m, int n, const char *na
  * free of escapes, so its bytes are its value). */
 int k8s_line_is_read(const char *line, size_t n)
 {
-	static const char *const strings[] = {
-		"requestReceivedTimestamp", "stageTimestamp", "timestamp", "requestURI", "level", NULL,
-	};
 	struct json_scan_member m[64];
 	const struct json_scan_value *v;
 	char word[32];
@@ -563,7 +562,7 @@ int k8s_line_is_read(const char *line, size_t n)
 	    !scanned_is(m, k, "objectRef", JSCAN_OBJECT, JSCAN_NULL) ||
 	    !scanned_is(m, k, "impersonatedUser", JSCAN_OBJECT, JSCAN_NULL))
 		return 0;
-	for (const char *const *s = strings; *s; s++)
+	for (const char *const *s = string_members; *s; s++)
 		if (!scanned_is(m, k, *s, JSCAN_STRING, JSCAN_NULL))
 			return 0;
 	return 1;

@@ -23,6 +23,7 @@
  */
 #include <string.h>
 
+#include "trailscope/buf.h"
 #include "trailscope/jcs.h"
 #include "trailscope/json_scan.h"
 
@@ -47,33 +48,6 @@ static void skip_ws(struct scan *sc)
 	while (sc->i < sc->n && (sc->s[sc->i] == ' ' || sc->s[sc->i] == '\t' ||
 				 sc->s[sc->i] == '\n' || sc->s[sc->i] == '\r'))
 		sc->i++;
-}
-
-/* The length of the well-formed UTF-8 sequence at s (its first byte is
- * 0x80 or more), avail bytes left; 0 when it is not one (Unicode 15,
- * table 3-7). */
-static size_t utf8_len(const unsigned char *s, size_t avail)
-{
-	unsigned c = s[0], lo = 0x80, hi = 0xBF;
-
-	if (c >= 0xC2 && c <= 0xDF)
-		return avail >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-	if (c >= 0xE0 && c <= 0xEF) {
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-		return avail >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
-	}
-	if (c >= 0xF0 && c <= 0xF4) {
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-		return avail >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 &&
-		       (s[3] & 0xC0) == 0x80 ? 4 : 0;
-	}
-	return 0;
 }
 
 /* The value of four hex digits at s[i], or -1. */
@@ -124,7 +98,9 @@ static int scan_string(struct scan *sc, struct json_scan_value *v)
 			continue;
 		}
 		if (c >= 0x80) {
-			if (!(len = utf8_len(s + i, sc->n - i)))
+			unsigned cp;
+
+			if (!(len = utf8_decode(s + i, sc->n - i, &cp)))
 				return 0;
 			i += len;
 			continue;
