@@ -14,7 +14,7 @@
 
 PKG_CONFIG ?= pkg-config
 CC ?= cc
-PKGS = ncursesw sqlite3 libpcre2-8 jansson libcrypto zlib libcurl libpq
+PKGS = ncursesw sqlite3 libpcre2-8 jansson libcrypto zlib libzstd libcurl libpq
 
 BUILD ?= build
 SAN ?=

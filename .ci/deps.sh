@@ -6,10 +6,11 @@
 # checks attestations' DSSE signatures independently (tests/cli/policy.sh).
 # postgresql (its server programs; the tests start their own server,
 # tests/pg/server.sh) and libpq-dev are for the PostgreSQL store
-# (docs/STORE.md).
+# (docs/STORE.md). libzstd-dev packs raw records against their leaves;
+# the zstd command unpacks them independently in the tests.
 set -e
 PKGS="build-essential pkg-config libncurses-dev libsqlite3-dev libpcre2-dev \
-libjansson-dev libssl-dev openssl zlib1g-dev libcurl4-openssl-dev tmux sqlite3 jq ncurses-term xxd gzip \
+libjansson-dev libssl-dev openssl zlib1g-dev libzstd-dev zstd libcurl4-openssl-dev tmux sqlite3 jq ncurses-term xxd gzip \
 clang libclang-rt-14-dev postgresql libpq-dev"
 missing=""
 for p in $PKGS; do

@@ -27,6 +27,10 @@ trap ts_exit EXIT
 ts() { "$TRAILSCOPE" "$@"; }
 # q DB SQL: sqlite3's answer (for looking inside a store).
 q() { sqlite3 "$1" "$2"; }
+# tq DB SQL: `trailscope sql`'s answer, the first column of each row, one
+# per line; for raw records, which a store keeps packed against their
+# leaves (docs/STORE.md "entry_text"): read them as events.raw.
+tq() { ts sql "$1" "$2" --format jsonl | jq -r 'to_entries[0].value'; }
 
 # signer NAME DIR: makes NAME's key pair in DIR (keygen) and sets K to the
 # signer key and P to the verifier key (a '/' in NAME is '_' in the files).

@@ -20,6 +20,7 @@ enum entry_raw_state {
 	ENTRY_RAW_TEXT,          /* entry_text.raw, matching the leaf's raw_sha256 (version 3) */
 	ENTRY_RAW_MISSING,       /* version 3, but entry_text has no row for the entry */
 	ENTRY_RAW_ALTERED,       /* version 3, but entry_text.raw does not match raw_sha256 */
+	ENTRY_RAW_DAMAGED,       /* version 3, but entry_text.raw is packed and does not unpack */
 };
 
 struct entry {

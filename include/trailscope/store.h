@@ -16,7 +16,7 @@
 #include "trailscope/buf.h"
 #include "trailscope/merkle.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 #define STORE_APPLICATION_ID 0x74727363 /* "trsc" */
 #define STORE_NODE_STRIDE 4 /* merkle_nodes caches levels 4, 8, 12, ... */
 

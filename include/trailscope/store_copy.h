@@ -13,8 +13,11 @@
 #include <stdint.h>
 #include "trailscope/store.h"
 
-/* One column of a copied table: how it is bound and written. */
-enum copy_type { COPY_INT, COPY_TEXT, COPY_BLOB };
+/* One column of a copied table: how it is bound and written. COPY_RAW is
+ * entry_text.raw: a TEXT record or a packed BLOB (raw_pack.h). A SQLite
+ * destination gets either as it is; a PostgreSQL one gets text, a BLOB
+ * unpacked against the entry's leaf. */
+enum copy_type { COPY_INT, COPY_TEXT, COPY_BLOB, COPY_RAW };
 
 /* A copied table: its columns in the stored order, and its key order. */
 #define COPY_MAX_COLS 17
@@ -27,10 +30,12 @@ struct copy_table {
 };
 
 /* One value of a row being copied: its bytes (an integer as decimal
- * text), borrowed; p NULL for SQL NULL. */
+ * text), borrowed; p NULL for SQL NULL; is_blob when SQLite stored a
+ * BLOB. */
 struct copy_val {
 	const char *p;
 	size_t len;
+	int is_blob;
 };
 
 struct copy_stats {

@@ -189,8 +189,9 @@ const struct command cmd_sql_entry = {
 		"and event_changes (seq, idx, ts, actor, action, target, environment, path, kind,\n"
 		"before, after, before_unknown); the tables of docs/STORE.md are readable too.\n"
 		"Functions: ts_regexp(re, flags, text), ts_path_match(pattern, path),\n"
-		"ts_leaf_raw(leaf) (NULL for a version 3 leaf: events.raw reads entry_text). Writes,\n"
-		"ATTACH and setting pragmas are refused (exit 3).\n"
+		"ts_leaf_raw(leaf) (NULL for a version 3 leaf: events.raw reads entry_text),\n"
+		"ts_raw(raw, leaf) (entry_text.raw as text: schema 6 packs it against the leaf).\n"
+		"Writes, ATTACH and setting pragmas are refused (exit 3).\n"
 		"STORE may be a PostgreSQL URI: the same views, the statement run in a READ ONLY\n"
 		"transaction; one that returns no rows is refused (exit 3); no ts_* functions\n"
 		"(docs/QUERY.md, \"`sql` on PostgreSQL\").\n",

@@ -26,6 +26,7 @@
 #include "trailscope/attest.h"
 #include "trailscope/b64.h"
 #include "trailscope/bundle.h"
+#include "trailscope/raw_pack.h"
 #include "trailscope/json_arena.h"
 #include "trailscope/casefile.h"
 #include "trailscope/diff.h"
@@ -270,6 +271,7 @@ struct export {
 	struct rows *leaves;        /* the window's leaves in seq order (read_leaf), or NULL */
 	int leaf_row;              /* its last rows_next answer */
 	struct buf leaf_err;
+	struct raw_codec *codec;     /* unpacks entry_text.raw (raw_pack.h) */
 	struct verify_report vr;   /* the store's verification before export */
 	int have_vr;
 	uint64_t pending_selected; /* selected seqs after the newest stored checkpoint */
@@ -290,7 +292,7 @@ static void progress(const struct export *x, const char *phase, uint64_t done)
 }
 
 /* A leaf with its hash and the raw record the store keeps beside it
- * (entry_text.raw, schema 2 and later), for the seqs from $1 to $2. */
+ * (entry_text.raw, schema 2 and later; packed from schema 6), for the seqs from $1 to $2. */
 #define LEAF_SQL "SELECT seq, leaf, leaf_hash, (SELECT raw FROM entry_text AS t WHERE t.seq = entries.seq)" \
 		 " FROM entries WHERE seq >= $1 AND seq <= $2 ORDER BY seq"
 #define LEAF_SQL_V1 "SELECT seq, leaf, leaf_hash, NULL FROM entries WHERE seq >= $1 AND seq <= $2 ORDER BY seq"
@@ -363,8 +365,19 @@ static int read_leaf(struct export *x, int64_t seq, struct buf *out, unsigned ch
 	c = rows_col(r, 3);
 	buf_reset(raw);
 	*has_raw = c->p != NULL;
-	if (c->p)
+	if (c->p && c->is_blob) {
+		const char *why;
+
+		if (!x->codec)
+			x->codec = raw_codec_new();
+		if (raw_unpack(x->codec, c->p, c->n, out->buf, out->len, raw, &why)) {
+			rows_close(one);
+			return error("entry %lld: the raw record in entry_text does not unpack against its leaf"
+				     " (%s; run trailscope verify)", (long long)seq, why);
+		}
+	} else if (c->p) {
 		buf_add(raw, c->p, c->n);
+	}
 	rows_close(one);
 	return 0;
 }
@@ -1415,6 +1428,7 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 out:
 	close_leaves(&x);
 	buf_release(&x.leaf_err);
+	raw_codec_free(x.codec);
 	if (x.store_open)
 		store_close(&x.s);
 	bag_writer_release(&x.w);

@@ -9,6 +9,7 @@
 #include "trailscope/entry.h"
 #include "trailscope/jcs.h"
 #include "trailscope/leaf.h"
+#include "trailscope/raw_pack.h"
 #include "trailscope/util.h"
 #include "row_read.h"
 
@@ -39,11 +40,15 @@ static int load_changes(struct store *s, struct entry *e)
 	return rc == 0 ? 0 : -1;
 }
 
-/* Sets e->raw from the leaf (v1, v2) or from column col, entry_text.raw,
+/* Sets e->raw from the leaf (v1, v2) or from column col, entry_text.raw
+ * (unpacked against the leaf's bytes in column leaf_col when packed),
  * checked against the leaf's raw_sha256 (v3). */
-static void load_raw(struct entry *e, const struct rows *r, int col)
+static void load_raw(struct entry *e, const struct rows *r, int col, int leaf_col)
 {
 	json_t *raw = entry_leaf_get(e, "raw"), *sha = entry_leaf_get(e, "raw_sha256");
+	struct buf unpacked = BUF_INIT;
+	struct raw_codec *codec;
+	const char *why;
 	size_t n;
 	const char *t;
 
@@ -59,6 +64,18 @@ static void load_raw(struct entry *e, const struct rows *r, int col)
 	}
 	t = rows_col(r, col)->p;
 	n = rows_col(r, col)->n;
+	if (t && rows_col(r, col)->is_blob) {
+		codec = raw_codec_new();
+		if (raw_unpack(codec, t, n, rows_col(r, leaf_col)->p, rows_col(r, leaf_col)->n, &unpacked, &why)) {
+			e->raw_state = ENTRY_RAW_DAMAGED;
+			raw_codec_free(codec);
+			buf_release(&unpacked);
+			return;
+		}
+		raw_codec_free(codec);
+		t = unpacked.buf;
+		n = unpacked.len;
+	}
 	if (!t) {
 		e->raw_state = ENTRY_RAW_MISSING;
 	} else if (!leaf_raw_matches(json_string_value(sha), t, n)) {
@@ -68,6 +85,7 @@ static void load_raw(struct entry *e, const struct rows *r, int col)
 		e->raw_len = n;
 		e->raw_state = ENTRY_RAW_TEXT;
 	}
+	buf_release(&unpacked);
 }
 
 const char *entry_raw(const struct entry *e, size_t *len)
@@ -83,6 +101,8 @@ const char *entry_raw_problem(const struct entry *e)
 		return "the raw record is missing (entry_text has no row for this entry): run verify";
 	case ENTRY_RAW_ALTERED:
 		return "the raw record in entry_text does not match the leaf's raw_sha256: run verify";
+	case ENTRY_RAW_DAMAGED:
+		return "the raw record in entry_text does not unpack against the leaf: run verify";
 	case ENTRY_RAW_NONE:
 		return "the leaf holds no raw record";
 	default:
@@ -121,7 +141,7 @@ static int load_where(struct store *s, const char *where, int64_t seq, const cha
 		e->summary = row_dup(r, 9);
 		e->leaf = row_json(r, 10);
 		e->covered_by = (uint64_t)rows_col(r, 11)->i;
-		load_raw(e, r, 12);
+		load_raw(e, r, 12, 10);
 		ret = 1;
 	} else if (r) {
 		row_fail(s, &err);

@@ -44,6 +44,7 @@ int pg_copy_read(struct store *s, const struct copy_table *t,
 			for (int c = 0; c < t->ncols; c++) {
 				v[c].p = PQgetisnull(res, i, c) ? NULL : PQgetvalue(res, i, c);
 				v[c].len = (size_t)PQgetlength(res, i, c);
+				v[c].is_blob = 0; /* bytea comes as its text form; entry_text.raw is text */
 			}
 			rc = fn(ctx, v);
 		}

@@ -358,8 +358,11 @@ static int gen_text(struct query *q, struct qnode *n)
 /*
  * A regex over the change summary and the raw record. Version 2 stores
  * keep both in the narrow entry_text table: a page looks each row up by
- * seq, a count (set_sql) scans the table alone. Version 1 stores (opened
- * read-only, so not upgraded) read the raw record out of the leaf.
+ * seq, a count (set_sql) scans the table alone. From version 6 a raw
+ * record is packed against its leaf (raw_pack.h), so the scan reads the
+ * leaf beside it (ts_regexp_raw unpacks only what the summary did not
+ * match). Version 1 stores (opened read-only, so not upgraded) read the
+ * raw record out of the leaf.
  */
 static void gen_regex(struct query *q, struct qnode *n)
 {
@@ -371,11 +374,17 @@ static void gen_regex(struct query *q, struct qnode *n)
 		buf_addf(&cond, "ts_regexp(?%d, ?%d, e.summary, e.leaf)", re, fl);
 		buf_addf(&in, "SELECT e.seq FROM entries AS e WHERE ts_regexp(?%d, ?%d, e.summary, e.leaf)"
 			 " AND e.seq >= :lo AND e.seq < :hi", re, fl);
-	} else {
+	} else if (q->s->schema < 6 || q->s->pg) {
 		buf_addf(&cond, "(SELECT ts_regexp(?%d, ?%d, t.summary, t.raw) FROM entry_text AS t"
 			 " WHERE t.seq = e.seq)", re, fl);
 		buf_addf(&in, "SELECT seq FROM entry_text WHERE ts_regexp(?%d, ?%d, summary, raw)"
 			 " AND seq >= :lo AND seq < :hi", re, fl);
+	} else {
+		buf_addf(&cond, "(SELECT ts_regexp_raw(?%d, ?%d, t.summary, t.raw, e.leaf) FROM entry_text AS t"
+			 " WHERE t.seq = e.seq)", re, fl);
+		buf_addf(&in, "SELECT t.seq FROM entry_text AS t, entries AS e WHERE e.seq = t.seq"
+			 " AND ts_regexp_raw(?%d, ?%d, t.summary, t.raw, e.leaf)"
+			 " AND t.seq >= :lo AND t.seq < :hi", re, fl);
 	}
 	n->set_scan = 1;
 	add_set_term(q, n, cond.buf, &in);

@@ -30,6 +30,7 @@ static int sqlite_next(struct rows *r)
 		int type = sqlite3_column_type(q->st, c); /* before any conversion */
 
 		col->is_int = type == SQLITE_INTEGER;
+		col->is_blob = type == SQLITE_BLOB;
 		col->i = sqlite3_column_int64(q->st, c);
 		col->p = type == SQLITE_BLOB ? sqlite3_column_blob(q->st, c) :
 			 (const char *)sqlite3_column_text(q->st, c);

@@ -27,6 +27,7 @@ struct row_col {
 			 * SQLite also gives an integer's decimal text, PostgreSQL NULL */
 	size_t n;       /* bytes at p */
 	int is_int;     /* the value is an integer: i holds it */
+	int is_blob;    /* SQLite: the value is a BLOB (entry_text.raw packed, raw_pack.h) */
 	int64_t i;
 };
 

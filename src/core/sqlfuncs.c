@@ -4,7 +4,8 @@
  * canonical JSON of changes.before/after, and pcre2 regexes (JIT, with a
  * match limit so a catastrophic pattern fails fast with a clear error)
  * over texts: the change summary and the raw record (entry_text, or a
- * leaf given as a BLOB, whose raw member is read).
+ * leaf given as a BLOB, whose raw member is read); ts_raw and ts_raw_pack
+ * turn entry_text.raw's packed form (raw_pack.h) into text and back.
  *
  * Cost: ts_path_match is a segment walk of two short strings; ts_value
  * parses one JSON value (a memmem pre-check skips most rows that cannot
@@ -20,6 +21,7 @@
 
 #include "query_int.h"
 #include "trailscope/json_member.h"
+#include "trailscope/raw_pack.h"
 #include "trailscope/util.h"
 
 #define REGEX_MATCH_LIMIT 1000000   /* backtracking steps per subject */
@@ -283,6 +285,7 @@ struct rx {
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *stack;
 	struct buf raw;        /* reused buffer for the unescaped raw record */
+	struct raw_codec *codec; /* ts_regexp_raw: unpacks entry_text.raw */
 };
 
 static uint32_t regex_options(const char *flags)
@@ -337,6 +340,7 @@ static void rx_free(void *p)
 	pcre2_jit_stack_free(r->stack);
 	pcre2_code_free(r->code);
 	buf_release(&r->raw);
+	raw_codec_free(r->codec);
 	free(r);
 }
 
@@ -436,6 +440,100 @@ static void fn_regexp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, m);
 }
 
+/* ts_regexp_raw(pattern, flags, summary, raw, leaf): 1 when the regex
+ * matches the summary or the raw record entry_text.raw holds: a TEXT raw
+ * as it is, a BLOB one unpacked against leaf (raw_pack.h) only when the
+ * summary did not match. A BLOB that does not unpack matches nothing
+ * (verify reports it). */
+static void fn_regexp_raw(sqlite3_context *ctx, UNUSED int argc, sqlite3_value **argv)
+{
+	struct rx *r;
+	const char *why;
+	int m = 0;
+
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	r = rx_get(ctx, argv);
+	if (!r)
+		return;
+	if (sqlite3_value_type(argv[2]) != SQLITE_NULL)
+		m = rx_match(ctx, r, (const char *)sqlite3_value_text(argv[2]), (size_t)sqlite3_value_bytes(argv[2]));
+	if (!m && sqlite3_value_type(argv[3]) == SQLITE_BLOB) {
+		if (!r->codec)
+			r->codec = raw_codec_new();
+		buf_reset(&r->raw);
+		if (!raw_unpack(r->codec, sqlite3_value_blob(argv[3]), (size_t)sqlite3_value_bytes(argv[3]),
+				sqlite3_value_blob(argv[4]), (size_t)sqlite3_value_bytes(argv[4]), &r->raw, &why))
+			m = rx_match(ctx, r, r->raw.buf, r->raw.len);
+	} else if (!m && sqlite3_value_type(argv[3]) != SQLITE_NULL) {
+		m = rx_match(ctx, r, (const char *)sqlite3_value_text(argv[3]), (size_t)sqlite3_value_bytes(argv[3]));
+	}
+	if (m >= 0)
+		sqlite3_result_int(ctx, m);
+}
+
+/* --- ts_raw(raw, leaf) and ts_raw_pack(raw, leaf) ------------------- */
+
+/* ts_raw(raw, leaf): the raw record entry_text.raw holds, as TEXT: a TEXT
+ * value as it is, a BLOB unpacked against leaf (raw_pack.h); NULL for a
+ * NULL raw and for a BLOB that does not unpack (verify says why). Each
+ * connection has its own codec (the function's user data). */
+static void fn_raw(sqlite3_context *ctx, UNUSED int argc, sqlite3_value **argv)
+{
+	struct raw_codec *c = sqlite3_user_data(ctx);
+	struct buf out = BUF_INIT;
+	const char *why;
+	size_t len;
+	char *text;
+
+	if (sqlite3_value_type(argv[0]) != SQLITE_BLOB) {
+		if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+			sqlite3_result_null(ctx);
+		else
+			sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	if (raw_unpack(c, sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]),
+		       sqlite3_value_blob(argv[1]), (size_t)sqlite3_value_bytes(argv[1]), &out, &why)) {
+		buf_release(&out);
+		sqlite3_result_null(ctx);
+		return;
+	}
+	text = buf_detach(&out, &len);
+	sqlite3_result_text64(ctx, text, len, free, SQLITE_UTF8);
+}
+
+/* ts_raw_pack(raw, leaf): raw packed against leaf, a BLOB (NULL for NULL):
+ * what entry_text.raw holds from schema version 6. */
+static void fn_raw_pack(sqlite3_context *ctx, UNUSED int argc, sqlite3_value **argv)
+{
+	struct raw_codec *c = sqlite3_user_data(ctx);
+	struct buf out = BUF_INIT;
+	const char *raw = (const char *)sqlite3_value_text(argv[0]);
+	size_t len;
+	char *blob;
+
+	if (!raw) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	if (raw_pack(c, raw, (size_t)sqlite3_value_bytes(argv[0]), sqlite3_value_blob(argv[1]),
+		     (size_t)sqlite3_value_bytes(argv[1]), &out)) {
+		buf_release(&out);
+		sqlite3_result_error(ctx, "cannot pack a raw record", -1);
+		return;
+	}
+	blob = buf_detach(&out, &len);
+	sqlite3_result_blob64(ctx, blob, len, free);
+}
+
+static void codec_free(void *p)
+{
+	raw_codec_free(p);
+}
+
 /* --- ts_inset(set, seq) --------------------------------------------- */
 
 /* 1 when seq is in the seq bitmap bound (sqlite3_bind_pointer) as set;
@@ -473,6 +571,7 @@ int sqlfuncs_register(sqlite3 *db)
 		{ "ts_value", 5, fn_value },
 		{ "ts_leaf_raw", 1, fn_leaf_raw },
 		{ "ts_regexp", -1, fn_regexp },
+		{ "ts_regexp_raw", 5, fn_regexp_raw },
 		{ "ts_inset", 2, fn_inset },
 		{ "ts_action_match", 2, fn_action_match },
 	};
@@ -489,5 +588,10 @@ int sqlfuncs_register(sqlite3 *db)
 					       fns[i].fn, NULL, NULL, NULL) != SQLITE_OK)
 			return error("cannot register SQL function %s: %s", fns[i].name, sqlite3_errmsg(db));
 	}
+	if (sqlite3_create_function_v2(db, "ts_raw", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+				       raw_codec_new(), fn_raw, NULL, NULL, codec_free) != SQLITE_OK ||
+	    sqlite3_create_function_v2(db, "ts_raw_pack", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+				       raw_codec_new(), fn_raw_pack, NULL, NULL, codec_free) != SQLITE_OK)
+		return error("cannot register SQL function ts_raw: %s", sqlite3_errmsg(db));
 	return 0;
 }

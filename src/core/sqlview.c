@@ -15,8 +15,9 @@
 #include "trailscope/util.h"
 
 /* events.raw: a version 1 or 2 leaf's raw member, else (a version 3 leaf)
- * the entry_text row its raw_sha256 commits to; schema 1 has no entry_text. */
-#define RAW_SQL "coalesce(ts_leaf_raw(leaf), (SELECT t.raw FROM main.entry_text AS t WHERE t.seq = entries.seq))"
+ * the entry_text row its raw_sha256 commits to (ts_raw unpacks a packed
+ * one, raw_pack.h); schema 1 has no entry_text. */
+#define RAW_SQL "coalesce(ts_leaf_raw(leaf), (SELECT ts_raw(t.raw, entries.leaf) FROM main.entry_text AS t WHERE t.seq = entries.seq))"
 #define RAW_SQL_V1 "ts_leaf_raw(leaf)"
 
 /* printf format: %s is RAW_SQL or RAW_SQL_V1 */

@@ -21,12 +21,14 @@
 #include "trailscope/store.h"
 #include "trailscope/util.h"
 
-/* Added in schema version 2: what a /regex/ reads, kept narrow. */
+/* Added in schema version 2: what a /regex/ reads, kept narrow. From
+ * version 6 raw is declared BLOB: the records appended are packed against
+ * their leaves (raw_pack.h); rows an older version wrote stay TEXT. */
 #define ENTRY_TEXT_SQL \
 	"CREATE TABLE entry_text(\n" \
 	"  seq INTEGER PRIMARY KEY,\n" \
 	"  summary TEXT NOT NULL,\n" \
-	"  raw TEXT NOT NULL);\n" \
+	"  raw BLOB NOT NULL);\n" \
 	"CREATE TRIGGER entry_text_no_update BEFORE UPDATE ON entry_text\n" \
 	"  BEGIN SELECT RAISE(ABORT, 'entry_text is append-only'); END;\n"
 
@@ -266,7 +268,9 @@ static int check_schema(struct store *s)
  * index. From version 1, 2 or 3: creates the (empty) anchor tables. From
  * version 1 to 4: adds the trigger that refuses DELETE on entry_text
  * (its raw records are evidence for the version 3 leaves appended from
- * now on). No table's rows change. Read-only opens leave the file alone: the query
+ * now on). From version 1 to 5: nothing but the number; the raw records
+ * appended from now on are packed (raw_pack.h), those stored stay TEXT.
+ * No table's rows change. Read-only opens leave the file alone: the query
  * compiler then reads the leaves instead of entry_text,
  * store_outcome_sql gives 'unknown', and a store below version 4 reads
  * as one with no time-stamps and no cosignatures.
@@ -605,7 +609,7 @@ int store_open(struct store *s, const char *path, unsigned flags)
 				  "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY"))
 			goto fail;
 	}
-	if (check_schema(s) || upgrade_schema(s) || load_origin(s))
+	if (check_schema(s) || sqlfuncs_register(s->db) || upgrade_schema(s) || load_origin(s))
 		goto fail;
 	return 0;
 fail:

@@ -3,7 +3,10 @@
  * table's rows read from the source in key order and written to the
  * destination verbatim (SQLite through prepared INSERTs, PostgreSQL
  * through COPY, pg_copy.c), then the free-text index rebuilt from the
- * leaves, all in one transaction on the destination.
+ * leaves, all in one transaction on the destination. The one exception
+ * is a packed entry_text.raw (COPY_RAW, raw_pack.h) going to PostgreSQL,
+ * which keeps records as text: it is unpacked on the way. A SQLite
+ * destination gets each value as it is, packed or text.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -11,6 +14,7 @@
 
 #include "trailscope/diag.h"
 #include "trailscope/pg_store.h"
+#include "trailscope/raw_pack.h"
 #include "trailscope/store_copy.h"
 #include "trailscope/util.h"
 #include "pg_int.h"
@@ -18,6 +22,7 @@
 #define I COPY_INT
 #define T COPY_TEXT
 #define B COPY_BLOB
+#define R COPY_RAW
 
 /* Every stored table but entries_fts, in docs/STORE.md's column order. */
 static const struct copy_table tables[] = {
@@ -27,7 +32,7 @@ static const struct copy_table tables[] = {
 	  { I, T, T, T, T, T, T, T, T, T, I, I, T, I, T, B, B } },
 	{ "changes", "seq, idx", 7, { "seq", "idx", "path", "kind", "before", "after", "before_unknown" },
 	  { I, I, T, T, T, T, I } },
-	{ "entry_text", "seq", 3, { "seq", "summary", "raw" }, { I, T, T } },
+	{ "entry_text", "seq", 3, { "seq", "summary", "raw" }, { I, T, R } },
 	{ "merkle_nodes", "level, idx", 3, { "level", "idx", "hash" }, { I, I, B } },
 	{ "checkpoints", "size", 3, { "size", "note", "added_at" }, { I, T, T } },
 	{ "checkpoint_timestamps", "id", 6, { "id", "size", "token", "nonce", "tsa", "added_at" },
@@ -50,6 +55,7 @@ static const struct copy_table fts_sqlite = {
 #undef I
 #undef T
 #undef B
+#undef R
 
 /* ---- SQLite: reading and writing rows ---- */
 
@@ -74,6 +80,7 @@ static int sqlite_read(struct store *s, const struct copy_table *t,
 		for (int c = 0; c < t->ncols; c++) {
 			int type = sqlite3_column_type(st, c);
 
+			v[c].is_blob = type == SQLITE_BLOB;
 			if (type == SQLITE_NULL)
 				v[c].p = NULL;
 			else if (type == SQLITE_BLOB)
@@ -100,7 +107,7 @@ static int sqlite_insert(struct store *s, sqlite3_stmt *st, const struct copy_ta
 			sqlite3_bind_null(st, c + 1);
 		else if (t->type[c] == COPY_INT)
 			sqlite3_bind_int64(st, c + 1, strtoll(v[c].p, NULL, 10));
-		else if (t->type[c] == COPY_BLOB)
+		else if (t->type[c] == COPY_BLOB || (t->type[c] == COPY_RAW && v[c].is_blob))
 			sqlite3_bind_blob(st, c + 1, v[c].p, (int)v[c].len, SQLITE_STATIC);
 		else
 			sqlite3_bind_text(st, c + 1, v[c].p, (int)v[c].len, SQLITE_STATIC);
@@ -119,14 +126,57 @@ struct copier {
 	uint64_t rows;
 	struct pg_fts *fts;           /* the free-text pass into PostgreSQL */
 	struct buf doc, actor;
+	sqlite3_stmt *leaf;           /* a SQLite source's leaf by seq, to unpack a raw record */
+	struct raw_codec *codec;
+	struct buf unpacked;
 };
 
-static int write_row(struct copier *cp, const struct copy_val *v)
+/* For a PostgreSQL destination, which keeps records as text: the packed
+ * raw record in v[c] (a SQLite source's BLOB) unpacked against its
+ * entry's leaf (v[0] is the seq) into cp->unpacked, and v[c] made to
+ * point at it. A record that does not unpack stops the copy: the
+ * destination could not hold it as it is. */
+static int unpack_for_pg(struct copier *cp, struct copy_val *v, int c)
 {
+	const char *why = "no such entry";
+	int rc;
+
+	if (!cp->leaf && store_prepare(cp->src, "SELECT leaf FROM entries WHERE seq = ?1", &cp->leaf))
+		return -1;
+	if (!cp->codec)
+		cp->codec = raw_codec_new();
+	buf_reset(&cp->unpacked);
+	sqlite3_bind_int64(cp->leaf, 1, strtoll(v[0].p ? v[0].p : "0", NULL, 10));
+	rc = sqlite3_step(cp->leaf);
+	if (rc == SQLITE_ROW &&
+	    !raw_unpack(cp->codec, v[c].p, v[c].len, sqlite3_column_blob(cp->leaf, 0),
+			(size_t)sqlite3_column_bytes(cp->leaf, 0), &cp->unpacked, &why)) {
+		sqlite3_reset(cp->leaf);
+		v[c].p = cp->unpacked.buf;
+		v[c].len = cp->unpacked.len;
+		v[c].is_blob = 0;
+		return 0;
+	}
+	sqlite3_reset(cp->leaf);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_error(cp->src, "cannot read a leaf");
+	return error("%s: entry_text.raw of seq %s does not unpack against its leaf (%s): a PostgreSQL "
+		     "store keeps raw records as text, so it cannot be copied there (run trailscope verify)",
+		     cp->src->path, v[0].p ? v[0].p : "?", why);
+}
+
+static int write_row(struct copier *cp, const struct copy_val *vals)
+{
+	struct copy_val v[COPY_MAX_COLS];
+
 	cp->rows++;
-	if (cp->dst->pg)
-		return pg_copy_row(cp->dst, cp->t, v) ? -1 : 0;
-	return sqlite_insert(cp->dst, cp->ins, cp->t, v) ? -1 : 0;
+	if (!cp->dst->pg)
+		return sqlite_insert(cp->dst, cp->ins, cp->t, vals) ? -1 : 0;
+	memcpy(v, vals, (size_t)cp->t->ncols * sizeof(*v));
+	for (int c = 0; c < cp->t->ncols; c++)
+		if (cp->t->type[c] == COPY_RAW && v[c].p && v[c].is_blob && unpack_for_pg(cp, v, c))
+			return -1;
+	return pg_copy_row(cp->dst, cp->t, v) ? -1 : 0;
 }
 
 static int copy_row(void *ctx, const struct copy_val *v)
@@ -202,11 +252,11 @@ static int fts_row(void *ctx, const struct copy_val *v)
 	if (cp->dst->pg) {
 		buf_reset(&cp->doc);
 		rc = pg_fts_doc(cp->fts, text, &cp->doc);
-		out[1] = (struct copy_val){ cp->doc.buf, cp->doc.len };
+		out[1] = (struct copy_val){ cp->doc.buf, cp->doc.len, 0 };
 	} else {
 		rc = 0;
 		for (int c = 0; c < 4; c++)
-			out[c + 1] = (struct copy_val){ text[c], text[c] ? strlen(text[c]) : 0 };
+			out[c + 1] = (struct copy_val){ text[c], text[c] ? strlen(text[c]) : 0, 0 };
 	}
 	if (!rc)
 		rc = write_row(cp, out);
@@ -236,6 +286,7 @@ int store_copy(struct store *src, struct store *dst, struct copy_stats *st)
 	memset(st, 0, sizeof(*st));
 	buf_init(&cp.doc);
 	buf_init(&cp.actor);
+	buf_init(&cp.unpacked);
 	if (src->schema < 4)
 		return error("%s: schema version %d: open it for writing once with this trailscope (e.g. "
 			     "trailscope checkpoint) to upgrade it, then copy it", src->path, src->schema);
@@ -272,5 +323,8 @@ out:
 	pg_fts_free(cp.fts);
 	buf_release(&cp.doc);
 	buf_release(&cp.actor);
+	buf_release(&cp.unpacked);
+	sqlite3_finalize(cp.leaf);
+	raw_codec_free(cp.codec);
 	return ret;
 }

@@ -41,6 +41,7 @@
 #include "trailscope/leaf.h"
 #include "trailscope/pg_store.h"
 #include "trailscope/risk.h"
+#include "trailscope/raw_pack.h"
 #include "trailscope/util.h"
 #include "trailscope/verify.h"
 #include "trailscope/verify_derived.h"
@@ -826,6 +827,8 @@ struct part {
 	size_t nrecs, recs_alloc;
 	struct buf key, a, detail, detail2; /* scratch */
 	struct buf rerr;        /* the cursors' error, moved to err */
+	struct raw_codec *codec; /* unpacks entry_text.raw (raw_pack.h) */
+	struct buf unpacked;
 };
 
 #define NPARTS 2
@@ -1098,6 +1101,31 @@ static int raw_matches(struct part *dc, const char *text, size_t n, const struct
 	return same;
 }
 
+/* The raw record of the entry_text row at tx into *t, *n: the column as
+ * it is, or (a BLOB, schema 6) unpacked against the leaf of the entry row
+ * at e. Returns 0, or -1 with what is wrong written to w. */
+static int raw_text(struct part *dc, const struct rows *tx, const struct rows *e, const char **t,
+		    size_t *n, struct buf *w)
+{
+	const char *leaf, *why;
+	size_t leaf_len;
+
+	*t = col_text(tx, T_RAW, n);
+	if (!*t || !rows_col(tx, T_RAW)->is_blob)
+		return 0;
+	leaf = col_text(e, E_LEAF, &leaf_len);
+	if (!dc->codec)
+		dc->codec = raw_codec_new();
+	buf_reset(&dc->unpacked);
+	if (raw_unpack(dc->codec, *t, *n, leaf ? leaf : "", leaf_len, &dc->unpacked, &why)) {
+		buf_addf(w, "raw record: the packed form does not unpack against the leaf (%s)", why);
+		return -1;
+	}
+	*t = dc->unpacked.buf;
+	*n = dc->unpacked.len;
+	return 0;
+}
+
 /* Checks the entry row at e: its own columns, its changes rows (advancing
  * ch, *ch_row says whether it holds a row) and its entry_text row. */
 static void check_entry(struct part *dc, struct rows *e, struct rows *ch, int *ch_row,
@@ -1226,11 +1254,12 @@ static void check_entry(struct part *dc, struct rows *e, struct rows *ch, int *c
 		/* the raw record first: SHA-256 of its bytes against the leaf */
 		char hex[LEAF_RAW_SHA256_HEX + 1];
 
-		t = col_text(tx, T_RAW, &n);
-		leaf_raw_sha256(t ? t : "", n, hex);
-		if (!t || strcmp(hex, d->raw_sha256))
-			buf_addf(w, "raw record: SHA-256 %s in the table, raw_sha256 %s in the leaf",
-				 t ? hex : "(NULL)", d->raw_sha256);
+		if (!raw_text(dc, tx, e, &t, &n, w)) {
+			leaf_raw_sha256(t ? t : "", n, hex);
+			if (!t || strcmp(hex, d->raw_sha256))
+				buf_addf(w, "raw record: SHA-256 %s in the table, raw_sha256 %s in the leaf",
+					 t ? hex : "(NULL)", d->raw_sha256);
+		}
 	}
 	t = col_text(tx, T_SUMMARY, &n);
 	if (w->len) {
@@ -1241,8 +1270,7 @@ static void check_entry(struct part *dc, struct rows *e, struct rows *ch, int *c
 		const char *lt;
 		size_t ln;
 
-		t = col_text(tx, T_RAW, &n);
-		if (!raw_matches(dc, t, n, d, raw, raw_equal, &lt, &ln))
+		if (!raw_text(dc, tx, e, &t, &n, w) && !raw_matches(dc, t, n, d, raw, raw_equal, &lt, &ln))
 			add_mismatch(w, "raw", t, n, lt, ln);
 	}
 	if (w->len)
@@ -1308,7 +1336,7 @@ static void run_check(struct part *dc, struct store *s, sqlite3 *db)
 		buf_reset(&err);
 		raw = (struct span){ NULL, 0 };
 		hook = (struct raw_hook){ NULL, 0, -1, 0 };
-		if (tx && tx_row == 1 && col_int(tx, T_SEQ) == seq)
+		if (tx && tx_row == 1 && col_int(tx, T_SEQ) == seq && !rows_col(tx, T_RAW)->is_blob)
 			hook.text = col_text(tx, T_RAW, &hook.n);
 		j = leaf_essentials(leaf ? leaf : "", len, &raw, &hook);
 		if (!j)
@@ -1439,6 +1467,7 @@ struct derived_check *derived_check_start(struct store *s, volatile int *cancel)
 		buf_init(&pt->detail);
 		buf_init(&pt->detail2);
 		buf_init(&pt->rerr);
+		buf_init(&pt->unpacked);
 		if (have_twins) {
 			pt->pgs = twins[k];
 			if (!pthread_create(&pt->thread, NULL, worker, pt))
@@ -1557,6 +1586,8 @@ int derived_check_finish(struct derived_check *dc, derived_fault_fn *fault, void
 		buf_release(&pt->detail);
 		buf_release(&pt->detail2);
 		buf_release(&pt->rerr);
+		buf_release(&pt->unpacked);
+		raw_codec_free(pt->codec);
 	}
 	free(dc);
 	return ret;

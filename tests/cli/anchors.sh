@@ -48,7 +48,7 @@ ts gen --events 20 --seed 12 | jq -c '.event_id = "b-" + .event_id' > "$T/ev2.js
 ts import "$S" "$T/ev.jsonl" --quiet
 ts checkpoint "$S" --key "$K" >/dev/null
 ts verify --no-remember "$S" --trust "$P" >/dev/null 2>&1 # pins the log key
-expect_eq "a new store is schema version 5" "$(q "$S" 'PRAGMA user_version')" 5
+expect_eq "a new store is schema version 6" "$(q "$S" 'PRAGMA user_version')" 6
 q "$S" "SELECT writefile('$T/note20', CAST(note AS BLOB)) FROM checkpoints WHERE size = 20" >/dev/null
 
 # ---- RFC 3161, air-gapped: request out, response in ----
@@ -323,5 +323,5 @@ expect_eq "with no anchors (and no quorum)" "$(jq -c '[.timestamps, [.faults[].k
 ts verify --no-remember "$V3" --trust "$P" >/dev/null
 expect_eq "reading left it at version 3" "$(q "$V3" 'PRAGMA user_version')" 3
 expect_status "timestamp on a schema 3 store upgrades it" 0 ts timestamp "$V3" --request-out "$T/v3.tsq"
-expect_eq "now version 5 (the current one)" "$(q "$V3" 'PRAGMA user_version')" 5
+expect_eq "now version 6 (the current one)" "$(q "$V3" 'PRAGMA user_version')" 6
 expect_eq "with its request recorded" "$(q "$V3" 'SELECT count(*) FROM timestamp_requests')" 1

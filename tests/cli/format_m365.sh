@@ -29,7 +29,7 @@ expect_eq "m365: a service principal is a service" \
 expect_eq "m365: ClientIP in the context" \
 	"$(q "$T/a.db" "select json_extract(leaf,'\$.context.source_ip') from entries where seq=1")" "203.0.113.24"
 expect_eq "m365: the raw record verbatim" \
-	"$(q "$T/a.db" "select substr(raw, 1, 44) from entry_text where seq=1")" \
+	"$(tq "$T/a.db" "select substr(raw, 1, 44) from events where seq=1")" \
 	'{
     "CreationTime": "2026-03-02T09:15:04",'
 expect_status "m365: --include-reads keeps FileAccessed" 0 ts import "$T/r.db" --include-reads $D/activity-api.json
@@ -51,7 +51,7 @@ expect_nogrep "m365: nothing skipped with --include-reads" 'skipped' "$T/err"
 expect_eq "m365: CSV records at their lines" \
 	"$(q "$T/c.db" "select group_concat(source_line) from entries")" "2,3,16"
 expect_eq "m365: CSV raw is the AuditData JSON, quotes undoubled" \
-	"$(q "$T/c.db" "select substr(raw, 1, 38) from entry_text where seq=1")" \
+	"$(tq "$T/c.db" "select substr(raw, 1, 38) from events where seq=1")" \
 	'{"CreationTime":"2026-03-04T08:00:01",'
 expect_eq "m365: CSV target with quotes" \
 	"$(q "$T/c.db" "select target from entries where action='Set-TransportRule'")" 'Block "external" forwarding'

@@ -19,7 +19,7 @@ expect_eq "response: outcome from the mapped pointer" "$(q "$T/r.db" 'select gro
 expect_eq "response: the leaf's source names the hit" \
 	"$(q "$T/r.db" "select json_extract(leaf,'\$.source.format') || ' ' || json_extract(leaf,'\$.source.line') || ' ' || json_extract(leaf,'\$.source.index') || ' ' || json_extract(leaf,'\$.source._index') || ' ' || json_extract(leaf,'\$.source._id') from entries where seq=2")" \
 	"opensearch 32 1 audit-2026.03 Vr4kW44BmQ2"
-expect_eq "response: raw record is the hit verbatim" "$(q "$T/r.db" 'select raw from entry_text where seq=3')" "$(sed -n 45,58p $D/response.json | sed '1s/^ *//; $s/,$//')"
+expect_eq "response: raw record is the hit verbatim" "$(tq "$T/r.db" 'select raw from events where seq=3')" "$(sed -n 45,58p $D/response.json | sed '1s/^ *//; $s/,$//')"
 ts show "$T/r.db" 1 > "$T/show" 2>&1
 expect_grep "show: index and id in the context" 'search_index: audit-2026.03' "$T/show"
 expect_grep "show: source line" 'source +.*response.json:17 \(opensearch\)' "$T/show"

@@ -15,7 +15,7 @@ entries() {
 expect_status "ids: records differing beyond 2^53 import" 0 ts import "$T/big.db" $H/ids-big.jsonl
 expect_grep "ids: only the same value is a duplicate" '^5 records: 4 added, 1 already present' "$T/out"
 expect_eq "ids: ...993 and ...992 are both stored" \
-	"$(q "$T/big.db" "select group_concat(substr(raw, instr(raw, 'balance') + 9), ' ') from (select raw from entry_text where raw like '%90071992547409%' order by seq)")" \
+	"$(tq "$T/big.db" "select group_concat(substr(raw, instr(raw, 'balance') + 9), ' ') from (select raw from events where raw like '%90071992547409%' order by seq)")" \
 	"9007199254740993}} 9007199254740992}}"
 # the ids of records without lossy numbers are those of the previous scheme
 # (computed by the base commit c6da97a), so re-importing an old file into a

@@ -1,6 +1,8 @@
 # leaf3.sh - leaf version 3 and schema version 5 (docs/STORE.md "Leaves",
 # "entry_text"): the leaf commits to the raw record by raw_sha256 and
-# entry_text.raw holds it once, as evidence. Checked here: what import
+# entry_text.raw holds it once, as evidence (packed against the leaf since
+# schema 6: unpacked here by the zstd command, never by trailscope; more in
+# raw_pack.sh). Checked here: what import
 # writes (against python3's hashlib and json, and an RFC 6962 root computed
 # in python3 against the signed checkpoint), the triggers, verify catching
 # an edited or deleted raw record, the readers (show, sql), a schema 4
@@ -11,9 +13,22 @@
 . tests/lib.sh
 S=$T/s.db
 
+# unpack_raw DB SEQ: the raw record of SEQ as entry_text holds it, a packed
+# one unpacked by the zstd command with the leaf as its dictionary
+unpack_raw() {
+	q "$1" "SELECT writefile('$T/u.leaf', leaf) FROM entries WHERE seq = $2;
+		SELECT writefile('$T/u.raw', raw) FROM entry_text WHERE seq = $2" > /dev/null
+	if [ "$(q "$1" "SELECT typeof(raw) FROM entry_text WHERE seq = $2")" = blob ]; then
+		zstd -q -d -D "$T/u.leaf" -c "$T/u.raw"
+	else
+		cat "$T/u.raw"
+	fi
+}
+
 signer example.org/leaf3 "$T/keys"
 gen_store "$S" 40 18
-expect_eq "new store: schema version 5" "$(q "$S" 'PRAGMA user_version')" 5
+expect_eq "new store: schema version 6" "$(q "$S" 'PRAGMA user_version')" 6
+expect_eq "new store: every raw record packed" "$(q "$S" "SELECT typeof(raw), count(*) FROM entry_text GROUP BY 1")" "blob|40"
 expect_eq "new store: 16 KiB pages" "$(q "$S" 'PRAGMA page_size')" 16384
 expect_eq "new store: every leaf is version 3" \
 	"$(q "$S" "SELECT json_extract(CAST(leaf AS TEXT), '\$.v'), count(*) FROM entries GROUP BY 1")" "3|40"
@@ -25,14 +40,23 @@ expect_grep "new store: VERIFIED through 40" '^verdict: +VERIFIED through 40 ' "
 # independent: python3 recomputes raw_sha256, the canonical leaf, the leaf
 # hashes and the RFC 6962 root of the signed checkpoint
 cat > "$T/indep.py" <<'PY'
-import base64, hashlib, json, sqlite3, sys
+import base64, hashlib, json, os, sqlite3, subprocess, sys, tempfile
 db = sqlite3.connect(sys.argv[1])
 db.text_factory = bytes
-rows = db.execute("SELECT e.seq, e.leaf, e.leaf_hash, t.raw FROM entries e LEFT JOIN entry_text t USING (seq) ORDER BY e.seq").fetchall()
+rows = db.execute("SELECT e.seq, e.leaf, e.leaf_hash, t.raw, typeof(t.raw) FROM entries e LEFT JOIN entry_text t USING (seq) ORDER BY e.seq").fetchall()
 bad = []
 hashes = []
 versions = {}
-for seq, leaf, lh, raw in rows:
+def unpack(raw, leaf):
+    # a packed record: a zstd frame with the leaf as its raw-content dictionary
+    with tempfile.NamedTemporaryFile() as d:
+        d.write(leaf)
+        d.flush()
+        r = subprocess.run(["zstd", "-q", "-d", "-D", d.name, "-c"], input=raw, capture_output=True)
+        return r.stdout if r.returncode == 0 else None
+for seq, leaf, lh, raw, kind in rows:
+    if kind == b"blob" or kind == "blob":
+        raw = unpack(raw, leaf)
     o = json.loads(leaf)
     v = o["v"]
     versions[v] = versions.get(v, 0) + 1
@@ -72,7 +96,8 @@ expect_grep "trigger: UPDATE on entry_text refused" 'entry_text is append-only' 
 expect_eq "trigger: ... and the rows are unchanged" "$(q "$S" "SELECT count(*), sum(length(raw) > 0) FROM entry_text")" "40|40"
 
 # readers: show and sql read the raw record from entry_text
-want3=$(q "$S" "SELECT raw FROM entry_text WHERE seq = 3")
+want3=$(unpack_raw "$S" 3)
+expect_eq "zstd: the record unpacked is a line of the input" "$(grep -cxF -- "$want3" "$T/ev.jsonl")" 1
 expect_eq "show --format json: raw from entry_text" "$(ts show "$S" 3 --format json | jq -r .raw)" "$want3"
 expect_eq "sql: events.raw from entry_text" "$(ts sql "$S" 'SELECT raw FROM events WHERE seq = 3' --format jsonl | jq -r .raw)" \
 	"$want3"
@@ -110,8 +135,10 @@ expect_eq "old store: still schema 4 after reading" "$(q "$O" 'PRAGMA user_versi
 ts gen --events 10 --seed 19 | sed 's/"evt-0/"evt-9/' > "$T/more.jsonl"
 signer example.org/old "$T/keys2"
 expect_status "old store: import upgrades it and appends" 0 ts import "$O" "$T/more.jsonl" --sign "$K" --quiet
-expect_eq "old store: schema 5 now" "$(q "$O" 'PRAGMA user_version')" 5
-expect_eq "old store: meta says so" "$(q "$O" "SELECT value FROM meta WHERE key = 'schema'")" 5
+expect_eq "old store: schema 6 now" "$(q "$O" 'PRAGMA user_version')" 6
+expect_eq "old store: meta says so" "$(q "$O" "SELECT value FROM meta WHERE key = 'schema'")" 6
+expect_eq "old store: its rows stay text, the appended ones are packed" \
+	"$(q "$O" "SELECT typeof(raw), min(seq), max(seq) FROM entry_text GROUP BY 1" | tr '\n' ' ')" "blob|13|22 text|1|12 "
 expect_eq "old store: the upgrade added the DELETE trigger" \
 	"$(q "$O" "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name = 'entry_text_no_delete'")" 1
 expect_eq "mixed: version 2 then version 3 leaves" \
@@ -121,7 +148,9 @@ expect_status "mixed: verifies" 0 ts verify "$O" --trust "$P"
 expect_grep "mixed: VERIFIED through 22" '^verdict: +VERIFIED through 22 ' "$T/out"
 expect_eq "mixed: python3 agrees" "$(python3 "$T/indep.py" "$O")" "v2:12 v3:10 faults: 0"
 expect_eq "mixed: sql events.raw for both versions" \
-	"$(ts sql "$O" 'SELECT count(*) AS n FROM events e JOIN entry_text t USING (seq) WHERE e.raw = t.raw' --format jsonl | jq .n)" 22
+	"$(ts sql "$O" 'SELECT count(*) AS n FROM events e JOIN entry_text t USING (seq) WHERE e.raw = ts_raw(t.raw, (SELECT leaf FROM entries AS x WHERE x.seq = e.seq))' --format jsonl | jq .n)" 22
+expect_eq "mixed: sql events.raw of a packed record is what zstd unpacks" \
+	"$(ts sql "$O" 'SELECT raw FROM events WHERE seq = 17' --format jsonl | jq -r .raw)" "$(unpack_raw "$O" 17)"
 cp "$O" "$T/m.db"
 q "$T/m.db" "DROP TRIGGER entry_text_no_update; UPDATE entry_text SET raw = replace(raw, 'evt-', 'EVT-') WHERE seq IN (4, 15)"
 ts verify "$T/m.db" --trust "$P" --format json > "$T/mv.json"
@@ -135,7 +164,7 @@ expect_status "bundle: export the mixed store" 0 ts export "$O" --out "$T/b" --e
 expect_eq "bundle: raw_sha256 only in version 3 leaves" "$(jq -c '[.seq, .v, has("raw"), has("raw_sha256")]' "$T/b/data/leaves.jsonl" | tr '\n' ' ')" \
 	'[11,2,true,false] [12,2,true,false] [13,3,false,true] [14,3,false,true] '
 expect_eq "bundle: bundle raw prints the raw record, byte for byte" "$(ts bundle raw "$T/b" 13 | sha256sum)" \
-	"$(q "$O" "SELECT hex(raw) FROM entry_text WHERE seq = 13" | xxd -r -p | sha256sum)"
+	"$(unpack_raw "$O" 13 | sha256sum)"
 expect_eq "bundle: sha256sum of that record is the leaf's raw_sha256" \
 	"$(ts bundle raw "$T/b" 14 | sha256sum | cut -d' ' -f1)" "$(ts bundle leaf "$T/b" 14 | jq -r .raw_sha256)"
 expect_eq "bundle: bundle raw of a version 2 leaf is its raw member" "$(ts bundle raw "$T/b" 12)" \

@@ -82,8 +82,10 @@ copy_sql() {
 	    source_file, source_line, outcome, hex(leaf_hash), hex(leaf)) FROM entries ORDER BY seq"
 	sq "SELECT printf('INSERT INTO changes VALUES(%d, %d, %Q, %Q, %Q, %Q, %d);', seq, idx, path,
 	    kind, before, after, before_unknown) FROM changes ORDER BY seq, idx"
-	sq "SELECT printf('INSERT INTO entry_text VALUES(%d, %Q, %Q);', seq, summary, raw)
-	    FROM entry_text ORDER BY seq"
+	# (the raw records as text: the SQLite store keeps them packed, which
+	# its events view unpacks)
+	tq "$T/ref.db" "SELECT printf('INSERT INTO entry_text VALUES(%d, %Q, %Q);', seq, summary, raw)
+	    FROM events ORDER BY seq"
 	sq "SELECT printf('INSERT INTO merkle_nodes VALUES(%d, %d, decode(''%s'', ''hex''));', level,
 	    idx, hex(hash)) FROM merkle_nodes ORDER BY level, idx"
 	sq "SELECT printf('INSERT INTO checkpoints VALUES(%d, %Q, %Q);', size, note, added_at)
