@@ -2,7 +2,8 @@
 # store.sh - where a store's bytes go: imports N generated events (default
 # 100,000) into a fresh store and prints, per event, the pages of each
 # table and index (SQLite's dbstat), grouped as docs/STORE.md "Space per
-# event" lists them, the file size and the average leaf and raw record.
+# event" lists them, the file size and the average leaf and raw record as
+# stored (packed against the leaf from schema 6).
 # With TRAILSCOPE set to an earlier build it measures that build's layout.
 # Appends to bench/results-store.txt.
 #
@@ -28,8 +29,9 @@ rm -f "$db" "$db-wal" "$db-shm"
 	SELECT printf('%-40s %8.0f', 'total (file size / events)', page_count * page_size * 1.0 / $N)
 		FROM pragma_page_count, pragma_page_size;
 	SELECT printf('page size %d, schema version %d', page_size, user_version) FROM pragma_page_size, pragma_user_version;
-	SELECT printf('average leaf %.0f bytes, raw record %.0f bytes (leaf version %s)',
-		avg(length(e.leaf)), avg(length(CAST(t.raw AS BLOB))), group_concat(DISTINCT json_extract(CAST(e.leaf AS TEXT), '\$.v')))
+	SELECT printf('average leaf %.0f bytes, raw record %.0f bytes as stored, %d of %d packed (leaf version %s)',
+		avg(length(e.leaf)), avg(length(CAST(t.raw AS BLOB))), sum(typeof(t.raw) = 'blob'), count(*),
+		group_concat(DISTINCT json_extract(CAST(e.leaf AS TEXT), '\$.v')))
 		FROM entries e JOIN entry_text t USING (seq);"
 	echo
 } | tee -a "$out"
