@@ -181,7 +181,7 @@ enum { P_TEXT, P_INT, P_SET };
 
 struct qparam {
 	int type;
-	char *text;            /* owned; on PostgreSQL a P_SET's seqs as an array literal */
+	char *text;            /* owned; on PostgreSQL a P_SET's bitmap bytes (len) */
 	size_t len;
 	int64_t i;
 };

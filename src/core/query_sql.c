@@ -104,11 +104,15 @@ static void add_set_term(struct query *q, struct qnode *n, const char *cond, str
 {
 	n->wpos = q->where.len;
 	if (q->pg) {
-		/* the seqs are found first (query_pg.c); e.seq + 0, as SQLite's
-		 * +e.seq, keeps the set a filter: as index conditions, several
-		 * arrays on seq would make the B-tree walk every combination */
+		/* the seqs are found first (query_pg.c) and sent as a bitmap,
+		 * a bytea whose bit seq & 7 of byte seq >> 3 is seq (get_byte:
+		 * PostgreSQL 13's get_bit takes an int4); a seq past its end
+		 * (appended since) is not in the set. A filter, never an index
+		 * condition, and nothing for the planner to read, where an
+		 * int8[] of 200,000 seqs took it 0.45 s */
 		n->pparam = add_set(q);
-		buf_addf(&q->where, "e.seq + 0 = ANY(?%d)", n->pparam);
+		buf_addf(&q->where, "CASE WHEN e.seq >> 3 < octet_length(?%d) THEN get_byte(?%d, CAST(e.seq >> 3 AS int4))"
+			 " & (1 << CAST(e.seq & 7 AS int4)) <> 0 ELSE FALSE END", n->pparam, n->pparam);
 		n->wlen = q->where.len - n->wpos;
 		n->set_sql = buf_detach(inner, NULL);
 		return;
