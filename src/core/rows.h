@@ -68,6 +68,7 @@ struct rows {
 	const char *what;
 	int ncols;
 	struct row_col col[ROWS_MAX_COLS];
+	unsigned text_later;             /* SQLite: integer columns whose text rows_col makes when asked */
 };
 
 struct rows *pg_rows_open(struct store *s, const char *sql, const struct row_param *p, int np,

@@ -246,7 +246,9 @@ static int skip_value(const char **p, const char *end, int depth)
 			(*p)++;
 		}
 	}
-	while (*p < end && (isalnum((unsigned char)**p) || strchr("+-.", **p)))
+	/* a literal or number: letters, digits and "+-." (and NUL, which
+	 * strchr("+-.", c) also found, so the same bytes pass as before) */
+	while (*p < end && (isalnum((unsigned char)**p) || **p == '+' || **p == '-' || **p == '.' || !**p))
 		(*p)++;
 	return 0;
 }
@@ -586,34 +588,43 @@ out:
 	return ret;
 }
 
-/* Copies the member at path[1], path[2], … of v, the value of member
- * path[0] of o, into o, making the objects on the way. Returns 0, or -1
- * when the bytes need a full parse. */
-static int pick(json_t *o, struct span v, const char *const *path)
+/* What of an object to copy: members by name, each a value (sub NULL)
+ * or an object of which to copy what sub says. */
+struct pick_spec {
+	const char *name;
+	const struct pick_spec *sub;
+};
+
+/* Copies what spec names of the object at v into o (an object), making
+ * the objects on the way (also for an object none of whose wanted members
+ * is there). Each object is walked once. Returns 0, or -1 when the bytes
+ * need a full parse. */
+static int pick(json_t *o, struct span v, const struct pick_spec *spec)
 {
 	struct mspan *m;
 	size_t n;
-	const struct span *c;
-	json_t *parent;
 	int ret = 0;
 
 	if (members_of(v, &m, &n, NULL))
 		return -1;
-	parent = json_object_get(o, path[0]);
-	if (!parent) {
-		parent = json_object();
-		json_object_set_new(o, path[0], parent);
-	}
-	c = member_val(m, n, path[1]);
-	if (c && path[2]) {
-		ret = pick(parent, *c, path + 1);
-	} else if (c) {
-		json_t *j = value_of(*c);
+	for (; spec->name && !ret; spec++) {
+		const struct span *c = member_val(m, n, spec->name);
+		json_t *j;
 
-		if (j)
-			json_object_set_new(parent, path[1], j);
-		else
+		if (!c)
+			continue;
+		if (spec->sub) {
+			j = json_object_get(o, spec->name);
+			if (!j) {
+				j = json_object();
+				json_object_set_new(o, spec->name, j);
+			}
+			ret = pick(j, *c, spec->sub);
+		} else if ((j = value_of(*c))) {
+			json_object_set_new(o, spec->name, j);
+		} else {
 			ret = -1;
+		}
 	}
 	mspans_release(m, n);
 	return ret;
@@ -625,12 +636,14 @@ static int pick(json_t *o, struct span v, const char *const *path)
 static json_t *leaf_essentials(const char *leaf, size_t len, struct span *raw, struct raw_hook *hook)
 {
 	static const char *const plain[] = { "v", "ts", "action", "environment", "before_known", "raw_sha256" };
-	/* what risk_of_event() reads below the top level */
-	static const char *const sub[][4] = {
-		{ "actor", "type", NULL }, { "target", "key", NULL },
-		{ "context", "approval", "required", NULL }, { "context", "approval", "approved_by", NULL },
-		{ "source", "file", NULL }, { "source", "line", NULL },
-	};
+	/* what risk_of_event() and the source check read below the top level */
+	static const struct pick_spec actor[] = { { "type", NULL }, { NULL, NULL } };
+	static const struct pick_spec target[] = { { "key", NULL }, { NULL, NULL } };
+	static const struct pick_spec approval[] = { { "required", NULL }, { "approved_by", NULL }, { NULL, NULL } };
+	static const struct pick_spec context[] = { { "approval", approval }, { NULL, NULL } };
+	static const struct pick_spec source[] = { { "file", NULL }, { "line", NULL }, { NULL, NULL } };
+	static const struct pick_spec sub[] = { { "actor", actor }, { "target", target }, { "context", context },
+						{ "source", source } };
 	struct mspan *top = NULL;
 	size_t ntop;
 	const struct span *b, *a, *r;
@@ -648,9 +661,14 @@ static json_t *leaf_essentials(const char *leaf, size_t len, struct span *raw, s
 			json_object_set_new(o, plain[i], j);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
-		const struct span *v = member_val(top, ntop, sub[i][0]);
+		const struct span *v = member_val(top, ntop, sub[i].name);
+		json_t *parent;
 
-		if (v && pick(o, *v, sub[i]))
+		if (!v)
+			continue;
+		parent = json_object();
+		json_object_set_new(o, sub[i].name, parent);
+		if (pick(parent, *v, sub[i].sub))
 			goto bad;
 	}
 	b = member_val(top, ntop, "before");
