@@ -361,7 +361,9 @@ static int scan_value(struct scan *s, int depth)
 	default:
 		if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')) {
 			s->p++;
-			while (s->p < s->end && strchr("0123456789.eE+-", *s->p))
+			/* the bytes strchr("0123456789.eE+-", c) finds, its NUL too */
+			while (s->p < s->end && ((*s->p >= '0' && *s->p <= '9') || *s->p == '.' || *s->p == 'e' ||
+						 *s->p == 'E' || *s->p == '+' || *s->p == '-' || !*s->p))
 				s->p++;
 			return 0;
 		}

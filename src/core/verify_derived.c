@@ -31,6 +31,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -181,25 +182,52 @@ static void skip_ws(const char **p, const char *end)
 		(*p)++;
 }
 
-/* At a '"': moves past the string; *escaped says whether it held a '\'. */
+/* The first '"' or '\\' at or after p, or end. Eight bytes a step where
+ * a word's bytes are in memory order (little endian): the lowest byte
+ * flagged by either test is a true match (a false flag only ever sits
+ * above a true one). */
+static const char *quote_or_backslash(const char *p, const char *end)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+
+	while (end - p >= 8) {
+		uint64_t w, q, b, m;
+
+		memcpy(&w, p, 8);
+		q = w ^ (ones * '"');
+		b = w ^ (ones * '\\');
+		m = (((q - ones) & ~q) | ((b - ones) & ~b)) & high;
+		if (m)
+			return p + (__builtin_ctzll(m) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < end && *p != '"' && *p != '\\')
+		p++;
+	return p;
+}
+
+/* At a '"': moves past the string; *escaped says whether it held a '\\'.
+ * The string ends at the first '"' that no '\\' takes (a '\\' takes the
+ * byte after it), found in one pass. */
 static int skip_string(const char **p, const char *end, int *escaped)
 {
-	const char *start = *p + 1, *q = start;
+	const char *q = *p + 1;
+	int esc = 0;
 
-	/* the first quote not escaped: one preceded by an even run of '\' */
 	for (;;) {
-		const char *b;
-
-		q = q < end ? memchr(q, '"', (size_t)(end - q)) : NULL;
-		if (!q)
+		q = quote_or_backslash(q, end);
+		if (q >= end)
 			return -1;
-		for (b = q; b > start && b[-1] == '\\'; b--)
-			;
-		if ((q - b) % 2 == 0)
+		if (*q == '"')
 			break;
-		q++;
+		esc = 1;
+		q += 2; /* the '\\' and the byte it takes */
+		if (q > end)
+			return -1;
 	}
-	*escaped = memchr(start, '\\', (size_t)(q - start)) != NULL;
+	*escaped = esc;
 	*p = q + 1;
 	return 0;
 }
