@@ -471,11 +471,42 @@ static int mspan_cmp(const void *a, const void *b)
 	return (x->keylen > y->keylen) - (x->keylen < y->keylen);
 }
 
-/* The members of the object at s, sorted by decoded key; -1 when s is not
- * an object, or has a duplicate key or a bad key. */
-static int members_of(struct span s, struct mspan **out, size_t *nout, struct raw_hook *hook)
+/* The top level's before and after members, walked member by member
+ * while the top level is (so the states' bytes are walked once for both
+ * the top level and prune()). */
+struct state_walk {
+	struct mspan *m[2];     /* before's, after's members; owned until taken */
+	size_t n[2];
+	int ok[2];              /* 1: m[k] is what members_of() gives for that value */
+};
+
+static int object_at(const char **pp, const char *end, struct mspan **out, size_t *nout, int vdepth,
+		     struct raw_hook *hook, struct state_walk *sw);
+
+/* At a top-level member's value: walks it as skip_value(.., 1) does, and
+ * for "before" or "after" (k) that is an object keeps its members in sw. */
+static int skip_state(const char **p, const char *end, int k, struct state_walk *sw)
 {
-	const char *p = s.p, *end = s.p + s.n;
+	const char *q = *p;
+
+	if (q < end && *q == '{' && !sw->ok[k] &&
+	    !object_at(&q, end, &sw->m[k], &sw->n[k], 2, NULL, NULL)) {
+		/* the same walk as skip_value(.., 1): its members one deeper */
+		sw->ok[k] = 1;
+		*p = q;
+		return 0;
+	}
+	return skip_value(p, end, 1);
+}
+
+/* The object at *pp (after any whitespace), its members sorted by decoded
+ * key; *pp moves past its '}'. Member values are skipped as skip_value(..,
+ * vdepth) does. -1 when it is not an object, or has a duplicate key or a
+ * bad key. */
+static int object_at(const char **pp, const char *end, struct mspan **out, size_t *nout, int vdepth,
+		     struct raw_hook *hook, struct state_walk *sw)
+{
+	const char *p = *pp;
 	struct mspan *m = NULL;
 	size_t n = 0, alloc = 0;
 
@@ -522,7 +553,13 @@ static int members_of(struct span s, struct mspan **out, size_t *nout, struct ra
 				if (walk_string(&p, end, hook->text, hook->n, &hook->eq))
 					goto bad;
 				hook->walked = 1;
-			} else if (skip_value(&p, end, 1)) {
+			} else if (sw && m[n - 1].keylen == 6 && !memcmp(m[n - 1].key, "before", 6)) {
+				if (skip_state(&p, end, 0, sw))
+					goto bad;
+			} else if (sw && m[n - 1].keylen == 5 && !memcmp(m[n - 1].key, "after", 5)) {
+				if (skip_state(&p, end, 1, sw))
+					goto bad;
+			} else if (skip_value(&p, end, vdepth)) {
 				goto bad;
 			}
 			m[n - 1].val.n = (size_t)(p - m[n - 1].val.p);
@@ -536,9 +573,6 @@ static int members_of(struct span s, struct mspan **out, size_t *nout, struct ra
 			p++;
 		}
 	}
-	skip_ws(&p, end);
-	if (p != end)
-		goto bad;
 	/* a canonical leaf's members come sorted: check before sorting */
 	for (size_t i = 1; i < n; i++) {
 		if (mspan_cmp(&m[i - 1], &m[i]) >= 0) {
@@ -551,10 +585,31 @@ static int members_of(struct span s, struct mspan **out, size_t *nout, struct ra
 	}
 	*out = m;
 	*nout = n;
+	*pp = p;
 	return 0;
 bad:
 	mspans_release(m, n);
 	return -1;
+}
+
+/* The members of the object at s, sorted by decoded key; -1 when s is not
+ * an object, or has a duplicate key or a bad key. With sw (the top
+ * level), before's and after's members are kept there too. */
+static int members_of(struct span s, struct mspan **out, size_t *nout, struct raw_hook *hook,
+		      struct state_walk *sw)
+{
+	const char *p = s.p, *end = s.p + s.n;
+
+	if (object_at(&p, end, out, nout, 1, hook, sw))
+		return -1;
+	skip_ws(&p, end);
+	if (p != end) {
+		mspans_release(*out, *nout);
+		*out = NULL;
+		*nout = 0;
+		return -1;
+	}
+	return 0;
 }
 
 static const struct span *member_val(const struct mspan *m, size_t n, const char *key)
@@ -565,16 +620,39 @@ static const struct span *member_val(const struct mspan *m, size_t n, const char
 	return hit ? &hit->val : NULL;
 }
 
+/* members_of(v) for state k (0 before, 1 after): taken from sw when the
+ * top level's walk kept it there. */
+static int state_members(struct span v, int k, struct state_walk *sw, struct mspan **m, size_t *n)
+{
+	if (sw && sw->ok[k]) {
+		*m = sw->m[k];
+		*n = sw->n[k];
+		sw->m[k] = NULL;
+		sw->n[k] = 0;
+		sw->ok[k] = 0;
+		return 0;
+	}
+	return members_of(v, m, n, NULL, NULL);
+}
+
+static void state_walk_release(struct state_walk *sw)
+{
+	for (int k = 0; k < 2; k++)
+		mspans_release(sw->m[k], sw->n[k]);
+	memset(sw, 0, sizeof(*sw));
+}
+
 /* Both states with the members that are byte-for-byte the same left out
- * of both. Returns 0, or -1 (the caller parses the whole leaf). */
-static int prune(struct span b, struct span a, json_t **ob, json_t **oa, int depth)
+ * of both (sw: the top level's walk, for the top call). Returns 0, or -1
+ * (the caller parses the whole leaf). */
+static int prune(struct span b, struct span a, json_t **ob, json_t **oa, int depth, struct state_walk *sw)
 {
 	struct mspan *mb = NULL, *ma = NULL;
 	size_t nb, na, i = 0, j = 0;
 	int ret = -1;
 
 	*ob = *oa = NULL;
-	if (depth > PRUNE_MAX_DEPTH || members_of(b, &mb, &nb, NULL) || members_of(a, &ma, &na, NULL)) {
+	if (depth > PRUNE_MAX_DEPTH || state_members(b, 0, sw, &mb, &nb) || state_members(a, 1, sw, &ma, &na)) {
 		mspans_release(mb, mb ? nb : 0); /* members_of leaves NULL on failure */
 		*ob = value_of(b);
 		*oa = value_of(a);
@@ -593,7 +671,7 @@ static int prune(struct span b, struct span a, json_t **ob, json_t **oa, int dep
 			if (!(va = value_of(ma[j].val)))
 				goto out;
 		} else if (mb[i].val.n != ma[j].val.n || memcmp(mb[i].val.p, ma[j].val.p, mb[i].val.n)) {
-			if (prune(mb[i].val, ma[j].val, &vb, &va, depth + 1)) {
+			if (prune(mb[i].val, ma[j].val, &vb, &va, depth + 1, NULL)) {
 				json_decref(vb);
 				json_decref(va);
 				goto out;
@@ -633,7 +711,7 @@ static int pick(json_t *o, struct span v, const struct pick_spec *spec)
 	size_t n;
 	int ret = 0;
 
-	if (members_of(v, &m, &n, NULL))
+	if (members_of(v, &m, &n, NULL, NULL))
 		return -1;
 	for (; spec->name && !ret; spec++) {
 		const struct span *c = member_val(m, n, spec->name);
@@ -673,11 +751,13 @@ static json_t *leaf_essentials(const char *leaf, size_t len, struct span *raw, s
 	static const struct pick_spec sub[] = { { "actor", actor }, { "target", target }, { "context", context },
 						{ "source", source } };
 	struct mspan *top = NULL;
-	size_t ntop;
+	size_t ntop = 0;
 	const struct span *b, *a, *r;
+	struct state_walk sw;
 	json_t *o = json_object();
 
-	if (members_of((struct span){ leaf, len }, &top, &ntop, hook))
+	memset(&sw, 0, sizeof(sw));
+	if (members_of((struct span){ leaf, len }, &top, &ntop, hook, &sw))
 		goto bad;
 	for (size_t i = 0; i < ARRAY_SIZE(plain); i++) {
 		const struct span *v = member_val(top, ntop, plain[i]);
@@ -704,7 +784,7 @@ static json_t *leaf_essentials(const char *leaf, size_t len, struct span *raw, s
 	if (b && a && json_is_true(json_object_get(o, "before_known"))) {
 		json_t *vb, *va;
 
-		if (prune(*b, *a, &vb, &va, 1)) {
+		if (prune(*b, *a, &vb, &va, 1, &sw)) {
 			json_decref(vb);
 			json_decref(va);
 			goto bad;
@@ -725,9 +805,11 @@ static json_t *leaf_essentials(const char *leaf, size_t len, struct span *raw, s
 	r = member_val(top, ntop, "raw");
 	*raw = r ? *r : (struct span){ NULL, 0 };
 	mspans_release(top, ntop);
+	state_walk_release(&sw);
 	return o;
 bad:
 	mspans_release(top, ntop);
+	state_walk_release(&sw);
 	json_decref(o);
 	return NULL;
 }
