@@ -112,6 +112,16 @@ const struct row_col *rows_col(const struct rows *r, int col)
 	return &r->col[col];
 }
 
+int64_t rows_int(const struct rows *r, int col)
+{
+	return r->col[col].i;
+}
+
+int rows_is_int(const struct rows *r, int col)
+{
+	return r->col[col].is_int;
+}
+
 void rows_close(struct rows *r)
 {
 	if (r)

@@ -1031,12 +1031,12 @@ static const char *col_text(const struct rows *r, int col, size_t *n)
 
 static int64_t col_int(const struct rows *r, int col)
 {
-	return rows_col(r, col)->i;
+	return rows_int(r, col);
 }
 
 static int col_is_int(const struct rows *r, int col)
 {
-	return rows_col(r, col)->is_int;
+	return rows_is_int(r, col);
 }
 
 /* An integer column as a number, anything else stored there quoted. */
