@@ -303,6 +303,13 @@ static int scan_string(struct scan *s, struct buf *out)
 
 static int scan_value(struct scan *s, int depth);
 
+/* strcmp(key, name) == 0, its first byte compared first (most keys
+ * differ there, and a leaf's keys are compared with many names). */
+static int same_key(const char *key, const char *name)
+{
+	return key[0] == name[0] && !strcmp(key, name);
+}
+
 static int scan_container(struct scan *s, int depth, char close)
 {
 	int first = 1;
@@ -410,7 +417,7 @@ static int scan_members(struct scan *s, const char *const *names, struct buf **o
 		s->p++;
 		int matched = 0;
 		for (int i = 0; names[i]; i++) {
-			if (strcmp(key.buf, names[i]))
+			if (!same_key(key.buf, names[i]))
 				continue;
 			matched = 1;
 			if (outs[i]) {
@@ -473,25 +480,25 @@ int leaf_scan(const char *leaf, size_t len, struct leaf_fields *f, struct buf *e
 			goto out;
 		}
 		s.p++;
-		if (!strcmp(key.buf, "actor")) {
+		if (same_key(key.buf, "actor")) {
 			struct buf *o[] = { &f->actor, &f->actor_type };
 
 			if (scan_members(&s, actor, o))
 				goto out;
 			have_actor = 1;
-		} else if (!strcmp(key.buf, "target")) {
+		} else if (same_key(key.buf, "target")) {
 			struct buf *o[] = { &f->target, &f->target_kind };
 
 			if (scan_members(&s, target, o))
 				goto out;
 			have_target = 1;
-		} else if (!strcmp(key.buf, "outcome")) {
+		} else if (same_key(key.buf, "outcome")) {
 			struct buf *o[] = { &f->outcome };
 
 			if (scan_members(&s, outcome, o))
 				goto out;
 			have_outcome = 1;
-		} else if (!strcmp(key.buf, "v")) {
+		} else if (same_key(key.buf, "v")) {
 			if (s.p < s.end && *s.p >= '1' && *s.p <= '0' + LEAF_VERSION &&
 			    (s.p + 1 == s.end || s.p[1] == ',' || s.p[1] == '}')) {
 				f->version = *s.p++ - '0';
@@ -502,7 +509,7 @@ int leaf_scan(const char *leaf, size_t len, struct leaf_fields *f, struct buf *e
 		} else {
 			int i;
 
-			for (i = 0; top[i] && strcmp(key.buf, top[i]); i++)
+			for (i = 0; top[i] && !same_key(key.buf, top[i]); i++)
 				;
 			if (i == 0) {
 				const char *start = s.p;
@@ -522,7 +529,7 @@ int leaf_scan(const char *leaf, size_t len, struct leaf_fields *f, struct buf *e
 				if (scan_string(&s, dst[i]))
 					goto out;
 				have_sha |= i == 5;
-			} else if (!strcmp(key.buf, "raw")) {
+			} else if (same_key(key.buf, "raw")) {
 				if (scan_value(&s, 1))
 					goto out;
 				have_raw = 1;
