@@ -176,6 +176,22 @@ void leaf_fields_release(struct leaf_fields *f)
 	buf_release(&f->raw_sha256);
 }
 
+void leaf_fields_reset(struct leaf_fields *f)
+{
+	f->seq = -1;
+	buf_reset(&f->event_id);
+	buf_reset(&f->ts);
+	buf_reset(&f->actor);
+	buf_reset(&f->actor_type);
+	buf_reset(&f->action);
+	buf_reset(&f->target);
+	buf_reset(&f->target_kind);
+	buf_reset(&f->environment);
+	buf_reset(&f->outcome);
+	buf_reset(&f->raw_sha256);
+	f->version = 0;
+}
+
 struct scan {
 	const char *p, *end;
 	const char *why;
