@@ -69,6 +69,8 @@ struct leaf_fields {
 
 void leaf_fields_init(struct leaf_fields *f);
 void leaf_fields_release(struct leaf_fields *f);
+/* As leaf_fields_init, keeping the buffers' memory for the next leaf. */
+void leaf_fields_reset(struct leaf_fields *f);
 /* Reads len bytes of leaf. Returns 0, or -1 with a reason in err when the
  * bytes are not a well-formed JSON object, lack a required member, have a
  * "v" other than 1, 2 or 3, or disagree with their version about "outcome"

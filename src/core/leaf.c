@@ -176,6 +176,22 @@ void leaf_fields_release(struct leaf_fields *f)
 	buf_release(&f->raw_sha256);
 }
 
+void leaf_fields_reset(struct leaf_fields *f)
+{
+	f->seq = -1;
+	buf_reset(&f->event_id);
+	buf_reset(&f->ts);
+	buf_reset(&f->actor);
+	buf_reset(&f->actor_type);
+	buf_reset(&f->action);
+	buf_reset(&f->target);
+	buf_reset(&f->target_kind);
+	buf_reset(&f->environment);
+	buf_reset(&f->outcome);
+	buf_reset(&f->raw_sha256);
+	f->version = 0;
+}
+
 struct scan {
 	const char *p, *end;
 	const char *why;
@@ -200,6 +216,35 @@ static void put_utf8(struct buf *b, unsigned cp)
 	}
 }
 
+/* The first byte at or after p that ends a run of plain string bytes: a
+ * '"', a '\\' or a control character (below 0x20); end when there is none.
+ * Eight bytes a step where a word's bytes are in memory order (little
+ * endian): in each test below the lowest flagged byte is a true match
+ * (a false flag only ever sits above a true one), so the lowest flag of
+ * the three is the first such byte. */
+static const char *plain_run(const char *p, const char *end)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+
+	while (end - p >= 8) {
+		uint64_t w, q, b, m;
+
+		memcpy(&w, p, 8);
+		q = w ^ (ones * '"');
+		b = w ^ (ones * '\\');
+		m = ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w);
+		m &= high;
+		if (m)
+			return p + (__builtin_ctzll(m) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+		p++;
+	return p;
+}
+
 /* At a '"': reads a string, decoding into out when out is not NULL. */
 static int scan_string(struct scan *s, struct buf *out)
 {
@@ -207,10 +252,8 @@ static int scan_string(struct scan *s, struct buf *out)
 		return s->why = "expected a string", -1;
 	s->p++;
 	for (;;) {
-		const char *q = s->p;
+		const char *q = plain_run(s->p, s->end);
 
-		while (q < s->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
-			q++;
 		if (out)
 			buf_add(out, s->p, (size_t)(q - s->p));
 		s->p = q;
@@ -276,6 +319,13 @@ static int scan_string(struct scan *s, struct buf *out)
 
 static int scan_value(struct scan *s, int depth);
 
+/* strcmp(key, name) == 0, its first byte compared first (most keys
+ * differ there, and a leaf's keys are compared with many names). */
+static int same_key(const char *key, const char *name)
+{
+	return key[0] == name[0] && !strcmp(key, name);
+}
+
 static int scan_container(struct scan *s, int depth, char close)
 {
 	int first = 1;
@@ -334,7 +384,9 @@ static int scan_value(struct scan *s, int depth)
 	default:
 		if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')) {
 			s->p++;
-			while (s->p < s->end && strchr("0123456789.eE+-", *s->p))
+			/* the bytes strchr("0123456789.eE+-", c) finds, its NUL too */
+			while (s->p < s->end && ((*s->p >= '0' && *s->p <= '9') || *s->p == '.' || *s->p == 'e' ||
+						 *s->p == 'E' || *s->p == '+' || *s->p == '-' || !*s->p))
 				s->p++;
 			return 0;
 		}
@@ -381,7 +433,7 @@ static int scan_members(struct scan *s, const char *const *names, struct buf **o
 		s->p++;
 		int matched = 0;
 		for (int i = 0; names[i]; i++) {
-			if (strcmp(key.buf, names[i]))
+			if (!same_key(key.buf, names[i]))
 				continue;
 			matched = 1;
 			if (outs[i]) {
@@ -444,25 +496,25 @@ int leaf_scan(const char *leaf, size_t len, struct leaf_fields *f, struct buf *e
 			goto out;
 		}
 		s.p++;
-		if (!strcmp(key.buf, "actor")) {
+		if (same_key(key.buf, "actor")) {
 			struct buf *o[] = { &f->actor, &f->actor_type };
 
 			if (scan_members(&s, actor, o))
 				goto out;
 			have_actor = 1;
-		} else if (!strcmp(key.buf, "target")) {
+		} else if (same_key(key.buf, "target")) {
 			struct buf *o[] = { &f->target, &f->target_kind };
 
 			if (scan_members(&s, target, o))
 				goto out;
 			have_target = 1;
-		} else if (!strcmp(key.buf, "outcome")) {
+		} else if (same_key(key.buf, "outcome")) {
 			struct buf *o[] = { &f->outcome };
 
 			if (scan_members(&s, outcome, o))
 				goto out;
 			have_outcome = 1;
-		} else if (!strcmp(key.buf, "v")) {
+		} else if (same_key(key.buf, "v")) {
 			if (s.p < s.end && *s.p >= '1' && *s.p <= '0' + LEAF_VERSION &&
 			    (s.p + 1 == s.end || s.p[1] == ',' || s.p[1] == '}')) {
 				f->version = *s.p++ - '0';
@@ -473,7 +525,7 @@ int leaf_scan(const char *leaf, size_t len, struct leaf_fields *f, struct buf *e
 		} else {
 			int i;
 
-			for (i = 0; top[i] && strcmp(key.buf, top[i]); i++)
+			for (i = 0; top[i] && !same_key(key.buf, top[i]); i++)
 				;
 			if (i == 0) {
 				const char *start = s.p;
@@ -493,7 +545,7 @@ int leaf_scan(const char *leaf, size_t len, struct leaf_fields *f, struct buf *e
 				if (scan_string(&s, dst[i]))
 					goto out;
 				have_sha |= i == 5;
-			} else if (!strcmp(key.buf, "raw")) {
+			} else if (same_key(key.buf, "raw")) {
 				if (scan_value(&s, 1))
 					goto out;
 				have_raw = 1;

@@ -1,7 +1,9 @@
 /*
  * rows.c - the backend-neutral row cursor of rows.h: its SQLite half
  * (one prepared statement, columns decoded by their storage class) and
- * the dispatch to PostgreSQL's (pg_read.c).
+ * the dispatch to PostgreSQL's (pg_read.c). An integer's decimal text is
+ * made only when rows_col asks for that column: most readers want the
+ * number, and SQLite's conversion allocates.
  */
 #include <stdlib.h>
 
@@ -25,6 +27,7 @@ static int sqlite_next(struct rows *r)
 		buf_addf(r->err, "cannot read %s: %s", r->what, sqlite3_errmsg(q->db));
 		return -1;
 	}
+	r->text_later = 0;
 	for (int c = 0; c < r->ncols; c++) {
 		struct row_col *col = &r->col[c];
 		int type = sqlite3_column_type(q->st, c); /* before any conversion */
@@ -32,6 +35,12 @@ static int sqlite_next(struct rows *r)
 		col->is_int = type == SQLITE_INTEGER;
 		col->is_blob = type == SQLITE_BLOB;
 		col->i = sqlite3_column_int64(q->st, c);
+		if (col->is_int) { /* its text when rows_col is asked for it */
+			col->p = NULL;
+			col->n = 0;
+			r->text_later |= 1u << c;
+			continue;
+		}
 		col->p = type == SQLITE_BLOB ? sqlite3_column_blob(q->st, c) :
 			 (const char *)sqlite3_column_text(q->st, c);
 		col->n = col->p ? (size_t)sqlite3_column_bytes(q->st, c) : 0;
@@ -39,6 +48,17 @@ static int sqlite_next(struct rows *r)
 			col->p = ""; /* an empty blob is not NULL */
 	}
 	return 1;
+}
+
+/* An integer column's decimal text, made on the first rows_col of it. */
+static void sqlite_text(struct rows *r, int c)
+{
+	struct sqlite_rows *q = (struct sqlite_rows *)r;
+	struct row_col *col = &r->col[c];
+
+	r->text_later &= ~(1u << c);
+	col->p = (const char *)sqlite3_column_text(q->st, c);
+	col->n = col->p ? (size_t)sqlite3_column_bytes(q->st, c) : 0;
 }
 
 static void sqlite_close(struct rows *r)
@@ -88,7 +108,19 @@ int rows_next(struct rows *r)
 
 const struct row_col *rows_col(const struct rows *r, int col)
 {
+	if (r->text_later & (1u << col))
+		sqlite_text((struct rows *)r, col); /* a cache: the row is unchanged */
 	return &r->col[col];
+}
+
+int64_t rows_int(const struct rows *r, int col)
+{
+	return r->col[col].i;
+}
+
+int rows_is_int(const struct rows *r, int col)
+{
+	return r->col[col].is_int;
 }
 
 void rows_close(struct rows *r)

@@ -53,6 +53,9 @@ struct rows *rows_open(struct store *s, sqlite3 *db, const char *sql, const stru
  * on error (the reason appended to err given at open). */
 int rows_next(struct rows *r);
 const struct row_col *rows_col(const struct rows *r, int col);
+/* A column's integer and whether it is one, without making its text. */
+int64_t rows_int(const struct rows *r, int col);
+int rows_is_int(const struct rows *r, int col);
 /* Ends the cursor (NULL is fine). */
 void rows_close(struct rows *r);
 
@@ -69,6 +72,7 @@ struct rows {
 	const char *what;
 	int ncols;
 	struct row_col col[ROWS_MAX_COLS];
+	unsigned text_later;             /* SQLite: integer columns whose text rows_col makes when asked */
 };
 
 struct rows *pg_rows_open(struct store *s, const char *sql, const struct row_param *p, int np,

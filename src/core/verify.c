@@ -400,8 +400,7 @@ static int scan_row(void *ctx, const struct store_leaf_row *row)
 		memcpy(hash, row->leaf_hash, HASH_LEN);
 	}
 	buf_reset(err);
-	leaf_fields_release(f);
-	leaf_fields_init(f);
+	leaf_fields_reset(f);
 	if (leaf_scan(leaf ? leaf : "", len, f, err)) {
 		buf_reset(detail);
 		buf_addf(detail, "leaf is not a valid event: %s", err->buf);

@@ -31,6 +31,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -182,25 +183,52 @@ static void skip_ws(const char **p, const char *end)
 		(*p)++;
 }
 
-/* At a '"': moves past the string; *escaped says whether it held a '\'. */
+/* The first '"' or '\\' at or after p, or end. Eight bytes a step where
+ * a word's bytes are in memory order (little endian): the lowest byte
+ * flagged by either test is a true match (a false flag only ever sits
+ * above a true one). */
+static const char *quote_or_backslash(const char *p, const char *end)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+
+	while (end - p >= 8) {
+		uint64_t w, q, b, m;
+
+		memcpy(&w, p, 8);
+		q = w ^ (ones * '"');
+		b = w ^ (ones * '\\');
+		m = (((q - ones) & ~q) | ((b - ones) & ~b)) & high;
+		if (m)
+			return p + (__builtin_ctzll(m) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < end && *p != '"' && *p != '\\')
+		p++;
+	return p;
+}
+
+/* At a '"': moves past the string; *escaped says whether it held a '\\'.
+ * The string ends at the first '"' that no '\\' takes (a '\\' takes the
+ * byte after it), found in one pass. */
 static int skip_string(const char **p, const char *end, int *escaped)
 {
-	const char *start = *p + 1, *q = start;
+	const char *q = *p + 1;
+	int esc = 0;
 
-	/* the first quote not escaped: one preceded by an even run of '\' */
 	for (;;) {
-		const char *b;
-
-		q = q < end ? memchr(q, '"', (size_t)(end - q)) : NULL;
-		if (!q)
+		q = quote_or_backslash(q, end);
+		if (q >= end)
 			return -1;
-		for (b = q; b > start && b[-1] == '\\'; b--)
-			;
-		if ((q - b) % 2 == 0)
+		if (*q == '"')
 			break;
-		q++;
+		esc = 1;
+		q += 2; /* the '\\' and the byte it takes */
+		if (q > end)
+			return -1;
 	}
-	*escaped = memchr(start, '\\', (size_t)(q - start)) != NULL;
+	*escaped = esc;
 	*p = q + 1;
 	return 0;
 }
@@ -247,7 +275,9 @@ static int skip_value(const char **p, const char *end, int depth)
 			(*p)++;
 		}
 	}
-	while (*p < end && (isalnum((unsigned char)**p) || strchr("+-.", **p)))
+	/* a literal or number: letters, digits and "+-." (and NUL, which
+	 * strchr("+-.", c) also found, so the same bytes pass as before) */
+	while (*p < end && (isalnum((unsigned char)**p) || **p == '+' || **p == '-' || **p == '.' || !**p))
 		(*p)++;
 	return 0;
 }
@@ -442,11 +472,42 @@ static int mspan_cmp(const void *a, const void *b)
 	return (x->keylen > y->keylen) - (x->keylen < y->keylen);
 }
 
-/* The members of the object at s, sorted by decoded key; -1 when s is not
- * an object, or has a duplicate key or a bad key. */
-static int members_of(struct span s, struct mspan **out, size_t *nout, struct raw_hook *hook)
+/* The top level's before and after members, walked member by member
+ * while the top level is (so the states' bytes are walked once for both
+ * the top level and prune()). */
+struct state_walk {
+	struct mspan *m[2];     /* before's, after's members; owned until taken */
+	size_t n[2];
+	int ok[2];              /* 1: m[k] is what members_of() gives for that value */
+};
+
+static int object_at(const char **pp, const char *end, struct mspan **out, size_t *nout, int vdepth,
+		     struct raw_hook *hook, struct state_walk *sw);
+
+/* At a top-level member's value: walks it as skip_value(.., 1) does, and
+ * for "before" or "after" (k) that is an object keeps its members in sw. */
+static int skip_state(const char **p, const char *end, int k, struct state_walk *sw)
 {
-	const char *p = s.p, *end = s.p + s.n;
+	const char *q = *p;
+
+	if (q < end && *q == '{' && !sw->ok[k] &&
+	    !object_at(&q, end, &sw->m[k], &sw->n[k], 2, NULL, NULL)) {
+		/* the same walk as skip_value(.., 1): its members one deeper */
+		sw->ok[k] = 1;
+		*p = q;
+		return 0;
+	}
+	return skip_value(p, end, 1);
+}
+
+/* The object at *pp (after any whitespace), its members sorted by decoded
+ * key; *pp moves past its '}'. Member values are skipped as skip_value(..,
+ * vdepth) does. -1 when it is not an object, or has a duplicate key or a
+ * bad key. */
+static int object_at(const char **pp, const char *end, struct mspan **out, size_t *nout, int vdepth,
+		     struct raw_hook *hook, struct state_walk *sw)
+{
+	const char *p = *pp;
 	struct mspan *m = NULL;
 	size_t n = 0, alloc = 0;
 
@@ -493,7 +554,13 @@ static int members_of(struct span s, struct mspan **out, size_t *nout, struct ra
 				if (walk_string(&p, end, hook->text, hook->n, &hook->eq))
 					goto bad;
 				hook->walked = 1;
-			} else if (skip_value(&p, end, 1)) {
+			} else if (sw && m[n - 1].keylen == 6 && !memcmp(m[n - 1].key, "before", 6)) {
+				if (skip_state(&p, end, 0, sw))
+					goto bad;
+			} else if (sw && m[n - 1].keylen == 5 && !memcmp(m[n - 1].key, "after", 5)) {
+				if (skip_state(&p, end, 1, sw))
+					goto bad;
+			} else if (skip_value(&p, end, vdepth)) {
 				goto bad;
 			}
 			m[n - 1].val.n = (size_t)(p - m[n - 1].val.p);
@@ -507,9 +574,6 @@ static int members_of(struct span s, struct mspan **out, size_t *nout, struct ra
 			p++;
 		}
 	}
-	skip_ws(&p, end);
-	if (p != end)
-		goto bad;
 	/* a canonical leaf's members come sorted: check before sorting */
 	for (size_t i = 1; i < n; i++) {
 		if (mspan_cmp(&m[i - 1], &m[i]) >= 0) {
@@ -522,10 +586,31 @@ static int members_of(struct span s, struct mspan **out, size_t *nout, struct ra
 	}
 	*out = m;
 	*nout = n;
+	*pp = p;
 	return 0;
 bad:
 	mspans_release(m, n);
 	return -1;
+}
+
+/* The members of the object at s, sorted by decoded key; -1 when s is not
+ * an object, or has a duplicate key or a bad key. With sw (the top
+ * level), before's and after's members are kept there too. */
+static int members_of(struct span s, struct mspan **out, size_t *nout, struct raw_hook *hook,
+		      struct state_walk *sw)
+{
+	const char *p = s.p, *end = s.p + s.n;
+
+	if (object_at(&p, end, out, nout, 1, hook, sw))
+		return -1;
+	skip_ws(&p, end);
+	if (p != end) {
+		mspans_release(*out, *nout);
+		*out = NULL;
+		*nout = 0;
+		return -1;
+	}
+	return 0;
 }
 
 static const struct span *member_val(const struct mspan *m, size_t n, const char *key)
@@ -536,16 +621,39 @@ static const struct span *member_val(const struct mspan *m, size_t n, const char
 	return hit ? &hit->val : NULL;
 }
 
+/* members_of(v) for state k (0 before, 1 after): taken from sw when the
+ * top level's walk kept it there. */
+static int state_members(struct span v, int k, struct state_walk *sw, struct mspan **m, size_t *n)
+{
+	if (sw && sw->ok[k]) {
+		*m = sw->m[k];
+		*n = sw->n[k];
+		sw->m[k] = NULL;
+		sw->n[k] = 0;
+		sw->ok[k] = 0;
+		return 0;
+	}
+	return members_of(v, m, n, NULL, NULL);
+}
+
+static void state_walk_release(struct state_walk *sw)
+{
+	for (int k = 0; k < 2; k++)
+		mspans_release(sw->m[k], sw->n[k]);
+	memset(sw, 0, sizeof(*sw));
+}
+
 /* Both states with the members that are byte-for-byte the same left out
- * of both. Returns 0, or -1 (the caller parses the whole leaf). */
-static int prune(struct span b, struct span a, json_t **ob, json_t **oa, int depth)
+ * of both (sw: the top level's walk, for the top call). Returns 0, or -1
+ * (the caller parses the whole leaf). */
+static int prune(struct span b, struct span a, json_t **ob, json_t **oa, int depth, struct state_walk *sw)
 {
 	struct mspan *mb = NULL, *ma = NULL;
 	size_t nb, na, i = 0, j = 0;
 	int ret = -1;
 
 	*ob = *oa = NULL;
-	if (depth > PRUNE_MAX_DEPTH || members_of(b, &mb, &nb, NULL) || members_of(a, &ma, &na, NULL)) {
+	if (depth > PRUNE_MAX_DEPTH || state_members(b, 0, sw, &mb, &nb) || state_members(a, 1, sw, &ma, &na)) {
 		mspans_release(mb, mb ? nb : 0); /* members_of leaves NULL on failure */
 		*ob = value_of(b);
 		*oa = value_of(a);
@@ -564,7 +672,7 @@ static int prune(struct span b, struct span a, json_t **ob, json_t **oa, int dep
 			if (!(va = value_of(ma[j].val)))
 				goto out;
 		} else if (mb[i].val.n != ma[j].val.n || memcmp(mb[i].val.p, ma[j].val.p, mb[i].val.n)) {
-			if (prune(mb[i].val, ma[j].val, &vb, &va, depth + 1)) {
+			if (prune(mb[i].val, ma[j].val, &vb, &va, depth + 1, NULL)) {
 				json_decref(vb);
 				json_decref(va);
 				goto out;
@@ -587,34 +695,43 @@ out:
 	return ret;
 }
 
-/* Copies the member at path[1], path[2], … of v, the value of member
- * path[0] of o, into o, making the objects on the way. Returns 0, or -1
- * when the bytes need a full parse. */
-static int pick(json_t *o, struct span v, const char *const *path)
+/* What of an object to copy: members by name, each a value (sub NULL)
+ * or an object of which to copy what sub says. */
+struct pick_spec {
+	const char *name;
+	const struct pick_spec *sub;
+};
+
+/* Copies what spec names of the object at v into o (an object), making
+ * the objects on the way (also for an object none of whose wanted members
+ * is there). Each object is walked once. Returns 0, or -1 when the bytes
+ * need a full parse. */
+static int pick(json_t *o, struct span v, const struct pick_spec *spec)
 {
 	struct mspan *m;
 	size_t n;
-	const struct span *c;
-	json_t *parent;
 	int ret = 0;
 
-	if (members_of(v, &m, &n, NULL))
+	if (members_of(v, &m, &n, NULL, NULL))
 		return -1;
-	parent = json_object_get(o, path[0]);
-	if (!parent) {
-		parent = json_object();
-		json_object_set_new(o, path[0], parent);
-	}
-	c = member_val(m, n, path[1]);
-	if (c && path[2]) {
-		ret = pick(parent, *c, path + 1);
-	} else if (c) {
-		json_t *j = value_of(*c);
+	for (; spec->name && !ret; spec++) {
+		const struct span *c = member_val(m, n, spec->name);
+		json_t *j;
 
-		if (j)
-			json_object_set_new(parent, path[1], j);
-		else
+		if (!c)
+			continue;
+		if (spec->sub) {
+			j = json_object_get(o, spec->name);
+			if (!j) {
+				j = json_object();
+				json_object_set_new(o, spec->name, j);
+			}
+			ret = pick(j, *c, spec->sub);
+		} else if ((j = value_of(*c))) {
+			json_object_set_new(o, spec->name, j);
+		} else {
 			ret = -1;
+		}
 	}
 	mspans_release(m, n);
 	return ret;
@@ -626,18 +743,22 @@ static int pick(json_t *o, struct span v, const char *const *path)
 static json_t *leaf_essentials(const char *leaf, size_t len, struct span *raw, struct raw_hook *hook)
 {
 	static const char *const plain[] = { "v", "ts", "action", "environment", "before_known", "raw_sha256" };
-	/* what risk_of_event() reads below the top level */
-	static const char *const sub[][4] = {
-		{ "actor", "type", NULL }, { "target", "key", NULL },
-		{ "context", "approval", "required", NULL }, { "context", "approval", "approved_by", NULL },
-		{ "source", "file", NULL }, { "source", "line", NULL },
-	};
+	/* what risk_of_event() and the source check read below the top level */
+	static const struct pick_spec actor[] = { { "type", NULL }, { NULL, NULL } };
+	static const struct pick_spec target[] = { { "key", NULL }, { NULL, NULL } };
+	static const struct pick_spec approval[] = { { "required", NULL }, { "approved_by", NULL }, { NULL, NULL } };
+	static const struct pick_spec context[] = { { "approval", approval }, { NULL, NULL } };
+	static const struct pick_spec source[] = { { "file", NULL }, { "line", NULL }, { NULL, NULL } };
+	static const struct pick_spec sub[] = { { "actor", actor }, { "target", target }, { "context", context },
+						{ "source", source } };
 	struct mspan *top = NULL;
-	size_t ntop;
+	size_t ntop = 0;
 	const struct span *b, *a, *r;
+	struct state_walk sw;
 	json_t *o = json_object();
 
-	if (members_of((struct span){ leaf, len }, &top, &ntop, hook))
+	memset(&sw, 0, sizeof(sw));
+	if (members_of((struct span){ leaf, len }, &top, &ntop, hook, &sw))
 		goto bad;
 	for (size_t i = 0; i < ARRAY_SIZE(plain); i++) {
 		const struct span *v = member_val(top, ntop, plain[i]);
@@ -649,9 +770,14 @@ static json_t *leaf_essentials(const char *leaf, size_t len, struct span *raw, s
 			json_object_set_new(o, plain[i], j);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
-		const struct span *v = member_val(top, ntop, sub[i][0]);
+		const struct span *v = member_val(top, ntop, sub[i].name);
+		json_t *parent;
 
-		if (v && pick(o, *v, sub[i]))
+		if (!v)
+			continue;
+		parent = json_object();
+		json_object_set_new(o, sub[i].name, parent);
+		if (pick(parent, *v, sub[i].sub))
 			goto bad;
 	}
 	b = member_val(top, ntop, "before");
@@ -659,7 +785,7 @@ static json_t *leaf_essentials(const char *leaf, size_t len, struct span *raw, s
 	if (b && a && json_is_true(json_object_get(o, "before_known"))) {
 		json_t *vb, *va;
 
-		if (prune(*b, *a, &vb, &va, 1)) {
+		if (prune(*b, *a, &vb, &va, 1, &sw)) {
 			json_decref(vb);
 			json_decref(va);
 			goto bad;
@@ -680,9 +806,11 @@ static json_t *leaf_essentials(const char *leaf, size_t len, struct span *raw, s
 	r = member_val(top, ntop, "raw");
 	*raw = r ? *r : (struct span){ NULL, 0 };
 	mspans_release(top, ntop);
+	state_walk_release(&sw);
 	return o;
 bad:
 	mspans_release(top, ntop);
+	state_walk_release(&sw);
 	json_decref(o);
 	return NULL;
 }
@@ -906,12 +1034,12 @@ static const char *col_text(const struct rows *r, int col, size_t *n)
 
 static int64_t col_int(const struct rows *r, int col)
 {
-	return rows_col(r, col)->i;
+	return rows_int(r, col);
 }
 
 static int col_is_int(const struct rows *r, int col)
 {
-	return rows_col(r, col)->is_int;
+	return rows_is_int(r, col);
 }
 
 /* An integer column as a number, anything else stored there quoted. */
