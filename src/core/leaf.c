@@ -23,6 +23,7 @@
 #include "trailscope/event.h"
 #include "trailscope/jcs.h"
 #include "trailscope/leaf.h"
+#include "str_scan.h"
 
 /* ---- building ---------------------------------------------------------- */
 
@@ -216,35 +217,6 @@ static void put_utf8(struct buf *b, unsigned cp)
 	}
 }
 
-/* The first byte at or after p that ends a run of plain string bytes: a
- * '"', a '\\' or a control character (below 0x20); end when there is none.
- * Eight bytes a step where a word's bytes are in memory order (little
- * endian): in each test below the lowest flagged byte is a true match
- * (a false flag only ever sits above a true one), so the lowest flag of
- * the three is the first such byte. */
-static const char *plain_run(const char *p, const char *end)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
-	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-
-	while (end - p >= 8) {
-		uint64_t w, q, b, m;
-
-		memcpy(&w, p, 8);
-		q = w ^ (ones * '"');
-		b = w ^ (ones * '\\');
-		m = ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w);
-		m &= high;
-		if (m)
-			return p + (__builtin_ctzll(m) >> 3);
-		p += 8;
-	}
-#endif
-	while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
-		p++;
-	return p;
-}
-
 /* At a '"': reads a string, decoding into out when out is not NULL. */
 static int scan_string(struct scan *s, struct buf *out)
 {
@@ -252,7 +224,7 @@ static int scan_string(struct scan *s, struct buf *out)
 		return s->why = "expected a string", -1;
 	s->p++;
 	for (;;) {
-		const char *q = plain_run(s->p, s->end);
+		const char *q = str_scan_plain(s->p, s->end, 1);
 
 		if (out)
 			buf_add(out, s->p, (size_t)(q - s->p));

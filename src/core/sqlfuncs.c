@@ -380,6 +380,18 @@ static struct rx *rx_get(sqlite3_context *ctx, sqlite3_value **argv)
 	return r;
 }
 
+/* The compiled regex of a call whose argv[0] is the pattern and argv[1]
+ * its flags; NULL when the result is already set: NULL for a NULL
+ * pattern, or an error. */
+static struct rx *rx_for_call(sqlite3_context *ctx, sqlite3_value **argv)
+{
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return NULL;
+	}
+	return rx_get(ctx, argv);
+}
+
 /* 1 match, 0 none, -1 error (reported on ctx). */
 static int rx_match(sqlite3_context *ctx, struct rx *r, const char *s, size_t len)
 {
@@ -412,11 +424,7 @@ static void fn_regexp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_error(ctx, "ts_regexp(pattern, flags, text, ...) takes at least three arguments", -1);
 		return;
 	}
-	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
-		sqlite3_result_null(ctx);
-		return;
-	}
-	r = rx_get(ctx, argv);
+	r = rx_for_call(ctx, argv);
 	if (!r)
 		return;
 	for (int i = 2; i < argc && !m; i++) {
@@ -451,11 +459,7 @@ static void fn_regexp_raw(sqlite3_context *ctx, UNUSED int argc, sqlite3_value *
 	const char *why;
 	int m = 0;
 
-	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
-		sqlite3_result_null(ctx);
-		return;
-	}
-	r = rx_get(ctx, argv);
+	r = rx_for_call(ctx, argv);
 	if (!r)
 		return;
 	if (sqlite3_value_type(argv[2]) != SQLITE_NULL)

@@ -47,6 +47,7 @@
 #include "trailscope/verify.h"
 #include "trailscope/verify_derived.h"
 #include "rows.h"
+#include "str_scan.h"
 
 #define TOGGLE_WINDOW ((usec_t)30 * 60 * 1000000) /* import's rapid-toggle window */
 #define SHOWN_VALUE_MAX 48            /* bytes of a value quoted in a fault */
@@ -183,32 +184,6 @@ static void skip_ws(const char **p, const char *end)
 		(*p)++;
 }
 
-/* The first '"' or '\\' at or after p, or end. Eight bytes a step where
- * a word's bytes are in memory order (little endian): the lowest byte
- * flagged by either test is a true match (a false flag only ever sits
- * above a true one). */
-static const char *quote_or_backslash(const char *p, const char *end)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
-	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-
-	while (end - p >= 8) {
-		uint64_t w, q, b, m;
-
-		memcpy(&w, p, 8);
-		q = w ^ (ones * '"');
-		b = w ^ (ones * '\\');
-		m = (((q - ones) & ~q) | ((b - ones) & ~b)) & high;
-		if (m)
-			return p + (__builtin_ctzll(m) >> 3);
-		p += 8;
-	}
-#endif
-	while (p < end && *p != '"' && *p != '\\')
-		p++;
-	return p;
-}
-
 /* At a '"': moves past the string; *escaped says whether it held a '\\'.
  * The string ends at the first '"' that no '\\' takes (a '\\' takes the
  * byte after it), found in one pass. */
@@ -218,7 +193,7 @@ static int skip_string(const char **p, const char *end, int *escaped)
 	int esc = 0;
 
 	for (;;) {
-		q = quote_or_backslash(q, end);
+		q = str_scan_plain(q, end, 0);
 		if (q >= end)
 			return -1;
 		if (*q == '"')
