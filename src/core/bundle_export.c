@@ -368,8 +368,6 @@ static int read_leaf(struct export *x, int64_t seq, struct buf *out, unsigned ch
 	if (c->p && c->is_blob) {
 		const char *why;
 
-		if (!x->codec)
-			x->codec = raw_codec_new();
 		if (raw_unpack(x->codec, c->p, c->n, out->buf, out->len, raw, &why)) {
 			rows_close(one);
 			return error("entry %lld: the raw record in entry_text does not unpack against its leaf"
@@ -1387,6 +1385,7 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 	buf_init(&x.attestation);
 	buf_init(&x.attest_report);
 	buf_init(&x.leaf_err);
+	x.codec = raw_codec_new();
 	if (!o->store_path || !o->out_dir || !o->case_id || !*o->case_id || !o->examiner || !*o->examiner) {
 		return error_as(ERR_USAGE, "export needs a store, --out DIR, --case CASE_ID and --examiner NAME");
 	}

@@ -363,6 +363,7 @@ static struct rx *rx_get(sqlite3_context *ctx, sqlite3_value **argv)
 		free(r);
 		return NULL;
 	}
+	r->codec = raw_codec_new(); /* its zstd context made on first use */
 	pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
 	r->md = pcre2_match_data_create_from_pattern(r->code, NULL);
 	r->mctx = pcre2_match_context_create(NULL);
@@ -465,8 +466,6 @@ static void fn_regexp_raw(sqlite3_context *ctx, UNUSED int argc, sqlite3_value *
 	if (sqlite3_value_type(argv[2]) != SQLITE_NULL)
 		m = rx_match(ctx, r, (const char *)sqlite3_value_text(argv[2]), (size_t)sqlite3_value_bytes(argv[2]));
 	if (!m && sqlite3_value_type(argv[3]) == SQLITE_BLOB) {
-		if (!r->codec)
-			r->codec = raw_codec_new();
 		buf_reset(&r->raw);
 		if (!raw_unpack(r->codec, sqlite3_value_blob(argv[3]), (size_t)sqlite3_value_bytes(argv[3]),
 				sqlite3_value_blob(argv[4]), (size_t)sqlite3_value_bytes(argv[4]), &r->raw, &why))

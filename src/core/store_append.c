@@ -45,6 +45,7 @@ struct store_append *store_append_open(struct store *s)
 	a->s = s;
 	buf_init(&a->scratch);
 	buf_init(&a->packed);
+	a->codec = raw_codec_new();
 	if (s->pg) {
 		a->pg = pg_append_open(s);
 		if (a->pg)
@@ -176,8 +177,6 @@ int store_append_event(struct store_append *a, const struct store_entry_row *e)
 	if (step_done(a, st, "cannot index entry text"))
 		return -1;
 	st = a->ins_text;
-	if (!a->codec)
-		a->codec = raw_codec_new();
 	buf_reset(&a->packed);
 	if (raw_pack(a->codec, e->raw ? e->raw : "", e->raw ? e->raw_len : 0, e->leaf, e->leaf_len, &a->packed))
 		return -1;

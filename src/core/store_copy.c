@@ -143,8 +143,6 @@ static int unpack_for_pg(struct copier *cp, struct copy_val *v, int c)
 
 	if (!cp->leaf && store_prepare(cp->src, "SELECT leaf FROM entries WHERE seq = ?1", &cp->leaf))
 		return -1;
-	if (!cp->codec)
-		cp->codec = raw_codec_new();
 	buf_reset(&cp->unpacked);
 	sqlite3_bind_int64(cp->leaf, 1, strtoll(v[0].p ? v[0].p : "0", NULL, 10));
 	rc = sqlite3_step(cp->leaf);
@@ -287,6 +285,7 @@ int store_copy(struct store *src, struct store *dst, struct copy_stats *st)
 	buf_init(&cp.doc);
 	buf_init(&cp.actor);
 	buf_init(&cp.unpacked);
+	cp.codec = raw_codec_new();
 	if (src->schema < 4)
 		return error("%s: schema version %d: open it for writing once with this trailscope (e.g. "
 			     "trailscope checkpoint) to upgrade it, then copy it", src->path, src->schema);

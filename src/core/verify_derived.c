@@ -1217,8 +1217,6 @@ static int raw_text(struct part *dc, const struct rows *tx, const struct rows *e
 	if (!*t || !rows_col(tx, T_RAW)->is_blob)
 		return 0;
 	leaf = col_text(e, E_LEAF, &leaf_len);
-	if (!dc->codec)
-		dc->codec = raw_codec_new();
 	buf_reset(&dc->unpacked);
 	if (raw_unpack(dc->codec, *t, *n, leaf ? leaf : "", leaf_len, &dc->unpacked, &why)) {
 		buf_addf(w, "raw record: the packed form does not unpack against the leaf (%s)", why);
@@ -1571,6 +1569,7 @@ struct derived_check *derived_check_start(struct store *s, volatile int *cancel)
 		buf_init(&pt->detail2);
 		buf_init(&pt->rerr);
 		buf_init(&pt->unpacked);
+		pt->codec = raw_codec_new();
 		if (have_twins) {
 			pt->pgs = twins[k];
 			if (!pthread_create(&pt->thread, NULL, worker, pt))
