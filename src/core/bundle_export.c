@@ -1385,7 +1385,6 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 	buf_init(&x.attestation);
 	buf_init(&x.attest_report);
 	buf_init(&x.leaf_err);
-	x.codec = raw_codec_new();
 	if (!o->store_path || !o->out_dir || !o->case_id || !*o->case_id || !o->examiner || !*o->examiner) {
 		return error_as(ERR_USAGE, "export needs a store, --out DIR, --case CASE_ID and --examiner NAME");
 	}
@@ -1397,6 +1396,7 @@ int bundle_export(const struct bundle_export_options *o, struct bundle_export_re
 	if (keyfile_load_signer(o->keyfile, &x.key))
 		return failed_as(ERR_INPUT);
 	ret = -1;
+	x.codec = raw_codec_new();
 	if (store_open(&x.s, o->store_path, STORE_READONLY)) {
 		failed_as(ERR_IO);
 		goto out;

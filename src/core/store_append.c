@@ -45,7 +45,6 @@ struct store_append *store_append_open(struct store *s)
 	a->s = s;
 	buf_init(&a->scratch);
 	buf_init(&a->packed);
-	a->codec = raw_codec_new();
 	if (s->pg) {
 		a->pg = pg_append_open(s);
 		if (a->pg)
@@ -53,6 +52,7 @@ struct store_append *store_append_open(struct store *s)
 		free(a);
 		return NULL;
 	}
+	a->codec = raw_codec_new(); /* SQLite only: PostgreSQL keeps records as text */
 	if (store_prepare(s, "SELECT 1 FROM entries WHERE event_id = ?1", &a->exists) ||
 	    store_prepare(s,
 		"INSERT INTO entries(seq, leaf, leaf_hash, event_id, ts, actor, actor_type, action,"

@@ -285,12 +285,12 @@ int store_copy(struct store *src, struct store *dst, struct copy_stats *st)
 	buf_init(&cp.doc);
 	buf_init(&cp.actor);
 	buf_init(&cp.unpacked);
-	cp.codec = raw_codec_new();
 	if (src->schema < 4)
 		return error("%s: schema version %d: open it for writing once with this trailscope (e.g. "
 			     "trailscope checkpoint) to upgrade it, then copy it", src->path, src->schema);
 	if (store_begin(dst))
 		return -1;
+	cp.codec = raw_codec_new();
 	if (check_empty(dst))
 		goto out;
 	if (*src->origin && strcmp(src->origin, dst->origin) && store_set_origin(dst, src->origin))
