@@ -32,7 +32,9 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_lea
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 log=$(mktemp)
 out=$(mktemp)
-trap 'rm -f "$log" "$out"' EXIT
+toplist=$(mktemp)
+trap 'rm -f "$log" "$out" "$toplist"' EXIT
+ls -A "$top" | LC_ALL=C sort > "$toplist"
 
 # judge NAME MARKER STATUS SECONDS: adds the verdict on one program's output ($out,
 # already shown) to the log; MARKER is the closing line (a grep -E
@@ -76,7 +78,14 @@ run() {
 	# shown only when the program failed: the last one is the culprit)
 	grep -v -e '^PASS' -e '^replay: ' "$out"
 	judge "$_n" "$_m" "$_s" $((_t1 - _t0))
+	# a test writes in its own temporary directory, never in the checkout
+	_stray=$(ls -A "$top" | LC_ALL=C sort | LC_ALL=C comm -13 "$toplist" -)
+	if [ -n "$_stray" ]; then
+		echo "FAIL: $_n: left in the repository's top level: $(echo $_stray)" | tee -a "$log"
+		ls -A "$top" | LC_ALL=C sort > "$toplist"
+	fi
 }
+
 
 for t in "$UNIT_DIR"/test_*; do
 	[ -x "$t" ] || continue

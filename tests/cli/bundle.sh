@@ -15,7 +15,8 @@ gen_store "$S" 40 7
 
 # recompute every manifest like an attacker who edits files would
 rebag() {
-	(cd "$1" && find data -type f | LC_ALL=C sort | while read -r f; do
+	(cd "$1" || exit 1
+	 find data -type f | LC_ALL=C sort | while read -r f; do
 		printf '%s  %s\n' "$(sha256sum "$f" | cut -d' ' -f1)" "$f"; done > manifest-sha256.txt
 	 find data -type f | LC_ALL=C sort | while read -r f; do
 		printf '%s  %s\n' "$(sha512sum "$f" | cut -d' ' -f1)" "$f"; done > manifest-sha512.txt
