@@ -61,6 +61,10 @@ struct store_entry_row {
 	const char *reason, *ticket;     /* for entries_fts; either may be NULL */
 	const char *raw;                 /* the source record, verbatim, for entry_text */
 	size_t raw_len;
+	/* raw already packed against this very leaf (raw_pack.h), or NULL:
+	 * a SQLite store then packs it; PostgreSQL keeps raw as text */
+	const void *raw_packed;
+	size_t raw_packed_len;
 	const struct store_change_row *changes;
 	size_t nchanges;
 };

@@ -53,6 +53,8 @@ struct importer {
 	int nthreads;            /* parser threads (import_threads) */
 	const struct format_sift *sift; /* the file's ordered pass, or NULL */
 	void *sift_state;
+	int seal_on;             /* the parser pool seals (SQLite stores: they pack the raw record) */
+	struct pool_seal seal;
 };
 
 /*
@@ -98,6 +100,7 @@ static void buf_clear_keep(struct buf *b)
 void prepared_clear(struct prepared *p)
 {
 	struct buf strs = p->strs, summary = p->summary, leaf = p->leaf, vals = p->vals, why = p->why;
+	struct buf sealed = p->sealed, packed = p->packed;
 	struct store_change_row *changes = p->changes;
 	size_t cap = p->changes_cap;
 
@@ -106,6 +109,8 @@ void prepared_clear(struct prepared *p)
 	buf_clear_keep(&leaf);
 	buf_clear_keep(&vals);
 	buf_clear_keep(&why);
+	buf_clear_keep(&sealed);
+	buf_clear_keep(&packed);
 	json_decref(p->parsed); /* a line the writer never took */
 	if (cap > 1024) {
 		free(changes);
@@ -118,6 +123,8 @@ void prepared_clear(struct prepared *p)
 	p->leaf = leaf;
 	p->vals = vals;
 	p->why = why;
+	p->sealed = sealed;
+	p->packed = packed;
 	p->changes = changes;
 	p->changes_cap = cap;
 }
@@ -131,6 +138,8 @@ void prepared_release(struct prepared *p)
 	buf_release(&p->leaf);
 	buf_release(&p->vals);
 	buf_release(&p->why);
+	buf_release(&p->sealed);
+	buf_release(&p->packed);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -150,6 +159,8 @@ static struct prepared *prepared_new(void)
 	buf_init(&p->leaf);
 	buf_init(&p->vals);
 	buf_init(&p->why);
+	buf_init(&p->sealed);
+	buf_init(&p->packed);
 	return p;
 }
 
@@ -261,6 +272,20 @@ void prepared_fill(struct prepared *p, struct event *ev)
 	free(ev);
 }
 
+void prepared_seal(struct prepared *p, int64_t seq, struct raw_codec *c)
+{
+	p->sealed_seq = 0;
+	if (seq <= 0)
+		return;
+	buf_reset(&p->sealed);
+	buf_reset(&p->packed);
+	leaf_set_seq(p->leaf.buf, p->leaf.len, &p->seq_at, seq, &p->sealed);
+	merkle_leaf_hash(p->sealed.buf, p->sealed.len, p->sealed_hash);
+	if (raw_pack(c, p->strs.buf + p->raw, p->raw_len, p->sealed.buf, p->sealed.len, &p->packed))
+		return; /* the writer packs it, and reports what fails */
+	p->sealed_seq = seq;
+}
+
 void prepared_set_bad(struct prepared *p, long line, int col, long index, const char *why)
 {
 	p->bad = 1;
@@ -289,6 +314,7 @@ static struct prepared *prepare_event(struct event *ev)
 static int commit_event(struct importer *im, struct prepared *p)
 {
 	unsigned char hash[HASH_LEN];
+	const struct buf *leaf;
 	int64_t seq;
 	int rc;
 
@@ -299,9 +325,16 @@ static int commit_event(struct importer *im, struct prepared *p)
 		return rc < 0 ? -1 : 0;
 	}
 	seq = im->next_seq;
-	buf_reset(&im->leaf);
-	leaf_set_seq(p->leaf.buf, p->leaf.len, &p->seq_at, seq, &im->leaf);
-	merkle_leaf_hash(im->leaf.buf, im->leaf.len, hash);
+	if (p->sealed_seq == seq) {
+		/* a parser guessed this seq: its leaf is the one built here */
+		leaf = &p->sealed;
+		memcpy(hash, p->sealed_hash, HASH_LEN);
+	} else {
+		buf_reset(&im->leaf);
+		leaf_set_seq(p->leaf.buf, p->leaf.len, &p->seq_at, seq, &im->leaf);
+		merkle_leaf_hash(im->leaf.buf, im->leaf.len, hash);
+		leaf = &im->leaf;
+	}
 	if (p->toggle) {
 		rc = store_recent_toggles(im->out, p->target_key, p->environment, p->t - TOGGLE_WINDOW, p->t);
 		if (rc < 0)
@@ -310,7 +343,7 @@ static int commit_event(struct importer *im, struct prepared *p)
 			p->risk |= RISK_RAPID_TOGGLE;
 	}
 	const struct store_entry_row row = {
-		.seq = seq, .leaf = im->leaf.buf, .leaf_len = im->leaf.len, .leaf_hash = hash,
+		.seq = seq, .leaf = leaf->buf, .leaf_len = leaf->len, .leaf_hash = hash,
 		.event_id = p->event_id, .ts = p->ts, .actor_id = p->actor_id,
 		.actor_name = p->actor_name, .actor_type = p->actor_type, .action = p->action,
 		.target_key = p->target_key, .target_kind = p->target_kind,
@@ -319,12 +352,15 @@ static int commit_event(struct importer *im, struct prepared *p)
 		.source_line = p->source_line, .risk = p->risk, .outcome = p->outcome,
 		.reason = p->reason, .ticket = p->ticket, .raw = p->strs.buf + p->raw,
 		.raw_len = p->raw_len, .changes = p->changes, .nchanges = p->nchanges,
+		.raw_packed = leaf == &p->sealed ? p->packed.buf : NULL, .raw_packed_len = p->packed.len,
 	};
 	if (store_append_event(im->out, &row))
 		return -1;
 	merkle_builder_push(&im->tree, hash, node_complete, im);
 	if (im->node_error)
 		return -1;
+	if (im->seal_on && p->source_line > 0)
+		atomic_store_explicit(&im->seal.delta, seq - p->source_line, memory_order_relaxed);
 	if (!im->stats->first_seq)
 		im->stats->first_seq = (uint64_t)seq;
 	im->next_seq++;
@@ -639,8 +675,10 @@ static int import_one(struct importer *im, const char *path)
 			im->sift = fmt->sift;
 			im->sift_state = fmt->sift->open(im->file, &im->opt->fopt, &sink);
 		}
+		/* the file's first line gets the next seq, if it is an event */
+		atomic_store_explicit(&im->seal.delta, im->next_seq - 1, memory_order_relaxed);
 		rc = import_pool_run(fmt, f, im->file, &im->opt->fopt, im->nthreads, im->opt->skip_invalid,
-				     pool_consume, im, skipped);
+				     im->seal_on ? &im->seal : NULL, pool_consume, im, skipped);
 		for (int i = 0; i < SKIP_NREASONS; i++) {
 			im->stats->records += skipped[i];
 			im->stats->not_events[i] += skipped[i];
@@ -685,6 +723,7 @@ int import_files(struct store *s, char *const *files, int nfiles,
 	buf_init(&im.leaf);
 	im.started = time_now();
 	im.nthreads = import_threads();
+	im.seal_on = !s->pg; /* PostgreSQL keeps the record as text: nothing to pack */
 	if (pause && *pause)
 		im.pause_after = strtoull(pause, NULL, 10);
 	if (store_begin(s))

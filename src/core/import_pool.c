@@ -8,6 +8,13 @@
  * tree) stays on the writer, so the store gets the same rows as with one
  * parser, and a bad record stops the import at the same record.
  *
+ * The one exception is a guess: for a SQLite store a parser also seals
+ * each event for the seq it would get if every line from the writer's
+ * last event on were one event (struct pool_seal): the leaf with that
+ * seq, its hash, the raw record packed against it. The writer takes that
+ * work only for the seq it does assign, which is the same bytes; a wrong
+ * guess (after a skipped record or a duplicate) is sealed again there.
+ *
  * A format whose records depend on each other (Kubernetes) has its lines
  * sifted instead (format_sift): what a line settles alone (a bad record,
  * a skipped read) is settled by the parser threads, the other lines are
@@ -65,6 +72,7 @@ struct pool {
 	const char *file;
 	const struct format_options *fopt;
 	int skip_invalid;
+	struct pool_seal *seal;  /* guesses seqs for sealing, or NULL: don't seal */
 };
 
 static struct batch *slot_of(struct pool *pl, uint64_t no)
@@ -192,6 +200,8 @@ static void *reader_main(void *arg)
 struct parse_ctx {
 	struct pool *pl;
 	struct batch *b;
+	struct raw_codec *codec; /* the thread's, when the pool seals */
+	int64_t delta;           /* the seq guessed for line L: L + delta */
 };
 
 /* The batch's next result slot, cleared for reuse. */
@@ -213,8 +223,11 @@ static struct prepared *next_item(struct batch *b)
 static int parse_emit(void *ctx, struct event *ev)
 {
 	struct parse_ctx *pc = ctx;
+	struct prepared *p = next_item(pc->b);
 
-	prepared_fill(next_item(pc->b), ev);
+	prepared_fill(p, ev);
+	if (pc->codec && p->source_line > 0)
+		prepared_seal(p, p->source_line + pc->delta, pc->codec);
 	return 0;
 }
 
@@ -233,16 +246,19 @@ static void parse_skip(void *ctx, enum skip_reason reason)
 	pc->b->not_events[reason]++;
 }
 
-/* Parses every line of b; returns -1 when a bad record stopped it. */
-static int parse_batch(struct pool *pl, struct batch *b)
+/* Parses every line of b (sealing its events with codec, when not NULL);
+ * returns -1 when a bad record stopped it. */
+static int parse_batch(struct pool *pl, struct batch *b, struct raw_codec *codec)
 {
-	struct parse_ctx pc = { pl, b };
+	struct parse_ctx pc = { pl, b, codec, 0 };
 	struct record_sink sink = { parse_emit, parse_bad, NULL, &pc, parse_skip };
 	char *p = b->text.buf, *end = b->text.buf + b->text.len;
 	long line = b->first_line;
 
 	b->n = 0;
 	memset(b->not_events, 0, sizeof(b->not_events));
+	if (codec)
+		pc.delta = atomic_load_explicit(&pl->seal->delta, memory_order_relaxed);
 	while (p < end) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -277,6 +293,7 @@ static void *parser_main(void *arg)
 	struct pool *pl = arg;
 	/* this thread's JSON values live and die within each record */
 	struct json_arena *arena = json_arena_enter();
+	struct raw_codec *codec = pl->seal ? raw_codec_new() : NULL;
 
 	pthread_mutex_lock(&pl->lock);
 	for (;;) {
@@ -293,7 +310,7 @@ static void *parser_main(void *arg)
 		pthread_mutex_unlock(&pl->lock);
 
 		if (wanted)
-			stopped = parse_batch(pl, b) != 0;
+			stopped = parse_batch(pl, b, codec) != 0;
 		else {
 			b->n = 0; /* after a record that stops the import */
 			memset(b->not_events, 0, sizeof(b->not_events));
@@ -308,6 +325,8 @@ static void *parser_main(void *arg)
 		pthread_cond_signal(&pl->to_write);
 	}
 	pthread_mutex_unlock(&pl->lock);
+	raw_codec_free(codec);
+	merkle_thread_release(); /* prepared_seal hashed on this thread */
 	json_arena_leave(arena);
 	return NULL;
 }
@@ -334,11 +353,12 @@ int import_threads(void)
 
 int import_pool_run(const struct format_ops *fmt, FILE *f, const char *file,
 		    const struct format_options *fopt, int nthreads, int skip_invalid,
-		    import_consume_fn *consume, void *ctx, uint64_t not_events[SKIP_NREASONS])
+		    struct pool_seal *seal, import_consume_fn *consume, void *ctx,
+		    uint64_t not_events[SKIP_NREASONS])
 {
 	struct pool pl = {
 		.stop_after = UINT64_MAX, .fmt = fmt, .f = f, .file = file, .fopt = fopt,
-		.skip_invalid = skip_invalid,
+		.skip_invalid = skip_invalid, .seal = seal,
 	};
 	pthread_t reader, parsers[POOL_MAX_THREADS];
 	uint64_t no = 0;

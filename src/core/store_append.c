@@ -7,10 +7,11 @@
  *
  * Cost: the event statements are prepared once per handle and reset after
  * each step; values are bound without copying (SQLITE_STATIC). The raw
- * record is packed against its leaf (raw_pack.h, ~5 us) into a reused
- * buffer. One
- * appended event is 3 + changes row inserts and one indexed probe; the
- * look-ups, prepared on first use, are one indexed probe each.
+ * record comes packed against its leaf when the import's parser threads
+ * could do it (raw_packed), else it is packed here (raw_pack.h, ~5 us)
+ * into a reused buffer. One appended event is 3 + changes row inserts and
+ * one indexed probe; the look-ups, prepared on first use, are one indexed
+ * probe each.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -177,12 +178,17 @@ int store_append_event(struct store_append *a, const struct store_entry_row *e)
 	if (step_done(a, st, "cannot index entry text"))
 		return -1;
 	st = a->ins_text;
-	buf_reset(&a->packed);
-	if (raw_pack(a->codec, e->raw ? e->raw : "", e->raw ? e->raw_len : 0, e->leaf, e->leaf_len, &a->packed))
-		return -1;
+	if (e->raw_packed) {
+		sqlite3_bind_blob(st, 3, e->raw_packed, (int)e->raw_packed_len, SQLITE_STATIC);
+	} else {
+		buf_reset(&a->packed);
+		if (raw_pack(a->codec, e->raw ? e->raw : "", e->raw ? e->raw_len : 0, e->leaf, e->leaf_len,
+			     &a->packed))
+			return -1;
+		sqlite3_bind_blob(st, 3, a->packed.buf, (int)a->packed.len, SQLITE_STATIC);
+	}
 	sqlite3_bind_int64(st, 1, e->seq);
 	sqlite3_bind_text(st, 2, e->summary, (int)e->summary_len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, a->packed.buf, (int)a->packed.len, SQLITE_STATIC);
 	return step_done(a, st, "cannot store entry text");
 }
 
