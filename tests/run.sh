@@ -86,7 +86,6 @@ run() {
 	fi
 }
 
-
 for t in "$UNIT_DIR"/test_*; do
 	[ -x "$t" ] || continue
 	run "unit: $(basename "$t")" 'done: [0-9]+ cases, [0-9]+ failed' "$t"

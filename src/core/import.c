@@ -266,10 +266,19 @@ void prepared_fill(struct prepared *p, struct event *ev)
 	}
 	flatten(p, ev, &changes);
 	change_list_release(&changes);
-	/* the writer gives it its seq (leaf_set_seq) */
+	/* its seq is set later (leaf_for_seq): by the writer, or for a guess by prepared_seal */
 	leaf_build(ev, 0, &p->leaf, &p->seq_at);
 	event_release(ev);
 	free(ev);
+}
+
+/* p's leaf with seq set, into out (reset first), and its hash: what the
+ * writer appends, wherever it is made. */
+static void leaf_for_seq(const struct prepared *p, int64_t seq, struct buf *out, unsigned char hash[HASH_LEN])
+{
+	buf_reset(out);
+	leaf_set_seq(p->leaf.buf, p->leaf.len, &p->seq_at, seq, out);
+	merkle_leaf_hash(out->buf, out->len, hash);
 }
 
 void prepared_seal(struct prepared *p, int64_t seq, struct raw_codec *c)
@@ -277,10 +286,8 @@ void prepared_seal(struct prepared *p, int64_t seq, struct raw_codec *c)
 	p->sealed_seq = 0;
 	if (seq <= 0)
 		return;
-	buf_reset(&p->sealed);
 	buf_reset(&p->packed);
-	leaf_set_seq(p->leaf.buf, p->leaf.len, &p->seq_at, seq, &p->sealed);
-	merkle_leaf_hash(p->sealed.buf, p->sealed.len, p->sealed_hash);
+	leaf_for_seq(p, seq, &p->sealed, p->sealed_hash);
 	if (raw_pack(c, p->strs.buf + p->raw, p->raw_len, p->sealed.buf, p->sealed.len, &p->packed))
 		return; /* the writer packs it, and reports what fails */
 	p->sealed_seq = seq;
@@ -330,9 +337,7 @@ static int commit_event(struct importer *im, struct prepared *p)
 		leaf = &p->sealed;
 		memcpy(hash, p->sealed_hash, HASH_LEN);
 	} else {
-		buf_reset(&im->leaf);
-		leaf_set_seq(p->leaf.buf, p->leaf.len, &p->seq_at, seq, &im->leaf);
-		merkle_leaf_hash(im->leaf.buf, im->leaf.len, hash);
+		leaf_for_seq(p, seq, &im->leaf, hash);
 		leaf = &im->leaf;
 	}
 	if (p->toggle) {
