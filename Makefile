@@ -65,7 +65,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CORE_LIB = $(BUILD)/libtscore.a
 REPLAY_BIN = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 FUZZER_BIN = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/fuzz_%)
-FUZZ_HDR = tests/fuzz/fuzz.h tests/fuzz/bag.h tests/fuzz/k8s_oracle.h
+FUZZ_HDR = tests/fuzz/fuzz.h tests/fuzz/bag.h tests/fuzz/k8s_oracle.h tests/fuzz/json_same.h
 # The compiler and its flags as last used here: everything built depends on
 # it, so changing CFLAGS, SAN or WERROR rebuilds (as git's GIT-CFLAGS).
 FLAGS_FILE = $(BUILD)/.flags

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "trailscope/jcs.h"
+#include "trailscope/json_build.h"
 #include "trailscope/util.h"
 
 /* Guards jcs_serialize and json_equal_canonical against values built in
@@ -762,6 +763,10 @@ json_t *json_parse_strict(const char *text, size_t len, int *line, int *col, str
 		buf_addstr(err, "byte order mark (U+FEFF) before the JSON text");
 		return NULL;
 	}
+	/* the one-pass reader first; jansson for what it is not sure of,
+	 * and for every error's message and place */
+	if ((v = json_build_strict(text, len)))
+		return v;
 	v = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL |
 		       JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
 	if (!v) {

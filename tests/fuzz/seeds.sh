@@ -19,6 +19,7 @@ fuzz_seeds() {
 	note) set -- "$top/tests/fuzz/corpus/note" ;;
 	keyfile) set -- "$top/tests/fuzz/corpus/keyfile" ;;
 	jcs) set -- "$top/tests/fuzz/corpus/jcs" "$_sh/vectors/jcs/input" ;;
+	json_build) set -- "$top/tests/fuzz/corpus/json_build" "$_sh/vectors/jcs/input" "$top"/testdata/formats/ld-* ;;
 	tlogproof) set -- "$top/tests/fuzz/corpus/tlogproof" "$top"/testdata/bundle/*.tlog-proof ;;
 	bag_manifest) set -- "$top/tests/fuzz/corpus/bag_manifest" \
 		"$_sh"/samples/bagit-conformance/*/*/manifest-*.txt \
