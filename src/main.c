@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "trailscope/json_arena.h"
+#include "trailscope/store.h"
 #include "trailscope/util.h"
 #include "trailscope/version.h"
 #include "cmd/cli.h"
@@ -148,6 +149,7 @@ int main(int argc, char **argv)
 	const struct command *cmd;
 
 	json_arena_install(); /* before any JSON value exists */
+	store_library_init(); /* before SQLite's first use */
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

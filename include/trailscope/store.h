@@ -57,6 +57,11 @@ struct pg_store;
  * read-only media opens too (docs/STORE.md "Read-only media"; then
  * s->immutable). Returns 0 or -1 (reported). */
 int store_open(struct store *s, const char *path, unsigned flags);
+
+/* Sets SQLite up for this process (no allocation statistics, which cost a
+ * global lock per malloc). Call once, first thing, before any store is
+ * opened. */
+void store_library_init(void);
 void store_close(struct store *s);
 
 /*

@@ -162,6 +162,14 @@ static const char schema_sql[] =
 	ENTRY_TEXT_NO_DELETE_SQL
 	ANCHORS_SQL;
 
+void store_library_init(void)
+{
+	/* SQLite's allocation statistics take a global mutex around every
+	 * malloc and free (a few percent of an import's writer); nothing
+	 * here reads them. Only valid before SQLite's first use. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_error(struct store *s, const char *what)
 {
 	return error("%s: %s: %s", s->path ? s->path : "store", what, sqlite3_errmsg(s->db));
