@@ -25,4 +25,13 @@
  */
 json_t *json_build_strict(const char *text, size_t n);
 
+/*
+ * The length of the escape at s (n bytes, s[0] a backslash) as jansson
+ * accepts it: 2 for \" \\ \/ \b \f \n \r \t, 6 for \uXXXX, 12 for a
+ * high and a low surrogate's pair; 0 for anything jansson refuses (bad
+ * digits, an unknown letter, a surrogate alone, the text ending). *unit,
+ * when not NULL, gets the first code unit (or the escaped letter).
+ */
+size_t json_escape_len(const unsigned char *s, size_t n, long *unit);
+
 #endif

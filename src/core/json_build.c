@@ -84,6 +84,33 @@ static long hex4(const unsigned char *s)
 	return v;
 }
 
+size_t json_escape_len(const unsigned char *s, size_t n, long *unit)
+{
+	long u, low;
+
+	if (n < 2 || s[0] != '\\')
+		return 0;
+	switch (s[1]) {
+	case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+		if (unit)
+			*unit = s[1];
+		return 2;
+	case 'u':
+		break;
+	default:
+		return 0;
+	}
+	if (n < 6 || (u = hex4(s + 2)) < 0 || (u >= 0xDC00 && u <= 0xDFFF))
+		return 0;       /* bad digits, or a low surrogate alone */
+	if (unit)
+		*unit = u;
+	if (u < 0xD800 || u > 0xDBFF)
+		return 6;
+	if (n < 12 || s[6] != '\\' || s[7] != 'u' || (low = hex4(s + 8)) < 0xDC00 || low > 0xDFFF)
+		return 0;       /* a high surrogate not followed by a low one */
+	return 12;
+}
+
 /*
  * The string whose opening quote is at r->i, checked as jansson checks
  * it: its raw bytes (between the quotes) in *p and *len, whether it holds
@@ -99,6 +126,7 @@ static int scan_string(struct reader *r, const unsigned char **p, size_t *len, i
 	*escaped = 0;
 	for (;;) {
 		unsigned c;
+		size_t k;
 
 		while (i < n && !special[s[i]])
 			i++;
@@ -109,9 +137,8 @@ static int scan_string(struct reader *r, const unsigned char **p, size_t *len, i
 			break;
 		if (c >= 0x80) {
 			unsigned cp;
-			size_t k = utf8_decode(s + i, n - i, &cp);
 
-			if (!k)
+			if (!(k = utf8_decode(s + i, n - i, &cp)))
 				return 0;
 			i += k;
 			continue;
@@ -119,28 +146,9 @@ static int scan_string(struct reader *r, const unsigned char **p, size_t *len, i
 		if (c != '\\' || i + 1 >= n)
 			return 0;       /* a control character, or the text ends */
 		*escaped = 1;
-		switch (s[i + 1]) {
-		case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-			i += 2;
-			continue;
-		case 'u': {
-			long u, low;
-
-			if (n - i < 6 || (u = hex4(s + i + 2)) < 0 || (u >= 0xDC00 && u <= 0xDFFF))
-				return 0;
-			if (u >= 0xD800 && u <= 0xDBFF) {
-				if (n - i < 12 || s[i + 6] != '\\' || s[i + 7] != 'u' ||
-				    (low = hex4(s + i + 8)) < 0xDC00 || low > 0xDFFF)
-					return 0;
-				i += 12;
-			} else {
-				i += 6;
-			}
-			continue;
-		}
-		default:
+		if (!(k = json_escape_len(s + i, n - i, NULL)))
 			return 0;
-		}
+		i += k;
 	}
 	*len = (size_t)(s + i - *p);
 	r->i = i + 1;

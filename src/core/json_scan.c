@@ -25,6 +25,7 @@
 
 #include "trailscope/buf.h"
 #include "trailscope/jcs.h"
+#include "trailscope/json_build.h"
 #include "trailscope/json_scan.h"
 
 #define SCAN_DEPTH_MAX 32       /* well below JSON_MAX_DEPTH */
@@ -50,35 +51,13 @@ static void skip_ws(struct scan *sc)
 		sc->i++;
 }
 
-/* The value of four hex digits at s[i], or -1. */
-static long hex4(const struct scan *sc, size_t i)
-{
-	long v = 0;
-
-	if (i > sc->n || sc->n - i < 4)
-		return -1;
-	for (size_t k = 0; k < 4; k++) {
-		unsigned c = sc->s[i + k];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-		else
-			return -1;
-	}
-	return v;
-}
-
 /* The string whose opening quote is at sc->i: its bytes into *v, and
  * sc->i past its closing quote. 0 when not sure. */
 static int scan_string(struct scan *sc, struct json_scan_value *v)
 {
 	const unsigned char *s = sc->s;
 	size_t i = sc->i + 1, len;
+	long unit;
 
 	v->type = JSCAN_STRING;
 	v->p = (const char *)s + i;
@@ -106,32 +85,9 @@ static int scan_string(struct scan *sc, struct json_scan_value *v)
 			continue;
 		}
 		v->escaped = 1;
-		if (i + 1 >= sc->n)
-			return 0;
-		switch (s[i + 1]) {
-		case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-			i += 2;
-			continue;
-		case 'u': {
-			long u = hex4(sc, i + 2), low;
-
-			if (u <= 0 || (u >= 0xDC00 && u <= 0xDFFF))
-				return 0;       /* bad digits, "\u0000", a low surrogate alone */
-			if (u >= 0xD800 && u <= 0xDBFF) {
-				if (i + 7 >= sc->n || s[i + 6] != '\\' || s[i + 7] != 'u')
-					return 0;
-				low = hex4(sc, i + 8);
-				if (low < 0xDC00 || low > 0xDFFF)
-					return 0;
-				i += 12;
-			} else {
-				i += 6;
-			}
-			continue;
-		}
-		default:
-			return 0;
-		}
+		if (!(len = json_escape_len(s + i, sc->n - i, &unit)) || unit == 0)
+			return 0;       /* refused, or "\u0000" (not sure here) */
+		i += len;
 	}
 	v->n = (size_t)((const char *)s + i - v->p);
 	sc->i = i + 1;

@@ -125,47 +125,64 @@ TEST(test_refused_texts_not_built)
 	}
 }
 
-/* Left to jansson on purpose: json_parse_strict reads them all the same. */
+/* 1 when the reader leaves t to jansson and json_parse_strict still reads
+ * it as jansson does. */
+static int left_but_read(const struct buf *t)
+{
+	struct buf err = BUF_INIT;
+	json_t *fast = json_build_strict(t->buf, t->len), *v, *j;
+	int l, c, ok;
+
+	v = json_parse_strict(t->buf, t->len, &l, &c, &err);
+	j = by_jansson(t->buf, t->len);
+	ok = !fast && v && j && json_same(v, j);
+	json_decref(fast);
+	json_decref(v);
+	json_decref(j);
+	buf_release(&err);
+	return ok;
+}
+
+/* Left to jansson on purpose: nesting past the reader's depth, a long
+ * number, a long escaped member name. */
 TEST(test_left_to_jansson)
 {
-	struct buf t = BUF_INIT, err = BUF_INIT;
-	json_t *v, *j;
-	int l, c;
+	struct buf t = BUF_INIT;
 
-	for (int k = 0; k < 40; k++)
-		buf_addch(&t, '[');
-	for (int k = 0; k < 40; k++)
-		buf_addch(&t, ']');
-	CHECK(json_build_strict(t.buf, t.len) == NULL);
-	v = json_parse_strict(t.buf, t.len, &l, &c, &err);
-	CHECK(v != NULL);
-	json_decref(v);
-
+	for (int k = 0; k < 80; k++)
+		buf_addch(&t, k < 40 ? '[' : ']');
+	CHECK(left_but_read(&t));
 	buf_reset(&t);
 	buf_addstr(&t, "[1.");
 	for (int k = 0; k < 80; k++)
 		buf_addch(&t, '5');
 	buf_addstr(&t, "]");
-	CHECK(json_build_strict(t.buf, t.len) == NULL);
-	v = json_parse_strict(t.buf, t.len, &l, &c, &err);
-	j = by_jansson(t.buf, t.len);
-	CHECK(v && j && json_same(v, j));
-	json_decref(v);
-	json_decref(j);
-
+	CHECK(left_but_read(&t));
 	buf_reset(&t);
 	buf_addstr(&t, "{\"");
 	for (int k = 0; k < 300; k++)
 		buf_addstr(&t, "\\u00e9");
 	buf_addstr(&t, "\":1}");
-	CHECK(json_build_strict(t.buf, t.len) == NULL);
-	v = json_parse_strict(t.buf, t.len, &l, &c, &err);
-	j = by_jansson(t.buf, t.len);
-	CHECK(v && j && json_same(v, j));
-	json_decref(v);
-	json_decref(j);
+	CHECK(left_but_read(&t));
 	buf_release(&t);
-	buf_release(&err);
+}
+
+TEST(test_escape_len)
+{
+	static const struct { const char *t; size_t len; long unit; } cases[] = {
+		{ "\\n", 2, 'n' }, { "\\/x", 2, '/' }, { "\\u0041", 6, 0x41 }, { "\\u0000", 6, 0 },
+		{ "\\ud83d\\ude00", 12, 0xD83D }, { "\\uFFFF", 6, 0xFFFF }, { "\\x", 0, -1 },
+		{ "\\u12", 0, -1 }, { "\\u12G4", 0, -1 }, { "\\udc00", 0, -1 }, { "\\ud800", 0, -1 },
+		{ "\\ud800\\u0041", 0, -1 }, { "\\ud800\\udbff", 0, -1 }, { "\\", 0, -1 }, { "n", 0, -1 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long unit = -1;
+		size_t k = json_escape_len((const unsigned char *)cases[i].t, strlen(cases[i].t), &unit);
+
+		CHECK_INT(k, cases[i].len);
+		if (cases[i].len)
+			CHECK_INT(unit, cases[i].unit);
+	}
 }
 
 /* A long escaped string value decodes through the heap, not the stack. */
@@ -327,6 +344,7 @@ int main(void)
 	RUN(test_negative_zero_and_rounding);
 	RUN(test_refused_texts_not_built);
 	RUN(test_left_to_jansson);
+	RUN(test_escape_len);
 	RUN(test_long_escaped_value);
 	RUN(test_samples_read_the_same);
 	RUN(test_every_byte_changed);
